@@ -1,0 +1,52 @@
+# Two commands for a new user: `make run` serves the demo marketplace, `make test` runs every test.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app app
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 5000
+
+.PHONY: run test install translations db demo index browser services-up services-down lint
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+translations: install
+	$(VENV)/bin/pybabel compile -q -d app/translations
+
+db: install
+	$(FLASK) db upgrade
+
+demo: db
+	$(FLASK) demo load
+
+index: demo
+	$(FLASK) index rebuild
+
+run: translations index
+	INDEX_WORKER_IN_PROCESS=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Debian's chromium for the browser tests; no browser download.
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+services-up:
+	bash .ci/postgres.sh start .ci/.pg.env
+	bash .ci/meilisearch.sh start .ci/.meili.env
+
+services-down:
+	-bash .ci/meilisearch.sh stop .ci/.meili.env
+	-bash .ci/postgres.sh stop .ci/.pg.env
+
+test: translations browser services-up
+	set -a; . ./.ci/.pg.env; . ./.ci/.meili.env; set +a; \
+	REQUIRE_SERVICES=1 $(PY) -m pytest -q -p no:cacheprovider; rc=$$?; \
+	$(MAKE) --no-print-directory services-down; exit $$rc
+
+lint: install
+	$(VENV)/bin/ruff check .

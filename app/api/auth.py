@@ -1,0 +1,44 @@
+"""Bearer-token authentication for the API."""
+
+from functools import wraps
+
+from flask import current_app, g, request
+from flask_babel import gettext as _
+
+from app.db import get_session
+from app.services import accounts
+from app.services.errors import Unauthorized
+from models import User
+
+
+def api_user() -> User | None:
+    """The user named by the request's bearer token; a wrong or expired token is an error, none is a visitor."""
+    if "api_user" not in g:
+        header = request.headers.get("Authorization", "")
+        if not header:
+            g.api_user = None
+        else:
+            scheme, _sep, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise Unauthorized(_("Use the header Authorization: Bearer <token>."))
+            user = accounts.user_for_token(session=get_session(), token=token.strip())
+            if user is None:
+                raise Unauthorized(_("The token is invalid or has expired."))
+            g.api_user = user
+    return g.api_user
+
+
+def token_required(view):
+    """Refuse the call with 401 unless a valid bearer token came with it."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if api_user() is None:
+            raise Unauthorized(_("Please log in first."))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def token_ttl_hours() -> int:
+    return current_app.config["API_TOKEN_TTL_HOURS"]

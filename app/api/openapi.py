@@ -1,0 +1,104 @@
+"""The OpenAPI document, built from the same pydantic models that validate requests."""
+
+from functools import cache
+
+from pydantic.json_schema import models_json_schema
+
+from models import (
+    AchievementCreate,
+    AchievementPublic,
+    AchievementUpdate,
+    NeedCreate,
+    NeedPublic,
+    NeedUpdate,
+    OrganizationPublic,
+    RegistrationIn,
+    ServiceCreate,
+    ServicePublic,
+    ServiceUpdate,
+    UserPublic,
+)
+
+MODELS = [NeedCreate, NeedUpdate, NeedPublic, AchievementCreate, AchievementUpdate, AchievementPublic,
+          ServiceCreate, ServiceUpdate, ServicePublic, OrganizationPublic, RegistrationIn, UserPublic]
+LISTINGS = {"needs": "Need", "achievements": "Achievement", "services": "Service"}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict) -> dict:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+ERROR = {"description": "Error", **_json(_ref("Error"))}
+ERRORS = {str(code): ERROR for code in (400, 401, 403, 404, 409, 422)}
+
+
+def _listing_paths(plural: str, name: str) -> dict:
+    item = _ref(f"{name}Public")
+    page_params = [{"name": n, "in": "query", "required": False, "schema": {"type": t}} for n, t in
+                   (("page", "integer"), ("per_page", "integer"), ("industry", "string"), ("mode", "string"),
+                    ("region", "string"), ("trl_min", "integer"), ("q", "string"), ("mine", "string"))]
+    id_param = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    secured = [{"bearer": []}]
+    return {
+        f"/{plural}": {
+            "get": {"summary": f"List {plural}", "parameters": page_params, "responses": {
+                "200": {"description": "A page", **_json({"type": "object", "properties": {
+                    "items": {"type": "array", "items": item}, "total": {"type": "integer"},
+                    "page": {"type": "integer"}, "pages": {"type": "integer"}}})}, **ERRORS}},
+            "post": {"summary": f"Create a {name.lower()}", "security": secured,
+                     "requestBody": {"required": True, **_json(_ref(f"{name}Create"))},
+                     "responses": {"201": {"description": "Created", **_json(item)}, **ERRORS}},
+        },
+        f"/{plural}/{{id}}": {
+            "parameters": id_param,
+            "get": {"summary": f"Get a {name.lower()}", "responses": {"200": {"description": "OK", **_json(item)},
+                                                                       **ERRORS}},
+            "patch": {"summary": f"Update a {name.lower()}", "security": secured,
+                      "requestBody": {"required": True, **_json(_ref(f"{name}Update"))},
+                      "responses": {"200": {"description": "OK", **_json(item)}, **ERRORS}},
+            "delete": {"summary": f"Delete a {name.lower()}", "security": secured,
+                       "responses": {"204": {"description": "Deleted"}, **ERRORS}},
+        },
+    }
+
+
+@cache
+def openapi_document() -> dict:
+    _keys, defs = models_json_schema([(m, "validation") for m in MODELS],
+                                     ref_template="#/components/schemas/{model}")
+    schemas = defs.get("$defs", {})
+    schemas["Error"] = {"type": "object", "properties": {"error": {"type": "object", "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}}}
+    paths: dict = {
+        "/auth/token": {"post": {"summary": "Exchange email and password for a bearer token",
+                                 "requestBody": {"required": True, **_json({"type": "object", "properties": {
+                                     "email": {"type": "string"}, "password": {"type": "string"}},
+                                     "required": ["email", "password"]})},
+                                 "responses": {"200": {"description": "A token", **_json({
+                                     "type": "object", "properties": {"token": {"type": "string"},
+                                                                      "token_type": {"type": "string"},
+                                                                      "expires_at": {"type": "string"}}})},
+                                     **ERRORS}}},
+        "/register": {"post": {"summary": "Register an organization and its first user",
+                               "requestBody": {"required": True, **_json(_ref("RegistrationIn"))},
+                               "responses": {"201": {"description": "Registered"}, **ERRORS}}},
+        "/organizations/{id}": {"get": {
+            "summary": "An organization's public profile",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "OK", **_json(_ref("OrganizationPublic"))}, **ERRORS}}},
+    }
+    for plural, name in LISTINGS.items():
+        paths.update(_listing_paths(plural, name))
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "MIC Exchange API", "version": "1"},
+        "servers": [{"url": "/api/v1"}],
+        "paths": paths,
+        "components": {"schemas": schemas,
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    }

@@ -1,0 +1,138 @@
+from flask import current_app, jsonify, request
+from flask_babel import gettext as _
+
+from app.api import bp
+from app.api.auth import api_user, token_required, token_ttl_hours
+from app.api.openapi import openapi_document
+from app.db import get_session
+from app.services import accounts, listings
+from app.services.errors import Invalid, Unauthorized
+from app.services.validation import parse
+from models import OrganizationPublic, RegistrationIn, UserPublic
+
+KINDS = "<any(needs, achievements, services):kinds>"
+STATUS_ACTIONS = {"published": "publish", "closed": "close"}
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a clear 400 when it is malformed or not an object."""
+    data = request.get_json(silent=True)
+    if data is None:
+        raise Invalid(_("The request body is not valid JSON."))
+    if not isinstance(data, dict):
+        raise Invalid(_("The request body must be a JSON object."))
+    return data
+
+
+def _int_arg(name: str, default: int | None = None, maximum: int | None = None) -> int | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise Invalid(_("Some fields are not valid."), {name: _("Must be a whole number.")}) from None
+    if value < 1 or (maximum is not None and value > maximum):
+        raise Invalid(_("Some fields are not valid."), {name: _("Out of range.")})
+    return value
+
+
+@bp.post("/auth/token")
+def issue_token():
+    """Exchange email and password for a bearer token."""
+    data = json_body()
+    user = accounts.authenticate(session=get_session(), email=str(data.get("email", "")),
+                                 password=str(data.get("password", "")))
+    if user is None:
+        raise Unauthorized(_("Wrong email or password."))
+    token, row = accounts.issue_token(session=get_session(), user=user, ttl_hours=token_ttl_hours())
+    return jsonify(token=token, token_type="bearer", expires_at=row.expires_at.isoformat() + "Z")
+
+
+@bp.post("/register")
+def register():
+    """Register an organization and its first user."""
+    user = accounts.register(session=get_session(), registration=parse(RegistrationIn, json_body()))
+    org = accounts.get_organization(session=get_session(), org_id=user.org_id)
+    return jsonify(user=UserPublic.model_validate(user, from_attributes=True).model_dump(mode="json"),
+                   organization=OrganizationPublic.model_validate(org, from_attributes=True)
+                   .model_dump(mode="json")), 201
+
+
+@bp.get("/organizations/<int:org_id>")
+def organization(org_id: int):
+    """An organization's public profile."""
+    org = accounts.get_organization(session=get_session(), org_id=org_id)
+    return jsonify(OrganizationPublic.model_validate(org, from_attributes=True).model_dump(mode="json"))
+
+
+@bp.get(f"/{KINDS}")
+def list_listings(kinds: str):
+    """Live listings with filters and pagination; `mine=1` lists the caller's own in every status."""
+    kind, user = kinds[:-1], api_user()
+    page = listings.browse(
+        session=get_session(), kind=kind, user=user,
+        page=_int_arg("page", 1), per_page=_int_arg("per_page", current_app.config["PAGE_SIZE"], 100),
+        industry=request.args.get("industry") or None, mode=request.args.get("mode") or None,
+        region=request.args.get("region") or None, trl_min=_int_arg("trl_min", None, 9),
+        q=request.args.get("q") or None, mine=request.args.get("mine") == "1")
+    items = [listings.to_public(session=get_session(), kind=kind, listing=item, user=user) for item in page.items]
+    return jsonify(items=items, total=page.total, page=page.page, pages=page.pages)
+
+
+@bp.post(f"/{KINDS}")
+@token_required
+def create_listing(kinds: str):
+    """Post a listing; `"status": "published"` publishes it at once, otherwise it is a draft."""
+    data = json_body()
+    publish = data.pop("status", "draft") == "published"
+    listing = listings.create_listing(session=get_session(), kind=kinds[:-1], data=data, user=api_user(),
+                                      publish=publish)
+    return jsonify(listings.to_public(session=get_session(), kind=kinds[:-1], listing=listing,
+                                      user=api_user())), 201
+
+
+@bp.get(f"/{KINDS}/<int:listing_id>")
+def get_listing(kinds: str, listing_id: int):
+    """One listing; a confidential need's details only for those entitled."""
+    listing = listings.get_listing(session=get_session(), kind=kinds[:-1], listing_id=listing_id, user=api_user())
+    return jsonify(listings.to_public(session=get_session(), kind=kinds[:-1], listing=listing, user=api_user()))
+
+
+@bp.patch(f"/{KINDS}/<int:listing_id>")
+@token_required
+def update_listing(kinds: str, listing_id: int):
+    """Change some fields; `status` may be set to published or closed."""
+    kind, data = kinds[:-1], json_body()
+    status = data.pop("status", None)
+    if status is not None and status not in STATUS_ACTIONS:
+        raise Invalid(_("Some fields are not valid."), {"status": _("Not one of the allowed values.")})
+    listing = listings.update_listing(session=get_session(), kind=kind, listing_id=listing_id, data=data,
+                                      user=api_user())
+    if status is not None:
+        listing = listings.set_status(session=get_session(), kind=kind, listing_id=listing_id, user=api_user(),
+                                      action=STATUS_ACTIONS[status])
+    return jsonify(listings.to_public(session=get_session(), kind=kind, listing=listing, user=api_user()))
+
+
+@bp.post(f"/{KINDS}/<int:listing_id>/reconfirm")
+@token_required
+def reconfirm_listing(kinds: str, listing_id: int):
+    """Confirm a listing is still current, extending its expiry."""
+    listing = listings.set_status(session=get_session(), kind=kinds[:-1], listing_id=listing_id, user=api_user(),
+                                  action="reconfirm")
+    return jsonify(listings.to_public(session=get_session(), kind=kinds[:-1], listing=listing, user=api_user()))
+
+
+@bp.delete(f"/{KINDS}/<int:listing_id>")
+@token_required
+def delete_listing(kinds: str, listing_id: int):
+    """Delete a listing of the caller's organization."""
+    listings.delete_listing(session=get_session(), kind=kinds[:-1], listing_id=listing_id, user=api_user())
+    return "", 204
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(openapi_document())

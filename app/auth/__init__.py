@@ -1,0 +1,30 @@
+"""Accounts in the browser: register an organization, log in, log out."""
+
+from flask import Blueprint
+from flask_login import current_user
+
+from app.db import get_session
+from app.extensions import login_manager
+from models import User
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = get_session().get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def current_user_or_none() -> User | None:
+    """The logged-in User, or None for a visitor."""
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+# Flask-Login wants these on the user object.
+User.is_authenticated = property(lambda self: True)
+User.is_active = property(lambda self: self.active)
+User.is_anonymous = property(lambda self: False)
+User.get_id = lambda self: str(self.id)
+
+from app.auth import routes  # noqa: E402,F401

@@ -1,0 +1,43 @@
+"""Login and registration forms; the domain rules live in models and services, not here."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+ORG_KINDS = [
+    ("enterprise", _l("Enterprise")),
+    ("university", _l("University")),
+    ("institute", _l("Research institute")),
+    ("center", _l("Innovation center")),
+    ("finance", _l("Financial institution")),
+]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    submit = SubmitField(_l("Log in"))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RegisterForm(FlaskForm):
+    org_kind = SelectField(_l("Organization type"), choices=ORG_KINDS)
+    org_name = StringField(_l("Organization name"), validators=[DataRequired(), Length(max=120)])
+    org_name_en = StringField(_l("English name"), validators=[Optional(), Length(max=200)])
+    credit_code = StringField(_l("Unified social credit code"), validators=[DataRequired(), Length(min=18, max=18)])
+    region = StringField(_l("Region"), validators=[Optional(), Length(max=60)])
+    industries = MultiCheckboxField(_l("Industries"), choices=[])
+    org_description = TextAreaField(_l("About the organization"), validators=[Optional(), Length(max=2000)])
+    contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=60)])
+    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=60)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)])
+    password2 = PasswordField(_l("Repeat password"), validators=[DataRequired(), EqualTo("password")])
+    submit = SubmitField(_l("Register"))

@@ -1,0 +1,1 @@
+"""Use cases: the only place views reach the database, the matcher and the search backends."""

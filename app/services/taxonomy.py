@@ -1,0 +1,54 @@
+"""The industry taxonomy: a YAML file the bureau edits, read once per path."""
+
+from dataclasses import dataclass
+from functools import cache
+
+import yaml
+from flask import current_app
+from flask_babel import get_locale
+
+
+@dataclass(frozen=True)
+class Industry:
+    code: str
+    name_zh: str
+    name_en: str
+    group: str
+    gb_t_4754: tuple[str, ...]
+    keywords: tuple[str, ...]
+
+
+@cache
+def _load(path: str) -> dict[str, Industry]:
+    with open(path, encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh) or {}
+    return {
+        item["code"]: Industry(
+            code=item["code"], name_zh=item["name_zh"], name_en=item["name_en"], group=item.get("group", ""),
+            gb_t_4754=tuple(item.get("gb_t_4754", [])), keywords=tuple(item.get("keywords", [])),
+        )
+        for item in raw.get("industries", [])
+    }
+
+
+def industries() -> dict[str, Industry]:
+    """Every industry of the configured taxonomy, by code, in file order."""
+    return _load(current_app.config["INDUSTRY_TAXONOMY"])
+
+
+def is_industry(code: str | None) -> bool:
+    return code is None or code in industries()
+
+
+def industry_name(code: str | None) -> str:
+    """The industry's name in the current language; the code itself when unknown."""
+    if not code:
+        return ""
+    item = industries().get(code)
+    if item is None:
+        return code
+    return item.name_en if str(get_locale()).startswith("en") else item.name_zh
+
+
+def industry_choices() -> list[tuple[str, str]]:
+    return [(code, industry_name(code)) for code in industries()]

@@ -1,0 +1,52 @@
+"""SQLModel tables and enums of MIC Exchange. Imports nothing else of the project."""
+
+from models.center import Center, CenterBase, CenterMember
+from models.credit_code import CHARSET, check_character, is_valid_credit_code
+from models.enums import (
+    AchievementKind,
+    CenterLevel,
+    CenterStatus,
+    CooperationMode,
+    FeedbackLabel,
+    IPStatus,
+    ListingStatus,
+    OrgKind,
+    Role,
+    ServiceCategory,
+)
+from models.feedback import RecommendationFeedback
+from models.listing import (
+    Achievement,
+    AchievementCreate,
+    AchievementPublic,
+    AchievementUpdate,
+    Need,
+    NeedAccess,
+    NeedCreate,
+    NeedPublic,
+    NeedUpdate,
+    Service,
+    ServiceCreate,
+    ServicePublic,
+    ServiceUpdate,
+)
+from models.organization import (
+    ApiToken,
+    Organization,
+    OrganizationBase,
+    OrganizationPublic,
+    RegistrationIn,
+    User,
+    UserPublic,
+)
+from models.outbox import OutboxEvent, SyncCursor
+
+__all__ = [
+    "Achievement", "AchievementCreate", "AchievementKind", "AchievementPublic", "AchievementUpdate",
+    "ApiToken", "CHARSET", "Center", "CenterBase", "CenterLevel", "CenterMember", "CenterStatus", "CooperationMode",
+    "FeedbackLabel", "IPStatus", "ListingStatus", "Need", "NeedAccess", "NeedCreate", "NeedPublic",
+    "NeedUpdate", "OrgKind", "Organization", "OrganizationBase", "OrganizationPublic", "OutboxEvent",
+    "RecommendationFeedback", "RegistrationIn", "Role", "Service", "ServiceCategory", "ServiceCreate",
+    "ServicePublic", "ServiceUpdate", "SyncCursor", "User", "UserPublic", "check_character",
+    "is_valid_credit_code",
+]

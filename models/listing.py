@@ -1,0 +1,176 @@
+"""Listings: technical needs (技术需求), achievements (科技成果) and public services (公共服务).
+
+Each follows the same family: `XBase` (fields a user types), `XCreate` / `XUpdate` (input),
+`X` (the table) and `XPublic` (output).
+"""
+
+from datetime import date, datetime
+from typing import Self
+
+from pydantic import model_validator
+from sqlmodel import Field, SQLModel
+
+from models.common import json_list, utcnow
+from models.enums import AchievementKind, CooperationMode, IPStatus, ListingStatus, ServiceCategory
+
+TITLE = {"min_length": 2, "max_length": 200}
+TEXT_MAX = 20_000
+MONEY_MAX = 10**12  # yuan; far above any real technology contract
+
+
+# Fields every listing shares.
+class ListingBase(SQLModel):
+    title: str = Field(**TITLE)
+    description: str = Field(min_length=1, max_length=TEXT_MAX)
+    industry: str | None = Field(default=None, max_length=40)
+    cooperation_modes: list[CooperationMode] = json_list()
+
+
+# Columns every listing table has beyond what a user types.
+class ListingTable(SQLModel):
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organization.id", index=True)
+    owner_id: int | None = Field(default=None, foreign_key="user.id")
+    status: ListingStatus = Field(default=ListingStatus.draft, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    published_at: datetime | None = None
+    expires_at: datetime | None = Field(default=None, index=True)
+    demo_key: str | None = Field(default=None, max_length=80, unique=True)
+
+
+class NeedBase(ListingBase):
+    # Public summary lives in `description`; `details` is hidden when the need is confidential.
+    details: str = Field(default="", max_length=TEXT_MAX)
+    trl: int | None = Field(default=None, ge=1, le=9)
+    budget_min: int | None = Field(default=None, ge=0, le=MONEY_MAX)
+    budget_max: int | None = Field(default=None, ge=0, le=MONEY_MAX)
+    deadline: date | None = None
+    confidential: bool = False
+    region: str | None = Field(default=None, max_length=60)
+
+    @model_validator(mode="after")
+    def _budget_order(self) -> Self:
+        if self.budget_min is not None and self.budget_max is not None and self.budget_min > self.budget_max:
+            raise ValueError("budget_order")
+        return self
+
+
+# Input for a new need.
+class NeedCreate(NeedBase):
+    pass
+
+
+# Input for a partial update; unset fields keep their value.
+class NeedUpdate(SQLModel):
+    title: str | None = Field(default=None, **TITLE)
+    description: str | None = Field(default=None, min_length=1, max_length=TEXT_MAX)
+    details: str | None = Field(default=None, max_length=TEXT_MAX)
+    industry: str | None = Field(default=None, max_length=40)
+    cooperation_modes: list[CooperationMode] | None = None
+    trl: int | None = Field(default=None, ge=1, le=9)
+    budget_min: int | None = Field(default=None, ge=0, le=MONEY_MAX)
+    budget_max: int | None = Field(default=None, ge=0, le=MONEY_MAX)
+    deadline: date | None = None
+    confidential: bool | None = None
+    region: str | None = Field(default=None, max_length=60)
+
+
+class Need(NeedBase, ListingTable, table=True):
+    pass
+
+
+# What the API returns; `details` is None when the reader is not entitled to it.
+class NeedPublic(NeedBase):
+    id: int
+    org_id: int
+    status: ListingStatus
+    details: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    expires_at: datetime | None
+
+
+class NeedAccess(SQLModel, table=True):
+    """An organization the need's owner approved to read its confidential details."""
+
+    __tablename__ = "need_access"
+
+    need_id: int = Field(foreign_key="need.id", primary_key=True)
+    org_id: int = Field(foreign_key="organization.id", primary_key=True)
+    granted_at: datetime = Field(default_factory=utcnow)
+
+
+class AchievementBase(ListingBase):
+    kind: AchievementKind = AchievementKind.patent
+    trl: int | None = Field(default=None, ge=1, le=9)
+    patent_numbers: list[str] = json_list()
+    ip_status: IPStatus = IPStatus.none
+    price: int | None = Field(default=None, ge=0, le=MONEY_MAX)
+    center_id: int | None = Field(default=None, foreign_key="center.id")
+
+
+class AchievementCreate(AchievementBase):
+    pass
+
+
+class AchievementUpdate(SQLModel):
+    title: str | None = Field(default=None, **TITLE)
+    description: str | None = Field(default=None, min_length=1, max_length=TEXT_MAX)
+    industry: str | None = Field(default=None, max_length=40)
+    cooperation_modes: list[CooperationMode] | None = None
+    kind: AchievementKind | None = None
+    trl: int | None = Field(default=None, ge=1, le=9)
+    patent_numbers: list[str] | None = None
+    ip_status: IPStatus | None = None
+    price: int | None = Field(default=None, ge=0, le=MONEY_MAX)
+
+
+class Achievement(AchievementBase, ListingTable, table=True):
+    pass
+
+
+class AchievementPublic(AchievementBase):
+    id: int
+    org_id: int
+    status: ListingStatus
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    expires_at: datetime | None
+
+
+class ServiceBase(ListingBase):
+    category: ServiceCategory
+    price: int | None = Field(default=None, ge=0, le=MONEY_MAX)
+    price_note: str = Field(default="", max_length=200)
+    center_id: int | None = Field(default=None, foreign_key="center.id")
+
+
+class ServiceCreate(ServiceBase):
+    pass
+
+
+class ServiceUpdate(SQLModel):
+    title: str | None = Field(default=None, **TITLE)
+    description: str | None = Field(default=None, min_length=1, max_length=TEXT_MAX)
+    industry: str | None = Field(default=None, max_length=40)
+    cooperation_modes: list[CooperationMode] | None = None
+    category: ServiceCategory | None = None
+    price: int | None = Field(default=None, ge=0, le=MONEY_MAX)
+    price_note: str | None = Field(default=None, max_length=200)
+
+
+class Service(ServiceBase, ListingTable, table=True):
+    pass
+
+
+class ServicePublic(ServiceBase):
+    id: int
+    org_id: int
+    status: ListingStatus
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    expires_at: datetime | None

@@ -1,0 +1,123 @@
+"""Fixtures shared by every test: an app on a migrated database, a client, a session, logins, factories.
+
+The database is SQLite by default; a module opts into PostgreSQL too with
+`pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)`.
+"""
+
+import os
+import shutil
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, SQLModel
+
+from app import create_app
+from app.db import make_engine
+from app.migrate import upgrade
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+def require_service(env: str, what: str) -> str:
+    """The service's URL from the environment; skipped without it, failed under `make test`."""
+    value = os.environ.get(env)
+    if not value:
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{env} is not set: {what} is required (make test starts it)")
+        pytest.skip(f"{env} not set: no {what}")
+    return value
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A SQLite file migrated once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("db") / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    url = require_service("DATABASE_URL_TEST", "PostgreSQL")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def backend(request):
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def database_url(backend, request, tmp_path, sqlite_template):
+    if backend == "sqlite":
+        path = tmp_path / "mic.sqlite3"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "DATABASE_URL": database_url,
+        "SEARCH_PATH": str(tmp_path / "search.sqlite3"),
+        "VECTOR_DIR": str(tmp_path / "vectors"),
+    })
+    yield app
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app):
+    """A session inside an app context, for services and factories."""
+    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        yield session
+
+
+class AuthActions:
+    """Log in and out through the real forms (CSRF included)."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str, password: str = "password123"):
+        from tests.utils.web import csrf_token
+
+        token = csrf_token(self._client, "/auth/login")
+        return self._client.post("/auth/login", data={"email": email, "password": password, "csrf_token": token})
+
+    def logout(self):
+        from tests.utils.web import csrf_token
+
+        return self._client.post("/auth/logout", data={"csrf_token": csrf_token(self._client, "/")})
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)

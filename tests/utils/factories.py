@@ -1,0 +1,57 @@
+"""Factories for tests: real rows made through the real services."""
+
+import itertools
+import random
+
+from sqlmodel import Session
+
+from app.services import accounts, listings
+from models import CHARSET, RegistrationIn, User, check_character
+
+_serial = itertools.count(1)
+PASSWORD = "password123"
+
+
+def random_credit_code() -> str:
+    """A valid unified social credit code: enterprise prefix, a Changchun region code, a random body."""
+    body = "9122010" + "".join(random.choice(CHARSET) for _ in range(10))
+    return body + check_character(body)
+
+
+def registration_data(kind: str = "enterprise", **org) -> dict:
+    n = next(_serial)
+    return {
+        "organization": {"kind": kind, "name": f"测试单位{n}有限公司", "credit_code": random_credit_code(),
+                         "region": "长春新区", "industries": ["automotive"], **org},
+        "email": f"user{n}-{random.randrange(10**6)}@example.cn",
+        "password": PASSWORD,
+        "name": f"测试用户{n}",
+    }
+
+
+def create_user(session: Session, kind: str = "enterprise", **org) -> User:
+    """An organization of `kind` and its first user (password PASSWORD)."""
+    return accounts.register(session=session, registration=RegistrationIn.model_validate(registration_data(kind, **org)))
+
+
+def need_data(**overrides) -> dict:
+    return {"title": "铝合金车身激光焊接气孔控制", "description": "寻求铝合金车身激光焊接气孔缺陷控制技术合作。",
+            "details": "现有焊接速度4m/min，气孔率3%，目标低于0.5%。", "industry": "automotive",
+            "cooperation_modes": ["commission"], "trl": 6, "budget_min": 500000, "budget_max": 1500000,
+            **overrides}
+
+
+def achievement_data(**overrides) -> dict:
+    return {"title": "激光-电弧复合焊接工艺", "description": "适用于铝合金薄板的激光-电弧复合焊接工艺，气孔率低于0.3%。",
+            "industry": "automotive", "kind": "process", "trl": 7, "cooperation_modes": ["license"],
+            "price": 800000, **overrides}
+
+
+def create_need(session: Session, user: User, publish: bool = True, **overrides):
+    return listings.create_listing(session=session, kind="need", data=need_data(**overrides), user=user,
+                                   publish=publish)
+
+
+def create_achievement(session: Session, user: User, publish: bool = True, **overrides):
+    return listings.create_listing(session=session, kind="achievement", data=achievement_data(**overrides),
+                                   user=user, publish=publish)
