@@ -22,10 +22,14 @@ class OrganizationBase(SQLModel):
     contact_name: str | None = Field(default=None, max_length=60)
     contact_phone: str | None = Field(default=None, max_length=40)
 
+    @field_validator("credit_code", mode="before")
+    @classmethod
+    def _normalise_credit_code(cls, value):
+        return value.strip().upper() if isinstance(value, str) else value
+
     @field_validator("credit_code")
     @classmethod
     def _valid_credit_code(cls, value: str) -> str:
-        value = value.strip().upper()
         if not is_valid_credit_code(value):
             raise ValueError("invalid_credit_code")
         return value

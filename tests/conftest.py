@@ -95,8 +95,11 @@ def runner(app):
 
 @pytest.fixture
 def session(app):
-    """A session inside an app context, for services and factories."""
-    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+    """A session on the app's database; factories find the app in `session.info` to call services.
+
+    No app context stays pushed here: requests made by the test client must each get their own `g`.
+    """
+    with Session(app.extensions["db_engine"], expire_on_commit=False, info={"app": app}) as session:
         yield session
 
 

@@ -6,7 +6,7 @@ from app.api.auth import api_user, token_required, token_ttl_hours
 from app.api.openapi import openapi_document
 from app.db import get_session
 from app.services import accounts, listings
-from app.services.errors import Invalid, Unauthorized
+from app.services.errors import Invalid, MalformedBody, Unauthorized
 from app.services.validation import parse
 from models import OrganizationPublic, RegistrationIn, UserPublic
 
@@ -18,9 +18,9 @@ def json_body() -> dict:
     """The request's JSON object, or a clear 400 when it is malformed or not an object."""
     data = request.get_json(silent=True)
     if data is None:
-        raise Invalid(_("The request body is not valid JSON."))
+        raise MalformedBody(_("The request body is not valid JSON."))
     if not isinstance(data, dict):
-        raise Invalid(_("The request body must be a JSON object."))
+        raise MalformedBody(_("The request body must be a JSON object."))
     return data
 
 
@@ -46,7 +46,7 @@ def issue_token():
     if user is None:
         raise Unauthorized(_("Wrong email or password."))
     token, row = accounts.issue_token(session=get_session(), user=user, ttl_hours=token_ttl_hours())
-    return jsonify(token=token, token_type="bearer", expires_at=row.expires_at.isoformat() + "Z")
+    return jsonify(token=token, token_type="bearer", expires_at=row.expires_at.isoformat())
 
 
 @bp.post("/register")

@@ -11,6 +11,11 @@ class ServiceError(Exception):
         self.fields = fields or {}
 
 
+class MalformedBody(ServiceError):
+    status = 400
+    code = "malformed_json"
+
+
 class NotFound(ServiceError):
     status = 404
     code = "not_found"

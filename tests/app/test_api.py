@@ -84,7 +84,9 @@ def test_missing_fields_and_malformed_json(client, enterprise):
     assert {"title", "description"} <= set(missing.json["error"]["fields"])
     malformed = client.post("/api/v1/needs", data="{not json", content_type="application/json", headers=headers)
     assert malformed.status_code == 400
-    assert malformed.json["error"]["code"] == "invalid" or malformed.json["error"]["message"]
+    assert malformed.json["error"]["code"] == "malformed_json"
+    not_object = client.post("/api/v1/needs", json=["a list"], headers=headers)
+    assert not_object.status_code == 400
 
 
 def test_error_messages_follow_language(client, enterprise):

@@ -29,9 +29,16 @@ def registration_data(kind: str = "enterprise", **org) -> dict:
     }
 
 
+def in_app(session: Session):
+    """The app context the services need, for the app the `session` fixture belongs to."""
+    return session.info["app"].app_context()
+
+
 def create_user(session: Session, kind: str = "enterprise", **org) -> User:
     """An organization of `kind` and its first user (password PASSWORD)."""
-    return accounts.register(session=session, registration=RegistrationIn.model_validate(registration_data(kind, **org)))
+    registration = RegistrationIn.model_validate(registration_data(kind, **org))
+    with in_app(session):
+        return accounts.register(session=session, registration=registration)
 
 
 def need_data(**overrides) -> dict:
@@ -48,10 +55,12 @@ def achievement_data(**overrides) -> dict:
 
 
 def create_need(session: Session, user: User, publish: bool = True, **overrides):
-    return listings.create_listing(session=session, kind="need", data=need_data(**overrides), user=user,
-                                   publish=publish)
+    with in_app(session):
+        return listings.create_listing(session=session, kind="need", data=need_data(**overrides), user=user,
+                                       publish=publish)
 
 
 def create_achievement(session: Session, user: User, publish: bool = True, **overrides):
-    return listings.create_listing(session=session, kind="achievement", data=achievement_data(**overrides),
-                                   user=user, publish=publish)
+    with in_app(session):
+        return listings.create_listing(session=session, kind="achievement", data=achievement_data(**overrides),
+                                       user=user, publish=publish)
