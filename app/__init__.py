@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from app import db
 from app.config import ROOT, Config
@@ -26,18 +27,26 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                    default_translation_directories=str(ROOT / "app" / "translations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in first.")
+    login_manager.login_message_category = "info"
 
     from app import cli, errors
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.listings import bp as listings_bp
     from app.main import bp as main_bp
+    from app.search import bp as search_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(listings_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never cookies
     errors.init_app(app)
     cli.init_app(app)
+    if app.config["INDEX_WORKER_IN_PROCESS"]:
+        from app.services.indexes import start_background_worker
+
+        app.extensions["index_worker_stop"] = start_background_worker(app)
     return app

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from app import migrate
 from app.db import get_engine
-from app.services import accounts, demo, listings
+from app.services import accounts, demo, indexes, listings
 from app.services.errors import ServiceError
 from models import Role
 
@@ -15,6 +15,7 @@ db_cli = AppGroup("db", help="Database schema.")
 users_cli = AppGroup("users", help="Accounts created by an administrator.")
 demo_cli = AppGroup("demo", help="Demo data.")
 listings_cli = AppGroup("listings", help="Listing lifecycle.")
+index_cli = AppGroup("index", help="Search and vector indexes.")
 
 
 @db_cli.command("upgrade")
@@ -76,6 +77,38 @@ def listings_expire() -> None:
         click.echo(f"{listings.expire_listings(session=session)} listings expired")
 
 
+@index_cli.command("rebuild")
+def index_rebuild() -> None:
+    """Recreate the search index and the vector stores from the database."""
+    count = indexes.rebuild(current_app._get_current_object())
+    click.echo(f"indexed {count} listings")
+
+
+@index_cli.command("worker")
+@click.option("--poll", default=1.0, show_default=True, help="Seconds between polls of an empty outbox.")
+def index_worker(poll: float) -> None:
+    """Drain the outbox into the search backend and this host's vector stores until stopped."""
+    worker, _vectors = indexes.make_worker(current_app._get_current_object())
+    click.echo("index worker running; Ctrl-C stops it")
+    try:
+        worker.run(poll_interval=poll)
+    except KeyboardInterrupt:
+        pass
+
+
+@index_cli.command("status")
+def index_status() -> None:
+    """Show each consumer's cursor, lag and last error, and what each index holds."""
+    app = current_app._get_current_object()
+    worker, _vectors = indexes.make_worker(app)
+    for name, state in worker.status().items():
+        click.echo(f"{name}: " + ", ".join(f"{k}={v}" for k, v in state.items()))
+    click.echo(f"search backend {app.config['SEARCH_BACKEND']}: {indexes.search_backend(app).count()} documents")
+    matcher = indexes.vector_index(app).matcher()
+    counts = matcher.counts() if matcher else {}
+    click.echo("vectors: " + (", ".join(f"{k}={v}" for k, v in counts.items()) or "not built"))
+
+
 def init_app(app: Flask) -> None:
-    for group in (db_cli, users_cli, demo_cli, listings_cli):
+    for group in (db_cli, users_cli, demo_cli, listings_cli, index_cli):
         app.cli.add_command(group)

@@ -31,6 +31,8 @@ class Config:
         self.VECTOR_DIR = os.environ.get("VECTOR_DIR", str(instance / "vectors"))
         self.MATCH_MODEL = os.environ.get("MATCH_MODEL") or None
         self.MATCH_ENCODERS = os.environ.get("MATCH_ENCODERS", "")
+        # This host's name for its outbox cursors: give each app host its own, so each keeps its FAISS copy current.
+        self.INDEX_CONSUMER = os.environ.get("INDEX_CONSUMER", "main")
         # Run the outbox worker in a thread of the web process (the embedded path); production runs `flask index worker`.
         self.INDEX_WORKER_IN_PROCESS = os.environ.get("INDEX_WORKER_IN_PROCESS", "0") == "1"
         # Bodies above this are refused with 413 before they reach a view.

@@ -12,8 +12,10 @@ babel = Babel()
 
 def select_locale() -> str:
     """The language switch's cookie first, then the browser's preference, Chinese by default."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = request.cookies.get("lang")
     if chosen in languages:

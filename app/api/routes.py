@@ -5,8 +5,9 @@ from app.api import bp
 from app.api.auth import api_user, token_required, token_ttl_hours
 from app.api.openapi import openapi_document
 from app.db import get_session
-from app.services import accounts, listings
+from app.services import accounts, listings, recommendations
 from app.services.errors import Invalid, MalformedBody, Unauthorized
+from app.services.search import search_listings
 from app.services.validation import parse
 from models import OrganizationPublic, RegistrationIn, UserPublic
 
@@ -130,6 +131,41 @@ def delete_listing(kinds: str, listing_id: int):
     """Delete a listing of the caller's organization."""
     listings.delete_listing(session=get_session(), kind=kinds[:-1], listing_id=listing_id, user=api_user())
     return "", 204
+
+
+@bp.get("/needs/<int:listing_id>/recommendations")
+def need_recommendations(listing_id: int):
+    """Whom to commission, what to license, or where to incubate, for one need."""
+    return jsonify(recommendations.recommend(
+        session=get_session(), query_type="need", query_id=listing_id, user=api_user(),
+        rec_kind=request.args.get("kind", "commission"), k=_int_arg("k", 10, recommendations.MAX_K)))
+
+
+@bp.get("/achievements/<int:listing_id>/recommendations")
+def achievement_recommendations(listing_id: int):
+    """The needs one achievement fits."""
+    return jsonify(recommendations.recommend(
+        session=get_session(), query_type="achievement", query_id=listing_id, user=api_user(), rec_kind="needs",
+        k=_int_arg("k", 10, recommendations.MAX_K)))
+
+
+@bp.post("/recommendations/feedback")
+@token_required
+def recommendation_feedback():
+    """Record that the caller dismissed, showed interest in, or contracted a recommendation."""
+    row = recommendations.record_feedback(session=get_session(), user=api_user(), data=json_body())
+    return jsonify(id=row.id, label=row.label), 201
+
+
+@bp.get("/search")
+def search():
+    """Full-text search over public listings, with filters and facet counts."""
+    result = search_listings(
+        text=request.args.get("q", ""), type=request.args.get("type") or None,
+        industry=request.args.get("industry") or None, mode=request.args.get("mode") or None,
+        region=request.args.get("region") or None, trl_min=_int_arg("trl_min", None, 9),
+        page=_int_arg("page", 1), per_page=_int_arg("per_page", current_app.config["PAGE_SIZE"], 100))
+    return jsonify(hits=result.hits, total=result.total, facets=result.facets)
 
 
 @bp.get("/openapi.json")

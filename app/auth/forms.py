@@ -2,16 +2,25 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.listings.forms import MultiCheckboxField
 
 ORG_KINDS = [
-    ("enterprise", _l("Enterprise")),
-    ("university", _l("University")),
-    ("institute", _l("Research institute")),
-    ("center", _l("Innovation center")),
-    ("finance", _l("Financial institution")),
+    SelectChoice("enterprise", _l("Enterprise")),
+    SelectChoice("university", _l("University")),
+    SelectChoice("institute", _l("Research institute")),
+    SelectChoice("center", _l("Innovation center")),
+    SelectChoice("finance", _l("Financial institution")),
 ]
 
 
@@ -19,11 +28,6 @@ class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     submit = SubmitField(_l("Log in"))
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class RegisterForm(FlaskForm):

@@ -5,12 +5,12 @@ from flask_login import login_required, login_user, logout_user
 from app.auth import bp
 from app.auth.forms import LoginForm, RegisterForm
 from app.db import get_session
+from app.listings.forms import choices
 from app.services import accounts
 from app.services.errors import ServiceError
 from app.services.taxonomy import industry_choices
 from app.services.validation import parse
 from models import RegistrationIn
-
 
 # Service field paths that the registration form names differently.
 FORM_FIELD = {"organization.kind": "org_kind", "organization.name": "org_name",
@@ -42,7 +42,7 @@ def login():
 def register():
     """Register an organization and its first user."""
     form = RegisterForm()
-    form.industries.choices = industry_choices()
+    form.industries.choices = choices(industry_choices())
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         data = {

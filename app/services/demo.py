@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from werkzeug.security import generate_password_hash
 
 from app.config import ROOT
-from app.services.listings import record_change
+from indexing.sync import record_change
 from models import (
     Achievement,
     Center,

@@ -56,38 +56,50 @@ def kind_name(row) -> str:
 
 
 def search_document(row, org_name: str) -> dict:
-    """The search backend's document for a public row."""
+    """The one document every index receives for a public row: the search fields plus the matcher's."""
     kind = kind_name(row)
     if isinstance(row, Center):
         return {"id": f"center-{row.id}", "type": "center", "entity_id": row.id, "title": row.name,
                 "body": f"{row.domain}\n{row.description}", "industry": row.industry,
                 "cooperation_modes": _center_modes(row), "trl": None, "region": None, "status": row.status.value,
-                "org_name": org_name, "updated_at": _timestamp(row)}
+                "org_name": org_name, "updated_at": _timestamp(row), "budget_min": None, "budget_max": None,
+                "price": None, "offers_incubation": row.offers_incubation}
     return {"id": f"{kind}-{row.id}", "type": kind, "entity_id": row.id, "title": row.title,
             "body": _public_text(row), "industry": row.industry,
             "cooperation_modes": [str(m) for m in row.cooperation_modes], "trl": getattr(row, "trl", None),
             "region": getattr(row, "region", None), "status": row.status.value, "org_name": org_name,
-            "updated_at": _timestamp(row)}
+            "updated_at": _timestamp(row), "budget_min": getattr(row, "budget_min", None),
+            "budget_max": getattr(row, "budget_max", None), "price": getattr(row, "price", None),
+            "offers_incubation": isinstance(row, Service) and row.category == "incubation"}
 
 
-def match_listing(row) -> Listing:
-    """The matcher's view of a public row."""
-    if isinstance(row, Center):
-        return Listing(id=row.id, kind="center", title=row.name, text=f"{row.domain}\n{row.description}",
-                       industry=row.industry, cooperation_modes=_center_modes(row), updated_at=_timestamp(row),
-                       offers_incubation=row.offers_incubation)
-    kind = kind_name(row)
-    return Listing(
-        id=row.id, kind=kind, title=row.title, text=_public_text(row), industry=row.industry,
-        cooperation_modes=[str(m) for m in row.cooperation_modes], trl=getattr(row, "trl", None),
-        budget_min=getattr(row, "budget_min", None), budget_max=getattr(row, "budget_max", None),
-        price=getattr(row, "price", None), region=getattr(row, "region", None), updated_at=_timestamp(row),
-        offers_incubation=isinstance(row, Service) and row.category == "incubation",
-    )
+def listing_from_document(doc: dict) -> Listing:
+    """The matcher's view of an indexed document."""
+    return Listing(id=doc["entity_id"], kind=doc["type"], title=doc["title"], text=doc["body"],
+                   industry=doc["industry"], cooperation_modes=list(doc["cooperation_modes"]), trl=doc["trl"],
+                   budget_min=doc["budget_min"], budget_max=doc["budget_max"], price=doc["price"],
+                   region=doc["region"], updated_at=doc["updated_at"], offers_incubation=doc["offers_incubation"])
+
+
+def documents_for(session: Session, rows: list) -> list[dict]:
+    names = org_names(session, {row.org_id for row in rows})
+    return [search_document(row, names.get(row.org_id, "")) for row in rows]
+
+
+def load_documents(session: Session, refs: list[tuple[str, int]]) -> dict[tuple[str, int], dict | None]:
+    """The outbox worker's view: each ref's current document, or None to delete it."""
+    rows = load_rows(session, refs)
+    present = [row for row in rows.values() if row is not None]
+    docs = {(doc["type"], doc["entity_id"]): doc for doc in documents_for(session, present)}
+    return {ref: docs.get(ref) for ref in refs}
+
+
+def all_documents(session: Session) -> list[dict]:
+    """Every document the indexes should hold, for a rebuild."""
+    return documents_for(session, list(all_public_rows(session)))
 
 
 def all_public_rows(session: Session):
-    """Every row the indexes should hold, for a rebuild."""
     for table in (Need, Achievement, Service):
         for row in session.exec(select(table)).all():
             if is_indexed(row):

@@ -13,6 +13,7 @@ from sqlmodel import Session, SQLModel, select
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.taxonomy import is_industry
 from app.services.validation import parse
+from indexing.sync import record_change
 from models import (
     Achievement,
     AchievementCreate,
@@ -26,7 +27,6 @@ from models import (
     NeedCreate,
     NeedPublic,
     NeedUpdate,
-    OutboxEvent,
     Role,
     Service,
     ServiceCreate,
@@ -64,11 +64,6 @@ def kind_of(name: str) -> ListingKind:
         return KINDS[name]
     except KeyError:
         raise NotFound(_("No such kind of listing.")) from None
-
-
-def record_change(session: Session, entity_type: str, entity_id: int, op: str = "upsert") -> None:
-    """Leave an outbox row in the caller's transaction, so the indexes can never miss this change."""
-    session.add(OutboxEvent(entity_type=entity_type, entity_id=entity_id, op=op))
 
 
 # --- who may do what -------------------------------------------------------------------------------------------

@@ -1,0 +1,88 @@
+"""Display labels of the domain's enumerations, in the user's language (Chinese first).
+
+Values are the enum values stored in the database; templates reach these through the filters that
+`app.main.templating` registers (`mode_label`, `status_label`, ...).
+"""
+
+from flask_babel import lazy_gettext as _l
+
+COOPERATION_MODES = {
+    "commission": _l("Commissioned R&D"),
+    "license": _l("Technology licensing"),
+    "transfer": _l("Technology transfer"),
+    "joint": _l("Joint development"),
+    "service": _l("Technical service"),
+    "incubation": _l("Incubation"),
+}
+
+LISTING_STATUSES = {
+    "draft": _l("Draft"),
+    "published": _l("Published"),
+    "expired": _l("Expired"),
+    "closed": _l("Closed"),
+}
+
+ACHIEVEMENT_KINDS = {
+    "patent": _l("Patent"),
+    "process": _l("Process"),
+    "product": _l("Product"),
+    "software": _l("Software"),
+    "other": _l("Other"),
+}
+
+IP_STATUSES = {
+    "granted": _l("Granted"),
+    "pending": _l("Pending"),
+    "licensed": _l("Licensed"),
+    "none": _l("None"),
+}
+
+# The ten public services of the policy, section 2(2)4.
+SERVICE_CATEGORIES = {
+    "commissioned_rd": _l("Commissioned technology R&D"),
+    "testing": _l("Testing and inspection"),
+    "certification_metrology": _l("Certification and metrology"),
+    "standards": _l("Standards development and verification"),
+    "ip": _l("Intellectual property collaboration"),
+    "training": _l("Personnel training"),
+    "market_info": _l("Market information services"),
+    "incubation": _l("Enterprise incubation"),
+    "feasibility": _l("Feasibility studies"),
+    "evaluation": _l("Project evaluation"),
+}
+
+CENTER_LEVELS = {
+    "city": _l("City level"),
+    "province": _l("Provincial level"),
+    "national": _l("National level"),
+}
+
+ORG_KINDS = {
+    "enterprise": _l("Enterprise"),
+    "university": _l("University"),
+    "institute": _l("Research institute"),
+    "center": _l("Innovation center"),
+    "finance": _l("Financial institution"),
+    "bureau": _l("Industry and IT bureau"),
+}
+
+# Each kind of listing as the browser names it: URL segment, singular and plural titles.
+LISTING_KINDS = {
+    "need": _l("Technical need"),
+    "achievement": _l("Achievement"),
+    "service": _l("Public service"),
+}
+
+LISTING_KINDS_PLURAL = {
+    "need": _l("Technical needs"),
+    "achievement": _l("Achievements"),
+    "service": _l("Public services"),
+}
+
+
+def label(table: dict, value) -> str:
+    """The label of an enum value (or its plain value), or "" for None."""
+    if value is None:
+        return ""
+    key = getattr(value, "value", value)
+    return str(table.get(key, key))

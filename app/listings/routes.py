@@ -1,0 +1,163 @@
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlmodel import Session
+
+from app.auth import current_user_or_none
+from app.db import get_session
+from app.listings import bp
+from app.listings.forms import FORMS, choices
+from app.services import listings as service
+from app.services.centers import centers_of_org
+from app.services.errors import Forbidden, Invalid
+from app.services.taxonomy import industry_choices
+from models import Center, User
+
+# URL segment of each kind of listing, and back.
+SEGMENTS = {"need": "needs", "achievement": "achievements", "service": "services"}
+KIND_OF_SEGMENT = {segment: kind for kind, segment in SEGMENTS.items()}
+SEGMENT = "<any(needs, achievements, services):segment>"
+ACTIONS = "<any(publish, reconfirm, close, delete):action>"
+
+
+@bp.app_context_processor
+def inject_segments() -> dict:
+    return {"SEGMENTS": SEGMENTS}
+
+
+def _int_arg(name: str, default: int | None = None, low: int = 1, high: int = 10_000) -> int | None:
+    """A query-string integer clamped to [low, high]; junk counts as absent rather than an error."""
+    try:
+        value = int(request.args.get(name, ""))
+    except ValueError:
+        return default
+    return min(max(value, low), high)
+
+
+def center_choices(session: Session, user: User | None) -> list[tuple[str, str]]:
+    """Centers the user's organization runs or belongs to: the ones it may attach a listing to."""
+    centers = centers_of_org(session=session, org_id=user.org_id if user else None)
+    return [(str(center.id), center.name) for center in centers]
+
+
+def _make_form(kind: str, session: Session, user: User | None, *, editing: bool = False, data=None):
+    form = FORMS[kind](industries=industry_choices(), data=data)
+    if "center_id" in form:
+        if editing:
+            del form.center_id  # the service does not change a listing's center after it is posted
+        else:
+            form.center_id.choices = choices([("", _("None")), *center_choices(session, user)])
+    return form
+
+
+@bp.route(f"/{SEGMENT}")
+def browse(segment: str):
+    """Browse live listings of one kind, with filters and pagination."""
+    kind = KIND_OF_SEGMENT[segment]
+    filters = {
+        "industry": request.args.get("industry") or None,
+        "mode": request.args.get("mode") or None,
+        "region": (request.args.get("region") or "").strip() or None,
+        "trl_min": _int_arg("trl_min", None, 1, 9),
+        "q": (request.args.get("q") or "").strip()[:100] or None,
+    }
+    page = service.browse(session=get_session(), kind=kind, user=current_user_or_none(),
+                          page=_int_arg("page", 1) or 1, per_page=current_app.config["PAGE_SIZE"], **filters)
+    return render_template("listings/browse.html", kind=kind, segment=segment, page=page, filters=filters)
+
+
+@bp.route(f"/{SEGMENT}/<int:listing_id>")
+def detail(segment: str, listing_id: int):
+    """One listing; a confidential need's details only for those entitled to them."""
+    kind, session, user = KIND_OF_SEGMENT[segment], get_session(), current_user_or_none()
+    listing = service.get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
+    details_visible = kind != "need" or service.can_see_details(session, user, listing)
+    center = session.get(Center, listing.center_id) if getattr(listing, "center_id", None) else None
+    return render_template(f"listings/{kind}_detail.html", kind=kind, segment=segment, listing=listing,
+                           details_visible=details_visible, is_owner=service.owns(user, listing),
+                           is_live=service.is_live(listing), center=center)
+
+
+@bp.route(f"/{SEGMENT}/new", methods=["GET", "POST"])
+@login_required
+def new(segment: str):
+    """Post a listing, as a draft or published at once."""
+    kind, session, user = KIND_OF_SEGMENT[segment], get_session(), current_user_or_none()
+    service.require_poster(user, service.kind_of(kind))
+    form = _make_form(kind, session, user)
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        publish = bool(form.publish.data)
+        try:
+            listing = service.create_listing(session=session, kind=kind, data=form.to_data(), user=user,
+                                             publish=publish)
+        except Invalid as exc:
+            errors = form.explain(exc.fields) or {"__all__": exc.message}
+        else:
+            flash(_("Published.") if publish else _("Saved as a draft. Publish it when it is ready."), "success")
+            return redirect(url_for("listings.detail", segment=segment, listing_id=listing.id))
+    return render_template("listings/form.html", kind=kind, segment=segment, form=form, errors=errors,
+                           listing=None), (422 if errors else 200)
+
+
+@bp.route(f"/{SEGMENT}/<int:listing_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(segment: str, listing_id: int):
+    """Edit a listing of the user's organization."""
+    kind, session, user = KIND_OF_SEGMENT[segment], get_session(), current_user_or_none()
+    listing = service.get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
+    if not service.owns(user, listing):
+        raise Forbidden(_("Only the organization that posted this listing may change it."))
+    data = None if request.method == "POST" else FORMS[kind].initial(listing)
+    form = _make_form(kind, session, user, editing=True, data=data)
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        try:
+            service.update_listing(session=session, kind=kind, listing_id=listing_id, data=form.to_data(),
+                                   user=user)
+        except Invalid as exc:
+            errors = form.explain(exc.fields) or {"__all__": exc.message}
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("listings.detail", segment=segment, listing_id=listing_id))
+    return render_template("listings/form.html", kind=kind, segment=segment, form=form, errors=errors,
+                           listing=listing), (422 if errors else 200)
+
+
+ACTION_MESSAGES = {
+    "publish": lambda: _("Published."),
+    "reconfirm": lambda: _("Reconfirmed: the listing stays visible for another %(days)s days.",
+                           days=current_app.config["LISTING_TTL_DAYS"]),
+    "close": lambda: _("Closed. It is no longer shown to others."),
+    "delete": lambda: _("Deleted."),
+}
+
+
+@bp.route(f"/{SEGMENT}/<int:listing_id>/{ACTIONS}", methods=["POST"])
+@login_required
+def change_status(segment: str, listing_id: int, action: str):
+    """Publish, reconfirm, close or delete a listing of the user's organization."""
+    kind, session, user = KIND_OF_SEGMENT[segment], get_session(), current_user_or_none()
+    if action == "delete":
+        service.delete_listing(session=session, kind=kind, listing_id=listing_id, user=user)
+        flash(ACTION_MESSAGES[action](), "success")
+        return redirect(url_for("listings.mine", kind=kind))
+    service.set_status(session=session, kind=kind, listing_id=listing_id, user=user, action=action)
+    flash(ACTION_MESSAGES[action](), "success")
+    return redirect(url_for("listings.detail", segment=segment, listing_id=listing_id))
+
+
+@bp.route("/my")
+@login_required
+def mine():
+    """The user's organization's own listings, in every status."""
+    session, user = get_session(), current_user_or_none()
+    kind = request.args.get("kind")
+    if kind not in SEGMENTS:
+        kind = "need" if user.role == "enterprise" else "achievement"
+    page = service.browse(session=session, kind=kind, user=user, mine=True, page=_int_arg("page", 1) or 1,
+                          per_page=current_app.config["PAGE_SIZE"])
+    totals = {other: (page.total if other == kind else
+                      service.browse(session=session, kind=other, user=user, mine=True, per_page=1).total)
+              for other in SEGMENTS}
+    return render_template("listings/mine.html", kind=kind, segment=SEGMENTS[kind], page=page, totals=totals)

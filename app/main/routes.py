@@ -1,0 +1,37 @@
+from flask import abort, current_app, redirect, render_template, request, url_for
+
+from app.auth import current_user_or_none
+from app.db import get_session
+from app.main import bp
+from app.services.listings import KINDS, browse
+
+LATEST = 6
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+@bp.route("/")
+def index():
+    """The home page: what the platform is, how much is on it, and the newest listings."""
+    session, user = get_session(), current_user_or_none()
+    latest = {kind: browse(session=session, kind=kind, user=user, per_page=LATEST) for kind in KINDS}
+    return render_template("main/index.html", latest=latest)
+
+
+def _same_site(target: str | None) -> str:
+    # Only a path on this site: anything else would turn the switch into an open redirect.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("main.index")
+
+
+@bp.route("/lang/<code>")
+def set_language(code: str):
+    """Switch the interface language (a cookie the locale selector reads) and go back."""
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    referrer = request.referrer or ""
+    host = request.host_url.rstrip("/")
+    target = referrer[len(host):] if referrer.startswith(host) else request.args.get("next")
+    response = redirect(_same_site(target))
+    response.set_cookie("lang", code, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax", httponly=True)
+    return response

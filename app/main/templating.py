@@ -1,0 +1,127 @@
+"""Jinja filters and globals: enum labels, money in 万元, industry and organization names."""
+
+from decimal import Decimal
+
+from flask import current_app, g, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from app import labels
+from app.db import get_session
+from app.main import bp
+from app.services import accounts
+from app.services.errors import NotFound
+from app.services.taxonomy import industry_choices, industry_name
+
+YUAN_PER_WAN = 10_000
+
+
+def is_english() -> bool:
+    return str(get_locale()).startswith("en")
+
+
+@bp.app_template_filter("mode_label")
+def mode_label(value) -> str:
+    return labels.label(labels.COOPERATION_MODES, value)
+
+
+@bp.app_template_filter("status_label")
+def status_label(value) -> str:
+    return labels.label(labels.LISTING_STATUSES, value)
+
+
+@bp.app_template_filter("achievement_kind_label")
+def achievement_kind_label(value) -> str:
+    return labels.label(labels.ACHIEVEMENT_KINDS, value)
+
+
+@bp.app_template_filter("ip_label")
+def ip_label(value) -> str:
+    return labels.label(labels.IP_STATUSES, value)
+
+
+@bp.app_template_filter("category_label")
+def category_label(value) -> str:
+    return labels.label(labels.SERVICE_CATEGORIES, value)
+
+
+@bp.app_template_filter("level_label")
+def level_label(value) -> str:
+    return labels.label(labels.CENTER_LEVELS, value)
+
+
+@bp.app_template_filter("org_kind_label")
+def org_kind_label(value) -> str:
+    return labels.label(labels.ORG_KINDS, value)
+
+
+@bp.app_template_filter("industry_name")
+def industry_name_filter(code: str | None) -> str:
+    return industry_name(code)
+
+
+def format_wan(yuan: int) -> str:
+    """An amount in yuan as a plain number of 万元: 1 500 000 → "150", 1 234 567 → "123.46"."""
+    wan = (Decimal(yuan) / YUAN_PER_WAN).quantize(Decimal("0.01"))
+    return f"{wan:,.2f}".rstrip("0").rstrip(".")
+
+
+@bp.app_template_filter("money_wan")
+def money_wan(yuan: int | None) -> str:
+    """An amount for people: 万元 in Chinese, plain yuan in English; "negotiable" when unknown."""
+    if yuan is None:
+        return _("Negotiable")
+    if is_english():
+        return f"CNY {yuan:,}"
+    return _("%(amount)s 10k yuan", amount=format_wan(yuan))
+
+
+@bp.app_template_filter("money_range")
+def money_range(low: int | None, high: int | None) -> str:
+    """A budget: one bound, both bounds, or "negotiable"."""
+    if low is None and high is None:
+        return _("Negotiable")
+    if low is None:
+        return _("Up to %(amount)s", amount=money_wan(high))
+    if high is None:
+        return _("From %(amount)s", amount=money_wan(low))
+    if low == high:
+        return money_wan(low)
+    if is_english():
+        return f"CNY {low:,} – {high:,}"
+    return _("%(amount)s 10k yuan", amount=f"{format_wan(low)}–{format_wan(high)}")
+
+
+@bp.app_template_filter("date_cn")
+def date_cn(value) -> str:
+    """A date (or datetime) as 2027-06-30; the same in both languages, unambiguous."""
+    return value.strftime("%Y-%m-%d") if value else ""
+
+
+def org_name(org_id: int | None) -> str:
+    """The organization's name, cached for the request (a list page names the same few often)."""
+    if org_id is None:
+        return ""
+    cache = g.setdefault("org_names", {})
+    if org_id not in cache:
+        try:
+            org = accounts.get_organization(session=get_session(), org_id=org_id)
+        except NotFound:
+            cache[org_id] = ""
+        else:
+            cache[org_id] = org.name_en if (is_english() and org.name_en) else org.name
+    return cache[org_id]
+
+
+@bp.app_context_processor
+def inject_globals() -> dict:
+    return {
+        "org_name": org_name,
+        "industry_choices": industry_choices,
+        "current_locale": str(get_locale()),
+        "is_english": is_english(),
+        "languages": current_app.config["LANGUAGES"],
+        "labels": labels,
+        "html_lang": "en" if is_english() else "zh-CN",
+        "request_path": request.full_path.rstrip("?") if request else "/",
+    }

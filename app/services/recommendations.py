@@ -1,0 +1,111 @@
+"""Recommendations for a need or an achievement, with reasons in the user's language, and feedback on them."""
+
+from flask_babel import gettext as _
+from sqlmodel import Session, select
+
+from app.services.documents import listing_from_document, load_rows, search_document
+from app.services.errors import Forbidden, Invalid
+from app.services.indexes import vector_index
+from app.services.listings import get_listing
+from app.services.taxonomy import industry_name
+from app.services.validation import parse
+from models import FeedbackLabel, RecommendationFeedback, User
+from models.feedback import FeedbackIn
+
+# Which recommendations each kind of listing asks for.
+REC_KINDS = {"need": ("commission", "license", "incubation"), "achievement": ("needs",)}
+MAX_K = 50
+
+
+def _percent(value: float) -> str:
+    return f"{round(100 * value)}%"
+
+
+def _modes(modes) -> str:
+    from app import labels
+
+    return "、".join(str(labels.label(labels.COOPERATION_MODES, m)) for m in modes)
+
+
+REASON_TEXT = {
+    "shared_terms": lambda r: _("Shared terms: %(terms)s", terms="、".join(r.get("terms", [])[:6])),
+    "same_industry": lambda r: _("Same industry: %(industry)s", industry=industry_name(r.get("industry"))),
+    "predicted_industry": lambda r: _("Likely industry: %(industry)s (%(p)s)", industry=industry_name(
+        r.get("industry")), p=_percent(r.get("probability", 0))),
+    "trl_fit": lambda r: _("Technology readiness level %(trl)s suits this kind of deal", trl=r.get("trl")),
+    "budget_fit": lambda r: _("Price fits the budget"),
+    "mode_match": lambda r: _("Cooperation modes match: %(modes)s", modes=_modes(r.get("modes", []))),
+    "same_region": lambda r: _("Same region: %(region)s", region=r.get("region", "")),
+    "semantic": lambda r: _("Similar in meaning"),
+    "incubation": lambda r: _("Offers incubation"),
+    "fresh": lambda r: _("Recently updated"),
+}
+
+
+def describe(reason: dict) -> str:
+    """One reason as a short phrase in the user's language; an unknown code still reads as something."""
+    render = REASON_TEXT.get(reason.get("code", ""))
+    return render(reason) if render else reason.get("code", "")
+
+
+def recommend(*, session: Session, query_type: str, query_id: int, rec_kind: str, user: User | None,
+              k: int = 10) -> list[dict]:
+    """Up to k public listings recommended for one listing the user may see, best first, with reasons."""
+    if rec_kind not in REC_KINDS.get(query_type, ()):
+        raise Invalid(_("Unknown kind of recommendation."), {"kind": _("Not one of the allowed values.")})
+    if not 1 <= k <= MAX_K:
+        raise Invalid(_("Some fields are not valid."), {"k": _("Out of range.")})
+    row = get_listing(session=session, kind=query_type, listing_id=query_id, user=user)
+    matcher = vector_index().matcher()
+    if matcher is None:
+        return []
+    # The query is the listing's public text only: a confidential need's details never reach the matcher.
+    query = listing_from_document(search_document(row, ""))
+    dismissed = _dismissed(session, user, query_type, query_id)
+    recs = matcher.recommend(query, rec_kind, k=k + len(dismissed),
+                             exclude={(query_type, query_id), *dismissed})
+    targets = load_rows(session, [(r.target_type, r.target_id) for r in recs])
+    results = []
+    for rec in recs:
+        target = targets.get((rec.target_type, rec.target_id))
+        if target is None:  # no longer public since the index last heard of it
+            continue
+        results.append({"target_type": rec.target_type, "target_id": rec.target_id,
+                        "title": getattr(target, "title", None) or target.name, "score": round(rec.score, 4),
+                        "reasons": [{**reason, "text": describe(reason)} for reason in rec.reasons]})
+        if len(results) == k:
+            break
+    return results
+
+
+def recommendation_kinds(query_type: str) -> tuple[str, ...]:
+    return REC_KINDS.get(query_type, ())
+
+
+def _dismissed(session: Session, user: User | None, query_type: str, query_id: int) -> set[tuple[str, int]]:
+    if user is None:
+        return set()
+    rows = session.exec(select(RecommendationFeedback).where(
+        RecommendationFeedback.user_id == user.id, RecommendationFeedback.query_type == query_type,
+        RecommendationFeedback.query_id == query_id,
+        RecommendationFeedback.label == FeedbackLabel.dismissed)).all()
+    return {(r.target_type, r.target_id) for r in rows}
+
+
+def record_feedback(*, session: Session, user: User | None, data: dict) -> RecommendationFeedback:
+    """Store what the user did with one recommendation; the ranker learns from these."""
+    if user is None:
+        raise Forbidden(_("Please log in first."))
+    feedback_in = parse(FeedbackIn, data)
+    if feedback_in.rec_kind not in REC_KINDS.get(feedback_in.query_type, ()):
+        raise Invalid(_("Unknown kind of recommendation."), {"rec_kind": _("Not one of the allowed values.")})
+    get_listing(session=session, kind=feedback_in.query_type, listing_id=feedback_in.query_id, user=user)
+    if load_rows(session, [(feedback_in.target_type, feedback_in.target_id)]).get(
+            (feedback_in.target_type, feedback_in.target_id)) is None:
+        raise Invalid(_("Some fields are not valid."), {"target_id": _("No such listing.")})
+    row = RecommendationFeedback(**feedback_in.model_dump(), user_id=user.id)
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row
+
