@@ -3,11 +3,13 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlmodel import Session
 
+from app import labels
 from app.auth import current_user_or_none
 from app.db import get_session
 from app.listings import bp
 from app.listings.forms import FORMS, choices
 from app.services import listings as service
+from app.services import recommendations
 from app.services.centers import centers_of_org
 from app.services.errors import Forbidden, Invalid
 from app.services.taxonomy import industry_choices
@@ -15,6 +17,7 @@ from models import Center, User
 
 # URL segment of each kind of listing, and back.
 SEGMENTS = {"need": "needs", "achievement": "achievements", "service": "services"}
+RECOMMENDATIONS_SHOWN = 5
 KIND_OF_SEGMENT = {segment: kind for kind, segment in SEGMENTS.items()}
 SEGMENT = "<any(needs, achievements, services):segment>"
 ACTIONS = "<any(publish, reconfirm, close, delete):action>"
@@ -73,9 +76,25 @@ def detail(segment: str, listing_id: int):
     listing = service.get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
     details_visible = kind != "need" or service.can_see_details(session, user, listing)
     center = session.get(Center, listing.center_id) if getattr(listing, "center_id", None) else None
+    panel = {rec_kind: recommendations.recommend(session=session, query_type=kind, query_id=listing_id,
+                                                 rec_kind=rec_kind, user=user, k=RECOMMENDATIONS_SHOWN)
+             for rec_kind in recommendations.recommendation_kinds(kind)} or None
     return render_template(f"listings/{kind}_detail.html", kind=kind, segment=segment, listing=listing,
                            details_visible=details_visible, is_owner=service.owns(user, listing),
-                           is_live=service.is_live(listing), center=center)
+                           is_live=service.is_live(listing), center=center, recommendations=panel,
+                           rec_target_labels=labels.LISTING_KINDS | {"center": _("Innovation center")})
+
+
+@bp.route("/recommendations/feedback", methods=["POST"])
+@login_required
+def recommendation_feedback():
+    """Record the user's verdict on one recommendation and go back to the listing."""
+    recommendations.record_feedback(session=get_session(), user=current_user_or_none(),
+                                    data=request.form.to_dict())
+    flash(_("Thanks, recommendations will take this into account."), "success")
+    segment = SEGMENTS.get(request.form.get("query_type"), "needs")
+    return redirect(url_for("listings.detail", segment=segment, listing_id=int(request.form["query_id"]))
+                    + "#recommendations")
 
 
 @bp.route(f"/{SEGMENT}/new", methods=["GET", "POST"])

@@ -1,0 +1,122 @@
+"""Search and recommendations through the app: outbox → indexes → API, with confidentiality kept."""
+
+import pytest
+
+from app.services import indexes
+from tests.utils.factories import PASSWORD, create_achievement, create_need, create_user, in_app
+
+
+def drain(app) -> None:
+    """Run the outbox worker once, as the background worker would."""
+    worker, _vectors = indexes.make_worker(app)
+    with app.app_context():
+        worker.drain_once()
+
+
+def token(client, user) -> dict:
+    response = client.post("/api/v1/auth/token", json={"email": user.email, "password": PASSWORD})
+    return {"Authorization": f"Bearer {response.json['token']}"}
+
+
+@pytest.fixture
+def market(app, session):
+    """A small marketplace: two enterprises' needs and a university's achievements, indexed."""
+    firm, other_firm = create_user(session, "enterprise"), create_user(session, "enterprise")
+    uni = create_user(session, "university", industries=["new_materials"])
+    welding = create_need(session, firm, title="铝合金车身激光焊接气孔控制",
+                          description="铝合金车身激光焊接焊缝气孔率偏高，寻求焊接工艺优化。",
+                          details="保密参数：焊接速度4m/min，钛酸锶涂层秘方。", confidential=True)
+    battery = create_need(session, other_firm, title="动力电池极片涂布厚度均匀性",
+                          description="锂电池极片涂布面密度波动大，需在线测厚与闭环控制。", industry="new_energy",
+                          cooperation_modes=["license"], details="")
+    draft = create_need(session, firm, publish=False, title="尚未发布的需求草稿", description="草稿内容不应被检索到。")
+    laser = create_achievement(session, uni, title="铝合金摆动激光焊接气孔抑制方法",
+                               description="摆动激光焊接配合焊前清洗，铝合金焊缝气孔率降至0.3%以下。",
+                               cooperation_modes=["license", "commission"])
+    coating = create_achievement(session, uni, title="锂电池极片在线面密度测量系统",
+                                 description="β射线在线测厚，极片涂布面密度闭环控制精度±1%。", industry="new_energy",
+                                 kind="product", cooperation_modes=["license"])
+    with in_app(session):
+        indexes.rebuild(app)
+    return {"firm": firm, "other_firm": other_firm, "uni": uni, "welding": welding, "battery": battery,
+            "draft": draft, "laser": laser, "coating": coating}
+
+
+def test_search_finds_chinese_words_with_highlights_and_facets(client, market):
+    result = client.get("/api/v1/search", query_string={"q": "激光焊接"}).json
+    titles = [hit["title"] for hit in result["hits"]]
+    assert titles and set(titles[:2]) == {market["welding"].title, market["laser"].title}
+    assert market["battery"].title not in titles
+    assert any("<mark>" in hit["snippet"] for hit in result["hits"])
+    assert result["facets"]["type"] == {"need": 1, "achievement": 1}
+    only_needs = client.get("/api/v1/search", query_string={"q": "激光焊接", "type": "need"}).json
+    assert [hit["type"] for hit in only_needs["hits"]] == ["need"]
+
+
+def test_search_never_finds_confidential_details_or_drafts(client, market):
+    assert client.get("/api/v1/search", query_string={"q": "钛酸锶"}).json["total"] == 0
+    assert client.get("/api/v1/search", query_string={"q": "草稿"}).json["total"] == 0
+    page = client.get("/search", query_string={"q": "钛酸锶"})
+    assert page.status_code == 200 and "钛酸锶" not in page.get_data(as_text=True).split("</h1>", 1)[1]
+
+
+def test_search_follows_edits_through_the_outbox(app, client, market):
+    headers = token(client, market["other_firm"])
+    client.patch(f"/api/v1/needs/{market['battery'].id}", json={"title": "固态电池电解质界面阻抗降低"},
+                 headers=headers)
+    drain(app)
+    hits = client.get("/api/v1/search", query_string={"q": "固态电池"}).json["hits"]
+    assert hits[0]["title"] == "固态电池电解质界面阻抗降低"
+    client.delete(f"/api/v1/needs/{market['battery'].id}", headers=headers)
+    drain(app)
+    hits = client.get("/api/v1/search", query_string={"q": "固态电池"}).json["hits"]
+    assert "固态电池电解质界面阻抗降低" not in [h["title"] for h in hits]
+
+
+def test_search_bad_parameters_are_a_clear_4xx(client, market):
+    assert client.get("/api/v1/search", query_string={"type": "spaceship"}).status_code == 422
+    assert client.get("/api/v1/search", query_string={"page": "-3"}).status_code == 422
+    assert client.get("/api/v1/search", query_string={"q": '"AND(激光 OR'}).status_code == 200
+
+
+def test_recommendations_rank_the_fitting_listing_first_with_reasons(client, market):
+    recs = client.get(f"/api/v1/needs/{market['welding'].id}/recommendations", query_string={"kind": "license"}).json
+    assert recs[0]["target_id"] == market["laser"].id and recs[0]["target_type"] == "achievement"
+    assert recs[0]["reasons"] and all(reason["text"] for reason in recs[0]["reasons"])
+    needs = client.get(f"/api/v1/achievements/{market['coating'].id}/recommendations").json
+    assert needs[0]["target_id"] == market["battery"].id
+
+
+def test_recommendations_never_leak_confidential_details(client, market):
+    recs = client.get(f"/api/v1/achievements/{market['laser'].id}/recommendations").json
+    text = str(recs)
+    assert "钛酸锶" not in text and "4m/min" not in text
+    assert all(rec["target_id"] != market["draft"].id for rec in recs)
+
+
+def test_recommendation_errors(client, market):
+    need_id = market["welding"].id
+    assert client.get(f"/api/v1/needs/{need_id}/recommendations", query_string={"kind": "astrology"}).status_code == 422
+    assert client.get(f"/api/v1/needs/{market['draft'].id}/recommendations").status_code == 404
+    assert client.get(f"/api/v1/needs/{need_id}/recommendations", query_string={"k": "1000"}).status_code == 422
+
+
+def test_dismissed_recommendations_disappear_for_that_user(client, market):
+    headers = token(client, market["firm"])
+    url = f"/api/v1/needs/{market['welding'].id}/recommendations"
+    first = client.get(url, query_string={"kind": "license"}, headers=headers).json[0]
+    response = client.post("/api/v1/recommendations/feedback", headers=headers, json={
+        "query_type": "need", "query_id": market["welding"].id, "rec_kind": "license",
+        "target_type": first["target_type"], "target_id": first["target_id"], "label": "dismissed"})
+    assert response.status_code == 201
+    after = client.get(url, query_string={"kind": "license"}, headers=headers).json
+    assert (first["target_type"], first["target_id"]) not in {(r["target_type"], r["target_id"]) for r in after}
+    bad = client.post("/api/v1/recommendations/feedback", headers=headers, json={"label": "loved"})
+    assert bad.status_code == 422
+
+
+def test_need_page_shows_the_recommendations_panel(client, market):
+    html = client.get(f"/needs/{market['welding'].id}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'id="recommendations"' in html
+    assert market["laser"].title in html
+    assert "钛酸锶" not in html
