@@ -14,7 +14,7 @@ from models.enums import (
     Role,
     ServiceCategory,
 )
-from models.feedback import RecommendationFeedback
+from models.feedback import FeedbackIn, RecommendationFeedback
 from models.listing import (
     Achievement,
     AchievementCreate,
@@ -44,7 +44,7 @@ from models.outbox import OutboxEvent, SyncCursor
 __all__ = [
     "Achievement", "AchievementCreate", "AchievementKind", "AchievementPublic", "AchievementUpdate",
     "ApiToken", "CHARSET", "Center", "CenterBase", "CenterLevel", "CenterMember", "CenterStatus", "CooperationMode",
-    "FeedbackLabel", "IPStatus", "ListingStatus", "Need", "NeedAccess", "NeedCreate", "NeedPublic",
+    "FeedbackIn", "FeedbackLabel", "IPStatus", "ListingStatus", "Need", "NeedAccess", "NeedCreate", "NeedPublic",
     "NeedUpdate", "OrgKind", "Organization", "OrganizationBase", "OrganizationPublic", "OutboxEvent",
     "RecommendationFeedback", "RegistrationIn", "Role", "Service", "ServiceCategory", "ServiceCreate",
     "ServicePublic", "ServiceUpdate", "SyncCursor", "User", "UserPublic", "check_character",

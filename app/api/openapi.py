@@ -8,6 +8,7 @@ from models import (
     AchievementCreate,
     AchievementPublic,
     AchievementUpdate,
+    FeedbackIn,
     NeedCreate,
     NeedPublic,
     NeedUpdate,
@@ -19,7 +20,7 @@ from models import (
     UserPublic,
 )
 
-MODELS = [NeedCreate, NeedUpdate, NeedPublic, AchievementCreate, AchievementUpdate, AchievementPublic,
+MODELS = [FeedbackIn, NeedCreate, NeedUpdate, NeedPublic, AchievementCreate, AchievementUpdate, AchievementPublic,
           ServiceCreate, ServiceUpdate, ServicePublic, OrganizationPublic, RegistrationIn, UserPublic]
 LISTINGS = {"needs": "Need", "achievements": "Achievement", "services": "Service"}
 
@@ -66,6 +67,43 @@ def _listing_paths(plural: str, name: str) -> dict:
     }
 
 
+def _query(name: str, kind: str = "string", enum: list[str] | None = None) -> dict:
+    schema = {"type": kind, **({"enum": enum} if enum else {})}
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+RECOMMENDATIONS = {"type": "array", "items": {"type": "object", "properties": {
+    "target_type": {"type": "string"}, "target_id": {"type": "integer"}, "title": {"type": "string"},
+    "score": {"type": "number"}, "reasons": {"type": "array", "items": {"type": "object", "properties": {
+        "code": {"type": "string"}, "text": {"type": "string"}}}}}}}
+
+
+def _matching_paths() -> dict:
+    id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    return {
+        "/needs/{id}/recommendations": {"get": {
+            "summary": "Recommendations for a need", "parameters": [
+                id_param, _query("kind", enum=["commission", "license", "incubation"]), _query("k", "integer")],
+            "responses": {"200": {"description": "Best first", **_json(RECOMMENDATIONS)}, **ERRORS}}},
+        "/achievements/{id}/recommendations": {"get": {
+            "summary": "The needs an achievement fits", "parameters": [id_param, _query("k", "integer")],
+            "responses": {"200": {"description": "Best first", **_json(RECOMMENDATIONS)}, **ERRORS}}},
+        "/recommendations/feedback": {"post": {
+            "summary": "Dismiss, show interest in, or record a contract for a recommendation",
+            "security": [{"bearer": []}], "requestBody": {"required": True, **_json(_ref("FeedbackIn"))},
+            "responses": {"201": {"description": "Recorded"}, **ERRORS}}},
+        "/search": {"get": {
+            "summary": "Full-text search over public listings", "parameters": [
+                _query("q"), _query("type", enum=["need", "achievement", "service", "center"]), _query("industry"),
+                _query("mode"), _query("region"), _query("trl_min", "integer"), _query("page", "integer"),
+                _query("per_page", "integer")],
+            "responses": {"200": {"description": "Hits, total and facet counts", **_json({
+                "type": "object", "properties": {"hits": {"type": "array", "items": {"type": "object"}},
+                                                 "total": {"type": "integer"}, "facets": {"type": "object"}}})},
+                **ERRORS}}},
+    }
+
+
 @cache
 def openapi_document() -> dict:
     _keys, defs = models_json_schema([(m, "validation") for m in MODELS],
@@ -94,6 +132,7 @@ def openapi_document() -> dict:
     }
     for plural, name in LISTINGS.items():
         paths.update(_listing_paths(plural, name))
+    paths.update(_matching_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "MIC Exchange API", "version": "1"},

@@ -9,8 +9,7 @@ from app.services.indexes import vector_index
 from app.services.listings import get_listing
 from app.services.taxonomy import industry_name
 from app.services.validation import parse
-from models import FeedbackLabel, RecommendationFeedback, User
-from models.feedback import FeedbackIn
+from models import FeedbackIn, FeedbackLabel, RecommendationFeedback, User
 
 # Which recommendations each kind of listing asks for.
 REC_KINDS = {"need": ("commission", "license", "incubation"), "achievement": ("needs",)}
