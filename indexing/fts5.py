@@ -1,0 +1,291 @@
+"""The embedded default: SQLite FTS5 over jieba tokens, in its own SQLite file, no server needed."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from indexing import text as textmod
+from indexing.base import SearchBackend, SearchBackendError, SearchQuery, SearchResult, validate_documents
+
+# bm25() weights per FTS column (title, body, org_name): a word in the title says more than one in the body.
+BM25_WEIGHTS = (5.0, 1.0, 2.0)
+RANK_LIMIT = 2_000
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS search_doc (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    entity_id INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    industry TEXT,
+    cooperation_modes TEXT NOT NULL DEFAULT '[]',
+    trl INTEGER,
+    region TEXT,
+    status TEXT,
+    org_name TEXT NOT NULL DEFAULT '',
+    updated_at REAL NOT NULL DEFAULT 0
+);
+-- Bodies live apart so search_doc rows stay narrow: facets and filters join thousands of them per query.
+CREATE TABLE IF NOT EXISTS search_doc_body (rowid INTEGER PRIMARY KEY, body TEXT NOT NULL DEFAULT '');
+CREATE INDEX IF NOT EXISTS search_doc_updated ON search_doc (updated_at DESC);
+CREATE INDEX IF NOT EXISTS search_doc_type_updated ON search_doc (type, updated_at DESC);
+-- One row per (document, mode) so "any of these modes" is an indexed lookup and facets a GROUP BY.
+CREATE TABLE IF NOT EXISTS search_doc_mode (
+    mode TEXT NOT NULL,
+    doc_rowid INTEGER NOT NULL,
+    PRIMARY KEY (mode, doc_rowid)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS search_doc_mode_doc ON search_doc_mode (doc_rowid);
+-- Holds jieba tokens joined by spaces, not the original text; rowid equals search_doc.rowid.
+CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
+    title, body, org_name, tokenize = 'unicode61 remove_diacritics 2'
+);
+"""
+
+_DOC_COLUMNS = (
+    "id", "type", "entity_id", "title", "industry", "cooperation_modes", "trl", "region",
+    "status", "org_name", "updated_at",
+)
+
+
+class FTS5Backend(SearchBackend):
+    """Listings in an SQLite FTS5 table, ranked by BM25, title weighted above body."""
+
+    name = "fts5"
+
+    def __init__(self, path: str | Path = ":memory:", **_ignored: Any) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        # One connection shared under a lock: ":memory:" must be one connection, and SQLite
+        # serialises writers anyway; reads are short enough that the lock is not the bottleneck.
+        self._lock = threading.RLock()
+        try:
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=10.0, isolation_level=None)
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._conn.execute("PRAGMA temp_store = MEMORY")
+            self._conn.executescript(SCHEMA)
+            self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS hit (rowid INTEGER PRIMARY KEY, score REAL)")
+        except sqlite3.Error as exc:
+            raise SearchBackendError(f"cannot open the search index at {self.path}: {exc}") from exc
+
+    # -- writing ------------------------------------------------------------------------------------
+
+    def upsert(self, docs: list[dict[str, Any]]) -> None:
+        validate_documents(docs)
+        # Segmenting is the slow part; do it before taking the lock so readers are not held up.
+        rows = []
+        for doc in docs:
+            modes = [m for m in (doc.get("cooperation_modes") or []) if m]
+            values = (
+                str(doc["id"]), doc["type"], int(doc["entity_id"]), doc["title"], doc.get("industry"), json.dumps(modes, ensure_ascii=False), doc.get("trl"),
+                doc.get("region"), doc.get("status"), doc.get("org_name") or "",
+                float(doc.get("updated_at") or 0),
+            )
+            tokens = (
+                textmod.index_tokens(doc["title"]),
+                textmod.index_tokens(doc.get("body")),
+                textmod.index_tokens(doc.get("org_name")),
+            )
+            rows.append((values, doc.get("body") or "", modes, tokens))
+        with self._write() as conn:
+            for values, body, modes, tokens in rows:
+                self._delete_one(conn, values[0])
+                cur = conn.execute(
+                    f"INSERT INTO search_doc ({', '.join(_DOC_COLUMNS)}) VALUES ({', '.join('?' * len(_DOC_COLUMNS))})",
+                    values,
+                )
+                rowid = cur.lastrowid
+                conn.execute("INSERT INTO search_doc_body (rowid, body) VALUES (?, ?)", (rowid, body))
+                conn.execute(
+                    "INSERT INTO search_fts (rowid, title, body, org_name) VALUES (?, ?, ?, ?)", (rowid, *tokens)
+                )
+                conn.executemany(
+                    "INSERT OR IGNORE INTO search_doc_mode (mode, doc_rowid) VALUES (?, ?)",
+                    [(m, rowid) for m in modes],
+                )
+
+    def delete(self, ids: list[str]) -> None:
+        with self._write() as conn:
+            for doc_id in ids:
+                self._delete_one(conn, str(doc_id))
+
+    def clear(self) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM search_fts")
+            conn.execute("DELETE FROM search_doc_mode")
+            conn.execute("DELETE FROM search_doc_body")
+            conn.execute("DELETE FROM search_doc")
+
+    @staticmethod
+    def _delete_one(conn: sqlite3.Connection, doc_id: str) -> None:
+        row = conn.execute("SELECT rowid FROM search_doc WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            return
+        conn.execute("DELETE FROM search_fts WHERE rowid = ?", row)
+        conn.execute("DELETE FROM search_doc_mode WHERE doc_rowid = ?", row)
+        conn.execute("DELETE FROM search_doc_body WHERE rowid = ?", row)
+        conn.execute("DELETE FROM search_doc WHERE rowid = ?", row)
+
+    def _write(self) -> _Transaction:
+        return _Transaction(self)
+
+    # -- reading ------------------------------------------------------------------------------------
+
+    def count(self) -> int:
+        with self._lock:
+            return self._query("SELECT count(*) FROM search_doc")[0][0]
+
+    def health(self) -> dict[str, Any]:
+        try:
+            return {"ok": True, "backend": self.name, "path": self.path, "documents": self.count()}
+        except SearchBackendError as exc:
+            return {"ok": False, "backend": self.name, "path": self.path, "error": str(exc)}
+
+    def search(self, q: SearchQuery) -> SearchResult:
+        where, params = _filter_sql(q)
+        with self._lock:
+            if q.text:
+                # Every word first; if that finds nothing, any word, ranked by BM25 (like Meilisearch
+                # dropping words), so a long pasted title still finds the listing it describes.
+                for mode in ("all", "any"):
+                    match = textmod.fts_match(q.text, mode)
+                    if match is None:
+                        return SearchResult(hits=[], total=0, facets={f: {} for f in q.facets})
+                    total = self._collect(match, where, params)
+                    if total:
+                        break
+                # CROSS JOIN fixes the loop order: the temp table has no statistics, and the planner
+                # would otherwise scan every document and probe the (usually small) hit set.
+                source, src_where, src_params = "hit h CROSS JOIN search_doc d ON d.rowid = h.rowid", "1", []
+            else:
+                source, src_where, src_params = "search_doc d", where, params
+                total = self._query(f"SELECT count(*) FROM search_doc d WHERE {where}", params)[0][0]
+            facets = self._facets(q.facets, source, src_where, src_params) if total else {f: {} for f in q.facets}
+            order = (
+                "h.score DESC, d.updated_at DESC, d.id"
+                if q.effective_sort == "relevance"
+                else "d.updated_at DESC, d.id"
+            )
+            score = "h.score" if q.text else "0.0"
+            rows = self._query(
+                f"SELECT d.rowid, d.id, d.type, d.entity_id, d.title, {score} FROM {source} "
+                f"WHERE {src_where} ORDER BY {order} LIMIT ? OFFSET ?",
+                [*src_params, q.per_page, q.offset],
+            )
+            marks = ", ".join("?" * len(rows))
+            bodies = dict(self._query(f"SELECT rowid, body FROM search_doc_body WHERE rowid IN ({marks})", [r[0] for r in rows]))
+        pattern = textmod.highlight_pattern(q.text) if q.text else None
+        hits = [
+            {
+                "id": row[1],
+                "type": row[2],
+                "entity_id": row[3],
+                "title": row[4],
+                "title_html": textmod.mark(row[4], pattern),
+                "snippet": textmod.snippet(bodies.get(row[0]), pattern),
+                "score": round(row[5], 6),
+            }
+            for row in rows
+        ]
+        return SearchResult(hits=hits, total=total, facets=facets)
+
+    def _collect(self, match: str, where: str, params: list[Any]) -> int:
+        """Materialise the matching rowids and their scores into the temp ``hit`` table."""
+        weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+        # bm25() costs a docsize lookup per row; on a broad word (10k+ matches) ranking them all would
+        # take 100 ms. Only the RANK_LIMIT most recently written matches (highest rowids, as an upsert
+        # re-inserts) are ranked; the rest still count for the total and facets and sort after them.
+        cutoff = self._query(
+            "SELECT rowid FROM search_fts WHERE search_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+            [match, RANK_LIMIT - 1],
+        )
+        threshold = cutoff[0][0] if cutoff else 0
+        self._query("DELETE FROM hit", [])
+        self._query(
+            f"INSERT INTO hit (rowid, score) SELECT d.rowid, "
+            f"CASE WHEN search_fts.rowid >= ? THEN -bm25(search_fts, {weights}) ELSE -1e9 END "
+            f"FROM search_fts CROSS JOIN search_doc d ON d.rowid = search_fts.rowid "
+            f"WHERE search_fts MATCH ? AND {where}",
+            [threshold, match, *params],
+        )
+        return self._query("SELECT count(*) FROM hit", [])[0][0]
+
+    def _facets(self, names: list[str], source: str, where: str, params: list[Any]) -> dict[str, dict[str, int]]:
+        facets: dict[str, dict[str, int]] = {}
+        for name in names:
+            if name == "cooperation_modes":
+                sql = (
+                    f"SELECT m.mode, count(*) FROM {source} CROSS JOIN search_doc_mode m ON m.doc_rowid = d.rowid "
+                    f"WHERE {where} GROUP BY m.mode"
+                )
+            else:
+                sql = f"SELECT d.{name}, count(*) FROM {source} WHERE {where} AND d.{name} IS NOT NULL GROUP BY d.{name}"
+            counts = self._query(sql, params)
+            facets[name] = dict(sorted(counts, key=lambda vc: (-vc[1], vc[0])))
+        return facets
+
+    def _query(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise SearchBackendError(f"search index query failed ({self.path}): {exc}") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+def _filter_sql(q: SearchQuery) -> tuple[str, list[Any]]:
+    """A WHERE fragment over ``search_doc d`` and its parameters; values are always bound, never inlined."""
+    clauses, params = ["1"], []
+    if q.type:
+        clauses.append("d.type = ?")
+        params.append(q.type)
+    for key, values in q.filters.items():
+        if key == "trl_min":
+            clauses.append("d.trl >= ?")
+            params.append(values)
+        elif key == "cooperation_modes":
+            marks = ", ".join("?" * len(values))
+            clauses.append(f"d.rowid IN (SELECT doc_rowid FROM search_doc_mode WHERE mode IN ({marks}))")
+            params.extend(values)
+        else:
+            marks = ", ".join("?" * len(values))
+            clauses.append(f"d.{key} IN ({marks})")
+            params.extend(values)
+    return " AND ".join(clauses), params
+
+
+class _Transaction:
+    """Hold the backend lock for one write transaction; roll back and report on failure."""
+
+    def __init__(self, backend: FTS5Backend) -> None:
+        self.backend = backend
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.backend._lock.acquire()
+        try:
+            self.backend._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            self.backend._lock.release()
+            raise SearchBackendError(f"cannot write the search index at {self.backend.path}: {exc}") from exc
+        return self.backend._conn
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        conn = self.backend._conn
+        try:
+            if exc_type is None:
+                conn.execute("COMMIT")
+            else:
+                conn.execute("ROLLBACK")
+        finally:
+            self.backend._lock.release()
+        if isinstance(exc, sqlite3.Error):
+            raise SearchBackendError(f"writing the search index at {self.backend.path} failed: {exc}") from exc
