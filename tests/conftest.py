@@ -71,13 +71,20 @@ def database_url(backend, request, tmp_path, sqlite_template):
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
+def search_config():
+    """Search settings of the app under test; modules override it to run on Meilisearch too."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, tmp_path, search_config):
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test",
         "DATABASE_URL": database_url,
         "SEARCH_PATH": str(tmp_path / "search.sqlite3"),
         "VECTOR_DIR": str(tmp_path / "vectors"),
+        **search_config,
     })
     yield app
     app.extensions["db_engine"].dispose()

@@ -1,9 +1,34 @@
 """Search and recommendations through the app: outbox → indexes → API, with confidentiality kept."""
 
+import os
+import uuid
+
 import pytest
 
 from app.services import indexes
+from tests.conftest import require_service
 from tests.utils.factories import PASSWORD, create_achievement, create_need, create_user, in_app
+
+
+@pytest.fixture(params=["fts5", "meilisearch"])
+def search_config(request):
+    """Every test here runs on the embedded FTS5 index and on a real Meilisearch server."""
+    if request.param == "fts5":
+        yield {"SEARCH_BACKEND": "fts5"}
+        return
+    url = require_service("MEILI_URL", "Meilisearch")
+
+
+    yield {"SEARCH_BACKEND": "meilisearch", "MEILI_URL": url, "MEILI_KEY": os.environ.get("MEILI_KEY", ""),
+           "MEILI_INDEX_PREFIX": f"test_{uuid.uuid4().hex[:8]}_"}
+
+
+@pytest.fixture(autouse=True)
+def _drop_meili_index(app):
+    yield
+    backend = app.extensions.get("search_backend")
+    if backend is not None and hasattr(backend, "drop_index"):
+        backend.drop_index()
 
 
 def drain(app) -> None:
