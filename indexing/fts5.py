@@ -8,12 +8,23 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from indexing import text as textmod
-from indexing.base import SearchBackend, SearchBackendError, SearchQuery, SearchResult, validate_documents
+from indexing.base import (
+    FACETABLE,
+    SearchBackend,
+    SearchBackendError,
+    SearchQuery,
+    SearchResult,
+    validate_documents,
+)
 
 # bm25() weights per FTS column (title, body, org_name): a word in the title says more than one in the body.
 BM25_WEIGHTS = (5.0, 1.0, 2.0)
 RANK_LIMIT = 2_000
+MMAP_BYTES = 256 * 1024 * 1024
+CACHE_KIB = 64 * 1024
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS search_doc (
@@ -28,8 +39,13 @@ CREATE TABLE IF NOT EXISTS search_doc (
     region TEXT,
     status TEXT,
     org_name TEXT NOT NULL DEFAULT '',
-    updated_at REAL NOT NULL DEFAULT 0
+    updated_at REAL NOT NULL DEFAULT 0,
+    facet_combo INTEGER
 );
+-- Each distinct combination of a document's FACETABLE values gets a small id (search_doc.facet_combo).
+-- Rows are only ever added, never changed or deleted, so a reader may cache them for good; counting
+-- facets is then one pass over the matches' combo ids instead of one GROUP BY per facet.
+CREATE TABLE IF NOT EXISTS search_facet_combo (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);
 -- Bodies live apart so search_doc rows stay narrow: facets and filters join thousands of them per query.
 CREATE TABLE IF NOT EXISTS search_doc_body (rowid INTEGER PRIMARY KEY, body TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS search_doc_updated ON search_doc (updated_at DESC);
@@ -49,8 +65,10 @@ CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
 
 _DOC_COLUMNS = (
     "id", "type", "entity_id", "title", "industry", "cooperation_modes", "trl", "region",
-    "status", "org_name", "updated_at",
+    "status", "org_name", "updated_at", "facet_combo",
 )
+# search_doc columns copied into the temp ``hit`` table: the page's sort keys and the facet combination.
+_HIT_COLUMNS = ("id", "updated_at", "facet_combo")
 
 
 class FTS5Backend(SearchBackend):
@@ -70,10 +88,42 @@ class FTS5Backend(SearchBackend):
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA temp_store = MEMORY")
+            # A search at 100k listings touches thousands of search_doc and FTS pages; the default 2 MB
+            # page cache cannot hold them, and re-reading each page through a syscall was a third of the
+            # cost of a broad query. Map the file (pages shared with the OS cache) and keep a larger cache.
+            self._conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+            self._conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             self._conn.executescript(SCHEMA)
-            self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS hit (rowid INTEGER PRIMARY KEY, score REAL)")
+            self._add_facet_combos()
+            # The matches of one text query, with copies of the sort keys and facet combination so that
+            # paging and counting facets over ~12k matches of a broad word never re-join search_doc.
+            self._conn.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS hit (rowid INTEGER PRIMARY KEY, score REAL, "
+                f"{', '.join(_HIT_COLUMNS)})"
+            )
         except sqlite3.Error as exc:
             raise SearchBackendError(f"cannot open the search index at {self.path}: {exc}") from exc
+        self._combos = _FacetCombos()
+
+    def _add_facet_combos(self) -> None:
+        """Give an index written before search_facet_combo existed its facet_combo column and values."""
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(search_doc)")}
+        if "facet_combo" in columns and not self._conn.execute(
+            "SELECT 1 FROM search_doc WHERE facet_combo IS NULL LIMIT 1"
+        ).fetchone():
+            return
+        with self._write() as conn:
+            if "facet_combo" not in columns:
+                conn.execute("ALTER TABLE search_doc ADD COLUMN facet_combo INTEGER")
+            missing = conn.execute(
+                "SELECT rowid, type, industry, cooperation_modes, region, status FROM search_doc "
+                "WHERE facet_combo IS NULL"
+            ).fetchall()
+            resolved: dict[str, int] = {}
+            for rowid, doc_type, industry, modes, region, status in missing:
+                key = _combo_key(doc_type, industry, json.loads(modes or "[]"), region, status)
+                combo = _resolve_combo(conn, key, resolved)
+                conn.execute("UPDATE search_doc SET facet_combo = ? WHERE rowid = ?", (combo, rowid))
 
     # -- writing ------------------------------------------------------------------------------------
 
@@ -93,13 +143,15 @@ class FTS5Backend(SearchBackend):
                 textmod.index_tokens(doc.get("body")),
                 textmod.index_tokens(doc.get("org_name")),
             )
-            rows.append((values, doc.get("body") or "", modes, tokens))
+            key = _combo_key(doc["type"], doc.get("industry"), modes, doc.get("region"), doc.get("status"))
+            rows.append((values, key, doc.get("body") or "", modes, tokens))
         with self._write() as conn:
-            for values, body, modes, tokens in rows:
+            resolved: dict[str, int] = {}
+            for values, key, body, modes, tokens in rows:
                 self._delete_one(conn, values[0])
                 cur = conn.execute(
                     f"INSERT INTO search_doc ({', '.join(_DOC_COLUMNS)}) VALUES ({', '.join('?' * len(_DOC_COLUMNS))})",
-                    values,
+                    (*values, _resolve_combo(conn, key, resolved)),
                 )
                 rowid = cur.lastrowid
                 conn.execute("INSERT INTO search_doc_body (rowid, body) VALUES (?, ?)", (rowid, body))
@@ -122,6 +174,7 @@ class FTS5Backend(SearchBackend):
             conn.execute("DELETE FROM search_doc_mode")
             conn.execute("DELETE FROM search_doc_body")
             conn.execute("DELETE FROM search_doc")
+            # search_facet_combo stays: readers cache it, and its ids must never change meaning.
 
     @staticmethod
     def _delete_one(conn: sqlite3.Connection, doc_id: str) -> None:
@@ -161,22 +214,25 @@ class FTS5Backend(SearchBackend):
                     total = self._collect(match, where, params)
                     if total:
                         break
-                # CROSS JOIN fixes the loop order: the temp table has no statistics, and the planner
-                # would otherwise scan every document and probe the (usually small) hit set.
-                source, src_where, src_params = "hit h CROSS JOIN search_doc d ON d.rowid = h.rowid", "1", []
+                # hit already holds only filtered matches, with the columns facets and sorting need.
+                source, src_where, src_params = "hit d", "1", []
             else:
                 source, src_where, src_params = "search_doc d", where, params
                 total = self._query(f"SELECT count(*) FROM search_doc d WHERE {where}", params)[0][0]
             facets = self._facets(q.facets, source, src_where, src_params) if total else {f: {} for f in q.facets}
             order = (
-                "h.score DESC, d.updated_at DESC, d.id"
+                "d.score DESC, d.updated_at DESC, d.id"
                 if q.effective_sort == "relevance"
                 else "d.updated_at DESC, d.id"
             )
-            score = "h.score" if q.text else "0.0"
+            score = "d.score" if q.text else "0.0"
+            # Pick the page's rowids first, then fetch titles for those few rows only.
             rows = self._query(
-                f"SELECT d.rowid, d.id, d.type, d.entity_id, d.title, {score} FROM {source} "
-                f"WHERE {src_where} ORDER BY {order} LIMIT ? OFFSET ?",
+                f"SELECT s.rowid, s.id, s.type, s.entity_id, s.title, p.score FROM "
+                f"(SELECT d.rowid AS rowid, {score} AS score, d.updated_at AS updated_at, d.id AS id "
+                f"FROM {source} WHERE {src_where} ORDER BY {order} LIMIT ? OFFSET ?) p "
+                f"CROSS JOIN search_doc s ON s.rowid = p.rowid "
+                f"ORDER BY {order.replace('d.', 'p.')}",
                 [*src_params, q.per_page, q.offset],
             )
             marks = ", ".join("?" * len(rows))
@@ -209,8 +265,9 @@ class FTS5Backend(SearchBackend):
         threshold = cutoff[0][0] if cutoff else 0
         self._query("DELETE FROM hit", [])
         self._query(
-            f"INSERT INTO hit (rowid, score) SELECT d.rowid, "
-            f"CASE WHEN search_fts.rowid >= ? THEN -bm25(search_fts, {weights}) ELSE -1e9 END "
+            f"INSERT INTO hit (rowid, score, {', '.join(_HIT_COLUMNS)}) SELECT d.rowid, "
+            f"CASE WHEN search_fts.rowid >= ? THEN -bm25(search_fts, {weights}) ELSE -1e9 END, "
+            f"{', '.join('d.' + c for c in _HIT_COLUMNS)} "
             f"FROM search_fts CROSS JOIN search_doc d ON d.rowid = search_fts.rowid "
             f"WHERE search_fts MATCH ? AND {where}",
             [threshold, match, *params],
@@ -218,18 +275,15 @@ class FTS5Backend(SearchBackend):
         return self._query("SELECT count(*) FROM hit", [])[0][0]
 
     def _facets(self, names: list[str], source: str, where: str, params: list[Any]) -> dict[str, dict[str, int]]:
-        facets: dict[str, dict[str, int]] = {}
-        for name in names:
-            if name == "cooperation_modes":
-                sql = (
-                    f"SELECT m.mode, count(*) FROM {source} CROSS JOIN search_doc_mode m ON m.doc_rowid = d.rowid "
-                    f"WHERE {where} GROUP BY m.mode"
-                )
-            else:
-                sql = f"SELECT d.{name}, count(*) FROM {source} WHERE {where} AND d.{name} IS NOT NULL GROUP BY d.{name}"
-            counts = self._query(sql, params)
-            facets[name] = dict(sorted(counts, key=lambda vc: (-vc[1], vc[0])))
-        return facets
+        # One pass in SQLite gathers the matches' combo ids as a single string (fetching ~12k rows one
+        # by one into Python costs more than all the counting); numpy then counts each facet at once.
+        (joined,) = self._query(f"SELECT group_concat(d.facet_combo) FROM {source} WHERE {where}", params)[0]
+        combo_ids = np.fromstring(joined or "", dtype=np.int64, sep=",")
+        if combo_ids.size and combo_ids.max() > self._combos.loaded:
+            self._combos.load(self._query(
+                "SELECT id, key FROM search_facet_combo WHERE id > ? ORDER BY id", [self._combos.loaded]
+            ))
+        return {name: self._combos.count(name, combo_ids) for name in names}
 
     def _query(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         try:
@@ -240,6 +294,64 @@ class FTS5Backend(SearchBackend):
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _combo_key(doc_type: str, industry: Any, modes: list[str], region: Any, status: Any) -> str:
+    """The search_facet_combo key of one document: its FACETABLE values in that order, modes as a set."""
+    values = {"type": doc_type, "industry": industry, "cooperation_modes": sorted(set(modes)),
+              "region": region, "status": status}
+    return json.dumps([values[name] for name in FACETABLE], ensure_ascii=False)
+
+
+def _resolve_combo(conn: sqlite3.Connection, key: str, resolved: dict[str, int]) -> int:
+    """The id of a facet combination, adding it if new; ``resolved`` remembers ids within one write."""
+    if key not in resolved:
+        conn.execute("INSERT OR IGNORE INTO search_facet_combo (key) VALUES (?)", (key,))
+        resolved[key] = conn.execute("SELECT id FROM search_facet_combo WHERE key = ?", (key,)).fetchone()[0]
+    return resolved[key]
+
+
+class _FacetCombos:
+    """A reader's copy of search_facet_combo: for each facet, which of its values each combo id has.
+
+    Safe to keep across writes by any process because combo rows are append-only: a combo id never
+    changes meaning, and one not seen yet is loaded before counting.
+    """
+
+    def __init__(self) -> None:
+        self.loaded = 0
+        # Per facet: the distinct value groups seen (a value, None, or a frozenset of modes), and
+        # for each combo id (array index) the position of its group in that list.
+        self.groups: dict[str, list[Any]] = {name: [None] for name in FACETABLE}
+        self._group_pos: dict[str, dict[Any, int]] = {name: {None: 0} for name in FACETABLE}
+        self.codes: dict[str, np.ndarray] = {name: np.zeros(1, dtype=np.int64) for name in FACETABLE}
+
+    def load(self, rows: list[tuple[int, str]]) -> None:
+        if not rows:
+            return
+        size = rows[-1][0] + 1
+        for name in FACETABLE:
+            # Ids with no row (none are expected) keep group 0, which counts for nothing.
+            self.codes[name] = np.concatenate([self.codes[name], np.zeros(size - len(self.codes[name]), np.int64)])
+        for combo_id, key in rows:
+            for name, value in zip(FACETABLE, json.loads(key), strict=True):
+                group = frozenset(value) if name == "cooperation_modes" else value
+                pos = self._group_pos[name].setdefault(group, len(self.groups[name]))
+                if pos == len(self.groups[name]):
+                    self.groups[name].append(group)
+                self.codes[name][combo_id] = pos
+        self.loaded = size - 1
+
+    def count(self, name: str, combo_ids: np.ndarray) -> dict[str, int]:
+        """Exact counts of one facet's values over the documents whose combo ids are given."""
+        per_group = np.bincount(self.codes[name][combo_ids]) if combo_ids.size else np.zeros(0, np.int64)
+        counts: dict[str, int] = {}
+        for pos in np.flatnonzero(per_group):
+            group, n = self.groups[name][pos], int(per_group[pos])
+            # A document counts once for each of its modes; None (no value) counts for nothing.
+            for value in group if isinstance(group, frozenset) else () if group is None else (group,):
+                counts[value] = counts.get(value, 0) + n
+        return dict(sorted(counts.items(), key=lambda vc: (-vc[1], vc[0])))
 
 
 def _filter_sql(q: SearchQuery) -> tuple[str, list[Any]]:
