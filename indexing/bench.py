@@ -3,7 +3,7 @@
     python -m indexing.bench                      # 10k and 100k synthetic listings
     python -m indexing.bench --sizes 10000        # quicker
     python -m indexing.bench --backends fts5 --sizes 100000   # just the FTS5 target
-    python -m indexing.bench --relevance /work/shared/eval/csl-dev
+    python -m indexing.bench --relevance ../shared/eval/csl-dev
 
 Meilisearch is measured when MEILI_URL (and MEILI_KEY) are set, for example from `.ci/meilisearch.sh start`.
 """
@@ -28,7 +28,7 @@ from indexing.base import SearchBackend, SearchQuery
 from indexing.fts5 import FTS5Backend
 from indexing.text import query_words
 
-EVAL_DIR = Path(os.environ.get("MIC_EVAL_DIR", "/work/shared/eval"))
+EVAL_DIR = Path(os.environ.get("MIC_EVAL_DIR", Path(__file__).resolve().parents[2] / "shared" / "eval"))
 TYPES = ("need", "achievement", "service", "center")
 MODES = ("commission", "license", "transfer", "joint", "service", "incubation")
 REGIONS = ("武汉", "襄阳", "宜昌", "黄石", "十堰", "荆州", "孝感", "上海", "深圳")

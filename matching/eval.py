@@ -1,0 +1,95 @@
+"""Evaluate the matcher on a BEIR-format set: `python -m matching.eval DIR [--channel ...]`, one JSON line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+from matching.matcher import CHANNELS, Matcher, MatcherConfig
+from matching.scoring import Listing
+
+CHANNEL_CHOICES = {"fused": CHANNELS, **{c: (c,) for c in CHANNELS}}
+
+
+def load_beir(folder: str | Path) -> tuple[list[dict], list[dict], dict[str, dict[str, int]]]:
+    """Return (corpus, queries, qrels) of a BEIR folder."""
+    folder = Path(folder)
+    if not (folder / "corpus.jsonl").is_file():
+        raise ValueError(f"{folder} is not a BEIR folder: corpus.jsonl is missing.")
+    read = lambda name: [json.loads(line) for line in (folder / name).open(encoding="utf-8") if line.strip()]  # noqa: E731
+    qrels: dict[str, dict[str, int]] = {}
+    for i, line in enumerate((folder / "qrels" / "test.tsv").open(encoding="utf-8")):
+        parts = line.rstrip("\n").split("\t")
+        if i == 0 or len(parts) < 3:
+            continue
+        if int(parts[2]) > 0:
+            qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
+    return read("corpus.jsonl"), read("queries.jsonl"), qrels
+
+
+def metrics(ranked: list[str], relevant: dict[str, int]) -> dict[str, float]:
+    """Return nDCG@10, Recall@10, MRR@10 and Recall@100 of one ranked list."""
+    dcg = sum(relevant.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranked[:10]))
+    ideal = sorted(relevant.values(), reverse=True)[:10]
+    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+    first = next((i for i, d in enumerate(ranked[:10]) if d in relevant), None)
+    return {
+        "ndcg@10": dcg / idcg if idcg else 0.0,
+        "recall@10": len(set(ranked[:10]) & set(relevant)) / len(relevant),
+        "mrr@10": 1 / (first + 1) if first is not None else 0.0,
+        "recall@100": len(set(ranked[:100]) & set(relevant)) / len(relevant),
+    }
+
+
+def evaluate(folder: str | Path, config: MatcherConfig) -> dict[str, float]:
+    """Index the corpus as achievements, run every judged query as a need, and average the metrics."""
+    corpus, queries, qrels = load_beir(folder)
+    started = time.perf_counter()
+    achievements = [
+        Listing(id=i, kind="achievement", title=doc.get("title") or "", text=doc.get("text") or "",
+                industry=(doc.get("metadata") or {}).get("discipline"))
+        for i, doc in enumerate(corpus)
+    ]
+    doc_ids = [doc["_id"] for doc in corpus]
+    matcher = Matcher(config)
+    matcher.rebuild(achievements)
+    totals = dict.fromkeys(("ndcg@10", "recall@10", "mrr@10", "recall@100"), 0.0)
+    judged = [q for q in queries if q["_id"] in qrels]
+    for n, query in enumerate(judged):
+        need = Listing(id=10**9 + n, kind="need", title="", text=query["text"])
+        ranked = [doc_ids[r.target_id] for r in matcher.recommend(need, "license", k=100)]
+        for key, value in metrics(ranked, qrels[query["_id"]]).items():
+            totals[key] += value
+    result = {key: round(value / max(1, len(judged)), 4) for key, value in totals.items()}
+    result.update(queries=len(judged), seconds=round(time.perf_counter() - started, 1))
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, evaluate, print one JSON line."""
+    parser = argparse.ArgumentParser(prog="python -m matching.eval", description=__doc__)
+    parser.add_argument("folder", help="BEIR folder with corpus.jsonl, queries.jsonl, qrels/test.tsv")
+    parser.add_argument("--channel", choices=sorted(CHANNEL_CHOICES), default="fused",
+                        help="evaluate one channel alone (default: the fused ranking the app uses)")
+    parser.add_argument("--encoders", default=None, help="override MATCH_ENCODERS, e.g. lsa,st")
+    args = parser.parse_args(argv)
+    mapping = {"MATCH_CHANNELS": ",".join(CHANNEL_CHOICES[args.channel])}
+    if args.encoders:
+        mapping["MATCH_ENCODERS"] = args.encoders
+    try:
+        config = MatcherConfig.from_mapping(mapping)
+        result = evaluate(args.folder, config)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps({"set": Path(args.folder).name, "channel": args.channel,
+                      "encoders": ",".join(config.encoders), **result}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

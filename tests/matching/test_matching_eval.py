@@ -1,0 +1,49 @@
+"""The evaluation command on a tiny BEIR folder, and its metrics."""
+
+import json
+
+import pytest
+
+from matching.eval import main, metrics
+
+CORPUS = [
+    ("d1", "车身激光焊接工艺，减少焊接变形", "automotive"),
+    ("d2", "汽车铝合金一体化压铸", "automotive"),
+    ("d3", "锂电池正极材料包覆", "new_energy"),
+    ("d4", "固态锂电池电解质", "new_energy"),
+]
+
+
+@pytest.fixture
+def beir(tmp_path):
+    (tmp_path / "qrels").mkdir()
+    with open(tmp_path / "corpus.jsonl", "w", encoding="utf-8") as out:
+        for doc_id, text, field in CORPUS:
+            out.write(json.dumps({"_id": doc_id, "title": "", "text": text, "metadata": {"discipline": field}}) + "\n")
+    (tmp_path / "queries.jsonl").write_text(
+        json.dumps({"_id": "q1", "text": "激光焊接变形"}) + "\n" + json.dumps({"_id": "q2", "text": "锂电池电解质"}) + "\n",
+        encoding="utf-8")
+    (tmp_path / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td4\t1\n")
+    return tmp_path
+
+
+def test_metrics_of_a_ranked_list():
+    result = metrics(["a", "b", "c"], {"b": 1})
+    assert result["mrr@10"] == 0.5 and result["recall@10"] == 1.0
+    assert result["ndcg@10"] == pytest.approx(1 / 1.5849625, rel=1e-6)
+    assert metrics(["x"], {"b": 1})["ndcg@10"] == 0.0
+
+
+@pytest.mark.parametrize("channel", ["fused", "lexical"])
+def test_eval_prints_one_json_line(beir, capsys, channel):
+    assert main([str(beir), "--channel", channel]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1
+    result = json.loads(lines[0])
+    assert result["queries"] == 2 and result["ndcg@10"] == 1.0
+    assert {"recall@10", "mrr@10", "recall@100", "seconds"} <= set(result)
+
+
+def test_eval_rejects_a_folder_that_is_not_beir(tmp_path, capsys):
+    assert main([str(tmp_path)]) == 2
+    assert "not a BEIR folder" in capsys.readouterr().err
