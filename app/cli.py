@@ -1,5 +1,7 @@
 """Commands: `flask db ...`, `flask users ...`, `flask demo load`, `flask listings expire`."""
 
+import json
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -7,7 +9,7 @@ from sqlmodel import Session
 
 from app import migrate
 from app.db import get_engine
-from app.services import accounts, demo, indexes, listings
+from app.services import accounts, demo, indexes, listings, recommendations
 from app.services.errors import ServiceError
 from models import Role
 
@@ -16,6 +18,7 @@ users_cli = AppGroup("users", help="Accounts created by an administrator.")
 demo_cli = AppGroup("demo", help="Demo data.")
 listings_cli = AppGroup("listings", help="Listing lifecycle.")
 index_cli = AppGroup("index", help="Search and vector indexes.")
+match_cli = AppGroup("match", help="The matcher's learned ranking.")
 
 
 @db_cli.command("upgrade")
@@ -109,6 +112,14 @@ def index_status() -> None:
     click.echo("vectors: " + (", ".join(f"{k}={v}" for k, v in counts.items()) or "not built"))
 
 
+@match_cli.command("evaluate-feedback")
+def match_evaluate_feedback() -> None:
+    """Compare a ranker learned from feedback with the unlearned ranking on held-back feedback."""
+    with Session(get_engine()) as session:
+        result = recommendations.evaluate_feedback_ranker(session=session)
+    click.echo(json.dumps(result, ensure_ascii=False))
+
+
 def init_app(app: Flask) -> None:
-    for group in (db_cli, users_cli, demo_cli, listings_cli, index_cli):
+    for group in (db_cli, users_cli, demo_cli, listings_cli, index_cli, match_cli):
         app.cli.add_command(group)

@@ -37,6 +37,7 @@ REASON_TEXT = {
     "same_region": lambda r: _("Same region: %(region)s", region=r.get("region", "")),
     "semantic": lambda r: _("Similar in meaning"),
     "incubation": lambda r: _("Offers incubation"),
+    "offers_incubation": lambda r: _("Offers incubation"),
     "fresh": lambda r: _("Recently updated"),
 }
 
@@ -108,3 +109,36 @@ def record_feedback(*, session: Session, user: User | None, data: dict) -> Recom
     session.refresh(row)
     return row
 
+
+
+def feedback_dataset(*, session: Session) -> tuple[list, list[str], list[str]]:
+    """Feature rows, labels and query groups of all stored feedback whose listings are still public."""
+    matcher = vector_index().matcher()
+    if matcher is None:
+        return [], [], []
+    feedback = session.exec(select(RecommendationFeedback)).all()
+    refs = {(f.query_type, f.query_id) for f in feedback} | {(f.target_type, f.target_id) for f in feedback}
+    rows_by_ref = load_rows(session, list(refs))
+    rows, labels, groups = [], [], []
+    for item in feedback:
+        query, target = rows_by_ref.get((item.query_type, item.query_id)), rows_by_ref.get(
+            (item.target_type, item.target_id))
+        if query is None or target is None:
+            continue
+        features = matcher.features(listing_from_document(search_document(query, "")),
+                                    [listing_from_document(search_document(target, ""))], kind=item.rec_kind)
+        rows.append(features[0])
+        labels.append(item.label.value)
+        groups.append(f"{item.query_type}-{item.query_id}-{item.rec_kind}")
+    return rows, labels, groups
+
+
+def evaluate_feedback_ranker(*, session: Session) -> dict:
+    """Does a ranker learned from feedback beat the unlearned ranking on held-back queries?"""
+    from matching.ranker import evaluate_ranker
+
+    rows, labels, groups = feedback_dataset(session=session)
+    if len(set(groups)) < 2:
+        return {"pairs": len(rows), "learned_ndcg": None, "unlearned_ndcg": None,
+                "note": "not enough feedback yet"}
+    return evaluate_ranker(rows, labels, groups)

@@ -145,3 +145,14 @@ def test_need_page_shows_the_recommendations_panel(client, market):
     assert 'id="recommendations"' in html
     assert market["laser"].title in html
     assert "钛酸锶" not in html
+
+
+def test_feedback_evaluation_command_reports_on_stored_feedback(app, client, market):
+    headers = token(client, market["firm"])
+    for target, label in ((market["laser"], "contracted"), (market["coating"], "dismissed")):
+        client.post("/api/v1/recommendations/feedback", headers=headers, json={
+            "query_type": "need", "query_id": market["welding"].id, "rec_kind": "license",
+            "target_type": "achievement", "target_id": target.id, "label": label})
+    result = app.test_cli_runner().invoke(args=["match", "evaluate-feedback"])
+    assert result.exit_code == 0, result.output
+    assert '"pairs": 2' in result.output and "not enough feedback" in result.output
