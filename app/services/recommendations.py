@@ -1,5 +1,7 @@
 """Recommendations for a need or an achievement, with reasons in the user's language, and feedback on them."""
 
+import time
+
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
@@ -59,6 +61,7 @@ def recommend(*, session: Session, query_type: str, query_id: int, rec_kind: str
     matcher = vector_index().matcher()
     if matcher is None:
         return []
+    _refresh_ranker(session, matcher)
     # The query is the listing's public text only: a confidential need's details never reach the matcher.
     query = listing_from_document(search_document(row, ""))
     dismissed = _dismissed(session, user, query_type, query_id)
@@ -76,6 +79,25 @@ def recommend(*, session: Session, query_type: str, query_id: int, rec_kind: str
         if len(results) == k:
             break
     return results
+
+
+RANKER_REFRESH_SECONDS = 600
+
+
+def _refresh_ranker(session: Session, matcher) -> None:
+    """Refit the feedback ranker now and then; below enough feedback it stays unfitted and changes nothing."""
+    from flask import current_app
+
+    from matching.ranker import FeedbackRanker
+
+    state = current_app.extensions.setdefault("feedback_ranker", {"at": float("-inf"), "ranker": None})
+    now = time.monotonic()
+    if now - state["at"] > RANKER_REFRESH_SECONDS:
+        state["at"] = now
+        rows, labels, _groups = feedback_dataset(session=session)
+        state["ranker"] = FeedbackRanker().fit(rows, labels) if rows else None
+    if matcher.ranker is not state["ranker"]:
+        matcher.set_ranker(state["ranker"])
 
 
 def recommendation_kinds(query_type: str) -> tuple[str, ...]:

@@ -187,7 +187,11 @@ def test_run_backs_off_and_recovers(engine, worker, sinks):
         deadline = time.monotonic() + 10
         while worker.status()["test:search"]["failures"] < 3 and time.monotonic() < deadline:
             time.sleep(0.01)
+        # The healthy sink drains everything while the failing one backs off.
+        while worker.status()["test:vectors"]["lag"] and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert worker.status()["test:vectors"]["lag"] == 0
+        assert worker.status()["test:search"]["lag"] > 0
         search.failing = False
         while worker.status()["test:search"]["lag"] and time.monotonic() < deadline:
             time.sleep(0.01)
