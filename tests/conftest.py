@@ -110,6 +110,22 @@ def session(app):
         yield session
 
 
+@pytest.fixture
+def enterprise(session):
+    """A registered enterprise's first user."""
+    from tests.utils.factories import create_user
+
+    return create_user(session, "enterprise")
+
+
+@pytest.fixture
+def university(session):
+    """A registered university's first user (a center-side poster)."""
+    from tests.utils.factories import create_user
+
+    return create_user(session, "university", industries=["new_materials"])
+
+
 class AuthActions:
     """Log in and out through the real forms (CSRF included)."""
 

@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 from werkzeug.security import generate_password_hash
 
 from app.config import ROOT
+from app.services.accounts import ROLE_OF_KIND
 from indexing.sync import record_change
 from models import (
     Achievement,
@@ -25,8 +26,6 @@ from models.common import utcnow
 DEMO_DIR = ROOT / "app" / "data" / "demo"
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_EMAIL_DOMAIN = "demo.mic-exchange.cn"
-ROLE_OF_KIND = {"enterprise": Role.enterprise, "finance": Role.enterprise, "university": Role.center,
-                "institute": Role.center, "center": Role.center}
 
 
 def demo_email(key: str) -> str:

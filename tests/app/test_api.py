@@ -4,24 +4,13 @@ import pytest
 
 from tests.conftest import BACKENDS
 from tests.utils.factories import PASSWORD, achievement_data, create_user, need_data, registration_data
+from tests.utils.web import bearer
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
 
 def token_for(client, email: str, password: str = PASSWORD) -> dict:
-    response = client.post("/api/v1/auth/token", json={"email": email, "password": password})
-    assert response.status_code == 200, response.json
-    return {"Authorization": f"Bearer {response.json['token']}"}
-
-
-@pytest.fixture
-def enterprise(session):
-    return create_user(session, "enterprise")
-
-
-@pytest.fixture
-def university(session):
-    return create_user(session, "university", industries=["new_materials"])
+    return bearer(client, email, password)
 
 
 def test_register_then_token_then_post_need(client):

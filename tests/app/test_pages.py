@@ -13,16 +13,6 @@ LOCK = "保密需求：详细内容仅对发布方、主管部门及经授权单
 
 
 @pytest.fixture
-def enterprise(session):
-    return create_user(session, "enterprise")
-
-
-@pytest.fixture
-def university(session):
-    return create_user(session, "university", industries=["new_materials"])
-
-
-@pytest.fixture
 def confidential_need(session, enterprise):
     return create_need(session, enterprise, confidential=True, details=SECRET)
 

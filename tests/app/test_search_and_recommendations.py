@@ -8,6 +8,7 @@ import pytest
 from app.services import indexes
 from tests.conftest import require_service
 from tests.utils.factories import PASSWORD, create_achievement, create_need, create_user, in_app
+from tests.utils.web import bearer
 
 
 @pytest.fixture(params=["fts5", "meilisearch"])
@@ -39,8 +40,7 @@ def drain(app) -> None:
 
 
 def token(client, user) -> dict:
-    response = client.post("/api/v1/auth/token", json={"email": user.email, "password": PASSWORD})
-    return {"Authorization": f"Bearer {response.json['token']}"}
+    return bearer(client, user.email, PASSWORD)
 
 
 @pytest.fixture

@@ -10,3 +10,10 @@ def csrf_token(client, path: str) -> str:
         r'value="([^"]+)"[^>]*name="csrf_token"', html)
     assert match, f"no CSRF token on {path}"
     return match.group(1)
+
+
+def bearer(client, email: str, password: str) -> dict:
+    """Authorization headers with a fresh API token for this user."""
+    response = client.post("/api/v1/auth/token", json={"email": email, "password": password})
+    assert response.status_code == 200, response.json
+    return {"Authorization": f"Bearer {response.json['token']}"}
