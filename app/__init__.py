@@ -30,6 +30,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message = _l("Please log in first.")
     login_manager.login_message_category = "info"
 
+    from app.services.taxonomy import use_taxonomy_vocabulary
+
+    use_taxonomy_vocabulary(app)
+
     from app import cli, errors
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp

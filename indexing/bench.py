@@ -26,7 +26,7 @@ from typing import Any
 
 from indexing.base import SearchBackend, SearchQuery
 from indexing.fts5 import FTS5Backend
-from indexing.text import query_words
+from matching.text import query_words
 
 EVAL_DIR = Path(os.environ.get("MIC_EVAL_DIR", Path(__file__).resolve().parents[2] / "shared" / "eval"))
 TYPES = ("need", "achievement", "service", "center")

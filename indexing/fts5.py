@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from indexing import text as textmod
 from indexing.base import (
     FACETABLE,
     SearchBackend,
@@ -19,6 +18,8 @@ from indexing.base import (
     SearchResult,
     validate_documents,
 )
+from indexing.highlight import highlight_pattern, mark, snippet
+from matching.text import index_tokens, is_latin_word, query_words
 
 # bm25() weights per FTS column (title, body, org_name): a word in the title says more than one in the body.
 BM25_WEIGHTS = (5.0, 1.0, 2.0)
@@ -139,9 +140,9 @@ class FTS5Backend(SearchBackend):
                 float(doc.get("updated_at") or 0),
             )
             tokens = (
-                textmod.index_tokens(doc["title"]),
-                textmod.index_tokens(doc.get("body")),
-                textmod.index_tokens(doc.get("org_name")),
+                index_tokens(doc["title"]),
+                index_tokens(doc.get("body")),
+                index_tokens(doc.get("org_name")),
             )
             key = _combo_key(doc["type"], doc.get("industry"), modes, doc.get("region"), doc.get("status"))
             rows.append((values, key, doc.get("body") or "", modes, tokens))
@@ -208,7 +209,7 @@ class FTS5Backend(SearchBackend):
                 # Every word first; if that finds nothing, any word, ranked by BM25 (like Meilisearch
                 # dropping words), so a long pasted title still finds the listing it describes.
                 for mode in ("all", "any"):
-                    match = textmod.fts_match(q.text, mode)
+                    match = fts_match(q.text, mode)
                     if match is None:
                         return SearchResult(hits=[], total=0, facets={f: {} for f in q.facets})
                     total = self._collect(match, where, params)
@@ -237,15 +238,15 @@ class FTS5Backend(SearchBackend):
             )
             marks = ", ".join("?" * len(rows))
             bodies = dict(self._query(f"SELECT rowid, body FROM search_doc_body WHERE rowid IN ({marks})", [r[0] for r in rows]))
-        pattern = textmod.highlight_pattern(q.text) if q.text else None
+        pattern = highlight_pattern(q.text) if q.text else None
         hits = [
             {
                 "id": row[1],
                 "type": row[2],
                 "entity_id": row[3],
                 "title": row[4],
-                "title_html": textmod.mark(row[4], pattern),
-                "snippet": textmod.snippet(bodies.get(row[0]), pattern),
+                "title_html": mark(row[4], pattern),
+                "snippet": snippet(bodies.get(row[0]), pattern),
                 "score": round(row[5], 6),
             }
             for row in rows
@@ -294,6 +295,33 @@ class FTS5Backend(SearchBackend):
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _quote(term: str) -> str:
+    # A quoted FTS5 string is a literal: AND, OR, NEAR, ( and * inside it mean nothing.
+    return '"' + term.replace('"', '""') + '"'
+
+
+def fts_match(text: str, mode: str = "all") -> str | None:
+    """An injection-safe FTS5 MATCH expression for user text; None when nothing is searchable.
+
+    Each word matches as itself or as all its parts, because jieba may segment the same characters
+    differently in a document's context. ``mode`` "all" requires every word, "any" one of them.
+    """
+    words = query_words(text)
+    if not words:
+        return None
+    clauses = []
+    for i, (word, parts) in enumerate(words):
+        last = i == len(words) - 1
+        # Prefix-match a trailing Latin word, as Meilisearch does, so "weld" finds "welding".
+        if last and is_latin_word(word) and not text.endswith(" "):
+            clauses.append(_quote(word) + "*")
+        elif parts:
+            clauses.append(f"({_quote(word)} OR ({' AND '.join(_quote(p) for p in parts)}))")
+        else:
+            clauses.append(_quote(word))
+    return (" AND " if mode == "all" else " OR ").join(clauses)
 
 
 def _combo_key(doc_type: str, industry: Any, modes: list[str], region: Any, status: Any) -> str:

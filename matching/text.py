@@ -1,4 +1,26 @@
-"""Text analysis for Chinese and English listings: normalisation, jieba words, stop-words, character n-grams."""
+"""The one Chinese text analysis of the project: normalisation, segmentation, user dictionary, stop words.
+
+Search (indexing.fts5) and matching (lexical channel, encoders, classifier) both analyse text here, so a
+listing and a query are cut the same way everywhere, and a process loads jieba's dictionary once (one
+``jieba.Tokenizer``, created on first use; jieba's module-level default tokenizer is never loaded).
+
+Stable entry points (other modules import these; keep names and signatures):
+
+- ``normalize(text, limit=MAX_TEXT_CHARS) -> str``: NFKC (full-width to half-width), lower case, units and
+  synonyms unified, whitespace collapsed, cut to ``limit`` characters (None: no limit).
+- ``words(text) -> list[str]``: content words of normalised text (jieba for Chinese, letters/digits else).
+- ``char_ngrams(text, low=2, high=3) -> list[str]``: character n-grams of the Chinese runs.
+- ``analyze(text, low=2, high=3) -> list[str]``: words plus "#"-prefixed n-grams of raw text.
+- ``lexical_terms(text)`` / ``semantic_terms(text)``: the terms of the lexical channel / of the encoders.
+- ``shared_terms(query_words, target_text, limit=5) -> list[str]``: query words found in a target.
+- ``index_tokens(text) -> str``: space-joined search-mode tokens for a full-text index.
+- ``query_words(text) -> tuple[(word, parts), ...]``: a search query's words with their finer parts.
+- ``set_user_dictionary(words=(), synonyms=None)``: the domain vocabulary (the app passes its taxonomy).
+
+Two stop lists, one place: ``FUNCTION_WORDS`` say nothing anywhere; ``STOP_WORDS`` adds the filler of
+technical writing (研究, 分析, 方法...), which matches every listing and explains no recommendation, but is
+still worth searching for (someone typing 分析 wants listings about analysis).
+"""
 
 from __future__ import annotations
 
@@ -7,24 +29,31 @@ import logging
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 # Descriptions are public marketing text; beyond this many characters they only repeat themselves, and
 # bounding them keeps one pasted 100 KB document from dominating tokenisation time.
 MAX_TEXT_CHARS = 4000
 
-# Chinese function words and filler common in listings; they match everything and explain nothing.
-STOP_WORDS = frozenset(
+FUNCTION_WORDS = frozenset(
     """
     的 了 和 与 及 或 在 是 为 对 以 于 中 等 将 把 被 由 从 其 该 本 此 这 那 之 而 并 也 又 就 都 所 着 过
-    一 一种 一个 一些 我们 我们的 你们 他们 它们 通过 进行 采用 利用 使用 基于 根据 对于 关于 以及 同时 其中
-    可以 能够 具有 提出 研究 分析 方法 结果 表明 问题 方面 影响 作用 相关 主要 通过 实现 提供 需要 希望 寻求
-    本文 文章 论文 目前 当前 随着 已经 如何 如果 因此 所以 但是 然而 并且 以及 不仅 而且 之间 其他 各种 相应
+    上 下 个 一 一种 一个 一些 我们 我们的 你们 他们 它们
     a an the of and or in on for to with by from at as is are be this that these those we our it its
+    """.split()
+)
+STOP_WORDS = FUNCTION_WORDS | frozenset(
+    """
+    通过 进行 采用 利用 使用 基于 根据 对于 关于 以及 同时 其中 可以 能够 具有 提出 研究 分析 方法 结果 表明
+    问题 方面 影响 作用 相关 主要 实现 提供 需要 希望 寻求 本文 文章 论文 目前 当前 随着 已经 如何 如果 因此
+    所以 但是 然而 并且 不仅 而且 之间 其他 各种 相应
     """.split()
 )
 
 _WORD_RE = re.compile(r"[a-z][a-z0-9\-\.]*[a-z0-9]|[a-z]|\d+(?:\.\d+)?[a-z%‰℃]*")
 _HAN_RE = re.compile(r"[\u3400-\u9fff]")
+_HAN_RUN_RE = re.compile(r"[\u3400-\u9fff]+")
 # Letters of other scripts (Cyrillic, Arabic...): jieba would cut them into single letters.
 _OTHER_SCRIPT_RE = re.compile(r"[^\W\d_a-z\u3400-\u9fff]+")
 _SPACE_RE = re.compile(r"\s+")
@@ -38,16 +67,76 @@ _UNIT_RE = re.compile(
     r"(\d+(?:\.\d+)?)\s*(" + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True)) + ")"
 )
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_ASCII_WORD_RE = re.compile(r"^[0-9a-z][0-9a-z+#.\-_]*$")
+_USER_WORD_RE = re.compile(r"[0-9a-z\u3400-\u9fff]+")
 
+
+def _fold(text: str, limit: int | None) -> str:
+    """NFKC, lower case, units and digit grouping unified, whitespace collapsed; no synonyms."""
+    if limit is not None:
+        # NFKC can expand a character into several; twice the limit before it is always enough.
+        text = unicodedata.normalize("NFKC", text[: limit * 2])[:limit]
+    else:
+        text = unicodedata.normalize("NFKC", text)
+    text = _THOUSANDS_RE.sub("", text.lower())
+    text = _UNIT_RE.sub(lambda m: m.group(1) + _UNITS[m.group(2)], text)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    """The user dictionary: extra jieba words and synonym variants rewritten to one canonical spelling."""
+
+    words: frozenset[str] = frozenset()
+    canonical: Mapping[str, str] = field(default_factory=dict)  # variant -> canonical, both folded
+    pattern: re.Pattern[str] | None = None
+
+    @classmethod
+    def build(cls, words: Iterable[str], synonyms: Mapping[str, Iterable[str]]) -> _Vocabulary:
+        canonical = {}
+        for word, variants in synonyms.items():
+            target = _fold(word, None)
+            for variant in variants:
+                folded = _fold(variant, None)
+                if folded and target and folded != target:
+                    canonical[folded] = target
+        # jieba only joins runs of Han characters, letters and digits; a Latin-only word it keeps whole anyway.
+        folded_words = {_fold(w, None) for w in [*words, *canonical.values()]}
+        jieba_words = frozenset(w for w in folded_words if _USER_WORD_RE.fullmatch(w) and _HAN_RE.search(w))
+        if not canonical:
+            return cls(jieba_words)
+        alternatives = []
+        for variant in sorted(canonical, key=len, reverse=True):
+            escaped = re.escape(variant)
+            # "ai" must not rewrite the inside of "maintain": Latin edges need a word boundary.
+            if variant[0].isascii() and variant[0].isalnum():
+                escaped = r"(?<![0-9a-z])" + escaped
+            if variant[-1].isascii() and variant[-1].isalnum():
+                escaped += r"(?![0-9a-z])"
+            alternatives.append(escaped)
+        return cls(jieba_words, canonical, re.compile("|".join(alternatives)))
+
+    def rewrite(self, text: str) -> str:
+        if self.pattern is None:
+            return text
+        return self.pattern.sub(lambda m: self.canonical[m.group()], text)
+
+    def variants(self, word: str) -> list[str]:
+        """The word and every spelling that normalises to it."""
+        return [word, *(v for v, c in self.canonical.items() if c == word)]
+
+
+_vocabulary = _Vocabulary()
 _tokenizer = None
-_tokenizer_lock = threading.Lock()
+_added_words: set[str] = set()
+_lock = threading.Lock()
 
 
 def _jieba():
-    """Return one shared jieba tokenizer, loading its dictionary on first use and keeping it quiet."""
+    """Return the process's one jieba tokenizer, loading its dictionary on first use and keeping it quiet."""
     global _tokenizer
     if _tokenizer is None:
-        with _tokenizer_lock:
+        with _lock:
             if _tokenizer is None:
                 import jieba
 
@@ -55,18 +144,47 @@ def _jieba():
                 logging.getLogger("jieba").setLevel(logging.WARNING)
                 tokenizer = jieba.Tokenizer()
                 tokenizer.initialize()
+                _apply_user_words(tokenizer, _vocabulary.words)
                 _tokenizer = tokenizer
     return _tokenizer
 
 
-def normalize(text: str | None) -> str:
-    """Return text in NFKC (full-width to half-width), lower case, units unified, whitespace collapsed."""
+def _apply_user_words(tokenizer, wanted: frozenset[str]) -> None:
+    """Make exactly ``wanted`` the user words jieba knows beyond its own dictionary (caller holds _lock)."""
+    for word in _added_words - wanted:
+        tokenizer.total -= tokenizer.FREQ.get(word, 0)
+        # Frequency 0 keeps the prefixes jieba needs and stops the word being cut out.
+        tokenizer.FREQ[word] = 0
+        _added_words.discard(word)
+    for word in sorted(wanted - _added_words):
+        if not tokenizer.FREQ.get(word):
+            tokenizer.add_word(word)
+            _added_words.add(word)
+
+
+def set_user_dictionary(words: Iterable[str] = (), synonyms: Mapping[str, Iterable[str]] | None = None) -> None:
+    """Use this domain vocabulary from now on: words jieba keeps whole, and synonyms → canonical spelling.
+
+    Calling again with the same vocabulary is free; a different one replaces it. Text analysed before a
+    change is cut differently from text after it, so indexes built before should be rebuilt.
+    """
+    global _vocabulary
+    vocabulary = _Vocabulary.build(words, synonyms or {})
+    if vocabulary == _vocabulary:
+        return
+    with _lock:
+        if _tokenizer is not None:
+            _apply_user_words(_tokenizer, vocabulary.words)
+        _vocabulary = vocabulary
+    _cached_words.cache_clear()
+    query_words.cache_clear()
+
+
+def normalize(text: str | None, limit: int | None = MAX_TEXT_CHARS) -> str:
+    """Return text in NFKC (full-width to half-width), lower case, units and synonyms unified, spaces collapsed."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", text[: MAX_TEXT_CHARS * 2])[:MAX_TEXT_CHARS].lower()
-    text = _THOUSANDS_RE.sub("", text)
-    text = _UNIT_RE.sub(lambda m: m.group(1) + _UNITS[m.group(2)], text)
-    return _SPACE_RE.sub(" ", text).strip()
+    return _vocabulary.rewrite(_fold(text, limit))
 
 
 def _is_useful(token: str) -> bool:
@@ -98,7 +216,7 @@ def _cached_words(text: str) -> tuple[str, ...]:
 def char_ngrams(text: str, low: int = 2, high: int = 3) -> list[str]:
     """Return character n-grams of the Chinese runs of already-normalised text."""
     grams = []
-    for run in re.findall(r"[\u3400-\u9fff]+", text):
+    for run in _HAN_RUN_RE.findall(text):
         for n in range(low, high + 1):
             grams.extend(run[i : i + n] for i in range(len(run) - n + 1))
     return grams
@@ -134,3 +252,46 @@ def shared_terms(query_words: list[str], target_text: str, limit: int = 5) -> li
         if len(word) > 1 and word in target:
             seen[word] = None
     return list(seen)[:limit]
+
+
+# --- search ----------------------------------------------------------------------------------------------
+
+
+def _searchable(token: str) -> bool:
+    return any(ch.isalnum() for ch in token) and token not in FUNCTION_WORDS
+
+
+def index_tokens(text: str | None) -> str:
+    """Space-joined jieba search-mode tokens of the whole text, for a full-text index's own tokenizer."""
+    clean = normalize(text, limit=None)
+    if not clean:
+        return ""
+    return " ".join(t for t in _jieba().cut_for_search(clean) if t.strip())
+
+
+@functools.lru_cache(maxsize=2048)
+def query_words(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each meaningful word of a search query with its finer search-mode parts (empty when it has none).
+
+    A long word comes with its parts because jieba may cut the same characters differently in a
+    document's context than in a short query.
+    """
+    tokenizer = _jieba()
+    found = []
+    for word in tokenizer.cut(normalize(text)):
+        word = word.strip()
+        if not word or not _searchable(word):
+            continue
+        parts = tuple(p for p in tokenizer.cut_for_search(word) if p != word and _searchable(p))
+        found.append((word, parts))
+    return tuple(found)
+
+
+def spellings(word: str) -> list[str]:
+    """The normalised word and every synonym that normalises to it, for highlighting the original text."""
+    return _vocabulary.variants(word)
+
+
+def is_latin_word(token: str) -> bool:
+    """True for a normalised token of Latin letters and digits, which other words may extend (weld → welding)."""
+    return bool(_ASCII_WORD_RE.match(token))

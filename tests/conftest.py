@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel
 from app import create_app
 from app.db import make_engine
 from app.migrate import upgrade
+from matching.text import set_user_dictionary
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -26,6 +27,12 @@ def require_service(env: str, what: str) -> str:
             pytest.fail(f"{env} is not set: {what} is required (make test starts it)")
         pytest.skip(f"{env} not set: no {what}")
     return value
+
+
+@pytest.fixture(autouse=True)
+def _plain_text_analysis():
+    """Every test starts from jieba's own dictionary: an app made earlier must not change how text is cut."""
+    set_user_dictionary()
 
 
 @pytest.fixture(scope="session")

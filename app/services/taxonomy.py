@@ -4,8 +4,10 @@ from dataclasses import dataclass
 from functools import cache
 
 import yaml
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import get_locale
+
+from matching.text import set_user_dictionary
 
 
 @dataclass(frozen=True)
@@ -16,6 +18,8 @@ class Industry:
     group: str
     gb_t_4754: tuple[str, ...]
     keywords: tuple[str, ...]
+    # Other spellings of a keyword (an English name, an abbreviation), read as the keyword itself.
+    synonyms: dict[str, tuple[str, ...]]
 
 
 @cache
@@ -26,6 +30,7 @@ def _load(path: str) -> dict[str, Industry]:
         item["code"]: Industry(
             code=item["code"], name_zh=item["name_zh"], name_en=item["name_en"], group=item.get("group", ""),
             gb_t_4754=tuple(item.get("gb_t_4754", [])), keywords=tuple(item.get("keywords", [])),
+            synonyms={word: tuple(variants) for word, variants in (item.get("synonyms") or {}).items()},
         )
         for item in raw.get("industries", [])
     }
@@ -34,6 +39,14 @@ def _load(path: str) -> dict[str, Industry]:
 def industries() -> dict[str, Industry]:
     """Every industry of the configured taxonomy, by code, in file order."""
     return _load(current_app.config["INDUSTRY_TAXONOMY"])
+
+
+def use_taxonomy_vocabulary(app: Flask) -> None:
+    """Teach the text analysis the taxonomy's words, so "轻量化" stays one word in search and matching."""
+    items = _load(app.config["INDUSTRY_TAXONOMY"]).values()
+    words = [word for item in items for word in (item.name_zh, *item.keywords)]
+    synonyms = {word: variants for item in items for word, variants in item.synonyms.items()}
+    set_user_dictionary(words, synonyms)
 
 
 def is_industry(code: str | None) -> bool:
