@@ -6,6 +6,8 @@ Values are the enum values stored in the database; templates reach these through
 
 from flask_babel import lazy_gettext as _l
 
+from models import LISTING_KINDS as REGISTRY
+
 COOPERATION_MODES = {
     "commission": _l("Commissioned R&D"),
     "license": _l("Technology licensing"),
@@ -66,18 +68,9 @@ ORG_KINDS = {
     "bureau": _l("Industry and IT bureau"),
 }
 
-# Each kind of listing as the browser names it: URL segment, singular and plural titles.
-LISTING_KINDS = {
-    "need": _l("Technical need"),
-    "achievement": _l("Achievement"),
-    "service": _l("Public service"),
-}
-
-LISTING_KINDS_PLURAL = {
-    "need": _l("Technical needs"),
-    "achievement": _l("Achievements"),
-    "service": _l("Public services"),
-}
+# Each kind of listing as the browser names it, singular and plural (the registry holds the messages).
+LISTING_KINDS = {name: _l(kind.label) for name, kind in REGISTRY.items()}
+LISTING_KINDS_PLURAL = {name: _l(kind.label_plural) for name, kind in REGISTRY.items()}
 
 
 def label(table: dict, value) -> str:

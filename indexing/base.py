@@ -7,7 +7,10 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
-ENTITY_TYPES = ("need", "achievement", "service", "center")
+from models.kinds import KIND_NAMES
+
+# A search document's type is the name of its listing kind.
+ENTITY_TYPES = KIND_NAMES
 # Fields a caller may facet on; counts are over the filtered result set, as Meilisearch computes them.
 FACETABLE = ("type", "industry", "cooperation_modes", "region", "status")
 DEFAULT_FACETS = ("type", "industry", "cooperation_modes", "region")

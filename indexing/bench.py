@@ -27,9 +27,9 @@ from typing import Any
 from indexing.base import SearchBackend, SearchQuery
 from indexing.fts5 import FTS5Backend
 from matching.text import query_words
+from models.kinds import KIND_NAMES
 
 EVAL_DIR = Path(os.environ.get("MIC_EVAL_DIR", Path(__file__).resolve().parents[2] / "shared" / "eval"))
-TYPES = ("need", "achievement", "service", "center")
 MODES = ("commission", "license", "transfer", "joint", "service", "incubation")
 REGIONS = ("武汉", "襄阳", "宜昌", "黄石", "十堰", "荆州", "孝感", "上海", "深圳")
 INDUSTRIES = ("汽车制造", "新能源", "智能制造", "光电子", "生物医药", "新材料", "集成电路", "航空航天")
@@ -58,7 +58,7 @@ def synthetic_listings(n: int, sentences: list[str], titles: list[str], seed: in
     now = time.time()
     docs = []
     for i in range(n):
-        entity_type = TYPES[i % len(TYPES)]
+        entity_type = KIND_NAMES[i % len(KIND_NAMES)]
         docs.append({
             "id": f"{entity_type}-{i}",
             "type": entity_type,

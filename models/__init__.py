@@ -15,6 +15,7 @@ from models.enums import (
     ServiceCategory,
 )
 from models.feedback import FeedbackIn, RecommendationFeedback
+from models.kinds import KIND_NAMES, LISTING_KINDS, POSTED_KINDS, ListingKind, kind_at_segment, kind_name_of
 from models.listing import (
     Achievement,
     AchievementCreate,
@@ -44,9 +45,9 @@ from models.outbox import OutboxEvent, SyncCursor
 __all__ = [
     "Achievement", "AchievementCreate", "AchievementKind", "AchievementPublic", "AchievementUpdate",
     "ApiToken", "CHARSET", "Center", "CenterBase", "CenterLevel", "CenterMember", "CenterStatus", "CooperationMode",
-    "FeedbackIn", "FeedbackLabel", "IPStatus", "ListingStatus", "Need", "NeedAccess", "NeedCreate", "NeedPublic",
-    "NeedUpdate", "OrgKind", "Organization", "OrganizationBase", "OrganizationPublic", "OutboxEvent",
+    "FeedbackIn", "FeedbackLabel", "IPStatus", "KIND_NAMES", "LISTING_KINDS", "ListingKind", "ListingStatus",
+    "Need", "NeedAccess", "NeedCreate", "NeedPublic", "NeedUpdate", "POSTED_KINDS", "OrgKind", "Organization", "OrganizationBase", "OrganizationPublic", "OutboxEvent",
     "RecommendationFeedback", "RegistrationIn", "Role", "Service", "ServiceCategory", "ServiceCreate",
     "ServicePublic", "ServiceUpdate", "SyncCursor", "User", "UserPublic", "check_character",
-    "is_valid_credit_code",
+    "is_valid_credit_code", "kind_at_segment", "kind_name_of",
 ]

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_login import UserMixin
 from pydantic import EmailStr, field_validator
 from sqlmodel import Field, SQLModel
 
@@ -69,7 +70,8 @@ class RegistrationIn(SQLModel):
         return value
 
 
-class User(SQLModel, table=True):
+# UserMixin gives Flask-Login what it asks of a user (get_id, is_authenticated...); is_active follows `active`.
+class User(UserMixin, SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)
     name: str = Field(max_length=60)
@@ -78,6 +80,11 @@ class User(SQLModel, table=True):
     org_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def is_active(self) -> bool:
+        # A deactivated account can neither log in nor stay logged in.
+        return self.active
 
 
 # What the API returns about a user.

@@ -4,14 +4,16 @@ from flask_babel import gettext as _
 from app.api import bp
 from app.api.auth import api_user, token_required, token_ttl_hours
 from app.api.openapi import openapi_document
+from app.args import MAX_PAGE, int_arg
 from app.db import get_session
 from app.services import accounts, listings, recommendations
 from app.services.errors import Invalid, MalformedBody, Unauthorized
 from app.services.search import search_listings
 from app.services.validation import parse
-from models import OrganizationPublic, RegistrationIn, UserPublic
+from indexing.base import MAX_PER_PAGE, MAX_TOTAL_HITS
+from models import POSTED_KINDS, OrganizationPublic, RegistrationIn, UserPublic, kind_at_segment
 
-KINDS = "<any(needs, achievements, services):kinds>"
+KINDS = f"<any({', '.join(kind.segment for kind in POSTED_KINDS.values())}):kinds>"
 STATUS_ACTIONS = {"published": "publish", "closed": "close"}
 
 
@@ -25,17 +27,12 @@ def json_body() -> dict:
     return data
 
 
-def _int_arg(name: str, default: int | None = None, maximum: int | None = None) -> int | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise Invalid(_("Some fields are not valid."), {name: _("Must be a whole number.")}) from None
-    if value < 1 or (maximum is not None and value > maximum):
-        raise Invalid(_("Some fields are not valid."), {name: _("Out of range.")})
-    return value
+def _per_page() -> int:
+    return int_arg("per_page", current_app.config["PAGE_SIZE"], high=MAX_PER_PAGE, strict=True)
+
+
+def _kind(segment: str) -> str:
+    return kind_at_segment(segment).name
 
 
 @bp.post("/auth/token")
@@ -70,12 +67,12 @@ def organization(org_id: int):
 @bp.get(f"/{KINDS}")
 def list_listings(kinds: str):
     """Live listings with filters and pagination; `mine=1` lists the caller's own in every status."""
-    kind, user = kinds[:-1], api_user()
+    kind, user = _kind(kinds), api_user()
     page = listings.browse(
         session=get_session(), kind=kind, user=user,
-        page=_int_arg("page", 1), per_page=_int_arg("per_page", current_app.config["PAGE_SIZE"], 100),
+        page=int_arg("page", 1, high=MAX_PAGE, strict=True), per_page=_per_page(),
         industry=request.args.get("industry") or None, mode=request.args.get("mode") or None,
-        region=request.args.get("region") or None, trl_min=_int_arg("trl_min", None, 9),
+        region=request.args.get("region") or None, trl_min=int_arg("trl_min", None, high=9, strict=True),
         q=request.args.get("q") or None, mine=request.args.get("mine") == "1")
     items = [listings.to_public(session=get_session(), kind=kind, listing=item, user=user) for item in page.items]
     return jsonify(items=items, total=page.total, page=page.page, pages=page.pages)
@@ -87,24 +84,24 @@ def create_listing(kinds: str):
     """Post a listing; `"status": "published"` publishes it at once, otherwise it is a draft."""
     data = json_body()
     publish = data.pop("status", "draft") == "published"
-    listing = listings.create_listing(session=get_session(), kind=kinds[:-1], data=data, user=api_user(),
+    listing = listings.create_listing(session=get_session(), kind=_kind(kinds), data=data, user=api_user(),
                                       publish=publish)
-    return jsonify(listings.to_public(session=get_session(), kind=kinds[:-1], listing=listing,
+    return jsonify(listings.to_public(session=get_session(), kind=_kind(kinds), listing=listing,
                                       user=api_user())), 201
 
 
 @bp.get(f"/{KINDS}/<int:listing_id>")
 def get_listing(kinds: str, listing_id: int):
     """One listing; a confidential need's details only for those entitled."""
-    listing = listings.get_listing(session=get_session(), kind=kinds[:-1], listing_id=listing_id, user=api_user())
-    return jsonify(listings.to_public(session=get_session(), kind=kinds[:-1], listing=listing, user=api_user()))
+    listing = listings.get_listing(session=get_session(), kind=_kind(kinds), listing_id=listing_id, user=api_user())
+    return jsonify(listings.to_public(session=get_session(), kind=_kind(kinds), listing=listing, user=api_user()))
 
 
 @bp.patch(f"/{KINDS}/<int:listing_id>")
 @token_required
 def update_listing(kinds: str, listing_id: int):
     """Change some fields; `status` may be set to published or closed."""
-    kind, data = kinds[:-1], json_body()
+    kind, data = _kind(kinds), json_body()
     status = data.pop("status", None)
     if status is not None and status not in STATUS_ACTIONS:
         raise Invalid(_("Some fields are not valid."), {"status": _("Not one of the allowed values.")})
@@ -120,16 +117,16 @@ def update_listing(kinds: str, listing_id: int):
 @token_required
 def reconfirm_listing(kinds: str, listing_id: int):
     """Confirm a listing is still current, extending its expiry."""
-    listing = listings.set_status(session=get_session(), kind=kinds[:-1], listing_id=listing_id, user=api_user(),
+    listing = listings.set_status(session=get_session(), kind=_kind(kinds), listing_id=listing_id, user=api_user(),
                                   action="reconfirm")
-    return jsonify(listings.to_public(session=get_session(), kind=kinds[:-1], listing=listing, user=api_user()))
+    return jsonify(listings.to_public(session=get_session(), kind=_kind(kinds), listing=listing, user=api_user()))
 
 
 @bp.delete(f"/{KINDS}/<int:listing_id>")
 @token_required
 def delete_listing(kinds: str, listing_id: int):
     """Delete a listing of the caller's organization."""
-    listings.delete_listing(session=get_session(), kind=kinds[:-1], listing_id=listing_id, user=api_user())
+    listings.delete_listing(session=get_session(), kind=_kind(kinds), listing_id=listing_id, user=api_user())
     return "", 204
 
 
@@ -138,7 +135,7 @@ def need_recommendations(listing_id: int):
     """Whom to commission, what to license, or where to incubate, for one need."""
     return jsonify(recommendations.recommend(
         session=get_session(), query_type="need", query_id=listing_id, user=api_user(),
-        rec_kind=request.args.get("kind", "commission"), k=_int_arg("k", 10, recommendations.MAX_K)))
+        rec_kind=request.args.get("kind", "commission"), k=int_arg("k", 10, high=recommendations.MAX_K, strict=True)))
 
 
 @bp.get("/achievements/<int:listing_id>/recommendations")
@@ -146,7 +143,7 @@ def achievement_recommendations(listing_id: int):
     """The needs one achievement fits."""
     return jsonify(recommendations.recommend(
         session=get_session(), query_type="achievement", query_id=listing_id, user=api_user(), rec_kind="needs",
-        k=_int_arg("k", 10, recommendations.MAX_K)))
+        k=int_arg("k", 10, high=recommendations.MAX_K, strict=True)))
 
 
 @bp.post("/recommendations/feedback")
@@ -160,11 +157,12 @@ def recommendation_feedback():
 @bp.get("/search")
 def search():
     """Full-text search over public listings, with filters and facet counts."""
+    per_page = _per_page()
     result = search_listings(
         text=request.args.get("q", ""), type=request.args.get("type") or None,
         industry=request.args.get("industry") or None, mode=request.args.get("mode") or None,
-        region=request.args.get("region") or None, trl_min=_int_arg("trl_min", None, 9),
-        page=_int_arg("page", 1), per_page=_int_arg("per_page", current_app.config["PAGE_SIZE"], 100))
+        region=request.args.get("region") or None, trl_min=int_arg("trl_min", None, high=9, strict=True),
+        page=int_arg("page", 1, high=MAX_TOTAL_HITS // per_page, strict=True), per_page=per_page)
     return jsonify(hits=result.hits, total=result.total, facets=result.facets)
 
 

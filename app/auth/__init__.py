@@ -21,10 +21,4 @@ def current_user_or_none() -> User | None:
     return current_user._get_current_object() if current_user.is_authenticated else None
 
 
-# Flask-Login wants these on the user object.
-User.is_authenticated = property(lambda self: True)
-User.is_active = property(lambda self: self.active)
-User.is_anonymous = property(lambda self: False)
-User.get_id = lambda self: str(self.id)
-
 from app.auth import routes  # noqa: E402,F401

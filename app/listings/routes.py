@@ -4,6 +4,7 @@ from flask_login import login_required
 from sqlmodel import Session
 
 from app import labels
+from app.args import MAX_PAGE, int_arg
 from app.auth import current_user_or_none
 from app.db import get_session
 from app.listings import bp
@@ -13,28 +14,19 @@ from app.services import recommendations
 from app.services.centers import centers_of_org
 from app.services.errors import Forbidden, Invalid
 from app.services.taxonomy import industry_choices
-from models import Center, User
+from models import POSTED_KINDS, Center, User
 
-# URL segment of each kind of listing, and back.
-SEGMENTS = {"need": "needs", "achievement": "achievements", "service": "services"}
+# URL segment of each kind of listing that has pages, and back.
+SEGMENTS = {name: kind.segment for name, kind in POSTED_KINDS.items()}
 RECOMMENDATIONS_SHOWN = 5
 KIND_OF_SEGMENT = {segment: kind for kind, segment in SEGMENTS.items()}
-SEGMENT = "<any(needs, achievements, services):segment>"
+SEGMENT = f"<any({', '.join(SEGMENTS.values())}):segment>"
 ACTIONS = "<any(publish, reconfirm, close, delete):action>"
 
 
 @bp.app_context_processor
 def inject_segments() -> dict:
     return {"SEGMENTS": SEGMENTS}
-
-
-def _int_arg(name: str, default: int | None = None, low: int = 1, high: int = 10_000) -> int | None:
-    """A query-string integer clamped to [low, high]; junk counts as absent rather than an error."""
-    try:
-        value = int(request.args.get(name, ""))
-    except ValueError:
-        return default
-    return min(max(value, low), high)
 
 
 def center_choices(session: Session, user: User | None) -> list[tuple[str, str]]:
@@ -61,11 +53,12 @@ def browse(segment: str):
         "industry": request.args.get("industry") or None,
         "mode": request.args.get("mode") or None,
         "region": (request.args.get("region") or "").strip() or None,
-        "trl_min": _int_arg("trl_min", None, 1, 9),
+        "trl_min": int_arg("trl_min", None, high=9, strict=False),
         "q": (request.args.get("q") or "").strip()[:100] or None,
     }
     page = service.browse(session=get_session(), kind=kind, user=current_user_or_none(),
-                          page=_int_arg("page", 1) or 1, per_page=current_app.config["PAGE_SIZE"], **filters)
+                          page=int_arg("page", 1, high=MAX_PAGE, strict=False),
+                          per_page=current_app.config["PAGE_SIZE"], **filters)
     return render_template("listings/browse.html", kind=kind, segment=segment, page=page, filters=filters)
 
 
@@ -82,7 +75,7 @@ def detail(segment: str, listing_id: int):
     return render_template(f"listings/{kind}_detail.html", kind=kind, segment=segment, listing=listing,
                            details_visible=details_visible, is_owner=service.owns(user, listing),
                            is_live=service.is_live(listing), center=center, recommendations=panel,
-                           rec_target_labels=labels.LISTING_KINDS | {"center": _("Innovation center")})
+                           rec_target_labels=labels.LISTING_KINDS)
 
 
 @bp.route("/recommendations/feedback", methods=["POST"])
@@ -174,7 +167,8 @@ def mine():
     kind = request.args.get("kind")
     if kind not in SEGMENTS:
         kind = "need" if user.role == "enterprise" else "achievement"
-    page = service.browse(session=session, kind=kind, user=user, mine=True, page=_int_arg("page", 1) or 1,
+    page = service.browse(session=session, kind=kind, user=user, mine=True,
+                          page=int_arg("page", 1, high=MAX_PAGE, strict=False),
                           per_page=current_app.config["PAGE_SIZE"])
     totals = {other: (page.total if other == kind else
                       service.browse(session=session, kind=other, user=user, mine=True, per_page=1).total)

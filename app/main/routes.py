@@ -3,7 +3,8 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from app.auth import current_user_or_none
 from app.db import get_session
 from app.main import bp
-from app.services.listings import KINDS, browse
+from app.services.listings import browse
+from models import POSTED_KINDS
 
 LATEST = 6
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -13,7 +14,7 @@ LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 def index():
     """The home page: what the platform is, how much is on it, and the newest listings."""
     session, user = get_session(), current_user_or_none()
-    latest = {kind: browse(session=session, kind=kind, user=user, per_page=LATEST) for kind in KINDS}
+    latest = {kind: browse(session=session, kind=kind, user=user, per_page=LATEST) for kind in POSTED_KINDS}
     return render_template("main/index.html", latest=latest)
 
 

@@ -5,11 +5,10 @@ Confidential details never leave the database this way: a confidential need cont
 
 from sqlmodel import Session, select
 
-from app.services.listings import KINDS, is_live
+from app.services.listings import is_live
 from matching import Listing
-from models import Achievement, Center, CenterStatus, Need, Organization, Service
+from models import LISTING_KINDS, Center, CenterStatus, Need, Organization, Service, kind_name_of
 
-INDEXED_KINDS = ("need", "achievement", "service", "center")
 CENTER_MODES = ["commission", "joint", "service"]
 
 
@@ -36,10 +35,9 @@ def is_indexed(row) -> bool:
 
 def load_rows(session: Session, refs: list[tuple[str, int]]) -> dict[tuple[str, int], object | None]:
     """The current row of each (kind, id), or None when it is gone or no longer public."""
-    tables = {**{name: spec.table for name, spec in KINDS.items()}, "center": Center}
     result: dict[tuple[str, int], object | None] = {}
     for kind, entity_id in refs:
-        row = session.get(tables[kind], entity_id) if kind in tables else None
+        row = session.get(LISTING_KINDS[kind].table, entity_id) if kind in LISTING_KINDS else None
         result[(kind, entity_id)] = row if row is not None and is_indexed(row) else None
     return result
 
@@ -51,13 +49,9 @@ def org_names(session: Session, org_ids: set[int]) -> dict[int, str]:
     return dict(rows)
 
 
-def kind_name(row) -> str:
-    return {Need: "need", Achievement: "achievement", Service: "service", Center: "center"}[type(row)]
-
-
 def search_document(row, org_name: str) -> dict:
     """The one document every index receives for a public row: the search fields plus the matcher's."""
-    kind = kind_name(row)
+    kind = kind_name_of(row)
     if isinstance(row, Center):
         return {"id": f"center-{row.id}", "type": "center", "entity_id": row.id, "title": row.name,
                 "body": f"{row.domain}\n{row.description}", "industry": row.industry,
@@ -100,8 +94,7 @@ def all_documents(session: Session) -> list[dict]:
 
 
 def all_public_rows(session: Session):
-    for table in (Need, Achievement, Service):
-        for row in session.exec(select(table)).all():
+    for kind in LISTING_KINDS.values():
+        for row in session.exec(select(kind.table)).all():
             if is_indexed(row):
                 yield row
-    yield from session.exec(select(Center).where(Center.status == CenterStatus.filed)).all()

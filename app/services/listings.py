@@ -8,73 +8,48 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import String, cast, func, or_
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.taxonomy import is_industry
 from app.services.validation import parse
 from indexing.sync import record_change
 from models import (
+    POSTED_KINDS,
     Achievement,
-    AchievementCreate,
-    AchievementPublic,
-    AchievementUpdate,
     Center,
     CenterMember,
+    ListingKind,
     ListingStatus,
     Need,
     NeedAccess,
-    NeedCreate,
-    NeedPublic,
-    NeedUpdate,
     Role,
     Service,
-    ServiceCreate,
-    ServicePublic,
-    ServiceUpdate,
     User,
 )
 from models.common import utcnow
 
-
-@dataclass(frozen=True)
-class ListingKind:
-    """How one kind of listing is validated, stored, shown, and who may post it."""
-
-    name: str
-    table: type[SQLModel]
-    create: type[SQLModel]
-    update: type[SQLModel]
-    public: type[SQLModel]
-    poster_role: Role
-
-
-KINDS: dict[str, ListingKind] = {
-    "need": ListingKind("need", Need, NeedCreate, NeedUpdate, NeedPublic, Role.enterprise),
-    "achievement": ListingKind("achievement", Achievement, AchievementCreate, AchievementUpdate,
-                               AchievementPublic, Role.center),
-    "service": ListingKind("service", Service, ServiceCreate, ServiceUpdate, ServicePublic, Role.center),
-}
-
-Listing = Need | Achievement | Service
+# The SQL row of any posted kind (the matcher has its own, unrelated `Listing` dataclass).
+ListingRow = Need | Achievement | Service
 
 
 def kind_of(name: str) -> ListingKind:
+    """The registry entry of a kind users post; NotFound for any other name."""
     try:
-        return KINDS[name]
+        return POSTED_KINDS[name]
     except KeyError:
         raise NotFound(_("No such kind of listing.")) from None
 
 
 # --- who may do what -------------------------------------------------------------------------------------------
 
-def is_live(listing: Listing, now=None) -> bool:
+def is_live(listing: ListingRow, now=None) -> bool:
     """Published and not past its expiry: what the public sees."""
     now = now or utcnow()
     return listing.status == ListingStatus.published and (listing.expires_at is None or listing.expires_at > now)
 
 
-def owns(user: User | None, listing: Listing) -> bool:
+def owns(user: User | None, listing: ListingRow) -> bool:
     return user is not None and user.org_id is not None and user.org_id == listing.org_id
 
 
@@ -82,7 +57,7 @@ def is_bureau(user: User | None) -> bool:
     return user is not None and user.role == Role.bureau
 
 
-def can_view(user: User | None, listing: Listing) -> bool:
+def can_view(user: User | None, listing: ListingRow) -> bool:
     return is_live(listing) or owns(user, listing) or is_bureau(user)
 
 
@@ -102,14 +77,14 @@ def require_poster(user: User | None, kind: ListingKind) -> None:
         raise Forbidden(_("Your role may not post this kind of listing."))
 
 
-def _require_owner(user: User | None, listing: Listing) -> None:
+def _require_owner(user: User | None, listing: ListingRow) -> None:
     if not owns(user, listing):
         raise Forbidden(_("Only the organization that posted this listing may change it."))
 
 
 # --- reading ----------------------------------------------------------------------------------------------------
 
-def get_listing(*, session: Session, kind: str, listing_id: int, user: User | None) -> Listing:
+def get_listing(*, session: Session, kind: str, listing_id: int, user: User | None) -> ListingRow:
     """The listing if this user may see it; a hidden draft looks exactly like a missing one."""
     listing = session.get(kind_of(kind).table, listing_id)
     if listing is None or not can_view(user, listing):
@@ -117,7 +92,7 @@ def get_listing(*, session: Session, kind: str, listing_id: int, user: User | No
     return listing
 
 
-def to_public(*, session: Session, kind: str, listing: Listing, user: User | None) -> dict[str, Any]:
+def to_public(*, session: Session, kind: str, listing: ListingRow, user: User | None) -> dict[str, Any]:
     """The listing as the API shows it to this user."""
     data = kind_of(kind).public.model_validate(listing, from_attributes=True).model_dump(mode="json")
     if kind == "need" and not can_see_details(session, user, listing):
@@ -185,14 +160,14 @@ def _check_references(session: Session, user: User, values: dict[str, Any]) -> N
                           {"center_id": _("Your organization is not a member of this center.")})
 
 
-def _stamp_published(listing: Listing) -> None:
+def _stamp_published(listing: ListingRow) -> None:
     now = utcnow()
     listing.status = ListingStatus.published
     listing.published_at = listing.published_at or now
     listing.expires_at = now + timedelta(days=current_app.config["LISTING_TTL_DAYS"])
 
 
-def create_listing(*, session: Session, kind: str, data: Any, user: User, publish: bool = False) -> Listing:
+def create_listing(*, session: Session, kind: str, data: Any, user: User, publish: bool = False) -> ListingRow:
     """Validate and save a new listing of the user's organization, as a draft or published."""
     spec = kind_of(kind)
     require_poster(user, spec)
@@ -210,7 +185,7 @@ def create_listing(*, session: Session, kind: str, data: Any, user: User, publis
     return listing
 
 
-def update_listing(*, session: Session, kind: str, listing_id: int, data: Any, user: User) -> Listing:
+def update_listing(*, session: Session, kind: str, listing_id: int, data: Any, user: User) -> ListingRow:
     """Apply a partial update; the merged listing is validated as a whole before anything is saved."""
     spec = kind_of(kind)
     listing = get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
@@ -229,7 +204,7 @@ def update_listing(*, session: Session, kind: str, listing_id: int, data: Any, u
     return listing
 
 
-def set_status(*, session: Session, kind: str, listing_id: int, user: User, action: str) -> Listing:
+def set_status(*, session: Session, kind: str, listing_id: int, user: User, action: str) -> ListingRow:
     """publish, reconfirm (extends the expiry) or close a listing of the user's organization."""
     listing = get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
     _require_owner(user, listing)
@@ -272,7 +247,7 @@ def grant_details(*, session: Session, need_id: int, org_id: int, user: User) ->
 def expire_listings(*, session: Session) -> int:
     """Mark published listings past their expiry as expired; returns how many changed."""
     now, changed = utcnow(), 0
-    for spec in KINDS.values():
+    for spec in POSTED_KINDS.values():
         rows = session.exec(select(spec.table).where(spec.table.status == ListingStatus.published,
                                                      spec.table.expires_at <= now)).all()
         for listing in rows:

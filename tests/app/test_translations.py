@@ -6,12 +6,13 @@ from babel.messages.pofile import read_po
 from app.config import ROOT
 
 METHODS = [("**.py", "python"), ("**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+# N_ marks a message where it is defined (the listing-kind registry in models/) and translated elsewhere.
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "N_": None}
 
 
 def msgids() -> set[str]:
     found = set()
-    for folder in ("app", "templates"):
+    for folder in ("app", "models", "templates"):
         for _file, _line, message, _comments, _context in extract_from_dir(ROOT / folder, METHODS, keywords=KEYWORDS):
             found.add(message if isinstance(message, str) else message[0])
     return found

@@ -1,0 +1,81 @@
+"""The kinds of listing, in one registry that search, matching, the service layer, the pages and the API read.
+
+Adding a kind is one entry here plus its table (with its migration) and its page template
+(templates/listings/<name>_detail.html, and a form in app/listings/forms.py if it is posted).
+"""
+
+from dataclasses import dataclass
+
+from sqlmodel import SQLModel
+
+from models.center import Center
+from models.enums import Role
+from models.listing import (
+    Achievement,
+    AchievementCreate,
+    AchievementPublic,
+    AchievementUpdate,
+    Need,
+    NeedCreate,
+    NeedPublic,
+    NeedUpdate,
+    Service,
+    ServiceCreate,
+    ServicePublic,
+    ServiceUpdate,
+)
+
+
+def N_(message: str) -> str:
+    """Mark a message for translation where it is defined; the app translates it where it shows it."""
+    return message
+
+
+@dataclass(frozen=True)
+class ListingKind:
+    """One kind of listing: where it is stored, how it is named and addressed, who posts it."""
+
+    name: str
+    table: type[SQLModel]
+    # URL path segment of its pages and API: /needs/3, /api/v1/needs/3.
+    segment: str
+    label: str
+    label_plural: str
+    # Who posts it through the listing pages and API; None for kinds that arrive another way (centers
+    # are filed through the bureau's workflow), which then need no create, update or public model.
+    poster_role: Role | None = None
+    create: type[SQLModel] | None = None
+    update: type[SQLModel] | None = None
+    public: type[SQLModel] | None = None
+
+    @property
+    def posted(self) -> bool:
+        return self.poster_role is not None
+
+
+LISTING_KINDS: dict[str, ListingKind] = {kind.name: kind for kind in (
+    ListingKind("need", Need, "needs", N_("Technical need"), N_("Technical needs"), Role.enterprise,
+                NeedCreate, NeedUpdate, NeedPublic),
+    ListingKind("achievement", Achievement, "achievements", N_("Achievement"), N_("Achievements"), Role.center,
+                AchievementCreate, AchievementUpdate, AchievementPublic),
+    ListingKind("service", Service, "services", N_("Public service"), N_("Public services"), Role.center,
+                ServiceCreate, ServiceUpdate, ServicePublic),
+    ListingKind("center", Center, "centers", N_("Innovation center"), N_("Innovation centers")),
+)}
+# The names alone, for the layers that must not import tables (indexing, matching): search document types.
+KIND_NAMES: tuple[str, ...] = tuple(LISTING_KINDS)
+POSTED_KINDS: dict[str, ListingKind] = {name: kind for name, kind in LISTING_KINDS.items() if kind.posted}
+_KIND_OF_TABLE = {kind.table: kind.name for kind in LISTING_KINDS.values()}
+
+
+def kind_name_of(row: SQLModel) -> str:
+    """The registry name of a listing row ("need" for a Need)."""
+    return _KIND_OF_TABLE[type(row)]
+
+
+def kind_at_segment(segment: str) -> ListingKind:
+    """The kind whose pages live under this URL segment; KeyError for any other."""
+    for kind in LISTING_KINDS.values():
+        if kind.segment == segment:
+            return kind
+    raise KeyError(segment)
