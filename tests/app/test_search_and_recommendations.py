@@ -18,8 +18,6 @@ def search_config(request):
         yield {"SEARCH_BACKEND": "fts5"}
         return
     url = require_service("MEILI_URL", "Meilisearch")
-
-
     yield {"SEARCH_BACKEND": "meilisearch", "MEILI_URL": url, "MEILI_KEY": os.environ.get("MEILI_KEY", ""),
            "MEILI_INDEX_PREFIX": f"test_{uuid.uuid4().hex[:8]}_"}
 
@@ -87,12 +85,13 @@ def test_search_never_finds_confidential_details_or_drafts(client, market):
 
 def test_search_follows_edits_through_the_outbox(app, client, market):
     headers = token(client, market["other_firm"])
-    client.patch(f"/api/v1/needs/{market['battery'].id}", json={"title": "固态电池电解质界面阻抗降低"},
-                 headers=headers)
+    renamed = client.patch(f"/api/v1/needs/{market['battery'].id}", json={"title": "固态电池电解质界面阻抗降低"},
+                           headers=headers)
+    assert renamed.status_code == 200 and renamed.json["title"] == "固态电池电解质界面阻抗降低"
     drain(app)
     hits = client.get("/api/v1/search", query_string={"q": "固态电池"}).json["hits"]
     assert hits[0]["title"] == "固态电池电解质界面阻抗降低"
-    client.delete(f"/api/v1/needs/{market['battery'].id}", headers=headers)
+    assert client.delete(f"/api/v1/needs/{market['battery'].id}", headers=headers).status_code == 204
     drain(app)
     hits = client.get("/api/v1/search", query_string={"q": "固态电池"}).json["hits"]
     assert "固态电池电解质界面阻抗降低" not in [h["title"] for h in hits]
@@ -150,9 +149,10 @@ def test_need_page_shows_the_recommendations_panel(client, market):
 def test_feedback_evaluation_command_reports_on_stored_feedback(app, client, market):
     headers = token(client, market["firm"])
     for target, label in ((market["laser"], "contracted"), (market["coating"], "dismissed")):
-        client.post("/api/v1/recommendations/feedback", headers=headers, json={
+        stored = client.post("/api/v1/recommendations/feedback", headers=headers, json={
             "query_type": "need", "query_id": market["welding"].id, "rec_kind": "license",
             "target_type": "achievement", "target_id": target.id, "label": label})
+        assert stored.status_code == 201 and stored.json["label"] == label
     result = app.test_cli_runner().invoke(args=["match", "evaluate-feedback"])
     assert result.exit_code == 0, result.output
     assert '"pairs": 2' in result.output and "not enough feedback" in result.output

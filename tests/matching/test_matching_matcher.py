@@ -1,7 +1,5 @@
 """The matcher: each channel, the fusion, recommendation kinds, updates, persistence, bad input."""
 
-import time
-
 import pytest
 
 from matching import Listing, Matcher, MatcherConfig, Recommendation
@@ -14,6 +12,13 @@ def codes(recommendation):
 
 def first(results):
     return (results[0].target_type, results[0].target_id)
+
+
+def assert_plausible_without_shared_words(results, k):
+    """A need with no words in common with any listing still gets k ranked results, none claiming shared terms."""
+    assert len(results) == k and all(r.target_type == "achievement" and 0 < r.score <= 1 for r in results)
+    assert [r.score for r in results] == sorted((r.score for r in results), reverse=True)
+    assert all("shared_terms" not in codes(r) for r in results)
 
 
 def test_welding_need_gets_the_welding_achievement_first_with_reasons(matcher, need):
@@ -120,18 +125,18 @@ def test_empty_need_gets_structured_results_not_a_crash(matcher):
     empty = Listing(id=904, kind="need", title="", text="", industry="textiles")
     results = matcher.recommend(empty, "license", k=3)
     assert results and {r.target_id for r in results[:2]} == {7, 8}
-    assert matcher.recommend(Listing(id=905, kind="need", title="", text="   "), "license", k=3) is not None
+    blank = matcher.recommend(Listing(id=905, kind="need", title="", text="   "), "license", k=3)
+    assert_plausible_without_shared_words(blank, 3)
 
 
 def test_huge_and_foreign_descriptions_are_handled(matcher):
     huge = Listing(id=906, kind="need", title="激光焊接", text="车身激光焊接变形控制。" * 10000)
     assert len(huge.text) > 100_000
-    started = time.perf_counter()
+    # How long this takes is measured by `python -m matching.bench_inputs`, not asserted on a shared machine.
     assert first(matcher.recommend(huge, "license")) == ("achievement", 1)
-    assert time.perf_counter() - started < 5
     for text in ("لحام الليزر لهياكل السيارات", "лазерная сварка кузова автомобиля", "🙂🙂 ¿¡ ♞"):
-        results = matcher.recommend(Listing(id=907, kind="need", title="", text=text), "license")
-        assert isinstance(results, list)
+        results = matcher.recommend(Listing(id=907, kind="need", title="", text=text), "license", k=5)
+        assert_plausible_without_shared_words(results, 5)
     matcher.upsert([Listing(id=908, kind="achievement", title="Лазерная сварка", text="сварка кузова")])
     russian = Listing(id=909, kind="need", title="", text="сварка кузова")
     assert first(matcher.recommend(russian, "license")) == ("achievement", 908)
