@@ -8,22 +8,9 @@ from dataclasses import dataclass
 
 from sqlmodel import SQLModel
 
+from models import listing
 from models.center import Center
 from models.enums import Role
-from models.listing import (
-    Achievement,
-    AchievementCreate,
-    AchievementPublic,
-    AchievementUpdate,
-    Need,
-    NeedCreate,
-    NeedPublic,
-    NeedUpdate,
-    Service,
-    ServiceCreate,
-    ServicePublic,
-    ServiceUpdate,
-)
 
 
 def N_(message: str) -> str:
@@ -54,12 +41,12 @@ class ListingKind:
 
 
 LISTING_KINDS: dict[str, ListingKind] = {kind.name: kind for kind in (
-    ListingKind("need", Need, "needs", N_("Technical need"), N_("Technical needs"), Role.enterprise,
-                NeedCreate, NeedUpdate, NeedPublic),
-    ListingKind("achievement", Achievement, "achievements", N_("Achievement"), N_("Achievements"), Role.center,
-                AchievementCreate, AchievementUpdate, AchievementPublic),
-    ListingKind("service", Service, "services", N_("Public service"), N_("Public services"), Role.center,
-                ServiceCreate, ServiceUpdate, ServicePublic),
+    ListingKind("need", listing.Need, "needs", N_("Technical need"), N_("Technical needs"), Role.enterprise,
+                listing.NeedCreate, listing.NeedUpdate, listing.NeedPublic),
+    ListingKind("achievement", listing.Achievement, "achievements", N_("Achievement"), N_("Achievements"),
+                Role.center, listing.AchievementCreate, listing.AchievementUpdate, listing.AchievementPublic),
+    ListingKind("service", listing.Service, "services", N_("Public service"), N_("Public services"), Role.center,
+                listing.ServiceCreate, listing.ServiceUpdate, listing.ServicePublic),
     ListingKind("center", Center, "centers", N_("Innovation center"), N_("Innovation centers")),
 )}
 # The names alone, for the layers that must not import tables (indexing, matching): search document types.
