@@ -4,25 +4,15 @@ from functools import cache
 
 from pydantic.json_schema import models_json_schema
 
-from models import (
-    AchievementCreate,
-    AchievementPublic,
-    AchievementUpdate,
-    FeedbackIn,
-    NeedCreate,
-    NeedPublic,
-    NeedUpdate,
-    OrganizationPublic,
-    RegistrationIn,
-    ServiceCreate,
-    ServicePublic,
-    ServiceUpdate,
-    UserPublic,
-)
+from app.args import MAX_PAGE
+from app.services.recommendations import MAX_K
+from indexing.base import MAX_PER_PAGE
+from models import KIND_NAMES, POSTED_KINDS, FeedbackIn, OrganizationPublic, RegistrationIn, UserPublic
 
-MODELS = [FeedbackIn, NeedCreate, NeedUpdate, NeedPublic, AchievementCreate, AchievementUpdate, AchievementPublic,
-          ServiceCreate, ServiceUpdate, ServicePublic, OrganizationPublic, RegistrationIn, UserPublic]
-LISTINGS = {"needs": "Need", "achievements": "Achievement", "services": "Service"}
+MODELS = [FeedbackIn, *(model for kind in POSTED_KINDS.values() for model in (kind.create, kind.update, kind.public)),
+          OrganizationPublic, RegistrationIn, UserPublic]
+# URL segment of each posted kind → the name its models share (NeedCreate, NeedPublic...).
+LISTINGS = {kind.segment: kind.table.__name__ for kind in POSTED_KINDS.values()}
 
 
 def _ref(name: str) -> dict:
@@ -37,11 +27,21 @@ ERROR = {"description": "Error", **_json(_ref("Error"))}
 ERRORS = {str(code): ERROR for code in (400, 401, 403, 404, 409, 422)}
 
 
+def _query(name: str, kind: str = "string", enum: list[str] | None = None) -> dict:
+    schema = {"type": kind, **({"enum": enum} if enum else {})}
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+def _whole(name: str, high: int) -> dict:
+    """A whole-number query argument; outside 1..high it is a 422 naming it (app/args.py)."""
+    return {"name": name, "in": "query", "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": high}}
+
+
 def _listing_paths(plural: str, name: str) -> dict:
     item = _ref(f"{name}Public")
-    page_params = [{"name": n, "in": "query", "required": False, "schema": {"type": t}} for n, t in
-                   (("page", "integer"), ("per_page", "integer"), ("industry", "string"), ("mode", "string"),
-                    ("region", "string"), ("trl_min", "integer"), ("q", "string"), ("mine", "string"))]
+    page_params = [_whole("page", MAX_PAGE), _whole("per_page", MAX_PER_PAGE), _query("industry"), _query("mode"),
+                   _query("region"), _whole("trl_min", 9), _query("q"), _query("mine")]
     id_param = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
     secured = [{"bearer": []}]
     return {
@@ -67,11 +67,6 @@ def _listing_paths(plural: str, name: str) -> dict:
     }
 
 
-def _query(name: str, kind: str = "string", enum: list[str] | None = None) -> dict:
-    schema = {"type": kind, **({"enum": enum} if enum else {})}
-    return {"name": name, "in": "query", "required": False, "schema": schema}
-
-
 RECOMMENDATIONS = {"type": "array", "items": {"type": "object", "properties": {
     "target_type": {"type": "string"}, "target_id": {"type": "integer"}, "title": {"type": "string"},
     "score": {"type": "number"}, "reasons": {"type": "array", "items": {"type": "object", "properties": {
@@ -83,10 +78,10 @@ def _matching_paths() -> dict:
     return {
         "/needs/{id}/recommendations": {"get": {
             "summary": "Recommendations for a need", "parameters": [
-                id_param, _query("kind", enum=["commission", "license", "incubation"]), _query("k", "integer")],
+                id_param, _query("kind", enum=["commission", "license", "incubation"]), _whole("k", MAX_K)],
             "responses": {"200": {"description": "Best first", **_json(RECOMMENDATIONS)}, **ERRORS}}},
         "/achievements/{id}/recommendations": {"get": {
-            "summary": "The needs an achievement fits", "parameters": [id_param, _query("k", "integer")],
+            "summary": "The needs an achievement fits", "parameters": [id_param, _whole("k", MAX_K)],
             "responses": {"200": {"description": "Best first", **_json(RECOMMENDATIONS)}, **ERRORS}}},
         "/recommendations/feedback": {"post": {
             "summary": "Dismiss, show interest in, or record a contract for a recommendation",
@@ -94,9 +89,9 @@ def _matching_paths() -> dict:
             "responses": {"201": {"description": "Recorded"}, **ERRORS}}},
         "/search": {"get": {
             "summary": "Full-text search over public listings", "parameters": [
-                _query("q"), _query("type", enum=["need", "achievement", "service", "center"]), _query("industry"),
-                _query("mode"), _query("region"), _query("trl_min", "integer"), _query("page", "integer"),
-                _query("per_page", "integer")],
+                _query("q"), _query("type", enum=list(KIND_NAMES)), _query("industry"),
+                _query("mode"), _query("region"), _whole("trl_min", 9), _whole("page", MAX_PAGE),
+                _whole("per_page", MAX_PER_PAGE)],
             "responses": {"200": {"description": "Hits, total and facet counts", **_json({
                 "type": "object", "properties": {"hits": {"type": "array", "items": {"type": "object"}},
                                                  "total": {"type": "integer"}, "facets": {"type": "object"}}})},
