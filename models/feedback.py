@@ -7,6 +7,7 @@ from sqlmodel import Field, SQLModel
 
 from models.common import utcnow
 from models.enums import FeedbackLabel
+from models.kinds import KIND_NAMES
 
 
 # What a user sends about one recommendation.
@@ -14,7 +15,7 @@ class FeedbackIn(SQLModel):
     query_type: Literal["need", "achievement"]
     query_id: int = Field(ge=1)
     rec_kind: Literal["commission", "license", "incubation", "needs"]
-    target_type: Literal["need", "achievement", "service", "center"]
+    target_type: Literal[KIND_NAMES]  # any registered kind of listing
     target_id: int = Field(ge=1)
     label: FeedbackLabel
 
