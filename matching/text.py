@@ -15,6 +15,7 @@ Stable entry points (other modules import these; keep names and signatures):
 - ``shared_terms(query_words, target_text, limit=5) -> list[str]``: query words found in a target.
 - ``index_tokens(text) -> str``: space-joined search-mode tokens for a full-text index.
 - ``query_words(text) -> tuple[(word, parts), ...]``: a search query's words with their finer parts.
+- ``spellings(word) -> list[str]`` / ``is_latin_word(token) -> bool``: for highlighting a query's words.
 - ``set_user_dictionary(words=(), synonyms=None)``: the domain vocabulary (the app passes its taxonomy).
 
 Two stop lists, one place: ``FUNCTION_WORDS`` say nothing anywhere; ``STOP_WORDS`` adds the filler of

@@ -22,6 +22,12 @@ pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture
+def search_config():
+    """The embedded FTS5 index, whatever the shell says: the worker command's files are read directly."""
+    return {"SEARCH_BACKEND": "fts5"}
+
+
 def wait_for(condition, timeout: float = 20.0):
     """Poll until condition() is truthy; fail after timeout seconds."""
     deadline = time.monotonic() + timeout
