@@ -6,6 +6,7 @@ from models.enums import (
     AchievementKind,
     CenterLevel,
     CenterStatus,
+    ClaimStatus,
     CooperationMode,
     FeedbackLabel,
     IPStatus,
@@ -32,8 +33,12 @@ from models.listing import (
 )
 from models.organization import (
     ApiToken,
+    ApiTokenPublic,
     Organization,
     OrganizationBase,
+    OrganizationClaim,
+    OrganizationClaimIn,
+    OrganizationClaimPublic,
     OrganizationPublic,
     RegistrationIn,
     User,
@@ -43,9 +48,10 @@ from models.outbox import OutboxEvent, SyncCursor
 
 __all__ = [
     "Achievement", "AchievementCreate", "AchievementKind", "AchievementPublic", "AchievementUpdate",
-    "ApiToken", "CHARSET", "Center", "CenterBase", "CenterLevel", "CenterMember", "CenterStatus", "CooperationMode",
+    "ApiToken", "ApiTokenPublic", "CHARSET", "ClaimStatus", "Center", "CenterBase", "CenterLevel", "CenterMember", "CenterStatus", "CooperationMode",
     "FeedbackIn", "FeedbackLabel", "IPStatus", "ListingStatus", "Need", "NeedAccess", "NeedCreate", "NeedPublic",
-    "NeedUpdate", "OrgKind", "Organization", "OrganizationBase", "OrganizationPublic", "OutboxEvent",
+    "NeedUpdate", "OrgKind", "Organization", "OrganizationBase", "OrganizationClaim", "OrganizationClaimIn",
+    "OrganizationClaimPublic", "OrganizationPublic", "OutboxEvent",
     "RecommendationFeedback", "RegistrationIn", "Role", "Service", "ServiceCategory", "ServiceCreate",
     "ServicePublic", "ServiceUpdate", "SyncCursor", "User", "UserPublic", "check_character",
     "is_valid_credit_code",
