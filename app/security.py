@@ -1,11 +1,19 @@
 """Security headers on every response.
 
 Every asset is served by the app itself and no template carries inline script or style, so the policy can
-allow 'self' only. Werkzeug's development server adds `Server: Werkzeug/x.y` unless the response already has
-a Server header, hence the neutral one here; gunicorn adds its own, which the reverse proxy must hide.
+allow 'self' only.
+
+The Server header is written by the HTTP server, not the app: Werkzeug's development server sends
+`Werkzeug/x.y Python/x.y` before it looks at the response's headers, so a header set in after_request would
+only add a second one. Its handler is told to name no software instead. gunicorn always sends
+`Server: gunicorn` (no version); the reverse proxy in front of it hides that (nginx: `proxy_hide_header Server`
+and `server_tokens off`).
 """
 
 from flask import Flask, Response, request
+from werkzeug.serving import WSGIRequestHandler
+
+SERVER_NAME = "mic-exchange"
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -25,13 +33,14 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
-    "Server": "mic-exchange",
 }
 # Two years, the preload lists' minimum; only sent over HTTPS, where a browser honours it.
 HSTS = "max-age=63072000; includeSubDomains"
 
 
 def init_app(app: Flask) -> None:
+    WSGIRequestHandler.version_string = lambda _handler: SERVER_NAME
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
         for name, value in HEADERS.items():
