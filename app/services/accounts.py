@@ -2,6 +2,8 @@
 
 import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import cache
 
@@ -43,21 +45,23 @@ def register(*, session: Session, registration: RegistrationIn) -> User:
     if unknown:
         raise Invalid(_("Some fields are not valid."), {"organization.industries": _("Unknown industry.")})
     _check_unique(session, email=registration.email, credit_code=org_in.credit_code)
-    org = Organization.model_validate(org_in)
-    session.add(org)
-    session.flush()
-    user = User(email=registration.email.lower(), name=registration.name, org_id=org.id,
-                password_hash=generate_password_hash(registration.password), role=ROLE_OF_KIND[org_in.kind])
-    session.add(user)
-    _commit_unique(session, email=registration.email, credit_code=org_in.credit_code)
+    with _unique_or_conflict(session, email=registration.email, credit_code=org_in.credit_code):
+        org = Organization.model_validate(org_in)
+        session.add(org)
+        session.flush()
+        user = User(email=registration.email.lower(), name=registration.name, org_id=org.id,
+                    password_hash=generate_password_hash(registration.password), role=ROLE_OF_KIND[org_in.kind])
+        session.add(user)
+        session.commit()
     session.refresh(user)
     return user
 
 
-def _commit_unique(session: Session, *, email: str, credit_code: str | None = None) -> None:
-    """Commit; when a concurrent request took the email or credit code after our check, say so as a 409."""
+@contextmanager
+def _unique_or_conflict(session: Session, *, email: str, credit_code: str | None = None) -> Iterator[None]:
+    """When a concurrent request took the email or credit code after our check, say so as a 409, not a 500."""
     try:
-        session.commit()
+        yield
     except IntegrityError:
         session.rollback()
         _check_unique(session, email=email, credit_code=credit_code)
@@ -72,8 +76,9 @@ def create_user(*, session: Session, email: str, password: str, name: str, role:
     _check_unique(session, email=email)
     user = User(email=email.lower(), name=name, role=role, org_id=org_id,
                 password_hash=generate_password_hash(password))
-    session.add(user)
-    _commit_unique(session, email=email)
+    with _unique_or_conflict(session, email=email):
+        session.add(user)
+        session.commit()
     session.refresh(user)
     return user
 
