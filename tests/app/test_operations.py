@@ -14,11 +14,11 @@ from werkzeug.serving import make_server
 from app import logs
 from app.db import make_engine
 from app.services import indexes
-from indexing.sync import OutboxWorker, Sink, record_change
+from indexing.sync import OutboxWorker, Sink, prune_applied, record_change
 from models import OutboxEvent, SyncCursor
 from tests.conftest import BACKENDS
 from tests.utils.factories import create_need
-from tests.utils.web import bearer
+from tests.utils.web import bearer, concurrently
 
 PAGES = ["/", "/needs", "/search?q=焊接", "/auth/login", "/auth/register", "/auth/claim", "/no-such-page",
          "/api/v1/needs", "/api/v1/openapi.json", "/static/css/app.css"]
@@ -171,3 +171,26 @@ def test_prune_deletes_applied_events_but_keeps_the_newest(app, runner, session)
     new = record_change(session, "need", 9)
     session.commit()
     assert new.id > ids[-1]
+
+
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
+def test_two_concurrent_prunes_delete_each_row_once_and_keep_the_newest(app, session):
+    for entity_id in range(1, 9):
+        record_change(session, "need", entity_id)
+    session.commit()
+    ids = session.exec(select(OutboxEvent.id).order_by(OutboxEvent.id)).all()
+    session.add(SyncCursor(consumer="a:search", last_event_id=ids[-1]))
+    session.commit()
+    engine = app.extensions["db_engine"]
+    results = concurrently(lambda: prune_applied(engine), lambda: prune_applied(engine))
+    assert sum(count for count, _slowest in results) == len(ids) - 1
+    session.expire_all()
+    assert session.exec(select(OutboxEvent.id)).all() == [ids[-1]]
+
+
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
+def test_two_concurrent_calls_with_one_token_both_work_and_note_its_use(app, client, session, enterprise):
+    headers = bearer(client, enterprise.email, "password123")
+    responses = concurrently(*[lambda: app.test_client().get("/api/v1/auth/tokens", headers=headers)] * 2)
+    assert [r.status_code for r in responses] == [200, 200]
+    assert responses[0].json["items"][0]["last_used_at"] is not None
