@@ -136,11 +136,6 @@ def token_row(*, session: Session, token: str) -> ApiToken | None:
     return row
 
 
-def user_for_token(*, session: Session, token: str) -> User | None:
-    row = token_row(session=session, token=token)
-    return session.get(User, row.user_id) if row is not None else None
-
-
 def list_tokens(*, session: Session, user: User) -> list[ApiToken]:
     """The user's tokens that have not expired, newest first."""
     return list(session.exec(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.expires_at >= utcnow())
