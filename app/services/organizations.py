@@ -7,6 +7,8 @@ taken files a claim; the bureau transfers the organization to it (the earlier re
 closed) or rejects the claim.
 """
 
+import logging
+
 from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +22,8 @@ from models import ClaimStatus, Organization, OrganizationClaim, OrganizationCla
 from models.common import utcnow
 
 DECISIONS = {"transfer": ClaimStatus.transferred, "reject": ClaimStatus.rejected}
+# Who verified what and who decided which claim: the bureau's decisions must be traceable.
+audit = logging.getLogger("mic.audit")
 
 
 def is_verified(org: Organization | None) -> bool:
@@ -51,6 +55,7 @@ def verify(*, session: Session, user: User | None, org_id: int) -> Organization:
     session.commit()
     org = session.get(Organization, org_id)
     session.refresh(org)
+    audit.info("organization %s verified by user %s", org_id, user.id)
     return org
 
 
@@ -67,6 +72,8 @@ def file_claim(*, session: Session, data: dict) -> OrganizationClaim:
     if org is None:
         raise Invalid(_("No organization is registered with this credit code: you can register it yourself."),
                       {"credit_code": _("Not registered yet.")})
+    if session.exec(select(User).where(User.email == claim_in.email.lower())).first() is not None:
+        raise Conflict(_("An account with this email already exists."), {"email": _("Already registered.")})
     claim = OrganizationClaim(org_id=org.id, org_name=claim_in.org_name, contact_name=claim_in.contact_name,
                               contact_phone=claim_in.contact_phone, email=claim_in.email.lower(),
                               password_hash=generate_password_hash(claim_in.password), evidence=claim_in.evidence)
@@ -109,6 +116,7 @@ def resolve_claim(*, session: Session, user: User | None, claim_id: int, decisio
         raise Conflict(_("An account with this email already exists."), {"email": _("Already registered.")}) \
             from None
     session.refresh(claim)
+    audit.info("claim %s on organization %s: %s by user %s", claim_id, claim.org_id, decision, user.id)
     return claim
 
 

@@ -69,6 +69,7 @@ def log_stream(app):
     previous = handler.setStream(stream)
     yield stream
     handler.setStream(previous)
+    logs.configure(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
 
 
 def test_one_text_line_per_request_with_request_id_status_duration_and_user(client, enterprise, log_stream):

@@ -135,9 +135,18 @@ def test_a_bad_claim_is_refused_with_a_reason(client, session, squatter, overrid
     assert session.exec(select(func.count()).select_from(OrganizationClaim)).one() == 0
 
 
-def test_a_transfer_to_an_email_already_registered_is_a_conflict_and_changes_nothing(client, session, bureau,
-                                                                                     squatter, enterprise):
-    filed = client.post("/api/v1/organization-claims", json=claim_data(session, squatter, email=enterprise.email))
+def test_a_claim_with_an_email_already_registered_is_refused(client, session, squatter, enterprise):
+    response = client.post("/api/v1/organization-claims", json=claim_data(session, squatter, email=enterprise.email))
+    assert response.status_code == 409 and "email" in response.json["error"]["fields"]
+
+
+def test_a_transfer_to_an_email_registered_since_the_claim_is_a_conflict_and_changes_nothing(client, session, bureau,
+                                                                                           squatter):
+    filed = client.post("/api/v1/organization-claims", json=claim_data(session, squatter))
+    enterprise = create_user(session, "enterprise")
+    enterprise.email = "wang@real-firm.cn"
+    session.add(enterprise)
+    session.commit()
     response = client.post(f"/api/v1/organization-claims/{filed.json['id']}/resolve",
                            json={"decision": "transfer"}, headers=bearer(client, bureau.email, PASSWORD))
     assert response.status_code == 409
