@@ -51,6 +51,10 @@ def _settings(embedding_dimensions: int | None) -> dict[str, Any]:
     return settings
 
 
+# The app's MEILI_INDEX_PREFIX defaults to this too, so both name the same index.
+DEFAULT_INDEX_PREFIX = "mic_"
+
+
 class MeiliBackend(SearchBackend):
     """Listings in one Meilisearch index named ``{index_prefix}listings``."""
 
@@ -60,7 +64,7 @@ class MeiliBackend(SearchBackend):
         self,
         url: str | None = None,
         key: str | None = None,
-        index_prefix: str = "mic_",
+        index_prefix: str = DEFAULT_INDEX_PREFIX,
         embedding_dimensions: int | None = None,
         semantic_ratio: float = 0.5,
         timeout: float = 5.0,

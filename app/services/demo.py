@@ -63,6 +63,8 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
         fields = {k: item.get(k) for k in ("kind", "name", "name_en", "credit_code", "region", "industries",
                                            "description", "contact_name", "contact_phone")}
         org = orgs[item["key"]] = _upsert(session, Organization, item["key"], fields)
+        # The demo stands for a marketplace already running, where the bureau has checked every organization.
+        org.verified_at = org.verified_at or utcnow()
         email = demo_email(item["key"])
         if session.exec(select(User).where(User.email == email)).first() is None:
             session.add(User(email=email, name=item.get("contact_name") or item["name"], org_id=org.id,
