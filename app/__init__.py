@@ -30,13 +30,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message = _l("Please log in first.")
     login_manager.login_message_category = "info"
 
-    from app import cli, errors
+    from app import cli, errors, input_guards
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.listings import bp as listings_bp
     from app.main import bp as main_bp
     from app.search import bp as search_bp
 
+    input_guards.init_app(app)  # before the blueprints: their routes bind the bounded `int` converter
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(listings_bp)

@@ -5,17 +5,17 @@ from typing import Literal
 
 from sqlmodel import Field, SQLModel
 
-from models.common import utcnow
+from models.common import ID_MAX, utcnow
 from models.enums import FeedbackLabel
 
 
 # What a user sends about one recommendation.
 class FeedbackIn(SQLModel):
     query_type: Literal["need", "achievement"]
-    query_id: int = Field(ge=1)
+    query_id: int = Field(ge=1, le=ID_MAX)
     rec_kind: Literal["commission", "license", "incubation", "needs"]
     target_type: Literal["need", "achievement", "service", "center"]
-    target_id: int = Field(ge=1)
+    target_id: int = Field(ge=1, le=ID_MAX)
     label: FeedbackLabel
 
 

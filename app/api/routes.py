@@ -13,11 +13,18 @@ from models import OrganizationPublic, RegistrationIn, UserPublic
 
 KINDS = "<any(needs, achievements, services):kinds>"
 STATUS_ACTIONS = {"published": "publish", "closed": "close"}
+# The statuses a new listing may start in, and whether that publishes it.
+CREATE_STATUSES = {"draft": False, "published": True}
+# Far beyond any real listing count; larger pages would only overflow the database's OFFSET.
+MAX_PAGE = 10_000
 
 
 def json_body() -> dict:
     """The request's JSON object, or a clear 400 when it is malformed or not an object."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None  # nested deeper than the parser's stack: not a body any client means to send
     if data is None:
         raise MalformedBody(_("The request body is not valid JSON."))
     if not isinstance(data, dict):
@@ -73,7 +80,7 @@ def list_listings(kinds: str):
     kind, user = kinds[:-1], api_user()
     page = listings.browse(
         session=get_session(), kind=kind, user=user,
-        page=_int_arg("page", 1), per_page=_int_arg("per_page", current_app.config["PAGE_SIZE"], 100),
+        page=_int_arg("page", 1, MAX_PAGE), per_page=_int_arg("per_page", current_app.config["PAGE_SIZE"], 100),
         industry=request.args.get("industry") or None, mode=request.args.get("mode") or None,
         region=request.args.get("region") or None, trl_min=_int_arg("trl_min", None, 9),
         q=request.args.get("q") or None, mine=request.args.get("mine") == "1")
@@ -84,9 +91,12 @@ def list_listings(kinds: str):
 @bp.post(f"/{KINDS}")
 @token_required
 def create_listing(kinds: str):
-    """Post a listing; `"status": "published"` publishes it at once, otherwise it is a draft."""
+    """Post a listing; `"status": "published"` publishes it at once, `"draft"` (the default) does not."""
     data = json_body()
-    publish = data.pop("status", "draft") == "published"
+    status = data.pop("status", "draft")
+    if not isinstance(status, str) or status not in CREATE_STATUSES:
+        raise Invalid(_("Some fields are not valid."), {"status": _("Not one of the allowed values.")})
+    publish = CREATE_STATUSES[status]
     listing = listings.create_listing(session=get_session(), kind=kinds[:-1], data=data, user=api_user(),
                                       publish=publish)
     return jsonify(listings.to_public(session=get_session(), kind=kinds[:-1], listing=listing,
@@ -103,16 +113,13 @@ def get_listing(kinds: str, listing_id: int):
 @bp.patch(f"/{KINDS}/<int:listing_id>")
 @token_required
 def update_listing(kinds: str, listing_id: int):
-    """Change some fields; `status` may be set to published or closed."""
+    """Change some fields and, with `status`, publish or close: all of it is saved, or nothing."""
     kind, data = kinds[:-1], json_body()
     status = data.pop("status", None)
-    if status is not None and status not in STATUS_ACTIONS:
+    if status is not None and (not isinstance(status, str) or status not in STATUS_ACTIONS):
         raise Invalid(_("Some fields are not valid."), {"status": _("Not one of the allowed values.")})
     listing = listings.update_listing(session=get_session(), kind=kind, listing_id=listing_id, data=data,
-                                      user=api_user())
-    if status is not None:
-        listing = listings.set_status(session=get_session(), kind=kind, listing_id=listing_id, user=api_user(),
-                                      action=STATUS_ACTIONS[status])
+                                      user=api_user(), action=STATUS_ACTIONS.get(status))
     return jsonify(listings.to_public(session=get_session(), kind=kind, listing=listing, user=api_user()))
 
 
@@ -164,7 +171,7 @@ def search():
         text=request.args.get("q", ""), type=request.args.get("type") or None,
         industry=request.args.get("industry") or None, mode=request.args.get("mode") or None,
         region=request.args.get("region") or None, trl_min=_int_arg("trl_min", None, 9),
-        page=_int_arg("page", 1), per_page=_int_arg("per_page", current_app.config["PAGE_SIZE"], 100))
+        page=_int_arg("page", 1, MAX_PAGE), per_page=_int_arg("per_page", current_app.config["PAGE_SIZE"], 100))
     return jsonify(hits=result.hits, total=result.total, facets=result.facets)
 
 

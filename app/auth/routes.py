@@ -5,6 +5,7 @@ from flask_login import login_required, login_user, logout_user
 from app.auth import bp
 from app.auth.forms import LoginForm, RegisterForm
 from app.db import get_session
+from app.input_guards import same_site_path
 from app.listings.forms import choices
 from app.services import accounts
 from app.services.errors import ServiceError
@@ -18,10 +19,8 @@ FORM_FIELD = {"organization.kind": "org_kind", "organization.name": "org_name",
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an absolute URL here would make the login page an open redirect.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.index")
+    # Only same-site paths: anything else would make the login page an open redirect.
+    return same_site_path(target) or url_for("main.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -89,11 +89,11 @@ def detail(segment: str, listing_id: int):
 @login_required
 def recommendation_feedback():
     """Record the user's verdict on one recommendation and go back to the listing."""
-    recommendations.record_feedback(session=get_session(), user=current_user_or_none(),
-                                    data=request.form.to_dict())
+    row = recommendations.record_feedback(session=get_session(), user=current_user_or_none(),
+                                          data=request.form.to_dict())
     flash(_("Thanks, recommendations will take this into account."), "success")
-    segment = SEGMENTS.get(request.form.get("query_type"), "needs")
-    return redirect(url_for("listings.detail", segment=segment, listing_id=int(request.form["query_id"]))
+    # The validated row, not the raw form: "1.0" or junk in the form must not reach int() here.
+    return redirect(url_for("listings.detail", segment=SEGMENTS[row.query_type], listing_id=row.query_id)
                     + "#recommendations")
 
 

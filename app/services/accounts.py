@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.taxonomy import is_industry
+from app.services.validation import CONTROL_CHARACTERS
 from models import ApiToken, Organization, OrgKind, RegistrationIn, Role, User
 from models.common import utcnow
 
@@ -64,6 +65,8 @@ def create_user(*, session: Session, email: str, password: str, name: str, role:
 
 def authenticate(*, session: Session, email: str, password: str) -> User | None:
     """The active user with this email and password, or None."""
+    if CONTROL_CHARACTERS.search(email or ""):
+        return None  # no account has such an email, and PostgreSQL refuses NUL in a query parameter
     user = session.exec(select(User).where(User.email == (email or "").strip().lower())).first()
     if user is None or not user.active or not check_password_hash(user.password_hash, password or ""):
         return None
