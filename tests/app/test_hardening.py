@@ -78,6 +78,24 @@ def test_amounts_up_to_the_documented_maximum_are_stored(client, enterprise):
     assert response.json["budget_max"] == 10**12
 
 
+def test_a_listing_that_breaks_the_rules_does_not_take_pages_down(client, session, enterprise):
+    """A row saved before today's rules (here a one-letter title) is shown as stored, and can be repaired."""
+    need = create_need(session, enterprise)
+    other = create_need(session, enterprise, title="另一条正常的需求")
+    session.execute(text("UPDATE need SET title = 'x' WHERE id = :id"), {"id": need.id})
+    session.commit()
+    listed = client.get("/api/v1/needs")
+    assert listed.status_code == 200
+    assert {item["id"] for item in listed.json["items"]} == {need.id, other.id}
+    assert client.get(f"/api/v1/needs/{need.id}").json["title"] == "x"
+    assert client.get("/needs").status_code == 200 and client.get(f"/needs/{need.id}").status_code == 200
+    headers = bearer(client, enterprise.email, PASSWORD)
+    still_broken = client.patch(f"/api/v1/needs/{need.id}", json={"trl": 5}, headers=headers)
+    assert still_broken.status_code == 422 and "title" in still_broken.json["error"]["fields"]
+    repaired = client.patch(f"/api/v1/needs/{need.id}", json={"title": "修好的标题"}, headers=headers)
+    assert repaired.status_code == 200 and repaired.json["title"] == "修好的标题"
+
+
 # --- 2. PATCH is all or nothing ---------------------------------------------------------------------------------
 
 def test_patch_with_a_refused_status_change_saves_nothing(client, session, enterprise):
