@@ -30,7 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message = _l("Please log in first.")
     login_manager.login_message_category = "info"
 
-    from app import cli, errors, input_guards
+    from app import cli, errors, input_guards, limits
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.listings import bp as listings_bp
@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from app.search import bp as search_bp
 
     input_guards.init_app(app)  # before the blueprints: their routes bind the bounded `int` converter
+    limits.init_app(app)
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(listings_bp)

@@ -37,6 +37,17 @@ class Config:
         self.INDEX_WORKER_IN_PROCESS = os.environ.get("INDEX_WORKER_IN_PROCESS", "0") == "1"
         # Bodies above this are refused with 413 before they reach a view.
         self.MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+        # Rate limits, in Flask-Limiter's notation; counters are per process unless the storage is shared.
+        self.RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") == "1"
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        # A limit store that is down lets requests through (and logs it) rather than failing every one.
+        self.RATELIMIT_SWALLOW_ERRORS = True
+        self.RATE_LIMIT_LOGIN_ADDRESS = os.environ.get("RATE_LIMIT_LOGIN_ADDRESS", "30 per minute; 300 per hour")
+        self.RATE_LIMIT_LOGIN_ACCOUNT = os.environ.get("RATE_LIMIT_LOGIN_ACCOUNT", "5 per minute; 20 per hour")
+        self.RATE_LIMIT_REGISTRATION = os.environ.get("RATE_LIMIT_REGISTRATION", "10 per hour")
+        self.RATE_LIMIT_TOKEN = os.environ.get("RATE_LIMIT_TOKEN", "20 per hour")
+        self.RATE_LIMIT_WRITE = os.environ.get("RATE_LIMIT_WRITE", "60 per minute; 1000 per day")
+        self.RATE_LIMIT_FEEDBACK = os.environ.get("RATE_LIMIT_FEEDBACK", "30 per minute; 500 per day")
         self.BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
         self.LANGUAGES = ["zh_Hans_CN", "en"]
         self.SESSION_COOKIE_HTTPONLY = True

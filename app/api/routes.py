@@ -1,6 +1,7 @@
 from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 
+from app import limits
 from app.api import bp
 from app.api.auth import api_user, token_required, token_ttl_hours
 from app.api.openapi import openapi_document
@@ -46,6 +47,9 @@ def _int_arg(name: str, default: int | None = None, maximum: int | None = None) 
 
 
 @bp.post("/auth/token")
+@limits.login_by_address
+@limits.login_by_account
+@limits.token_creation
 def issue_token():
     """Exchange email and password for a bearer token."""
     data = json_body()
@@ -58,6 +62,7 @@ def issue_token():
 
 
 @bp.post("/register")
+@limits.registration
 def register():
     """Register an organization and its first user."""
     user = accounts.register(session=get_session(), registration=parse(RegistrationIn, json_body()))
@@ -89,6 +94,7 @@ def list_listings(kinds: str):
 
 
 @bp.post(f"/{KINDS}")
+@limits.writes
 @token_required
 def create_listing(kinds: str):
     """Post a listing; `"status": "published"` publishes it at once, `"draft"` (the default) does not."""
@@ -111,6 +117,7 @@ def get_listing(kinds: str, listing_id: int):
 
 
 @bp.patch(f"/{KINDS}/<int:listing_id>")
+@limits.writes
 @token_required
 def update_listing(kinds: str, listing_id: int):
     """Change some fields and, with `status`, publish or close: all of it is saved, or nothing."""
@@ -124,6 +131,7 @@ def update_listing(kinds: str, listing_id: int):
 
 
 @bp.post(f"/{KINDS}/<int:listing_id>/reconfirm")
+@limits.writes
 @token_required
 def reconfirm_listing(kinds: str, listing_id: int):
     """Confirm a listing is still current, extending its expiry."""
@@ -133,6 +141,7 @@ def reconfirm_listing(kinds: str, listing_id: int):
 
 
 @bp.delete(f"/{KINDS}/<int:listing_id>")
+@limits.writes
 @token_required
 def delete_listing(kinds: str, listing_id: int):
     """Delete a listing of the caller's organization."""
@@ -157,6 +166,7 @@ def achievement_recommendations(listing_id: int):
 
 
 @bp.post("/recommendations/feedback")
+@limits.feedback
 @token_required
 def recommendation_feedback():
     """Record that the caller dismissed, showed interest in, or contracted a recommendation."""

@@ -2,6 +2,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 
+from app import limits
 from app.auth import bp
 from app.auth.forms import LoginForm, RegisterForm
 from app.db import get_session
@@ -24,6 +25,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limits.login_by_address
+@limits.login_by_account
 def login():
     """Log in with email and password."""
     form = LoginForm()
@@ -38,6 +41,7 @@ def login():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limits.registration
 def register():
     """Register an organization and its first user."""
     form = RegisterForm()

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlmodel import Session
 
-from app import labels
+from app import labels, limits
 from app.auth import current_user_or_none
 from app.db import get_session
 from app.listings import bp
@@ -86,6 +86,7 @@ def detail(segment: str, listing_id: int):
 
 
 @bp.route("/recommendations/feedback", methods=["POST"])
+@limits.feedback
 @login_required
 def recommendation_feedback():
     """Record the user's verdict on one recommendation and go back to the listing."""
@@ -98,6 +99,7 @@ def recommendation_feedback():
 
 
 @bp.route(f"/{SEGMENT}/new", methods=["GET", "POST"])
+@limits.writes
 @login_required
 def new(segment: str):
     """Post a listing, as a draft or published at once."""
@@ -120,6 +122,7 @@ def new(segment: str):
 
 
 @bp.route(f"/{SEGMENT}/<int:listing_id>/edit", methods=["GET", "POST"])
+@limits.writes
 @login_required
 def edit(segment: str, listing_id: int):
     """Edit a listing of the user's organization."""
@@ -153,6 +156,7 @@ ACTION_MESSAGES = {
 
 
 @bp.route(f"/{SEGMENT}/<int:listing_id>/{ACTIONS}", methods=["POST"])
+@limits.writes
 @login_required
 def change_status(segment: str, listing_id: int, action: str):
     """Publish, reconfirm, close or delete a listing of the user's organization."""
