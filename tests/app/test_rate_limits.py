@@ -5,7 +5,14 @@ import threading
 import pytest
 
 from app import create_app
-from tests.utils.factories import PASSWORD, create_achievement, create_need, create_user, need_data, registration_data
+from tests.utils.factories import (
+    PASSWORD,
+    create_achievement,
+    create_need,
+    create_user,
+    need_data,
+    registration_data,
+)
 from tests.utils.web import bearer, csrf_token
 
 
