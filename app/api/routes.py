@@ -8,6 +8,7 @@ from app.api.openapi import openapi_document
 from app.db import get_session
 from app.services import accounts, listings, recommendations
 from app.services.errors import Invalid, MalformedBody, Unauthorized
+from app.services.listings import MAX_PAGE
 from app.services.search import search_listings
 from app.services.validation import parse
 from models import OrganizationPublic, RegistrationIn, UserPublic
@@ -16,8 +17,6 @@ KINDS = "<any(needs, achievements, services):kinds>"
 STATUS_ACTIONS = {"published": "publish", "closed": "close"}
 # The statuses a new listing may start in, and whether that publishes it.
 CREATE_STATUSES = {"draft": False, "published": True}
-# Far beyond any real listing count; larger pages would only overflow the database's OFFSET.
-MAX_PAGE = 10_000
 
 
 def json_body() -> dict:

@@ -139,6 +139,10 @@ def to_public(*, session: Session, kind: str, listing: Listing, user: User | Non
     return data
 
 
+# Far beyond any real listing count; larger pages would only overflow the database's OFFSET.
+MAX_PAGE = 10_000
+
+
 @dataclass
 class Page:
     items: list
