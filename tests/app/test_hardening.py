@@ -219,9 +219,14 @@ def test_a_deadline_in_the_past_is_refused_in_the_html_form(client, session, ent
             "budget_max": "80", "deadline": "1900-01-01", "region": "长春", "publish": "1"}
     response = client.post("/needs/new", data={**form, "csrf_token": csrf_token(client, "/needs/new")})
     assert response.status_code == 422
-    assert "1900-01-01" in response.get_data(as_text=True)
+    assert "截止日期不能早于今天" in response.get_data(as_text=True)
     session.expire_all()
     assert session.exec(select(Need)).all() == []
+    need = create_need(session, enterprise)
+    edit = f"/needs/{need.id}/edit"
+    response = client.post(edit, data={**form, "title": "改过的标题", "csrf_token": csrf_token(client, edit)})
+    assert response.status_code == 422 and "截止日期不能早于今天" in response.get_data(as_text=True)
+    assert stored_need(session, need.id).title == need.title
 
 
 @pytest.mark.parametrize("field", ["title", "description", "details", "region"])
