@@ -26,9 +26,9 @@ def same_site_path(target: str | None) -> str | None:
     Browsers drop tabs and newlines and read a backslash as a slash, so `/\\t/evil.example` or `/\\evil.example`
     would leave the site although they start with one slash; such targets are refused outright.
     """
-    if not target or not target.startswith("/") or CONTROL_CHARACTERS.search(target):
+    if not target or not target.startswith("/") or target != target.strip():
         return None
-    if "\\" in target or any(ch.isspace() for ch in target):
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or target.startswith("//"):

@@ -24,7 +24,10 @@ def client_address() -> str:
 def account_key() -> str:
     """The account a login names, so guessing one account's password is slowed from every address."""
     if request.is_json:
-        data = request.get_json(silent=True)
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:
+            data = None  # the view answers 400 for such a body
         email = data.get("email") if isinstance(data, dict) else None
     else:
         email = request.form.get("email")
@@ -33,6 +36,7 @@ def account_key() -> str:
 
 def user_key() -> str:
     """The signed-in user (session or bearer token); visitors are counted by address."""
+    # Imported here: both modules import the route modules that import this one.
     from app.api.auth import api_user
     from app.auth import current_user_or_none
 

@@ -20,6 +20,14 @@ pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 
 
+@pytest.fixture
+def limits_config():
+    """Limits on, so their key functions see the generated requests too, but far above what a run sends."""
+    generous = "100000 per minute"
+    return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
+            **dict.fromkeys(("RATE_LIMIT_LOGIN_ADDRESS", "RATE_LIMIT_LOGIN_ACCOUNT", "RATE_LIMIT_REGISTRATION", "RATE_LIMIT_TOKEN", "RATE_LIMIT_WRITE", "RATE_LIMIT_FEEDBACK"), generous)}
+
+
 def test_generated_requests_never_get_a_server_error(app, client, session, enterprise):
     create_need(session, enterprise)
     create_achievement(session, create_user(session, "university"))

@@ -137,3 +137,9 @@ def test_a_limit_setting_that_is_not_a_limit_stops_the_start(database_url, tmp_p
         create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": database_url,
                     "SEARCH_PATH": str(tmp_path / "s.sqlite3"), "VECTOR_DIR": str(tmp_path / "v"),
                     "RATELIMIT_ENABLED": True, "RATE_LIMIT_WRITE": "lots"})
+
+
+def test_a_body_the_limits_cannot_read_is_still_a_clear_400(client):
+    response = client.post("/api/v1/auth/token", data="[" * 100_000 + "]" * 100_000,
+                           content_type="application/json")
+    assert response.status_code == 400
