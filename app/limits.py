@@ -1,4 +1,4 @@
-"""Rate limits (Flask-Limiter): login per account and per address, registration, writes and feedback.
+"""Rate limits (Flask-Limiter): login per account and per address, registration, tokens, writes, feedback.
 
 Each limit is a setting (`RATE_LIMIT_*`, in the library's notation: "5 per minute; 20 per hour"), read on
 every request. Counters live in `RATELIMIT_STORAGE_URI`: memory by default, which is per process; several
