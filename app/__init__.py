@@ -47,7 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     use_taxonomy_vocabulary(app)
 
-    from app import cli, errors
+    from app import cli, errors, input_guards, limits
     from app.account import bp as account_bp
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
@@ -56,6 +56,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from app.main import bp as main_bp
     from app.search import bp as search_bp
 
+    input_guards.init_app(app)  # before the blueprints: their routes bind the bounded `int` converter
+    limits.init_app(app)
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")

@@ -59,6 +59,15 @@ class Settings(BaseModel):
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Unset means on, except under debug or testing: production serves over HTTPS only.
     SESSION_COOKIE_SECURE: bool | None = None
+    # Rate limits, in Flask-Limiter's notation; counters are per process unless the storage is shared.
+    RATELIMIT_ENABLED: bool = True
+    RATELIMIT_STORAGE_URI: str = "memory://"
+    RATE_LIMIT_LOGIN_ADDRESS: str = "30 per minute; 300 per hour"
+    RATE_LIMIT_LOGIN_ACCOUNT: str = "5 per minute; 20 per hour"
+    RATE_LIMIT_REGISTRATION: str = "10 per hour"
+    RATE_LIMIT_TOKEN: str = "20 per hour"
+    RATE_LIMIT_WRITE: str = "60 per minute; 1000 per day"
+    RATE_LIMIT_FEEDBACK: str = "30 per minute; 500 per day"
 
     @model_validator(mode="after")
     def _coherent(self):
@@ -98,6 +107,8 @@ CONSTANTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
+    # A limit store that is down lets requests through (and logs it) rather than failing every one.
+    "RATELIMIT_SWALLOW_ERRORS": True,
 }
 
 

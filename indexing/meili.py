@@ -35,7 +35,7 @@ def _settings(embedding_dimensions: int | None) -> dict[str, Any]:
     settings: dict[str, Any] = {
         # Order matters: Meilisearch's attribute rule ranks a match in title above one in body.
         "searchableAttributes": ["title", "body", "org_name"],
-        "filterableAttributes": ["type", "industry", "cooperation_modes", "trl", "region", "status"],
+        "filterableAttributes": ["type", "industry", "cooperation_modes", "trl", "region", "status", "expires_at"],
         "sortableAttributes": ["updated_at"],
         # "sort" first: it only acts when a query asks for a sort, and then the asked order must win.
         "rankingRules": ["sort", "words", "typo", "proximity", "attribute", "exactness", "updated_at:desc"],
@@ -278,6 +278,9 @@ def _filter_expr(q: SearchQuery) -> list[str]:
     clauses = []
     if q.type:
         clauses.append(f"type = {_quote(q.type)}")
+    if q.live_at is not None:
+        # Documents indexed before they carried an expiry have no such field: they never expire here.
+        clauses.append(f"(expires_at NOT EXISTS OR expires_at IS NULL OR expires_at > {float(q.live_at)!r})")
     for key, values in q.filters.items():
         if key == "trl_min":
             clauses.append(f"trl >= {int(values)}")

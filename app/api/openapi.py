@@ -18,6 +18,7 @@ from models import (
     RegistrationIn,
     UserPublic,
 )
+from models.common import ID_MAX
 
 MODELS = [FeedbackIn, *(model for kind in POSTED_KINDS.values() for model in (kind.create, kind.update, kind.public)),
           OrganizationPublic, RegistrationIn, UserPublic, ApiTokenPublic, OrganizationClaimIn, OrganizationClaimPublic]
@@ -34,12 +35,31 @@ def _json(schema: dict) -> dict:
 
 
 ERROR = {"description": "Error", **_json(_ref("Error"))}
-ERRORS = {str(code): ERROR for code in (400, 401, 403, 404, 409, 422)}
+# 413: body above MAX_CONTENT_LENGTH; 429: a rate limit, with Retry-After.
+ERRORS = {str(code): ERROR for code in (400, 401, 403, 404, 409, 413, 422, 429)}
+# Text in a query string: control characters are refused (422), like in every body field.
+TEXT = {"type": "string", "pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"}
 
 
-def _query(name: str, kind: str = "string", enum: list[str] | None = None) -> dict:
-    schema = {"type": kind, **({"enum": enum} if enum else {})}
+def _query(name: str, kind: str = "string", enum: list[str] | None = None, low: int | None = None,
+           high: int | None = None) -> dict:
+    if enum:
+        schema: dict = {"type": kind, "enum": enum}
+    elif kind == "integer":
+        schema = {"type": kind, "minimum": low, "maximum": high}
+    else:
+        schema = dict(TEXT)
     return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+ID_PARAM = {"name": "id", "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX}}
+
+
+def _with_status(name: str, statuses: list[str], note: str) -> dict:
+    """A listing body plus the `status` the call also accepts."""
+    return {"allOf": [_ref(name), {"type": "object", "properties": {
+        "status": {"type": "string", "enum": statuses, "description": note}}}]}
 
 
 def _whole(name: str, high: int) -> dict:
@@ -48,11 +68,14 @@ def _whole(name: str, high: int) -> dict:
             "schema": {"type": "integer", "minimum": 1, "maximum": high}}
 
 
+PAGING = [_whole("page", MAX_PAGE), _whole("per_page", MAX_PER_PAGE)]
+
+
 def _listing_paths(plural: str, name: str) -> dict:
     item = _ref(f"{name}Public")
-    page_params = [_whole("page", MAX_PAGE), _whole("per_page", MAX_PER_PAGE), _query("industry"), _query("mode"),
-                   _query("region"), _whole("trl_min", 9), _query("q"), _query("mine")]
-    id_param = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    page_params = [*PAGING, _query("industry"), _query("mode"), _query("region"), _whole("trl_min", 9), _query("q"),
+                   _query("mine", enum=["0", "1"])]
+    id_param = [ID_PARAM]
     secured = [{"bearer": []}]
     return {
         f"/{plural}": {
@@ -61,7 +84,8 @@ def _listing_paths(plural: str, name: str) -> dict:
                     "items": {"type": "array", "items": item}, "total": {"type": "integer"},
                     "page": {"type": "integer"}, "pages": {"type": "integer"}}})}, **ERRORS}},
             "post": {"summary": f"Create a {name.lower()}", "security": secured,
-                     "requestBody": {"required": True, **_json(_ref(f"{name}Create"))},
+                     "requestBody": {"required": True, **_json(_with_status(
+                         f"{name}Create", ["draft", "published"], "draft (the default) or published at once"))},
                      "responses": {"201": {"description": "Created", **_json(item)}, **ERRORS}},
         },
         f"/{plural}/{{id}}": {
@@ -69,10 +93,17 @@ def _listing_paths(plural: str, name: str) -> dict:
             "get": {"summary": f"Get a {name.lower()}", "responses": {"200": {"description": "OK", **_json(item)},
                                                                        **ERRORS}},
             "patch": {"summary": f"Update a {name.lower()}", "security": secured,
-                      "requestBody": {"required": True, **_json(_ref(f"{name}Update"))},
+                      "requestBody": {"required": True, **_json(_with_status(
+                          f"{name}Update", ["published", "closed"],
+                          "publish or close in the same transaction as the field changes"))},
                       "responses": {"200": {"description": "OK", **_json(item)}, **ERRORS}},
             "delete": {"summary": f"Delete a {name.lower()}", "security": secured,
                        "responses": {"204": {"description": "Deleted"}, **ERRORS}},
+        },
+        f"/{plural}/{{id}}/reconfirm": {
+            "parameters": id_param,
+            "post": {"summary": f"Confirm a {name.lower()} is still current, extending its expiry",
+                     "security": secured, "responses": {"200": {"description": "OK", **_json(item)}, **ERRORS}},
         },
     }
 
@@ -84,7 +115,7 @@ RECOMMENDATIONS = {"type": "array", "items": {"type": "object", "properties": {
 
 
 def _matching_paths() -> dict:
-    id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    id_param = ID_PARAM
     return {
         "/needs/{id}/recommendations": {"get": {
             "summary": "Recommendations for a need", "parameters": [
@@ -107,7 +138,7 @@ def _matching_paths() -> dict:
             "responses": {"200": {"description": "Hits, total and facet counts", **_json({
                 "type": "object", "properties": {"hits": {"type": "array", "items": {"type": "object"}},
                                                  "total": {"type": "integer"}, "facets": {"type": "object"}}})},
-                **ERRORS}}},
+                "503": {"description": "The search service is unavailable", **_json(_ref("Error"))}, **ERRORS}}},
     }
 
 
@@ -173,7 +204,7 @@ def openapi_document() -> dict:
                                "responses": {"201": {"description": "Registered"}, **ERRORS}}},
         "/organizations/{id}": {"get": {
             "summary": "An organization's public profile",
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "parameters": [ID_PARAM],
             "responses": {"200": {"description": "OK", **_json(_ref("OrganizationPublic"))}, **ERRORS}}},
     }
     for plural, name in LISTINGS.items():

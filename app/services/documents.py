@@ -16,6 +16,11 @@ def _timestamp(row) -> float:
     return row.updated_at.timestamp() if row.updated_at else 0.0
 
 
+def _expiry(row) -> float | None:
+    expires_at = getattr(row, "expires_at", None)
+    return expires_at.timestamp() if expires_at else None
+
+
 def _public_text(row) -> str:
     if isinstance(row, Need) and not row.confidential and row.details:
         return f"{row.description}\n{row.details}"
@@ -57,14 +62,15 @@ def search_document(row, org_name: str) -> dict:
                 "body": f"{row.domain}\n{row.description}", "industry": row.industry,
                 "cooperation_modes": _center_modes(row), "trl": None, "region": None, "status": row.status.value,
                 "org_name": org_name, "updated_at": _timestamp(row), "budget_min": None, "budget_max": None,
-                "price": None, "offers_incubation": row.offers_incubation}
+                "price": None, "offers_incubation": row.offers_incubation, "expires_at": None}
     return {"id": f"{kind}-{row.id}", "type": kind, "entity_id": row.id, "title": row.title,
             "body": _public_text(row), "industry": row.industry,
             "cooperation_modes": [str(m) for m in row.cooperation_modes], "trl": getattr(row, "trl", None),
             "region": getattr(row, "region", None), "status": row.status.value, "org_name": org_name,
             "updated_at": _timestamp(row), "budget_min": getattr(row, "budget_min", None),
             "budget_max": getattr(row, "budget_max", None), "price": getattr(row, "price", None),
-            "offers_incubation": isinstance(row, Service) and row.category == "incubation"}
+            "offers_incubation": isinstance(row, Service) and row.category == "incubation",
+            "expires_at": _expiry(row)}
 
 
 def listing_from_document(doc: dict) -> Listing:

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from app.services.errors import Invalid, ServiceError
 from app.services.indexes import search_backend
 from indexing import SearchBackendError, SearchQuery, SearchResult
+from models.common import utcnow
 
 
 class SearchUnavailable(ServiceError):
@@ -18,7 +19,7 @@ def search_listings(*, text: str = "", type: str | None = None, industry: str | 
     """Listings matching the words and filters; the indexes hold only public listings and their public text."""
     try:
         query = SearchQuery(text=text, type=type or None, page=page, per_page=per_page,
-                            filters={"industry": industry, "cooperation_modes": mode, "region": region,
+                            live_at=utcnow().timestamp(), filters={"industry": industry, "cooperation_modes": mode, "region": region,
                                      "trl_min": trl_min})
     except ValueError:
         raise Invalid(_("Some search parameters are not valid.")) from None
