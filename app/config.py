@@ -4,6 +4,10 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+UPLOAD_TYPES = ("application/pdf", "image/png", "image/jpeg", "text/plain", "application/zip",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation")
 
 
 def _env_int(name: str, default: int) -> int:
@@ -37,6 +41,20 @@ class Config:
         self.INDEX_WORKER_IN_PROCESS = os.environ.get("INDEX_WORKER_IN_PROCESS", "0") == "1"
         # Bodies above this are refused with 413 before they reach a view.
         self.MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+        # Conversation attachments: stored here, outside the web root, under generated names.
+        self.UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(instance / "uploads"))
+        self.UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+        # Types decided by the file's bytes (see app/services/files.py), comma-separated.
+        self.UPLOAD_TYPES = [t.strip() for t in os.environ.get("UPLOAD_TYPES", ",".join(UPLOAD_TYPES)).split(",")
+                             if t.strip()]
+        # Email is optional: without MAIL_SERVER, notifications stay in the app.
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+        self.MAIL_PORT = _env_int("MAIL_PORT", 25)
+        self.MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+        self.MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "MIC Exchange <noreply@mic-exchange.cn>")
+        self.MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
         self.BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
         self.LANGUAGES = ["zh_Hans_CN", "en"]
         self.SESSION_COOKIE_HTTPONLY = True

@@ -7,9 +7,8 @@ UPDATE and DELETE on it, and no service edits it.
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Literal, Self
+from typing import Literal
 
-from pydantic import model_validator
 from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
@@ -91,12 +90,6 @@ class InterestIn(SQLModel):
     message: str = Field(min_length=1, max_length=2000)
     via_type: Literal["need", "achievement", "service"] | None = None
     via_id: int | None = Field(default=None, ge=1)
-
-    @model_validator(mode="after")
-    def _via_pair(self) -> Self:
-        if (self.via_type is None) != (self.via_id is None):
-            raise ValueError("via_pair")
-        return self
 
 
 # What the target's owner sends to decline.
@@ -203,7 +196,7 @@ class MilestoneIn(SQLModel):
     amount: int = Field(ge=0, le=MONEY_MAX)
 
 
-# What a party sends to create a contract from an accepted interest.
+# What a party sends to create a contract from an accepted interest (cross-field rules: app/services/contracts.py).
 class ContractIn(SQLModel):
     interest_id: int = Field(ge=1)
     kind: ContractKind
@@ -216,16 +209,6 @@ class ContractIn(SQLModel):
     field: str | None = Field(default=None, max_length=40)
     ip_type: IPType | None = None
     milestones: list[MilestoneIn] = Field(default_factory=list, max_length=50)
-
-    @model_validator(mode="after")
-    def _amounts_and_dates(self) -> Self:
-        if self.technology_amount > self.amount:
-            raise ValueError("technology_amount_above_amount")
-        if self.signed_on and self.ends_on and self.ends_on < self.signed_on:
-            raise ValueError("ends_before_signed")
-        if sum(m.amount for m in self.milestones) > self.amount:
-            raise ValueError("milestones_above_amount")
-        return self
 
 
 class Contract(SQLModel, table=True):

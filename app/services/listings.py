@@ -95,6 +95,16 @@ def can_see_details(session: Session, user: User | None, need: Need) -> bool:
     return session.get(NeedAccess, (need.id, user.org_id)) is not None
 
 
+def reveal_details(session: Session, user: User | None, need: Need) -> bool:
+    """`can_see_details`, and when the answer is yes for someone other than the owner, log that view."""
+    if not can_see_details(session, user, need):
+        return False
+    from app.services.interests import log_detail_view  # interests builds on this module
+
+    log_detail_view(session=session, user=user, need=need)
+    return True
+
+
 def require_poster(user: User | None, kind: ListingKind) -> None:
     if user is None:
         raise Forbidden(_("Please log in first."))
@@ -120,7 +130,7 @@ def get_listing(*, session: Session, kind: str, listing_id: int, user: User | No
 def to_public(*, session: Session, kind: str, listing: Listing, user: User | None) -> dict[str, Any]:
     """The listing as the API shows it to this user."""
     data = kind_of(kind).public.model_validate(listing, from_attributes=True).model_dump(mode="json")
-    if kind == "need" and not can_see_details(session, user, listing):
+    if kind == "need" and not reveal_details(session, user, listing):
         data["details"] = None
     data["type"] = kind
     return data
