@@ -8,12 +8,17 @@ from models import (
     AchievementCreate,
     AchievementPublic,
     AchievementUpdate,
+    ContractIn,
+    DeclineIn,
     FeedbackIn,
+    IncubationIn,
+    InterestIn,
     NeedCreate,
     NeedPublic,
     NeedUpdate,
     OrganizationPublic,
     RegistrationIn,
+    SavedSearchIn,
     ServiceCreate,
     ServicePublic,
     ServiceUpdate,
@@ -21,7 +26,8 @@ from models import (
 )
 
 MODELS = [FeedbackIn, NeedCreate, NeedUpdate, NeedPublic, AchievementCreate, AchievementUpdate, AchievementPublic,
-          ServiceCreate, ServiceUpdate, ServicePublic, OrganizationPublic, RegistrationIn, UserPublic]
+          ServiceCreate, ServiceUpdate, ServicePublic, OrganizationPublic, RegistrationIn, UserPublic,
+          InterestIn, DeclineIn, ContractIn, IncubationIn, SavedSearchIn]
 LISTINGS = {"needs": "Need", "achievements": "Achievement", "services": "Service"}
 
 
@@ -104,6 +110,89 @@ def _matching_paths() -> dict:
     }
 
 
+OBJECT = {"type": "object"}
+ITEMS = {"type": "object", "properties": {"items": {"type": "array", "items": OBJECT}}}
+
+
+def _op(summary: str, ok: str = "200", body: dict | None = None, params: list | None = None,
+        response: dict = OBJECT) -> dict:
+    """One bearer-authenticated operation of the deals API."""
+    op = {"summary": summary, "security": [{"bearer": []}],
+          "responses": {ok: {"description": "OK", **({} if ok == "204" else _json(response))}, **ERRORS}}
+    if body is not None:
+        op["requestBody"] = {"required": True, **_json(body)}
+    if params:
+        op["parameters"] = params
+    return op
+
+
+def _path_ids(*names: str) -> list[dict]:
+    return [{"name": n, "in": "path", "required": True, "schema": {"type": "integer"}} for n in names]
+
+
+def _body(**props: dict) -> dict:
+    return {"type": "object", "properties": props}
+
+
+STRING, INTEGER = {"type": "string"}, {"type": "integer"}
+
+
+def _deal_paths() -> dict:
+    interest, contract = _path_ids("id"), _path_ids("id")
+    return {
+        "/interests": {
+            "post": _op("Express interest in a need, achievement, service or center", "201", _ref("InterestIn")),
+            "get": _op("Interests received (box=in) or sent (box=out)", params=[_query("box", enum=["in", "out"])],
+                       response=ITEMS)},
+        "/interests/{id}": {"parameters": interest, "get": _op("One interest (its two parties and the bureau)")},
+        "/interests/{id}/accept": {"parameters": interest, "post": _op("Accept (the target's owner)", body=OBJECT)},
+        "/interests/{id}/decline": {"parameters": interest,
+                                    "post": _op("Decline with a reason (the target's owner)", body=_ref("DeclineIn"))},
+        "/interests/{id}/nda": {"parameters": interest, "post": _op(
+            "Accept the confidential need's NDA (the interested side)", "201",
+            _body(accept={"type": "boolean", "const": True}))},
+        "/interests/{id}/messages": {
+            "parameters": interest, "get": _op("The conversation", response=ITEMS),
+            "post": _op("Send a message; multipart with a `file` field attaches a file", "201",
+                        _body(body=STRING))},
+        "/attachments/{id}": {"parameters": _path_ids("id"), "get": {
+            "summary": "Download an attachment (the two parties and the bureau)", "security": [{"bearer": []}],
+            "responses": {"200": {"description": "The file", "content": {"application/octet-stream": {}}},
+                          **ERRORS}}},
+        "/needs/{id}/nda": {"parameters": _path_ids("id"), "put": _op(
+            "The owner's own NDA text for a confidential need (empty: the platform text)", body=_body(body=STRING))},
+        "/needs/{id}/detail-views": {"parameters": _path_ids("id"), "get": _op(
+            "Who read the confidential details (the owner only)", response=ITEMS)},
+        "/contracts": {
+            "post": _op("Create a draft contract from an accepted interest", "201", _ref("ContractIn")),
+            "get": _op("The caller's contracts", params=[_query("party", enum=["me"])], response=ITEMS)},
+        "/contracts/{id}": {"parameters": contract, "get": _op("One contract (its parties and the bureau)")},
+        "/contracts/{id}/transition": {"parameters": contract, "post": _op(
+            "Sign, start, complete or terminate; an illegal step is a 409 naming the allowed ones",
+            body=_body(to={"type": "string", "enum": ["signed", "in_progress", "completed", "terminated"]},
+                       note=STRING))},
+        "/contracts/{id}/milestones/{mid}/transition": {"parameters": _path_ids("id", "mid"), "post": _op(
+            "Deliver (provider), accept or mark paid (client) a milestone",
+            body=_body(to={"type": "string", "enum": ["delivered", "accepted", "paid"]}))},
+        "/contracts/{id}/registration": {"parameters": contract, "post": _op(
+            "Record the registration number (登记编号)", body=_body(number=STRING))},
+        "/contracts/{id}/audit": {"parameters": contract, "get": _op("The append-only audit trail", response=ITEMS)},
+        "/incubations": {
+            "post": _op("Record an enterprise incubated by the caller's center", "201", _ref("IncubationIn")),
+            "get": _op("Incubated enterprises", params=[_query("center_id", "integer")], response=ITEMS)},
+        "/incubations/{id}/transition": {"parameters": _path_ids("id"), "post": _op(
+            "Graduated or exited", body=_body(to={"type": "string", "enum": ["graduated", "exited"]}))},
+        "/notifications": {"get": _op("The caller's notifications and unread count",
+                                      params=[_query("unread", enum=["1"])])},
+        "/notifications/read": {"post": _op("Mark some (ids) or all notifications read",
+                                            body=_body(ids={"type": "array", "items": INTEGER}))},
+        "/saved-searches": {
+            "get": _op("The caller's saved searches", response=ITEMS),
+            "post": _op("Save a search for the daily digest", "201", _ref("SavedSearchIn"))},
+        "/saved-searches/{id}": {"parameters": _path_ids("id"), "delete": _op("Delete a saved search", "204")},
+    }
+
+
 @cache
 def openapi_document() -> dict:
     _keys, defs = models_json_schema([(m, "validation") for m in MODELS],
@@ -133,6 +222,7 @@ def openapi_document() -> dict:
     for plural, name in LISTINGS.items():
         paths.update(_listing_paths(plural, name))
     paths.update(_matching_paths())
+    paths.update(_deal_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "MIC Exchange API", "version": "1"},

@@ -323,3 +323,16 @@ def test_notifications_unread_and_mark_read(client, session, world, tokens):
     assert client.post("/api/v1/notifications/read", headers=tokens["center"], json={"ids": [first]}).json["unread"] == 1
     assert client.post("/api/v1/notifications/read", headers=tokens["center"], json={}).json["unread"] == 0
     assert client.post("/api/v1/notifications/read", headers=tokens["center"], json={"ids": "all"}).status_code == 422
+
+
+def test_every_deals_route_is_in_the_openapi_document(app, client):
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    deals_blueprint = app.view_functions["api.express_interest"].__module__
+    for rule in app.url_map.iter_rules():
+        if app.view_functions[rule.endpoint].__module__ == deals_blueprint:
+            path = rule.rule.removeprefix("/api/v1").replace("<int:", "{").replace(">", "}")
+            path = path.replace("{interest_id}", "{id}").replace("{contract_id}", "{id}").replace(
+                "{milestone_id}", "{mid}").replace("{attachment_id}", "{id}").replace("{need_id}", "{id}").replace(
+                "{incubation_id}", "{id}").replace("{saved_id}", "{id}")
+            methods = {m.lower() for m in rule.methods - {"HEAD", "OPTIONS"}}
+            assert path in paths and methods <= set(paths[path]), (path, methods)
