@@ -31,7 +31,7 @@ from app.services import (
     saved_searches,
 )
 from app.services.centers import centers_of_org
-from app.services.errors import Conflict, Invalid, NotFound
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.taxonomy import industry_choices
 from models import Center, Role, User
 
@@ -118,6 +118,8 @@ def _int_arg(name: str) -> int | None:
 def new_interest():
     """The small form that expresses interest in a need, achievement, service or center."""
     session, user = _user()
+    if user.org_id is None:
+        raise Forbidden(_("Only users of an organization can do this."))
     target_id = _int_arg("target_id")
     if target_id is None:
         raise NotFound(_("No such listing."))
