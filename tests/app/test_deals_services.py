@@ -160,3 +160,32 @@ def test_office_documents_are_told_from_other_zips():
     with zipfile.ZipFile(plain, "w") as archive:
         archive.writestr("data.csv", "a,b")
     assert files.sniff(plain.getvalue()[:16], plain.getvalue()) == "application/zip"
+
+
+@both_databases
+def test_demo_deals_are_plausible_and_loading_twice_changes_nothing(app, session):
+    from app.services import demo
+    from models import Contract, ContractKind, Incubation, Interest, Message, Milestone
+    from models.common import utcnow
+
+    tables = (Interest, Message, Contract, Milestone, ContractEvent, Incubation)
+    with in_app(session):
+        demo.load_demo(session=session, ttl_days=180)
+        first = {t.__name__: len(session.exec(select(t)).all()) for t in tables}
+        demo.load_demo(session=session, ttl_days=180)
+    session.expire_all()
+    assert {t.__name__: len(session.exec(select(t)).all()) for t in tables} == first
+    contracts_ = session.exec(select(Contract)).all()
+    assert {c.kind for c in contracts_} == set(ContractKind) and len(contracts_) >= 30
+    assert all(0 < c.technology_amount <= c.amount for c in contracts_)
+    assert (utcnow() - min(c.created_at for c in contracts_)).days > 600
+    for contract in contracts_:
+        events = session.exec(select(ContractEvent).where(ContractEvent.contract_id == contract.id)
+                               .order_by(ContractEvent.id)).all()
+        assert [e.at for e in events] == sorted(e.at for e in events) and events[-1].at <= utcnow()
+        status_events = [e for e in events if e.action not in ("milestone", "registration")]
+        assert status_events[-1].to_status == contract.status  # the trail explains the state it ends in
+        milestones = session.exec(select(Milestone).where(Milestone.contract_id == contract.id)).all()
+        assert sum(m.amount for m in milestones) <= contract.amount
+        if contract.status == "completed":
+            assert {m.status for m in milestones} == {"paid"}
