@@ -1,4 +1,4 @@
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -93,7 +93,11 @@ def filesize(size: int | None) -> str:
 def _unread_notifications() -> int:
     """The bell's count, asked for only by pages that draw the bell for a logged-in user."""
     user = current_user_or_none()
-    return notifications.unread_count(session=get_session(), user=user) if user is not None else 0
+    if user is None:
+        return 0
+    if "unread_notifications" not in g:  # the header draws the bell twice (phone bar and account links)
+        g.unread_notifications = notifications.unread_count(session=get_session(), user=user)
+    return g.unread_notifications
 
 
 @bp.app_template_filter("deal_label")
@@ -170,6 +174,7 @@ def _interest_page(interest_id: int, *, forms: dict | None = None, error: str | 
     return render_template(
         "deals/interest.html", interest=interest, side=interests.side_of(user, interest),
         target_title=interests.target_title(session, interest.target_type, interest.target_id),
+        via_title=interests.target_title(session, interest.via_type, interest.via_id) if interest.via_type else "",
         nda=nda, nda_acceptance=interests.nda_acceptance(session=session, interest=interest) if nda else None,
         contacts=interests.counterpart_contacts(session=session, user=user, interest=interest),
         messages=messages,
