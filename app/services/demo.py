@@ -21,6 +21,7 @@ from models import (
     Achievement,
     Center,
     CenterMember,
+    CenterStatus,
     Contract,
     ContractEvent,
     Incubation,
@@ -196,7 +197,8 @@ class _Market:
 
         self.needs, self.achievements, self.services = grouped(Need), grouped(Achievement), grouped(Service)
         self.incubators = list(session.exec(select(Center).where(
-            Center.demo_key.is_not(None), Center.offers_incubation.is_(True)).order_by(Center.demo_key)).all())
+            Center.demo_key.is_not(None), Center.offers_incubation.is_(True), Center.status == CenterStatus.filed)
+            .order_by(Center.demo_key)).all())
         self.industries = sorted(set(self.needs) & set(self.achievements) & set(self.services))
 
     def pick(self, target_type: str) -> _DealPick | None:

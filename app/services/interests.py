@@ -104,7 +104,8 @@ def _target(session: Session, target_type: str, target_id: int):
     if row is None:
         raise NotFound(_("No such listing."))
     if target_type == "center":
-        if row.status in (CenterStatus.rejected, CenterStatus.revoked):
+        # Only filed centers are public; one still under review cannot be approached.
+        if row.status != CenterStatus.filed:
             raise NotFound(_("No such listing."))
     elif not is_live(row):
         raise NotFound(_("No such listing."))

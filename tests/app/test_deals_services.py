@@ -119,10 +119,11 @@ def test_daily_digest_batches_alerts_once_per_user_per_day(app, runner, session,
     with in_app(session):
         saved_searches.create_saved_search(session=session, user=world.sme,
                                            data={"query": "焊接", "type": "achievement"})
-    fresh = create_achievement(session, world.center, title="铝合金激光焊接在线监测系统")
-    worker, _vectors = indexes.make_worker(app)
-    with app.app_context():
-        worker.drain_once()
+    create_need(session, world.other, title="铝合金焊缝气孔在线检测", description="寻求铝合金激光焊接焊缝气孔在线监测技术。")
+    fresh = create_achievement(session, world.center, title="铝合金激光焊接在线监测系统",
+                               description="激光焊接过程气孔在线监测，适用于铝合金焊缝。")
+    with in_app(session):
+        indexes.rebuild(app)
     first = runner.invoke(args=["notify", "digest"])
     assert first.exit_code == 0, first.output
     second = runner.invoke(args=["notify", "digest"])
@@ -131,8 +132,9 @@ def test_daily_digest_batches_alerts_once_per_user_per_day(app, runner, session,
     digests = session.exec(select(Notification).where(Notification.kind == "digest")).all()
     by_user = {n.user_id: n for n in digests}
     assert len(digests) == len(by_user)  # one per user
-    assert fresh.title in by_user[world.sme.id].text
-    mails = [m for m in sink.wait_for(1) if m["To"] == world.sme.email]
+    assert fresh.title in by_user[world.sme.id].text  # found by the saved search
+    assert fresh.title in by_user[world.other.id].text  # a new match for the other firm's need
+    mails = [m for m in sink.wait_for(2) if m["To"] == world.sme.email]
     assert len(mails) == 1 and fresh.title in mails[0].get_content()
 
 
