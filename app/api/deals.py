@@ -65,6 +65,14 @@ def decline_interest(interest_id: int):
                                                         note=data.get("note") or "")))
 
 
+@bp.post("/interests/<int:interest_id>/withdraw")
+@token_required
+def withdraw_interest(interest_id: int):
+    """The interested side takes back a pending interest."""
+    return jsonify(_interest(interests.withdraw_interest(session=get_session(), user=api_user(),
+                                                         interest_id=interest_id)))
+
+
 @bp.post("/interests/<int:interest_id>/nda")
 @token_required
 def accept_nda(interest_id: int):

@@ -148,6 +148,8 @@ def _deal_paths() -> dict:
         "/interests/{id}/accept": {"parameters": interest, "post": _op("Accept (the target's owner)", body=OBJECT)},
         "/interests/{id}/decline": {"parameters": interest,
                                     "post": _op("Decline with a reason (the target's owner)", body=_ref("DeclineIn"))},
+        "/interests/{id}/withdraw": {"parameters": interest,
+                                     "post": _op("Withdraw a pending interest (the interested side)", body=OBJECT)},
         "/interests/{id}/nda": {"parameters": interest, "post": _op(
             "Accept the confidential need's NDA (the interested side)", "201",
             _body(accept={"type": "boolean", "const": True}))},

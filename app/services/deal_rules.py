@@ -33,10 +33,16 @@ MILESTONE_SIDE: dict[str, str] = {
 MILESTONE_CONTRACT_STATES = (ContractStatus.signed, ContractStatus.in_progress)
 
 INTEREST_ALLOWED: dict[str, tuple[str, ...]] = {
-    InterestStatus.pending: (InterestStatus.accepted, InterestStatus.declined),
+    InterestStatus.pending: (InterestStatus.accepted, InterestStatus.declined, InterestStatus.withdrawn),
     InterestStatus.accepted: (),
     InterestStatus.declined: (),
     InterestStatus.withdrawn: (),
+}
+# The target's owner decides; the interested side may only take its interest back while it is pending.
+INTEREST_SIDE: dict[str, str] = {
+    InterestStatus.accepted: "to",
+    InterestStatus.declined: "to",
+    InterestStatus.withdrawn: "from",
 }
 
 
@@ -143,9 +149,11 @@ def registration_entry(*, status: str, side: str | None, number: str) -> AuditEn
 
 
 def decide_interest(*, current: str, to: str, side: str | None) -> str:
-    """The target's owner (side "to") accepts or declines a pending interest; returns the new status."""
-    if side != "to":
-        raise WrongSide("to")
+    """Accept or decline (the target's owner, side "to") or withdraw (the interested side, "from") a pending
+    interest; returns the new status."""
+    required = INTEREST_SIDE.get(to)
+    if required is not None and side != required:
+        raise WrongSide(required)
     allowed = INTEREST_ALLOWED.get(current, ())
     if to not in allowed:
         raise IllegalTransition(current, to, allowed)

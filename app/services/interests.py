@@ -194,8 +194,8 @@ def _decide(session: Session, user: User, interest_id: int, to: InterestStatus, 
     interest = get_interest(session=session, user=user, interest_id=interest_id)
     try:
         deal_rules.decide_interest(current=interest.status, to=to, side=side_of(user, interest))
-    except deal_rules.WrongSide:
-        _require_side(user, interest, "to")
+    except deal_rules.WrongSide as exc:
+        _require_side(user, interest, exc.required)
     except deal_rules.IllegalTransition:
         raise _refused(interest, to) from None
     changed = session.connection().execute(
@@ -226,6 +226,15 @@ def decline_interest(*, session: Session, user: User, interest_id: int, reason: 
                        decline_note=data.note.strip())
     record_feedback(session=session, interest=interest, label=FeedbackLabel.dismissed)
     notify(session=session, org_id=interest.from_org_id, kind="interest_declined", subject_type="interest",
+           subject_id=interest.id, text=target_title(session, interest.target_type, interest.target_id))
+    session.commit()
+    return interest
+
+
+def withdraw_interest(*, session: Session, user: User, interest_id: int) -> Interest:
+    """The interested side takes back a pending interest; it may express a new one later."""
+    interest = _decide(session, user, interest_id, InterestStatus.withdrawn)
+    notify(session=session, org_id=interest.to_org_id, kind="interest_withdrawn", subject_type="interest",
            subject_id=interest.id, text=target_title(session, interest.target_type, interest.target_id))
     session.commit()
     return interest

@@ -25,6 +25,7 @@ KIND_TEXT = {
     "interest_new": lambda text: _("New expression of interest: %(text)s", text=text),
     "interest_accepted": lambda text: _("Your interest was accepted: %(text)s", text=text),
     "interest_declined": lambda text: _("Your interest was declined: %(text)s", text=text),
+    "interest_withdrawn": lambda text: _("An expression of interest was withdrawn: %(text)s", text=text),
     "nda_accepted": lambda text: _("The NDA was accepted: %(text)s", text=text),
     "message_new": lambda text: _("New message about: %(text)s", text=text),
     "contract_created": lambda text: _("A draft contract was created: %(text)s", text=text),

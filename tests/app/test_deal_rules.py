@@ -87,9 +87,10 @@ def test_registration_number_is_audited_and_needs_a_signed_contract():
 @pytest.mark.parametrize("current, target", list(itertools.product(InterestStatus, InterestStatus)))
 def test_interest_decisions(current, target):
     if target in rules.INTEREST_ALLOWED[current]:
-        assert rules.decide_interest(current=current, to=target, side="to") == target
+        side = rules.INTEREST_SIDE[target]
+        assert rules.decide_interest(current=current, to=target, side=side) == target
         with pytest.raises(rules.WrongSide):
-            rules.decide_interest(current=current, to=target, side="from")
+            rules.decide_interest(current=current, to=target, side="from" if side == "to" else "to")
     else:
         with pytest.raises(rules.IllegalTransition):
-            rules.decide_interest(current=current, to=target, side="to")
+            rules.decide_interest(current=current, to=target, side=rules.INTEREST_SIDE.get(target, "to"))

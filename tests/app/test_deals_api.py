@@ -336,3 +336,17 @@ def test_every_deals_route_is_in_the_openapi_document(app, client):
                 "{incubation_id}", "{id}").replace("{saved_id}", "{id}")
             methods = {m.lower() for m in rule.methods - {"HEAD", "OPTIONS"}}
             assert path in paths and methods <= set(paths[path]), (path, methods)
+
+
+def test_the_interested_side_may_withdraw_a_pending_interest(client, world, tokens):
+    body = {"target_type": "achievement", "target_id": world.achievement_id, "message": "希望获得技术许可。"}
+    interest = client.post("/api/v1/interests", headers=tokens["sme"], json=body).json
+    path = f"/api/v1/interests/{interest['id']}"
+    assert client.post(f"{path}/withdraw", headers=tokens["center"], json={}).status_code == 403
+    assert client.post(f"{path}/withdraw", headers=tokens["other"], json={}).status_code == 404
+    withdrawn = client.post(f"{path}/withdraw", headers=tokens["sme"], json={})
+    assert withdrawn.status_code == 200 and withdrawn.json["status"] == "withdrawn"
+    assert client.post(f"{path}/accept", headers=tokens["center"], json={}).status_code == 409
+    kinds = [n["kind"] for n in client.get("/api/v1/notifications", headers=tokens["center"]).json["items"]]
+    assert kinds == ["interest_withdrawn", "interest_new"]
+    assert client.post("/api/v1/interests", headers=tokens["sme"], json=body).status_code == 201
