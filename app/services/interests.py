@@ -332,15 +332,17 @@ def accept_nda(*, session: Session, user: User, interest_id: int) -> NdaAcceptan
     acceptance = NdaAcceptance(interest_id=interest.id, need_id=interest.target_id, org_id=user.org_id,
                                user_id=user.id, text_version=nda.version, text_sha256=nda.sha256)
     session.add(acceptance)
+    try:
+        # The unique interest_id decides between two concurrent acceptances, before anything else is written.
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(_("Your organization has already accepted this NDA.")) from None
     if session.get(NeedAccess, (interest.target_id, user.org_id)) is None:
         session.add(NeedAccess(need_id=interest.target_id, org_id=user.org_id))
     notify(session=session, org_id=interest.to_org_id, kind="nda_accepted", subject_type="interest",
            subject_id=interest.id, text=target_title(session, "need", interest.target_id))
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(_("Your organization has already accepted this NDA.")) from None
+    session.commit()
     session.refresh(acceptance)
     return acceptance
 

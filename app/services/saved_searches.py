@@ -163,15 +163,16 @@ def build_digests(*, session: Session, now: datetime | None = None) -> list[Dige
             found.setdefault((item.target_type, item.target_id), item)
         items = list(found.values())
         session.add(DigestRun(user_id=user.id, day=day, items=len(items), created_at=now))
-        if items:
-            notify(session=session, user_ids=[user.id], kind="digest", subject_type="digest", subject_id=user.id,
-                   text="、".join(item.title for item in items), email_body=_email_body(items))
         try:
-            session.commit()
+            session.flush()
         except IntegrityError:
             # Another run built this user's digest for today first.
             session.rollback()
             continue
+        if items:
+            notify(session=session, user_ids=[user.id], kind="digest", subject_type="digest", subject_id=user.id,
+                   text="、".join(item.title for item in items), email_body=_email_body(items))
+        session.commit()
         if items:
             built.append(Digest(user.id, day.isoformat(), tuple(items)))
     return built

@@ -2,7 +2,6 @@
 contract, who may see what, illegal steps, and concurrent requests."""
 
 import io
-import threading
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ from sqlmodel import func, select
 
 from models import Attachment, ContractEvent, Interest, Message, Notification
 from tests.conftest import BACKENDS
-from tests.utils.deal_world import CONTRACT, accepted_interest, draft_contract, make_world
+from tests.utils.deal_world import CONTRACT, accepted_interest, draft_contract, make_world, run_together
 from tests.utils.factories import PASSWORD
 from tests.utils.web import bearer
 
@@ -33,22 +32,6 @@ def tokens(client, world):
 def count(session, table, *where) -> int:
     session.expire_all()
     return session.exec(select(func.count()).select_from(table).where(*where)).one()
-
-
-def run_together(*calls):
-    """Run the calls in threads released at the same moment; returns their results in order."""
-    barrier, results = threading.Barrier(len(calls)), [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        results[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
 
 
 def test_from_interest_through_nda_to_a_signed_contract(client, world, tokens):
@@ -350,3 +333,87 @@ def test_the_interested_side_may_withdraw_a_pending_interest(client, world, toke
     kinds = [n["kind"] for n in client.get("/api/v1/notifications", headers=tokens["center"]).json["items"]]
     assert kinds == ["interest_withdrawn", "interest_new"]
     assert client.post("/api/v1/interests", headers=tokens["sme"], json=body).status_code == 201
+
+
+def _twice(app, method: str, path: str, headers_pair, bodies):
+    """The same kind of request from two clients at the same moment."""
+    return run_together(*[lambda h=h, b=b: app.test_client().open(path, method=method, headers=h, json=b)
+                          for h, b in zip(headers_pair, bodies, strict=True)])
+
+
+def test_concurrent_nda_acceptance_withdrawal_and_incubation_endings(app, session, world, tokens):
+    from models import Incubation, NdaAcceptance
+
+    interest = accepted_interest(session, world)
+    results = _twice(app, "POST", f"/api/v1/interests/{interest.id}/nda", [tokens["center"]] * 2,
+                     [{"accept": True}] * 2)
+    assert sorted(r.status_code for r in results) == [201, 409]
+    assert count(session, NdaAcceptance) == 1
+
+    pending = app.test_client().post("/api/v1/interests", headers=tokens["other"], json={
+        "target_type": "achievement", "target_id": world.achievement_id, "message": "许可"}).json
+    path = f"/api/v1/interests/{pending['id']}"
+    results = run_together(
+        lambda: app.test_client().post(f"{path}/withdraw", headers=tokens["other"], json={}),
+        lambda: app.test_client().post(f"{path}/accept", headers=tokens["center"], json={}))
+    assert sorted(r.status_code for r in results) == [200, 409]
+
+    created = app.test_client().post("/api/v1/incubations", headers=tokens["center"], json={
+        "center_id": world.center_id, "name": "长春并发孵化科技有限公司", "started_on": "2026-01-05"}).json
+    results = _twice(app, "POST", f"/api/v1/incubations/{created['id']}/transition", [tokens["center"]] * 2,
+                     [{"to": "graduated"}, {"to": "exited"}])
+    assert sorted(r.status_code for r in results) == [200, 409]
+    session.expire_all()
+    winner = next(r.json["status"] for r in results if r.status_code == 200)
+    assert session.get(Incubation, created["id"]).status == winner
+
+
+def test_concurrent_milestone_steps_registration_and_contract_creation(app, session, world, tokens):
+    interest = accepted_interest(session, world)
+    contract = draft_contract(session, world, interest)
+    path = f"/api/v1/contracts/{contract.id}"
+    client = app.test_client()
+    for who in ("sme", "center"):
+        client.post(f"{path}/transition", headers=tokens[who], json={"to": "signed"})
+    milestone = client.get(path, headers=tokens["sme"]).json["milestones"][0]["id"]
+    results = _twice(app, "POST", f"{path}/milestones/{milestone}/transition", [tokens["center"]] * 2,
+                     [{"to": "delivered"}] * 2)
+    assert sorted(r.status_code for r in results) == [200, 409]
+    results = _twice(app, "POST", f"{path}/registration", [tokens["sme"], tokens["center"]],
+                     [{"number": "2027220100001"}, {"number": "2027220100002"}])
+    assert [r.status_code for r in results] == [200, 200]
+    audit = client.get(f"{path}/audit", headers=tokens["sme"]).json["items"]
+    assert [e["action"] for e in audit].count("milestone") == 1
+    registrations = [e["note"] for e in audit if e["action"] == "registration"]
+    assert len(registrations) == 2  # both were recorded, in order; the contract shows the later one
+    assert client.get(path, headers=tokens["sme"]).json["registration_number"] == registrations[-1]
+    results = _twice(app, "POST", "/api/v1/contracts", [tokens["sme"], tokens["center"]],
+                     [{**CONTRACT, "interest_id": interest.id}] * 2)
+    assert [r.status_code for r in results] == [201, 201]
+    for created in results:
+        trail = client.get(f"/api/v1/contracts/{created.json['id']}/audit", headers=tokens["sme"]).json["items"]
+        assert [e["action"] for e in trail] == ["created"]
+
+
+def test_concurrent_messages_saved_searches_and_mark_read(app, session, world, tokens):
+    from models import SavedSearch
+
+    interest = accepted_interest(session, world)
+    results = _twice(app, "POST", f"/api/v1/interests/{interest.id}/messages", [tokens["sme"], tokens["center"]],
+                     [{"body": "甲方消息"}, {"body": "乙方消息"}])
+    assert [r.status_code for r in results] == [201, 201]
+    assert count(session, Message) == 2
+    results = _twice(app, "POST", "/api/v1/saved-searches", [tokens["sme"]] * 2,
+                     [{"query": "焊接"}, {"query": "涂层"}])
+    assert [r.status_code for r in results] == [201, 201] and count(session, SavedSearch) == 2
+    unread = app.test_client().get("/api/v1/notifications", headers=tokens["center"]).json["unread"]
+    results = _twice(app, "POST", "/api/v1/notifications/read", [tokens["center"]] * 2, [{}, {}])
+    assert sum(r.json["marked"] for r in results) == unread and all(r.json["unread"] == 0 for r in results)
+
+
+def test_concurrent_nda_text_versions(app, session, world, tokens):
+    path = f"/api/v1/needs/{world.need_id}/nda"
+    results = _twice(app, "PUT", path, [tokens["sme"]] * 2, [{"body": "条款甲"}, {"body": "条款乙"}])
+    assert {r.status_code for r in results} <= {200, 409} and 200 in {r.status_code for r in results}
+    versions = [r.json["version"] for r in results if r.status_code == 200]
+    assert len(set(versions)) == len(versions)  # no two texts share a version

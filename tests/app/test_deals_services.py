@@ -7,12 +7,12 @@ import zipfile
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from app.services import contracts, files, indexes, interests, saved_searches
 from models import ContractEvent, Notification, RecommendationFeedback
 from tests.conftest import BACKENDS
-from tests.utils.deal_world import SmtpSink, accepted_interest, draft_contract, make_world
+from tests.utils.deal_world import SmtpSink, accepted_interest, draft_contract, make_world, run_together
 from tests.utils.factories import create_achievement, create_need, in_app
 
 both_databases = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
@@ -136,6 +136,25 @@ def test_daily_digest_batches_alerts_once_per_user_per_day(app, runner, session,
     assert fresh.title in by_user[world.other.id].text  # a new match for the other firm's need
     mails = [m for m in sink.wait_for(2) if m["To"] == world.sme.email]
     assert len(mails) == 1 and fresh.title in mails[0].get_content()
+
+
+@both_databases
+def test_two_digest_runs_at_once_still_make_one_digest_per_user(app, session, world):
+    with in_app(session):
+        saved_searches.create_saved_search(session=session, user=world.sme, data={"query": "焊接"})
+    create_achievement(session, world.center, title="铝合金激光焊接在线监测系统")
+    with in_app(session):
+        indexes.rebuild(app)
+
+    def run():
+        with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as own:
+            return [d.user_id for d in saved_searches.build_digests(session=own)]
+
+    first, second = run_together(run, run)
+    assert not set(first) & set(second) and world.sme.id in first + second
+    session.expire_all()
+    users = [n.user_id for n in session.exec(select(Notification).where(Notification.kind == "digest")).all()]
+    assert sorted(users) == sorted(first + second)
 
 
 def _docx() -> bytes:
