@@ -223,6 +223,16 @@ def decline_interest(interest_id: int):
         note=(form.note.data or "").strip()), _("Declined. The sender has been told."), "decline")
 
 
+@bp.route("/interests/<int:interest_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_interest(interest_id: int):
+    """Take back a pending interest the user's organization sent."""
+    session, user = _user()
+    return _interest_action(interest_id, ActionForm(), lambda: interests.withdraw_interest(
+        session=session, user=user, interest_id=interest_id),
+        _("Withdrawn. You may express interest again later."), "action")
+
+
 @bp.route("/interests/<int:interest_id>/nda", methods=["POST"])
 @login_required
 def accept_nda(interest_id: int):
@@ -279,7 +289,7 @@ def create_contract(interest_id: int):
 
 def _error_text(exc) -> str:
     """A refusal in one line: the message, then what it says about each field."""
-    return "；".join([exc.message, *exc.fields.values()]) if exc.fields else exc.message
+    return " ".join([exc.message, *exc.fields.values()]) if exc.fields else exc.message
 
 
 @bp.route("/needs/<int:need_id>/views")

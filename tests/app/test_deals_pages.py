@@ -171,6 +171,19 @@ def test_decline_records_the_reason_and_a_feedback_row(client, auth, session, ma
     assert session.get(Interest, interest.id).status == "declined"
 
 
+def test_the_sender_may_withdraw_a_pending_interest_and_send_a_new_one(client, auth, session, market):
+    interest = express(session, market["lab"], "need", market["need"].id)
+    auth.login(market["lab"].email)
+    assert "撤回" in text(client.get(f"/interests/{interest.id}"))
+    assert post(client, f"/interests/{interest.id}/withdraw").status_code == 302
+    assert "已撤回" in text(client.get(f"/interests/{interest.id}"))
+    again = post(client, f"/interests/new?target_type=need&target_id={market['need'].id}", {"message": "重新联系"})
+    assert again.status_code == 302 and count(session, Interest) == 2
+    auth.logout()
+    auth.login(market["firm"].email)
+    assert post(client, f"/interests/{interest.id}/withdraw").status_code == 403  # not the receiver's to take back
+
+
 def test_only_the_receiver_may_reply(client, auth, session, market):
     interest = express(session, market["lab"], "need", market["need"].id)
     auth.login(market["lab"].email)

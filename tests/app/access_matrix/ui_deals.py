@@ -52,6 +52,7 @@ CASES = [
     Case("POST", "/interests/{interest}/accept", expected=_expect(302, 409, 403, 403, 404), body={}),
     Case("POST", "/interests/{interest}/decline", expected=_expect(302, 409, 403, 403, 404),
          body={"reason": "price"}),
+    Case("POST", "/interests/{interest}/withdraw", expected=_expect(302, 403, 409, 403, 404), body={}),
     Case("POST", "/interests/{interest}/nda", expected=_expect(302, 403, 409, 403, 404), body={"agree": "y"}),
     Case("POST", "/interests/{interest}/messages", expected=_expect(302, 422, 422, 403, 404), body={"body": ""}),
     Case("POST", "/interests/{interest}/contract", expected=_expect(302, 302, 302, 403, 404),
