@@ -117,7 +117,9 @@ def _search_items(session: Session, user: User, since: datetime) -> list[DigestI
 def _match_items(session: Session, user: User, since: datetime) -> list[DigestItem]:
     items = []
     for kind, table in (("need", Need), ("achievement", Achievement)):
-        for own in session.exec(select(table).where(table.owner_id == user.id)).all():
+        if user.org_id is None:
+            break
+        for own in session.exec(select(table).where(table.org_id == user.org_id).order_by(table.id)).all():
             if not is_live(own):
                 continue
             for rec_kind in MATCH_KINDS[kind]:
@@ -134,9 +136,9 @@ def _match_items(session: Session, user: User, since: datetime) -> list[DigestIt
 
 def _digest_users(session: Session) -> list[User]:
     with_searches = select(SavedSearch.user_id)
-    with_listings = select(Need.owner_id).union(select(Achievement.owner_id))
+    with_listings = select(Need.org_id).union(select(Achievement.org_id))
     return list(session.exec(select(User).where(User.active.is_(True), or_(
-        User.id.in_(with_searches), User.id.in_(with_listings))).order_by(User.id)).all())
+        User.id.in_(with_searches), User.org_id.in_(with_listings))).order_by(User.id)).all())
 
 
 def _email_body(items: list[DigestItem]) -> str:
@@ -148,8 +150,9 @@ def _email_body(items: list[DigestItem]) -> str:
 
 
 def build_digests(*, session: Session, now: datetime | None = None) -> list[Digest]:
-    """Build today's digest for every user who has saved searches or listings and has none yet today: what their
-    saved searches and the matcher found that was published since their last digest (or the last day)."""
+    """Build today's digest for every user who has saved searches, or whose organization has listings, and has none
+    yet today: what their saved searches and the matcher found that was published since their last digest (or in
+    the last day)."""
     now = now or utcnow()
     day = now.date()
     built = []
