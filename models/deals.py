@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 from models.common import utcnow
 
 MONEY_MAX = 10**12  # yuan, like budgets and prices
+ID_MAX = 2**31 - 1  # an id beyond the database's integer is simply not found, never a database error
 TARGET_TYPES = ("need", "achievement", "service", "center")
 TargetType = Literal["need", "achievement", "service", "center"]
 
@@ -86,10 +87,10 @@ class IPType(StrEnum):
 # What a caller sends to express interest.
 class InterestIn(SQLModel):
     target_type: TargetType
-    target_id: int = Field(ge=1)
+    target_id: int = Field(ge=1, le=ID_MAX)
     message: str = Field(min_length=1, max_length=2000)
     via_type: Literal["need", "achievement", "service"] | None = None
-    via_id: int | None = Field(default=None, ge=1)
+    via_id: int | None = Field(default=None, ge=1, le=ID_MAX)
 
 
 # What the target's owner sends to decline.
@@ -198,7 +199,7 @@ class MilestoneIn(SQLModel):
 
 # What a party sends to create a contract from an accepted interest (cross-field rules: app/services/contracts.py).
 class ContractIn(SQLModel):
-    interest_id: int = Field(ge=1)
+    interest_id: int = Field(ge=1, le=ID_MAX)
     kind: ContractKind
     title: str = Field(min_length=2, max_length=200)
     amount: int = Field(ge=0, le=MONEY_MAX)
@@ -270,11 +271,11 @@ class ContractEvent(SQLModel, table=True):
 # --- incubation -----------------------------------------------------------------------------------------------
 
 class IncubationIn(SQLModel):
-    center_id: int = Field(ge=1)
+    center_id: int = Field(ge=1, le=ID_MAX)
     name: str = Field(min_length=2, max_length=120)
     credit_code: str | None = Field(default=None, min_length=18, max_length=18)
-    achievement_id: int | None = Field(default=None, ge=1)
-    contract_id: int | None = Field(default=None, ge=1)
+    achievement_id: int | None = Field(default=None, ge=1, le=ID_MAX)
+    contract_id: int | None = Field(default=None, ge=1, le=ID_MAX)
     started_on: date
 
 

@@ -11,6 +11,8 @@ from app.db import get_session
 from app.services import contracts, incubations, interests, notifications, saved_searches
 from app.services.errors import Invalid
 
+# Ids beyond the database's integer range are routed to a plain 404 (`int(max=...)` in the URL rules below).
+
 
 def _interest(interest) -> dict:
     return interests.interest_to_public(session=get_session(), user=api_user(), interest=interest)
@@ -39,7 +41,7 @@ def list_interests():
     return jsonify(items=[_interest(row) for row in rows])
 
 
-@bp.get("/interests/<int:interest_id>")
+@bp.get("/interests/<int(max=2147483647):interest_id>")
 @token_required
 def get_interest(interest_id: int):
     """One interest, to its two parties and the bureau."""
@@ -47,7 +49,7 @@ def get_interest(interest_id: int):
                                                     interest_id=interest_id)))
 
 
-@bp.post("/interests/<int:interest_id>/accept")
+@bp.post("/interests/<int(max=2147483647):interest_id>/accept")
 @token_required
 def accept_interest(interest_id: int):
     """The target's owner accepts."""
@@ -55,7 +57,7 @@ def accept_interest(interest_id: int):
                                                        interest_id=interest_id)))
 
 
-@bp.post("/interests/<int:interest_id>/decline")
+@bp.post("/interests/<int(max=2147483647):interest_id>/decline")
 @token_required
 def decline_interest(interest_id: int):
     """The target's owner declines, with a reason."""
@@ -65,7 +67,7 @@ def decline_interest(interest_id: int):
                                                         note=data.get("note") or "")))
 
 
-@bp.post("/interests/<int:interest_id>/withdraw")
+@bp.post("/interests/<int(max=2147483647):interest_id>/withdraw")
 @token_required
 def withdraw_interest(interest_id: int):
     """The interested side takes back a pending interest."""
@@ -73,7 +75,7 @@ def withdraw_interest(interest_id: int):
                                                          interest_id=interest_id)))
 
 
-@bp.post("/interests/<int:interest_id>/nda")
+@bp.post("/interests/<int(max=2147483647):interest_id>/nda")
 @token_required
 def accept_nda(interest_id: int):
     """The interested side accepts the confidential need's NDA."""
@@ -85,7 +87,7 @@ def accept_nda(interest_id: int):
                    accepted_at=acceptance.accepted_at.isoformat()), 201
 
 
-@bp.get("/interests/<int:interest_id>/messages")
+@bp.get("/interests/<int(max=2147483647):interest_id>/messages")
 @token_required
 def list_messages(interest_id: int):
     """The conversation of an interest."""
@@ -93,7 +95,7 @@ def list_messages(interest_id: int):
     return jsonify(items=interests.messages_to_public(session=get_session(), user=api_user(), messages=rows))
 
 
-@bp.post("/interests/<int:interest_id>/messages")
+@bp.post("/interests/<int(max=2147483647):interest_id>/messages")
 @token_required
 def post_message(interest_id: int):
     """Send a message: JSON {"body"}, or multipart with `body` and a file field `file`."""
@@ -110,7 +112,7 @@ def post_message(interest_id: int):
     return jsonify(interests.messages_to_public(session=get_session(), user=api_user(), messages=[message])[0]), 201
 
 
-@bp.get("/attachments/<int:attachment_id>")
+@bp.get("/attachments/<int(max=2147483647):attachment_id>")
 @token_required
 def attachment(attachment_id: int):
     """Download an attachment (the two parties and the bureau)."""
@@ -119,7 +121,7 @@ def attachment(attachment_id: int):
     return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
 
 
-@bp.get("/needs/<int:need_id>/detail-views")
+@bp.get("/needs/<int(max=2147483647):need_id>/detail-views")
 @token_required
 def need_detail_views(need_id: int):
     """Who read the confidential details of the caller's need."""
@@ -127,7 +129,7 @@ def need_detail_views(need_id: int):
     return jsonify(items=[interests.detail_view_to_public(session=get_session(), view=row) for row in rows])
 
 
-@bp.put("/needs/<int:need_id>/nda")
+@bp.put("/needs/<int(max=2147483647):need_id>/nda")
 @token_required
 def set_need_nda(need_id: int):
     """The need's owner writes its own NDA text (an empty body restores the platform text)."""
@@ -155,7 +157,7 @@ def list_contracts():
     return jsonify(items=[_contract(c) for c in contracts.list_contracts(session=get_session(), user=api_user())])
 
 
-@bp.get("/contracts/<int:contract_id>")
+@bp.get("/contracts/<int(max=2147483647):contract_id>")
 @token_required
 def get_contract(contract_id: int):
     """One contract, to its parties and the bureau."""
@@ -173,7 +175,7 @@ def _string(data: dict, name: str, required: bool = True) -> str:
     return value
 
 
-@bp.post("/contracts/<int:contract_id>/transition")
+@bp.post("/contracts/<int(max=2147483647):contract_id>/transition")
 @token_required
 def transition_contract(contract_id: int):
     """Sign, start, complete or terminate (with a reason in `note`)."""
@@ -183,7 +185,7 @@ def transition_contract(contract_id: int):
     return jsonify(_contract(contract))
 
 
-@bp.post("/contracts/<int:contract_id>/milestones/<int:milestone_id>/transition")
+@bp.post("/contracts/<int(max=2147483647):contract_id>/milestones/<int(max=2147483647):milestone_id>/transition")
 @token_required
 def transition_milestone(contract_id: int, milestone_id: int):
     """Deliver, accept or mark paid one milestone."""
@@ -193,7 +195,7 @@ def transition_milestone(contract_id: int, milestone_id: int):
                                                     contract_id=contract_id)))
 
 
-@bp.post("/contracts/<int:contract_id>/registration")
+@bp.post("/contracts/<int(max=2147483647):contract_id>/registration")
 @token_required
 def contract_registration(contract_id: int):
     """Record the registration number (登记编号) of a signed contract."""
@@ -202,7 +204,7 @@ def contract_registration(contract_id: int):
     return jsonify(_contract(contract))
 
 
-@bp.get("/contracts/<int:contract_id>/audit")
+@bp.get("/contracts/<int(max=2147483647):contract_id>/audit")
 @token_required
 def contract_audit(contract_id: int):
     """Every change of the contract, oldest first."""
@@ -227,7 +229,7 @@ def create_incubation():
     return jsonify(incubations.incubation_to_public(row)), 201
 
 
-@bp.post("/incubations/<int:incubation_id>/transition")
+@bp.post("/incubations/<int(max=2147483647):incubation_id>/transition")
 @token_required
 def transition_incubation(incubation_id: int):
     """The incubated enterprise graduated or exited."""
@@ -273,7 +275,7 @@ def create_saved_search():
     return jsonify(saved_searches.saved_search_to_public(row)), 201
 
 
-@bp.delete("/saved-searches/<int:saved_id>")
+@bp.delete("/saved-searches/<int(max=2147483647):saved_id>")
 @token_required
 def delete_saved_search(saved_id: int):
     """Delete one of the caller's saved searches."""

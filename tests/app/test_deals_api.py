@@ -2,6 +2,7 @@
 contract, who may see what, illegal steps, and concurrent requests."""
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -308,15 +309,23 @@ def test_notifications_unread_and_mark_read(client, session, world, tokens):
     assert client.post("/api/v1/notifications/read", headers=tokens["center"], json={"ids": "all"}).status_code == 422
 
 
+def test_ids_beyond_the_database_integer_are_404_not_500(client, tokens):
+    huge = 10**12
+    for path in (f"/api/v1/interests/{huge}", f"/api/v1/contracts/{huge}", f"/api/v1/attachments/{huge}"):
+        assert client.get(path, headers=tokens["sme"]).status_code == 404
+    response = client.post("/api/v1/interests", headers=tokens["sme"],
+                           json={"target_type": "need", "target_id": huge, "message": "x"})
+    assert response.status_code == 422 and "target_id" in response.json["error"]["fields"]
+
+
 def test_every_deals_route_is_in_the_openapi_document(app, client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     deals_blueprint = app.view_functions["api.express_interest"].__module__
     for rule in app.url_map.iter_rules():
         if app.view_functions[rule.endpoint].__module__ == deals_blueprint:
-            path = rule.rule.removeprefix("/api/v1").replace("<int:", "{").replace(">", "}")
-            path = path.replace("{interest_id}", "{id}").replace("{contract_id}", "{id}").replace(
-                "{milestone_id}", "{mid}").replace("{attachment_id}", "{id}").replace("{need_id}", "{id}").replace(
-                "{incubation_id}", "{id}").replace("{saved_id}", "{id}")
+            path = re.sub(r"<[^:>]+:([a-z_]+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+            path = re.sub(r"\{(interest|contract|attachment|need|incubation|saved)_id\}", "{id}", path)
+            path = path.replace("{milestone_id}", "{mid}")
             methods = {m.lower() for m in rule.methods - {"HEAD", "OPTIONS"}}
             assert path in paths and methods <= set(paths[path]), (path, methods)
 
