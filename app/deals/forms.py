@@ -104,15 +104,17 @@ class IncubationForm(FlaskForm):
     name = StringField(_l("Enterprise name"), render_kw={"maxlength": 120, "required": True})
     credit_code = StringField(_l("Unified social credit code (once registered)"), render_kw={"maxlength": 18})
     achievement_id = SelectField(_l("Based on achievement (optional)"), validate_choice=False)
+    contract_id = SelectField(_l("From an incubation contract (optional)"), validate_choice=False)
     started_on = StringField(_l("Incubation start date"), render_kw={"type": "date", "required": True})
 
     def to_data(self) -> dict[str, Any]:
-        achievement = blank_to_none(self.achievement_id.data)
-        center = blank_to_none(self.center_id.data)
-        return {"center_id": int(center) if center and center.isdigit() else center,
-                "name": (self.name.data or "").strip(),
+        def reference(field) -> int | str | None:
+            value = blank_to_none(field.data)
+            return int(value) if value and value.isdigit() else value
+
+        return {"center_id": reference(self.center_id), "name": (self.name.data or "").strip(),
                 "credit_code": blank_to_none((self.credit_code.data or "").upper()),
-                "achievement_id": int(achievement) if achievement and achievement.isdigit() else achievement,
+                "achievement_id": reference(self.achievement_id), "contract_id": reference(self.contract_id),
                 "started_on": blank_to_none(self.started_on.data)}
 
 

@@ -43,7 +43,20 @@ SUBJECT_ENDPOINTS = {"interest": ("deals.interest", "interest_id"), "contract": 
 @bp.app_context_processor
 def inject_deal_helpers() -> dict:
     return {"unread_notifications": _unread_notifications, "user_label": _user_label, "center_name": _center_name,
-            "audit_status": _audit_status}
+            "audit_status": _audit_status, "open_interest": _open_interest}
+
+
+def _open_interest(target_type: str, target_id: int):
+    """The user's organization's pending or accepted interest in this target, so a page links to it instead of
+    offering a second one (the service would refuse it)."""
+    user = current_user_or_none()
+    if user is None or user.org_id is None:
+        return None
+    if "sent_interests" not in g:
+        g.sent_interests = {(row.target_type, row.target_id): row
+                            for row in interests.list_interests(session=get_session(), user=user, box="out")
+                            if row.status in ("pending", "accepted")}
+    return g.sent_interests.get((target_type, target_id))
 
 
 def _user_label(user_id: int | None) -> str:
@@ -411,12 +424,14 @@ def _require_incubation_reader(user) -> None:
         abort(403)
 
 
-def _incubation_form(session, user, formdata=None):
-    form = IncubationForm(formdata=formdata) if formdata is not None else IncubationForm()
+def _incubation_form(session, user):
+    form = IncubationForm()
     form.center_id.choices = choices([(str(c.id), c.name) for c in centers_of_org(session=session, org_id=user.org_id)
                                       if c.offers_incubation])
     achievements = [row for kind, row in profiles.own_live_listings(session=session, user=user) if kind == "achievement"]
     form.achievement_id.choices = choices([("", _("None")), *[(str(row.id), row.title) for row in achievements]])
+    agreements = [c for c in contracts.list_contracts(session=session, user=user) if c.kind == "incubation"]
+    form.contract_id.choices = choices([("", _("None")), *[(str(c.id), c.title) for c in agreements]])
     return form
 
 

@@ -12,6 +12,7 @@ from app.services import accounts
 from models import (
     Contract,
     ContractEvent,
+    Incubation,
     Interest,
     Message,
     Notification,
@@ -136,6 +137,12 @@ def test_listing_and_recommendation_pages_offer_the_interest_action(client, auth
     auth.login(market["lab"].email)
     own = text(client.get(f"/achievements/{achievement.id}"))
     assert "/interests/new?target_type=achievement" not in own and "收到的合作意向" in own
+    auth.logout()
+    interest = express(session, market["firm"], "achievement", achievement.id)
+    auth.login(market["firm"].email)
+    page = text(client.get(f"/achievements/{achievement.id}"))
+    assert "我方合作意向：等待回复" in page and f'href="/interests/{interest.id}"' in page
+    assert "/interests/new?target_type=achievement" not in page  # no second interest offered
 
 
 # --- replying -------------------------------------------------------------------------------------------------------
@@ -425,6 +432,15 @@ def test_incubations_for_center_users(client, auth, session, market, bureau):
     bad = post(client, "/incubations", {"center_id": str(market["center"].id), "name": "坏代码公司",
                                          "started_on": "2026-03-01", "credit_code": "123"})
     assert bad.status_code == 422 and "坏代码公司" in text(bad)
+    interest = express(session, market["firm"], "center", market["center"].id)
+    accept(session, market["lab"], interest.id)
+    agreement = create_contract(session, market["lab"], interest.id, kind="incubation", title="入孵协议")
+    form = text(client.get("/incubations"))
+    assert "入孵协议" in form
+    from_contract = post(client, "/incubations", {"center_id": str(market["center"].id), "name": "长春入孵科技有限公司",
+                                                  "started_on": "2026-06-01", "contract_id": str(agreement.id)})
+    assert from_contract.status_code == 302
+    assert count(session, Incubation, Incubation.contract_id == agreement.id) == 1
     auth.logout()
     auth.login(market["firm"].email)
     assert client.get("/incubations").status_code == 403
