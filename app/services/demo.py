@@ -233,6 +233,11 @@ IP_TYPES = {"transfer": "patent", "license": "patent", "commissioned_development
             "incubation": "know_how"}
 
 
+CONTRACT_SUFFIX = {"commissioned_development": "技术开发（委托）合同", "cooperative_development": "技术开发（合作）合同",
+                   "transfer": "专利权转让合同", "license": "专利实施许可合同", "technical_service": "技术服务合同",
+                   "technical_consulting": "技术咨询合同", "incubation": "企业孵化服务协议"}
+
+
 class _DealWriter:
     """Writes one demo deal's rows with historical times, walking the same rules the app enforces."""
 
@@ -371,11 +376,6 @@ class _DealWriter:
         contract.version = 1 + len(self.session.exec(select(ContractEvent.id).where(
             ContractEvent.contract_id == contract.id)).all())
         self.session.add(contract)
-
-
-CONTRACT_SUFFIX = {"commissioned_development": "技术开发（委托）合同", "cooperative_development": "技术开发（合作）合同",
-                   "transfer": "专利权转让合同", "license": "专利实施许可合同", "technical_service": "技术服务合同",
-                   "technical_consulting": "技术咨询合同", "incubation": "企业孵化服务协议"}
 
 
 def load_demo_deals(*, session: Session, directory: Path = DEMO_DIR, now: datetime | None = None) -> dict[str, int]:

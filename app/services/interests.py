@@ -6,7 +6,6 @@ State changes are compare-and-set updates, so two concurrent accepts leave one d
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -482,7 +481,6 @@ def interest_to_public(*, session: Session, user: User, interest: Interest) -> d
     side = side_of(user, interest)
     nda = nda_text_for(session=session, interest=interest)
     acceptance = nda_acceptance(session=session, interest=interest) if nda else None
-    decided: datetime | None = interest.decided_at
     return {
         "id": interest.id, "status": interest.status.value, "side": side,
         "target_type": interest.target_type, "target_id": interest.target_id,
@@ -492,7 +490,8 @@ def interest_to_public(*, session: Session, user: User, interest: Interest) -> d
         "message": interest.message,
         "decline_reason": interest.decline_reason.value if interest.decline_reason else None,
         "decline_note": interest.decline_note,
-        "created_at": interest.created_at.isoformat(), "decided_at": decided.isoformat() if decided else None,
+        "created_at": interest.created_at.isoformat(),
+        "decided_at": interest.decided_at.isoformat() if interest.decided_at else None,
         "nda_required": nda is not None,
         "nda": ({"version": nda.version, "text": nda.body, "custom": nda.custom} if nda else None),
         "nda_accepted": acceptance is not None,
