@@ -8,7 +8,7 @@ import threading
 import pytest
 from sqlmodel import func, select
 
-from app.services import accounts
+from app.services import accounts, indexes
 from models import (
     Contract,
     ContractEvent,
@@ -143,6 +143,20 @@ def test_listing_and_recommendation_pages_offer_the_interest_action(client, auth
     page = text(client.get(f"/achievements/{achievement.id}"))
     assert "我方合作意向：等待回复" in page and f'href="/interests/{interest.id}"' in page
     assert "/interests/new?target_type=achievement" not in page  # no second interest offered
+
+
+def test_recommendations_offer_interest_except_in_our_own(app, client, auth, session, market):
+    with in_app(session):
+        indexes.rebuild(app)
+    need, achievement = market["need"], market["achievement"]
+    link = f"/interests/new?target_type=achievement&amp;target_id={achievement.id}"
+    auth.login(market["firm"].email)
+    html = text(client.get(f"/needs/{need.id}"))
+    assert f"{link}&amp;via_type=need&amp;via_id={need.id}" in html  # the owner's need goes along as "via"
+    auth.logout()
+    auth.login(market["lab"].email)
+    html = text(client.get(f"/needs/{need.id}"))
+    assert achievement.title in html.split('id="recommendations"', 1)[1] and link not in html
 
 
 # --- replying -------------------------------------------------------------------------------------------------------
