@@ -97,6 +97,7 @@ def app(database_url, tmp_path, search_config, limits_config):
         "DATABASE_URL": database_url,
         "SEARCH_PATH": str(tmp_path / "search.sqlite3"),
         "VECTOR_DIR": str(tmp_path / "vectors"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
         **search_config,
         **limits_config,
     })

@@ -11,17 +11,23 @@ from models import (
     KIND_NAMES,
     POSTED_KINDS,
     ApiTokenPublic,
+    ContractIn,
+    DeclineIn,
     FeedbackIn,
+    IncubationIn,
+    InterestIn,
     OrganizationClaimIn,
     OrganizationClaimPublic,
     OrganizationPublic,
     RegistrationIn,
+    SavedSearchIn,
     UserPublic,
 )
 from models.common import ID_MAX
 
 MODELS = [FeedbackIn, *(model for kind in POSTED_KINDS.values() for model in (kind.create, kind.update, kind.public)),
-          OrganizationPublic, RegistrationIn, UserPublic, ApiTokenPublic, OrganizationClaimIn, OrganizationClaimPublic]
+          OrganizationPublic, RegistrationIn, UserPublic, ApiTokenPublic, OrganizationClaimIn, OrganizationClaimPublic,
+          InterestIn, DeclineIn, ContractIn, IncubationIn, SavedSearchIn]
 # URL segment of each posted kind → the name its models share (NeedCreate, NeedPublic...).
 LISTINGS = {kind.segment: kind.table.__name__ for kind in POSTED_KINDS.values()}
 
@@ -178,6 +184,91 @@ def _account_paths() -> dict:
     }
 
 
+OBJECT = {"type": "object"}
+ITEMS = {"type": "object", "properties": {"items": {"type": "array", "items": OBJECT}}}
+
+
+def _op(summary: str, ok: str = "200", body: dict | None = None, params: list | None = None,
+        response: dict = OBJECT) -> dict:
+    """One bearer-authenticated operation of the deals API."""
+    op = {"summary": summary, "security": [{"bearer": []}],
+          "responses": {ok: {"description": "OK", **({} if ok == "204" else _json(response))}, **ERRORS}}
+    if body is not None:
+        op["requestBody"] = {"required": True, **_json(body)}
+    if params:
+        op["parameters"] = params
+    return op
+
+
+def _path_ids(*names: str) -> list[dict]:
+    return [{"name": n, "in": "path", "required": True, "schema": {"type": "integer"}} for n in names]
+
+
+def _body(**props: dict) -> dict:
+    return {"type": "object", "properties": props}
+
+
+STRING, INTEGER = {"type": "string"}, {"type": "integer"}
+
+
+def _deal_paths() -> dict:
+    interest, contract = _path_ids("id"), _path_ids("id")
+    return {
+        "/interests": {
+            "post": _op("Express interest in a need, achievement, service or center", "201", _ref("InterestIn")),
+            "get": _op("Interests received (box=in) or sent (box=out)", params=[_query("box", enum=["in", "out"])],
+                       response=ITEMS)},
+        "/interests/{id}": {"parameters": interest, "get": _op("One interest (its two parties and the bureau)")},
+        "/interests/{id}/accept": {"parameters": interest, "post": _op("Accept (the target's owner)", body=OBJECT)},
+        "/interests/{id}/decline": {"parameters": interest,
+                                    "post": _op("Decline with a reason (the target's owner)", body=_ref("DeclineIn"))},
+        "/interests/{id}/withdraw": {"parameters": interest,
+                                     "post": _op("Withdraw a pending interest (the interested side)", body=OBJECT)},
+        "/interests/{id}/nda": {"parameters": interest, "post": _op(
+            "Accept the confidential need's NDA (the interested side)", "201",
+            _body(accept={"type": "boolean", "const": True}))},
+        "/interests/{id}/messages": {
+            "parameters": interest, "get": _op("The conversation", response=ITEMS),
+            "post": _op("Send a message; multipart with a `file` field attaches a file", "201",
+                        _body(body=STRING))},
+        "/attachments/{id}": {"parameters": _path_ids("id"), "get": {
+            "summary": "Download an attachment (the two parties and the bureau)", "security": [{"bearer": []}],
+            "responses": {"200": {"description": "The file", "content": {"application/octet-stream": {}}},
+                          **ERRORS}}},
+        "/needs/{id}/nda": {"parameters": _path_ids("id"), "put": _op(
+            "The owner's own NDA text for a confidential need (empty: the platform text)", body=_body(body=STRING))},
+        "/needs/{id}/detail-views": {"parameters": _path_ids("id"), "get": _op(
+            "Who read the confidential details (the owner only)", response=ITEMS)},
+        "/contracts": {
+            "post": _op("Create a draft contract from an accepted interest", "201", _ref("ContractIn")),
+            "get": _op("The caller's contracts", params=[_query("party", enum=["me"])], response=ITEMS)},
+        "/contracts/{id}": {"parameters": contract, "get": _op("One contract (its parties and the bureau)")},
+        "/contracts/{id}/transition": {"parameters": contract, "post": _op(
+            "Sign, start, complete or terminate; an illegal step is a 409 naming the allowed ones",
+            body=_body(to={"type": "string", "enum": ["signed", "in_progress", "completed", "terminated"]},
+                       note=STRING))},
+        "/contracts/{id}/milestones/{mid}/transition": {"parameters": _path_ids("id", "mid"), "post": _op(
+            "Deliver (provider), accept or mark paid (client) a milestone",
+            body=_body(to={"type": "string", "enum": ["delivered", "accepted", "paid"]}))},
+        "/contracts/{id}/registration": {"parameters": contract, "post": _op(
+            "Record the registration number (登记编号)", body=_body(number=STRING))},
+        "/contracts/{id}/audit": {"parameters": contract, "get": _op("The append-only audit trail", response=ITEMS)},
+        "/incubations": {
+            "post": _op("Record an enterprise incubated by the caller's center", "201", _ref("IncubationIn")),
+            "get": _op("Incubated enterprises", params=[_query("center_id", "integer")], response=ITEMS)},
+        "/incubations/{id}/transition": {"parameters": _path_ids("id"), "post": _op(
+            "Graduated or exited", body=_body(to={"type": "string", "enum": ["graduated", "exited"]}))},
+        "/notifications": {"get": _op("The caller's notifications and unread count",
+                                      params=[_query("unread", enum=["1"])])},
+        "/notifications/read": {"post": _op("Mark some (ids) or all notifications read",
+                                            body=_body(ids={"type": "array", "items": INTEGER}))},
+        "/saved-searches": {
+            "get": _op("The caller's saved searches", response=ITEMS),
+            "post": _op("Save a search for the daily digest", "201", _ref("SavedSearchIn"))},
+        "/saved-searches/{id}": {"parameters": _path_ids("id"), "delete": _op("Delete a saved search", "204")},
+    }
+
+
 @cache
 def openapi_document() -> dict:
     _keys, defs = models_json_schema([(m, "validation") for m in MODELS],
@@ -211,6 +302,7 @@ def openapi_document() -> dict:
         paths.update(_listing_paths(plural, name))
     paths.update(_matching_paths())
     paths.update(_account_paths())
+    paths.update(_deal_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "MIC Exchange API", "version": "1"},

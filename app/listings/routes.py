@@ -67,7 +67,7 @@ def detail(segment: str, listing_id: int):
     """One listing; a confidential need's details only for those entitled to them."""
     kind, session, user = KIND_OF_SEGMENT[segment], get_session(), current_user_or_none()
     listing = service.get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
-    details_visible = kind != "need" or service.can_see_details(session, user, listing)
+    details_visible = kind != "need" or service.reveal_details(session, user, listing)
     center = session.get(Center, listing.center_id) if getattr(listing, "center_id", None) else None
     panel = {rec_kind: recommendations.recommend(session=session, query_type=kind, query_id=listing_id,
                                                  rec_kind=rec_kind, user=user, k=RECOMMENDATIONS_SHOWN)

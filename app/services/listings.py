@@ -75,6 +75,16 @@ def can_see_details(session: Session, user: User | None, need: Need) -> bool:
     return session.get(NeedAccess, (need.id, user.org_id)) is not None
 
 
+def reveal_details(session: Session, user: User | None, need: Need) -> bool:
+    """`can_see_details`, and when the answer is yes for someone other than the owner, log that view."""
+    if not can_see_details(session, user, need):
+        return False
+    from app.services.interests import log_detail_view  # interests builds on this module
+
+    log_detail_view(session=session, user=user, need=need)
+    return True
+
+
 def require_poster(user: User | None, kind: ListingKind) -> None:
     if user is None:
         raise Forbidden(_("Please log in first."))
@@ -108,7 +118,7 @@ def to_public(*, session: Session, kind: str, listing: ListingRow, user: User | 
         log.warning("%s %s breaks the listing rules; shown unvalidated", kind, listing.id, exc_info=True)
         data = public.model_construct(**{name: getattr(listing, name, None) for name in public.model_fields}
                                       ).model_dump(mode="json", warnings=False)
-    if kind == "need" and not can_see_details(session, user, listing):
+    if kind == "need" and not reveal_details(session, user, listing):
         data["details"] = None
     data["type"] = kind
     return data
