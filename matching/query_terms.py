@@ -27,8 +27,18 @@ K3 = 1000.0
 
 
 def query_term_frequencies(terms: list[str]) -> Counter:
-    """Return the frequency of each of a query's terms, without the words every need uses."""
-    return Counter(t for t in terms if t not in QUERY_STOP_WORDS)
+    """Return the frequency of each of a query's terms, without the words every need uses.
+
+    `terms` are words plus "#"-marked single characters of the same text (`matching.text.lexical_terms`);
+    the characters a dropped word is written with are taken away with it, so "需求" stops matching through
+    "#需" and "#求" as well.
+    """
+    counts = Counter(terms)
+    for word in [t for t in terms if t in QUERY_STOP_WORDS]:
+        counts[word] -= 1
+        for char in word:
+            counts["#" + char] -= 1
+    return +counts
 
 
 def query_frequency_weight(count: float, k3: float = K3) -> float:
