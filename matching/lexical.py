@@ -101,29 +101,48 @@ class LexicalIndex:
         factor = np.array([query_frequency_weight(counts[t]) for t in known], dtype=np.float32)
         return cols, idf * factor, known
 
-    def score_all(self, text: str, title: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Return (row ids, score in [0, 1] of every indexed listing) for a query text and optional title.
+    def query_channels(self, text: str, title: str | None = None) -> list[tuple[np.ndarray, np.ndarray, list[str]]]:
+        """Return (columns, weights, terms) per query channel: the whole text, then the title if it adds one.
 
-        With one channel the score is the BM25 score divided by the query's best possible score. A title
-        that is not the whole text adds a title-only channel, fused with the text's by `fuse_standardized`.
+        A channel without a known term is left out, so the list may be empty.
         """
-        row_ids, matrix, _ = self.compiled()
         channels = [self.query_weights(text)]
         if title and normalize(title) != normalize(text):
             channels.append(self.query_weights(title))
-        channels = [(cols, weights) for cols, weights, _ in channels if len(cols)]
-        if not channels or not len(row_ids):
-            return row_ids, np.zeros(len(row_ids), dtype=np.float32)
-        # One column slice for all channels: a title's terms are mostly among its text's.
-        union = np.unique(np.concatenate([cols for cols, _ in channels]))
+        return [channel for channel in channels if len(channel[0])]
+
+    def channel_scores(self, channels) -> np.ndarray:
+        """Return raw BM25 scores of every indexed row (rows × channels), one column slice for all channels."""
+        _, matrix, _ = self.compiled()
+        if not channels:
+            return np.zeros((matrix.shape[0], 0), dtype=np.float32)
+        # A title's terms are mostly among its text's, so slicing their union once is cheaper than twice.
+        union = np.unique(np.concatenate([cols for cols, _, _ in channels]))
         per_channel = np.zeros((len(union), len(channels)), dtype=np.float32)
-        for c, (cols, weights) in enumerate(channels):
-            np.add.at(per_channel[:, c], np.searchsorted(union, cols), weights)
-        raw = matrix[:, union] @ per_channel
-        best = [self._best_possible(weights) for _, weights in channels]
+        for c, (cols, weights, _) in enumerate(channels):
+            per_channel[np.searchsorted(union, cols), c] = weights
+        return np.asarray(matrix[:, union] @ per_channel, dtype=np.float32)
+
+    def fuse_channels(self, raw: np.ndarray, channels) -> np.ndarray:
+        """Return scores in [0, 1] from raw channel scores (rows × channels, any rows scored like this index's).
+
+        One channel: the BM25 score over the best a typical listing could reach. Several: `fuse_standardized`.
+        """
+        if not channels or not len(raw):
+            return np.zeros(len(raw), dtype=np.float32)
+        best = [self._best_possible(weights) for _, weights, _ in channels]
         if len(channels) == 1:
-            return row_ids, np.minimum(raw[:, 0] / best[0], 1.0).astype(np.float32)
-        return row_ids, np.minimum(fuse_standardized([raw[:, c] for c in range(len(channels))], best), 1.0)
+            return np.minimum(raw[:, 0] / best[0], 1.0).astype(np.float32)
+        return np.minimum(fuse_standardized([raw[:, c] for c in range(len(channels))], best), 1.0)
+
+    def score_all(self, text: str, title: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Return (row ids, score in [0, 1] of every indexed listing) for a query text and optional title.
+
+        A title that is not the whole text adds a title-only channel (see the module docstring).
+        """
+        row_ids = self.compiled()[0]
+        channels = self.query_channels(text, title)
+        return row_ids, self.fuse_channels(self.channel_scores(channels), channels)
 
     def _best_possible(self, weights: np.ndarray) -> float:
         """Return the score of a listing of typical size that holds the query's heaviest terms.

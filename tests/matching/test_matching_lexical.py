@@ -80,3 +80,14 @@ def test_the_matcher_reads_a_need_title_as_its_own_channel(matcher):
     # The feedback ranker's features read the title the same way.
     robot = [matcher.listings["achievement"][10]]
     assert matcher.features(titled, robot)[0, 0] > matcher.features(untitled, robot)[0, 0]
+
+
+def test_channel_building_blocks_compose_to_score_all(index):
+    # Rows kept outside the compiled matrix (a write delta) are scored through these same steps.
+    channels = index.query_channels("汽车车身焊接变形大，焊接返修多", title="激光焊接")
+    assert len(channels) == 2
+    raw = index.channel_scores(channels)
+    assert raw.shape == (len(TITLES), 2)
+    assert index.fuse_channels(raw, channels).tolist() == pytest.approx(
+        index.score_all("汽车车身焊接变形大，焊接返修多", title="激光焊接")[1].tolist())
+    assert index.query_channels("xyz") == []
