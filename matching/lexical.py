@@ -98,8 +98,8 @@ class LexicalIndex:
         counts = query_term_frequencies(lexical_terms(text))
         known = [t for t in counts if t in self.vocab and df[self.vocab[t]] > 0]
         cols, idf, known = self._columns_and_idf(known, len(row_ids), df)
-        factor = np.array([query_frequency_weight(counts[t]) for t in known], dtype=np.float32)
-        return cols, idf * factor, known
+        factor = query_frequency_weight(np.fromiter((counts[t] for t in known), dtype=np.float32, count=len(known)))
+        return cols, (idf * factor).astype(np.float32), known
 
     def query_channels(self, text: str, title: str | None = None) -> list[tuple[np.ndarray, np.ndarray, list[str]]]:
         """Return (columns, weights, terms) per query channel: the whole text, then the title if it adds one.

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
+
 # Words that state the act of asking or the asker, not what is asked for. Only words that a need of any
 # field uses belong here; a word that names a subject (材料, 工艺, 检测) is content even when common.
 QUERY_STOP_WORDS = frozenset(
@@ -41,8 +43,7 @@ def query_term_frequencies(terms: list[str]) -> Counter:
     return +counts
 
 
-def query_frequency_weight(count: float, k3: float = K3) -> float:
-    """Return BM25's query-frequency factor (k3 + 1) · qtf / (k3 + qtf): 1 for a term said once."""
-    if count <= 0:
-        return 0.0
+def query_frequency_weight(count, k3: float = K3):
+    """Return BM25's query-frequency factor (k3 + 1) · qtf / (k3 + qtf), elementwise: 1 for a term said once."""
+    count = np.maximum(np.asarray(count, dtype=np.float32), 0.0)
     return (k3 + 1.0) * count / (k3 + count)
