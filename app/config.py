@@ -22,6 +22,8 @@ class Config:
         self.LISTING_TTL_DAYS = _env_int("LISTING_TTL_DAYS", 180)
         self.API_TOKEN_TTL_HOURS = _env_int("API_TOKEN_TTL_HOURS", 24 * 30)
         self.PAGE_SIZE = _env_int("PAGE_SIZE", 20)
+        # Days a center stays on public notice (公示) before it may be filed, unless the bureau sets another period.
+        self.NOTICE_DAYS = _env_int("NOTICE_DAYS", 7)
         self.INDUSTRY_TAXONOMY = os.environ.get("INDUSTRY_TAXONOMY", str(ROOT / "app" / "data" / "industries.yaml"))
         self.SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "fts5")
         self.SEARCH_PATH = os.environ.get("SEARCH_PATH", str(instance / "search.sqlite3"))
