@@ -157,7 +157,8 @@ def test_panel_coverage_conflicts_and_scoring(session, bureau, call):
                                          data={"approve": True, "reason": "通过"})
     assert done.status == CenterStatus.inspection and done.review_mean == (74.5 + 90) / 2
     view = lifecycle.application_view(session=session, user=bureau, application_id=application.id)
-    assert [row.conflict for row, _name in view.panel] == [False, False, True]
+    assert {row.expert_id: row.conflict for row, _name in view.panel} == {
+        economist.id: False, engineer.id: False, conflicted.id: True}
 
 
 def test_refusal_ends_the_application_with_reasons_the_applicant_sees(session, bureau, call):
