@@ -5,9 +5,8 @@ Each table keeps its own audit trail in `CenterLog` (append-only); input models 
 """
 
 from datetime import date, datetime
-from typing import Self
 
-from pydantic import field_validator, model_validator
+from pydantic import field_validator
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -392,12 +391,6 @@ class CooperationIn(SQLModel):
     started_on: date
     ended_on: date | None = None
     description: str = Field(default="", max_length=5000)
-
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> Self:
-        if self.ended_on is not None and self.ended_on < self.started_on:
-            raise ValueError("dates_order")
-        return self
 
 
 class FlagIn(SQLModel):

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from app.services.errors import Conflict, Forbidden, NotFound
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.oversight import (
     commit_unique,
     get_center,
@@ -49,7 +49,10 @@ def add_training(*, session: Session, user: User | None, center_id: int, data: d
 def add_cooperation(*, session: Session, user: User | None, center_id: int, data: dict) -> CenterCooperation:
     """An international cooperation project: partner, country, form, dates."""
     center = require_manager(session, user, center_id)
-    project = CenterCooperation(center_id=center.id, created_by=user.id, **parse(CooperationIn, data).model_dump())
+    project_in = parse(CooperationIn, data)
+    if project_in.ended_on is not None and project_in.ended_on < project_in.started_on:
+        raise Invalid(_("Some fields are not valid."), {"ended_on": _("The end is before the start.")})
+    project = CenterCooperation(center_id=center.id, created_by=user.id, **project_in.model_dump())
     session.add(project)
     session.commit()
     session.refresh(project)
@@ -162,3 +165,9 @@ def recommended_csv(*, session: Session, user: User | None) -> str:
         writer.writerow((n, achievement.title, CATEGORY_ZH[flag.category.value], center.name, flag.reason,
                          flag.review_note, flag.reviewed_at.date().isoformat() if flag.reviewed_at else ""))
     return "\ufeff" + out.getvalue()
+
+
+def center_achievements(*, session: Session, center_id: int) -> list[Achievement]:
+    """Achievements published under a center, the ones it may flag."""
+    return list(session.exec(select(Achievement).where(Achievement.center_id == center_id)
+                             .order_by(Achievement.title)).all())
