@@ -144,6 +144,9 @@ class CenterApplication(SQLModel, table=True):
     submitted_by: int | None = Field(default=None, foreign_key="user.id")
     plan: str = Field(max_length=PLAN_MAX)
     status: CenterStatus = CenterStatus.applied
+    # "call:organization" while the application is open, NULL once decided: the unique index keeps one open
+    # application per organization and call even when two submissions race.
+    open_key: str | None = Field(default=None, max_length=40, unique=True)
     # Bumped by every transition; a transition computed from a stale copy is refused instead of overwriting.
     version: int = 1
     step_owner_id: int | None = Field(default=None, foreign_key="user.id")
@@ -200,6 +203,8 @@ class Promotion(SQLModel, table=True):
     recommended_on: date
     recommended_by: int | None = Field(default=None, foreign_key="user.id")
     outcome: PromotionOutcome = PromotionOutcome.pending
+    # The center's id while the outcome is pending, NULL after: one pending recommendation per center, race-safe.
+    pending_center_id: int | None = Field(default=None, unique=True)
     outcome_on: date | None = None
     remarks: str = Field(default="", max_length=TEXT_MAX)
     demo_key: str | None = Field(default=None, max_length=80, unique=True)

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.services import center_rules as rules
@@ -118,11 +119,6 @@ def submit_application(*, session: Session, user: User | None, call_id: int, dat
     key = rules.domain_key(call.industry, call.domain)
     if _filed_holder(session, key) is not None:
         raise Conflict(_("A filed center already holds this domain in the city."))
-    pending = session.exec(select(CenterApplication.id).where(
-        CenterApplication.call_id == call.id, CenterApplication.applicant_org_id == lead.id,
-        CenterApplication.status.in_(rules.OPEN_STATUSES))).first()
-    if pending is not None:
-        raise Conflict(_("Your organization already has an application in progress for this call."))
 
     center = Center(name=application_in.center_name, level=CenterLevel.city, industry=call.industry,
                     domain=call.domain, org_id=lead.id, lead_org_id=lead.id, status=CenterStatus.applied)
@@ -140,14 +136,18 @@ def submit_application(*, session: Session, user: User | None, call_id: int, dat
         session.add(CenterExpert(center_id=center.id, **expert.model_dump()))
     application = CenterApplication(call_id=call.id, center_id=center.id, applicant_org_id=lead.id,
                                     submitted_by=user.id, plan=application_in.plan, step_owner_id=call.created_by,
-                                    step_deadline=call.deadline + timedelta(days=REVIEW_DAYS))
-    session.add(application)
-    session.flush()
-    for document in application_in.documents:
-        session.add(ApplicationDocument(application_id=application.id, **document.model_dump()))
-    log(session, center_id=center.id, application_id=application.id, event_type="applied", actor=user,
-        data={"call_id": call.id, "founders": len(codes)})
-    session.commit()
+                                    step_deadline=call.deadline + timedelta(days=REVIEW_DAYS),
+                                    open_key=f"{call.id}:{lead.id}")
+
+    def write() -> None:
+        session.add(application)
+        session.flush()
+        for document in application_in.documents:
+            session.add(ApplicationDocument(application_id=application.id, **document.model_dump()))
+        log(session, center_id=center.id, application_id=application.id, event_type="applied", actor=user,
+            data={"call_id": call.id, "founders": len(codes)})
+
+    commit_unique(session, _("Your organization already has an application in progress for this call."), write)
     session.refresh(application)
     return application
 
@@ -230,18 +230,28 @@ def _step(application: CenterApplication) -> rules.Step:
     return rules.Step(**{name: getattr(application, name) for name in STEP_FIELDS})
 
 
+def _stale() -> Conflict:
+    return Conflict(_("This application is not at that step any more; reload the page to see where it is."))
+
+
 def _apply(session: Session, application: CenterApplication, transition: tuple[rules.Step, rules.LogEntry],
            actor: User, *, owner_id: int | None = None) -> CenterApplication:
     """Write a transition: the application (only if nobody moved it meanwhile), the center's status, the log."""
     step, entry = transition
     now = utcnow()
-    result = session.execute(update(CenterApplication).where(
-        CenterApplication.id == application.id, CenterApplication.version == application.version).values(
-        **asdict(step), version=application.version + 1, updated_at=now,
-        step_owner_id=owner_id if owner_id is not None else application.step_owner_id))
+    try:
+        # Pending rows (a panel's assignments) flush here; a racing request that added the same ones loses.
+        result = session.execute(update(CenterApplication).where(
+            CenterApplication.id == application.id, CenterApplication.version == application.version).values(
+            **asdict(step), version=application.version + 1, updated_at=now,
+            open_key=application.open_key if step.status in rules.OPEN_STATUSES else None,
+            step_owner_id=owner_id if owner_id is not None else application.step_owner_id))
+    except IntegrityError:
+        session.rollback()
+        raise _stale() from None
     if result.rowcount != 1:
         session.rollback()
-        raise Conflict(_("This application is not at that step any more; reload the page to see where it is."))
+        raise _stale()
     center = session.get(Center, application.center_id)
     center.status, center.updated_at = step.status, now
     if step.status == CenterStatus.filed:
@@ -439,11 +449,14 @@ def recommend_promotion(*, session: Session, user: User | None, center_id: int, 
     pending = any(p.outcome == PromotionOutcome.pending for p in promotions_of(session, center.id))
     target = rules.promotion_target(status=center.status, level=center.level, pending=pending)
     promotion = Promotion(center_id=center.id, from_level=center.level, to_level=target, basis=promotion_in.basis,
-                          recommended_on=date.today(), recommended_by=user.id)
-    session.add(promotion)
-    log(session, center_id=center.id, event_type="promotion_recommended", actor=user,
-        data={"to_level": target.value})
-    session.commit()
+                          recommended_on=date.today(), recommended_by=user.id, pending_center_id=center.id)
+
+    def write() -> None:
+        session.add(promotion)
+        log(session, center_id=center.id, event_type="promotion_recommended", actor=user,
+            data={"to_level": target.value})
+
+    commit_unique(session, _("This center already has a promotion recommendation awaiting its outcome."), write)
     session.refresh(promotion)
     return promotion
 
@@ -458,7 +471,7 @@ def record_promotion_outcome(*, session: Session, user: User | None, promotion_i
     outcome = PromotionOutcome.approved if outcome_in.approved else PromotionOutcome.rejected
     result = session.execute(update(Promotion).where(
         Promotion.id == promotion.id, Promotion.outcome == PromotionOutcome.pending).values(
-        outcome=outcome, outcome_on=outcome_in.decided_on, remarks=outcome_in.remarks))
+        outcome=outcome, outcome_on=outcome_in.decided_on, remarks=outcome_in.remarks, pending_center_id=None))
     if result.rowcount != 1:
         session.rollback()
         raise Conflict(_("The outcome of this promotion is already recorded."))

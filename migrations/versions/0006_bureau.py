@@ -146,6 +146,7 @@ def upgrade() -> None:
     sa.Column('center_id', sa.Integer(), nullable=False),
     sa.Column('from_level', postgresql.ENUM('city', 'province', 'national', name='centerlevel', create_type=False), nullable=False),
     sa.Column('to_level', postgresql.ENUM('city', 'province', 'national', name='centerlevel', create_type=False), nullable=False),
+    sa.Column('pending_center_id', sa.Integer(), nullable=True),
     sa.Column('basis', sqlmodel.sql.sqltypes.AutoString(length=20000), nullable=False),
     sa.Column('recommended_on', sa.Date(), nullable=False),
     sa.Column('recommended_by', sa.Integer(), nullable=True),
@@ -156,6 +157,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['center_id'], ['center.id'], ),
     sa.ForeignKeyConstraint(['recommended_by'], ['user.id'], ),
     sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('pending_center_id'),
     sa.UniqueConstraint('demo_key')
     )
     with op.batch_alter_table('promotion', schema=None) as batch_op:
@@ -169,6 +171,7 @@ def upgrade() -> None:
     sa.Column('submitted_by', sa.Integer(), nullable=True),
     sa.Column('plan', sqlmodel.sql.sqltypes.AutoString(length=50000), nullable=False),
     sa.Column('status', postgresql.ENUM('applied', 'review', 'inspection', 'notice', 'filed', 'rejected', 'revoked', name='centerstatus', create_type=False), nullable=False),
+    sa.Column('open_key', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('step_owner_id', sa.Integer(), nullable=True),
     sa.Column('step_deadline', sa.Date(), nullable=True),
@@ -190,6 +193,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['step_owner_id'], ['user.id'], ),
     sa.ForeignKeyConstraint(['submitted_by'], ['user.id'], ),
     sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('open_key'),
     sa.UniqueConstraint('demo_key')
     )
     with op.batch_alter_table('center_application', schema=None) as batch_op:

@@ -9,7 +9,7 @@ from app.services import center_lifecycle as lifecycle
 from app.services import center_records as records
 from app.services import evaluations
 from app.services import experts as expert_service
-from app.services.errors import Conflict, Forbidden, Invalid
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from models import (
     Center,
     CenterFounder,
@@ -85,15 +85,15 @@ def test_a_second_center_for_a_filed_domain_is_refused(session, bureau, call):
     carry(session, bureau, first, "filed")
     second = carry(session, bureau, second, "notice")
     end_notice(session, second)
-    with in_app(session), pytest.raises(Conflict, match="already holds this domain"):
+    with in_app(session), pytest.raises(Conflict, match="该领域已有备案的创新中心"):
         lifecycle.decide_filing(session=session, user=bureau, application_id=second.id,
                                 data={"approve": True, "reason": "同意"})
     # Nothing already saved is lost: the second application waits at notice for the bureau to refuse it.
     session.refresh(second)
     assert second.status == CenterStatus.notice
-    with in_app(session), pytest.raises(Conflict, match="already holds this domain"):
+    with in_app(session), pytest.raises(Conflict, match="该领域已有备案的创新中心"):
         apply(session, call)
-    with in_app(session), pytest.raises(Conflict, match="already holds this domain"):
+    with in_app(session), pytest.raises(Conflict, match="该领域已有备案的创新中心"):
         create_call(session, bureau, domain=call.domain.replace("领域", " 领域 "))
 
 
@@ -112,14 +112,14 @@ def test_founders_and_experts_are_checked(session, call):
         apply(session, call, experts=[])
     assert "experts" in nobody.value.fields
     finance = create_user(session, "finance")
-    with in_app(session), pytest.raises(Invalid, match="lead unit"):
+    with in_app(session), pytest.raises(Invalid, match="牵头单位须为"):
         apply(session, call, finance)
     assert session.exec(select(Center)).all() == []
 
 
 def test_a_closed_call_refuses_applications(session, bureau):
     late = create_call(session, bureau, deadline=(date.today() - timedelta(days=1)).isoformat())
-    with in_app(session), pytest.raises(Conflict, match="closed"):
+    with in_app(session), pytest.raises(Conflict, match="已截止"):
         apply(session, late)
 
 
@@ -128,7 +128,7 @@ def test_panel_coverage_conflicts_and_scoring(session, bureau, call):
     economist = create_expert(session, ["economics", "law", "management"])
     engineer = create_expert(session, ["technology", "industry"])
     conflicted = create_expert(session, ["technology"])
-    with in_app(session), pytest.raises(Invalid, match="economics"):
+    with in_app(session), pytest.raises(Invalid, match="须覆盖经济、技术、产业、管理、法律"):
         lifecycle.form_panel(session=session, user=bureau, application_id=application.id,
                              data={"expert_ids": [engineer.id, conflicted.id]})
     with in_app(session):
@@ -138,14 +138,14 @@ def test_panel_coverage_conflicts_and_scoring(session, bureau, call):
                 for u in (economist, engineer, conflicted)}
         expert_service.declare_conflict(session=session, user=conflicted, assignment_id=rows[conflicted.id].id,
                                         data={"conflict": True, "note": "曾任牵头单位顾问"})
-        with pytest.raises(Conflict, match="conflict of interest"):
+        with pytest.raises(Conflict, match="您已声明存在利益冲突"):
             expert_service.submit_score(session=session, user=conflicted, assignment_id=rows[conflicted.id].id,
                                         data={"scores": SCORES, "opinion": "有利益冲突的专家不应出现的评分意见"})
-        with pytest.raises(Conflict, match="Declare"):
+        with pytest.raises(Conflict, match="评分前请先声明利益冲突"):
             expert_service.submit_score(session=session, user=engineer, assignment_id=rows[engineer.id].id,
                                         data={"scores": SCORES, "opinion": "尚未声明利益冲突就提交的评分意见"})
         # Another expert's assignment does not exist as far as this expert can tell.
-        with pytest.raises(Exception, match="No such assignment"):
+        with pytest.raises(NotFound, match="未找到该评审任务"):
             expert_service.declare_conflict(session=session, user=engineer, assignment_id=rows[economist.id].id,
                                             data={"conflict": False})
         for user, scores in ((economist, SCORES), (engineer, dict.fromkeys(SCORES, 90))):
@@ -173,7 +173,7 @@ def test_refusal_ends_the_application_with_reasons_the_applicant_sees(session, b
         assert view.application.status == CenterStatus.rejected
         assert view.application.decision_reason == "中试线尚未建成，不具备运行条件"
         assert view.panel == [] and view.objections == []  # who said what stays with the bureau
-        with pytest.raises(Conflict, match="already closed"):
+        with pytest.raises(Conflict, match="该申报已经办结"):
             lifecycle.refuse_application(session=session, user=bureau, application_id=application.id,
                                          data={"reason": "再次拒绝"})
         outsider = create_user(session, "enterprise")
@@ -189,10 +189,10 @@ def test_objections_must_be_answered_before_filing(session, bureau, call):
                                               data={"name": "李先生", "contact": "13800000000",
                                                     "text": "发起单位之一已停业，请核实。"})
         end_notice(session, application)
-        with pytest.raises(Conflict, match="1 unanswered"):
+        with pytest.raises(Conflict, match="尚有 1 条未答复"):
             lifecycle.decide_filing(session=session, user=bureau, application_id=application.id,
                                     data={"approve": True, "reason": "同意"})
-        with pytest.raises(Conflict, match="objections are closed"):
+        with pytest.raises(Conflict, match="不再受理异议"):
             lifecycle.raise_objection(session=session, application_id=application.id,
                                       data={"name": "王", "contact": "wang@example.cn", "text": "公示已结束的异议"})
         lifecycle.answer_objection(session=session, user=bureau, objection_id=objection.id,
@@ -204,7 +204,7 @@ def test_objections_must_be_answered_before_filing(session, bureau, call):
 
 def test_filing_before_the_notice_ends_is_refused(session, bureau, call):
     application = carry(session, bureau, apply(session, call), "notice")
-    with in_app(session), pytest.raises(Conflict, match="public notice runs until"):
+    with in_app(session), pytest.raises(Conflict, match="期满后方可备案"):
         lifecycle.decide_filing(session=session, user=bureau, application_id=application.id,
                                 data={"approve": True, "reason": "同意"})
 
@@ -227,7 +227,7 @@ def test_promotion_raises_the_level_on_approval(session, bureau, call):
         promotion = lifecycle.recommend_promotion(session=session, user=bureau, center_id=application.center_id,
                                                   data={"basis": "连续两年评估优秀"})
         assert promotion.to_level == "province"
-        with pytest.raises(Conflict, match="awaiting"):
+        with pytest.raises(Conflict, match="已有待定的晋升推荐"):
             lifecycle.recommend_promotion(session=session, user=bureau, center_id=application.center_id,
                                           data={"basis": "重复推荐"})
         lifecycle.record_promotion_outcome(session=session, user=bureau, promotion_id=promotion.id,
@@ -277,7 +277,7 @@ def test_first_use_flags_review_and_csv(session, bureau, call):
         flag = records.flag_first_use(session=session, user=applicant, center_id=application.center_id,
                                       data={"achievement_id": achievement.id, "category": "equipment",
                                             "reason": "国内首台6800吨一体化压铸装备应用"})
-        with pytest.raises(Conflict, match="already flagged"):
+        with pytest.raises(Conflict, match="该成果已经标注"):
             records.flag_first_use(session=session, user=applicant, center_id=application.center_id,
                                    data={"achievement_id": achievement.id, "category": "key_part",
                                          "reason": "重复标记同一成果"})
@@ -310,7 +310,7 @@ def test_evaluations_grades_and_the_three_year_assessment(session, bureau, call)
                                             data={"year": year, "deadline": f"{year}-12-31"})
             (evaluation, _center), = evaluations.evaluations_of_round(session=session, user=bureau,
                                                                       round_id=round_.id)
-            with pytest.raises(Conflict, match="not submitted"):
+            with pytest.raises(Conflict, match="尚未提交报告"):
                 evaluations.grade(session=session, user=bureau, evaluation_id=evaluation.id,
                                   data={"grade": grade, "remarks": "尚无报告"})
             evaluations.submit_report(session=session, user=applicant, evaluation_id=evaluation.id, data=report)
@@ -326,9 +326,9 @@ def test_evaluations_grades_and_the_three_year_assessment(session, bureau, call)
                                               "opinion": "成果转化成效明显，国际合作偏弱。"})
             evaluations.grade(session=session, user=bureau, evaluation_id=evaluation.id,
                               data={"grade": grade, "remarks": "年度评估结论"})
-        with pytest.raises(Conflict, match="already exists"):
+        with pytest.raises(Conflict, match="年度评估已经启动"):
             evaluations.open_round(session=session, user=bureau, data={"year": 2026, "deadline": "2026-12-31"})
-        with pytest.raises(Conflict, match="graded"):
+        with pytest.raises(Conflict, match="已经定级"):
             evaluations.submit_report(session=session, user=applicant, evaluation_id=evaluation.id, data=report)
         view = evaluations.evaluation_view(session=session, user=applicant, evaluation_id=evaluation.id)
         assert view.mean == 74.5 and view.panel == []  # (90·25 + 80·30 + 70·20 + 60·15 + 50·10) / 100
