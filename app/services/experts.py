@@ -48,6 +48,13 @@ def experts(*, session: Session) -> list[tuple[User, ExpertProfile | None]]:
 
 def assign(session: Session, *, subject: AssignmentSubject, subject_id: int, expert_ids: list[int]) -> dict[int, list]:
     """Add assignments for these experts (no commit); returns each expert's fields. Unknown ids are refused."""
+    # The new rows flush with the caller's write, where a racing request's duplicates become a 409.
+    with session.no_autoflush:
+        return _add_assignments(session, subject=subject, subject_id=subject_id, expert_ids=expert_ids)
+
+
+def _add_assignments(session: Session, *, subject: AssignmentSubject, subject_id: int,
+                     expert_ids: list[int]) -> dict[int, list]:
     specialties: dict[int, list] = {}
     for expert_id in dict.fromkeys(expert_ids):
         user = session.get(User, expert_id)
