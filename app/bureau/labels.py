@@ -18,7 +18,7 @@ CENTER_STATUSES = {
 EXPERT_FIELDS = {
     "economics": _l("Economics"),
     "technology": _l("Technology"),
-    "industry": _l("Industry"),
+    "industry": _l("Industry practice"),
     "management": _l("Management"),
     "law": _l("Law"),
 }
