@@ -33,16 +33,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from app import cli, errors
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
-    from app.bureau import bp as bureau_bp
     from app.listings import bp as listings_bp
     from app.main import bp as main_bp
+    from app.oversight import bp as oversight_bp
     from app.search import bp as search_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(listings_bp)
     app.register_blueprint(search_bp)
-    app.register_blueprint(bureau_bp)
+    app.register_blueprint(oversight_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never cookies
     errors.init_app(app)

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 
 from app import labels as common
-from app.bureau import bp
+from app.oversight import bp
 
 CENTER_STATUSES = {
     "applied": _l("Applied"),

@@ -3,6 +3,6 @@ the experts' assignments and the public notice."""
 
 from flask import Blueprint
 
-bp = Blueprint("bureau", __name__)
+bp = Blueprint("oversight", __name__)
 
-from app.bureau import labels, routes  # noqa: E402,F401
+from app.oversight import labels, routes  # noqa: E402,F401

@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from app.auth import current_user_or_none
-from app.bureau import bp
-from app.bureau.forms import (
+from app.db import get_session
+from app.oversight import bp
+from app.oversight.forms import (
     DOCUMENT_ROWS,
     EXPERT_ROWS,
     FOUNDER_ROWS,
@@ -19,7 +20,6 @@ from app.bureau.forms import (
     form_data,
     score_data,
 )
-from app.db import get_session
 from app.services import center_lifecycle as lifecycle
 from app.services import center_records as records
 from app.services import center_rules as rules
@@ -91,7 +91,7 @@ def recommend_promotion(center_id: int):
     """Recommend a filed center for the next level."""
     return attempt(lambda: lifecycle.recommend_promotion(session=get_session(), user=current_user_or_none(),
                                                          center_id=center_id, data=form_data()),
-                   _("Recommended for promotion."), lambda _r: url_for("bureau.center", center_id=center_id),
+                   _("Recommended for promotion."), lambda _r: url_for("oversight.center", center_id=center_id),
                    lambda **kw: _center_page(center_id, **kw))
 
 
@@ -102,7 +102,7 @@ def promotion_outcome(promotion_id: int):
     center_id = int(request.form.get("center_id", 0))
     return attempt(lambda: lifecycle.record_promotion_outcome(session=get_session(), user=current_user_or_none(),
                                                               promotion_id=promotion_id, data=form_data()),
-                   _("Outcome recorded."), lambda p: url_for("bureau.center", center_id=p.center_id),
+                   _("Outcome recorded."), lambda p: url_for("oversight.center", center_id=p.center_id),
                    lambda **kw: _center_page(center_id, **kw))
 
 
@@ -125,7 +125,7 @@ def calls():
     data = form_data()
     data["weights"] = {name: data.pop(f"weight_{name}", "") for name in rules.APPLICATION_CRITERIA}
     return attempt(lambda: lifecycle.create_call(session=get_session(), user=current_user_or_none(), data=data),
-                   _("The call is published."), lambda _c: url_for("bureau.calls"), _calls_page)
+                   _("The call is published."), lambda _c: url_for("oversight.calls"), _calls_page)
 
 
 @bp.route("/bureau/applications")
@@ -177,7 +177,7 @@ def application_step(application_id: int, step: str):
         data["expert_ids"] = expert_ids()
     return attempt(lambda: service(session=get_session(), user=current_user_or_none(),
                                    application_id=application_id, data=data),
-                   message(), lambda _a: url_for("bureau.application", application_id=application_id),
+                   message(), lambda _a: url_for("oversight.application", application_id=application_id),
                    lambda **kw: _application_page(application_id, **kw))
 
 
@@ -189,7 +189,7 @@ def inspection(application_id: int):
                                                        application_id=application_id, data=form_data(),
                                                        default_notice_days=current_app.config["NOTICE_DAYS"]),
                    _("The site inspection is recorded."),
-                   lambda _a: url_for("bureau.application", application_id=application_id),
+                   lambda _a: url_for("oversight.application", application_id=application_id),
                    lambda **kw: _application_page(application_id, **kw))
 
 
@@ -201,7 +201,7 @@ def answer_objection(objection_id: int):
     return attempt(lambda: lifecycle.answer_objection(session=get_session(), user=current_user_or_none(),
                                                       objection_id=objection_id, data=form_data()),
                    _("The answer is recorded."),
-                   lambda o: url_for("bureau.application", application_id=o.application_id),
+                   lambda o: url_for("oversight.application", application_id=o.application_id),
                    lambda **kw: _application_page(application_id, **kw))
 
 
@@ -226,7 +226,7 @@ def raise_objection(application_id: int):
     return attempt(lambda: lifecycle.raise_objection(session=get_session(), application_id=application_id,
                                                      data=form_data()),
                    _("Your objection is recorded; the bureau will answer it before deciding."),
-                   lambda _o: url_for("bureau.notices"),
+                   lambda _o: url_for("oversight.notices"),
                    lambda **kw: _notices_page(objecting=application_id, **kw))
 
 
@@ -249,7 +249,7 @@ def apply(call_id: int):
     return attempt(lambda: lifecycle.submit_application(session=get_session(), user=user, call_id=call_id,
                                                         data=application_data()),
                    _("Your application is submitted. The bureau will send it to an expert panel."),
-                   lambda a: url_for("bureau.application", application_id=a.id),
+                   lambda a: url_for("oversight.application", application_id=a.id),
                    lambda **kw: _apply_page(call_id, **kw))
 
 
@@ -294,7 +294,7 @@ def add_record(center_id: int, kind: str):
     service, message = RECORDS[kind]
     return attempt(lambda: service(session=get_session(), user=current_user_or_none(), center_id=center_id,
                                    data=form_data()),
-                   message(), lambda _r: url_for("bureau.my_center") + f"#center-{center_id}",
+                   message(), lambda _r: url_for("oversight.my_center") + f"#center-{center_id}",
                    lambda **kw: _my_center_page(center_id=center_id, **kw))
 
 
@@ -319,7 +319,7 @@ def review_flag(flag_id: int):
     """Recommend or decline one flag."""
     return attempt(lambda: records.review_flag(session=get_session(), user=current_user_or_none(), flag_id=flag_id,
                                                data=form_data()),
-                   _("The review is recorded."), lambda _f: url_for("bureau.first_use"), _flags_page)
+                   _("The review is recorded."), lambda _f: url_for("oversight.first_use"), _flags_page)
 
 
 @bp.route("/bureau/first-use/recommended.csv")
@@ -351,7 +351,7 @@ def rounds():
     return attempt(lambda: evaluations.open_round(session=get_session(), user=current_user_or_none(),
                                                   data=form_data()),
                    _("The evaluation round is open; every filed center can now submit its report."),
-                   lambda _r: url_for("bureau.rounds"), _rounds_page)
+                   lambda _r: url_for("oversight.rounds"), _rounds_page)
 
 
 def _evaluation_page(evaluation_id: int, *, errors=None, error_message=None, status=200):
@@ -386,7 +386,7 @@ def evaluation_step(evaluation_id: int, step: str):
         data["expert_ids"] = expert_ids()
     return attempt(lambda: service(session=get_session(), user=current_user_or_none(), evaluation_id=evaluation_id,
                                    data=data),
-                   message(), lambda _e: url_for("bureau.evaluation", evaluation_id=evaluation_id),
+                   message(), lambda _e: url_for("oversight.evaluation", evaluation_id=evaluation_id),
                    lambda **kw: _evaluation_page(evaluation_id, **kw))
 
 
@@ -447,5 +447,5 @@ def assignment_step(assignment_id: int, step: str):
     service, read_form, message = ASSIGNMENT_STEPS[step]
     return attempt(lambda: service(session=get_session(), user=current_user_or_none(), assignment_id=assignment_id,
                                    data=read_form()),
-                   message(), lambda _r: url_for("bureau.assignment", assignment_id=assignment_id),
+                   message(), lambda _r: url_for("oversight.assignment", assignment_id=assignment_id),
                    lambda **kw: _assignment_page(assignment_id, **kw))
