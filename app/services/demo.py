@@ -9,6 +9,7 @@ from werkzeug.security import generate_password_hash
 
 from app.config import ROOT
 from app.services.accounts import ROLE_OF_KIND
+from app.services.demo_oversight import load_oversight
 from indexing.sync import record_change
 from models import (
     Achievement,
@@ -113,8 +114,14 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
         service = _upsert(session, Service, item["key"], fields)
         record_change(session, "service", service.id)
 
+    oversight: dict[str, int] = {}
+    if (directory / "oversight.json").exists():
+        bureau = session.exec(select(User).where(User.email == bureau_email)).one()
+        oversight = load_oversight(session=session, path=directory / "oversight.json", orgs=orgs, centers=centers,
+                                   bureau=bureau, email_of=demo_email, password_hash=password_hash,
+                                   center_items=_read("centers", directory))
     for center in centers.values():
         record_change(session, "center", center.id)
     session.commit()
     return {"organizations": len(orgs), "centers": len(centers), "needs": len(needs),
-            "achievements": len(achievements), "services": len(services)}
+            "achievements": len(achievements), "services": len(services), **oversight}
