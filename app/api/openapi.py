@@ -4,6 +4,7 @@ from functools import cache
 
 from pydantic.json_schema import models_json_schema
 
+from app.api.openapi_bureau import BUREAU_MODELS, bureau_paths
 from models import (
     AchievementCreate,
     AchievementPublic,
@@ -21,7 +22,7 @@ from models import (
 )
 
 MODELS = [FeedbackIn, NeedCreate, NeedUpdate, NeedPublic, AchievementCreate, AchievementUpdate, AchievementPublic,
-          ServiceCreate, ServiceUpdate, ServicePublic, OrganizationPublic, RegistrationIn, UserPublic]
+          ServiceCreate, ServiceUpdate, ServicePublic, OrganizationPublic, RegistrationIn, UserPublic, *BUREAU_MODELS]
 LISTINGS = {"needs": "Need", "achievements": "Achievement", "services": "Service"}
 
 
@@ -133,6 +134,7 @@ def openapi_document() -> dict:
     for plural, name in LISTINGS.items():
         paths.update(_listing_paths(plural, name))
     paths.update(_matching_paths())
+    paths.update(bureau_paths(ERRORS))
     return {
         "openapi": "3.1.0",
         "info": {"title": "MIC Exchange API", "version": "1"},
