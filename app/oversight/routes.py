@@ -33,6 +33,12 @@ from models import AssignmentSubject, CenterApplication, CenterEvaluation, Role
 Page = Callable[..., tuple[str, int]]
 
 
+def _int_field(name: str) -> int:
+    """A hidden id field naming the page to show again; junk names no page (and then answers 404)."""
+    value = request.form.get(name, "")
+    return int(value) if value.isdigit() else 0
+
+
 def attempt(action: Callable[[], object], success: str, target: Callable[[object], str], page: Page):
     """Run a service call from a form: on success flash and redirect, on refusal show the page again."""
     try:
@@ -99,7 +105,7 @@ def recommend_promotion(center_id: int):
 @login_required
 def promotion_outcome(promotion_id: int):
     """Record a promotion's outcome."""
-    center_id = int(request.form.get("center_id", 0))
+    center_id = _int_field("center_id")
     return attempt(lambda: lifecycle.record_promotion_outcome(session=get_session(), user=current_user_or_none(),
                                                               promotion_id=promotion_id, data=form_data()),
                    _("Outcome recorded."), lambda p: url_for("oversight.center", center_id=p.center_id),
@@ -197,7 +203,7 @@ def inspection(application_id: int):
 @login_required
 def answer_objection(objection_id: int):
     """Answer an objection raised during the notice."""
-    application_id = int(request.form.get("application_id", 0))
+    application_id = _int_field("application_id")
     return attempt(lambda: lifecycle.answer_objection(session=get_session(), user=current_user_or_none(),
                                                       objection_id=objection_id, data=form_data()),
                    _("The answer is recorded."),

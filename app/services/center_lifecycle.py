@@ -54,6 +54,7 @@ from models import (
     PromotionIn,
     PromotionOutcome,
     PromotionOutcomeIn,
+    Role,
     User,
 )
 from models.common import utcnow
@@ -196,7 +197,10 @@ def application_view(*, session: Session, user: User | None, application_id: int
     panel_rows = expert_service.assignments_for(session, subject=AssignmentSubject.application,
                                                 subject_id=application.id)
     names = user_names(session, [row.expert_id for row in panel_rows])
-    applicant = not is_bureau(user) and user.role != "expert"
+    applicant = not is_bureau(user) and user.role != Role.expert
+    if user.role == Role.expert:
+        # Each expert judges on their own: the others' scores stay hidden from them.
+        panel_rows = [row for row in panel_rows if row.expert_id == user.id]
     return ApplicationView(
         application=application, center=center, call=session.get(CenterCall, application.call_id),
         founders=list(session.exec(select(CenterFounder).where(CenterFounder.center_id == center.id)
@@ -274,9 +278,10 @@ def form_panel(*, session: Session, user: User | None, application_id: int, data
     panel_in = parse(PanelIn, data)
     application = _load(session, application_id)
     deadline = panel_in.deadline or date.today() + timedelta(days=REVIEW_DAYS)
-    specialties = expert_service.assign(session, subject=AssignmentSubject.application,
-                                        subject_id=application.id, expert_ids=panel_in.expert_ids)
-    transition = rules.form_panel(_step(application), specialties=specialties, deadline=deadline)
+    transition = rules.form_panel(_step(application), deadline=deadline,
+                                  specialties=expert_service.specialties_of(session, panel_in.expert_ids))
+    expert_service.assign(session, subject=AssignmentSubject.application, subject_id=application.id,
+                          expert_ids=panel_in.expert_ids)
     return _apply(session, application, transition, user, owner_id=user.id)
 
 

@@ -109,9 +109,11 @@ def evaluation_view(*, session: Session, user: User | None, evaluation_id: int) 
     round_ = session.get(EvaluationRound, evaluation.round_id)
     rows = expert_service.assignments_for(session, subject=AssignmentSubject.evaluation, subject_id=evaluation.id)
     names = user_names(session, [r.expert_id for r in rows])
+    # The bureau sees the whole panel, an expert only their own row, the center the mean alone.
+    shown = rows if is_bureau(user) else [r for r in rows if assigned and r.expert_id == user.id]
     return EvaluationView(
         evaluation=evaluation, round=round_, center=center, indicators=indicators_for(center.id, round_.year),
-        panel=[(r, names.get(r.expert_id, "")) for r in rows] if (is_bureau(user) or assigned) else [],
+        panel=[(r, names.get(r.expert_id, "")) for r in shown],
         mean=rules.panel_mean(expert_service.membership(r) for r in rows))
 
 

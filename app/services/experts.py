@@ -46,15 +46,8 @@ def experts(*, session: Session) -> list[tuple[User, ExpertProfile | None]]:
     return [(user, session.get(ExpertProfile, user.id)) for user in users]
 
 
-def assign(session: Session, *, subject: AssignmentSubject, subject_id: int, expert_ids: list[int]) -> dict[int, list]:
-    """Add assignments for these experts (no commit); returns each expert's fields. Unknown ids are refused."""
-    # The new rows flush with the caller's write, where a racing request's duplicates become a 409.
-    with session.no_autoflush:
-        return _add_assignments(session, subject=subject, subject_id=subject_id, expert_ids=expert_ids)
-
-
-def _add_assignments(session: Session, *, subject: AssignmentSubject, subject_id: int,
-                     expert_ids: list[int]) -> dict[int, list]:
+def specialties_of(session: Session, expert_ids: list[int]) -> dict[int, list]:
+    """Each named expert's fields; an id that is not an active expert account is refused."""
     specialties: dict[int, list] = {}
     for expert_id in dict.fromkeys(expert_ids):
         user = session.get(User, expert_id)
@@ -63,12 +56,18 @@ def _add_assignments(session: Session, *, subject: AssignmentSubject, subject_id
                                                                             id=expert_id)})
         profile = session.get(ExpertProfile, expert_id)
         specialties[expert_id] = list(profile.specialties) if profile else []
-        exists = session.exec(select(ExpertAssignment).where(
-            ExpertAssignment.subject == subject, ExpertAssignment.subject_id == subject_id,
-            ExpertAssignment.expert_id == expert_id)).first()
-        if exists is None:
-            session.add(ExpertAssignment(subject=subject, subject_id=subject_id, expert_id=expert_id))
     return specialties
+
+
+def assign(session: Session, *, subject: AssignmentSubject, subject_id: int, expert_ids: list[int]) -> None:
+    """Add the assignments not made yet (no commit); call it once every check has passed."""
+    specialties_of(session, expert_ids)
+    made = set(session.exec(select(ExpertAssignment.expert_id).where(
+        ExpertAssignment.subject == subject, ExpertAssignment.subject_id == subject_id)).all())
+    # The new rows flush with the caller's write, where a racing request's duplicates become a 409.
+    for expert_id in dict.fromkeys(expert_ids):
+        if expert_id not in made:
+            session.add(ExpertAssignment(subject=subject, subject_id=subject_id, expert_id=expert_id))
 
 
 def assignments_for(session: Session, *, subject: AssignmentSubject, subject_id: int) -> list[ExpertAssignment]:

@@ -159,6 +159,9 @@ def test_panel_coverage_conflicts_and_scoring(session, bureau, call):
     view = lifecycle.application_view(session=session, user=bureau, application_id=application.id)
     assert {row.expert_id: row.conflict for row, _name in view.panel} == {
         economist.id: False, engineer.id: False, conflicted.id: True}
+    # An expert sees their own scores only, never a colleague's.
+    own = lifecycle.application_view(session=session, user=engineer, application_id=application.id)
+    assert [row.expert_id for row, _name in own.panel] == [engineer.id]
 
 
 def test_refusal_ends_the_application_with_reasons_the_applicant_sees(session, bureau, call):
