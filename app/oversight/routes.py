@@ -60,7 +60,11 @@ def home():
     waiting = {status: lifecycle.list_applications(session=session, user=user, status=status)
                for status in ("applied", "review", "inspection", "notice")}
     return render_template("bureau/home.html", counts=lifecycle.status_counts(session=session), waiting=waiting,
-                           rounds=evaluations.rounds(session=session))
+                           centers=_center_names(session, user))
+
+
+def _center_names(session, user) -> dict[int, str]:
+    return {c.id: c.name for c in lifecycle.registry(session=session, user=user)}
 
 
 @bp.route("/bureau/centers")
@@ -142,7 +146,8 @@ def applications():
     require_bureau(user)
     status = request.args.get("status") or None
     rows = lifecycle.list_applications(session=get_session(), user=user, status=status)
-    return render_template("bureau/applications.html", applications=rows, status=status)
+    return render_template("bureau/applications.html", applications=rows, status=status,
+                           centers=_center_names(get_session(), user))
 
 
 # --- one application --------------------------------------------------------------------------------------------------
