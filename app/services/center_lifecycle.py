@@ -266,8 +266,13 @@ def _apply(session: Session, application: CenterApplication, transition: tuple[r
     log(session, center_id=center.id, application_id=application.id, event_type=entry.event_type, actor=actor,
         data=entry.data)
     record_change(session, "center", center.id)
-    commit_unique(session, _("A filed center already holds this domain in the city; a second one cannot be filed."),
-                  lambda: None)
+    try:
+        session.commit()
+    except IntegrityError:
+        # Only a filing sets a unique key here: another center of the domain was filed a moment ago.
+        session.rollback()
+        raise Conflict(_("A filed center already holds this domain in the city; a second one cannot be filed.")) \
+            from None
     session.refresh(application)
     return application
 
