@@ -5,6 +5,7 @@ filed."""
 import re
 import threading
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -21,6 +22,7 @@ from tests.utils.factories import random_credit_code, registration_data
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "bureau-e2e-123"
+SHOTS = Path("/tmp/mic-screenshots")
 CENTER = "长春市智能制造装备制造业创新中心"
 SCORE_SHEET = {"技术创新基础": "85", "体制和运行机制": "80", "影响力": "75", "方案质量": "90"}
 
@@ -227,3 +229,23 @@ def test_a_center_goes_from_call_to_filing(server, people, page):
     log_in(page, base, "univ@example.cn")
     page.get_by_role("link", name="我的中心").first.click()
     assert "公示期满，异议已答复，同意备案。" in page.locator("#my-applications + .table-wrap").inner_text()
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_oversight_pages_fit_desktop_and_phone(server, people, browser, width):
+    """The bureau's pages lay out without sideways scrolling; screenshots go to /tmp for a look."""
+    base, _app = server
+    SHOTS.mkdir(exist_ok=True)
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        log_in(page, base, "bureau@example.cn")
+        for name, path in (("workbench", "/bureau"), ("registry", "/bureau/centers"), ("calls", "/bureau/calls"),
+                           ("applications", "/bureau/applications"), ("evaluations", "/bureau/evaluations"),
+                           ("notices", "/notices")):
+            page.goto(f"{base}{path}")
+            page.screenshot(path=str(SHOTS / f"bureau-{name}-{width}.png"), full_page=True)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px"
+    finally:
+        context.close()
