@@ -4,6 +4,7 @@ from functools import cache
 
 from pydantic.json_schema import models_json_schema
 
+from app.api.openapi_bureau import BUREAU_MODELS, bureau_paths
 from app.args import MAX_PAGE
 from app.services.recommendations import MAX_K
 from indexing.base import MAX_PER_PAGE
@@ -27,7 +28,7 @@ from models.common import ID_MAX
 
 MODELS = [FeedbackIn, *(model for kind in POSTED_KINDS.values() for model in (kind.create, kind.update, kind.public)),
           OrganizationPublic, RegistrationIn, UserPublic, ApiTokenPublic, OrganizationClaimIn, OrganizationClaimPublic,
-          InterestIn, DeclineIn, ContractIn, IncubationIn, SavedSearchIn]
+          InterestIn, DeclineIn, ContractIn, IncubationIn, SavedSearchIn, *BUREAU_MODELS]
 # URL segment of each posted kind → the name its models share (NeedCreate, NeedPublic...).
 LISTINGS = {kind.segment: kind.table.__name__ for kind in POSTED_KINDS.values()}
 
@@ -303,6 +304,7 @@ def openapi_document() -> dict:
     paths.update(_matching_paths())
     paths.update(_account_paths())
     paths.update(_deal_paths())
+    paths.update(bureau_paths(ERRORS))
     return {
         "openapi": "3.1.0",
         "info": {"title": "MIC Exchange API", "version": "1"},
