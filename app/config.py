@@ -1,6 +1,7 @@
 """Configuration, read from the environment once; code reads `current_app.config`."""
 
 import os
+import socket
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +33,7 @@ class Config:
         self.MATCH_MODEL = os.environ.get("MATCH_MODEL") or None
         self.MATCH_ENCODERS = os.environ.get("MATCH_ENCODERS", "")
         # This host's name for its outbox cursors: give each app host its own, so each keeps its FAISS copy current.
-        self.INDEX_CONSUMER = os.environ.get("INDEX_CONSUMER", "main")
+        self.INDEX_CONSUMER = os.environ.get("INDEX_CONSUMER") or socket.gethostname()[:50]
         # Run the outbox worker in a thread of the web process (the embedded path); production runs `flask index worker`.
         self.INDEX_WORKER_IN_PROCESS = os.environ.get("INDEX_WORKER_IN_PROCESS", "0") == "1"
         # Bodies above this are refused with 413 before they reach a view.

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from matching.matcher import Matcher, MatcherConfig
-from matching.scoring import Listing, columns_of
+from matching.scoring import MatchItem, columns_of
 
 # The shared evaluation sets sit beside the project: ../shared/eval from the repository root.
 EVAL_DIR = Path(os.environ.get("MIC_EVAL_DIR", Path(__file__).resolve().parents[2] / "shared" / "eval"))
@@ -33,7 +33,7 @@ def sentences_by_field(folder: Path) -> dict[str, list[str]]:
     return {field: sorted(parts) for field, parts in groups.items() if parts}
 
 
-def synthetic_listings(n: int, groups: dict[str, list[str]], seed: int = 0) -> list[Listing]:
+def synthetic_listings(n: int, groups: dict[str, list[str]], seed: int = 0) -> list[MatchItem]:
     """Return n achievements recombined from real sentences of one field each, with random structured fields."""
     rng = random.Random(seed)
     fields = sorted(groups)
@@ -41,7 +41,7 @@ def synthetic_listings(n: int, groups: dict[str, list[str]], seed: int = 0) -> l
     for i in range(n):
         field = rng.choice(fields)
         body = rng.sample(groups[field], min(3, len(groups[field])))
-        listings.append(Listing(
+        listings.append(MatchItem(
             id=i + 1, kind="achievement", title=body[0][:30], text="。".join(body), industry=field,
             cooperation_modes=rng.sample(MODES, rng.randint(1, 3)), trl=rng.randint(1, 9),
             price=float(rng.choice([None, 5e4, 2e5, 1e6, 5e6]) or 0) or None, region=rng.choice(REGIONS),
@@ -49,16 +49,16 @@ def synthetic_listings(n: int, groups: dict[str, list[str]], seed: int = 0) -> l
     return listings
 
 
-def synthetic_needs(n: int, seed: int = 1) -> list[Listing]:
+def synthetic_needs(n: int, seed: int = 1) -> list[MatchItem]:
     """Return n needs whose text is a real paper title (short, like a firm's stated need)."""
     titles = [json.loads(line)["text"] for line in (EVAL_DIR / "csl-dev" / "queries.jsonl").open(encoding="utf-8")]
     rng = random.Random(seed)
-    return [Listing(id=10**9 + i, kind="need", title="", text=t, budget_max=rng.choice([None, 1e5, 1e6]),
+    return [MatchItem(id=10**9 + i, kind="need", title="", text=t, budget_max=rng.choice([None, 1e5, 1e6]),
                     region=rng.choice(REGIONS), cooperation_modes=["license"])
             for i, t in enumerate(rng.sample(titles, n))]
 
 
-def baseline_recommend(matcher: Matcher, knn, knn_ids: np.ndarray, need: Listing, k: int = 10) -> list[tuple]:
+def baseline_recommend(matcher: Matcher, knn, knn_ids: np.ndarray, need: MatchItem, k: int = 10) -> list[tuple]:
     """Brute force: scikit-learn NearestNeighbors over every vector, then the matcher's re-scoring in Python."""
     weights = matcher.config.weights()
     probs, _ = matcher.industry_probabilities(need)
@@ -87,7 +87,7 @@ def vector_bytes(matcher: Matcher) -> int:
     return sum(int(faiss.serialize_index(store.index).nbytes) for store in matcher.stores.values() if len(store))
 
 
-def run(size: int, groups, needs: list[Listing], config: MatcherConfig) -> dict:
+def run(size: int, groups, needs: list[MatchItem], config: MatcherConfig) -> dict:
     """Build a matcher over `size` listings and time recommendations against the brute-force baseline."""
     from sklearn.neighbors import NearestNeighbors
 

@@ -9,8 +9,10 @@ import sys
 import time
 from pathlib import Path
 
-from matching.matcher import CHANNELS, Matcher, MatcherConfig
-from matching.scoring import Listing
+from matching.config import MatcherConfig
+from matching.matcher import Matcher
+from matching.schema import CHANNELS
+from matching.scoring import MatchItem
 
 CHANNEL_CHOICES = {"fused": CHANNELS, **{c: (c,) for c in CHANNELS}}
 
@@ -50,7 +52,7 @@ def evaluate(folder: str | Path, config: MatcherConfig) -> dict[str, float]:
     corpus, queries, qrels = load_beir(folder)
     started = time.perf_counter()
     achievements = [
-        Listing(id=i, kind="achievement", title=doc.get("title") or "", text=doc.get("text") or "",
+        MatchItem(id=i, kind="achievement", title=doc.get("title") or "", text=doc.get("text") or "",
                 industry=(doc.get("metadata") or {}).get("discipline"))
         for i, doc in enumerate(corpus)
     ]
@@ -60,7 +62,7 @@ def evaluate(folder: str | Path, config: MatcherConfig) -> dict[str, float]:
     totals = dict.fromkeys(("ndcg@10", "recall@10", "mrr@10", "recall@100"), 0.0)
     judged = [q for q in queries if q["_id"] in qrels]
     for n, query in enumerate(judged):
-        need = Listing(id=10**9 + n, kind="need", title="", text=query["text"])
+        need = MatchItem(id=10**9 + n, kind="need", title="", text=query["text"])
         ranked = [doc_ids[r.target_id] for r in matcher.recommend(need, "license", k=100)]
         for key, value in metrics(ranked, qrels[query["_id"]]).items():
             totals[key] += value

@@ -1,0 +1,270 @@
+"""One listing kind's indexes as readers see them: compiled base indexes plus a small delta, never mutated.
+
+Readers share a ``KindIndex`` across threads without a lock because nothing in it changes after it is built:
+a write makes a new ``KindIndex`` that shares the big compiled base (BM25 matrix, FAISS stores, items) and
+carries a new small ``Delta`` (listings upserted since the base was compiled, and base ids hidden since).
+Scoring the delta costs milliseconds, so a write never waits for a 100k-row recompile; once the delta
+grows past ``MatcherConfig.delta_limit`` the writer folds it into a fresh base (``compacted``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from matching.lexical import K1, B, LexicalIndex, term_counts
+from matching.scoring import MatchItem
+from matching.text import lexical_terms
+from matching.vectorstore import VectorStore
+
+
+@dataclass(frozen=True)
+class Delta:
+    """Listings changed since the base was compiled: BM25 rows against the base's statistics, and vectors."""
+
+    items: dict[int, MatchItem] = field(default_factory=dict)
+    counts: dict[int, Counter] = field(default_factory=dict)
+    vectors: dict[str, dict[int, np.ndarray]] = field(default_factory=dict)
+    # Base ids no reader may see any more: removed, or replaced by a delta item.
+    hidden: frozenset[int] = frozenset()
+    # Compiled from the above when the delta is made: row order, term columns, tf-weights, doc frequencies.
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    vocab: dict[str, int] = field(default_factory=dict)
+    matrix: sp.csc_matrix | None = None
+    df: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    dense: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def _compile_delta(items, counts, vectors, hidden, average_length: float, dims: dict[str, int]) -> Delta:
+    ids = np.fromiter(items, dtype=np.int64, count=len(items))
+    vocab: dict[str, int] = {}
+    rows, cols, tfs = [], [], []
+    for row, listing_id in enumerate(ids.tolist()):
+        for term, tf in counts[listing_id].items():
+            rows.append(row)
+            cols.append(vocab.setdefault(term, len(vocab)))
+            tfs.append(tf)
+    tf = np.array(tfs, dtype=np.float32)
+    lengths = np.array([sum(counts[i].values()) for i in ids.tolist()], dtype=np.float32)
+    norm = K1 * (1 - B + B * lengths[np.array(rows, dtype=np.int64)] / max(average_length, 1e-9))
+    weight = tf * (K1 + 1) / (tf + norm)
+    matrix = sp.csc_matrix((weight, (rows, cols)), shape=(len(ids), len(vocab)), dtype=np.float32)
+    df = np.bincount(np.array(cols, dtype=np.int64), minlength=len(vocab)).astype(np.float32)
+    dense = {name: (np.stack([vectors[name][i] for i in ids.tolist()]) if len(ids)
+                    else np.zeros((0, dim), dtype=np.float32)) for name, dim in dims.items()}
+    return Delta(dict(items), dict(counts), {n: dict(v) for n, v in vectors.items()}, frozenset(hidden), ids,
+                 vocab, matrix, df, dense)
+
+
+class KindIndex:
+    """The listings of one kind with their BM25 and vector indexes; immutable once constructed."""
+
+    def __init__(self, listing_kind: str, items: dict[int, MatchItem], lexical: LexicalIndex,
+                 stores: dict[str, VectorStore], delta: Delta | None = None):
+        self.listing_kind = listing_kind
+        self.base_items = items
+        self.lexical = lexical
+        self.stores = stores
+        # Compile now, in the writer: a reader must never be the one to build (and race on) the matrix.
+        self.row_ids = lexical.compiled()[0]
+        self.average_length = float(np.mean([t.sum() for _, t in lexical.docs.values()])) if lexical.docs else 1.0
+        self.row_of = {int(i): r for r, i in enumerate(self.row_ids.tolist())}
+        self.industry_names = sorted({item.industry for item in items.values() if item.industry})
+        code_of = {name: i for i, name in enumerate(self.industry_names)}
+        self.codes = np.array([code_of.get(items[int(i)].industry, len(self.industry_names))
+                               for i in self.row_ids.tolist()], dtype=np.int64)
+        self.delta = delta if delta is not None else _compile_delta({}, {}, {n: {} for n in stores}, frozenset(), self.average_length,
+                                             {n: s.dim for n, s in stores.items()})
+        self._hidden_rows = np.array([self.row_of[i] for i in self.delta.hidden if i in self.row_of],
+                                     dtype=np.int64)
+        fresh_codes = [code_of.get(item.industry, len(self.industry_names)) for item in
+                       (self.delta.items[i] for i in self.delta.ids.tolist())]
+        self._delta_position = {i: len(self.row_ids) + r for r, i in enumerate(self.delta.ids.tolist())}
+        self._all_ids = np.concatenate([self.row_ids, self.delta.ids])
+        self._all_codes = np.concatenate([self.codes, np.array(fresh_codes, dtype=np.int64)])
+
+    # ---- building ---------------------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, listing_kind: str, items: list[MatchItem], encoders: dict, make_store, batch: int = 2048):
+        """Index these listings from scratch with fitted encoders (one store insert per encoder)."""
+        lexical = LexicalIndex()
+        stores = {name: make_store(encoder.dim) for name, encoder in encoders.items()}
+        ids = [int(item.id) for item in items]
+        vectors = {name: [] for name in encoders}
+        for start in range(0, len(items), batch):
+            texts = [item.full_text for item in items[start : start + batch]]
+            # Lexical first: the encoders then find this batch's jieba cuts in the cache.
+            lexical.upsert(ids[start : start + batch], texts)
+            for name, encoder in encoders.items():
+                vectors[name].append(encoder.encode(texts))
+        if items:
+            for name, parts in vectors.items():
+                stores[name].upsert(ids, np.concatenate(parts))
+        return cls(listing_kind, dict(zip(ids, items, strict=True)), lexical, stores)
+
+    def with_changes(self, upserts: list[MatchItem], removed: list[int], encoders: dict) -> KindIndex:
+        """Return a new index with these listings added or replaced and these ids removed; self is unchanged."""
+        items, counts = dict(self.delta.items), dict(self.delta.counts)
+        vectors = {name: dict(v) for name, v in self.delta.vectors.items()}
+        hidden = set(self.delta.hidden)
+        for listing_id in removed:
+            listing_id = int(listing_id)
+            items.pop(listing_id, None)
+            counts.pop(listing_id, None)
+            for by_id in vectors.values():
+                by_id.pop(listing_id, None)
+            if listing_id in self.base_items:
+                hidden.add(listing_id)
+        if upserts:
+            texts = [item.full_text for item in upserts]
+            encoded = {name: encoder.encode(texts) for name, encoder in encoders.items()}
+            for row, item in enumerate(upserts):
+                listing_id = int(item.id)
+                items[listing_id] = item
+                counts[listing_id] = term_counts(item.full_text)
+                for name in encoders:
+                    vectors[name][listing_id] = encoded[name][row]
+                if listing_id in self.base_items:
+                    hidden.add(listing_id)
+        delta = _compile_delta(items, counts, vectors, hidden, self.average_length,
+                               {n: s.dim for n, s in self.stores.items()})
+        return KindIndex(self.listing_kind, self.base_items, self.lexical, self.stores, delta)
+
+    def compacted(self) -> KindIndex:
+        """Return an index whose base holds the delta (costs a recompile: the writer calls it, off requests)."""
+        if not len(self.delta) and not self.delta.hidden:
+            return self
+        lexical = LexicalIndex()
+        lexical.vocab = dict(self.lexical.vocab)
+        lexical.docs = dict(self.lexical.docs)
+        gone = list(self.delta.hidden)
+        lexical.remove(gone)
+        fresh = self.delta.ids.tolist()
+        lexical.upsert(fresh, [self.delta.items[i].full_text for i in fresh])
+        stores = {}
+        for name, store in self.stores.items():
+            copy = store.copy()
+            copy.remove(np.array(gone, dtype=np.int64))
+            if fresh:
+                copy.upsert(self.delta.ids, self.delta.dense[name])
+            stores[name] = copy
+        items = {i: item for i, item in self.base_items.items() if i not in self.delta.hidden}
+        items.update(self.delta.items)
+        return KindIndex(self.listing_kind, items, lexical, stores)
+
+    # ---- reading ----------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.base_items) - len(self.delta.hidden) + len(self.delta)
+
+    def item(self, listing_id: int) -> MatchItem | None:
+        """The indexed listing of this id, or None."""
+        found = self.delta.items.get(listing_id)
+        if found is not None or listing_id in self.delta.hidden:
+            return found
+        return self.base_items.get(listing_id)
+
+    def items(self):
+        """Every indexed listing."""
+        yield from (item for i, item in self.base_items.items() if i not in self.delta.hidden)
+        yield from self.delta.items.values()
+
+    def lexical_scores(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return (ids, normalised BM25 score, industry code) of every listing, base rows then delta rows.
+
+        Delta rows are scored with the base's document frequencies; a query term only the delta knows gets
+        an idf from the delta's own counts, and the base scores are rescaled to the larger normaliser.
+        """
+        _, base = self.lexical.score_all(text)
+        base = base.copy() if len(self._hidden_rows) else base
+        if len(self._hidden_rows):
+            base[self._hidden_rows] = 0.0
+        if not len(self.delta):
+            return self._all_ids, base, self._all_codes
+        cols, idf, known = self.lexical.query_terms(text)
+        base_sum = float(idf.sum())
+        n = max(len(self.row_ids), 1)
+        weights = np.zeros(len(self.delta.vocab), dtype=np.float32)
+        for term, weight in zip(known, idf.tolist(), strict=True):
+            col = self.delta.vocab.get(term)
+            if col is not None:
+                weights[col] = weight
+        extra = 0.0
+        known_set = set(known)
+        for term in dict.fromkeys(lexical_terms(text)):
+            col = self.delta.vocab.get(term)
+            if col is not None and term not in known_set:
+                df = float(self.delta.df[col])
+                weights[col] = float(np.log1p((n - df + 0.5) / (df + 0.5)))
+                extra += weights[col]
+        total = base_sum + extra
+        if total <= 0:
+            return self._all_ids, np.concatenate([base, np.zeros(len(self.delta), np.float32)]), self._all_codes
+        fresh = (self.delta.matrix @ weights) / (total * (K1 + 1))
+        if extra:
+            base = base * (base_sum / total)
+        return self._all_ids, np.concatenate([base, fresh.astype(np.float32)]), self._all_codes
+
+    def positions(self, ids: list[int], missing: int | None = None) -> np.ndarray:
+        """Return where each id sits in lexical_scores' arrays (`missing` for ids not indexed, else KeyError)."""
+        out = np.empty(len(ids), dtype=np.int64)
+        for n, listing_id in enumerate(ids):
+            position = self._delta_position.get(listing_id)
+            if position is None and listing_id not in self.delta.hidden:
+                position = self.row_of.get(listing_id)
+            if position is None:
+                if missing is None:
+                    raise KeyError(listing_id)
+                position = missing
+            out[n] = position
+        return out
+
+    def content_scores(self, text: str, rows: np.ndarray, keep) -> np.ndarray:
+        """Return BM25 of some base rows counting only the query terms `keep` accepts (unnormalised)."""
+        cols, idf, known = self.lexical.query_terms(text)
+        mask = np.array([bool(keep(term)) for term in known], dtype=bool)
+        if not len(rows) or not mask.any():
+            return np.zeros(len(rows), dtype=np.float32)
+        matrix = self.lexical.compiled()[1]
+        return np.asarray(matrix[:, cols[mask]][rows] @ idf[mask], dtype=np.float32).ravel()
+
+    def dense_hits(self, name: str, vector: np.ndarray, k: int) -> list[int]:
+        """Return ids of the k nearest vectors of one encoder, base and delta together (unordered)."""
+        hits = [int(i) for i in self.stores[name].search(vector, k + len(self.delta.hidden))[0].tolist()
+                if int(i) not in self.delta.hidden]
+        fresh = self.delta.dense.get(name)
+        if fresh is not None and len(fresh):
+            scores = fresh @ vector
+            top = np.argsort(-scores)[:k]
+            hits.extend(int(i) for i in self.delta.ids[top].tolist())
+        return hits
+
+    def vectors(self, name: str, ids: np.ndarray) -> np.ndarray:
+        """Return the stored vectors of one encoder for these ids (all must be indexed)."""
+        by_id = self.delta.vectors.get(name, {})
+        base_ids = [i for i in ids.tolist() if i not in by_id]
+        out = np.zeros((len(ids), self.stores[name].dim), dtype=np.float32)
+        if base_ids:
+            base = self.stores[name].vectors(np.array(base_ids, dtype=np.int64))
+            rows = [r for r, i in enumerate(ids.tolist()) if i not in by_id]
+            out[rows] = base
+        for r, i in enumerate(ids.tolist()):
+            if i in by_id:
+                out[r] = by_id[i]
+        return out
+
+    def has_term(self, listing_id: int, term: str) -> bool:
+        """Whether the listing's indexed text contains this term (for explanations)."""
+        counts = self.delta.counts.get(listing_id)
+        if counts is not None:
+            return term in counts
+        col = self.lexical.vocab.get(term)
+        doc = self.lexical.docs.get(listing_id)
+        return col is not None and doc is not None and bool((doc[0] == col).any())
