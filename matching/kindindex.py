@@ -226,14 +226,38 @@ class KindIndex:
             out[n] = position
         return out
 
-    def content_scores(self, text: str, rows: np.ndarray, keep) -> np.ndarray:
-        """Return BM25 of some base rows counting only the query terms `keep` accepts (unnormalised)."""
-        cols, idf, known = self.lexical.query_terms(text)
-        mask = np.array([bool(keep(term)) for term in known], dtype=bool)
-        if not len(rows) or not mask.any():
-            return np.zeros(len(rows), dtype=np.float32)
-        matrix = self.lexical.compiled()[1]
-        return np.asarray(matrix[:, cols[mask]][rows] @ idf[mask], dtype=np.float32).ravel()
+    def evidence_scores(self, words: list[str], positions: np.ndarray) -> np.ndarray:
+        """Return BM25 over the given query words only, for listings at positions of lexical_scores' arrays.
+
+        Normalised by every one of the words, unknown ones at the highest idf: a kind whose vocabulary knows
+        few of the query's words (a handful of services) cannot make a weak match look strong.
+        """
+        n = max(len(self.row_ids), 1)
+        scores = np.zeros(len(positions), dtype=np.float32)
+        if not words or not len(positions):
+            return scores
+        df = self.lexical.compiled()[2]
+        highest = float(np.log1p((n + 0.5) / 0.5))
+        base_cols, base_idf, delta_cols, delta_idf, total = [], [], [], [], 0.0
+        for word in words:
+            col = self.lexical.vocab.get(word)
+            known = col is not None and col < len(df) and df[col] > 0
+            idf = float(np.log1p((n - df[col] + 0.5) / (df[col] + 0.5))) if known else highest
+            total += idf
+            if known:
+                base_cols.append(col)
+                base_idf.append(idf)
+            if word in self.delta.vocab:
+                delta_cols.append(self.delta.vocab[word])
+                delta_idf.append(idf)
+        base_rows = positions < len(self.row_ids)
+        if base_cols and base_rows.any():
+            matrix = self.lexical.compiled()[1][:, base_cols][positions[base_rows]]
+            scores[base_rows] = np.asarray(matrix @ np.array(base_idf, dtype=np.float32)).ravel()
+        if delta_cols and (~base_rows).any():
+            matrix = self.delta.matrix[:, delta_cols][positions[~base_rows] - len(self.row_ids)]
+            scores[~base_rows] = np.asarray(matrix @ np.array(delta_idf, dtype=np.float32)).ravel()
+        return scores / (total * (K1 + 1))
 
     def dense_hits(self, name: str, vector: np.ndarray, k: int) -> list[int]:
         """Return ids of the k nearest vectors of one encoder, base and delta together (unordered)."""

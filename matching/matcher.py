@@ -35,6 +35,7 @@ from matching.scoring import (
     region_fit,
     trl_fit,
 )
+from matching.text import lexical_terms
 from matching.vectorstore import VectorStore
 
 LISTING_KINDS = ("need", "achievement", "service", "center")
@@ -63,9 +64,34 @@ NEIGHBOUR_SHARE = 0.5
 VOTE_CANDIDATES = 100
 # Predicted industries below this probability are not worth showing as a reason.
 REASON_MIN_PROBABILITY = 0.2
-# A candidate whose text matches the query this well (normalised BM25) fits the query's field whatever
-# industry it was filed under: the laser-weld monitor filed under 光电 is the answer to a 汽车 welding need.
-STRONG_LEXICAL = 0.5
+# A candidate whose content words match the query (BM25 over evidence words, normalised over all of them)
+# at least this share of the best match's fits the query's field whatever industry it was filed under:
+# the laser cleaning filed under 光电 answers a 汽车 welding need. The floor keeps a query whose best
+# match is itself weak from lending field credit; below the bar, credit falls off linearly.
+STRONG_EVIDENCE_SHARE = 0.5
+STRONG_EVIDENCE_FLOOR = 0.05
+
+
+def evidence_words(text: str) -> list[str]:
+    """The query's words that may count as evidence: no stop word, filler, number or single character."""
+    return [t for t in dict.fromkeys(lexical_terms(text)) if is_evidence(t)]
+
+
+def _best_rows(scores: np.ndarray, n: int) -> np.ndarray:
+    return np.argpartition(-scores, n)[:n] if len(scores) > n else np.arange(len(scores))
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """The query's content words against one listing kind: the field they vote for and the bar for credit."""
+
+    words: list[str]
+    probs: dict[str, float]
+    bar: float
+
+    def credit(self, index: KindIndex, positions: np.ndarray) -> np.ndarray:
+        """How far shared content words alone show that candidates work in the query's field, in [0, 1]."""
+        return np.clip(index.evidence_scores(self.words, positions) / self.bar, 0.0, 1.0)
 STRUCTURED = (Feature.INDUSTRY, Feature.MODE, Feature.TRL, Feature.BUDGET, Feature.REGION, Feature.FRESHNESS)
 
 
@@ -210,17 +236,21 @@ class Matcher:
                 blended[name] = blended.get(name, 0.0) + share * vote
         return blended
 
-    def _field_probabilities(self, query: MatchItem, index: KindIndex, probs: dict[str, float],
-                             lexical: np.ndarray, codes: np.ndarray) -> dict[str, float]:
-        """The field prior for candidates of one listing kind: stated, or predicted and voted on.
+    def _evidence(self, query: MatchItem, index: KindIndex, probs: dict[str, float], stated: bool,
+                  lexical: np.ndarray, codes: np.ndarray) -> _Evidence:
+        """Re-score the best lexical matches on the query's content words alone: they vote on the field
+        (unless the query states it) and set the bar for field credit.
 
-        Only content words vote: filler every listing shares (中心, 技术, numbers) would let any listing
+        Only content words count: filler every listing shares (中心, 技术, numbers) would let any listing
         that repeats it decide the field.
         """
-        top = np.argsort(-lexical)[:VOTE_CANDIDATES]
-        top = top[top < len(index.row_ids)]
-        content = index.content_scores(query.full_text, top, is_evidence)
-        return self._blend_neighbour_fields(probs, content, codes[top], index.industry_names)
+        words = evidence_words(query.full_text)
+        top = _best_rows(lexical, VOTE_CANDIDATES)
+        evidence = index.evidence_scores(words, top)
+        if not stated:
+            probs = self._blend_neighbour_fields(probs, evidence, codes[top], index.industry_names)
+        bar = max(STRONG_EVIDENCE_SHARE * float(evidence.max(initial=0.0)), STRONG_EVIDENCE_FLOOR)
+        return _Evidence(words, probs, bar)
 
     def _pool(self, query: MatchItem, rec_kind: str, target_kind: str, probs: dict[str, float], stated: bool,
               vectors: dict[str, np.ndarray], size: int, weights: dict[Feature, float],
@@ -231,8 +261,8 @@ class Matcher:
         ids, lexical, codes = index.lexical_scores(query.full_text)
         if not len(ids):
             return _Pool([], np.zeros((0, len(FEATURES)), dtype=np.float32))
-        if not stated:
-            probs = self._field_probabilities(query, index, probs, lexical, codes)
+        evidence = self._evidence(query, index, probs, stated, lexical, codes)
+        probs = evidence.probs
         # Every listing gets lexical + industry prior at once (vectorised), so a listing of the predicted
         # field with no word in common can still enter the pool: that is what finds providers by field.
         prior = np.array([probs.get(name, 0.0) for name in index.industry_names] + [0.0], dtype=np.float32)
@@ -255,10 +285,12 @@ class Matcher:
         if not items:
             return _Pool([], np.zeros((0, len(FEATURES)), dtype=np.float32))
         chosen_ids = np.array(kept, dtype=np.int64)
-        lexical_scores = lexical[index.positions(kept)]
+        positions = index.positions(kept)
+        lexical_scores = lexical[positions]
         dense = self._dense(index, vectors, chosen_ids) if weights[Feature.DENSE] > 0 else \
             np.zeros(len(items), np.float32)
-        return _Pool(items, self._rows(query, rec_kind, items, lexical_scores, dense, probs, weights))
+        return _Pool(items, self._rows(query, rec_kind, items, lexical_scores, dense, probs, weights,
+                                       evidence.credit(index, positions)))
 
     def _dense(self, index: KindIndex, vectors: dict[str, np.ndarray], ids: np.ndarray) -> np.ndarray:
         """Return the mean cosine over encoders between the query and stored listings (negatives as 0)."""
@@ -276,14 +308,15 @@ class Matcher:
         return wanted
 
     def _rows(self, query: MatchItem, rec_kind: str, items: list[MatchItem], lexical: np.ndarray,
-              dense: np.ndarray, probs: dict[str, float], weights: dict[Feature, float]) -> np.ndarray:
+              dense: np.ndarray, probs: dict[str, float], weights: dict[Feature, float],
+              field_credit: np.ndarray) -> np.ndarray:
         """Return one feature row per candidate, columns named by Feature, the fused score included."""
         columns: Columns = columns_of(items)
         rows = np.zeros((len(items), len(FEATURES)), dtype=np.float32)
         prior = np.array([probs.get(name, 0.0) if name else 0.0 for name in columns.industry.tolist()])
         rows[:, COLUMN[Feature.LEXICAL]] = lexical
         rows[:, COLUMN[Feature.DENSE]] = dense
-        rows[:, COLUMN[Feature.INDUSTRY]] = np.maximum(prior, np.clip(lexical / STRONG_LEXICAL, 0.0, 1.0))
+        rows[:, COLUMN[Feature.INDUSTRY]] = np.maximum(prior, field_credit)
         rows[:, COLUMN[Feature.MODE]] = mode_fit(columns, mode_mask(self._wanted_modes(query, rec_kind)))
         rows[:, COLUMN[Feature.TRL]] = trl_fit(query, columns, rec_kind)
         rows[:, COLUMN[Feature.BUDGET]] = budget_fit(query, columns)
@@ -328,10 +361,13 @@ class Matcher:
     # ---- explanations -------------------------------------------------------------------------------
 
     def _query_words(self, query: MatchItem, targets: tuple[str, ...]) -> list[str]:
+        """The query's words rarest first, plus those only listings changed since the last compaction use."""
         words: dict[str, None] = {}
         for target_kind in targets:
-            if len(self.kinds[target_kind]):
-                words.update(dict.fromkeys(self.kinds[target_kind].lexical.top_terms(query.full_text)))
+            index = self.kinds[target_kind]
+            if len(index):
+                words.update(dict.fromkeys(index.lexical.top_terms(query.full_text)))
+                words.update(dict.fromkeys(w for w in evidence_words(query.full_text) if w in index.delta.vocab))
         return list(words)
 
     def _reasons(self, query: MatchItem, candidate: MatchItem, rec_kind: str, probs: dict[str, float],
@@ -390,13 +426,15 @@ class Matcher:
         for target_kind in {c.kind for c in candidates}:
             index = self.kinds[_check_listing_kind(target_kind)]
             positions = [i for i, c in enumerate(candidates) if c.kind == target_kind]
-            ids, scores, codes = index.lexical_scores(query.full_text)
-            # The same field blend recommend() uses, so a ranker learns on the features it will score.
-            target_probs = probs if stated or not len(scores) else \
-                self._field_probabilities(query, index, probs, scores, codes)
+            _ids, scores, codes = index.lexical_scores(query.full_text)
+            # The same field blend and credit recommend() uses, so a ranker learns on the features it scores.
+            evidence = self._evidence(query, index, probs, stated, scores, codes)
             found = index.positions([int(candidates[i].id) for i in positions], missing=len(scores))
             lexical = np.append(scores, np.float32(0.0))[found]
+            indexed = found < len(scores)
+            credit = np.zeros(len(found), dtype=np.float32)
+            credit[indexed] = evidence.credit(index, found[indexed])
             rows[positions] = self._rows(query, rec_kind, [candidates[i] for i in positions], lexical,
-                                         dense[positions], target_probs, weights)
+                                         dense[positions], evidence.probs, weights, credit)
         return rows
 

@@ -1,6 +1,8 @@
 """The matcher: each channel, the fusion, recommendation kinds, updates, persistence, bad input."""
 
+import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -195,3 +197,86 @@ def test_config_from_mapping_defaults_and_errors():
                 {"MATCH_MODEL": "/no/such/model"}, {"MATCH_CHANNELS": "lexical,magic"}):
         with pytest.raises(ValueError):
             MatcherConfig.from_mapping(bad)
+
+
+def test_each_recommendation_kind_serves_its_own_purpose(listings, need):
+    incubator = MatchItem(id=203, kind="service", title="汽车零部件企业孵化服务", industry="automotive",
+                          text="为汽车零部件初创企业提供场地、中试和融资对接的孵化服务。", cooperation_modes=["incubation"],
+                          offers_incubation=True)
+    matcher = Matcher(MatcherConfig()).rebuild([*listings, incubator])
+    lists = {rec_kind: matcher.recommend(need, rec_kind, k=10) for rec_kind in ("commission", "license", "incubation")}
+    assert {r.target_type for r in lists["license"]} == {"achievement"}
+    assert {r.target_type for r in lists["commission"]} <= {"center", "service"}
+    # Incubation lists incubators only, the field's own first, and says why.
+    assert [(r.target_type, r.target_id) for r in lists["incubation"]] == [("service", 203), ("center", 102)]
+    assert "offers_incubation" in codes(lists["incubation"][0])
+    assert "same_industry" in codes(lists["incubation"][0]) or "predicted_industry" in codes(lists["incubation"][0])
+    as_sets = [frozenset((r.target_type, r.target_id) for r in results) for results in lists.values()]
+    assert len(set(as_sets)) == 3 and not (as_sets[1] & as_sets[2])
+    battery = MatchItem(id=3, kind="achievement", title="锂电池正极材料包覆技术", industry="new_energy",
+                        text="高镍三元正极材料表面包覆改性，提升锂电池循环寿命和安全性。")
+    assert first(matcher.recommend(battery, "incubation")) == ("center", 102)
+    assert {r.target_type for r in matcher.recommend(battery, "needs")} == {"need"}
+
+
+def demo_listings():
+    """The demo marketplace's needs (public summary only) and achievements, as the app indexes them."""
+    folder = Path(__file__).resolve().parents[2] / "app" / "data" / "demo"
+    needs = json.loads((folder / "needs.json").read_text(encoding="utf-8"))
+    achievements = json.loads((folder / "achievements.json").read_text(encoding="utf-8"))
+    return [MatchItem(id=i, kind="need", title=x["title"], text=x["summary"], industry=x.get("industry"),
+                      cooperation_modes=x.get("cooperation_modes", [])) for i, x in enumerate(needs, 1)] + \
+        [MatchItem(id=i, kind="achievement", title=x["title"], text=x["description"], industry=x.get("industry"),
+                   trl=x.get("trl"), cooperation_modes=x.get("cooperation_modes", []))
+         for i, x in enumerate(achievements, 1)]
+
+
+def test_strong_lexical_evidence_survives_an_industry_mismatch():
+    items = demo_listings()
+    matcher = Matcher(MatcherConfig()).rebuild(items)
+    cleaning = next(i for i in items if i.kind == "achievement" and i.title.startswith("铝合金焊前脉冲激光清洗"))
+    assert cleaning.industry == "optoelectronics"
+    titles = [matcher.listing("need", r.target_id).title for r in matcher.recommend(cleaning, "needs", k=20)]
+    welding, hud = "铝合金车身激光焊接气孔缺陷控制技术开发", "增强现实抬头显示光学系统设计与杂散光抑制"
+    assert welding in titles[:5]  # it ranked 11th when the industry prior ruled
+    assert hud not in titles or titles.index(welding) < titles.index(hud)
+
+
+def test_reasons_and_the_field_vote_skip_filler_numbers_and_single_characters(matcher):
+    filler = MatchItem(id=910, kind="need", title="中心 高校 3 内", text="中心 高校 技术 需求 3 内 的 车身激光焊接")
+    for rec_kind in ("license", "commission"):
+        for rec in matcher.recommend(filler, rec_kind, k=10):
+            for reason in rec.reasons:
+                for term in reason.get("terms", []):
+                    assert len(term) > 1 and term not in {"中心", "高校", "技术", "需求", "3", "内"}
+    only_filler = MatchItem(id=911, kind="need", title="", text="中心 高校 技术 需求 3 内")
+    index = matcher.kinds["achievement"]
+    _, lexical, industry_codes = index.lexical_scores(only_filler.full_text)
+    assert lexical.max() > 0  # the filler does match listings lexically...
+    assert matcher._evidence(only_filler, index, {}, False, lexical, industry_codes).probs == {}  # ...but casts no vote
+
+
+def test_changes_since_the_last_compaction_rank_as_a_compacted_index_does(matcher, need):
+    changed = matcher.with_changes(
+        [MatchItem(id=77, kind="achievement", title="车身激光焊接变形控制", text="汽车车身激光焊接变形控制工艺，减少焊接变形。",
+                   industry="automotive", trl=8),
+         MatchItem(id=2, kind="achievement", title="激光焊接夹具", text="车身激光焊接柔性夹具", industry="automotive"),
+         MatchItem(id=78, kind="achievement", title="全新名词钛铌锆焊丝", text="钛铌锆焊丝激光焊接")],
+        removals={"achievement": [9]})
+    assert len(changed.kinds["achievement"].delta) == 3
+    compacted = changed.compacted()
+    assert not len(compacted.kinds["achievement"].delta)
+    # The delta is scored with the base's corpus statistics, so only weak near-ties may come out otherwise.
+    for query, agreeing in ((need, 4), (MatchItem(id=912, kind="need", title="", text="钛铌锆焊丝"), 2)):
+        delta_order = [r.target_id for r in changed.recommend(query, "license", k=8)]
+        assert delta_order[:agreeing] == [r.target_id for r in compacted.recommend(query, "license", k=8)][:agreeing]
+        assert 9 not in delta_order
+    novel = changed.recommend(MatchItem(id=913, kind="need", title="", text="钛铌锆焊丝"), "license")
+    assert first(novel) == ("achievement", 78) and {"钛铌锆", "焊丝"} & set(novel[0].reasons[0]["terms"])
+
+
+def test_a_published_snapshot_never_changes(matcher, need):
+    before = [(r.target_id, r.score) for r in matcher.recommend(need, "license")]
+    matcher.with_changes([MatchItem(id=1, kind="achievement", title="纺织染色", text="棉织物活性染料染色")],
+                         removals={"achievement": [2]})
+    assert [(r.target_id, r.score) for r in matcher.recommend(need, "license")] == before
