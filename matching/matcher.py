@@ -64,12 +64,15 @@ NEIGHBOUR_SHARE = 0.5
 VOTE_CANDIDATES = 100
 # Predicted industries below this probability are not worth showing as a reason.
 REASON_MIN_PROBABILITY = 0.2
-# A candidate whose content words match the query (BM25 over evidence words, normalised over all of them)
-# at least this share of the best match's fits the query's field whatever industry it was filed under:
-# the laser cleaning filed under 光电 answers a 汽车 welding need. The floor keeps a query whose best
-# match is itself weak from lending field credit; below the bar, credit falls off linearly.
-STRONG_EVIDENCE_SHARE = 0.5
+# When the query states its industry, the prior is all-or-nothing; a candidate whose content words match
+# the query (BM25 over evidence words, normalised over all of them) nearly as well as the best match does
+# still fits the query's field whatever industry it was filed under: the laser cleaning filed under 光电
+# answers a 汽车 welding need. The floor keeps a query whose best match is
+# itself weak from lending field credit; below the bar, credit falls off linearly to none.
+STRONG_EVIDENCE_SHARE = 0.9
 STRONG_EVIDENCE_FLOOR = 0.05
+# Below this share of the best match's evidence a candidate earns no field credit at all.
+CREDIT_START_SHARE = 0.6
 
 
 def evidence_words(text: str) -> list[str]:
@@ -88,10 +91,12 @@ class _Evidence:
     words: list[str]
     probs: dict[str, float]
     bar: float
+    start: float
 
     def credit(self, index: KindIndex, positions: np.ndarray) -> np.ndarray:
         """How far shared content words alone show that candidates work in the query's field, in [0, 1]."""
-        return np.clip(index.evidence_scores(self.words, positions) / self.bar, 0.0, 1.0)
+        evidence = index.evidence_scores(self.words, positions)
+        return np.clip((evidence - self.start) / max(self.bar - self.start, 1e-9), 0.0, 1.0)
 STRUCTURED = (Feature.INDUSTRY, Feature.MODE, Feature.TRL, Feature.BUDGET, Feature.REGION, Feature.FRESHNESS)
 
 
@@ -238,19 +243,25 @@ class Matcher:
 
     def _evidence(self, query: MatchItem, index: KindIndex, probs: dict[str, float], stated: bool,
                   lexical: np.ndarray, codes: np.ndarray) -> _Evidence:
-        """Re-score the best lexical matches on the query's content words alone: they vote on the field
-        (unless the query states it) and set the bar for field credit.
+        """Re-score the best lexical matches without filler: they vote on the field (unless the query states
+        it), and their content words set the bar for field credit.
 
-        Only content words count: filler every listing shares (中心, 技术, numbers) would let any listing
-        that repeats it decide the field.
+        Filler every listing shares (中心, 技术, numbers) would otherwise let any listing that repeats it
+        decide the field.
         """
-        words = evidence_words(query.full_text)
+        terms = list(dict.fromkeys(lexical_terms(query.full_text)))
+        words = [t for t in terms if is_evidence(t)]
         top = _best_rows(lexical, VOTE_CANDIDATES)
-        evidence = index.evidence_scores(words, top)
         if not stated:
-            probs = self._blend_neighbour_fields(probs, evidence, codes[top], index.industry_names)
-        bar = max(STRONG_EVIDENCE_SHARE * float(evidence.max(initial=0.0)), STRONG_EVIDENCE_FLOOR)
-        return _Evidence(words, probs, bar)
+            # Single characters stay in the vote: on short Chinese queries they carry much of the match.
+            voters = index.evidence_scores([t for t in terms if t.startswith("#") or is_evidence(t)], top)
+            probs = self._blend_neighbour_fields(probs, voters, codes[top], index.industry_names)
+        if not stated:
+            # A predicted field is already a soft, blended prior; only a stated one is all-or-nothing.
+            return _Evidence([], probs, 1.0, 0.0)
+        best = float(index.evidence_scores(words, top).max(initial=0.0))
+        return _Evidence(words, probs, max(STRONG_EVIDENCE_SHARE * best, STRONG_EVIDENCE_FLOOR),
+                         max(CREDIT_START_SHARE * best, STRONG_EVIDENCE_FLOOR / 2))
 
     def _pool(self, query: MatchItem, rec_kind: str, target_kind: str, probs: dict[str, float], stated: bool,
               vectors: dict[str, np.ndarray], size: int, weights: dict[Feature, float],

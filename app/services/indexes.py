@@ -154,17 +154,17 @@ class VectorIndex:
     def set_ranker(self, ranker) -> None:
         """Publish the current snapshot with a newly fitted feedback ranker."""
         with self._write_lock:
-            if self._snapshot is not None:
+            if self._snapshot is not None and self._snapshot.ranker is not ranker:
                 self._snapshot = self._snapshot.with_ranker(ranker)
                 self._dirty = True
 
     def persist(self, cursor: int) -> str | None:
         """Save the current snapshot as the newest generation, holding the outbox up to `cursor`."""
         self._require_writer()
-        snapshot = self._snapshot
+        with self._write_lock:
+            snapshot, self._dirty = self._snapshot, False
         if snapshot is None:
             return None
-        self._dirty = False
         generation = persistence.save(snapshot, self.store_dir, cursor=cursor, lock=self.writer)
         with self._write_lock:
             old_pin, self._pin, self._generation = self._pin, None, generation
@@ -276,14 +276,14 @@ def start_writing(app: Flask) -> None:
 
 
 def upkeep_once(app: Flask, last_fit: float) -> float:
-    """Save a generation if changes are pending and refit the ranker when due; return the last fit time."""
+    """Refit the ranker when due, then save a generation if changes are pending; return the last fit time."""
     index = vector_index(app)
+    if time.monotonic() - last_fit >= RANKER_REFIT_SECONDS:
+        refit_ranker(app)
+        last_fit = time.monotonic()
     if index.dirty:
         # The cursor is read before the snapshot is taken, so the snapshot holds at least that much.
         index.persist(vector_cursor(app))
-    if time.monotonic() - last_fit >= RANKER_REFIT_SECONDS:
-        refit_ranker(app)
-        return time.monotonic()
     return last_fit
 
 

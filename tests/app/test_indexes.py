@@ -1,9 +1,14 @@
 """The vector index of a host: consistent snapshots under concurrent writes, upkeep beside requests."""
 
 import threading
+import time
 
+from app import create_app
+from app.services import indexes
 from app.services.indexes import VectorIndex
-from matching import MatcherConfig, MatchItem
+from matching import MatcherConfig, MatchItem, persistence
+from tests.app.test_search_and_recommendations import drain
+from tests.utils.factories import create_achievement, create_need, create_user, in_app
 
 WORDS = ["激光焊接", "铝合金", "气孔", "锂电池", "涂布", "数控机床", "热误差", "纺织", "抗菌", "机器人", "视觉", "压铸"]
 
@@ -54,3 +59,91 @@ def test_readers_see_one_consistent_snapshot_while_a_writer_applies_outbox_batch
             reader.join()
     assert not errors, f"{len(errors)} of {len(errors) + answered[0]} reads failed, first: {errors[0]}"
     assert answered[0] > 0
+
+
+def test_concurrent_writers_lose_no_change(tmp_path):
+    index = VectorIndex(MatcherConfig(), str(tmp_path / "vectors"))
+    index.rebuild(corpus(1, 50))
+
+    def write(start):
+        for batch in range(10):
+            index.apply(corpus(start + batch * 5, 5), [])
+
+    writers = [threading.Thread(target=write, args=(start,)) for start in (1000, 2000)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    snapshot = index.matcher()
+    assert snapshot.counts()["achievement"] == 50 + 2 * 50
+    assert all(snapshot.listing("achievement", i) for i in [*range(1000, 1050), *range(2000, 2050)])
+
+
+def test_a_restarted_writer_replays_what_was_applied_only_in_memory(app, session):
+    firm, uni = create_user(session, "enterprise"), create_user(session, "university", industries=["new_materials"])
+    create_need(session, firm, title="铝合金车身激光焊接气孔控制", description="铝合金激光焊接气孔率偏高。")
+    with in_app(session):
+        indexes.rebuild(app)
+    late = create_achievement(session, uni, title="摆动激光焊接气孔抑制", description="摆动激光焊接，气孔率低于0.3%。")
+    drain(app)
+    assert indexes.vector_index(app).matcher().listing("achievement", late.id) is not None
+    assert indexes.vector_index(app).dirty  # applied in memory, not saved yet
+    indexes.vector_index(app).writer.release()  # the process dies before its next save
+
+    restarted = create_app({**app.config, "TESTING": True})
+    with restarted.app_context():
+        indexes.start_writing(restarted)
+        assert indexes.vector_index(restarted).matcher().listing("achievement", late.id) is None
+        drain(restarted)
+        assert indexes.vector_index(restarted).matcher().listing("achievement", late.id) is not None
+    restarted.extensions["db_engine"].dispose()
+
+
+def test_upkeep_saves_pending_changes_and_fits_the_ranker_beside_requests(app, session):
+    firm, uni = create_user(session, "enterprise"), create_user(session, "university", industries=["new_materials"])
+    create_need(session, firm)
+    with in_app(session):
+        indexes.rebuild(app)
+    create_achievement(session, uni)
+    drain(app)
+    index = indexes.vector_index(app)
+    generation = persistence.current_generation(index.store_dir)
+    with app.app_context():
+        indexes.upkeep_once(app, last_fit=float("-inf"))
+    assert not index.dirty and persistence.current_generation(index.store_dir) != generation
+    assert index.matcher().ranker is None  # no feedback yet: nothing learned, nothing reordered
+    assert [p.name for p in index.store_dir.glob("gen-*")] == [persistence.current_generation(index.store_dir)]
+
+
+def wait_for(condition, seconds: float = 60.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_in_process_workers_on_one_directory_elect_one_writer_and_the_others_follow(app, session, tmp_path):
+    """Several gunicorn workers with INDEX_WORKER_IN_PROCESS=1: one writes, the rest load its generations."""
+    firm = create_user(session, "enterprise")
+    need = create_need(session, firm, title="铝合金车身激光焊接气孔控制", description="铝合金激光焊接气孔率偏高。")
+    shared = {**app.config, "TESTING": True, "INDEX_WORKER_IN_PROCESS": True, "VECTOR_DIR": str(tmp_path / "one")}
+    workers = [create_app(shared) for _ in range(3)]
+    try:
+        assert wait_for(lambda: sum(indexes.vector_index(w).writer.held for w in workers) == 1)
+        assert wait_for(lambda: all(indexes.vector_index(w).matcher() is not None
+                                    and indexes.vector_index(w).matcher().listing("need", need.id) for w in workers))
+        assert sum(indexes.vector_index(w).writer.held for w in workers) == 1
+        writer = next(w for w in workers if indexes.vector_index(w).writer.held)
+        writer.extensions["index_worker_stop"].set()
+        assert wait_for(lambda: not any(t.name == "vector-upkeep" and t.is_alive() for t in threading.enumerate()))
+        indexes.vector_index(writer).writer.release()  # what the writer's death does to its lock
+        others = [w for w in workers if w is not writer]
+        assert wait_for(lambda: sum(indexes.vector_index(w).writer.held for w in others) == 1)
+    finally:
+        for worker in workers:
+            worker.extensions["index_worker_stop"].set()
+        for worker in workers:
+            indexes.vector_index(worker).writer.release()
+            worker.extensions["db_engine"].dispose()
