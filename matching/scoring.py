@@ -15,7 +15,10 @@ FRESHNESS_HALF_LIFE_DAYS = 180.0
 
 @dataclass
 class MatchItem:
-    """One thing that can be matched: a need, an achievement, a service or a center (public fields only)."""
+    """One thing that can be matched: a need, an achievement, a service or a center (public fields only).
+
+    Not the database row: the app turns a row into this through its search document.
+    """
 
     id: int
     kind: str
@@ -94,7 +97,8 @@ def trl_for_commission(trl: np.ndarray) -> np.ndarray:
 
 def trl_for_incubation(trl: np.ndarray) -> np.ndarray:
     """A new firm needs something demonstrated but not yet a product line: TRL 5-8 fits best."""
-    return np.where((trl >= 5) & (trl <= 8), 1.0, np.where((trl == 4) | (trl == 9), 0.6, 0.2))
+    fit = np.where((trl >= 5) & (trl <= 8), 1.0, np.where((trl == 4) | (trl == 9), 0.6, 0.2))
+    return np.where(np.isnan(trl), np.nan, fit)  # unknown stays unknown (neutral), not a poor fit
 
 
 def trl_for_need(query: MatchItem):
@@ -106,9 +110,9 @@ def trl_for_need(query: MatchItem):
 TRL_FIT = {"license": trl_for_license, "commission": trl_for_commission, "incubation": trl_for_incubation}
 
 
-def trl_fit(query: MatchItem, columns: Columns, kind: str) -> np.ndarray:
+def trl_fit(query: MatchItem, columns: Columns, rec_kind: str) -> np.ndarray:
     """Return how well each candidate's technology readiness suits this kind of deal, in [0, 1]."""
-    fit = trl_for_need(query) if kind == "needs" else TRL_FIT[kind]
+    fit = trl_for_need(query) if rec_kind == "needs" else TRL_FIT[rec_kind]
     with np.errstate(invalid="ignore"):
         values = fit(columns.trl)
     return np.where(np.isnan(values), NEUTRAL, values)
