@@ -168,7 +168,8 @@ def freshness_run(published: Published, groups, listings: int, poll_interval: fl
     try:
         for n, item in enumerate(synthetic_listings(listings, groups, seed=seed)):
             time.sleep(rng.uniform(0, poll_interval))
-            item.id = 2 * 10**8 + n
+            # Synthetic listings of a small field can repeat each other; a model number makes this one findable.
+            item.id, item.text = 2 * 10**8 + n, f"{item.text} 型号fx{n}q"
             query = MatchItem(id=3 * 10**8 + n, kind="need", title=item.title, text=item.text)
             committed = time.perf_counter()
             commits.put(item)

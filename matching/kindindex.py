@@ -9,7 +9,6 @@ grows past ``MatcherConfig.delta_limit`` the writer folds it into a fresh base (
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,13 +25,15 @@ class Delta:
     """Listings changed since the base was compiled: BM25 rows against the base's statistics, and vectors."""
 
     items: dict[int, MatchItem] = field(default_factory=dict)
-    counts: dict[int, Counter] = field(default_factory=dict)
+    # Per listing: (term columns in `vocab`, term frequencies). The vocabulary only grows until compaction,
+    # so a write adds its own rows and reuses everyone else's.
+    terms: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    vocab: dict[str, int] = field(default_factory=dict)
     vectors: dict[str, dict[int, np.ndarray]] = field(default_factory=dict)
     # Base ids no reader may see any more: removed, or replaced by a delta item.
     hidden: frozenset[int] = frozenset()
-    # Compiled from the above when the delta is made: row order, term columns, tf-weights, doc frequencies.
+    # Compiled from the above when the delta is made: row order, tf-weight matrix, doc frequencies, vectors.
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    vocab: dict[str, int] = field(default_factory=dict)
     matrix: sp.csc_matrix | None = None
     df: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     dense: dict[str, np.ndarray] = field(default_factory=dict)
@@ -41,25 +42,21 @@ class Delta:
         return len(self.items)
 
 
-def _compile_delta(items, counts, vectors, hidden, average_length: float, dims: dict[str, int]) -> Delta:
+def _compile_delta(items, terms, vocab, vectors, hidden, average_length: float, dims: dict[str, int]) -> Delta:
     ids = np.fromiter(items, dtype=np.int64, count=len(items))
-    vocab: dict[str, int] = {}
-    rows, cols, tfs = [], [], []
-    for row, listing_id in enumerate(ids.tolist()):
-        for term, tf in counts[listing_id].items():
-            rows.append(row)
-            cols.append(vocab.setdefault(term, len(vocab)))
-            tfs.append(tf)
-    tf = np.array(tfs, dtype=np.float32)
-    lengths = np.array([sum(counts[i].values()) for i in ids.tolist()], dtype=np.float32)
-    norm = K1 * (1 - B + B * lengths[np.array(rows, dtype=np.int64)] / max(average_length, 1e-9))
+    rows = [terms[i] for i in ids.tolist()]
+    sizes = np.array([len(cols) for cols, _ in rows], dtype=np.int64)
+    row = np.repeat(np.arange(len(ids)), sizes)
+    col = np.concatenate([cols for cols, _ in rows]) if rows else np.zeros(0, dtype=np.int64)
+    tf = np.concatenate([tfs for _, tfs in rows]) if rows else np.zeros(0, dtype=np.float32)
+    lengths = np.add.reduceat(tf, np.r_[0, np.cumsum(sizes)[:-1]]) if len(tf) else np.zeros(len(ids))
+    norm = K1 * (1 - B + B * lengths[row] / max(average_length, 1e-9))
     weight = tf * (K1 + 1) / (tf + norm)
-    matrix = sp.csc_matrix((weight, (rows, cols)), shape=(len(ids), len(vocab)), dtype=np.float32)
-    df = np.bincount(np.array(cols, dtype=np.int64), minlength=len(vocab)).astype(np.float32)
+    matrix = sp.csc_matrix((weight, (row, col)), shape=(len(ids), len(vocab)), dtype=np.float32)
+    df = np.bincount(col, minlength=len(vocab)).astype(np.float32)
     dense = {name: (np.stack([vectors[name][i] for i in ids.tolist()]) if len(ids)
                     else np.zeros((0, dim), dtype=np.float32)) for name, dim in dims.items()}
-    return Delta(dict(items), dict(counts), {n: dict(v) for n, v in vectors.items()}, frozenset(hidden), ids,
-                 vocab, matrix, df, dense)
+    return Delta(items, terms, vocab, vectors, frozenset(hidden), ids, matrix, df, dense)
 
 
 class KindIndex:
@@ -79,8 +76,9 @@ class KindIndex:
         code_of = {name: i for i, name in enumerate(self.industry_names)}
         self.codes = np.array([code_of.get(items[int(i)].industry, len(self.industry_names))
                                for i in self.row_ids.tolist()], dtype=np.int64)
-        self.delta = delta if delta is not None else _compile_delta({}, {}, {n: {} for n in stores}, frozenset(), self.average_length,
-                                             {n: s.dim for n, s in stores.items()})
+        self.delta = delta if delta is not None else _compile_delta(
+            {}, {}, {}, {n: {} for n in stores}, frozenset(), self.average_length,
+            {n: s.dim for n, s in stores.items()})
         self._hidden_rows = np.array([self.row_of[i] for i in self.delta.hidden if i in self.row_of],
                                      dtype=np.int64)
         fresh_codes = [code_of.get(item.industry, len(self.industry_names)) for item in
@@ -111,13 +109,13 @@ class KindIndex:
 
     def with_changes(self, upserts: list[MatchItem], removed: list[int], encoders: dict) -> KindIndex:
         """Return a new index with these listings added or replaced and these ids removed; self is unchanged."""
-        items, counts = dict(self.delta.items), dict(self.delta.counts)
+        items, terms, vocab = dict(self.delta.items), dict(self.delta.terms), dict(self.delta.vocab)
         vectors = {name: dict(v) for name, v in self.delta.vectors.items()}
         hidden = set(self.delta.hidden)
         for listing_id in removed:
             listing_id = int(listing_id)
             items.pop(listing_id, None)
-            counts.pop(listing_id, None)
+            terms.pop(listing_id, None)
             for by_id in vectors.values():
                 by_id.pop(listing_id, None)
             if listing_id in self.base_items:
@@ -127,13 +125,16 @@ class KindIndex:
             encoded = {name: encoder.encode(texts) for name, encoder in encoders.items()}
             for row, item in enumerate(upserts):
                 listing_id = int(item.id)
+                counts = term_counts(item.full_text)
                 items[listing_id] = item
-                counts[listing_id] = term_counts(item.full_text)
+                terms[listing_id] = (
+                    np.fromiter((vocab.setdefault(t, len(vocab)) for t in counts), dtype=np.int64, count=len(counts)),
+                    np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
                 for name in encoders:
                     vectors[name][listing_id] = encoded[name][row]
                 if listing_id in self.base_items:
                     hidden.add(listing_id)
-        delta = _compile_delta(items, counts, vectors, hidden, self.average_length,
+        delta = _compile_delta(items, terms, vocab, vectors, hidden, self.average_length,
                                {n: s.dim for n, s in self.stores.items()})
         return KindIndex(self.listing_kind, self.base_items, self.lexical, self.stores, delta)
 
@@ -200,7 +201,7 @@ class KindIndex:
         known_set = set(known)
         for term in dict.fromkeys(lexical_terms(text)):
             col = self.delta.vocab.get(term)
-            if col is not None and term not in known_set:
+            if col is not None and term not in known_set and self.delta.df[col] > 0:
                 df = float(self.delta.df[col])
                 weights[col] = float(np.log1p((n - df + 0.5) / (df + 0.5)))
                 extra += weights[col]
@@ -286,9 +287,10 @@ class KindIndex:
 
     def has_term(self, listing_id: int, term: str) -> bool:
         """Whether the listing's indexed text contains this term (for explanations)."""
-        counts = self.delta.counts.get(listing_id)
-        if counts is not None:
-            return term in counts
+        fresh = self.delta.terms.get(listing_id)
+        if fresh is not None:
+            col = self.delta.vocab.get(term)
+            return col is not None and bool((fresh[0] == col).any())
         col = self.lexical.vocab.get(term)
         doc = self.lexical.docs.get(listing_id)
         return col is not None and doc is not None and bool((doc[0] == col).any())

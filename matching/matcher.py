@@ -253,8 +253,9 @@ class Matcher:
         words = [t for t in terms if is_evidence(t)]
         top = _best_rows(lexical, VOTE_CANDIDATES)
         if not stated:
-            # Single characters stay in the vote: on short Chinese queries they carry much of the match.
-            voters = index.evidence_scores([t for t in terms if t.startswith("#") or is_evidence(t)], top)
+            # The characters of content words vote too: on short Chinese queries they carry much of the match.
+            characters = {"#" + c for word in words for c in word}
+            voters = index.evidence_scores([t for t in terms if t in characters or is_evidence(t)], top)
             probs = self._blend_neighbour_fields(probs, voters, codes[top], index.industry_names)
         if not stated:
             # A predicted field is already a soft, blended prior; only a stated one is all-or-nothing.
