@@ -59,33 +59,60 @@ def _compile_delta(items, terms, vocab, vectors, hidden, average_length: float, 
     return Delta(items, terms, vocab, vectors, frozenset(hidden), ids, matrix, df, dense)
 
 
+@dataclass(frozen=True)
+class _Base:
+    """What the compiled base rows say, computed once per compaction: ids, positions, industries, incubators."""
+
+    row_ids: np.ndarray
+    row_of: dict[int, int]
+    industry_names: list[str]
+    code_of: dict[str, int]
+    codes: np.ndarray
+    incubators: np.ndarray
+    average_length: float
+
+
 class KindIndex:
     """The listings of one kind with their BM25 and vector indexes; immutable once constructed."""
 
     def __init__(self, listing_kind: str, items: dict[int, MatchItem], lexical: LexicalIndex,
-                 stores: dict[str, VectorStore], delta: Delta | None = None):
+                 stores: dict[str, VectorStore], delta: Delta | None = None, same_base: KindIndex | None = None):
         self.listing_kind = listing_kind
         self.base_items = items
         self.lexical = lexical
         self.stores = stores
-        # Compile now, in the writer: a reader must never be the one to build (and race on) the matrix.
-        self.row_ids = lexical.compiled()[0]
-        self.average_length = float(np.mean([t.sum() for _, t in lexical.docs.values()])) if lexical.docs else 1.0
-        self.row_of = {int(i): r for r, i in enumerate(self.row_ids.tolist())}
-        self.industry_names = sorted({item.industry for item in items.values() if item.industry})
-        code_of = {name: i for i, name in enumerate(self.industry_names)}
-        self.codes = np.array([code_of.get(items[int(i)].industry, len(self.industry_names))
-                               for i in self.row_ids.tolist()], dtype=np.int64)
+        if same_base is not None:
+            # A write shares the base, and everything derived from it: only the delta is new.
+            self._base = same_base._base
+        else:
+            # Compile now, in the writer: a reader must never be the one to build (and race on) the matrix.
+            row_ids = lexical.compiled()[0]
+            names = sorted({item.industry for item in items.values() if item.industry})
+            code_of = {name: i for i, name in enumerate(names)}
+            rows = [items[int(i)] for i in row_ids.tolist()]
+            self._base = _Base(
+                row_ids, {int(i): r for r, i in enumerate(row_ids.tolist())}, names, code_of,
+                np.array([code_of.get(item.industry, len(names)) for item in rows], dtype=np.int64),
+                np.array([item.offers_incubation for item in rows], dtype=bool),
+                float(np.mean([t.sum() for _, t in lexical.docs.values()])) if lexical.docs else 1.0)
+        self.row_ids, self.row_of = self._base.row_ids, self._base.row_of
+        self.industry_names, self.codes = self._base.industry_names, self._base.codes
+        self.average_length = self._base.average_length
         self.delta = delta if delta is not None else _compile_delta(
             {}, {}, {}, {n: {} for n in stores}, frozenset(), self.average_length,
             {n: s.dim for n, s in stores.items()})
         self._hidden_rows = np.array([self.row_of[i] for i in self.delta.hidden if i in self.row_of],
                                      dtype=np.int64)
-        fresh_codes = [code_of.get(item.industry, len(self.industry_names)) for item in
-                       (self.delta.items[i] for i in self.delta.ids.tolist())]
+        fresh = [self.delta.items[i] for i in self.delta.ids.tolist()]
+        unknown = len(self.industry_names)
         self._delta_position = {i: len(self.row_ids) + r for r, i in enumerate(self.delta.ids.tolist())}
         self._all_ids = np.concatenate([self.row_ids, self.delta.ids])
-        self._all_codes = np.concatenate([self.codes, np.array(fresh_codes, dtype=np.int64)])
+        self._all_codes = np.concatenate([self.codes, np.array([self._base.code_of.get(item.industry, unknown)
+                                                                for item in fresh], dtype=np.int64)])
+        self.incubators = np.concatenate([self._base.incubators,
+                                          np.array([item.offers_incubation for item in fresh], dtype=bool)])
+        if len(self._hidden_rows):
+            self.incubators[self._hidden_rows] = False
 
     # ---- building ---------------------------------------------------------------------------------
 
@@ -136,7 +163,7 @@ class KindIndex:
                     hidden.add(listing_id)
         delta = _compile_delta(items, terms, vocab, vectors, hidden, self.average_length,
                                {n: s.dim for n, s in self.stores.items()})
-        return KindIndex(self.listing_kind, self.base_items, self.lexical, self.stores, delta)
+        return KindIndex(self.listing_kind, self.base_items, self.lexical, self.stores, delta, same_base=self)
 
     def compacted(self) -> KindIndex:
         """Return an index whose base holds the delta (costs a recompile: the writer calls it, off requests)."""

@@ -97,7 +97,6 @@ class _Evidence:
         """How far shared content words alone show that candidates work in the query's field, in [0, 1]."""
         evidence = index.evidence_scores(self.words, positions)
         return np.clip((evidence - self.start) / max(self.bar - self.start, 1e-9), 0.0, 1.0)
-STRUCTURED = (Feature.INDUSTRY, Feature.MODE, Feature.TRL, Feature.BUDGET, Feature.REGION, Feature.FRESHNESS)
 
 
 @dataclass
@@ -257,7 +256,6 @@ class Matcher:
             characters = {"#" + c for word in words for c in word}
             voters = index.evidence_scores([t for t in terms if t in characters or is_evidence(t)], top)
             probs = self._blend_neighbour_fields(probs, voters, codes[top], index.industry_names)
-        if not stated:
             # A predicted field is already a soft, blended prior; only a stated one is all-or-nothing.
             return _Evidence([], probs, 1.0, 0.0)
         best = float(index.evidence_scores(words, top).max(initial=0.0))
@@ -279,7 +277,12 @@ class Matcher:
         # field with no word in common can still enter the pool: that is what finds providers by field.
         prior = np.array([probs.get(name, 0.0) for name in index.industry_names] + [0.0], dtype=np.float32)
         first = weights[Feature.LEXICAL] * lexical + weights[Feature.INDUSTRY] * prior[codes]
-        take = min(size, len(ids))
+        if spec.incubators_only:
+            # Incubators can be few among many providers: choose among them only, not among all.
+            first = np.where(index.incubators, first, -np.inf)
+        take = min(size, int(np.isfinite(first).sum()))
+        if not take:
+            return _Pool([], np.zeros((0, len(FEATURES)), dtype=np.float32))
         rows = np.argpartition(-first, take - 1)[:take] if take < len(ids) else np.arange(len(ids))
         chosen = dict.fromkeys(ids[rows].tolist())
         if weights[Feature.DENSE] > 0:
