@@ -113,9 +113,9 @@ def _time_queries(published: Published, needs: list[MatchItem]) -> list[float]:
     return timings
 
 
-def under_writes(published: Published, groups, needs: list[MatchItem], rate: float) -> dict:
+def under_writes(published: Published, groups, needs: list[MatchItem], rate: float, min_seconds: float = 10.0) -> dict:
     """Time recommendations while a writer thread publishes `rate` changed listings a second."""
-    fresh = iter(synthetic_listings(int(rate * 600) + 10, groups, seed=7))
+    fresh = iter(synthetic_listings(int(rate * min_seconds * 20) + 10, groups, seed=7))
     stop = threading.Event()
     write_seconds: list[float] = []
 
@@ -131,8 +131,12 @@ def under_writes(published: Published, groups, needs: list[MatchItem], rate: flo
 
     writer = threading.Thread(target=write, daemon=True)
     writer.start()
+    timings: list[float] = []
+    started = time.perf_counter()
     try:
-        timings = _time_queries(published, needs)
+        # Long enough for the writer to publish many snapshots while the readers run.
+        while time.perf_counter() - started < min_seconds:
+            timings.extend(_time_queries(published, needs))
     finally:
         stop.set()
         writer.join()
