@@ -9,6 +9,7 @@ grows past ``MatcherConfig.delta_limit`` the writer folds it into a fresh base (
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -169,7 +170,8 @@ class KindIndex:
         """Return an index whose base holds the delta (costs a recompile: the writer calls it, off requests)."""
         if not len(self.delta) and not self.delta.hidden:
             return self
-        lexical = LexicalIndex()
+        # A shallow copy keeps the index's settings; its two dicts are copied so the base stays untouched.
+        lexical = copy.copy(self.lexical)
         lexical.vocab = dict(self.lexical.vocab)
         lexical.docs = dict(self.lexical.docs)
         gone = list(self.delta.hidden)
@@ -178,11 +180,11 @@ class KindIndex:
         lexical.upsert(fresh, [self.delta.items[i].full_text for i in fresh])
         stores = {}
         for name, store in self.stores.items():
-            copy = store.copy()
-            copy.remove(np.array(gone, dtype=np.int64))
+            patched = store.copy()
+            patched.remove(np.array(gone, dtype=np.int64))
             if fresh:
-                copy.upsert(self.delta.ids, self.delta.dense[name])
-            stores[name] = copy
+                patched.upsert(self.delta.ids, self.delta.dense[name])
+            stores[name] = patched
         items = {i: item for i, item in self.base_items.items() if i not in self.delta.hidden}
         items.update(self.delta.items)
         return KindIndex(self.listing_kind, items, lexical, stores)

@@ -72,6 +72,8 @@ class VectorIndex:
         # Serialises this process's writes (outbox batches, ranker refits, rebuilds); readers never take it.
         self._write_lock = threading.Lock()
         self._generation: str | None = None
+        # The last outbox event the held snapshot is known to contain, when it came from a saved generation.
+        self.saved_cursor: int | None = None
         self._pin: persistence.Pin | None = None
         self._dirty = False
         self._load_lock = threading.Lock()
@@ -117,6 +119,7 @@ class VectorIndex:
                 self._snapshot = matcher
                 old_pin, self._pin = self._pin, pin
                 self._generation = pin.folder.name
+                self.saved_cursor = int(manifest.get("cursor", 0))
             if old_pin is not None:
                 old_pin.release()
             return manifest
@@ -168,6 +171,7 @@ class VectorIndex:
         generation = persistence.save(snapshot, self.store_dir, cursor=cursor, lock=self.writer)
         with self._write_lock:
             old_pin, self._pin, self._generation = self._pin, None, generation
+            self.saved_cursor = cursor
         if old_pin is not None:
             old_pin.release()
         return generation
@@ -263,16 +267,20 @@ def refit_ranker(app: Flask) -> None:
 
 
 def start_writing(app: Flask) -> None:
-    """Become VECTOR_DIR's writer: load the newest generation and replay the outbox from its cursor."""
+    """Become VECTOR_DIR's writer: hold the newest generation and replay the outbox from its cursor.
+
+    The database cursor may be ahead of the generation (the last writer applied batches it never saved),
+    so it is moved back to what the generation holds.
+    """
     index = vector_index(app)
     index._require_writer()
     try:
-        manifest = index.load_newest()
+        index.load_newest()
     except (FileNotFoundError, ValueError) as error:
         log.warning("no usable vector store in %s (%s): the first batch rebuilds it", index.store_dir, error)
         return
-    if manifest is not None:
-        _replay_from(app, manifest["cursor"])
+    if index.saved_cursor is not None:
+        _replay_from(app, index.saved_cursor)
 
 
 def upkeep_once(app: Flask, last_fit: float) -> float:

@@ -79,7 +79,7 @@ def test_concurrent_writers_lose_no_change(tmp_path):
     assert all(snapshot.listing("achievement", i) for i in [*range(1000, 1050), *range(2000, 2050)])
 
 
-def test_a_restarted_writer_replays_what_was_applied_only_in_memory(app, session):
+def test_the_next_writer_replays_what_the_last_applied_only_in_memory(app, session):
     firm, uni = create_user(session, "enterprise"), create_user(session, "university", industries=["new_materials"])
     create_need(session, firm, title="铝合金车身激光焊接气孔控制", description="铝合金激光焊接气孔率偏高。")
     with in_app(session):
@@ -88,15 +88,16 @@ def test_a_restarted_writer_replays_what_was_applied_only_in_memory(app, session
     drain(app)
     assert indexes.vector_index(app).matcher().listing("achievement", late.id) is not None
     assert indexes.vector_index(app).dirty  # applied in memory, not saved yet
-    indexes.vector_index(app).writer.release()  # the process dies before its next save
 
-    restarted = create_app({**app.config, "TESTING": True})
-    with restarted.app_context():
-        indexes.start_writing(restarted)
-        assert indexes.vector_index(restarted).matcher().listing("achievement", late.id) is None
-        drain(restarted)
-        assert indexes.vector_index(restarted).matcher().listing("achievement", late.id) is not None
-    restarted.extensions["db_engine"].dispose()
+    follower = create_app({**app.config, "TESTING": True})
+    indexes.vector_index(follower).load_newest()  # following the writer: it holds the last saved generation
+    indexes.vector_index(app).writer.release()  # the writer dies before its next save
+    with follower.app_context():
+        indexes.start_writing(follower)
+        assert indexes.vector_index(follower).matcher().listing("achievement", late.id) is None
+        drain(follower)
+        assert indexes.vector_index(follower).matcher().listing("achievement", late.id) is not None
+    follower.extensions["db_engine"].dispose()
 
 
 def test_upkeep_saves_pending_changes_and_fits_the_ranker_beside_requests(app, session):
