@@ -63,8 +63,9 @@ def measure(folder: Path, count: int, poll_interval: float, seed: int = 0) -> di
                 committed = time.perf_counter()
 
                 def appeared(listing_id=row.id, session=session):
-                    recs = recommendations.recommend(session=session, query_type="need", query_id=need.id,
-                                                     rec_kind="license", user=None, k=10)
+                    with app.test_request_context():  # each poll is a request, with the snapshot of its time
+                        recs = recommendations.recommend(session=session, query_type="need", query_id=need.id,
+                                                         rec_kind="license", user=None, k=10)
                     return listing_id in {r["target_id"] for r in recs}
 
                 _wait(appeared, 60)

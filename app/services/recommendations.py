@@ -6,6 +6,7 @@ ready or fails, the user sees "no recommendations yet" and the error goes to the
 
 import logging
 
+from flask import g
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
@@ -16,7 +17,7 @@ from app.services.listings import get_listing
 from app.services.taxonomy import industry_name
 from app.services.validation import parse
 from matching import ReasonCode
-from models import FeedbackIn, FeedbackLabel, RecommendationFeedback, User
+from models import FeedbackIn, FeedbackLabel, ListingStatus, RecommendationFeedback, User
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,16 @@ REC_KINDS = {
 MAX_K = 50
 # How many matched needs each of an organization's listings contributes to its combined view.
 MATCHED_NEEDS_PER_LISTING = 10
+# The view matches this many of the organization's most recently updated listings of each kind, so that a
+# large catalogue costs a bounded number of matcher calls per page view.
+MATCHED_LISTINGS_LIMIT = 50
+
+
+def _snapshot():
+    """This request's matcher snapshot: taken once, so every panel of a page ranks on the same one."""
+    if "matcher_snapshot" not in g:
+        g.matcher_snapshot = vector_index().matcher()
+    return g.matcher_snapshot
 
 
 def _percent(value: float) -> str:
@@ -97,7 +108,7 @@ def recommend(*, session: Session, query_type: str, query_id: int, rec_kind: str
     if not 1 <= k <= MAX_K:
         raise Invalid(_("Some fields are not valid."), {"k": _("Out of range.")})
     row = get_listing(session=session, kind=query_type, listing_id=query_id, user=user)
-    matcher = vector_index().matcher()
+    matcher = _snapshot()
     if matcher is None:
         return []
     # The query is the listing's public text only: a confidential need's details never reach the matcher.
@@ -121,13 +132,16 @@ def matched_needs_for_organization(*, session: Session, user: User | None, k: in
 
     if user is None:
         raise Forbidden(_("Please log in first."))
-    matcher = vector_index().matcher()
+    matcher = _snapshot()
     if matcher is None:
         return []
     best: dict[int, dict] = {}
     for listing_kind in ("achievement", "service"):
         table = KINDS[listing_kind].table
-        for row in session.exec(select(table).where(table.org_id == user.org_id)).all():
+        rows = session.exec(select(table).where(table.org_id == user.org_id,
+                                                table.status == ListingStatus.published)
+                            .order_by(table.updated_at.desc()).limit(MATCHED_LISTINGS_LIMIT)).all()
+        for row in rows:
             if not is_live(row):
                 continue
             try:
@@ -142,7 +156,8 @@ def matched_needs_for_organization(*, session: Session, user: User | None, k: in
                     entry["rec"] = rec
                 entry["via"].append({"kind": listing_kind, "id": row.id, "title": row.title})
     ranked = sorted(best.values(), key=lambda e: (-e["rec"].score, e["rec"].target_id))
-    results = _results(session, [e["rec"] for e in ranked], k)
+    # A few spare candidates stand in for needs withdrawn since the index last heard of them.
+    results = _results(session, [e["rec"] for e in ranked[: 3 * k]], k)
     via = {e["rec"].target_id: e["via"] for e in ranked}
     return [{**result, "matched_listings": via[result["target_id"]]} for result in results]
 
