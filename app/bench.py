@@ -10,6 +10,7 @@ import argparse
 import json
 import random
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -60,18 +61,22 @@ def measure(folder: Path, count: int, poll_interval: float, seed: int = 0) -> di
                     "title": f"铝合金激光焊接气孔抑制工艺 型号fx{n}q", "kind": "process", "industry": "automotive",
                     "description": "摆动激光与焊前清洗组合，铝合金车身焊缝气孔率降至0.5%以下，可工艺验证后导入。",
                     "trl": 8, "cooperation_modes": ["license"], "price": 800000})
-                committed = time.perf_counter()
+                committed, listing_id = time.perf_counter(), row.id
 
-                def appeared(listing_id=row.id, session=session):
-                    with app.test_request_context():  # each poll is a request, with the snapshot of its time
-                        recs = recommendations.recommend(session=session, query_type="need", query_id=need.id,
-                                                         rec_kind="license", user=None, k=10)
-                    return listing_id in {r["target_id"] for r in recs}
+            def appeared(listing_id=listing_id):
+                # Each poll is a request of its own, reading the snapshot of its time.
+                with app.test_request_context(), Session(engine) as session:
+                    recs = recommendations.recommend(session=session, query_type="need", query_id=need.id,
+                                                     rec_kind="license", user=None, k=10)
+                return listing_id in {r["target_id"] for r in recs}
 
-                _wait(appeared, 60)
-                latencies.append(time.perf_counter() - committed)
+            _wait(appeared, 60)
+            latencies.append(time.perf_counter() - committed)
     finally:
         stop.set()
+        # The worker saves what it holds on the way out; let it finish before the folder goes.
+        _wait(lambda: not any(t.name in ("outbox-worker", "vector-upkeep") and t.is_alive()
+                              for t in threading.enumerate()))
         index.writer.release()
         engine.dispose()
     ms = np.array(latencies) * 1000
