@@ -12,7 +12,7 @@ recommendation is for).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,6 +128,49 @@ class _Pool:
 
     items: list[MatchItem]
     rows: np.ndarray
+
+
+def wanted_modes(query: MatchItem, rec_kind: str) -> set[str]:
+    """Return the cooperation modes a deal of this kind wants, narrowed to what the query asks for."""
+    wanted = set(RECOMMENDATION_KINDS[rec_kind].modes)
+    if query.cooperation_modes:
+        wanted = (wanted & set(query.cooperation_modes)) or set(query.cooperation_modes)
+    return wanted
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """What every feature of a pool of candidates is computed from, for one query and recommendation kind."""
+
+    query: MatchItem
+    rec_kind: str
+    items: list[MatchItem]
+    columns: Columns
+    lexical: np.ndarray
+    dense: np.ndarray
+    field_probabilities: dict[str, float]
+    field_credit: np.ndarray
+
+    def industry(self) -> np.ndarray:
+        """The field prior of each candidate, or the field its shared content words show, whichever is more."""
+        prior = np.array([self.field_probabilities.get(name, 0.0) if name else 0.0
+                          for name in self.columns.industry.tolist()])
+        return np.maximum(prior, self.field_credit)
+
+
+# How each feature column is computed for a pool of candidates. A new channel (another text index, another
+# encoder) adds its Feature and FeatureSpec in matching.schema and one entry here; the fusion, the reasons'
+# feature values and the feedback ranker pick it up by name.
+CANDIDATE_FEATURES: dict[Feature, Callable[[Candidates], np.ndarray]] = {
+    Feature.LEXICAL: lambda c: c.lexical,
+    Feature.DENSE: lambda c: c.dense,
+    Feature.INDUSTRY: Candidates.industry,
+    Feature.MODE: lambda c: mode_fit(c.columns, mode_mask(wanted_modes(c.query, c.rec_kind))),
+    Feature.TRL: lambda c: trl_fit(c.query, c.columns, c.rec_kind),
+    Feature.BUDGET: lambda c: budget_fit(c.query, c.columns),
+    Feature.REGION: lambda c: region_fit(c.query, c.columns),
+    Feature.FRESHNESS: lambda c: freshness(c.columns),
+}
 
 
 class Matcher:
@@ -314,29 +357,14 @@ class Matcher:
             total += np.maximum(index.vectors(name, ids) @ vector, 0.0)
         return total / max(1, len(vectors))
 
-    @staticmethod
-    def _wanted_modes(query: MatchItem, rec_kind: str) -> set[str]:
-        """Return the cooperation modes a deal of this kind wants, narrowed to what the query asks for."""
-        wanted = set(RECOMMENDATION_KINDS[rec_kind].modes)
-        if query.cooperation_modes:
-            wanted = (wanted & set(query.cooperation_modes)) or set(query.cooperation_modes)
-        return wanted
-
     def _rows(self, query: MatchItem, rec_kind: str, items: list[MatchItem], lexical: np.ndarray,
               dense: np.ndarray, probs: dict[str, float], weights: dict[Feature, float],
               field_credit: np.ndarray) -> np.ndarray:
         """Return one feature row per candidate, columns named by Feature, the fused score included."""
-        columns: Columns = columns_of(items)
+        pool = Candidates(query, rec_kind, items, columns_of(items), lexical, dense, probs, field_credit)
         rows = np.zeros((len(items), len(FEATURES)), dtype=np.float32)
-        prior = np.array([probs.get(name, 0.0) if name else 0.0 for name in columns.industry.tolist()])
-        rows[:, COLUMN[Feature.LEXICAL]] = lexical
-        rows[:, COLUMN[Feature.DENSE]] = dense
-        rows[:, COLUMN[Feature.INDUSTRY]] = np.maximum(prior, field_credit)
-        rows[:, COLUMN[Feature.MODE]] = mode_fit(columns, mode_mask(self._wanted_modes(query, rec_kind)))
-        rows[:, COLUMN[Feature.TRL]] = trl_fit(query, columns, rec_kind)
-        rows[:, COLUMN[Feature.BUDGET]] = budget_fit(query, columns)
-        rows[:, COLUMN[Feature.REGION]] = region_fit(query, columns)
-        rows[:, COLUMN[Feature.FRESHNESS]] = freshness(columns)
+        for feature, score in CANDIDATE_FEATURES.items():
+            rows[:, COLUMN[feature]] = score(pool)
         w = np.array([weights.get(f, 0.0) for f in FEATURES], dtype=np.float32)
         rows[:, COLUMN[Feature.FUSED]] = rows @ w / w.sum()
         return rows
@@ -402,7 +430,7 @@ class Matcher:
                 reasons.append({"code": ReasonCode.PREDICTED_INDUSTRY, "industry": candidate.industry,
                                 "probability": round(prior, 3)})
         if value[Feature.MODE] >= 1.0:
-            wanted = self._wanted_modes(query, rec_kind)
+            wanted = wanted_modes(query, rec_kind)
             reasons.append({"code": ReasonCode.MODE_MATCH, "modes": sorted(wanted & set(candidate.cooperation_modes))})
         trl_value = candidate.trl if rec_kind != "needs" else query.trl
         if value[Feature.TRL] >= 0.8 and trl_value is not None:

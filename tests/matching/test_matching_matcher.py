@@ -280,3 +280,12 @@ def test_a_published_snapshot_never_changes(matcher, need):
     matcher.with_changes([MatchItem(id=1, kind="achievement", title="纺织染色", text="棉织物活性染料染色")],
                          removals={"achievement": [2]})
     assert [(r.target_id, r.score) for r in matcher.recommend(need, "license")] == before
+
+
+def test_every_feature_is_computed_weighed_and_named_once():
+    from matching.matcher import CANDIDATE_FEATURES
+    from matching.schema import FEATURE_NAMES, FEATURE_SPECS, Feature
+
+    scored = set(Feature) - {Feature.FUSED}
+    assert set(CANDIDATE_FEATURES) == scored and set(FEATURE_SPECS) == scored
+    assert FEATURE_NAMES[-1] == "fused" and len(set(FEATURE_NAMES)) == len(Feature)
