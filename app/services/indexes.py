@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections import defaultdict
 from pathlib import Path
 
@@ -93,18 +94,9 @@ class VectorIndex:
         with self._write_lock:
             if self._follower is not None:
                 return
-            self._follower = threading.Thread(target=self._follow, name="vector-follow", daemon=True)
+            self._follower = threading.Thread(target=_follow, args=(weakref.ref(self),), name="vector-follow",
+                                              daemon=True)
         self._follower.start()
-
-    def _follow(self) -> None:
-        while not self.writer.held:
-            try:
-                self.load_newest()
-            except (FileNotFoundError, ValueError) as error:
-                log.info("vector store at %s not loaded yet: %s", self.store_dir, error)
-            except Exception:  # noqa: BLE001 - a bad generation must not end following; the next may load
-                log.exception("loading the vector store at %s failed", self.store_dir)
-            time.sleep(RELOAD_CHECK_SECONDS)
 
     # ---- loading and publishing ---------------------------------------------------------------------
 
@@ -180,6 +172,19 @@ class VectorIndex:
     def dirty(self) -> bool:
         """Whether changes were published since the last save."""
         return self._dirty
+
+
+def _follow(ref: weakref.ref) -> None:
+    """Load each newer generation until this process writes, or its index is gone (the app was dropped)."""
+    while (index := ref()) is not None and not index.writer.held:
+        try:
+            index.load_newest()
+        except (FileNotFoundError, ValueError) as error:
+            log.info("vector store at %s not loaded yet: %s", index.store_dir, error)
+        except Exception:  # noqa: BLE001 - a bad generation must not end following; the next may load
+            log.exception("loading the vector store at %s failed", index.store_dir)
+        del index
+        time.sleep(RELOAD_CHECK_SECONDS)
 
 
 def vector_index(app: Flask | None = None) -> VectorIndex:
