@@ -3,13 +3,17 @@
 import threading
 import time
 
+import pytest
+
 from app import create_app
 from app.services import indexes
 from app.services.indexes import VectorIndex
 from matching import MatcherConfig, MatchItem, persistence
 from tests.app.test_search_and_recommendations import drain
+from tests.conftest import BACKENDS
 from tests.utils.factories import create_achievement, create_need, create_user, in_app
 
+ON_BOTH_DATABASES = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 WORDS = ["激光焊接", "铝合金", "气孔", "锂电池", "涂布", "数控机床", "热误差", "纺织", "抗菌", "机器人", "视觉", "压铸"]
 
 
@@ -79,6 +83,7 @@ def test_concurrent_writers_lose_no_change(tmp_path):
     assert all(snapshot.listing("achievement", i) for i in [*range(1000, 1050), *range(2000, 2050)])
 
 
+@ON_BOTH_DATABASES
 def test_the_next_writer_replays_what_the_last_applied_only_in_memory(app, session):
     firm, uni = create_user(session, "enterprise"), create_user(session, "university", industries=["new_materials"])
     create_need(session, firm, title="铝合金车身激光焊接气孔控制", description="铝合金激光焊接气孔率偏高。")
@@ -100,6 +105,7 @@ def test_the_next_writer_replays_what_the_last_applied_only_in_memory(app, sessi
     follower.extensions["db_engine"].dispose()
 
 
+@ON_BOTH_DATABASES
 def test_upkeep_saves_pending_changes_and_fits_the_ranker_beside_requests(app, session):
     firm, uni = create_user(session, "enterprise"), create_user(session, "university", industries=["new_materials"])
     create_need(session, firm)
@@ -125,6 +131,7 @@ def wait_for(condition, seconds: float = 60.0) -> bool:
     return False
 
 
+@ON_BOTH_DATABASES
 def test_in_process_workers_on_one_directory_elect_one_writer_and_the_others_follow(app, session, tmp_path):
     """Several gunicorn workers with INDEX_WORKER_IN_PROCESS=1: one writes, the rest load its generations."""
     firm = create_user(session, "enterprise")

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from app.services import indexes
-from tests.conftest import require_service
+from tests.conftest import BACKENDS, require_service
 from tests.utils.factories import PASSWORD, create_achievement, create_need, create_user, in_app
 from tests.utils.web import bearer
 
@@ -191,6 +191,7 @@ def pairs(recs) -> set[tuple[str, int]]:
     return {(r["target_type"], r["target_id"]) for r in recs}
 
 
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 def test_each_kind_of_recommendation_lists_what_it_is_for(client, providers):
     url = f"/api/v1/needs/{providers['welding'].id}/recommendations"
     lists = {kind: client.get(url, query_string={"kind": kind}).json for kind in ("commission", "license", "incubation")}
@@ -207,6 +208,7 @@ def test_each_kind_of_recommendation_lists_what_it_is_for(client, providers):
     assert pairs(where) == pairs(lists["incubation"])
 
 
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 def test_services_get_matched_needs(client, providers):
     recs = client.get(f"/api/v1/services/{providers['testing_service'].id}/recommendations").json
     assert recs[0]["target_type"] == "need" and recs[0]["target_id"] == providers["welding"].id
@@ -218,6 +220,7 @@ def test_services_get_matched_needs(client, providers):
     assert wrong.status_code == 422
 
 
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 def test_my_listings_show_the_needs_matched_to_all_of_them_in_one_view(client, auth, providers):
     auth.login(providers["uni"].email)
     html = client.get("/my", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
