@@ -160,7 +160,11 @@ class VectorIndex:
             snapshot, self._dirty = self._snapshot, False
         if snapshot is None:
             return None
-        generation = persistence.save(snapshot, self.store_dir, cursor=cursor, lock=self.writer)
+        try:
+            generation = persistence.save(snapshot, self.store_dir, cursor=cursor, lock=self.writer)
+        except BaseException:
+            self._dirty = True  # still unsaved: the next round tries again
+            raise
         with self._write_lock:
             old_pin, self._pin, self._generation = self._pin, None, generation
             self.saved_cursor = cursor
