@@ -155,3 +155,20 @@ def test_in_process_workers_on_one_directory_elect_one_writer_and_the_others_fol
         for worker in workers:
             indexes.vector_index(worker).writer.release()
             worker.extensions["db_engine"].dispose()
+
+
+def test_index_commands_rebuild_report_and_refuse_a_second_writer(app, session, runner):
+    firm = create_user(session, "enterprise")
+    create_need(session, firm)
+    rebuilt = runner.invoke(args=["index", "rebuild"])
+    assert rebuilt.exit_code == 0 and "indexed 1 listings" in rebuilt.output
+    status = runner.invoke(args=["index", "status"])
+    assert status.exit_code == 0 and "need=1" in status.output
+    other_process = persistence.WriterLock(app.config["VECTOR_DIR"])
+    indexes.vector_index(app).writer.release()
+    assert other_process.acquire()
+    try:
+        refused = runner.invoke(args=["index", "rebuild"])
+        assert refused.exit_code != 0 and "Another process is writing" in refused.output
+    finally:
+        other_process.release()
