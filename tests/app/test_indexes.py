@@ -172,3 +172,14 @@ def test_index_commands_rebuild_report_and_refuse_a_second_writer(app, session, 
         assert refused.exit_code != 0 and "Another process is writing" in refused.output
     finally:
         other_process.release()
+
+
+def test_each_host_follows_the_outbox_under_its_own_name_by_default(monkeypatch, tmp_path):
+    import socket
+
+    from app.config import Config
+
+    monkeypatch.delenv("INDEX_CONSUMER", raising=False)
+    assert Config(str(tmp_path)).INDEX_CONSUMER == socket.gethostname()[:50]
+    monkeypatch.setenv("INDEX_CONSUMER", "web-2")
+    assert Config(str(tmp_path)).INDEX_CONSUMER == "web-2"
