@@ -11,7 +11,7 @@ from models.enums import FeedbackLabel
 
 # What a user sends about one recommendation.
 class FeedbackIn(SQLModel):
-    query_type: Literal["need", "achievement"]
+    query_type: Literal["need", "achievement", "service"]
     query_id: int = Field(ge=1)
     rec_kind: Literal["commission", "license", "incubation", "needs"]
     target_type: Literal["need", "achievement", "service", "center"]

@@ -209,7 +209,7 @@ def test_each_kind_of_recommendation_lists_what_it_is_for(client, providers):
 
 
 @pytest.mark.parametrize("backend", BACKENDS, indirect=True)
-def test_services_get_matched_needs(client, providers):
+def test_services_get_matched_needs_and_feedback_on_them(client, providers):
     recs = client.get(f"/api/v1/services/{providers['testing_service'].id}/recommendations").json
     assert recs[0]["target_type"] == "need" and recs[0]["target_id"] == providers["welding"].id
     assert recs[0]["org_name"] and recs[0]["url"] == f"/needs/{providers['welding'].id}"
@@ -218,6 +218,10 @@ def test_services_get_matched_needs(client, providers):
     wrong = client.get(f"/api/v1/services/{providers['testing_service'].id}/recommendations",
                        query_string={"kind": "license"})
     assert wrong.status_code == 422
+    feedback = client.post("/api/v1/recommendations/feedback", headers=token(client, providers["uni"]), json={
+        "query_type": "service", "query_id": providers["testing_service"].id, "rec_kind": "needs",
+        "target_type": "need", "target_id": providers["welding"].id, "label": "interested"})
+    assert feedback.status_code == 201
 
 
 @pytest.mark.parametrize("backend", BACKENDS, indirect=True)
