@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matching.lexical import K1, B, LexicalIndex, term_counts
-from matching.scoring import MatchItem
+from matching.scoring import Columns, MatchItem, columns_of
 from matching.text import lexical_terms
 from matching.vectorstore import VectorStore
 
@@ -71,6 +71,7 @@ class _Base:
     codes: np.ndarray
     incubators: np.ndarray
     average_length: float
+    columns: Columns
 
 
 class KindIndex:
@@ -95,7 +96,8 @@ class KindIndex:
                 row_ids, {int(i): r for r, i in enumerate(row_ids.tolist())}, names, code_of,
                 np.array([code_of.get(item.industry, len(names)) for item in rows], dtype=np.int64),
                 np.array([item.offers_incubation for item in rows], dtype=bool),
-                float(np.mean([t.sum() for _, t in lexical.docs.values()])) if lexical.docs else 1.0)
+                float(np.mean([t.sum() for _, t in lexical.docs.values()])) if lexical.docs else 1.0,
+                columns_of(rows))
         self.row_ids, self.row_of = self._base.row_ids, self._base.row_of
         self.industry_names, self.codes = self._base.industry_names, self._base.codes
         self.average_length = self._base.average_length
@@ -241,6 +243,12 @@ class KindIndex:
         if extra:
             base = base * (base_sum / total)
         return self._all_ids, np.concatenate([base, fresh.astype(np.float32)]), self._all_codes
+
+    def columns(self, positions: np.ndarray, items: list[MatchItem]) -> Columns:
+        """The structured columns of the listings at these positions (`items`, in the same order)."""
+        if len(positions) and positions.max() < len(self.row_ids):
+            return self._base.columns.take(positions)
+        return columns_of(items)
 
     def positions(self, ids: list[int], missing: int | None = None) -> np.ndarray:
         """Return where each id sits in lexical_scores' arrays (`missing` for ids not indexed, else KeyError)."""

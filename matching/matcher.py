@@ -348,7 +348,7 @@ class Matcher:
         dense = self._dense(index, vectors, chosen_ids) if weights[Feature.DENSE] > 0 else \
             np.zeros(len(items), np.float32)
         return _Pool(items, self._rows(query, rec_kind, items, lexical_scores, dense, probs, weights,
-                                       evidence.credit(index, positions)))
+                                       evidence.credit(index, positions), index.columns(positions, items)))
 
     def _dense(self, index: KindIndex, vectors: dict[str, np.ndarray], ids: np.ndarray) -> np.ndarray:
         """Return the mean cosine over encoders between the query and stored listings (negatives as 0)."""
@@ -359,9 +359,10 @@ class Matcher:
 
     def _rows(self, query: MatchItem, rec_kind: str, items: list[MatchItem], lexical: np.ndarray,
               dense: np.ndarray, probs: dict[str, float], weights: dict[Feature, float],
-              field_credit: np.ndarray) -> np.ndarray:
+              field_credit: np.ndarray, columns: Columns | None = None) -> np.ndarray:
         """Return one feature row per candidate, columns named by Feature, the fused score included."""
-        pool = Candidates(query, rec_kind, items, columns_of(items), lexical, dense, probs, field_credit)
+        pool = Candidates(query, rec_kind, items, columns if columns is not None else columns_of(items), lexical,
+                          dense, probs, field_credit)
         rows = np.zeros((len(items), len(FEATURES)), dtype=np.float32)
         for feature, score in CANDIDATE_FEATURES.items():
             rows[:, COLUMN[feature]] = score(pool)
