@@ -1,6 +1,8 @@
 """Commands: `flask db ...`, `flask users ...`, `flask demo load`, `flask listings expire`."""
 
 import json
+import threading
+import time
 
 import click
 from flask import Flask, current_app
@@ -94,7 +96,10 @@ def listings_expire() -> None:
 @index_cli.command("rebuild")
 def index_rebuild() -> None:
     """Recreate the search index and the vector stores from the database."""
-    count = indexes.rebuild(current_app._get_current_object())
+    try:
+        count = indexes.rebuild(current_app._get_current_object())
+    except indexes.NotTheWriter as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"indexed {count} listings")
 
 
@@ -102,12 +107,18 @@ def index_rebuild() -> None:
 @click.option("--poll", default=1.0, show_default=True, help="Seconds between polls of an empty outbox.")
 def index_worker(poll: float) -> None:
     """Drain the outbox into the search backend and this host's vector stores until stopped."""
-    worker, _vectors = indexes.make_worker(current_app._get_current_object())
+    app = current_app._get_current_object()
+    index = indexes.vector_index(app)
+    if not index.writer.acquire():
+        click.echo(f"another process writes {index.store_dir}; waiting to take over when it stops")
+        while not index.writer.acquire():
+            time.sleep(indexes.RELOAD_CHECK_SECONDS)
     click.echo("index worker running; Ctrl-C stops it")
+    stop = threading.Event()
     try:
-        worker.run(poll_interval=poll)
+        indexes.run_writer(app, stop, poll_interval=poll)
     except KeyboardInterrupt:
-        pass
+        stop.set()
 
 
 @index_cli.command("status")
@@ -118,7 +129,12 @@ def index_status() -> None:
     for name, state in worker.status().items():
         click.echo(f"{name}: " + ", ".join(f"{k}={v}" for k, v in state.items()))
     click.echo(f"search backend {app.config['SEARCH_BACKEND']}: {indexes.search_backend(app).count()} documents")
-    matcher = indexes.vector_index(app).matcher()
+    index = indexes.vector_index(app)
+    try:
+        index.load_newest()
+    except (FileNotFoundError, ValueError) as error:
+        click.echo(f"vectors: {error}")
+    matcher = index.matcher()
     counts = matcher.counts() if matcher else {}
     click.echo("vectors: " + (", ".join(f"{k}={v}" for k, v in counts.items()) or "not built"))
 

@@ -5,6 +5,7 @@ them all. A bad value stops the app at start-up with a message naming the settin
 """
 
 import os
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -55,8 +56,11 @@ class Settings(BaseModel):
     MATCH_NPROBE: int = _MATCHER.nprobe
     MATCH_POOL: int = _MATCHER.pool
     MATCH_CHANNELS: str = ",".join(_MATCHER.channels)
+    # Changes kept beside a kind's compiled index before the writer recompiles it (off the request path).
+    MATCH_DELTA_LIMIT: int = _MATCHER.delta_limit
     # This host's name for its outbox cursors: give each app host its own, so each keeps its FAISS copy current.
-    INDEX_CONSUMER: str = Field("main", min_length=1, max_length=40)
+    INDEX_CONSUMER: str = Field(default_factory=lambda: socket.gethostname()[:40] or "main", min_length=1,
+                                max_length=40)
     # Run the outbox worker in a thread of the web process (the embedded path); production runs `flask index worker`.
     INDEX_WORKER_IN_PROCESS: bool = False
     # Bodies above this are refused with 413 before they reach a view.

@@ -1,12 +1,10 @@
 """The matcher: text analysis, encoders, FAISS vector store, ranking, explanations, evaluation."""
 
-from matching.matcher import (
-    FEATURE_NAMES,
-    RECOMMENDATION_KINDS,
-    Matcher,
-    MatcherConfig,
-    Recommendation,
-)
-from matching.scoring import Listing
+from matching.config import MatcherConfig
+from matching.matcher import RECOMMENDATION_KINDS, Matcher, Recommendation
+from matching.reasons import ReasonCode
+from matching.schema import FEATURE_NAMES, Feature
+from matching.scoring import MatchItem
 
-__all__ = ["FEATURE_NAMES", "RECOMMENDATION_KINDS", "Listing", "Matcher", "MatcherConfig", "Recommendation"]
+__all__ = ["FEATURE_NAMES", "RECOMMENDATION_KINDS", "Feature", "MatchItem", "Matcher", "MatcherConfig",
+           "ReasonCode", "Recommendation"]

@@ -1,19 +1,25 @@
-"""Latency and build benchmark: `python -m matching.bench` (10k and 100k synthetic listings, one JSON line each)."""
+"""Latency, freshness and build benchmark: `python -m matching.bench` (10k and 100k synthetic listings, one JSON
+line each): recommendation latency against brute force, latency while a writer applies changes, the cost of
+a write against a recompile, and the time from a committed listing to its first appearance."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import queue
 import random
 import re
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
 
-from matching.matcher import Matcher, MatcherConfig
-from matching.scoring import Listing, columns_of
+from matching.config import MatcherConfig
+from matching.matcher import Matcher
+from matching.schema import COLUMN, Feature
+from matching.scoring import MatchItem
 
 # The shared evaluation sets sit beside the project: ../shared/eval from the repository root.
 EVAL_DIR = Path(os.environ.get("MIC_EVAL_DIR", Path(__file__).resolve().parents[2] / "shared" / "eval"))
@@ -33,7 +39,7 @@ def sentences_by_field(folder: Path) -> dict[str, list[str]]:
     return {field: sorted(parts) for field, parts in groups.items() if parts}
 
 
-def synthetic_listings(n: int, groups: dict[str, list[str]], seed: int = 0) -> list[Listing]:
+def synthetic_listings(n: int, groups: dict[str, list[str]], seed: int = 0) -> list[MatchItem]:
     """Return n achievements recombined from real sentences of one field each, with random structured fields."""
     rng = random.Random(seed)
     fields = sorted(groups)
@@ -41,7 +47,7 @@ def synthetic_listings(n: int, groups: dict[str, list[str]], seed: int = 0) -> l
     for i in range(n):
         field = rng.choice(fields)
         body = rng.sample(groups[field], min(3, len(groups[field])))
-        listings.append(Listing(
+        listings.append(MatchItem(
             id=i + 1, kind="achievement", title=body[0][:30], text="。".join(body), industry=field,
             cooperation_modes=rng.sample(MODES, rng.randint(1, 3)), trl=rng.randint(1, 9),
             price=float(rng.choice([None, 5e4, 2e5, 1e6, 5e6]) or 0) or None, region=rng.choice(REGIONS),
@@ -49,27 +55,30 @@ def synthetic_listings(n: int, groups: dict[str, list[str]], seed: int = 0) -> l
     return listings
 
 
-def synthetic_needs(n: int, seed: int = 1) -> list[Listing]:
+def synthetic_needs(n: int, seed: int = 1) -> list[MatchItem]:
     """Return n needs whose text is a real paper title (short, like a firm's stated need)."""
     titles = [json.loads(line)["text"] for line in (EVAL_DIR / "csl-dev" / "queries.jsonl").open(encoding="utf-8")]
     rng = random.Random(seed)
-    return [Listing(id=10**9 + i, kind="need", title="", text=t, budget_max=rng.choice([None, 1e5, 1e6]),
+    return [MatchItem(id=10**9 + i, kind="need", title="", text=t, budget_max=rng.choice([None, 1e5, 1e6]),
                     region=rng.choice(REGIONS), cooperation_modes=["license"])
             for i, t in enumerate(rng.sample(titles, n))]
 
 
-def baseline_recommend(matcher: Matcher, knn, knn_ids: np.ndarray, need: Listing, k: int = 10) -> list[tuple]:
+def baseline_recommend(matcher: Matcher, knn, knn_ids: np.ndarray, need: MatchItem, k: int = 10) -> list[tuple]:
     """Brute force: scikit-learn NearestNeighbors over every vector, then the matcher's re-scoring in Python."""
     weights = matcher.config.weights()
     probs, _ = matcher.industry_probabilities(need)
     vector = matcher.encoders["lsa"].encode([need.full_text])
     _, rows = knn.kneighbors(vector, n_neighbors=min(matcher.config.pool, len(knn_ids)))
     ids = knn_ids[rows[0]]
-    lexical = matcher.lexical["achievement"].score_ids(need.full_text, ids)
-    dense = matcher._dense("achievement", {"lsa": vector[0]}, ids)
-    candidates = [matcher.listings["achievement"][int(i)] for i in ids]
-    structured = matcher._structured(need, columns_of(candidates), "license", probs)
-    fused = matcher._fuse(lexical, dense, structured, weights)
+    index = matcher.kinds["achievement"]
+    lexical = index.lexical.score_ids(need.full_text, ids)
+    dense = matcher._dense(index, {"lsa": vector[0]}, ids)
+    _, scores, codes = index.lexical_scores(need.full_text)
+    evidence = matcher._evidence(need, index, probs, False, scores, codes)
+    features = matcher._rows(need, "license", [index.item(int(i)) for i in ids], lexical, dense, evidence.probs,
+                             weights, evidence.credit(index, index.positions(ids.tolist())))
+    fused = features[:, COLUMN[Feature.FUSED]]
     order = np.argsort(-fused)[:k]
     return [(int(ids[i]), float(fused[i])) for i in order]
 
@@ -84,26 +93,137 @@ def vector_bytes(matcher: Matcher) -> int:
     """Return the serialised size of every FAISS index (what a listing costs in vector memory)."""
     import faiss
 
-    return sum(int(faiss.serialize_index(store.index).nbytes) for store in matcher.stores.values() if len(store))
+    return sum(int(faiss.serialize_index(store.index).nbytes) for index in matcher.kinds.values()
+               for store in index.stores.values() if len(store))
 
 
-def run(size: int, groups, needs: list[Listing], config: MatcherConfig) -> dict:
-    """Build a matcher over `size` listings and time recommendations against the brute-force baseline."""
-    from sklearn.neighbors import NearestNeighbors
+class Published:
+    """The one reference a writer swaps and readers read, as the app's VectorIndex holds it."""
 
-    listings = synthetic_listings(size, groups, seed=size)
-    matcher = Matcher(config)
-    started = time.perf_counter()
-    matcher.rebuild(listings)
-    build_seconds = time.perf_counter() - started
-    for need in needs[:5]:
-        matcher.recommend(need, "license", k=10)
+    def __init__(self, matcher: Matcher):
+        self.matcher = matcher
+
+
+def _time_queries(published: Published, needs: list[MatchItem]) -> list[float]:
     timings = []
     for need in needs:
         started = time.perf_counter()
-        matcher.recommend(need, "license", k=10)
+        published.matcher.recommend(need, "license", k=10)
         timings.append(time.perf_counter() - started)
-    knn_ids, vectors = matcher.stores[("lsa", "achievement")].all_vectors()
+    return timings
+
+
+def under_writes(published: Published, groups, needs: list[MatchItem], rate: float, seconds: float = 20.0) -> dict:
+    """Time recommendations with and without a writer publishing `rate` changed listings a second.
+
+    The writer works one second and rests the next, and each query is counted with the phase it started in:
+    on a shared machine both phases then meet the same background load, so their ratio is the writes' cost.
+    """
+    fresh = iter(synthetic_listings(int(rate * seconds) + 10, groups, seed=7))
+    stop, writing = threading.Event(), threading.Event()
+    write_seconds: list[float] = []
+
+    def write():
+        next_id = 10**8
+        phase_started = time.perf_counter()
+        while not stop.wait(1.0 / rate):
+            if time.perf_counter() - phase_started >= 1.0:
+                phase_started = time.perf_counter()
+                if writing.is_set():
+                    writing.clear()
+                else:
+                    writing.set()
+            if not writing.is_set():
+                continue
+            item = next(fresh)
+            item.id = next_id
+            next_id += 1
+            started = time.perf_counter()
+            published.matcher = published.matcher.with_changes([item])
+            write_seconds.append(time.perf_counter() - started)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    timings: dict[bool, list[float]] = {True: [], False: []}
+    started = time.perf_counter()
+    try:
+        while time.perf_counter() - started < seconds:
+            for need in needs:
+                phase = writing.is_set()
+                began = time.perf_counter()
+                published.matcher.recommend(need, "license", k=10)
+                timings[phase].append(time.perf_counter() - began)
+    finally:
+        stop.set()
+        writer.join()
+    p50, p95 = percentiles(timings[True])
+    q50, q95 = percentiles(timings[False])
+    w50, w95 = percentiles(write_seconds or [0.0])
+    return {"writes": len(write_seconds), "p50_ms": p50, "p95_ms": p95, "quiet_p50_ms": q50, "quiet_p95_ms": q95,
+            "write_p50_ms": w50, "write_p95_ms": w95}
+
+
+def freshness_run(published: Published, groups, listings: int, poll_interval: float, seed: int = 11) -> dict:
+    """Seconds from a committed listing to its first appearance in recommendations, with a polling worker.
+
+    Commits go to a queue the way the app's transactions write outbox rows; a worker thread drains it every
+    `poll_interval` (as the in-process outbox worker does), publishes a new snapshot, and a reader repeats the
+    recommendation that should find the listing until it does.
+    """
+    commits: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def worker():
+        while not stop.is_set():
+            batch = []
+            while not commits.empty():
+                batch.append(commits.get())
+            if batch:
+                published.matcher = published.matcher.with_changes(batch)
+            else:
+                stop.wait(poll_interval)
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    rng = random.Random(seed)
+    latencies = []
+    try:
+        for n, item in enumerate(synthetic_listings(listings, groups, seed=seed)):
+            time.sleep(rng.uniform(0, poll_interval))
+            # Synthetic listings of a small field repeat each other: a model number and a fitting deal (mode,
+            # readiness) make this one deserve the top ten, so the timing measures visibility, not ranking.
+            item.id, item.text = 2 * 10**8 + n, f"{item.text} 型号fx{n}q"
+            item.cooperation_modes, item.trl = ["license"], 8
+            query = MatchItem(id=3 * 10**8 + n, kind="need", title=item.title, text=item.text)
+            committed = time.perf_counter()
+            commits.put(item)
+            while item.id not in {r.target_id for r in published.matcher.recommend(query, "license", k=10)}:
+                if time.perf_counter() - committed > 30:
+                    raise RuntimeError(f"listing {item.id} did not appear within 30 s")
+                time.sleep(0.01)
+            latencies.append(time.perf_counter() - committed)
+    finally:
+        stop.set()
+        thread.join()
+    p50, p95 = percentiles(latencies)
+    return {"freshness_p50_ms": p50, "freshness_p95_ms": p95, "freshness_listings": len(latencies)}
+
+
+def run(size: int, groups, needs: list[MatchItem], config: MatcherConfig, write_rate: float = 10.0,
+        fresh_listings: int = 20, poll_interval: float = 1.0) -> dict:
+    """Build a matcher over `size` listings; time it against brute force, under writes, and for freshness."""
+    from sklearn.neighbors import NearestNeighbors
+
+    listings = synthetic_listings(size, groups, seed=size)
+    started = time.perf_counter()
+    matcher = Matcher(config).rebuild(listings)
+    build_seconds = time.perf_counter() - started
+    for need in needs[:5]:
+        matcher.recommend(need, "license", k=10)
+    published = Published(matcher)
+    timings = _time_queries(published, needs)
+    index = matcher.kinds["achievement"]
+    knn_ids, vectors = index.stores["lsa"].all_vectors()
     knn = NearestNeighbors(algorithm="brute", metric="cosine").fit(vectors)
     for need in needs[:5]:
         baseline_recommend(matcher, knn, knn_ids, need)
@@ -114,11 +234,35 @@ def run(size: int, groups, needs: list[Listing], config: MatcherConfig) -> dict:
         base.append(time.perf_counter() - started)
     p50, p95 = percentiles(timings)
     b50, b95 = percentiles(base)
-    lexical = matcher.lexical["achievement"].compiled()[1]
+    writes = under_writes(published, groups, needs, write_rate)
+    # What a write cost before the delta: folding one change into the compiled indexes (a recompile).
+    one = published.matcher.with_changes([synthetic_listings(1, groups, seed=5)[0]])
+    started = time.perf_counter()
+    one.compacted()
+    recompile_ms = round((time.perf_counter() - started) * 1000, 1)
+    # The dearest write the delta allows: one more change when it is just below the compaction limit.
+    backlog = synthetic_listings(config.delta_limit, groups, seed=6)
+    for n, item in enumerate(backlog):
+        item.id = 4 * 10**8 + n
+    full = matcher.with_changes(backlog[:-1])
+    started = time.perf_counter()
+    full.with_changes(backlog[-1:])
+    full_delta_write_ms = round((time.perf_counter() - started) * 1000, 1)
+    fresh = freshness_run(published, groups, fresh_listings, poll_interval)
+    lexical = index.lexical.compiled()[1]
     return {
-        "listings": size, "approximate": matcher.stores[("lsa", "achievement")].approximate,
+        "listings": size, "approximate": index.stores["lsa"].approximate,
         "p50_ms": p50, "p95_ms": p95, "baseline_p50_ms": b50, "baseline_p95_ms": b95,
         "speedup_p50": round(b50 / p50, 1), "speedup_p95": round(b95 / p95, 1),
+        "under_writes_per_s": write_rate, "under_writes_p50_ms": writes["p50_ms"],
+        "under_writes_p95_ms": writes["p95_ms"], "between_writes_p50_ms": writes["quiet_p50_ms"],
+        "between_writes_p95_ms": writes["quiet_p95_ms"],
+        "under_writes_p95_ratio": round(writes["p95_ms"] / writes["quiet_p95_ms"], 2),
+        "writes_applied": writes["writes"], "write_p50_ms": writes["write_p50_ms"],
+        "write_p95_ms": writes["write_p95_ms"], "write_at_full_delta_ms": full_delta_write_ms,
+        "recompile_per_write_ms": recompile_ms,
+        "write_speedup": round(recompile_ms / max(writes["write_p50_ms"], 1e-3), 1),
+        **fresh, "poll_interval_s": poll_interval,
         "build_listings_per_s": round(size / build_seconds, 1), "build_seconds": round(build_seconds, 1),
         "vector_bytes_per_listing": round(vector_bytes(matcher) / size, 1),
         "lexical_bytes_per_listing": round((lexical.data.nbytes + lexical.indices.nbytes) / size, 1),
@@ -130,12 +274,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m matching.bench", description=__doc__)
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated listing counts")
     parser.add_argument("--queries", type=int, default=200, help="needs timed per size")
+    parser.add_argument("--write-rate", type=float, default=10.0, help="changes a second during the timing")
+    parser.add_argument("--fresh", type=int, default=20, help="listings committed for the freshness timing")
+    parser.add_argument("--poll", type=float, default=1.0, help="the worker's poll interval, seconds")
     args = parser.parse_args(argv)
     groups = sentences_by_field(EVAL_DIR)
     needs = synthetic_needs(args.queries)
     config = MatcherConfig.from_mapping({})
     for size in (int(s) for s in args.sizes.split(",")):
-        print(json.dumps(run(size, groups, needs, config)), flush=True)
+        print(json.dumps(run(size, groups, needs, config, args.write_rate, args.fresh, args.poll)), flush=True)
     return 0
 
 

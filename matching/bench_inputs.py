@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 
 from matching.matcher import Matcher, MatcherConfig
-from matching.scoring import Listing
+from matching.scoring import MatchItem
 from matching.text import normalize, words
 
 PHRASES = ("车身激光焊接工艺", "铝合金压铸结构件", "锂电池正极材料包覆", "固态电解质薄膜", "医用导管挤出成型",
@@ -23,10 +23,10 @@ PHRASES = ("车身激光焊接工艺", "铝合金压铸结构件", "锂电池正
 HUGE_NEED = "车身激光焊接变形控制。" * 10000
 
 
-def corpus(size: int, seed: int = 0) -> list[Listing]:
+def corpus(size: int, seed: int = 0) -> list[MatchItem]:
     """Achievements of two to four phrases each, enough for every channel to have something to rank."""
     rng = random.Random(seed)
-    return [Listing(id=i + 1, kind="achievement", title=rng.choice(PHRASES),
+    return [MatchItem(id=i + 1, kind="achievement", title=rng.choice(PHRASES),
                     text="，".join(rng.sample(PHRASES, rng.randint(2, 4))), cooperation_modes=["license"])
             for i in range(size)]
 
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def recommend_for_huge_need() -> None:
         text = str(time.perf_counter_ns()) + HUGE_NEED
-        matcher.recommend(Listing(id=10**9, kind="need", title="激光焊接", text=text), "license")
+        matcher.recommend(MatchItem(id=10**9, kind="need", title="激光焊接", text=text), "license")
 
     print(json.dumps({"case": f"recommend for a {len(HUGE_NEED):,}-character need among {args.listings} listings",
                       "median_ms": median_ms(recommend_for_huge_need, args.repeat)}))

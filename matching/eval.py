@@ -9,8 +9,10 @@ import sys
 import time
 from pathlib import Path
 
-from matching.matcher import CHANNELS, Matcher, MatcherConfig
-from matching.scoring import Listing
+from matching.config import MatcherConfig
+from matching.matcher import Matcher
+from matching.schema import CHANNELS
+from matching.scoring import MatchItem
 
 CHANNEL_CHOICES = {"fused": CHANNELS, **{c: (c,) for c in CHANNELS}}
 
@@ -45,13 +47,13 @@ def metrics(ranked: list[str], relevant: dict[str, int]) -> dict[str, float]:
     }
 
 
-def need_of(query: dict, listing_id: int) -> Listing:
+def need_of(query: dict, listing_id: int) -> MatchItem:
     """Return a query as a need listing: its title (when it has one) and its description apart, as posted."""
     title = (query.get("title") or "").strip()
     text = query.get("text") or ""
     if title and text.startswith(title):
         text = text[len(title):].lstrip("。.：:，, \n")
-    return Listing(id=listing_id, kind="need", title=title, text=text)
+    return MatchItem(id=listing_id, kind="need", title=title, text=text)
 
 
 def evaluate(folder: str | Path, config: MatcherConfig, per_query: list[dict] | None = None) -> dict[str, float]:
@@ -62,7 +64,7 @@ def evaluate(folder: str | Path, config: MatcherConfig, per_query: list[dict] | 
     corpus, queries, qrels = load_beir(folder)
     started = time.perf_counter()
     achievements = [
-        Listing(id=i, kind="achievement", title=doc.get("title") or "", text=doc.get("text") or "",
+        MatchItem(id=i, kind="achievement", title=doc.get("title") or "", text=doc.get("text") or "",
                 industry=(doc.get("metadata") or {}).get("discipline"))
         for i, doc in enumerate(corpus)
     ]

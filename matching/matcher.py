@@ -1,25 +1,32 @@
-"""The hybrid matcher: lexical, dense and structured channels fused into one explained ranking per kind."""
+"""The hybrid matcher: lexical, dense and structured channels fused into one explained ranking per kind.
+
+A ``Matcher`` is an immutable snapshot. Readers on any thread call ``recommend`` and ``features`` on the
+snapshot they hold; a writer calls ``with_changes`` (or ``compacted``, ``with_ranker``), which returns a new
+snapshot sharing everything that did not change, and publishes it by swapping one reference. No reader can
+see half of a write, and a reader keeps its snapshot for as long as it needs it.
+
+Two kinds of "kind" appear here and are kept apart by name: a *listing kind* (need, achievement, service,
+center: what a listing is) and a *recommendation kind* (commission, license, incubation, needs: what a
+recommendation is for).
+"""
 
 from __future__ import annotations
 
-import json
-import os
-import pickle
-import shutil
-import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from matching.classifier import IndustryClassifier
-from matching.encoders import ENCODERS, make_encoder
-from matching.lexical import LexicalIndex
+from matching.config import MatcherConfig
+from matching.encoders import make_encoder
+from matching.kindindex import KindIndex
+from matching.reasons import ReasonCode, is_evidence
+from matching.schema import COLUMN, FEATURES, Feature
 from matching.scoring import (
     Columns,
-    Listing,
+    MatchItem,
     budget_fit,
     columns_of,
     freshness,
@@ -28,11 +35,10 @@ from matching.scoring import (
     region_fit,
     trl_fit,
 )
+from matching.text import lexical_terms
 from matching.vectorstore import VectorStore
 
 LISTING_KINDS = ("need", "achievement", "service", "center")
-CHANNELS = ("lexical", "dense", "structured")
-FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -41,35 +47,56 @@ class RecommendationKind:
 
     targets: tuple[str, ...]
     modes: frozenset[str]
-    incubators_only: tuple[str, ...] = ()
+    # Only targets that say they incubate firms (a center with offers_incubation, an incubation service).
+    incubators_only: bool = False
 
 
 RECOMMENDATION_KINDS = {
     "commission": RecommendationKind(("center", "service"), frozenset({"commission", "joint", "service"})),
     "license": RecommendationKind(("achievement",), frozenset({"license", "transfer"})),
-    # Centers and services only count as incubators when they say they incubate firms.
-    "incubation": RecommendationKind(("achievement", "center", "service"),
-                                     frozenset({"incubation", "transfer", "license"}), ("center", "service")),
+    "incubation": RecommendationKind(("center", "service"), frozenset({"incubation"}), incubators_only=True),
     "needs": RecommendationKind(("need",), frozenset()),
 }
-
-# Lexical evidence leads; the industry prior (stated or predicted) lifts candidates of the right field
-# without overruling an exact match; the rest only break near-ties.  Measured on CSL (see matching.eval):
-# the LSA vector adds little beside BM25 on Chinese text, so it mainly serves candidate generation.
-FEATURE_WEIGHTS = {
-    "lexical": 1.0, "dense": 0.05, "industry": 0.5,
-    "mode": 0.1, "trl": 0.1, "budget": 0.1, "region": 0.05, "freshness": 0.05,
-}
-FEATURE_CHANNEL = {
-    "lexical": "lexical", "dense": "dense", "industry": "structured", "mode": "structured", "trl": "structured",
-    "budget": "structured", "region": "structured", "freshness": "structured",
-}
-FEATURE_NAMES = (*FEATURE_WEIGHTS, "fused")
 # How many best lexical matches vote on the field of a need, and how much their vote counts.
 NEIGHBOURS = 10
 NEIGHBOUR_SHARE = 0.5
+# The vote re-scores this many best lexical matches on the query's content words alone.
+VOTE_CANDIDATES = 100
 # Predicted industries below this probability are not worth showing as a reason.
 REASON_MIN_PROBABILITY = 0.2
+# When the query states its industry, the prior is all-or-nothing; a candidate whose content words match
+# the query (BM25 over evidence words, normalised over all of them) nearly as well as the best match does
+# still fits the query's field whatever industry it was filed under: the laser cleaning filed under 光电
+# answers a 汽车 welding need. The floor keeps a query whose best match is
+# itself weak from lending field credit; below the bar, credit falls off linearly to none.
+STRONG_EVIDENCE_SHARE = 0.9
+STRONG_EVIDENCE_FLOOR = 0.05
+# Below this share of the best match's evidence a candidate earns no field credit at all.
+CREDIT_START_SHARE = 0.6
+
+
+def evidence_words(text: str) -> list[str]:
+    """The query's words that may count as evidence: no stop word, filler, number or single character."""
+    return [t for t in dict.fromkeys(lexical_terms(text)) if is_evidence(t)]
+
+
+def _best_rows(scores: np.ndarray, n: int) -> np.ndarray:
+    return np.argpartition(-scores, n)[:n] if len(scores) > n else np.arange(len(scores))
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """The query's content words against one listing kind: the field they vote for and the bar for credit."""
+
+    words: list[str]
+    probs: dict[str, float]
+    bar: float
+    start: float
+
+    def credit(self, index: KindIndex, positions: np.ndarray) -> np.ndarray:
+        """How far shared content words alone show that candidates work in the query's field, in [0, 1]."""
+        evidence = index.evidence_scores(self.words, positions)
+        return np.clip((evidence - self.start) / max(self.bar - self.start, 1e-9), 0.0, 1.0)
 
 
 @dataclass
@@ -82,192 +109,159 @@ class Recommendation:
     reasons: list[dict] = field(default_factory=list)
 
 
-def _as_int(mapping: Mapping[str, Any], key: str, default: int, minimum: int = 1) -> int:
-    value = mapping.get(key, default)
-    if value is None or value == "":
-        return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{key} must be an integer, not {value!r}.") from None
-    if number < minimum:
-        raise ValueError(f"{key} must be at least {minimum}, not {number}.")
-    return number
+def _check_listing_kind(listing_kind: str) -> str:
+    if listing_kind not in LISTING_KINDS:
+        raise ValueError(f"Unknown listing kind {listing_kind!r}; expected one of {', '.join(LISTING_KINDS)}.")
+    return listing_kind
 
 
-def _as_names(mapping: Mapping[str, Any], key: str, default: tuple[str, ...], allowed) -> tuple[str, ...]:
-    value = mapping.get(key) or default
-    names = tuple(n.strip() for n in (value.split(",") if isinstance(value, str) else value) if n.strip())
-    unknown = [n for n in names if n not in allowed]
-    if unknown or not names:
-        raise ValueError(f"{key} must list some of {', '.join(sorted(allowed))}, not {value!r}.")
-    return tuple(dict.fromkeys(names))
+def _check_rec_kind(rec_kind: str) -> RecommendationKind:
+    if rec_kind not in RECOMMENDATION_KINDS:
+        raise ValueError(f"Unknown recommendation kind {rec_kind!r}; expected one of "
+                         f"{', '.join(RECOMMENDATION_KINDS)}.")
+    return RECOMMENDATION_KINDS[rec_kind]
 
 
 @dataclass(frozen=True)
-class MatcherConfig:
-    """How the matcher is built: encoders, the sentence-transformers model, exact-search limit, channels."""
+class _Pool:
+    """The candidates of one target listing kind for one query, with their feature rows."""
 
-    model: str | None = None
-    encoders: tuple[str, ...] = ("lsa",)
-    exact_limit: int = 20000
-    lsa_dim: int = 256
-    nprobe: int = 16
-    pool: int = 100
-    channels: tuple[str, ...] = CHANNELS
-
-    @classmethod
-    def from_mapping(cls, mapping: Mapping[str, Any] | None = None) -> MatcherConfig:
-        """Read MATCH_* keys (app config or environment); unknown values raise ValueError."""
-        mapping = mapping or {}
-        model = mapping.get("MATCH_MODEL") or None
-        encoders = _as_names(mapping, "MATCH_ENCODERS", cls.encoders, ENCODERS)
-        if model is not None:
-            if not Path(str(model)).is_dir():
-                raise ValueError(f"MATCH_MODEL must be a local sentence-transformers directory; {model} is not.")
-            # Naming a model means wanting it used.
-            encoders = tuple(dict.fromkeys((*encoders, "st")))
-        return cls(
-            model=str(model) if model else None,
-            encoders=encoders,
-            exact_limit=_as_int(mapping, "MATCH_EXACT_LIMIT", cls.exact_limit),
-            lsa_dim=_as_int(mapping, "MATCH_LSA_DIM", cls.lsa_dim),
-            nprobe=_as_int(mapping, "MATCH_NPROBE", cls.nprobe),
-            pool=_as_int(mapping, "MATCH_POOL", cls.pool, minimum=10),
-            channels=_as_names(mapping, "MATCH_CHANNELS", CHANNELS, CHANNELS),
-        )
-
-    def encoder_options(self, name: str) -> dict[str, Any]:
-        """Return the constructor options of a registered encoder."""
-        return {"lsa": {"dim": self.lsa_dim}, "st": {"model_path": self.model}}[name]
-
-    def weights(self) -> dict[str, float]:
-        """Return the feature weights with disabled channels zeroed."""
-        weights = {f: (w if FEATURE_CHANNEL[f] in self.channels else 0.0) for f, w in FEATURE_WEIGHTS.items()}
-        if "lexical" not in self.channels:
-            # Structured features alone tie often; a trace of lexical evidence orders the ties.
-            weights["lexical"] = 1e-3
-        return weights
+    items: list[MatchItem]
+    rows: np.ndarray
 
 
-def _check_kind(kind: str) -> str:
-    if kind not in LISTING_KINDS:
-        raise ValueError(f"Unknown listing kind {kind!r}; expected one of {', '.join(LISTING_KINDS)}.")
-    return kind
+def wanted_modes(query: MatchItem, rec_kind: str) -> set[str]:
+    """Return the cooperation modes a deal of this kind wants, narrowed to what the query asks for."""
+    wanted = set(RECOMMENDATION_KINDS[rec_kind].modes)
+    if query.cooperation_modes:
+        wanted = (wanted & set(query.cooperation_modes)) or set(query.cooperation_modes)
+    return wanted
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """What every feature of a pool of candidates is computed from, for one query and recommendation kind."""
+
+    query: MatchItem
+    rec_kind: str
+    items: list[MatchItem]
+    columns: Columns
+    lexical: np.ndarray
+    dense: np.ndarray
+    field_probabilities: dict[str, float]
+    field_credit: np.ndarray
+
+    def industry(self) -> np.ndarray:
+        """The field prior of each candidate, or the field its shared content words show, whichever is more."""
+        prior = np.array([self.field_probabilities.get(name, 0.0) if name else 0.0
+                          for name in self.columns.industry.tolist()])
+        return np.maximum(prior, self.field_credit)
+
+
+# How each feature column is computed for a pool of candidates. A new channel (another text index, another
+# encoder) adds its Feature and FeatureSpec in matching.schema and one entry here; the fusion, the reasons'
+# feature values and the feedback ranker pick it up by name.
+CANDIDATE_FEATURES: dict[Feature, Callable[[Candidates], np.ndarray]] = {
+    Feature.LEXICAL: lambda c: c.lexical,
+    Feature.DENSE: lambda c: c.dense,
+    Feature.INDUSTRY: Candidates.industry,
+    Feature.MODE: lambda c: mode_fit(c.columns, mode_mask(wanted_modes(c.query, c.rec_kind))),
+    Feature.TRL: lambda c: trl_fit(c.query, c.columns, c.rec_kind),
+    Feature.BUDGET: lambda c: budget_fit(c.query, c.columns),
+    Feature.REGION: lambda c: region_fit(c.query, c.columns),
+    Feature.FRESHNESS: lambda c: freshness(c.columns),
+}
 
 
 class Matcher:
-    """Keeps per-kind lexical and vector indexes of listings and recommends targets for a query listing."""
+    """Per-listing-kind lexical and vector indexes, and recommendations for a query listing. Immutable once built."""
 
-    def __init__(self, config: MatcherConfig | None = None, store_dir: str | Path | None = None):
+    def __init__(self, config: MatcherConfig | None = None):
         self.config = config or MatcherConfig()
-        self.store_dir = Path(store_dir) if store_dir is not None else None
         self.encoders = {name: make_encoder(name, **self.config.encoder_options(name))
                          for name in self.config.encoders}
         self.classifier = IndustryClassifier()
         self.ranker = None
-        self._reset()
+        self.kinds: dict[str, KindIndex] = {}
 
-    def _reset(self) -> None:
-        self.listings: dict[str, dict[int, Listing]] = {k: {} for k in LISTING_KINDS}
-        self.lexical: dict[str, LexicalIndex] = {k: LexicalIndex() for k in LISTING_KINDS}
-        self.stores: dict[tuple[str, str], VectorStore] = {}
-        self._rows: dict[str, tuple] = {}
+    def _derive(self, **changes: Any) -> Matcher:
+        """A shallow copy with some attributes replaced: what a writer publishes instead of mutating."""
+        clone = object.__new__(Matcher)
+        clone.__dict__.update(self.__dict__)
+        clone.__dict__.update(changes)
+        return clone
 
-    # ---- building -------------------------------------------------------------------------------------
+    # ---- building (writer side) ---------------------------------------------------------------------
 
-    def rebuild(self, listings: Iterable[Listing]) -> None:
-        """Fit the encoders and the classifier on these listings and index them all from scratch."""
+    def _make_store(self, dim: int) -> VectorStore:
+        return VectorStore(dim, self.config.exact_limit, self.config.nprobe)
+
+    def rebuild(self, listings: Iterable[MatchItem]) -> Matcher:
+        """Fit the encoders and the classifier on these listings and index them all (before sharing self)."""
         listings = list(listings)
         for listing in listings:
-            _check_kind(listing.kind)
+            _check_listing_kind(listing.kind)
         texts = [item.full_text for item in listings]
-        self._reset()
         for encoder in self.encoders.values():
             encoder.fit(texts)
         self.classifier = IndustryClassifier().fit(texts, [item.industry for item in listings])
-        self.stores = {(name, kind): VectorStore(encoder.dim, self.config.exact_limit, self.config.nprobe)
-                       for name, encoder in self.encoders.items() for kind in LISTING_KINDS}
-        # One store insert per kind, so a large kind trains its approximate index once on all its vectors.
-        for kind in LISTING_KINDS:
-            items = list({item.id: item for item in listings if item.kind == kind}.values())
-            if items:
-                self._index(kind, items)
+        self.kinds = {}
+        for listing_kind in LISTING_KINDS:
+            items = list({item.id: item for item in listings if item.kind == listing_kind}.values())
+            self.kinds[listing_kind] = KindIndex.build(listing_kind, items, self.encoders, self._make_store)
+        return self
 
-    def _index(self, kind: str, items: list[Listing], batch: int = 2048) -> None:
-        ids = [int(item.id) for item in items]
-        vectors = {name: [] for name in self.encoders}
-        for start in range(0, len(items), batch):
-            texts = [item.full_text for item in items[start : start + batch]]
-            # Lexical first: the encoders then find this batch's jieba cuts in the cache.
-            self.lexical[kind].upsert(ids[start : start + batch], texts)
-            for name, encoder in self.encoders.items():
-                vectors[name].append(encoder.encode(texts))
-        for name, parts in vectors.items():
-            self.stores[(name, kind)].upsert(ids, np.concatenate(parts))
-        self.listings[kind].update(zip(ids, items, strict=True))
-        self._rows.pop(kind, None)
+    def with_changes(self, upserts: Iterable[MatchItem] = (),
+                     removals: dict[str, list[int]] | None = None) -> Matcher:
+        """Return a new snapshot with listings added or replaced by (kind, id) and others removed."""
+        if not self.kinds:
+            raise ValueError("The matcher has no indexes yet; call rebuild() or load a saved one first.")
+        upserts = list(upserts)
+        removals = removals or {}
+        for listing_kind in [*removals, *(item.kind for item in upserts)]:
+            _check_listing_kind(listing_kind)
+        kinds = dict(self.kinds)
+        for listing_kind in LISTING_KINDS:
+            items = list({item.id: item for item in upserts if item.kind == listing_kind}.values())
+            removed = [int(i) for i in removals.get(listing_kind, ())]
+            if not items and not removed:
+                continue
+            changed = kinds[listing_kind].with_changes(items, removed, self.encoders)
+            if len(changed.delta) > self.config.delta_limit:
+                changed = changed.compacted()
+            kinds[listing_kind] = changed
+        return self._derive(kinds=kinds)
 
-    def upsert(self, listings: list[Listing]) -> None:
-        """Add or replace listings by (kind, id) without refitting or rebuilding."""
-        if not self.stores:
-            raise ValueError("The matcher has no indexes yet; call rebuild() or Matcher.load() first.")
-        for kind in LISTING_KINDS:
-            items = list({item.id: item for item in listings if _check_kind(item.kind) == kind}.values())
-            if items:
-                self._index(kind, items)
+    def compacted(self) -> Matcher:
+        """Return a snapshot whose compiled indexes hold every change (slow at scale: call it off requests)."""
+        return self._derive(kinds={k: index.compacted() for k, index in self.kinds.items()})
 
-    def remove(self, kind: str, ids: list[int]) -> None:
-        """Remove listings of one kind by id (unknown ids are ignored)."""
-        _check_kind(kind)
-        ids = [int(i) for i in ids]
-        self.lexical[kind].remove(ids)
-        for name in self.encoders:
-            if (name, kind) in self.stores:
-                self.stores[(name, kind)].remove(ids)
-        for listing_id in ids:
-            self.listings[kind].pop(listing_id, None)
-        self._rows.pop(kind, None)
+    def with_ranker(self, ranker) -> Matcher:
+        """Return a snapshot that reorders the top of each ranking with a fitted FeedbackRanker (None: don't)."""
+        return self._derive(ranker=ranker)
+
+    # ---- reading ------------------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
         """Return how many listings of each kind are indexed."""
-        return {kind: len(self.listings[kind]) for kind in LISTING_KINDS}
+        return {listing_kind: len(self.kinds[listing_kind]) if self.kinds else 0 for listing_kind in LISTING_KINDS}
 
-    def set_ranker(self, ranker) -> None:
-        """Use a fitted FeedbackRanker to reorder the top of each ranking (None to stop)."""
-        self.ranker = ranker
+    def listing(self, listing_kind: str, listing_id: int) -> MatchItem | None:
+        """The indexed listing of this kind and id, or None."""
+        index = self.kinds.get(_check_listing_kind(listing_kind))
+        return index.item(int(listing_id)) if index is not None else None
 
-    # ---- scoring --------------------------------------------------------------------------------------
-
-    def _row_data(self, kind: str):
-        """Return (row ids, id → row, industry code per row, industry names), aligned with the lexical rows."""
-        if kind not in self._rows:
-            row_ids = self.lexical[kind].compiled()[0]
-            names = sorted({item.industry for item in self.listings[kind].values() if item.industry})
-            code_of = {name: i for i, name in enumerate(names)}
-            codes = np.array([code_of.get(self.listings[kind][int(i)].industry, len(names)) for i in row_ids],
-                             dtype=np.int64)
-            columns = columns_of([self.listings[kind][int(i)] for i in row_ids])
-            self._rows[kind] = (row_ids, {int(i): r for r, i in enumerate(row_ids)}, codes, names, columns)
-        return self._rows[kind]
-
-    def industry_probabilities(self, query: Listing) -> tuple[dict[str, float], bool]:
+    def industry_probabilities(self, query: MatchItem) -> tuple[dict[str, float], bool]:
         """Return (industry → probability, whether the query stated it) for a query listing."""
         if query.industry:
             return {query.industry: 1.0}, True
         return self.classifier.predict_proba(query.full_text), False
 
-    def _query_vectors(self, query: Listing) -> dict[str, np.ndarray]:
+    def _query_vectors(self, query: MatchItem) -> dict[str, np.ndarray]:
         return {name: encoder.encode([query.full_text])[0] for name, encoder in self.encoders.items()}
 
-    def _dense(self, kind: str, vectors: dict[str, np.ndarray], ids: np.ndarray) -> np.ndarray:
-        """Return the mean cosine over encoders between the query and stored listings (negatives as 0)."""
-        total = np.zeros(len(ids), dtype=np.float32)
-        for name, vector in vectors.items():
-            total += np.maximum(self.stores[(name, kind)].vectors(ids) @ vector, 0.0)
-        return total / max(1, len(vectors))
-
-    def _blend_neighbour_fields(self, probs: dict[str, float], lexical: np.ndarray, codes: np.ndarray,
+    @staticmethod
+    def _blend_neighbour_fields(probs: dict[str, float], lexical: np.ndarray, codes: np.ndarray,
                                 names: list[str]) -> dict[str, float]:
         """Mix the classifier's field probabilities with the fields of the closest lexical matches.
 
@@ -289,144 +283,181 @@ class Matcher:
                 blended[name] = blended.get(name, 0.0) + share * vote
         return blended
 
-    def _candidates(self, query: Listing, kind: str, probs: dict[str, float], stated: bool, vectors, pool: int,
-                    weights) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
-        """Return (candidate ids, lexical scores, field probabilities) of one target kind.
+    def _evidence(self, query: MatchItem, index: KindIndex, probs: dict[str, float], stated: bool,
+                  lexical: np.ndarray, codes: np.ndarray) -> _Evidence:
+        """Re-score the best lexical matches without filler: they vote on the field (unless the query states
+        it), and their content words set the bar for field credit.
 
-        Candidates are the best first-stage rows plus the dense hits.
+        Filler every listing shares (中心, 技术, numbers) would otherwise let any listing that repeats it
+        decide the field.
         """
-        row_ids, row_of, codes, names, _ = self._row_data(kind)
-        if not len(row_ids):
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), probs
-        _, lexical = self.lexical[kind].score_all(query.full_text, title=query.title)
+        terms = list(dict.fromkeys(lexical_terms(query.full_text)))
+        words = [t for t in terms if is_evidence(t)]
+        top = _best_rows(lexical, VOTE_CANDIDATES)
         if not stated:
-            probs = self._blend_neighbour_fields(probs, lexical, codes, names)
+            # The characters of content words vote too: on short Chinese queries they carry much of the match.
+            characters = {"#" + c for word in words for c in word}
+            voters = index.evidence_scores([t for t in terms if t in characters or is_evidence(t)], top)
+            probs = self._blend_neighbour_fields(probs, voters, codes[top], index.industry_names)
+            # A predicted field is already a soft, blended prior; only a stated one is all-or-nothing.
+            return _Evidence([], probs, 1.0, 0.0)
+        best = float(index.evidence_scores(words, top).max(initial=0.0))
+        return _Evidence(words, probs, max(STRONG_EVIDENCE_SHARE * best, STRONG_EVIDENCE_FLOOR),
+                         max(CREDIT_START_SHARE * best, STRONG_EVIDENCE_FLOOR / 2))
+
+    def _pool(self, query: MatchItem, rec_kind: str, target_kind: str, probs: dict[str, float], stated: bool,
+              vectors: dict[str, np.ndarray], size: int, weights: dict[Feature, float],
+              exclude: set[tuple[str, int]]) -> _Pool:
+        """Score the best first-stage candidates of one target listing kind plus the dense hits."""
+        index = self.kinds[target_kind]
+        spec = RECOMMENDATION_KINDS[rec_kind]
+        ids, lexical, codes = index.lexical_scores(query.full_text, title=query.title)
+        if not len(ids):
+            return _Pool([], np.zeros((0, len(FEATURES)), dtype=np.float32))
+        evidence = self._evidence(query, index, probs, stated, lexical, codes)
+        probs = evidence.probs
         # Every listing gets lexical + industry prior at once (vectorised), so a listing of the predicted
         # field with no word in common can still enter the pool: that is what finds providers by field.
-        prior = np.array([probs.get(name, 0.0) for name in names] + [0.0], dtype=np.float32)
-        first = weights["lexical"] * lexical + weights["industry"] * prior[codes]
-        take = min(pool, len(row_ids))
-        rows = np.argpartition(-first, take - 1)[:take] if take < len(row_ids) else np.arange(len(row_ids))
-        chosen = set(row_ids[rows].tolist())
-        if weights["dense"] > 0:
+        prior = np.array([probs.get(name, 0.0) for name in index.industry_names] + [0.0], dtype=np.float32)
+        first = weights[Feature.LEXICAL] * lexical + weights[Feature.INDUSTRY] * prior[codes]
+        if spec.incubators_only:
+            # Incubators can be few among many providers: choose among them only, not among all.
+            first = np.where(index.incubators, first, -np.inf)
+        take = min(size, int(np.isfinite(first).sum()))
+        if not take:
+            return _Pool([], np.zeros((0, len(FEATURES)), dtype=np.float32))
+        rows = np.argpartition(-first, take - 1)[:take] if take < len(ids) else np.arange(len(ids))
+        chosen = dict.fromkeys(ids[rows].tolist())
+        if weights[Feature.DENSE] > 0:
             for name, vector in vectors.items():
-                hits, _ = self.stores[(name, kind)].search(vector, min(pool, len(row_ids)))
-                chosen.update(int(h) for h in hits)
-        ids = np.fromiter(chosen, dtype=np.int64, count=len(chosen))
-        return ids, lexical[[row_of[int(i)] for i in ids]], probs
+                chosen.update(dict.fromkeys(index.dense_hits(name, vector, take)))
+        items, kept = [], []
+        for listing_id in chosen:
+            item = index.item(listing_id)
+            if item is None or (target_kind, listing_id) in exclude:
+                continue
+            if spec.incubators_only and not item.offers_incubation:
+                continue
+            items.append(item)
+            kept.append(listing_id)
+        if not items:
+            return _Pool([], np.zeros((0, len(FEATURES)), dtype=np.float32))
+        chosen_ids = np.array(kept, dtype=np.int64)
+        positions = index.positions(kept)
+        lexical_scores = lexical[positions]
+        dense = self._dense(index, vectors, chosen_ids) if weights[Feature.DENSE] > 0 else \
+            np.zeros(len(items), np.float32)
+        return _Pool(items, self._rows(query, rec_kind, items, lexical_scores, dense, probs, weights,
+                                       evidence.credit(index, positions), index.columns(positions, items)))
 
-    @staticmethod
-    def _wanted_modes(query: Listing, kind: str) -> set[str]:
-        """Return the cooperation modes a deal of this kind wants, narrowed to what the query asks for."""
-        wanted = set(RECOMMENDATION_KINDS[kind].modes)
-        if query.cooperation_modes:
-            wanted = (wanted & set(query.cooperation_modes)) or set(query.cooperation_modes)
-        return wanted
+    def _dense(self, index: KindIndex, vectors: dict[str, np.ndarray], ids: np.ndarray) -> np.ndarray:
+        """Return the mean cosine over encoders between the query and stored listings (negatives as 0)."""
+        total = np.zeros(len(ids), dtype=np.float32)
+        for name, vector in vectors.items():
+            total += np.maximum(index.vectors(name, ids) @ vector, 0.0)
+        return total / max(1, len(vectors))
 
-    def _structured(self, query: Listing, columns: Columns, kind: str, probs: dict[str, float]) -> np.ndarray:
-        """Return the structured features (industry, mode, trl, budget, region, freshness) of candidates."""
-        wanted = self._wanted_modes(query, kind)
-        industry = np.array([probs.get(name, 0.0) if name else 0.0 for name in columns.industry.tolist()])
-        return np.column_stack([
-            industry, mode_fit(columns, mode_mask(wanted)), trl_fit(query, columns, kind),
-            budget_fit(query, columns), region_fit(query, columns), freshness(columns),
-        ]).astype(np.float32)
+    def _rows(self, query: MatchItem, rec_kind: str, items: list[MatchItem], lexical: np.ndarray,
+              dense: np.ndarray, probs: dict[str, float], weights: dict[Feature, float],
+              field_credit: np.ndarray, columns: Columns | None = None) -> np.ndarray:
+        """Return one feature row per candidate, columns named by Feature, the fused score included."""
+        pool = Candidates(query, rec_kind, items, columns if columns is not None else columns_of(items), lexical,
+                          dense, probs, field_credit)
+        rows = np.zeros((len(items), len(FEATURES)), dtype=np.float32)
+        for feature, score in CANDIDATE_FEATURES.items():
+            rows[:, COLUMN[feature]] = score(pool)
+        w = np.array([weights.get(f, 0.0) for f in FEATURES], dtype=np.float32)
+        rows[:, COLUMN[Feature.FUSED]] = rows @ w / w.sum()
+        return rows
 
-    def _fuse(self, lexical, dense, structured: np.ndarray, weights) -> np.ndarray:
-        """Return the weighted mean of features: one score in [0, 1]."""
-        w = np.array(list(weights.values()), dtype=np.float32)
-        features = np.column_stack([lexical, dense, structured])
-        return features @ w / w.sum()
-
-    def recommend(self, query: Listing, kind: str, k: int = 10,
+    def recommend(self, query: MatchItem, rec_kind: str, k: int = 10,
                   exclude: Iterable[tuple[str, int]] = frozenset()) -> list[Recommendation]:
         """Return the k best targets of a recommendation kind for a query listing, with reasons."""
-        if kind not in RECOMMENDATION_KINDS:
-            raise ValueError(f"Unknown recommendation kind {kind!r}; expected one of "
-                             f"{', '.join(RECOMMENDATION_KINDS)}.")
-        if k < 1 or not self.stores:
+        spec = _check_rec_kind(rec_kind)
+        if k < 1 or not self.kinds:
             return []
-        spec = RECOMMENDATION_KINDS[kind]
         weights = self.config.weights()
         exclude = {(str(t), int(i)) for t, i in exclude} | {(query.kind, int(query.id))}
         probs, stated = self.industry_probabilities(query)
         vectors = self._query_vectors(query)
-        pool = max(self.config.pool, 3 * k)
-        scored = []
-        for target in spec.targets:
-            ids, lexical, target_probs = self._candidates(query, target, probs, stated, vectors, pool, weights)
-            keep = [i for i, listing_id in enumerate(ids.tolist())
-                    if (target, listing_id) not in exclude
-                    and (target not in spec.incubators_only or self.listings[target][listing_id].offers_incubation)]
-            if not keep:
-                continue
-            ids, lexical = ids[keep], lexical[keep]
-            dense = self._dense(target, vectors, ids) if weights["dense"] > 0 else np.zeros(len(ids), np.float32)
-            candidates = [self.listings[target][int(i)] for i in ids]
-            _, row_of, _, _, columns = self._row_data(target)
-            structured = self._structured(query, columns.take([row_of[int(i)] for i in ids]), kind, target_probs)
-            fused = self._fuse(lexical, dense, structured, weights)
-            scored.extend(zip(fused.tolist(), candidates, lexical.tolist(), dense.tolist(), structured.tolist(),
-                              strict=True))
-        scored.sort(key=lambda s: (-s[0], s[1].kind, s[1].id))
-        if self.ranker is not None and getattr(self.ranker, "fitted", False) and scored:
-            head = scored[: max(50, k)]
-            rows = np.array([[lx, dn, *st, f] for f, _, lx, dn, st in head], dtype=np.float32)
-            order = np.argsort(-self.ranker.score(rows), kind="stable")
-            scored = [head[i] for i in order] + scored[len(head):]
-        query_words = self._query_words(query, spec.targets)
-        return [
-            Recommendation(c.kind, int(c.id), round(float(f), 6),
-                           self._reasons(query, c, kind, probs, stated, lx, dn, st, query_words, weights))
-            for f, c, lx, dn, st in scored[:k]
-        ]
+        size = max(self.config.pool, 3 * k)
+        items: list[MatchItem] = []
+        blocks = []
+        for target_kind in spec.targets:
+            pool = self._pool(query, rec_kind, target_kind, probs, stated, vectors, size, weights, exclude)
+            items.extend(pool.items)
+            blocks.append(pool.rows)
+        if not items:
+            return []
+        rows = np.concatenate(blocks)
+        fused = rows[:, COLUMN[Feature.FUSED]]
+        order = sorted(range(len(items)), key=lambda i: (-fused[i], items[i].kind, items[i].id))
+        if self.ranker is not None and getattr(self.ranker, "fitted", False):
+            head = order[: max(50, k)]
+            learned = self.ranker.score(rows[head])
+            order = [head[i] for i in np.argsort(-learned, kind="stable")] + order[len(head):]
+        query_words = [w for w in self._query_words(query, spec.targets) if is_evidence(w)]
+        return [Recommendation(items[i].kind, int(items[i].id), round(float(fused[i]), 6),
+                               self._reasons(query, items[i], rec_kind, probs, stated, rows[i], query_words,
+                                             weights))
+                for i in order[:k]]
 
-    # ---- explanations ---------------------------------------------------------------------------------
+    # ---- explanations -------------------------------------------------------------------------------
 
-    def _query_words(self, query: Listing, targets: tuple[str, ...]) -> dict[str, list[str]]:
-        return {t: self.lexical[t].top_terms(query.full_text) for t in targets if len(self.lexical[t])}
+    def _query_words(self, query: MatchItem, targets: tuple[str, ...]) -> list[str]:
+        """The query's words rarest first, plus those only listings changed since the last compaction use."""
+        words: dict[str, None] = {}
+        for target_kind in targets:
+            index = self.kinds[target_kind]
+            if len(index):
+                words.update(dict.fromkeys(index.lexical.top_terms(query.full_text)))
+                words.update(dict.fromkeys(w for w in evidence_words(query.full_text) if w in index.delta.vocab))
+        return list(words)
 
-    def _reasons(self, query, candidate, kind, probs, stated, lexical, dense, structured, query_words, weights):
-        industry, mode, trl, budget, region, _ = structured
+    def _reasons(self, query: MatchItem, candidate: MatchItem, rec_kind: str, probs: dict[str, float],
+                 stated: bool, row: np.ndarray, query_words: list[str], weights) -> list[dict]:
         reasons = []
-        if lexical > 0:
-            cols = set(self.lexical[candidate.kind].docs[candidate.id][0].tolist())
-            vocab = self.lexical[candidate.kind].vocab
-            terms = [w for w in query_words.get(candidate.kind, []) if vocab.get(w) in cols][:5]
+        value = {f: float(row[COLUMN[f]]) for f in FEATURES}
+        if value[Feature.LEXICAL] > 0:
+            index = self.kinds[candidate.kind]
+            terms = [w for w in query_words if index.has_term(candidate.id, w)][:5]
             if terms:
-                reasons.append({"code": "shared_terms", "terms": terms})
-        if candidate.industry and industry > 0:
+                reasons.append({"code": ReasonCode.SHARED_TERMS, "terms": terms})
+        prior = probs.get(candidate.industry, 0.0) if candidate.industry else 0.0
+        if prior > 0:
             if stated:
-                reasons.append({"code": "same_industry", "industry": candidate.industry})
-            elif industry >= REASON_MIN_PROBABILITY:
-                reasons.append({"code": "predicted_industry", "industry": candidate.industry,
-                                "probability": round(float(industry), 3)})
-        if mode >= 1.0:
-            wanted = self._wanted_modes(query, kind)
-            reasons.append({"code": "mode_match", "modes": sorted(wanted & set(candidate.cooperation_modes))})
-        trl_value = candidate.trl if kind != "needs" else query.trl
-        if trl >= 0.8 and trl_value is not None:
-            reasons.append({"code": "trl_fit", "trl": trl_value})
-        if budget >= 1.0:
+                reasons.append({"code": ReasonCode.SAME_INDUSTRY, "industry": candidate.industry})
+            elif prior >= REASON_MIN_PROBABILITY:
+                reasons.append({"code": ReasonCode.PREDICTED_INDUSTRY, "industry": candidate.industry,
+                                "probability": round(prior, 3)})
+        if value[Feature.MODE] >= 1.0:
+            wanted = wanted_modes(query, rec_kind)
+            reasons.append({"code": ReasonCode.MODE_MATCH, "modes": sorted(wanted & set(candidate.cooperation_modes))})
+        trl_value = candidate.trl if rec_kind != "needs" else query.trl
+        if value[Feature.TRL] >= 0.8 and trl_value is not None:
+            reasons.append({"code": ReasonCode.TRL_FIT, "trl": trl_value})
+        if value[Feature.BUDGET] >= 1.0:
             need, offer = (query, candidate) if query.kind == "need" else (candidate, query)
-            reasons.append({"code": "budget_fit", "price": offer.price, "budget_max": need.budget_max})
-        if region >= 1.0:
-            reasons.append({"code": "same_region", "region": candidate.region})
-        if kind == "incubation" and candidate.offers_incubation:
-            reasons.append({"code": "offers_incubation"})
-        if weights["dense"] > 0 and dense >= 0.5:
-            reasons.append({"code": "semantic", "similarity": round(float(dense), 3)})
+            reasons.append({"code": ReasonCode.BUDGET_FIT, "price": offer.price, "budget_max": need.budget_max})
+        if value[Feature.REGION] >= 1.0:
+            reasons.append({"code": ReasonCode.SAME_REGION, "region": candidate.region})
+        if rec_kind == "incubation" and candidate.offers_incubation:
+            reasons.append({"code": ReasonCode.OFFERS_INCUBATION})
+        if weights[Feature.DENSE] > 0 and value[Feature.DENSE] >= 0.5:
+            reasons.append({"code": ReasonCode.SEMANTIC, "similarity": round(value[Feature.DENSE], 3)})
         return reasons
 
-    # ---- feedback features ----------------------------------------------------------------------------
+    # ---- feedback features --------------------------------------------------------------------------
 
-    def features(self, query: Listing, candidates: list[Listing], kind: str | None = None) -> np.ndarray:
-        """Return one row of FEATURE_NAMES per (query, candidate) pair (lexical 0 for unindexed candidates)."""
-        kind = kind or ("needs" if query.kind in ("achievement", "service", "center") else "license")
-        if kind not in RECOMMENDATION_KINDS:
-            raise ValueError(f"Unknown recommendation kind {kind!r}.")
+    def features(self, query: MatchItem, candidates: list[MatchItem], rec_kind: str | None = None) -> np.ndarray:
+        """Return one feature row (columns: schema.FEATURES) per (query, candidate) pair.
+
+        Candidates need not be indexed (their lexical feature is then 0), so stored feedback stays usable.
+        """
+        rec_kind = rec_kind or ("needs" if query.kind in ("achievement", "service", "center") else "license")
+        _check_rec_kind(rec_kind)
         if not candidates:
-            return np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32)
+            return np.zeros((0, len(FEATURES)), dtype=np.float32)
         weights = self.config.weights()
         probs, stated = self.industry_probabilities(query)
         vectors = self._query_vectors(query)
@@ -435,83 +466,19 @@ class Matcher:
         for name, vector in vectors.items():
             dense += np.maximum(self.encoders[name].encode(texts) @ vector, 0.0)
         dense /= max(1, len(vectors))
-        lexical = np.zeros(len(candidates), dtype=np.float32)
-        structured = np.zeros((len(candidates), len(FEATURE_WEIGHTS) - 2), dtype=np.float32)
-        for target in {c.kind for c in candidates}:
-            _check_kind(target)
-            rows = [i for i, c in enumerate(candidates) if c.kind == target]
-            _, row_of, codes, names, _ = self._row_data(target)
-            _, scores = self.lexical[target].score_all(query.full_text, title=query.title)
-            # The same field blend recommend() uses, so a ranker learns on the features it will score.
-            target_probs = probs if stated or not len(scores) else \
-                self._blend_neighbour_fields(probs, scores, codes, names)
-            for i in rows:
-                if candidates[i].id in row_of:
-                    lexical[i] = scores[row_of[candidates[i].id]]
-            structured[rows] = self._structured(query, columns_of([candidates[i] for i in rows]), kind,
-                                                target_probs)
-        fused = self._fuse(lexical, dense, structured, weights)
-        return np.column_stack([lexical, dense, structured, fused]).astype(np.float32)
+        rows = np.zeros((len(candidates), len(FEATURES)), dtype=np.float32)
+        for target_kind in {c.kind for c in candidates}:
+            index = self.kinds[_check_listing_kind(target_kind)]
+            positions = [i for i, c in enumerate(candidates) if c.kind == target_kind]
+            _ids, scores, codes = index.lexical_scores(query.full_text, title=query.title)
+            # The same field blend and credit recommend() uses, so a ranker learns on the features it scores.
+            evidence = self._evidence(query, index, probs, stated, scores, codes)
+            found = index.positions([int(candidates[i].id) for i in positions], missing=len(scores))
+            lexical = np.append(scores, np.float32(0.0))[found]
+            indexed = found < len(scores)
+            credit = np.zeros(len(found), dtype=np.float32)
+            credit[indexed] = evidence.credit(index, found[indexed])
+            rows[positions] = self._rows(query, rec_kind, [candidates[i] for i in positions], lexical,
+                                         dense[positions], evidence.probs, weights, credit)
+        return rows
 
-    # ---- persistence ----------------------------------------------------------------------------------
-
-    def _manifest(self) -> dict[str, Any]:
-        return {"format": FORMAT_VERSION, "encoders": {n: e.dim for n, e in self.encoders.items()},
-                "model": self.config.model, "kinds": list(LISTING_KINDS), "saved_at": time.time()}
-
-    def save(self) -> None:
-        """Write everything to a fresh generation folder, then switch CURRENT to it atomically."""
-        if self.store_dir is None:
-            raise ValueError("This matcher has no store_dir to save to.")
-        if not self.stores:
-            raise ValueError("Nothing to save: call rebuild() first.")
-        self.store_dir.mkdir(parents=True, exist_ok=True)
-        generation = f"gen-{time.time_ns()}"
-        folder = self.store_dir / generation
-        folder.mkdir()
-        for (name, kind), store in self.stores.items():
-            store.save(folder / f"vectors-{name}-{kind}.faiss")
-        state = {"listings": self.listings, "lexical": self.lexical, "classifier": self.classifier,
-                 "encoders": self.encoders}
-        with open(folder / "state.pkl", "wb") as handle:
-            pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        (folder / "manifest.json").write_text(json.dumps(self._manifest()))
-        pointer = self.store_dir / f"CURRENT.tmp{os.getpid()}"
-        pointer.write_text(generation)
-        os.replace(pointer, self.store_dir / "CURRENT")
-        for old in self.store_dir.glob("gen-*"):
-            if old.name != generation:
-                shutil.rmtree(old, ignore_errors=True)
-
-    @classmethod
-    def load(cls, config: MatcherConfig | None, store_dir: str | Path) -> Matcher:
-        """Read what save() wrote; raise FileNotFoundError if absent, ValueError if it does not fit config."""
-        matcher = cls(config, store_dir)
-        pointer = Path(store_dir) / "CURRENT"
-        if not pointer.is_file():
-            raise FileNotFoundError(f"No saved matcher in {store_dir}; run a rebuild first.")
-        folder = Path(store_dir) / pointer.read_text().strip()
-        try:
-            manifest = json.loads((folder / "manifest.json").read_text())
-            with open(folder / "state.pkl", "rb") as handle:
-                state = pickle.load(handle)
-        except FileNotFoundError as error:
-            raise FileNotFoundError(f"The saved matcher in {store_dir} is incomplete ({error.filename}); "
-                                    "rebuild it.") from None
-        if manifest.get("format") != FORMAT_VERSION:
-            raise ValueError(f"The saved matcher in {store_dir} has format {manifest.get('format')}; rebuild it.")
-        if list(manifest["encoders"]) != list(matcher.config.encoders) or \
-                manifest.get("model") != matcher.config.model:
-            raise ValueError(f"The saved matcher in {store_dir} used encoders {list(manifest['encoders'])} "
-                             f"(model {manifest.get('model')}), but the configuration asks for "
-                             f"{list(matcher.config.encoders)} (model {matcher.config.model}); rebuild it.")
-        matcher.encoders = state["encoders"]
-        matcher.classifier = state["classifier"]
-        matcher.listings = state["listings"]
-        matcher.lexical = state["lexical"]
-        matcher.stores = {}
-        for name, dim in manifest["encoders"].items():
-            for kind in LISTING_KINDS:
-                matcher.stores[(name, kind)] = VectorStore.load(folder / f"vectors-{name}-{kind}.faiss", dim,
-                                                                matcher.config.exact_limit, matcher.config.nprobe)
-        return matcher

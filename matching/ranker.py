@@ -7,12 +7,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from matching.matcher import FEATURE_NAMES
+from matching.schema import COLUMN, FEATURE_NAMES, Feature
 
 LABELS = {"dismissed": 0, "interested": 1, "contracted": 2}
 # Below this many labelled pairs, or with a single label, a learned model only memorises noise.
 MIN_PAIRS = 30
-FUSED = FEATURE_NAMES.index("fused")
+FUSED = COLUMN[Feature.FUSED]
 
 
 def label_value(label: str | int) -> int:

@@ -14,8 +14,11 @@ FRESHNESS_HALF_LIFE_DAYS = 180.0
 
 
 @dataclass
-class Listing:
-    """One thing that can be matched: a need, an achievement, a service or a center (public fields only)."""
+class MatchItem:
+    """One thing that can be matched: a need, an achievement, a service or a center (public fields only).
+
+    Not the database row: the app turns a row into this through its search document.
+    """
 
     id: int
     kind: str
@@ -69,7 +72,7 @@ def _number(value) -> float:
     return float("nan") if value is None else float(value)
 
 
-def columns_of(listings: list[Listing]) -> Columns:
+def columns_of(listings: list[MatchItem]) -> Columns:
     """Return the structured columns of listings."""
     return Columns(
         industry=np.array([x.industry or "" for x in listings], dtype=object),
@@ -94,10 +97,11 @@ def trl_for_commission(trl: np.ndarray) -> np.ndarray:
 
 def trl_for_incubation(trl: np.ndarray) -> np.ndarray:
     """A new firm needs something demonstrated but not yet a product line: TRL 5-8 fits best."""
-    return np.where((trl >= 5) & (trl <= 8), 1.0, np.where((trl == 4) | (trl == 9), 0.6, 0.2))
+    fit = np.where((trl >= 5) & (trl <= 8), 1.0, np.where((trl == 4) | (trl == 9), 0.6, 0.2))
+    return np.where(np.isnan(trl), np.nan, fit)  # unknown stays unknown (neutral), not a poor fit
 
 
-def trl_for_need(query: Listing):
+def trl_for_need(query: MatchItem):
     """An achievement offered to needs fits a need when it is at least as ready as the need asks."""
     offered = _number(query.trl)
     return lambda asked: np.clip(1.0 - 0.25 * np.maximum(0.0, asked - offered), 0.0, 1.0)
@@ -106,15 +110,15 @@ def trl_for_need(query: Listing):
 TRL_FIT = {"license": trl_for_license, "commission": trl_for_commission, "incubation": trl_for_incubation}
 
 
-def trl_fit(query: Listing, columns: Columns, kind: str) -> np.ndarray:
+def trl_fit(query: MatchItem, columns: Columns, rec_kind: str) -> np.ndarray:
     """Return how well each candidate's technology readiness suits this kind of deal, in [0, 1]."""
-    fit = trl_for_need(query) if kind == "needs" else TRL_FIT[kind]
+    fit = trl_for_need(query) if rec_kind == "needs" else TRL_FIT[rec_kind]
     with np.errstate(invalid="ignore"):
         values = fit(columns.trl)
     return np.where(np.isnan(values), NEUTRAL, values)
 
 
-def budget_fit(query: Listing, columns: Columns) -> np.ndarray:
+def budget_fit(query: MatchItem, columns: Columns) -> np.ndarray:
     """Return how a price fits a budget: 1 within budget, decaying with the overshoot, neutral if unknown."""
     if query.kind == "need":
         price, budget = columns.price, np.full(len(columns.price), _number(query.budget_max))
@@ -132,7 +136,7 @@ def mode_fit(columns: Columns, wanted: int) -> np.ndarray:
     return np.where(columns.modes == 0, NEUTRAL, ((columns.modes & wanted) != 0).astype(np.float64))
 
 
-def region_fit(query: Listing, columns: Columns) -> np.ndarray:
+def region_fit(query: MatchItem, columns: Columns) -> np.ndarray:
     """Return 1 for the same region: site visits and joint work are cheaper close by."""
     region = (query.region or "").strip()
     if not region:

@@ -129,6 +129,14 @@ class VectorStore:
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
+    def copy(self) -> VectorStore:
+        """Return an independent copy (the writer patches a copy while readers search the original)."""
+        store = VectorStore(self.dim, self.exact_limit, self.nprobe)
+        store.index = _faiss().clone_index(self.index)
+        if store.approximate:
+            store.index.nprobe = self.nprobe
+        return store
+
     def save(self, path: str | Path) -> None:
         """Write the index atomically: a temp file next to it, then os.replace."""
         path = Path(path)

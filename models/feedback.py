@@ -13,7 +13,7 @@ from models.kinds import KIND_NAMES
 
 # What a user sends about one recommendation.
 class FeedbackIn(SQLModel):
-    query_type: Literal["need", "achievement"]
+    query_type: Literal["need", "achievement", "service"]
     query_id: int = Field(ge=1, le=ID_MAX)
     rec_kind: Literal["commission", "license", "incubation", "needs"]
     target_type: Literal[KIND_NAMES]  # any registered kind of listing

@@ -117,7 +117,7 @@ def _listing_paths(plural: str, name: str) -> dict:
 
 RECOMMENDATIONS = {"type": "array", "items": {"type": "object", "properties": {
     "target_type": {"type": "string"}, "target_id": {"type": "integer"}, "title": {"type": "string"},
-    "score": {"type": "number"}, "reasons": {"type": "array", "items": {"type": "object", "properties": {
+    "org_name": {"type": "string"}, "url": {"type": "string"}, "score": {"type": "number"}, "reasons": {"type": "array", "items": {"type": "object", "properties": {
         "code": {"type": "string"}, "text": {"type": "string"}}}}}}}
 
 
@@ -129,7 +129,12 @@ def _matching_paths() -> dict:
                 id_param, _query("kind", enum=["commission", "license", "incubation"]), _whole("k", MAX_K)],
             "responses": {"200": {"description": "Best first", **_json(RECOMMENDATIONS)}, **ERRORS}}},
         "/achievements/{id}/recommendations": {"get": {
-            "summary": "The needs an achievement fits", "parameters": [id_param, _whole("k", MAX_K)],
+            "summary": "The needs an achievement fits, or where to incubate it", "parameters": [
+                id_param, _query("kind", enum=["needs", "incubation"]), _whole("k", MAX_K)],
+            "responses": {"200": {"description": "Best first", **_json(RECOMMENDATIONS)}, **ERRORS}}},
+        "/services/{id}/recommendations": {"get": {
+            "summary": "The needs a service fits", "parameters": [
+                id_param, _query("kind", enum=["needs"]), _whole("k", MAX_K)],
             "responses": {"200": {"description": "Best first", **_json(RECOMMENDATIONS)}, **ERRORS}}},
         "/recommendations/feedback": {"post": {
             "summary": "Dismiss, show interest in, or record a contract for a recommendation",

@@ -223,10 +223,18 @@ def need_recommendations(listing_id: int):
 
 @bp.get("/achievements/<int:listing_id>/recommendations")
 def achievement_recommendations(listing_id: int):
-    """The needs one achievement fits."""
+    """The needs one achievement fits, or where to incubate it."""
     return jsonify(recommendations.recommend(
-        session=get_session(), query_type="achievement", query_id=listing_id, user=api_user(), rec_kind="needs",
-        k=int_arg("k", 10, high=recommendations.MAX_K, strict=True)))
+        session=get_session(), query_type="achievement", query_id=listing_id, user=api_user(),
+        rec_kind=request.args.get("kind", "needs"), k=int_arg("k", 10, high=recommendations.MAX_K, strict=True)))
+
+
+@bp.get("/services/<int:listing_id>/recommendations")
+def service_recommendations(listing_id: int):
+    """The needs one service fits."""
+    return jsonify(recommendations.recommend(
+        session=get_session(), query_type="service", query_id=listing_id, user=api_user(),
+        rec_kind=request.args.get("kind", "needs"), k=int_arg("k", 10, high=recommendations.MAX_K, strict=True)))
 
 
 @bp.post("/recommendations/feedback")

@@ -177,4 +177,7 @@ def mine():
     totals = {other: (page.total if other == kind else
                       service.browse(session=session, kind=other, user=user, mine=True, per_page=1).total)
               for other in SEGMENTS}
-    return render_template("listings/mine.html", kind=kind, segment=SEGMENTS[kind], page=page, totals=totals)
+    matched = recommendations.matched_needs_for_organization(session=session, user=user) \
+        if user.role != "enterprise" else None
+    return render_template("listings/mine.html", kind=kind, segment=SEGMENTS[kind], page=page, totals=totals,
+                           matched_needs=matched)

@@ -6,7 +6,7 @@ Confidential details never leave the database this way: a confidential need cont
 from sqlmodel import Session, select
 
 from app.services.listings import is_live
-from matching import Listing
+from matching import MatchItem
 from models import LISTING_KINDS, Center, CenterStatus, Need, Organization, Service, kind_name_of
 
 CENTER_MODES = ["commission", "joint", "service"]
@@ -73,9 +73,9 @@ def search_document(row, org_name: str) -> dict:
             "expires_at": _expiry(row)}
 
 
-def listing_from_document(doc: dict) -> Listing:
+def listing_from_document(doc: dict) -> MatchItem:
     """The matcher's view of an indexed document."""
-    return Listing(id=doc["entity_id"], kind=doc["type"], title=doc["title"], text=doc["body"],
+    return MatchItem(id=doc["entity_id"], kind=doc["type"], title=doc["title"], text=doc["body"],
                    industry=doc["industry"], cooperation_modes=list(doc["cooperation_modes"]), trl=doc["trl"],
                    budget_min=doc["budget_min"], budget_max=doc["budget_max"], price=doc["price"],
                    region=doc["region"], updated_at=doc["updated_at"], offers_incubation=doc["offers_incubation"])

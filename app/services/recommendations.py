@@ -1,22 +1,46 @@
-"""Recommendations for a need or an achievement, with reasons in the user's language, and feedback on them."""
+"""Recommendations for a listing, with reasons in the user's language, and feedback on them.
 
-import time
+A request takes the host's current matcher snapshot once and uses only that snapshot; if the matcher is not
+ready or fails, the user sees "no recommendations yet" and the error goes to the log, never a 500.
+"""
 
+import logging
+
+from flask import g
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from app.services.documents import listing_from_document, load_rows, search_document
+from app.services.documents import listing_from_document, load_rows, org_names, search_document
 from app.services.errors import Forbidden, Invalid
 from app.services.indexes import vector_index
 from app.services.listings import get_listing
 from app.services.taxonomy import industry_name
 from app.services.validation import parse
-from models import FeedbackIn, FeedbackLabel, RecommendationFeedback, User
+from matching import ReasonCode
+from models import LISTING_KINDS, FeedbackIn, FeedbackLabel, ListingStatus, RecommendationFeedback, User
 
-# Which recommendations each kind of listing asks for.
-REC_KINDS = {"need": ("commission", "license", "incubation"), "achievement": ("needs",)}
+log = logging.getLogger(__name__)
+
+# Which recommendations each kind of listing asks for, each for a different next step.
+REC_KINDS = {
+    "need": ("commission", "license", "incubation"),
+    "achievement": ("needs", "incubation"),
+    "service": ("needs",),
+}
 MAX_K = 50
+# How many matched needs each of an organization's listings contributes to its combined view.
+MATCHED_NEEDS_PER_LISTING = 10
+# The view matches this many of the organization's most recently updated listings of each kind, so that a
+# large catalogue costs a bounded number of matcher calls per page view.
+MATCHED_LISTINGS_LIMIT = 50
+
+
+def _snapshot():
+    """This request's matcher snapshot: taken once, so every panel of a page ranks on the same one."""
+    if "matcher_snapshot" not in g:
+        g.matcher_snapshot = vector_index().matcher()
+    return g.matcher_snapshot
 
 
 def _percent(value: float) -> str:
@@ -30,25 +54,50 @@ def _modes(modes) -> str:
 
 
 REASON_TEXT = {
-    "shared_terms": lambda r: _("Shared terms: %(terms)s", terms="、".join(r.get("terms", [])[:6])),
-    "same_industry": lambda r: _("Same industry: %(industry)s", industry=industry_name(r.get("industry"))),
-    "predicted_industry": lambda r: _("Likely industry: %(industry)s (%(p)s)", industry=industry_name(
+    ReasonCode.SHARED_TERMS: lambda r: _("Shared terms: %(terms)s", terms="、".join(r.get("terms", [])[:6])),
+    ReasonCode.SAME_INDUSTRY: lambda r: _("Same industry: %(industry)s", industry=industry_name(r.get("industry"))),
+    ReasonCode.PREDICTED_INDUSTRY: lambda r: _("Likely industry: %(industry)s (%(p)s)", industry=industry_name(
         r.get("industry")), p=_percent(r.get("probability", 0))),
-    "trl_fit": lambda r: _("Technology readiness level %(trl)s suits this kind of deal", trl=r.get("trl")),
-    "budget_fit": lambda r: _("Price fits the budget"),
-    "mode_match": lambda r: _("Cooperation modes match: %(modes)s", modes=_modes(r.get("modes", []))),
-    "same_region": lambda r: _("Same region: %(region)s", region=r.get("region", "")),
-    "semantic": lambda r: _("Similar in meaning"),
-    "incubation": lambda r: _("Offers incubation"),
-    "offers_incubation": lambda r: _("Offers incubation"),
-    "fresh": lambda r: _("Recently updated"),
+    ReasonCode.TRL_FIT: lambda r: _("Technology readiness level %(trl)s suits this kind of deal", trl=r.get("trl")),
+    ReasonCode.BUDGET_FIT: lambda r: _("Price fits the budget"),
+    ReasonCode.MODE_MATCH: lambda r: _("Cooperation modes match: %(modes)s", modes=_modes(r.get("modes", []))),
+    ReasonCode.SAME_REGION: lambda r: _("Same region: %(region)s", region=r.get("region", "")),
+    ReasonCode.SEMANTIC: lambda r: _("Similar in meaning"),
+    ReasonCode.OFFERS_INCUBATION: lambda r: _("Offers incubation"),
 }
 
 
 def describe(reason: dict) -> str:
-    """One reason as a short phrase in the user's language; an unknown code still reads as something."""
-    render = REASON_TEXT.get(reason.get("code", ""))
-    return render(reason) if render else reason.get("code", "")
+    """One reason as a short phrase in the user's language."""
+    return REASON_TEXT[ReasonCode(reason["code"])](reason)
+
+
+def _target_url(target_type: str, target_id: int) -> str:
+    from flask import url_for
+
+    if target_type == "center":
+        return url_for("profiles.center", center_id=target_id)
+    return url_for("listings.detail", segment=LISTING_KINDS[target_type].segment, listing_id=target_id)
+
+
+def _results(session: Session, recs, k: int) -> list[dict]:
+    """The recommendations still public, as the API and the panel show them: title, organization, link."""
+    targets = load_rows(session, [(r.target_type, r.target_id) for r in recs])
+    names = org_names(session, {row.org_id for row in targets.values() if row is not None})
+    results = []
+    for rec in recs:
+        target = targets.get((rec.target_type, rec.target_id))
+        if target is None:  # no longer public since the index last heard of it
+            continue
+        results.append({"target_type": rec.target_type, "target_id": rec.target_id,
+                        "title": getattr(target, "title", None) or target.name,
+                        "org_id": target.org_id, "org_name": names.get(target.org_id, ""),
+                        "url": _target_url(rec.target_type, rec.target_id),
+                        "score": round(rec.score, 4),
+                        "reasons": [{**reason, "text": describe(reason)} for reason in rec.reasons]})
+        if len(results) == k:
+            break
+    return results
 
 
 def recommend(*, session: Session, query_type: str, query_id: int, rec_kind: str, user: User | None,
@@ -59,49 +108,62 @@ def recommend(*, session: Session, query_type: str, query_id: int, rec_kind: str
     if not 1 <= k <= MAX_K:
         raise Invalid(_("Some fields are not valid."), {"k": _("Out of range.")})
     row = get_listing(session=session, kind=query_type, listing_id=query_id, user=user)
-    matcher = vector_index().matcher()
+    matcher = _snapshot()
     if matcher is None:
         return []
-    _refresh_ranker(session, matcher)
     # The query is the listing's public text only: a confidential need's details never reach the matcher.
     query = listing_from_document(search_document(row, ""))
     dismissed = _dismissed(session, user, query_type, query_id)
-    recs = matcher.recommend(query, rec_kind, k=k + len(dismissed),
-                             exclude={(query_type, query_id), *dismissed})
-    targets = load_rows(session, [(r.target_type, r.target_id) for r in recs])
-    results = []
-    for rec in recs:
-        target = targets.get((rec.target_type, rec.target_id))
-        if target is None:  # no longer public since the index last heard of it
-            continue
-        results.append({"target_type": rec.target_type, "target_id": rec.target_id,
-                        "title": getattr(target, "title", None) or target.name, "score": round(rec.score, 4),
-                        "reasons": [{**reason, "text": describe(reason)} for reason in rec.reasons]})
-        if len(results) == k:
-            break
-    return results
+    try:
+        recs = matcher.recommend(query, rec_kind, k=k + len(dismissed),
+                                 exclude={(query_type, query_id), *dismissed})
+    except Exception:  # noqa: BLE001 - a matcher fault must cost the user a panel, not the page
+        log.exception("recommendations failed for %s %s (%s)", query_type, query_id, rec_kind)
+        return []
+    return _results(session, recs, k)
 
 
-RANKER_REFRESH_SECONDS = 600
+def matched_needs_for_organization(*, session: Session, user: User | None, k: int = 20) -> list[dict]:
+    """The needs matched to all of the user's organization's live achievements and services, best first.
 
+    Each need appears once, with its best score and the organization's listings it fits.
+    """
+    from app.services.listings import is_live
 
-def _refresh_ranker(session: Session, matcher) -> None:
-    """Refit the feedback ranker now and then; below enough feedback it stays unfitted and changes nothing."""
-    from flask import current_app
-
-    from matching.ranker import FeedbackRanker
-
-    state = current_app.extensions.setdefault("feedback_ranker", {"at": float("-inf"), "ranker": None})
-    now = time.monotonic()
-    if now - state["at"] > RANKER_REFRESH_SECONDS:
-        state["at"] = now
-        rows, labels, _groups = feedback_dataset(session=session)
-        state["ranker"] = FeedbackRanker().fit(rows, labels) if rows else None
-    if matcher.ranker is not state["ranker"]:
-        matcher.set_ranker(state["ranker"])
+    if user is None:
+        raise Forbidden(_("Please log in first."))
+    matcher = _snapshot()
+    if matcher is None:
+        return []
+    best: dict[int, dict] = {}
+    for listing_kind in ("achievement", "service"):
+        table = LISTING_KINDS[listing_kind].table
+        rows = session.exec(select(table).where(table.org_id == user.org_id,
+                                                table.status == ListingStatus.published)
+                            .order_by(table.updated_at.desc()).limit(MATCHED_LISTINGS_LIMIT)).all()
+        for row in rows:
+            if not is_live(row):
+                continue
+            try:
+                recs = matcher.recommend(listing_from_document(search_document(row, "")), "needs",
+                                         k=MATCHED_NEEDS_PER_LISTING)
+            except Exception:  # noqa: BLE001 - one listing's failure must not hide the others' matches
+                log.exception("matched needs failed for %s %s", listing_kind, row.id)
+                continue
+            for rec in recs:
+                entry = best.setdefault(rec.target_id, {"rec": rec, "via": []})
+                if rec.score > entry["rec"].score:
+                    entry["rec"] = rec
+                entry["via"].append({"kind": listing_kind, "id": row.id, "title": row.title})
+    ranked = sorted(best.values(), key=lambda e: (-e["rec"].score, e["rec"].target_id))
+    # A few spare candidates stand in for needs withdrawn since the index last heard of them.
+    results = _results(session, [e["rec"] for e in ranked[: 3 * k]], k)
+    via = {e["rec"].target_id: e["via"] for e in ranked}
+    return [{**result, "matched_listings": via[result["target_id"]]} for result in results]
 
 
 def recommendation_kinds(query_type: str) -> tuple[str, ...]:
+    """The recommendation kinds a listing of this kind shows."""
     return REC_KINDS.get(query_type, ())
 
 
@@ -151,9 +213,9 @@ def _same_feedback(session: Session, user: User, feedback_in: FeedbackIn) -> Rec
 
 
 
-def feedback_dataset(*, session: Session) -> tuple[list, list[str], list[str]]:
+def feedback_dataset(*, session: Session, matcher=None) -> tuple[list, list[str], list[str]]:
     """Feature rows, labels and query groups of all stored feedback whose listings are still public."""
-    matcher = vector_index().matcher()
+    matcher = matcher or vector_index().matcher()
     if matcher is None:
         return [], [], []
     feedback = session.exec(select(RecommendationFeedback)).all()
@@ -166,11 +228,19 @@ def feedback_dataset(*, session: Session) -> tuple[list, list[str], list[str]]:
         if query is None or target is None:
             continue
         features = matcher.features(listing_from_document(search_document(query, "")),
-                                    [listing_from_document(search_document(target, ""))], kind=item.rec_kind)
+                                    [listing_from_document(search_document(target, ""))], rec_kind=item.rec_kind)
         rows.append(features[0])
         labels.append(item.label.value)
         groups.append(f"{item.query_type}-{item.query_id}-{item.rec_kind}")
     return rows, labels, groups
+
+
+def fit_feedback_ranker(*, session: Session, matcher):
+    """A ranker fitted on all stored feedback (unfitted, so changing nothing, until there is enough)."""
+    from matching.ranker import FeedbackRanker
+
+    rows, labels, _groups = feedback_dataset(session=session, matcher=matcher)
+    return FeedbackRanker().fit(rows, labels) if rows else None
 
 
 def evaluate_feedback_ranker(*, session: Session) -> dict:

@@ -62,8 +62,9 @@ def test_vector_index_is_empty_until_rebuilt_then_persists(app, weld):
         assert index.apply(documents(app), []) is False
         index.rebuild(documents(app))
         assert index.matcher().counts() == {"need": 1, "achievement": 1, "service": 0, "center": 0}
-        # Another process on the same directory loads what this one saved.
+        # Another reader of the same directory loads the generation this writer saved.
         other = indexes.VectorIndex(MatcherConfig(), app.config["VECTOR_DIR"])
+        assert other.load_newest() is not None
         assert other.matcher().counts() == {"need": 1, "achievement": 1, "service": 0, "center": 0}
 
 
@@ -75,7 +76,9 @@ def test_vector_index_applies_changes_in_place(app, weld):
         assert [r.target_id for r in index.matcher().recommend(achievement, "needs", k=5)] == [weld["need"].id]
         assert index.apply([], [f"need-{weld['need'].id}"]) is True
         assert index.matcher().recommend(achievement, "needs", k=5) == []
-        assert indexes.VectorIndex(MatcherConfig(), app.config["VECTOR_DIR"]).matcher().counts()["need"] == 0
+        index.persist(0)
+        other = indexes.VectorIndex(MatcherConfig(), app.config["VECTOR_DIR"])
+        assert other.load_newest() is not None and other.matcher().counts()["need"] == 0
 
 
 def test_vector_sink_builds_from_the_database_when_nothing_is_fitted(app, weld):
@@ -94,7 +97,7 @@ def test_vector_sink_rebuild_collects_every_document_before_fitting(app, weld):
         for doc in docs:
             sink.apply([doc], [])
         assert indexes.vector_index(app).matcher() is None
-        sink.finish_rebuild()
+        sink.finish_rebuild(0)
         assert indexes.vector_index(app).matcher().counts()["achievement"] == 1
 
 
@@ -165,4 +168,6 @@ def test_index_worker_command_drains_until_interrupted(app, session, enterprise,
     assert search.search(SearchQuery(text="齿轮磨损")).total == 1
     search.close()
     with app.app_context():
-        assert indexes.vector_index(app).matcher().counts()["need"] == 1
+        index = indexes.vector_index(app)
+        index.load_newest()  # the generation the worker saved when it stopped
+        assert index.matcher().counts()["need"] == 1

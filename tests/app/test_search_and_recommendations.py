@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from app.services import indexes
-from tests.conftest import require_service
+from tests.conftest import BACKENDS, require_service
 from tests.utils.factories import PASSWORD, create_achievement, create_need, create_user, in_app
 from tests.utils.web import bearer
 
@@ -186,3 +186,93 @@ def test_expired_listings_are_neither_found_nor_recommended(client, market, afte
 
 def test_live_listings_are_still_found(client, market):
     assert client.get("/api/v1/search", query_string={"q": "涂布"}).json["total"] >= 1
+
+
+@pytest.fixture
+def providers(app, session, market):
+    """Beside the market: a welding center, an incubating center, and an incubation and a testing service."""
+    from app.services import listings
+    from models import Center, CenterStatus
+
+    uni = market["uni"]
+    centers = {
+        "welding_center": Center(name="汽车轻量化连接技术创新中心", industry="automotive", domain="激光焊接与连接工艺",
+                                 description="铝合金激光焊接、搅拌摩擦焊工艺研发与委托开发。", org_id=uni.org_id,
+                                 status=CenterStatus.filed),
+        "incubator_center": Center(name="汽车零部件孵化创新中心", industry="automotive", domain="汽车零部件企业孵化",
+                                   description="为汽车零部件初创企业提供场地、中试线和融资对接。", org_id=uni.org_id,
+                                   status=CenterStatus.filed, offers_incubation=True),
+    }
+    session.add_all(centers.values())
+    session.commit()
+    services = {}
+    with in_app(session):
+        for key, category, title, text in (
+                ("incubation_service", "incubation", "汽车零部件初创企业孵化服务", "提供孵化场地、创业辅导与投融资对接。"),
+                ("testing_service", "testing", "焊缝气孔X射线检测服务", "铝合金激光焊缝气孔率X射线无损检测。")):
+            services[key] = listings.create_listing(session=session, kind="service", user=uni, publish=True, data={
+                "title": title, "description": text, "industry": "automotive", "category": category,
+                "cooperation_modes": ["incubation"] if category == "incubation" else ["service"]})
+        indexes.rebuild(app)
+    return {**market, **centers, **services}
+
+
+def pairs(recs) -> set[tuple[str, int]]:
+    return {(r["target_type"], r["target_id"]) for r in recs}
+
+
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
+def test_each_kind_of_recommendation_lists_what_it_is_for(client, providers):
+    url = f"/api/v1/needs/{providers['welding'].id}/recommendations"
+    lists = {kind: client.get(url, query_string={"kind": kind}).json for kind in ("commission", "license", "incubation")}
+    assert {r["target_type"] for r in lists["license"]} == {"achievement"}
+    assert ("center", providers["welding_center"].id) in pairs(lists["commission"])
+    assert pairs(lists["incubation"]) == {("center", providers["incubator_center"].id),
+                                          ("service", providers["incubation_service"].id)}
+    assert not pairs(lists["incubation"]) & (pairs(lists["license"]) | {("center", providers["welding_center"].id)})
+    center = next(r for r in lists["incubation"] if r["target_type"] == "center")
+    assert center["url"] == f"/centers/{providers['incubator_center'].id}"
+    assert all(r["org_name"] for kind in lists.values() for r in kind)
+    where = client.get(f"/api/v1/achievements/{providers['laser'].id}/recommendations",
+                       query_string={"kind": "incubation"}).json
+    assert pairs(where) == pairs(lists["incubation"])
+
+
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
+def test_services_get_matched_needs_and_feedback_on_them(client, providers):
+    recs = client.get(f"/api/v1/services/{providers['testing_service'].id}/recommendations").json
+    assert recs[0]["target_type"] == "need" and recs[0]["target_id"] == providers["welding"].id
+    assert recs[0]["org_name"] and recs[0]["url"] == f"/needs/{providers['welding'].id}"
+    page = client.get(f"/services/{providers['testing_service'].id}", headers={"Accept-Language": "zh-CN"})
+    assert providers["welding"].title in page.get_data(as_text=True).split('id="recommendations"', 1)[1]
+    wrong = client.get(f"/api/v1/services/{providers['testing_service'].id}/recommendations",
+                       query_string={"kind": "license"})
+    assert wrong.status_code == 422
+    feedback = client.post("/api/v1/recommendations/feedback", headers=token(client, providers["uni"]), json={
+        "query_type": "service", "query_id": providers["testing_service"].id, "rec_kind": "needs",
+        "target_type": "need", "target_id": providers["welding"].id, "label": "interested"})
+    assert feedback.status_code == 201
+
+
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
+def test_my_listings_show_the_needs_matched_to_all_of_them_in_one_view(client, auth, providers):
+    auth.login(providers["uni"].email)
+    html = client.get("/my", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    section = html.split('id="matched-needs"', 1)[1]
+    # The welding need fits the laser achievement and the testing service; the battery need fits the coating.
+    assert providers["welding"].title in section and providers["battery"].title in section
+    assert section.count(providers["welding"].title) == 1
+    assert providers["laser"].title in section and providers["coating"].title in section
+
+
+def test_a_failing_matcher_costs_the_panel_not_the_page(app, client, market, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise IndexError("row cache out of step")
+
+    monkeypatch.setattr(indexes.vector_index(app).matcher(), "recommend", broken)
+    url = f"/api/v1/needs/{market['welding'].id}/recommendations"
+    response = client.get(url, query_string={"kind": "license"})
+    assert response.status_code == 200 and response.json == []
+    page = client.get(f"/needs/{market['welding'].id}", headers={"Accept-Language": "zh-CN"})
+    assert page.status_code == 200 and "暂无推荐" in page.get_data(as_text=True)
+    assert "recommendations failed" in caplog.text and "row cache out of step" in caplog.text

@@ -2,7 +2,7 @@
 
 import pytest
 
-from matching import Listing, Matcher, MatcherConfig
+from matching import Matcher, MatcherConfig, MatchItem
 
 ACHIEVEMENTS = [
     (1, "车身激光焊接工艺", "高强钢车身激光焊接工艺，焊缝强度高、变形小，适用于汽车白车身焊接生产线。", "automotive", 8),
@@ -19,7 +19,7 @@ ACHIEVEMENTS = [
 
 
 def achievement(id, title, text, industry, trl, **extra):
-    return Listing(id=id, kind="achievement", title=title, text=text, industry=industry, trl=trl,
+    return MatchItem(id=id, kind="achievement", title=title, text=text, industry=industry, trl=trl,
                    cooperation_modes=extra.pop("cooperation_modes", ["license", "transfer"]), **extra)
 
 
@@ -28,17 +28,17 @@ def listings():
     """Achievements, services, centers and needs of four industries."""
     items = [achievement(*row) for row in ACHIEVEMENTS]
     items += [
-        Listing(id=101, kind="center", title="汽车焊接创新中心", text="汽车车身焊接与连接技术研发，提供委托研发和检测。",
+        MatchItem(id=101, kind="center", title="汽车焊接创新中心", text="汽车车身焊接与连接技术研发，提供委托研发和检测。",
                 industry="automotive", cooperation_modes=["commission", "service"], region="苏州"),
-        Listing(id=102, kind="center", title="新能源电池创新中心", text="锂电池材料与电芯研发平台，孵化电池初创企业。",
+        MatchItem(id=102, kind="center", title="新能源电池创新中心", text="锂电池材料与电芯研发平台，孵化电池初创企业。",
                 industry="new_energy", cooperation_modes=["commission", "incubation"], offers_incubation=True),
-        Listing(id=201, kind="service", title="焊接接头检测服务", text="焊缝无损检测、焊接接头力学性能测试。",
+        MatchItem(id=201, kind="service", title="焊接接头检测服务", text="焊缝无损检测、焊接接头力学性能测试。",
                 industry="automotive", cooperation_modes=["service"]),
-        Listing(id=202, kind="service", title="纺织品检测认证", text="纺织品色牢度、抗菌性能检测与认证。",
+        MatchItem(id=202, kind="service", title="纺织品检测认证", text="纺织品色牢度、抗菌性能检测与认证。",
                 industry="textiles", cooperation_modes=["service"]),
-        Listing(id=301, kind="need", title="寻求车身焊接技术", text="我公司生产汽车车身，需要激光焊接工艺降低焊接变形。",
+        MatchItem(id=301, kind="need", title="寻求车身焊接技术", text="我公司生产汽车车身，需要激光焊接工艺降低焊接变形。",
                 industry="automotive", budget_max=500000.0, trl=6),
-        Listing(id=302, kind="need", title="抗菌面料开发", text="需要棉织物抗菌整理技术，要求耐洗涤。", industry="textiles"),
+        MatchItem(id=302, kind="need", title="抗菌面料开发", text="需要棉织物抗菌整理技术，要求耐洗涤。", industry="textiles"),
     ]
     return items
 
@@ -54,4 +54,4 @@ def matcher(listings):
 @pytest.fixture
 def need():
     """A firm's welding need that states no industry."""
-    return Listing(id=900, kind="need", title="车身焊接变形大", text="希望找到汽车车身激光焊接工艺，减少焊接变形。")
+    return MatchItem(id=900, kind="need", title="车身焊接变形大", text="希望找到汽车车身激光焊接工艺，减少焊接变形。")

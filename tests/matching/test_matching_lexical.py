@@ -2,7 +2,7 @@
 
 import pytest
 
-from matching import Listing
+from matching import MatchItem
 from matching.lexical import LexicalIndex
 
 TITLES = ["车身激光焊接工艺", "汽车车身轻量化设计", "锂电池正极材料包覆", "注塑模具设计", "纺织品数码印花",
@@ -73,12 +73,12 @@ def test_empty_index_and_unknown_words():
 
 def test_the_matcher_reads_a_need_title_as_its_own_channel(matcher):
     text = "我公司焊接生产线自动化程度低，人工焊接质量不稳定，焊接变形大，汽车车身焊接返修多，需要提高焊接质量。"
-    titled = Listing(id=900, kind="need", title="机器人焊缝跟踪", text=text)
-    untitled = Listing(id=900, kind="need", title="", text=titled.full_text)
+    titled = MatchItem(id=900, kind="need", title="机器人焊缝跟踪", text=text)
+    untitled = MatchItem(id=900, kind="need", title="", text=titled.full_text)
     rank_of_robot = lambda need: [r.target_id for r in matcher.recommend(need, "license", k=10)].index(10)  # noqa: E731
     assert rank_of_robot(titled) < rank_of_robot(untitled)
     # The feedback ranker's features read the title the same way.
-    robot = [matcher.listings["achievement"][10]]
+    robot = [matcher.listing("achievement", 10)]
     assert matcher.features(titled, robot)[0, 0] > matcher.features(untitled, robot)[0, 0]
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from matching import FEATURE_NAMES, Listing
+from matching import FEATURE_NAMES, MatchItem
 from matching.ranker import FeedbackRanker, evaluate_ranker, label_value
 
 REGION = FEATURE_NAMES.index("region")
@@ -49,11 +49,11 @@ def test_labels_and_shapes_are_checked():
 
 
 def test_matcher_features_and_a_set_ranker_reorder_results(matcher, need):
-    candidates = [matcher.listings["achievement"][i] for i in (1, 7, 10)]
+    candidates = [matcher.listing("achievement", i) for i in (1, 7, 10)]
     rows = matcher.features(need, candidates, "license")
     assert rows.shape == (3, len(FEATURE_NAMES))
     assert rows[0, FUSED] > rows[1, FUSED]  # welding beats textile printing without feedback
-    unseen = Listing(id=5000, kind="achievement", title="激光焊接", text="激光焊接")
+    unseen = MatchItem(id=5000, kind="achievement", title="激光焊接", text="激光焊接")
     assert matcher.features(need, [unseen], "license")[0, FEATURE_NAMES.index("dense")] > 0
 
     class PreferTextiles:
@@ -62,8 +62,6 @@ def test_matcher_features_and_a_set_ranker_reorder_results(matcher, need):
         def score(self, rows):
             return rows[:, FEATURE_NAMES.index("lexical")] * -1.0
 
-    matcher.set_ranker(PreferTextiles())
-    reordered = matcher.recommend(need, "license", k=3)
+    reordered = matcher.with_ranker(PreferTextiles()).recommend(need, "license", k=3)
     assert reordered[0].target_id != 1
-    matcher.set_ranker(None)
     assert matcher.recommend(need, "license", k=1)[0].target_id == 1

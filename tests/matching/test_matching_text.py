@@ -105,15 +105,14 @@ def test_one_jieba_dictionary_serves_search_and_matching(tmp_path):
         from app import create_app
         from indexing.base import SearchQuery
         from indexing.fts5 import FTS5Backend
-        from matching import Listing, Matcher
+        from matching import Matcher, MatchItem
 
         app = create_app({{"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": "sqlite:///{tmp_path}/db.sqlite3"}})
         backend = FTS5Backend(":memory:")
         backend.upsert([{{"id": "need-1", "type": "need", "entity_id": 1, "title": "车身激光焊接", "body": "焊缝"}}])
         assert backend.search(SearchQuery(text="激光焊接")).total == 1
-        matcher = Matcher()
-        matcher.rebuild([Listing(id=1, kind="achievement", title="激光焊接", text="车身焊接工艺")])
-        assert matcher.recommend(Listing(id=2, kind="need", title="", text="激光焊接"), "license")
+        matcher = Matcher().rebuild([MatchItem(id=1, kind="achievement", title="激光焊接", text="车身焊接工艺")])
+        assert matcher.recommend(MatchItem(id=2, kind="need", title="", text="激光焊接"), "license")
         loaded = [t for t in gc.get_objects() if isinstance(t, jieba.Tokenizer) and t.initialized]
         print(len(loaded), jieba.dt.initialized)
     """)

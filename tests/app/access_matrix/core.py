@@ -99,6 +99,7 @@ CASES: list[Case] = [
     Case("DELETE", "/api/v1/needs/{need_api_delete}", only({"enterprise": 204}, visitor=401)),
     Case("GET", "/api/v1/needs/{need}/recommendations", everyone(200)),
     Case("GET", "/api/v1/achievements/{achievement}/recommendations", everyone(200)),
+    Case("GET", "/api/v1/services/{service}/recommendations", everyone(200)),
     Case("POST", "/api/v1/recommendations/feedback", only(dict.fromkeys(ALL_USERS, 201), visitor=401),
          body={**VERDICT, "label": "dismissed"}),
     Case("GET", "/api/v1/search?q=焊接", everyone(200)),
