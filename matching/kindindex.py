@@ -219,7 +219,8 @@ class KindIndex:
         sources = [text]
         if title and normalize(title) != normalize(text):
             sources.append(title)
-        channels = [self.lexical.query_weights(source) for source in sources]
+        # A query with a title is a posted listing: drop the words every need uses (see LexicalIndex.query_channels).
+        channels = [self.lexical.query_weights(source, drop_genre=bool(title)) for source in sources]
         raw = self.lexical.channel_scores(channels)
         if len(self._hidden_rows):
             raw = raw.copy()

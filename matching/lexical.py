@@ -89,13 +89,14 @@ class LexicalIndex:
         idf = np.log1p((n - df[cols] + 0.5) / (df[cols] + 0.5)) if len(cols) else np.zeros(0, dtype=np.float32)
         return cols, idf.astype(np.float32), known
 
-    def query_weights(self, text: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    def query_weights(self, text: str, drop_genre: bool = True) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """Return (known term columns, idf × query-frequency weight, known terms) of a query text.
 
-        Unlike `query_terms`, words every need uses are left out and a repeated term weighs more.
+        Unlike `query_terms`, a repeated term weighs more and, with `drop_genre`, words every need uses are left
+        out (see `matching.query_terms`).
         """
         row_ids, _, df = self.compiled()
-        counts = query_term_frequencies(lexical_terms(text))
+        counts = query_term_frequencies(lexical_terms(text), drop_genre=drop_genre)
         known = [t for t in counts if t in self.vocab and df[self.vocab[t]] > 0]
         cols, idf, known = self._columns_and_idf(known, len(row_ids), df)
         factor = query_frequency_weight(np.fromiter((counts[t] for t in known), dtype=np.float32, count=len(known)))
@@ -104,11 +105,13 @@ class LexicalIndex:
     def query_channels(self, text: str, title: str | None = None) -> list[tuple[np.ndarray, np.ndarray, list[str]]]:
         """Return (columns, weights, terms) per query channel: the whole text, then the title if it adds one.
 
-        A channel without a known term is left out, so the list may be empty.
+        A channel without a known term is left out, so the list may be empty. A query with a title is a posted
+        listing, written in the platform's genre, so the words every need uses are dropped; a bare text keeps them.
         """
-        channels = [self.query_weights(text)]
+        drop_genre = bool(title)
+        channels = [self.query_weights(text, drop_genre)]
         if title and normalize(title) != normalize(text):
-            channels.append(self.query_weights(title))
+            channels.append(self.query_weights(title, drop_genre))
         return [channel for channel in channels if len(channel[0])]
 
     def channel_scores(self, channels) -> np.ndarray:

@@ -28,14 +28,19 @@ QUERY_STOP_WORDS = frozenset(
 K3 = 1000.0
 
 
-def query_term_frequencies(terms: list[str]) -> Counter:
+def query_term_frequencies(terms: list[str], drop_genre: bool = True) -> Counter:
     """Return the frequency of each of a query's terms, without the words every need uses.
+
+    `drop_genre=False` keeps them: a bare phrase someone typed (no title, no description) chose every word it
+    has, so "企业技术创新评价" is about 企业 and 技术.
 
     `terms` are words plus "#"-marked single characters of the same text (`matching.text.lexical_terms`);
     the characters a dropped word is written with are taken away with it, so "需求" stops matching through
     "#需" and "#求" as well.
     """
     counts = Counter(terms)
+    if not drop_genre:
+        return counts
     for word in [t for t in terms if t in QUERY_STOP_WORDS]:
         counts[word] -= 1
         for char in word:

@@ -35,9 +35,12 @@ def test_a_title_equal_to_the_text_adds_no_channel(index):
 
 
 def test_the_words_every_need_uses_match_nothing(index):
-    scores = scores_of(index, "企业技术需求：要求解决注塑模具设计问题")
+    # A posted need (it has a title) is read without the words every need uses ...
+    scores = scores_of(index, "企业技术需求：要求解决注塑模具设计问题", title="注塑模具技术需求")
     assert max(scores, key=scores.get) == 4
     assert scores[6] == 0.0
+    # ... while a bare phrase someone typed keeps every word it chose.
+    assert scores_of(index, "企业技术需求：要求解决注塑模具设计问题")[6] > 0.0
     assert index.top_terms("企业技术需求：要求解决注塑模具设计问题") == ["注塑", "模具设计"]
 
 

@@ -20,6 +20,11 @@ def test_a_character_shared_with_a_content_word_survives():
     assert counts["#技"] == 1
 
 
+def test_a_bare_phrase_keeps_every_word():
+    counts = query_term_frequencies(lexical_terms("企业技术创新能力评价"), drop_genre=False)
+    assert {"企业", "技术"} <= set(counts)
+
+
 def test_repetition_is_counted():
     counts = query_term_frequencies(lexical_terms("注塑件开裂，注塑件变形，注塑件缩痕"))
     assert counts["注塑件"] == 3 and counts["#注"] == 3
