@@ -98,6 +98,8 @@ def _pg_env(url: URL) -> dict[str, str]:
                        ("PGPASSWORD", url.password), ("PGDATABASE", url.database)):
         if value is not None:
             env[var] = str(value)
+    if "sslmode" in url.query:
+        env["PGSSLMODE"] = str(url.query["sslmode"])
     return env
 
 
@@ -236,8 +238,9 @@ def restore(*, app: Flask, directory: Path, force: bool = False) -> dict:
         with engine.connect() as connection:
             filled = sorted(name for name, n in row_counts(connection).items() if n)
         if filled:
-            raise BackupError(f"the database is not empty ({', '.join(filled[:5])}...): restore into a fresh "
-                              "instance, or pass --force to replace everything in it")
+            shown = ", ".join(filled[:5]) + (", ..." if len(filled) > 5 else "")
+            raise BackupError(f"the database is not empty ({shown}): restore into a fresh instance, or pass --force "
+                              "to replace everything in it")
         if uploads.is_dir() and any(p.is_file() for p in uploads.rglob("*")):
             raise BackupError(f"the upload folder {uploads} is not empty: use a fresh one or pass --force")
     database_file = directory / DATABASE_FILES[kind]
