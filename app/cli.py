@@ -1,8 +1,9 @@
-"""Commands: `flask db ...`, `flask users ...`, `flask demo load`, `flask listings expire`."""
+"""Commands: `flask db ...`, `flask users ...`, `flask demo load|grow`, `flask listings expire`, `flask backup ...`."""
 
 import json
 import threading
 import time
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -11,7 +12,18 @@ from sqlmodel import Session
 
 from app import migrate
 from app.db import get_engine
-from app.services import accounts, demo, experts, indexes, listings, recommendations, saved_searches
+from app.services import (
+    accounts,
+    backup,
+    demo,
+    experts,
+    grow,
+    indexes,
+    listings,
+    recommendations,
+    saved_searches,
+    taxonomy,
+)
 from app.services.errors import ServiceError
 from indexing.sync import prune_applied
 from models import ExpertField, Role, User
@@ -23,6 +35,7 @@ listings_cli = AppGroup("listings", help="Listing lifecycle.")
 index_cli = AppGroup("index", help="Search and vector indexes.")
 match_cli = AppGroup("match", help="The matcher's learned ranking.")
 notify_cli = AppGroup("notify", help="Notifications and alerts.")
+backup_cli = AppGroup("backup", help="Backups of the database and the uploads.")
 
 
 @db_cli.command("upgrade")
@@ -84,6 +97,24 @@ def demo_load() -> None:
     click.echo(", ".join(f"{n} {kind}" for kind, n in counts.items()))
     click.echo(f"demo accounts: <key>@{demo.DEMO_EMAIL_DOMAIN}, bureau@{demo.DEMO_EMAIL_DOMAIN}; "
                f"password {demo.DEMO_PASSWORD}")
+
+
+@demo_cli.command("grow")
+@click.option("--listings", "count", type=click.IntRange(min=1), required=True, help="How many listings to add.")
+@click.option("--seed", default=1, show_default=True, help="The same seed on the same database adds the same rows.")
+def demo_grow(count: int, seed: int) -> None:
+    """Add COUNT listings with organizations, interests and contracts in the demo's proportions."""
+    started = time.perf_counter()
+    with Session(get_engine()) as session:
+        try:
+            counts = grow.grow(session=session, listings=count, seed=seed,
+                               ttl_days=current_app.config["LISTING_TTL_DAYS"], industries=taxonomy.industries())
+        except grow.GrowError as exc:
+            raise click.ClickException(str(exc)) from None
+    seconds = time.perf_counter() - started
+    click.echo(", ".join(f"{n} {kind}" for kind, n in counts.items()))
+    click.echo(f"{count} listings in {seconds:.1f} s ({count / seconds:.0f} listings/s); "
+               "`flask index worker` indexes them from the outbox")
 
 
 @listings_cli.command("expire")
@@ -162,6 +193,31 @@ def notify_digest() -> None:
     click.echo(f"{len(digests)} digests, {sum(len(d.items) for d in digests)} items")
 
 
+@backup_cli.command("create")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def backup_create(directory: Path) -> None:
+    """Write the database, the uploads and a manifest into DIRECTORY (new or empty)."""
+    try:
+        manifest = backup.create(app=current_app._get_current_object(), directory=directory)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backup of {sum(manifest['tables'].values())} rows and {len(manifest['files']) - 1} uploads "
+               f"written to {directory}")
+
+
+@backup_cli.command("restore")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database and upload folder that are not empty.")
+def backup_restore(directory: Path, force: bool) -> None:
+    """Check the backup in DIRECTORY, restore it onto this instance, then rebuild search and vectors."""
+    try:
+        manifest = backup.restore(app=current_app._get_current_object(), directory=directory, force=force)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored {sum(manifest['tables'].values())} rows from the backup of {manifest['created_at']}; "
+               "search and vectors rebuilt")
+
+
 def init_app(app: Flask) -> None:
-    for group in (db_cli, users_cli, demo_cli, listings_cli, index_cli, match_cli, notify_cli):
+    for group in (db_cli, users_cli, demo_cli, listings_cli, index_cli, match_cli, notify_cli, backup_cli):
         app.cli.add_command(group)

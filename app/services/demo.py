@@ -152,6 +152,8 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
 
 DEAL_SEED = 2026
 DEAL_AGE_DAYS = (20, 730)
+# Interests that led to no contract: (status, how many, age range in days).
+DEMO_OPEN_INTERESTS = (("pending", 8, (1, 30)), ("declined", 10, (20, 700)), ("accepted", 7, (15, 400)))
 
 
 def _choose_contract_status(rng: random.Random, age: int) -> str:
@@ -415,7 +417,7 @@ def load_demo_deals(*, session: Session, directory: Path = DEMO_DIR, now: dateti
                 if kind == "incubation" and status != "draft":
                     incubation_contracts.append((contract, pick.target))
             counts["contracts"] += 1
-    for status, how_many, ages in (("pending", 8, (1, 30)), ("declined", 10, (20, 700)), ("accepted", 7, (15, 400))):
+    for status, how_many, ages in DEMO_OPEN_INTERESTS:
         for _i in range(how_many):
             n += 1
             pick = market.pick(rng.choice(("need", "achievement", "service", "center")))
