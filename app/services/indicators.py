@@ -25,6 +25,7 @@ from models import (
     Achievement,
     Center,
     CenterCooperation,
+    CenterStatus,
     CenterTraining,
     Contract,
     ContractKind,
@@ -109,10 +110,11 @@ def authorize(*, session: Session, user: User | None, scope: Scope) -> None:
 
 
 def own_center_ids(*, session: Session, user: User | None) -> list[int]:
-    """The centers whose figures a (non-bureau) user may see."""
+    """The filed centers a (non-bureau) user runs: those with figures to show by default."""
     if user is None or user.org_id is None:
         return []
-    return list(session.exec(select(Center.id).where(Center.org_id == user.org_id).order_by(Center.id)).all())
+    return list(session.exec(select(Center.id).where(Center.org_id == user.org_id,
+                                                     Center.status == CenterStatus.filed).order_by(Center.id)).all())
 
 
 # --- computing ------------------------------------------------------------------------------------------------

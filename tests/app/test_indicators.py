@@ -198,6 +198,7 @@ def test_bad_scope_is_refused_in_the_users_language(client, world):
     for query, field in (("year=20x6", "year"), ("industry=nope", "industry"), ("center_id=-1", "center_id")):
         response = client.get(f"/api/v1/indicators?{query}", headers=headers)
         assert response.status_code == 422 and field in response.json["error"]["fields"], query
+    assert "年份" in client.get("/api/v1/indicators?year=1", headers=headers).json["error"]["fields"]["year"]
     assert client.get("/api/v1/indicators?center_id=999999", headers=headers).status_code == 404
     assert client.get("/api/v1/indicators/nope/records", headers=headers).status_code == 422
 
