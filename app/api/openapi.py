@@ -53,7 +53,7 @@ def _query(name: str, kind: str = "string", enum: list[str] | None = None, low: 
     if enum:
         schema: dict = {"type": kind, "enum": enum}
     elif kind == "integer":
-        schema = {"type": kind, "minimum": low, "maximum": high}
+        schema = {"type": kind, "minimum": 1 if low is None else low, "maximum": ID_MAX if high is None else high}
     else:
         schema = dict(TEXT)
     return {"name": name, "in": "query", "required": False, "schema": schema}
