@@ -6,7 +6,7 @@ Counting rules, shared by the API, the dashboard, the exports and the annual eva
 - it counts for a center when a party is the center's own organization, or when the deal went through the
   center: the interest's target or its `via` listing is the center itself or an achievement or service that
   names the center (that is how a member unit acts through its center);
-- a contract's industry is its `field`, else the industry of the listing it came from;
+- a contract's industry is its `field`, else the industry of the listing it came from (target, then via);
 - records kept by a center (incubations, trainings, cooperation projects) take the center's industry.
 Every figure has a drill-down (`records`) listing exactly the rows it was computed from.
 """
@@ -33,6 +33,7 @@ from models import (
     Incubation,
     Interest,
     ListingStatus,
+    Need,
     Organization,
     Service,
     User,
@@ -138,7 +139,7 @@ def counted_contracts(session: Session, *, year: int | None = None) -> list[Coun
     centers_by_org: dict[int, set[int]] = defaultdict(set)
     for center_id, org_id in session.exec(select(Center.id, Center.org_id)).all():
         centers_by_org[org_id].add(center_id)
-    wanted: dict[str, set[int]] = {"achievement": set(), "service": set()}
+    wanted: dict[str, set[int]] = {"achievement": set(), "service": set(), "need": set()}
     for _contract, interest in rows:
         for kind, listing_id in ((interest.target_type, interest.target_id), (interest.via_type, interest.via_id)):
             if kind in wanted and listing_id is not None:
@@ -149,6 +150,9 @@ def counted_contracts(session: Session, *, year: int | None = None) -> list[Coun
             for row_id, center_id, industry in session.exec(
                     select(model.id, model.center_id, model.industry).where(model.id.in_(wanted[kind]))).all():
                 listings[(kind, row_id)] = (center_id, industry)
+    if wanted["need"]:
+        for row_id, industry in session.exec(select(Need.id, Need.industry).where(Need.id.in_(wanted["need"]))).all():
+            listings[("need", row_id)] = (None, industry)
     result = []
     for contract, interest in rows:
         counted = CountedContract(contract=contract, industry=contract.field)

@@ -29,11 +29,11 @@ THROUGH_CENTER = """(:center IS NULL
   OR (i.via_type = 'achievement' AND i.via_id IN (SELECT id FROM achievement WHERE center_id = :center))
   OR (i.target_type = 'service' AND i.target_id IN (SELECT id FROM service WHERE center_id = :center))
   OR (i.via_type = 'service' AND i.via_id IN (SELECT id FROM service WHERE center_id = :center)))"""
-CONTRACT_INDUSTRY = """COALESCE(c.field,
-  CASE WHEN i.target_type = 'achievement' THEN (SELECT industry FROM achievement WHERE id = i.target_id)
-       WHEN i.target_type = 'service' THEN (SELECT industry FROM service WHERE id = i.target_id)
-       WHEN i.via_type = 'achievement' THEN (SELECT industry FROM achievement WHERE id = i.via_id)
-       WHEN i.via_type = 'service' THEN (SELECT industry FROM service WHERE id = i.via_id) END)"""
+LISTING_INDUSTRY = """CASE WHEN i.{side}_type = 'achievement' THEN (SELECT industry FROM achievement WHERE id = i.{side}_id)
+  WHEN i.{side}_type = 'service' THEN (SELECT industry FROM service WHERE id = i.{side}_id)
+  WHEN i.{side}_type = 'need' THEN (SELECT industry FROM need WHERE id = i.{side}_id) END"""
+CONTRACT_INDUSTRY = (f"COALESCE(c.field, {LISTING_INDUSTRY.format(side='target')}, "
+                     f"{LISTING_INDUSTRY.format(side='via')})")
 CONTRACTS = f"""FROM contract c JOIN interest i ON i.id = c.interest_id
   WHERE {COUNTED} AND {THROUGH_CENTER} AND (:industry IS NULL OR {CONTRACT_INDUSTRY} = :industry)"""
 CENTER_RECORD = "JOIN center ce ON ce.id = r.center_id WHERE (:center IS NULL OR r.center_id = :center) " \

@@ -41,7 +41,7 @@
     var stages = { interests: label.labelInterests, accepted: label.labelAccepted, contracts: label.labelContracts, signed: label.labelSigned };
     chart("funnel", {
       tooltip: { trigger: "item" },
-      series: [{ type: "funnel", sort: "descending", data: data.funnel.map(function (r) {
+      series: [{ type: "funnel", sort: "descending", left: "10%", width: "80%", label: { position: "inside" }, data: data.funnel.map(function (r) {
         return { name: stages[r.stage], value: r.count };
       }) }]
     });
