@@ -22,6 +22,7 @@ MEASURE_ORDER = ("count", "amount", "people")
 
 class ExportUnavailable(ServiceError):
     status = 503
+    code = "unavailable"
 
 
 def indicator_rows(result: dict) -> list[list]:

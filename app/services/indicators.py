@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlmodel import Session, select
 
 from app.services.errors import Forbidden, Invalid
-from app.services.oversight import get_center, is_bureau, manages
+from app.services.oversight import get_center, is_bureau, manages, require_bureau
 from app.services.taxonomy import industry_name, is_industry
 from models import (
     Achievement,
@@ -179,7 +179,7 @@ def _in_scope(counted: CountedContract, scope: Scope) -> bool:
             and (scope.industry is None or counted.industry == scope.industry))
 
 
-def _center_filter(session: Session, model, scope: Scope):
+def _center_filter(model, scope: Scope):
     """A query of a center-kept record filtered by the scope's center and (through the center) industry."""
     query = select(model, Center).join(Center, Center.id == model.center_id)
     if scope.center_id is not None:
@@ -211,14 +211,14 @@ class Basis:
 def basis(session: Session, scope: Scope) -> Basis:
     first, last = _year_bounds(scope.year)
     contracts = [c for c in counted_contracts(session, year=scope.year) if _in_scope(c, scope)]
-    incubations = [row for row, _c in session.exec(_center_filter(session, Incubation, scope).where(
+    incubations = [row for row, _c in session.exec(_center_filter(Incubation, scope).where(
         Incubation.started_on >= first, Incubation.started_on <= last).order_by(Incubation.started_on,
                                                                                Incubation.id)).all()]
-    trainings = [row for row, _c in session.exec(_center_filter(session, CenterTraining, scope).where(
+    trainings = [row for row, _c in session.exec(_center_filter(CenterTraining, scope).where(
         CenterTraining.held_on >= first, CenterTraining.held_on <= last).order_by(CenterTraining.held_on,
                                                                                  CenterTraining.id)).all()]
     # A project counts in every year it runs: an annual report lists the cooperation under way.
-    projects = [row for row, _c in session.exec(_center_filter(session, CenterCooperation, scope).where(
+    projects = [row for row, _c in session.exec(_center_filter(CenterCooperation, scope).where(
         CenterCooperation.started_on <= last,
         (CenterCooperation.ended_on.is_(None)) | (CenterCooperation.ended_on >= first)).order_by(
         CenterCooperation.started_on, CenterCooperation.id)).all()]
@@ -298,11 +298,8 @@ def records(*, session: Session, user: User | None, scope: Scope, indicator: str
 def dashboard(*, session: Session, user: User | None, year: int) -> dict:
     """Everything the bureau's dashboard draws for one year: the city's figures, the monthly trend, the split by
     industry and by center, the top centers by contract amount, the funnel and the table by district."""
-    scope = Scope(year=year)
-    authorize(session=session, user=user, scope=scope)
-    if not is_bureau(user):
-        raise Forbidden(_("Only the industry and IT bureau may do this."))
-    b = basis(session, scope)
+    require_bureau(user)
+    b = basis(session, Scope(year=year))
     months = [{"month": m, "count": 0, "amount": 0, "technology_amount": 0} for m in range(1, 13)]
     by_industry: dict[str, dict[str, int]] = defaultdict(lambda: {"count": 0, "amount": 0, "technology_amount": 0})
     by_center: dict[int, dict[str, int]] = defaultdict(lambda: {"count": 0, "amount": 0, "technology_amount": 0})

@@ -215,3 +215,11 @@ def test_a_center_sees_its_own_figures_only(client, auth, world):
     assert page.status_code == 200 and "1,800,000" in page.get_data(as_text=True)
     assert client.get(f"/indicators?year={YEAR}&center_id={world.other_center_id}").status_code == 403
     assert client.get("/bureau/dashboard").status_code == 403
+
+
+def test_without_the_font_the_pdf_export_says_so(app, client, auth, world, tmp_path):
+    app.config["PDF_FONT_PATH"] = str(tmp_path / "missing.otf")
+    auth.login(world.bureau.email)
+    response = client.get("/bureau/centers.pdf")
+    assert response.status_code == 503 and "中文字体" in response.get_data(as_text=True)
+    assert client.get(f"/indicators.csv?year={YEAR}").status_code == 200  # the other exports still work
