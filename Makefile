@@ -16,7 +16,19 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The Chinese font of the PDF exports (Noto Sans SC, SIL OFL), 8 MB, so fetched from the npm registry rather
+# than kept in the repository; the app finds it through PDF_FONT_PATH, whose default is this file.
+FONT_PKG := @embedpdf/fonts-sc@1.0.0
+FONT := .cache/fonts/NotoSansHans-Regular.otf
+$(FONT):
+	mkdir -p .cache/fonts/pack
+	cd .cache/fonts/pack && npm pack --silent $(FONT_PKG) >/dev/null && tar -xzf embedpdf-fonts-sc-1.0.0.tgz \
+		package/fonts/NotoSansHans-Regular.otf package/LICENSE
+	mv .cache/fonts/pack/package/fonts/NotoSansHans-Regular.otf $(FONT)
+	mv .cache/fonts/pack/package/LICENSE .cache/fonts/LICENSE-NotoSansHans
+	rm -rf .cache/fonts/pack
+
+install: $(STAMP) $(FONT)
 
 $(SECRET_FILE): | $(STAMP)
 	mkdir -p instance

@@ -83,6 +83,8 @@ class Settings(BaseModel):
     UPLOAD_MAX_BYTES: int = Field(10 * 1024 * 1024, ge=1024)
     # Types decided by the file's bytes (see app/services/files.py); comma-separated in the environment.
     UPLOAD_TYPES: tuple[str, ...] = UPLOAD_TYPES
+    # The CJK font embedded (as a subset) in PDF exports; `make install` fetches it from the npm registry.
+    PDF_FONT_PATH: str = str(Path(__file__).resolve().parent.parent / ".cache" / "fonts" / "NotoSansHans-Regular.otf")
     # Email is optional: without MAIL_SERVER, notifications stay in the app.
     MAIL_SERVER: str = ""
     MAIL_PORT: int = Field(25, ge=1, le=65535)

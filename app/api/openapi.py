@@ -4,7 +4,7 @@ from functools import cache
 
 from pydantic.json_schema import models_json_schema
 
-from app.api.openapi_bureau import BUREAU_MODELS, bureau_paths
+from app.api.openapi_bureau import BUREAU_MODELS, bureau_paths, indicator_paths
 from app.args import MAX_PAGE
 from app.services.recommendations import MAX_K
 from indexing.base import MAX_PER_PAGE
@@ -310,6 +310,7 @@ def openapi_document() -> dict:
     paths.update(_account_paths())
     paths.update(_deal_paths())
     paths.update(bureau_paths(ERRORS))
+    paths.update(indicator_paths(ERRORS))
     return {
         "openapi": "3.1.0",
         "info": {"title": "MIC Exchange API", "version": "1"},

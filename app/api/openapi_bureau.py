@@ -140,3 +140,34 @@ def bureau_paths(errors: dict) -> dict:
             "The three-year assessment ending with end_year", params=[
                 center, {"name": "end_year", "in": "query", "required": True, "schema": {"type": "integer"}}])},
     }
+
+
+def indicator_paths(errors: dict) -> dict:
+    """GET /indicators and the records behind each figure."""
+    from app.services.indicators import AMOUNT_INDICATORS, INDICATOR_NAMES
+
+    scope = [{"name": "year", "in": "query", "schema": {"type": "integer"}},
+             {"name": "center_id", "in": "query", "schema": {"type": "integer"}},
+             {"name": "industry", "in": "query", "schema": {"type": "string"}}]
+
+    def figure(name: str) -> dict:
+        measures = ["count", *(["amount"] if name in AMOUNT_INDICATORS else []),
+                    *(["people"] if name == "trainings" else [])]
+        return {"type": "object", "required": measures,
+                "properties": {m: {"type": "integer"} for m in measures}}
+
+    body = {"type": "object", "required": ["year", "center_id", "industry", "indicators"], "properties": {
+        "year": {"type": "integer"}, "center_id": {"type": ["integer", "null"]},
+        "industry": {"type": ["string", "null"]},
+        "indicators": {"type": "object", "required": list(INDICATOR_NAMES),
+                       "properties": {name: figure(name) for name in INDICATOR_NAMES}}}}
+    indicator = {"name": "indicator", "in": "path", "required": True,
+                 "schema": {"type": "string", "enum": list(INDICATOR_NAMES)}}
+    return {
+        "/indicators": {"get": _op("The indicators of a year: the city's (bureau), or one center's (bureau or the "
+                                   "center's users), optionally of one industry", params=scope, response=body,
+                                   errors=errors)},
+        "/indicators/{indicator}/records": {"get": _op(
+            "The contracts, incubations, achievements, trainings or projects behind one figure",
+            params=[indicator, *scope], response=ITEMS, errors=errors)},
+    }

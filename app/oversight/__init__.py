@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("oversight", __name__)
 
-from app.oversight import labels, routes  # noqa: E402,F401
+from app.oversight import dashboard, labels, routes  # noqa: E402,F401

@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from app.services import center_rules as rules
 from app.services import experts as expert_service
+from app.services import indicators as indicator_service
 from app.services.errors import Conflict, Forbidden, NotFound
 from app.services.oversight import (
     commit_unique,
@@ -34,22 +35,10 @@ from models import (
 )
 from models.common import utcnow
 
-INDICATOR_NAMES = ("commissioned_rd_contracts", "technology_market_turnover", "incubated_enterprises",
-                   "achievements_published", "achievements_transferred", "services_contracted", "trainings",
-                   "international_projects")
-AMOUNT_INDICATORS = {"commissioned_rd_contracts", "technology_market_turnover", "services_contracted"}
 
-
-def indicators_for(center_id: int, year: int) -> dict[str, dict[str, int]]:
-    """The computed indicators of one center for one year, in the shape of GET /api/v1/indicators.
-
-    Zeros for now: the figures are filled from the signed contracts, incubations and the centers' records once
-    the deals records exist, and the evaluation pages already show whatever this returns."""
-    figures: dict[str, dict[str, int]] = {}
-    for name in INDICATOR_NAMES:
-        figures[name] = {"count": 0, **({"amount": 0} if name in AMOUNT_INDICATORS else {})}
-    figures["trainings"]["people"] = 0
-    return figures
+def indicators_for(*, session: Session, center_id: int, year: int) -> dict[str, dict[str, int]]:
+    """The computed indicators of one center for one year, in the shape of GET /api/v1/indicators."""
+    return indicator_service.figures(session, indicator_service.Scope(year=year, center_id=center_id))
 
 
 def open_round(*, session: Session, user: User | None, data: dict) -> EvaluationRound:
@@ -112,7 +101,7 @@ def evaluation_view(*, session: Session, user: User | None, evaluation_id: int) 
     # The bureau sees the whole panel, an expert only their own row, the center the mean alone.
     shown = rows if is_bureau(user) else [r for r in rows if assigned and r.expert_id == user.id]
     return EvaluationView(
-        evaluation=evaluation, round=round_, center=center, indicators=indicators_for(center.id, round_.year),
+        evaluation=evaluation, round=round_, center=center, indicators=indicators_for(session=session, center_id=center.id, year=round_.year),
         panel=[(r, names.get(r.expert_id, "")) for r in shown],
         mean=rules.panel_mean(expert_service.membership(r) for r in rows))
 

@@ -2,23 +2,25 @@
 while a conflicted one is refused, the bureau inspects, the public notice takes an objection, and the center is
 filed."""
 
+import io
 import re
 import threading
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, select
 from werkzeug.serving import make_server
 
 from app import create_app
 from app.db import make_engine
 from app.migrate import upgrade
-from app.services import accounts, experts
-from models import CenterApplication, RegistrationIn, Role
+from app.services import accounts, contracts, experts, interests, listings
+from models import Center, CenterApplication, Organization, RegistrationIn, Role, User
 from models.common import utcnow
-from tests.utils.factories import random_credit_code, registration_data
+from tests.utils.factories import achievement_data, need_data, random_credit_code, registration_data
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "bureau-e2e-123"
@@ -231,6 +233,85 @@ def test_a_center_goes_from_call_to_filing(server, people, page):
     assert "公示期满，异议已答复，同意备案。" in page.locator("#my-applications + .table-wrap").inner_text()
 
 
+def _amount(page, indicator: str) -> int:
+    cell = page.locator(f'[data-testid="indicators"] tr[data-indicator="{indicator}"] td[data-measure="amount"]')
+    return int(cell.inner_text().replace(",", ""))
+
+
+def _sign_contracts_with_the_center(app) -> int:
+    """Through the services: an enterprise licenses the center's achievement and commissions the center on its
+    need, and both parties sign both contracts. Returns the filed center's id."""
+    year = date.today().year
+    with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+        center = session.exec(select(Center).where(Center.name == CENTER)).one()
+        assert center.status == "filed", "the filing walkthrough above must have filed the center"
+        university = session.exec(select(User).where(User.email == "univ@example.cn")).one()
+        firm = accounts.register(session=session, registration=RegistrationIn.model_validate(
+            {**registration_data("enterprise", name="长春示范装备有限公司"), "email": "firm@example.cn",
+             "password": PASSWORD}))
+        for org_id in (university.org_id, firm.org_id):
+            org = session.get(Organization, org_id)
+            org.verified_at = utcnow()
+            session.add(org)
+        session.commit()
+        achievement = listings.create_listing(session=session, kind="achievement", user=university, publish=True,
+                                              data={**achievement_data(), "center_id": center.id})
+        need = listings.create_listing(session=session, kind="need", user=firm, publish=True, data=need_data())
+        deals = [(interests.express_interest(session=session, user=firm, target_type="achievement",
+                                             target_id=achievement.id, message="希望获得许可。"), university, "license",
+                  800_000, 800_000),
+                 (interests.express_interest(session=session, user=university, target_type="need", target_id=need.id,
+                                             message="中心可承担研发。"), firm, "commissioned_development",
+                  1_200_000, 1_000_000)]
+        for interest, accepter, kind, amount, technology in deals:
+            interests.accept_interest(session=session, user=accepter, interest_id=interest.id)
+            contract = contracts.create_contract(session=session, user=firm, data={
+                "interest_id": interest.id, "kind": kind, "title": "中心技术合同", "amount": amount,
+                "technology_amount": technology, "signed_on": f"{year}-{date.today().month:02d}-01"})
+            for signer in (firm, university):
+                contracts.transition_contract(session=session, user=signer, contract_id=contract.id, to="signed")
+        return center.id
+
+
+def test_contracts_with_the_filed_center_move_the_dashboard_api_and_report(server, people, page):
+    """After filing, contracts signed with the center show on the dashboard, in the API and in its annual report."""
+    base, app = server
+    year = date.today().year
+    log_in(page, base, "bureau@example.cn")
+    page.get_by_role("link", name="监管工作台").first.click()
+    page.get_by_role("link", name="年度评估").first.click()
+    page.get_by_label("评估年度").fill(str(year))
+    page.get_by_label("报告提交截止日期").fill(f"{year + 1}-03-31")
+    page.get_by_role("button", name="启动评估").click()
+    page.get_by_role("link", name="数据看板").first.click()
+    assert _amount(page, "technology_market_turnover") == 0
+    token = page.request.post(f"{base}/api/v1/auth/token",
+                              data={"email": "bureau@example.cn", "password": PASSWORD}).json()["token"]
+
+    center_id = _sign_contracts_with_the_center(app)
+
+    page.reload()
+    assert _amount(page, "technology_market_turnover") == 1_800_000
+    assert _amount(page, "commissioned_rd_contracts") == 1_200_000
+    page.wait_for_selector('#dashboard[data-ready="1"]', state="attached")
+    assert page.locator('[data-chart="months"] canvas').count() == 1
+    assert CENTER in page.get_by_test_id("centers").inner_text()
+    api = page.request.get(f"{base}/api/v1/indicators?year={year}&center_id={center_id}",
+                           headers={"Authorization": f"Bearer {token}"}).json()
+    assert api["indicators"]["technology_market_turnover"] == {"count": 2, "amount": 1_800_000}
+    assert api["indicators"]["achievements_transferred"] == {"count": 1}
+    # The center's annual report fills in the same figures.
+    page.get_by_role("link", name="年度评估").first.click()
+    page.locator(".detail-section", has_text=f"{year} 年度评估").get_by_role("link", name=CENTER).click()
+    row = page.locator('tr[data-indicator="technology_market_turnover"]').inner_text()
+    assert "1800000" in row
+    pdf = page.request.get(base + page.get_by_role("link", name="评估报告（PDF）").get_attribute("href"))
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages).replace("\x00", "")
+    assert CENTER in text and "1800000" in text
+    log_out(page)
+
+
 @pytest.mark.parametrize("width", [1280, 375])
 def test_oversight_pages_fit_desktop_and_phone(server, people, browser, width):
     """The bureau's pages lay out without sideways scrolling; screenshots go to /tmp for a look."""
@@ -242,7 +323,7 @@ def test_oversight_pages_fit_desktop_and_phone(server, people, browser, width):
         log_in(page, base, "bureau@example.cn")
         for name, path in (("workbench", "/bureau"), ("registry", "/bureau/centers"), ("calls", "/bureau/calls"),
                            ("applications", "/bureau/applications"), ("evaluations", "/bureau/evaluations"),
-                           ("notices", "/notices")):
+                           ("notices", "/notices"), ("dashboard", "/bureau/dashboard")):
             page.goto(f"{base}{path}")
             page.screenshot(path=str(SHOTS / f"bureau-{name}-{width}.png"), full_page=True)
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
