@@ -23,6 +23,7 @@ class Config:
         self.API_TOKEN_TTL_HOURS = _env_int("API_TOKEN_TTL_HOURS", 24 * 30)
         self.PAGE_SIZE = _env_int("PAGE_SIZE", 20)
         self.INDUSTRY_TAXONOMY = os.environ.get("INDUSTRY_TAXONOMY", str(ROOT / "app" / "data" / "industries.yaml"))
+        self.REGIONS_FILE = os.environ.get("REGIONS_FILE", str(ROOT / "app" / "data" / "regions.yaml"))
         self.SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "fts5")
         self.SEARCH_PATH = os.environ.get("SEARCH_PATH", str(instance / "search.sqlite3"))
         self.MEILI_URL = os.environ.get("MEILI_URL", "")

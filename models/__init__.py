@@ -6,6 +6,7 @@ from models.enums import (
     AchievementKind,
     CenterLevel,
     CenterStatus,
+    CloseReason,
     CooperationMode,
     FeedbackLabel,
     IPStatus,
@@ -44,7 +45,7 @@ from models.outbox import OutboxEvent, SyncCursor
 
 __all__ = [
     "Achievement", "AchievementCreate", "AchievementKind", "AchievementPublic", "AchievementUpdate",
-    "ApiToken", "CHARSET", "Center", "CenterBase", "CenterLevel", "CenterMember", "CenterStatus", "CooperationMode",
+    "ApiToken", "CHARSET", "Center", "CenterBase", "CenterLevel", "CenterMember", "CenterStatus", "CloseReason", "CooperationMode",
     "FeedbackIn", "FeedbackLabel", "IPStatus", "KIND_NAMES", "LISTING_KINDS", "ListingKind", "ListingStatus",
     "Need", "NeedAccess", "NeedCreate", "NeedPublic", "NeedUpdate", "POSTED_KINDS", "OrgKind", "Organization", "OrganizationBase", "OrganizationPublic", "OutboxEvent",
     "RecommendationFeedback", "RegistrationIn", "Role", "Service", "ServiceCategory", "ServiceCreate",

@@ -11,7 +11,7 @@ from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
 from models.common import json_list, utcnow
-from models.enums import AchievementKind, CooperationMode, IPStatus, ListingStatus, ServiceCategory
+from models.enums import AchievementKind, CloseReason, CooperationMode, IPStatus, ListingStatus, ServiceCategory
 
 TITLE = {"min_length": 2, "max_length": 200}
 TEXT_MAX = 20_000
@@ -36,6 +36,8 @@ class ListingTable(SQLModel):
     updated_at: datetime = Field(default_factory=utcnow)
     published_at: datetime | None = None
     expires_at: datetime | None = Field(default=None, index=True)
+    # Set when the owner closes the listing, cleared when it is reopened.
+    close_reason: CloseReason | None = None
     demo_key: str | None = Field(default=None, max_length=80, unique=True)
 
 

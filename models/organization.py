@@ -80,6 +80,9 @@ class User(UserMixin, SQLModel, table=True):
     org_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # When the user agreed to the privacy notice and terms at registration, and to which version of them.
+    consent_at: datetime | None = None
+    consent_version: str | None = Field(default=None, max_length=20)
 
     @property
     def is_active(self) -> bool:
