@@ -19,7 +19,7 @@ from indexing.base import (
     validate_documents,
 )
 from indexing.highlight import highlight_pattern, mark, snippet
-from matching.text import index_tokens, is_latin_word, query_words
+from matching.text import expansions, index_tokens, is_latin_word, query_words
 
 # bm25() weights per FTS column (title, body, org_name): a word in the title says more than one in the body.
 BM25_WEIGHTS = (5.0, 1.0, 2.0)
@@ -316,12 +316,21 @@ def fts_match(text: str, mode: str = "all") -> str | None:
         last = i == len(words) - 1
         # Prefix-match a trailing Latin word, as Meilisearch does, so "weld" finds "welding".
         if last and is_latin_word(word) and not text.endswith(" "):
-            clauses.append(_quote(word) + "*")
-        elif parts:
-            clauses.append(f"({_quote(word)} OR ({' AND '.join(_quote(p) for p in parts)}))")
+            clause = _quote(word) + "*"
         else:
-            clauses.append(_quote(word))
+            clause = _word_clause(word, parts)
+        # A broader word also finds its narrower ones (新能源汽车 → 电驱动), each as all of its own words;
+        # whole words only, since 电池 (a part of 电池包) would find every battery listing.
+        alternatives = [" AND ".join(_quote(w) for w, _parts in query_words(term)) for term in expansions(word)]
+        alternatives = [f"({a})" for a in alternatives if a]
+        clauses.append(f"({' OR '.join([clause, *alternatives])})" if alternatives else clause)
     return (" AND " if mode == "all" else " OR ").join(clauses)
+
+
+def _word_clause(word: str, parts: tuple[str, ...]) -> str:
+    if parts:
+        return f"({_quote(word)} OR ({' AND '.join(_quote(p) for p in parts)}))"
+    return _quote(word)
 
 
 def _combo_key(doc_type: str, industry: Any, modes: list[str], region: Any, status: Any) -> str:

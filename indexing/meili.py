@@ -31,8 +31,10 @@ EMBEDDER = "listing"
 BATCH_SIZE = 5_000
 
 
-def _settings(embedding_dimensions: int | None) -> dict[str, Any]:
+def _settings(embedding_dimensions: int | None, synonyms: dict[str, list[str]] | None = None) -> dict[str, Any]:
     settings: dict[str, Any] = {
+        # Other spellings and narrower words of the domain vocabulary (matching.text.search_synonyms).
+        "synonyms": synonyms or {},
         # Order matters: Meilisearch's attribute rule ranks a match in title above one in body.
         "searchableAttributes": ["title", "body", "org_name"],
         "filterableAttributes": ["type", "industry", "cooperation_modes", "trl", "region", "status"],
@@ -66,6 +68,7 @@ class MeiliBackend(SearchBackend):
         timeout: float = 5.0,
         fallback_strategy: str = "frequency",
         task_timeout: float = 60.0,
+        synonyms: dict[str, list[str]] | None = None,
         **_ignored: Any,
     ) -> None:
         self.url = url or os.environ.get("MEILI_URL") or ""
@@ -76,6 +79,7 @@ class MeiliBackend(SearchBackend):
         self.embedding_dimensions = embedding_dimensions
         self.semantic_ratio = semantic_ratio
         self.fallback_strategy = fallback_strategy
+        self.synonyms = synonyms
         self.task_timeout_ms = int(task_timeout * 1000)
         self.client = meilisearch.Client(self.url, key or None, timeout=timeout)
         self.index = self.client.index(self.uid)
@@ -116,7 +120,7 @@ class MeiliBackend(SearchBackend):
                 if exc.code != "index_not_found":
                     raise
                 self._wait(self.client.create_index(self.uid, {"primaryKey": "id"}).task_uid, "create index")
-            self._wait(self.index.update_settings(_settings(self.embedding_dimensions)).task_uid, "update settings")
+            self._wait(self.index.update_settings(_settings(self.embedding_dimensions, self.synonyms)).task_uid, "update settings")
         self._ready = True
 
     def drop_index(self) -> None:

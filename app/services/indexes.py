@@ -12,6 +12,7 @@ from app.services.documents import all_documents, listing_from_document, load_do
 from indexing import SearchBackend, make_backend
 from indexing.sync import OutboxWorker, SearchSink, Sink
 from matching import Matcher, MatcherConfig
+from matching.text import search_synonyms
 
 # How often a web process looks for a vector store that another process (`flask index worker`) saved.
 RELOAD_CHECK_SECONDS = 2.0
@@ -19,7 +20,9 @@ RELOAD_CHECK_SECONDS = 2.0
 
 def _backend_options(config) -> dict:
     if config["SEARCH_BACKEND"] == "meilisearch":
-        return {"url": config["MEILI_URL"], "key": config["MEILI_KEY"], "index_prefix": config["MEILI_INDEX_PREFIX"]}
+        # The embedded index expands queries itself; Meilisearch is told the same vocabulary as synonyms.
+        return {"url": config["MEILI_URL"], "key": config["MEILI_KEY"], "index_prefix": config["MEILI_INDEX_PREFIX"],
+                "synonyms": search_synonyms()}
     return {"path": config["SEARCH_PATH"]}
 
 
