@@ -11,7 +11,14 @@ from pydantic import model_validator
 from sqlmodel import Field, SQLModel
 
 from models.common import json_list, utcnow
-from models.enums import AchievementKind, CloseReason, CooperationMode, IPStatus, ListingStatus, ServiceCategory
+from models.enums import (
+    AchievementKind,
+    CloseReason,
+    CooperationMode,
+    IPStatus,
+    ListingStatus,
+    ServiceCategory,
+)
 
 TITLE = {"min_length": 2, "max_length": 200}
 TEXT_MAX = 20_000
