@@ -20,6 +20,7 @@ from indexing.base import (
     SearchBackend,
     SearchBackendError,
     SearchQuery,
+    SORT_FIELDS,
     SearchResult,
     validate_documents,
 )
@@ -38,7 +39,7 @@ def _settings(embedding_dimensions: int | None, synonyms: dict[str, list[str]] |
         # Order matters: Meilisearch's attribute rule ranks a match in title above one in body.
         "searchableAttributes": ["title", "body", "org_name"],
         "filterableAttributes": ["type", "industry", "cooperation_modes", "trl", "region", "status"],
-        "sortableAttributes": ["updated_at"],
+        "sortableAttributes": ["updated_at", *SORT_FIELDS.values()],
         # "sort" first: it only acts when a query asks for a sort, and then the asked order must win.
         "rankingRules": ["sort", "words", "typo", "proximity", "attribute", "exactness", "updated_at:desc"],
         # Typos only make sense for Latin words; Chinese words are short and have no "typo" of one letter.
@@ -153,6 +154,10 @@ class MeiliBackend(SearchBackend):
     def _document(self, doc: dict[str, Any], vectors: dict[str, list[float]] | None) -> dict[str, Any]:
         out = {k: v for k, v in doc.items() if not k.startswith("_")}
         out["cooperation_modes"] = list(doc.get("cooperation_modes") or [])
+        # A document without a sort key sorts after all others; a null one would sort among them.
+        for name in SORT_FIELDS.values():
+            if out.get(name) is None:
+                out.pop(name, None)
         if self.embedding_dimensions:
             vector = (vectors or {}).get(doc["id"], doc.get("_vectors"))
             # An explicit null tells Meilisearch this listing has no embedding (yet) rather than failing.
@@ -212,6 +217,9 @@ class MeiliBackend(SearchBackend):
         }
         if q.effective_sort == "updated_at":
             params["sort"] = ["updated_at:desc"]
+        elif q.effective_sort in SORT_FIELDS:
+            direction = "asc" if q.effective_sort == "deadline" else "desc"
+            params["sort"] = [f"{SORT_FIELDS[q.effective_sort]}:{direction}", "updated_at:desc"]
         if vector is not None:
             if not self.embedding_dimensions:
                 raise ValueError("hybrid search needs the backend built with embedding_dimensions")
