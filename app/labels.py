@@ -24,6 +24,14 @@ LISTING_STATUSES = {
     "closed": _l("Closed"),
 }
 
+# Why an owner closed a listing.
+CLOSE_REASONS = {
+    "solved_here": _l("Solved on this platform"),
+    "solved_elsewhere": _l("Solved elsewhere"),
+    "not_needed": _l("No longer needed"),
+    "other": _l("Other"),
+}
+
 ACHIEVEMENT_KINDS = {
     "patent": _l("Patent"),
     "process": _l("Process"),

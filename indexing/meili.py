@@ -17,10 +17,10 @@ from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationErro
 from indexing.base import (
     FACETABLE,
     MAX_TOTAL_HITS,
+    SORT_FIELDS,
     SearchBackend,
     SearchBackendError,
     SearchQuery,
-    SORT_FIELDS,
     SearchResult,
     validate_documents,
 )

@@ -6,6 +6,7 @@ from pydantic.json_schema import models_json_schema
 
 from app.args import MAX_PAGE
 from app.services.recommendations import MAX_K
+from app.services.search import SORTS
 from indexing.base import MAX_PER_PAGE
 from models import KIND_NAMES, POSTED_KINDS, FeedbackIn, OrganizationPublic, RegistrationIn, UserPublic
 
@@ -41,7 +42,8 @@ def _whole(name: str, high: int) -> dict:
 def _listing_paths(plural: str, name: str) -> dict:
     item = _ref(f"{name}Public")
     page_params = [_whole("page", MAX_PAGE), _whole("per_page", MAX_PER_PAGE), _query("industry"), _query("mode"),
-                   _query("region"), _whole("trl_min", 9), _query("q"), _query("mine")]
+                   _query("region"), _whole("trl_min", 9), _query("q"), _query("mine"),
+                   _query("sort", enum=list(SORTS))]
     id_param = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
     secured = [{"bearer": []}]
     return {
@@ -91,7 +93,7 @@ def _matching_paths() -> dict:
             "summary": "Full-text search over public listings", "parameters": [
                 _query("q"), _query("type", enum=list(KIND_NAMES)), _query("industry"),
                 _query("mode"), _query("region"), _whole("trl_min", 9), _whole("page", MAX_PAGE),
-                _whole("per_page", MAX_PER_PAGE)],
+                _whole("per_page", MAX_PER_PAGE), _query("sort", enum=list(SORTS))],
             "responses": {"200": {"description": "Hits, total and facet counts", **_json({
                 "type": "object", "properties": {"hits": {"type": "array", "items": {"type": "object"}},
                                                  "total": {"type": "integer"}, "facets": {"type": "object"}}})},

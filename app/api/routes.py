@@ -8,13 +8,14 @@ from app.args import MAX_PAGE, int_arg
 from app.db import get_session
 from app.services import accounts, listings, recommendations
 from app.services.errors import Invalid, MalformedBody, Unauthorized
-from app.services.search import search_listings
+from app.services.search import find_listings, hit_summary, rows_of_hits, search_listings, sort_name
 from app.services.validation import parse
 from indexing.base import MAX_PER_PAGE, MAX_TOTAL_HITS
 from models import POSTED_KINDS, OrganizationPublic, RegistrationIn, UserPublic, kind_at_segment
 
 KINDS = f"<any({', '.join(kind.segment for kind in POSTED_KINDS.values())}):kinds>"
-STATUS_ACTIONS = {"published": "publish", "closed": "close"}
+# PATCH status → the action; closing needs "close_reason", and "draft" reopens a closed listing.
+STATUS_ACTIONS = {"published": "publish", "closed": "close", "draft": "reopen"}
 
 
 def json_body() -> dict:
@@ -68,12 +69,13 @@ def organization(org_id: int):
 def list_listings(kinds: str):
     """Live listings with filters and pagination; `mine=1` lists the caller's own in every status."""
     kind, user = _kind(kinds), api_user()
-    page = listings.browse(
+    page = find_listings(
         session=get_session(), kind=kind, user=user,
         page=int_arg("page", 1, high=MAX_PAGE, strict=True), per_page=_per_page(),
         industry=request.args.get("industry") or None, mode=request.args.get("mode") or None,
         region=request.args.get("region") or None, trl_min=int_arg("trl_min", None, high=9, strict=True),
-        q=request.args.get("q") or None, mine=request.args.get("mine") == "1")
+        q=request.args.get("q") or None, mine=request.args.get("mine") == "1",
+        sort=sort_name(request.args.get("sort"), strict=True))
     items = [listings.to_public(session=get_session(), kind=kind, listing=item, user=user) for item in page.items]
     return jsonify(items=items, total=page.total, page=page.page, pages=page.pages)
 
@@ -102,14 +104,16 @@ def get_listing(kinds: str, listing_id: int):
 def update_listing(kinds: str, listing_id: int):
     """Change some fields; `status` may be set to published or closed."""
     kind, data = _kind(kinds), json_body()
-    status = data.pop("status", None)
+    status, reason = data.pop("status", None), data.pop("close_reason", None)
     if status is not None and status not in STATUS_ACTIONS:
         raise Invalid(_("Some fields are not valid."), {"status": _("Not one of the allowed values.")})
+    if status == "closed":
+        listings.parse_close_reason(reason)  # refused before any field change is saved
     listing = listings.update_listing(session=get_session(), kind=kind, listing_id=listing_id, data=data,
                                       user=api_user())
     if status is not None:
         listing = listings.set_status(session=get_session(), kind=kind, listing_id=listing_id, user=api_user(),
-                                      action=STATUS_ACTIONS[status])
+                                      action=STATUS_ACTIONS[status], reason=reason)
     return jsonify(listings.to_public(session=get_session(), kind=kind, listing=listing, user=api_user()))
 
 
@@ -162,8 +166,11 @@ def search():
         text=request.args.get("q", ""), type=request.args.get("type") or None,
         industry=request.args.get("industry") or None, mode=request.args.get("mode") or None,
         region=request.args.get("region") or None, trl_min=int_arg("trl_min", None, high=9, strict=True),
+        sort=sort_name(request.args.get("sort"), strict=True),
         page=int_arg("page", 1, high=MAX_TOTAL_HITS // per_page, strict=True), per_page=per_page)
-    return jsonify(hits=result.hits, total=result.total, facets=result.facets)
+    rows = rows_of_hits(session=get_session(), hits=result.hits)
+    hits = [{**hit, **hit_summary(rows[hit["id"]])} if hit["id"] in rows else hit for hit in result.hits]
+    return jsonify(hits=hits, total=result.total, facets=result.facets)
 
 
 @bp.get("/openapi.json")

@@ -13,6 +13,8 @@ from app.services import listings as service
 from app.services import recommendations
 from app.services.centers import centers_of_org
 from app.services.errors import Forbidden, Invalid
+from app.services.regions import region_choices, region_code
+from app.services.search import find_listings, sort_name
 from app.services.taxonomy import industry_choices
 from models import POSTED_KINDS, Center, User
 
@@ -21,7 +23,7 @@ SEGMENTS = {name: kind.segment for name, kind in POSTED_KINDS.items()}
 RECOMMENDATIONS_SHOWN = 5
 KIND_OF_SEGMENT = {segment: kind for kind, segment in SEGMENTS.items()}
 SEGMENT = f"<any({', '.join(SEGMENTS.values())}):segment>"
-ACTIONS = "<any(publish, reconfirm, close, delete):action>"
+ACTIONS = "<any(publish, reconfirm, close, reopen, delete):action>"
 
 
 @bp.app_context_processor
@@ -36,7 +38,7 @@ def center_choices(session: Session, user: User | None) -> list[tuple[str, str]]
 
 
 def _make_form(kind: str, session: Session, user: User | None, *, editing: bool = False, data=None):
-    form = FORMS[kind](industries=industry_choices(), data=data)
+    form = FORMS[kind](industries=industry_choices(), regions=region_choices(), data=data)
     if "center_id" in form:
         if editing:
             del form.center_id  # the service does not change a listing's center after it is posted
@@ -49,17 +51,25 @@ def _make_form(kind: str, session: Session, user: User | None, *, editing: bool 
 def browse(segment: str):
     """Browse live listings of one kind, with filters and pagination."""
     kind = KIND_OF_SEGMENT[segment]
+    region = (request.args.get("region") or "").strip()
     filters = {
         "industry": request.args.get("industry") or None,
         "mode": request.args.get("mode") or None,
-        "region": (request.args.get("region") or "").strip() or None,
+        # An older link may name the region instead of giving its code.
+        "region": (region_code(region) or region) or None,
         "trl_min": int_arg("trl_min", None, high=9, strict=False),
         "q": (request.args.get("q") or "").strip()[:100] or None,
     }
-    page = service.browse(session=get_session(), kind=kind, user=current_user_or_none(),
-                          page=int_arg("page", 1, high=MAX_PAGE, strict=False),
-                          per_page=current_app.config["PAGE_SIZE"], **filters)
-    return render_template("listings/browse.html", kind=kind, segment=segment, page=page, filters=filters)
+    sort = sort_name(request.args.get("sort"), strict=False)
+    page = find_listings(session=get_session(), kind=kind, user=current_user_or_none(), sort=sort,
+                         page=int_arg("page", 1, high=MAX_PAGE, strict=False),
+                         per_page=current_app.config["PAGE_SIZE"], **filters)
+    if page.page > page.pages:
+        return redirect(url_for("listings.browse", **{**request.args.to_dict(), "segment": segment,
+                                                      "page": page.pages}))
+    sorts = (["relevance"] if filters["q"] else []) + list(service.sorts_of(kind))
+    return render_template("listings/browse.html", kind=kind, segment=segment, page=page, filters=filters,
+                           sort=sort or sorts[0], sorts=sorts)
 
 
 @bp.route(f"/{SEGMENT}/<int:listing_id>")
@@ -141,6 +151,7 @@ ACTION_MESSAGES = {
     "reconfirm": lambda: _("Reconfirmed: the listing stays visible for another %(days)s days.",
                            days=current_app.config["LISTING_TTL_DAYS"]),
     "close": lambda: _("Closed. It is no longer shown to others."),
+    "reopen": lambda: _("Reopened as a draft. Check it, then publish it."),
     "delete": lambda: _("Deleted."),
 }
 
@@ -148,13 +159,18 @@ ACTION_MESSAGES = {
 @bp.route(f"/{SEGMENT}/<int:listing_id>/{ACTIONS}", methods=["POST"])
 @login_required
 def change_status(segment: str, listing_id: int, action: str):
-    """Publish, reconfirm, close or delete a listing of the user's organization."""
+    """Publish, reconfirm, close (with a reason), reopen or delete a listing of the user's organization."""
     kind, session, user = KIND_OF_SEGMENT[segment], get_session(), current_user_or_none()
     if action == "delete":
         service.delete_listing(session=session, kind=kind, listing_id=listing_id, user=user)
         flash(ACTION_MESSAGES[action](), "success")
         return redirect(url_for("listings.mine", kind=kind))
-    service.set_status(session=session, kind=kind, listing_id=listing_id, user=user, action=action)
+    try:
+        service.set_status(session=session, kind=kind, listing_id=listing_id, user=user, action=action,
+                           reason=request.form.get("close_reason"))
+    except Invalid as exc:
+        flash(" ".join(exc.fields.values()) or exc.message, "error")
+        return redirect(url_for("listings.detail", segment=segment, listing_id=listing_id) + "#close")
     flash(ACTION_MESSAGES[action](), "success")
     return redirect(url_for("listings.detail", segment=segment, listing_id=listing_id))
 

@@ -11,6 +11,8 @@ from app.db import get_session
 from app.main import bp
 from app.services import accounts
 from app.services.errors import NotFound
+from app.services.regions import region_choices, region_name
+from app.services.search import SORT_LABELS
 from app.services.taxonomy import industry_choices, industry_name
 
 YUAN_PER_WAN = 10_000
@@ -71,6 +73,8 @@ def money_wan(yuan: int | None) -> str:
     """An amount for people: 万元 in Chinese, plain yuan in English; "negotiable" when unknown."""
     if yuan is None:
         return _("Negotiable")
+    if yuan == 0:
+        return _("Free")
     if is_english():
         return f"CNY {yuan:,}"
     return _("%(amount)s 10k yuan", amount=format_wan(yuan))
@@ -90,6 +94,11 @@ def money_range(low: int | None, high: int | None) -> str:
     if is_english():
         return f"CNY {low:,} – {high:,}"
     return _("%(amount)s 10k yuan", amount=f"{format_wan(low)}–{format_wan(high)}")
+
+
+@bp.app_template_filter("region_name")
+def region_name_filter(code: str | None) -> str:
+    return region_name(code)
 
 
 @bp.app_template_filter("date_cn")
@@ -118,6 +127,8 @@ def inject_globals() -> dict:
     return {
         "org_name": org_name,
         "industry_choices": industry_choices,
+        "region_choices": region_choices,
+        "sort_labels": SORT_LABELS,
         "current_locale": str(get_locale()),
         "is_english": is_english(),
         "languages": current_app.config["LANGUAGES"],

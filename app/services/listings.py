@@ -11,6 +11,7 @@ from sqlalchemy import String, cast, func, or_
 from sqlmodel import Session, select
 
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services.regions import resolve_region
 from app.services.taxonomy import is_industry
 from app.services.validation import parse
 from indexing.sync import record_change
@@ -19,6 +20,7 @@ from models import (
     Achievement,
     Center,
     CenterMember,
+    CloseReason,
     ListingKind,
     ListingStatus,
     Need,
@@ -107,16 +109,43 @@ class Page:
     total: int
     page: int
     per_page: int
+    # Search hits by listing id (title_html, snippet), when the page came from a keyword search.
+    hits: dict[int, dict] | None = None
 
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.per_page))
 
 
+def sorts_of(kind: str) -> tuple[str, ...]:
+    """The orders a list of this kind offers without keywords (sort names of app.services.search)."""
+    table = kind_of(kind).table
+    return tuple(dict.fromkeys(["newest", *(name for name, column in (
+        ("deadline", "deadline"), ("price", "price"), ("price", "budget_max"), ("trl", "trl"))
+        if hasattr(table, column))]))
+
+
+def _order(table, sort: str | None) -> list:
+    newest = [table.updated_at.desc(), table.id.desc()]
+    if sort == "deadline" and hasattr(table, "deadline"):
+        return [table.deadline.is_(None), table.deadline.asc(), *newest]
+    if sort == "price":
+        amount = (func.coalesce(table.budget_max, table.budget_min) if hasattr(table, "budget_max")
+                  else getattr(table, "price", None))
+        if amount is not None:
+            return [amount.is_(None), amount.desc(), *newest]
+    if sort == "trl" and hasattr(table, "trl"):
+        return [table.trl.is_(None), table.trl.desc(), *newest]
+    return newest
+
+
 def browse(*, session: Session, kind: str, user: User | None, page: int = 1, per_page: int = 20,
            industry: str | None = None, mode: str | None = None, region: str | None = None,
-           trl_min: int | None = None, q: str | None = None, mine: bool = False) -> Page:
-    """Live listings (or the user's own, in any status), newest first, filtered and paginated."""
+           trl_min: int | None = None, q: str | None = None, mine: bool = False,
+           sort: str | None = None) -> Page:
+    """Live listings (or the user's own, in any status), filtered, sorted (newest first by default) and
+    paginated. Keyword search of live listings goes through the search backend (app.services.search);
+    ``q`` here only filters the user's own listings, most of which (drafts, closed) are not indexed."""
     table = kind_of(kind).table
     stmt = select(table)
     if mine:
@@ -140,14 +169,15 @@ def browse(*, session: Session, kind: str, user: User | None, page: int = 1, per
         stmt = stmt.where(or_(table.title.like(pattern), table.description.like(pattern)))
     page = max(1, page)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    items = session.exec(stmt.order_by(table.updated_at.desc(), table.id.desc())
-                         .offset((page - 1) * per_page).limit(per_page)).all()
+    items = session.exec(stmt.order_by(*_order(table, sort)).offset((page - 1) * per_page).limit(per_page)).all()
     return Page(list(items), total, page, per_page)
 
 
 # --- writing ----------------------------------------------------------------------------------------------------
 
 def _check_references(session: Session, user: User, values: dict[str, Any]) -> None:
+    if "region" in values:
+        values["region"] = resolve_region(values["region"])
     if not is_industry(values.get("industry")):
         raise Invalid(_("Some fields are not valid."), {"industry": _("Unknown industry.")})
     center_id = values.get("center_id")
@@ -193,6 +223,9 @@ def update_listing(*, session: Session, kind: str, listing_id: int, data: Any, u
     changes = parse(spec.update, data).model_dump(exclude_unset=True)
     current = spec.create.model_validate(listing, from_attributes=True).model_dump()
     merged = parse(spec.create, {**current, **changes}).model_dump()
+    if "region" not in changes:
+        # A region typed as free text before regions had codes stays as it is until its owner picks one.
+        merged.pop("region", None)
     _check_references(session, user, merged)
     for field_name, value in merged.items():
         setattr(listing, field_name, value)
@@ -204,16 +237,36 @@ def update_listing(*, session: Session, kind: str, listing_id: int, data: Any, u
     return listing
 
 
-def set_status(*, session: Session, kind: str, listing_id: int, user: User, action: str) -> ListingRow:
-    """publish, reconfirm (extends the expiry) or close a listing of the user's organization."""
+def parse_close_reason(reason: Any) -> CloseReason:
+    """The reason a listing is closed; Invalid, naming the field, when it is missing or unknown."""
+    try:
+        return CloseReason(reason)
+    except ValueError:
+        raise Invalid(_("Some fields are not valid."),
+                      {"close_reason": _("Choose why you are closing this listing.")}) from None
+
+
+def set_status(*, session: Session, kind: str, listing_id: int, user: User, action: str,
+               reason: str | None = None) -> ListingRow:
+    """publish, reconfirm (extends the expiry), close (with a reason) or reopen (as a draft) a listing of the
+    user's organization."""
     listing = get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
     _require_owner(user, listing)
     if action in ("publish", "reconfirm"):
         if listing.status == ListingStatus.closed:
-            raise Conflict(_("A closed listing cannot be published again; post a new one."))
+            raise Conflict(_("A closed listing must be reopened as a draft before it is published again."))
         _stamp_published(listing)
     elif action == "close":
-        listing.status = ListingStatus.closed
+        close_reason = parse_close_reason(reason)
+        if listing.status == ListingStatus.closed:
+            raise Conflict(_("This listing is already closed."))
+        listing.status, listing.close_reason = ListingStatus.closed, close_reason
+    elif action == "reopen":
+        if listing.status != ListingStatus.closed:
+            raise Conflict(_("Only a closed listing can be reopened."))
+        # A draft: the owner checks it is still accurate, then publishes it with a fresh expiry.
+        listing.status, listing.close_reason = ListingStatus.draft, None
+        listing.expires_at = None
     else:
         raise Invalid(_("Unknown action."))
     listing.updated_at = utcnow()

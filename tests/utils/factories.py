@@ -5,7 +5,7 @@ import random
 
 from sqlmodel import Session
 
-from app.services import accounts, listings
+from app.services import accounts, indexes, listings
 from models import CHARSET, RegistrationIn, User, check_character
 
 _serial = itertools.count(1)
@@ -64,3 +64,10 @@ def create_achievement(session: Session, user: User, publish: bool = True, **ove
     with in_app(session):
         return listings.create_listing(session=session, kind="achievement", data=achievement_data(**overrides),
                                        user=user, publish=publish)
+
+
+def drain_index(app) -> None:
+    """Bring the search index up to date, as the outbox worker would."""
+    worker, _vectors = indexes.make_worker(app)
+    with app.app_context():
+        worker.drain_once()
