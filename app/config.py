@@ -24,6 +24,8 @@ class Config:
         self.PAGE_SIZE = _env_int("PAGE_SIZE", 20)
         self.INDUSTRY_TAXONOMY = os.environ.get("INDUSTRY_TAXONOMY", str(ROOT / "app" / "data" / "industries.yaml"))
         self.REGIONS_FILE = os.environ.get("REGIONS_FILE", str(ROOT / "app" / "data" / "regions.yaml"))
+        # The privacy notice and terms of use shown at registration (see app/services/legal.py).
+        self.LEGAL_DIR = os.environ.get("LEGAL_DIR", str(ROOT / "app" / "data" / "legal"))
         self.SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "fts5")
         self.SEARCH_PATH = os.environ.get("SEARCH_PATH", str(instance / "search.sqlite3"))
         self.MEILI_URL = os.environ.get("MEILI_URL", "")

@@ -76,6 +76,9 @@ ORG_KINDS = {
     "bureau": _l("Industry and IT bureau"),
 }
 
+# The header's and home page's call to post each kind.
+POST_ACTIONS = {"need": _l("Post a need"), "achievement": _l("Post an achievement"), "service": _l("Post a service")}
+
 # Each kind of listing as the browser names it, singular and plural (the registry holds the messages).
 LISTING_KINDS = {name: _l(kind.label) for name, kind in REGISTRY.items()}
 LISTING_KINDS_PLURAL = {name: _l(kind.label_plural) for name, kind in REGISTRY.items()}

@@ -61,6 +61,8 @@ class RegistrationIn(SQLModel):
     email: EmailStr
     password: str = Field(min_length=8, max_length=128)
     name: str = Field(min_length=1, max_length=60)
+    # True when the user accepted the privacy notice and terms of use; the time and version are then stored.
+    consent: bool = False
 
     @field_validator("organization")
     @classmethod

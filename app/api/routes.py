@@ -8,6 +8,7 @@ from app.args import MAX_PAGE, int_arg
 from app.db import get_session
 from app.services import accounts, listings, recommendations
 from app.services.errors import Invalid, MalformedBody, Unauthorized
+from app.services.legal import legal_version
 from app.services.search import find_listings, hit_summary, rows_of_hits, search_listings, sort_name
 from app.services.validation import parse
 from indexing.base import MAX_PER_PAGE, MAX_TOTAL_HITS
@@ -51,7 +52,8 @@ def issue_token():
 @bp.post("/register")
 def register():
     """Register an organization and its first user."""
-    user = accounts.register(session=get_session(), registration=parse(RegistrationIn, json_body()))
+    user = accounts.register(session=get_session(), registration=parse(RegistrationIn, json_body()),
+                             consent_version=legal_version())
     org = accounts.get_organization(session=get_session(), org_id=user.org_id)
     return jsonify(user=UserPublic.model_validate(user, from_attributes=True).model_dump(mode="json"),
                    organization=OrganizationPublic.model_validate(org, from_attributes=True)

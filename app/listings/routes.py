@@ -20,7 +20,9 @@ from models import POSTED_KINDS, Center, User
 
 # URL segment of each kind of listing that has pages, and back.
 SEGMENTS = {name: kind.segment for name, kind in POSTED_KINDS.items()}
-RECOMMENDATIONS_SHOWN = 5
+# A detail page shows a few recommendations of each kind; "more" (?recs=all) shows up to the larger number.
+RECOMMENDATIONS_SHOWN = 3
+RECOMMENDATIONS_MORE = 10
 KIND_OF_SEGMENT = {segment: kind for kind, segment in SEGMENTS.items()}
 SEGMENT = f"<any({', '.join(SEGMENTS.values())}):segment>"
 ACTIONS = "<any(publish, reconfirm, close, reopen, delete):action>"
@@ -79,12 +81,16 @@ def detail(segment: str, listing_id: int):
     listing = service.get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
     details_visible = kind != "need" or service.can_see_details(session, user, listing)
     center = session.get(Center, listing.center_id) if getattr(listing, "center_id", None) else None
+    all_recs = request.args.get("recs") == "all"
+    shown = RECOMMENDATIONS_MORE if all_recs else RECOMMENDATIONS_SHOWN
     panel = {rec_kind: recommendations.recommend(session=session, query_type=kind, query_id=listing_id,
-                                                 rec_kind=rec_kind, user=user, k=RECOMMENDATIONS_SHOWN)
+                                                 rec_kind=rec_kind, user=user, k=shown)
              for rec_kind in recommendations.recommendation_kinds(kind)} or None
     return render_template(f"listings/{kind}_detail.html", kind=kind, segment=segment, listing=listing,
                            details_visible=details_visible, is_owner=service.owns(user, listing),
                            is_live=service.is_live(listing), center=center, recommendations=panel,
+                           more_recommendations=not all_recs and any(len(items) >= shown
+                                                                     for items in (panel or {}).values()),
                            rec_target_labels=labels.LISTING_KINDS)
 
 

@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app import labels
+from app.auth import current_user_or_none
 from app.db import get_session
 from app.main import bp
 from app.services import accounts
@@ -14,6 +15,7 @@ from app.services.errors import NotFound
 from app.services.regions import region_choices, region_name
 from app.services.search import SORT_LABELS
 from app.services.taxonomy import industry_choices, industry_name
+from models import POSTED_KINDS
 
 YUAN_PER_WAN = 10_000
 
@@ -122,12 +124,22 @@ def org_name(org_id: int | None) -> str:
     return cache[org_id]
 
 
+def postable_kinds() -> list[str]:
+    """The kinds the current user's organization posts: needs for enterprises, achievements and services for
+    centers, universities and institutes, nothing for the bureau or an anonymous visitor."""
+    user = current_user_or_none()
+    if user is None or user.org_id is None:
+        return []
+    return [name for name, kind in POSTED_KINDS.items() if kind.poster_role == user.role]
+
+
 @bp.app_context_processor
 def inject_globals() -> dict:
     return {
         "org_name": org_name,
         "industry_choices": industry_choices,
         "region_choices": region_choices,
+        "postable_kinds": postable_kinds(),
         "sort_labels": SORT_LABELS,
         "current_locale": str(get_locale()),
         "is_english": is_english(),
