@@ -9,6 +9,7 @@ from werkzeug.security import generate_password_hash
 
 from app.config import ROOT
 from app.services.accounts import ROLE_OF_KIND
+from app.services.regions import resolve_region
 from indexing.sync import record_change
 from models import (
     Achievement,
@@ -62,6 +63,8 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
     for item in _read("organizations", directory):
         fields = {k: item.get(k) for k in ("kind", "name", "name_en", "credit_code", "region", "industries",
                                            "description", "contact_name", "contact_phone")}
+        # The files name regions as people write them (高新区); the database holds their codes.
+        fields["region"] = resolve_region(fields["region"])
         org = orgs[item["key"]] = _upsert(session, Organization, item["key"], fields)
         email = demo_email(item["key"])
         if session.exec(select(User).where(User.email == email)).first() is None:
@@ -88,6 +91,7 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
         fields = {k: item.get(k) for k in ("title", "details", "industry", "cooperation_modes", "budget_min",
                                            "budget_max", "confidential", "region")}
         fields.update(description=item["summary"], trl=item.get("trl_target"), org_id=orgs[item["org_key"]].id,
+                      region=resolve_region(item.get("region")),
                       deadline=date.fromisoformat(item["deadline"]) if item.get("deadline") else None,
                       **_lifecycle(item.get("status", "published"), ttl_days))
         need = _upsert(session, Need, item["key"], fields)
