@@ -2,9 +2,11 @@
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-FLASK := $(VENV)/bin/flask --app app
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 5000
+# The app refuses to start without SECRET_KEY; the embedded path keeps a random one here, made once.
+SECRET_FILE := instance/secret_key
+FLASK := SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}" $(VENV)/bin/flask --app app
 
 .PHONY: run test install translations db demo index browser services-up services-down lint
 
@@ -16,10 +18,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+$(SECRET_FILE): | $(STAMP)
+	mkdir -p instance
+	umask 077 && $(PY) -c 'import secrets; print(secrets.token_hex(32))' > $@
+
 translations: install
 	$(VENV)/bin/pybabel compile -d app/translations
 
-db: install
+db: install $(SECRET_FILE)
 	$(FLASK) db upgrade
 
 demo: db
@@ -28,8 +34,9 @@ demo: db
 index: demo
 	$(FLASK) index rebuild
 
+# Plain HTTP on 127.0.0.1, so the session cookie cannot be marked Secure here; production keeps it Secure.
 run: translations index
-	INDEX_WORKER_IN_PROCESS=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	INDEX_WORKER_IN_PROCESS=1 SESSION_COOKIE_SECURE=0 $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Debian's chromium for the browser tests; no browser download.
 browser:

@@ -1,6 +1,7 @@
 """The MIC Exchange web application."""
 
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -8,19 +9,31 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from app import db
-from app.config import ROOT, Config
+from app.config import CONSTANTS, ROOT, check_secret_key, load_settings
 from app.extensions import babel, csrf, login_manager, select_locale
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app: defaults from the environment, then the test mapping, then blueprints."""
+    """Build the app: validated settings from the environment, then the test mapping, then blueprints."""
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or str(ROOT / "instance"),
                 template_folder=str(ROOT / "templates"))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.config.from_object(Config(app.instance_path))
+    app.config.from_mapping(load_settings(app.instance_path).model_dump())
+    app.config.from_mapping(CONSTANTS)
     if test_config:
         app.config.update(test_config)
+    relaxed = app.debug or app.testing
+    check_secret_key(app.config, relaxed=relaxed)
+    if not app.config["SECRET_KEY"]:
+        # Debug and tests only: a key of this process alone, never a value someone else could know.
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    if app.config["SESSION_COOKIE_SECURE"] is None:
+        app.config["SESSION_COOKIE_SECURE"] = not relaxed
 
+    from app import logs, security
+
+    logs.init_app(app)
+    security.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
@@ -35,14 +48,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     use_taxonomy_vocabulary(app)
 
     from app import cli, errors
+    from app.account import bp as account_bp
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
+    from app.bureau import bp as bureau_bp
     from app.listings import bp as listings_bp
     from app.main import bp as main_bp
     from app.search import bp as search_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(account_bp, url_prefix="/account")
+    app.register_blueprint(bureau_bp, url_prefix="/bureau")
     app.register_blueprint(listings_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -11,6 +11,7 @@ from app import migrate
 from app.db import get_engine
 from app.services import accounts, demo, indexes, listings, recommendations
 from app.services.errors import ServiceError
+from indexing.sync import prune_applied
 from models import Role
 
 db_cli = AppGroup("db", help="Database schema.")
@@ -110,6 +111,13 @@ def index_status() -> None:
     matcher = indexes.vector_index(app).matcher()
     counts = matcher.counts() if matcher else {}
     click.echo("vectors: " + (", ".join(f"{k}={v}" for k, v in counts.items()) or "not built"))
+
+
+@index_cli.command("prune")
+def index_prune() -> None:
+    """Delete outbox rows every consumer has applied (the newest row always stays)."""
+    count, slowest = prune_applied(get_engine())
+    click.echo(f"pruned {count} outbox rows" + (f"; furthest behind: {slowest}" if slowest else ""))
 
 
 @match_cli.command("evaluate-feedback")

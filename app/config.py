@@ -1,47 +1,114 @@
-"""Configuration, read from the environment once; code reads `current_app.config`."""
+"""Settings: one validated object, built from the environment once in create_app; code reads `current_app.config`.
+
+Adding a setting is one line in `Settings` (its name, type and default); the README's configuration table lists
+them all. A bad value stops the app at start-up with a message naming the setting, never later in a request.
+"""
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from indexing.meili import DEFAULT_INDEX_PREFIX
+from matching import MatcherConfig
 
 ROOT = Path(__file__).resolve().parent.parent
+# The value older versions used when SECRET_KEY was unset: anyone can read it here, so it is never accepted.
+PUBLIC_DEV_SECRET = "dev-only-change-me"
+_MATCHER = MatcherConfig()
 
 
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the app refuses to start rather than run insecurely or fail later."""
 
 
-class Config:
-    """Defaults for the embedded path; every one can be set in the environment."""
+class Settings(BaseModel):
+    """Every setting read from the environment, with its one default; `{instance}` stands for instance/."""
 
-    def __init__(self, instance_path: str):
-        instance = Path(instance_path)
-        self.SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
-        self.DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'mic.sqlite3'}")
-        # Published listings expire unless their owner reconfirms them within this many days.
-        self.LISTING_TTL_DAYS = _env_int("LISTING_TTL_DAYS", 180)
-        self.API_TOKEN_TTL_HOURS = _env_int("API_TOKEN_TTL_HOURS", 24 * 30)
-        self.PAGE_SIZE = _env_int("PAGE_SIZE", 20)
-        self.INDUSTRY_TAXONOMY = os.environ.get("INDUSTRY_TAXONOMY", str(ROOT / "app" / "data" / "industries.yaml"))
-        self.REGIONS_FILE = os.environ.get("REGIONS_FILE", str(ROOT / "app" / "data" / "regions.yaml"))
-        # The privacy notice and terms of use shown at registration (see app/services/legal.py).
-        self.LEGAL_DIR = os.environ.get("LEGAL_DIR", str(ROOT / "app" / "data" / "legal"))
-        self.SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "fts5")
-        self.SEARCH_PATH = os.environ.get("SEARCH_PATH", str(instance / "search.sqlite3"))
-        self.MEILI_URL = os.environ.get("MEILI_URL", "")
-        self.MEILI_KEY = os.environ.get("MEILI_KEY", "")
-        self.MEILI_INDEX_PREFIX = os.environ.get("MEILI_INDEX_PREFIX", "mic")
-        self.VECTOR_DIR = os.environ.get("VECTOR_DIR", str(instance / "vectors"))
-        self.MATCH_MODEL = os.environ.get("MATCH_MODEL") or None
-        self.MATCH_ENCODERS = os.environ.get("MATCH_ENCODERS", "")
-        # This host's name for its outbox cursors: give each app host its own, so each keeps its FAISS copy current.
-        self.INDEX_CONSUMER = os.environ.get("INDEX_CONSUMER", "main")
-        # Run the outbox worker in a thread of the web process (the embedded path); production runs `flask index worker`.
-        self.INDEX_WORKER_IN_PROCESS = os.environ.get("INDEX_WORKER_IN_PROCESS", "0") == "1"
-        # Bodies above this are refused with 413 before they reach a view.
-        self.MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
-        self.BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
-        self.LANGUAGES = ["zh_Hans_CN", "en"]
-        self.SESSION_COOKIE_HTTPONLY = True
-        self.SESSION_COOKIE_SAMESITE = "Lax"
-        self.WTF_CSRF_TIME_LIMIT = None
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    SECRET_KEY: str = ""
+    DATABASE_URL: str = "sqlite:///{instance}/mic.sqlite3"
+    # Published listings expire unless their owner reconfirms them within this many days.
+    LISTING_TTL_DAYS: int = Field(180, ge=1)
+    API_TOKEN_TTL_HOURS: int = Field(24 * 30, ge=1)
+    PAGE_SIZE: int = Field(20, ge=1, le=100)
+    INDUSTRY_TAXONOMY: str = str(ROOT / "app" / "data" / "industries.yaml")
+    REGIONS_FILE: str = str(ROOT / "app" / "data" / "regions.yaml")
+    # The privacy notice and terms of use shown at registration (see app/services/legal.py).
+    LEGAL_DIR: str = str(ROOT / "app" / "data" / "legal")
+    SEARCH_BACKEND: Literal["fts5", "meilisearch"] = "fts5"
+    SEARCH_PATH: str = "{instance}/search.sqlite3"
+    MEILI_URL: str = ""
+    MEILI_KEY: str = ""
+    MEILI_INDEX_PREFIX: str = Field(DEFAULT_INDEX_PREFIX, pattern=r"^[A-Za-z0-9_-]*$")
+    VECTOR_DIR: str = "{instance}/vectors"
+    MATCH_MODEL: str | None = None
+    MATCH_ENCODERS: str = ",".join(_MATCHER.encoders)
+    MATCH_EXACT_LIMIT: int = _MATCHER.exact_limit
+    MATCH_LSA_DIM: int = _MATCHER.lsa_dim
+    MATCH_NPROBE: int = _MATCHER.nprobe
+    MATCH_POOL: int = _MATCHER.pool
+    MATCH_CHANNELS: str = ",".join(_MATCHER.channels)
+    # This host's name for its outbox cursors: give each app host its own, so each keeps its FAISS copy current.
+    INDEX_CONSUMER: str = Field("main", min_length=1, max_length=40)
+    # Run the outbox worker in a thread of the web process (the embedded path); production runs `flask index worker`.
+    INDEX_WORKER_IN_PROCESS: bool = False
+    # Bodies above this are refused with 413 before they reach a view.
+    MAX_CONTENT_LENGTH: int = Field(2 * 1024 * 1024, ge=1024)
+    LOG_FORMAT: Literal["text", "json"] = "text"
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Unset means on, except under debug or testing: production serves over HTTPS only.
+    SESSION_COOKIE_SECURE: bool | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self):
+        if self.SEARCH_BACKEND == "meilisearch" and not self.MEILI_URL:
+            raise ValueError("SEARCH_BACKEND=meilisearch needs MEILI_URL")
+        # The matcher owns the meaning of its knobs; asking it here moves its errors to start-up.
+        MatcherConfig.from_mapping(self.model_dump())
+        return self
+
+
+def load_settings(instance_path: str, environ: Mapping[str, str] | None = None) -> Settings:
+    """The settings from `environ` (default: the process environment); an empty variable counts as unset."""
+    environ = os.environ if environ is None else environ
+    given = {name: environ[name] for name in Settings.model_fields if environ.get(name, "") != ""}
+    try:
+        settings = Settings.model_validate(given)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(error, given) for error in exc.errors())
+        raise ConfigError(f"Invalid configuration: {problems}") from None
+    instance = str(Path(instance_path))
+    return settings.model_copy(update={
+        name: value.replace("{instance}", instance) for name, value in settings.model_dump().items()
+        if isinstance(value, str) and "{instance}" in value and name not in given})
+
+
+def _describe(error: dict, given: Mapping[str, str]) -> str:
+    name = str(error["loc"][0]) if error["loc"] else ""
+    if not name:
+        return str(error["msg"]).removeprefix("Value error, ")
+    return f"{name}={given.get(name)!r}: {error['msg']}"
+
+
+# Fixed for every deployment, not read from the environment.
+CONSTANTS = {
+    "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+    "LANGUAGES": ["zh_Hans_CN", "en"],
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+}
+
+
+def check_secret_key(config: Mapping, *, relaxed: bool) -> None:
+    """Refuse to serve with no secret or the public development one, except under debug or testing."""
+    if relaxed:
+        return
+    if not config.get("SECRET_KEY") or config["SECRET_KEY"] == PUBLIC_DEV_SECRET:
+        raise ConfigError("SECRET_KEY is not set: set it to a long random value (for example the output of "
+                          "`python -c 'import secrets; print(secrets.token_hex(32))'`). "
+                          "`make run` keeps one in instance/secret_key.")

@@ -54,6 +54,10 @@ def _settings(embedding_dimensions: int | None, synonyms: dict[str, list[str]] |
     return settings
 
 
+# The app's MEILI_INDEX_PREFIX defaults to this too, so both name the same index.
+DEFAULT_INDEX_PREFIX = "mic_"
+
+
 class MeiliBackend(SearchBackend):
     """Listings in one Meilisearch index named ``{index_prefix}listings``."""
 
@@ -63,7 +67,7 @@ class MeiliBackend(SearchBackend):
         self,
         url: str | None = None,
         key: str | None = None,
-        index_prefix: str = "mic_",
+        index_prefix: str = DEFAULT_INDEX_PREFIX,
         embedding_dimensions: int | None = None,
         semantic_ratio: float = 0.5,
         timeout: float = 5.0,

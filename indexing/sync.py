@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -142,8 +142,20 @@ class OutboxWorker:
             # Two workers on one consumer may race; the cursor must never move back over applied events.
             stmt = stmt.where(SyncCursor.last_event_id < value)
         with Session(self.engine) as session:
-            session.exec(stmt.values(last_event_id=value, updated_at=utcnow()))
+            session.exec(stmt.values(last_event_id=value, updated_at=utcnow(), failures=0, last_error=None))
             session.commit()
+
+    def _store_failure(self, sink_name: str, failures: int | None, last_error: str | None) -> None:
+        """Write the sink's failure count (None: one more than stored) and last error to its cursor row."""
+        count = SyncCursor.failures + 1 if failures is None else failures
+        stmt = (update(SyncCursor).where(SyncCursor.consumer == self.consumers[sink_name])
+                .values(failures=count, last_error=last_error[:500] if last_error else None))
+        try:
+            with Session(self.engine) as session:
+                session.exec(stmt)
+                session.commit()
+        except Exception as exc:  # noqa: BLE001 - reporting must never stop the worker
+            log.warning("could not record the state of sink %s: %s", sink_name, exc)
 
     # -- draining -----------------------------------------------------------------------------------
 
@@ -185,6 +197,8 @@ class OutboxWorker:
                 if new_cursor > cursor:
                     self._set_cursor(sink.name, new_cursor)
                     moved = max(moved, sum(1 for i in event_ids if i <= new_cursor))
+                elif state.failures:
+                    self._store_failure(sink.name, 0, None)
                 state.failures, state.last_error, state.retry_at = 0, None, 0.0
         return moved
 
@@ -218,6 +232,7 @@ class OutboxWorker:
         state.last_error = f"{type(exc).__name__}: {exc}"
         delay = min(self.backoff_max, self.backoff_base * 2 ** (state.failures - 1))
         state.retry_at = time.monotonic() + delay
+        self._store_failure(sink_name, None, state.last_error)
         log.warning("sink %s failed (attempt %d, retry in %.1fs): %s", sink_name, state.failures, delay, exc)
 
     def run(self, stop_event: threading.Event | None = None, poll_interval: float = 1.0, batch_size: int = 500) -> None:
@@ -245,22 +260,23 @@ class OutboxWorker:
     # -- reporting and rebuilding -------------------------------------------------------------------
 
     def status(self) -> dict[str, dict[str, Any]]:
-        """Per consumer: cursor, lag (events not yet applied), failures and last error."""
-        cursors = self._cursors()
+        """Per consumer: cursor, lag (events not yet applied), and the failures any worker process recorded."""
         out = {}
         with Session(self.engine) as session:
             last = session.exec(select(func.max(OutboxEvent.id))).one() or 0
+            rows = {r.consumer: r for r in session.exec(
+                select(SyncCursor).where(SyncCursor.consumer.in_(self.consumers.values()))).all()}
             for sink in self.sinks:
-                cursor = cursors[sink.name]
-                lag = session.exec(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.id > cursor)).one()
-                state = self._state[sink.name]
-                out[self.consumers[sink.name]] = {
+                row = rows.get(self.consumers[sink.name]) or SyncCursor(consumer=self.consumers[sink.name])
+                lag = session.exec(select(func.count()).select_from(OutboxEvent)
+                                   .where(OutboxEvent.id > row.last_event_id)).one()
+                out[row.consumer] = {
                     "sink": sink.name,
-                    "cursor": cursor,
+                    "cursor": row.last_event_id,
                     "last_event_id": last,
                     "lag": lag,
-                    "failures": state.failures,
-                    "last_error": state.last_error,
+                    "failures": row.failures or 0,
+                    "last_error": row.last_error,
                 }
         return out
 
@@ -289,3 +305,22 @@ class OutboxWorker:
             self._set_cursor(sink.name, mark, forward_only=False)
             self._state[sink.name] = _SinkState()
         return total
+
+
+def prune_applied(engine: Engine) -> tuple[int, str | None]:
+    """Delete outbox events every consumer has applied; returns how many, and the consumer furthest behind.
+
+    The newest event always stays: SQLite hands out max(id) + 1 for a new row, so deleting the newest would
+    let the next event reuse an id at or below the cursors and never be applied. A consumer that no longer
+    runs holds every later event back; delete its cursor row to let them go. A new host that starts without
+    a cursor must begin with ``rebuild``, since pruned events are gone.
+    """
+    with Session(engine) as session:
+        slowest = session.exec(select(SyncCursor).order_by(SyncCursor.last_event_id, SyncCursor.consumer)).first()
+        newest = session.exec(select(func.max(OutboxEvent.id))).one()
+        if slowest is None or newest is None:
+            return 0, slowest.consumer if slowest else None
+        limit = min(slowest.last_event_id, newest - 1)
+        result = session.exec(delete(OutboxEvent).where(OutboxEvent.id <= limit))
+        session.commit()
+        return result.rowcount, slowest.consumer

@@ -6,6 +6,7 @@ from models.enums import (
     AchievementKind,
     CenterLevel,
     CenterStatus,
+    ClaimStatus,
     CloseReason,
     CooperationMode,
     FeedbackLabel,
@@ -34,8 +35,12 @@ from models.listing import (
 )
 from models.organization import (
     ApiToken,
+    ApiTokenPublic,
     Organization,
     OrganizationBase,
+    OrganizationClaim,
+    OrganizationClaimIn,
+    OrganizationClaimPublic,
     OrganizationPublic,
     RegistrationIn,
     User,
@@ -45,9 +50,11 @@ from models.outbox import OutboxEvent, SyncCursor
 
 __all__ = [
     "Achievement", "AchievementCreate", "AchievementKind", "AchievementPublic", "AchievementUpdate",
-    "ApiToken", "CHARSET", "Center", "CenterBase", "CenterLevel", "CenterMember", "CenterStatus", "CloseReason", "CooperationMode",
-    "FeedbackIn", "FeedbackLabel", "IPStatus", "KIND_NAMES", "LISTING_KINDS", "ListingKind", "ListingStatus",
-    "Need", "NeedAccess", "NeedCreate", "NeedPublic", "NeedUpdate", "POSTED_KINDS", "OrgKind", "Organization", "OrganizationBase", "OrganizationPublic", "OutboxEvent",
+    "ApiToken", "ApiTokenPublic", "CHARSET", "ClaimStatus", "Center", "CenterBase", "CenterLevel", "CenterMember",
+    "CenterStatus", "CloseReason", "CooperationMode", "FeedbackIn", "FeedbackLabel", "IPStatus", "KIND_NAMES", "LISTING_KINDS",
+    "ListingKind", "ListingStatus", "Need", "NeedAccess", "NeedCreate", "NeedPublic", "NeedUpdate", "POSTED_KINDS",
+    "OrgKind", "Organization", "OrganizationBase", "OrganizationClaim", "OrganizationClaimIn",
+    "OrganizationClaimPublic", "OrganizationPublic", "OutboxEvent",
     "RecommendationFeedback", "RegistrationIn", "Role", "Service", "ServiceCategory", "ServiceCreate",
     "ServicePublic", "ServiceUpdate", "SyncCursor", "User", "UserPublic", "check_character",
     "is_valid_credit_code", "kind_at_segment", "kind_name_of",

@@ -96,3 +96,11 @@ class FeedbackLabel(StrEnum):
     dismissed = "dismissed"
     interested = "interested"
     contracted = "contracted"
+
+
+class ClaimStatus(StrEnum):
+    """A firm's claim to a credit code another organization registered first."""
+
+    pending = "pending"
+    transferred = "transferred"
+    rejected = "rejected"

@@ -8,7 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from models.common import json_list, utcnow
 from models.credit_code import is_valid_credit_code
-from models.enums import OrgKind, Role
+from models.enums import ClaimStatus, OrgKind, Role
 
 
 # Shared fields of an organization, as a user types them.
@@ -42,6 +42,13 @@ class Organization(OrganizationBase, table=True):
     credit_code: str = Field(min_length=18, max_length=18, unique=True, index=True)
     demo_key: str | None = Field(default=None, max_length=80, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
+    # Set when the bureau has checked that the registrant really is this organization; until then it may
+    # not sign contracts or be filed as a center.
+    verified_at: datetime | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.verified_at is not None
 
 
 # What anyone may see of an organization.
@@ -53,6 +60,7 @@ class OrganizationPublic(SQLModel):
     region: str | None
     industries: list[str]
     description: str | None
+    verified: bool
 
 
 # Input of self-registration: an organization and its first user.
@@ -85,6 +93,8 @@ class User(UserMixin, SQLModel, table=True):
     # When the user agreed to the privacy notice and terms at registration, and to which version of them.
     consent_at: datetime | None = None
     consent_version: str | None = Field(default=None, max_length=20)
+    # Copied into the session cookie at login; raising it (logout) makes every older cookie worthless.
+    session_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
     @property
     def is_active(self) -> bool:
@@ -111,3 +121,63 @@ class ApiToken(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
+    # Updated at most once a minute (see accounts.TOKEN_TOUCH_SECONDS), so a busy client does not write per call.
+    last_used_at: datetime | None = None
+
+
+# What a user sees of one of their tokens; never the token itself.
+class ApiTokenPublic(SQLModel):
+    id: int
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+
+
+# What someone sends to claim an organization whose credit code another registrant took first.
+class OrganizationClaimIn(SQLModel):
+    credit_code: str = Field(min_length=18, max_length=18)
+    org_name: str = Field(min_length=2, max_length=120)
+    contact_name: str = Field(min_length=1, max_length=60)
+    contact_phone: str | None = Field(default=None, max_length=40)
+    email: EmailStr
+    password: str = Field(min_length=8, max_length=128)
+    evidence: str = Field(min_length=10, max_length=2000)
+
+    _normalise_credit_code = field_validator("credit_code", mode="before")(
+        OrganizationBase._normalise_credit_code.__func__)
+    _valid_credit_code = field_validator("credit_code")(OrganizationBase._valid_credit_code.__func__)
+
+
+# The table: the bureau transfers the organization to the claimant, or rejects the claim.
+class OrganizationClaim(SQLModel, table=True):
+    __tablename__ = "organization_claim"
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organization.id", index=True)
+    org_name: str = Field(max_length=120)
+    contact_name: str = Field(max_length=60)
+    contact_phone: str | None = Field(default=None, max_length=40)
+    email: str = Field(max_length=254)
+    # The claimant's password, hashed at once: on transfer it becomes their account's password.
+    password_hash: str = Field(max_length=256)
+    evidence: str = Field(max_length=2000)
+    status: ClaimStatus = ClaimStatus.pending
+    created_at: datetime = Field(default_factory=utcnow)
+    resolved_at: datetime | None = None
+    resolved_by: int | None = Field(default=None, foreign_key="user.id")
+    # On transfer, the account made for the claimant.
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+# What the bureau sees of a claim.
+class OrganizationClaimPublic(SQLModel):
+    id: int
+    org_id: int
+    org_name: str
+    contact_name: str
+    contact_phone: str | None
+    email: str
+    evidence: str
+    status: ClaimStatus
+    created_at: datetime
+    resolved_at: datetime | None

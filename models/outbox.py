@@ -31,3 +31,6 @@ class SyncCursor(SQLModel, table=True):
     consumer: str = Field(primary_key=True, max_length=64)
     last_event_id: int = Field(default=0)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Consecutive failed applies and the last error, kept here so every process (and `index status`) sees them.
+    failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_error: str | None = Field(default=None, max_length=500)

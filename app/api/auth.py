@@ -21,11 +21,18 @@ def api_user() -> User | None:
             scheme, _sep, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise Unauthorized(_("Use the header Authorization: Bearer <token>."))
-            user = accounts.user_for_token(session=get_session(), token=token.strip())
-            if user is None:
+            row = accounts.token_row(session=get_session(), token=token.strip())
+            if row is None:
                 raise Unauthorized(_("The token is invalid or has expired."))
-            g.api_user = user
+            g.api_token_id = row.id
+            g.api_user = get_session().get(User, row.user_id)
     return g.api_user
+
+
+def api_token_id() -> int | None:
+    """The id of the token this request came with, if any."""
+    api_user()
+    return g.get("api_token_id")
 
 
 def token_required(view):

@@ -8,10 +8,20 @@ from app.args import MAX_PAGE
 from app.services.recommendations import MAX_K
 from app.services.search import SORTS
 from indexing.base import MAX_PER_PAGE
-from models import KIND_NAMES, POSTED_KINDS, FeedbackIn, OrganizationPublic, RegistrationIn, UserPublic
+from models import (
+    KIND_NAMES,
+    POSTED_KINDS,
+    ApiTokenPublic,
+    FeedbackIn,
+    OrganizationClaimIn,
+    OrganizationClaimPublic,
+    OrganizationPublic,
+    RegistrationIn,
+    UserPublic,
+)
 
 MODELS = [FeedbackIn, *(model for kind in POSTED_KINDS.values() for model in (kind.create, kind.update, kind.public)),
-          OrganizationPublic, RegistrationIn, UserPublic]
+          OrganizationPublic, RegistrationIn, UserPublic, ApiTokenPublic, OrganizationClaimIn, OrganizationClaimPublic]
 # URL segment of each posted kind → the name its models share (NeedCreate, NeedPublic...).
 LISTINGS = {kind.segment: kind.table.__name__ for kind in POSTED_KINDS.values()}
 
@@ -88,7 +98,9 @@ def _matching_paths() -> dict:
         "/recommendations/feedback": {"post": {
             "summary": "Dismiss, show interest in, or record a contract for a recommendation",
             "security": [{"bearer": []}], "requestBody": {"required": True, **_json(_ref("FeedbackIn"))},
-            "responses": {"201": {"description": "Recorded"}, **ERRORS}}},
+            "responses": {"201": {"description": "Recorded"},
+                          "200": {"description": "The same verdict was already recorded; nothing changed"},
+                          **ERRORS}}},
         "/search": {"get": {
             "summary": "Full-text search over public listings", "parameters": [
                 _query("q"), _query("type", enum=list(KIND_NAMES)), _query("industry"),
@@ -98,6 +110,42 @@ def _matching_paths() -> dict:
                 "type": "object", "properties": {"hits": {"type": "array", "items": {"type": "object"}},
                                                  "total": {"type": "integer"}, "facets": {"type": "object"}}})},
                 **ERRORS}}},
+    }
+
+
+def _id_param(name: str = "id") -> list[dict]:
+    return [{"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}]
+
+
+def _account_paths() -> dict:
+    """Token management, organization verification and claims."""
+    secured = [{"bearer": []}]
+    tokens = {"type": "object", "properties": {"items": {"type": "array", "items": {
+        "allOf": [_ref("ApiTokenPublic")], "properties": {"current": {"type": "boolean"}}}}}}
+    claims = {"type": "object", "properties": {"items": {"type": "array", "items": _ref("OrganizationClaimPublic")}}}
+    return {
+        "/auth/tokens": {"get": {"summary": "The caller's live tokens", "security": secured,
+                                 "responses": {"200": {"description": "Tokens", **_json(tokens)}, **ERRORS}}},
+        "/auth/tokens/{id}": {"parameters": _id_param(), "delete": {
+            "summary": "Revoke one of the caller's tokens", "security": secured,
+            "responses": {"204": {"description": "Revoked"}, **ERRORS}}},
+        "/organizations/{id}/verify": {"parameters": _id_param(), "post": {
+            "summary": "The bureau verifies an organization", "security": secured,
+            "responses": {"200": {"description": "Verified", **_json(_ref("OrganizationPublic"))}, **ERRORS}}},
+        "/organization-claims": {
+            "post": {"summary": "Claim an organization whose credit code someone else registered",
+                     "requestBody": {"required": True, **_json(_ref("OrganizationClaimIn"))},
+                     "responses": {"201": {"description": "Filed", **_json({"type": "object", "properties": {
+                         "id": {"type": "integer"}, "status": {"type": "string"}}})}, **ERRORS}},
+            "get": {"summary": "Claims waiting for the bureau", "security": secured,
+                    "responses": {"200": {"description": "Claims", **_json(claims)}, **ERRORS}}},
+        "/organization-claims/{id}/resolve": {"parameters": _id_param(), "post": {
+            "summary": "The bureau transfers the organization to the claimant or rejects the claim",
+            "security": secured,
+            "requestBody": {"required": True, **_json({"type": "object", "properties": {
+                "decision": {"type": "string", "enum": ["transfer", "reject"]}}, "required": ["decision"]})},
+            "responses": {"200": {"description": "Decided", **_json(_ref("OrganizationClaimPublic"))},
+                          **ERRORS}}},
     }
 
 
@@ -118,7 +166,10 @@ def openapi_document() -> dict:
                                      "type": "object", "properties": {"token": {"type": "string"},
                                                                       "token_type": {"type": "string"},
                                                                       "expires_at": {"type": "string"}}})},
-                                     **ERRORS}}},
+                                     **ERRORS}},
+                        "delete": {"summary": "Revoke the token this request came with",
+                                   "security": [{"bearer": []}],
+                                   "responses": {"204": {"description": "Revoked"}, **ERRORS}}},
         "/register": {"post": {"summary": "Register an organization and its first user",
                                "requestBody": {"required": True, **_json(_ref("RegistrationIn"))},
                                "responses": {"201": {"description": "Registered"}, **ERRORS}}},
@@ -130,6 +181,7 @@ def openapi_document() -> dict:
     for plural, name in LISTINGS.items():
         paths.update(_listing_paths(plural, name))
     paths.update(_matching_paths())
+    paths.update(_account_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "MIC Exchange API", "version": "1"},

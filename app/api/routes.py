@@ -2,17 +2,25 @@ from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 
 from app.api import bp
-from app.api.auth import api_user, token_required, token_ttl_hours
+from app.api.auth import api_token_id, api_user, token_required, token_ttl_hours
 from app.api.openapi import openapi_document
 from app.args import MAX_PAGE, int_arg
 from app.db import get_session
-from app.services import accounts, listings, recommendations
+from app.services import accounts, listings, organizations, recommendations
 from app.services.errors import Invalid, MalformedBody, Unauthorized
 from app.services.legal import legal_version
 from app.services.search import find_listings, hit_summary, rows_of_hits, search_listings, sort_name
 from app.services.validation import parse
 from indexing.base import MAX_PER_PAGE, MAX_TOTAL_HITS
-from models import POSTED_KINDS, OrganizationPublic, RegistrationIn, UserPublic, kind_at_segment
+from models import (
+    POSTED_KINDS,
+    ApiTokenPublic,
+    OrganizationClaimPublic,
+    OrganizationPublic,
+    RegistrationIn,
+    UserPublic,
+    kind_at_segment,
+)
 
 KINDS = f"<any({', '.join(kind.segment for kind in POSTED_KINDS.values())}):kinds>"
 # PATCH status → the action; closing needs "close_reason", and "draft" reopens a closed listing.
@@ -49,6 +57,34 @@ def issue_token():
     return jsonify(token=token, token_type="bearer", expires_at=row.expires_at.isoformat())
 
 
+@bp.delete("/auth/token")
+@token_required
+def revoke_current_token():
+    """Revoke the token this request came with (log out of the API)."""
+    accounts.revoke_token(session=get_session(), user=api_user(), token_id=api_token_id())
+    return "", 204
+
+
+@bp.get("/auth/tokens")
+@token_required
+def list_tokens():
+    """The caller's live tokens: when each was created, expires and was last used."""
+    rows = accounts.list_tokens(session=get_session(), user=api_user())
+    return jsonify(items=[_dump(ApiTokenPublic, row) | {"current": row.id == api_token_id()} for row in rows])
+
+
+@bp.delete("/auth/tokens/<int:token_id>")
+@token_required
+def revoke_token(token_id: int):
+    """Revoke one of the caller's tokens."""
+    accounts.revoke_token(session=get_session(), user=api_user(), token_id=token_id)
+    return "", 204
+
+
+def _dump(model, row) -> dict:
+    return model.model_validate(row, from_attributes=True).model_dump(mode="json")
+
+
 @bp.post("/register")
 def register():
     """Register an organization and its first user."""
@@ -64,7 +100,39 @@ def register():
 def organization(org_id: int):
     """An organization's public profile."""
     org = accounts.get_organization(session=get_session(), org_id=org_id)
-    return jsonify(OrganizationPublic.model_validate(org, from_attributes=True).model_dump(mode="json"))
+    return jsonify(_dump(OrganizationPublic, org))
+
+
+@bp.post("/organizations/<int:org_id>/verify")
+@token_required
+def verify_organization(org_id: int):
+    """The bureau confirms an organization is who it says it is."""
+    org = organizations.verify(session=get_session(), user=api_user(), org_id=org_id)
+    return jsonify(_dump(OrganizationPublic, org))
+
+
+@bp.post("/organization-claims")
+def file_organization_claim():
+    """A firm whose credit code someone else registered asks the bureau for its organization."""
+    claim = organizations.file_claim(session=get_session(), data=json_body())
+    return jsonify(id=claim.id, status=claim.status.value), 201
+
+
+@bp.get("/organization-claims")
+@token_required
+def list_organization_claims():
+    """Claims waiting for the bureau."""
+    rows = organizations.claims(session=get_session(), user=api_user())
+    return jsonify(items=[_dump(OrganizationClaimPublic, row) for row in rows])
+
+
+@bp.post("/organization-claims/<int:claim_id>/resolve")
+@token_required
+def resolve_organization_claim(claim_id: int):
+    """The bureau transfers the organization to the claimant or rejects the claim."""
+    claim = organizations.resolve_claim(session=get_session(), user=api_user(), claim_id=claim_id,
+                                        decision=str(json_body().get("decision", "")))
+    return jsonify(_dump(OrganizationClaimPublic, claim))
 
 
 @bp.get(f"/{KINDS}")
@@ -156,8 +224,8 @@ def achievement_recommendations(listing_id: int):
 @token_required
 def recommendation_feedback():
     """Record that the caller dismissed, showed interest in, or contracted a recommendation."""
-    row = recommendations.record_feedback(session=get_session(), user=api_user(), data=json_body())
-    return jsonify(id=row.id, label=row.label), 201
+    row, created = recommendations.record_feedback(session=get_session(), user=api_user(), data=json_body())
+    return jsonify(id=row.id, label=row.label), 201 if created else 200
 
 
 @bp.get("/search")

@@ -1,7 +1,7 @@
 """Accounts in the browser: register an organization, log in, log out."""
 
-from flask import Blueprint
-from flask_login import current_user
+from flask import Blueprint, session
+from flask_login import current_user, login_user
 
 from app.db import get_session
 from app.extensions import login_manager
@@ -10,10 +10,22 @@ from models import User
 bp = Blueprint("auth", __name__)
 
 
+# The session key holding the user's session version at login; see accounts.end_sessions.
+SESSION_VERSION = "session_version"
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     user = get_session().get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or session.get(SESSION_VERSION) != user.session_version:
+        return None
+    return user
+
+
+def start_session(user: User) -> None:
+    """Log the user in, tying the cookie to their current session version."""
+    login_user(user)
+    session[SESSION_VERSION] = user.session_version
 
 
 def current_user_or_none() -> User | None:

@@ -52,3 +52,14 @@ class RegisterForm(FlaskForm):
     consent = BooleanField(validators=[DataRequired(
         message=_l("Please read and accept the privacy notice and the terms of use."))])
     submit = SubmitField(_l("Register"))
+
+
+class ClaimForm(FlaskForm):
+    credit_code = StringField(_l("Unified social credit code"), validators=[DataRequired(), Length(min=18, max=18)])
+    org_name = StringField(_l("Organization name"), validators=[DataRequired(), Length(max=120)])
+    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=60)])
+    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)])
+    evidence = TextAreaField(_l("Why this organization is yours"), validators=[DataRequired(), Length(min=10, max=2000)])
+    submit = SubmitField(_l("File the claim"))

@@ -1,12 +1,12 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import login_required, logout_user
 
-from app.auth import bp
-from app.auth.forms import LoginForm, RegisterForm
+from app.auth import bp, current_user_or_none, start_session
+from app.auth.forms import ClaimForm, LoginForm, RegisterForm
 from app.db import get_session
 from app.listings.forms import choices
-from app.services import accounts
+from app.services import accounts, organizations
 from app.services.errors import ServiceError
 from app.services.legal import legal_version
 from app.services.regions import region_choices
@@ -33,7 +33,7 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(session=get_session(), email=form.email.data, password=form.password.data)
         if user is not None:
-            login_user(user)
+            start_session(user)
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(_("Wrong email or password."))
     status = 422 if form.errors else 200
@@ -65,7 +65,7 @@ def register():
             errors = {FORM_FIELD.get(key, key.removeprefix("organization.")): msg
                       for key, msg in exc.fields.items()} or {"__all__": exc.message}
         else:
-            login_user(user)
+            start_session(user)
             flash(_("Welcome! Your organization is registered."), "success")
             return redirect(_safe_next(request.args.get("next")))
     status = 422 if (form.errors or errors) else 200
@@ -75,6 +75,27 @@ def register():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Log out."""
+    """Log out; a copy of the session cookie taken before stops working too."""
+    accounts.end_sessions(session=get_session(), user_id=current_user_or_none().id)
     logout_user()
     return redirect(url_for("main.index"))
+
+
+@bp.route("/claim", methods=["GET", "POST"])
+def claim():
+    """Ask the bureau for an organization whose credit code someone else registered first."""
+    form = ClaimForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        data = {name: form[name].data or None for name in ("credit_code", "org_name", "contact_name",
+                                                            "contact_phone", "email", "password", "evidence")}
+        try:
+            organizations.file_claim(session=get_session(), data=data)
+        except ServiceError as exc:
+            errors = exc.fields or {"__all__": exc.message}
+        else:
+            flash(_("Your claim has been sent to the city bureau. Once it is approved, log in with this email."),
+                  "success")
+            return redirect(url_for("main.index"))
+    status = 422 if (form.errors or errors) else 200
+    return render_template("auth/claim.html", form=form, errors=errors), status

@@ -1,8 +1,9 @@
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, jsonify, redirect, render_template, request, url_for
 
 from app.auth import current_user_or_none
 from app.db import get_session
 from app.main import bp
+from app.services import health
 from app.services.legal import legal_document, legal_version
 from app.services.listings import browse
 from models import POSTED_KINDS
@@ -44,3 +45,10 @@ def set_language(code: str):
     response = redirect(_same_site(target))
     response.set_cookie("lang", code, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax", httponly=True)
     return response
+
+
+@bp.route("/healthz")
+def healthz():
+    """Database, search backend and vector store state: 200 when all are ok, 503 otherwise."""
+    healthy, checks = health.check(app=current_app._get_current_object())
+    return jsonify(status="ok" if healthy else "unavailable", checks=checks), 200 if healthy else 503

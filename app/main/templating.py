@@ -109,19 +109,27 @@ def date_cn(value) -> str:
     return value.strftime("%Y-%m-%d") if value else ""
 
 
-def org_name(org_id: int | None) -> str:
-    """The organization's name, cached for the request (a list page names the same few often)."""
-    if org_id is None:
-        return ""
-    cache = g.setdefault("org_names", {})
+def _org(org_id: int) -> dict:
+    """Name and verification of an organization, cached for the request (a list page names the same few often)."""
+    cache = g.setdefault("orgs", {})
     if org_id not in cache:
         try:
             org = accounts.get_organization(session=get_session(), org_id=org_id)
         except NotFound:
-            cache[org_id] = ""
+            cache[org_id] = {"name": "", "verified": False}
         else:
-            cache[org_id] = org.name_en if (is_english() and org.name_en) else org.name
+            cache[org_id] = {"name": org.name_en if (is_english() and org.name_en) else org.name,
+                             "verified": org.verified}
     return cache[org_id]
+
+
+def org_name(org_id: int | None) -> str:
+    return _org(org_id)["name"] if org_id is not None else ""
+
+
+def org_verified(org_id: int | None) -> bool:
+    """Whether the bureau has verified the organization; templates mark the ones it has not."""
+    return org_id is not None and _org(org_id)["verified"]
 
 
 def postable_kinds() -> list[str]:
@@ -137,6 +145,7 @@ def postable_kinds() -> list[str]:
 def inject_globals() -> dict:
     return {
         "org_name": org_name,
+        "org_verified": org_verified,
         "industry_choices": industry_choices,
         "region_choices": region_choices,
         "postable_kinds": postable_kinds(),

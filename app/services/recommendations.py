@@ -3,6 +3,7 @@
 import time
 
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.services.documents import listing_from_document, load_rows, search_document
@@ -114,8 +115,8 @@ def _dismissed(session: Session, user: User | None, query_type: str, query_id: i
     return {(r.target_type, r.target_id) for r in rows}
 
 
-def record_feedback(*, session: Session, user: User | None, data: dict) -> RecommendationFeedback:
-    """Store what the user did with one recommendation; the ranker learns from these."""
+def record_feedback(*, session: Session, user: User | None, data: dict) -> tuple[RecommendationFeedback, bool]:
+    """Store what the user did with one recommendation, once: a repeat returns the stored row and False."""
     if user is None:
         raise Forbidden(_("Please log in first."))
     feedback_in = parse(FeedbackIn, data)
@@ -125,11 +126,28 @@ def record_feedback(*, session: Session, user: User | None, data: dict) -> Recom
     if load_rows(session, [(feedback_in.target_type, feedback_in.target_id)]).get(
             (feedback_in.target_type, feedback_in.target_id)) is None:
         raise Invalid(_("Some fields are not valid."), {"target_id": _("No such listing.")})
+    existing = _same_feedback(session, user, feedback_in)
+    if existing is not None:
+        return existing, False
     row = RecommendationFeedback(**feedback_in.model_dump(), user_id=user.id)
     session.add(row)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:
+        # The same verdict from a concurrent request won the unique constraint; that row is the answer.
+        session.rollback()
+        return _same_feedback(session, user, feedback_in), False
     session.refresh(row)
-    return row
+    return row, True
+
+
+def _same_feedback(session: Session, user: User, feedback_in: FeedbackIn) -> RecommendationFeedback | None:
+    return session.exec(select(RecommendationFeedback).where(
+        RecommendationFeedback.user_id == user.id, RecommendationFeedback.query_type == feedback_in.query_type,
+        RecommendationFeedback.query_id == feedback_in.query_id,
+        RecommendationFeedback.target_type == feedback_in.target_type,
+        RecommendationFeedback.target_id == feedback_in.target_id,
+        RecommendationFeedback.label == feedback_in.label)).first()
 
 
 

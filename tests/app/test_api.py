@@ -160,5 +160,9 @@ def test_organization_profile_and_openapi(client, enterprise):
     assert client.get("/api/v1/organizations/99999").status_code == 404
     spec = client.get("/api/v1/openapi.json").json
     assert spec["openapi"].startswith("3.")
-    assert {"/needs", "/needs/{id}", "/achievements", "/services/{id}", "/auth/token"} <= set(spec["paths"])
+    assert {"/needs", "/needs/{id}", "/achievements", "/services/{id}", "/auth/token", "/auth/tokens",
+            "/auth/tokens/{id}", "/organizations/{id}/verify", "/organization-claims",
+            "/organization-claims/{id}/resolve"} <= set(spec["paths"])
+    assert {"post", "delete"} <= set(spec["paths"]["/auth/token"])
+    assert org["verified"] is False
     assert "trl" in spec["components"]["schemas"]["NeedCreate"]["properties"]

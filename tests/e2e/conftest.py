@@ -25,6 +25,8 @@ def live_server(tmp_path_factory):
     engine.dispose()
     app = create_app({
         "SECRET_KEY": "e2e",
+        # Served over plain HTTP, like `make run`.
+        "SESSION_COOKIE_SECURE": False,
         "DATABASE_URL": url,
         "SEARCH_PATH": str(root / "search.sqlite3"),
         "VECTOR_DIR": str(root / "vectors"),

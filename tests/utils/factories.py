@@ -6,7 +6,8 @@ import random
 from sqlmodel import Session
 
 from app.services import accounts, indexes, listings
-from models import CHARSET, RegistrationIn, User, check_character
+from models import CHARSET, Organization, RegistrationIn, Role, User, check_character
+from models.common import utcnow
 
 _serial = itertools.count(1)
 PASSWORD = "password123"
@@ -64,6 +65,29 @@ def create_achievement(session: Session, user: User, publish: bool = True, **ove
     with in_app(session):
         return listings.create_listing(session=session, kind="achievement", data=achievement_data(**overrides),
                                        user=user, publish=publish)
+
+
+# The kind of organization each self-registered role comes from; bureau and expert accounts are created directly.
+KIND_OF_ROLE = {"enterprise": "enterprise", "center": "center"}
+ROLES = ("visitor", "enterprise", "center", "bureau", "expert")
+
+
+def create_role_user(session: Session, role: str) -> User:
+    """A user in `role` (enterprise, center, bureau or expert), with password PASSWORD."""
+    if role in KIND_OF_ROLE:
+        return create_user(session, KIND_OF_ROLE[role])
+    n = next(_serial)
+    with in_app(session):
+        return accounts.create_user(session=session, email=f"{role}{n}-{random.randrange(10**6)}@example.cn",
+                                    password=PASSWORD, name=f"{role}{n}", role=Role(role))
+
+
+def verify_org(session: Session, user: User) -> None:
+    """Mark the user's organization verified, as the bureau would."""
+    org = session.get(Organization, user.org_id)
+    org.verified_at = utcnow()
+    session.add(org)
+    session.commit()
 
 
 def drain_index(app) -> None:

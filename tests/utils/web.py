@@ -1,6 +1,7 @@
 """Helpers for driving the HTML forms in tests."""
 
 import re
+import threading
 
 
 def csrf_token(client, path: str) -> str:
@@ -17,3 +18,26 @@ def bearer(client, email: str, password: str) -> dict:
     response = client.post("/api/v1/auth/token", json={"email": email, "password": password})
     assert response.status_code == 200, response.json
     return {"Authorization": f"Bearer {response.json['token']}"}
+
+
+def concurrently(*calls):
+    """Run the calls in threads released together; returns their results in order (re-raising any error)."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+    errors: list = []
+
+    def run(i, call):
+        barrier.wait()
+        try:
+            results[i] = call()
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    if errors:
+        raise errors[0]
+    return results
