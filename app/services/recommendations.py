@@ -10,6 +10,7 @@ from app.services.documents import listing_from_document, load_rows, search_docu
 from app.services.errors import Forbidden, Invalid
 from app.services.indexes import vector_index
 from app.services.listings import get_listing
+from app.services.regions import region_name
 from app.services.taxonomy import industry_name
 from app.services.validation import parse
 from models import FeedbackIn, FeedbackLabel, RecommendationFeedback, User
@@ -37,7 +38,7 @@ REASON_TEXT = {
     "trl_fit": lambda r: _("Technology readiness level %(trl)s suits this kind of deal", trl=r.get("trl")),
     "budget_fit": lambda r: _("Price fits the budget"),
     "mode_match": lambda r: _("Cooperation modes match: %(modes)s", modes=_modes(r.get("modes", []))),
-    "same_region": lambda r: _("Same region: %(region)s", region=r.get("region", "")),
+    "same_region": lambda r: _("Same region: %(region)s", region=region_name(r.get("region"))),
     "semantic": lambda r: _("Similar in meaning"),
     "incubation": lambda r: _("Offers incubation"),
     "offers_incubation": lambda r: _("Offers incubation"),
