@@ -47,21 +47,27 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     use_taxonomy_vocabulary(app)
 
-    from app import cli, errors
+    from app import cli, errors, input_guards, limits
     from app.account import bp as account_bp
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.bureau import bp as bureau_bp
+    from app.deals import bp as deals_bp
     from app.listings import bp as listings_bp
     from app.main import bp as main_bp
+    from app.profiles import bp as profiles_bp
     from app.search import bp as search_bp
 
+    input_guards.init_app(app)  # before the blueprints: their routes bind the bounded `int` converter
+    limits.init_app(app)
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")
     app.register_blueprint(bureau_bp, url_prefix="/bureau")
     app.register_blueprint(listings_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(deals_bp)
+    app.register_blueprint(profiles_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never cookies
     errors.init_app(app)

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from app import migrate
 from app.db import get_engine
-from app.services import accounts, demo, indexes, listings, recommendations
+from app.services import accounts, demo, indexes, listings, recommendations, saved_searches
 from app.services.errors import ServiceError
 from indexing.sync import prune_applied
 from models import Role
@@ -20,6 +20,7 @@ demo_cli = AppGroup("demo", help="Demo data.")
 listings_cli = AppGroup("listings", help="Listing lifecycle.")
 index_cli = AppGroup("index", help="Search and vector indexes.")
 match_cli = AppGroup("match", help="The matcher's learned ranking.")
+notify_cli = AppGroup("notify", help="Notifications and alerts.")
 
 
 @db_cli.command("upgrade")
@@ -128,6 +129,14 @@ def match_evaluate_feedback() -> None:
     click.echo(json.dumps(result, ensure_ascii=False))
 
 
+@notify_cli.command("digest")
+def notify_digest() -> None:
+    """Send today's digest of saved-search hits and new matches, one per user; meant for a daily cron job."""
+    with Session(get_engine()) as session:
+        digests = saved_searches.build_digests(session=session)
+    click.echo(f"{len(digests)} digests, {sum(len(d.items) for d in digests)} items")
+
+
 def init_app(app: Flask) -> None:
-    for group in (db_cli, users_cli, demo_cli, listings_cli, index_cli, match_cli):
+    for group in (db_cli, users_cli, demo_cli, listings_cli, index_cli, match_cli, notify_cli):
         app.cli.add_command(group)

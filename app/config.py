@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from indexing.meili import DEFAULT_INDEX_PREFIX
 from matching import MatcherConfig
@@ -18,6 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 # The value older versions used when SECRET_KEY was unset: anyone can read it here, so it is never accepted.
 PUBLIC_DEV_SECRET = "dev-only-change-me"
 _MATCHER = MatcherConfig()
+UPLOAD_TYPES = ("application/pdf", "image/png", "image/jpeg", "text/plain", "application/zip",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation")
 
 
 class ConfigError(RuntimeError):
@@ -62,6 +66,33 @@ class Settings(BaseModel):
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Unset means on, except under debug or testing: production serves over HTTPS only.
     SESSION_COOKIE_SECURE: bool | None = None
+    # Rate limits, in Flask-Limiter's notation; counters are per process unless the storage is shared.
+    RATELIMIT_ENABLED: bool = True
+    RATELIMIT_STORAGE_URI: str = "memory://"
+    RATE_LIMIT_LOGIN_ADDRESS: str = "30 per minute; 300 per hour"
+    RATE_LIMIT_LOGIN_ACCOUNT: str = "5 per minute; 20 per hour"
+    RATE_LIMIT_REGISTRATION: str = "10 per hour"
+    RATE_LIMIT_TOKEN: str = "20 per hour"
+    RATE_LIMIT_WRITE: str = "60 per minute; 1000 per day"
+    RATE_LIMIT_FEEDBACK: str = "30 per minute; 500 per day"
+    # Conversation attachments: stored here, outside the web root, under generated names.
+    UPLOAD_DIR: str = "{instance}/uploads"
+    UPLOAD_MAX_BYTES: int = Field(10 * 1024 * 1024, ge=1024)
+    # Types decided by the file's bytes (see app/services/files.py); comma-separated in the environment.
+    UPLOAD_TYPES: tuple[str, ...] = UPLOAD_TYPES
+    # Email is optional: without MAIL_SERVER, notifications stay in the app.
+    MAIL_SERVER: str = ""
+    MAIL_PORT: int = Field(25, ge=1, le=65535)
+    MAIL_USE_TLS: bool = False
+    MAIL_USERNAME: str = ""
+    MAIL_PASSWORD: str = ""
+    MAIL_DEFAULT_SENDER: str = "MIC Exchange <noreply@mic-exchange.cn>"
+    MAIL_TIMEOUT: int = Field(10, ge=1)
+
+    @field_validator("UPLOAD_TYPES", mode="before")
+    @classmethod
+    def _comma_separated(cls, value):
+        return tuple(t.strip() for t in value.split(",") if t.strip()) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _coherent(self):
@@ -101,6 +132,8 @@ CONSTANTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
+    # A limit store that is down lets requests through (and logs it) rather than failing every one.
+    "RATELIMIT_SWALLOW_ERRORS": True,
 }
 
 

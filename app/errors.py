@@ -2,6 +2,7 @@
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -37,6 +38,16 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(_exc: CSRFError):
         return error_response(400, "csrf", _("The form expired or was not sent from this site. Please try again."))
+
+    @app.errorhandler(RateLimitExceeded)
+    def _rate_limited(_exc: RateLimitExceeded):
+        from app.limits import retry_after_seconds
+
+        seconds = retry_after_seconds()
+        response, status = error_response(
+            429, "rate_limited", _("Too many requests. Please wait %(seconds)s seconds and try again.",
+                                   seconds=seconds))
+        return response, status, {"Retry-After": str(seconds)}
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -50,6 +50,9 @@ class SearchQuery:
     sort: str | None = None
     page: int = 1
     per_page: int = 20
+    # A Unix time: documents whose expires_at is at or before it are left out, so a listing past its expiry
+    # is not found even before the job that marks it expired has run. None leaves expiry unchecked.
+    live_at: float | None = None
 
     def __post_init__(self) -> None:
         self.text = (self.text or "").strip()
@@ -71,6 +74,9 @@ class SearchQuery:
         if unknown:
             raise ValueError(f"cannot facet on {', '.join(unknown)}; facetable: {', '.join(FACETABLE)}")
         self.filters = _normalise_filters(self.filters)
+        if self.live_at is not None and (isinstance(self.live_at, bool)
+                                         or not isinstance(self.live_at, int | float)):
+            raise ValueError(f"live_at must be a Unix time, not {self.live_at!r}")
 
     @property
     def effective_sort(self) -> str:

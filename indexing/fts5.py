@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS search_doc (
     org_name TEXT NOT NULL DEFAULT '',
     updated_at REAL NOT NULL DEFAULT 0,
     facet_combo INTEGER,
+    expires_at REAL,
     deadline REAL,
     money REAL
 );
@@ -68,7 +69,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
 
 _DOC_COLUMNS = (
     "id", "type", "entity_id", "title", "industry", "cooperation_modes", "trl", "region",
-    "status", "org_name", "updated_at", "deadline", "money", "facet_combo",
+    "status", "org_name", "updated_at", "expires_at", "deadline", "money", "facet_combo",
 )
 # search_doc columns copied into the temp ``hit`` table: the page's sort keys and the facet combination.
 _HIT_COLUMNS = ("id", "updated_at", "trl", "deadline", "money", "facet_combo")
@@ -107,6 +108,7 @@ class FTS5Backend(SearchBackend):
             self._conn.executescript(SCHEMA)
             self._add_sort_columns()
             self._add_facet_combos()
+            self._add_expiry()
             # The matches of one text query, with copies of the sort keys and facet combination so that
             # paging and counting facets over ~12k matches of a broad word never re-join search_doc.
             self._conn.execute(
@@ -144,6 +146,14 @@ class FTS5Backend(SearchBackend):
                 combo = _resolve_combo(conn, key, resolved)
                 conn.execute("UPDATE search_doc SET facet_combo = ? WHERE rowid = ?", (combo, rowid))
 
+    def _add_expiry(self) -> None:
+        """Give an index written before documents carried their expiry the column; its documents count as
+        never expiring until they are written again (a reindex does it at once)."""
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(search_doc)")}
+        if "expires_at" not in columns:
+            with self._write() as conn:
+                conn.execute("ALTER TABLE search_doc ADD COLUMN expires_at REAL")
+
     # -- writing ------------------------------------------------------------------------------------
 
     def upsert(self, docs: list[dict[str, Any]]) -> None:
@@ -155,7 +165,9 @@ class FTS5Backend(SearchBackend):
             values = (
                 str(doc["id"]), doc["type"], int(doc["entity_id"]), doc["title"], doc.get("industry"), json.dumps(modes, ensure_ascii=False), doc.get("trl"),
                 doc.get("region"), doc.get("status"), doc.get("org_name") or "",
-                float(doc.get("updated_at") or 0), _number(doc.get("deadline")), _number(doc.get("money")),
+                float(doc.get("updated_at") or 0),
+                None if doc.get("expires_at") is None else float(doc["expires_at"]),
+                _number(doc.get("deadline")), _number(doc.get("money")),
             )
             tokens = (
                 index_tokens(doc["title"]),
@@ -416,6 +428,9 @@ def _filter_sql(q: SearchQuery) -> tuple[str, list[Any]]:
     if q.type:
         clauses.append("d.type = ?")
         params.append(q.type)
+    if q.live_at is not None:
+        clauses.append("(d.expires_at IS NULL OR d.expires_at > ?)")
+        params.append(float(q.live_at))
     for key, values in q.filters.items():
         if key == "trl_min":
             clauses.append("d.trl >= ?")

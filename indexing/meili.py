@@ -38,7 +38,7 @@ def _settings(embedding_dimensions: int | None, synonyms: dict[str, list[str]] |
         "synonyms": synonyms or {},
         # Order matters: Meilisearch's attribute rule ranks a match in title above one in body.
         "searchableAttributes": ["title", "body", "org_name"],
-        "filterableAttributes": ["type", "industry", "cooperation_modes", "trl", "region", "status"],
+        "filterableAttributes": ["type", "industry", "cooperation_modes", "trl", "region", "status", "expires_at"],
         "sortableAttributes": ["updated_at", *SORT_FIELDS.values()],
         # "sort" first: it only acts when a query asks for a sort, and then the asked order must win.
         "rankingRules": ["sort", "words", "typo", "proximity", "attribute", "exactness", "updated_at:desc"],
@@ -290,6 +290,9 @@ def _filter_expr(q: SearchQuery) -> list[str]:
     clauses = []
     if q.type:
         clauses.append(f"type = {_quote(q.type)}")
+    if q.live_at is not None:
+        # Documents indexed before they carried an expiry have no such field: they never expire here.
+        clauses.append(f"(expires_at NOT EXISTS OR expires_at IS NULL OR expires_at > {float(q.live_at)!r})")
     for key, values in q.filters.items():
         if key == "trl_min":
             clauses.append(f"trl >= {int(values)}")

@@ -45,8 +45,20 @@ def metrics(ranked: list[str], relevant: dict[str, int]) -> dict[str, float]:
     }
 
 
-def evaluate(folder: str | Path, config: MatcherConfig) -> dict[str, float]:
-    """Index the corpus as achievements, run every judged query as a need, and average the metrics."""
+def need_of(query: dict, listing_id: int) -> Listing:
+    """Return a query as a need listing: its title (when it has one) and its description apart, as posted."""
+    title = (query.get("title") or "").strip()
+    text = query.get("text") or ""
+    if title and text.startswith(title):
+        text = text[len(title):].lstrip("。.：:，, \n")
+    return Listing(id=listing_id, kind="need", title=title, text=text)
+
+
+def evaluate(folder: str | Path, config: MatcherConfig, per_query: list[dict] | None = None) -> dict[str, float]:
+    """Index the corpus as achievements, run every judged query as a need, and average the metrics.
+
+    When `per_query` is a list, one row of metrics per query is appended to it.
+    """
     corpus, queries, qrels = load_beir(folder)
     started = time.perf_counter()
     achievements = [
@@ -60,10 +72,13 @@ def evaluate(folder: str | Path, config: MatcherConfig) -> dict[str, float]:
     totals = dict.fromkeys(("ndcg@10", "recall@10", "mrr@10", "recall@100"), 0.0)
     judged = [q for q in queries if q["_id"] in qrels]
     for n, query in enumerate(judged):
-        need = Listing(id=10**9 + n, kind="need", title="", text=query["text"])
-        ranked = [doc_ids[r.target_id] for r in matcher.recommend(need, "license", k=100)]
-        for key, value in metrics(ranked, qrels[query["_id"]]).items():
+        ranked = [doc_ids[r.target_id] for r in matcher.recommend(need_of(query, 10**9 + n), "license", k=100)]
+        scores = metrics(ranked, qrels[query["_id"]])
+        for key, value in scores.items():
             totals[key] += value
+        if per_query is not None:
+            per_query.append({"query": query["_id"], "relevant": len(qrels[query["_id"]]),
+                              **{key: round(value, 4) for key, value in scores.items()}})
     result = {key: round(value / max(1, len(judged)), 4) for key, value in totals.items()}
     result.update(queries=len(judged), seconds=round(time.perf_counter() - started, 1))
     return result
@@ -76,14 +91,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--channel", choices=sorted(CHANNEL_CHOICES), default="fused",
                         help="evaluate one channel alone (default: the fused ranking the app uses)")
     parser.add_argument("--encoders", default=None, help="override MATCH_ENCODERS, e.g. lsa,st")
+    parser.add_argument("--per-query", metavar="FILE", default=None,
+                        help="also write each query's metrics to FILE, one JSON line per query")
     args = parser.parse_args(argv)
     mapping = {"MATCH_CHANNELS": ",".join(CHANNEL_CHOICES[args.channel])}
     if args.encoders:
         mapping["MATCH_ENCODERS"] = args.encoders
     try:
         config = MatcherConfig.from_mapping(mapping)
-        result = evaluate(args.folder, config)
-    except ValueError as error:
+        rows: list[dict] | None = [] if args.per_query else None
+        result = evaluate(args.folder, config, rows)
+        if rows is not None:
+            with open(args.per_query, "w", encoding="utf-8") as out:
+                out.writelines(json.dumps(row) + "\n" for row in rows)
+    except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(json.dumps({"set": Path(args.folder).name, "channel": args.channel,

@@ -1,4 +1,9 @@
-"""Lexical channel: BM25 over jieba words and single Chinese characters, with id-stable add and remove."""
+"""Lexical channel: BM25 over jieba words and single Chinese characters, with id-stable add and remove.
+
+A query listing is read twice when it has a title beside its description: its whole text finds listings
+that share its subject in any words, its title alone finds listings named like it (short achievement titles
+against a need's paragraph). The two orderings are fused by `matching.fusion`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,9 @@ from collections import Counter
 import numpy as np
 import scipy.sparse as sp
 
-from matching.text import lexical_terms
+from matching.fusion import fuse_standardized
+from matching.query_terms import query_frequency_weight, query_term_frequencies
+from matching.text import lexical_terms, normalize
 
 K1 = 1.2
 B = 0.75
@@ -26,6 +33,7 @@ class LexicalIndex:
         self.docs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._compiled = None
         self._average_length = 1.0
+        self._average_terms = 1
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -67,41 +75,100 @@ class LexicalIndex:
             df = np.bincount(col, minlength=len(self.vocab)).astype(np.float32)
             self._compiled = (row_ids, matrix, df)
             self._average_length = avg
+            self._average_terms = max(1, round(float(np.mean([len(c) for c in cols])))) if cols else 1
         return self._compiled
 
     def query_terms(self, text: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """Return (known term columns, their idf, known terms) of a query text."""
         row_ids, _, df = self.compiled()
         known = [t for t in dict.fromkeys(lexical_terms(text)) if t in self.vocab and df[self.vocab[t]] > 0]
+        return self._columns_and_idf(known, len(row_ids), df)
+
+    def _columns_and_idf(self, known: list[str], n: int, df: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
         cols = np.array([self.vocab[t] for t in known], dtype=np.int64)
-        n = len(row_ids)
         idf = np.log1p((n - df[cols] + 0.5) / (df[cols] + 0.5)) if len(cols) else np.zeros(0, dtype=np.float32)
         return cols, idf.astype(np.float32), known
 
-    def score_all(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """Return (row ids, normalised BM25 score of every indexed listing) for a query text."""
-        row_ids, matrix, _ = self.compiled()
-        cols, idf, _ = self.query_terms(text)
-        if not len(cols) or not len(row_ids):
-            return row_ids, np.zeros(len(row_ids), dtype=np.float32)
-        scores = matrix[:, cols] @ idf
-        return row_ids, (scores / (idf.sum() * (K1 + 1))).astype(np.float32)
+    def query_weights(self, text: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Return (known term columns, idf × query-frequency weight, known terms) of a query text.
+
+        Unlike `query_terms`, words every need uses are left out and a repeated term weighs more.
+        """
+        row_ids, _, df = self.compiled()
+        counts = query_term_frequencies(lexical_terms(text))
+        known = [t for t in counts if t in self.vocab and df[self.vocab[t]] > 0]
+        cols, idf, known = self._columns_and_idf(known, len(row_ids), df)
+        factor = query_frequency_weight(np.fromiter((counts[t] for t in known), dtype=np.float32, count=len(known)))
+        return cols, (idf * factor).astype(np.float32), known
+
+    def query_channels(self, text: str, title: str | None = None) -> list[tuple[np.ndarray, np.ndarray, list[str]]]:
+        """Return (columns, weights, terms) per query channel: the whole text, then the title if it adds one.
+
+        A channel without a known term is left out, so the list may be empty.
+        """
+        channels = [self.query_weights(text)]
+        if title and normalize(title) != normalize(text):
+            channels.append(self.query_weights(title))
+        return [channel for channel in channels if len(channel[0])]
+
+    def channel_scores(self, channels) -> np.ndarray:
+        """Return raw BM25 scores of every indexed row (rows × channels), one column slice for all channels."""
+        _, matrix, _ = self.compiled()
+        if not channels:
+            return np.zeros((matrix.shape[0], 0), dtype=np.float32)
+        # A title's terms are mostly among its text's, so slicing their union once is cheaper than twice.
+        union = np.unique(np.concatenate([cols for cols, _, _ in channels]))
+        per_channel = np.zeros((len(union), len(channels)), dtype=np.float32)
+        for c, (cols, weights, _) in enumerate(channels):
+            per_channel[np.searchsorted(union, cols), c] = weights
+        return np.asarray(matrix[:, union] @ per_channel, dtype=np.float32)
+
+    def fuse_channels(self, raw: np.ndarray, channels) -> np.ndarray:
+        """Return scores in [0, 1] from raw channel scores (rows × channels, any rows scored like this index's).
+
+        One channel: the BM25 score over the best a typical listing could reach. Several: `fuse_standardized`.
+        """
+        if not channels or not len(raw):
+            return np.zeros(len(raw), dtype=np.float32)
+        best = [self._best_possible(weights) for _, weights, _ in channels]
+        if len(channels) == 1:
+            return np.minimum(raw[:, 0] / best[0], 1.0).astype(np.float32)
+        return np.minimum(fuse_standardized([raw[:, c] for c in range(len(channels))], best), 1.0)
+
+    def score_all(self, text: str, title: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Return (row ids, score in [0, 1] of every indexed listing) for a query text and optional title.
+
+        A title that is not the whole text adds a title-only channel (see the module docstring).
+        """
+        row_ids = self.compiled()[0]
+        channels = self.query_channels(text, title)
+        return row_ids, self.fuse_channels(self.channel_scores(channels), channels)
+
+    def _best_possible(self, weights: np.ndarray) -> float:
+        """Return the score of a listing of typical size that holds the query's heaviest terms.
+
+        A query longer than the listings (a need's paragraph against achievement titles) cannot be matched
+        whole by any of them; measuring it against all its terms would make every score small and let the
+        weaker channels outvote it.
+        """
+        heaviest = np.sort(weights)[::-1][: self._average_terms]
+        return max(float(heaviest.sum()) * (K1 + 1), 1e-9)
 
     def score_ids(self, text: str, ids) -> np.ndarray:
         """Return normalised BM25 scores of given listings one by one (the brute-force path, for comparison)."""
-        cols, idf, _ = self.query_terms(text)
-        weight_of = dict(zip(cols.tolist(), idf.tolist(), strict=True))
-        best = max(float(idf.sum()) * (K1 + 1), 1e-9)
+        cols, weights, _ = self.query_weights(text)
+        weight_of = dict(zip(cols.tolist(), weights.tolist(), strict=True))
+        best = self._best_possible(weights)
         scores = np.zeros(len(ids), dtype=np.float32)
         for i, listing_id in enumerate(ids):
             doc_cols, tfs = self.docs[int(listing_id)]
             norm = K1 * (1 - B + B * float(tfs.sum()) / max(self._average_length, 1e-9))
             scores[i] = sum(weight_of[c] * tf * (K1 + 1) / (tf + norm)
                             for c, tf in zip(doc_cols.tolist(), tfs.tolist(), strict=True) if c in weight_of) / best
-        return scores
+        return np.minimum(scores, 1.0)
 
     def top_terms(self, text: str, limit: int = 20) -> list[str]:
-        """Return the query's words (not single characters) ordered by how rare they are in this index."""
-        cols, idf, known = self.query_terms(text)
-        order = np.argsort(-idf, kind="stable")
+        """Return the query's content words (not single characters) ordered by their weight in this index."""
+        _, weights, known = self.query_weights(text)
+        order = np.argsort(-weights, kind="stable")
         return [known[i] for i in order if not known[i].startswith("#")][:limit]

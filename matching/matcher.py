@@ -298,7 +298,7 @@ class Matcher:
         row_ids, row_of, codes, names, _ = self._row_data(kind)
         if not len(row_ids):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), probs
-        _, lexical = self.lexical[kind].score_all(query.full_text)
+        _, lexical = self.lexical[kind].score_all(query.full_text, title=query.title)
         if not stated:
             probs = self._blend_neighbour_fields(probs, lexical, codes, names)
         # Every listing gets lexical + industry prior at once (vectorised), so a listing of the predicted
@@ -441,7 +441,7 @@ class Matcher:
             _check_kind(target)
             rows = [i for i, c in enumerate(candidates) if c.kind == target]
             _, row_of, codes, names, _ = self._row_data(target)
-            _, scores = self.lexical[target].score_all(query.full_text)
+            _, scores = self.lexical[target].score_all(query.full_text, title=query.title)
             # The same field blend recommend() uses, so a ranker learns on the features it will score.
             target_probs = probs if stated or not len(scores) else \
                 self._blend_neighbour_fields(probs, scores, codes, names)

@@ -2,6 +2,34 @@
 
 from models.center import Center, CenterBase, CenterMember
 from models.credit_code import CHARSET, check_character, is_valid_credit_code
+from models.deals import (
+    Attachment,
+    Contract,
+    ContractEvent,
+    ContractIn,
+    ContractKind,
+    ContractStatus,
+    DeclineIn,
+    DeclineReason,
+    DetailView,
+    DigestRun,
+    Incubation,
+    IncubationIn,
+    IncubationStatus,
+    Interest,
+    InterestIn,
+    InterestStatus,
+    IPType,
+    Message,
+    Milestone,
+    MilestoneIn,
+    MilestoneStatus,
+    NdaAcceptance,
+    NdaDocument,
+    Notification,
+    SavedSearch,
+    SavedSearchIn,
+)
 from models.enums import (
     AchievementKind,
     CenterLevel,
@@ -58,4 +86,9 @@ __all__ = [
     "RecommendationFeedback", "RegistrationIn", "Role", "Service", "ServiceCategory", "ServiceCreate",
     "ServicePublic", "ServiceUpdate", "SyncCursor", "User", "UserPublic", "check_character",
     "is_valid_credit_code", "kind_at_segment", "kind_name_of",
+    # deals
+    "Attachment", "Contract", "ContractEvent", "ContractIn", "ContractKind", "ContractStatus", "DeclineIn",
+    "DeclineReason", "DetailView", "DigestRun", "IPType", "Incubation", "IncubationIn", "IncubationStatus",
+    "Interest", "InterestIn", "InterestStatus", "Message", "Milestone", "MilestoneIn", "MilestoneStatus",
+    "NdaAcceptance", "NdaDocument", "Notification", "SavedSearch", "SavedSearchIn",
 ]

@@ -5,7 +5,10 @@ from sqlmodel import Field
 
 from models.outbox import utcnow
 
-__all__ = ["json_list", "utcnow"]
+__all__ = ["ID_MAX", "json_list", "utcnow"]
+
+# Primary keys are 32-bit on PostgreSQL: a larger id names no row, and sending one overflows the driver.
+ID_MAX = 2**31 - 1
 
 
 def json_list():

@@ -6,7 +6,7 @@ from typing import Literal
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.common import utcnow
+from models.common import ID_MAX, utcnow
 from models.enums import FeedbackLabel
 from models.kinds import KIND_NAMES
 
@@ -14,10 +14,10 @@ from models.kinds import KIND_NAMES
 # What a user sends about one recommendation.
 class FeedbackIn(SQLModel):
     query_type: Literal["need", "achievement"]
-    query_id: int = Field(ge=1)
+    query_id: int = Field(ge=1, le=ID_MAX)
     rec_kind: Literal["commission", "license", "incubation", "needs"]
     target_type: Literal[KIND_NAMES]  # any registered kind of listing
-    target_id: int = Field(ge=1)
+    target_id: int = Field(ge=1, le=ID_MAX)
     label: FeedbackLabel
 
 

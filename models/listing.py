@@ -8,9 +8,10 @@ from datetime import date, datetime
 from typing import Self
 
 from pydantic import model_validator
+from sqlalchemy import BigInteger, CheckConstraint
 from sqlmodel import Field, SQLModel
 
-from models.common import json_list, utcnow
+from models.common import ID_MAX, json_list, utcnow
 from models.enums import (
     AchievementKind,
     CloseReason,
@@ -23,6 +24,8 @@ from models.enums import (
 TITLE = {"min_length": 2, "max_length": 200}
 TEXT_MAX = 20_000
 MONEY_MAX = 10**12  # yuan; far above any real technology contract
+# Amounts up to MONEY_MAX need 64 bits (PostgreSQL's integer stops at 2^31 - 1).
+MONEY = {"ge": 0, "le": MONEY_MAX, "sa_type": BigInteger}
 
 
 # Fields every listing shares.
@@ -52,8 +55,8 @@ class NeedBase(ListingBase):
     # Public summary lives in `description`; `details` is hidden when the need is confidential.
     details: str = Field(default="", max_length=TEXT_MAX)
     trl: int | None = Field(default=None, ge=1, le=9)
-    budget_min: int | None = Field(default=None, ge=0, le=MONEY_MAX)
-    budget_max: int | None = Field(default=None, ge=0, le=MONEY_MAX)
+    budget_min: int | None = Field(default=None, **MONEY)
+    budget_max: int | None = Field(default=None, **MONEY)
     deadline: date | None = None
     confidential: bool = False
     region: str | None = Field(default=None, max_length=60)
@@ -78,15 +81,29 @@ class NeedUpdate(SQLModel):
     industry: str | None = Field(default=None, max_length=40)
     cooperation_modes: list[CooperationMode] | None = None
     trl: int | None = Field(default=None, ge=1, le=9)
-    budget_min: int | None = Field(default=None, ge=0, le=MONEY_MAX)
-    budget_max: int | None = Field(default=None, ge=0, le=MONEY_MAX)
+    budget_min: int | None = Field(default=None, **MONEY)
+    budget_max: int | None = Field(default=None, **MONEY)
     deadline: date | None = None
     confidential: bool | None = None
     region: str | None = Field(default=None, max_length=60)
 
 
+def _checks(table: str, *rules: tuple[str, str]) -> tuple[CheckConstraint, ...]:
+    """The input rules again, in the database: whatever path a write takes, the row stays valid."""
+    return tuple(CheckConstraint(sql, name=f"ck_{table}_{name}") for name, sql in rules)
+
+
+TRL_RULE = ("trl", "trl IS NULL OR (trl >= 1 AND trl <= 9)")
+
+
+def _money_rule(column: str) -> tuple[str, str]:
+    return column, f"{column} IS NULL OR ({column} >= 0 AND {column} <= {MONEY_MAX})"
+
+
 class Need(NeedBase, ListingTable, table=True):
-    pass
+    __table_args__ = _checks(
+        "need", TRL_RULE, _money_rule("budget_min"), _money_rule("budget_max"),
+        ("budget_order", "budget_min IS NULL OR budget_max IS NULL OR budget_min <= budget_max"))
 
 
 # What the API returns; `details` is None when the reader is not entitled to it.
@@ -116,8 +133,8 @@ class AchievementBase(ListingBase):
     trl: int | None = Field(default=None, ge=1, le=9)
     patent_numbers: list[str] = json_list()
     ip_status: IPStatus = IPStatus.none
-    price: int | None = Field(default=None, ge=0, le=MONEY_MAX)
-    center_id: int | None = Field(default=None, foreign_key="center.id")
+    price: int | None = Field(default=None, **MONEY)
+    center_id: int | None = Field(default=None, ge=1, le=ID_MAX, foreign_key="center.id")
 
 
 class AchievementCreate(AchievementBase):
@@ -133,11 +150,11 @@ class AchievementUpdate(SQLModel):
     trl: int | None = Field(default=None, ge=1, le=9)
     patent_numbers: list[str] | None = None
     ip_status: IPStatus | None = None
-    price: int | None = Field(default=None, ge=0, le=MONEY_MAX)
+    price: int | None = Field(default=None, **MONEY)
 
 
 class Achievement(AchievementBase, ListingTable, table=True):
-    pass
+    __table_args__ = _checks("achievement", TRL_RULE, _money_rule("price"))
 
 
 class AchievementPublic(AchievementBase):
@@ -152,9 +169,9 @@ class AchievementPublic(AchievementBase):
 
 class ServiceBase(ListingBase):
     category: ServiceCategory
-    price: int | None = Field(default=None, ge=0, le=MONEY_MAX)
+    price: int | None = Field(default=None, **MONEY)
     price_note: str = Field(default="", max_length=200)
-    center_id: int | None = Field(default=None, foreign_key="center.id")
+    center_id: int | None = Field(default=None, ge=1, le=ID_MAX, foreign_key="center.id")
 
 
 class ServiceCreate(ServiceBase):
@@ -167,12 +184,12 @@ class ServiceUpdate(SQLModel):
     industry: str | None = Field(default=None, max_length=40)
     cooperation_modes: list[CooperationMode] | None = None
     category: ServiceCategory | None = None
-    price: int | None = Field(default=None, ge=0, le=MONEY_MAX)
+    price: int | None = Field(default=None, **MONEY)
     price_note: str | None = Field(default=None, max_length=200)
 
 
 class Service(ServiceBase, ListingTable, table=True):
-    pass
+    __table_args__ = _checks("service", _money_rule("price"))
 
 
 class ServicePublic(ServiceBase):

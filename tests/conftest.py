@@ -84,14 +84,22 @@ def search_config():
 
 
 @pytest.fixture
-def app(database_url, tmp_path, search_config):
+def limits_config():
+    """Rate limits of the app under test: off, so the suite never trips them; modules that test them override."""
+    return {"RATELIMIT_ENABLED": False}
+
+
+@pytest.fixture
+def app(database_url, tmp_path, search_config, limits_config):
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test",
         "DATABASE_URL": database_url,
         "SEARCH_PATH": str(tmp_path / "search.sqlite3"),
         "VECTOR_DIR": str(tmp_path / "vectors"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
         **search_config,
+        **limits_config,
     })
     yield app
     app.extensions["db_engine"].dispose()

@@ -12,16 +12,23 @@ from models import (
     KIND_NAMES,
     POSTED_KINDS,
     ApiTokenPublic,
+    ContractIn,
+    DeclineIn,
     FeedbackIn,
+    IncubationIn,
+    InterestIn,
     OrganizationClaimIn,
     OrganizationClaimPublic,
     OrganizationPublic,
     RegistrationIn,
+    SavedSearchIn,
     UserPublic,
 )
+from models.common import ID_MAX
 
 MODELS = [FeedbackIn, *(model for kind in POSTED_KINDS.values() for model in (kind.create, kind.update, kind.public)),
-          OrganizationPublic, RegistrationIn, UserPublic, ApiTokenPublic, OrganizationClaimIn, OrganizationClaimPublic]
+          OrganizationPublic, RegistrationIn, UserPublic, ApiTokenPublic, OrganizationClaimIn, OrganizationClaimPublic,
+          InterestIn, DeclineIn, ContractIn, IncubationIn, SavedSearchIn]
 # URL segment of each posted kind → the name its models share (NeedCreate, NeedPublic...).
 LISTINGS = {kind.segment: kind.table.__name__ for kind in POSTED_KINDS.values()}
 
@@ -35,12 +42,31 @@ def _json(schema: dict) -> dict:
 
 
 ERROR = {"description": "Error", **_json(_ref("Error"))}
-ERRORS = {str(code): ERROR for code in (400, 401, 403, 404, 409, 422)}
+# 413: body above MAX_CONTENT_LENGTH; 429: a rate limit, with Retry-After.
+ERRORS = {str(code): ERROR for code in (400, 401, 403, 404, 409, 413, 422, 429)}
+# Text in a query string: control characters are refused (422), like in every body field.
+TEXT = {"type": "string", "pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"}
 
 
-def _query(name: str, kind: str = "string", enum: list[str] | None = None) -> dict:
-    schema = {"type": kind, **({"enum": enum} if enum else {})}
+def _query(name: str, kind: str = "string", enum: list[str] | None = None, low: int | None = None,
+           high: int | None = None) -> dict:
+    if enum:
+        schema: dict = {"type": kind, "enum": enum}
+    elif kind == "integer":
+        schema = {"type": kind, "minimum": low, "maximum": high}
+    else:
+        schema = dict(TEXT)
     return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+ID_PARAM = {"name": "id", "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX}}
+
+
+def _with_status(name: str, statuses: list[str], note: str) -> dict:
+    """A listing body plus the `status` the call also accepts."""
+    return {"allOf": [_ref(name), {"type": "object", "properties": {
+        "status": {"type": "string", "enum": statuses, "description": note}}}]}
 
 
 def _whole(name: str, high: int) -> dict:
@@ -49,12 +75,14 @@ def _whole(name: str, high: int) -> dict:
             "schema": {"type": "integer", "minimum": 1, "maximum": high}}
 
 
+PAGING = [_whole("page", MAX_PAGE), _whole("per_page", MAX_PER_PAGE)]
+
+
 def _listing_paths(plural: str, name: str) -> dict:
     item = _ref(f"{name}Public")
-    page_params = [_whole("page", MAX_PAGE), _whole("per_page", MAX_PER_PAGE), _query("industry"), _query("mode"),
-                   _query("region"), _whole("trl_min", 9), _query("q"), _query("mine"),
-                   _query("sort", enum=list(SORTS))]
-    id_param = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    page_params = [*PAGING, _query("industry"), _query("mode"), _query("region"), _whole("trl_min", 9), _query("q"),
+                   _query("mine", enum=["0", "1"]), _query("sort", enum=list(SORTS))]
+    id_param = [ID_PARAM]
     secured = [{"bearer": []}]
     return {
         f"/{plural}": {
@@ -63,7 +91,8 @@ def _listing_paths(plural: str, name: str) -> dict:
                     "items": {"type": "array", "items": item}, "total": {"type": "integer"},
                     "page": {"type": "integer"}, "pages": {"type": "integer"}}})}, **ERRORS}},
             "post": {"summary": f"Create a {name.lower()}", "security": secured,
-                     "requestBody": {"required": True, **_json(_ref(f"{name}Create"))},
+                     "requestBody": {"required": True, **_json(_with_status(
+                         f"{name}Create", ["draft", "published"], "draft (the default) or published at once"))},
                      "responses": {"201": {"description": "Created", **_json(item)}, **ERRORS}},
         },
         f"/{plural}/{{id}}": {
@@ -71,10 +100,17 @@ def _listing_paths(plural: str, name: str) -> dict:
             "get": {"summary": f"Get a {name.lower()}", "responses": {"200": {"description": "OK", **_json(item)},
                                                                        **ERRORS}},
             "patch": {"summary": f"Update a {name.lower()}", "security": secured,
-                      "requestBody": {"required": True, **_json(_ref(f"{name}Update"))},
+                      "requestBody": {"required": True, **_json(_with_status(
+                          f"{name}Update", ["published", "closed"],
+                          "publish or close in the same transaction as the field changes"))},
                       "responses": {"200": {"description": "OK", **_json(item)}, **ERRORS}},
             "delete": {"summary": f"Delete a {name.lower()}", "security": secured,
                        "responses": {"204": {"description": "Deleted"}, **ERRORS}},
+        },
+        f"/{plural}/{{id}}/reconfirm": {
+            "parameters": id_param,
+            "post": {"summary": f"Confirm a {name.lower()} is still current, extending its expiry",
+                     "security": secured, "responses": {"200": {"description": "OK", **_json(item)}, **ERRORS}},
         },
     }
 
@@ -86,7 +122,7 @@ RECOMMENDATIONS = {"type": "array", "items": {"type": "object", "properties": {
 
 
 def _matching_paths() -> dict:
-    id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    id_param = ID_PARAM
     return {
         "/needs/{id}/recommendations": {"get": {
             "summary": "Recommendations for a need", "parameters": [
@@ -109,7 +145,7 @@ def _matching_paths() -> dict:
             "responses": {"200": {"description": "Hits, total and facet counts", **_json({
                 "type": "object", "properties": {"hits": {"type": "array", "items": {"type": "object"}},
                                                  "total": {"type": "integer"}, "facets": {"type": "object"}}})},
-                **ERRORS}}},
+                "503": {"description": "The search service is unavailable", **_json(_ref("Error"))}, **ERRORS}}},
     }
 
 
@@ -149,6 +185,91 @@ def _account_paths() -> dict:
     }
 
 
+OBJECT = {"type": "object"}
+ITEMS = {"type": "object", "properties": {"items": {"type": "array", "items": OBJECT}}}
+
+
+def _op(summary: str, ok: str = "200", body: dict | None = None, params: list | None = None,
+        response: dict = OBJECT) -> dict:
+    """One bearer-authenticated operation of the deals API."""
+    op = {"summary": summary, "security": [{"bearer": []}],
+          "responses": {ok: {"description": "OK", **({} if ok == "204" else _json(response))}, **ERRORS}}
+    if body is not None:
+        op["requestBody"] = {"required": True, **_json(body)}
+    if params:
+        op["parameters"] = params
+    return op
+
+
+def _path_ids(*names: str) -> list[dict]:
+    return [{"name": n, "in": "path", "required": True, "schema": {"type": "integer"}} for n in names]
+
+
+def _body(**props: dict) -> dict:
+    return {"type": "object", "properties": props}
+
+
+STRING, INTEGER = {"type": "string"}, {"type": "integer"}
+
+
+def _deal_paths() -> dict:
+    interest, contract = _path_ids("id"), _path_ids("id")
+    return {
+        "/interests": {
+            "post": _op("Express interest in a need, achievement, service or center", "201", _ref("InterestIn")),
+            "get": _op("Interests received (box=in) or sent (box=out)", params=[_query("box", enum=["in", "out"])],
+                       response=ITEMS)},
+        "/interests/{id}": {"parameters": interest, "get": _op("One interest (its two parties and the bureau)")},
+        "/interests/{id}/accept": {"parameters": interest, "post": _op("Accept (the target's owner)", body=OBJECT)},
+        "/interests/{id}/decline": {"parameters": interest,
+                                    "post": _op("Decline with a reason (the target's owner)", body=_ref("DeclineIn"))},
+        "/interests/{id}/withdraw": {"parameters": interest,
+                                     "post": _op("Withdraw a pending interest (the interested side)", body=OBJECT)},
+        "/interests/{id}/nda": {"parameters": interest, "post": _op(
+            "Accept the confidential need's NDA (the interested side)", "201",
+            _body(accept={"type": "boolean", "const": True}))},
+        "/interests/{id}/messages": {
+            "parameters": interest, "get": _op("The conversation", response=ITEMS),
+            "post": _op("Send a message; multipart with a `file` field attaches a file", "201",
+                        _body(body=STRING))},
+        "/attachments/{id}": {"parameters": _path_ids("id"), "get": {
+            "summary": "Download an attachment (the two parties and the bureau)", "security": [{"bearer": []}],
+            "responses": {"200": {"description": "The file", "content": {"application/octet-stream": {}}},
+                          **ERRORS}}},
+        "/needs/{id}/nda": {"parameters": _path_ids("id"), "put": _op(
+            "The owner's own NDA text for a confidential need (empty: the platform text)", body=_body(body=STRING))},
+        "/needs/{id}/detail-views": {"parameters": _path_ids("id"), "get": _op(
+            "Who read the confidential details (the owner only)", response=ITEMS)},
+        "/contracts": {
+            "post": _op("Create a draft contract from an accepted interest", "201", _ref("ContractIn")),
+            "get": _op("The caller's contracts", params=[_query("party", enum=["me"])], response=ITEMS)},
+        "/contracts/{id}": {"parameters": contract, "get": _op("One contract (its parties and the bureau)")},
+        "/contracts/{id}/transition": {"parameters": contract, "post": _op(
+            "Sign, start, complete or terminate; an illegal step is a 409 naming the allowed ones",
+            body=_body(to={"type": "string", "enum": ["signed", "in_progress", "completed", "terminated"]},
+                       note=STRING))},
+        "/contracts/{id}/milestones/{mid}/transition": {"parameters": _path_ids("id", "mid"), "post": _op(
+            "Deliver (provider), accept or mark paid (client) a milestone",
+            body=_body(to={"type": "string", "enum": ["delivered", "accepted", "paid"]}))},
+        "/contracts/{id}/registration": {"parameters": contract, "post": _op(
+            "Record the registration number (登记编号)", body=_body(number=STRING))},
+        "/contracts/{id}/audit": {"parameters": contract, "get": _op("The append-only audit trail", response=ITEMS)},
+        "/incubations": {
+            "post": _op("Record an enterprise incubated by the caller's center", "201", _ref("IncubationIn")),
+            "get": _op("Incubated enterprises", params=[_query("center_id", "integer")], response=ITEMS)},
+        "/incubations/{id}/transition": {"parameters": _path_ids("id"), "post": _op(
+            "Graduated or exited", body=_body(to={"type": "string", "enum": ["graduated", "exited"]}))},
+        "/notifications": {"get": _op("The caller's notifications and unread count",
+                                      params=[_query("unread", enum=["1"])])},
+        "/notifications/read": {"post": _op("Mark some (ids) or all notifications read",
+                                            body=_body(ids={"type": "array", "items": INTEGER}))},
+        "/saved-searches": {
+            "get": _op("The caller's saved searches", response=ITEMS),
+            "post": _op("Save a search for the daily digest", "201", _ref("SavedSearchIn"))},
+        "/saved-searches/{id}": {"parameters": _path_ids("id"), "delete": _op("Delete a saved search", "204")},
+    }
+
+
 @cache
 def openapi_document() -> dict:
     _keys, defs = models_json_schema([(m, "validation") for m in MODELS],
@@ -175,13 +296,14 @@ def openapi_document() -> dict:
                                "responses": {"201": {"description": "Registered"}, **ERRORS}}},
         "/organizations/{id}": {"get": {
             "summary": "An organization's public profile",
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "parameters": [ID_PARAM],
             "responses": {"200": {"description": "OK", **_json(_ref("OrganizationPublic"))}, **ERRORS}}},
     }
     for plural, name in LISTINGS.items():
         paths.update(_listing_paths(plural, name))
     paths.update(_matching_paths())
     paths.update(_account_paths())
+    paths.update(_deal_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "MIC Exchange API", "version": "1"},

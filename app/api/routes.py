@@ -1,6 +1,7 @@
 from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 
+from app import limits
 from app.api import bp
 from app.api.auth import api_token_id, api_user, token_required, token_ttl_hours
 from app.api.openapi import openapi_document
@@ -25,11 +26,16 @@ from models import (
 KINDS = f"<any({', '.join(kind.segment for kind in POSTED_KINDS.values())}):kinds>"
 # PATCH status → the action; closing needs "close_reason", and "draft" reopens a closed listing.
 STATUS_ACTIONS = {"published": "publish", "closed": "close", "draft": "reopen"}
+# The statuses a new listing may start in, and whether that publishes it.
+CREATE_STATUSES = {"draft": False, "published": True}
 
 
 def json_body() -> dict:
     """The request's JSON object, or a clear 400 when it is malformed or not an object."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None  # nested deeper than the parser's stack: not a body any client means to send
     if data is None:
         raise MalformedBody(_("The request body is not valid JSON."))
     if not isinstance(data, dict):
@@ -46,6 +52,9 @@ def _kind(segment: str) -> str:
 
 
 @bp.post("/auth/token")
+@limits.login_by_address
+@limits.login_by_account
+@limits.token_creation
 def issue_token():
     """Exchange email and password for a bearer token."""
     data = json_body()
@@ -86,6 +95,7 @@ def _dump(model, row) -> dict:
 
 
 @bp.post("/register")
+@limits.registration
 def register():
     """Register an organization and its first user."""
     user = accounts.register(session=get_session(), registration=parse(RegistrationIn, json_body()),
@@ -112,6 +122,7 @@ def verify_organization(org_id: int):
 
 
 @bp.post("/organization-claims")
+@limits.registration  # a claim is filed without an account, like a registration
 def file_organization_claim():
     """A firm whose credit code someone else registered asks the bureau for its organization."""
     claim = organizations.file_claim(session=get_session(), data=json_body())
@@ -151,11 +162,15 @@ def list_listings(kinds: str):
 
 
 @bp.post(f"/{KINDS}")
+@limits.writes
 @token_required
 def create_listing(kinds: str):
-    """Post a listing; `"status": "published"` publishes it at once, otherwise it is a draft."""
+    """Post a listing; `"status": "published"` publishes it at once, `"draft"` (the default) does not."""
     data = json_body()
-    publish = data.pop("status", "draft") == "published"
+    status = data.pop("status", "draft")
+    if not isinstance(status, str) or status not in CREATE_STATUSES:
+        raise Invalid(_("Some fields are not valid."), {"status": _("Not one of the allowed values.")})
+    publish = CREATE_STATUSES[status]
     listing = listings.create_listing(session=get_session(), kind=_kind(kinds), data=data, user=api_user(),
                                       publish=publish)
     return jsonify(listings.to_public(session=get_session(), kind=_kind(kinds), listing=listing,
@@ -170,24 +185,22 @@ def get_listing(kinds: str, listing_id: int):
 
 
 @bp.patch(f"/{KINDS}/<int:listing_id>")
+@limits.writes
 @token_required
 def update_listing(kinds: str, listing_id: int):
-    """Change some fields; `status` may be set to published or closed."""
+    """Change some fields and, with `status`, publish, close (`close_reason` required) or reopen as a draft
+    (`"status": "draft"`): all of it is saved, or nothing."""
     kind, data = _kind(kinds), json_body()
     status, reason = data.pop("status", None), data.pop("close_reason", None)
-    if status is not None and status not in STATUS_ACTIONS:
+    if status is not None and (not isinstance(status, str) or status not in STATUS_ACTIONS):
         raise Invalid(_("Some fields are not valid."), {"status": _("Not one of the allowed values.")})
-    if status == "closed":
-        listings.parse_close_reason(reason)  # refused before any field change is saved
     listing = listings.update_listing(session=get_session(), kind=kind, listing_id=listing_id, data=data,
-                                      user=api_user())
-    if status is not None:
-        listing = listings.set_status(session=get_session(), kind=kind, listing_id=listing_id, user=api_user(),
-                                      action=STATUS_ACTIONS[status], reason=reason)
+                                      user=api_user(), action=STATUS_ACTIONS.get(status), reason=reason)
     return jsonify(listings.to_public(session=get_session(), kind=kind, listing=listing, user=api_user()))
 
 
 @bp.post(f"/{KINDS}/<int:listing_id>/reconfirm")
+@limits.writes
 @token_required
 def reconfirm_listing(kinds: str, listing_id: int):
     """Confirm a listing is still current, extending its expiry."""
@@ -197,6 +210,7 @@ def reconfirm_listing(kinds: str, listing_id: int):
 
 
 @bp.delete(f"/{KINDS}/<int:listing_id>")
+@limits.writes
 @token_required
 def delete_listing(kinds: str, listing_id: int):
     """Delete a listing of the caller's organization."""
@@ -221,6 +235,7 @@ def achievement_recommendations(listing_id: int):
 
 
 @bp.post("/recommendations/feedback")
+@limits.feedback
 @token_required
 def recommendation_feedback():
     """Record that the caller dismissed, showed interest in, or contracted a recommendation."""

@@ -2,9 +2,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, logout_user
 
+from app import limits
 from app.auth import bp, current_user_or_none, start_session
 from app.auth.forms import ClaimForm, LoginForm, RegisterForm
 from app.db import get_session
+from app.input_guards import same_site_path
 from app.listings.forms import choices
 from app.services import accounts, organizations
 from app.services.errors import ServiceError
@@ -20,13 +22,13 @@ FORM_FIELD = {"organization.kind": "org_kind", "organization.name": "org_name",
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an absolute URL here would make the login page an open redirect.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.index")
+    # Only same-site paths: anything else would make the login page an open redirect.
+    return same_site_path(target) or url_for("main.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limits.login_by_address
+@limits.login_by_account
 def login():
     """Log in with email and password."""
     form = LoginForm()
@@ -41,6 +43,7 @@ def login():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limits.registration
 def register():
     """Register an organization and its first user."""
     form = RegisterForm()
@@ -82,6 +85,7 @@ def logout():
 
 
 @bp.route("/claim", methods=["GET", "POST"])
+@limits.registration  # a claim is filed without an account, like a registration
 def claim():
     """Ask the bureau for an organization whose credit code someone else registered first."""
     form = ClaimForm()

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlmodel import Session
 
-from app import labels
+from app import labels, limits
 from app.args import MAX_PAGE, int_arg
 from app.auth import current_user_or_none
 from app.db import get_session
@@ -79,7 +79,7 @@ def detail(segment: str, listing_id: int):
     """One listing; a confidential need's details only for those entitled to them."""
     kind, session, user = KIND_OF_SEGMENT[segment], get_session(), current_user_or_none()
     listing = service.get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
-    details_visible = kind != "need" or service.can_see_details(session, user, listing)
+    details_visible = kind != "need" or service.reveal_details(session, user, listing)
     center = session.get(Center, listing.center_id) if getattr(listing, "center_id", None) else None
     all_recs = request.args.get("recs") == "all"
     shown = RECOMMENDATIONS_MORE if all_recs else RECOMMENDATIONS_SHOWN
@@ -95,18 +95,20 @@ def detail(segment: str, listing_id: int):
 
 
 @bp.route("/recommendations/feedback", methods=["POST"])
+@limits.feedback
 @login_required
 def recommendation_feedback():
     """Record the user's verdict on one recommendation and go back to the listing."""
-    recommendations.record_feedback(session=get_session(), user=current_user_or_none(),
-                                    data=request.form.to_dict())
+    row, _created = recommendations.record_feedback(session=get_session(), user=current_user_or_none(),
+                                          data=request.form.to_dict())
     flash(_("Thanks, recommendations will take this into account."), "success")
-    segment = SEGMENTS.get(request.form.get("query_type"), "needs")
-    return redirect(url_for("listings.detail", segment=segment, listing_id=int(request.form["query_id"]))
+    # The validated row, not the raw form: "1.0" or junk in the form must not reach int() here.
+    return redirect(url_for("listings.detail", segment=SEGMENTS[row.query_type], listing_id=row.query_id)
                     + "#recommendations")
 
 
 @bp.route(f"/{SEGMENT}/new", methods=["GET", "POST"])
+@limits.writes
 @login_required
 def new(segment: str):
     """Post a listing, as a draft or published at once."""
@@ -129,6 +131,7 @@ def new(segment: str):
 
 
 @bp.route(f"/{SEGMENT}/<int:listing_id>/edit", methods=["GET", "POST"])
+@limits.writes
 @login_required
 def edit(segment: str, listing_id: int):
     """Edit a listing of the user's organization."""
@@ -163,6 +166,7 @@ ACTION_MESSAGES = {
 
 
 @bp.route(f"/{SEGMENT}/<int:listing_id>/{ACTIONS}", methods=["POST"])
+@limits.writes
 @login_required
 def change_status(segment: str, listing_id: int, action: str):
     """Publish, reconfirm, close (with a reason), reopen or delete a listing of the user's organization."""

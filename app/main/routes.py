@@ -2,6 +2,7 @@ from flask import abort, current_app, jsonify, redirect, render_template, reques
 
 from app.auth import current_user_or_none
 from app.db import get_session
+from app.input_guards import same_site_path
 from app.main import bp
 from app.services import health
 from app.services.legal import legal_document, legal_version
@@ -29,9 +30,7 @@ def legal(name: str):
 
 def _same_site(target: str | None) -> str:
     # Only a path on this site: anything else would turn the switch into an open redirect.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("main.index")
+    return same_site_path(target) or url_for("main.index")
 
 
 @bp.route("/lang/<code>")

@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.regions import resolve_region
 from app.services.taxonomy import is_industry
+from app.services.validation import CONTROL_CHARACTERS
 from models import ApiToken, Organization, OrgKind, RegistrationIn, Role, User
 from models.common import utcnow
 
@@ -97,6 +98,9 @@ def _dummy_hash() -> str:
 
 def authenticate(*, session: Session, email: str, password: str) -> User | None:
     """The active user with this email and password, or None; every path costs one password check."""
+    if CONTROL_CHARACTERS.search(email or ""):
+        check_password_hash(_dummy_hash(), password or "")
+        return None  # no account has such an email, and PostgreSQL refuses NUL in a query parameter
     user = session.exec(select(User).where(User.email == (email or "").strip().lower())).first()
     if user is None:
         check_password_hash(_dummy_hash(), password or "")

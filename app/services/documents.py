@@ -18,6 +18,11 @@ def _timestamp(row) -> float:
     return row.updated_at.timestamp() if row.updated_at else 0.0
 
 
+def _expiry(row) -> float | None:
+    expires_at = getattr(row, "expires_at", None)
+    return expires_at.timestamp() if expires_at else None
+
+
 def _public_text(row) -> str:
     if isinstance(row, Need) and not row.confidential and row.details:
         return f"{row.description}\n{row.details}"
@@ -71,7 +76,8 @@ def search_document(row, org_name: str) -> dict:
                 "body": f"{row.domain}\n{row.description}", "industry": row.industry,
                 "cooperation_modes": _center_modes(row), "trl": None, "region": None, "status": row.status.value,
                 "org_name": org_name, "updated_at": _timestamp(row), "budget_min": None, "budget_max": None,
-                "price": None, "offers_incubation": row.offers_incubation, "deadline": None, "money": None}
+                "price": None, "offers_incubation": row.offers_incubation, "expires_at": None, "deadline": None,
+                "money": None}
     return {"id": f"{kind}-{row.id}", "type": kind, "entity_id": row.id, "title": row.title,
             "body": _public_text(row), "industry": row.industry,
             "cooperation_modes": [str(m) for m in row.cooperation_modes], "trl": getattr(row, "trl", None),
@@ -79,7 +85,7 @@ def search_document(row, org_name: str) -> dict:
             "updated_at": _timestamp(row), "budget_min": getattr(row, "budget_min", None),
             "budget_max": getattr(row, "budget_max", None), "price": getattr(row, "price", None),
             "offers_incubation": isinstance(row, Service) and row.category == "incubation",
-            "deadline": _deadline(row), "money": _money(row)}
+            "expires_at": _expiry(row), "deadline": _deadline(row), "money": _money(row)}
 
 
 def listing_from_document(doc: dict) -> Listing:

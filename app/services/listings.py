@@ -1,13 +1,16 @@
 """Needs, achievements and services: post, edit, publish, reconfirm, close, delete, browse."""
 
+import logging
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import String, cast, func, or_
+from pydantic import ValidationError
+from sqlalchemy import String, cast, func, or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
@@ -30,6 +33,8 @@ from models import (
     User,
 )
 from models.common import utcnow
+
+log = logging.getLogger(__name__)
 
 # The SQL row of any posted kind (the matcher has its own, unrelated `Listing` dataclass).
 ListingRow = Need | Achievement | Service
@@ -72,6 +77,16 @@ def can_see_details(session: Session, user: User | None, need: Need) -> bool:
     return session.get(NeedAccess, (need.id, user.org_id)) is not None
 
 
+def reveal_details(session: Session, user: User | None, need: Need) -> bool:
+    """`can_see_details`, and when the answer is yes for someone other than the owner, log that view."""
+    if not can_see_details(session, user, need):
+        return False
+    from app.services.interests import log_detail_view  # interests builds on this module
+
+    log_detail_view(session=session, user=user, need=need)
+    return True
+
+
 def require_poster(user: User | None, kind: ListingKind) -> None:
     if user is None:
         raise Forbidden(_("Please log in first."))
@@ -96,11 +111,23 @@ def get_listing(*, session: Session, kind: str, listing_id: int, user: User | No
 
 def to_public(*, session: Session, kind: str, listing: ListingRow, user: User | None) -> dict[str, Any]:
     """The listing as the API shows it to this user."""
-    data = kind_of(kind).public.model_validate(listing, from_attributes=True).model_dump(mode="json")
-    if kind == "need" and not can_see_details(session, user, listing):
+    public = kind_of(kind).public
+    try:
+        data = public.model_validate(listing, from_attributes=True).model_dump(mode="json")
+    except ValidationError:
+        # A row that breaks today's input rules (saved before they existed) is still shown as stored:
+        # one such row must not fail the page or list it appears on.
+        log.warning("%s %s breaks the listing rules; shown unvalidated", kind, listing.id, exc_info=True)
+        data = public.model_construct(**{name: getattr(listing, name, None) for name in public.model_fields}
+                                      ).model_dump(mode="json", warnings=False)
+    if kind == "need" and not reveal_details(session, user, listing):
         data["details"] = None
     data["type"] = kind
     return data
+
+
+# Far beyond any real listing count; larger pages would only overflow the database's OFFSET.
+MAX_PAGE = 10_000
 
 
 @dataclass
@@ -190,6 +217,39 @@ def _check_references(session: Session, user: User, values: dict[str, Any]) -> N
                           {"center_id": _("Your organization is not a member of this center.")})
 
 
+def _check_deadline(deadline: date | None) -> None:
+    if deadline is not None and deadline < utcnow().date():
+        raise Invalid(_("Some fields are not valid."), {"deadline": _("The deadline cannot be in the past.")})
+
+
+def _lock(session: Session, kind: str, listing_id: int, user: User) -> ListingRow:
+    """The listing, read fresh and locked until this transaction ends, so concurrent changes to it are
+    applied one after the other and each is validated against the row the other left.
+
+    PostgreSQL locks the row (SELECT ... FOR UPDATE). SQLite has no row locks: a write as the transaction's
+    first statement takes the database's write lock, waiting for any other writer to commit first.
+    """
+    table = kind_of(kind).table
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().execute(update(table).where(table.id == listing_id).values(id=table.id))
+    listing = session.exec(select(table).where(table.id == listing_id).with_for_update()
+                           .execution_options(populate_existing=True)).first()
+    if listing is None or not can_view(user, listing):
+        raise NotFound(_("No such listing."))
+    _require_owner(user, listing)
+    return listing
+
+
+def _commit(session: Session) -> None:
+    """Commit; a row the database's own checks refuse is a conflict the user can retry, never a 500."""
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        log.warning("a listing change broke a database constraint", exc_info=True)
+        raise Conflict(_("The listing changed at the same time. Reload it and try again.")) from None
+
+
 def _stamp_published(listing: ListingRow) -> None:
     now = utcnow()
     listing.status = ListingStatus.published
@@ -203,6 +263,7 @@ def create_listing(*, session: Session, kind: str, data: Any, user: User, publis
     require_poster(user, spec)
     listing_in = parse(spec.create, data)
     values = listing_in.model_dump()
+    _check_deadline(values.get("deadline"))
     _check_references(session, user, values)
     listing = spec.table(**values, org_id=user.org_id, owner_id=user.id)
     if publish:
@@ -210,31 +271,13 @@ def create_listing(*, session: Session, kind: str, data: Any, user: User, publis
     session.add(listing)
     session.flush()
     record_change(session, kind, listing.id)
-    session.commit()
+    _commit(session)
     session.refresh(listing)
     return listing
 
 
-def update_listing(*, session: Session, kind: str, listing_id: int, data: Any, user: User) -> ListingRow:
-    """Apply a partial update; the merged listing is validated as a whole before anything is saved."""
-    spec = kind_of(kind)
-    listing = get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
-    _require_owner(user, listing)
-    changes = parse(spec.update, data).model_dump(exclude_unset=True)
-    current = spec.create.model_validate(listing, from_attributes=True).model_dump()
-    merged = parse(spec.create, {**current, **changes}).model_dump()
-    if "region" not in changes:
-        # A region typed as free text before regions had codes stays as it is until its owner picks one.
-        merged.pop("region", None)
-    _check_references(session, user, merged)
-    for field_name, value in merged.items():
-        setattr(listing, field_name, value)
-    listing.updated_at = utcnow()
-    session.add(listing)
-    record_change(session, kind, listing.id)
-    session.commit()
-    session.refresh(listing)
-    return listing
+# close needs a reason; reopen turns a closed listing into a draft its owner checks before publishing again.
+STATUS_ACTIONS = ("publish", "reconfirm", "close", "reopen")
 
 
 def parse_close_reason(reason: Any) -> CloseReason:
@@ -246,40 +289,76 @@ def parse_close_reason(reason: Any) -> CloseReason:
                       {"close_reason": _("Choose why you are closing this listing.")}) from None
 
 
+def _check_action(listing: ListingRow, action: str | None, reason: Any = None) -> None:
+    if action is not None and action not in STATUS_ACTIONS:
+        raise Invalid(_("Unknown action."))
+    if action in ("publish", "reconfirm") and listing.status == ListingStatus.closed:
+        raise Conflict(_("A closed listing must be reopened as a draft before it is published again."))
+    if action == "close":
+        parse_close_reason(reason)
+        if listing.status == ListingStatus.closed:
+            raise Conflict(_("This listing is already closed."))
+    if action == "reopen" and listing.status != ListingStatus.closed:
+        raise Conflict(_("Only a closed listing can be reopened."))
+
+
+def _apply_action(listing: ListingRow, action: str, reason: Any = None) -> None:
+    if action == "close":
+        listing.status, listing.close_reason = ListingStatus.closed, parse_close_reason(reason)
+    elif action == "reopen":
+        listing.status, listing.close_reason, listing.expires_at = ListingStatus.draft, None, None
+    else:
+        _stamp_published(listing)
+
+
+def update_listing(*, session: Session, kind: str, listing_id: int, data: Any, user: User,
+                   action: str | None = None, reason: Any = None) -> ListingRow:
+    """Apply a partial update and, optionally, a status action (publish, reconfirm, close with ``reason``,
+    reopen) in one transaction: everything is validated against the locked row before anything changes,
+    so either all of it is saved or none of it."""
+    spec = kind_of(kind)
+    listing = _lock(session, kind, listing_id, user)
+    changes = parse(spec.update, data).model_dump(exclude_unset=True)
+    # The stored values as they are, not re-validated: a row that broke a rule before the rule existed
+    # can still be repaired by the change that fixes it.
+    current = {name: getattr(listing, name) for name in spec.create.model_fields}
+    merged = parse(spec.create, {**current, **changes}).model_dump()
+    if "region" not in changes:
+        # A region typed as free text before regions had codes stays as it is until its owner picks one.
+        merged.pop("region", None)
+    if "deadline" in changes and changes["deadline"] != listing.deadline:
+        _check_deadline(changes["deadline"])
+    _check_references(session, user, merged)
+    _check_action(listing, action, reason)
+    for field_name, value in merged.items():
+        setattr(listing, field_name, value)
+    if action is not None:
+        _apply_action(listing, action, reason)
+    listing.updated_at = utcnow()
+    session.add(listing)
+    record_change(session, kind, listing.id)
+    _commit(session)
+    session.refresh(listing)
+    return listing
+
+
 def set_status(*, session: Session, kind: str, listing_id: int, user: User, action: str,
                reason: str | None = None) -> ListingRow:
     """publish, reconfirm (extends the expiry), close (with a reason) or reopen (as a draft) a listing of the
     user's organization."""
-    listing = get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
-    _require_owner(user, listing)
-    if action in ("publish", "reconfirm"):
-        if listing.status == ListingStatus.closed:
-            raise Conflict(_("A closed listing must be reopened as a draft before it is published again."))
-        _stamp_published(listing)
-    elif action == "close":
-        close_reason = parse_close_reason(reason)
-        if listing.status == ListingStatus.closed:
-            raise Conflict(_("This listing is already closed."))
-        listing.status, listing.close_reason = ListingStatus.closed, close_reason
-    elif action == "reopen":
-        if listing.status != ListingStatus.closed:
-            raise Conflict(_("Only a closed listing can be reopened."))
-        # A draft: the owner checks it is still accurate, then publishes it with a fresh expiry.
-        listing.status, listing.close_reason = ListingStatus.draft, None
-        listing.expires_at = None
-    else:
-        raise Invalid(_("Unknown action."))
+    listing = _lock(session, kind, listing_id, user)
+    _check_action(listing, action, reason)
+    _apply_action(listing, action, reason)
     listing.updated_at = utcnow()
     session.add(listing)
     record_change(session, kind, listing.id)
-    session.commit()
+    _commit(session)
     session.refresh(listing)
     return listing
 
 
 def delete_listing(*, session: Session, kind: str, listing_id: int, user: User) -> None:
-    listing = get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
-    _require_owner(user, listing)
+    listing = _lock(session, kind, listing_id, user)
     if kind == "need":
         for grant in session.exec(select(NeedAccess).where(NeedAccess.need_id == listing.id)).all():
             session.delete(grant)

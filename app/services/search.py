@@ -9,6 +9,7 @@ from app.services.indexes import search_backend
 from app.services.listings import Page, browse
 from indexing import SearchBackendError, SearchQuery, SearchResult
 from models import LISTING_KINDS, User
+from models.common import utcnow
 
 # The sort orders users choose (?sort=), with the search backend's name of each.
 SORTS = {"relevance": "relevance", "newest": "updated_at", "deadline": "deadline", "price": "money", "trl": "trl"}
@@ -39,7 +40,7 @@ def search_listings(*, text: str = "", type: str | None = None, industry: str | 
     """Listings matching the words and filters; the indexes hold only public listings and their public text."""
     try:
         query = SearchQuery(text=text, type=type or None, page=page, per_page=per_page,
-                            sort=SORTS[sort] if sort else None,
+                            sort=SORTS[sort] if sort else None, live_at=utcnow().timestamp(),
                             filters={"industry": industry, "cooperation_modes": mode, "region": region,
                                      "trl_min": trl_min})
     except (ValueError, KeyError):

@@ -1,5 +1,6 @@
 """Turn pydantic validation errors into field messages in the user's language."""
 
+import re
 from typing import Any, TypeVar
 
 from flask_babel import gettext as _
@@ -59,10 +60,35 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
     return fields
 
 
+# C0 controls other than tab, newline and carriage return (and DEL): a stored NUL breaks PostgreSQL text
+# columns and exports, and none of them has a place in text a person typed.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def control_character_fields(data: Any) -> dict[str, str]:
+    """Each text value holding a control character, by dotted path; walked without recursion, so
+    however deep the input nests, it cannot exhaust the stack."""
+    fields: dict[str, str] = {}
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if CONTROL_CHARACTERS.search(value):
+                fields.setdefault(path or "__root__", _("Control characters are not allowed."))
+        elif isinstance(value, dict):
+            stack.extend((f"{path}.{key}" if path else str(key), item) for key, item in value.items())
+        elif isinstance(value, list | tuple):
+            stack.extend((path, item) for item in value)
+    return fields
+
+
 def parse(model: type[M], data: Any) -> M:
     """Validate `data` into `model` or raise `Invalid` with per-field messages."""
     if not isinstance(data, dict):
         raise Invalid(_("The request body must be a JSON object."))
+    control = control_character_fields(data)
+    if control:
+        raise Invalid(_("Some fields are not valid."), control)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -156,3 +156,33 @@ def test_feedback_evaluation_command_reports_on_stored_feedback(app, client, mar
     result = app.test_cli_runner().invoke(args=["match", "evaluate-feedback"])
     assert result.exit_code == 0, result.output
     assert '"pairs": 2' in result.output and "not enough feedback" in result.output
+
+
+@pytest.fixture
+def after_expiry(monkeypatch):
+    """The clock moved past every listing's expiry, before `flask listings expire` has run."""
+    from datetime import timedelta
+
+    from app.services import listings as listing_service
+    from app.services import search as search_service
+    from models.common import utcnow
+
+    def later():
+        return utcnow() + timedelta(days=10_000)
+
+    monkeypatch.setattr(search_service, "utcnow", later)
+    monkeypatch.setattr(listing_service, "utcnow", later)
+
+
+def test_expired_listings_are_neither_found_nor_recommended(client, market, after_expiry):
+    assert client.get("/api/v1/search", query_string={"q": "涂布"}).json["total"] == 0
+    assert client.get("/api/v1/search").json["total"] == 0
+    page = client.get("/search", query_string={"q": "涂布"})
+    assert page.status_code == 200 and market["battery"].title not in page.get_data(as_text=True)
+    headers = token(client, market["uni"])
+    needs = client.get(f"/api/v1/achievements/{market['coating'].id}/recommendations", headers=headers).json
+    assert market["battery"].id not in [rec["target_id"] for rec in needs]
+
+
+def test_live_listings_are_still_found(client, market):
+    assert client.get("/api/v1/search", query_string={"q": "涂布"}).json["total"] >= 1

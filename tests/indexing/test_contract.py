@@ -173,6 +173,18 @@ class SearchBackendContract:
         assert "need-1" not in ids(loaded.search(SearchQuery(text="激光焊接")))
         assert loaded.count() == len(DOCS) - 1
 
+    def test_live_at_leaves_out_expired_documents(self, loaded):
+        loaded.upsert([listing("need-1", "激光焊接气孔控制", "焊接", expires_at=T0 + 10),
+                       listing("need-2", "激光焊接夹具", "焊接", expires_at=T0 + 1000)])
+        assert set(ids(loaded.search(SearchQuery(text="激光焊接", live_at=T0)))) == {"need-1", "need-2"}
+        later = loaded.search(SearchQuery(text="激光焊接", live_at=T0 + 10))
+        assert ids(later) == ["need-2"] and later.total == 1
+        browsing = loaded.search(SearchQuery(live_at=T0 + 10))
+        assert "need-1" not in ids(browsing) and browsing.total == len(DOCS) - 1
+        # Documents without an expiry (centers, or indexed before documents carried one) never expire.
+        assert loaded.search(SearchQuery(live_at=T0 + 10**9)).total == len(DOCS) - 2
+        assert loaded.search(SearchQuery(text="激光焊接", live_at=T0 + 10**9)).total == 0
+
     def test_upsert_replaces(self, loaded):
         loaded.upsert([listing("need-1", "数控机床主轴维修", "主轴轴承更换", region="黄石", updated_at=T0 + 99)])
         assert "need-1" not in ids(loaded.search(SearchQuery(text="激光焊接")))

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from matching.eval import main, metrics
+from matching.eval import main, metrics, need_of
 
 CORPUS = [
     ("d1", "车身激光焊接工艺，减少焊接变形", "automotive"),
@@ -47,3 +47,26 @@ def test_eval_prints_one_json_line(beir, capsys, channel):
 def test_eval_rejects_a_folder_that_is_not_beir(tmp_path, capsys):
     assert main([str(tmp_path)]) == 2
     assert "not a BEIR folder" in capsys.readouterr().err
+
+
+def test_per_query_file_has_one_row_of_metrics_per_judged_query(beir, tmp_path, capsys):
+    out = tmp_path / "per-query.jsonl"
+    assert main([str(beir), "--per-query", str(out)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [row["query"] for row in rows] == ["q1", "q2"]
+    for key in ("ndcg@10", "recall@10", "mrr@10", "recall@100"):
+        assert summary[key] == pytest.approx(sum(row[key] for row in rows) / len(rows), abs=1e-4)
+    assert all(row["relevant"] == 1 for row in rows)
+
+
+def test_per_query_file_that_cannot_be_written_is_an_error(beir, tmp_path, capsys):
+    assert main([str(beir), "--per-query", str(tmp_path / "missing" / "rows.jsonl")]) == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_a_query_with_a_title_becomes_a_need_with_title_and_description():
+    need = need_of({"_id": "q", "title": "激光焊接", "text": "激光焊接。车身焊接变形大"}, 7)
+    assert (need.title, need.text, need.kind) == ("激光焊接", "车身焊接变形大", "need")
+    untitled = need_of({"_id": "q", "text": "锂电池电解质"}, 8)
+    assert (untitled.title, untitled.text) == ("", "锂电池电解质")

@@ -39,3 +39,34 @@ def test_organization_normalises_and_checks_credit_code():
 def test_need_rules(bad):
     with pytest.raises(ValidationError):
         NeedCreate.model_validate({"title": "有效的标题", "description": "说明", **bad})
+
+
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
+def test_listing_invariants_migration_repairs_old_rows_and_can_be_reversed(app):
+    """Rows the old schema let through (the budget race) are repaired, not refused, and nothing else is lost."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from app.migrate import alembic_config, downgrade, upgrade
+
+    engine = app.extensions["db_engine"]
+    before = ScriptDirectory.from_config(alembic_config(engine)).get_revision("0002").down_revision
+    downgrade(engine, before)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO organization (id, kind, name, industries, credit_code, created_at) "
+                              "VALUES (1, 'enterprise', '测试单位', '[]', '91350100M000100Y43', '2026-01-01')"))
+            conn.execute(text(
+                "INSERT INTO need (id, title, description, cooperation_modes, details, confidential, org_id, status, "
+                "created_at, updated_at, budget_min, budget_max, trl) VALUES (1, '旧的需求', '说明', '[]', '', :no, 1, "
+                "'published', '2026-01-01', '2026-01-01', 900, 100, 12)"), {"no": False})
+            conn.execute(text("INSERT INTO need_access (need_id, org_id, granted_at) VALUES (1, 1, '2026-01-01')"))
+        upgrade(engine)
+        with engine.begin() as conn:
+            assert conn.execute(text("SELECT budget_min, budget_max, trl FROM need")).one() == (100, 900, None)
+            assert conn.execute(text("SELECT need_id, org_id FROM need_access")).one() == (1, 1)
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("UPDATE need SET budget_min = 5000 WHERE id = 1"))
+    finally:
+        upgrade(engine)

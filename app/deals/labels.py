@@ -1,0 +1,95 @@
+"""Display labels of the deal enumerations, in the user's language (Chinese first), like `app.labels`."""
+
+from flask_babel import lazy_gettext as _l
+
+TARGET_TYPES = {
+    "need": _l("Technical need"),
+    "achievement": _l("Achievement"),
+    "service": _l("Public service"),
+    "center": _l("Innovation center"),
+}
+
+INTEREST_STATUSES = {
+    "pending": _l("Awaiting reply"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+DECLINE_REASONS = {
+    "not_relevant": _l("Not relevant"),
+    "capability": _l("Beyond our capability"),
+    "price": _l("Price does not fit"),
+    "timing": _l("Timing does not fit"),
+    "solved": _l("Already solved"),
+    "other": _l("Other reason"),
+}
+
+# The kinds of the technology contract registration practice (技术合同认定登记), plus incubation agreements.
+CONTRACT_KINDS = {
+    "commissioned_development": _l("Commissioned development"),
+    "cooperative_development": _l("Cooperative development"),
+    "transfer": _l("Technology transfer"),
+    "license": _l("Technology licensing"),
+    "technical_service": _l("Technical service"),
+    "technical_consulting": _l("Technical consulting"),
+    "incubation": _l("Incubation agreement"),
+}
+
+CONTRACT_STATUSES = {
+    "draft": _l("Draft"),
+    "signed": _l("Signed"),
+    "in_progress": _l("In progress"),
+    "completed": _l("Completed"),
+    "terminated": _l("Terminated"),
+}
+
+MILESTONE_STATUSES = {
+    "pending": _l("Not yet delivered"),
+    "delivered": _l("Delivered"),
+    "accepted": _l("Accepted"),
+    "paid": _l("Paid"),
+}
+
+IP_TYPES = {
+    "patent": _l("Patent"),
+    "software_copyright": _l("Software copyright"),
+    "know_how": _l("Technical know-how"),
+    "ic_layout": _l("IC layout design"),
+    "plant_variety": _l("New plant variety"),
+    "none": _l("None"),
+}
+
+INCUBATION_STATUSES = {
+    "incubating": _l("Incubating"),
+    "graduated": _l("Graduated"),
+    "exited": _l("Exited"),
+}
+
+# What a contract button says for each target state.
+CONTRACT_ACTIONS = {
+    "signed": _l("Sign"),
+    "in_progress": _l("Start work"),
+    "completed": _l("Mark completed"),
+    "terminated": _l("Terminate"),
+}
+
+MILESTONE_ACTIONS = {
+    "delivered": _l("Mark delivered"),
+    "accepted": _l("Accept delivery"),
+    "paid": _l("Mark paid"),
+}
+
+INCUBATION_ACTIONS = {
+    "graduated": _l("Graduated"),
+    "exited": _l("Exited"),
+}
+
+CONTRACT_EVENT_ACTIONS = {
+    "created": _l("Created"),
+    "signed_by_a": _l("Signed by party A"),
+    "signed_by_b": _l("Signed by party B"),
+    "transition": _l("Status change"),
+    "milestone": _l("Milestone"),
+    "registration": _l("Registration number"),
+}

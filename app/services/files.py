@@ -1,0 +1,115 @@
+"""Safe storage of uploaded files: size limit, a type allow-list decided by the bytes (never by the name or the
+browser's claim), generated names, and a directory outside the web root.
+"""
+
+import hashlib
+import io
+import os
+import re
+import secrets
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from app.services.errors import Invalid, NotFound
+
+CHUNK = 64 * 1024
+STORED_NAME = re.compile(r"^[0-9a-f]{32}$")
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+# Office files are zip archives; the part that names the application tells them apart from any other zip.
+OFFICE_PARTS = {"word/": DOCX, "xl/": XLSX, "ppt/": PPTX}
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    stored_name: str
+    original_name: str
+    mimetype: str
+    size: int
+    sha256: str
+
+
+def sniff(head: bytes, data: bytes) -> str | None:
+    """The file's type from its content, or None when it is none of the types this platform knows."""
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            return None
+        for prefix, mimetype in OFFICE_PARTS.items():
+            if "[Content_Types].xml" in names and any(name.startswith(prefix) for name in names):
+                return mimetype
+        return "application/zip"
+    if b"\x00" not in data:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return "text/plain"
+    return None
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def clean_name(name: str | None) -> str:
+    """A display name without directories or control characters; only ever shown, never used as a path."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = "".join(ch for ch in base if ch.isprintable()).strip()
+    return base[:200] or "file"
+
+
+def store(upload) -> StoredFile:
+    """Check and save one upload (a werkzeug FileStorage); raises Invalid for a file that is too big or of a
+    type not allowed."""
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    buffer = io.BytesIO()
+    while chunk := upload.stream.read(CHUNK):
+        buffer.write(chunk)
+        if buffer.tell() > limit:
+            raise Invalid(_("The file is too large."),
+                          {"file": _("At most %(mb)s MB.", mb=round(limit / 1024 / 1024, 1))})
+    data = buffer.getvalue()
+    if not data:
+        raise Invalid(_("The file is empty."), {"file": _("The file is empty.")})
+    mimetype = sniff(data[:16], data)
+    if mimetype is None or mimetype not in current_app.config["UPLOAD_TYPES"]:
+        raise Invalid(_("This type of file is not accepted."),
+                      {"file": _("Accepted: PDF, images, Office documents, plain text, zip.")})
+    stored_name = secrets.token_hex(16)
+    target = upload_dir() / stored_name
+    temporary = target.with_suffix(".part")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+    os.replace(temporary, target)
+    return StoredFile(stored_name, clean_name(upload.filename), mimetype, len(data),
+                      hashlib.sha256(data).hexdigest())
+
+
+def path_of(stored_name: str) -> Path:
+    """Where a stored file lives; a name this module did not generate is refused."""
+    path = upload_dir() / stored_name
+    if not STORED_NAME.match(stored_name) or not path.is_file():
+        raise NotFound(_("No such file."))
+    return path
+
+
+def discard(stored_name: str) -> None:
+    """Remove a file whose database row was never committed."""
+    if STORED_NAME.match(stored_name):
+        (upload_dir() / stored_name).unlink(missing_ok=True)

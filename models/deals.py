@@ -1,0 +1,347 @@
+"""Deals: expressions of interest (合作意向), NDAs, conversations, technology contracts (技术合同), incubations,
+notifications and saved searches.
+
+The audit trail of contracts (`ContractEvent`) is append-only: the migration adds database triggers that refuse
+UPDATE and DELETE on it, and no service edits it.
+"""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Literal
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from models.common import utcnow
+
+MONEY_MAX = 10**12  # yuan, like budgets and prices
+ID_MAX = 2**31 - 1  # an id beyond the database's integer is simply not found, never a database error
+TARGET_TYPES = ("need", "achievement", "service", "center")
+TargetType = Literal["need", "achievement", "service", "center"]
+
+
+class InterestStatus(StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    declined = "declined"
+    withdrawn = "withdrawn"
+
+
+# An interest in one of these states blocks another from the same organization to the same target.
+OPEN_INTEREST_STATES = (InterestStatus.pending, InterestStatus.accepted)
+
+
+class DeclineReason(StrEnum):
+    not_relevant = "not_relevant"
+    capability = "capability"
+    price = "price"
+    timing = "timing"
+    solved = "solved"
+    other = "other"
+
+
+class ContractKind(StrEnum):
+    """Kinds of the technology contract registration practice (技术合同认定登记), plus incubation agreements."""
+
+    commissioned_development = "commissioned_development"
+    cooperative_development = "cooperative_development"
+    transfer = "transfer"
+    license = "license"
+    technical_service = "technical_service"
+    technical_consulting = "technical_consulting"
+    incubation = "incubation"
+
+
+class ContractStatus(StrEnum):
+    draft = "draft"
+    signed = "signed"
+    in_progress = "in_progress"
+    completed = "completed"
+    terminated = "terminated"
+
+
+class MilestoneStatus(StrEnum):
+    pending = "pending"
+    delivered = "delivered"
+    accepted = "accepted"
+    paid = "paid"
+
+
+class IncubationStatus(StrEnum):
+    incubating = "incubating"
+    graduated = "graduated"
+    exited = "exited"
+
+
+class IPType(StrEnum):
+    patent = "patent"
+    software_copyright = "software_copyright"
+    know_how = "know_how"
+    ic_layout = "ic_layout"
+    plant_variety = "plant_variety"
+    none = "none"
+
+
+# --- interests ------------------------------------------------------------------------------------------------
+
+# What a caller sends to express interest.
+class InterestIn(SQLModel):
+    target_type: TargetType
+    target_id: int = Field(ge=1, le=ID_MAX)
+    message: str = Field(min_length=1, max_length=2000)
+    via_type: Literal["need", "achievement", "service"] | None = None
+    via_id: int | None = Field(default=None, ge=1, le=ID_MAX)
+
+
+# What the target's owner sends to decline.
+class DeclineIn(SQLModel):
+    reason: DeclineReason
+    note: str = Field(default="", max_length=2000)
+
+
+class Interest(SQLModel, table=True):
+    __table_args__ = (
+        # One open interest per (organization, target); concurrent duplicates fail here, not in Python.
+        Index("uq_interest_open", "from_org_id", "target_type", "target_id", unique=True,
+              sqlite_where=text("status IN ('pending', 'accepted')"),
+              postgresql_where=text("status IN ('pending', 'accepted')")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    from_org_id: int = Field(foreign_key="organization.id", index=True)
+    from_user_id: int = Field(foreign_key="user.id")
+    target_type: str = Field(max_length=16)
+    target_id: int
+    to_org_id: int = Field(foreign_key="organization.id", index=True)
+    via_type: str | None = Field(default=None, max_length=16)
+    via_id: int | None = None
+    message: str = Field(max_length=2000)
+    status: InterestStatus = Field(default=InterestStatus.pending)
+    decline_reason: DeclineReason | None = None
+    decline_note: str = Field(default="", max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow)
+    decided_at: datetime | None = None
+    demo_key: str | None = Field(default=None, max_length=80, unique=True)
+
+
+class NdaDocument(SQLModel, table=True):
+    """A need's own NDA text; each edit is a new version, so an acceptance always names what was accepted."""
+
+    __tablename__ = "nda_document"
+    __table_args__ = (UniqueConstraint("need_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    need_id: int = Field(foreign_key="need.id", index=True)
+    version: int = Field(ge=1)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_by: int = Field(foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class NdaAcceptance(SQLModel, table=True):
+    """A click-through acceptance of a confidential need's NDA: who, when, and which text."""
+
+    __tablename__ = "nda_acceptance"
+
+    id: int | None = Field(default=None, primary_key=True)
+    interest_id: int = Field(foreign_key="interest.id", unique=True)
+    need_id: int = Field(foreign_key="need.id", index=True)
+    org_id: int = Field(foreign_key="organization.id")
+    user_id: int = Field(foreign_key="user.id")
+    text_version: str = Field(max_length=64)
+    text_sha256: str = Field(max_length=64)
+    accepted_at: datetime = Field(default_factory=utcnow)
+
+
+class DetailView(SQLModel, table=True):
+    """One view of a confidential need's details by someone other than its owner."""
+
+    __tablename__ = "detail_view"
+
+    id: int | None = Field(default=None, primary_key=True)
+    need_id: int = Field(foreign_key="need.id", index=True)
+    user_id: int = Field(foreign_key="user.id")
+    org_id: int | None = Field(default=None, foreign_key="organization.id")
+    viewed_at: datetime = Field(default_factory=utcnow)
+
+
+class Message(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    interest_id: int = Field(foreign_key="interest.id", index=True)
+    org_id: int = Field(foreign_key="organization.id")
+    user_id: int = Field(foreign_key="user.id")
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Attachment(SQLModel, table=True):
+    """A file sent in a conversation; the bytes live outside the web root under `stored_name`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    interest_id: int = Field(foreign_key="interest.id", index=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    uploaded_by: int = Field(foreign_key="user.id")
+    original_name: str = Field(max_length=255)
+    stored_name: str = Field(max_length=80, unique=True)
+    mimetype: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- contracts ------------------------------------------------------------------------------------------------
+
+class MilestoneIn(SQLModel):
+    title: str = Field(min_length=1, max_length=200)
+    due_on: date
+    amount: int = Field(ge=0, le=MONEY_MAX)
+
+
+# What a party sends to create a contract from an accepted interest (cross-field rules: app/services/contracts.py).
+class ContractIn(SQLModel):
+    interest_id: int = Field(ge=1, le=ID_MAX)
+    kind: ContractKind
+    title: str = Field(min_length=2, max_length=200)
+    amount: int = Field(ge=0, le=MONEY_MAX)
+    technology_amount: int = Field(ge=0, le=MONEY_MAX)
+    currency: Literal["CNY"] = "CNY"
+    signed_on: date | None = None
+    ends_on: date | None = None
+    field: str | None = Field(default=None, max_length=40)
+    ip_type: IPType | None = None
+    milestones: list[MilestoneIn] = Field(default_factory=list, max_length=50)
+
+
+class Contract(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    interest_id: int = Field(foreign_key="interest.id", index=True)
+    kind: ContractKind
+    title: str = Field(max_length=200)
+    status: ContractStatus = Field(default=ContractStatus.draft, index=True)
+    amount: int
+    technology_amount: int
+    currency: str = Field(default="CNY", max_length=3)
+    signed_on: date | None = None
+    ends_on: date | None = None
+    field: str | None = Field(default=None, max_length=40)
+    ip_type: IPType | None = None
+    registration_number: str | None = Field(default=None, max_length=40)
+    # Party A is the client (委托方/受让方/被许可方), party B the provider.
+    party_a_org_id: int = Field(foreign_key="organization.id", index=True)
+    party_b_org_id: int = Field(foreign_key="organization.id", index=True)
+    signed_by_a_at: datetime | None = None
+    signed_by_b_at: datetime | None = None
+    terminated_reason: str = Field(default="", max_length=2000)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    # Bumped by every change; writers update only the version they read, so concurrent changes cannot interleave.
+    version: int = 1
+    demo_key: str | None = Field(default=None, max_length=80, unique=True)
+
+
+class Milestone(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = Field(foreign_key="contract.id", index=True)
+    position: int
+    title: str = Field(max_length=200)
+    due_on: date
+    amount: int
+    status: MilestoneStatus = MilestoneStatus.pending
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ContractEvent(SQLModel, table=True):
+    """One change of a contract or one of its milestones: append-only, in the database too."""
+
+    __tablename__ = "contract_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = Field(foreign_key="contract.id", index=True)
+    milestone_id: int | None = Field(default=None, foreign_key="milestone.id")
+    # created | signed_by_a | signed_by_b | transition | milestone | registration
+    action: str = Field(max_length=32)
+    from_status: str | None = Field(default=None, max_length=32)
+    to_status: str = Field(max_length=32)
+    note: str = Field(default="", max_length=2000)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    at: datetime = Field(default_factory=utcnow)
+
+
+# --- incubation -----------------------------------------------------------------------------------------------
+
+class IncubationIn(SQLModel):
+    center_id: int = Field(ge=1, le=ID_MAX)
+    name: str = Field(min_length=2, max_length=120)
+    credit_code: str | None = Field(default=None, min_length=18, max_length=18)
+    achievement_id: int | None = Field(default=None, ge=1, le=ID_MAX)
+    contract_id: int | None = Field(default=None, ge=1, le=ID_MAX)
+    started_on: date
+
+
+class Incubation(SQLModel, table=True):
+    """An enterprise incubated by a center (孵化企业)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    center_id: int = Field(foreign_key="center.id", index=True)
+    name: str = Field(max_length=120)
+    credit_code: str | None = Field(default=None, max_length=18)
+    achievement_id: int | None = Field(default=None, foreign_key="achievement.id")
+    contract_id: int | None = Field(default=None, foreign_key="contract.id")
+    started_on: date
+    status: IncubationStatus = IncubationStatus.incubating
+    ended_on: date | None = None
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    demo_key: str | None = Field(default=None, max_length=80, unique=True)
+
+
+# --- notifications and alerts ---------------------------------------------------------------------------------
+
+class Notification(SQLModel, table=True):
+    """One in-app notice to one user; its text is rendered in the reader's language from `kind` and `text`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    kind: str = Field(max_length=32)
+    subject_type: str = Field(max_length=32)
+    subject_id: int
+    text: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    read_at: datetime | None = None
+
+
+class SavedSearchIn(SQLModel):
+    name: str = Field(default="", max_length=80)
+    query: str = Field(default="", max_length=200)
+    type: Literal["need", "achievement", "service", "center"] | None = None
+    industry: str | None = Field(default=None, max_length=40)
+    mode: str | None = Field(default=None, max_length=20)
+    region: str | None = Field(default=None, max_length=60)
+    trl_min: int | None = Field(default=None, ge=1, le=9)
+
+
+class SavedSearch(SQLModel, table=True):
+    __tablename__ = "saved_search"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    name: str = Field(default="", max_length=80)
+    query: str = Field(default="", max_length=200)
+    type: str | None = Field(default=None, max_length=16)
+    industry: str | None = Field(default=None, max_length=40)
+    mode: str | None = Field(default=None, max_length=20)
+    region: str | None = Field(default=None, max_length=60)
+    trl_min: int | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DigestRun(SQLModel, table=True):
+    """A daily digest already built for one user: the primary key makes `notify digest` idempotent per day."""
+
+    __tablename__ = "digest_run"
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    items: int = 0
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,212 @@
+"""From a recommendation to a signed contract, in a real browser: an SME and an innovation center side by side.
+
+The center finds the SME's confidential need among its achievement's recommendations and expresses interest; the
+SME accepts; the center accepts the NDA and reads the details; they talk, with an attachment; the center drafts a
+commissioned-development contract with two milestones; both sign; the first milestone is delivered, accepted and
+paid. Each side sees the other's steps as notifications.
+"""
+
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.db import make_engine
+from app.migrate import upgrade
+from app.services import indexes
+from tests.utils.factories import PASSWORD, create_achievement, create_need, create_user, in_app, verify_org
+from tests.utils.ui_deals import create_center
+
+pytestmark = pytest.mark.e2e
+
+SECRET = "保密参数：现有焊接速度4m/min，气孔率3%，目标低于0.5%，详见工艺卡。"
+SHOTS = Path("/tmp/mic-screenshots")
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """A served app whose SME has a confidential need and whose university runs a center with a fitting achievement,
+    all indexed so that the achievement's page recommends the need."""
+    from sqlmodel import Session
+
+    root = tmp_path_factory.mktemp("deals")
+    url = f"sqlite:///{root / 'mic.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    app = create_app({"SECRET_KEY": "e2e", "DATABASE_URL": url, "SEARCH_PATH": str(root / "search.sqlite3"),
+                      "VECTOR_DIR": str(root / "vectors"), "UPLOAD_DIR": str(root / "uploads")})
+    with Session(app.extensions["db_engine"], expire_on_commit=False, info={"app": app}) as session:
+        sme = create_user(session, "enterprise", name="长春恒达汽车零部件有限公司", contact_name="李经理",
+                          contact_phone="0431-85550123")
+        lab = create_user(session, "university", name="长春工业技术大学", contact_name="王教授",
+                          contact_phone="0431-85559999", industries=["automotive"])
+        for user in (sme, lab):
+            verify_org(session, user)  # only verified organizations may sign contracts
+        center = create_center(session, lab, name="长春市汽车轻量化制造业创新中心")
+        need = create_need(session, sme, title="铝合金车身激光焊接气孔控制", confidential=True, details=SECRET,
+                           description="铝合金车身激光焊接焊缝气孔率偏高，寻求焊接工艺优化与委托研发。")
+        achievement = create_achievement(session, lab, title="铝合金摆动激光焊接气孔抑制工艺", center_id=center.id,
+                                         description="摆动激光焊接配合焊前清洗，铝合金车身焊缝气孔率降至0.3%以下。",
+                                         cooperation_modes=["license", "commission"])
+        with in_app(session):
+            indexes.rebuild(app)
+        ids = {"need": need.id, "achievement": achievement.id, "center": center.id, "sme_org": sme.org_id}
+        emails = {"sme": sme.email, "lab": lab.email}
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield {"base": f"http://127.0.0.1:{server.server_port}", "ids": ids, "emails": emails, "state": {}}
+    server.shutdown()
+    thread.join(timeout=10)
+    app.extensions["db_engine"].dispose()
+
+
+def logged_in_page(browser, base: str, email: str, width: int = 1280):
+    context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{base}/auth/login")
+    page.get_by_label("邮箱").fill(email)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base}/")
+    return page
+
+
+def unread(page) -> int:
+    bell = page.locator(".bell-menu .bell-count")
+    return int(bell.get_attribute("data-unread")) if bell.count() else 0
+
+
+def flash(page) -> str:
+    return page.locator(".flashes").inner_text()
+
+
+def test_recommendation_to_signed_contract_with_a_paid_milestone(world, browser):
+    base, ids = world["base"], world["ids"]
+    center = logged_in_page(browser, base, world["emails"]["lab"])
+    sme = logged_in_page(browser, base, world["emails"]["sme"])
+
+    # The center sees the SME's need recommended for its achievement and expresses interest from there.
+    center.goto(f"{base}/achievements/{ids['achievement']}")
+    rec = center.locator(".rec-item", has_text="铝合金车身激光焊接气孔控制")
+    rec.get_by_role("link", name="联系合作").click()
+    center.wait_for_url(re.compile(r"/interests/new\?"))
+    assert center.get_by_label("关联本单位发布").input_value() == f"achievement:{ids['achievement']}"
+    center.get_by_label("留言").fill("我中心摆动激光焊接工艺可将气孔率降至0.3%以下，希望承接委托研发。")
+    center.get_by_role("button", name="发送").click()
+    center.wait_for_url(re.compile(r"/interests/\d+$"))
+    interest_url = center.url
+    assert "合作意向已发送" in flash(center)
+
+    # The SME is told, opens the interest from its notifications and accepts.
+    sme.reload()
+    assert unread(sme) == 1
+    sme.locator(".bell-menu").click()
+    sme.get_by_role("link", name=re.compile("铝合金车身激光焊接气孔控制")).first.click()
+    assert sme.url == interest_url
+    sme.get_by_role("button", name="接受", exact=True).click()
+    assert "已接受" in flash(sme)
+    assert "0431-85559999" in sme.locator(".contact-card").inner_text()
+
+    # The center accepts the NDA by click-through; only then does it read the confidential details.
+    center.goto(f"{base}/needs/{ids['need']}")
+    assert SECRET not in center.content()
+    center.goto(interest_url)
+    assert "0431-85550123" in center.locator(".contact-card").inner_text()
+    assert "接收方仅为评估" in center.locator(".nda-text").inner_text()
+    center.get_by_label("我已阅读本保密协议，并代表本单位接受").check()
+    center.get_by_role("button", name="接受保密协议并查看详情").click()
+    assert "已接受保密协议" in flash(center)
+    center.goto(f"{base}/needs/{ids['need']}")
+    assert SECRET in center.locator("#need-details").inner_text()
+
+    # They talk, with an attachment.
+    center.goto(interest_url)
+    center.locator("#body").fill("附上工艺方案，请查阅。")
+    center.locator("#file").set_input_files({"name": "工艺方案.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    center.get_by_role("button", name="发送消息").click()
+    assert center.url.endswith("#conversation")
+    sme.goto(interest_url)
+    assert "附上工艺方案，请查阅。" in sme.locator("#conversation").inner_text()
+    assert sme.get_by_role("link", name=re.compile("工艺方案.pdf")).is_visible()
+
+    # The center drafts a commissioned-development contract with two milestones and signs it.
+    center.goto(interest_url)
+    center.get_by_label("合同类型").select_option("commissioned_development")
+    center.get_by_label("合同名称").fill("铝合金车身激光焊接工艺委托开发合同")
+    center.get_by_label("技术领域").select_option("automotive")
+    center.get_by_label("合同金额（万元）").fill("120")
+    center.get_by_label("技术交易额（万元）").fill("100")
+    for row, (title, due, amount) in enumerate([("工艺方案与试焊", "2027-02-01", "40"),
+                                                 ("中试验证与验收", "2027-06-30", "80")]):
+        center.locator(f"#milestones-{row}-title").fill(title)
+        center.locator(f"#milestones-{row}-due_on").fill(due)
+        center.locator(f"#milestones-{row}-amount").fill(amount)
+    center.get_by_role("button", name="创建合同草稿").click()
+    center.wait_for_url(re.compile(r"/contracts/\d+$"))
+    contract_url = center.url
+    facts = center.locator(".facts").first.inner_text()
+    assert "120 万元" in facts and "100 万元" in facts
+    center.get_by_role("button", name="签署").click()
+    assert center.locator(".signature.signed").count() == 1
+
+    # The SME signs from its notifications: the contract is signed.
+    sme.goto(f"{base}/notifications")
+    sme.get_by_role("link", name=re.compile("铝合金车身激光焊接工艺委托开发合同")).first.click()
+    assert sme.url == contract_url
+    sme.get_by_role("button", name="签署").click()
+    assert sme.locator("#contract-status").inner_text() == "已签订"
+
+    # The first milestone: delivered by the center, accepted and paid by the SME.
+    center.goto(contract_url)
+    first = center.locator(".milestone", has_text="工艺方案与试焊")
+    first.get_by_role("button", name="确认交付").click()
+    sme.goto(contract_url)
+    sme.locator(".milestone", has_text="工艺方案与试焊").get_by_role("button", name="验收通过").click()
+    sme.locator(".milestone", has_text="工艺方案与试焊").get_by_role("button", name="确认付款").click()
+    assert "已付款" in sme.locator(".milestone", has_text="工艺方案与试焊").inner_text()
+    assert "待交付" in sme.locator(".milestone", has_text="中试验证与验收").inner_text()
+    audit = sme.locator(".audit-table tbody tr")
+    assert audit.count() == 6  # created, two signatures, delivered, accepted, paid
+
+    # Both sides have seen the other's steps as notifications.
+    sme.goto(f"{base}/notifications")
+    sme_notices = sme.locator(".notice-list").inner_text()
+    assert "铝合金车身激光焊接气孔控制" in sme_notices and "铝合金车身激光焊接工艺委托开发合同" in sme_notices
+    center.goto(f"{base}/notifications")
+    center_notices = center.locator(".notice-list").inner_text()
+    assert center_notices.count("铝合金车身激光焊接工艺委托开发合同") >= 2  # signed, then the milestone steps
+    center.get_by_role("button", name="全部标为已读").click()
+    assert unread(center) == 0
+    world["state"].update(interest=interest_url, contract=contract_url)
+    center.context.close()
+    sme.context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_deal_pages_fit_desktop_and_phone(world, browser, width):
+    """The deal and profile pages lay out without sideways scrolling; screenshots go to /tmp for a look."""
+    if not world["state"]:
+        pytest.skip("needs the walkthrough above")
+    SHOTS.mkdir(exist_ok=True)
+    base, ids = world["base"], world["ids"]
+    page = logged_in_page(browser, base, world["emails"]["sme"], width=width)
+    pages = [("interest", world["state"]["interest"]), ("contract", world["state"]["contract"]),
+             ("inbox", f"{base}/interests"), ("contracts", f"{base}/contracts"),
+             ("notifications", f"{base}/notifications"), ("centers", f"{base}/centers"),
+             ("center", f"{base}/centers/{ids['center']}"), ("organization", f"{base}/organizations/{ids['sme_org']}"),
+             ("interest-form", f"{base}/interests/new?target_type=center&target_id={ids['center']}")]
+    try:
+        for name, url in pages:
+            page.goto(url)
+            page.screenshot(path=str(SHOTS / f"deals-{name}-{width}.png"), full_page=True)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{url} scrolls sideways by {overflow}px at {width}px"
+    finally:
+        page.context.close()
