@@ -256,7 +256,7 @@ def _deal_paths() -> dict:
         "/contracts/{id}/audit": {"parameters": contract, "get": _op("The append-only audit trail", response=ITEMS)},
         "/incubations": {
             "post": _op("Record an enterprise incubated by the caller's center", "201", _ref("IncubationIn")),
-            "get": _op("Incubated enterprises", params=[_query("center_id", "integer")], response=ITEMS)},
+            "get": _op("Incubated enterprises", params=[_query("center_id", "integer", low=1, high=ID_MAX)], response=ITEMS)},
         "/incubations/{id}/transition": {"parameters": _path_ids("id"), "post": _op(
             "Graduated or exited", body=_body(to={"type": "string", "enum": ["graduated", "exited"]}))},
         "/notifications": {"get": _op("The caller's notifications and unread count",
