@@ -1,4 +1,4 @@
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlmodel import Session
@@ -9,10 +9,10 @@ from app.auth import current_user_or_none
 from app.db import get_session
 from app.listings import bp
 from app.listings.forms import FORMS, choices
+from app.services import attachments, recommendations
 from app.services import listings as service
-from app.services import recommendations
 from app.services.centers import centers_of_org
-from app.services.errors import Forbidden, Invalid
+from app.services.errors import Conflict, Forbidden, Invalid
 from app.services.regions import region_choices, region_code
 from app.services.search import find_listings, sort_name
 from app.services.taxonomy import industry_choices
@@ -86,7 +86,9 @@ def detail(segment: str, listing_id: int):
     panel = {rec_kind: recommendations.recommend(session=session, query_type=kind, query_id=listing_id,
                                                  rec_kind=rec_kind, user=user, k=shown)
              for rec_kind in recommendations.recommendation_kinds(kind)} or None
+    files = attachments.attachments_of(session=session, kind=kind, listing=listing, user=user)
     return render_template(f"listings/{kind}_detail.html", kind=kind, segment=segment, listing=listing,
+                           attachments=files, attachment_types=",".join(attachments.LISTING_TYPES),
                            details_visible=details_visible, is_owner=service.owns(user, listing),
                            is_live=service.is_live(listing), center=center, recommendations=panel,
                            more_recommendations=not all_recs and any(len(items) >= shown
@@ -200,3 +202,38 @@ def mine():
                       service.browse(session=session, kind=other, user=user, mine=True, per_page=1).total)
               for other in SEGMENTS}
     return render_template("listings/mine.html", kind=kind, segment=SEGMENTS[kind], page=page, totals=totals)
+
+
+@bp.route(f"/{SEGMENT}/<int:listing_id>/attachments", methods=["POST"])
+@login_required
+def upload_attachment(segment: str, listing_id: int):
+    """Attach an image or a PDF to a listing of the user's organization."""
+    kind = KIND_OF_SEGMENT[segment]
+    try:
+        attachments.add_attachment(session=get_session(), kind=kind, listing_id=listing_id,
+                                   user=current_user_or_none(), upload=request.files.get("file"))
+    except (Invalid, Conflict) as exc:
+        flash(" ".join(exc.fields.values()) or exc.message, "error")
+    else:
+        flash(_("File attached."), "success")
+    return redirect(url_for("listings.detail", segment=segment, listing_id=listing_id) + "#attachments")
+
+
+@bp.route(f"/{SEGMENT}/<int:listing_id>/attachments/<int:attachment_id>")
+def attachment(segment: str, listing_id: int, attachment_id: int):
+    """An attachment: images shown in the page, PDFs downloaded; a confidential need's only to those entitled."""
+    path, name, mimetype = attachments.attachment_file(
+        session=get_session(), kind=KIND_OF_SEGMENT[segment], listing_id=listing_id,
+        attachment_id=attachment_id, user=current_user_or_none())
+    return send_file(path, mimetype=mimetype, as_attachment=not mimetype.startswith("image/"),
+                     download_name=name, max_age=0)
+
+
+@bp.route(f"/{SEGMENT}/<int:listing_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
+@login_required
+def delete_attachment(segment: str, listing_id: int, attachment_id: int):
+    """Remove an attachment from a listing of the user's organization."""
+    attachments.delete_attachment(session=get_session(), kind=KIND_OF_SEGMENT[segment], listing_id=listing_id,
+                                  attachment_id=attachment_id, user=current_user_or_none())
+    flash(_("File removed."), "success")
+    return redirect(url_for("listings.detail", segment=segment, listing_id=listing_id) + "#attachments")

@@ -13,6 +13,7 @@ from sqlalchemy import String, cast, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.services import files
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.regions import resolve_region
 from app.services.taxonomy import is_industry
@@ -24,6 +25,7 @@ from models import (
     Center,
     CenterMember,
     CloseReason,
+    ListingAttachment,
     ListingKind,
     ListingStatus,
     Need,
@@ -362,9 +364,17 @@ def delete_listing(*, session: Session, kind: str, listing_id: int, user: User) 
     if kind == "need":
         for grant in session.exec(select(NeedAccess).where(NeedAccess.need_id == listing.id)).all():
             session.delete(grant)
+    attached = session.exec(select(ListingAttachment).where(ListingAttachment.listing_type == kind,
+                                                            ListingAttachment.listing_id == listing.id)).all()
+    stored_names = [row.stored_name for row in attached]
+    for row in attached:
+        session.delete(row)
     session.delete(listing)
     record_change(session, kind, listing_id, op="delete")
     session.commit()
+    # The files go only once the rows are gone: a failed commit leaves both in place.
+    for stored_name in stored_names:
+        files.discard(stored_name)
 
 
 def grant_details(*, session: Session, need_id: int, org_id: int, user: User) -> None:

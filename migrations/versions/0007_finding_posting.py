@@ -1,4 +1,4 @@
-"""finding and posting: region codes, close reasons, registration consent
+"""finding and posting: region codes, close reasons, registration consent, listing attachments
 
 Free-text regions of needs and organizations become region codes (app/data/regions.yaml); text that
 names no known region is kept as it was, so nothing typed is lost, and pages show it unchanged.
@@ -53,12 +53,32 @@ def upgrade() -> None:
     with op.batch_alter_table("user", schema=None) as batch_op:
         batch_op.add_column(sa.Column("consent_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column("consent_version", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True))
+    op.create_table(
+        "listing_attachment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("listing_type", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("listing_id", sa.Integer(), nullable=False),
+        sa.Column("uploaded_by", sa.Integer(), nullable=False),
+        sa.Column("original_name", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("stored_name", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("mimetype", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["uploaded_by"], ["user.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("stored_name"),
+    )
+    with op.batch_alter_table("listing_attachment", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_listing_attachment_listing_id"), ["listing_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_listing_attachment_listing_type"), ["listing_type"], unique=False)
     _map_regions("need")
     _map_regions("organization")
 
 
 def downgrade() -> None:
     # Region codes stay codes: the free text they replaced is not recorded anywhere.
+    op.drop_table("listing_attachment")
     with op.batch_alter_table("user", schema=None) as batch_op:
         batch_op.drop_column("consent_version")
         batch_op.drop_column("consent_at")

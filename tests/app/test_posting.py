@@ -2,14 +2,16 @@
 closed listing reopens as a draft; registration explains itself, records consent and returns where the user was;
 post actions follow the organization kind."""
 
+import io
 import threading
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from app.services.accounts import create_user as create_account
-from models import Achievement, Need, Organization, User
+from models import Achievement, ListingAttachment, Need, Organization, User
 from tests.conftest import BACKENDS
 from tests.utils.factories import PASSWORD, create_need, in_app, random_credit_code
 from tests.utils.web import bearer, csrf_token
@@ -204,3 +206,94 @@ def test_home_shows_three_of_each_kind_and_a_way_to_the_rest(client, session, en
         create_need(session, enterprise, title=f"首页需求{n}")
     html = client.get("/").get_data(as_text=True)
     assert html.count("首页需求") == 3 and 'href="/needs"' in html
+
+
+# --- attachments ----------------------------------------------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
+
+
+def upload(client, need_id: int, data: bytes, name: str):
+    path = f"/needs/{need_id}/attachments"
+    return client.post(path, data={"csrf_token": csrf_token(client, f"/needs/{need_id}"),
+                                   "file": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data", follow_redirects=True)
+
+
+def stored_files(app) -> list:
+    folder = Path(app.config["UPLOAD_DIR"])
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+@on_both_databases
+def test_images_and_pdfs_attach_and_are_served_with_the_right_headers(app, client, auth, session, enterprise):
+    need = create_need(session, enterprise)
+    auth.login(enterprise.email, PASSWORD)
+    assert "文件已上传" in upload(client, need.id, PNG, "样件照片.png").get_data(as_text=True)
+    assert "文件已上传" in upload(client, need.id, PDF, "图纸.pdf").get_data(as_text=True)
+    rows = session.exec(select(ListingAttachment).order_by(ListingAttachment.id)).all()
+    assert [(r.original_name, r.mimetype) for r in rows] == [("样件照片.png", "image/png"), ("图纸.pdf", "application/pdf")]
+    auth.logout()
+    page = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert f'/needs/{need.id}/attachments/{rows[0].id}' in page and "图纸.pdf" in page
+    image = client.get(f"/needs/{need.id}/attachments/{rows[0].id}")
+    assert image.status_code == 200 and image.mimetype == "image/png" and image.data == PNG
+    assert "attachment" not in image.headers.get("Content-Disposition", "")
+    pdf = client.get(f"/needs/{need.id}/attachments/{rows[1].id}")
+    assert pdf.mimetype == "application/pdf" and pdf.headers["Content-Disposition"].startswith("attachment")
+    assert client.get(f"/achievements/{need.id}/attachments/{rows[1].id}").status_code == 404
+
+
+@pytest.mark.parametrize(("data", "name"), [(EXE, "brochure.pdf"), (b"plain text notes", "notes.pdf"), (b"", "empty.png")])
+def test_a_refused_file_gets_a_clear_message_and_saves_nothing(app, client, auth, session, enterprise, data, name):
+    need = create_need(session, enterprise)
+    auth.login(enterprise.email, PASSWORD)
+    html = upload(client, need.id, data, name).get_data(as_text=True)
+    assert "发布信息只能附加图片" in html or "文件为空" in html or "不接受" in html
+    assert session.exec(select(ListingAttachment)).all() == []
+    assert stored_files(app) == []
+
+
+def test_a_confidential_needs_attachments_follow_its_details(app, client, auth, session, enterprise, university):
+    need = create_need(session, enterprise, confidential=True)
+    auth.login(enterprise.email, PASSWORD)
+    upload(client, need.id, PDF, "保密图纸.pdf")
+    row = session.exec(select(ListingAttachment)).one()
+    assert client.get(f"/needs/{need.id}/attachments/{row.id}").status_code == 200
+    auth.logout()
+    assert client.get(f"/needs/{need.id}/attachments/{row.id}").status_code == 404
+    assert "保密图纸.pdf" not in client.get(f"/needs/{need.id}").get_data(as_text=True)
+    auth.login(university.email, PASSWORD)
+    assert client.get(f"/needs/{need.id}/attachments/{row.id}").status_code == 404
+    refused = client.post(f"/needs/{need.id}/attachments", data={
+        "csrf_token": csrf_token(client, "/"), "file": (io.BytesIO(PNG), "x.png")}, content_type="multipart/form-data")
+    assert refused.status_code == 403
+
+
+@on_both_databases
+def test_two_uploads_at_once_both_attach(app, session, enterprise):
+    need = create_need(session, enterprise)
+    clients = [app.test_client() for _ in range(2)]
+    for client in clients:
+        token = csrf_token(client, "/auth/login")
+        client.post("/auth/login", data={"email": enterprise.email, "password": PASSWORD, "csrf_token": token})
+    tokens = [csrf_token(client, f"/needs/{need.id}") for client in clients]
+    responses = run_together(*(
+        lambda c=c, t=t, n=n: c.post(f"/needs/{need.id}/attachments", data={
+            "csrf_token": t, "file": (io.BytesIO(PNG), f"photo{n}.png")}, content_type="multipart/form-data")
+        for n, (c, t) in enumerate(zip(clients, tokens, strict=True))))
+    assert [r.status_code for r in responses] == [302, 302]
+    session.expire_all()
+    assert sorted(r.original_name for r in session.exec(select(ListingAttachment)).all()) == ["photo0.png", "photo1.png"]
+    assert len(stored_files(app)) == 2
+
+
+def test_deleting_a_listing_removes_its_files(app, client, auth, session, enterprise):
+    need = create_need(session, enterprise)
+    auth.login(enterprise.email, PASSWORD)
+    upload(client, need.id, PNG, "photo.png")
+    assert len(stored_files(app)) == 1
+    client.post(f"/needs/{need.id}/delete", data={"csrf_token": csrf_token(client, f"/needs/{need.id}")})
+    assert session.exec(select(ListingAttachment)).all() == [] and stored_files(app) == []
