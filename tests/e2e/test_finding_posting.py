@@ -35,7 +35,8 @@ def serve_demo(root, search: dict):
     upgrade(engine)
     engine.dispose()
     app = create_app({"SECRET_KEY": "e2e", "DATABASE_URL": url, "SEARCH_PATH": str(root / "search.sqlite3"),
-                      "VECTOR_DIR": str(root / "vectors"), "INDEX_WORKER_IN_PROCESS": True, **search})
+                      "VECTOR_DIR": str(root / "vectors"), "UPLOAD_DIR": str(root / "uploads"),
+                      "INDEX_WORKER_IN_PROCESS": True, **search})
     with app.app_context(), Session(app.extensions["db_engine"]) as session:
         load_demo(session=session, ttl_days=app.config["LISTING_TTL_DAYS"])
         indexes.rebuild(app)
@@ -247,3 +248,37 @@ def test_registering_from_a_listing_page_returns_there(live, page):
     page.get_by_role("button", name="注册").click()
     page.wait_for_url(listing_url)
     assert "欢迎" in page.locator(".flashes").inner_text()
+
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
+       b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
+
+
+def test_uploading_an_image_and_a_pdf_and_a_refused_exe(live, page):
+    log_in(page, live, demo_email("cc_univ_industrial_tech"))
+    page.goto(f"{live}/my?kind=achievement")
+    page.locator(".my-table tbody a").first.click()
+    page.wait_for_url(re.compile(r"/achievements/\d+$"))
+    detail = page.url
+    for name, mime, data in (("样件照片.png", "image/png", PNG), ("产品手册.pdf", "application/pdf", PDF)):
+        page.locator("#attachment-file").set_input_files({"name": name, "mimeType": mime, "buffer": data})
+        page.get_by_role("button", name="上传").click()
+        page.wait_for_load_state()
+        assert "文件已上传" in page.locator(".flashes").inner_text()
+    page.locator("#attachment-file").set_input_files(
+        {"name": "手册.pdf", "mimeType": "application/pdf", "buffer": EXE})
+    page.get_by_role("button", name="上传").click()
+    page.wait_for_load_state()
+    assert "只能附加图片（PNG、JPEG）和 PDF 文档" in page.locator(".flashes").inner_text()
+    files = page.locator("#attachments .attachment")
+    assert files.count() == 2 and "手册.pdf" not in page.locator("#attachments").inner_text().replace("产品手册.pdf", "")
+    image = page.locator("#attachments img")
+    assert image.evaluate("img => img.complete && img.naturalWidth") == 1  # the browser could render it
+    with page.expect_download() as download:
+        page.get_by_role("link", name="产品手册.pdf").click()
+    assert download.value.suggested_filename == "产品手册.pdf"
+    page.locator(".account").get_by_role("button", name="退出").click()
+    page.goto(detail)
+    assert page.locator("#attachments .attachment").count() == 2  # visitors see a public listing's files
