@@ -215,12 +215,12 @@ def test_closing_asks_a_reason_and_reopening_makes_a_draft(live, page):
     page.get_by_label("已通过其他途径解决").check()
     page.locator("#close").get_by_role("button", name="关闭").click()
     page.wait_for_load_state()
-    assert page.locator(".owner-actions .badge-closed").is_visible()
-    assert "关闭原因：已通过其他途径解决" in page.locator(".owner-actions").inner_text()
+    assert page.locator("section[aria-labelledby='owner-title'] .badge-closed").is_visible()
+    assert "关闭原因：已通过其他途径解决" in page.locator("section[aria-labelledby='owner-title']").inner_text()
     page.get_by_role("button", name="重新打开为草稿").click()
     page.wait_for_load_state()
     assert "已重新打开为草稿" in page.locator(".flashes").inner_text()
-    assert page.locator(".owner-actions .badge-draft").is_visible()
+    assert page.locator("section[aria-labelledby='owner-title'] .badge-draft").is_visible()
 
 
 def test_registering_from_a_listing_page_returns_there(live, page):
