@@ -55,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from app.deals import bp as deals_bp
     from app.listings import bp as listings_bp
     from app.main import bp as main_bp
+    from app.oversight import bp as oversight_bp
     from app.profiles import bp as profiles_bp
     from app.search import bp as search_bp
 
@@ -68,6 +69,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(search_bp)
     app.register_blueprint(deals_bp)
     app.register_blueprint(profiles_bp)
+    app.register_blueprint(oversight_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never cookies
     errors.init_app(app)

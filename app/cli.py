@@ -9,10 +9,10 @@ from sqlmodel import Session
 
 from app import migrate
 from app.db import get_engine
-from app.services import accounts, demo, indexes, listings, recommendations, saved_searches
+from app.services import accounts, demo, experts, indexes, listings, recommendations, saved_searches
 from app.services.errors import ServiceError
 from indexing.sync import prune_applied
-from models import Role
+from models import ExpertField, Role, User
 
 db_cli = AppGroup("db", help="Database schema.")
 users_cli = AppGroup("users", help="Accounts created by an administrator.")
@@ -38,13 +38,14 @@ def db_revision(message: str) -> None:
     migrate.new_revision(get_engine(), message)
 
 
-def _create_user(role: Role, email: str, name: str, password: str) -> None:
+def _create_user(role: Role, email: str, name: str, password: str) -> User:
     with Session(get_engine()) as session:
         try:
             user = accounts.create_user(session=session, email=email, password=password, name=name, role=role)
         except ServiceError as exc:
             raise click.ClickException(" ".join([exc.message, *exc.fields.values()])) from None
     click.echo(f"created {role.value} user {user.email}")
+    return user
 
 
 @users_cli.command("create-bureau")
@@ -59,10 +60,18 @@ def create_bureau(email: str, name: str, password: str) -> None:
 @users_cli.command("create-expert")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
+@click.option("--field", "fields", multiple=True, type=click.Choice([f.value for f in ExpertField]),
+              help="A field the expert covers on review panels; repeat for several.")
+@click.option("--affiliation", default="")
 @click.password_option()
-def create_expert(email: str, name: str, password: str) -> None:
-    """Create an expert account."""
-    _create_user(Role.expert, email, name, password)
+def create_expert(email: str, name: str, password: str, fields: tuple[str, ...], affiliation: str) -> None:
+    """Create an expert account with the fields it covers."""
+    user = _create_user(Role.expert, email, name, password)
+    if fields:
+        with Session(get_engine()) as session:
+            experts.set_profile(session=session, user_id=user.id,
+                                data={"specialties": list(fields), "affiliation": affiliation})
+        click.echo(f"fields: {', '.join(fields)}")
 
 
 @demo_cli.command("load")

@@ -39,6 +39,8 @@ class Settings(BaseModel):
     LISTING_TTL_DAYS: int = Field(180, ge=1)
     API_TOKEN_TTL_HOURS: int = Field(24 * 30, ge=1)
     PAGE_SIZE: int = Field(20, ge=1, le=100)
+    # Days a center stays on public notice (公示) before it may be filed, unless the bureau sets another period.
+    NOTICE_DAYS: int = Field(7, ge=1, le=90)
     INDUSTRY_TAXONOMY: str = str(ROOT / "app" / "data" / "industries.yaml")
     REGIONS_FILE: str = str(ROOT / "app" / "data" / "regions.yaml")
     # The privacy notice and terms of use shown at registration (see app/services/legal.py).

@@ -1,5 +1,44 @@
 """SQLModel tables and enums of MIC Exchange. Imports nothing else of the project."""
 
+from models.bureau import (
+    AnswerIn,
+    ApplicationDocument,
+    ApplicationIn,
+    CallIn,
+    CenterApplication,
+    CenterCall,
+    CenterCooperation,
+    CenterEvaluation,
+    CenterExpert,
+    CenterExpertIn,
+    CenterFounder,
+    CenterLog,
+    CenterTraining,
+    ConflictIn,
+    CooperationIn,
+    DecisionIn,
+    DocumentIn,
+    EvaluationRound,
+    ExpertAssignment,
+    ExpertProfile,
+    ExpertProfileIn,
+    FirstUseFlag,
+    FlagIn,
+    FlagReviewIn,
+    FounderIn,
+    GradeIn,
+    InspectionIn,
+    NoticeObjection,
+    ObjectionIn,
+    PanelIn,
+    Promotion,
+    PromotionIn,
+    PromotionOutcomeIn,
+    ReportIn,
+    RoundIn,
+    ScoreIn,
+    TrainingIn,
+)
 from models.center import Center, CenterBase, CenterMember
 from models.credit_code import CHARSET, check_character, is_valid_credit_code
 from models.deals import (
@@ -32,17 +71,26 @@ from models.deals import (
 )
 from models.enums import (
     AchievementKind,
+    AssignmentSubject,
+    CallStatus,
     CenterLevel,
     CenterStatus,
     ClaimStatus,
     CloseReason,
+    CooperationForm,
     CooperationMode,
+    ExpertField,
     FeedbackLabel,
+    FirstUseCategory,
+    FlagStatus,
+    Grade,
     IPStatus,
     ListingStatus,
     OrgKind,
+    PromotionOutcome,
     Role,
     ServiceCategory,
+    TrainingMode,
 )
 from models.feedback import FeedbackIn, RecommendationFeedback
 from models.kinds import KIND_NAMES, LISTING_KINDS, POSTED_KINDS, ListingKind, kind_at_segment, kind_name_of
@@ -92,4 +140,12 @@ __all__ = [
     "DeclineReason", "DetailView", "DigestRun", "IPType", "Incubation", "IncubationIn", "IncubationStatus",
     "Interest", "InterestIn", "InterestStatus", "Message", "Milestone", "MilestoneIn", "MilestoneStatus",
     "NdaAcceptance", "NdaDocument", "Notification", "SavedSearch", "SavedSearchIn",
+    # bureau oversight
+    "AnswerIn", "ApplicationDocument", "ApplicationIn", "AssignmentSubject", "CallIn", "CallStatus",
+    "CenterApplication", "CenterCall", "CenterCooperation", "CenterEvaluation", "CenterExpert", "CenterExpertIn",
+    "CenterFounder", "CenterLog", "CenterTraining", "ConflictIn", "CooperationForm", "CooperationIn", "DecisionIn",
+    "DocumentIn", "EvaluationRound", "ExpertAssignment", "ExpertField", "ExpertProfile", "ExpertProfileIn",
+    "FirstUseCategory", "FirstUseFlag", "FlagIn", "FlagReviewIn", "FlagStatus", "FounderIn", "Grade", "GradeIn",
+    "InspectionIn", "NoticeObjection", "ObjectionIn", "PanelIn", "Promotion", "PromotionIn", "PromotionOutcome",
+    "PromotionOutcomeIn", "ReportIn", "RoundIn", "ScoreIn", "TrainingIn", "TrainingMode",
 ]

@@ -24,6 +24,10 @@ class Center(CenterBase, table=True):
     org_id: int = Field(foreign_key="organization.id", index=True)
     lead_org_id: int | None = Field(default=None, foreign_key="organization.id")
     status: CenterStatus = CenterStatus.applied
+    filed_on: date | None = None
+    # Set only while the center is filed, so the unique index holds one filed center per domain even when two
+    # filings race; NULLs never collide.
+    filed_domain_key: str | None = Field(default=None, max_length=260, unique=True)
     demo_key: str | None = Field(default=None, max_length=80, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

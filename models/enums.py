@@ -104,3 +104,66 @@ class ClaimStatus(StrEnum):
     pending = "pending"
     transferred = "transferred"
     rejected = "rejected"
+
+
+class ExpertField(StrEnum):
+    """The fields an expert panel must cover (policy section 4(2)2)."""
+
+    economics = "economics"
+    technology = "technology"
+    industry = "industry"
+    management = "management"
+    law = "law"
+
+
+class CallStatus(StrEnum):
+    open = "open"
+    closed = "closed"
+
+
+class AssignmentSubject(StrEnum):
+    """What an expert is asked to score."""
+
+    application = "application"
+    evaluation = "evaluation"
+
+
+class TrainingMode(StrEnum):
+    in_person = "in_person"
+    online = "online"
+
+
+class CooperationForm(StrEnum):
+    joint_rd = "joint_rd"
+    introduced_team = "introduced_team"
+    co_built_lab = "co_built_lab"
+    exchange = "exchange"
+
+
+class FirstUseCategory(StrEnum):
+    """首台套 (equipment), 首批次 (key parts, new materials)."""
+
+    equipment = "equipment"
+    key_part = "key_part"
+    new_material = "new_material"
+
+
+class FlagStatus(StrEnum):
+    flagged = "flagged"
+    recommended = "recommended"
+    declined = "declined"
+
+
+class Grade(StrEnum):
+    """Annual evaluation grades: 优秀 / 良好 / 合格 / 不合格."""
+
+    excellent = "excellent"
+    good = "good"
+    passed = "passed"
+    failed = "failed"
+
+
+class PromotionOutcome(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"

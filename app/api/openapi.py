@@ -4,6 +4,7 @@ from functools import cache
 
 from pydantic.json_schema import models_json_schema
 
+from app.api.openapi_bureau import BUREAU_MODELS, bureau_paths
 from app.args import MAX_PAGE
 from app.services.recommendations import MAX_K
 from app.services.search import SORTS
@@ -28,7 +29,7 @@ from models.common import ID_MAX
 
 MODELS = [FeedbackIn, *(model for kind in POSTED_KINDS.values() for model in (kind.create, kind.update, kind.public)),
           OrganizationPublic, RegistrationIn, UserPublic, ApiTokenPublic, OrganizationClaimIn, OrganizationClaimPublic,
-          InterestIn, DeclineIn, ContractIn, IncubationIn, SavedSearchIn]
+          InterestIn, DeclineIn, ContractIn, IncubationIn, SavedSearchIn, *BUREAU_MODELS]
 # URL segment of each posted kind → the name its models share (NeedCreate, NeedPublic...).
 LISTINGS = {kind.segment: kind.table.__name__ for kind in POSTED_KINDS.values()}
 
@@ -53,7 +54,7 @@ def _query(name: str, kind: str = "string", enum: list[str] | None = None, low: 
     if enum:
         schema: dict = {"type": kind, "enum": enum}
     elif kind == "integer":
-        schema = {"type": kind, "minimum": low, "maximum": high}
+        schema = {"type": kind, "minimum": 1 if low is None else low, "maximum": ID_MAX if high is None else high}
     else:
         schema = dict(TEXT)
     return {"name": name, "in": "query", "required": False, "schema": schema}
@@ -256,7 +257,7 @@ def _deal_paths() -> dict:
         "/contracts/{id}/audit": {"parameters": contract, "get": _op("The append-only audit trail", response=ITEMS)},
         "/incubations": {
             "post": _op("Record an enterprise incubated by the caller's center", "201", _ref("IncubationIn")),
-            "get": _op("Incubated enterprises", params=[_query("center_id", "integer", low=1, high=ID_MAX)], response=ITEMS)},
+            "get": _op("Incubated enterprises", params=[_query("center_id", "integer")], response=ITEMS)},
         "/incubations/{id}/transition": {"parameters": _path_ids("id"), "post": _op(
             "Graduated or exited", body=_body(to={"type": "string", "enum": ["graduated", "exited"]}))},
         "/notifications": {"get": _op("The caller's notifications and unread count",
@@ -304,6 +305,7 @@ def openapi_document() -> dict:
     paths.update(_matching_paths())
     paths.update(_account_paths())
     paths.update(_deal_paths())
+    paths.update(bureau_paths(ERRORS))
     return {
         "openapi": "3.1.0",
         "info": {"title": "MIC Exchange API", "version": "1"},

@@ -14,6 +14,7 @@ from werkzeug.security import generate_password_hash
 from app.config import ROOT
 from app.services import deal_rules
 from app.services.accounts import ROLE_OF_KIND
+from app.services.demo_oversight import load_oversight
 from app.services.interests import PLATFORM_NDA, PLATFORM_NDA_VERSION, contract_side
 from app.services.regions import resolve_region
 from indexing.sync import record_change
@@ -137,11 +138,17 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
         service = _upsert(session, Service, item["key"], fields)
         record_change(session, "service", service.id)
 
+    oversight: dict[str, int] = {}
+    if (directory / "oversight.json").exists():
+        bureau = session.exec(select(User).where(User.email == bureau_email)).one()
+        oversight = load_oversight(session=session, path=directory / "oversight.json", orgs=orgs, centers=centers,
+                                   bureau=bureau, email_of=demo_email, password_hash=password_hash,
+                                   center_items=_read("centers", directory))
     for center in centers.values():
         record_change(session, "center", center.id)
     session.commit()
     return {"organizations": len(orgs), "centers": len(centers), "needs": len(needs),
-            "achievements": len(achievements), "services": len(services),
+            "achievements": len(achievements), "services": len(services), **oversight,
             **load_demo_deals(session=session, directory=directory)}
 
 

@@ -4,7 +4,7 @@ Free-text regions of needs and organizations become region codes (app/data/regio
 names no known region is kept as it was, so nothing typed is lost, and pages show it unchanged.
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0006
 """
 from collections.abc import Sequence
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0004"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

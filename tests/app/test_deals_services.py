@@ -10,7 +10,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from app.services import contracts, files, indexes, interests, saved_searches
-from models import ContractEvent, Notification, RecommendationFeedback
+from app.services.errors import Forbidden
+from models import Contract, ContractEvent, Notification, Organization, RecommendationFeedback
 from tests.conftest import BACKENDS
 from tests.utils.deal_world import SmtpSink, accepted_interest, draft_contract, make_world, run_together
 from tests.utils.factories import create_achievement, create_need, in_app
@@ -210,3 +211,19 @@ def test_demo_deals_are_plausible_and_loading_twice_changes_nothing(app, session
         assert sum(m.amount for m in milestones) <= contract.amount
         if contract.status == "completed":
             assert {m.status for m in milestones} == {"paid"}
+
+
+@both_databases
+def test_an_unverified_organization_cannot_sign_and_nothing_changes(session, world):
+    contract = draft_contract(session, world, accepted_interest(session, world))
+    org = session.get(Organization, world.center.org_id)
+    org.verified_at = None  # as if the bureau had not verified it yet
+    session.add(org)
+    session.commit()
+    with in_app(session), pytest.raises(Forbidden):
+        contracts.transition_contract(session=session, user=world.center, contract_id=contract.id, to="signed")
+    session.expire_all()
+    refused = session.get(Contract, contract.id)
+    assert (refused.status, refused.signed_by_a_at, refused.signed_by_b_at) == ("draft", None, None)
+    assert [e.action for e in session.exec(select(ContractEvent)
+                                           .where(ContractEvent.contract_id == contract.id)).all()] == ["created"]

@@ -1,0 +1,45 @@
+"""Reading the oversight's HTML forms into the dicts the services validate; every rule stays in the services."""
+
+from flask import request
+
+FOUNDER_ROWS = 8
+EXPERT_ROWS = 3
+DOCUMENT_ROWS = 4
+
+
+def form_data() -> dict:
+    """The submitted fields, trimmed, without the CSRF token; a blank field counts as not given, so an optional
+    one takes its default and a required one is reported as missing."""
+    fields = {key: value.strip() for key, value in request.form.items() if key not in ("csrf_token", "form_id")}
+    return {key: value for key, value in fields.items() if value}
+
+
+def expert_ids() -> list:
+    """Ticked experts; anything that is not a number goes to the service, which names the field."""
+    return [int(v) if v.isdigit() else v for v in request.form.getlist("expert_ids")]
+
+
+def _rows(prefix: str, names: tuple[str, ...], count: int) -> list[dict]:
+    """Repeated rows of a form (founder_name_0, founder_code_0, ...); blank rows are left out."""
+    rows = []
+    for i in range(count):
+        row = {name: request.form.get(f"{prefix}_{name}_{i}", "").strip() for name in names}
+        if any(row.values()):
+            rows.append(row)
+    return rows
+
+
+def application_data() -> dict:
+    data = form_data()
+    return {
+        "center_name": data.get("center_name", ""), "plan": data.get("plan", ""),
+        "founders": _rows("founder", ("name", "credit_code"), FOUNDER_ROWS),
+        "experts": _rows("expert", ("name", "affiliation", "specialty"), EXPERT_ROWS),
+        "documents": _rows("document", ("title", "note"), DOCUMENT_ROWS),
+    }
+
+
+def score_data() -> dict:
+    data = form_data()
+    scores = {key.removeprefix("score_"): value for key, value in data.items() if key.startswith("score_")}
+    return {"scores": scores, "opinion": data.get("opinion", "")}

@@ -1,0 +1,446 @@
+"""The bureau's oversight records: calls, applications and their review, notice and filing, experts,
+trainings and international cooperation, first-commercialization flags, evaluations and promotions.
+
+Each table keeps its own audit trail in `CenterLog` (append-only); input models (`...In`) carry what a user types.
+"""
+
+from datetime import date, datetime
+
+from pydantic import field_validator
+from sqlalchemy import JSON, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.common import json_list, utcnow
+from models.credit_code import is_valid_credit_code
+from models.enums import (
+    AssignmentSubject,
+    CallStatus,
+    CenterLevel,
+    CenterStatus,
+    CooperationForm,
+    ExpertField,
+    FirstUseCategory,
+    FlagStatus,
+    Grade,
+    PromotionOutcome,
+    TrainingMode,
+)
+
+TEXT_MAX = 20_000
+PLAN_MAX = 50_000
+
+
+def json_dict():
+    """A mapping stored as JSON, portable between SQLite and PostgreSQL."""
+    return Field(default_factory=dict, sa_type=JSON)
+
+
+# --- experts ------------------------------------------------------------------------------------------------------
+
+class ExpertProfile(SQLModel, table=True):
+    """What an expert account covers; a panel is formed so that together its members cover every field."""
+
+    __tablename__ = "expert_profile"
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True)
+    specialties: list[ExpertField] = json_list()
+    affiliation: str = Field(default="", max_length=120)
+    title: str = Field(default="", max_length=60)
+
+
+class ExpertAssignment(SQLModel, table=True):
+    """One expert asked to score one application or one annual evaluation."""
+
+    __tablename__ = "expert_assignment"
+    __table_args__ = (UniqueConstraint("subject", "subject_id", "expert_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject: AssignmentSubject
+    subject_id: int = Field(index=True)
+    expert_id: int = Field(foreign_key="user.id", index=True)
+    # None until declared; a conflicted expert never scores.
+    conflict: bool | None = None
+    conflict_note: str = Field(default="", max_length=1000)
+    scores: dict[str, int] = json_dict()
+    weighted_score: float | None = None
+    opinion: str = Field(default="", max_length=TEXT_MAX)
+    declared_at: datetime | None = None
+    scored_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- the registry and the creation workflow -----------------------------------------------------------------------
+
+class CenterFounder(SQLModel, table=True):
+    """A founding unit (发起单位) of a center, an independent legal entity named by its credit code."""
+
+    __tablename__ = "center_founder"
+    __table_args__ = (UniqueConstraint("center_id", "credit_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    center_id: int = Field(foreign_key="center.id", index=True)
+    name: str = Field(max_length=120)
+    credit_code: str = Field(max_length=18)
+    # Linked when the unit is registered on the platform.
+    org_id: int | None = Field(default=None, foreign_key="organization.id")
+    is_lead: bool = False
+
+
+class CenterExpert(SQLModel, table=True):
+    """A named expert or technical team taking part in a center."""
+
+    __tablename__ = "center_expert"
+
+    id: int | None = Field(default=None, primary_key=True)
+    center_id: int = Field(foreign_key="center.id", index=True)
+    name: str = Field(max_length=120)
+    affiliation: str = Field(default="", max_length=120)
+    specialty: str = Field(default="", max_length=200)
+
+
+class CenterLog(SQLModel, table=True):
+    """The center's history: one append-only row per thing that happened, with who did it and why."""
+
+    __tablename__ = "center_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    center_id: int = Field(foreign_key="center.id", index=True)
+    application_id: int | None = Field(default=None, foreign_key="center_application.id")
+    event_type: str = Field(max_length=40)
+    actor_id: int | None = Field(default=None, foreign_key="user.id")
+    data: dict = json_dict()
+    occurred_at: datetime = Field(default_factory=utcnow)
+
+
+class CenterCall(SQLModel, table=True):
+    """A call for applications the bureau publishes for one domain."""
+
+    __tablename__ = "center_call"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    industry: str = Field(max_length=40)
+    domain: str = Field(max_length=200)
+    conditions: str = Field(max_length=TEXT_MAX)
+    materials: str = Field(max_length=TEXT_MAX)
+    deadline: date
+    # Criterion → weight used to combine an expert's scores.
+    weights: dict[str, int] = json_dict()
+    status: CallStatus = CallStatus.open
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    demo_key: str | None = Field(default=None, max_length=80, unique=True)
+
+
+class CenterApplication(SQLModel, table=True):
+    """An application to create a center, carried through review, inspection, notice and filing."""
+
+    __tablename__ = "center_application"
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: int = Field(foreign_key="center_call.id", index=True)
+    center_id: int = Field(foreign_key="center.id", index=True)
+    applicant_org_id: int = Field(foreign_key="organization.id", index=True)
+    submitted_by: int | None = Field(default=None, foreign_key="user.id")
+    plan: str = Field(max_length=PLAN_MAX)
+    status: CenterStatus = CenterStatus.applied
+    # "call:organization" while the application is open, NULL once decided: the unique index keeps one open
+    # application per organization and call even when two submissions race.
+    open_key: str | None = Field(default=None, max_length=40, unique=True)
+    # Bumped by every transition; a transition computed from a stale copy is refused instead of overwriting.
+    version: int = 1
+    step_owner_id: int | None = Field(default=None, foreign_key="user.id")
+    step_deadline: date | None = None
+    review_mean: float | None = None
+    inspected_on: date | None = None
+    inspectors: str = Field(default="", max_length=500)
+    findings: str = Field(default="", max_length=TEXT_MAX)
+    inspection_passed: bool | None = None
+    notice_starts: datetime | None = None
+    notice_ends: datetime | None = None
+    decision_reason: str = Field(default="", max_length=TEXT_MAX)
+    decided_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    demo_key: str | None = Field(default=None, max_length=80, unique=True)
+
+
+class ApplicationDocument(SQLModel, table=True):
+    """A document of an application, recorded by title (the file itself joins the shared storage later)."""
+
+    __tablename__ = "application_document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="center_application.id", index=True)
+    title: str = Field(max_length=200)
+    note: str = Field(default="", max_length=500)
+
+
+class NoticeObjection(SQLModel, table=True):
+    """An objection raised during public notice; filing waits until every one is answered."""
+
+    __tablename__ = "notice_objection"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="center_application.id", index=True)
+    name: str = Field(max_length=60)
+    contact: str = Field(max_length=120)
+    text: str = Field(max_length=5000)
+    created_at: datetime = Field(default_factory=utcnow)
+    answer: str | None = Field(default=None, max_length=5000)
+    answered_at: datetime | None = None
+    answered_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+class Promotion(SQLModel, table=True):
+    """A recommendation to promote a center one level up (city → province → national), and its outcome."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    center_id: int = Field(foreign_key="center.id", index=True)
+    from_level: CenterLevel
+    to_level: CenterLevel
+    basis: str = Field(max_length=TEXT_MAX)
+    recommended_on: date
+    recommended_by: int | None = Field(default=None, foreign_key="user.id")
+    outcome: PromotionOutcome = PromotionOutcome.pending
+    # The center's id while the outcome is pending, NULL after: one pending recommendation per center, race-safe.
+    pending_center_id: int | None = Field(default=None, unique=True)
+    outcome_on: date | None = None
+    remarks: str = Field(default="", max_length=TEXT_MAX)
+    demo_key: str | None = Field(default=None, max_length=80, unique=True)
+
+
+# --- what centers record ------------------------------------------------------------------------------------------
+
+class CenterTraining(SQLModel, table=True):
+    __tablename__ = "center_training"
+
+    id: int | None = Field(default=None, primary_key=True)
+    center_id: int = Field(foreign_key="center.id", index=True)
+    held_on: date
+    topic: str = Field(max_length=200)
+    people: int
+    mode: TrainingMode
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    demo_key: str | None = Field(default=None, max_length=80, unique=True)
+
+
+class CenterCooperation(SQLModel, table=True):
+    """An international cooperation project."""
+
+    __tablename__ = "center_cooperation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    center_id: int = Field(foreign_key="center.id", index=True)
+    partner: str = Field(max_length=200)
+    country: str = Field(max_length=60)
+    form: CooperationForm
+    started_on: date
+    ended_on: date | None = None
+    description: str = Field(default="", max_length=5000)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    demo_key: str | None = Field(default=None, max_length=80, unique=True)
+
+
+class FirstUseFlag(SQLModel, table=True):
+    """A center's claim that an achievement is a first commercial application (首台套/首批次), and the review."""
+
+    __tablename__ = "first_use_flag"
+
+    id: int | None = Field(default=None, primary_key=True)
+    achievement_id: int = Field(foreign_key="achievement.id", unique=True)
+    center_id: int = Field(foreign_key="center.id", index=True)
+    category: FirstUseCategory
+    reason: str = Field(max_length=5000)
+    status: FlagStatus = FlagStatus.flagged
+    review_note: str = Field(default="", max_length=5000)
+    flagged_by: int | None = Field(default=None, foreign_key="user.id")
+    reviewed_by: int | None = Field(default=None, foreign_key="user.id")
+    reviewed_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    demo_key: str | None = Field(default=None, max_length=80, unique=True)
+
+
+# --- evaluation -----------------------------------------------------------------------------------------------------
+
+class EvaluationRound(SQLModel, table=True):
+    __tablename__ = "evaluation_round"
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int = Field(unique=True)
+    deadline: date
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CenterEvaluation(SQLModel, table=True):
+    """One filed center's annual evaluation: its report, the experts' scores (assignments) and the grade."""
+
+    __tablename__ = "center_evaluation"
+    __table_args__ = (UniqueConstraint("round_id", "center_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="evaluation_round.id", index=True)
+    center_id: int = Field(foreign_key="center.id", index=True)
+    report: dict[str, str] = json_dict()
+    submitted_at: datetime | None = None
+    grade: Grade | None = None
+    remarks: str = Field(default="", max_length=TEXT_MAX)
+    graded_by: int | None = Field(default=None, foreign_key="user.id")
+    graded_at: datetime | None = None
+
+
+# --- input ----------------------------------------------------------------------------------------------------------
+
+SHORT = {"min_length": 1, "max_length": 200}
+LONG = {"min_length": 1, "max_length": TEXT_MAX}
+
+
+class CallIn(SQLModel):
+    title: str = Field(min_length=2, max_length=200)
+    industry: str = Field(max_length=40)
+    domain: str = Field(min_length=2, max_length=200)
+    conditions: str = Field(**LONG)
+    materials: str = Field(**LONG)
+    deadline: date
+    weights: dict[str, int] | None = None
+
+
+class FounderIn(SQLModel):
+    name: str = Field(min_length=2, max_length=120)
+    credit_code: str = Field(min_length=18, max_length=18)
+
+    @field_validator("credit_code", mode="before")
+    @classmethod
+    def _normalise(cls, value):
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("credit_code")
+    @classmethod
+    def _valid(cls, value: str) -> str:
+        if not is_valid_credit_code(value):
+            raise ValueError("invalid_credit_code")
+        return value
+
+
+class CenterExpertIn(SQLModel):
+    name: str = Field(min_length=2, max_length=120)
+    affiliation: str = Field(default="", max_length=120)
+    specialty: str = Field(default="", max_length=200)
+
+
+class DocumentIn(SQLModel):
+    title: str = Field(min_length=2, max_length=200)
+    note: str = Field(default="", max_length=500)
+
+
+class ApplicationIn(SQLModel):
+    center_name: str = Field(min_length=2, max_length=120)
+    plan: str = Field(min_length=20, max_length=PLAN_MAX)
+    founders: list[FounderIn] = Field(default_factory=list)
+    experts: list[CenterExpertIn] = Field(default_factory=list)
+    documents: list[DocumentIn] = Field(default_factory=list)
+
+
+class PanelIn(SQLModel):
+    expert_ids: list[int] = Field(min_length=1, max_length=20)
+    deadline: date | None = None
+
+
+class ConflictIn(SQLModel):
+    conflict: bool
+    note: str = Field(default="", max_length=1000)
+
+
+class ScoreIn(SQLModel):
+    scores: dict[str, int]
+    opinion: str = Field(min_length=10, max_length=TEXT_MAX)
+
+
+class DecisionIn(SQLModel):
+    approve: bool
+    reason: str = Field(min_length=2, max_length=TEXT_MAX)
+
+
+class InspectionIn(SQLModel):
+    inspected_on: date
+    inspectors: str = Field(min_length=2, max_length=500)
+    findings: str = Field(min_length=2, max_length=TEXT_MAX)
+    passed: bool
+    notice_days: int | None = Field(default=None, ge=1, le=60)
+
+
+class ObjectionIn(SQLModel):
+    name: str = Field(min_length=1, max_length=60)
+    contact: str = Field(min_length=3, max_length=120)
+    text: str = Field(min_length=5, max_length=5000)
+
+
+class AnswerIn(SQLModel):
+    answer: str = Field(min_length=2, max_length=5000)
+
+
+class TrainingIn(SQLModel):
+    held_on: date
+    topic: str = Field(min_length=2, max_length=200)
+    people: int = Field(ge=1, le=100_000)
+    mode: TrainingMode
+
+
+class CooperationIn(SQLModel):
+    partner: str = Field(min_length=2, max_length=200)
+    country: str = Field(min_length=2, max_length=60)
+    form: CooperationForm
+    started_on: date
+    ended_on: date | None = None
+    description: str = Field(default="", max_length=5000)
+
+
+class FlagIn(SQLModel):
+    achievement_id: int
+    category: FirstUseCategory
+    reason: str = Field(min_length=5, max_length=5000)
+
+
+class FlagReviewIn(SQLModel):
+    recommend: bool
+    note: str = Field(min_length=2, max_length=5000)
+
+
+class RoundIn(SQLModel):
+    year: int = Field(ge=2000, le=2100)
+    deadline: date
+
+
+class ReportIn(SQLModel):
+    """The operation and development report (运行发展报告), in sections."""
+
+    summary: str = Field(min_length=10, max_length=TEXT_MAX)
+    results: str = Field(default="", max_length=TEXT_MAX)
+    transfer: str = Field(default="", max_length=TEXT_MAX)
+    talent: str = Field(default="", max_length=TEXT_MAX)
+    cooperation: str = Field(default="", max_length=TEXT_MAX)
+    plans: str = Field(default="", max_length=TEXT_MAX)
+
+
+class GradeIn(SQLModel):
+    grade: Grade
+    remarks: str = Field(min_length=2, max_length=TEXT_MAX)
+
+
+class PromotionIn(SQLModel):
+    basis: str = Field(min_length=2, max_length=TEXT_MAX)
+
+
+class PromotionOutcomeIn(SQLModel):
+    approved: bool
+    decided_on: date
+    remarks: str = Field(min_length=2, max_length=TEXT_MAX)
+
+
+class ExpertProfileIn(SQLModel):
+    specialties: list[ExpertField] = Field(min_length=1)
+    affiliation: str = Field(default="", max_length=120)
+    title: str = Field(default="", max_length=60)
