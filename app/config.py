@@ -43,6 +43,9 @@ class Settings(BaseModel):
     # Days a center stays on public notice (公示) before it may be filed, unless the bureau sets another period.
     NOTICE_DAYS: int = Field(7, ge=1, le=90)
     INDUSTRY_TAXONOMY: str = str(ROOT / "app" / "data" / "industries.yaml")
+    REGIONS_FILE: str = str(ROOT / "app" / "data" / "regions.yaml")
+    # The privacy notice and terms of use shown at registration (see app/services/legal.py).
+    LEGAL_DIR: str = str(ROOT / "app" / "data" / "legal")
     SEARCH_BACKEND: Literal["fts5", "meilisearch"] = "fts5"
     SEARCH_PATH: str = "{instance}/search.sqlite3"
     MEILI_URL: str = ""

@@ -24,6 +24,14 @@ LISTING_STATUSES = {
     "closed": _l("Closed"),
 }
 
+# Why an owner closed a listing.
+CLOSE_REASONS = {
+    "solved_here": _l("Solved on this platform"),
+    "solved_elsewhere": _l("Solved elsewhere"),
+    "not_needed": _l("No longer needed"),
+    "other": _l("Other"),
+}
+
 ACHIEVEMENT_KINDS = {
     "patent": _l("Patent"),
     "process": _l("Process"),
@@ -67,6 +75,9 @@ ORG_KINDS = {
     "finance": _l("Financial institution"),
     "bureau": _l("Industry and IT bureau"),
 }
+
+# The header's and home page's call to post each kind.
+POST_ACTIONS = {"need": _l("Post a need"), "achievement": _l("Post an achievement"), "service": _l("Post a service")}
 
 # Each kind of listing as the browser names it, singular and plural (the registry holds the messages).
 LISTING_KINDS = {name: _l(kind.label) for name, kind in REGISTRY.items()}

@@ -17,7 +17,12 @@ DEFAULT_FACETS = ("type", "industry", "cooperation_modes", "region")
 # Filters on str fields accept one value or a list (any-of); cooperation_modes matches any listed mode.
 STR_FILTERS = ("industry", "cooperation_modes", "region", "status")
 FILTERS = (*STR_FILTERS, "trl_min")
-SORTS = ("relevance", "updated_at")
+# relevance: best match first (text queries); updated_at: newest first; deadline: soonest first;
+# money: the largest budget or price first; trl: the most mature first. Documents without the sort key
+# come last in every order but relevance.
+SORTS = ("relevance", "updated_at", "deadline", "money", "trl")
+# Optional numeric document fields the sorts read: deadline as a UNIX timestamp, money in yuan.
+SORT_FIELDS = {"deadline": "deadline", "money": "money", "trl": "trl"}
 MAX_PER_PAGE = 100
 # Meilisearch stops counting at its maxTotalHits; both backends share the cap so pagination agrees.
 MAX_TOTAL_HITS = 10_000
@@ -76,6 +81,8 @@ class SearchQuery:
     @property
     def effective_sort(self) -> str:
         """The sort actually applied: relevance needs words to be relevant to."""
+        if self.sort in SORT_FIELDS:
+            return self.sort
         if self.sort == "updated_at" or not self.text:
             return "updated_at"
         return "relevance"

@@ -19,7 +19,7 @@ from indexing.base import (
     validate_documents,
 )
 from indexing.highlight import highlight_pattern, mark, snippet
-from matching.text import index_tokens, is_latin_word, query_words
+from matching.text import expansions, index_tokens, is_latin_word, query_words
 
 # bm25() weights per FTS column (title, body, org_name): a word in the title says more than one in the body.
 BM25_WEIGHTS = (5.0, 1.0, 2.0)
@@ -42,7 +42,9 @@ CREATE TABLE IF NOT EXISTS search_doc (
     org_name TEXT NOT NULL DEFAULT '',
     updated_at REAL NOT NULL DEFAULT 0,
     facet_combo INTEGER,
-    expires_at REAL
+    expires_at REAL,
+    deadline REAL,
+    money REAL
 );
 -- Each distinct combination of a document's FACETABLE values gets a small id (search_doc.facet_combo).
 -- Rows are only ever added, never changed or deleted, so a reader may cache them for good; counting
@@ -67,10 +69,18 @@ CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
 
 _DOC_COLUMNS = (
     "id", "type", "entity_id", "title", "industry", "cooperation_modes", "trl", "region",
-    "status", "org_name", "updated_at", "expires_at", "facet_combo",
+    "status", "org_name", "updated_at", "expires_at", "deadline", "money", "facet_combo",
 )
 # search_doc columns copied into the temp ``hit`` table: the page's sort keys and the facet combination.
-_HIT_COLUMNS = ("id", "updated_at", "facet_combo")
+_HIT_COLUMNS = ("id", "updated_at", "trl", "deadline", "money", "facet_combo")
+# ORDER BY of each sort over a row source aliased d; a missing sort key goes last, newest breaks ties.
+_ORDER = {
+    "relevance": "d.score DESC, d.updated_at DESC, d.id",
+    "updated_at": "d.updated_at DESC, d.id",
+    "deadline": "d.deadline IS NULL, d.deadline ASC, d.updated_at DESC, d.id",
+    "money": "d.money IS NULL, d.money DESC, d.updated_at DESC, d.id",
+    "trl": "d.trl IS NULL, d.trl DESC, d.updated_at DESC, d.id",
+}
 
 
 class FTS5Backend(SearchBackend):
@@ -96,6 +106,7 @@ class FTS5Backend(SearchBackend):
             self._conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
             self._conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             self._conn.executescript(SCHEMA)
+            self._add_sort_columns()
             self._add_facet_combos()
             self._add_expiry()
             # The matches of one text query, with copies of the sort keys and facet combination so that
@@ -107,6 +118,13 @@ class FTS5Backend(SearchBackend):
         except sqlite3.Error as exc:
             raise SearchBackendError(f"cannot open the search index at {self.path}: {exc}") from exc
         self._combos = _FacetCombos()
+
+    def _add_sort_columns(self) -> None:
+        """Give an index written before the deadline and money sorts their columns (empty until reindexed)."""
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(search_doc)")}
+        for column in ("deadline", "money"):
+            if column not in columns:
+                self._conn.execute(f"ALTER TABLE search_doc ADD COLUMN {column} REAL")
 
     def _add_facet_combos(self) -> None:
         """Give an index written before search_facet_combo existed its facet_combo column and values."""
@@ -149,6 +167,7 @@ class FTS5Backend(SearchBackend):
                 doc.get("region"), doc.get("status"), doc.get("org_name") or "",
                 float(doc.get("updated_at") or 0),
                 None if doc.get("expires_at") is None else float(doc["expires_at"]),
+                _number(doc.get("deadline")), _number(doc.get("money")),
             )
             tokens = (
                 index_tokens(doc["title"]),
@@ -232,16 +251,13 @@ class FTS5Backend(SearchBackend):
                 source, src_where, src_params = "search_doc d", where, params
                 total = self._query(f"SELECT count(*) FROM search_doc d WHERE {where}", params)[0][0]
             facets = self._facets(q.facets, source, src_where, src_params) if total else {f: {} for f in q.facets}
-            order = (
-                "d.score DESC, d.updated_at DESC, d.id"
-                if q.effective_sort == "relevance"
-                else "d.updated_at DESC, d.id"
-            )
+            order = _ORDER[q.effective_sort]
             score = "d.score" if q.text else "0.0"
+            keys = ", ".join(f"d.{c} AS {c}" for c in _HIT_COLUMNS if c != "facet_combo")
             # Pick the page's rowids first, then fetch titles for those few rows only.
             rows = self._query(
                 f"SELECT s.rowid, s.id, s.type, s.entity_id, s.title, p.score FROM "
-                f"(SELECT d.rowid AS rowid, {score} AS score, d.updated_at AS updated_at, d.id AS id "
+                f"(SELECT d.rowid AS rowid, {score} AS score, {keys} "
                 f"FROM {source} WHERE {src_where} ORDER BY {order} LIMIT ? OFFSET ?) p "
                 f"CROSS JOIN search_doc s ON s.rowid = p.rowid "
                 f"ORDER BY {order.replace('d.', 'p.')}",
@@ -308,6 +324,10 @@ class FTS5Backend(SearchBackend):
             self._conn.close()
 
 
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 def _quote(term: str) -> str:
     # A quoted FTS5 string is a literal: AND, OR, NEAR, ( and * inside it mean nothing.
     return '"' + term.replace('"', '""') + '"'
@@ -327,12 +347,21 @@ def fts_match(text: str, mode: str = "all") -> str | None:
         last = i == len(words) - 1
         # Prefix-match a trailing Latin word, as Meilisearch does, so "weld" finds "welding".
         if last and is_latin_word(word) and not text.endswith(" "):
-            clauses.append(_quote(word) + "*")
-        elif parts:
-            clauses.append(f"({_quote(word)} OR ({' AND '.join(_quote(p) for p in parts)}))")
+            clause = _quote(word) + "*"
         else:
-            clauses.append(_quote(word))
+            clause = _word_clause(word, parts)
+        # A broader word also finds its narrower ones (新能源汽车 → 电驱动), each as all of its own words;
+        # whole words only, since 电池 (a part of 电池包) would find every battery listing.
+        alternatives = [" AND ".join(_quote(w) for w, _parts in query_words(term)) for term in expansions(word)]
+        alternatives = [f"({a})" for a in alternatives if a]
+        clauses.append(f"({' OR '.join([clause, *alternatives])})" if alternatives else clause)
     return (" AND " if mode == "all" else " OR ").join(clauses)
+
+
+def _word_clause(word: str, parts: tuple[str, ...]) -> str:
+    if parts:
+        return f"({_quote(word)} OR ({' AND '.join(_quote(p) for p in parts)}))"
+    return _quote(word)
 
 
 def _combo_key(doc_type: str, industry: Any, modes: list[str], region: Any, status: Any) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from matching.text import is_latin_word, query_words, spellings
+from matching.text import expansions, is_latin_word, query_words, spellings
 
 
 def highlight_pattern(text: str) -> re.Pattern[str] | None:
@@ -18,6 +18,10 @@ def highlight_pattern(text: str) -> re.Pattern[str] | None:
         # The index holds normalised text, so a word may have matched under another spelling.
         terms.update(spellings(word))
         terms.update(parts)
+        # Listings found through a narrower word show that word marked.
+        for term in expansions(word):
+            for narrower, _parts in query_words(term):
+                terms.update(spellings(narrower))
     if not terms:
         return None
     alternatives = []

@@ -17,6 +17,7 @@ from meilisearch.errors import MeilisearchApiError, MeilisearchCommunicationErro
 from indexing.base import (
     FACETABLE,
     MAX_TOTAL_HITS,
+    SORT_FIELDS,
     SearchBackend,
     SearchBackendError,
     SearchQuery,
@@ -31,12 +32,14 @@ EMBEDDER = "listing"
 BATCH_SIZE = 5_000
 
 
-def _settings(embedding_dimensions: int | None) -> dict[str, Any]:
+def _settings(embedding_dimensions: int | None, synonyms: dict[str, list[str]] | None = None) -> dict[str, Any]:
     settings: dict[str, Any] = {
+        # Other spellings and narrower words of the domain vocabulary (matching.text.search_synonyms).
+        "synonyms": synonyms or {},
         # Order matters: Meilisearch's attribute rule ranks a match in title above one in body.
         "searchableAttributes": ["title", "body", "org_name"],
         "filterableAttributes": ["type", "industry", "cooperation_modes", "trl", "region", "status", "expires_at"],
-        "sortableAttributes": ["updated_at"],
+        "sortableAttributes": ["updated_at", *SORT_FIELDS.values()],
         # "sort" first: it only acts when a query asks for a sort, and then the asked order must win.
         "rankingRules": ["sort", "words", "typo", "proximity", "attribute", "exactness", "updated_at:desc"],
         # Typos only make sense for Latin words; Chinese words are short and have no "typo" of one letter.
@@ -70,6 +73,7 @@ class MeiliBackend(SearchBackend):
         timeout: float = 5.0,
         fallback_strategy: str = "frequency",
         task_timeout: float = 60.0,
+        synonyms: dict[str, list[str]] | None = None,
         **_ignored: Any,
     ) -> None:
         self.url = url or os.environ.get("MEILI_URL") or ""
@@ -80,6 +84,7 @@ class MeiliBackend(SearchBackend):
         self.embedding_dimensions = embedding_dimensions
         self.semantic_ratio = semantic_ratio
         self.fallback_strategy = fallback_strategy
+        self.synonyms = synonyms
         self.task_timeout_ms = int(task_timeout * 1000)
         self.client = meilisearch.Client(self.url, key or None, timeout=timeout)
         self.index = self.client.index(self.uid)
@@ -120,7 +125,7 @@ class MeiliBackend(SearchBackend):
                 if exc.code != "index_not_found":
                     raise
                 self._wait(self.client.create_index(self.uid, {"primaryKey": "id"}).task_uid, "create index")
-            self._wait(self.index.update_settings(_settings(self.embedding_dimensions)).task_uid, "update settings")
+            self._wait(self.index.update_settings(_settings(self.embedding_dimensions, self.synonyms)).task_uid, "update settings")
         self._ready = True
 
     def drop_index(self) -> None:
@@ -153,6 +158,10 @@ class MeiliBackend(SearchBackend):
     def _document(self, doc: dict[str, Any], vectors: dict[str, list[float]] | None) -> dict[str, Any]:
         out = {k: v for k, v in doc.items() if not k.startswith("_")}
         out["cooperation_modes"] = list(doc.get("cooperation_modes") or [])
+        # A document without a sort key sorts after all others; a null one would sort among them.
+        for name in SORT_FIELDS.values():
+            if out.get(name) is None:
+                out.pop(name, None)
         if self.embedding_dimensions:
             vector = (vectors or {}).get(doc["id"], doc.get("_vectors"))
             # An explicit null tells Meilisearch this listing has no embedding (yet) rather than failing.
@@ -212,6 +221,9 @@ class MeiliBackend(SearchBackend):
         }
         if q.effective_sort == "updated_at":
             params["sort"] = ["updated_at:desc"]
+        elif q.effective_sort in SORT_FIELDS:
+            direction = "asc" if q.effective_sort == "deadline" else "desc"
+            params["sort"] = [f"{SORT_FIELDS[q.effective_sort]}:{direction}", "updated_at:desc"]
         if vector is not None:
             if not self.embedding_dimensions:
                 raise ValueError("hybrid search needs the backend built with embedding_dimensions")

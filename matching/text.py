@@ -16,7 +16,15 @@ Stable entry points (other modules import these; keep names and signatures):
 - ``index_tokens(text) -> str``: space-joined search-mode tokens for a full-text index.
 - ``query_words(text) -> tuple[(word, parts), ...]``: a search query's words with their finer parts.
 - ``spellings(word) -> list[str]`` / ``is_latin_word(token) -> bool``: for highlighting a query's words.
-- ``set_user_dictionary(words=(), synonyms=None)``: the domain vocabulary (the app passes its taxonomy).
+- ``set_user_dictionary(words=(), synonyms=None, also_finds=None)``: the domain vocabulary (the app passes
+  its taxonomy). ``synonyms`` are other spellings of one word, rewritten to it in listings and queries alike;
+  ``also_finds`` are narrower words a query for a broader one should also find (新能源汽车 → 电驱, 800V),
+  one way only, so a query for 电驱 stays precise.
+- ``expansions(word) -> tuple[str, ...]``: the words a query word also finds (its ``also_finds``).
+- ``expand_synonyms(text) -> str``: a query text with the words its words also find appended (the
+  matcher's query side; full-text search expands per word instead, see ``indexing.fts5.fts_match``).
+- ``search_synonyms() -> dict[str, list[str]]``: the vocabulary as a synonym table for a search engine
+  that takes one (Meilisearch's ``synonyms`` setting): spellings both ways, ``also_finds`` one way.
 
 Two stop lists, one place: ``FUNCTION_WORDS`` say nothing anywhere; ``STOP_WORDS`` adds the filler of
 technical writing (研究, 分析, 方法...), which matches every listing and explains no recommendation, but is
@@ -91,9 +99,12 @@ class _Vocabulary:
     words: frozenset[str] = frozenset()
     canonical: Mapping[str, str] = field(default_factory=dict)  # variant -> canonical, both folded
     pattern: re.Pattern[str] | None = None
+    # normalised broader word -> normalised narrower words a query for it also finds
+    also_finds: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, words: Iterable[str], synonyms: Mapping[str, Iterable[str]]) -> _Vocabulary:
+    def build(cls, words: Iterable[str], synonyms: Mapping[str, Iterable[str]],
+              also_finds: Mapping[str, Iterable[str]] | None = None) -> _Vocabulary:
         canonical = {}
         for word, variants in synonyms.items():
             target = _fold(word, None)
@@ -102,12 +113,29 @@ class _Vocabulary:
                 if folded and target and folded != target:
                     canonical[folded] = target
         # jieba only joins runs of Han characters, letters and digits; a Latin-only word it keeps whole anyway.
-        folded_words = {_fold(w, None) for w in [*words, *canonical.values()]}
+        narrower = [w for terms in (also_finds or {}).values() for w in terms]
+        folded_words = {_fold(w, None) for w in [*words, *canonical.values(), *(also_finds or {}), *narrower]}
         jieba_words = frozenset(w for w in folded_words if _USER_WORD_RE.fullmatch(w) and _HAN_RE.search(w))
-        if not canonical:
-            return cls(jieba_words)
+        pattern = None
+        if canonical:
+            pattern = cls._variant_pattern(canonical)
+        vocabulary = cls(jieba_words, canonical, pattern)
+        expanded: dict[str, tuple[str, ...]] = {}
+        for word, terms in (also_finds or {}).items():
+            key = vocabulary.rewrite(_fold(word, None))
+            found = dict.fromkeys(vocabulary.rewrite(_fold(t, None)) for t in terms)
+            found.pop(key, None)
+            found.pop("", None)
+            if key and found:
+                expanded[key] = (*expanded.get(key, ()), *found)
+        return cls(jieba_words, canonical, pattern, expanded)
+
+    @staticmethod
+    def _variant_pattern(canonical: Mapping[str, str]) -> re.Pattern[str]:
         alternatives = []
-        for variant in sorted(canonical, key=len, reverse=True):
+        # Canonical words match too (as themselves): Chinese has no word boundaries, so without them the
+        # variant 电驱 would rewrite the start of its own canonical 电驱动 into 电驱动动.
+        for variant in sorted({*canonical, *canonical.values()}, key=len, reverse=True):
             escaped = re.escape(variant)
             # "ai" must not rewrite the inside of "maintain": Latin edges need a word boundary.
             if variant[0].isascii() and variant[0].isalnum():
@@ -115,12 +143,12 @@ class _Vocabulary:
             if variant[-1].isascii() and variant[-1].isalnum():
                 escaped += r"(?![0-9a-z])"
             alternatives.append(escaped)
-        return cls(jieba_words, canonical, re.compile("|".join(alternatives)))
+        return re.compile("|".join(alternatives))
 
     def rewrite(self, text: str) -> str:
         if self.pattern is None:
             return text
-        return self.pattern.sub(lambda m: self.canonical[m.group()], text)
+        return self.pattern.sub(lambda m: self.canonical.get(m.group(), m.group()), text)
 
     def variants(self, word: str) -> list[str]:
         """The word and every spelling that normalises to it."""
@@ -163,14 +191,16 @@ def _apply_user_words(tokenizer, wanted: frozenset[str]) -> None:
             _added_words.add(word)
 
 
-def set_user_dictionary(words: Iterable[str] = (), synonyms: Mapping[str, Iterable[str]] | None = None) -> None:
-    """Use this domain vocabulary from now on: words jieba keeps whole, and synonyms → canonical spelling.
+def set_user_dictionary(words: Iterable[str] = (), synonyms: Mapping[str, Iterable[str]] | None = None,
+                        also_finds: Mapping[str, Iterable[str]] | None = None) -> None:
+    """Use this domain vocabulary from now on: words jieba keeps whole, synonyms → canonical spelling, and
+    the narrower words a query for a broader word also finds.
 
     Calling again with the same vocabulary is free; a different one replaces it. Text analysed before a
     change is cut differently from text after it, so indexes built before should be rebuilt.
     """
     global _vocabulary
-    vocabulary = _Vocabulary.build(words, synonyms or {})
+    vocabulary = _Vocabulary.build(words, synonyms or {}, also_finds)
     if vocabulary == _vocabulary:
         return
     with _lock:
@@ -291,6 +321,36 @@ def query_words(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
 def spellings(word: str) -> list[str]:
     """The normalised word and every synonym that normalises to it, for highlighting the original text."""
     return _vocabulary.variants(word)
+
+
+def expansions(word: str) -> tuple[str, ...]:
+    """The normalised words a query for this normalised word also finds (none for most words)."""
+    return _vocabulary.also_finds.get(word, ())
+
+
+def expand_synonyms(text: str | None) -> str:
+    """The text with the words its words also find appended, for a query that cannot OR words itself."""
+    if not text:
+        return ""
+    clean = normalize(text)
+    extra = [term for word in dict.fromkeys(_jieba().cut(clean)) for term in expansions(word)]
+    return " ".join([text, *dict.fromkeys(extra)]) if extra else text
+
+
+def search_synonyms() -> dict[str, list[str]]:
+    """The vocabulary as a search engine's synonym table: each spelling finds the others, and a broader
+    word finds its narrower ones (not the reverse)."""
+    groups: dict[str, list[str]] = {}
+    for variant, word in _vocabulary.canonical.items():
+        groups.setdefault(word, [word]).append(variant)
+    table: dict[str, list[str]] = {}
+    for spellings_of_word in groups.values():
+        for spelling in spellings_of_word:
+            table[spelling] = [other for other in spellings_of_word if other != spelling]
+    for word, terms in _vocabulary.also_finds.items():
+        for spelling in groups.get(word, [word]):
+            table[spelling] = list(dict.fromkeys([*table.get(spelling, []), *terms]))
+    return table
 
 
 def is_latin_word(token: str) -> bool:

@@ -44,6 +44,15 @@ class ListingStatus(StrEnum):
     closed = "closed"
 
 
+class CloseReason(StrEnum):
+    """Why the owner closed a listing; the bureau counts "solved_here" as the marketplace's success."""
+
+    solved_here = "solved_here"
+    solved_elsewhere = "solved_elsewhere"
+    not_needed = "not_needed"
+    other = "other"
+
+
 class CooperationMode(StrEnum):
     commission = "commission"
     license = "license"

@@ -12,7 +12,14 @@ from sqlalchemy import BigInteger, CheckConstraint
 from sqlmodel import Field, SQLModel
 
 from models.common import ID_MAX, json_list, utcnow
-from models.enums import AchievementKind, CooperationMode, IPStatus, ListingStatus, ServiceCategory
+from models.enums import (
+    AchievementKind,
+    CloseReason,
+    CooperationMode,
+    IPStatus,
+    ListingStatus,
+    ServiceCategory,
+)
 
 TITLE = {"min_length": 2, "max_length": 200}
 TEXT_MAX = 20_000
@@ -39,6 +46,8 @@ class ListingTable(SQLModel):
     updated_at: datetime = Field(default_factory=utcnow)
     published_at: datetime | None = None
     expires_at: datetime | None = Field(default=None, index=True)
+    # Set when the owner closes the listing, cleared when it is reopened.
+    close_reason: CloseReason | None = None
     demo_key: str | None = Field(default=None, max_length=80, unique=True)
 
 
@@ -191,3 +200,21 @@ class ServicePublic(ServiceBase):
     updated_at: datetime
     published_at: datetime | None
     expires_at: datetime | None
+
+
+class ListingAttachment(SQLModel, table=True):
+    """An image or PDF attached to a need, achievement or service; the bytes live outside the web root under
+    `stored_name` (app/services/files.py). A confidential need's attachments follow its details' access rule."""
+
+    __tablename__ = "listing_attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    listing_type: str = Field(max_length=20, index=True)
+    listing_id: int = Field(index=True)
+    uploaded_by: int = Field(foreign_key="user.id")
+    original_name: str = Field(max_length=255)
+    stored_name: str = Field(max_length=80, unique=True)
+    mimetype: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)

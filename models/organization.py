@@ -69,6 +69,8 @@ class RegistrationIn(SQLModel):
     email: EmailStr
     password: str = Field(min_length=8, max_length=128)
     name: str = Field(min_length=1, max_length=60)
+    # True when the user accepted the privacy notice and terms of use; the time and version are then stored.
+    consent: bool = False
 
     @field_validator("organization")
     @classmethod
@@ -88,6 +90,9 @@ class User(UserMixin, SQLModel, table=True):
     org_id: int | None = Field(default=None, foreign_key="organization.id", index=True)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # When the user agreed to the privacy notice and terms at registration, and to which version of them.
+    consent_at: datetime | None = None
+    consent_version: str | None = Field(default=None, max_length=20)
     # Copied into the session cookie at login; raising it (logout) makes every older cookie worthless.
     session_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 

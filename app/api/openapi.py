@@ -7,6 +7,7 @@ from pydantic.json_schema import models_json_schema
 from app.api.openapi_bureau import BUREAU_MODELS, bureau_paths, indicator_paths
 from app.args import MAX_PAGE
 from app.services.recommendations import MAX_K
+from app.services.search import SORTS
 from indexing.base import MAX_PER_PAGE
 from models import (
     KIND_NAMES,
@@ -81,7 +82,7 @@ PAGING = [_whole("page", MAX_PAGE), _whole("per_page", MAX_PER_PAGE)]
 def _listing_paths(plural: str, name: str) -> dict:
     item = _ref(f"{name}Public")
     page_params = [*PAGING, _query("industry"), _query("mode"), _query("region"), _whole("trl_min", 9), _query("q"),
-                   _query("mine", enum=["0", "1"])]
+                   _query("mine", enum=["0", "1"]), _query("sort", enum=list(SORTS))]
     id_param = [ID_PARAM]
     secured = [{"bearer": []}]
     return {
@@ -146,7 +147,7 @@ def _matching_paths() -> dict:
             "summary": "Full-text search over public listings", "parameters": [
                 _query("q"), _query("type", enum=list(KIND_NAMES)), _query("industry"),
                 _query("mode"), _query("region"), _whole("trl_min", 9), _whole("page", MAX_PAGE),
-                _whole("per_page", MAX_PER_PAGE)],
+                _whole("per_page", MAX_PER_PAGE), _query("sort", enum=list(SORTS))],
             "responses": {"200": {"description": "Hits, total and facet counts", **_json({
                 "type": "object", "properties": {"hits": {"type": "array", "items": {"type": "object"}},
                                                  "total": {"type": "integer"}, "facets": {"type": "object"}}})},

@@ -9,7 +9,8 @@ from app.args import MAX_PAGE, int_arg
 from app.db import get_session
 from app.services import accounts, listings, organizations, recommendations
 from app.services.errors import Invalid, MalformedBody, Unauthorized
-from app.services.search import search_listings
+from app.services.legal import legal_version
+from app.services.search import find_listings, hit_summary, rows_of_hits, search_listings, sort_name
 from app.services.validation import parse
 from indexing.base import MAX_PER_PAGE, MAX_TOTAL_HITS
 from models import (
@@ -23,7 +24,8 @@ from models import (
 )
 
 KINDS = f"<any({', '.join(kind.segment for kind in POSTED_KINDS.values())}):kinds>"
-STATUS_ACTIONS = {"published": "publish", "closed": "close"}
+# PATCH status → the action; closing needs "close_reason", and "draft" reopens a closed listing.
+STATUS_ACTIONS = {"published": "publish", "closed": "close", "draft": "reopen"}
 # The statuses a new listing may start in, and whether that publishes it.
 CREATE_STATUSES = {"draft": False, "published": True}
 
@@ -96,7 +98,8 @@ def _dump(model, row) -> dict:
 @limits.registration
 def register():
     """Register an organization and its first user."""
-    user = accounts.register(session=get_session(), registration=parse(RegistrationIn, json_body()))
+    user = accounts.register(session=get_session(), registration=parse(RegistrationIn, json_body()),
+                             consent_version=legal_version())
     org = accounts.get_organization(session=get_session(), org_id=user.org_id)
     return jsonify(user=UserPublic.model_validate(user, from_attributes=True).model_dump(mode="json"),
                    organization=OrganizationPublic.model_validate(org, from_attributes=True)
@@ -147,12 +150,13 @@ def resolve_organization_claim(claim_id: int):
 def list_listings(kinds: str):
     """Live listings with filters and pagination; `mine=1` lists the caller's own in every status."""
     kind, user = _kind(kinds), api_user()
-    page = listings.browse(
+    page = find_listings(
         session=get_session(), kind=kind, user=user,
         page=int_arg("page", 1, high=MAX_PAGE, strict=True), per_page=_per_page(),
         industry=request.args.get("industry") or None, mode=request.args.get("mode") or None,
         region=request.args.get("region") or None, trl_min=int_arg("trl_min", None, high=9, strict=True),
-        q=request.args.get("q") or None, mine=request.args.get("mine") == "1")
+        q=request.args.get("q") or None, mine=request.args.get("mine") == "1",
+        sort=sort_name(request.args.get("sort"), strict=True))
     items = [listings.to_public(session=get_session(), kind=kind, listing=item, user=user) for item in page.items]
     return jsonify(items=items, total=page.total, page=page.page, pages=page.pages)
 
@@ -184,13 +188,14 @@ def get_listing(kinds: str, listing_id: int):
 @limits.writes
 @token_required
 def update_listing(kinds: str, listing_id: int):
-    """Change some fields and, with `status`, publish or close: all of it is saved, or nothing."""
+    """Change some fields and, with `status`, publish, close (`close_reason` required) or reopen as a draft
+    (`"status": "draft"`): all of it is saved, or nothing."""
     kind, data = _kind(kinds), json_body()
-    status = data.pop("status", None)
+    status, reason = data.pop("status", None), data.pop("close_reason", None)
     if status is not None and (not isinstance(status, str) or status not in STATUS_ACTIONS):
         raise Invalid(_("Some fields are not valid."), {"status": _("Not one of the allowed values.")})
     listing = listings.update_listing(session=get_session(), kind=kind, listing_id=listing_id, data=data,
-                                      user=api_user(), action=STATUS_ACTIONS.get(status))
+                                      user=api_user(), action=STATUS_ACTIONS.get(status), reason=reason)
     return jsonify(listings.to_public(session=get_session(), kind=kind, listing=listing, user=api_user()))
 
 
@@ -254,8 +259,11 @@ def search():
         text=request.args.get("q", ""), type=request.args.get("type") or None,
         industry=request.args.get("industry") or None, mode=request.args.get("mode") or None,
         region=request.args.get("region") or None, trl_min=int_arg("trl_min", None, high=9, strict=True),
+        sort=sort_name(request.args.get("sort"), strict=True),
         page=int_arg("page", 1, high=MAX_TOTAL_HITS // per_page, strict=True), per_page=per_page)
-    return jsonify(hits=result.hits, total=result.total, facets=result.facets)
+    rows = rows_of_hits(session=get_session(), hits=result.hits)
+    hits = [{**hit, **hit_summary(rows[hit["id"]])} if hit["id"] in rows else hit for hit in result.hits]
+    return jsonify(hits=hits, total=result.total, facets=result.facets)
 
 
 @bp.get("/openapi.json")

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     EmailField,
     PasswordField,
     SelectField,
@@ -11,7 +12,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from app.listings.forms import MultiCheckboxField
 
@@ -35,15 +36,21 @@ class RegisterForm(FlaskForm):
     org_name = StringField(_l("Organization name"), validators=[DataRequired(), Length(max=120)])
     org_name_en = StringField(_l("English name"), validators=[Optional(), Length(max=200)])
     credit_code = StringField(_l("Unified social credit code"), validators=[DataRequired(), Length(min=18, max=18)])
-    region = StringField(_l("Region"), validators=[Optional(), Length(max=60)])
+    region = SelectField(_l("Region"), validate_choice=False)
     industries = MultiCheckboxField(_l("Industries"), choices=[])
     org_description = TextAreaField(_l("About the organization"), validators=[Optional(), Length(max=2000)])
     contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=60)])
     contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=60)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    # Checked here as well as by the service, so a bad address is reported with the form's other mistakes.
+    email = EmailField(_l("Email"), validators=[
+        DataRequired(), Length(max=254),
+        Email(message=_l("Enter a valid email address, like name@example.com."), check_deliverability=False)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)])
-    password2 = PasswordField(_l("Repeat password"), validators=[DataRequired(), EqualTo("password")])
+    password2 = PasswordField(_l("Repeat password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))])
+    consent = BooleanField(validators=[DataRequired(
+        message=_l("Please read and accept the privacy notice and the terms of use."))])
     submit = SubmitField(_l("Register"))
 
 

@@ -10,6 +10,8 @@ from app.input_guards import same_site_path
 from app.listings.forms import choices
 from app.services import accounts, organizations
 from app.services.errors import ServiceError
+from app.services.legal import legal_version
+from app.services.regions import region_choices
 from app.services.taxonomy import industry_choices
 from app.services.validation import parse
 from models import RegistrationIn
@@ -46,6 +48,7 @@ def register():
     """Register an organization and its first user."""
     form = RegisterForm()
     form.industries.choices = choices(industry_choices())
+    form.region.choices = choices([("", _("Choose a region")), *region_choices()])
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         data = {
@@ -56,18 +59,20 @@ def register():
                 "contact_name": form.contact_name.data or None, "contact_phone": form.contact_phone.data or None,
             },
             "email": form.email.data, "password": form.password.data, "name": form.name.data,
+            "consent": bool(form.consent.data),
         }
         try:
-            user = accounts.register(session=get_session(), registration=parse(RegistrationIn, data))
+            user = accounts.register(session=get_session(), registration=parse(RegistrationIn, data),
+                                     consent_version=legal_version())
         except ServiceError as exc:
             errors = {FORM_FIELD.get(key, key.removeprefix("organization.")): msg
                       for key, msg in exc.fields.items()} or {"__all__": exc.message}
         else:
             start_session(user)
             flash(_("Welcome! Your organization is registered."), "success")
-            return redirect(url_for("main.index"))
+            return redirect(_safe_next(request.args.get("next")))
     status = 422 if (form.errors or errors) else 200
-    return render_template("auth/register.html", form=form, errors=errors), status
+    return render_template("auth/register.html", form=form, errors=errors, legal_version=legal_version()), status
 
 
 @bp.route("/logout", methods=["POST"])

@@ -75,9 +75,12 @@ class ListingForm(FlaskForm):
     MONEY_FIELDS: tuple[str, ...] = ()
     REQUIRED: tuple[str, ...] = ("title", "description")
 
-    def __init__(self, *args, industries: list[tuple[str, str]] = (), **kwargs):
+    def __init__(self, *args, industries: list[tuple[str, str]] = (), regions: list[tuple[str, str]] = (),
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.industry.choices = choices([("", _l("Choose an industry")), *industries])
+        if "region" in self:
+            self.region.choices = choices([("", _l("Choose a region")), *regions])
 
     def to_data(self) -> dict[str, Any]:
         """The form as the plain dict the service validates."""
@@ -115,7 +118,7 @@ class NeedForm(ListingForm):
     budget_min = StringField(_l("Budget from (10k yuan)"), render_kw={"inputmode": "decimal"})
     budget_max = StringField(_l("Budget up to (10k yuan)"), render_kw={"inputmode": "decimal"})
     deadline = StringField(_l("Deadline"), render_kw={"type": "date"})
-    region = StringField(_l("Region"), render_kw={"maxlength": 60})
+    region = SelectField(_l("Region"), validate_choice=False)
     confidential = BooleanField(_l("Confidential: show the details only to approved organizations"))
 
     TEXT_FIELDS = ("title", "description", "details")
@@ -130,17 +133,24 @@ class NeedForm(ListingForm):
         return {**super().initial(listing), "confidential": listing.confidential}
 
 
+# A claim (a granted patent...) is never made by default: the poster picks one.
+PLEASE_CHOOSE = ("", _l("Please choose"))
+
+
 class AchievementForm(ListingForm):
-    kind = SelectField(_l("Kind"), choices=choices(labels.ACHIEVEMENT_KINDS.items()), validate_choice=False)
+    kind = SelectField(_l("Kind of achievement"), choices=choices([PLEASE_CHOOSE, *labels.ACHIEVEMENT_KINDS.items()]),
+                       validate_choice=False, render_kw={"required": True})
     trl = SelectField(_l("Technology readiness level (TRL)"), choices=TRL_CHOICES, validate_choice=False)
     patent_numbers = TextAreaField(_l("Patent numbers"), render_kw={"rows": 2})
-    ip_status = SelectField(_l("IP status"), choices=choices(labels.IP_STATUSES.items()), validate_choice=False)
+    ip_status = SelectField(_l("IP status"), choices=choices([PLEASE_CHOOSE, *labels.IP_STATUSES.items()]),
+                            validate_choice=False, render_kw={"required": True})
     price = StringField(_l("Price (10k yuan)"), render_kw={"inputmode": "decimal"})
     center_id = SelectField(_l("Innovation center"), validate_choice=False)
 
     TEXT_FIELDS = ("title", "description", "kind", "ip_status")
     OPTIONAL_FIELDS = ("industry", "trl", "center_id")
     MONEY_FIELDS = ("price",)
+    REQUIRED = ("title", "description", "kind", "ip_status")
 
     def to_data(self) -> dict[str, Any]:
         return {**super().to_data(), "patent_numbers": split_patents(self.patent_numbers.data)}

@@ -1,4 +1,4 @@
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlmodel import Session
@@ -9,19 +9,23 @@ from app.auth import current_user_or_none
 from app.db import get_session
 from app.listings import bp
 from app.listings.forms import FORMS, choices
+from app.services import attachments, recommendations
 from app.services import listings as service
-from app.services import recommendations
 from app.services.centers import centers_of_org
-from app.services.errors import Forbidden, Invalid
+from app.services.errors import Conflict, Forbidden, Invalid
+from app.services.regions import region_choices, region_code
+from app.services.search import find_listings, sort_name
 from app.services.taxonomy import industry_choices
 from models import POSTED_KINDS, Center, User
 
 # URL segment of each kind of listing that has pages, and back.
 SEGMENTS = {name: kind.segment for name, kind in POSTED_KINDS.items()}
-RECOMMENDATIONS_SHOWN = 5
+# A detail page shows a few recommendations of each kind; "more" (?recs=all) shows up to the larger number.
+RECOMMENDATIONS_SHOWN = 3
+RECOMMENDATIONS_MORE = 10
 KIND_OF_SEGMENT = {segment: kind for kind, segment in SEGMENTS.items()}
 SEGMENT = f"<any({', '.join(SEGMENTS.values())}):segment>"
-ACTIONS = "<any(publish, reconfirm, close, delete):action>"
+ACTIONS = "<any(publish, reconfirm, close, reopen, delete):action>"
 
 
 @bp.app_context_processor
@@ -36,7 +40,7 @@ def center_choices(session: Session, user: User | None) -> list[tuple[str, str]]
 
 
 def _make_form(kind: str, session: Session, user: User | None, *, editing: bool = False, data=None):
-    form = FORMS[kind](industries=industry_choices(), data=data)
+    form = FORMS[kind](industries=industry_choices(), regions=region_choices(), data=data)
     if "center_id" in form:
         if editing:
             del form.center_id  # the service does not change a listing's center after it is posted
@@ -49,17 +53,25 @@ def _make_form(kind: str, session: Session, user: User | None, *, editing: bool 
 def browse(segment: str):
     """Browse live listings of one kind, with filters and pagination."""
     kind = KIND_OF_SEGMENT[segment]
+    region = (request.args.get("region") or "").strip()
     filters = {
         "industry": request.args.get("industry") or None,
         "mode": request.args.get("mode") or None,
-        "region": (request.args.get("region") or "").strip() or None,
+        # An older link may name the region instead of giving its code.
+        "region": (region_code(region) or region) or None,
         "trl_min": int_arg("trl_min", None, high=9, strict=False),
         "q": (request.args.get("q") or "").strip()[:100] or None,
     }
-    page = service.browse(session=get_session(), kind=kind, user=current_user_or_none(),
-                          page=int_arg("page", 1, high=MAX_PAGE, strict=False),
-                          per_page=current_app.config["PAGE_SIZE"], **filters)
-    return render_template("listings/browse.html", kind=kind, segment=segment, page=page, filters=filters)
+    sort = sort_name(request.args.get("sort"), strict=False)
+    page = find_listings(session=get_session(), kind=kind, user=current_user_or_none(), sort=sort,
+                         page=int_arg("page", 1, high=MAX_PAGE, strict=False),
+                         per_page=current_app.config["PAGE_SIZE"], **filters)
+    if page.page > page.pages:
+        return redirect(url_for("listings.browse", **{**request.args.to_dict(), "segment": segment,
+                                                      "page": page.pages}))
+    sorts = (["relevance"] if filters["q"] else []) + list(service.sorts_of(kind))
+    return render_template("listings/browse.html", kind=kind, segment=segment, page=page, filters=filters,
+                           sort=sort or sorts[0], sorts=sorts)
 
 
 @bp.route(f"/{SEGMENT}/<int:listing_id>")
@@ -69,12 +81,18 @@ def detail(segment: str, listing_id: int):
     listing = service.get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
     details_visible = kind != "need" or service.reveal_details(session, user, listing)
     center = session.get(Center, listing.center_id) if getattr(listing, "center_id", None) else None
+    all_recs = request.args.get("recs") == "all"
+    shown = RECOMMENDATIONS_MORE if all_recs else RECOMMENDATIONS_SHOWN
     panel = {rec_kind: recommendations.recommend(session=session, query_type=kind, query_id=listing_id,
-                                                 rec_kind=rec_kind, user=user, k=RECOMMENDATIONS_SHOWN)
+                                                 rec_kind=rec_kind, user=user, k=shown)
              for rec_kind in recommendations.recommendation_kinds(kind)} or None
+    files = attachments.attachments_of(session=session, kind=kind, listing=listing, user=user)
     return render_template(f"listings/{kind}_detail.html", kind=kind, segment=segment, listing=listing,
+                           attachments=files, attachment_types=",".join(attachments.LISTING_TYPES),
                            details_visible=details_visible, is_owner=service.owns(user, listing),
                            is_live=service.is_live(listing), center=center, recommendations=panel,
+                           more_recommendations=not all_recs and any(len(items) >= shown
+                                                                     for items in (panel or {}).values()),
                            rec_target_labels=labels.LISTING_KINDS)
 
 
@@ -144,6 +162,7 @@ ACTION_MESSAGES = {
     "reconfirm": lambda: _("Reconfirmed: the listing stays visible for another %(days)s days.",
                            days=current_app.config["LISTING_TTL_DAYS"]),
     "close": lambda: _("Closed. It is no longer shown to others."),
+    "reopen": lambda: _("Reopened as a draft. Check it, then publish it."),
     "delete": lambda: _("Deleted."),
 }
 
@@ -152,13 +171,18 @@ ACTION_MESSAGES = {
 @limits.writes
 @login_required
 def change_status(segment: str, listing_id: int, action: str):
-    """Publish, reconfirm, close or delete a listing of the user's organization."""
+    """Publish, reconfirm, close (with a reason), reopen or delete a listing of the user's organization."""
     kind, session, user = KIND_OF_SEGMENT[segment], get_session(), current_user_or_none()
     if action == "delete":
         service.delete_listing(session=session, kind=kind, listing_id=listing_id, user=user)
         flash(ACTION_MESSAGES[action](), "success")
         return redirect(url_for("listings.mine", kind=kind))
-    service.set_status(session=session, kind=kind, listing_id=listing_id, user=user, action=action)
+    try:
+        service.set_status(session=session, kind=kind, listing_id=listing_id, user=user, action=action,
+                           reason=request.form.get("close_reason"))
+    except Invalid as exc:
+        flash(" ".join(exc.fields.values()) or exc.message, "error")
+        return redirect(url_for("listings.detail", segment=segment, listing_id=listing_id) + "#close")
     flash(ACTION_MESSAGES[action](), "success")
     return redirect(url_for("listings.detail", segment=segment, listing_id=listing_id))
 
@@ -181,3 +205,38 @@ def mine():
         if user.role != "enterprise" else None
     return render_template("listings/mine.html", kind=kind, segment=SEGMENTS[kind], page=page, totals=totals,
                            matched_needs=matched)
+
+
+@bp.route(f"/{SEGMENT}/<int:listing_id>/attachments", methods=["POST"])
+@login_required
+def upload_attachment(segment: str, listing_id: int):
+    """Attach an image or a PDF to a listing of the user's organization."""
+    kind = KIND_OF_SEGMENT[segment]
+    try:
+        attachments.add_attachment(session=get_session(), kind=kind, listing_id=listing_id,
+                                   user=current_user_or_none(), upload=request.files.get("file"))
+    except (Invalid, Conflict) as exc:
+        flash(" ".join(exc.fields.values()) or exc.message, "error")
+    else:
+        flash(_("File attached."), "success")
+    return redirect(url_for("listings.detail", segment=segment, listing_id=listing_id) + "#attachments")
+
+
+@bp.route(f"/{SEGMENT}/<int:listing_id>/attachments/<int:attachment_id>")
+def attachment(segment: str, listing_id: int, attachment_id: int):
+    """An attachment: images shown in the page, PDFs downloaded; a confidential need's only to those entitled."""
+    path, name, mimetype = attachments.attachment_file(
+        session=get_session(), kind=KIND_OF_SEGMENT[segment], listing_id=listing_id,
+        attachment_id=attachment_id, user=current_user_or_none())
+    return send_file(path, mimetype=mimetype, as_attachment=not mimetype.startswith("image/"),
+                     download_name=name, max_age=0)
+
+
+@bp.route(f"/{SEGMENT}/<int:listing_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
+@login_required
+def delete_attachment(segment: str, listing_id: int, attachment_id: int):
+    """Remove an attachment from a listing of the user's organization."""
+    attachments.delete_attachment(session=get_session(), kind=KIND_OF_SEGMENT[segment], listing_id=listing_id,
+                                  attachment_id=attachment_id, user=current_user_or_none())
+    flash(_("File removed."), "success")
+    return redirect(url_for("listings.detail", segment=segment, listing_id=listing_id) + "#attachments")

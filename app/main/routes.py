@@ -5,10 +5,12 @@ from app.db import get_session
 from app.input_guards import same_site_path
 from app.main import bp
 from app.services import health
+from app.services.legal import legal_document, legal_version
 from app.services.listings import browse
 from models import POSTED_KINDS
 
-LATEST = 6
+# Three of each kind keep the home page short; "view all" leads to the rest.
+LATEST = 3
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
@@ -18,6 +20,12 @@ def index():
     session, user = get_session(), current_user_or_none()
     latest = {kind: browse(session=session, kind=kind, user=user, per_page=LATEST) for kind in POSTED_KINDS}
     return render_template("main/index.html", latest=latest)
+
+
+@bp.route("/<any(privacy, terms):name>")
+def legal(name: str):
+    """The privacy notice or the terms of use, as the operator last edited them."""
+    return render_template("main/legal.html", name=name, blocks=legal_document(name), version=legal_version())
 
 
 def _same_site(target: str | None) -> str:

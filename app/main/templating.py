@@ -7,11 +7,15 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app import labels
+from app.auth import current_user_or_none
 from app.db import get_session
 from app.main import bp
 from app.services import accounts
 from app.services.errors import NotFound
+from app.services.regions import region_choices, region_name
+from app.services.search import SORT_LABELS
 from app.services.taxonomy import industry_choices, industry_name
+from models import POSTED_KINDS
 
 YUAN_PER_WAN = 10_000
 
@@ -71,6 +75,8 @@ def money_wan(yuan: int | None) -> str:
     """An amount for people: 万元 in Chinese, plain yuan in English; "negotiable" when unknown."""
     if yuan is None:
         return _("Negotiable")
+    if yuan == 0:
+        return _("Free")
     if is_english():
         return f"CNY {yuan:,}"
     return _("%(amount)s 10k yuan", amount=format_wan(yuan))
@@ -90,6 +96,11 @@ def money_range(low: int | None, high: int | None) -> str:
     if is_english():
         return f"CNY {low:,} – {high:,}"
     return _("%(amount)s 10k yuan", amount=f"{format_wan(low)}–{format_wan(high)}")
+
+
+@bp.app_template_filter("region_name")
+def region_name_filter(code: str | None) -> str:
+    return region_name(code)
 
 
 @bp.app_template_filter("date_cn")
@@ -121,12 +132,24 @@ def org_verified(org_id: int | None) -> bool:
     return org_id is not None and _org(org_id)["verified"]
 
 
+def postable_kinds() -> list[str]:
+    """The kinds the current user's organization posts: needs for enterprises, achievements and services for
+    centers, universities and institutes, nothing for the bureau or an anonymous visitor."""
+    user = current_user_or_none()
+    if user is None or user.org_id is None:
+        return []
+    return [name for name, kind in POSTED_KINDS.items() if kind.poster_role == user.role]
+
+
 @bp.app_context_processor
 def inject_globals() -> dict:
     return {
         "org_name": org_name,
         "org_verified": org_verified,
         "industry_choices": industry_choices,
+        "region_choices": region_choices,
+        "postable_kinds": postable_kinds(),
+        "sort_labels": SORT_LABELS,
         "current_locale": str(get_locale()),
         "is_english": is_english(),
         "languages": current_app.config["LANGUAGES"],

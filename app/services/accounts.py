@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.services.errors import Conflict, Invalid, NotFound
+from app.services.regions import resolve_region
 from app.services.taxonomy import is_industry
 from app.services.validation import CONTROL_CHARACTERS
 from models import ApiToken, Organization, OrgKind, RegistrationIn, Role, User
@@ -39,19 +40,24 @@ def _check_unique(session: Session, *, email: str, credit_code: str | None = Non
                        {"organization.credit_code": _("Already registered.")})
 
 
-def register(*, session: Session, registration: RegistrationIn) -> User:
-    """Create an organization and its first user, whose role follows the organization's kind."""
+def register(*, session: Session, registration: RegistrationIn, consent_version: str | None = None) -> User:
+    """Create an organization and its first user, whose role follows the organization's kind; when the user
+    consented, record when and to which version of the privacy notice and terms (``consent_version``)."""
     org_in = registration.organization
     unknown = [code for code in org_in.industries if not is_industry(code)]
     if unknown:
         raise Invalid(_("Some fields are not valid."), {"organization.industries": _("Unknown industry.")})
+    region = resolve_region(org_in.region, "organization.region")
     _check_unique(session, email=registration.email, credit_code=org_in.credit_code)
+    consented = registration.consent and consent_version is not None
     with _unique_or_conflict(session, email=registration.email, credit_code=org_in.credit_code):
-        org = Organization.model_validate(org_in)
+        org = Organization.model_validate(org_in.model_copy(update={"region": region}))
         session.add(org)
         session.flush()
         user = User(email=registration.email.lower(), name=registration.name, org_id=org.id,
-                    password_hash=generate_password_hash(registration.password), role=ROLE_OF_KIND[org_in.kind])
+                    password_hash=generate_password_hash(registration.password), role=ROLE_OF_KIND[org_in.kind],
+                    consent_at=utcnow() if consented else None,
+                    consent_version=consent_version if consented else None)
         session.add(user)
         session.commit()
     session.refresh(user)

@@ -16,6 +16,7 @@ from app.services import deal_rules
 from app.services.accounts import ROLE_OF_KIND
 from app.services.demo_oversight import load_oversight
 from app.services.interests import PLATFORM_NDA, PLATFORM_NDA_VERSION, contract_side
+from app.services.regions import resolve_region
 from indexing.sync import record_change
 from models import (
     CHARSET,
@@ -81,6 +82,8 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
     for item in _read("organizations", directory):
         fields = {k: item.get(k) for k in ("kind", "name", "name_en", "credit_code", "region", "industries",
                                            "description", "contact_name", "contact_phone")}
+        # The files name regions as people write them (高新区); the database holds their codes.
+        fields["region"] = resolve_region(fields["region"])
         org = orgs[item["key"]] = _upsert(session, Organization, item["key"], fields)
         # The demo stands for a marketplace already running, where the bureau has checked every organization.
         org.verified_at = org.verified_at or utcnow()
@@ -109,6 +112,7 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
         fields = {k: item.get(k) for k in ("title", "details", "industry", "cooperation_modes", "budget_min",
                                            "budget_max", "confidential", "region")}
         fields.update(description=item["summary"], trl=item.get("trl_target"), org_id=orgs[item["org_key"]].id,
+                      region=resolve_region(item.get("region")),
                       deadline=date.fromisoformat(item["deadline"]) if item.get("deadline") else None,
                       **_lifecycle(item.get("status", "published"), ttl_days))
         need = _upsert(session, Need, item["key"], fields)

@@ -3,6 +3,8 @@
 Confidential details never leave the database this way: a confidential need contributes only its public summary.
 """
 
+from datetime import UTC, datetime, time
+
 from sqlmodel import Session, select
 
 from app.services.listings import is_live
@@ -25,6 +27,18 @@ def _public_text(row) -> str:
     if isinstance(row, Need) and not row.confidential and row.details:
         return f"{row.description}\n{row.details}"
     return row.description
+
+
+def _deadline(row) -> float | None:
+    deadline = getattr(row, "deadline", None)
+    return datetime.combine(deadline, time(), tzinfo=UTC).timestamp() if deadline else None
+
+
+def _money(row) -> int | None:
+    """The amount the money sort reads: a need's largest budget, an offer's price, in yuan."""
+    if isinstance(row, Need):
+        return row.budget_max if row.budget_max is not None else row.budget_min
+    return getattr(row, "price", None)
 
 
 def _center_modes(center: Center) -> list[str]:
@@ -62,7 +76,8 @@ def search_document(row, org_name: str) -> dict:
                 "body": f"{row.domain}\n{row.description}", "industry": row.industry,
                 "cooperation_modes": _center_modes(row), "trl": None, "region": None, "status": row.status.value,
                 "org_name": org_name, "updated_at": _timestamp(row), "budget_min": None, "budget_max": None,
-                "price": None, "offers_incubation": row.offers_incubation, "expires_at": None}
+                "price": None, "offers_incubation": row.offers_incubation, "expires_at": None, "deadline": None,
+                "money": None}
     return {"id": f"{kind}-{row.id}", "type": kind, "entity_id": row.id, "title": row.title,
             "body": _public_text(row), "industry": row.industry,
             "cooperation_modes": [str(m) for m in row.cooperation_modes], "trl": getattr(row, "trl", None),
@@ -70,7 +85,7 @@ def search_document(row, org_name: str) -> dict:
             "updated_at": _timestamp(row), "budget_min": getattr(row, "budget_min", None),
             "budget_max": getattr(row, "budget_max", None), "price": getattr(row, "price", None),
             "offers_incubation": isinstance(row, Service) and row.category == "incubation",
-            "expires_at": _expiry(row)}
+            "expires_at": _expiry(row), "deadline": _deadline(row), "money": _money(row)}
 
 
 def listing_from_document(doc: dict) -> MatchItem:

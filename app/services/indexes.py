@@ -31,6 +31,7 @@ from app.services.documents import all_documents, listing_from_document, load_do
 from indexing import SearchBackend, make_backend
 from indexing.sync import OutboxWorker, SearchSink, Sink
 from matching import Matcher, MatcherConfig, persistence
+from matching.text import search_synonyms
 from models.outbox import SyncCursor
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,9 @@ VECTOR_SINK = "vectors"
 
 def _backend_options(config) -> dict:
     if config["SEARCH_BACKEND"] == "meilisearch":
-        return {"url": config["MEILI_URL"], "key": config["MEILI_KEY"], "index_prefix": config["MEILI_INDEX_PREFIX"]}
+        # The embedded index expands queries itself; Meilisearch is told the same vocabulary as synonyms.
+        return {"url": config["MEILI_URL"], "key": config["MEILI_KEY"], "index_prefix": config["MEILI_INDEX_PREFIX"],
+                "synonyms": search_synonyms()}
     return {"path": config["SEARCH_PATH"]}
 
 

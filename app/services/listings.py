@@ -13,7 +13,9 @@ from sqlalchemy import String, cast, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.services import files
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services.regions import resolve_region
 from app.services.taxonomy import is_industry
 from app.services.validation import parse
 from indexing.sync import record_change
@@ -22,6 +24,8 @@ from models import (
     Achievement,
     Center,
     CenterMember,
+    CloseReason,
+    ListingAttachment,
     ListingKind,
     ListingStatus,
     Need,
@@ -134,16 +138,43 @@ class Page:
     total: int
     page: int
     per_page: int
+    # Search hits by listing id (title_html, snippet), when the page came from a keyword search.
+    hits: dict[int, dict] | None = None
 
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.per_page))
 
 
+def sorts_of(kind: str) -> tuple[str, ...]:
+    """The orders a list of this kind offers without keywords (sort names of app.services.search)."""
+    table = kind_of(kind).table
+    return tuple(dict.fromkeys(["newest", *(name for name, column in (
+        ("deadline", "deadline"), ("price", "price"), ("price", "budget_max"), ("trl", "trl"))
+        if hasattr(table, column))]))
+
+
+def _order(table, sort: str | None) -> list:
+    newest = [table.updated_at.desc(), table.id.desc()]
+    if sort == "deadline" and hasattr(table, "deadline"):
+        return [table.deadline.is_(None), table.deadline.asc(), *newest]
+    if sort == "price":
+        amount = (func.coalesce(table.budget_max, table.budget_min) if hasattr(table, "budget_max")
+                  else getattr(table, "price", None))
+        if amount is not None:
+            return [amount.is_(None), amount.desc(), *newest]
+    if sort == "trl" and hasattr(table, "trl"):
+        return [table.trl.is_(None), table.trl.desc(), *newest]
+    return newest
+
+
 def browse(*, session: Session, kind: str, user: User | None, page: int = 1, per_page: int = 20,
            industry: str | None = None, mode: str | None = None, region: str | None = None,
-           trl_min: int | None = None, q: str | None = None, mine: bool = False) -> Page:
-    """Live listings (or the user's own, in any status), newest first, filtered and paginated."""
+           trl_min: int | None = None, q: str | None = None, mine: bool = False,
+           sort: str | None = None) -> Page:
+    """Live listings (or the user's own, in any status), filtered, sorted (newest first by default) and
+    paginated. Keyword search of live listings goes through the search backend (app.services.search);
+    ``q`` here only filters the user's own listings, most of which (drafts, closed) are not indexed."""
     table = kind_of(kind).table
     stmt = select(table)
     if mine:
@@ -167,14 +198,15 @@ def browse(*, session: Session, kind: str, user: User | None, page: int = 1, per
         stmt = stmt.where(or_(table.title.like(pattern), table.description.like(pattern)))
     page = max(1, page)
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    items = session.exec(stmt.order_by(table.updated_at.desc(), table.id.desc())
-                         .offset((page - 1) * per_page).limit(per_page)).all()
+    items = session.exec(stmt.order_by(*_order(table, sort)).offset((page - 1) * per_page).limit(per_page)).all()
     return Page(list(items), total, page, per_page)
 
 
 # --- writing ----------------------------------------------------------------------------------------------------
 
 def _check_references(session: Session, user: User, values: dict[str, Any]) -> None:
+    if "region" in values:
+        values["region"] = resolve_region(values["region"])
     if not is_industry(values.get("industry")):
         raise Invalid(_("Some fields are not valid."), {"industry": _("Unknown industry.")})
     center_id = values.get("center_id")
@@ -246,28 +278,46 @@ def create_listing(*, session: Session, kind: str, data: Any, user: User, publis
     return listing
 
 
-STATUS_ACTIONS = ("publish", "reconfirm", "close")
+# close needs a reason; reopen turns a closed listing into a draft its owner checks before publishing again.
+STATUS_ACTIONS = ("publish", "reconfirm", "close", "reopen")
 
 
-def _check_action(listing: ListingRow, action: str | None) -> None:
+def parse_close_reason(reason: Any) -> CloseReason:
+    """The reason a listing is closed; Invalid, naming the field, when it is missing or unknown."""
+    try:
+        return CloseReason(reason)
+    except ValueError:
+        raise Invalid(_("Some fields are not valid."),
+                      {"close_reason": _("Choose why you are closing this listing.")}) from None
+
+
+def _check_action(listing: ListingRow, action: str | None, reason: Any = None) -> None:
     if action is not None and action not in STATUS_ACTIONS:
         raise Invalid(_("Unknown action."))
     if action in ("publish", "reconfirm") and listing.status == ListingStatus.closed:
-        raise Conflict(_("A closed listing cannot be published again; post a new one."))
-
-
-def _apply_action(listing: ListingRow, action: str) -> None:
+        raise Conflict(_("A closed listing must be reopened as a draft before it is published again."))
     if action == "close":
-        listing.status = ListingStatus.closed
+        parse_close_reason(reason)
+        if listing.status == ListingStatus.closed:
+            raise Conflict(_("This listing is already closed."))
+    if action == "reopen" and listing.status != ListingStatus.closed:
+        raise Conflict(_("Only a closed listing can be reopened."))
+
+
+def _apply_action(listing: ListingRow, action: str, reason: Any = None) -> None:
+    if action == "close":
+        listing.status, listing.close_reason = ListingStatus.closed, parse_close_reason(reason)
+    elif action == "reopen":
+        listing.status, listing.close_reason, listing.expires_at = ListingStatus.draft, None, None
     else:
         _stamp_published(listing)
 
 
 def update_listing(*, session: Session, kind: str, listing_id: int, data: Any, user: User,
-                   action: str | None = None) -> ListingRow:
-    """Apply a partial update and, optionally, a status action (publish, reconfirm, close) in one
-    transaction: everything is validated against the locked row before anything changes, so either all
-    of it is saved or none of it."""
+                   action: str | None = None, reason: Any = None) -> ListingRow:
+    """Apply a partial update and, optionally, a status action (publish, reconfirm, close with ``reason``,
+    reopen) in one transaction: everything is validated against the locked row before anything changes,
+    so either all of it is saved or none of it."""
     spec = kind_of(kind)
     listing = _lock(session, kind, listing_id, user)
     changes = parse(spec.update, data).model_dump(exclude_unset=True)
@@ -275,14 +325,17 @@ def update_listing(*, session: Session, kind: str, listing_id: int, data: Any, u
     # can still be repaired by the change that fixes it.
     current = {name: getattr(listing, name) for name in spec.create.model_fields}
     merged = parse(spec.create, {**current, **changes}).model_dump()
+    if "region" not in changes:
+        # A region typed as free text before regions had codes stays as it is until its owner picks one.
+        merged.pop("region", None)
     if "deadline" in changes and changes["deadline"] != listing.deadline:
         _check_deadline(changes["deadline"])
     _check_references(session, user, merged)
-    _check_action(listing, action)
+    _check_action(listing, action, reason)
     for field_name, value in merged.items():
         setattr(listing, field_name, value)
     if action is not None:
-        _apply_action(listing, action)
+        _apply_action(listing, action, reason)
     listing.updated_at = utcnow()
     session.add(listing)
     record_change(session, kind, listing.id)
@@ -291,11 +344,13 @@ def update_listing(*, session: Session, kind: str, listing_id: int, data: Any, u
     return listing
 
 
-def set_status(*, session: Session, kind: str, listing_id: int, user: User, action: str) -> ListingRow:
-    """publish, reconfirm (extends the expiry) or close a listing of the user's organization."""
+def set_status(*, session: Session, kind: str, listing_id: int, user: User, action: str,
+               reason: str | None = None) -> ListingRow:
+    """publish, reconfirm (extends the expiry), close (with a reason) or reopen (as a draft) a listing of the
+    user's organization."""
     listing = _lock(session, kind, listing_id, user)
-    _check_action(listing, action)
-    _apply_action(listing, action)
+    _check_action(listing, action, reason)
+    _apply_action(listing, action, reason)
     listing.updated_at = utcnow()
     session.add(listing)
     record_change(session, kind, listing.id)
@@ -309,9 +364,17 @@ def delete_listing(*, session: Session, kind: str, listing_id: int, user: User) 
     if kind == "need":
         for grant in session.exec(select(NeedAccess).where(NeedAccess.need_id == listing.id)).all():
             session.delete(grant)
+    attached = session.exec(select(ListingAttachment).where(ListingAttachment.listing_type == kind,
+                                                            ListingAttachment.listing_id == listing.id)).all()
+    stored_names = [row.stored_name for row in attached]
+    for row in attached:
+        session.delete(row)
     session.delete(listing)
     record_change(session, kind, listing_id, op="delete")
     session.commit()
+    # The files go only once the rows are gone: a failed commit leaves both in place.
+    for stored_name in stored_names:
+        files.discard(stored_name)
 
 
 def grant_details(*, session: Session, need_id: int, org_id: int, user: User) -> None:

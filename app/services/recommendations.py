@@ -4,6 +4,7 @@ A request takes the host's current matcher snapshot once and uses only that snap
 ready or fails, the user sees "no recommendations yet" and the error goes to the log, never a 500.
 """
 
+import dataclasses
 import logging
 
 from flask import g
@@ -15,9 +16,11 @@ from app.services.documents import listing_from_document, load_rows, org_names, 
 from app.services.errors import Forbidden, Invalid
 from app.services.indexes import vector_index
 from app.services.listings import get_listing
+from app.services.regions import region_name
 from app.services.taxonomy import industry_name
 from app.services.validation import parse
-from matching import ReasonCode
+from matching import MatchItem, ReasonCode
+from matching.text import expand_synonyms
 from models import LISTING_KINDS, FeedbackIn, FeedbackLabel, ListingStatus, RecommendationFeedback, User
 
 log = logging.getLogger(__name__)
@@ -61,7 +64,7 @@ REASON_TEXT = {
     ReasonCode.TRL_FIT: lambda r: _("Technology readiness level %(trl)s suits this kind of deal", trl=r.get("trl")),
     ReasonCode.BUDGET_FIT: lambda r: _("Price fits the budget"),
     ReasonCode.MODE_MATCH: lambda r: _("Cooperation modes match: %(modes)s", modes=_modes(r.get("modes", []))),
-    ReasonCode.SAME_REGION: lambda r: _("Same region: %(region)s", region=r.get("region", "")),
+    ReasonCode.SAME_REGION: lambda r: _("Same region: %(region)s", region=region_name(r.get("region"))),
     ReasonCode.SEMANTIC: lambda r: _("Similar in meaning"),
     ReasonCode.OFFERS_INCUBATION: lambda r: _("Offers incubation"),
 }
@@ -100,6 +103,13 @@ def _results(session: Session, recs, k: int) -> list[dict]:
     return results
 
 
+def _query_item(row) -> MatchItem:
+    """A listing as a query: its text plus the narrower words the taxonomy says it also means
+    (新能源汽车 also finds 电驱动, 电池包), so recommendations read synonyms as search does."""
+    item = listing_from_document(search_document(row, ""))
+    return dataclasses.replace(item, text=expand_synonyms(item.text))
+
+
 def recommend(*, session: Session, query_type: str, query_id: int, rec_kind: str, user: User | None,
               k: int = 10) -> list[dict]:
     """Up to k public listings recommended for one listing the user may see, best first, with reasons."""
@@ -112,7 +122,7 @@ def recommend(*, session: Session, query_type: str, query_id: int, rec_kind: str
     if matcher is None:
         return []
     # The query is the listing's public text only: a confidential need's details never reach the matcher.
-    query = listing_from_document(search_document(row, ""))
+    query = _query_item(row)
     dismissed = _dismissed(session, user, query_type, query_id)
     try:
         recs = matcher.recommend(query, rec_kind, k=k + len(dismissed),
@@ -145,7 +155,7 @@ def matched_needs_for_organization(*, session: Session, user: User | None, k: in
             if not is_live(row):
                 continue
             try:
-                recs = matcher.recommend(listing_from_document(search_document(row, "")), "needs",
+                recs = matcher.recommend(_query_item(row), "needs",
                                          k=MATCHED_NEEDS_PER_LISTING)
             except Exception:  # noqa: BLE001 - one listing's failure must not hide the others' matches
                 log.exception("matched needs failed for %s %s", listing_kind, row.id)
@@ -227,7 +237,7 @@ def feedback_dataset(*, session: Session, matcher=None) -> tuple[list, list[str]
             (item.target_type, item.target_id))
         if query is None or target is None:
             continue
-        features = matcher.features(listing_from_document(search_document(query, "")),
+        features = matcher.features(_query_item(query),
                                     [listing_from_document(search_document(target, ""))], rec_kind=item.rec_kind)
         rows.append(features[0])
         labels.append(item.label.value)

@@ -20,6 +20,8 @@ class Industry:
     keywords: tuple[str, ...]
     # Other spellings of a keyword (an English name, an abbreviation), read as the keyword itself.
     synonyms: dict[str, tuple[str, ...]]
+    # Narrower words a query for a broader one also finds (新能源汽车 → 电驱), one way only.
+    also_finds: dict[str, tuple[str, ...]]
 
 
 @cache
@@ -31,6 +33,7 @@ def _load(path: str) -> dict[str, Industry]:
             code=item["code"], name_zh=item["name_zh"], name_en=item["name_en"], group=item.get("group", ""),
             gb_t_4754=tuple(item.get("gb_t_4754", [])), keywords=tuple(item.get("keywords", [])),
             synonyms={word: tuple(variants) for word, variants in (item.get("synonyms") or {}).items()},
+            also_finds={word: tuple(terms) for word, terms in (item.get("also_finds") or {}).items()},
         )
         for item in raw.get("industries", [])
     }
@@ -45,8 +48,15 @@ def use_taxonomy_vocabulary(app: Flask) -> None:
     """Teach the text analysis the taxonomy's words, so "轻量化" stays one word in search and matching."""
     items = _load(app.config["INDUSTRY_TAXONOMY"]).values()
     words = [word for item in items for word in (item.name_zh, *item.keywords)]
-    synonyms = {word: variants for item in items for word, variants in item.synonyms.items()}
-    set_user_dictionary(words, synonyms)
+    synonyms: dict[str, tuple[str, ...]] = {}
+    also_finds: dict[str, tuple[str, ...]] = {}
+    # Two industries may both list a word (热管理 is automotive and new energy): their entries add up.
+    for item in items:
+        for word, variants in item.synonyms.items():
+            synonyms[word] = (*synonyms.get(word, ()), *variants)
+        for word, terms in item.also_finds.items():
+            also_finds[word] = (*also_finds.get(word, ()), *terms)
+    set_user_dictionary(words, synonyms, also_finds)
 
 
 def is_industry(code: str | None) -> bool:

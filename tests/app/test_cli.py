@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from sqlmodel import func, select
 
+from app.services.regions import regions
 from models import Achievement, Center, ListingStatus, Need, Organization, Role, Service, User
 from models.common import utcnow
 from tests.utils.factories import create_need, create_user
@@ -61,3 +62,11 @@ def test_expire_listings(runner, session, client):
     assert "1 listings expired" in result.output
     session.refresh(need)
     assert need.status == ListingStatus.expired
+
+
+def test_demo_regions_are_codes_of_the_city(runner, session, app):
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    with app.app_context():
+        known = set(regions())
+    stored = set(session.exec(select(Need.region)).all()) | set(session.exec(select(Organization.region)).all())
+    assert stored - {None} <= known and len(stored - {None}) >= 8

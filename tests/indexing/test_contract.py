@@ -151,6 +151,23 @@ class SearchBackendContract:
         assert ids(loaded.search(SearchQuery(text="焊接"))) == ["need-1", "need-2"]
         assert ids(loaded.search(SearchQuery(text="焊接", sort="updated_at"))) == ["need-2", "need-1"]
 
+    @pytest.mark.parametrize(("sort", "text", "expected"), [
+        # Soonest deadline first; listings without one last, newest first among them.
+        ("deadline", "", ["need-2", "need-1", "center-1", "service-1", "achievement-2", "achievement-1"]),
+        ("money", "", ["achievement-2", "need-1", "need-2", "center-1", "service-1", "achievement-1"]),
+        ("trl", "", ["achievement-1", "achievement-2", "need-1", "need-2", "center-1", "service-1"]),
+        ("money", "焊接", ["need-1", "need-2"]),
+    ])
+    def test_sort_orders(self, backend, sort, text, expected):
+        docs = [dict(d) for d in DOCS if d["status"] == "published"]
+        extra = {"need-1": {"deadline": T0 + 500, "money": 800_000}, "need-2": {"deadline": T0 + 100, "money": 300_000},
+                 "achievement-2": {"money": 2_000_000}, "achievement-1": {"money": None}}
+        for doc in docs:
+            doc.update(extra.get(doc["id"], {}))
+        backend.upsert(docs)
+        result = backend.search(SearchQuery(text=text, sort=sort))
+        assert ids(result) == expected
+
     def test_delete(self, loaded):
         loaded.delete(["need-1", "need-999"])
         assert "need-1" not in ids(loaded.search(SearchQuery(text="激光焊接")))

@@ -11,10 +11,13 @@ from matching.text import (
     MAX_TEXT_CHARS,
     analyze,
     char_ngrams,
+    expand_synonyms,
+    expansions,
     index_tokens,
     lexical_terms,
     normalize,
     query_words,
+    search_synonyms,
     set_user_dictionary,
     words,
 )
@@ -89,6 +92,35 @@ def test_synonyms_read_as_the_keyword_everywhere(taxonomy_words):
     assert [word for word, _parts in query_words("3d打印")] == ["增材制造"]
     # A Latin synonym only replaces a whole word.
     assert normalize("AI质检, maintain") == "人工智能质检, maintain"
+
+
+@pytest.fixture
+def ev_vocabulary():
+    """新能源汽车 with its other spellings and the narrower words a query for it also finds."""
+    set_user_dictionary(["新能源汽车"], {"新能源汽车": ["电动汽车", "NEV"], "电驱动": ["电驱"]},
+                        {"新能源汽车": ["电驱动", "电池包", "800V"]})
+    yield
+    set_user_dictionary()
+
+
+def test_a_prefix_variant_never_rewrites_its_own_canonical_word(ev_vocabulary):
+    assert normalize("电驱动总成与电驱桥") == "电驱动总成与电驱动桥"
+
+
+def test_a_broader_word_also_finds_its_narrower_ones_one_way(ev_vocabulary):
+    assert expansions("新能源汽车") == ("电驱动", "电池包", "800v")
+    assert expansions("电池包") == ()
+    expanded = expand_synonyms("电动汽车热管理")
+    assert expanded.startswith("电动汽车热管理") and {"电驱动", "电池包", "800v"} <= set(expanded.split())
+    assert expand_synonyms("电池包壳体") == "电池包壳体"
+
+
+def test_search_synonyms_for_an_engine_that_takes_a_table(ev_vocabulary):
+    table = search_synonyms()
+    assert set(table["电动汽车"]) == {"新能源汽车", "nev", "电驱动", "电池包", "800v"}
+    assert set(table["新能源汽车"]) >= {"电动汽车", "nev", "电驱动"}
+    assert "新能源汽车" not in table.get("电池包", [])  # narrower words do not find the broader one
+    assert set(table["电驱"]) == {"电驱动"}
 
 
 def test_replacing_the_dictionary_forgets_old_words(taxonomy_words):

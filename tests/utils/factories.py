@@ -5,7 +5,7 @@ import random
 
 from sqlmodel import Session
 
-from app.services import accounts, listings
+from app.services import accounts, indexes, listings
 from models import CHARSET, Organization, RegistrationIn, Role, User, check_character
 from models.common import utcnow
 
@@ -88,3 +88,10 @@ def verify_org(session: Session, user: User) -> None:
     org.verified_at = utcnow()
     session.add(org)
     session.commit()
+
+
+def drain_index(app) -> None:
+    """Bring the search index up to date, as the outbox worker would."""
+    worker, _vectors = indexes.make_worker(app)
+    with app.app_context():
+        worker.drain_once()

@@ -23,6 +23,13 @@
       });
     });
 
+    // A sort choice applies at once; without this file the form's own button does it.
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () {
+        select.form.submit();
+      });
+    });
+
     // Move focus to the first invalid field so keyboard and screen-reader users land on the problem.
     var invalid = document.querySelector("[aria-invalid='true']");
     if (invalid) {

@@ -8,7 +8,7 @@ from tests.utils.factories import achievement_data, create_user, in_app, need_da
 
 FORM_NEED = {"title": "数控机床热误差补偿", "description": "寻求数控机床主轴热误差建模与补偿技术。", "details": "",
              "industry": "advanced_equipment", "cooperation_modes": ["commission"], "trl": "5",
-             "budget_min": "30", "budget_max": "80", "deadline": "", "region": "长春", "publish": "1"}
+             "budget_min": "30", "budget_max": "80", "deadline": "", "region": "2201Z01", "publish": "1"}
 CLAIM = {"org_name": "真正的单位有限公司", "contact_name": "王经理", "email": "claimant@real-firm.cn",
          "password": "real-firm-pass", "evidence": "营业执照原件可供核验，法定代表人可电话确认。"}
 SERVICE = {"title": "汽车零部件可靠性检测服务", "description": "提供振动、盐雾、高低温等可靠性检测。",
@@ -58,6 +58,8 @@ CASES: list[Case] = [
     Case("GET", "/search?q=焊接", everyone(200)),
     Case("GET", "/lang/en?next=/needs", everyone(302)),
     Case("GET", "/healthz", everyone(200)),
+    Case("GET", "/privacy", everyone(200)),
+    Case("GET", "/terms", everyone(200)),
     # --- posting and changing listings in the browser: only the owner's organization ---
     Case("GET", "/needs/new", only({"enterprise": 200}, visitor=LOGIN)),
     Case("GET", "/achievements/new", only({"center": 200}, visitor=LOGIN)),

@@ -1,0 +1,89 @@
+"""Images and PDF brochures or drawings attached to listings, stored with app.services.files.
+
+Only the listing's organization adds or removes them. Anyone who may see the listing sees its attachments,
+except a confidential need's: those follow its details (the owner, the bureau, approved organizations).
+"""
+
+from flask_babel import gettext as _
+from sqlmodel import Session, select
+
+from app.services import files
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services.listings import can_see_details, get_listing, owns
+from models import ListingAttachment, User
+
+# A listing shows pictures and documents; archives, Office files and text belong in a conversation.
+LISTING_TYPES = ("image/png", "image/jpeg", "application/pdf")
+MAX_PER_LISTING = 10
+
+
+def _visible_listing(session: Session, kind: str, listing_id: int, user: User | None):
+    listing = get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
+    if kind == "need" and not can_see_details(session, user, listing):
+        raise NotFound(_("No such file."))
+    return listing
+
+
+def attachments_of(*, session: Session, kind: str, listing, user: User | None) -> list[ListingAttachment]:
+    """The listing's attachments this user may see, oldest first."""
+    if kind == "need" and not can_see_details(session, user, listing):
+        return []
+    return list(session.exec(select(ListingAttachment).where(
+        ListingAttachment.listing_type == kind, ListingAttachment.listing_id == listing.id)
+        .order_by(ListingAttachment.id)).all())
+
+
+def add_attachment(*, session: Session, kind: str, listing_id: int, user: User, upload) -> ListingAttachment:
+    """Check and store one uploaded image or PDF for a listing of the user's organization."""
+    listing = get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
+    if not owns(user, listing):
+        raise Forbidden(_("Only the organization that posted this listing may change it."))
+    if upload is None or not upload.filename:
+        raise Invalid(_("Choose a file to upload."), {"file": _("Choose a file to upload.")})
+    # The first bytes decide the type of an image or a PDF; anything else is refused before it is stored.
+    head = upload.stream.read(16)
+    upload.stream.seek(0)
+    if head and files.sniff(head, head) not in LISTING_TYPES:
+        raise Invalid(_("This type of file is not accepted."),
+                      {"file": _("A listing takes images (PNG, JPEG) and PDF documents.")})
+    stored = files.store(upload)
+    try:
+        count = len(attachments_of(session=session, kind=kind, listing=listing, user=user))
+        if count >= MAX_PER_LISTING:
+            raise Conflict(_("A listing has at most %(n)s attachments.", n=MAX_PER_LISTING))
+        row = ListingAttachment(listing_type=kind, listing_id=listing.id, uploaded_by=user.id,
+                                original_name=stored.original_name, stored_name=stored.stored_name,
+                                mimetype=stored.mimetype, size=stored.size, sha256=stored.sha256)
+        session.add(row)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        files.discard(stored.stored_name)
+        raise
+    session.refresh(row)
+    return row
+
+
+def _attachment(session: Session, kind: str, listing_id: int, attachment_id: int) -> ListingAttachment:
+    row = session.get(ListingAttachment, attachment_id)
+    if row is None or row.listing_type != kind or row.listing_id != listing_id:
+        raise NotFound(_("No such file."))
+    return row
+
+
+def attachment_file(*, session: Session, kind: str, listing_id: int, attachment_id: int, user: User | None):
+    """(path, original name, type) of an attachment the user may see."""
+    _visible_listing(session, kind, listing_id, user)
+    row = _attachment(session, kind, listing_id, attachment_id)
+    return files.path_of(row.stored_name), row.original_name, row.mimetype
+
+
+def delete_attachment(*, session: Session, kind: str, listing_id: int, attachment_id: int, user: User) -> None:
+    listing = get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
+    if not owns(user, listing):
+        raise Forbidden(_("Only the organization that posted this listing may change it."))
+    row = _attachment(session, kind, listing_id, attachment_id)
+    stored_name = row.stored_name
+    session.delete(row)
+    session.commit()
+    files.discard(stored_name)
