@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from app.services.errors import Forbidden, Invalid
 from app.services.oversight import get_center, is_bureau, manages, require_bureau
+from app.services.regions import region_name
 from app.services.taxonomy import industry_name, is_industry
 from models import (
     Achievement,
@@ -349,5 +350,7 @@ def districts(session: Session, contracts: list[CountedContract]) -> list[dict]:
             row["count"] += 1
             row["amount"] += c.contract.amount
             row["technology_amount"] += c.contract.technology_amount
-    return sorted(({"district": k or None, **v} for k, v in table.items()),
+    # Regions are stored as codes (app/data/regions.yaml); people read the name.
+    return sorted(({"district_code": k or None, "district": (region_name(k) or k) if k else None, **v}
+                   for k, v in table.items()),
                   key=lambda r: (-r["amount"], r["district"] or ""))

@@ -76,11 +76,8 @@ def describe(reason: dict) -> str:
 
 
 def _target_url(target_type: str, target_id: int) -> str:
-    from flask import url_for
-
-    if target_type == "center":
-        return url_for("profiles.center", center_id=target_id)
-    return url_for("listings.detail", segment=LISTING_KINDS[target_type].segment, listing_id=target_id)
+    """The target's page, as a path: results are also built outside a request (the daily digest)."""
+    return f"/{LISTING_KINDS[target_type].segment}/{target_id}"
 
 
 def _results(session: Session, recs, k: int) -> list[dict]:

@@ -71,7 +71,8 @@ def fresh(app, tmp_path, backend):
 @pytest.fixture
 def market(app, session):
     """The demo marketplace plus two conversation attachments on disk."""
-    demo.load_demo(session=session, ttl_days=180)
+    with app.app_context():
+        demo.load_demo(session=session, ttl_days=180)
     uploads = Path(app.config["UPLOAD_DIR"])
     (uploads / "ab").mkdir(parents=True)
     (uploads / "0123456789abcdef0123456789abcdef").write_bytes(b"%PDF-1.4 contract draft")
@@ -94,7 +95,8 @@ def test_round_trip_gives_back_every_row_and_upload(market, runner, fresh, tmp_p
     assert result.exit_code == 0, result.output
     after = table_rows(restored)
     # The rebuild after a restore sets this instance's outbox cursors; every other table comes back as it was.
-    assert [row[0] for row in after.pop("sync_cursor")] == ["main:search", "main:vectors"]
+    consumer = restored.config["INDEX_CONSUMER"]
+    assert [row[0] for row in after.pop("sync_cursor")] == [f"{consumer}:search", f"{consumer}:vectors"]
     for name in after:
         assert after[name] == before[name], name
     assert files_under(Path(restored.config["UPLOAD_DIR"])) == uploads_before

@@ -73,7 +73,8 @@ def empty_database(app, template) -> None:
 
 
 def test_n_listings_arrive_with_organizations_and_deals_in_the_demo_proportions(app, session):
-    demo.load_demo(session=session, ttl_days=180)
+    with app.app_context():
+        demo.load_demo(session=session, ttl_days=180)
     before = {t: count(session, t) for t in (Organization, User, Interest, Contract, OutboxEvent)}
     listings_before = listing_count(session)
 
@@ -144,7 +145,8 @@ def test_two_grows_at_once(app, session):
 
 
 def test_the_outbox_carries_grown_listings_into_search(app, session):
-    demo.load_demo(session=session, ttl_days=180)
+    with app.app_context():
+        demo.load_demo(session=session, ttl_days=180)
     indexes.rebuild(app)
     backend = indexes.search_backend(app)
     indexed_before = backend.count()
