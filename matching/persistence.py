@@ -119,11 +119,19 @@ def save(matcher: Matcher, store_dir: str | Path, *, cursor: int = 0, lock: Writ
     return generation
 
 
+# A generation folder still without a manifest after this long was left by a save that died.
+ABANDONED_SECONDS = 3600.0
+
+
 def remove_old_generations(store_dir: str | Path, keep: str) -> list[str]:
     """Delete generations other than `keep` that no process has pinned; return what was deleted."""
     removed = []
     for folder in sorted(Path(store_dir).glob("gen-*")):
         if folder.name == keep or not folder.is_dir():
+            continue
+        # A generation without its manifest is still being written (by another thread or process): leave it,
+        # unless it is old enough to be the remains of a save that crashed.
+        if not (folder / "manifest.json").exists() and time.time() - folder.stat().st_mtime < ABANDONED_SECONDS:
             continue
         try:
             handle = open(folder / READER_LOCK, "a+")  # noqa: SIM115 - closed just below

@@ -295,3 +295,16 @@ def test_every_feature_is_computed_weighed_and_named_once():
     scored = set(Feature) - {Feature.FUSED}
     assert set(CANDIDATE_FEATURES) == scored and set(FEATURE_SPECS) == scored
     assert FEATURE_NAMES[-1] == "fused" and len(set(FEATURE_NAMES)) == len(Feature)
+
+
+def test_clean_up_leaves_a_generation_that_is_still_being_written(tmp_path):
+    # Two saves at once in one process: the one that finishes first must not delete the other's folder.
+    in_progress = tmp_path / "gen-1-1"
+    in_progress.mkdir()
+    (in_progress / persistence.READER_LOCK).touch()
+    finished = tmp_path / "gen-2-1"
+    finished.mkdir()
+    (finished / persistence.READER_LOCK).touch()
+    (finished / "manifest.json").write_text("{}")
+    assert persistence.remove_old_generations(tmp_path, keep="gen-3-1") == ["gen-2-1"]
+    assert in_progress.exists() and not finished.exists()
