@@ -29,6 +29,11 @@ start)
   done
   su postgres -c "pg_isready -h 127.0.0.1 -p $port" >/dev/null || { echo "postgres.sh: server did not start" >&2; exit 1; }
   password=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  # Databases a previous run left owned by the role (a test's own database, say) would block DROP ROLE.
+  owned=$(su postgres -c "psql -At -h 127.0.0.1 -p $port -c \"SELECT datname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE r.rolname = 'mic_test'\"")
+  for db in $owned; do
+    su postgres -c "psql -q -h 127.0.0.1 -p $port -c 'DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)'"
+  done
   su postgres -c "psql -q -h 127.0.0.1 -p $port -v ON_ERROR_STOP=1" <<SQL
 DROP DATABASE IF EXISTS mic_test;
 DROP ROLE IF EXISTS mic_test;
