@@ -8,7 +8,7 @@ PORT ?= 5000
 SECRET_FILE := instance/secret_key
 FLASK := SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}" $(VENV)/bin/flask --app app
 
-.PHONY: run test install translations db demo index browser services-up services-down lint
+.PHONY: run test install translations db demo index browser services-up services-down lint screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -69,3 +69,7 @@ test: translations browser services-up
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# The README's pictures, taken by the browser tests on the demo marketplace.
+screenshots: translations browser
+	SCREENSHOT_DIR=app/static/screenshots $(PY) -m pytest -q -p no:cacheprovider tests/e2e/test_screens.py
