@@ -74,6 +74,9 @@ class Settings(BaseModel):
     SESSION_COOKIE_SECURE: bool | None = None
     # Rate limits, in Flask-Limiter's notation; counters are per process unless the storage is shared.
     RATELIMIT_ENABLED: bool = True
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are believed (1 behind one nginx):
+    # without it every client would share the proxy's address, and its rate limits.
+    TRUSTED_PROXIES: int = Field(0, ge=0, le=5)
     RATELIMIT_STORAGE_URI: str = "memory://"
     RATE_LIMIT_LOGIN_ADDRESS: str = "30 per minute; 300 per hour"
     RATE_LIMIT_LOGIN_ACCOUNT: str = "5 per minute; 20 per hour"

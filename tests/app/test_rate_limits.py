@@ -157,3 +157,28 @@ def test_claims_share_the_registration_limit(client, session):
         client.post("/api/v1/organization-claims", json=claim_data(session, squatter, email=f"c{n}@real-firm.cn"))
     assert_throttled(client.post("/api/v1/organization-claims",
                                  json=claim_data(session, squatter, email="c3@real-firm.cn")), api=True)
+
+
+
+@pytest.mark.parametrize("trusted", [0, 1])
+def test_behind_a_trusted_proxy_each_client_has_its_own_login_limit(database_url, tmp_path, limits_config, trusted):
+    # Every request comes from the proxy's address; only a proxy the settings name may say who the client is.
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": database_url,
+                      "SEARCH_PATH": str(tmp_path / "s.sqlite3"), "VECTOR_DIR": str(tmp_path / "v"),
+                      **limits_config, "TRUSTED_PROXIES": trusted})
+    client = app.test_client()
+
+    def attempt(address: str, n: int):
+        return client.post("/auth/login", headers={"X-Forwarded-For": address},
+                           data={"email": f"p{n}@example.cn", "password": "guess",
+                                 "csrf_token": csrf_token(client, "/auth/login")})
+
+    try:
+        for n in range(8):
+            assert attempt("203.0.113.7", n).status_code == 422
+        assert attempt("203.0.113.7", 8).status_code == 429
+        # Trusted: another client is not held back by the first one's attempts. Untrusted: the header is a claim
+        # anyone can make, so it changes nothing and the shared address stays throttled.
+        assert attempt("198.51.100.9", 99).status_code == (422 if trusted else 429)
+    finally:
+        app.extensions["db_engine"].dispose()
