@@ -106,6 +106,7 @@ def _listing_paths(plural: str, name: str) -> dict:
                           "publish or close in the same transaction as the field changes"))},
                       "responses": {"200": {"description": "OK", **_json(item)}, **ERRORS}},
             "delete": {"summary": f"Delete a {name.lower()}", "security": secured,
+                       "description": "Refused with 409 once an interest or a deal refers to it: close it instead.",
                        "responses": {"204": {"description": "Deleted"}, **ERRORS}},
         },
         f"/{plural}/{{id}}/reconfirm": {

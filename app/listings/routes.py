@@ -174,7 +174,11 @@ def change_status(segment: str, listing_id: int, action: str):
     """Publish, reconfirm, close (with a reason), reopen or delete a listing of the user's organization."""
     kind, session, user = KIND_OF_SEGMENT[segment], get_session(), current_user_or_none()
     if action == "delete":
-        service.delete_listing(session=session, kind=kind, listing_id=listing_id, user=user)
+        try:
+            service.delete_listing(session=session, kind=kind, listing_id=listing_id, user=user)
+        except Conflict as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("listings.detail", segment=segment, listing_id=listing_id))
         flash(ACTION_MESSAGES[action](), "success")
         return redirect(url_for("listings.mine", kind=kind))
     try:

@@ -25,6 +25,8 @@ from models import (
     Center,
     CenterMember,
     CloseReason,
+    Incubation,
+    Interest,
     ListingAttachment,
     ListingKind,
     ListingStatus,
@@ -361,6 +363,11 @@ def set_status(*, session: Session, kind: str, listing_id: int, user: User, acti
 
 def delete_listing(*, session: Session, kind: str, listing_id: int, user: User) -> None:
     listing = _lock(session, kind, listing_id, user)
+    if _has_deals(session, kind, listing_id):
+        # Interests, contracts and the bureau's indicators point at the listing: it is closed, never removed.
+        session.rollback()
+        raise Conflict(_("Someone has already expressed interest in this listing or a deal refers to it, so it "
+                         "cannot be deleted. Close it instead."))
     if kind == "need":
         for grant in session.exec(select(NeedAccess).where(NeedAccess.need_id == listing.id)).all():
             session.delete(grant)
@@ -375,6 +382,16 @@ def delete_listing(*, session: Session, kind: str, listing_id: int, user: User) 
     # The files go only once the rows are gone: a failed commit leaves both in place.
     for stored_name in stored_names:
         files.discard(stored_name)
+
+
+def _has_deals(session: Session, kind: str, listing_id: int) -> bool:
+    interest = select(Interest.id).where(or_(
+        (Interest.target_type == kind) & (Interest.target_id == listing_id),
+        (Interest.via_type == kind) & (Interest.via_id == listing_id))).limit(1)
+    if session.exec(interest).first() is not None:
+        return True
+    return kind == "achievement" and session.exec(
+        select(Incubation.id).where(Incubation.achievement_id == listing_id).limit(1)).first() is not None
 
 
 def grant_details(*, session: Session, need_id: int, org_id: int, user: User) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_
+from sqlalchemy import delete, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -81,11 +81,11 @@ def list_saved_searches(*, session: Session, user: User) -> list[SavedSearch]:
 
 def delete_saved_search(*, session: Session, user: User, saved_id: int) -> None:
     user = _require_user(user)
-    saved = session.get(SavedSearch, saved_id)
-    if saved is None or saved.user_id != user.id:
-        raise NotFound(_("No such saved search."))
-    session.delete(saved)
+    # One statement that finds and deletes: of two deletes at once, exactly one removes the row.
+    gone = session.exec(delete(SavedSearch).where(SavedSearch.id == saved_id, SavedSearch.user_id == user.id))
     session.commit()
+    if gone.rowcount != 1:
+        raise NotFound(_("No such saved search."))
 
 
 def saved_search_to_public(saved: SavedSearch) -> dict:
