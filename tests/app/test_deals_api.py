@@ -10,9 +10,9 @@ from sqlmodel import func, select
 
 from models import Attachment, ContractEvent, Interest, Message, Notification
 from tests.conftest import BACKENDS
-from tests.utils.deal_world import CONTRACT, accepted_interest, draft_contract, make_world, run_together
+from tests.utils.deal_world import CONTRACT, accepted_interest, draft_contract, make_world
 from tests.utils.factories import PASSWORD
-from tests.utils.web import bearer
+from tests.utils.web import bearer, concurrently
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
@@ -204,7 +204,7 @@ def test_other_refused_steps(client, session, world, tokens):
 def test_one_open_interest_per_organization_and_target_even_when_concurrent(app, client, session, world, tokens):
     body = {"target_type": "achievement", "target_id": world.achievement_id, "message": "希望获得技术许可。"}
     clients = [app.test_client(), app.test_client()]
-    results = run_together(*[lambda c=c: c.post("/api/v1/interests", headers=tokens["other"], json=body)
+    results = concurrently(*[lambda c=c: c.post("/api/v1/interests", headers=tokens["other"], json=body)
                              for c in clients])
     assert sorted(r.status_code for r in results) == [201, 409]
     assert count(session, Interest, Interest.target_id == world.achievement_id) == 1
@@ -220,7 +220,7 @@ def test_two_concurrent_accepts_leave_one_decision(app, session, world, tokens):
     interest = client.post("/api/v1/interests", headers=tokens["center"], json={
         "target_type": "need", "target_id": world.need_id, "message": "合作"}).json
     path = f"/api/v1/interests/{interest['id']}"
-    results = run_together(lambda: app.test_client().post(f"{path}/accept", headers=tokens["sme"], json={}),
+    results = concurrently(lambda: app.test_client().post(f"{path}/accept", headers=tokens["sme"], json={}),
                            lambda: app.test_client().post(f"{path}/decline", headers=tokens["sme"],
                                                           json={"reason": "price"}))
     assert sorted(r.status_code for r in results) == [200, 409]
@@ -234,14 +234,14 @@ def test_two_concurrent_transitions_of_one_contract(app, session, world, tokens)
     contract = draft_contract(session, world, accepted_interest(session, world))
     path = f"/api/v1/contracts/{contract.id}"
     # Both parties sign at once: both signatures count and the contract ends up signed.
-    results = run_together(
+    results = concurrently(
         lambda: app.test_client().post(f"{path}/transition", headers=tokens["sme"], json={"to": "signed"}),
         lambda: app.test_client().post(f"{path}/transition", headers=tokens["center"], json={"to": "signed"}))
     assert [r.status_code for r in results] == [200, 200]
     client = app.test_client()
     assert client.get(path, headers=tokens["sme"]).json["status"] == "signed"
     # Both start it at once: one wins, the other is told it is no longer allowed.
-    results = run_together(
+    results = concurrently(
         lambda: app.test_client().post(f"{path}/transition", headers=tokens["sme"], json={"to": "in_progress"}),
         lambda: app.test_client().post(f"{path}/transition", headers=tokens["center"], json={"to": "in_progress"}))
     assert sorted(r.status_code for r in results) == [200, 409]
@@ -346,7 +346,7 @@ def test_the_interested_side_may_withdraw_a_pending_interest(client, world, toke
 
 def _twice(app, method: str, path: str, headers_pair, bodies):
     """The same kind of request from two clients at the same moment."""
-    return run_together(*[lambda h=h, b=b: app.test_client().open(path, method=method, headers=h, json=b)
+    return concurrently(*[lambda h=h, b=b: app.test_client().open(path, method=method, headers=h, json=b)
                           for h, b in zip(headers_pair, bodies, strict=True)])
 
 
@@ -362,7 +362,7 @@ def test_concurrent_nda_acceptance_withdrawal_and_incubation_endings(app, sessio
     pending = app.test_client().post("/api/v1/interests", headers=tokens["other"], json={
         "target_type": "achievement", "target_id": world.achievement_id, "message": "许可"}).json
     path = f"/api/v1/interests/{pending['id']}"
-    results = run_together(
+    results = concurrently(
         lambda: app.test_client().post(f"{path}/withdraw", headers=tokens["other"], json={}),
         lambda: app.test_client().post(f"{path}/accept", headers=tokens["center"], json={}))
     assert sorted(r.status_code for r in results) == [200, 409]

@@ -13,8 +13,9 @@ from app.services import contracts, files, indexes, interests, saved_searches
 from app.services.errors import Forbidden
 from models import Contract, ContractEvent, Notification, Organization, RecommendationFeedback
 from tests.conftest import BACKENDS
-from tests.utils.deal_world import SmtpSink, accepted_interest, draft_contract, make_world, run_together
+from tests.utils.deal_world import SmtpSink, accepted_interest, draft_contract, make_world
 from tests.utils.factories import create_achievement, create_need, in_app
+from tests.utils.web import concurrently
 
 both_databases = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
@@ -151,7 +152,7 @@ def test_two_digest_runs_at_once_still_make_one_digest_per_user(app, session, wo
         with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as own:
             return [d.user_id for d in saved_searches.build_digests(session=own)]
 
-    first, second = run_together(run, run)
+    first, second = concurrently(run, run)
     assert not set(first) & set(second) and world.sme.id in first + second
     session.expire_all()
     users = [n.user_id for n in session.exec(select(Notification).where(Notification.kind == "digest")).all()]

@@ -1,6 +1,5 @@
 """What an outside audit broke: races, half-saved PATCHes, open redirects, input that gave 500s, bad states."""
 
-import threading
 from datetime import date, timedelta
 
 import pytest
@@ -11,27 +10,11 @@ from sqlmodel import select
 from models import Need
 from tests.conftest import BACKENDS
 from tests.utils.factories import PASSWORD, create_need, need_data, registration_data
-from tests.utils.web import bearer, csrf_token
+from tests.utils.web import bearer, concurrently, csrf_token
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
 HUGE = "99999999999999999999"
-
-
-def run_together(*calls):
-    """Run the calls in threads released at the same moment; their results in call order."""
-    barrier, results = threading.Barrier(len(calls)), [None] * len(calls)
-
-    def run(index, call):
-        barrier.wait()
-        results[index] = call()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def stored_need(session, need_id: int) -> Need:
@@ -48,7 +31,7 @@ def test_two_concurrent_patches_never_save_min_above_max(app, session, enterpris
     for _round in range(5):
         reset = app.test_client().patch(url, json={"budget_min": 50, "budget_max": 1000}, headers=headers)
         assert reset.status_code == 200
-        first, second = run_together(
+        first, second = concurrently(
             lambda: app.test_client().patch(url, json={"budget_min": 900}, headers=headers),
             lambda: app.test_client().patch(url, json={"budget_max": 100}, headers=headers))
         # One is applied; the other is then checked against the row the first left and refused with a reason.

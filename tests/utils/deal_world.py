@@ -109,19 +109,3 @@ class SmtpSink:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-def run_together(*calls):
-    """Run the calls in threads released at the same moment; returns their results in order."""
-    barrier, results = threading.Barrier(len(calls)), [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        results[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
