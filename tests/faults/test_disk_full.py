@@ -18,10 +18,12 @@ from app import create_app
 from app.services import indexes
 from matching import persistence
 from models import ListingAttachment
+from tests.conftest import BACKENDS
 from tests.utils.factories import create_achievement, create_need, create_user
 from tests.utils.processes import wait_for
 from tests.utils.web import csrf_token
 
+pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
 DISK = "16m"
 
