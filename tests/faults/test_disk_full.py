@@ -8,7 +8,7 @@ import logging
 import os
 import subprocess
 import tempfile
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -90,7 +90,9 @@ def test_full_disk_keeps_reads_refuses_uploads_and_recovers(app, client, auth, s
     store = Path(app.config["VECTOR_DIR"])
     first = persistence.current_generation(store)
     monkeypatch.setattr(indexes, "PERSIST_SECONDS", 0.2)
+    before = set(threading.enumerate())
     stop = indexes.start_background_worker(app, poll_interval=0.1)
+    writer = next(t for t in threading.enumerate() if t not in before and t.name == "outbox-worker")
     try:
         ballast = fill(small_disk)
         # A listing posted now reaches this host's matcher in memory; saving it cannot succeed.
@@ -124,7 +126,7 @@ def test_full_disk_keeps_reads_refuses_uploads_and_recovers(app, client, auth, s
         assert len(list((small_disk / "uploads").iterdir())) == 1
     finally:
         stop.set()
-        time.sleep(0.3)
+        writer.join(timeout=30)
     matcher, manifest, pin = persistence.load(None, store)
     try:
         assert matcher.listing("achievement", later.id) is not None
