@@ -4,6 +4,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.services.errors import ServiceError
@@ -59,3 +60,13 @@ def init_app(app: Flask) -> None:
     def _unexpected(exc: Exception):
         app.logger.exception("unhandled error", exc_info=exc)
         return error_response(500, "internal", _("Something went wrong on our side. Please try again later."))
+
+    @app.errorhandler(DBAPIError)
+    def _database_error(exc: DBAPIError):
+        if not (exc.connection_invalidated or isinstance(exc, OperationalError)):
+            return _unexpected(exc)
+        # The database went away under this request (a restart, a failover); the pool reconnects on the next.
+        app.logger.warning("database unavailable: %s", exc.orig)
+        response, status = error_response(503, "unavailable",
+                                          _("The service is briefly unavailable. Please try again in a moment."))
+        return response, status, {"Retry-After": "5"}

@@ -99,6 +99,22 @@ def save(matcher: Matcher, store_dir: str | Path, *, cursor: int = 0, lock: Writ
     store_dir = Path(store_dir)
     generation = f"gen-{time.time_ns()}-{os.getpid()}"
     folder = store_dir / generation
+    pointer = store_dir / f"CURRENT.tmp{os.getpid()}"
+    try:
+        _write_generation(matcher, folder, cursor)
+        pointer.write_text(generation)
+        os.replace(pointer, store_dir / "CURRENT")
+    except BaseException:
+        # A save that fails (a full disk, most often) leaves CURRENT on the last good generation; its remains
+        # would only hold on to the space the next save needs.
+        shutil.rmtree(folder, ignore_errors=True)
+        pointer.unlink(missing_ok=True)
+        raise
+    remove_old_generations(store_dir, keep=generation)
+    return generation
+
+
+def _write_generation(matcher: Matcher, folder: Path, cursor: int) -> None:
     folder.mkdir(parents=True)
     (folder / READER_LOCK).touch()
     for listing_kind, index in matcher.kinds.items():
@@ -112,11 +128,6 @@ def save(matcher: Matcher, store_dir: str | Path, *, cursor: int = 0, lock: Writ
                 "model": matcher.config.model, "kinds": list(LISTING_KINDS), "cursor": int(cursor),
                 "saved_at": time.time()}
     (folder / "manifest.json").write_text(json.dumps(manifest))
-    pointer = store_dir / f"CURRENT.tmp{os.getpid()}"
-    pointer.write_text(generation)
-    os.replace(pointer, store_dir / "CURRENT")
-    remove_old_generations(store_dir, keep=generation)
-    return generation
 
 
 # A generation folder still without a manifest after this long was left by a save that died.

@@ -39,3 +39,10 @@ class Conflict(ServiceError):
 class Invalid(ServiceError):
     status = 422
     code = "invalid"
+
+
+class InsufficientStorage(ServiceError):
+    """The server's disk is full: nothing was stored, and the same request can succeed once space returns."""
+
+    status = 507
+    code = "insufficient_storage"

@@ -2,6 +2,7 @@
 browser's claim), generated names, and a directory outside the web root.
 """
 
+import errno
 import hashlib
 import io
 import os
@@ -14,7 +15,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.services.errors import Invalid, NotFound
+from app.services.errors import InsufficientStorage, Invalid, NotFound
 
 CHUNK = 64 * 1024
 STORED_NAME = re.compile(r"^[0-9a-f]{32}$")
@@ -22,6 +23,8 @@ STORED_NAME = re.compile(r"^[0-9a-f]{32}$")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+# A full disk or an exhausted quota: the user can do nothing about it but try again later.
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 # Office files are zip archives; the part that names the application tells them apart from any other zip.
 OFFICE_PARTS = {"word/": DOCX, "xl/": XLSX, "ppt/": PPTX}
 
@@ -94,9 +97,19 @@ def store(upload) -> StoredFile:
     stored_name = secrets.token_hex(16)
     target = upload_dir() / stored_name
     temporary = target.with_suffix(".part")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-    os.replace(temporary, target)
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, target)
+    except OSError as error:
+        # A partial file would hold on to the little space left; nothing refers to it yet.
+        temporary.unlink(missing_ok=True)
+        if error.errno in NO_SPACE:
+            current_app.logger.error("upload refused: no space left in %s", target.parent)
+            raise InsufficientStorage(_("There is no room to store files right now; nothing was saved. "
+                                        "Please try again later."),
+                                      {"file": _("The server's storage is full.")}) from None
+        raise
     return StoredFile(stored_name, clean_name(upload.filename), mimetype, len(data),
                       hashlib.sha256(data).hexdigest())
 

@@ -318,7 +318,10 @@ def run_writer(app: Flask, stop: threading.Event, poll_interval: float = 1.0) ->
             try:
                 last_fit = upkeep_once(app, last_fit)
             except Exception:  # noqa: BLE001 - upkeep failing must not stop the drain; it retries next round
-                log.exception("vector upkeep failed")
+                # A failed save (a full disk) leaves CURRENT on the last good generation; the changes stay in
+                # memory, served, and are saved by a later round.
+                log.exception("vector upkeep failed; %s stays the saved generation",
+                              persistence.current_generation(vector_index(app).store_dir))
                 last_fit = time.monotonic()
 
     saver = threading.Thread(target=upkeep, name="vector-upkeep", daemon=True)
@@ -329,7 +332,10 @@ def run_writer(app: Flask, stop: threading.Event, poll_interval: float = 1.0) ->
         stop.set()
         saver.join()
         if vector_index(app).dirty:
-            vector_index(app).persist(vector_cursor(app))
+            try:
+                vector_index(app).persist(vector_cursor(app))
+            except Exception:  # noqa: BLE001 - stopping anyway; the next writer replays from the saved cursor
+                log.exception("saving the vector store on stopping failed; the next writer replays the outbox")
 
 
 def start_background_worker(app: Flask, poll_interval: float = 1.0) -> threading.Event:

@@ -1,5 +1,6 @@
 """The matcher: each channel, the fusion, recommendation kinds, updates, persistence, bad input."""
 
+import errno
 import json
 from pathlib import Path
 
@@ -167,6 +168,26 @@ def test_clean_up_never_deletes_a_generation_another_reader_pinned(tmp_path, mat
     pin.release()
     newest = persistence.save(matcher, store, lock=lock)
     assert [p.name for p in store.glob("gen-*")] == [newest]
+
+
+def test_a_failed_save_keeps_the_last_generation_and_leaves_nothing_behind(tmp_path, matcher, monkeypatch):
+    store, lock = tmp_path / "store", WriterLock(tmp_path / "store")
+    assert lock.acquire()
+    good = persistence.save(matcher, store, cursor=7, lock=lock)
+
+    def disk_full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(persistence.pickle, "dump", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        persistence.save(matcher, store, cursor=8, lock=lock)
+    assert persistence.current_generation(store) == good
+    assert sorted(p.name for p in store.iterdir()) == ["CURRENT", good, "writer.lock"]
+    monkeypatch.undo()
+    _loaded, manifest, pin = persistence.load(MatcherConfig(), store)
+    pin.release()
+    assert manifest["cursor"] == 7
+    assert persistence.save(matcher, store, cursor=8, lock=lock) != good
 
 
 def test_one_writer_per_store_folder(tmp_path, matcher):
