@@ -154,7 +154,7 @@ class Stack:
         self._spawn("index-worker", [sys.executable, "-m", "flask", "--app", "app", "index", "worker",
                                      "--poll", "0.2"])
         self._spawn("gunicorn", [str(bin_dir / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{self.port}",
-                                 "--timeout", "60", "app:create_app()"])
+                                 "--threads", "4", "--timeout", "60", "app:create_app()"])
         self.wait_healthy(timeout)
 
     def wait_healthy(self, timeout: float) -> None:

@@ -14,7 +14,8 @@ Concurrency design of the vector side:
   it in, and tries now and then to become the writer (when the writer process is gone). Between two
   generations it replays, in memory, the outbox events the writer has applied since the one it holds
   (``VectorIndex.catch_up``), so a listing reaches every process's recommendations within a fraction of a
-  second after the writer, not at the writer's next save.
+  second after the writer, not at the writer's next save; such a follower loads a newer generation only
+  now and then (``FOLLOWER_REFRESH_SECONDS``) or when its replayed delta grows large.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ Changes = Callable[[int], tuple[int, list[dict], list[str]]]
 RELOAD_CHECK_SECONDS = 2.0
 # How often a follower replays what the writer applied since the generation it holds.
 CATCH_UP_SECONDS = 0.25
+# A follower that replays the outbox needs a saved generation only to start, to shed a grown delta, or to pick
+# up what only generations carry (a refitted ranker, a rebuild): loading one costs seconds of CPU at 100k
+# listings, so it does not take each one the writer saves (every PERSIST_SECONDS while changes come in).
+FOLLOWER_REFRESH_SECONDS = 300.0
 # How often the writer saves a generation while changes keep coming (a follower lags at most this much).
 PERSIST_SECONDS = 30.0
 # How often the writer refits the ranker on all stored feedback.
@@ -83,6 +88,9 @@ class VectorIndex:
         self.changes = changes
         # The last outbox event the held snapshot contains, as far as this process knows (follower side).
         self._followed_to: int | None = None
+        # Listings a follower replayed since it loaded its generation, and when it loaded it.
+        self._followed_changes = 0
+        self._loaded_at = float("-inf")
         self.store_dir = Path(store_dir)
         self.writer = persistence.WriterLock(self.store_dir)
         self._snapshot: Matcher | None = None
@@ -128,6 +136,7 @@ class VectorIndex:
                 old_pin, self._pin = self._pin, pin
                 self._generation = pin.folder.name
                 self.saved_cursor = self._followed_to = int(manifest.get("cursor", 0))
+                self._followed_changes, self._loaded_at = 0, time.monotonic()
             if old_pin is not None:
                 old_pin.release()
             return manifest
@@ -153,7 +162,15 @@ class VectorIndex:
                 snapshot = snapshot.with_changes([listing_from_document(doc) for doc in upserts], dict(removals))
             with self._write_lock:
                 self._snapshot, self._followed_to = snapshot, upto
+                self._followed_changes += len(upserts) + len(deletes)
         return len(upserts) + len(deletes)
+
+    def wants_generation(self) -> bool:
+        """Follower: whether to load the newest saved generation now (see FOLLOWER_REFRESH_SECONDS)."""
+        if self._snapshot is None or self.changes is None:
+            return True
+        return (time.monotonic() - self._loaded_at >= FOLLOWER_REFRESH_SECONDS
+                or self._followed_changes > self.config.delta_limit // 2)
 
     def _require_writer(self) -> None:
         if not self.writer.acquire():
@@ -218,11 +235,11 @@ class VectorIndex:
 
 
 def _follow(ref: weakref.ref) -> None:
-    """Load each newer generation and replay the writer's changes since, until this process writes, or its
-    index is gone (the app was dropped)."""
+    """Load a saved generation when one is wanted and replay the writer's changes since, until this process
+    writes, or its index is gone (the app was dropped)."""
     next_load = 0.0
     while (index := ref()) is not None and not index.writer.held:
-        if time.monotonic() >= next_load:
+        if time.monotonic() >= next_load and index.wants_generation():
             next_load = time.monotonic() + RELOAD_CHECK_SECONDS
             try:
                 index.load_newest()
