@@ -9,6 +9,7 @@ from app.auth import current_user_or_none
 from app.db import get_session
 from app.listings import bp
 from app.listings.forms import FORMS, choices
+from app.main.templating import prefetch_orgs
 from app.services import attachments, recommendations
 from app.services import listings as service
 from app.services.centers import centers_of_org
@@ -70,6 +71,7 @@ def browse(segment: str):
         return redirect(url_for("listings.browse", **{**request.args.to_dict(), "segment": segment,
                                                       "page": page.pages}))
     sorts = (["relevance"] if filters["q"] else []) + list(service.sorts_of(kind))
+    prefetch_orgs(item.org_id for item in page.items)
     return render_template("listings/browse.html", kind=kind, segment=segment, page=page, filters=filters,
                            sort=sort or sorts[0], sorts=sorts)
 
