@@ -210,3 +210,27 @@ def test_a_follower_serves_what_the_writer_applied_before_the_writer_saves_it(ap
         assert wait_for(lambda: not follower.matcher().listing("achievement", achievement.id), seconds=2)
     finally:
         follower_app.extensions["db_engine"].dispose()
+
+
+def test_a_follower_replaying_the_outbox_loads_a_generation_to_start_then_only_now_and_then(app, session,
+                                                                                           monkeypatch):
+    """Loading a generation costs seconds at 100k listings; a follower that replays the outbox skips most."""
+    lab = create_user(session, "university")
+    create_achievement(session, lab)
+    indexes.rebuild(app)
+    follower_app = create_app({**app.config, "TESTING": True, "MATCH_DELTA_LIMIT": 4})
+    follower = indexes.vector_index(follower_app)
+    try:
+        assert follower.wants_generation()  # nothing held yet
+        follower.load_newest()
+        assert not follower.wants_generation()
+        monkeypatch.setattr(indexes, "FOLLOWER_REFRESH_SECONDS", 0.0)
+        assert follower.wants_generation()  # held long enough: pick up what only generations carry
+        monkeypatch.setattr(indexes, "FOLLOWER_REFRESH_SECONDS", 300.0)
+        for n in range(3):
+            create_achievement(session, lab, title=f"激光焊接气孔抑制工艺{n}")
+        drain(app)
+        assert follower.catch_up() == 3
+        assert follower.wants_generation()  # its replayed delta outgrew half the limit
+    finally:
+        follower_app.extensions["db_engine"].dispose()
