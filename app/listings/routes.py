@@ -85,9 +85,8 @@ def detail(segment: str, listing_id: int):
     center = session.get(Center, listing.center_id) if getattr(listing, "center_id", None) else None
     all_recs = request.args.get("recs") == "all"
     shown = RECOMMENDATIONS_MORE if all_recs else RECOMMENDATIONS_SHOWN
-    panel = {rec_kind: recommendations.recommend(session=session, query_type=kind, query_id=listing_id,
-                                                 rec_kind=rec_kind, user=user, k=shown)
-             for rec_kind in recommendations.recommendation_kinds(kind)} or None
+    panel = recommendations.recommendation_panels(session=session, query_type=kind, query_id=listing_id, user=user,
+                                                  k=shown) or None
     files = attachments.attachments_of(session=session, kind=kind, listing=listing, user=user)
     return render_template(f"listings/{kind}_detail.html", kind=kind, segment=segment, listing=listing,
                            attachments=files, attachment_types=",".join(attachments.LISTING_TYPES),
