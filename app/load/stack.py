@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -141,7 +140,7 @@ class Stack:
         return f"http://127.0.0.1:{self.port}"
 
     def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
-        logfile = open(Path(self.env["INSTANCE_PATH"]) / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
+        logfile = open(Path(self.env["INSTANCE_PATH"]) / f"{name}.log", "ab")
         # Its own process group, so stopping it reaches every child (gunicorn's workers).
         process = subprocess.Popen(command, env=self.env, cwd=ROOT, stdout=logfile, stderr=subprocess.STDOUT,
                                    start_new_session=True)
@@ -150,9 +149,9 @@ class Stack:
         return process
 
     def start(self, *, timeout: float = 180.0) -> None:
+        """Start both and wait until the app answers healthy; threads let a quick request pass a slow one."""
         bin_dir = Path(sys.executable).parent
-        self._spawn("index-worker", [sys.executable, "-m", "flask", "--app", "app", "index", "worker",
-                                     "--poll", "0.2"])
+        self._spawn("index-worker", [sys.executable, "-m", "flask", "--app", "app", "index", "worker"])
         self._spawn("gunicorn", [str(bin_dir / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{self.port}",
                                  "--threads", "4", "--timeout", "60", "app:create_app()"])
         self.wait_healthy(timeout)
@@ -189,7 +188,3 @@ class Stack:
 
 def cluster_port() -> int:
     return int(os.environ.get("PG_TEST_PORT") or 54329)
-
-
-def have_psql() -> bool:
-    return shutil.which("psql") is not None
