@@ -8,7 +8,7 @@ PORT ?= 5000
 SECRET_FILE := instance/secret_key
 FLASK := SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}" $(VENV)/bin/flask --app app
 
-.PHONY: run test install translations db demo index browser services-up services-down lint screenshots
+.PHONY: run test install translations db demo index browser services-up services-down lint screenshots load
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,19 @@ test: translations browser services-up
 	set -a; . ./.ci/.pg.env; . ./.ci/.meili.env; set +a; \
 	REQUIRE_SERVICES=1 $(PY) -m pytest -q -p no:cacheprovider; rc=$$?; \
 	$(MAKE) --no-print-directory services-down; exit $$rc
+
+# `make load`: 100k listings on PostgreSQL (grown and indexed once, then cached), gunicorn -w 2 and a separate
+# index worker, USERS simulated users for SECONDS seconds from Locust (app/load/). As root on a fresh machine.
+USERS ?= 20
+SECONDS ?= 60
+LOAD_STAMP := $(VENV)/.load-stamp
+$(LOAD_STAMP): $(STAMP)
+	$(VENV)/bin/pip install -q -e '.[test,load]'
+	touch $(LOAD_STAMP)
+
+load: translations $(LOAD_STAMP)
+	bash .ci/postgres.sh cluster
+	$(PY) -m app.load --users $(USERS) --seconds $(SECONDS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install (from Debian's packages) and start a PostgreSQL cluster on 127.0.0.1 for the test suite,
-# create a throwaway database, and write DATABASE_URL_TEST to an env file. Usage: postgres.sh start|stop [envfile]
+# create a throwaway database, and write DATABASE_URL_TEST to an env file.
+# Usage: postgres.sh start|stop [envfile], or postgres.sh cluster: only install, create and start the cluster
+# (never drops a database or changes a password; `make load` uses it beside the test suite's database).
 set -euo pipefail
 cmd=${1:-start}
 envfile=${2:-.ci/.pg.env}
@@ -11,8 +13,7 @@ need_root() { [ "$(id -u)" = 0 ] || { echo "postgres.sh: installing PostgreSQL n
 # The newest installed server (the client alone leaves /usr/lib/postgresql/N/bin/psql without postgres).
 version() { ls -d /usr/lib/postgresql/*/bin/postgres 2>/dev/null | sort -V | tail -n 1 | cut -d/ -f5; }
 
-case "$cmd" in
-start)
+cluster() {
   if [ -z "$(version)" ]; then
     need_root
     apt-get update -qq
@@ -28,6 +29,15 @@ start)
     sleep 1
   done
   su postgres -c "pg_isready -h 127.0.0.1 -p $port" >/dev/null || { echo "postgres.sh: server did not start" >&2; exit 1; }
+}
+
+case "$cmd" in
+cluster)
+  cluster
+  ;;
+start)
+  cluster
+  v=$(version)
   password=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
   # Databases a previous run left owned by the role (a test's own database, say) would block DROP ROLE.
   owned=$(su postgres -c "psql -At -h 127.0.0.1 -p $port -c \"SELECT datname FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE r.rolname = 'mic_test'\"")
@@ -48,5 +58,5 @@ stop)
   [ -n "$v" ] && pg_ctlcluster "$v" mictest stop 2>/dev/null || true
   rm -f "$envfile"
   ;;
-*) echo "usage: postgres.sh start|stop [envfile]" >&2; exit 2 ;;
+*) echo "usage: postgres.sh start|stop|cluster [envfile]" >&2; exit 2 ;;
 esac

@@ -307,6 +307,30 @@ class OutboxWorker:
         return total
 
 
+def applied_changes(engine: Engine, consumer: str, after: int, load_documents: LoadDocuments,
+                    limit: int = 500) -> tuple[int, list[dict[str, Any]], list[str]]:
+    """The changes ``consumer`` has applied after event ``after``: (its last event id, upserts, deletes).
+
+    For a process that follows another's sink without writing it (a web worker beside the host's writer): it
+    replays what the writer already applied, so the writer's cursor, with its handling of id holes, decides
+    what is safe to read. Documents are the listings' current state, so a replay is harmless.
+    """
+    with Session(engine) as session:
+        row = session.get(SyncCursor, consumer)
+        upto = row.last_event_id if row is not None else 0
+        if upto <= after:
+            return after, [], []
+        events = session.exec(select(OutboxEvent).where(OutboxEvent.id > after, OutboxEvent.id <= upto)
+                              .order_by(OutboxEvent.id).limit(limit)).all()
+        if not events:
+            return upto, [], []
+        keys = list(dict.fromkeys((e.entity_type, e.entity_id) for e in events))
+        docs = load_documents(session, keys)
+    upserts = [docs[k] for k in keys if docs.get(k) is not None]
+    deletes = [doc_id(*k) for k in keys if docs.get(k) is None]
+    return events[-1].id, upserts, deletes
+
+
 def prune_applied(engine: Engine) -> tuple[int, str | None]:
     """Delete outbox events every consumer has applied; returns how many, and the consumer furthest behind.
 

@@ -307,11 +307,18 @@ class Matcher:
 
     def _pool(self, query: MatchItem, rec_kind: str, target_kind: str, probs: dict[str, float], stated: bool,
               vectors: dict[str, np.ndarray], size: int, weights: dict[Feature, float],
-              exclude: set[tuple[str, int]]) -> _Pool:
-        """Score the best first-stage candidates of one target listing kind plus the dense hits."""
+              exclude: set[tuple[str, int]], scored: dict[str, tuple] | None = None) -> _Pool:
+        """Score the best first-stage candidates of one target listing kind plus the dense hits.
+
+        `scored` keeps each target kind's lexical scores of this query for the next recommendation kind that
+        reads the same target kind (a need's commission and incubation panels both score centers and services).
+        """
         index = self.kinds[target_kind]
         spec = RECOMMENDATION_KINDS[rec_kind]
-        ids, lexical, codes = index.lexical_scores(query.full_text, title=query.title)
+        scored = {} if scored is None else scored
+        if target_kind not in scored:
+            scored[target_kind] = index.lexical_scores(query.full_text, title=query.title)
+        ids, lexical, codes = scored[target_kind]
         if not len(ids):
             return _Pool([], np.zeros((0, len(FEATURES)), dtype=np.float32))
         evidence = self._evidence(query, index, probs, stated, lexical, codes)
@@ -373,18 +380,33 @@ class Matcher:
     def recommend(self, query: MatchItem, rec_kind: str, k: int = 10,
                   exclude: Iterable[tuple[str, int]] = frozenset()) -> list[Recommendation]:
         """Return the k best targets of a recommendation kind for a query listing, with reasons."""
-        spec = _check_rec_kind(rec_kind)
+        return self.recommend_kinds(query, (rec_kind,), k=k, exclude=exclude)[rec_kind]
+
+    def recommend_kinds(self, query: MatchItem, rec_kinds: Iterable[str], k: int = 10,
+                        exclude: Iterable[tuple[str, int]] = frozenset()) -> dict[str, list[Recommendation]]:
+        """`recommend` for several kinds of one query (a listing page's panels), each the same as asked alone;
+        the query is read once (field, vectors, and each target kind's lexical scores) for all of them."""
+        specs = {rec_kind: _check_rec_kind(rec_kind) for rec_kind in rec_kinds}
         if k < 1 or not self.kinds:
-            return []
+            return {rec_kind: [] for rec_kind in specs}
         weights = self.config.weights()
         exclude = {(str(t), int(i)) for t, i in exclude} | {(query.kind, int(query.id))}
         probs, stated = self.industry_probabilities(query)
         vectors = self._query_vectors(query)
         size = max(self.config.pool, 3 * k)
+        scored: dict[str, tuple] = {}
+        return {rec_kind: self._recommend(query, rec_kind, spec, k, weights, exclude, probs, stated, vectors, size,
+                                          scored)
+                for rec_kind, spec in specs.items()}
+
+    def _recommend(self, query: MatchItem, rec_kind: str, spec: RecommendationKind, k: int,
+                   weights: dict[Feature, float], exclude: set[tuple[str, int]], probs: dict[str, float],
+                   stated: bool, vectors: dict[str, np.ndarray], size: int,
+                   scored: dict[str, tuple]) -> list[Recommendation]:
         items: list[MatchItem] = []
         blocks = []
         for target_kind in spec.targets:
-            pool = self._pool(query, rec_kind, target_kind, probs, stated, vectors, size, weights, exclude)
+            pool = self._pool(query, rec_kind, target_kind, probs, stated, vectors, size, weights, exclude, scored)
             items.extend(pool.items)
             blocks.append(pool.rows)
         if not items:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Self
 
 from pydantic import model_validator
-from sqlalchemy import BigInteger, CheckConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Index, text
 from sqlmodel import Field, SQLModel
 
 from models.common import ID_MAX, json_list, utcnow
@@ -93,6 +93,26 @@ def _checks(table: str, *rules: tuple[str, str]) -> tuple[CheckConstraint, ...]:
     return tuple(CheckConstraint(sql, name=f"ck_{table}_{name}") for name, sql in rules)
 
 
+# Sort keys of the lists besides newest, as the SQL that both the queries and their indexes use (an index
+# serves an ORDER BY only for the very same expression). A missing value sorts last: TRL is 1-9 and amounts
+# are at least 0, so the stand-ins 0 and -1 come after every real value in descending order.
+SORT_KEYS: dict[str, dict[str, str]] = {
+    "need": {"trl": "coalesce(trl, 0)", "price": "coalesce(budget_max, budget_min, -1)"},
+    "achievement": {"trl": "coalesce(trl, 0)", "price": "coalesce(price, -1)"},
+    "service": {"price": "coalesce(price, -1)"},
+}
+
+
+def _live_indexes(table: str) -> tuple[Index, ...]:
+    """What lists of live listings read at 100k rows: each order as an index scan that stops after a page
+    (newest first, and each sort key high to low, newest first within one value), instead of sorting every
+    live row; and counts by status and industry from the index alone."""
+    return (Index(f"ix_{table}_live_newest", "status", "updated_at", "id"),
+            Index(f"ix_{table}_live_industry", "status", "industry", "expires_at"),
+            *(Index(f"ix_{table}_live_{sort}", "status", text(key), "updated_at", "id")
+              for sort, key in SORT_KEYS[table].items()))
+
+
 TRL_RULE = ("trl", "trl IS NULL OR (trl >= 1 AND trl <= 9)")
 
 
@@ -101,9 +121,12 @@ def _money_rule(column: str) -> tuple[str, str]:
 
 
 class Need(NeedBase, ListingTable, table=True):
-    __table_args__ = _checks(
-        "need", TRL_RULE, _money_rule("budget_min"), _money_rule("budget_max"),
-        ("budget_order", "budget_min IS NULL OR budget_max IS NULL OR budget_min <= budget_max"))
+    __table_args__ = (
+        *_checks("need", TRL_RULE, _money_rule("budget_min"), _money_rule("budget_max"),
+                 ("budget_order", "budget_min IS NULL OR budget_max IS NULL OR budget_min <= budget_max")),
+        *_live_indexes("need"),
+        # Deadline soonest: the index yields deadlines in order; the newest-first tie-break sorts within one day.
+        Index("ix_need_live_deadline", "status", "deadline"))
 
 
 # What the API returns; `details` is None when the reader is not entitled to it.
@@ -154,7 +177,7 @@ class AchievementUpdate(SQLModel):
 
 
 class Achievement(AchievementBase, ListingTable, table=True):
-    __table_args__ = _checks("achievement", TRL_RULE, _money_rule("price"))
+    __table_args__ = (*_checks("achievement", TRL_RULE, _money_rule("price")), *_live_indexes("achievement"))
 
 
 class AchievementPublic(AchievementBase):
@@ -189,7 +212,7 @@ class ServiceUpdate(SQLModel):
 
 
 class Service(ServiceBase, ListingTable, table=True):
-    __table_args__ = _checks("service", _money_rule("price"))
+    __table_args__ = (*_checks("service", _money_rule("price")), *_live_indexes("service"))
 
 
 class ServicePublic(ServiceBase):

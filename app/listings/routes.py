@@ -9,6 +9,7 @@ from app.auth import current_user_or_none
 from app.db import get_session
 from app.listings import bp
 from app.listings.forms import FORMS, choices
+from app.main.templating import prefetch_orgs
 from app.services import attachments, recommendations
 from app.services import listings as service
 from app.services.centers import centers_of_org
@@ -70,6 +71,7 @@ def browse(segment: str):
         return redirect(url_for("listings.browse", **{**request.args.to_dict(), "segment": segment,
                                                       "page": page.pages}))
     sorts = (["relevance"] if filters["q"] else []) + list(service.sorts_of(kind))
+    prefetch_orgs(item.org_id for item in page.items)
     return render_template("listings/browse.html", kind=kind, segment=segment, page=page, filters=filters,
                            sort=sort or sorts[0], sorts=sorts)
 
@@ -83,9 +85,8 @@ def detail(segment: str, listing_id: int):
     center = session.get(Center, listing.center_id) if getattr(listing, "center_id", None) else None
     all_recs = request.args.get("recs") == "all"
     shown = RECOMMENDATIONS_MORE if all_recs else RECOMMENDATIONS_SHOWN
-    panel = {rec_kind: recommendations.recommend(session=session, query_type=kind, query_id=listing_id,
-                                                 rec_kind=rec_kind, user=user, k=shown)
-             for rec_kind in recommendations.recommendation_kinds(kind)} or None
+    panel = recommendations.recommendation_panels(session=session, query_type=kind, query_id=listing_id, user=user,
+                                                  k=shown) or None
     files = attachments.attachments_of(session=session, kind=kind, listing=listing, user=user)
     return render_template(f"listings/{kind}_detail.html", kind=kind, segment=segment, listing=listing,
                            attachments=files, attachment_types=",".join(attachments.LISTING_TYPES),

@@ -2,6 +2,7 @@ from flask import current_app, redirect, render_template, request, url_for
 
 from app.args import int_arg
 from app.db import get_session
+from app.main.templating import prefetch_orgs
 from app.search import bp
 from app.services.search import SORTS, rows_of_hits, search_listings, sort_name
 from indexing.base import MAX_TOTAL_HITS
@@ -24,5 +25,6 @@ def results():
     if args["page"] > pages:
         return redirect(url_for("search.results", **{**request.args.to_dict(), "page": pages}))
     rows = rows_of_hits(session=get_session(), hits=result.hits)
+    prefetch_orgs(row.org_id for row in rows.values())
     return render_template("search/results.html", result=result, args=args, pages=pages, rows=rows,
                            sort=sort or ("relevance" if args["text"] else "newest"), sorts=list(SORTS))

@@ -54,11 +54,23 @@ def is_indexed(row) -> bool:
 
 def load_rows(session: Session, refs: list[tuple[str, int]]) -> dict[tuple[str, int], object | None]:
     """The current row of each (kind, id), or None when it is gone or no longer public."""
-    result: dict[tuple[str, int], object | None] = {}
+    wanted: dict[str, set[int]] = {}
     for kind, entity_id in refs:
-        row = session.get(LISTING_KINDS[kind].table, entity_id) if kind in LISTING_KINDS else None
-        result[(kind, entity_id)] = row if row is not None and is_indexed(row) else None
+        if kind in LISTING_KINDS:
+            wanted.setdefault(kind, set()).add(entity_id)
+    # One query per kind, not one per row: a page of hits or recommendations is 10-20 rows.
+    found = {(kind, row.id): row for kind, ids in wanted.items() for row in rows_by_id(session, kind, ids)}
+    result: dict[tuple[str, int], object | None] = {}
+    for ref in refs:
+        row = found.get(ref)
+        result[ref] = row if row is not None and is_indexed(row) else None
     return result
+
+
+def rows_by_id(session: Session, kind: str, ids: set[int] | list[int]) -> list:
+    """The rows of one kind with these ids (those that exist), in one query."""
+    table = LISTING_KINDS[kind].table
+    return list(session.exec(select(table).where(table.id.in_(sorted(ids))))) if ids else []
 
 
 def org_names(session: Session, org_ids: set[int]) -> dict[int, str]:

@@ -11,16 +11,22 @@ Concurrency design of the vector side:
   ``RANKER_REFIT_SECONDS``. After a crash the writer loads the newest generation and replays the outbox from
   that generation's cursor, so nothing applied only in memory is lost.
 - Every other process on the directory follows: a background thread loads each newer generation and swaps
-  it in, and tries now and then to become the writer (when the writer process is gone).
+  it in, and tries now and then to become the writer (when the writer process is gone). Between two
+  generations it replays, in memory, the outbox events the writer has applied since the one it holds
+  (``VectorIndex.catch_up``), so a listing reaches every process's recommendations within a fraction of a
+  second after the writer, not at the writer's next save; such a follower loads a newer generation only
+  now and then (``FOLLOWER_REFRESH_SECONDS``) or when its replayed delta grows large.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
 import weakref
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -29,15 +35,23 @@ from sqlmodel import Session
 
 from app.services.documents import all_documents, listing_from_document, load_documents
 from indexing import SearchBackend, make_backend
-from indexing.sync import OutboxWorker, SearchSink, Sink
+from indexing.sync import OutboxWorker, SearchSink, Sink, applied_changes
 from matching import Matcher, MatcherConfig, persistence
 from matching.text import search_synonyms
 from models.outbox import SyncCursor
 
 log = logging.getLogger(__name__)
+# A follower's view of the outbox: the changes the writer applied after an event id (indexing.sync.applied_changes).
+Changes = Callable[[int], tuple[int, list[dict], list[str]]]
 
 # How often a follower looks for a generation the writer saved, and tries to take over writing.
 RELOAD_CHECK_SECONDS = 2.0
+# How often a follower replays what the writer applied since the generation it holds.
+CATCH_UP_SECONDS = 0.25
+# A follower that replays the outbox needs a saved generation only to start, to shed a grown delta, or to pick
+# up what only generations carry (a refitted ranker, a rebuild): loading one costs seconds of CPU at 100k
+# listings, so it does not take each one the writer saves (every PERSIST_SECONDS while changes come in).
+FOLLOWER_REFRESH_SECONDS = 300.0
 # How often the writer saves a generation while changes keep coming (a follower lags at most this much).
 PERSIST_SECONDS = 30.0
 # How often the writer refits the ranker on all stored feedback.
@@ -68,8 +82,15 @@ class NotTheWriter(RuntimeError):
 class VectorIndex:
     """This process's matcher snapshot, its writer role on VECTOR_DIR (if it has it), and its upkeep."""
 
-    def __init__(self, config: MatcherConfig, store_dir: str):
+    def __init__(self, config: MatcherConfig, store_dir: str, changes: Changes | None = None):
         self.config = config
+        # For a follower: the changes the writer applied after an outbox event (see `catch_up`).
+        self.changes = changes
+        # The last outbox event the held snapshot contains, as far as this process knows (follower side).
+        self._followed_to: int | None = None
+        # Listings a follower replayed since it loaded its generation, and when it loaded it.
+        self._followed_changes = 0
+        self._loaded_at = float("-inf")
         self.store_dir = Path(store_dir)
         self.writer = persistence.WriterLock(self.store_dir)
         self._snapshot: Matcher | None = None
@@ -114,10 +135,42 @@ class VectorIndex:
                 self._snapshot = matcher
                 old_pin, self._pin = self._pin, pin
                 self._generation = pin.folder.name
-                self.saved_cursor = int(manifest.get("cursor", 0))
+                self.saved_cursor = self._followed_to = int(manifest.get("cursor", 0))
+                self._followed_changes, self._loaded_at = 0, time.monotonic()
             if old_pin is not None:
                 old_pin.release()
             return manifest
+
+    def catch_up(self) -> int:
+        """Follower: publish, in memory only, what the writer applied since the held snapshot; return how many
+        listings changed. A newer generation, when one loads, replaces the result (and the replay restarts
+        from its cursor)."""
+        if self.changes is None:
+            return 0
+        with self._load_lock:
+            snapshot, after = self._snapshot, self._followed_to
+            if snapshot is None or after is None:
+                return 0
+            upto, upserts, deletes = self.changes(after)
+            if upto == after:
+                return 0
+            removals = defaultdict(list)
+            for doc_id in deletes:
+                listing_kind, _sep, entity_id = doc_id.rpartition("-")
+                removals[listing_kind].append(int(entity_id))
+            if upserts or removals:
+                snapshot = snapshot.with_changes([listing_from_document(doc) for doc in upserts], dict(removals))
+            with self._write_lock:
+                self._snapshot, self._followed_to = snapshot, upto
+                self._followed_changes += len(upserts) + len(deletes)
+        return len(upserts) + len(deletes)
+
+    def wants_generation(self) -> bool:
+        """Follower: whether to load the newest saved generation now (see FOLLOWER_REFRESH_SECONDS)."""
+        if self._snapshot is None or self.changes is None:
+            return True
+        return (time.monotonic() - self._loaded_at >= FOLLOWER_REFRESH_SECONDS
+                or self._followed_changes > self.config.delta_limit // 2)
 
     def _require_writer(self) -> None:
         if not self.writer.acquire():
@@ -182,23 +235,33 @@ class VectorIndex:
 
 
 def _follow(ref: weakref.ref) -> None:
-    """Load each newer generation until this process writes, or its index is gone (the app was dropped)."""
+    """Load a saved generation when one is wanted and replay the writer's changes since, until this process
+    writes, or its index is gone (the app was dropped)."""
+    next_load = 0.0
     while (index := ref()) is not None and not index.writer.held:
+        if time.monotonic() >= next_load and index.wants_generation():
+            next_load = time.monotonic() + RELOAD_CHECK_SECONDS
+            try:
+                index.load_newest()
+            except (FileNotFoundError, ValueError) as error:
+                log.info("vector store at %s not loaded yet: %s", index.store_dir, error)
+            except Exception:  # noqa: BLE001 - a bad generation must not end following; the next may load
+                log.exception("loading the vector store at %s failed", index.store_dir)
         try:
-            index.load_newest()
-        except (FileNotFoundError, ValueError) as error:
-            log.info("vector store at %s not loaded yet: %s", index.store_dir, error)
-        except Exception:  # noqa: BLE001 - a bad generation must not end following; the next may load
-            log.exception("loading the vector store at %s failed", index.store_dir)
+            index.catch_up()
+        except Exception:  # noqa: BLE001 - the database may be away for a moment; the next round retries
+            log.exception("replaying the outbox into the vector store at %s failed", index.store_dir)
         del index
-        time.sleep(RELOAD_CHECK_SECONDS)
+        time.sleep(CATCH_UP_SECONDS)
 
 
 def vector_index(app: Flask | None = None) -> VectorIndex:
     app = app or current_app._get_current_object()
     if "vector_index" not in app.extensions:
         config = MatcherConfig.from_mapping(app.config)
-        app.extensions["vector_index"] = VectorIndex(config, app.config["VECTOR_DIR"])
+        changes = functools.partial(applied_changes, app.extensions["db_engine"], _vector_consumer(app),
+                                    load_documents=load_documents)
+        app.extensions["vector_index"] = VectorIndex(config, app.config["VECTOR_DIR"], changes)
     return app.extensions["vector_index"]
 
 

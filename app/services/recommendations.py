@@ -112,22 +112,31 @@ def recommend(*, session: Session, query_type: str, query_id: int, rec_kind: str
     """Up to k public listings recommended for one listing the user may see, best first, with reasons."""
     if rec_kind not in REC_KINDS.get(query_type, ()):
         raise Invalid(_("Unknown kind of recommendation."), {"kind": _("Not one of the allowed values.")})
+    return recommendation_panels(session=session, query_type=query_type, query_id=query_id, rec_kinds=(rec_kind,),
+                                 user=user, k=k)[rec_kind]
+
+
+def recommendation_panels(*, session: Session, query_type: str, query_id: int, user: User | None, k: int = 10,
+                          rec_kinds: tuple[str, ...] | None = None) -> dict[str, list[dict]]:
+    """`recommend` for several kinds at once (default: every kind the listing shows), as a listing's page
+    shows them: the listing is read, and the matcher reads it, once for all of them."""
+    rec_kinds = REC_KINDS.get(query_type, ()) if rec_kinds is None else rec_kinds
     if not 1 <= k <= MAX_K:
         raise Invalid(_("Some fields are not valid."), {"k": _("Out of range.")})
     row = get_listing(session=session, kind=query_type, listing_id=query_id, user=user)
     matcher = _snapshot()
-    if matcher is None:
-        return []
+    if matcher is None or not rec_kinds:
+        return {rec_kind: [] for rec_kind in rec_kinds}
     # The query is the listing's public text only: a confidential need's details never reach the matcher.
     query = _query_item(row)
     dismissed = _dismissed(session, user, query_type, query_id)
     try:
-        recs = matcher.recommend(query, rec_kind, k=k + len(dismissed),
-                                 exclude={(query_type, query_id), *dismissed})
+        recs = matcher.recommend_kinds(query, rec_kinds, k=k + len(dismissed),
+                                       exclude={(query_type, query_id), *dismissed})
     except Exception:  # noqa: BLE001 - a matcher fault must cost the user a panel, not the page
-        log.exception("recommendations failed for %s %s (%s)", query_type, query_id, rec_kind)
-        return []
-    return _results(session, recs, k)
+        log.exception("recommendations failed for %s %s (%s)", query_type, query_id, ", ".join(rec_kinds))
+        return {rec_kind: [] for rec_kind in rec_kinds}
+    return {rec_kind: _results(session, recs[rec_kind], k) for rec_kind in rec_kinds}
 
 
 def matched_needs_for_organization(*, session: Session, user: User | None, k: int = 20) -> list[dict]:
@@ -167,11 +176,6 @@ def matched_needs_for_organization(*, session: Session, user: User | None, k: in
     results = _results(session, [e["rec"] for e in ranked[: 3 * k]], k)
     via = {e["rec"].target_id: e["via"] for e in ranked}
     return [{**result, "matched_listings": via[result["target_id"]]} for result in results]
-
-
-def recommendation_kinds(query_type: str) -> tuple[str, ...]:
-    """The recommendation kinds a listing of this kind shows."""
-    return REC_KINDS.get(query_type, ())
 
 
 def _dismissed(session: Session, user: User | None, query_type: str, query_id: int) -> set[tuple[str, int]]:

@@ -4,11 +4,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
+from app.services.documents import rows_by_id
 from app.services.errors import Invalid, ServiceError
 from app.services.indexes import search_backend
 from app.services.listings import Page, browse
 from indexing import SearchBackendError, SearchQuery, SearchResult
-from models import LISTING_KINDS, User
+from models import User
 from models.common import utcnow
 
 # The sort orders users choose (?sort=), with the search backend's name of each.
@@ -59,14 +60,8 @@ def rows_of_hits(*, session: Session, hits: list[dict]) -> dict[str, object]:
     wanted: dict[str, list[int]] = {}
     for hit in hits:
         wanted.setdefault(hit["type"], []).append(hit["entity_id"])
-    rows: dict[str, object] = {}
-    for kind, entity_ids in wanted.items():
-        table = LISTING_KINDS[kind].table
-        for row_id in entity_ids:
-            row = session.get(table, row_id)
-            if row is not None:
-                rows[f"{kind}-{row_id}"] = row
-    return rows
+    return {f"{kind}-{row.id}": row for kind, entity_ids in wanted.items()
+            for row in rows_by_id(session, kind, entity_ids)}
 
 
 def hit_summary(row) -> dict:

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from app import create_app
-from app.services import indexes
+from app.services import indexes, listings
 from app.services.indexes import VectorIndex
 from matching import MatcherConfig, MatchItem, persistence
 from tests.app.test_search_and_recommendations import drain
@@ -181,3 +181,56 @@ def test_each_host_follows_the_outbox_under_its_own_name_by_default(monkeypatch,
 
     assert load_settings(str(tmp_path), {}).INDEX_CONSUMER == socket.gethostname()[:40]
     assert load_settings(str(tmp_path), {"INDEX_CONSUMER": "web-2"}).INDEX_CONSUMER == "web-2"
+
+
+@ON_BOTH_DATABASES
+def test_a_follower_serves_what_the_writer_applied_before_the_writer_saves_it(app, session):
+    """gunicorn workers beside `flask index worker`: each replays the writer's applied changes in memory, so a
+    new listing reaches their recommendations within a second, long before the writer's next saved generation."""
+    firm, lab = create_user(session, "enterprise"), create_user(session, "university")
+    need = create_need(session, firm, title="铝合金车身激光焊接气孔控制", description="铝合金激光焊接气孔率偏高。")
+    indexes.rebuild(app)  # this app writes; the generation it saves holds the need
+    generation = persistence.current_generation(indexes.vector_index(app).store_dir)
+    follower_app = create_app({**app.config, "TESTING": True})
+    follower = indexes.vector_index(follower_app)
+    try:
+        assert wait_for(lambda: follower.matcher() is not None and follower.matcher().listing("need", need.id))
+        achievement = create_achievement(session, lab, title="激光焊接气孔抑制工艺", description="铝合金焊接气孔控制工艺。")
+        time.sleep(3 * indexes.CATCH_UP_SECONDS)
+        # Committed, but the writer has not applied it: its cursor, not the outbox, says what is safe to read.
+        assert not follower.matcher().listing("achievement", achievement.id)
+        drain(app)
+        assert wait_for(lambda: follower.matcher().listing("achievement", achievement.id), seconds=2)
+        assert persistence.current_generation(follower.store_dir) == generation  # nothing saved meanwhile
+        query = follower.matcher().listing("need", need.id)
+        assert [r.target_id for r in follower.matcher().recommend(query, "license", k=5)] == [achievement.id]
+        with in_app(session):
+            listings.delete_listing(session=session, kind="achievement", listing_id=achievement.id, user=lab)
+        drain(app)
+        assert wait_for(lambda: not follower.matcher().listing("achievement", achievement.id), seconds=2)
+    finally:
+        follower_app.extensions["db_engine"].dispose()
+
+
+def test_a_follower_replaying_the_outbox_loads_a_generation_to_start_then_only_now_and_then(app, session,
+                                                                                           monkeypatch):
+    """Loading a generation costs seconds at 100k listings; a follower that replays the outbox skips most."""
+    lab = create_user(session, "university")
+    create_achievement(session, lab)
+    indexes.rebuild(app)
+    follower_app = create_app({**app.config, "TESTING": True, "MATCH_DELTA_LIMIT": 4})
+    follower = indexes.vector_index(follower_app)
+    try:
+        assert follower.wants_generation()  # nothing held yet
+        follower.load_newest()
+        assert not follower.wants_generation()
+        monkeypatch.setattr(indexes, "FOLLOWER_REFRESH_SECONDS", 0.0)
+        assert follower.wants_generation()  # held long enough: pick up what only generations carry
+        monkeypatch.setattr(indexes, "FOLLOWER_REFRESH_SECONDS", 300.0)
+        for n in range(3):
+            create_achievement(session, lab, title=f"激光焊接气孔抑制工艺{n}")
+        drain(app)
+        assert follower.catch_up() == 3
+        assert follower.wants_generation()  # its replayed delta outgrew half the limit
+    finally:
+        follower_app.extensions["db_engine"].dispose()

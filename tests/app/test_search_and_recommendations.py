@@ -269,7 +269,7 @@ def test_a_failing_matcher_costs_the_panel_not_the_page(app, client, market, mon
     def broken(*args, **kwargs):
         raise IndexError("row cache out of step")
 
-    monkeypatch.setattr(indexes.vector_index(app).matcher(), "recommend", broken)
+    monkeypatch.setattr(indexes.vector_index(app).matcher(), "recommend_kinds", broken)
     url = f"/api/v1/needs/{market['welding'].id}/recommendations"
     response = client.get(url, query_string={"kind": "license"})
     assert response.status_code == 200 and response.json == []

@@ -329,3 +329,15 @@ def test_clean_up_leaves_a_generation_that_is_still_being_written(tmp_path):
     (finished / "manifest.json").write_text("{}")
     assert persistence.remove_old_generations(tmp_path, keep="gen-3-1") == ["gen-2-1"]
     assert in_progress.exists() and not finished.exists()
+
+
+def test_several_kinds_at_once_are_each_what_they_are_asked_alone(matcher, need):
+    """A need's page shows its commission, license and incubation panels from one reading of the need."""
+    kinds = ("commission", "license", "incubation")
+    together = matcher.recommend_kinds(need, kinds, k=5, exclude={("service", 2)})
+    assert list(together) == list(kinds)
+    for kind in kinds:
+        assert together[kind] == matcher.recommend(need, kind, k=5, exclude={("service", 2)})
+    assert together["license"] and together["commission"]
+    with pytest.raises(ValueError):
+        matcher.recommend_kinds(need, ("license", "gift"))
