@@ -8,6 +8,7 @@ import time
 import uuid
 
 from flask import Flask, Response, g, request
+from sqlalchemy import inspect
 
 LOGGER = "mic"
 REQUEST_LOGGER = "mic.request"
@@ -52,6 +53,13 @@ def configure(log_format: str, level: str) -> logging.Handler:
 def _user_id() -> int | None:
     # Only a user the request already loaded: logging must not cost a query.
     user = g.get("_login_user") or g.get("api_user")
+    if user is None:
+        return None
+    # The identity map's key, not the attribute: after a commit the attribute is expired and reading it would
+    # query the database, which may be the very thing that just failed.
+    state = inspect(user, raiseerr=False)
+    if state is not None and state.identity:
+        return state.identity[0]
     return getattr(user, "id", None)
 
 
