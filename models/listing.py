@@ -214,6 +214,8 @@ class ListingAttachment(SQLModel, table=True):
     uploaded_by: int = Field(foreign_key="user.id")
     original_name: str = Field(max_length=255)
     stored_name: str = Field(max_length=80, unique=True)
+    # An image's thumbnail, stored beside it under a generated name of its own; None for a PDF.
+    thumbnail_name: str | None = Field(default=None, max_length=80, unique=True)
     mimetype: str = Field(max_length=100)
     size: int
     sha256: str = Field(max_length=64)

@@ -28,9 +28,16 @@ SEGMENT = f"<any({', '.join(SEGMENTS.values())}):segment>"
 ACTIONS = "<any(publish, reconfirm, close, reopen, delete):action>"
 
 
+def card_thumbnail_url(kind: str, item) -> str | None:
+    """Where a listing card's picture is, if the listing has an image."""
+    row = attachments.card_thumbnail(session=get_session(), kind=kind, listing=item)
+    return url_for("listings.thumbnail", segment=SEGMENTS[kind], listing_id=item.id,
+                   attachment_id=row.id) if row else None
+
+
 @bp.app_context_processor
 def inject_segments() -> dict:
-    return {"SEGMENTS": SEGMENTS}
+    return {"SEGMENTS": SEGMENTS, "card_thumbnail_url": card_thumbnail_url}
 
 
 def center_choices(session: Session, user: User | None) -> list[tuple[str, str]]:
@@ -230,6 +237,15 @@ def attachment(segment: str, listing_id: int, attachment_id: int):
         attachment_id=attachment_id, user=current_user_or_none())
     return send_file(path, mimetype=mimetype, as_attachment=not mimetype.startswith("image/"),
                      download_name=name, max_age=0)
+
+
+@bp.route(f"/{SEGMENT}/<int:listing_id>/attachments/<int:attachment_id>/thumbnail")
+def thumbnail(segment: str, listing_id: int, attachment_id: int):
+    """An image attachment's thumbnail, under the same rule as the image."""
+    path, mimetype = attachments.thumbnail_file(
+        session=get_session(), kind=KIND_OF_SEGMENT[segment], listing_id=listing_id,
+        attachment_id=attachment_id, user=current_user_or_none())
+    return send_file(path, mimetype=mimetype, max_age=0)
 
 
 @bp.route(f"/{SEGMENT}/<int:listing_id>/attachments/<int:attachment_id>/delete", methods=["POST"])

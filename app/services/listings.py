@@ -366,7 +366,7 @@ def delete_listing(*, session: Session, kind: str, listing_id: int, user: User) 
             session.delete(grant)
     attached = session.exec(select(ListingAttachment).where(ListingAttachment.listing_type == kind,
                                                             ListingAttachment.listing_id == listing.id)).all()
-    stored_names = [row.stored_name for row in attached]
+    stored_names = [name for row in attached for name in (row.stored_name, row.thumbnail_name) if name]
     for row in attached:
         session.delete(row)
     session.delete(listing)

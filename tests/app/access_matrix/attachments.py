@@ -9,9 +9,10 @@ from werkzeug.datastructures import FileStorage
 from app.services import attachments, listings
 from tests.app.access_matrix import Case, everyone, only
 from tests.utils.factories import in_app, need_data
+from tests.utils.images import png
 
 LOGIN = 302
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png(64, 48)
 
 
 def build(session, users) -> dict[str, int]:
@@ -29,6 +30,7 @@ def build(session, users) -> dict[str, int]:
 
 CASES: list[Case] = [
     Case("GET", "/needs/{attached_need}/attachments/{attachment}", everyone(200)),
+    Case("GET", "/needs/{attached_need}/attachments/{attachment}/thumbnail", everyone(200)),
     # No file chosen: the owner is sent back with a message; anyone else is refused.
     Case("POST", "/needs/{attached_need}/attachments", only({"enterprise": 302}, visitor=LOGIN)),
     Case("POST", "/needs/{attached_need}/attachments/{attachment_delete}/delete",
