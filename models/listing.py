@@ -48,6 +48,8 @@ class ListingTable(SQLModel):
     expires_at: datetime | None = Field(default=None, index=True)
     # Set when the owner closes the listing, cleared when it is reopened.
     close_reason: CloseReason | None = None
+    # With close_reason solved_here: the signed contract that solved it, when the listing has one.
+    solved_contract_id: int | None = Field(default=None, foreign_key="contract.id")
     demo_key: str | None = Field(default=None, max_length=80, unique=True)
 
 
@@ -116,6 +118,9 @@ class NeedPublic(NeedBase):
     updated_at: datetime
     published_at: datetime | None
     expires_at: datetime | None
+    close_reason: CloseReason | None = None
+    # Only for the contract's parties and the bureau; None for everyone else.
+    solved_contract_id: int | None = None
 
 
 class NeedAccess(SQLModel, table=True):
@@ -165,6 +170,9 @@ class AchievementPublic(AchievementBase):
     updated_at: datetime
     published_at: datetime | None
     expires_at: datetime | None
+    close_reason: CloseReason | None = None
+    # Only for the contract's parties and the bureau; None for everyone else.
+    solved_contract_id: int | None = None
 
 
 class ServiceBase(ListingBase):
@@ -200,6 +208,9 @@ class ServicePublic(ServiceBase):
     updated_at: datetime
     published_at: datetime | None
     expires_at: datetime | None
+    close_reason: CloseReason | None = None
+    # Only for the contract's parties and the bureau; None for everyone else.
+    solved_contract_id: int | None = None
 
 
 class ListingAttachment(SQLModel, table=True):

@@ -13,6 +13,7 @@ from models import (
     KIND_NAMES,
     POSTED_KINDS,
     ApiTokenPublic,
+    CloseReason,
     ContractIn,
     DeclineIn,
     FeedbackIn,
@@ -101,9 +102,16 @@ def _listing_paths(plural: str, name: str) -> dict:
             "get": {"summary": f"Get a {name.lower()}", "responses": {"200": {"description": "OK", **_json(item)},
                                                                        **ERRORS}},
             "patch": {"summary": f"Update a {name.lower()}", "security": secured,
-                      "requestBody": {"required": True, **_json(_with_status(
-                          f"{name}Update", ["published", "closed"],
-                          "publish or close in the same transaction as the field changes"))},
+                      "requestBody": {"required": True, **_json({"allOf": [
+                          _with_status(f"{name}Update", ["published", "closed", "draft"],
+                                       "publish, close, or reopen a closed one as a draft, in the same "
+                                       "transaction as the field changes"),
+                          {"type": "object", "properties": {
+                              "close_reason": {"type": "string", "enum": [r.value for r in CloseReason],
+                                               "description": "required with status closed"},
+                              "contract_id": {"type": "integer", "description":
+                                              "with close_reason solved_here: the signed contract that solved "
+                                              "it (needed when the listing has several)"}}}]})},
                       "responses": {"200": {"description": "OK", **_json(item)}, **ERRORS}},
             "delete": {"summary": f"Delete a {name.lower()}", "security": secured,
                        "responses": {"204": {"description": "Deleted"}, **ERRORS}},

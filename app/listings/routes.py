@@ -94,9 +94,14 @@ def detail(segment: str, listing_id: int):
                                                  rec_kind=rec_kind, user=user, k=shown)
              for rec_kind in recommendations.recommendation_kinds(kind)} or None
     files = attachments.attachments_of(session=session, kind=kind, listing=listing, user=user)
+    is_owner = service.owns(user, listing)
+    close_contracts = service.solving_contracts(session=session, kind=kind, listing_id=listing_id) \
+        if is_owner and listing.status != "closed" else []
     return render_template(f"listings/{kind}_detail.html", kind=kind, segment=segment, listing=listing,
+                           solved_contract=service.solved_contract(session=session, user=user, listing=listing),
+                           close_contracts=close_contracts,
                            attachments=files, attachment_types=",".join(attachments.LISTING_TYPES),
-                           details_visible=details_visible, is_owner=service.owns(user, listing),
+                           details_visible=details_visible, is_owner=is_owner,
                            is_live=service.is_live(listing), center=center, recommendations=panel,
                            more_recommendations=not all_recs and any(len(items) >= shown
                                                                      for items in (panel or {}).values()),
@@ -186,7 +191,7 @@ def change_status(segment: str, listing_id: int, action: str):
         return redirect(url_for("listings.mine", kind=kind))
     try:
         service.set_status(session=session, kind=kind, listing_id=listing_id, user=user, action=action,
-                           reason=request.form.get("close_reason"))
+                           reason=request.form.get("close_reason"), contract_id=request.form.get("contract_id"))
     except Invalid as exc:
         flash(" ".join(exc.fields.values()) or exc.message, "error")
         return redirect(url_for("listings.detail", segment=segment, listing_id=listing_id) + "#close")

@@ -8,16 +8,17 @@ import threading
 import uuid
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 from werkzeug.serving import make_server
 
 from app import create_app
 from app.db import make_engine
 from app.migrate import upgrade
-from app.services import indexes
+from app.services import indexes, listings
 from app.services.demo import DEMO_PASSWORD, demo_email, load_demo
 from app.services.taxonomy import use_taxonomy_vocabulary
 from matching.text import set_user_dictionary
+from models import Need, User
 from tests.conftest import require_service
 from tests.utils.factories import random_credit_code
 from tests.utils.images import png
@@ -222,6 +223,26 @@ def test_closing_asks_a_reason_and_reopening_makes_a_draft(live, page):
     page.wait_for_load_state()
     assert "已重新打开为草稿" in page.locator(".flashes").inner_text()
     assert page.locator("section[aria-labelledby='owner-title'] .badge-draft").is_visible()
+
+
+def test_closing_as_solved_here_links_the_contract(live, page):
+    with Session(LIVE_APPS["fts5"].extensions["db_engine"]) as session:
+        need, contract = next(
+            (need, found[0]) for need in session.exec(select(Need).where(Need.status == "published")
+                                                      .order_by(Need.id)).all()
+            if len(found := listings.solving_contracts(session=session, kind="need", listing_id=need.id)) == 1)
+        owner = session.exec(select(User).where(User.org_id == need.org_id).order_by(User.id)).first().email
+    log_in(page, live, owner)
+    page.goto(f"{live}/needs/{need.id}")
+    assert page.get_by_label("如在本平台解决，是通过哪份合同？").input_value() == str(contract.id)
+    page.locator("#close").get_by_label("已在本平台解决").check()
+    page.locator("#close").get_by_role("button", name="关闭").click()
+    page.wait_for_load_state()
+    notice = page.locator("#solved-here")
+    assert "已在本平台达成" in notice.inner_text()
+    notice.get_by_role("link", name=contract.title).click()
+    page.wait_for_url(f"{live}/contracts/{contract.id}")
+    assert contract.title in page.locator("h1").inner_text()
 
 
 def test_registering_from_a_listing_page_returns_there(live, page):
