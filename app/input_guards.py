@@ -3,7 +3,7 @@ query string, and `next` targets that would turn a redirect into a jump to anoth
 
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
@@ -43,6 +43,21 @@ def _refuse_control_characters() -> None:
         raise Invalid(_("Some fields are not valid."), bad)
 
 
+def accepts_upload(view):
+    """Mark a view that takes a file: its body may reach UPLOAD_MAX_BYTES instead of MAX_CONTENT_LENGTH
+    (the file itself is checked against UPLOAD_MAX_BYTES when stored)."""
+    view.accepts_upload = True
+    return view
+
+
+def _allow_upload_bodies() -> None:
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "accepts_upload", False):
+        request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"] + 64 * 1024
+
+
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntConverter
+    # First of all hooks: the CSRF check reads the form, and with it the body, before any view runs.
+    app.before_request_funcs.setdefault(None, []).insert(0, _allow_upload_bodies)
     app.before_request(_refuse_control_characters)

@@ -116,10 +116,54 @@ def _listing_paths(plural: str, name: str) -> dict:
             "delete": {"summary": f"Delete a {name.lower()}", "security": secured,
                        "responses": {"204": {"description": "Deleted"}, **ERRORS}},
         },
+        **_attachment_paths(plural, name),
         f"/{plural}/{{id}}/reconfirm": {
             "parameters": id_param,
             "post": {"summary": f"Confirm a {name.lower()} is still current, extending its expiry",
                      "security": secured, "responses": {"200": {"description": "OK", **_json(item)}, **ERRORS}},
+        },
+    }
+
+
+ATTACHMENT = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "name": {"type": "string"}, "mimetype": {"type": "string"},
+    "size": {"type": "integer"}, "sha256": {"type": "string"}, "created_at": {"type": "string"},
+    "url": {"type": "string"}, "thumbnail_url": {"type": ["string", "null"]}}}
+BINARY = {"type": "string", "contentMediaType": "application/octet-stream"}
+
+
+def _attachment_paths(plural: str, name: str) -> dict:
+    """A listing's images and PDFs: listed and downloaded by whoever may see them (a confidential need's only
+    by those entitled to its details), uploaded and deleted by the listing's organization."""
+    ids = [ID_PARAM, {"name": "attachment_id", "in": "path", "required": True,
+                      "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX}}]
+    secured = [{"bearer": []}]
+    files = {"description": "The file", "content": {"application/pdf": {"schema": BINARY},
+                                                     "image/png": {"schema": BINARY},
+                                                     "image/jpeg": {"schema": BINARY}}}
+    thumbnail = {"description": "The thumbnail", "content": {"image/png": {"schema": BINARY},
+                                                             "image/jpeg": {"schema": BINARY}}}
+    return {
+        f"/{plural}/{{id}}/attachments": {
+            "parameters": [ID_PARAM],
+            "get": {"summary": f"The images and PDFs of a {name.lower()}", "responses": {
+                "200": {"description": "Oldest first", **_json({"type": "object", "properties": {
+                    "items": {"type": "array", "items": ATTACHMENT}}})}, **ERRORS}},
+            "post": {"summary": f"Attach an image (PNG, JPEG; a thumbnail is made) or a PDF to a {name.lower()} "
+                                "of the caller's organization", "security": secured,
+                     "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                         "type": "object", "properties": {"file": BINARY}, "required": ["file"]}}}},
+                     "responses": {"201": {"description": "Attached", **_json(ATTACHMENT)}, **ERRORS}},
+        },
+        f"/{plural}/{{id}}/attachments/{{attachment_id}}": {
+            "parameters": ids,
+            "get": {"summary": "Download an attachment", "responses": {"200": files, **ERRORS}},
+            "delete": {"summary": "Remove an attachment (the listing's organization)", "security": secured,
+                       "responses": {"204": {"description": "Removed"}, **ERRORS}},
+        },
+        f"/{plural}/{{id}}/attachments/{{attachment_id}}/thumbnail": {
+            "parameters": ids,
+            "get": {"summary": "An image attachment's thumbnail", "responses": {"200": thumbnail, **ERRORS}},
         },
     }
 

@@ -7,6 +7,7 @@ from app import labels, limits
 from app.args import MAX_PAGE, int_arg
 from app.auth import current_user_or_none
 from app.db import get_session
+from app.input_guards import accepts_upload
 from app.listings import bp
 from app.listings.forms import FORMS, choices
 from app.services import attachments, recommendations
@@ -220,6 +221,7 @@ def mine():
 
 
 @bp.route(f"/{SEGMENT}/<int:listing_id>/attachments", methods=["POST"])
+@accepts_upload
 @login_required
 def upload_attachment(segment: str, listing_id: int):
     """Attach an image or a PDF to a listing of the user's organization."""

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from app.services import files
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
-from app.services.listings import can_see_details, get_listing, owns
+from app.services.listings import can_see_details, get_listing, lock_listing, owns
 from models import ListingAttachment, User
 
 # A listing shows pictures and documents; archives, Office files and text belong in a conversation.
@@ -51,6 +51,8 @@ def add_attachment(*, session: Session, kind: str, listing_id: int, user: User, 
     try:
         if stored.mimetype.startswith("image/"):
             thumbnail_name = files.store_thumbnail(stored.stored_name)
+        # Counted under the listing's lock: two uploads at once cannot both take the last free place.
+        listing = lock_listing(session=session, kind=kind, listing_id=listing_id, user=user)
         count = len(attachments_of(session=session, kind=kind, listing=listing, user=user))
         if count >= MAX_PER_LISTING:
             raise Conflict(_("A listing has at most %(n)s attachments.", n=MAX_PER_LISTING))
@@ -105,10 +107,13 @@ def card_thumbnail(*, session: Session, kind: str, listing) -> ListingAttachment
 
 
 def delete_attachment(*, session: Session, kind: str, listing_id: int, attachment_id: int, user: User) -> None:
-    listing = get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
-    if not owns(user, listing):
-        raise Forbidden(_("Only the organization that posted this listing may change it."))
-    row = _attachment(session, kind, listing_id, attachment_id)
+    """Remove an attachment and its files; under the listing's lock, so a second delete at once finds none."""
+    lock_listing(session=session, kind=kind, listing_id=listing_id, user=user)
+    row = session.exec(select(ListingAttachment).where(ListingAttachment.id == attachment_id)
+                       .execution_options(populate_existing=True)).first()
+    if row is None or row.listing_type != kind or row.listing_id != listing_id:
+        session.rollback()
+        raise NotFound(_("No such file."))
     stored_names = [name for name in (row.stored_name, row.thumbnail_name) if name]
     session.delete(row)
     session.commit()

@@ -230,6 +230,12 @@ def _check_deadline(deadline: date | None) -> None:
         raise Invalid(_("Some fields are not valid."), {"deadline": _("The deadline cannot be in the past.")})
 
 
+def lock_listing(*, session: Session, kind: str, listing_id: int, user: User) -> ListingRow:
+    """A listing of the user's organization, locked until the transaction ends (see `_lock`): for changes
+    to what belongs to it, such as its attachments."""
+    return _lock(session, kind, listing_id, user)
+
+
 def _lock(session: Session, kind: str, listing_id: int, user: User) -> ListingRow:
     """The listing, read fresh and locked until this transaction ends, so concurrent changes to it are
     applied one after the other and each is validated against the row the other left.
