@@ -43,17 +43,21 @@ def _refuse_control_characters() -> None:
         raise Invalid(_("Some fields are not valid."), bad)
 
 
-def accepts_upload(view):
-    """Mark a view that takes a file: its body may reach UPLOAD_MAX_BYTES instead of MAX_CONTENT_LENGTH
-    (the file itself is checked against UPLOAD_MAX_BYTES when stored)."""
-    view.accepts_upload = True
-    return view
+def accepts_upload(view=None, *, files: int = 1):
+    """Mark a view that takes `files` files: its body may reach that many times UPLOAD_MAX_BYTES instead of
+    MAX_CONTENT_LENGTH (each file is checked against UPLOAD_MAX_BYTES when stored)."""
+    def mark(view):
+        view.accepts_upload = files
+        return view
+
+    return mark(view) if view is not None else mark
 
 
 def _allow_upload_bodies() -> None:
     view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, "accepts_upload", False):
-        request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"] + 64 * 1024
+    files = getattr(view, "accepts_upload", 0)
+    if files:
+        request.max_content_length = files * current_app.config["UPLOAD_MAX_BYTES"] + 64 * 1024
 
 
 def init_app(app: Flask) -> None:

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from app.services import center_rules as rules
 from app.services import experts as expert_service
+from app.services import files
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.oversight import (
     commit_unique,
@@ -103,8 +104,9 @@ def _filed_holder(session: Session, key: str) -> Center | None:
 
 
 def submit_application(*, session: Session, user: User | None, call_id: int, data: dict,
-                       today: date | None = None) -> CenterApplication:
-    """A lead unit applies to create a center in the call's domain, with its founders, experts, plan, documents."""
+                       today: date | None = None, uploads=()) -> CenterApplication:
+    """A lead unit applies to create a center in the call's domain, with its founders, experts, plan and
+    `uploads`, the documents as (title and note, uploaded file) pairs: all of it is saved, or nothing."""
     if user is None or user.org_id is None:
         raise Forbidden(_("Only a registered institute, university or enterprise may apply."))
     call = get_call(session=session, call_id=call_id)
@@ -140,15 +142,29 @@ def submit_application(*, session: Session, user: User | None, call_id: int, dat
                                     step_deadline=call.deadline + timedelta(days=REVIEW_DAYS),
                                     open_key=f"{call.id}:{lead.id}")
 
+    # Imported here: the documents module reads applications through this one.
+    from app.services import application_documents as documents
+
+    stored = []
+
     def write() -> None:
         session.add(application)
         session.flush()
-        for document in application_in.documents:
-            session.add(ApplicationDocument(application_id=application.id, **document.model_dump()))
+        for meta, upload in uploads:
+            stored.append(documents.store_document(upload))
+            session.add(documents.document_row(application_id=application.id, user=user, data=meta,
+                                               stored=stored[-1]))
         log(session, center_id=center.id, application_id=application.id, event_type="applied", actor=user,
-            data={"call_id": call.id, "founders": len(codes)})
+            data={"call_id": call.id, "founders": len(codes), "documents": len(stored)})
 
-    commit_unique(session, _("Your organization already has an application in progress for this call."), write)
+    try:
+        commit_unique(session, _("Your organization already has an application in progress for this call."),
+                      write)
+    except BaseException:
+        session.rollback()
+        for file in stored:
+            files.discard(file.stored_name)
+        raise
     session.refresh(application)
     return application
 

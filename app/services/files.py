@@ -76,9 +76,9 @@ def clean_name(name: str | None) -> str:
     return base[:200] or "file"
 
 
-def store(upload) -> StoredFile:
+def store(upload, *, types: tuple[str, ...] | None = None, accepted: str | None = None) -> StoredFile:
     """Check and save one upload (a werkzeug FileStorage); raises Invalid for a file that is too big or of a
-    type not allowed."""
+    type not allowed: the configured UPLOAD_TYPES, narrowed to `types` (then `accepted` names them)."""
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     buffer = io.BytesIO()
     while chunk := upload.stream.read(CHUNK):
@@ -90,9 +90,9 @@ def store(upload) -> StoredFile:
     if not data:
         raise Invalid(_("The file is empty."), {"file": _("The file is empty.")})
     mimetype = sniff(data[:16], data)
-    if mimetype is None or mimetype not in current_app.config["UPLOAD_TYPES"]:
+    if mimetype is None or mimetype not in current_app.config["UPLOAD_TYPES"] or (types and mimetype not in types):
         raise Invalid(_("This type of file is not accepted."),
-                      {"file": _("Accepted: PDF, images, Office documents, plain text, zip.")})
+                      {"file": accepted or _("Accepted: PDF, images, Office documents, plain text, zip.")})
     return StoredFile(_write(data), clean_name(upload.filename), mimetype, len(data),
                       hashlib.sha256(data).hexdigest())
 
