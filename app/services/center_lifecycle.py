@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from app.services import center_rules as rules
 from app.services import experts as expert_service
 from app.services import files
+from app.services.concurrency import versioned_update
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.oversight import (
     commit_unique,
@@ -261,17 +262,13 @@ def _apply(session: Session, application: CenterApplication, transition: tuple[r
     now = utcnow()
     try:
         # Pending rows (a panel's assignments) flush here; a racing request that added the same ones loses.
-        result = session.execute(update(CenterApplication).where(
-            CenterApplication.id == application.id, CenterApplication.version == application.version).values(
-            **asdict(step), version=application.version + 1, updated_at=now,
-            open_key=application.open_key if step.status in rules.OPEN_STATUSES else None,
-            step_owner_id=owner_id if owner_id is not None else application.step_owner_id))
+        versioned_update(session, CenterApplication, application.id, version=application.version, values={
+            **asdict(step), "updated_at": now,
+            "open_key": application.open_key if step.status in rules.OPEN_STATUSES else None,
+            "step_owner_id": owner_id if owner_id is not None else application.step_owner_id}, conflict=_stale())
     except IntegrityError:
         session.rollback()
         raise _stale() from None
-    if result.rowcount != 1:
-        session.rollback()
-        raise _stale()
     center = session.get(Center, application.center_id)
     center.status, center.updated_at = step.status, now
     if step.status == CenterStatus.filed:
