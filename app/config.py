@@ -87,6 +87,8 @@ class Settings(BaseModel):
     # Conversation attachments: stored here, outside the web root, under generated names.
     UPLOAD_DIR: str = "{instance}/uploads"
     UPLOAD_MAX_BYTES: int = Field(10 * 1024 * 1024, ge=1024)
+    # An uploaded image larger than this (width × height) is refused before it is decoded for its thumbnail.
+    IMAGE_MAX_PIXELS: int = Field(40_000_000, ge=1_000_000)
     # Types decided by the file's bytes (see app/services/files.py); comma-separated in the environment.
     UPLOAD_TYPES: tuple[str, ...] = UPLOAD_TYPES
     # The CJK font embedded (as a subset) in PDF exports; `make install` fetches it from the npm registry.

@@ -3,7 +3,7 @@ query string, and `next` targets that would turn a redirect into a jump to anoth
 
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
@@ -43,6 +43,25 @@ def _refuse_control_characters() -> None:
         raise Invalid(_("Some fields are not valid."), bad)
 
 
+def accepts_upload(view=None, *, files: int = 1):
+    """Mark a view that takes `files` files: its body may reach that many times UPLOAD_MAX_BYTES instead of
+    MAX_CONTENT_LENGTH (each file is checked against UPLOAD_MAX_BYTES when stored)."""
+    def mark(view):
+        view.accepts_upload = files
+        return view
+
+    return mark(view) if view is not None else mark
+
+
+def _allow_upload_bodies() -> None:
+    view = current_app.view_functions.get(request.endpoint)
+    files = getattr(view, "accepts_upload", 0)
+    if files:
+        request.max_content_length = files * current_app.config["UPLOAD_MAX_BYTES"] + 64 * 1024
+
+
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntConverter
+    # First of all hooks: the CSRF check reads the form, and with it the body, before any view runs.
+    app.before_request_funcs.setdefault(None, []).insert(0, _allow_upload_bodies)
     app.before_request(_refuse_control_characters)

@@ -166,7 +166,9 @@ class CenterApplication(SQLModel, table=True):
 
 
 class ApplicationDocument(SQLModel, table=True):
-    """A document of an application, recorded by title (the file itself joins the shared storage later)."""
+    """A document of an application: an upload kept outside the web root under `stored_name`
+    (app/services/files.py), seen only by the applicant, the bureau and the assigned experts. Documents
+    recorded before uploads existed have a title and no file (`stored_name` None)."""
 
     __tablename__ = "application_document"
 
@@ -174,6 +176,13 @@ class ApplicationDocument(SQLModel, table=True):
     application_id: int = Field(foreign_key="center_application.id", index=True)
     title: str = Field(max_length=200)
     note: str = Field(default="", max_length=500)
+    stored_name: str | None = Field(default=None, max_length=80, unique=True)
+    original_name: str | None = Field(default=None, max_length=255)
+    mimetype: str | None = Field(default=None, max_length=100)
+    size: int | None = None
+    sha256: str | None = Field(default=None, max_length=64)
+    uploaded_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime | None = Field(default_factory=utcnow)
 
 
 class NoticeObjection(SQLModel, table=True):
@@ -331,8 +340,9 @@ class CenterExpertIn(SQLModel):
     specialty: str = Field(default="", max_length=200)
 
 
+# What describes an uploaded document; the file itself comes as multipart, never in JSON.
 class DocumentIn(SQLModel):
-    title: str = Field(min_length=2, max_length=200)
+    title: str = Field(min_length=1, max_length=200)
     note: str = Field(default="", max_length=500)
 
 
@@ -341,7 +351,6 @@ class ApplicationIn(SQLModel):
     plan: str = Field(min_length=20, max_length=PLAN_MAX)
     founders: list[FounderIn] = Field(default_factory=list)
     experts: list[CenterExpertIn] = Field(default_factory=list)
-    documents: list[DocumentIn] = Field(default_factory=list)
 
 
 class PanelIn(SQLModel):

@@ -48,6 +48,8 @@ class ListingTable(SQLModel):
     expires_at: datetime | None = Field(default=None, index=True)
     # Set when the owner closes the listing, cleared when it is reopened.
     close_reason: CloseReason | None = None
+    # With close_reason solved_here: the signed contract that solved it, when the listing has one.
+    solved_contract_id: int | None = Field(default=None, foreign_key="contract.id")
     demo_key: str | None = Field(default=None, max_length=80, unique=True)
 
 
@@ -139,6 +141,9 @@ class NeedPublic(NeedBase):
     updated_at: datetime
     published_at: datetime | None
     expires_at: datetime | None
+    close_reason: CloseReason | None = None
+    # Only for the contract's parties and the bureau; None for everyone else.
+    solved_contract_id: int | None = None
 
 
 class NeedAccess(SQLModel, table=True):
@@ -188,6 +193,9 @@ class AchievementPublic(AchievementBase):
     updated_at: datetime
     published_at: datetime | None
     expires_at: datetime | None
+    close_reason: CloseReason | None = None
+    # Only for the contract's parties and the bureau; None for everyone else.
+    solved_contract_id: int | None = None
 
 
 class ServiceBase(ListingBase):
@@ -223,6 +231,9 @@ class ServicePublic(ServiceBase):
     updated_at: datetime
     published_at: datetime | None
     expires_at: datetime | None
+    close_reason: CloseReason | None = None
+    # Only for the contract's parties and the bureau; None for everyone else.
+    solved_contract_id: int | None = None
 
 
 class ListingAttachment(SQLModel, table=True):
@@ -237,6 +248,8 @@ class ListingAttachment(SQLModel, table=True):
     uploaded_by: int = Field(foreign_key="user.id")
     original_name: str = Field(max_length=255)
     stored_name: str = Field(max_length=80, unique=True)
+    # An image's thumbnail, stored beside it under a generated name of its own; None for a PDF.
+    thumbnail_name: str | None = Field(default=None, max_length=80, unique=True)
     mimetype: str = Field(max_length=100)
     size: int
     sha256: str = Field(max_length=64)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from app.api import bureau, deals, indicators, routes  # noqa: E402,F401
+from app.api import attachments, bureau, deals, indicators, routes  # noqa: E402,F401

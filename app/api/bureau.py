@@ -3,13 +3,15 @@ assignments, the registry, promotions, center records, first-commercialization f
 
 from dataclasses import asdict
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, current_app, jsonify, request, send_file
 from flask_babel import gettext as _
 
 from app.api import bp
 from app.api.auth import api_user, token_required
 from app.api.routes import json_body
 from app.db import get_session
+from app.input_guards import accepts_upload
+from app.services import application_documents as documents
 from app.services import center_lifecycle as lifecycle
 from app.services import center_records as records
 from app.services import evaluations
@@ -27,10 +29,16 @@ def dump_application(view: lifecycle.ApplicationView) -> dict:
     return {
         **dump(view.application), "center": dump(view.center), "call": dump(view.call),
         "founders": [dump(f) for f in view.founders], "experts": [dump(e) for e in view.experts],
-        "documents": [dump(d) for d in view.documents],
+        "documents": [document_json(view.application.id, d) for d in view.documents],
         "panel": [{**dump(row), "expert_name": name} for row, name in view.panel],
         "objections": [dump(o) for o in view.objections], "history": [dump(h) for h in view.history],
     }
+
+
+def document_json(application_id: int, row) -> dict:
+    """A document without its storage name; `url` is None for one recorded before uploads, with no file."""
+    return {**row.model_dump(mode="json", exclude={"stored_name"}),
+            "url": f"/api/v1{P}/applications/{application_id}/documents/{row.id}" if row.stored_name else None}
 
 
 def application_json(application_id: int, status: int = 200):
@@ -83,6 +91,25 @@ def list_applications():
 def get_application(application_id: int):
     """One application with its record so far."""
     return application_json(application_id)
+
+
+@bp.post(f"{P}/applications/<int:application_id>/documents")
+@accepts_upload
+@token_required
+def add_document(application_id: int):
+    """The applicant adds a document (multipart: `file`, and optionally `title` and `note`)."""
+    row = documents.add_document(session=get_session(), user=api_user(), application_id=application_id,
+                                 data=request.form.to_dict(), upload=request.files.get("file"))
+    return jsonify(document_json(application_id, row)), 201
+
+
+@bp.get(f"{P}/applications/<int:application_id>/documents/<int:document_id>")
+@token_required
+def document(application_id: int, document_id: int):
+    """Download a document (the applicant, the bureau and the assigned experts)."""
+    path, name, mimetype = documents.document_file(session=get_session(), user=api_user(),
+                                                   application_id=application_id, document_id=document_id)
+    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
 
 
 WORKFLOW = {

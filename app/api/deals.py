@@ -1,13 +1,14 @@
 """Deals in the JSON API: interests, NDA, messages, attachments, contracts, incubations, notifications, saved
 searches. Every route needs a bearer token; anything of another pair of organizations is a 404."""
 
-from flask import current_app, jsonify, request, send_file
+from flask import jsonify, request, send_file
 from flask_babel import gettext as _
 
 from app.api import bp
 from app.api.auth import api_user, token_required
 from app.api.routes import json_body
 from app.db import get_session
+from app.input_guards import accepts_upload
 from app.services import contracts, incubations, interests, notifications, saved_searches
 from app.services.errors import Invalid
 
@@ -96,12 +97,11 @@ def list_messages(interest_id: int):
 
 
 @bp.post("/interests/<int(max=2147483647):interest_id>/messages")
+@accepts_upload
 @token_required
 def post_message(interest_id: int):
     """Send a message: JSON {"body"}, or multipart with `body` and a file field `file`."""
     if request.mimetype == "multipart/form-data":
-        # Attachments may be larger than other bodies; the file itself is checked against UPLOAD_MAX_BYTES.
-        request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"] + 64 * 1024
         body, upload = request.form.get("body", ""), request.files.get("file")
     else:
         body, upload = json_body().get("body"), None

@@ -13,6 +13,7 @@ from models import (
     KIND_NAMES,
     POSTED_KINDS,
     ApiTokenPublic,
+    CloseReason,
     ContractIn,
     DeclineIn,
     FeedbackIn,
@@ -101,18 +102,69 @@ def _listing_paths(plural: str, name: str) -> dict:
             "get": {"summary": f"Get a {name.lower()}", "responses": {"200": {"description": "OK", **_json(item)},
                                                                        **ERRORS}},
             "patch": {"summary": f"Update a {name.lower()}", "security": secured,
-                      "requestBody": {"required": True, **_json(_with_status(
-                          f"{name}Update", ["published", "closed"],
-                          "publish or close in the same transaction as the field changes"))},
+                      "requestBody": {"required": True, **_json({"allOf": [
+                          _with_status(f"{name}Update", ["published", "closed", "draft"],
+                                       "publish, close, or reopen a closed one as a draft, in the same "
+                                       "transaction as the field changes"),
+                          {"type": "object", "properties": {
+                              "close_reason": {"type": "string", "enum": [r.value for r in CloseReason],
+                                               "description": "required with status closed"},
+                              "contract_id": {"type": "integer", "description":
+                                              "with close_reason solved_here: the signed contract that solved "
+                                              "it (needed when the listing has several)"}}}]})},
                       "responses": {"200": {"description": "OK", **_json(item)}, **ERRORS}},
             "delete": {"summary": f"Delete a {name.lower()}", "security": secured,
                        "description": "Refused with 409 once an interest or a deal refers to it: close it instead.",
                        "responses": {"204": {"description": "Deleted"}, **ERRORS}},
         },
+        **_attachment_paths(plural, name),
         f"/{plural}/{{id}}/reconfirm": {
             "parameters": id_param,
             "post": {"summary": f"Confirm a {name.lower()} is still current, extending its expiry",
                      "security": secured, "responses": {"200": {"description": "OK", **_json(item)}, **ERRORS}},
+        },
+    }
+
+
+ATTACHMENT = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "name": {"type": "string"}, "mimetype": {"type": "string"},
+    "size": {"type": "integer"}, "sha256": {"type": "string"}, "created_at": {"type": "string"},
+    "url": {"type": "string"}, "thumbnail_url": {"type": ["string", "null"]}}}
+BINARY = {"type": "string", "contentMediaType": "application/octet-stream"}
+
+
+def _attachment_paths(plural: str, name: str) -> dict:
+    """A listing's images and PDFs: listed and downloaded by whoever may see them (a confidential need's only
+    by those entitled to its details), uploaded and deleted by the listing's organization."""
+    ids = [ID_PARAM, {"name": "attachment_id", "in": "path", "required": True,
+                      "schema": {"type": "integer", "minimum": 1, "maximum": ID_MAX}}]
+    secured = [{"bearer": []}]
+    files = {"description": "The file", "content": {"application/pdf": {"schema": BINARY},
+                                                     "image/png": {"schema": BINARY},
+                                                     "image/jpeg": {"schema": BINARY}}}
+    thumbnail = {"description": "The thumbnail", "content": {"image/png": {"schema": BINARY},
+                                                             "image/jpeg": {"schema": BINARY}}}
+    return {
+        f"/{plural}/{{id}}/attachments": {
+            "parameters": [ID_PARAM],
+            "get": {"summary": f"The images and PDFs of a {name.lower()}", "responses": {
+                "200": {"description": "Oldest first", **_json({"type": "object", "properties": {
+                    "items": {"type": "array", "items": ATTACHMENT}}})}, **ERRORS}},
+            "post": {"summary": f"Attach an image (PNG, JPEG; a thumbnail is made) or a PDF to a {name.lower()} "
+                                "of the caller's organization", "security": secured,
+                     "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                         "type": "object", "properties": {"file": BINARY}, "required": ["file"]}}}},
+                     "responses": {"201": {"description": "Attached", **_json(ATTACHMENT)}, **ERRORS}},
+        },
+        f"/{plural}/{{id}}/attachments/{{attachment_id}}": {
+            "parameters": ids,
+            "get": {"summary": "Download an attachment", "responses": {"200": files, **ERRORS}},
+            "delete": {"summary": "Remove an attachment (the listing's organization)", "security": secured,
+                       "responses": {"204": {"description": "Removed"}, **ERRORS}},
+        },
+        f"/{plural}/{{id}}/attachments/{{attachment_id}}/thumbnail": {
+            "parameters": ids,
+            "get": {"summary": "An image attachment's thumbnail", "responses": {"200": thumbnail, **ERRORS}},
         },
     }
 

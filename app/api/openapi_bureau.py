@@ -82,7 +82,8 @@ def bureau_paths(errors: dict) -> dict:
                        "post": op("Publish a call (bureau)", body="CallIn", status="201")},
         f"{P}/calls/{{call_id}}": {"get": op("One call", secured=False, params=[_id("call_id")])},
         f"{P}/calls/{{call_id}}/applications": {"post": op(
-            "Apply to create a center: plan, founding units, experts, documents", body="ApplicationIn", status="201",
+            "Apply to create a center: plan, founding units, experts (documents are uploaded after)",
+            body="ApplicationIn", status="201",
             params=[_id("call_id")])},
         f"{P}/applications": {"get": op("Applications: all for the bureau, the organization's own otherwise",
                                         response=ITEMS)},
@@ -90,6 +91,20 @@ def bureau_paths(errors: dict) -> dict:
             "An application with its panel, objections and history (bureau, applicant, assigned experts)",
             params=[app])},
         **workflow,
+        f"{P}/applications/{{application_id}}/documents": {"post": {
+            **op("Add a document to an application in progress (the applicant); multipart: `file`, and "
+                 "optionally `title` and `note`. PDF, Word, Excel, PowerPoint or PNG/JPEG images",
+                 status="201", params=[app]),
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"], "properties": {
+                    "file": {"type": "string", "contentMediaType": "application/octet-stream"},
+                    "title": {"type": "string", "maxLength": 200}, "note": {"type": "string", "maxLength": 500}}}}}},
+        }},
+        f"{P}/applications/{{application_id}}/documents/{{document_id}}": {"get": {
+            **op("Download a document (the applicant, the bureau and the assigned experts)",
+                 params=[app, _id("document_id")]),
+            "responses": {"200": {"description": "The file", "content": {"application/octet-stream": {}}},
+                          **errors}}},
         f"{P}/notices": {"get": op("Centers on public notice now", secured=False, response=ITEMS)},
         f"{P}/applications/{{application_id}}/objections": {"post": op(
             "Object to a center on public notice (anyone)", body="ObjectionIn", status="201", secured=False,

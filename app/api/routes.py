@@ -188,14 +188,17 @@ def get_listing(kinds: str, listing_id: int):
 @limits.writes
 @token_required
 def update_listing(kinds: str, listing_id: int):
-    """Change some fields and, with `status`, publish, close (`close_reason` required) or reopen as a draft
-    (`"status": "draft"`): all of it is saved, or nothing."""
+    """Change some fields and, with `status`, publish, close (`close_reason` required; `contract_id` names
+    the contract when solved here and there are several) or reopen as a draft (`"status": "draft"`): all of
+    it is saved, or nothing."""
     kind, data = _kind(kinds), json_body()
     status, reason = data.pop("status", None), data.pop("close_reason", None)
+    contract_id = data.pop("contract_id", None)
     if status is not None and (not isinstance(status, str) or status not in STATUS_ACTIONS):
         raise Invalid(_("Some fields are not valid."), {"status": _("Not one of the allowed values.")})
     listing = listings.update_listing(session=get_session(), kind=kind, listing_id=listing_id, data=data,
-                                      user=api_user(), action=STATUS_ACTIONS.get(status), reason=reason)
+                                      user=api_user(), action=STATUS_ACTIONS.get(status), reason=reason,
+                                      contract_id=contract_id)
     return jsonify(listings.to_public(session=get_session(), kind=kind, listing=listing, user=api_user()))
 
 

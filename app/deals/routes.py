@@ -18,6 +18,7 @@ from app.deals.forms import (
     SavedSearchForm,
     TransitionForm,
 )
+from app.input_guards import accepts_upload
 from app.labels import label
 from app.listings.forms import choices
 from app.main.templating import org_name
@@ -270,6 +271,7 @@ def accept_nda(interest_id: int):
 
 
 @bp.route("/interests/<int:interest_id>/messages", methods=["POST"])
+@accepts_upload
 @login_required
 def post_message(interest_id: int):
     """Send a message, optionally with one attachment."""

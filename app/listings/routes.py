@@ -7,6 +7,7 @@ from app import labels, limits
 from app.args import MAX_PAGE, int_arg
 from app.auth import current_user_or_none
 from app.db import get_session
+from app.input_guards import accepts_upload
 from app.listings import bp
 from app.listings.forms import FORMS, choices
 from app.main.templating import prefetch_orgs
@@ -29,9 +30,16 @@ SEGMENT = f"<any({', '.join(SEGMENTS.values())}):segment>"
 ACTIONS = "<any(publish, reconfirm, close, reopen, delete):action>"
 
 
+def card_thumbnail_url(kind: str, item) -> str | None:
+    """Where a listing card's picture is, if the listing has an image."""
+    row = attachments.card_thumbnail(session=get_session(), kind=kind, listing=item)
+    return url_for("listings.thumbnail", segment=SEGMENTS[kind], listing_id=item.id,
+                   attachment_id=row.id) if row else None
+
+
 @bp.app_context_processor
 def inject_segments() -> dict:
-    return {"SEGMENTS": SEGMENTS}
+    return {"SEGMENTS": SEGMENTS, "card_thumbnail_url": card_thumbnail_url}
 
 
 def center_choices(session: Session, user: User | None) -> list[tuple[str, str]]:
@@ -88,9 +96,14 @@ def detail(segment: str, listing_id: int):
     panel = recommendations.recommendation_panels(session=session, query_type=kind, query_id=listing_id, user=user,
                                                   k=shown) or None
     files = attachments.attachments_of(session=session, kind=kind, listing=listing, user=user)
+    is_owner = service.owns(user, listing)
+    close_contracts = service.solving_contracts(session=session, kind=kind, listing_id=listing_id) \
+        if is_owner and listing.status != "closed" else []
     return render_template(f"listings/{kind}_detail.html", kind=kind, segment=segment, listing=listing,
+                           solved_contract=service.solved_contract(session=session, user=user, listing=listing),
+                           close_contracts=close_contracts,
                            attachments=files, attachment_types=",".join(attachments.LISTING_TYPES),
-                           details_visible=details_visible, is_owner=service.owns(user, listing),
+                           details_visible=details_visible, is_owner=is_owner,
                            is_live=service.is_live(listing), center=center, recommendations=panel,
                            more_recommendations=not all_recs and any(len(items) >= shown
                                                                      for items in (panel or {}).values()),
@@ -184,7 +197,7 @@ def change_status(segment: str, listing_id: int, action: str):
         return redirect(url_for("listings.mine", kind=kind))
     try:
         service.set_status(session=session, kind=kind, listing_id=listing_id, user=user, action=action,
-                           reason=request.form.get("close_reason"))
+                           reason=request.form.get("close_reason"), contract_id=request.form.get("contract_id"))
     except Invalid as exc:
         flash(" ".join(exc.fields.values()) or exc.message, "error")
         return redirect(url_for("listings.detail", segment=segment, listing_id=listing_id) + "#close")
@@ -213,6 +226,7 @@ def mine():
 
 
 @bp.route(f"/{SEGMENT}/<int:listing_id>/attachments", methods=["POST"])
+@accepts_upload
 @login_required
 def upload_attachment(segment: str, listing_id: int):
     """Attach an image or a PDF to a listing of the user's organization."""
@@ -235,6 +249,15 @@ def attachment(segment: str, listing_id: int, attachment_id: int):
         attachment_id=attachment_id, user=current_user_or_none())
     return send_file(path, mimetype=mimetype, as_attachment=not mimetype.startswith("image/"),
                      download_name=name, max_age=0)
+
+
+@bp.route(f"/{SEGMENT}/<int:listing_id>/attachments/<int:attachment_id>/thumbnail")
+def thumbnail(segment: str, listing_id: int, attachment_id: int):
+    """An image attachment's thumbnail, under the same rule as the image."""
+    path, mimetype = attachments.thumbnail_file(
+        session=get_session(), kind=KIND_OF_SEGMENT[segment], listing_id=listing_id,
+        attachment_id=attachment_id, user=current_user_or_none())
+    return send_file(path, mimetype=mimetype, max_age=0)
 
 
 @bp.route(f"/{SEGMENT}/<int:listing_id>/attachments/<int:attachment_id>/delete", methods=["POST"])

@@ -35,8 +35,21 @@ def application_data() -> dict:
         "center_name": data.get("center_name", ""), "plan": data.get("plan", ""),
         "founders": _rows("founder", ("name", "credit_code"), FOUNDER_ROWS),
         "experts": _rows("expert", ("name", "affiliation", "specialty"), EXPERT_ROWS),
-        "documents": _rows("document", ("title", "note"), DOCUMENT_ROWS),
     }
+
+
+def document_uploads() -> list[tuple[dict, object]]:
+    """The apply form's document rows as (title, file) pairs; a title without a file is kept, so the service
+    can ask for the file."""
+    uploads = []
+    for i in range(DOCUMENT_ROWS):
+        title = request.form.get(f"document_title_{i}", "").strip()
+        upload = request.files.get(f"document_file_{i}")
+        if upload is not None and not upload.filename:
+            upload = None
+        if title or upload is not None:
+            uploads.append(({"title": title}, upload))
+    return uploads
 
 
 def score_data() -> dict:

@@ -4,22 +4,25 @@ action renders the same page again with the message and what the user typed, so 
 from collections.abc import Callable
 from datetime import date
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from app.auth import current_user_or_none
 from app.db import get_session
+from app.input_guards import accepts_upload
 from app.oversight import bp
 from app.oversight.forms import (
     DOCUMENT_ROWS,
     EXPERT_ROWS,
     FOUNDER_ROWS,
     application_data,
+    document_uploads,
     expert_ids,
     form_data,
     score_data,
 )
+from app.services import application_documents as documents
 from app.services import center_lifecycle as lifecycle
 from app.services import center_records as records
 from app.services import center_rules as rules
@@ -152,6 +155,11 @@ def applications():
 
 # --- one application --------------------------------------------------------------------------------------------------
 
+def _document_upload_hints() -> dict:
+    return {"document_types": ",".join(documents.DOCUMENT_TYPES),
+            "upload_mb": round(current_app.config["UPLOAD_MAX_BYTES"] / 1024 / 1024, 1)}
+
+
 def _application_page(application_id: int, *, errors=None, error_message=None, status=200):
     session, user = get_session(), current_user_or_none()
     view = lifecycle.application_view(session=session, user=user, application_id=application_id)
@@ -159,6 +167,8 @@ def _application_page(application_id: int, *, errors=None, error_message=None, s
     owner = user_names(session, [view.application.step_owner_id]).get(view.application.step_owner_id)
     return render_template("bureau/application.html", view=view, experts=experts, owner=owner,
                            notice_days=current_app.config["NOTICE_DAYS"], today=date.today(),
+                           may_add_documents=view.application.applicant_org_id == user.org_id
+                           and view.application.status in documents.IN_PROGRESS, **_document_upload_hints(),
                            errors=errors or {}, error_message=error_message, form=request.form), status
 
 
@@ -167,6 +177,28 @@ def _application_page(application_id: int, *, errors=None, error_message=None, s
 def application(application_id: int):
     """One application: for the bureau with its decisions, for the applicant with its outcome and reasons."""
     return _application_page(application_id)
+
+
+@bp.route("/applications/<int:application_id>/documents", methods=["POST"])
+@accepts_upload
+@login_required
+def add_document(application_id: int):
+    """The applicant adds a document to an application in progress."""
+    return attempt(lambda: documents.add_document(session=get_session(), user=current_user_or_none(),
+                                                  application_id=application_id, data=form_data(),
+                                                  upload=request.files.get("file")),
+                   _("File attached."),
+                   lambda _d: url_for("oversight.application", application_id=application_id) + "#documents",
+                   lambda **kw: _application_page(application_id, **kw))
+
+
+@bp.route("/applications/<int:application_id>/documents/<int:document_id>")
+@login_required
+def document(application_id: int, document_id: int):
+    """A document of an application: the applicant, the bureau and the assigned experts only."""
+    path, name, mimetype = documents.document_file(session=get_session(), user=current_user_or_none(),
+                                                   application_id=application_id, document_id=document_id)
+    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
 
 
 STEPS = {
@@ -245,10 +277,11 @@ def _apply_page(call_id: int, *, errors=None, error_message=None, status=200):
     call = lifecycle.get_call(session=get_session(), call_id=call_id)
     return render_template("bureau/apply.html", call=call, errors=errors or {}, error_message=error_message,
                            form=request.form, founder_rows=range(FOUNDER_ROWS), expert_rows=range(EXPERT_ROWS),
-                           document_rows=range(DOCUMENT_ROWS)), status
+                           document_rows=range(DOCUMENT_ROWS), **_document_upload_hints()), status
 
 
 @bp.route("/calls/<int:call_id>/apply", methods=["GET", "POST"])
+@accepts_upload(files=DOCUMENT_ROWS)
 @login_required
 def apply(call_id: int):
     """Apply to create a center in a call's domain."""
@@ -258,7 +291,7 @@ def apply(call_id: int):
     if request.method == "GET":
         return _apply_page(call_id)
     return attempt(lambda: lifecycle.submit_application(session=get_session(), user=user, call_id=call_id,
-                                                        data=application_data()),
+                                                        data=application_data(), uploads=document_uploads()),
                    _("Your application is submitted. The bureau will send it to an expert panel."),
                    lambda a: url_for("oversight.application", application_id=a.id),
                    lambda **kw: _apply_page(call_id, **kw))

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from app.services import files
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
-from app.services.listings import can_see_details, get_listing, owns
+from app.services.listings import can_see_details, get_listing, lock_listing, owns
 from models import ListingAttachment, User
 
 # A listing shows pictures and documents; archives, Office files and text belong in a conversation.
@@ -47,18 +47,26 @@ def add_attachment(*, session: Session, kind: str, listing_id: int, user: User, 
         raise Invalid(_("This type of file is not accepted."),
                       {"file": _("A listing takes images (PNG, JPEG) and PDF documents.")})
     stored = files.store(upload)
+    thumbnail_name = None
     try:
+        if stored.mimetype.startswith("image/"):
+            thumbnail_name = files.store_thumbnail(stored.stored_name)
+        # Counted under the listing's lock: two uploads at once cannot both take the last free place.
+        listing = lock_listing(session=session, kind=kind, listing_id=listing_id, user=user)
         count = len(attachments_of(session=session, kind=kind, listing=listing, user=user))
         if count >= MAX_PER_LISTING:
             raise Conflict(_("A listing has at most %(n)s attachments.", n=MAX_PER_LISTING))
         row = ListingAttachment(listing_type=kind, listing_id=listing.id, uploaded_by=user.id,
                                 original_name=stored.original_name, stored_name=stored.stored_name,
-                                mimetype=stored.mimetype, size=stored.size, sha256=stored.sha256)
+                                thumbnail_name=thumbnail_name, mimetype=stored.mimetype, size=stored.size,
+                                sha256=stored.sha256)
         session.add(row)
         session.commit()
     except BaseException:
         session.rollback()
         files.discard(stored.stored_name)
+        if thumbnail_name:
+            files.discard(thumbnail_name)
         raise
     session.refresh(row)
     return row
@@ -78,12 +86,36 @@ def attachment_file(*, session: Session, kind: str, listing_id: int, attachment_
     return files.path_of(row.stored_name), row.original_name, row.mimetype
 
 
-def delete_attachment(*, session: Session, kind: str, listing_id: int, attachment_id: int, user: User) -> None:
-    listing = get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
-    if not owns(user, listing):
-        raise Forbidden(_("Only the organization that posted this listing may change it."))
+def thumbnail_file(*, session: Session, kind: str, listing_id: int, attachment_id: int, user: User | None):
+    """(path, type) of an image attachment's thumbnail, under the same rule as the image itself."""
+    _visible_listing(session, kind, listing_id, user)
     row = _attachment(session, kind, listing_id, attachment_id)
-    stored_name = row.stored_name
+    if not row.thumbnail_name:
+        raise NotFound(_("No such file."))
+    path = files.path_of(row.thumbnail_name)
+    with open(path, "rb") as handle:
+        return path, files.sniff(handle.read(16), b"")
+
+
+def card_thumbnail(*, session: Session, kind: str, listing) -> ListingAttachment | None:
+    """The first image of a listing, for its card; never a confidential need's, whose cards anyone may see."""
+    if kind == "need" and listing.confidential:
+        return None
+    return session.exec(select(ListingAttachment).where(
+        ListingAttachment.listing_type == kind, ListingAttachment.listing_id == listing.id,
+        ListingAttachment.thumbnail_name.is_not(None)).order_by(ListingAttachment.id).limit(1)).first()
+
+
+def delete_attachment(*, session: Session, kind: str, listing_id: int, attachment_id: int, user: User) -> None:
+    """Remove an attachment and its files; under the listing's lock, so a second delete at once finds none."""
+    lock_listing(session=session, kind=kind, listing_id=listing_id, user=user)
+    row = session.exec(select(ListingAttachment).where(ListingAttachment.id == attachment_id)
+                       .execution_options(populate_existing=True)).first()
+    if row is None or row.listing_type != kind or row.listing_id != listing_id:
+        session.rollback()
+        raise NotFound(_("No such file."))
+    stored_names = [name for name in (row.stored_name, row.thumbnail_name) if name]
     session.delete(row)
     session.commit()
-    files.discard(stored_name)
+    for stored_name in stored_names:
+        files.discard(stored_name)

@@ -15,6 +15,8 @@ from sqlmodel import Session, select
 
 from app.services import center_rules as rules
 from app.services import experts as expert_service
+from app.services import files
+from app.services.concurrency import versioned_update
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.oversight import (
     commit_unique,
@@ -103,8 +105,9 @@ def _filed_holder(session: Session, key: str) -> Center | None:
 
 
 def submit_application(*, session: Session, user: User | None, call_id: int, data: dict,
-                       today: date | None = None) -> CenterApplication:
-    """A lead unit applies to create a center in the call's domain, with its founders, experts, plan, documents."""
+                       today: date | None = None, uploads=()) -> CenterApplication:
+    """A lead unit applies to create a center in the call's domain, with its founders, experts, plan and
+    `uploads`, the documents as (title and note, uploaded file) pairs: all of it is saved, or nothing."""
     if user is None or user.org_id is None:
         raise Forbidden(_("Only a registered institute, university or enterprise may apply."))
     call = get_call(session=session, call_id=call_id)
@@ -140,15 +143,29 @@ def submit_application(*, session: Session, user: User | None, call_id: int, dat
                                     step_deadline=call.deadline + timedelta(days=REVIEW_DAYS),
                                     open_key=f"{call.id}:{lead.id}")
 
+    # Imported here: the documents module reads applications through this one.
+    from app.services import application_documents as documents
+
+    stored = []
+
     def write() -> None:
         session.add(application)
         session.flush()
-        for document in application_in.documents:
-            session.add(ApplicationDocument(application_id=application.id, **document.model_dump()))
+        for meta, upload in uploads:
+            stored.append(documents.store_document(upload))
+            session.add(documents.document_row(application_id=application.id, user=user, data=meta,
+                                               stored=stored[-1]))
         log(session, center_id=center.id, application_id=application.id, event_type="applied", actor=user,
-            data={"call_id": call.id, "founders": len(codes)})
+            data={"call_id": call.id, "founders": len(codes), "documents": len(stored)})
 
-    commit_unique(session, _("Your organization already has an application in progress for this call."), write)
+    try:
+        commit_unique(session, _("Your organization already has an application in progress for this call."),
+                      write)
+    except BaseException:
+        session.rollback()
+        for file in stored:
+            files.discard(file.stored_name)
+        raise
     session.refresh(application)
     return application
 
@@ -245,17 +262,13 @@ def _apply(session: Session, application: CenterApplication, transition: tuple[r
     now = utcnow()
     try:
         # Pending rows (a panel's assignments) flush here; a racing request that added the same ones loses.
-        result = session.execute(update(CenterApplication).where(
-            CenterApplication.id == application.id, CenterApplication.version == application.version).values(
-            **asdict(step), version=application.version + 1, updated_at=now,
-            open_key=application.open_key if step.status in rules.OPEN_STATUSES else None,
-            step_owner_id=owner_id if owner_id is not None else application.step_owner_id))
+        versioned_update(session, CenterApplication, application.id, version=application.version, values={
+            **asdict(step), "updated_at": now,
+            "open_key": application.open_key if step.status in rules.OPEN_STATUSES else None,
+            "step_owner_id": owner_id if owner_id is not None else application.step_owner_id}, conflict=_stale())
     except IntegrityError:
         session.rollback()
         raise _stale() from None
-    if result.rowcount != 1:
-        session.rollback()
-        raise _stale()
     center = session.get(Center, application.center_id)
     center.status, center.updated_at = step.status, now
     if step.status == CenterStatus.filed:

@@ -6,9 +6,9 @@ import io
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import update
 from sqlmodel import Session, select
 
+from app.services.concurrency import versioned_update
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.oversight import (
     commit_unique,
@@ -120,12 +120,10 @@ def review_flag(*, session: Session, user: User | None, flag_id: int, data: dict
     if flag is None:
         raise NotFound(_("No such flag."))
     status = FlagStatus.recommended if review.recommend else FlagStatus.declined
-    result = session.execute(update(FirstUseFlag).where(
-        FirstUseFlag.id == flag.id, FirstUseFlag.status == FlagStatus.flagged).values(
-        status=status, review_note=review.note, reviewed_by=user.id, reviewed_at=utcnow()))
-    if result.rowcount != 1:
-        session.rollback()
-        raise Conflict(_("This flag has already been reviewed."))
+    versioned_update(session, FirstUseFlag, flag.id, where=[FirstUseFlag.status == FlagStatus.flagged],
+                     values={"status": status, "review_note": review.note, "reviewed_by": user.id,
+                             "reviewed_at": utcnow()},
+                     conflict=Conflict(_("This flag has already been reviewed.")))
     log(session, center_id=flag.center_id, event_type="first_use_" + status.value, actor=user,
         data={"flag_id": flag.id})
     session.commit()

@@ -11,6 +11,7 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
 from app.services import deal_rules, organizations
+from app.services.concurrency import versioned_update
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.interests import contract_side, get_interest, record_feedback
 from app.services.listings import is_bureau
@@ -138,9 +139,8 @@ def _refusal(exc: deal_rules.RuleError, current: str) -> Exception:
 
 def _bump(session: Session, contract: Contract, **values) -> bool:
     """Write `values` if the contract is still at the version we read; False if someone else changed it."""
-    return session.connection().execute(
-        update(Contract).where(Contract.id == contract.id, Contract.version == contract.version)
-        .values(version=contract.version + 1, updated_at=utcnow(), **values)).rowcount == 1
+    return versioned_update(session, Contract, contract.id, version=contract.version,
+                            values={"updated_at": utcnow(), **values})
 
 
 def _with_retries(session: Session, user: User, contract_id: int, attempt):

@@ -3,12 +3,12 @@
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import update
 from sqlmodel import Session, select
 
 from app.services import center_rules as rules
 from app.services import experts as expert_service
 from app.services import indicators as indicator_service
+from app.services.concurrency import versioned_update
 from app.services.errors import Conflict, Forbidden, NotFound
 from app.services.oversight import (
     commit_unique,
@@ -113,12 +113,9 @@ def submit_report(*, session: Session, user: User | None, evaluation_id: int, da
     if not manages(user, center):
         raise Forbidden(_("Only the center's own users may submit its report."))
     report = parse(ReportIn, data).model_dump()
-    result = session.execute(update(CenterEvaluation).where(
-        CenterEvaluation.id == evaluation.id, CenterEvaluation.grade.is_(None)).values(
-        report=report, submitted_at=utcnow()))
-    if result.rowcount != 1:
-        session.rollback()
-        raise Conflict(_("This evaluation has already been graded; the report can no longer change."))
+    versioned_update(session, CenterEvaluation, evaluation.id, where=[CenterEvaluation.grade.is_(None)],
+                     values={"report": report, "submitted_at": utcnow()},
+                     conflict=Conflict(_("This evaluation has already been graded; the report can no longer change.")))
     log(session, center_id=center.id, event_type="report_submitted", actor=user,
         data={"evaluation_id": evaluation.id})
     session.commit()
@@ -146,12 +143,10 @@ def grade(*, session: Session, user: User | None, evaluation_id: int, data: dict
     evaluation = _load(session, evaluation_id)
     if evaluation.submitted_at is None:
         raise Conflict(_("The center has not submitted its report yet."))
-    result = session.execute(update(CenterEvaluation).where(
-        CenterEvaluation.id == evaluation.id, CenterEvaluation.grade.is_(None)).values(
-        grade=grade_in.grade, remarks=grade_in.remarks, graded_by=user.id, graded_at=utcnow()))
-    if result.rowcount != 1:
-        session.rollback()
-        raise Conflict(_("This evaluation has already been graded."))
+    versioned_update(session, CenterEvaluation, evaluation.id, where=[CenterEvaluation.grade.is_(None)],
+                     values={"grade": grade_in.grade, "remarks": grade_in.remarks, "graded_by": user.id,
+                             "graded_at": utcnow()},
+                     conflict=Conflict(_("This evaluation has already been graded.")))
     log(session, center_id=evaluation.center_id, event_type="graded", actor=user,
         data={"evaluation_id": evaluation.id, "grade": grade_in.grade.value})
     session.commit()

@@ -8,12 +8,14 @@ import io
 import os
 import re
 import secrets
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.services.errors import InsufficientStorage, Invalid, NotFound
 
@@ -77,9 +79,9 @@ def clean_name(name: str | None) -> str:
     return base[:200] or "file"
 
 
-def store(upload) -> StoredFile:
+def store(upload, *, types: tuple[str, ...] | None = None, accepted: str | None = None) -> StoredFile:
     """Check and save one upload (a werkzeug FileStorage); raises Invalid for a file that is too big or of a
-    type not allowed."""
+    type not allowed: the configured UPLOAD_TYPES, narrowed to `types` (then `accepted` names them)."""
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     buffer = io.BytesIO()
     while chunk := upload.stream.read(CHUNK):
@@ -91,9 +93,14 @@ def store(upload) -> StoredFile:
     if not data:
         raise Invalid(_("The file is empty."), {"file": _("The file is empty.")})
     mimetype = sniff(data[:16], data)
-    if mimetype is None or mimetype not in current_app.config["UPLOAD_TYPES"]:
+    if mimetype is None or mimetype not in current_app.config["UPLOAD_TYPES"] or (types and mimetype not in types):
         raise Invalid(_("This type of file is not accepted."),
-                      {"file": _("Accepted: PDF, images, Office documents, plain text, zip.")})
+                      {"file": accepted or _("Accepted: PDF, images, Office documents, plain text, zip.")})
+    return StoredFile(_write(data), clean_name(upload.filename), mimetype, len(data),
+                      hashlib.sha256(data).hexdigest())
+
+
+def _write(data: bytes) -> str:
     stored_name = secrets.token_hex(16)
     target = upload_dir() / stored_name
     temporary = target.with_suffix(".part")
@@ -110,8 +117,46 @@ def store(upload) -> StoredFile:
                                         "Please try again later."),
                                       {"file": _("The server's storage is full.")}) from None
         raise
-    return StoredFile(stored_name, clean_name(upload.filename), mimetype, len(data),
-                      hashlib.sha256(data).hexdigest())
+    return stored_name
+
+
+# Thumbnails fit this box; cards show them at about half that, so they stay sharp on dense screens.
+THUMBNAIL_BOX = (480, 360)
+
+
+def _refused_image() -> Invalid:
+    message = _("This image cannot be read: it is damaged or larger than %(mp)s million pixels.",
+                mp=current_app.config["IMAGE_MAX_PIXELS"] // 1_000_000)
+    return Invalid(message, {"file": message})
+
+
+def thumbnail_bytes(data: bytes) -> bytes:
+    """A small JPEG (PNG when the image has transparency) of an uploaded image; Invalid for a damaged image
+    or one whose declared size would take too much memory to decode (a decompression bomb)."""
+    limit = current_app.config["IMAGE_MAX_PIXELS"]
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between its limit and twice that; here any image past it is refused.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.width * image.height > limit or image.format not in ("PNG", "JPEG"):
+                    raise _refused_image()
+                image.draft("RGB", THUMBNAIL_BOX)  # JPEG decodes at a reduced scale: less memory and time
+                image = ImageOps.exif_transpose(image)
+                image.thumbnail(THUMBNAIL_BOX)
+                transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+                image = image.convert("RGBA" if transparent else "RGB")
+                out = io.BytesIO()
+                image.save(out, "PNG" if transparent else "JPEG", **({} if transparent else {"quality": 82}))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning, UnidentifiedImageError,
+            OSError, SyntaxError, ValueError, EOFError):
+        raise _refused_image() from None
+    return out.getvalue()
+
+
+def store_thumbnail(stored_name: str) -> str:
+    """Make and save the thumbnail of a stored image beside it, under a generated name of its own."""
+    return _write(thumbnail_bytes(path_of(stored_name).read_bytes()))
 
 
 def path_of(stored_name: str) -> Path:

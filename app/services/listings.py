@@ -11,7 +11,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from pydantic import ValidationError
-from sqlalchemy import String, cast, func, literal_column, or_, update
+from sqlalchemy import String, and_, cast, func, literal_column, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -27,6 +27,8 @@ from models import (
     Center,
     CenterMember,
     CloseReason,
+    Contract,
+    ContractStatus,
     Incubation,
     Interest,
     ListingAttachment,
@@ -131,6 +133,9 @@ def to_public(*, session: Session, kind: str, listing: ListingRow, user: User | 
     if kind == "need" and not reveal_details(session, user, listing):
         data["details"] = None
     data["type"] = kind
+    data["close_reason"] = listing.close_reason
+    contract = solved_contract(session=session, user=user, listing=listing)
+    data["solved_contract_id"] = contract.id if contract else None
     return data
 
 
@@ -276,6 +281,12 @@ def _check_deadline(deadline: date | None) -> None:
         raise Invalid(_("Some fields are not valid."), {"deadline": _("The deadline cannot be in the past.")})
 
 
+def lock_listing(*, session: Session, kind: str, listing_id: int, user: User) -> ListingRow:
+    """A listing of the user's organization, locked until the transaction ends (see `_lock`): for changes
+    to what belongs to it, such as its attachments."""
+    return _lock(session, kind, listing_id, user)
+
+
 def _lock(session: Session, kind: str, listing_id: int, user: User) -> ListingRow:
     """The listing, read fresh and locked until this transaction ends, so concurrent changes to it are
     applied one after the other and each is validated against the row the other left.
@@ -343,6 +354,57 @@ def parse_close_reason(reason: Any) -> CloseReason:
                       {"close_reason": _("Choose why you are closing this listing.")}) from None
 
 
+# A contract both parties signed; drafts and terminated contracts solved nothing.
+SOLVING_STATUSES = (ContractStatus.signed, ContractStatus.in_progress, ContractStatus.completed)
+
+
+def solving_contracts(*, session: Session, kind: str, listing_id: int) -> list[Contract]:
+    """The signed contracts that came from this listing (as the interest's target or the listing it went
+    through), newest first: the ones closing it as solved on this platform may name."""
+    return list(session.exec(select(Contract).join(Interest, Interest.id == Contract.interest_id).where(
+        Contract.status.in_(SOLVING_STATUSES),
+        or_(and_(Interest.target_type == kind, Interest.target_id == listing_id),
+            and_(Interest.via_type == kind, Interest.via_id == listing_id)))
+        .order_by(Contract.signed_on.desc(), Contract.id.desc())).all())
+
+
+def may_see_contract(user: User | None, contract: Contract) -> bool:
+    """A contract's parties and the bureau; the same rule as the contract's own page."""
+    return is_bureau(user) or (user is not None and user.org_id is not None
+                               and user.org_id in (contract.party_a_org_id, contract.party_b_org_id))
+
+
+def solved_contract(*, session: Session, user: User | None, listing: ListingRow) -> Contract | None:
+    """The contract a listing closed as solved here names, if this user may see it."""
+    if listing.solved_contract_id is None:
+        return None
+    contract = session.get(Contract, listing.solved_contract_id)
+    return contract if contract is not None and may_see_contract(user, contract) else None
+
+
+def _solving_contract_id(session: Session, kind: str, listing: ListingRow, reason: Any,
+                         contract_id: Any) -> int | None:
+    """The contract to link when closing as solved here: the one named, or the only one there is. A form
+    sends its contract choice whatever the reason, so for other reasons it is ignored."""
+    if parse_close_reason(reason) != CloseReason.solved_here:
+        return None
+    ids = [contract.id for contract in solving_contracts(session=session, kind=kind, listing_id=listing.id)]
+    if contract_id is None or contract_id == "":
+        if len(ids) > 1:
+            raise Invalid(_("Some fields are not valid."),
+                          {"contract_id": _("This listing has several signed contracts: choose the one that "
+                                            "solved it.")})
+        return ids[0] if ids else None
+    try:
+        chosen = int(contract_id) if not isinstance(contract_id, bool) else None
+    except (TypeError, ValueError):
+        chosen = None
+    if chosen not in ids:
+        raise Invalid(_("Some fields are not valid."),
+                      {"contract_id": _("Not one of this listing's signed contracts.")})
+    return chosen
+
+
 def _check_action(listing: ListingRow, action: str | None, reason: Any = None) -> None:
     if action is not None and action not in STATUS_ACTIONS:
         raise Invalid(_("Unknown action."))
@@ -356,19 +418,22 @@ def _check_action(listing: ListingRow, action: str | None, reason: Any = None) -
         raise Conflict(_("Only a closed listing can be reopened."))
 
 
-def _apply_action(listing: ListingRow, action: str, reason: Any = None) -> None:
+def _apply_action(session: Session, kind: str, listing: ListingRow, action: str, reason: Any = None,
+                  contract_id: Any = None) -> None:
     if action == "close":
+        listing.solved_contract_id = _solving_contract_id(session, kind, listing, reason, contract_id)
         listing.status, listing.close_reason = ListingStatus.closed, parse_close_reason(reason)
     elif action == "reopen":
         listing.status, listing.close_reason, listing.expires_at = ListingStatus.draft, None, None
+        listing.solved_contract_id = None
     else:
         _stamp_published(listing)
 
 
 def update_listing(*, session: Session, kind: str, listing_id: int, data: Any, user: User,
-                   action: str | None = None, reason: Any = None) -> ListingRow:
-    """Apply a partial update and, optionally, a status action (publish, reconfirm, close with ``reason``,
-    reopen) in one transaction: everything is validated against the locked row before anything changes,
+                   action: str | None = None, reason: Any = None, contract_id: Any = None) -> ListingRow:
+    """Apply a partial update and, optionally, a status action (publish, reconfirm, close with ``reason``
+    and, when solved here, ``contract_id``, reopen) in one transaction: everything is validated against the locked row before anything changes,
     so either all of it is saved or none of it."""
     spec = kind_of(kind)
     listing = _lock(session, kind, listing_id, user)
@@ -387,7 +452,7 @@ def update_listing(*, session: Session, kind: str, listing_id: int, data: Any, u
     for field_name, value in merged.items():
         setattr(listing, field_name, value)
     if action is not None:
-        _apply_action(listing, action, reason)
+        _apply_action(session, kind, listing, action, reason, contract_id)
     listing.updated_at = utcnow()
     session.add(listing)
     record_change(session, kind, listing.id)
@@ -397,12 +462,12 @@ def update_listing(*, session: Session, kind: str, listing_id: int, data: Any, u
 
 
 def set_status(*, session: Session, kind: str, listing_id: int, user: User, action: str,
-               reason: str | None = None) -> ListingRow:
-    """publish, reconfirm (extends the expiry), close (with a reason) or reopen (as a draft) a listing of the
-    user's organization."""
+               reason: str | None = None, contract_id: Any = None) -> ListingRow:
+    """publish, reconfirm (extends the expiry), close (with a reason and, when solved here, the contract)
+    or reopen (as a draft) a listing of the user's organization."""
     listing = _lock(session, kind, listing_id, user)
     _check_action(listing, action, reason)
-    _apply_action(listing, action, reason)
+    _apply_action(session, kind, listing, action, reason, contract_id)
     listing.updated_at = utcnow()
     session.add(listing)
     record_change(session, kind, listing.id)
@@ -423,7 +488,7 @@ def delete_listing(*, session: Session, kind: str, listing_id: int, user: User) 
             session.delete(grant)
     attached = session.exec(select(ListingAttachment).where(ListingAttachment.listing_type == kind,
                                                             ListingAttachment.listing_id == listing.id)).all()
-    stored_names = [row.stored_name for row in attached]
+    stored_names = [name for row in attached for name in (row.stored_name, row.thumbnail_name) if name]
     for row in attached:
         session.delete(row)
     session.delete(listing)

@@ -64,7 +64,7 @@ def test_applying_through_the_form_and_keeping_input_on_refusal(client, auth, se
     auth.login(applicant.email)
     page = f"/calls/{call.id}/apply"
     form = {"center_name": "长春市汽车轻量化示范创新中心", "plan": "以企业为主体、产学研联合组建的创新中心创建和运行方案……" * 2,
-            "expert_name_0": "王教授", "expert_affiliation_0": "吉林大学", "document_title_0": "创建和运行方案"}
+            "expert_name_0": "王教授", "expert_affiliation_0": "吉林大学"}
     for i in range(2):
         form |= {f"founder_name_{i}": f"发起单位{i}", f"founder_credit_code_{i}": random_credit_code()}
     refused = post(client, page, page, form)

@@ -8,12 +8,14 @@ import uuid
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlmodel import select
 
 from app.services.accounts import create_user as create_account
 from models import Achievement, ListingAttachment, Need, Organization, User
 from tests.conftest import BACKENDS
-from tests.utils.factories import PASSWORD, create_need, in_app, random_credit_code
+from tests.utils.factories import PASSWORD, create_achievement, create_need, in_app, random_credit_code
+from tests.utils.images import bomb_png, corrupt_png, jpeg, png
 from tests.utils.web import bearer, csrf_token
 
 on_both_databases = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
@@ -210,7 +212,7 @@ def test_home_shows_three_of_each_kind_and_a_way_to_the_rest(client, session, en
 
 # --- attachments ----------------------------------------------------------------------------------------------
 
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
+PNG = png()
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
 
@@ -287,13 +289,90 @@ def test_two_uploads_at_once_both_attach(app, session, enterprise):
     assert [r.status_code for r in responses] == [302, 302]
     session.expire_all()
     assert sorted(r.original_name for r in session.exec(select(ListingAttachment)).all()) == ["photo0.png", "photo1.png"]
-    assert len(stored_files(app)) == 2
+    assert len(stored_files(app)) == 4  # each image and its thumbnail
 
 
 def test_deleting_a_listing_removes_its_files(app, client, auth, session, enterprise):
     need = create_need(session, enterprise)
     auth.login(enterprise.email, PASSWORD)
     upload(client, need.id, PNG, "photo.png")
-    assert len(stored_files(app)) == 1
+    assert len(stored_files(app)) == 2  # the image and its thumbnail
     client.post(f"/needs/{need.id}/delete", data={"csrf_token": csrf_token(client, f"/needs/{need.id}")})
     assert session.exec(select(ListingAttachment)).all() == [] and stored_files(app) == []
+
+
+# --- thumbnails -----------------------------------------------------------------------------------------------
+
+@on_both_databases
+def test_an_image_gets_a_thumbnail_shown_on_the_card_and_the_page(app, client, auth, session, university):
+    achievement = create_achievement(session, university)
+    auth.login(university.email, PASSWORD)
+    assert "文件已上传" in upload_to(client, "achievements", achievement.id, jpeg(3000, 2000), "整机照片.jpg")
+    row = session.exec(select(ListingAttachment)).one()
+    assert row.thumbnail_name and row.thumbnail_name != row.stored_name
+    assert sorted(p.name for p in stored_files(app)) == sorted([row.stored_name, row.thumbnail_name])
+    auth.logout()
+    thumb_url = f"/achievements/{achievement.id}/attachments/{row.id}/thumbnail"
+    thumb = client.get(thumb_url)
+    assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg"
+    assert thumb.headers["X-Content-Type-Options"] == "nosniff"
+    assert "attachment" not in thumb.headers.get("Content-Disposition", "")
+    with Image.open(io.BytesIO(thumb.data)) as image:
+        assert image.size == (480, 320) and len(thumb.data) < row.size
+    assert f'src="{thumb_url}"' in client.get(f"/achievements/{achievement.id}").get_data(as_text=True)
+    assert f'src="{thumb_url}"' in client.get("/achievements").get_data(as_text=True)
+
+
+def test_a_transparent_png_keeps_its_transparency_in_the_thumbnail(app, client, auth, session, university):
+    achievement = create_achievement(session, university)
+    auth.login(university.email, PASSWORD)
+    out = io.BytesIO()
+    Image.new("RGBA", (900, 900), (0, 0, 0, 0)).save(out, "PNG")
+    upload_to(client, "achievements", achievement.id, out.getvalue(), "logo.png")
+    row = session.exec(select(ListingAttachment)).one()
+    thumb = client.get(f"/achievements/{achievement.id}/attachments/{row.id}/thumbnail")
+    assert thumb.mimetype == "image/png"
+    with Image.open(io.BytesIO(thumb.data)) as image:
+        assert image.mode == "RGBA" and image.getpixel((10, 10))[3] == 0
+
+
+@on_both_databases
+@pytest.mark.parametrize("data", [bomb_png(), bomb_png(8000, 8000), corrupt_png()],
+                         ids=["bomb", "past-the-limit", "corrupt"])
+def test_a_bomb_or_a_damaged_image_is_refused_and_nothing_is_saved(app, client, auth, session, university, data):
+    achievement = create_achievement(session, university)
+    auth.login(university.email, PASSWORD)
+    html = upload_to(client, "achievements", achievement.id, data, "样品.png")
+    assert "无法读取这张图片" in html and "文件已上传" not in html
+    assert session.exec(select(ListingAttachment)).all() == [] and stored_files(app) == []
+
+
+def test_a_confidential_needs_thumbnails_follow_its_details(app, client, auth, session, enterprise, university):
+    need = create_need(session, enterprise, confidential=True)
+    auth.login(enterprise.email, PASSWORD)
+    upload(client, need.id, PNG, "保密图纸.png")
+    row = session.exec(select(ListingAttachment)).one()
+    thumb_url = f"/needs/{need.id}/attachments/{row.id}/thumbnail"
+    assert client.get(thumb_url).status_code == 200
+    auth.logout()
+    assert client.get(thumb_url).status_code == 404
+    assert thumb_url not in client.get("/needs").get_data(as_text=True)
+    auth.login(university.email, PASSWORD)
+    assert client.get(thumb_url).status_code == 404
+
+
+def test_removing_an_image_removes_its_thumbnail(app, client, auth, session, enterprise):
+    need = create_need(session, enterprise)
+    auth.login(enterprise.email, PASSWORD)
+    upload(client, need.id, PNG, "photo.png")
+    row = session.exec(select(ListingAttachment)).one()
+    client.post(f"/needs/{need.id}/attachments/{row.id}/delete",
+                data={"csrf_token": csrf_token(client, f"/needs/{need.id}")})
+    assert stored_files(app) == []
+    assert client.get(f"/needs/{need.id}/attachments/{row.id}/thumbnail").status_code == 404
+
+
+def upload_to(client, segment: str, listing_id: int, data: bytes, name: str) -> str:
+    return client.post(f"/{segment}/{listing_id}/attachments", data={
+        "csrf_token": csrf_token(client, f"/{segment}/{listing_id}"), "file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)

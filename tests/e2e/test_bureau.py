@@ -69,6 +69,10 @@ def people(server):
     return {"bureau": bureau, "university": university, **made}
 
 
+PLAN_PDF = {"name": "运行方案.pdf", "mimeType": "application/pdf",
+            "buffer": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"}
+
+
 def log_in(page, base: str, email: str) -> None:
     page.goto(f"{base}/auth/login")
     page.get_by_label("邮箱").fill(email)
@@ -135,14 +139,19 @@ def test_a_center_goes_from_call_to_filing(server, people, page):
         page.get_by_label(f"单位 {i + 1} 统一社会信用代码").fill(random_credit_code())
     page.get_by_label("专家或团队 1").fill("王教授团队")
     page.get_by_label("材料 1").fill("创建和运行方案")
+    page.get_by_label("文件 1").set_input_files(PLAN_PDF)
     page.get_by_role("button", name="提交申报").click()
     assert "至少需要 5 家发起单位" in page.locator(".alert-error").inner_text()
     assert page.get_by_label("创新中心名称").input_value() == CENTER
     page.get_by_label("发起单位 4", exact=True).fill("长春示范装备企业4有限公司")
     page.get_by_label("单位 4 统一社会信用代码").fill(random_credit_code())
+    page.get_by_label("文件 1").set_input_files(PLAN_PDF)  # a browser never keeps a chosen file across pages
     page.get_by_role("button", name="提交申报").click()
     assert "申报已提交" in flash(page)
     assert "已申报" in page.locator("h1").inner_text()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="创建和运行方案").click()
+    assert download.value.suggested_filename == "运行方案.pdf"
     application_url = page.url
     log_out(page)
 

@@ -8,18 +8,20 @@ import threading
 import uuid
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 from werkzeug.serving import make_server
 
 from app import create_app
 from app.db import make_engine
 from app.migrate import upgrade
-from app.services import indexes
+from app.services import indexes, listings
 from app.services.demo import DEMO_PASSWORD, demo_email, load_demo
 from app.services.taxonomy import use_taxonomy_vocabulary
 from matching.text import set_user_dictionary
+from models import Need, User
 from tests.conftest import require_service
 from tests.utils.factories import random_credit_code
+from tests.utils.images import png
 
 pytestmark = pytest.mark.e2e
 
@@ -223,6 +225,26 @@ def test_closing_asks_a_reason_and_reopening_makes_a_draft(live, page):
     assert page.locator("section[aria-labelledby='owner-title'] .badge-draft").is_visible()
 
 
+def test_closing_as_solved_here_links_the_contract(live, page):
+    with Session(LIVE_APPS["fts5"].extensions["db_engine"]) as session:
+        need, contract = next(
+            (need, found[0]) for need in session.exec(select(Need).where(Need.status == "published")
+                                                      .order_by(Need.id)).all()
+            if len(found := listings.solving_contracts(session=session, kind="need", listing_id=need.id)) == 1)
+        owner = session.exec(select(User).where(User.org_id == need.org_id).order_by(User.id)).first().email
+    log_in(page, live, owner)
+    page.goto(f"{live}/needs/{need.id}")
+    assert page.get_by_label("如在本平台解决，是通过哪份合同？").input_value() == str(contract.id)
+    page.locator("#close").get_by_label("已在本平台解决").check()
+    page.locator("#close").get_by_role("button", name="关闭").click()
+    page.wait_for_load_state()
+    notice = page.locator("#solved-here")
+    assert "已在本平台达成" in notice.inner_text()
+    notice.get_by_role("link", name=contract.title).click()
+    page.wait_for_url(f"{live}/contracts/{contract.id}")
+    assert contract.title in page.locator("h1").inner_text()
+
+
 def test_registering_from_a_listing_page_returns_there(live, page):
     page.goto(f"{live}/achievements")
     page.locator(".listing-card .card-title a").first.click()
@@ -250,8 +272,7 @@ def test_registering_from_a_listing_page_returns_there(live, page):
     assert "欢迎" in page.locator(".flashes").inner_text()
 
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
-       b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = png(1600, 1200)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
 
@@ -275,7 +296,14 @@ def test_uploading_an_image_and_a_pdf_and_a_refused_exe(live, page):
     files = page.locator("#attachments .attachment")
     assert files.count() == 2 and "手册.pdf" not in page.locator("#attachments").inner_text().replace("产品手册.pdf", "")
     image = page.locator("#attachments img")
-    assert image.evaluate("img => img.complete && img.naturalWidth") == 1  # the browser could render it
+    # The page shows the thumbnail made at upload (480 px wide), not the 1600 px original.
+    assert "/thumbnail" in image.get_attribute("src")
+    assert image.evaluate("img => img.complete && img.naturalWidth") == 480
+    title = page.locator("h1").first.inner_text()
+    page.goto(f"{live}/achievements?q={title}")
+    card = page.locator(".listing-card", has=page.locator(f'a[href="{detail.removeprefix(live)}"]'))
+    assert card.locator("img.card-picture").evaluate("img => img.complete && img.naturalWidth") == 480
+    page.goto(detail)
     with page.expect_download() as download:
         page.get_by_role("link", name="产品手册.pdf").click()
     assert download.value.suggested_filename == "产品手册.pdf"

@@ -46,8 +46,7 @@ def create_call(session: Session, bureau: User, **overrides):
 def application_data(**overrides) -> dict:
     return {"center_name": f"长春市示范制造业创新中心{next(_serial)}", "plan": PLAN,
             "founders": [{"name": f"发起单位{i}", "credit_code": random_credit_code()} for i in range(4)],
-            "experts": [{"name": "王教授", "affiliation": "吉林大学", "specialty": "轻合金成形"}],
-            "documents": [{"title": "创建和运行方案"}, {"title": "合作协议"}], **overrides}
+            "experts": [{"name": "王教授", "affiliation": "吉林大学", "specialty": "轻合金成形"}], **overrides}
 
 
 def apply(session: Session, call, applicant: User | None = None, **overrides) -> CenterApplication:

@@ -1,8 +1,12 @@
 """Access matrix of the bureau's oversight: the bureau decides, experts reach only what is assigned to them,
 a center reaches its own records and reports, an applicant its own application, and the public the notices."""
 
+import io
 from datetime import date, timedelta
 
+from werkzeug.datastructures import FileStorage
+
+from app.services import application_documents as documents
 from app.services import center_lifecycle, center_records, evaluations, experts
 from models import Center, CenterStatus, check_character
 from tests.app.access_matrix import Case
@@ -33,7 +37,7 @@ def only(allowed: dict[str, int], *, visitor: int, others: int = 403) -> dict[st
 CODES = tuple(body + check_character(body) for body in ("91220101MA17A9K5X", "91220101MA17A9K6X", "91220101MA17A9K7X",
                                                           "91220101MA17A9K8X"))
 FORM_APPLICATION = {"center_name": "长春市矩阵测试创新中心", "plan": "以企业为主体、产学研联合组建，建设中试线，面向中小企业开放共享。",
-                    "expert_name_0": "王教授", "document_title_0": "创建和运行方案",
+                    "expert_name_0": "王教授",
                     **{f"founder_name_{i}": f"矩阵发起单位{i}" for i in range(4)},
                     **{f"founder_credit_code_{i}": code for i, code in enumerate(CODES)}}
 API_APPLICATION = {**application_data(), "founders": [{"name": f"矩阵发起单位{i}", "credit_code": code}
@@ -94,6 +98,15 @@ def build(session, users) -> dict[str, int]:
         filing = carry(session, bureau, apply(session, own_call), "notice", panel)
         end_notice(session, filing)
         ids["filing" + suffix] = filing.id
+
+    # The enterprise applies on a call of its own; the panel's expert reads its documents.
+    documented = carry(session, bureau, apply(session, create_call(session, bureau), users["enterprise"]),
+                       "review", panel)
+    ids["documented"] = documented.id
+    with in_app(session):
+        ids["document"] = documents.add_document(
+            session=session, user=users["enterprise"], application_id=documented.id, data={"title": "合作协议"},
+            upload=FileStorage(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), filename="agreement.pdf")).id
 
     ids["hub"] = _filed_center(session, center_user.org_id, "矩阵测试创新中心")
     ids["hub_api"] = _filed_center(session, center_user.org_id, "矩阵测试创新中心二")
@@ -166,6 +179,16 @@ CASES: list[Case] = [
     Case("POST", "/applications/{inspection}/inspection", BUREAU_FORM, body=INSPECTION),
     Case("POST", "/applications/{filing}/filing", BUREAU_FORM, body={"approve": "true", "reason": "同意备案"}),
     Case("POST", "/applications/{refuse}/refusal", BUREAU_FORM, body={"reason": "材料不全"}),
+    # Documents: the applicant, the bureau and the assigned experts read them; only the applicant adds
+    # (a form carries no file here, so the applicant gets as far as "choose a file").
+    Case("GET", "/applications/{documented}/documents/{document}",
+         only({"enterprise": 200, "bureau": 200, "expert": 200}, visitor=LOGIN)),
+    Case("POST", "/applications/{documented}/documents", only({"enterprise": 422}, visitor=LOGIN),
+         body={"title": "补充材料"}),
+    Case("GET", f"{API}/applications/{{documented}}/documents/{{document}}",
+         only({"enterprise": 200, "bureau": 200, "expert": 200}, visitor=401)),
+    Case("POST", f"{API}/applications/{{documented}}/documents", only({"enterprise": 422}, visitor=401),
+         body={"title": "补充材料"}),
     # --- the public notice and calls ---
     Case("GET", "/notices", everyone(200)),
     Case("POST", "/notices/{notice}/objections", everyone(302), body=OBJECTION),
