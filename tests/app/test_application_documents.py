@@ -12,10 +12,9 @@ from sqlmodel import select
 from models import ApplicationDocument, CenterApplication, Role
 from tests.conftest import BACKENDS
 from tests.utils.bureau import apply, carry, create_account, create_call, create_expert, panel
-from tests.utils.deal_world import run_together
 from tests.utils.factories import PASSWORD, create_user, random_credit_code
 from tests.utils.images import png
-from tests.utils.web import bearer, csrf_token
+from tests.utils.web import bearer, concurrently, csrf_token
 
 on_both_databases = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -142,7 +141,7 @@ def test_two_documents_added_at_once_are_both_kept(app, session, call):
                                     "csrf_token": csrf_token(c, "/auth/login")})
     page = f"/applications/{application.id}"
     tokens = [csrf_token(c, page) for c in clients]
-    responses = run_together(*(
+    responses = concurrently(*(
         lambda c=c, t=t, n=n: c.post(f"{page}/documents", data={
             "csrf_token": t, "title": f"附件{n}", "file": (io.BytesIO(PDF), f"附件{n}.pdf")},
             content_type="multipart/form-data")

@@ -11,10 +11,9 @@ from sqlmodel import select
 from app.services import attachments, listings
 from models import ListingAttachment
 from tests.conftest import BACKENDS
-from tests.utils.deal_world import run_together
 from tests.utils.factories import PASSWORD, create_achievement, create_need, in_app
 from tests.utils.images import bomb_png, jpeg, png
-from tests.utils.web import bearer
+from tests.utils.web import bearer, concurrently
 
 on_both_databases = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -114,7 +113,7 @@ def test_two_uploads_at_once_both_attach(app, session, university):
     achievement = create_achievement(session, university)
     clients = [app.test_client() for _ in range(2)]
     tokens = [bearer(c, university.email, PASSWORD) for c in clients]
-    responses = run_together(*(
+    responses = concurrently(*(
         lambda c=c, t=t, n=n: upload(c, t, f"/api/v1/achievements/{achievement.id}/attachments", png(), f"p{n}.png")
         for n, (c, t) in enumerate(zip(clients, tokens, strict=True))))
     assert [r.status_code for r in responses] == [201, 201]
@@ -131,7 +130,7 @@ def test_two_uploads_at_once_for_the_last_free_place_attach_one(app, client, ses
     for n in range(attachments.MAX_PER_LISTING - 1):
         assert upload(client, owner, base, PDF, f"{n}.pdf").status_code == 201
     clients = [app.test_client() for _ in range(2)]
-    responses = run_together(*(lambda c=c, n=n: upload(c, owner, base, PDF, f"last{n}.pdf")
+    responses = concurrently(*(lambda c=c, n=n: upload(c, owner, base, PDF, f"last{n}.pdf")
                                for n, c in enumerate(clients)))
     assert sorted(r.status_code for r in responses) == [201, 409]
     session.expire_all()
@@ -146,6 +145,6 @@ def test_two_deletes_at_once_remove_it_once(app, client, session, university):
     owner = bearer(client, university.email, PASSWORD)
     row = upload(client, owner, base, png(), "a.png").json
     clients = [app.test_client() for _ in range(2)]
-    responses = run_together(*(lambda c=c: c.delete(f"{base}/{row['id']}", headers=owner) for c in clients))
+    responses = concurrently(*(lambda c=c: c.delete(f"{base}/{row['id']}", headers=owner) for c in clients))
     assert sorted(r.status_code for r in responses) == [204, 404]
     assert stored_files(app) == [] and client.get(base).json["items"] == []

@@ -8,7 +8,8 @@ from app.services.concurrency import versioned_update
 from app.services.errors import Conflict
 from models import Contract
 from tests.conftest import BACKENDS
-from tests.utils.deal_world import accepted_interest, draft_contract, make_world, run_together
+from tests.utils.deal_world import accepted_interest, draft_contract, make_world
+from tests.utils.web import concurrently
 
 on_both_databases = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
@@ -25,7 +26,7 @@ def test_of_two_writers_at_the_same_version_exactly_one_wins(app, session):
             own.commit()
             return won
 
-    results = run_together(lambda: write("甲方修改"), lambda: write("乙方修改"))
+    results = concurrently(lambda: write("甲方修改"), lambda: write("乙方修改"))
     assert sorted(results) == [False, True]
     session.expire_all()
     stored = session.get(Contract, contract.id)

@@ -3,7 +3,6 @@ closed listing reopens as a draft; registration explains itself, records consent
 post actions follow the organization kind."""
 
 import io
-import threading
 import uuid
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from models import Achievement, ListingAttachment, Need, Organization, User
 from tests.conftest import BACKENDS
 from tests.utils.factories import PASSWORD, create_achievement, create_need, in_app, random_credit_code
 from tests.utils.images import bomb_png, corrupt_png, jpeg, png
-from tests.utils.web import bearer, csrf_token
+from tests.utils.web import bearer, concurrently, csrf_token
 
 on_both_databases = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
@@ -93,29 +92,13 @@ def test_api_close_needs_a_reason_and_changes_nothing_without_one(client, sessio
     assert reopened.status_code == 200 and reopened.json["status"] == "draft"
 
 
-def run_together(*calls):
-    """Run the calls in threads released at the same moment; returns their results in order."""
-    barrier, results = threading.Barrier(len(calls)), [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        results[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @on_both_databases
 def test_two_owners_closing_at_once_leave_one_closed_listing_with_one_of_their_reasons(app, session, enterprise):
     need = create_need(session, enterprise)
     clients = [app.test_client() for _ in range(2)]
     tokens = [bearer(c, enterprise.email, PASSWORD) for c in clients]
     reasons = ["solved_here", "solved_elsewhere"]
-    responses = run_together(*(
+    responses = concurrently(*(
         lambda c=c, t=t, r=r: c.patch(f"/api/v1/needs/{need.id}", json={"status": "closed", "close_reason": r},
                                       headers=t)
         for c, t, r in zip(clients, tokens, reasons, strict=True)))
@@ -132,7 +115,7 @@ def test_two_reopens_at_once_leave_one_draft(app, session, enterprise):
     app.test_client().patch(f"/api/v1/needs/{need.id}", json={"status": "closed", "close_reason": "other"},
                             headers=headers)
     clients = [app.test_client() for _ in range(2)]
-    responses = run_together(*(lambda c=c: c.patch(f"/api/v1/needs/{need.id}", json={"status": "draft"},
+    responses = concurrently(*(lambda c=c: c.patch(f"/api/v1/needs/{need.id}", json={"status": "draft"},
                                                    headers=headers) for c in clients))
     assert {r.status_code for r in responses} <= {200, 409} and 200 in {r.status_code for r in responses}
     session.expire_all()
@@ -282,7 +265,7 @@ def test_two_uploads_at_once_both_attach(app, session, enterprise):
         token = csrf_token(client, "/auth/login")
         client.post("/auth/login", data={"email": enterprise.email, "password": PASSWORD, "csrf_token": token})
     tokens = [csrf_token(client, f"/needs/{need.id}") for client in clients]
-    responses = run_together(*(
+    responses = concurrently(*(
         lambda c=c, t=t, n=n: c.post(f"/needs/{need.id}/attachments", data={
             "csrf_token": t, "file": (io.BytesIO(PNG), f"photo{n}.png")}, content_type="multipart/form-data")
         for n, (c, t) in enumerate(zip(clients, tokens, strict=True))))

@@ -7,11 +7,10 @@ from sqlmodel import select
 from models import Contract, Need, Role
 from tests.conftest import BACKENDS
 from tests.utils.bureau import create_account
-from tests.utils.deal_world import run_together
 from tests.utils.factories import PASSWORD, create_need, create_user, verify_org
 from tests.utils.indicator_world import signed_contract
 from tests.utils.ui_deals import accept, create_contract, express
-from tests.utils.web import bearer, csrf_token
+from tests.utils.web import bearer, concurrently, csrf_token
 
 on_both_databases = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
@@ -110,7 +109,7 @@ def test_two_closes_naming_different_contracts_at_once_link_the_winners(app, ses
     need, (first, second) = need_with_contracts(session, enterprise, ["甲合同", "乙合同"])
     clients = [app.test_client() for _ in range(2)]
     tokens = [bearer(c, enterprise.email, PASSWORD) for c in clients]
-    responses = run_together(*(
+    responses = concurrently(*(
         lambda c=c, t=t, k=k: c.patch(f"/api/v1/needs/{need.id}", json={
             "status": "closed", "close_reason": "solved_here", "contract_id": k.id}, headers=t)
         for c, t, k in zip(clients, tokens, (first, second), strict=True)))

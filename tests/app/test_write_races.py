@@ -10,10 +10,11 @@ from models import ListingAttachment, Need, OutboxEvent, SavedSearch
 from tests.conftest import BACKENDS
 from tests.utils.deal_world import accepted_interest, make_world
 from tests.utils.factories import PASSWORD, create_need
+from tests.utils.images import png
 from tests.utils.web import bearer, concurrently, csrf_token
 
 on_both_databases = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
+PNG = png()
 
 
 def logged_in_clients(app, email: str, n: int = 2) -> list:
