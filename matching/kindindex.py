@@ -10,15 +10,26 @@ grows past ``MatcherConfig.delta_limit`` the writer folds it into a fresh base (
 from __future__ import annotations
 
 import copy
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 
+from matching.analysis import analysed
 from matching.lexical import K1, B, LexicalIndex, term_counts
 from matching.scoring import Columns, MatchItem, columns_of
 from matching.text import lexical_terms, normalize
 from matching.vectorstore import VectorStore
+
+
+def let_readers_run() -> None:
+    """Hand the GIL to a waiting reader between a write's steps.
+
+    Otherwise a reader that wants it waits for the interpreter's switch interval (5 ms) each time the writer
+    runs Python code: a read overlapping a write would pay for the write.
+    """
+    time.sleep(0)
 
 
 @dataclass(frozen=True)
@@ -107,6 +118,7 @@ class KindIndex:
         self._hidden_rows = np.array([self.row_of[i] for i in self.delta.hidden if i in self.row_of],
                                      dtype=np.int64)
         fresh = [self.delta.items[i] for i in self.delta.ids.tolist()]
+        self._delta_columns = columns_of(fresh)
         unknown = len(self.industry_names)
         self._delta_position = {i: len(self.row_ids) + r for r, i in enumerate(self.delta.ids.tolist())}
         self._all_ids = np.concatenate([self.row_ids, self.delta.ids])
@@ -120,21 +132,28 @@ class KindIndex:
     # ---- building ---------------------------------------------------------------------------------
 
     @classmethod
-    def build(cls, listing_kind: str, items: list[MatchItem], encoders: dict, make_store, batch: int = 2048):
-        """Index these listings from scratch with fitted encoders (one store insert per encoder)."""
+    def build(cls, listing_kind: str, items: list[MatchItem], encoders: dict, make_store, batch: int = 2048,
+              pool=None):
+        """Index these listings from scratch with fitted encoders (one store insert per encoder).
+
+        With a `matching.analysis` pool, workers cut and encode batches while this process maps their terms.
+        """
         lexical = LexicalIndex()
         stores = {name: make_store(encoder.dim) for name, encoder in encoders.items()}
         ids = [int(item.id) for item in items]
         vectors = {name: [] for name in encoders}
-        for start in range(0, len(items), batch):
-            texts = [item.full_text for item in items[start : start + batch]]
-            # Lexical first: the encoders then find this batch's jieba cuts in the cache.
-            lexical.upsert(ids[start : start + batch], texts)
-            for name, encoder in encoders.items():
-                vectors[name].append(encoder.encode(texts))
+        batches = ([item.full_text for item in items[start : start + batch]]
+                   for start in range(0, len(items), batch))
+        start = 0
+        for counted, encoded in analysed(batches, encoders, pool):
+            lexical.add_counted(ids[start : start + len(counted)], counted)
+            start += len(counted)
+            for name, part in encoded.items():
+                vectors[name].append(part)
         if items:
             for name, parts in vectors.items():
                 stores[name].upsert(ids, np.concatenate(parts))
+                parts.clear()
         return cls(listing_kind, dict(zip(ids, items, strict=True)), lexical, stores)
 
     def with_changes(self, upserts: list[MatchItem], removed: list[int], encoders: dict) -> KindIndex:
@@ -152,7 +171,10 @@ class KindIndex:
                 hidden.add(listing_id)
         if upserts:
             texts = [item.full_text for item in upserts]
-            encoded = {name: encoder.encode(texts) for name, encoder in encoders.items()}
+            encoded = {}
+            for name, encoder in encoders.items():
+                encoded[name] = encoder.encode(texts)
+                let_readers_run()
             for row, item in enumerate(upserts):
                 listing_id = int(item.id)
                 counts = term_counts(item.full_text)
@@ -164,8 +186,10 @@ class KindIndex:
                     vectors[name][listing_id] = encoded[name][row]
                 if listing_id in self.base_items:
                     hidden.add(listing_id)
+        let_readers_run()
         delta = _compile_delta(items, terms, vocab, vectors, hidden, self.average_length,
                                {n: s.dim for n, s in self.stores.items()})
+        let_readers_run()
         return KindIndex(self.listing_kind, self.base_items, self.lexical, self.stores, delta, same_base=self)
 
     def compacted(self) -> KindIndex:
@@ -248,11 +272,21 @@ class KindIndex:
         return (self._all_ids, self.lexical.fuse_channels(raw[:, kept], [channels[c] for c in kept]),
                 self._all_codes)
 
-    def columns(self, positions: np.ndarray, items: list[MatchItem]) -> Columns:
-        """The structured columns of the listings at these positions (`items`, in the same order)."""
-        if len(positions) and positions.max() < len(self.row_ids):
+    def columns(self, positions: np.ndarray) -> Columns:
+        """The structured columns of the listings at these positions of lexical_scores' arrays."""
+        n = len(self.row_ids)
+        if not len(positions) or positions.max() < n:
             return self._base.columns.take(positions)
-        return columns_of(items)
+        # Delta rows were put in columns by the write that added them: a read only gathers.
+        base_rows = positions < n
+        parts = {}
+        for name in Columns.__dataclass_fields__:
+            base, fresh = getattr(self._base.columns, name), getattr(self._delta_columns, name)
+            column = np.empty(len(positions), dtype=base.dtype)
+            column[base_rows] = base[positions[base_rows]]
+            column[~base_rows] = fresh[positions[~base_rows] - n]
+            parts[name] = column
+        return Columns(**parts)
 
     def positions(self, ids: list[int], missing: int | None = None) -> np.ndarray:
         """Return where each id sits in lexical_scores' arrays (`missing` for ids not indexed, else KeyError)."""

@@ -25,6 +25,12 @@ def term_counts(text: str) -> Counter:
     return Counter(lexical_terms(text))
 
 
+def counted_terms(text: str) -> tuple[tuple[str, ...], np.ndarray]:
+    """Return (distinct terms, their frequencies) of a text: what `LexicalIndex.add_counted` takes."""
+    counts = term_counts(text)
+    return tuple(counts), np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+
+
 class LexicalIndex:
     """BM25 over one listing kind; scores are divided by the query's best possible score, so in [0, 1]."""
 
@@ -45,11 +51,14 @@ class LexicalIndex:
 
     def upsert(self, ids: list[int], texts: list[str]) -> None:
         """Index texts under ids, replacing earlier texts of the same ids."""
-        for listing_id, text in zip(ids, texts, strict=True):
-            counts = term_counts(text)
-            cols = np.fromiter((self.vocab.setdefault(t, len(self.vocab)) for t in counts), dtype=np.int32,
-                               count=len(counts))
-            self.docs[int(listing_id)] = (cols, np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+        self.add_counted(ids, [counted_terms(text) for text in texts])
+
+    def add_counted(self, ids: list[int], counted: list[tuple[tuple[str, ...], np.ndarray]]) -> None:
+        """Index already analysed texts ((terms, frequencies) from `counted_terms`) under ids, replacing any."""
+        vocab = self.vocab
+        for listing_id, (terms, tfs) in zip(ids, counted, strict=True):
+            cols = np.fromiter((vocab.setdefault(t, len(vocab)) for t in terms), dtype=np.int32, count=len(terms))
+            self.docs[int(listing_id)] = (cols, tfs)
         self._compiled = None
 
     def remove(self, ids: list[int]) -> None:
