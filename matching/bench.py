@@ -95,7 +95,7 @@ def percentiles(seconds: list[float]) -> tuple[float, float]:
 
 def _deep_item_bytes(item: MatchItem) -> int:
     """One listing object with its own strings, lists and numbers (values shared by many listings excluded)."""
-    size = sys.getsizeof(item) + sys.getsizeof(item.__dict__)
+    size = sys.getsizeof(item)
     size += sys.getsizeof(item.title) + sys.getsizeof(item.text) + sys.getsizeof(item.cooperation_modes)
     size += sum(sys.getsizeof(v) for v in (item.price, item.budget_min, item.budget_max, item.updated_at)
                 if isinstance(v, float))
@@ -119,7 +119,7 @@ def memory_bytes(matcher: Matcher) -> dict[str, int]:
     """Return what the matcher holds for its listings, by part, in bytes.
 
     Counted: the FAISS stores (codes, ids and the id map that lets them update in place), the BM25 documents
-    (term columns and frequencies kept for updates and explanations), the compiled BM25 matrix and document
+    (packed term columns and frequencies, kept for updates and explanations), the compiled BM25 matrix and document
     frequencies, the listing objects the matcher keeps (title, text, structured fields), and the per-row
     arrays and id maps of each kind. Python objects are measured with sys.getsizeof on a sample of listings
     and scaled; strings shared by many listings (industries, regions, modes) and the fitted encoders and
@@ -139,7 +139,7 @@ def memory_bytes(matcher: Matcher) -> dict[str, int]:
                     parts["vectors"] += (HASH_ENTRY_BYTES - 16) * len(store)
         docs = index.lexical.docs
         sample = _sample(list(docs.values()))
-        per_doc = sum(sys.getsizeof(t) + sys.getsizeof(c) + sys.getsizeof(f) for t in sample for c, f in [t])
+        per_doc = sum(map(sys.getsizeof, sample))
         parts["lexical_documents"] += _dict_bytes(docs) + per_doc * len(docs) // max(1, len(sample))
         _, matrix, df = index.lexical.compiled()
         parts["lexical_matrix"] += matrix.data.nbytes + matrix.indices.nbytes + matrix.indptr.nbytes + df.nbytes
@@ -148,7 +148,7 @@ def memory_bytes(matcher: Matcher) -> dict[str, int]:
         parts["listings"] += _dict_bytes(items) + sum(map(_deep_item_bytes, sample)) * len(items) // len(sample)
         base = index._base
         columns = sum(getattr(base.columns, name).nbytes for name in base.columns.__dataclass_fields__)
-        parts["row_maps"] += (base.row_ids.nbytes + _dict_bytes(base.row_of) + 28 * len(base.row_of)
+        parts["row_maps"] += (base.row_ids.nbytes + base.sorted_ids.nbytes + base.sorted_rows.nbytes
                               + base.codes.nbytes + base.incubators.nbytes + columns)
     parts["total"] = sum(parts.values())
     return parts

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from matching.analysis import analysed
-from matching.lexical import K1, B, LexicalIndex, term_counts
+from matching.lexical import COLUMN_MASK, K1, B, LexicalIndex, term_counts
 from matching.scoring import Columns, MatchItem, columns_of
 from matching.text import lexical_terms, normalize
 from matching.vectorstore import VectorStore
@@ -76,7 +76,9 @@ class _Base:
     """What the compiled base rows say, computed once per compaction: ids, positions, industries, incubators."""
 
     row_ids: np.ndarray
-    row_of: dict[int, int]
+    # row_ids sorted, and the row of each: finding rows by id is a binary search, not a dict of a million ints.
+    sorted_ids: np.ndarray
+    sorted_rows: np.ndarray
     industry_names: list[str]
     code_of: dict[str, int]
     codes: np.ndarray
@@ -103,20 +105,22 @@ class KindIndex:
             names = sorted({item.industry for item in items.values() if item.industry})
             code_of = {name: i for i, name in enumerate(names)}
             rows = [items[int(i)] for i in row_ids.tolist()]
+            order = np.argsort(row_ids, kind="stable")
             self._base = _Base(
-                row_ids, {int(i): r for r, i in enumerate(row_ids.tolist())}, names, code_of,
+                row_ids, row_ids[order], order, names, code_of,
                 np.array([code_of.get(item.industry, len(names)) for item in rows], dtype=np.int64),
                 np.array([item.offers_incubation for item in rows], dtype=bool),
-                float(np.mean([t.sum() for _, t in lexical.docs.values()])) if lexical.docs else 1.0,
+                lexical.average_length if lexical.docs else 1.0,
                 columns_of(rows))
-        self.row_ids, self.row_of = self._base.row_ids, self._base.row_of
+        self.row_ids = self._base.row_ids
         self.industry_names, self.codes = self._base.industry_names, self._base.codes
         self.average_length = self._base.average_length
         self.delta = delta if delta is not None else _compile_delta(
             {}, {}, {}, {n: {} for n in stores}, frozenset(), self.average_length,
             {n: s.dim for n, s in stores.items()})
-        self._hidden_rows = np.array([self.row_of[i] for i in self.delta.hidden if i in self.row_of],
-                                     dtype=np.int64)
+        self._hidden_ids = np.array(sorted(self.delta.hidden), dtype=np.int64)
+        hidden_rows = self._base_rows(self._hidden_ids)
+        self._hidden_rows = hidden_rows[hidden_rows >= 0]
         fresh = [self.delta.items[i] for i in self.delta.ids.tolist()]
         self._delta_columns = columns_of(fresh)
         unknown = len(self.industry_names)
@@ -288,18 +292,30 @@ class KindIndex:
             parts[name] = column
         return Columns(**parts)
 
+    def _base_rows(self, ids: np.ndarray) -> np.ndarray:
+        """Return the base row of each id, -1 for ids the base does not hold (hidden ones included)."""
+        sorted_ids = self._base.sorted_ids
+        if not len(sorted_ids) or not len(ids):
+            return np.full(len(ids), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+        return np.where(sorted_ids[at] == ids, self._base.sorted_rows[at], -1)
+
     def positions(self, ids: list[int], missing: int | None = None) -> np.ndarray:
         """Return where each id sits in lexical_scores' arrays (`missing` for ids not indexed, else KeyError)."""
-        out = np.empty(len(ids), dtype=np.int64)
-        for n, listing_id in enumerate(ids):
-            position = self._delta_position.get(listing_id)
-            if position is None and listing_id not in self.delta.hidden:
-                position = self.row_of.get(listing_id)
-            if position is None:
-                if missing is None:
-                    raise KeyError(listing_id)
-                position = missing
-            out[n] = position
+        wanted = np.asarray(ids, dtype=np.int64).reshape(-1)
+        out = self._base_rows(wanted)
+        if len(self._hidden_ids):
+            out[np.isin(wanted, self._hidden_ids)] = -1
+        if self._delta_position:
+            for n, listing_id in enumerate(wanted.tolist()):
+                position = self._delta_position.get(listing_id)
+                if position is not None:
+                    out[n] = position
+        absent = out < 0
+        if absent.any():
+            if missing is None:
+                raise KeyError(int(wanted[absent][0]))
+            out[absent] = missing
         return out
 
     def evidence_scores(self, words: list[str], positions: np.ndarray) -> np.ndarray:
@@ -368,4 +384,4 @@ class KindIndex:
             return col is not None and bool((fresh[0] == col).any())
         col = self.lexical.vocab.get(term)
         doc = self.lexical.docs.get(listing_id)
-        return col is not None and doc is not None and bool((doc[0] == col).any())
+        return col is not None and doc is not None and bool(((doc & COLUMN_MASK) == col).any())
