@@ -14,16 +14,16 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from matching.lexical import counted_terms
+from matching.lexical import counted_batch
 
 # The encoders the workers use: set by analysis_pool just before it forks them, so they inherit them.
 _worker_encoders: dict | None = None
 
 
-def analyse(texts: Sequence[str], encoders: dict) -> tuple[list[tuple[tuple[str, ...], np.ndarray]],
+def analyse(texts: Sequence[str], encoders: dict) -> tuple[tuple[list[str], np.ndarray, np.ndarray],
                                                            dict[str, np.ndarray]]:
-    """Return each text's lexical (terms, counts) and every encoder's vectors of the texts."""
-    return [counted_terms(text) for text in texts], {name: enc.encode(texts) for name, enc in encoders.items()}
+    """Return the texts' lexical analysis (`counted_batch`) and every encoder's vectors of them."""
+    return counted_batch(list(texts)), {name: enc.encode(texts) for name, enc in encoders.items()}
 
 
 def _analyse_in_worker(texts: list[str]):

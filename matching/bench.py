@@ -178,6 +178,11 @@ def recall_at_10(matcher: Matcher, needs: list[MatchItem], k: int = 10) -> float
     return round(found / (k * len(needs)), 4)
 
 
+def _progress(message: str) -> None:
+    """A line on stderr, so a long run shows where it is (the results stay one JSON line on stdout)."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 class Published:
     """The one reference a writer swaps and readers read, as the app's VectorIndex holds it."""
 
@@ -304,6 +309,7 @@ def run(size: int, groups, needs: list[MatchItem], config: MatcherConfig, write_
     started = time.perf_counter()
     matcher = Matcher(config).rebuild(listings, workers=workers)
     build_seconds = time.perf_counter() - started
+    _progress(f"{size} listings built in {build_seconds:.0f} s")
     del listings
     # The build's objects live as long as the matcher: the collector need not keep walking them.
     gc.collect()
@@ -330,7 +336,9 @@ def run(size: int, groups, needs: list[MatchItem], config: MatcherConfig, write_
         baseline = {"baseline_p50_ms": b50, "baseline_p95_ms": b95, "speedup_p50": round(b50 / p50, 1),
                     "speedup_p95": round(b95 / p95, 1)}
     recall = recall_at_10(matcher, needs)
+    _progress(f"timed: p50 {p50} ms, p95 {p95} ms, recall@10 {recall}")
     writes = under_writes(published, groups, needs, write_rate)
+    _progress(f"under writes: {writes}")
     # What a write cost before the delta: folding one change into the compiled indexes (a recompile).
     one = published.matcher.with_changes([synthetic_listings(1, groups, seed=5)[0]])
     started = time.perf_counter()
@@ -346,6 +354,7 @@ def run(size: int, groups, needs: list[MatchItem], config: MatcherConfig, write_
     full.with_changes(backlog[-1:])
     full_delta_write_ms = round((time.perf_counter() - started) * 1000, 1)
     del full
+    _progress(f"recompile {recompile_ms} ms, write at full delta {full_delta_write_ms} ms")
     fresh = freshness_run(published, groups, fresh_listings, poll_interval)
     memory = memory_bytes(matcher)
     return {

@@ -150,8 +150,9 @@ class KindIndex:
                    for start in range(0, len(items), batch))
         start = 0
         for counted, encoded in analysed(batches, encoders, pool):
-            lexical.add_counted(ids[start : start + len(counted)], counted)
-            start += len(counted)
+            size = len(counted[2])
+            lexical.add_batch(ids[start : start + size], *counted)
+            start += size
             for name, part in encoded.items():
                 vectors[name].append(part)
         if items:

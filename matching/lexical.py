@@ -25,10 +25,21 @@ def term_counts(text: str) -> Counter:
     return Counter(lexical_terms(text))
 
 
-def counted_terms(text: str) -> tuple[tuple[str, ...], np.ndarray]:
-    """Return (distinct terms, their frequencies) of a text: what `LexicalIndex.add_counted` takes."""
-    counts = term_counts(text)
-    return tuple(counts), np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+def counted_batch(texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Analyse texts for `LexicalIndex.add_batch`: (the batch's distinct terms, every text's packed document
+    with columns into those terms, one after the other, and each text's number of distinct terms).
+
+    Terms are numbered within the batch, so a worker process can do this without the index's vocabulary.
+    """
+    local: dict[str, int] = {}
+    parts, sizes = [], np.zeros(len(texts), dtype=np.int64)
+    for n, text in enumerate(texts):
+        counts = term_counts(text)
+        cols = np.fromiter((local.setdefault(t, len(local)) for t in counts), dtype=np.uint32, count=len(counts))
+        parts.append(pack_document(cols, np.fromiter(counts.values(), dtype=np.float32, count=len(counts))))
+        sizes[n] = len(counts)
+    packed = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
+    return list(local), packed, sizes
 
 
 # A document is kept as one uint32 per distinct term: its column in the low 24 bits, its frequency in the high
@@ -72,16 +83,19 @@ class LexicalIndex:
 
     def upsert(self, ids: list[int], texts: list[str]) -> None:
         """Index texts under ids, replacing earlier texts of the same ids."""
-        self.add_counted(ids, [counted_terms(text) for text in texts])
+        self.add_batch(ids, *counted_batch(texts))
 
-    def add_counted(self, ids: list[int], counted: list[tuple[tuple[str, ...], np.ndarray]]) -> None:
-        """Index already analysed texts ((terms, frequencies) from `counted_terms`) under ids, replacing any."""
+    def add_batch(self, ids: list[int], terms: list[str], packed: np.ndarray, sizes: np.ndarray) -> None:
+        """Index texts analysed by `counted_batch` under ids, replacing earlier texts of the same ids."""
         vocab = self.vocab
-        for listing_id, (terms, tfs) in zip(ids, counted, strict=True):
-            cols = np.fromiter((vocab.setdefault(t, len(vocab)) for t in terms), dtype=np.uint32, count=len(terms))
-            if len(vocab) > COLUMN_MASK:
-                raise ValueError(f"The lexical vocabulary outgrew {COLUMN_MASK + 1} terms; the index cannot hold more.")
-            self.docs[int(listing_id)] = pack_document(cols, tfs)
+        columns = np.fromiter((vocab.setdefault(t, len(vocab)) for t in terms), dtype=np.uint32, count=len(terms))
+        if len(vocab) > COLUMN_MASK:
+            raise ValueError(f"The lexical vocabulary outgrew {COLUMN_MASK + 1} terms; the index cannot hold more.")
+        docs = columns[packed & COLUMN_MASK] | (packed & ~np.uint32(COLUMN_MASK))
+        ends = np.cumsum(sizes)
+        for listing_id, start, end in zip(ids, (ends - sizes).tolist(), ends.tolist(), strict=True):
+            # A copy, not a view of the batch: each document owns (and frees) its memory.
+            self.docs[int(listing_id)] = docs[start:end].copy()
         self._compiled = None
 
     def remove(self, ids: list[int]) -> None:
