@@ -10,7 +10,6 @@ grows past ``MatcherConfig.delta_limit`` the writer folds it into a fresh base (
 from __future__ import annotations
 
 import copy
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,15 +20,6 @@ from matching.lexical import COLUMN_MASK, K1, B, LexicalIndex, term_counts
 from matching.scoring import Columns, MatchItem, columns_of
 from matching.text import lexical_terms, normalize
 from matching.vectorstore import VectorStore
-
-
-def let_readers_run() -> None:
-    """Hand the GIL to a waiting reader between a write's steps.
-
-    Otherwise a reader that wants it waits for the interpreter's switch interval (5 ms) each time the writer
-    runs Python code: a read overlapping a write would pay for the write.
-    """
-    time.sleep(0)
 
 
 @dataclass(frozen=True)
@@ -176,10 +166,7 @@ class KindIndex:
                 hidden.add(listing_id)
         if upserts:
             texts = [item.full_text for item in upserts]
-            encoded = {}
-            for name, encoder in encoders.items():
-                encoded[name] = encoder.encode(texts)
-                let_readers_run()
+            encoded = {name: encoder.encode(texts) for name, encoder in encoders.items()}
             for row, item in enumerate(upserts):
                 listing_id = int(item.id)
                 counts = term_counts(item.full_text)
@@ -191,10 +178,8 @@ class KindIndex:
                     vectors[name][listing_id] = encoded[name][row]
                 if listing_id in self.base_items:
                     hidden.add(listing_id)
-        let_readers_run()
         delta = _compile_delta(items, terms, vocab, vectors, hidden, self.average_length,
                                {n: s.dim for n, s in self.stores.items()})
-        let_readers_run()
         return KindIndex(self.listing_kind, self.base_items, self.lexical, self.stores, delta, same_base=self)
 
     def compacted(self) -> KindIndex:
