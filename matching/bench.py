@@ -5,11 +5,13 @@ a write against a recompile, and the time from a committed listing to its first 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import queue
 import random
 import re
+import sys
 import threading
 import time
 from pathlib import Path
@@ -25,6 +27,8 @@ from matching.scoring import MatchItem
 EVAL_DIR = Path(os.environ.get("MIC_EVAL_DIR", Path(__file__).resolve().parents[2] / "shared" / "eval"))
 REGIONS = ("朝阳区", "南关区", "长春新区", "净月高新区", "汽开区")
 MODES = ("commission", "license", "transfer", "joint", "service", "incubation")
+# Brute force over every vector with the re-scoring in Python: seconds per query at a million listings.
+BASELINE_LIMIT = 200_000
 
 
 def sentences_by_field(folder: Path) -> dict[str, list[str]]:
@@ -89,12 +93,94 @@ def percentiles(seconds: list[float]) -> tuple[float, float]:
     return round(float(np.percentile(ms, 50)), 2), round(float(np.percentile(ms, 95)), 2)
 
 
-def vector_bytes(matcher: Matcher) -> int:
-    """Return the serialised size of every FAISS index (what a listing costs in vector memory)."""
+def _deep_item_bytes(item: MatchItem) -> int:
+    """One listing object with its own strings, lists and numbers (values shared by many listings excluded)."""
+    size = sys.getsizeof(item)
+    size += sys.getsizeof(item.title) + sys.getsizeof(item.text) + sys.getsizeof(item.cooperation_modes)
+    size += sum(sys.getsizeof(v) for v in (item.price, item.budget_min, item.budget_max, item.updated_at)
+                if isinstance(v, float))
+    return size
+
+
+def _dict_bytes(mapping: dict) -> int:
+    """A dict's table plus its int keys (values are counted by the caller)."""
+    return sys.getsizeof(mapping) + sum(sys.getsizeof(k) for k in _sample(list(mapping))) * len(mapping) \
+        // max(1, min(len(mapping), SAMPLE))
+
+
+SAMPLE = 2000
+
+
+def _sample(values: list) -> list:
+    return values if len(values) <= SAMPLE else random.Random(0).sample(values, SAMPLE)
+
+
+def memory_bytes(matcher: Matcher) -> dict[str, int]:
+    """Return what the matcher holds for its listings, by part, in bytes.
+
+    Counted: the FAISS stores (codes, ids and the id map that lets them update in place), the BM25 documents
+    (packed term columns and frequencies, kept for updates and explanations), the compiled BM25 matrix and document
+    frequencies, the listing objects the matcher keeps (title, text, structured fields), and the per-row
+    arrays and id maps of each kind. Python objects are measured with sys.getsizeof on a sample of listings
+    and scaled; strings shared by many listings (industries, regions, modes) and the fitted encoders and
+    classifier (a fixed size, not per listing) are left out.
+    """
     import faiss
 
-    return sum(int(faiss.serialize_index(store.index).nbytes) for index in matcher.kinds.values()
-               for store in index.stores.values() if len(store))
+    parts = {"vectors": 0, "lexical_documents": 0, "lexical_matrix": 0, "listings": 0, "row_maps": 0}
+    for index in matcher.kinds.values():
+        if not len(index):
+            continue
+        for store in index.stores.values():
+            if len(store):
+                parts["vectors"] += int(faiss.serialize_index(store.index).nbytes)
+                if store.approximate:
+                    # The id map is a hash table in memory; serialised it is two int64 per entry.
+                    parts["vectors"] += (HASH_ENTRY_BYTES - 16) * len(store)
+        docs = index.lexical.docs
+        sample = _sample(list(docs.values()))
+        per_doc = sum(map(sys.getsizeof, sample))
+        parts["lexical_documents"] += _dict_bytes(docs) + per_doc * len(docs) // max(1, len(sample))
+        _, matrix, df = index.lexical.compiled()
+        parts["lexical_matrix"] += matrix.data.nbytes + matrix.indices.nbytes + matrix.indptr.nbytes + df.nbytes
+        items = index.base_items
+        sample = _sample(list(items.values()))
+        parts["listings"] += _dict_bytes(items) + sum(map(_deep_item_bytes, sample)) * len(items) // len(sample)
+        base = index._base
+        columns = sum(getattr(base.columns, name).nbytes for name in base.columns.__dataclass_fields__)
+        parts["row_maps"] += (base.row_ids.nbytes + base.sorted_ids.nbytes + base.sorted_rows.nbytes
+                              + base.codes.nbytes + base.incubators.nbytes + columns)
+    parts["total"] = sum(parts.values())
+    return parts
+
+
+# What one entry of the IVF index's id map (std::unordered_map<int64, int64>) costs in memory: node, hash
+# bucket and allocator overhead.
+HASH_ENTRY_BYTES = 48
+
+
+def recall_at_10(matcher: Matcher, needs: list[MatchItem], k: int = 10) -> float | None:
+    """Recall@k of the achievement store's search against exact search over the vectors it holds."""
+    import faiss
+
+    store = matcher.kinds["achievement"].stores["lsa"]
+    if not store.approximate:
+        return None
+    ids, vectors = store.all_vectors()
+    exact = faiss.IndexFlatIP(store.dim)
+    exact.add(vectors)
+    del vectors
+    queries = matcher.encoders["lsa"].encode([need.full_text for need in needs])
+    _, truth = exact.search(queries, k)
+    found = 0
+    for query, rows in zip(queries, truth, strict=True):
+        found += len(set(store.search(query, k)[0].tolist()) & set(ids[rows].tolist()))
+    return round(found / (k * len(needs)), 4)
+
+
+def _progress(message: str) -> None:
+    """A line on stderr, so a long run shows where it is (the results stay one JSON line on stdout)."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 class Published:
@@ -210,36 +296,55 @@ def freshness_run(published: Published, groups, listings: int, poll_interval: fl
 
 
 def run(size: int, groups, needs: list[MatchItem], config: MatcherConfig, write_rate: float = 10.0,
-        fresh_listings: int = 20, poll_interval: float = 1.0) -> dict:
-    """Build a matcher over `size` listings; time it against brute force, under writes, and for freshness."""
+        fresh_listings: int = 20, poll_interval: float = 1.0, workers: int = 1,
+        baseline_limit: int = BASELINE_LIMIT) -> dict:
+    """Build a matcher over `size` listings; time it against brute force, under writes, and for freshness.
+
+    Brute force is skipped above `baseline_limit` listings (at a million it would take longer than the rest);
+    the approximate vector index is then checked by its recall against exact search instead.
+    """
     from sklearn.neighbors import NearestNeighbors
 
     listings = synthetic_listings(size, groups, seed=size)
     started = time.perf_counter()
-    matcher = Matcher(config).rebuild(listings)
+    matcher = Matcher(config).rebuild(listings, workers=workers)
     build_seconds = time.perf_counter() - started
+    _progress(f"{size} listings built in {build_seconds:.0f} s")
+    del listings
+    # The build's objects live as long as the matcher: the collector need not keep walking them.
+    gc.collect()
+    gc.freeze()
     for need in needs[:5]:
         matcher.recommend(need, "license", k=10)
     published = Published(matcher)
     timings = _time_queries(published, needs)
-    index = matcher.kinds["achievement"]
-    knn_ids, vectors = index.stores["lsa"].all_vectors()
-    knn = NearestNeighbors(algorithm="brute", metric="cosine").fit(vectors)
-    for need in needs[:5]:
-        baseline_recommend(matcher, knn, knn_ids, need)
-    base = []
-    for need in needs:
-        started = time.perf_counter()
-        baseline_recommend(matcher, knn, knn_ids, need)
-        base.append(time.perf_counter() - started)
     p50, p95 = percentiles(timings)
-    b50, b95 = percentiles(base)
+    index = matcher.kinds["achievement"]
+    baseline = {}
+    if size <= baseline_limit:
+        knn_ids, vectors = index.stores["lsa"].all_vectors()
+        knn = NearestNeighbors(algorithm="brute", metric="cosine").fit(vectors)
+        for need in needs[:5]:
+            baseline_recommend(matcher, knn, knn_ids, need)
+        base = []
+        for need in needs:
+            started = time.perf_counter()
+            baseline_recommend(matcher, knn, knn_ids, need)
+            base.append(time.perf_counter() - started)
+        del knn, vectors
+        b50, b95 = percentiles(base)
+        baseline = {"baseline_p50_ms": b50, "baseline_p95_ms": b95, "speedup_p50": round(b50 / p50, 1),
+                    "speedup_p95": round(b95 / p95, 1)}
+    recall = recall_at_10(matcher, needs)
+    _progress(f"timed: p50 {p50} ms, p95 {p95} ms, recall@10 {recall}")
     writes = under_writes(published, groups, needs, write_rate)
+    _progress(f"under writes: {writes}")
     # What a write cost before the delta: folding one change into the compiled indexes (a recompile).
     one = published.matcher.with_changes([synthetic_listings(1, groups, seed=5)[0]])
     started = time.perf_counter()
     one.compacted()
     recompile_ms = round((time.perf_counter() - started) * 1000, 1)
+    del one
     # The dearest write the delta allows: one more change when it is just below the compaction limit.
     backlog = synthetic_listings(config.delta_limit, groups, seed=6)
     for n, item in enumerate(backlog):
@@ -248,12 +353,13 @@ def run(size: int, groups, needs: list[MatchItem], config: MatcherConfig, write_
     started = time.perf_counter()
     full.with_changes(backlog[-1:])
     full_delta_write_ms = round((time.perf_counter() - started) * 1000, 1)
+    del full
+    _progress(f"recompile {recompile_ms} ms, write at full delta {full_delta_write_ms} ms")
     fresh = freshness_run(published, groups, fresh_listings, poll_interval)
-    lexical = index.lexical.compiled()[1]
+    memory = memory_bytes(matcher)
     return {
-        "listings": size, "approximate": index.stores["lsa"].approximate,
-        "p50_ms": p50, "p95_ms": p95, "baseline_p50_ms": b50, "baseline_p95_ms": b95,
-        "speedup_p50": round(b50 / p50, 1), "speedup_p95": round(b95 / p95, 1),
+        "listings": size, "approximate": index.stores["lsa"].approximate, "build_workers": workers,
+        "p50_ms": p50, "p95_ms": p95, **baseline, "recall_at_10": recall,
         "under_writes_per_s": write_rate, "under_writes_p50_ms": writes["p50_ms"],
         "under_writes_p95_ms": writes["p95_ms"], "between_writes_p50_ms": writes["quiet_p50_ms"],
         "between_writes_p95_ms": writes["quiet_p95_ms"],
@@ -264,8 +370,9 @@ def run(size: int, groups, needs: list[MatchItem], config: MatcherConfig, write_
         "write_speedup": round(recompile_ms / max(writes["write_p50_ms"], 1e-3), 1),
         **fresh, "poll_interval_s": poll_interval,
         "build_listings_per_s": round(size / build_seconds, 1), "build_seconds": round(build_seconds, 1),
-        "vector_bytes_per_listing": round(vector_bytes(matcher) / size, 1),
-        "lexical_bytes_per_listing": round((lexical.data.nbytes + lexical.indices.nbytes) / size, 1),
+        "bytes_per_listing": round(memory["total"] / size, 1),
+        **{f"{part}_bytes_per_listing": round(value / size, 1) for part, value in memory.items() if part != "total"},
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -277,12 +384,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-rate", type=float, default=10.0, help="changes a second during the timing")
     parser.add_argument("--fresh", type=int, default=20, help="listings committed for the freshness timing")
     parser.add_argument("--poll", type=float, default=1.0, help="the worker's poll interval, seconds")
+    parser.add_argument("--workers", type=int, default=2, help="processes that analyse texts during the build")
+    parser.add_argument("--baseline-limit", type=int, default=BASELINE_LIMIT,
+                        help="skip the brute-force comparison above this many listings")
     args = parser.parse_args(argv)
     groups = sentences_by_field(EVAL_DIR)
     needs = synthetic_needs(args.queries)
     config = MatcherConfig.from_mapping({})
     for size in (int(s) for s in args.sizes.split(",")):
-        print(json.dumps(run(size, groups, needs, config, args.write_rate, args.fresh, args.poll)), flush=True)
+        print(json.dumps(run(size, groups, needs, config, args.write_rate, args.fresh, args.poll, args.workers,
+                             args.baseline_limit)), flush=True)
     return 0
 
 

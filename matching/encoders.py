@@ -60,6 +60,8 @@ class LsaEncoder:
     """TF-IDF over jieba words and character n-grams, reduced by truncated SVD: fit on the corpus itself."""
 
     name = "lsa"
+    # Pure numpy and scikit-learn: a forked build worker can encode with it (see matching.analysis).
+    forkable = True
 
     def __init__(self, dim: int = 256, seed: int = 0):
         if dim < 1:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from matching.lexical import K1, B, LexicalIndex, term_counts
+from matching.analysis import analysed
+from matching.lexical import COLUMN_MASK, K1, B, LexicalIndex, term_counts
 from matching.scoring import Columns, MatchItem, columns_of
 from matching.text import lexical_terms, normalize
 from matching.vectorstore import VectorStore
@@ -65,7 +66,9 @@ class _Base:
     """What the compiled base rows say, computed once per compaction: ids, positions, industries, incubators."""
 
     row_ids: np.ndarray
-    row_of: dict[int, int]
+    # row_ids sorted, and the row of each: finding rows by id is a binary search, not a dict of a million ints.
+    sorted_ids: np.ndarray
+    sorted_rows: np.ndarray
     industry_names: list[str]
     code_of: dict[str, int]
     codes: np.ndarray
@@ -92,21 +95,24 @@ class KindIndex:
             names = sorted({item.industry for item in items.values() if item.industry})
             code_of = {name: i for i, name in enumerate(names)}
             rows = [items[int(i)] for i in row_ids.tolist()]
+            order = np.argsort(row_ids, kind="stable")
             self._base = _Base(
-                row_ids, {int(i): r for r, i in enumerate(row_ids.tolist())}, names, code_of,
+                row_ids, row_ids[order], order, names, code_of,
                 np.array([code_of.get(item.industry, len(names)) for item in rows], dtype=np.int64),
                 np.array([item.offers_incubation for item in rows], dtype=bool),
-                float(np.mean([t.sum() for _, t in lexical.docs.values()])) if lexical.docs else 1.0,
+                lexical.average_length if lexical.docs else 1.0,
                 columns_of(rows))
-        self.row_ids, self.row_of = self._base.row_ids, self._base.row_of
+        self.row_ids = self._base.row_ids
         self.industry_names, self.codes = self._base.industry_names, self._base.codes
         self.average_length = self._base.average_length
         self.delta = delta if delta is not None else _compile_delta(
             {}, {}, {}, {n: {} for n in stores}, frozenset(), self.average_length,
             {n: s.dim for n, s in stores.items()})
-        self._hidden_rows = np.array([self.row_of[i] for i in self.delta.hidden if i in self.row_of],
-                                     dtype=np.int64)
+        self._hidden_ids = np.array(sorted(self.delta.hidden), dtype=np.int64)
+        hidden_rows = self._base_rows(self._hidden_ids)
+        self._hidden_rows = hidden_rows[hidden_rows >= 0]
         fresh = [self.delta.items[i] for i in self.delta.ids.tolist()]
+        self._delta_columns = columns_of(fresh)
         unknown = len(self.industry_names)
         self._delta_position = {i: len(self.row_ids) + r for r, i in enumerate(self.delta.ids.tolist())}
         self._all_ids = np.concatenate([self.row_ids, self.delta.ids])
@@ -120,21 +126,29 @@ class KindIndex:
     # ---- building ---------------------------------------------------------------------------------
 
     @classmethod
-    def build(cls, listing_kind: str, items: list[MatchItem], encoders: dict, make_store, batch: int = 2048):
-        """Index these listings from scratch with fitted encoders (one store insert per encoder)."""
+    def build(cls, listing_kind: str, items: list[MatchItem], encoders: dict, make_store, batch: int = 2048,
+              pool=None):
+        """Index these listings from scratch with fitted encoders (one store insert per encoder).
+
+        With a `matching.analysis` pool, workers cut and encode batches while this process maps their terms.
+        """
         lexical = LexicalIndex()
         stores = {name: make_store(encoder.dim) for name, encoder in encoders.items()}
         ids = [int(item.id) for item in items]
         vectors = {name: [] for name in encoders}
-        for start in range(0, len(items), batch):
-            texts = [item.full_text for item in items[start : start + batch]]
-            # Lexical first: the encoders then find this batch's jieba cuts in the cache.
-            lexical.upsert(ids[start : start + batch], texts)
-            for name, encoder in encoders.items():
-                vectors[name].append(encoder.encode(texts))
+        batches = ([item.full_text for item in items[start : start + batch]]
+                   for start in range(0, len(items), batch))
+        start = 0
+        for counted, encoded in analysed(batches, encoders, pool):
+            size = len(counted[2])
+            lexical.add_batch(ids[start : start + size], *counted)
+            start += size
+            for name, part in encoded.items():
+                vectors[name].append(part)
         if items:
             for name, parts in vectors.items():
                 stores[name].upsert(ids, np.concatenate(parts))
+                parts.clear()
         return cls(listing_kind, dict(zip(ids, items, strict=True)), lexical, stores)
 
     def with_changes(self, upserts: list[MatchItem], removed: list[int], encoders: dict) -> KindIndex:
@@ -248,24 +262,46 @@ class KindIndex:
         return (self._all_ids, self.lexical.fuse_channels(raw[:, kept], [channels[c] for c in kept]),
                 self._all_codes)
 
-    def columns(self, positions: np.ndarray, items: list[MatchItem]) -> Columns:
-        """The structured columns of the listings at these positions (`items`, in the same order)."""
-        if len(positions) and positions.max() < len(self.row_ids):
+    def columns(self, positions: np.ndarray) -> Columns:
+        """The structured columns of the listings at these positions of lexical_scores' arrays."""
+        n = len(self.row_ids)
+        if not len(positions) or positions.max() < n:
             return self._base.columns.take(positions)
-        return columns_of(items)
+        # Delta rows were put in columns by the write that added them: a read only gathers.
+        base_rows = positions < n
+        parts = {}
+        for name in Columns.__dataclass_fields__:
+            base, fresh = getattr(self._base.columns, name), getattr(self._delta_columns, name)
+            column = np.empty(len(positions), dtype=base.dtype)
+            column[base_rows] = base[positions[base_rows]]
+            column[~base_rows] = fresh[positions[~base_rows] - n]
+            parts[name] = column
+        return Columns(**parts)
+
+    def _base_rows(self, ids: np.ndarray) -> np.ndarray:
+        """Return the base row of each id, -1 for ids the base does not hold (hidden ones included)."""
+        sorted_ids = self._base.sorted_ids
+        if not len(sorted_ids) or not len(ids):
+            return np.full(len(ids), -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+        return np.where(sorted_ids[at] == ids, self._base.sorted_rows[at], -1)
 
     def positions(self, ids: list[int], missing: int | None = None) -> np.ndarray:
         """Return where each id sits in lexical_scores' arrays (`missing` for ids not indexed, else KeyError)."""
-        out = np.empty(len(ids), dtype=np.int64)
-        for n, listing_id in enumerate(ids):
-            position = self._delta_position.get(listing_id)
-            if position is None and listing_id not in self.delta.hidden:
-                position = self.row_of.get(listing_id)
-            if position is None:
-                if missing is None:
-                    raise KeyError(listing_id)
-                position = missing
-            out[n] = position
+        wanted = np.asarray(ids, dtype=np.int64).reshape(-1)
+        out = self._base_rows(wanted)
+        if len(self._hidden_ids):
+            out[np.isin(wanted, self._hidden_ids)] = -1
+        if self._delta_position:
+            for n, listing_id in enumerate(wanted.tolist()):
+                position = self._delta_position.get(listing_id)
+                if position is not None:
+                    out[n] = position
+        absent = out < 0
+        if absent.any():
+            if missing is None:
+                raise KeyError(int(wanted[absent][0]))
+            out[absent] = missing
         return out
 
     def evidence_scores(self, words: list[str], positions: np.ndarray) -> np.ndarray:
@@ -334,4 +370,4 @@ class KindIndex:
             return col is not None and bool((fresh[0] == col).any())
         col = self.lexical.vocab.get(term)
         doc = self.lexical.docs.get(listing_id)
-        return col is not None and doc is not None and bool((doc[0] == col).any())
+        return col is not None and doc is not None and bool(((doc & COLUMN_MASK) == col).any())

@@ -25,12 +25,50 @@ def term_counts(text: str) -> Counter:
     return Counter(lexical_terms(text))
 
 
+def counted_batch(texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Analyse texts for `LexicalIndex.add_batch`: (the batch's distinct terms, every text's packed document
+    with columns into those terms, one after the other, and each text's number of distinct terms).
+
+    Terms are numbered within the batch, so a worker process can do this without the index's vocabulary.
+    """
+    local: dict[str, int] = {}
+    parts, sizes = [], np.zeros(len(texts), dtype=np.int64)
+    for n, text in enumerate(texts):
+        counts = term_counts(text)
+        cols = np.fromiter((local.setdefault(t, len(local)) for t in counts), dtype=np.uint32, count=len(counts))
+        parts.append(pack_document(cols, np.fromiter(counts.values(), dtype=np.float32, count=len(counts))))
+        sizes[n] = len(counts)
+    packed = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
+    return list(local), packed, sizes
+
+
+# A document is kept as one uint32 per distinct term: its column in the low 24 bits, its frequency in the high
+# 8. One small array per listing instead of a tuple of two halves the memory the documents take at a million
+# listings; a term repeated more than 255 times in one text (at most 4,000 characters) counts 255, where BM25's
+# saturation makes the difference a fraction of a percent of that term's weight.
+COLUMN_BITS = 24
+COLUMN_MASK = (1 << COLUMN_BITS) - 1
+MAX_FREQUENCY = 255
+
+
+def pack_document(cols: np.ndarray, tfs: np.ndarray) -> np.ndarray:
+    """Return one document's term columns and frequencies as packed uint32 (see COLUMN_BITS)."""
+    frequencies = np.minimum(tfs, MAX_FREQUENCY).astype(np.uint32)
+    return np.asarray(cols, dtype=np.uint32) | (frequencies << COLUMN_BITS)
+
+
+def unpack_document(doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (term columns, frequencies as float32) of a packed document."""
+    return (doc & COLUMN_MASK).astype(np.int32), (doc >> COLUMN_BITS).astype(np.float32)
+
+
 class LexicalIndex:
     """BM25 over one listing kind; scores are divided by the query's best possible score, so in [0, 1]."""
 
     def __init__(self):
         self.vocab: dict[str, int] = {}
-        self.docs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # Listing id → packed document (pack_document).
+        self.docs: dict[int, np.ndarray] = {}
         self._compiled = None
         self._average_length = 1.0
         self._average_terms = 1
@@ -45,11 +83,19 @@ class LexicalIndex:
 
     def upsert(self, ids: list[int], texts: list[str]) -> None:
         """Index texts under ids, replacing earlier texts of the same ids."""
-        for listing_id, text in zip(ids, texts, strict=True):
-            counts = term_counts(text)
-            cols = np.fromiter((self.vocab.setdefault(t, len(self.vocab)) for t in counts), dtype=np.int32,
-                               count=len(counts))
-            self.docs[int(listing_id)] = (cols, np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+        self.add_batch(ids, *counted_batch(texts))
+
+    def add_batch(self, ids: list[int], terms: list[str], packed: np.ndarray, sizes: np.ndarray) -> None:
+        """Index texts analysed by `counted_batch` under ids, replacing earlier texts of the same ids."""
+        vocab = self.vocab
+        columns = np.fromiter((vocab.setdefault(t, len(vocab)) for t in terms), dtype=np.uint32, count=len(terms))
+        if len(vocab) > COLUMN_MASK:
+            raise ValueError(f"The lexical vocabulary outgrew {COLUMN_MASK + 1} terms; the index cannot hold more.")
+        docs = columns[packed & COLUMN_MASK] | (packed & ~np.uint32(COLUMN_MASK))
+        ends = np.cumsum(sizes)
+        for listing_id, start, end in zip(ids, (ends - sizes).tolist(), ends.tolist(), strict=True):
+            # A copy, not a view of the batch: each document owns (and frees) its memory.
+            self.docs[int(listing_id)] = docs[start:end].copy()
         self._compiled = None
 
     def remove(self, ids: list[int]) -> None:
@@ -62,12 +108,18 @@ class LexicalIndex:
         """Return (row ids, BM25 tf-weight matrix in CSC, document frequencies), rebuilt after changes."""
         if self._compiled is None:
             row_ids = np.fromiter(self.docs, dtype=np.int64, count=len(self.docs))
-            cols = [c for c, _ in self.docs.values()]
-            tfs = [t for _, t in self.docs.values()]
-            lengths = np.array([t.sum() for t in tfs], dtype=np.float32)
-            rows = np.repeat(np.arange(len(row_ids)), [len(c) for c in cols])
-            col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int32)
-            tf = np.concatenate(tfs) if tfs else np.zeros(0, dtype=np.float32)
+            sizes = np.fromiter((len(d) for d in self.docs.values()), dtype=np.int64, count=len(self.docs))
+            packed = np.concatenate(list(self.docs.values())) if self.docs else np.zeros(0, dtype=np.uint32)
+            col, tf = unpack_document(packed)
+            del packed
+            starts = np.cumsum(sizes) - sizes
+            lengths = np.add.reduceat(tf, starts[sizes > 0]) if len(tf) else np.zeros(0, dtype=np.float32)
+            if (sizes == 0).any():
+                # reduceat cannot give an empty document its zero length: place the others' lengths around it.
+                full = np.zeros(len(sizes), dtype=np.float32)
+                full[sizes > 0] = lengths
+                lengths = full
+            rows = np.repeat(np.arange(len(row_ids), dtype=np.int32), sizes)
             avg = float(lengths.mean()) if len(lengths) else 1.0
             norm = K1 * (1 - B + B * lengths[rows] / max(avg, 1e-9))
             weight = tf * (K1 + 1) / (tf + norm)
@@ -75,8 +127,14 @@ class LexicalIndex:
             df = np.bincount(col, minlength=len(self.vocab)).astype(np.float32)
             self._compiled = (row_ids, matrix, df)
             self._average_length = avg
-            self._average_terms = max(1, round(float(np.mean([len(c) for c in cols])))) if cols else 1
+            self._average_terms = max(1, round(float(sizes.mean()))) if len(sizes) else 1
         return self._compiled
+
+    @property
+    def average_length(self) -> float:
+        """The mean number of term occurrences per indexed document (what BM25 normalises lengths by)."""
+        self.compiled()
+        return self._average_length
 
     def query_terms(self, text: str) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """Return (known term columns, their idf, known terms) of a query text."""
@@ -164,7 +222,7 @@ class LexicalIndex:
         best = self._best_possible(weights)
         scores = np.zeros(len(ids), dtype=np.float32)
         for i, listing_id in enumerate(ids):
-            doc_cols, tfs = self.docs[int(listing_id)]
+            doc_cols, tfs = unpack_document(self.docs[int(listing_id)])
             norm = K1 * (1 - B + B * float(tfs.sum()) / max(self._average_length, 1e-9))
             scores[i] = sum(weight_of[c] * tf * (K1 + 1) / (tf + norm)
                             for c, tf in zip(doc_cols.tolist(), tfs.tolist(), strict=True) if c in weight_of) / best

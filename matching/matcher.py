@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from matching.analysis import analysis_pool
 from matching.classifier import IndustryClassifier
 from matching.config import MatcherConfig
 from matching.encoders import make_encoder
@@ -196,8 +197,12 @@ class Matcher:
     def _make_store(self, dim: int) -> VectorStore:
         return VectorStore(dim, self.config.exact_limit, self.config.nprobe)
 
-    def rebuild(self, listings: Iterable[MatchItem]) -> Matcher:
-        """Fit the encoders and the classifier on these listings and index them all (before sharing self)."""
+    def rebuild(self, listings: Iterable[MatchItem], workers: int = 1) -> Matcher:
+        """Fit the encoders and the classifier on these listings and index them all (before sharing self).
+
+        `workers` > 1 analyses texts in that many forked processes (see matching.analysis): for a command-line
+        build of a large market; a web process keeps the default.
+        """
         listings = list(listings)
         for listing in listings:
             _check_listing_kind(listing.kind)
@@ -205,10 +210,13 @@ class Matcher:
         for encoder in self.encoders.values():
             encoder.fit(texts)
         self.classifier = IndustryClassifier().fit(texts, [item.industry for item in listings])
+        del texts
         self.kinds = {}
-        for listing_kind in LISTING_KINDS:
-            items = list({item.id: item for item in listings if item.kind == listing_kind}.values())
-            self.kinds[listing_kind] = KindIndex.build(listing_kind, items, self.encoders, self._make_store)
+        with analysis_pool(self.encoders, workers) as pool:
+            for listing_kind in LISTING_KINDS:
+                items = list({item.id: item for item in listings if item.kind == listing_kind}.values())
+                self.kinds[listing_kind] = KindIndex.build(listing_kind, items, self.encoders, self._make_store,
+                                                           pool=pool)
         return self
 
     def with_changes(self, upserts: Iterable[MatchItem] = (),
@@ -355,7 +363,7 @@ class Matcher:
         dense = self._dense(index, vectors, chosen_ids) if weights[Feature.DENSE] > 0 else \
             np.zeros(len(items), np.float32)
         return _Pool(items, self._rows(query, rec_kind, items, lexical_scores, dense, probs, weights,
-                                       evidence.credit(index, positions), index.columns(positions, items)))
+                                       evidence.credit(index, positions), index.columns(positions)))
 
     def _dense(self, index: KindIndex, vectors: dict[str, np.ndarray], ids: np.ndarray) -> np.ndarray:
         """Return the mean cosine over encoders between the query and stored listings (negatives as 0)."""

@@ -28,7 +28,7 @@ from matching.kindindex import KindIndex
 from matching.matcher import LISTING_KINDS, Matcher
 from matching.vectorstore import VectorStore
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 READER_LOCK = "reader.lock"
 
 

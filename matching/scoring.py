@@ -13,11 +13,12 @@ NEUTRAL = 0.5
 FRESHNESS_HALF_LIFE_DAYS = 180.0
 
 
-@dataclass
+@dataclass(slots=True)
 class MatchItem:
     """One thing that can be matched: a need, an achievement, a service or a center (public fields only).
 
-    Not the database row: the app turns a row into this through its search document.
+    Not the database row: the app turns a row into this through its search document. Slots, not a dict per
+    object: the matcher keeps one of these per listing, a million of them in a large market.
     """
 
     id: int
