@@ -1,9 +1,14 @@
 """One engine per app, one SQLModel session per request (kept in `g`, closed on teardown)."""
 
+import logging
+
 from flask import Flask, current_app, g
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
+
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str) -> Engine:
@@ -36,7 +41,12 @@ def get_session() -> Session:
 def close_session(_exc: BaseException | None = None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
-        session.close()
+        try:
+            session.close()
+        except DBAPIError as error:
+            # The connection died after the response was made (a database restart): the response stands, and
+            # the pool has dropped the connection, so raising here would only turn an answer into a 500.
+            log.warning("closing the request's database session failed: %s", error.orig)
 
 
 def init_app(app: Flask) -> None:

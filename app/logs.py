@@ -53,13 +53,11 @@ def configure(log_format: str, level: str) -> logging.Handler:
 def _user_id() -> int | None:
     # Only a user the request already loaded: logging must not cost a query.
     user = g.get("_login_user") or g.get("api_user")
-    if user is None:
-        return None
-    # The identity map's key, not the attribute: after a commit the attribute is expired and reading it would
-    # query the database, which may be the very thing that just failed.
-    state = inspect(user, raiseerr=False)
-    if state is not None and state.identity:
-        return state.identity[0]
+    state = inspect(user, raiseerr=False) if user is not None else None
+    if state is not None:
+        # The key the session holds: after a failed transaction the user's attributes are expired, and reading
+        # `id` would query a session that must be rolled back first (turning a 503 into a 500).
+        return state.identity[0] if state.identity else None
     return getattr(user, "id", None)
 
 

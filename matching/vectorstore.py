@@ -157,8 +157,16 @@ class VectorStore:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-        _faiss().write_index(self.index, str(tmp))
-        os.replace(tmp, path)
+        faiss = _faiss()
+        try:
+            # Through a Python file, not a path: FAISS only prints a failed close (a full disk) and returns, so
+            # a truncated index would pass for a saved one; Python raises.
+            with open(tmp, "wb") as handle:
+                faiss.write_index(self.index, faiss.PyCallbackIOWriter(handle.write))
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     @classmethod
     def load(cls, path: str | Path, dim: int, exact_limit: int = 20000, nprobe: int = 16) -> VectorStore:

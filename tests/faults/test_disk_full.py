@@ -11,19 +11,20 @@ import tempfile
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlmodel import select
 
 from app import create_app
 from app.services import indexes
 from matching import persistence
+from matching.vectorstore import VectorStore
 from models import ListingAttachment
 from tests.conftest import BACKENDS
 from tests.utils.factories import create_achievement, create_need, create_user
 from tests.utils.processes import wait_for
 from tests.utils.web import csrf_token
 
-pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
 DISK = "16m"
 
@@ -80,6 +81,7 @@ def generations(store: Path) -> list[str]:
     return sorted(folder.name for folder in store.glob("gen-*"))
 
 
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 def test_full_disk_keeps_reads_refuses_uploads_and_recovers(app, client, auth, session, small_disk, monkeypatch,
                                                              caplog):
     owner, center = create_user(session, "enterprise"), create_user(session, "university",
@@ -118,17 +120,26 @@ def test_full_disk_keeps_reads_refuses_uploads_and_recovers(app, client, auth, s
         assert not session.exec(select(ListingAttachment)).all()
 
         ballast.unlink()
-        saved = wait_for(lambda: persistence.current_generation(store) != first, timeout=30,
-                         what="a vector save once space returned")
-        assert saved
+        wait_for(lambda: persistence.current_generation(store) != first, timeout=30,
+                 what="a vector save once space returned")
         assert upload(client, need.id, "zh-CN").status_code == 302
         assert len(session.exec(select(ListingAttachment)).all()) == 1
         assert len(list((small_disk / "uploads").iterdir())) == 1
     finally:
         stop.set()
         writer.join(timeout=30)
-    matcher, manifest, pin = persistence.load(None, store)
+    matcher, _manifest, pin = persistence.load(None, store)
     try:
         assert matcher.listing("achievement", later.id) is not None
     finally:
         pin.release()
+
+
+def test_a_vector_index_saved_onto_a_full_disk_raises_and_leaves_no_file(small_disk):
+    store = VectorStore(dim=64)
+    store.upsert(np.arange(200), np.random.default_rng(1).random((200, 64), dtype=np.float32))
+    fill(small_disk)
+    with pytest.raises(OSError) as raised:
+        store.save(small_disk / "vectors.faiss")
+    assert raised.value.errno == errno.ENOSPC
+    assert sorted(p.name for p in small_disk.iterdir()) == ["ballast"]
