@@ -10,7 +10,7 @@ from app.db import get_session
 from app.input_guards import accepts_upload
 from app.listings import bp
 from app.listings.forms import FORMS, choices
-from app.main.templating import prefetch_orgs
+from app.main.templating import card_thumbnail_url, prefetch_cards
 from app.services import attachments, recommendations
 from app.services import listings as service
 from app.services.centers import centers_of_org
@@ -28,13 +28,6 @@ RECOMMENDATIONS_MORE = 10
 KIND_OF_SEGMENT = {segment: kind for kind, segment in SEGMENTS.items()}
 SEGMENT = f"<any({', '.join(SEGMENTS.values())}):segment>"
 ACTIONS = "<any(publish, reconfirm, close, reopen, delete):action>"
-
-
-def card_thumbnail_url(kind: str, item) -> str | None:
-    """Where a listing card's picture is, if the listing has an image."""
-    row = attachments.card_thumbnail(session=get_session(), kind=kind, listing=item)
-    return url_for("listings.thumbnail", segment=SEGMENTS[kind], listing_id=item.id,
-                   attachment_id=row.id) if row else None
 
 
 @bp.app_context_processor
@@ -79,7 +72,7 @@ def browse(segment: str):
         return redirect(url_for("listings.browse", **{**request.args.to_dict(), "segment": segment,
                                                       "page": page.pages}))
     sorts = (["relevance"] if filters["q"] else []) + list(service.sorts_of(kind))
-    prefetch_orgs(item.org_id for item in page.items)
+    prefetch_cards({kind: page.items})
     return render_template("listings/browse.html", kind=kind, segment=segment, page=page, filters=filters,
                            sort=sort or sorts[0], sorts=sorts)
 

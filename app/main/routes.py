@@ -4,7 +4,7 @@ from app.auth import current_user_or_none
 from app.db import get_session
 from app.input_guards import same_site_path
 from app.main import bp
-from app.main.templating import prefetch_orgs
+from app.main.templating import prefetch_cards
 from app.services import health
 from app.services.legal import legal_document, legal_version
 from app.services.listings import browse
@@ -20,7 +20,7 @@ def index():
     """The home page: what the platform is, how much is on it, and the newest listings."""
     session, user = get_session(), current_user_or_none()
     latest = {kind: browse(session=session, kind=kind, user=user, per_page=LATEST) for kind in POSTED_KINDS}
-    prefetch_orgs(item.org_id for page in latest.values() for item in page.items)
+    prefetch_cards({kind: page.items for kind, page in latest.items()})
     return render_template("main/index.html", latest=latest)
 
 

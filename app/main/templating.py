@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from flask import current_app, g, request
+from flask import current_app, g, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlmodel import select
@@ -11,7 +11,7 @@ from app import labels
 from app.auth import current_user_or_none
 from app.db import get_session
 from app.main import bp
-from app.services import accounts
+from app.services import accounts, attachments
 from app.services.errors import NotFound
 from app.services.regions import region_choices, region_name
 from app.services.search import SORT_LABELS
@@ -133,6 +133,26 @@ def prefetch_orgs(org_ids) -> None:
     english = is_english()
     for org in get_session().exec(select(Organization).where(Organization.id.in_(sorted(wanted)))):
         cache[org.id] = {"name": org.name_en if (english and org.name_en) else org.name, "verified": org.verified}
+
+
+def prefetch_cards(items_by_kind: dict[str, list]) -> None:
+    """Everything a page's listing cards look up (organizations, first images) in one query per kind."""
+    prefetch_orgs(item.org_id for items in items_by_kind.values() for item in items)
+    cache = g.setdefault("card_thumbnails", {})
+    for kind, items in items_by_kind.items():
+        wanted = [item for item in items if (kind, item.id) not in cache]
+        if wanted:
+            found = attachments.card_thumbnails(session=get_session(), kind=kind, listings=wanted)
+            cache.update({(kind, item.id): found.get(item.id) for item in wanted})
+
+
+def card_thumbnail_url(kind: str, item) -> str | None:
+    """Where a listing card's picture is, if the listing has an image."""
+    if (kind, item.id) not in g.get("card_thumbnails", {}):
+        prefetch_cards({kind: [item]})
+    attachment_id = g.card_thumbnails[(kind, item.id)]
+    return url_for("listings.thumbnail", segment=POSTED_KINDS[kind].segment, listing_id=item.id,
+                   attachment_id=attachment_id) if attachment_id else None
 
 
 def org_name(org_id: int | None) -> str:

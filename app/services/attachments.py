@@ -5,6 +5,7 @@ except a confidential need's: those follow its details (the owner, the bureau, a
 """
 
 from flask_babel import gettext as _
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from app.services import files
@@ -97,13 +98,16 @@ def thumbnail_file(*, session: Session, kind: str, listing_id: int, attachment_i
         return path, files.sniff(handle.read(16), b"")
 
 
-def card_thumbnail(*, session: Session, kind: str, listing) -> ListingAttachment | None:
-    """The first image of a listing, for its card; never a confidential need's, whose cards anyone may see."""
-    if kind == "need" and listing.confidential:
-        return None
-    return session.exec(select(ListingAttachment).where(
-        ListingAttachment.listing_type == kind, ListingAttachment.listing_id == listing.id,
-        ListingAttachment.thumbnail_name.is_not(None)).order_by(ListingAttachment.id).limit(1)).first()
+def card_thumbnails(*, session: Session, kind: str, listings) -> dict[int, int]:
+    """The first image of each listing, for its card, as {listing id: attachment id}: one query for a page of
+    cards. Never a confidential need's, whose cards anyone may see."""
+    ids = [listing.id for listing in listings if not (kind == "need" and listing.confidential)]
+    if not ids:
+        return {}
+    rows = session.exec(select(ListingAttachment.listing_id, func.min(ListingAttachment.id)).where(
+        ListingAttachment.listing_type == kind, ListingAttachment.listing_id.in_(ids),
+        ListingAttachment.thumbnail_name.is_not(None)).group_by(ListingAttachment.listing_id)).all()
+    return dict(rows)
 
 
 def delete_attachment(*, session: Session, kind: str, listing_id: int, attachment_id: int, user: User) -> None:

@@ -22,10 +22,11 @@ from matching.vectorstore import VectorStore
 from models import ListingAttachment
 from tests.conftest import BACKENDS
 from tests.utils.factories import create_achievement, create_need, create_user
+from tests.utils.images import png
 from tests.utils.processes import wait_for
 from tests.utils.web import csrf_token
 
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
+PNG = png(64, 48)
 DISK = "16m"
 
 
@@ -124,7 +125,8 @@ def test_full_disk_keeps_reads_refuses_uploads_and_recovers(app, client, auth, s
                  what="a vector save once space returned")
         assert upload(client, need.id, "zh-CN").status_code == 302
         assert len(session.exec(select(ListingAttachment)).all()) == 1
-        assert len(list((small_disk / "uploads").iterdir())) == 1
+        # The image and the thumbnail made from it.
+        assert len(list((small_disk / "uploads").iterdir())) == 2
     finally:
         stop.set()
         writer.join(timeout=30)
