@@ -7,10 +7,11 @@ from flask import jsonify, request, send_file
 from app import limits
 from app.api import bp
 from app.api.auth import api_user, token_required
-from app.api.routes import KINDS, _kind
+from app.api.routes import KINDS
 from app.db import get_session
 from app.input_guards import accepts_upload
 from app.services import attachments, listings
+from models.kinds import kind_at_segment
 
 ATTACHMENT = "<int:attachment_id>"
 
@@ -25,7 +26,7 @@ def _public(segment: str, listing_id: int, row) -> dict:
 @bp.get(f"/{KINDS}/<int:listing_id>/attachments")
 def list_attachments(kinds: str, listing_id: int):
     """The listing's attachments the caller may see, oldest first."""
-    kind, session, user = _kind(kinds), get_session(), api_user()
+    kind, session, user = kind_at_segment(kinds).name, get_session(), api_user()
     listing = listings.get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
     rows = attachments.attachments_of(session=session, kind=kind, listing=listing, user=user)
     return jsonify({"items": [_public(kinds, listing_id, row) for row in rows]})
@@ -37,7 +38,7 @@ def list_attachments(kinds: str, listing_id: int):
 @token_required
 def upload_attachment(kinds: str, listing_id: int):
     """Attach an image (PNG, JPEG) or a PDF, sent as multipart with a `file` field."""
-    row = attachments.add_attachment(session=get_session(), kind=_kind(kinds), listing_id=listing_id,
+    row = attachments.add_attachment(session=get_session(), kind=kind_at_segment(kinds).name, listing_id=listing_id,
                                      user=api_user(), upload=request.files.get("file"))
     return jsonify(_public(kinds, listing_id, row)), 201
 
@@ -46,7 +47,7 @@ def upload_attachment(kinds: str, listing_id: int):
 def download_attachment(kinds: str, listing_id: int, attachment_id: int):
     """The file itself, as a download."""
     path, name, mimetype = attachments.attachment_file(
-        session=get_session(), kind=_kind(kinds), listing_id=listing_id, attachment_id=attachment_id,
+        session=get_session(), kind=kind_at_segment(kinds).name, listing_id=listing_id, attachment_id=attachment_id,
         user=api_user())
     return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
 
@@ -55,7 +56,7 @@ def download_attachment(kinds: str, listing_id: int, attachment_id: int):
 def attachment_thumbnail(kinds: str, listing_id: int, attachment_id: int):
     """An image's thumbnail."""
     path, mimetype = attachments.thumbnail_file(
-        session=get_session(), kind=_kind(kinds), listing_id=listing_id,
+        session=get_session(), kind=kind_at_segment(kinds).name, listing_id=listing_id,
         attachment_id=attachment_id, user=api_user())
     return send_file(path, mimetype=mimetype, max_age=0)
 
@@ -65,6 +66,6 @@ def attachment_thumbnail(kinds: str, listing_id: int, attachment_id: int):
 @token_required
 def delete_attachment(kinds: str, listing_id: int, attachment_id: int):
     """Remove an attachment from a listing of the caller's organization."""
-    attachments.delete_attachment(session=get_session(), kind=_kind(kinds), listing_id=listing_id,
+    attachments.delete_attachment(session=get_session(), kind=kind_at_segment(kinds).name, listing_id=listing_id,
                                   attachment_id=attachment_id, user=api_user())
     return "", 204

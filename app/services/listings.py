@@ -2,6 +2,7 @@
 
 import logging
 import math
+import threading
 import time
 import weakref
 from dataclasses import dataclass
@@ -196,6 +197,8 @@ class _KeptCount:
 
 # Per database (engine), so two apps in one process never share counts.
 _kept_counts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Request threads share the kept counts; the lock covers the dictionaries only, never a query.
+_kept_lock = threading.Lock()
 
 
 def _count(session: Session, stmt) -> int:
@@ -204,10 +207,11 @@ def _count(session: Session, stmt) -> int:
 
 def _live_count(session: Session, kind: str, stmt, *, key: tuple) -> int:
     """The number of live listings `stmt` selects, kept between requests as long as it is exact."""
-    kept_counts = _kept_counts.setdefault(session.get_bind(), {})
     mark = session.exec(select(func.max(OutboxEvent.id))).one() or 0
     now, clock = utcnow(), time.monotonic()
-    kept = kept_counts.get(key)
+    with _kept_lock:
+        kept_counts = _kept_counts.setdefault(session.get_bind(), {})
+        kept = kept_counts.get(key)
     if (kept is not None and kept.outbox_mark == mark and clock < kept.until
             and (kept.next_expiry is None or now < kept.next_expiry)):
         return kept.total
@@ -216,9 +220,10 @@ def _live_count(session: Session, kind: str, stmt, *, key: tuple) -> int:
         table = kind_of(kind).table
         next_expiry = session.exec(select(func.min(table.expires_at)).where(
             table.status == ListingStatus.published, table.expires_at > now)).one()
-        if len(kept_counts) >= COUNT_KEEP_MAX:
-            kept_counts.clear()
-        kept_counts[key] = _KeptCount(total, mark, next_expiry, clock + COUNT_KEEP_SECONDS)
+        with _kept_lock:
+            if len(kept_counts) >= COUNT_KEEP_MAX:
+                kept_counts.clear()
+            kept_counts[key] = _KeptCount(total, mark, next_expiry, clock + COUNT_KEEP_SECONDS)
     return total
 
 
