@@ -47,6 +47,9 @@ class MatcherConfig:
     # Listings changed since the last compaction are scored beside the compiled indexes; past this many a
     # kind's indexes are recompiled (in the writer, never in a request).
     delta_limit: int = 2000
+    # Up to this many listings of a kind the lexical first stage scores every one; above it, the best
+    # candidates found through pruned postings (`matching.firststage`).
+    scan_limit: int = 200_000
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any] | None = None) -> MatcherConfig:
@@ -68,6 +71,7 @@ class MatcherConfig:
             pool=_as_int(mapping, "MATCH_POOL", cls.pool, minimum=10),
             channels=_as_names(mapping, "MATCH_CHANNELS", CHANNELS, CHANNELS),
             delta_limit=_as_int(mapping, "MATCH_DELTA_LIMIT", cls.delta_limit),
+            scan_limit=_as_int(mapping, "MATCH_SCAN_LIMIT", cls.scan_limit, minimum=0),
         )
 
     def encoder_options(self, name: str) -> dict[str, Any]:

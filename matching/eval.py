@@ -93,12 +93,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--channel", choices=sorted(CHANNEL_CHOICES), default="fused",
                         help="evaluate one channel alone (default: the fused ranking the app uses)")
     parser.add_argument("--encoders", default=None, help="override MATCH_ENCODERS, e.g. lsa,st")
+    parser.add_argument("--scan-limit", type=int, default=None,
+                        help="override MATCH_SCAN_LIMIT (0: always use the pruned lexical first stage)")
     parser.add_argument("--per-query", metavar="FILE", default=None,
                         help="also write each query's metrics to FILE, one JSON line per query")
     args = parser.parse_args(argv)
     mapping = {"MATCH_CHANNELS": ",".join(CHANNEL_CHOICES[args.channel])}
     if args.encoders:
         mapping["MATCH_ENCODERS"] = args.encoders
+    if args.scan_limit is not None:
+        mapping["MATCH_SCAN_LIMIT"] = args.scan_limit
     try:
         config = MatcherConfig.from_mapping(mapping)
         rows: list[dict] | None = [] if args.per_query else None

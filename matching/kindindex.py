@@ -10,12 +10,14 @@ grows past ``MatcherConfig.delta_limit`` the writer folds it into a fresh base (
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 
 from matching.analysis import analysed
+from matching.firststage import PrunedPostings, weights_at
 from matching.lexical import COLUMN_MASK, K1, B, LexicalIndex, term_counts
 from matching.scoring import Columns, MatchItem, columns_of
 from matching.text import lexical_terms, normalize
@@ -75,6 +77,41 @@ class _Base:
     incubators: np.ndarray
     average_length: float
     columns: Columns
+    pruned: PrunedPostings
+    # Per industry code, the first rows filed under it (and those of incubators): what the pruned first stage
+    # lets in on their field alone.
+    by_field: dict[int, np.ndarray]
+    incubators_by_field: dict[int, np.ndarray]
+
+
+# How many rows per industry can enter a pruned first stage on their field alone.
+FIELD_ROWS = 1024
+
+
+def _rows_by_field(codes: np.ndarray, eligible: np.ndarray) -> dict[int, np.ndarray]:
+    rows = np.flatnonzero(eligible)
+    order = rows[np.argsort(codes[rows], kind="stable")]
+    if not len(order):
+        return {}
+    bounds = np.searchsorted(codes[order], np.unique(codes[order]))
+    starts = bounds.tolist()
+    ends = starts[1:] + [len(order)]
+    return {int(codes[order[a]]): order[a:min(b, a + FIELD_ROWS)].copy() for a, b in zip(starts, ends, strict=True)}
+
+
+@dataclass(frozen=True)
+class LexicalHits:
+    """A query's normalised BM25 scores over one kind's rows (base rows, then delta rows).
+
+    When the kind is scanned whole, `positions` is every row; otherwise (`complete` False) it holds the pruned
+    first stage's candidates (`matching.firststage`). `at` scores any rows exactly, either way.
+    """
+
+    positions: np.ndarray
+    scores: np.ndarray
+    codes: np.ndarray
+    complete: bool
+    at: Callable[[np.ndarray], np.ndarray]
 
 
 class KindIndex:
@@ -91,19 +128,21 @@ class KindIndex:
             self._base = same_base._base
         else:
             # Compile now, in the writer: a reader must never be the one to build (and race on) the matrix.
-            row_ids = lexical.compiled()[0]
+            row_ids, matrix, _ = lexical.compiled()
             names = sorted({item.industry for item in items.values() if item.industry})
             code_of = {name: i for i, name in enumerate(names)}
             rows = [items[int(i)] for i in row_ids.tolist()]
             order = np.argsort(row_ids, kind="stable")
+            codes = np.array([code_of.get(item.industry, len(names)) for item in rows], dtype=np.int64)
+            incubators = np.array([item.offers_incubation for item in rows], dtype=bool)
             self._base = _Base(
-                row_ids, row_ids[order], order, names, code_of,
-                np.array([code_of.get(item.industry, len(names)) for item in rows], dtype=np.int64),
-                np.array([item.offers_incubation for item in rows], dtype=bool),
+                row_ids, row_ids[order], order, names, code_of, codes, incubators,
                 lexical.average_length if lexical.docs else 1.0,
-                columns_of(rows))
+                columns_of(rows), PrunedPostings.build(matrix),
+                _rows_by_field(codes, np.ones(len(codes), dtype=bool)), _rows_by_field(codes, incubators))
         self.row_ids = self._base.row_ids
         self.industry_names, self.codes = self._base.industry_names, self._base.codes
+        self.code_of = self._base.code_of
         self.average_length = self._base.average_length
         self.delta = delta if delta is not None else _compile_delta(
             {}, {}, {}, {n: {} for n in stores}, frozenset(), self.average_length,
@@ -115,13 +154,10 @@ class KindIndex:
         self._delta_columns = columns_of(fresh)
         unknown = len(self.industry_names)
         self._delta_position = {i: len(self.row_ids) + r for r, i in enumerate(self.delta.ids.tolist())}
-        self._all_ids = np.concatenate([self.row_ids, self.delta.ids])
-        self._all_codes = np.concatenate([self.codes, np.array([self._base.code_of.get(item.industry, unknown)
-                                                                for item in fresh], dtype=np.int64)])
-        self.incubators = np.concatenate([self._base.incubators,
-                                          np.array([item.offers_incubation for item in fresh], dtype=bool)])
-        if len(self._hidden_rows):
-            self.incubators[self._hidden_rows] = False
+        # Delta rows' own arrays: a write never copies the base's million-row ones (see the *_at methods).
+        self._delta_codes = np.array([self._base.code_of.get(item.industry, unknown) for item in fresh],
+                                     dtype=np.int64)
+        self._delta_incubators = np.array([item.offers_incubation for item in fresh], dtype=bool)
 
     # ---- building ---------------------------------------------------------------------------------
 
@@ -222,26 +258,26 @@ class KindIndex:
         yield from (item for i, item in self.base_items.items() if i not in self.delta.hidden)
         yield from self.delta.items.values()
 
-    def lexical_scores(self, text: str, title: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Return (ids, normalised BM25 score, industry code) of every listing, base rows then delta rows.
+    def lexical_hits(self, text: str, title: str | None = None, wanted: int = 100,
+                     exhaustive: bool = True) -> LexicalHits:
+        """Return the normalised BM25 scores of a query text and optional title over this kind's rows.
 
         A need is scored by its whole text and, when it has a title that is not the whole text, by its title
         alone: the lexical index's query channels, fused by their spread. Delta rows are scored with the base's
         term weights; a query term only the delta knows gets an idf from the delta's own counts and joins its
         channel's weights, so base and delta rows share one normaliser.
+
+        `exhaustive` scores every row; otherwise the base is read through its pruned postings for candidates
+        of the `wanted` best, with the spreads estimated on a sample (`matching.firststage`).
         """
         sources = [text]
         if title and normalize(title) != normalize(text):
             sources.append(title)
         # A query with a title is a posted listing: drop the words every need uses (see LexicalIndex.query_channels).
         channels = [self.lexical.query_weights(source, drop_genre=bool(title)) for source in sources]
-        raw = self.lexical.channel_scores(channels)
-        if len(self._hidden_rows):
-            raw = raw.copy()
-            raw[self._hidden_rows] = 0.0
+        weights_in_delta = np.zeros((len(self.delta.vocab), len(channels)), dtype=np.float32)
         if len(self.delta):
             n = max(len(self.row_ids), 1)
-            weights_in_delta = np.zeros((len(self.delta.vocab), len(channels)), dtype=np.float32)
             extended = []
             for c, (source, (cols, weights, known)) in enumerate(zip(sources, channels, strict=True)):
                 for term, weight in zip(known, weights.tolist(), strict=True):
@@ -256,14 +292,104 @@ class KindIndex:
                         weights_in_delta[col, c] = float(np.log1p((n - df + 0.5) / (df + 0.5)))
                         extra.append(weights_in_delta[col, c])
                 extended.append((cols, np.concatenate([weights, np.asarray(extra, dtype=np.float32)]), known))
-            raw = np.vstack([raw, np.asarray(self.delta.matrix @ weights_in_delta, dtype=np.float32)])
             channels = extended
         kept = [c for c, (_, weights, _) in enumerate(channels) if len(weights)]
-        return (self._all_ids, self.lexical.fuse_channels(raw[:, kept], [channels[c] for c in kept]),
-                self._all_codes)
+        channels, weights_in_delta = [channels[c] for c in kept], weights_in_delta[:, kept]
+        union = np.unique(np.concatenate([cols for cols, _, _ in channels])) if channels else np.zeros(0, np.int64)
+        per_channel = np.zeros((len(union), len(channels)), dtype=np.float32)
+        for c, (cols, weights, _) in enumerate(channels):
+            per_channel[np.searchsorted(union, cols), c] = weights[: len(cols)]
+        total = len(self.row_ids) + len(self.delta.ids)
+        if exhaustive or not channels:
+            raw = np.zeros((len(self.row_ids), len(channels)), dtype=np.float32)
+            if len(union):
+                raw = np.asarray(self.lexical.compiled()[1][:, union] @ per_channel, dtype=np.float32)
+            raw[self._hidden_rows] = 0.0
+            if len(self.delta):
+                raw = np.vstack([raw, np.asarray(self.delta.matrix @ weights_in_delta, dtype=np.float32)])
+            scores = self.lexical.fuse_channels(raw, channels)
+            return LexicalHits(np.arange(total), scores, np.concatenate([self.codes, self._delta_codes]), True,
+                               scores.__getitem__)
+        pruned = self._base.pruned
+        coefficients = self.lexical.channel_coefficients(channels, pruned.spreads(union, per_channel))
+        base_weights = (per_channel @ coefficients).astype(np.float32)
+        delta_weights = (weights_in_delta @ coefficients).astype(np.float32)
+        n = len(self.row_ids)
+
+        rows = pruned.best(union, base_weights, wanted)
+        scores = self.lexical.row_scores(rows, union, base_weights)
+        if len(self._hidden_rows):
+            visible = ~np.isin(rows, self._hidden_rows)
+            rows, scores = rows[visible], scores[visible]
+        if len(self.delta):
+            fresh = np.asarray(self.delta.matrix @ delta_weights, dtype=np.float32)
+            matched = np.flatnonzero(fresh > 0)
+            rows, scores = np.concatenate([rows, n + matched]), np.concatenate([scores, fresh[matched]])
+        scores = np.minimum(scores, 1.0)
+
+        def at(positions: np.ndarray) -> np.ndarray:
+            # Candidates keep their scores (rows are sorted: base rows, then delta rows); others are scored now.
+            positions = np.asarray(positions, dtype=np.int64)
+            out = np.zeros(len(positions), dtype=np.float32)
+            found = np.minimum(np.searchsorted(rows, positions), max(len(rows) - 1, 0))
+            known = (rows[found] == positions) if len(rows) else np.zeros(len(positions), dtype=bool)
+            out[known] = scores[found[known]]
+            base = ~known & (positions < n)
+            if len(self._hidden_rows):
+                base &= ~np.isin(positions, self._hidden_rows)
+            out[base] = self.lexical.row_scores(positions[base], union, base_weights)
+            fresh = ~known & (positions >= n)
+            if fresh.any():
+                out[fresh] = self.delta.matrix[positions[fresh] - n] @ delta_weights
+            return np.minimum(out, 1.0)
+
+        return LexicalHits(rows, scores, self.codes_at(rows), False, at)
+
+    def field_rows(self, codes: list[int], count: int, incubators_only: bool = False) -> np.ndarray:
+        """Return up to `count` base rows filed under these industry codes, the first codes first (visible rows
+        only; with `incubators_only`, incubators only)."""
+        by_field = self._base.incubators_by_field if incubators_only else self._base.by_field
+        parts, found = [], 0
+        for code in codes:
+            rows = by_field.get(code)
+            if rows is None:
+                continue
+            if len(self._hidden_rows):
+                rows = rows[~np.isin(rows, self._hidden_rows)]
+            parts.append(rows[: count - found])
+            found += len(parts[-1])
+            if found >= count:
+                break
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def _at(self, positions: np.ndarray, base: np.ndarray, delta: np.ndarray) -> np.ndarray:
+        positions = np.asarray(positions, dtype=np.int64)
+        n = len(self.row_ids)
+        if not len(positions) or positions.max() < n:
+            return base[positions]
+        in_base = positions < n
+        out = np.empty(len(positions), dtype=base.dtype)
+        out[in_base] = base[positions[in_base]]
+        out[~in_base] = delta[positions[~in_base] - n]
+        return out
+
+    def ids_at(self, positions: np.ndarray) -> np.ndarray:
+        """The listing ids at these positions of a LexicalHits' rows."""
+        return self._at(positions, self.row_ids, self.delta.ids)
+
+    def codes_at(self, positions: np.ndarray) -> np.ndarray:
+        """The industry codes (len(industry_names) for none) at these positions of a LexicalHits' rows."""
+        return self._at(positions, self.codes, self._delta_codes)
+
+    def incubators_at(self, positions: np.ndarray) -> np.ndarray:
+        """Whether the visible listings at these positions of a LexicalHits' rows offer incubation."""
+        found = self._at(positions, self._base.incubators, self._delta_incubators)
+        if len(self._hidden_rows):
+            found &= ~np.isin(positions, self._hidden_rows)
+        return found
 
     def columns(self, positions: np.ndarray) -> Columns:
-        """The structured columns of the listings at these positions of lexical_scores' arrays."""
+        """The structured columns of the listings at these positions of LexicalHits' rows."""
         n = len(self.row_ids)
         if not len(positions) or positions.max() < n:
             return self._base.columns.take(positions)
@@ -287,7 +413,7 @@ class KindIndex:
         return np.where(sorted_ids[at] == ids, self._base.sorted_rows[at], -1)
 
     def positions(self, ids: list[int], missing: int | None = None) -> np.ndarray:
-        """Return where each id sits in lexical_scores' arrays (`missing` for ids not indexed, else KeyError)."""
+        """Return where each id sits among LexicalHits' rows (`missing` for ids not indexed, else KeyError)."""
         wanted = np.asarray(ids, dtype=np.int64).reshape(-1)
         out = self._base_rows(wanted)
         if len(self._hidden_ids):
@@ -305,7 +431,7 @@ class KindIndex:
         return out
 
     def evidence_scores(self, words: list[str], positions: np.ndarray) -> np.ndarray:
-        """Return BM25 over the given query words only, for listings at positions of lexical_scores' arrays.
+        """Return BM25 over the given query words only, for listings at positions of LexicalHits' rows.
 
         Normalised by every one of the words, unknown ones at the highest idf: a kind whose vocabulary knows
         few of the query's words (a handful of services) cannot make a weak match look strong.
@@ -330,8 +456,8 @@ class KindIndex:
                 delta_idf.append(idf)
         base_rows = positions < len(self.row_ids)
         if base_cols and base_rows.any():
-            matrix = self.lexical.compiled()[1][:, base_cols][positions[base_rows]]
-            scores[base_rows] = np.asarray(matrix @ np.array(base_idf, dtype=np.float32)).ravel()
+            found = weights_at(self.lexical.compiled()[1], np.array(base_cols), positions[base_rows])
+            scores[base_rows] = found @ np.array(base_idf, dtype=np.float32)
         if delta_cols and (~base_rows).any():
             matrix = self.delta.matrix[:, delta_cols][positions[~base_rows] - len(self.row_ids)]
             scores[~base_rows] = np.asarray(matrix @ np.array(delta_idf, dtype=np.float32)).ravel()
@@ -370,4 +496,5 @@ class KindIndex:
             return col is not None and bool((fresh[0] == col).any())
         col = self.lexical.vocab.get(term)
         doc = self.lexical.docs.get(listing_id)
-        return col is not None and doc is not None and bool(((doc & COLUMN_MASK) == col).any())
+        return col is not None and doc is not None and \
+            bool(((np.frombuffer(doc, dtype=np.uint32) & COLUMN_MASK) == col).any())

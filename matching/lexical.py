@@ -12,7 +12,7 @@ from collections import Counter
 import numpy as np
 import scipy.sparse as sp
 
-from matching.fusion import fuse_standardized
+from matching.fusion import standardized_coefficients
 from matching.query_terms import query_frequency_weight, query_term_frequencies
 from matching.text import lexical_terms, normalize
 
@@ -57,8 +57,9 @@ def pack_document(cols: np.ndarray, tfs: np.ndarray) -> np.ndarray:
     return np.asarray(cols, dtype=np.uint32) | (frequencies << COLUMN_BITS)
 
 
-def unpack_document(doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def unpack_document(doc: bytes | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return (term columns, frequencies as float32) of a packed document."""
+    doc = np.frombuffer(doc, dtype=np.uint32)
     return (doc & COLUMN_MASK).astype(np.int32), (doc >> COLUMN_BITS).astype(np.float32)
 
 
@@ -67,8 +68,9 @@ class LexicalIndex:
 
     def __init__(self):
         self.vocab: dict[str, int] = {}
-        # Listing id → packed document (pack_document).
-        self.docs: dict[int, np.ndarray] = {}
+        # Listing id → packed document (pack_document) as bytes: at a million listings an array object per
+        # listing would cost 80 bytes more each than the bytes object does.
+        self.docs: dict[int, bytes] = {}
         self._compiled = None
         self._average_length = 1.0
         self._average_terms = 1
@@ -80,6 +82,12 @@ class LexicalIndex:
         state = dict(self.__dict__)
         state["_compiled"] = None
         return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        # Saves from before documents were bytes held arrays.
+        if self.docs and not isinstance(next(iter(self.docs.values())), bytes):
+            self.docs = {i: np.asarray(doc, dtype=np.uint32).tobytes() for i, doc in self.docs.items()}
 
     def upsert(self, ids: list[int], texts: list[str]) -> None:
         """Index texts under ids, replacing earlier texts of the same ids."""
@@ -94,8 +102,7 @@ class LexicalIndex:
         docs = columns[packed & COLUMN_MASK] | (packed & ~np.uint32(COLUMN_MASK))
         ends = np.cumsum(sizes)
         for listing_id, start, end in zip(ids, (ends - sizes).tolist(), ends.tolist(), strict=True):
-            # A copy, not a view of the batch: each document owns (and frees) its memory.
-            self.docs[int(listing_id)] = docs[start:end].copy()
+            self.docs[int(listing_id)] = docs[start:end].tobytes()
         self._compiled = None
 
     def remove(self, ids: list[int]) -> None:
@@ -108,8 +115,8 @@ class LexicalIndex:
         """Return (row ids, BM25 tf-weight matrix in CSC, document frequencies), rebuilt after changes."""
         if self._compiled is None:
             row_ids = np.fromiter(self.docs, dtype=np.int64, count=len(self.docs))
-            sizes = np.fromiter((len(d) for d in self.docs.values()), dtype=np.int64, count=len(self.docs))
-            packed = np.concatenate(list(self.docs.values())) if self.docs else np.zeros(0, dtype=np.uint32)
+            sizes = np.fromiter((len(d) for d in self.docs.values()), dtype=np.int64, count=len(self.docs)) // 4
+            packed = np.frombuffer(b"".join(self.docs.values()), dtype=np.uint32)
             col, tf = unpack_document(packed)
             del packed
             starts = np.cumsum(sizes) - sizes
@@ -129,6 +136,29 @@ class LexicalIndex:
             self._average_length = avg
             self._average_terms = max(1, round(float(sizes.mean()))) if len(sizes) else 1
         return self._compiled
+
+    def row_scores(self, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Return Σ weights · tf-weight of compiled rows over the distinct columns `cols`: the matrix product,
+        computed from the rows' own documents, so a few hundred rows cost no search through long columns."""
+        row_ids = self.compiled()[0]
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows) or not len(cols):
+            return np.zeros(len(rows), dtype=np.float32)
+        docs = [self.docs[i] for i in row_ids[rows].tolist()]
+        sizes = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs)) // 4
+        col, tf = unpack_document(np.frombuffer(b"".join(docs), dtype=np.uint32))
+        if not len(col):
+            return np.zeros(len(rows), dtype=np.float32)
+        owner = np.repeat(np.arange(len(rows)), sizes)
+        # The lengths and weights exactly as compiled() computes them.
+        lengths = np.zeros(len(rows), dtype=np.float32)
+        lengths[sizes > 0] = np.add.reduceat(tf, (np.cumsum(sizes) - sizes)[sizes > 0])
+        norm = K1 * (1 - B + B * lengths[owner] / max(self._average_length, 1e-9))
+        weight = tf * (K1 + 1) / (tf + norm)
+        # A query weight per vocabulary column: one gather instead of a search per document term.
+        weight_of = np.zeros(len(self.vocab), dtype=np.float32)
+        weight_of[cols] = weights
+        return np.bincount(owner, weights=weight * weight_of[col], minlength=len(rows)).astype(np.float32)
 
     @property
     def average_length(self) -> float:
@@ -185,16 +215,24 @@ class LexicalIndex:
         return np.asarray(matrix[:, union] @ per_channel, dtype=np.float32)
 
     def fuse_channels(self, raw: np.ndarray, channels) -> np.ndarray:
-        """Return scores in [0, 1] from raw channel scores (rows × channels, any rows scored like this index's).
-
-        One channel: the BM25 score over the best a typical listing could reach. Several: `fuse_standardized`.
-        """
+        """Return scores in [0, 1] from raw channel scores (rows × channels, any rows scored like this index's),
+        the channels put on one scale by their spread over these rows (see `channel_coefficients`)."""
         if not channels or not len(raw):
             return np.zeros(len(raw), dtype=np.float32)
+        coefficients = self.channel_coefficients(channels, raw.astype(np.float64).std(axis=0))
+        return np.minimum(raw.astype(np.float64) @ coefficients, 1.0).astype(np.float32)
+
+    def channel_coefficients(self, channels, spreads) -> np.ndarray:
+        """Return the coefficient of each channel's raw score in the fused one, given each one's spread.
+
+        One channel: the BM25 score over the best a typical listing could reach. Several:
+        `matching.fusion.standardized_coefficients`. The fused score is linear in the raw ones (then capped at 1),
+        so it is also one BM25 sum whose term weights are the channels' weights times these coefficients.
+        """
         best = [self._best_possible(weights) for _, weights, _ in channels]
         if len(channels) == 1:
-            return np.minimum(raw[:, 0] / best[0], 1.0).astype(np.float32)
-        return np.minimum(fuse_standardized([raw[:, c] for c in range(len(channels))], best), 1.0)
+            return np.array([1.0 / best[0]])
+        return standardized_coefficients(list(spreads), best)
 
     def score_all(self, text: str, title: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Return (row ids, score in [0, 1] of every indexed listing) for a query text and optional title.

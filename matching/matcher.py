@@ -13,7 +13,7 @@ recommendation is for).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -22,7 +22,7 @@ from matching.analysis import analysis_pool
 from matching.classifier import IndustryClassifier
 from matching.config import MatcherConfig
 from matching.encoders import make_encoder
-from matching.kindindex import KindIndex
+from matching.kindindex import KindIndex, LexicalHits
 from matching.reasons import ReasonCode, is_evidence
 from matching.schema import COLUMN, FEATURES, Feature
 from matching.scoring import (
@@ -248,6 +248,11 @@ class Matcher:
         """Return a snapshot that reorders the top of each ranking with a fitted FeedbackRanker (None: don't)."""
         return self._derive(ranker=ranker)
 
+    def with_scan_limit(self, scan_limit: int) -> Matcher:
+        """Return a snapshot whose lexical first stage scores every listing of kinds up to this size (see
+        MatcherConfig.scan_limit); the indexes are shared, so both read paths can be compared."""
+        return self._derive(config=replace(self.config, scan_limit=int(scan_limit)))
+
     # ---- reading ------------------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
@@ -292,7 +297,7 @@ class Matcher:
         return blended
 
     def _evidence(self, query: MatchItem, index: KindIndex, probs: dict[str, float], stated: bool,
-                  lexical: np.ndarray, codes: np.ndarray) -> _Evidence:
+                  hits: LexicalHits) -> _Evidence:
         """Re-score the best lexical matches without filler: they vote on the field (unless the query states
         it), and their content words set the bar for field credit.
 
@@ -301,21 +306,28 @@ class Matcher:
         """
         terms = list(dict.fromkeys(lexical_terms(query.full_text)))
         words = [t for t in terms if is_evidence(t)]
-        top = _best_rows(lexical, VOTE_CANDIDATES)
+        best = _best_rows(hits.scores, VOTE_CANDIDATES)
+        top = hits.positions[best]
         if not stated:
             # The characters of content words vote too: on short Chinese queries they carry much of the match.
             characters = {"#" + c for word in words for c in word}
             voters = index.evidence_scores([t for t in terms if t in characters or is_evidence(t)], top)
-            probs = self._blend_neighbour_fields(probs, voters, codes[top], index.industry_names)
+            probs = self._blend_neighbour_fields(probs, voters, hits.codes[best], index.industry_names)
             # A predicted field is already a soft, blended prior; only a stated one is all-or-nothing.
             return _Evidence([], probs, 1.0, 0.0)
-        best = float(index.evidence_scores(words, top).max(initial=0.0))
-        return _Evidence(words, probs, max(STRONG_EVIDENCE_SHARE * best, STRONG_EVIDENCE_FLOOR),
-                         max(CREDIT_START_SHARE * best, STRONG_EVIDENCE_FLOOR / 2))
+        strongest = float(index.evidence_scores(words, top).max(initial=0.0))
+        return _Evidence(words, probs, max(STRONG_EVIDENCE_SHARE * strongest, STRONG_EVIDENCE_FLOOR),
+                         max(CREDIT_START_SHARE * strongest, STRONG_EVIDENCE_FLOOR / 2))
+
+    def lexical_hits(self, index: KindIndex, query: MatchItem, wanted: int) -> LexicalHits:
+        """The query's lexical scores over one kind: every row up to `scan_limit` listings, else the pruned
+        first stage's candidates."""
+        return index.lexical_hits(query.full_text, title=query.title, wanted=wanted,
+                                  exhaustive=len(index) <= self.config.scan_limit)
 
     def _pool(self, query: MatchItem, rec_kind: str, target_kind: str, probs: dict[str, float], stated: bool,
               vectors: dict[str, np.ndarray], size: int, weights: dict[Feature, float],
-              exclude: set[tuple[str, int]], scored: dict[str, tuple] | None = None) -> _Pool:
+              exclude: set[tuple[str, int]], scored: dict[str, LexicalHits] | None = None) -> _Pool:
         """Score the best first-stage candidates of one target listing kind plus the dense hits.
 
         `scored` keeps each target kind's lexical scores of this query for the next recommendation kind that
@@ -323,26 +335,38 @@ class Matcher:
         """
         index = self.kinds[target_kind]
         spec = RECOMMENDATION_KINDS[rec_kind]
+        empty = _Pool([], np.zeros((0, len(FEATURES)), dtype=np.float32))
+        if not len(index):
+            return empty
         scored = {} if scored is None else scored
         if target_kind not in scored:
-            scored[target_kind] = index.lexical_scores(query.full_text, title=query.title)
-        ids, lexical, codes = scored[target_kind]
-        if not len(ids):
-            return _Pool([], np.zeros((0, len(FEATURES)), dtype=np.float32))
-        evidence = self._evidence(query, index, probs, stated, lexical, codes)
+            scored[target_kind] = self.lexical_hits(index, query, size)
+        hits = scored[target_kind]
+        evidence = self._evidence(query, index, probs, stated, hits)
         probs = evidence.probs
-        # Every listing gets lexical + industry prior at once (vectorised), so a listing of the predicted
+        positions, lexical, codes = hits.positions, hits.scores, hits.codes
+        if not hits.complete:
+            # Listings of the likely fields enter on their field alone, as they do when every row is scored.
+            likely = [index.code_of[name] for name, p in sorted(probs.items(), key=lambda kv: -kv[1])
+                      if p > 0 and name in index.code_of]
+            extra = index.field_rows(likely, size, spec.incubators_only)
+            extra = extra[~np.isin(extra, positions)]
+            if len(extra):
+                positions = np.concatenate([positions, extra])
+                lexical = np.concatenate([lexical, hits.at(extra)])
+                codes = np.concatenate([codes, index.codes_at(extra)])
+        # Every candidate gets lexical + industry prior at once (vectorised), so a listing of the predicted
         # field with no word in common can still enter the pool: that is what finds providers by field.
         prior = np.array([probs.get(name, 0.0) for name in index.industry_names] + [0.0], dtype=np.float32)
         first = weights[Feature.LEXICAL] * lexical + weights[Feature.INDUSTRY] * prior[codes]
         if spec.incubators_only:
             # Incubators can be few among many providers: choose among them only, not among all.
-            first = np.where(index.incubators, first, -np.inf)
+            first = np.where(index.incubators_at(positions), first, -np.inf)
         take = min(size, int(np.isfinite(first).sum()))
         if not take:
-            return _Pool([], np.zeros((0, len(FEATURES)), dtype=np.float32))
-        rows = np.argpartition(-first, take - 1)[:take] if take < len(ids) else np.arange(len(ids))
-        chosen = dict.fromkeys(ids[rows].tolist())
+            return empty
+        rows = np.argpartition(-first, take - 1)[:take] if take < len(first) else np.arange(len(first))
+        chosen = dict.fromkeys(index.ids_at(positions[rows]).tolist())
         if weights[Feature.DENSE] > 0:
             for name, vector in vectors.items():
                 chosen.update(dict.fromkeys(index.dense_hits(name, vector, take)))
@@ -356,13 +380,12 @@ class Matcher:
             items.append(item)
             kept.append(listing_id)
         if not items:
-            return _Pool([], np.zeros((0, len(FEATURES)), dtype=np.float32))
+            return empty
         chosen_ids = np.array(kept, dtype=np.int64)
         positions = index.positions(kept)
-        lexical_scores = lexical[positions]
         dense = self._dense(index, vectors, chosen_ids) if weights[Feature.DENSE] > 0 else \
             np.zeros(len(items), np.float32)
-        return _Pool(items, self._rows(query, rec_kind, items, lexical_scores, dense, probs, weights,
+        return _Pool(items, self._rows(query, rec_kind, items, hits.at(positions), dense, probs, weights,
                                        evidence.credit(index, positions), index.columns(positions)))
 
     def _dense(self, index: KindIndex, vectors: dict[str, np.ndarray], ids: np.ndarray) -> np.ndarray:
@@ -402,7 +425,7 @@ class Matcher:
         probs, stated = self.industry_probabilities(query)
         vectors = self._query_vectors(query)
         size = max(self.config.pool, 3 * k)
-        scored: dict[str, tuple] = {}
+        scored: dict[str, LexicalHits] = {}
         return {rec_kind: self._recommend(query, rec_kind, spec, k, weights, exclude, probs, stated, vectors, size,
                                           scored)
                 for rec_kind, spec in specs.items()}
@@ -410,7 +433,7 @@ class Matcher:
     def _recommend(self, query: MatchItem, rec_kind: str, spec: RecommendationKind, k: int,
                    weights: dict[Feature, float], exclude: set[tuple[str, int]], probs: dict[str, float],
                    stated: bool, vectors: dict[str, np.ndarray], size: int,
-                   scored: dict[str, tuple]) -> list[Recommendation]:
+                   scored: dict[str, LexicalHits]) -> list[Recommendation]:
         items: list[MatchItem] = []
         blocks = []
         for target_kind in spec.targets:
@@ -500,12 +523,13 @@ class Matcher:
         for target_kind in {c.kind for c in candidates}:
             index = self.kinds[_check_listing_kind(target_kind)]
             positions = [i for i, c in enumerate(candidates) if c.kind == target_kind]
-            _ids, scores, codes = index.lexical_scores(query.full_text, title=query.title)
+            hits = self.lexical_hits(index, query, len(positions))
             # The same field blend and credit recommend() uses, so a ranker learns on the features it scores.
-            evidence = self._evidence(query, index, probs, stated, scores, codes)
-            found = index.positions([int(candidates[i].id) for i in positions], missing=len(scores))
-            lexical = np.append(scores, np.float32(0.0))[found]
-            indexed = found < len(scores)
+            evidence = self._evidence(query, index, probs, stated, hits)
+            found = index.positions([int(candidates[i].id) for i in positions], missing=-1)
+            indexed = found >= 0
+            lexical = np.zeros(len(found), dtype=np.float32)
+            lexical[indexed] = hits.at(found[indexed])
             credit = np.zeros(len(found), dtype=np.float32)
             credit[indexed] = evidence.credit(index, found[indexed])
             rows[positions] = self._rows(query, rec_kind, [candidates[i] for i in positions], lexical,

@@ -278,9 +278,9 @@ def test_reasons_and_the_field_vote_skip_filler_numbers_and_single_characters(ma
                     assert len(term) > 1 and term not in {"中心", "高校", "技术", "需求", "3", "内"}
     only_filler = MatchItem(id=911, kind="need", title="", text="中心 高校 技术 需求 3 内")
     index = matcher.kinds["achievement"]
-    _, lexical, industry_codes = index.lexical_scores(only_filler.full_text)
-    assert lexical.max() > 0  # the filler does match listings lexically...
-    assert matcher._evidence(only_filler, index, {}, False, lexical, industry_codes).probs == {}  # ...but casts no vote
+    hits = index.lexical_hits(only_filler.full_text)
+    assert hits.scores.max() > 0  # the filler does match listings lexically...
+    assert matcher._evidence(only_filler, index, {}, False, hits).probs == {}  # ...but casts no vote
 
 
 def test_changes_since_the_last_compaction_rank_as_a_compacted_index_does(matcher, need):

@@ -1,12 +1,15 @@
 """What lets the matcher hold a large market: builds in worker processes, compact documents and vectors, and
 reads that cost the same with pending changes as without."""
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 
 from matching import Matcher, MatcherConfig, MatchItem
 from matching.analysis import analysis_pool
-from matching.bench import memory_bytes, recall_at_10
+from matching.bench import full_scan_comparison, memory_bytes, recall_at_10
 from matching.kindindex import KindIndex
 from matching.lexical import MAX_FREQUENCY, LexicalIndex, term_counts, unpack_document
 from matching.scoring import columns_of
@@ -24,7 +27,7 @@ def test_a_build_in_worker_processes_indexes_exactly_what_one_process_does(listi
     single = alone.kinds["achievement"]
     assert spread.lexical.vocab == single.lexical.vocab
     assert spread.lexical.docs.keys() == single.lexical.docs.keys()
-    assert all(np.array_equal(spread.lexical.docs[i], doc) for i, doc in single.lexical.docs.items())
+    assert spread.lexical.docs == single.lexical.docs
     ids = np.array(sorted(single.lexical.docs))
     # Batches of another size only reorder the float sums of the projection.
     np.testing.assert_allclose(spread.stores["lsa"].vectors(ids), single.stores["lsa"].vectors(ids), atol=1e-6)
@@ -94,8 +97,23 @@ def test_the_bench_counts_every_part_of_a_listing_and_the_recall_of_the_approxim
     exact = Matcher(MatcherConfig()).rebuild(listings)
     assert recall_at_10(exact, [need]) is None  # nothing approximate to check
     parts = memory_bytes(exact)
-    assert all(parts[name] > 0 for name in ("vectors", "lexical_documents", "lexical_matrix", "listings", "row_maps"))
+    assert all(parts[name] > 0 for name in ("vectors", "lexical_documents", "lexical_matrix", "first_stage",
+                                             "listings", "row_maps"))
     assert parts["total"] == sum(value for name, value in parts.items() if name != "total")
     approximate = Matcher(MatcherConfig(exact_limit=5)).rebuild(listings)
     assert approximate.kinds["achievement"].stores["lsa"].approximate
     assert 0.0 <= recall_at_10(approximate, [need]) <= 1.0
+    # Past the scan limit the bench compares the pruned first stage with scoring every listing.
+    comparison = full_scan_comparison(exact.with_scan_limit(0), [need])
+    assert comparison["pruned_recall_at_10"] == 1.0 and comparison["full_scan_p95_ms"] > 0
+
+
+def test_a_saved_index_from_before_documents_were_bytes_loads_and_scores_the_same():
+    index = LexicalIndex()
+    index.upsert([1, 2], ["激光焊接 车身", "锂电池 正极材料"])
+    before = index.score_all("激光焊接")[1]
+    old = copy.copy(index)
+    old.docs = {i: np.frombuffer(doc, dtype=np.uint32).copy() for i, doc in index.docs.items()}
+    loaded = pickle.loads(pickle.dumps(old))
+    assert all(isinstance(doc, bytes) for doc in loaded.docs.values())
+    np.testing.assert_array_equal(loaded.score_all("激光焊接")[1], before)
