@@ -61,6 +61,8 @@ class Settings(BaseModel):
     MATCH_CHANNELS: str = ",".join(_MATCHER.channels)
     # Changes kept beside a kind's compiled index before the writer recompiles it (off the request path).
     MATCH_DELTA_LIMIT: int = _MATCHER.delta_limit
+    # Kinds up to this many listings are scored whole by the lexical first stage; larger ones through pruned postings.
+    MATCH_SCAN_LIMIT: int = Field(_MATCHER.scan_limit, ge=0)
     # This host's name for its outbox cursors: give each app host its own, so each keeps its FAISS copy current.
     INDEX_CONSUMER: str = Field(default_factory=lambda: socket.gethostname()[:40] or "main", min_length=1,
                                 max_length=40)

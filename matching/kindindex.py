@@ -132,8 +132,10 @@ class KindIndex:
             names = sorted({item.industry for item in items.values() if item.industry})
             code_of = {name: i for i, name in enumerate(names)}
             rows = [items[int(i)] for i in row_ids.tolist()]
-            order = np.argsort(row_ids, kind="stable")
-            codes = np.array([code_of.get(item.industry, len(names)) for item in rows], dtype=np.int64)
+            order = np.argsort(row_ids, kind="stable").astype(np.int32)
+            # The narrowest type that holds every code (and len(names), the code of no industry).
+            codes = np.array([code_of.get(item.industry, len(names)) for item in rows],
+                             dtype=np.min_scalar_type(len(names)))
             incubators = np.array([item.offers_incubation for item in rows], dtype=bool)
             self._base = _Base(
                 row_ids, row_ids[order], order, names, code_of, codes, incubators,
@@ -156,7 +158,7 @@ class KindIndex:
         self._delta_position = {i: len(self.row_ids) + r for r, i in enumerate(self.delta.ids.tolist())}
         # Delta rows' own arrays: a write never copies the base's million-row ones (see the *_at methods).
         self._delta_codes = np.array([self._base.code_of.get(item.industry, unknown) for item in fresh],
-                                     dtype=np.int64)
+                                     dtype=self.codes.dtype)
         self._delta_incubators = np.array([item.offers_incubation for item in fresh], dtype=bool)
 
     # ---- building ---------------------------------------------------------------------------------
@@ -300,7 +302,12 @@ class KindIndex:
         for c, (cols, weights, _) in enumerate(channels):
             per_channel[np.searchsorted(union, cols), c] = weights[: len(cols)]
         total = len(self.row_ids) + len(self.delta.ids)
-        if exhaustive or not channels:
+        if not exhaustive and not channels:
+            # No known term: nothing to read; the likely fields' rows still enter (see Matcher._pool).
+            none = np.zeros(0, dtype=np.int64)
+            return LexicalHits(none, np.zeros(0, dtype=np.float32), none, False,
+                               lambda positions: np.zeros(len(positions), dtype=np.float32))
+        if exhaustive:
             raw = np.zeros((len(self.row_ids), len(channels)), dtype=np.float32)
             if len(union):
                 raw = np.asarray(self.lexical.compiled()[1][:, union] @ per_channel, dtype=np.float32)

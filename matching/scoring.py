@@ -77,8 +77,9 @@ def columns_of(listings: list[MatchItem]) -> Columns:
     """Return the structured columns of listings."""
     return Columns(
         industry=np.array([x.industry or "" for x in listings], dtype=object),
-        modes=np.array([mode_mask(x.cooperation_modes) for x in listings], dtype=np.int64),
-        trl=np.array([_number(x.trl) for x in listings], dtype=np.float64),
+        # Narrow types where the values allow: at a million listings every byte per row is a megabyte.
+        modes=np.array([mode_mask(x.cooperation_modes) for x in listings], dtype=np.int16),
+        trl=np.array([_number(x.trl) for x in listings], dtype=np.float32),
         price=np.array([_number(x.price) for x in listings], dtype=np.float64),
         budget_max=np.array([_number(x.budget_max) for x in listings], dtype=np.float64),
         region=np.array([(x.region or "").strip() for x in listings], dtype=object),

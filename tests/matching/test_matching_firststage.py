@@ -135,6 +135,12 @@ def test_past_the_scan_limit_recommendations_are_those_of_a_full_scan(scanned):
     assert got[0].target_id == 5000 and best not in [r.target_id for r in got]
 
 
+def test_a_query_without_a_known_word_is_answered_from_its_field(scanned):
+    unknown = MatchItem(id=10**6 + 3, kind="need", title="", text="ZZZ QQQ", industry="textiles")
+    got = scanned.with_scan_limit(0).recommend(unknown, "license", k=5)
+    assert len(got) == 5 and all(scanned.listing("achievement", r.target_id).industry == "textiles" for r in got)
+
+
 def test_a_small_budget_still_finds_what_a_full_scan_finds(scanned, monkeypatch):
     monkeypatch.setattr(firststage, "POSTING_BUDGET", 400)
     monkeypatch.setattr(firststage, "CANDIDATES", 60)
