@@ -156,7 +156,8 @@ def memory_bytes(matcher: Matcher) -> dict[str, int]:
         parts["lexical_documents"] += _dict_bytes(docs) + per_doc * len(docs) // max(1, len(sample))
         _, matrix, df = index.lexical.compiled()
         parts["lexical_matrix"] += matrix.data.nbytes + matrix.indices.nbytes + matrix.indptr.nbytes + df.nbytes
-        parts["first_stage"] += index._base.pruned.nbytes + sum(
+        pruned = index._base.pruned
+        parts["first_stage"] += (pruned.nbytes if pruned is not None else 0) + sum(
             rows.nbytes for by_field in (index._base.by_field, index._base.incubators_by_field)
             for rows in by_field.values())
         items = index.base_items

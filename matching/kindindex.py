@@ -77,7 +77,8 @@ class _Base:
     incubators: np.ndarray
     average_length: float
     columns: Columns
-    pruned: PrunedPostings
+    # Only for a kind past the matcher's scan limit (see KindIndex.prune_above).
+    pruned: PrunedPostings | None
     # Per industry code, the first rows filed under it (and those of incubators): what the pruned first stage
     # lets in on their field alone.
     by_field: dict[int, np.ndarray]
@@ -118,8 +119,11 @@ class KindIndex:
     """The listings of one kind with their BM25 and vector indexes; immutable once constructed."""
 
     def __init__(self, listing_kind: str, items: dict[int, MatchItem], lexical: LexicalIndex,
-                 stores: dict[str, VectorStore], delta: Delta | None = None, same_base: KindIndex | None = None):
+                 stores: dict[str, VectorStore], delta: Delta | None = None, same_base: KindIndex | None = None,
+                 prune_above: int | None = None):
         self.listing_kind = listing_kind
+        # A base of more rows than this gets pruned postings (MatcherConfig.scan_limit); None: never.
+        self.prune_above = same_base.prune_above if same_base is not None else prune_above
         self.base_items = items
         self.lexical = lexical
         self.stores = stores
@@ -140,7 +144,8 @@ class KindIndex:
             self._base = _Base(
                 row_ids, row_ids[order], order, names, code_of, codes, incubators,
                 lexical.average_length if lexical.docs else 1.0,
-                columns_of(rows), PrunedPostings.build(matrix),
+                columns_of(rows),
+                PrunedPostings.build(matrix) if prune_above is not None and len(row_ids) > prune_above else None,
                 _rows_by_field(codes, np.ones(len(codes), dtype=bool)), _rows_by_field(codes, incubators))
         self.row_ids = self._base.row_ids
         self.industry_names, self.codes = self._base.industry_names, self._base.codes
@@ -165,7 +170,7 @@ class KindIndex:
 
     @classmethod
     def build(cls, listing_kind: str, items: list[MatchItem], encoders: dict, make_store, batch: int = 2048,
-              pool=None):
+              pool=None, prune_above: int | None = None):
         """Index these listings from scratch with fitted encoders (one store insert per encoder).
 
         With a `matching.analysis` pool, workers cut and encode batches while this process maps their terms.
@@ -187,7 +192,7 @@ class KindIndex:
             for name, parts in vectors.items():
                 stores[name].upsert(ids, np.concatenate(parts))
                 parts.clear()
-        return cls(listing_kind, dict(zip(ids, items, strict=True)), lexical, stores)
+        return cls(listing_kind, dict(zip(ids, items, strict=True)), lexical, stores, prune_above=prune_above)
 
     def with_changes(self, upserts: list[MatchItem], removed: list[int], encoders: dict) -> KindIndex:
         """Return a new index with these listings added or replaced and these ids removed; self is unchanged."""
@@ -241,7 +246,7 @@ class KindIndex:
             stores[name] = patched
         items = {i: item for i, item in self.base_items.items() if i not in self.delta.hidden}
         items.update(self.delta.items)
-        return KindIndex(self.listing_kind, items, lexical, stores)
+        return KindIndex(self.listing_kind, items, lexical, stores, prune_above=self.prune_above)
 
     # ---- reading ----------------------------------------------------------------------------------
 
@@ -270,7 +275,8 @@ class KindIndex:
         channel's weights, so base and delta rows share one normaliser.
 
         `exhaustive` scores every row; otherwise the base is read through its pruned postings for candidates
-        of the `wanted` best, with the spreads estimated on a sample (`matching.firststage`).
+        of the `wanted` best, with the spreads estimated on a sample (`matching.firststage`). A base built
+        without pruned postings (not past `prune_above` rows) is always scored whole.
         """
         sources = [text]
         if title and normalize(title) != normalize(text):
@@ -302,6 +308,7 @@ class KindIndex:
         for c, (cols, weights, _) in enumerate(channels):
             per_channel[np.searchsorted(union, cols), c] = weights[: len(cols)]
         total = len(self.row_ids) + len(self.delta.ids)
+        exhaustive = exhaustive or self._base.pruned is None
         if not exhaustive and not channels:
             # No known term: nothing to read; the likely fields' rows still enter (see Matcher._pool).
             none = np.zeros(0, dtype=np.int64)

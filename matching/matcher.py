@@ -216,7 +216,7 @@ class Matcher:
             for listing_kind in LISTING_KINDS:
                 items = list({item.id: item for item in listings if item.kind == listing_kind}.values())
                 self.kinds[listing_kind] = KindIndex.build(listing_kind, items, self.encoders, self._make_store,
-                                                           pool=pool)
+                                                           pool=pool, prune_above=self.config.scan_limit)
         return self
 
     def with_changes(self, upserts: Iterable[MatchItem] = (),
@@ -250,7 +250,8 @@ class Matcher:
 
     def with_scan_limit(self, scan_limit: int) -> Matcher:
         """Return a snapshot whose lexical first stage scores every listing of kinds up to this size (see
-        MatcherConfig.scan_limit); the indexes are shared, so both read paths can be compared."""
+        MatcherConfig.scan_limit), sharing the indexes: raised, it compares a pruned read with a full scan. (A kind
+        compiled without pruned postings is always scored whole.)"""
         return self._derive(config=replace(self.config, scan_limit=int(scan_limit)))
 
     # ---- reading ------------------------------------------------------------------------------------

@@ -205,6 +205,7 @@ def _read(config: MatcherConfig | None, folder: Path) -> Matcher:
         stores = {name: VectorStore.load(folder / f"vectors-{name}-{listing_kind}.faiss", dim,
                                          matcher.config.exact_limit, matcher.config.nprobe)
                   for name, dim in manifest["encoders"].items()}
-        kinds[listing_kind] = KindIndex(listing_kind, items, lexical, stores, delta)
+        kinds[listing_kind] = KindIndex(listing_kind, items, lexical, stores, delta,
+                                        prune_above=matcher.config.scan_limit)
     matcher.kinds = kinds
     return matcher

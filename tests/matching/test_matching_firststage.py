@@ -107,17 +107,30 @@ QUERIES = [
 
 
 @pytest.fixture(scope="module")
-def scanned():
-    return Matcher(MatcherConfig()).rebuild(market(3000))
+def built():
+    """A market compiled with pruned postings (as if past the scan limit)."""
+    return Matcher(MatcherConfig(scan_limit=0)).rebuild(market(3000))
 
 
-def pruned(matcher):
-    return matcher.with_scan_limit(0)
+@pytest.fixture(scope="module")
+def scanned(built):
+    """The same indexes, every listing scored."""
+    return built.with_scan_limit(10**9)
 
 
-def test_past_the_scan_limit_recommendations_are_those_of_a_full_scan(scanned):
+def test_only_a_kind_past_the_scan_limit_keeps_pruned_postings(built, scanned):
+    assert built.kinds["achievement"]._base.pruned is not None
+    small = Matcher(MatcherConfig(scan_limit=2999)).rebuild(market(3000))
+    assert small.kinds["achievement"]._base.pruned is not None
+    assert Matcher(MatcherConfig(scan_limit=3000)).rebuild(market(3000)).kinds["achievement"]._base.pruned is None
+    # Compaction keeps the kind's limit.
+    changed = small.with_changes([market(1)[0]]).compacted()
+    assert changed.kinds["achievement"]._base.pruned is not None
+
+
+def test_past_the_scan_limit_recommendations_are_those_of_a_full_scan(built, scanned):
     # Smaller than the sample and the candidate budget: the pruned read must give exactly the same answers.
-    cut = pruned(scanned)
+    cut = built
     for query in QUERIES:
         for rec_kind in ("license",):
             assert [(r.target_id, r.score) for r in cut.recommend(query, rec_kind, k=10)] == \
@@ -126,25 +139,25 @@ def test_past_the_scan_limit_recommendations_are_those_of_a_full_scan(scanned):
     fresh = MatchItem(id=5000, kind="achievement", title="车身激光焊接变形控制", industry="automotive",
                       text="汽车车身激光焊接变形控制工艺，减少焊接变形。", cooperation_modes=["license"])
     best = scanned.recommend(QUERIES[0], "license", k=1)[0].target_id
-    changed = scanned.with_changes([fresh], removals={"achievement": [best]})
-    got = pruned(changed).recommend(QUERIES[0], "license", k=10)
-    want = changed.recommend(QUERIES[0], "license", k=10)
+    changed = built.with_changes([fresh], removals={"achievement": [best]})
+    got = changed.recommend(QUERIES[0], "license", k=10)
+    want = changed.with_scan_limit(10**9).recommend(QUERIES[0], "license", k=10)
     # The spread is estimated on the compiled rows alone, so scores may differ in the fourth decimal.
     assert [r.target_id for r in got] == [r.target_id for r in want]
     assert [r.score for r in got] == pytest.approx([r.score for r in want], abs=1e-3)
     assert got[0].target_id == 5000 and best not in [r.target_id for r in got]
 
 
-def test_a_query_without_a_known_word_is_answered_from_its_field(scanned):
+def test_a_query_without_a_known_word_is_answered_from_its_field(built, scanned):
     unknown = MatchItem(id=10**6 + 3, kind="need", title="", text="ZZZ QQQ", industry="textiles")
-    got = scanned.with_scan_limit(0).recommend(unknown, "license", k=5)
+    got = built.recommend(unknown, "license", k=5)
     assert len(got) == 5 and all(scanned.listing("achievement", r.target_id).industry == "textiles" for r in got)
 
 
-def test_a_small_budget_still_finds_what_a_full_scan_finds(scanned, monkeypatch):
+def test_a_small_budget_still_finds_what_a_full_scan_finds(built, scanned, monkeypatch):
     monkeypatch.setattr(firststage, "POSTING_BUDGET", 400)
     monkeypatch.setattr(firststage, "CANDIDATES", 60)
-    cut = pruned(scanned)
+    cut = built
     for query in QUERIES:
         want = [r.target_id for r in scanned.recommend(query, "license", k=10)]
         got = [r.target_id for r in cut.recommend(query, "license", k=10)]

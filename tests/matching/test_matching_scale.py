@@ -94,7 +94,7 @@ def test_a_large_store_keeps_a_byte_per_dimension_and_scans_more_lists_as_it_gro
 
 
 def test_the_bench_counts_every_part_of_a_listing_and_the_recall_of_the_approximate_index(listings, need):
-    exact = Matcher(MatcherConfig()).rebuild(listings)
+    exact = Matcher(MatcherConfig(scan_limit=0)).rebuild(listings)
     assert recall_at_10(exact, [need]) is None  # nothing approximate to check
     parts = memory_bytes(exact)
     assert all(parts[name] > 0 for name in ("vectors", "lexical_documents", "lexical_matrix", "first_stage",
@@ -104,7 +104,7 @@ def test_the_bench_counts_every_part_of_a_listing_and_the_recall_of_the_approxim
     assert approximate.kinds["achievement"].stores["lsa"].approximate
     assert 0.0 <= recall_at_10(approximate, [need]) <= 1.0
     # Past the scan limit the bench compares the pruned first stage with scoring every listing.
-    comparison = full_scan_comparison(exact.with_scan_limit(0), [need])
+    comparison = full_scan_comparison(exact, [need])
     assert comparison["pruned_recall_at_10"] == 1.0 and comparison["full_scan_p95_ms"] > 0
 
 
