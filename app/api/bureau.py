@@ -112,6 +112,15 @@ def document(application_id: int, document_id: int):
     return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
 
 
+@bp.delete(f"{P}/applications/<int:application_id>/documents/<int:document_id>")
+@token_required
+def remove_document(application_id: int, document_id: int):
+    """The applicant removes a document before the expert review begins."""
+    documents.remove_document(session=get_session(), user=api_user(), application_id=application_id,
+                              document_id=document_id)
+    return "", 204
+
+
 WORKFLOW = {
     "panel": lifecycle.form_panel,
     "review-decision": lifecycle.conclude_review,

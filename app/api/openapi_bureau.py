@@ -104,7 +104,10 @@ def bureau_paths(errors: dict) -> dict:
             **op("Download a document (the applicant, the bureau and the assigned experts)",
                  params=[app, _id("document_id")]),
             "responses": {"200": {"description": "The file", "content": {"application/octet-stream": {}}},
-                          **errors}}},
+                          **errors}},
+            "delete": {**op("Remove a document before the expert review begins (the applicant)",
+                            params=[app, _id("document_id")]),
+                       "responses": {"204": {"description": "Removed"}, **errors}}},
         f"{P}/notices": {"get": op("Centers on public notice now", secured=False, response=ITEMS)},
         f"{P}/applications/{{application_id}}/objections": {"post": op(
             "Object to a center on public notice (anyone)", body="ObjectionIn", status="201", secured=False,

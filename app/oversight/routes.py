@@ -168,7 +168,9 @@ def _application_page(application_id: int, *, errors=None, error_message=None, s
     return render_template("bureau/application.html", view=view, experts=experts, owner=owner,
                            notice_days=current_app.config["NOTICE_DAYS"], today=date.today(),
                            may_add_documents=view.application.applicant_org_id == user.org_id
-                           and view.application.status in documents.IN_PROGRESS, **_document_upload_hints(),
+                           and view.application.status in documents.IN_PROGRESS,
+                           may_remove_documents=view.application.applicant_org_id == user.org_id
+                           and view.application.status in documents.REMOVABLE, **_document_upload_hints(),
                            errors=errors or {}, error_message=error_message, form=request.form), status
 
 
@@ -188,6 +190,17 @@ def add_document(application_id: int):
                                                   application_id=application_id, data=form_data(),
                                                   upload=request.files.get("file")),
                    _("File attached."),
+                   lambda _d: url_for("oversight.application", application_id=application_id) + "#documents",
+                   lambda **kw: _application_page(application_id, **kw))
+
+
+@bp.route("/applications/<int:application_id>/documents/<int:document_id>/delete", methods=["POST"])
+@login_required
+def remove_document(application_id: int, document_id: int):
+    """The applicant removes a document before the expert review begins."""
+    return attempt(lambda: documents.remove_document(session=get_session(), user=current_user_or_none(),
+                                                     application_id=application_id, document_id=document_id),
+                   _("Document removed."),
                    lambda _d: url_for("oversight.application", application_id=application_id) + "#documents",
                    lambda **kw: _application_page(application_id, **kw))
 

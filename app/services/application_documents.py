@@ -1,8 +1,9 @@
 """Documents of a center application (创建申报材料): real uploads in the shared safe storage
 (app/services/files.py: size limit, type by content, generated names outside the web root).
 
-The applicant's organization adds them while the application is in progress; the applicant, the bureau and
-the experts assigned to the application read them; nobody else learns that they exist.
+The applicant's organization adds them while the application is in progress, and may remove them until the
+bureau sends the application to its expert panel (from then on the panel may have read them, so they stay); the
+applicant, the bureau and the experts assigned to the application read them; nobody else learns that they exist.
 """
 
 from typing import Any
@@ -21,6 +22,8 @@ from models import ApplicationDocument, CenterApplication, CenterStatus, Documen
 DOCUMENT_TYPES = ("application/pdf", "image/png", "image/jpeg", files.DOCX, files.XLSX, files.PPTX)
 MAX_PER_APPLICATION = 20
 IN_PROGRESS = (CenterStatus.applied, CenterStatus.review, CenterStatus.inspection, CenterStatus.notice)
+# Until the expert review begins.
+REMOVABLE = (CenterStatus.applied,)
 
 
 def _check_upload(upload) -> None:
@@ -82,6 +85,30 @@ def add_document(*, session: Session, user: User | None, application_id: int, da
         raise
     session.refresh(row)
     return row
+
+
+def remove_document(*, session: Session, user: User | None, application_id: int, document_id: int) -> None:
+    """The applicant removes a document before the expert review begins; its file is deleted after the commit."""
+    application = get_application(session=session, user=user, application_id=application_id)
+    if user.org_id is None or user.org_id != application.applicant_org_id:
+        raise Forbidden(_("Only the applicant removes documents from an application."))
+    try:
+        application = _lock(session, application_id)
+        if application.status not in REMOVABLE:
+            raise Conflict(_("The expert review has begun: the application's documents can no longer be removed."))
+        row = session.exec(select(ApplicationDocument).where(ApplicationDocument.id == document_id,
+                                                             ApplicationDocument.application_id == application_id)
+                           .execution_options(populate_existing=True)).first()
+        if row is None:
+            raise NotFound(_("No such file."))
+        stored_name = row.stored_name
+        session.delete(row)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    if stored_name:
+        files.discard(stored_name)
 
 
 def document_file(*, session: Session, user: User | None, application_id: int, document_id: int):

@@ -150,3 +150,58 @@ def test_two_documents_added_at_once_are_both_kept(app, session, call):
     session.expire_all()
     assert sorted(d.title for d in session.exec(select(ApplicationDocument)).all()) == ["附件0", "附件1"]
     assert len(stored_files(app)) == 2
+
+
+def add_pdf(client, applicant, application_id, title="补充材料") -> int:
+    added = client.post(f"/api/v1/bureau/applications/{application_id}/documents",
+                        data={"title": title, "file": (io.BytesIO(PDF), f"{title}.pdf")},
+                        content_type="multipart/form-data", headers=bearer(client, applicant.email, PASSWORD))
+    assert added.status_code == 201
+    return added.json["id"]
+
+
+@on_both_databases
+def test_the_applicant_removes_a_document_until_the_review_begins(app, client, auth, session, bureau, call):
+    applicant = create_user(session, "university", industries=["automotive"])
+    application = apply(session, call, applicant)
+    kept, wrong = add_pdf(client, applicant, application.id, "方案"), add_pdf(client, applicant, application.id, "错传")
+    assert len(stored_files(app)) == 2
+    # Nobody but the applicant removes one: not the bureau, not another firm.
+    for user in (bureau, create_user(session, "enterprise")):
+        refused = client.delete(f"/api/v1/bureau/applications/{application.id}/documents/{wrong}",
+                                headers=bearer(client, user.email, PASSWORD))
+        assert refused.status_code == 403
+    auth.login(applicant.email)
+    page = f"/applications/{application.id}"
+    html = client.get(page).get_data(as_text=True)
+    assert f"{page}/documents/{wrong}/delete" in html and "删除" in html
+    done = client.post(f"{page}/documents/{wrong}/delete", data={"csrf_token": csrf_token(client, page)})
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"{page}#documents")
+    html = client.get(page).get_data(as_text=True)
+    assert "材料已删除" in html and "错传" not in html and "方案" in html
+    assert len(stored_files(app)) == 1
+    # A document of another application is not found through this one.
+    other = apply(session, create_call(session, bureau, domain="另一领域"), applicant)
+    missing = client.delete(f"/api/v1/bureau/applications/{other.id}/documents/{kept}",
+                            headers=bearer(client, applicant.email, PASSWORD))
+    assert missing.status_code == 404
+    # Once the panel has it, the documents stay.
+    carry(session, bureau, application, "review", panel(session))
+    refused = client.delete(f"/api/v1/bureau/applications/{application.id}/documents/{kept}",
+                            headers=bearer(client, applicant.email, PASSWORD))
+    assert refused.status_code == 409 and "专家评审已开始" in refused.json["error"]["message"]
+    assert f"{page}/documents/{kept}/delete" not in client.get(page).get_data(as_text=True)
+    assert len(stored_files(app)) == 1
+
+
+@on_both_databases
+def test_two_removals_of_one_document_at_once_remove_it_once(app, client, session, call):
+    applicant = create_user(session, "university", industries=["automotive"])
+    application = apply(session, call, applicant)
+    document = add_pdf(client, applicant, application.id)
+    url = f"/api/v1/bureau/applications/{application.id}/documents/{document}"
+    headers = [bearer(app.test_client(), applicant.email, PASSWORD) for _ in range(2)]
+    responses = concurrently(*(lambda h=h: app.test_client().delete(url, headers=h) for h in headers))
+    assert sorted(r.status_code for r in responses) == [204, 404]
+    session.expire_all()
+    assert session.exec(select(ApplicationDocument)).all() == [] and stored_files(app) == []

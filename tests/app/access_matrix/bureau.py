@@ -189,6 +189,10 @@ CASES: list[Case] = [
          only({"enterprise": 200, "bureau": 200, "expert": 200}, visitor=401)),
     Case("POST", f"{API}/applications/{{documented}}/documents", only({"enterprise": 422}, visitor=401),
          body={"title": "补充材料"}),
+    # Only the applicant removes one, and only before the review (this application is with its panel).
+    Case("POST", "/applications/{documented}/documents/{document}/delete", only({"enterprise": 409}, visitor=LOGIN)),
+    Case("DELETE", f"{API}/applications/{{documented}}/documents/{{document}}",
+         only({"enterprise": 409}, visitor=401)),
     # --- the public notice and calls ---
     Case("GET", "/notices", everyone(200)),
     Case("POST", "/notices/{notice}/objections", everyone(302), body=OBJECTION),
