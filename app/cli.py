@@ -14,6 +14,7 @@ from app import migrate
 from app.db import get_engine
 from app.services import (
     accounts,
+    attachments,
     backup,
     demo,
     experts,
@@ -36,6 +37,7 @@ index_cli = AppGroup("index", help="Search and vector indexes.")
 match_cli = AppGroup("match", help="The matcher's learned ranking.")
 notify_cli = AppGroup("notify", help="Notifications and alerts.")
 backup_cli = AppGroup("backup", help="Backups of the database and the uploads.")
+files_cli = AppGroup("files", help="Uploaded files.")
 
 
 @db_cli.command("upgrade")
@@ -218,6 +220,16 @@ def backup_restore(directory: Path, force: bool) -> None:
                "search and vectors rebuilt")
 
 
+@files_cli.command("thumbnails")
+def files_thumbnails() -> None:
+    """Make the thumbnails that images uploaded before thumbnails existed lack."""
+    with Session(get_engine()) as session:
+        made, unreadable = attachments.backfill_thumbnails(session=session)
+    click.echo(f"{made} thumbnails made" + (f"; {unreadable} images could not be read and keep none"
+                                            if unreadable else ""))
+
+
 def init_app(app: Flask) -> None:
-    for group in (db_cli, users_cli, demo_cli, listings_cli, index_cli, match_cli, notify_cli, backup_cli):
+    for group in (db_cli, users_cli, demo_cli, listings_cli, index_cli, match_cli, notify_cli, backup_cli,
+                  files_cli):
         app.cli.add_command(group)

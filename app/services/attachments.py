@@ -5,7 +5,7 @@ except a confidential need's: those follow its details (the owner, the bureau, a
 """
 
 from flask_babel import gettext as _
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from app.services import files
@@ -123,3 +123,33 @@ def delete_attachment(*, session: Session, kind: str, listing_id: int, attachmen
     session.commit()
     for stored_name in stored_names:
         files.discard(stored_name)
+
+
+def backfill_thumbnails(*, session: Session) -> tuple[int, int]:
+    """Make the missing thumbnails of image attachments (those uploaded before thumbnails existed): (made,
+    left without one because the image cannot be read). Safe to run twice at once: a thumbnail is recorded only
+    where none is yet, and the loser's file is deleted."""
+    rows = session.exec(select(ListingAttachment.id, ListingAttachment.stored_name).where(
+        ListingAttachment.thumbnail_name.is_(None), ListingAttachment.mimetype.startswith("image/"))
+        .order_by(ListingAttachment.id)).all()
+    made = unreadable = 0
+    for attachment_id, stored_name in rows:
+        try:
+            thumbnail_name = files.store_thumbnail(stored_name)
+        except (Invalid, NotFound):
+            unreadable += 1
+            continue
+        try:
+            recorded = session.execute(update(ListingAttachment).where(
+                ListingAttachment.id == attachment_id, ListingAttachment.thumbnail_name.is_(None))
+                .values(thumbnail_name=thumbnail_name)).rowcount
+            session.commit()
+        except BaseException:
+            session.rollback()
+            files.discard(thumbnail_name)
+            raise
+        if recorded:
+            made += 1
+        else:
+            files.discard(thumbnail_name)
+    return made, unreadable

@@ -2,14 +2,16 @@
 closed listing reopens as a draft; registration explains itself, records consent and returns where the user was;
 post actions follow the organization kind."""
 
+import hashlib
 import io
 import uuid
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlmodel import select
+from sqlmodel import Session, select
 
+from app.services import attachments
 from app.services.accounts import create_user as create_account
 from models import Achievement, ListingAttachment, Need, Organization, User
 from tests.conftest import BACKENDS
@@ -359,3 +361,46 @@ def upload_to(client, segment: str, listing_id: int, data: bytes, name: str) -> 
     return client.post(f"/{segment}/{listing_id}/attachments", data={
         "csrf_token": csrf_token(client, f"/{segment}/{listing_id}"), "file": (io.BytesIO(data), name)},
         content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+
+
+@on_both_databases
+def test_images_uploaded_before_thumbnails_get_them_from_one_command(app, client, auth, session, university):
+    achievement = create_achievement(session, university)
+    auth.login(university.email, PASSWORD)
+    for data, name in ((jpeg(1200, 800), "整机.jpg"), (png(300, 200), "结构.png"), (corrupt_png(), "坏图.png")):
+        upload_to(client, "achievements", achievement.id, data, name)
+    upload_to(client, "achievements", achievement.id, b"%PDF-1.4\n%%EOF\n", "说明书.pdf")
+    rows = session.exec(select(ListingAttachment).order_by(ListingAttachment.id)).all()
+    # The damaged image is refused at upload now; store it as an older upload could have been.
+    assert [r.original_name for r in rows] == ["整机.jpg", "结构.png", "说明书.pdf"]
+    broken = Path(app.config["UPLOAD_DIR"]) / uuid.uuid4().hex
+    broken.write_bytes(corrupt_png())
+    session.add(ListingAttachment(listing_type="achievement", listing_id=achievement.id,
+                                  uploaded_by=rows[0].uploaded_by, original_name="坏图.png", stored_name=broken.name,
+                                  mimetype="image/png", size=broken.stat().st_size,
+                                  sha256=hashlib.sha256(broken.read_bytes()).hexdigest()))
+    session.commit()
+    rows = session.exec(select(ListingAttachment).order_by(ListingAttachment.id)).all()
+    # As before migration 0009: images without thumbnails.
+    for row in rows:
+        if row.thumbnail_name:
+            (Path(app.config["UPLOAD_DIR"]) / row.thumbnail_name).unlink()
+            row.thumbnail_name = None
+    session.commit()
+    originals = {p.name for p in stored_files(app)}
+    assert "/thumbnail" not in client.get("/achievements").get_data(as_text=True)
+
+    def backfill():
+        with app.app_context(), Session(app.extensions["db_engine"]) as own:
+            return attachments.backfill_thumbnails(session=own)
+
+    # Two runs at once: every readable image gets one thumbnail, and no file is left behind by the loser.
+    results = concurrently(backfill, backfill)
+    assert sum(made for made, _ in results) == 2 and all(unreadable in (0, 1) for _, unreadable in results)
+    session.expire_all()
+    thumbs = {r.original_name: r.thumbnail_name for r in session.exec(select(ListingAttachment)).all()}
+    assert thumbs["整机.jpg"] and thumbs["结构.png"] and thumbs["坏图.png"] is None and thumbs["说明书.pdf"] is None
+    assert {p.name for p in stored_files(app)} == originals | {thumbs["整机.jpg"], thumbs["结构.png"]}
+    assert "/thumbnail" in client.get("/achievements").get_data(as_text=True)
+    done = app.test_cli_runner().invoke(args=["files", "thumbnails"])
+    assert done.exit_code == 0 and done.output.startswith("0 thumbnails made; 1 images could not be read")
