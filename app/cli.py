@@ -127,10 +127,12 @@ def listings_expire() -> None:
 
 
 @index_cli.command("rebuild")
-def index_rebuild() -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32),
+              help="processes that analyse listing texts in parallel (a large market builds faster)")
+def index_rebuild(workers: int) -> None:
     """Recreate the search index and the vector stores from the database."""
     try:
-        count = indexes.rebuild(current_app._get_current_object())
+        count = indexes.rebuild(current_app._get_current_object(), workers=workers)
     except indexes.NotTheWriter as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"indexed {count} listings")

@@ -177,10 +177,13 @@ class VectorIndex:
             raise NotTheWriter(f"Another process is writing the vector store in {self.store_dir}; "
                                "stop it or run this there.")
 
-    def rebuild(self, docs: list[dict], cursor: int = 0) -> None:
-        """Fit the encoders on every public listing, build each kind's index afresh, publish and save it."""
+    def rebuild(self, docs: list[dict], cursor: int = 0, workers: int = 1) -> None:
+        """Fit the encoders on every public listing, build each kind's index afresh, publish and save it.
+
+        `workers` > 1 analyses texts in forked processes: for the command line only, never a web process.
+        """
         self._require_writer()
-        matcher = Matcher(self.config).rebuild([listing_from_document(doc) for doc in docs])
+        matcher = Matcher(self.config).rebuild([listing_from_document(doc) for doc in docs], workers=workers)
         with self._write_lock:
             if self._snapshot is not None:
                 matcher = matcher.with_ranker(self._snapshot.ranker)
@@ -287,9 +290,9 @@ class VectorSink(Sink):
         # A rebuild refits the encoders on the whole corpus, so collect every document first.
         self._rebuilding = []
 
-    def finish_rebuild(self, cursor: int) -> None:
+    def finish_rebuild(self, cursor: int, workers: int = 1) -> None:
         docs, self._rebuilding = self._rebuilding or [], None
-        vector_index(self.app).rebuild(docs, cursor=cursor)
+        vector_index(self.app).rebuild(docs, cursor=cursor, workers=workers)
 
 
 def _vector_consumer(app: Flask) -> str:
@@ -318,14 +321,14 @@ def make_worker(app: Flask) -> tuple[OutboxWorker, VectorSink]:
     return worker, vectors
 
 
-def rebuild(app: Flask) -> int:
-    """Recreate the search index and the vector stores from the database."""
+def rebuild(app: Flask, workers: int = 1) -> int:
+    """Recreate the search index and the vector stores from the database (`workers`: see VectorIndex.rebuild)."""
     vector_index(app)._require_writer()
     worker, vectors = make_worker(app)
     with Session(app.extensions["db_engine"]) as session:
         docs = all_documents(session)
     count = worker.rebuild(docs)
-    vectors.finish_rebuild(vector_cursor(app))
+    vectors.finish_rebuild(vector_cursor(app), workers=workers)
     return count
 
 

@@ -174,6 +174,23 @@ def test_index_commands_rebuild_report_and_refuse_a_second_writer(app, session, 
         other_process.release()
 
 
+def test_a_rebuild_in_worker_processes_recommends_as_one_process_does(app, session, runner):
+    university = create_user(session, "university")
+    for title, summary in (("车身激光焊接工艺", "高强钢车身激光焊接，焊缝强度高、变形小。"),
+                           ("锂电池正极包覆", "高镍三元正极材料表面包覆改性，提升循环寿命。"),
+                           ("纺织品数码印花", "活性染料数码喷墨印花工艺，节水减排。")):
+        create_achievement(session, university, title=title, description=summary)
+    need = MatchItem(id=10**9, kind="need", title="焊接变形", text="汽车车身激光焊接变形大，希望降低返修。")
+    answers = []
+    for args in (["index", "rebuild"], ["index", "rebuild", "--workers", "2"]):
+        rebuilt = runner.invoke(args=args)
+        assert rebuilt.exit_code == 0 and "indexed 3 listings" in rebuilt.output
+        answers.append([(r.target_id, r.score) for r in indexes.vector_index(app).matcher().recommend(need, "license")])
+    assert answers[0] == answers[1] and len(answers[0]) == 3
+    refused = runner.invoke(args=["index", "rebuild", "--workers", "0"])
+    assert refused.exit_code == 2 and "--workers" in refused.output
+
+
 def test_each_host_follows_the_outbox_under_its_own_name_by_default(monkeypatch, tmp_path):
     import socket
 
