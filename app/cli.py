@@ -1,6 +1,7 @@
 """Commands: `flask db ...`, `flask users ...`, `flask demo load|grow`, `flask listings expire`, `flask backup ...`."""
 
 import json
+import signal
 import threading
 import time
 from pathlib import Path
@@ -144,16 +145,22 @@ def index_worker(poll: float) -> None:
     """Drain the outbox into the search backend and this host's vector stores until stopped."""
     app = current_app._get_current_object()
     index = indexes.vector_index(app)
+    stop = threading.Event()
+
+    def request_stop(_signum, _frame):
+        stop.set()
+
+    # Ctrl-C and the service manager's SIGTERM both stop it cleanly (the changes it holds are saved). Set here
+    # rather than inherited: a process a shell starts in the background inherits SIGINT ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, request_stop)
     if not index.writer.acquire():
         click.echo(f"another process writes {index.store_dir}; waiting to take over when it stops")
         while not index.writer.acquire():
-            time.sleep(indexes.RELOAD_CHECK_SECONDS)
+            if stop.wait(indexes.RELOAD_CHECK_SECONDS):
+                return
     click.echo("index worker running; Ctrl-C stops it")
-    stop = threading.Event()
-    try:
-        indexes.run_writer(app, stop, poll_interval=poll)
-    except KeyboardInterrupt:
-        stop.set()
+    indexes.run_writer(app, stop, poll_interval=poll)
 
 
 @index_cli.command("status")

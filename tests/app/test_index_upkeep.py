@@ -147,12 +147,20 @@ def test_index_rebuild_and_status_commands(app, runner, weld):
     assert "lag=0" in after.output
 
 
-def test_index_worker_command_drains_until_interrupted(app, session, enterprise, database_url, tmp_path):
+def _ignore_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# Ctrl-C, even when the worker was started in the background by a shell (which starts it with SIGINT ignored),
+# and the service manager's SIGTERM both stop it after it saves what it holds.
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_index_worker_command_drains_until_interrupted(app, session, enterprise, database_url, tmp_path, stop_signal):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "SECRET_KEY": "test", "DATABASE_URL": database_url,
            "SEARCH_PATH": app.config["SEARCH_PATH"], "VECTOR_DIR": app.config["VECTOR_DIR"],
            "INSTANCE_PATH": str(tmp_path / "instance")}
     worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "index", "worker", "--poll", "0.1"],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              preexec_fn=_ignore_sigint)
     try:
         create_need(session, enterprise, title="减速器齿轮磨损监测")
         with in_app(session):
@@ -160,8 +168,12 @@ def test_index_worker_command_drains_until_interrupted(app, session, enterprise,
             # Both sinks (search and vectors) have applied the new listing's event.
             wait_for(lambda: all(state["lag"] == 0 and state["cursor"] for state in status().values()), timeout=60)
     finally:
-        worker.send_signal(signal.SIGINT)
-        out, err = worker.communicate(timeout=30)
+        worker.send_signal(stop_signal)
+        try:
+            out, err = worker.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()  # never leave it polling the test database for the tests after this one
+            out, err = worker.communicate()
     assert worker.returncode == 0, err
     assert "index worker running" in out
     search = FTS5Backend(app.config["SEARCH_PATH"])
