@@ -167,3 +167,18 @@ def test_a_small_budget_still_finds_what_a_full_scan_finds(built, scanned, monke
     candidates = [scanned.listing("achievement", i) for i in (1, 2, 3, 2999)]
     np.testing.assert_allclose(cut.features(QUERIES[0], candidates), scanned.features(QUERIES[0], candidates),
                                atol=1e-5)
+
+
+def test_incubation_past_the_scan_limit_still_lists_incubators_only(monkeypatch):
+    services = [MatchItem(id=item.id, kind="service", title=item.title, text=item.text, industry=item.industry,
+                          cooperation_modes=["service", "incubation"] if item.offers_incubation else ["service"],
+                          offers_incubation=item.offers_incubation) for item in market(2000, seed=5)]
+    built = Matcher(MatcherConfig(scan_limit=0)).rebuild(services)
+    need = MatchItem(id=10**6 + 4, kind="need", title="", text="锂电池初创企业寻求孵化和正极材料中试", industry="new_energy")
+    # Few candidates: most of the lexical ones are not incubators, which must still be found by their field.
+    monkeypatch.setattr(firststage, "CANDIDATES", 20)
+    monkeypatch.setattr(firststage, "CANDIDATES_PER_WANTED", 1)
+    got = built.recommend(need, "incubation", k=10)
+    want = built.with_scan_limit(10**9).recommend(need, "incubation", k=10)
+    assert len(got) == 10 and all(built.listing("service", r.target_id).offers_incubation for r in got)
+    assert len({r.target_id for r in got} & {r.target_id for r in want}) >= 8
