@@ -303,10 +303,6 @@ class KindIndex:
             channels = extended
         kept = [c for c, (_, weights, _) in enumerate(channels) if len(weights)]
         channels, weights_in_delta = [channels[c] for c in kept], weights_in_delta[:, kept]
-        union = np.unique(np.concatenate([cols for cols, _, _ in channels])) if channels else np.zeros(0, np.int64)
-        per_channel = np.zeros((len(union), len(channels)), dtype=np.float32)
-        for c, (cols, weights, _) in enumerate(channels):
-            per_channel[np.searchsorted(union, cols), c] = weights[: len(cols)]
         total = len(self.row_ids) + len(self.delta.ids)
         exhaustive = exhaustive or self._base.pruned is None
         if not exhaustive and not channels:
@@ -315,9 +311,7 @@ class KindIndex:
             return LexicalHits(none, np.zeros(0, dtype=np.float32), none, False,
                                lambda positions: np.zeros(len(positions), dtype=np.float32))
         if exhaustive:
-            raw = np.zeros((len(self.row_ids), len(channels)), dtype=np.float32)
-            if len(union):
-                raw = np.asarray(self.lexical.compiled()[1][:, union] @ per_channel, dtype=np.float32)
+            raw = self.lexical.channel_scores(channels)
             raw[self._hidden_rows] = 0.0
             if len(self.delta):
                 raw = np.vstack([raw, np.asarray(self.delta.matrix @ weights_in_delta, dtype=np.float32)])
@@ -325,6 +319,7 @@ class KindIndex:
             return LexicalHits(np.arange(total), scores, np.concatenate([self.codes, self._delta_codes]), True,
                                scores.__getitem__)
         pruned = self._base.pruned
+        union, per_channel = self.lexical.channel_weights(channels)
         coefficients = self.lexical.channel_coefficients(channels, pruned.spreads(union, per_channel))
         base_weights = (per_channel @ coefficients).astype(np.float32)
         delta_weights = (weights_in_delta @ coefficients).astype(np.float32)

@@ -202,16 +202,27 @@ class LexicalIndex:
             channels.append(self.query_weights(title, drop_genre))
         return [channel for channel in channels if len(channel[0])]
 
-    def channel_scores(self, channels) -> np.ndarray:
-        """Return raw BM25 scores of every indexed row (rows × channels), one column slice for all channels."""
-        _, matrix, _ = self.compiled()
+    @staticmethod
+    def channel_weights(channels) -> tuple[np.ndarray, np.ndarray]:
+        """Return (the union of the channels' columns, their weights: union × channels).
+
+        A title's terms are mostly among its text's, so reading their union once is cheaper than twice. A
+        channel's weights past its columns (terms only a delta knows) are left out.
+        """
         if not channels:
-            return np.zeros((matrix.shape[0], 0), dtype=np.float32)
-        # A title's terms are mostly among its text's, so slicing their union once is cheaper than twice.
+            return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
         union = np.unique(np.concatenate([cols for cols, _, _ in channels]))
         per_channel = np.zeros((len(union), len(channels)), dtype=np.float32)
         for c, (cols, weights, _) in enumerate(channels):
-            per_channel[np.searchsorted(union, cols), c] = weights
+            per_channel[np.searchsorted(union, cols), c] = weights[: len(cols)]
+        return union, per_channel
+
+    def channel_scores(self, channels) -> np.ndarray:
+        """Return raw BM25 scores of every indexed row (rows × channels), one column slice for all channels."""
+        _, matrix, _ = self.compiled()
+        union, per_channel = self.channel_weights(channels)
+        if not len(union):
+            return np.zeros((matrix.shape[0], len(channels)), dtype=np.float32)
         return np.asarray(matrix[:, union] @ per_channel, dtype=np.float32)
 
     def fuse_channels(self, raw: np.ndarray, channels) -> np.ndarray:
@@ -219,8 +230,8 @@ class LexicalIndex:
         the channels put on one scale by their spread over these rows (see `channel_coefficients`)."""
         if not channels or not len(raw):
             return np.zeros(len(raw), dtype=np.float32)
-        coefficients = self.channel_coefficients(channels, raw.astype(np.float64).std(axis=0))
-        return np.minimum(raw.astype(np.float64) @ coefficients, 1.0).astype(np.float32)
+        raw = raw.astype(np.float64)
+        return np.minimum(raw @ self.channel_coefficients(channels, raw.std(axis=0)), 1.0).astype(np.float32)
 
     def channel_coefficients(self, channels, spreads) -> np.ndarray:
         """Return the coefficient of each channel's raw score in the fused one, given each one's spread.

@@ -2,6 +2,7 @@
 between requests only while it is exact, and a page asks no more queries for twenty cards than for one."""
 
 import time
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -17,20 +18,29 @@ from tests.utils.factories import create_achievement, create_need, create_user, 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
 
+@contextmanager
+def statements(app, starting: str):
+    """Collect the SQL statements starting with `starting` that the app's database receives meanwhile."""
+    seen = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith(starting):
+            seen.append(statement)
+
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
 @pytest.fixture
 def counted(app, monkeypatch):
     """Keep every count (not only large ones), and record the count queries the database receives."""
     monkeypatch.setattr(listings, "COUNT_KEEP_FROM", 1)
-    queries = []
-
-    def seen(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith("SELECT COUNT("):
-            queries.append(statement)
-
-    engine = app.extensions["db_engine"]
-    event.listen(engine, "before_cursor_execute", seen)
-    yield queries
-    event.remove(engine, "before_cursor_execute", seen)
+    with statements(app, "SELECT COUNT(") as queries:
+        yield queries
 
 
 def total(session, **filters) -> int:
@@ -92,18 +102,8 @@ def test_sorts_put_listings_without_the_key_last_and_ties_newest_first(session, 
 
 def selects(app, path: str, client) -> int:
     """How many SELECT statements one request for `path` sends to the database."""
-    seen = []
-
-    def record(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    engine = app.extensions["db_engine"]
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements(app, "SELECT") as seen:
         assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return len(seen)
 
 
