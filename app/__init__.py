@@ -16,8 +16,11 @@ from app.extensions import babel, csrf, login_manager, select_locale
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: validated settings from the environment, then the test mapping, then blueprints."""
-    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or str(ROOT / "instance"),
-                template_folder=str(ROOT / "templates"))
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("INSTANCE_PATH") or str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+    )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(load_settings(app.instance_path).model_dump())
     app.config.from_mapping(CONSTANTS)
@@ -41,8 +44,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=str(ROOT / "app" / "translations"))
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories=str(ROOT / "app" / "translations")
+    )
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in first.")

@@ -22,8 +22,9 @@ MAX_PAGE = 10_000
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
-def int_arg(name: str, default: int | None = None, *, low: int = 1, high: int = MAX_INT_ARG,
-            strict: bool) -> int | None:
+def int_arg(
+    name: str, default: int | None = None, *, low: int = 1, high: int = MAX_INT_ARG, strict: bool
+) -> int | None:
     """The query argument ``name`` as a whole number in [low, high], by the API or the page policy."""
     raw = request.args.get(name, "").strip()
     if not raw:
@@ -39,6 +40,8 @@ def int_arg(name: str, default: int | None = None, *, low: int = 1, high: int = 
     if low <= value <= high:
         return value
     if strict:
-        raise Invalid(_("Some fields are not valid."),
-                      {name: _("Must be a whole number from %(low)s to %(high)s.", low=low, high=high)})
+        raise Invalid(
+            _("Some fields are not valid."),
+            {name: _("Must be a whole number from %(low)s to %(high)s.", low=low, high=high)},
+        )
     return min(max(value, low), high)

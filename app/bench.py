@@ -40,8 +40,15 @@ def measure(folder: Path, count: int, poll_interval: float, seed: int = 0) -> di
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    app = create_app({"SECRET_KEY": "bench", "DATABASE_URL": url, "SEARCH_PATH": str(folder / "search.sqlite3"),
-                      "VECTOR_DIR": str(folder / "vectors"), "INDEX_CONSUMER": "bench"})
+    app = create_app(
+        {
+            "SECRET_KEY": "bench",
+            "DATABASE_URL": url,
+            "SEARCH_PATH": str(folder / "search.sqlite3"),
+            "VECTOR_DIR": str(folder / "vectors"),
+            "INDEX_CONSUMER": "bench",
+        }
+    )
     engine = app.extensions["db_engine"]
     with app.app_context(), Session(engine) as session:
         demo.load_demo(session=session, ttl_days=180)
@@ -56,18 +63,34 @@ def measure(folder: Path, count: int, poll_interval: float, seed: int = 0) -> di
         for n in range(count):
             time.sleep(rng.uniform(0, poll_interval))
             with app.test_request_context(), Session(engine) as session:
-                row = listings.create_listing(session=session, kind="achievement", user=session.get(User, poster.id),
-                                              publish=True, data={
-                    "title": f"铝合金激光焊接气孔抑制工艺 型号fx{n}q", "kind": "process", "industry": "automotive",
-                    "description": "摆动激光与焊前清洗组合，铝合金车身焊缝气孔率降至0.5%以下，可工艺验证后导入。",
-                    "trl": 8, "cooperation_modes": ["license"], "price": 800000})
+                row = listings.create_listing(
+                    session=session,
+                    kind="achievement",
+                    user=session.get(User, poster.id),
+                    publish=True,
+                    data={
+                        "title": f"铝合金激光焊接气孔抑制工艺 型号fx{n}q",
+                        "kind": "process",
+                        "industry": "automotive",
+                        "description": "摆动激光与焊前清洗组合，铝合金车身焊缝气孔率降至0.5%以下，可工艺验证后导入。",
+                        "trl": 8,
+                        "cooperation_modes": ["license"],
+                        "price": 800000,
+                    },
+                )
                 committed, listing_id = time.perf_counter(), row.id
 
             def appeared(listing_id=listing_id):
                 # Each poll is a request of its own, reading the snapshot of its time.
                 with app.test_request_context(), Session(engine) as session:
-                    recs = recommendations.recommend(session=session, query_type="need", query_id=need.id,
-                                                     rec_kind="license", user=None, k=10)
+                    recs = recommendations.recommend(
+                        session=session,
+                        query_type="need",
+                        query_id=need.id,
+                        rec_kind="license",
+                        user=None,
+                        k=10,
+                    )
                 return listing_id in {r["target_id"] for r in recs}
 
             _wait(appeared, 60)
@@ -75,14 +98,24 @@ def measure(folder: Path, count: int, poll_interval: float, seed: int = 0) -> di
     finally:
         stop.set()
         # The worker saves what it holds on the way out; let it finish before the folder goes.
-        _wait(lambda: not any(t.name in ("outbox-worker", "vector-upkeep") and t.is_alive()
-                              for t in threading.enumerate()))
+        _wait(
+            lambda: (
+                not any(
+                    t.name in ("outbox-worker", "vector-upkeep") and t.is_alive()
+                    for t in threading.enumerate()
+                )
+            )
+        )
         index.writer.release()
         engine.dispose()
     ms = np.array(latencies) * 1000
-    return {"listings": count, "poll_interval_s": poll_interval, "indexed": sum(index.matcher().counts().values()),
-            "freshness_p50_ms": round(float(np.percentile(ms, 50)), 1),
-            "freshness_p95_ms": round(float(np.percentile(ms, 95)), 1)}
+    return {
+        "listings": count,
+        "poll_interval_s": poll_interval,
+        "indexed": sum(index.matcher().counts().values()),
+        "freshness_p50_ms": round(float(np.percentile(ms, 50)), 1),
+        "freshness_p95_ms": round(float(np.percentile(ms, 95)), 1),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

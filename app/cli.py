@@ -78,8 +78,13 @@ def create_bureau(email: str, name: str, password: str) -> None:
 @users_cli.command("create-expert")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--field", "fields", multiple=True, type=click.Choice([f.value for f in ExpertField]),
-              help="A field the expert covers on review panels; repeat for several.")
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    type=click.Choice([f.value for f in ExpertField]),
+    help="A field the expert covers on review panels; repeat for several.",
+)
 @click.option("--affiliation", default="")
 @click.password_option()
 def create_expert(email: str, name: str, password: str, fields: tuple[str, ...], affiliation: str) -> None:
@@ -87,8 +92,11 @@ def create_expert(email: str, name: str, password: str, fields: tuple[str, ...],
     user = _create_user(Role.expert, email, name, password)
     if fields:
         with Session(get_engine()) as session:
-            experts.set_profile(session=session, user_id=user.id,
-                                data={"specialties": list(fields), "affiliation": affiliation})
+            experts.set_profile(
+                session=session,
+                user_id=user.id,
+                data={"specialties": list(fields), "affiliation": affiliation},
+            )
         click.echo(f"fields: {', '.join(fields)}")
 
 
@@ -98,26 +106,39 @@ def demo_load() -> None:
     with Session(get_engine()) as session:
         counts = demo.load_demo(session=session, ttl_days=current_app.config["LISTING_TTL_DAYS"])
     click.echo(", ".join(f"{n} {kind}" for kind, n in counts.items()))
-    click.echo(f"demo accounts: <key>@{demo.DEMO_EMAIL_DOMAIN}, bureau@{demo.DEMO_EMAIL_DOMAIN}; "
-               f"password {demo.DEMO_PASSWORD}")
+    click.echo(
+        f"demo accounts: <key>@{demo.DEMO_EMAIL_DOMAIN}, bureau@{demo.DEMO_EMAIL_DOMAIN}; "
+        f"password {demo.DEMO_PASSWORD}"
+    )
 
 
 @demo_cli.command("grow")
-@click.option("--listings", "count", type=click.IntRange(min=1), required=True, help="How many listings to add.")
-@click.option("--seed", default=1, show_default=True, help="The same seed on the same database adds the same rows.")
+@click.option(
+    "--listings", "count", type=click.IntRange(min=1), required=True, help="How many listings to add."
+)
+@click.option(
+    "--seed", default=1, show_default=True, help="The same seed on the same database adds the same rows."
+)
 def demo_grow(count: int, seed: int) -> None:
     """Add COUNT listings with organizations, interests and contracts in the demo's proportions."""
     started = time.perf_counter()
     with Session(get_engine()) as session:
         try:
-            counts = grow.grow(session=session, listings=count, seed=seed,
-                               ttl_days=current_app.config["LISTING_TTL_DAYS"], industries=taxonomy.industries())
+            counts = grow.grow(
+                session=session,
+                listings=count,
+                seed=seed,
+                ttl_days=current_app.config["LISTING_TTL_DAYS"],
+                industries=taxonomy.industries(),
+            )
         except grow.GrowError as exc:
             raise click.ClickException(str(exc)) from None
     seconds = time.perf_counter() - started
     click.echo(", ".join(f"{n} {kind}" for kind, n in counts.items()))
-    click.echo(f"{count} listings in {seconds:.1f} s ({count / seconds:.0f} listings/s); "
-               "`flask index worker` indexes them from the outbox")
+    click.echo(
+        f"{count} listings in {seconds:.1f} s ({count / seconds:.0f} listings/s); "
+        "`flask index worker` indexes them from the outbox"
+    )
 
 
 @listings_cli.command("expire")
@@ -128,8 +149,13 @@ def listings_expire() -> None:
 
 
 @index_cli.command("rebuild")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32),
-              help="processes that analyse listing texts in parallel (a large market builds faster)")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="processes that analyse listing texts in parallel (a large market builds faster)",
+)
 def index_rebuild(workers: int) -> None:
     """Recreate the search index and the vector stores from the database."""
     try:
@@ -170,7 +196,9 @@ def index_status() -> None:
     worker, _vectors = indexes.make_worker(app)
     for name, state in worker.status().items():
         click.echo(f"{name}: " + ", ".join(f"{k}={v}" for k, v in state.items()))
-    click.echo(f"search backend {app.config['SEARCH_BACKEND']}: {indexes.search_backend(app).count()} documents")
+    click.echo(
+        f"search backend {app.config['SEARCH_BACKEND']}: {indexes.search_backend(app).count()} documents"
+    )
     index = indexes.vector_index(app)
     try:
         index.load_newest()
@@ -212,8 +240,10 @@ def backup_create(directory: Path) -> None:
         manifest = backup.create(app=current_app._get_current_object(), directory=directory)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"backup of {sum(manifest['tables'].values())} rows and {len(manifest['files']) - 1} uploads "
-               f"written to {directory}")
+    click.echo(
+        f"backup of {sum(manifest['tables'].values())} rows and {len(manifest['files']) - 1} uploads "
+        f"written to {directory}"
+    )
 
 
 @backup_cli.command("restore")
@@ -225,8 +255,10 @@ def backup_restore(directory: Path, force: bool) -> None:
         manifest = backup.restore(app=current_app._get_current_object(), directory=directory, force=force)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"restored {sum(manifest['tables'].values())} rows from the backup of {manifest['created_at']}; "
-               "search and vectors rebuilt")
+    click.echo(
+        f"restored {sum(manifest['tables'].values())} rows from the backup of {manifest['created_at']}; "
+        "search and vectors rebuilt"
+    )
 
 
 @files_cli.command("thumbnails")
@@ -234,11 +266,22 @@ def files_thumbnails() -> None:
     """Make the thumbnails that images uploaded before thumbnails existed lack."""
     with Session(get_engine()) as session:
         made, unreadable = attachments.backfill_thumbnails(session=session)
-    click.echo(f"{made} thumbnails made" + (f"; {unreadable} images could not be read and keep none"
-                                            if unreadable else ""))
+    click.echo(
+        f"{made} thumbnails made"
+        + (f"; {unreadable} images could not be read and keep none" if unreadable else "")
+    )
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, users_cli, demo_cli, listings_cli, index_cli, match_cli, notify_cli, backup_cli,
-                  files_cli):
+    for group in (
+        db_cli,
+        users_cli,
+        demo_cli,
+        listings_cli,
+        index_cli,
+        match_cli,
+        notify_cli,
+        backup_cli,
+        files_cli,
+    ):
         app.cli.add_command(group)

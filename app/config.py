@@ -19,10 +19,16 @@ ROOT = Path(__file__).resolve().parent.parent
 # The value older versions used when SECRET_KEY was unset: anyone can read it here, so it is never accepted.
 PUBLIC_DEV_SECRET = "dev-only-change-me"
 _MATCHER = MatcherConfig()
-UPLOAD_TYPES = ("application/pdf", "image/png", "image/jpeg", "text/plain", "application/zip",
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                "application/vnd.openxmlformats-officedocument.presentationml.presentation")
+UPLOAD_TYPES = (
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "text/plain",
+    "application/zip",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+)
 
 
 class ConfigError(RuntimeError):
@@ -64,8 +70,9 @@ class Settings(BaseModel):
     # Kinds up to this many listings are scored whole by the lexical first stage; larger ones through pruned postings.
     MATCH_SCAN_LIMIT: int = Field(_MATCHER.scan_limit, ge=0)
     # This host's name for its outbox cursors: give each app host its own, so each keeps its FAISS copy current.
-    INDEX_CONSUMER: str = Field(default_factory=lambda: socket.gethostname()[:40] or "main", min_length=1,
-                                max_length=40)
+    INDEX_CONSUMER: str = Field(
+        default_factory=lambda: socket.gethostname()[:40] or "main", min_length=1, max_length=40
+    )
     # Run the outbox worker in a thread of the web process (the embedded path); production runs `flask index worker`.
     INDEX_WORKER_IN_PROCESS: bool = False
     # Bodies above this are refused with 413 before they reach a view.
@@ -94,7 +101,9 @@ class Settings(BaseModel):
     # Types decided by the file's bytes (see app/services/files.py); comma-separated in the environment.
     UPLOAD_TYPES: tuple[str, ...] = UPLOAD_TYPES
     # The CJK font embedded (as a subset) in PDF exports; `make install` fetches it from the npm registry.
-    PDF_FONT_PATH: str = str(Path(__file__).resolve().parent.parent / ".cache" / "fonts" / "NotoSansHans-Regular.otf")
+    PDF_FONT_PATH: str = str(
+        Path(__file__).resolve().parent.parent / ".cache" / "fonts" / "NotoSansHans-Regular.otf"
+    )
     # Email is optional: without MAIL_SERVER, notifications stay in the app.
     MAIL_SERVER: str = ""
     MAIL_PORT: int = Field(25, ge=1, le=65535)
@@ -128,9 +137,13 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None) 
         problems = "; ".join(_describe(error, given) for error in exc.errors())
         raise ConfigError(f"Invalid configuration: {problems}") from None
     instance = str(Path(instance_path))
-    return settings.model_copy(update={
-        name: value.replace("{instance}", instance) for name, value in settings.model_dump().items()
-        if isinstance(value, str) and "{instance}" in value and name not in given})
+    return settings.model_copy(
+        update={
+            name: value.replace("{instance}", instance)
+            for name, value in settings.model_dump().items()
+            if isinstance(value, str) and "{instance}" in value and name not in given
+        }
+    )
 
 
 def _describe(error: dict, given: Mapping[str, str]) -> str:
@@ -157,6 +170,8 @@ def check_secret_key(config: Mapping, *, relaxed: bool) -> None:
     if relaxed:
         return
     if not config.get("SECRET_KEY") or config["SECRET_KEY"] == PUBLIC_DEV_SECRET:
-        raise ConfigError("SECRET_KEY is not set: set it to a long random value (for example the output of "
-                          "`python -c 'import secrets; print(secrets.token_hex(32))'`). "
-                          "`make run` keeps one in instance/secret_key.")
+        raise ConfigError(
+            "SECRET_KEY is not set: set it to a long random value (for example the output of "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`). "
+            "`make run` keeps one in instance/secret_key."
+        )

@@ -38,7 +38,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(_exc: CSRFError):
-        return error_response(400, "csrf", _("The form expired or was not sent from this site. Please try again."))
+        return error_response(
+            400, "csrf", _("The form expired or was not sent from this site. Please try again.")
+        )
 
     @app.errorhandler(RateLimitExceeded)
     def _rate_limited(_exc: RateLimitExceeded):
@@ -46,8 +48,10 @@ def init_app(app: Flask) -> None:
 
         seconds = retry_after_seconds()
         response, status = error_response(
-            429, "rate_limited", _("Too many requests. Please wait %(seconds)s seconds and try again.",
-                                   seconds=seconds))
+            429,
+            "rate_limited",
+            _("Too many requests. Please wait %(seconds)s seconds and try again.", seconds=seconds),
+        )
         return response, status, {"Retry-After": str(seconds)}
 
     @app.errorhandler(HTTPException)
@@ -67,6 +71,7 @@ def init_app(app: Flask) -> None:
             return _unexpected(exc)
         # The database went away under this request (a restart, a failover); the pool reconnects on the next.
         app.logger.warning("database unavailable: %s", exc.orig)
-        response, status = error_response(503, "unavailable",
-                                          _("The service is briefly unavailable. Please try again in a moment."))
+        response, status = error_response(
+            503, "unavailable", _("The service is briefly unavailable. Please try again in a moment.")
+        )
         return response, status, {"Retry-After": "5"}

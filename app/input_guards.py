@@ -15,8 +15,14 @@ from models.common import ID_MAX
 class BoundedIntConverter(IntegerConverter):
     """`<int:...>` that does not match ids the database could not hold, so they answer 404."""
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = ID_MAX,
-                 signed: bool = False) -> None:
+    def __init__(
+        self,
+        map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = ID_MAX,
+        signed: bool = False,
+    ) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
@@ -37,8 +43,11 @@ def same_site_path(target: str | None) -> str | None:
 
 
 def _refuse_control_characters() -> None:
-    bad = {name: _("Control characters are not allowed.") for name, value in request.args.items(multi=True)
-           if CONTROL_CHARACTERS.search(name) or CONTROL_CHARACTERS.search(value)}
+    bad = {
+        name: _("Control characters are not allowed.")
+        for name, value in request.args.items(multi=True)
+        if CONTROL_CHARACTERS.search(name) or CONTROL_CHARACTERS.search(value)
+    }
     if bad:
         raise Invalid(_("Some fields are not valid."), bad)
 
@@ -46,6 +55,7 @@ def _refuse_control_characters() -> None:
 def accepts_upload(view=None, *, files: int = 1):
     """Mark a view that takes `files` files: its body may reach that many times UPLOAD_MAX_BYTES instead of
     MAX_CONTENT_LENGTH (each file is checked against UPLOAD_MAX_BYTES when stored)."""
+
     def mark(view):
         view.accepts_upload = files
         return view

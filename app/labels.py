@@ -77,7 +77,11 @@ ORG_KINDS = {
 }
 
 # The header's and home page's call to post each kind.
-POST_ACTIONS = {"need": _l("Post a need"), "achievement": _l("Post an achievement"), "service": _l("Post a service")}
+POST_ACTIONS = {
+    "need": _l("Post a need"),
+    "achievement": _l("Post an achievement"),
+    "service": _l("Post a service"),
+}
 
 # Each kind of listing as the browser names it, singular and plural (the registry holds the messages).
 LISTING_KINDS = {name: _l(kind.label) for name, kind in REGISTRY.items()}

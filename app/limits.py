@@ -62,22 +62,38 @@ def _failed_login(response) -> bool:
 limiter = Limiter(key_func=client_address)
 
 # One decorator per kind of action; each is applied to the HTML route and the API call alike.
-login_by_address = limiter.shared_limit(_setting("RATE_LIMIT_LOGIN_ADDRESS"), scope="login-address",
-                                        key_func=client_address, methods=["POST"])
-login_by_account = limiter.shared_limit(_setting("RATE_LIMIT_LOGIN_ACCOUNT"), scope="login-account",
-                                        key_func=account_key, methods=["POST"], deduct_when=_failed_login)
-registration = limiter.shared_limit(_setting("RATE_LIMIT_REGISTRATION"), scope="registration",
-                                    key_func=client_address, methods=["POST"])
-token_creation = limiter.shared_limit(_setting("RATE_LIMIT_TOKEN"), scope="token", key_func=client_address,
-                                      methods=["POST"])
-writes = limiter.shared_limit(_setting("RATE_LIMIT_WRITE"), scope="write", key_func=user_key,
-                              methods=["POST", "PATCH", "DELETE"])
-feedback = limiter.shared_limit(_setting("RATE_LIMIT_FEEDBACK"), scope="feedback", key_func=user_key,
-                                methods=["POST"])
+login_by_address = limiter.shared_limit(
+    _setting("RATE_LIMIT_LOGIN_ADDRESS"), scope="login-address", key_func=client_address, methods=["POST"]
+)
+login_by_account = limiter.shared_limit(
+    _setting("RATE_LIMIT_LOGIN_ACCOUNT"),
+    scope="login-account",
+    key_func=account_key,
+    methods=["POST"],
+    deduct_when=_failed_login,
+)
+registration = limiter.shared_limit(
+    _setting("RATE_LIMIT_REGISTRATION"), scope="registration", key_func=client_address, methods=["POST"]
+)
+token_creation = limiter.shared_limit(
+    _setting("RATE_LIMIT_TOKEN"), scope="token", key_func=client_address, methods=["POST"]
+)
+writes = limiter.shared_limit(
+    _setting("RATE_LIMIT_WRITE"), scope="write", key_func=user_key, methods=["POST", "PATCH", "DELETE"]
+)
+feedback = limiter.shared_limit(
+    _setting("RATE_LIMIT_FEEDBACK"), scope="feedback", key_func=user_key, methods=["POST"]
+)
 
 
-LIMIT_SETTINGS = ("RATE_LIMIT_LOGIN_ADDRESS", "RATE_LIMIT_LOGIN_ACCOUNT", "RATE_LIMIT_REGISTRATION",
-                  "RATE_LIMIT_TOKEN", "RATE_LIMIT_WRITE", "RATE_LIMIT_FEEDBACK")
+LIMIT_SETTINGS = (
+    "RATE_LIMIT_LOGIN_ADDRESS",
+    "RATE_LIMIT_LOGIN_ACCOUNT",
+    "RATE_LIMIT_REGISTRATION",
+    "RATE_LIMIT_TOKEN",
+    "RATE_LIMIT_WRITE",
+    "RATE_LIMIT_FEEDBACK",
+)
 
 
 def init_app(app: Flask) -> None:
@@ -86,7 +102,9 @@ def init_app(app: Flask) -> None:
         try:
             parse_many(app.config[name])
         except ValueError as exc:
-            raise ValueError(f"{name}={app.config[name]!r} is not a rate limit like '5 per minute': {exc}") from None
+            raise ValueError(
+                f"{name}={app.config[name]!r} is not a rate limit like '5 per minute': {exc}"
+            ) from None
     limiter.init_app(app)
 
 

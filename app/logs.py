@@ -21,8 +21,12 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, and the request fields when there are some."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
-                 "logger": record.name, "message": record.getMessage()}
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         entry.update({name: getattr(record, name) for name in REQUEST_FIELDS if hasattr(record, name)})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
@@ -79,8 +83,22 @@ def init_app(app: Flask) -> None:
         request_id = g.get("request_id") or uuid.uuid4().hex
         duration_ms = round((time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000, 1)
         response.headers["X-Request-ID"] = request_id
-        fields = {"request_id": request_id, "method": request.method, "path": request.path,
-                  "status": response.status_code, "duration_ms": duration_ms, "user_id": _user_id()}
-        request_log.info("%s %s %s %sms user=%s id=%s", fields["method"], fields["path"], fields["status"],
-                         duration_ms, fields["user_id"], request_id, extra=fields)
+        fields = {
+            "request_id": request_id,
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": duration_ms,
+            "user_id": _user_id(),
+        }
+        request_log.info(
+            "%s %s %s %sms user=%s id=%s",
+            fields["method"],
+            fields["path"],
+            fields["status"],
+            duration_ms,
+            fields["user_id"],
+            request_id,
+            extra=fields,
+        )
         return response

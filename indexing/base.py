@@ -65,7 +65,9 @@ class SearchQuery:
             or not isinstance(self.per_page, int)
             or not 1 <= self.per_page <= MAX_PER_PAGE
         ):
-            raise ValueError(f"per_page must be a whole number from 1 to {MAX_PER_PAGE}, not {self.per_page!r}")
+            raise ValueError(
+                f"per_page must be a whole number from 1 to {MAX_PER_PAGE}, not {self.per_page!r}"
+            )
         if self.page * self.per_page > MAX_TOTAL_HITS + self.per_page:
             raise ValueError(f"only the first {MAX_TOTAL_HITS} results can be paged through")
         if self.sort is not None and self.sort not in SORTS:
@@ -74,8 +76,9 @@ class SearchQuery:
         if unknown:
             raise ValueError(f"cannot facet on {', '.join(unknown)}; facetable: {', '.join(FACETABLE)}")
         self.filters = _normalise_filters(self.filters)
-        if self.live_at is not None and (isinstance(self.live_at, bool)
-                                         or not isinstance(self.live_at, int | float)):
+        if self.live_at is not None and (
+            isinstance(self.live_at, bool) or not isinstance(self.live_at, int | float)
+        ):
             raise ValueError(f"live_at must be a Unix time, not {self.live_at!r}")
 
     @property

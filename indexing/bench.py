@@ -52,27 +52,31 @@ def load_texts(eval_dir: Path = EVAL_DIR) -> tuple[list[str], list[str]]:
     return sentences, titles
 
 
-def synthetic_listings(n: int, sentences: list[str], titles: list[str], seed: int = 7) -> list[dict[str, Any]]:
+def synthetic_listings(
+    n: int, sentences: list[str], titles: list[str], seed: int = 7
+) -> list[dict[str, Any]]:
     """n listings shaped like the app's documents, bodies of 2 to 4 real abstract sentences."""
     rng = random.Random(seed)
     now = time.time()
     docs = []
     for i in range(n):
         entity_type = KIND_NAMES[i % len(KIND_NAMES)]
-        docs.append({
-            "id": f"{entity_type}-{i}",
-            "type": entity_type,
-            "entity_id": i,
-            "title": rng.choice(titles)[:40],
-            "body": "。".join(rng.sample(sentences, rng.randint(2, 4))) + "。",
-            "industry": rng.choice(INDUSTRIES),
-            "cooperation_modes": rng.sample(MODES, rng.randint(1, 3)),
-            "trl": rng.randint(1, 9),
-            "region": rng.choice(REGIONS),
-            "status": "published" if rng.random() < 0.9 else "draft",
-            "org_name": f"单位{rng.randint(1, 2000)}",
-            "updated_at": now - rng.random() * 3e7,
-        })
+        docs.append(
+            {
+                "id": f"{entity_type}-{i}",
+                "type": entity_type,
+                "entity_id": i,
+                "title": rng.choice(titles)[:40],
+                "body": "。".join(rng.sample(sentences, rng.randint(2, 4))) + "。",
+                "industry": rng.choice(INDUSTRIES),
+                "cooperation_modes": rng.sample(MODES, rng.randint(1, 3)),
+                "trl": rng.randint(1, 9),
+                "region": rng.choice(REGIONS),
+                "status": "published" if rng.random() < 0.9 else "draft",
+                "org_name": f"单位{rng.randint(1, 2000)}",
+                "updated_at": now - rng.random() * 3e7,
+            }
+        )
     return docs
 
 
@@ -113,7 +117,10 @@ class LikeBaseline:
     def upsert(self, docs: list[dict[str, Any]]) -> None:
         self.conn.executemany(
             "INSERT OR REPLACE INTO listing VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(d["id"], d["type"], d["title"], d["body"], d["region"], d["status"], d["updated_at"]) for d in docs],
+            [
+                (d["id"], d["type"], d["title"], d["body"], d["region"], d["status"], d["updated_at"])
+                for d in docs
+            ],
         )
         self.conn.commit()
 
@@ -127,7 +134,9 @@ class LikeBaseline:
         ).fetchall()
 
 
-def index_all(upsert: Callable[[list[dict[str, Any]]], None], docs: list[dict[str, Any]], batch: int) -> float:
+def index_all(
+    upsert: Callable[[list[dict[str, Any]]], None], docs: list[dict[str, Any]], batch: int
+) -> float:
     """Documents per second, loading in batches as the sync worker or a rebuild would."""
     start = time.perf_counter()
     for i in range(0, len(docs), batch):
@@ -149,7 +158,11 @@ BACKEND_CHOICES = ("fts5", "like", "meilisearch")
 
 
 def bench_size(
-    n: int, sentences: list[str], titles: list[str], queries: list[str], workdir: Path,
+    n: int,
+    sentences: list[str],
+    titles: list[str],
+    queries: list[str],
+    workdir: Path,
     backends: tuple[str, ...] = BACKEND_CHOICES,
 ) -> None:
     docs = synthetic_listings(n, sentences, titles)
@@ -185,10 +198,15 @@ def bench_size(
         ratio = f"{p95 / fts_p95:>10.1f}x" if fts_p95 else f"{'-':>11}"
         print(f"{name:<12} {rate:>13,.0f} {p50:>8.2f} {p95:>8.2f} {ratio}")
     if meili is None and "meilisearch" in backends:
-        print("meilisearch  skipped: MEILI_URL is not set (run .ci/meilisearch.sh start and export its env file)")
+        print(
+            "meilisearch  skipped: MEILI_URL is not set (run .ci/meilisearch.sh start and export its env file)"
+        )
     if fts is not None:
         target = "meets" if fts_p95 <= 20 else "MISSES"
-        print(f"FTS5 p95 {fts_p95:.1f} ms {target} the 20 ms target" + (" (target is at 100k)" if n != 100_000 else ""))
+        print(
+            f"FTS5 p95 {fts_p95:.1f} ms {target} the 20 ms target"
+            + (" (target is at 100k)" if n != 100_000 else "")
+        )
         fts.close()
 
 
@@ -213,9 +231,18 @@ def relevance(eval_dir: Path, workdir: Path) -> None:
     ids = {doc["_id"]: f"achievement-{i}" for i, doc in enumerate(corpus)}
     docs = [
         {
-            "id": ids[d["_id"]], "type": "achievement", "entity_id": i, "title": d.get("title") or d["_id"],
-            "body": d["text"], "industry": (d.get("metadata") or {}).get("discipline"), "cooperation_modes": [],
-            "trl": None, "region": None, "status": "published", "org_name": "", "updated_at": 0.0,
+            "id": ids[d["_id"]],
+            "type": "achievement",
+            "entity_id": i,
+            "title": d.get("title") or d["_id"],
+            "body": d["text"],
+            "industry": (d.get("metadata") or {}).get("discipline"),
+            "cooperation_modes": [],
+            "trl": None,
+            "region": None,
+            "status": "published",
+            "org_name": "",
+            "updated_at": 0.0,
         }
         for i, d in enumerate(corpus)
     ]
@@ -233,13 +260,17 @@ def relevance(eval_dir: Path, workdir: Path) -> None:
             if not relevant:
                 continue
             start = time.perf_counter()
-            ranked = [h["id"] for h in backend.search(SearchQuery(text=q["text"], per_page=10, facets=[])).hits]
+            ranked = [
+                h["id"] for h in backend.search(SearchQuery(text=q["text"], per_page=10, facets=[])).hits
+            ]
             times.append((time.perf_counter() - start) * 1000)
             scores.append(ndcg_at_10(ranked, relevant))
             recalls.append(len(set(ranked) & relevant.keys()) / len(relevant))
             rrs.append(next((1 / (i + 1) for i, d in enumerate(ranked) if d in relevant), 0.0))
-        print(f"{name:<12} {statistics.mean(scores):>8.3f} {statistics.mean(recalls):>10.3f} "
-              f"{statistics.mean(rrs):>8.3f} {percentile(times, 95):>8.2f}")
+        print(
+            f"{name:<12} {statistics.mean(scores):>8.3f} {statistics.mean(recalls):>10.3f} "
+            f"{statistics.mean(rrs):>8.3f} {percentile(times, 95):>8.2f}"
+        )
         if name == "meilisearch":
             backend.drop_index()
     if meili is None:
@@ -251,7 +282,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated listing counts")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument(
-        "--backends", default=",".join(BACKEND_CHOICES),
+        "--backends",
+        default=",".join(BACKEND_CHOICES),
         help=f"comma-separated subset of {', '.join(BACKEND_CHOICES)} (meilisearch also needs MEILI_URL)",
     )
     parser.add_argument("--relevance", type=Path, metavar="DIR", help="a BEIR-format set, e.g. eval/csl-dev")

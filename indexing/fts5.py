@@ -68,8 +68,21 @@ CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(
 """
 
 _DOC_COLUMNS = (
-    "id", "type", "entity_id", "title", "industry", "cooperation_modes", "trl", "region",
-    "status", "org_name", "updated_at", "expires_at", "deadline", "money", "facet_combo",
+    "id",
+    "type",
+    "entity_id",
+    "title",
+    "industry",
+    "cooperation_modes",
+    "trl",
+    "region",
+    "status",
+    "org_name",
+    "updated_at",
+    "expires_at",
+    "deadline",
+    "money",
+    "facet_combo",
 )
 # search_doc columns copied into the temp ``hit`` table: the page's sort keys and the facet combination.
 _HIT_COLUMNS = ("id", "updated_at", "trl", "deadline", "money", "facet_combo")
@@ -96,7 +109,9 @@ class FTS5Backend(SearchBackend):
         # serialises writers anyway; reads are short enough that the lock is not the bottleneck.
         self._lock = threading.RLock()
         try:
-            self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=10.0, isolation_level=None)
+            self._conn = sqlite3.connect(
+                self.path, check_same_thread=False, timeout=10.0, isolation_level=None
+            )
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA temp_store = MEMORY")
@@ -129,9 +144,12 @@ class FTS5Backend(SearchBackend):
     def _add_facet_combos(self) -> None:
         """Give an index written before search_facet_combo existed its facet_combo column and values."""
         columns = {row[1] for row in self._conn.execute("PRAGMA table_info(search_doc)")}
-        if "facet_combo" in columns and not self._conn.execute(
-            "SELECT 1 FROM search_doc WHERE facet_combo IS NULL LIMIT 1"
-        ).fetchone():
+        if (
+            "facet_combo" in columns
+            and not self._conn.execute(
+                "SELECT 1 FROM search_doc WHERE facet_combo IS NULL LIMIT 1"
+            ).fetchone()
+        ):
             return
         with self._write() as conn:
             if "facet_combo" not in columns:
@@ -163,11 +181,20 @@ class FTS5Backend(SearchBackend):
         for doc in docs:
             modes = [m for m in (doc.get("cooperation_modes") or []) if m]
             values = (
-                str(doc["id"]), doc["type"], int(doc["entity_id"]), doc["title"], doc.get("industry"), json.dumps(modes, ensure_ascii=False), doc.get("trl"),
-                doc.get("region"), doc.get("status"), doc.get("org_name") or "",
+                str(doc["id"]),
+                doc["type"],
+                int(doc["entity_id"]),
+                doc["title"],
+                doc.get("industry"),
+                json.dumps(modes, ensure_ascii=False),
+                doc.get("trl"),
+                doc.get("region"),
+                doc.get("status"),
+                doc.get("org_name") or "",
                 float(doc.get("updated_at") or 0),
                 None if doc.get("expires_at") is None else float(doc["expires_at"]),
-                _number(doc.get("deadline")), _number(doc.get("money")),
+                _number(doc.get("deadline")),
+                _number(doc.get("money")),
             )
             tokens = (
                 index_tokens(doc["title"]),
@@ -187,7 +214,8 @@ class FTS5Backend(SearchBackend):
                 rowid = cur.lastrowid
                 conn.execute("INSERT INTO search_doc_body (rowid, body) VALUES (?, ?)", (rowid, body))
                 conn.execute(
-                    "INSERT INTO search_fts (rowid, title, body, org_name) VALUES (?, ?, ?, ?)", (rowid, *tokens)
+                    "INSERT INTO search_fts (rowid, title, body, org_name) VALUES (?, ?, ?, ?)",
+                    (rowid, *tokens),
                 )
                 conn.executemany(
                     "INSERT OR IGNORE INTO search_doc_mode (mode, doc_rowid) VALUES (?, ?)",
@@ -250,7 +278,9 @@ class FTS5Backend(SearchBackend):
             else:
                 source, src_where, src_params = "search_doc d", where, params
                 total = self._query(f"SELECT count(*) FROM search_doc d WHERE {where}", params)[0][0]
-            facets = self._facets(q.facets, source, src_where, src_params) if total else {f: {} for f in q.facets}
+            facets = (
+                self._facets(q.facets, source, src_where, src_params) if total else {f: {} for f in q.facets}
+            )
             order = _ORDER[q.effective_sort]
             score = "d.score" if q.text else "0.0"
             keys = ", ".join(f"d.{c} AS {c}" for c in _HIT_COLUMNS if c != "facet_combo")
@@ -264,7 +294,11 @@ class FTS5Backend(SearchBackend):
                 [*src_params, q.per_page, q.offset],
             )
             marks = ", ".join("?" * len(rows))
-            bodies = dict(self._query(f"SELECT rowid, body FROM search_doc_body WHERE rowid IN ({marks})", [r[0] for r in rows]))
+            bodies = dict(
+                self._query(
+                    f"SELECT rowid, body FROM search_doc_body WHERE rowid IN ({marks})", [r[0] for r in rows]
+                )
+            )
         pattern = highlight_pattern(q.text) if q.text else None
         hits = [
             {
@@ -302,15 +336,19 @@ class FTS5Backend(SearchBackend):
         )
         return self._query("SELECT count(*) FROM hit", [])[0][0]
 
-    def _facets(self, names: list[str], source: str, where: str, params: list[Any]) -> dict[str, dict[str, int]]:
+    def _facets(
+        self, names: list[str], source: str, where: str, params: list[Any]
+    ) -> dict[str, dict[str, int]]:
         # One pass in SQLite gathers the matches' combo ids as a single string (fetching ~12k rows one
         # by one into Python costs more than all the counting); numpy then counts each facet at once.
         (joined,) = self._query(f"SELECT group_concat(d.facet_combo) FROM {source} WHERE {where}", params)[0]
         combo_ids = np.fromstring(joined or "", dtype=np.int64, sep=",")
         if combo_ids.size and combo_ids.max() > self._combos.loaded:
-            self._combos.load(self._query(
-                "SELECT id, key FROM search_facet_combo WHERE id > ? ORDER BY id", [self._combos.loaded]
-            ))
+            self._combos.load(
+                self._query(
+                    "SELECT id, key FROM search_facet_combo WHERE id > ? ORDER BY id", [self._combos.loaded]
+                )
+            )
         return {name: self._combos.count(name, combo_ids) for name in names}
 
     def _query(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -352,7 +390,9 @@ def fts_match(text: str, mode: str = "all") -> str | None:
             clause = _word_clause(word, parts)
         # A broader word also finds its narrower ones (新能源汽车 → 电驱动), each as all of its own words;
         # whole words only, since 电池 (a part of 电池包) would find every battery listing.
-        alternatives = [" AND ".join(_quote(w) for w, _parts in query_words(term)) for term in expansions(word)]
+        alternatives = [
+            " AND ".join(_quote(w) for w, _parts in query_words(term)) for term in expansions(word)
+        ]
         alternatives = [f"({a})" for a in alternatives if a]
         clauses.append(f"({' OR '.join([clause, *alternatives])})" if alternatives else clause)
     return (" AND " if mode == "all" else " OR ").join(clauses)
@@ -366,8 +406,13 @@ def _word_clause(word: str, parts: tuple[str, ...]) -> str:
 
 def _combo_key(doc_type: str, industry: Any, modes: list[str], region: Any, status: Any) -> str:
     """The search_facet_combo key of one document: its FACETABLE values in that order, modes as a set."""
-    values = {"type": doc_type, "industry": industry, "cooperation_modes": sorted(set(modes)),
-              "region": region, "status": status}
+    values = {
+        "type": doc_type,
+        "industry": industry,
+        "cooperation_modes": sorted(set(modes)),
+        "region": region,
+        "status": status,
+    }
     return json.dumps([values[name] for name in FACETABLE], ensure_ascii=False)
 
 
@@ -400,7 +445,9 @@ class _FacetCombos:
         size = rows[-1][0] + 1
         for name in FACETABLE:
             # Ids with no row (none are expected) keep group 0, which counts for nothing.
-            self.codes[name] = np.concatenate([self.codes[name], np.zeros(size - len(self.codes[name]), np.int64)])
+            self.codes[name] = np.concatenate(
+                [self.codes[name], np.zeros(size - len(self.codes[name]), np.int64)]
+            )
         for combo_id, key in rows:
             for name, value in zip(FACETABLE, json.loads(key), strict=True):
                 group = frozenset(value) if name == "cooperation_modes" else value
@@ -471,4 +518,6 @@ class _Transaction:
         finally:
             self.backend._lock.release()
         if isinstance(exc, sqlite3.Error):
-            raise SearchBackendError(f"writing the search index at {self.backend.path} failed: {exc}") from exc
+            raise SearchBackendError(
+                f"writing the search index at {self.backend.path} failed: {exc}"
+            ) from exc

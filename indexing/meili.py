@@ -32,20 +32,32 @@ EMBEDDER = "listing"
 BATCH_SIZE = 5_000
 
 
-def _settings(embedding_dimensions: int | None, synonyms: dict[str, list[str]] | None = None) -> dict[str, Any]:
+def _settings(
+    embedding_dimensions: int | None, synonyms: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
     settings: dict[str, Any] = {
         # Other spellings and narrower words of the domain vocabulary (matching.text.search_synonyms).
         "synonyms": synonyms or {},
         # Order matters: Meilisearch's attribute rule ranks a match in title above one in body.
         "searchableAttributes": ["title", "body", "org_name"],
-        "filterableAttributes": ["type", "industry", "cooperation_modes", "trl", "region", "status", "expires_at"],
+        "filterableAttributes": [
+            "type",
+            "industry",
+            "cooperation_modes",
+            "trl",
+            "region",
+            "status",
+            "expires_at",
+        ],
         "sortableAttributes": ["updated_at", *SORT_FIELDS.values()],
         # "sort" first: it only acts when a query asks for a sort, and then the asked order must win.
         "rankingRules": ["sort", "words", "typo", "proximity", "attribute", "exactness", "updated_at:desc"],
         # Typos only make sense for Latin words; Chinese words are short and have no "typo" of one letter.
         "typoTolerance": {"enabled": True, "minWordSizeForTypos": {"oneTypo": 5, "twoTypos": 9}},
         # Without this, a short Chinese text can be detected as Japanese and segmented wrongly.
-        "localizedAttributes": [{"attributePatterns": ["title", "body", "org_name"], "locales": ["cmn", "eng"]}],
+        "localizedAttributes": [
+            {"attributePatterns": ["title", "body", "org_name"], "locales": ["cmn", "eng"]}
+        ],
         "pagination": {"maxTotalHits": MAX_TOTAL_HITS},
         "faceting": {"maxValuesPerFacet": 100},
     }
@@ -102,9 +114,13 @@ class MeiliBackend(SearchBackend):
                 f"Meilisearch at {self.url} refused to {action}: {exc.message} ({exc.code}, HTTP {exc.status_code})"
             ) from exc
         except MeilisearchTimeoutError as exc:
-            raise SearchBackendError(f"Meilisearch at {self.url} did not finish {action} in time: {exc.message}") from exc
+            raise SearchBackendError(
+                f"Meilisearch at {self.url} did not finish {action} in time: {exc.message}"
+            ) from exc
         except (MeilisearchCommunicationError, requests.RequestException) as exc:
-            raise SearchBackendError(f"Meilisearch at {self.url} is unreachable, cannot {action}: {exc}") from exc
+            raise SearchBackendError(
+                f"Meilisearch at {self.url} is unreachable, cannot {action}: {exc}"
+            ) from exc
 
     def _wait(self, task_uid: int, action: str) -> None:
         task = self.client.wait_for_task(task_uid, timeout_in_ms=self.task_timeout_ms, interval_in_ms=20)
@@ -125,13 +141,18 @@ class MeiliBackend(SearchBackend):
                 if exc.code != "index_not_found":
                     raise
                 self._wait(self.client.create_index(self.uid, {"primaryKey": "id"}).task_uid, "create index")
-            self._wait(self.index.update_settings(_settings(self.embedding_dimensions, self.synonyms)).task_uid, "update settings")
+            self._wait(
+                self.index.update_settings(_settings(self.embedding_dimensions, self.synonyms)).task_uid,
+                "update settings",
+            )
         self._ready = True
 
     def drop_index(self) -> None:
         """Delete the whole index (tests, or before changing the embedder's dimensions)."""
         with self._errors("delete the index"):
-            task = self.client.wait_for_task(self.client.delete_index(self.uid).task_uid, timeout_in_ms=self.task_timeout_ms)
+            task = self.client.wait_for_task(
+                self.client.delete_index(self.uid).task_uid, timeout_in_ms=self.task_timeout_ms
+            )
         error = task.error or {}
         if task.status != "succeeded" and error.get("code") != "index_not_found":
             raise SearchBackendError(f"Meilisearch could not delete index {self.uid}: {error.get('message')}")
@@ -194,8 +215,13 @@ class MeiliBackend(SearchBackend):
         try:
             with self._errors("report health"):
                 status = self.client.health().get("status")
-            return {"ok": status == "available", "backend": self.name, "url": self.url,
-                    "index": self.uid, "documents": self.count()}
+            return {
+                "ok": status == "available",
+                "backend": self.name,
+                "url": self.url,
+                "index": self.uid,
+                "documents": self.count(),
+            }
         except SearchBackendError as exc:
             return {"ok": False, "backend": self.name, "url": self.url, "index": self.uid, "error": str(exc)}
 
@@ -236,31 +262,43 @@ class MeiliBackend(SearchBackend):
         hits = []
         for hit in raw.get("hits", []):
             formatted = hit.get("_formatted") or {}
-            hits.append({
-                "id": hit["id"],
-                "type": hit["type"],
-                "entity_id": hit["entity_id"],
-                "title": hit["title"],
-                "title_html": _safe_marks(formatted.get("title") or hit["title"]),
-                "snippet": _safe_marks(formatted.get("body") or ""),
-                "score": float(hit.get("_rankingScore", 0.0)),
-            })
-        facets = {name: dict(sorted((raw.get("facetDistribution") or {}).get(name, {}).items(),
-                                    key=lambda vc: (-vc[1], vc[0])))
-                  for name in q.facets if name in FACETABLE}
+            hits.append(
+                {
+                    "id": hit["id"],
+                    "type": hit["type"],
+                    "entity_id": hit["entity_id"],
+                    "title": hit["title"],
+                    "title_html": _safe_marks(formatted.get("title") or hit["title"]),
+                    "snippet": _safe_marks(formatted.get("body") or ""),
+                    "score": float(hit.get("_rankingScore", 0.0)),
+                }
+            )
+        facets = {
+            name: dict(
+                sorted(
+                    (raw.get("facetDistribution") or {}).get(name, {}).items(), key=lambda vc: (-vc[1], vc[0])
+                )
+            )
+            for name in q.facets
+            if name in FACETABLE
+        }
         return SearchResult(hits=hits, total=int(raw.get("totalHits", 0)), facets=facets)
 
     # -- browser access -----------------------------------------------------------------------------
 
-    def create_search_key(self, description: str = "MIC Exchange browser search", expires_at: dt.datetime | None = None) -> dict[str, str]:
+    def create_search_key(
+        self, description: str = "MIC Exchange browser search", expires_at: dt.datetime | None = None
+    ) -> dict[str, str]:
         """A key that may only search this index; returns {"key", "uid"} for tenant tokens."""
         with self._errors("create a search key"):
-            key = self.client.create_key({
-                "description": description,
-                "actions": ["search"],
-                "indexes": [self.uid],
-                "expiresAt": expires_at.isoformat() if expires_at else None,
-            })
+            key = self.client.create_key(
+                {
+                    "description": description,
+                    "actions": ["search"],
+                    "indexes": [self.uid],
+                    "expiresAt": expires_at.isoformat() if expires_at else None,
+                }
+            )
         return {"key": key.key, "uid": key.uid}
 
     def tenant_token(
@@ -303,4 +341,6 @@ def _filter_expr(q: SearchQuery) -> list[str]:
 
 def _safe_marks(formatted: str) -> str:
     """Escape Meilisearch's formatted text, then turn its private highlight tags into <mark>."""
-    return html.escape(formatted).replace(_PRE, "<mark>").replace(_POST, "</mark>").replace("</mark><mark>", "")
+    return (
+        html.escape(formatted).replace(_PRE, "<mark>").replace(_POST, "</mark>").replace("</mark><mark>", "")
+    )

@@ -132,7 +132,9 @@ class OutboxWorker:
 
     def _cursors(self) -> dict[str, int]:
         with Session(self.engine) as session:
-            rows = session.exec(select(SyncCursor).where(SyncCursor.consumer.in_(self.consumers.values()))).all()
+            rows = session.exec(
+                select(SyncCursor).where(SyncCursor.consumer.in_(self.consumers.values()))
+            ).all()
         by_consumer = {r.consumer: r.last_event_id for r in rows}
         return {name: by_consumer.get(consumer, 0) for name, consumer in self.consumers.items()}
 
@@ -148,8 +150,11 @@ class OutboxWorker:
     def _store_failure(self, sink_name: str, failures: int | None, last_error: str | None) -> None:
         """Write the sink's failure count (None: one more than stored) and last error to its cursor row."""
         count = SyncCursor.failures + 1 if failures is None else failures
-        stmt = (update(SyncCursor).where(SyncCursor.consumer == self.consumers[sink_name])
-                .values(failures=count, last_error=last_error[:500] if last_error else None))
+        stmt = (
+            update(SyncCursor)
+            .where(SyncCursor.consumer == self.consumers[sink_name])
+            .values(failures=count, last_error=last_error[:500] if last_error else None)
+        )
         try:
             with Session(self.engine) as session:
                 session.exec(stmt)
@@ -175,13 +180,18 @@ class OutboxWorker:
         for cursor, group in sorted(groups.items()):
             with Session(self.engine) as session:
                 events = session.exec(
-                    select(OutboxEvent).where(OutboxEvent.id > cursor).order_by(OutboxEvent.id).limit(batch_size)
+                    select(OutboxEvent)
+                    .where(OutboxEvent.id > cursor)
+                    .order_by(OutboxEvent.id)
+                    .limit(batch_size)
                 ).all()
                 if not events:
                     continue
                 event_ids = [e.id for e in events]
                 already = set.intersection(*(self._state[s.name].applied for s in group))
-                keys = list(dict.fromkeys((e.entity_type, e.entity_id) for e in events if e.id not in already))
+                keys = list(
+                    dict.fromkeys((e.entity_type, e.entity_id) for e in events if e.id not in already)
+                )
                 docs = self.load_documents(session, keys) if keys else {}
             upserts = [docs[k] for k in keys if docs.get(k) is not None]
             deletes = [doc_id(*k) for k in keys if docs.get(k) is None]
@@ -235,7 +245,9 @@ class OutboxWorker:
         self._store_failure(sink_name, None, state.last_error)
         log.warning("sink %s failed (attempt %d, retry in %.1fs): %s", sink_name, state.failures, delay, exc)
 
-    def run(self, stop_event: threading.Event | None = None, poll_interval: float = 1.0, batch_size: int = 500) -> None:
+    def run(
+        self, stop_event: threading.Event | None = None, poll_interval: float = 1.0, batch_size: int = 500
+    ) -> None:
         """Drain until ``stop_event`` is set; failing sinks back off exponentially, the others go on."""
         stop_event = stop_event or threading.Event()
         db_failures = 0
@@ -264,12 +276,17 @@ class OutboxWorker:
         out = {}
         with Session(self.engine) as session:
             last = session.exec(select(func.max(OutboxEvent.id))).one() or 0
-            rows = {r.consumer: r for r in session.exec(
-                select(SyncCursor).where(SyncCursor.consumer.in_(self.consumers.values()))).all()}
+            rows = {
+                r.consumer: r
+                for r in session.exec(
+                    select(SyncCursor).where(SyncCursor.consumer.in_(self.consumers.values()))
+                ).all()
+            }
             for sink in self.sinks:
                 row = rows.get(self.consumers[sink.name]) or SyncCursor(consumer=self.consumers[sink.name])
-                lag = session.exec(select(func.count()).select_from(OutboxEvent)
-                                   .where(OutboxEvent.id > row.last_event_id)).one()
+                lag = session.exec(
+                    select(func.count()).select_from(OutboxEvent).where(OutboxEvent.id > row.last_event_id)
+                ).one()
                 out[row.consumer] = {
                     "sink": sink.name,
                     "cursor": row.last_event_id,
@@ -280,7 +297,9 @@ class OutboxWorker:
                 }
         return out
 
-    def rebuild(self, all_documents: Iterable[dict[str, Any]], sinks: list[str] | None = None, batch_size: int = 500) -> int:
+    def rebuild(
+        self, all_documents: Iterable[dict[str, Any]], sinks: list[str] | None = None, batch_size: int = 500
+    ) -> int:
         """Empty the chosen sinks (default all), load every document, and set their cursors to now."""
         chosen = [s for s in self.sinks if sinks is None or s.name in sinks]
         # Read the high-water mark before the documents: a change made while loading has an event after
@@ -307,8 +326,9 @@ class OutboxWorker:
         return total
 
 
-def applied_changes(engine: Engine, consumer: str, after: int, load_documents: LoadDocuments,
-                    limit: int = 500) -> tuple[int, list[dict[str, Any]], list[str]]:
+def applied_changes(
+    engine: Engine, consumer: str, after: int, load_documents: LoadDocuments, limit: int = 500
+) -> tuple[int, list[dict[str, Any]], list[str]]:
     """The changes ``consumer`` has applied after event ``after``: (its last event id, upserts, deletes).
 
     For a process that follows another's sink without writing it (a web worker beside the host's writer): it
@@ -320,8 +340,12 @@ def applied_changes(engine: Engine, consumer: str, after: int, load_documents: L
         upto = row.last_event_id if row is not None else 0
         if upto <= after:
             return after, [], []
-        events = session.exec(select(OutboxEvent).where(OutboxEvent.id > after, OutboxEvent.id <= upto)
-                              .order_by(OutboxEvent.id).limit(limit)).all()
+        events = session.exec(
+            select(OutboxEvent)
+            .where(OutboxEvent.id > after, OutboxEvent.id <= upto)
+            .order_by(OutboxEvent.id)
+            .limit(limit)
+        ).all()
         if not events:
             return upto, [], []
         keys = list(dict.fromkeys((e.entity_type, e.entity_id) for e in events))
@@ -340,7 +364,9 @@ def prune_applied(engine: Engine) -> tuple[int, str | None]:
     a cursor must begin with ``rebuild``, since pruned events are gone.
     """
     with Session(engine) as session:
-        slowest = session.exec(select(SyncCursor).order_by(SyncCursor.last_event_id, SyncCursor.consumer)).first()
+        slowest = session.exec(
+            select(SyncCursor).order_by(SyncCursor.last_event_id, SyncCursor.consumer)
+        ).first()
         newest = session.exec(select(func.max(OutboxEvent.id))).one()
         if slowest is None or newest is None:
             return 0, slowest.consumer if slowest else None

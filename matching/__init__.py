@@ -6,5 +6,13 @@ from matching.reasons import ReasonCode
 from matching.schema import FEATURE_NAMES, Feature
 from matching.scoring import MatchItem
 
-__all__ = ["FEATURE_NAMES", "RECOMMENDATION_KINDS", "Feature", "MatchItem", "Matcher", "MatcherConfig",
-           "ReasonCode", "Recommendation"]
+__all__ = [
+    "FEATURE_NAMES",
+    "RECOMMENDATION_KINDS",
+    "Feature",
+    "MatchItem",
+    "Matcher",
+    "MatcherConfig",
+    "ReasonCode",
+    "Recommendation",
+]

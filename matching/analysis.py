@@ -20,8 +20,9 @@ from matching.lexical import counted_batch
 _worker_encoders: dict | None = None
 
 
-def analyse(texts: Sequence[str], encoders: dict) -> tuple[tuple[list[str], np.ndarray, np.ndarray],
-                                                           dict[str, np.ndarray]]:
+def analyse(
+    texts: Sequence[str], encoders: dict
+) -> tuple[tuple[list[str], np.ndarray, np.ndarray], dict[str, np.ndarray]]:
     """Return the texts' lexical analysis (`counted_batch`) and every encoder's vectors of them."""
     return counted_batch(list(texts)), {name: enc.encode(texts) for name, enc in encoders.items()}
 

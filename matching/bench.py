@@ -51,24 +51,46 @@ def synthetic_listings(n: int, groups: dict[str, list[str]], seed: int = 0) -> l
     for i in range(n):
         field = rng.choice(fields)
         body = rng.sample(groups[field], min(3, len(groups[field])))
-        listings.append(MatchItem(
-            id=i + 1, kind="achievement", title=body[0][:30], text="。".join(body), industry=field,
-            cooperation_modes=rng.sample(MODES, rng.randint(1, 3)), trl=rng.randint(1, 9),
-            price=float(rng.choice([None, 5e4, 2e5, 1e6, 5e6]) or 0) or None, region=rng.choice(REGIONS),
-            updated_at=time.time() - rng.uniform(0, 730) * 86400))
+        listings.append(
+            MatchItem(
+                id=i + 1,
+                kind="achievement",
+                title=body[0][:30],
+                text="。".join(body),
+                industry=field,
+                cooperation_modes=rng.sample(MODES, rng.randint(1, 3)),
+                trl=rng.randint(1, 9),
+                price=float(rng.choice([None, 5e4, 2e5, 1e6, 5e6]) or 0) or None,
+                region=rng.choice(REGIONS),
+                updated_at=time.time() - rng.uniform(0, 730) * 86400,
+            )
+        )
     return listings
 
 
 def synthetic_needs(n: int, seed: int = 1) -> list[MatchItem]:
     """Return n needs whose text is a real paper title (short, like a firm's stated need)."""
-    titles = [json.loads(line)["text"] for line in (EVAL_DIR / "csl-dev" / "queries.jsonl").open(encoding="utf-8")]
+    titles = [
+        json.loads(line)["text"] for line in (EVAL_DIR / "csl-dev" / "queries.jsonl").open(encoding="utf-8")
+    ]
     rng = random.Random(seed)
-    return [MatchItem(id=10**9 + i, kind="need", title="", text=t, budget_max=rng.choice([None, 1e5, 1e6]),
-                    region=rng.choice(REGIONS), cooperation_modes=["license"])
-            for i, t in enumerate(rng.sample(titles, n))]
+    return [
+        MatchItem(
+            id=10**9 + i,
+            kind="need",
+            title="",
+            text=t,
+            budget_max=rng.choice([None, 1e5, 1e6]),
+            region=rng.choice(REGIONS),
+            cooperation_modes=["license"],
+        )
+        for i, t in enumerate(rng.sample(titles, n))
+    ]
 
 
-def baseline_recommend(matcher: Matcher, knn, knn_ids: np.ndarray, need: MatchItem, k: int = 10) -> list[tuple]:
+def baseline_recommend(
+    matcher: Matcher, knn, knn_ids: np.ndarray, need: MatchItem, k: int = 10
+) -> list[tuple]:
     """Brute force: scikit-learn NearestNeighbors over every vector, then the matcher's re-scoring in Python."""
     weights = matcher.config.weights()
     probs, _ = matcher.industry_probabilities(need)
@@ -78,9 +100,19 @@ def baseline_recommend(matcher: Matcher, knn, knn_ids: np.ndarray, need: MatchIt
     index = matcher.kinds["achievement"]
     lexical = index.lexical.score_ids(need.full_text, ids)
     dense = matcher._dense(index, {"lsa": vector[0]}, ids)
-    evidence = matcher._evidence(need, index, probs, False, matcher.lexical_hits(index, need, matcher.config.pool))
-    features = matcher._rows(need, "license", [index.item(int(i)) for i in ids], lexical, dense, evidence.probs,
-                             weights, evidence.credit(index, index.positions(ids.tolist())))
+    evidence = matcher._evidence(
+        need, index, probs, False, matcher.lexical_hits(index, need, matcher.config.pool)
+    )
+    features = matcher._rows(
+        need,
+        "license",
+        [index.item(int(i)) for i in ids],
+        lexical,
+        dense,
+        evidence.probs,
+        weights,
+        evidence.credit(index, index.positions(ids.tolist())),
+    )
     fused = features[:, COLUMN[Feature.FUSED]]
     order = np.argsort(-fused)[:k]
     return [(int(ids[i]), float(fused[i])) for i in order]
@@ -96,7 +128,11 @@ def full_scan_comparison(matcher: Matcher, needs: list[MatchItem], k: int = 10) 
         seconds.append(time.perf_counter() - started)
         found += len(want & {r.target_id for r in matcher.recommend(need, "license", k=k)})
     p50, p95 = percentiles(seconds)
-    return {"full_scan_p50_ms": p50, "full_scan_p95_ms": p95, "pruned_recall_at_10": round(found / (k * len(needs)), 4)}
+    return {
+        "full_scan_p50_ms": p50,
+        "full_scan_p95_ms": p95,
+        "pruned_recall_at_10": round(found / (k * len(needs)), 4),
+    }
 
 
 def percentiles(seconds: list[float]) -> tuple[float, float]:
@@ -109,15 +145,19 @@ def _deep_item_bytes(item: MatchItem) -> int:
     """One listing object with its own strings, lists and numbers (values shared by many listings excluded)."""
     size = sys.getsizeof(item)
     size += sys.getsizeof(item.title) + sys.getsizeof(item.text) + sys.getsizeof(item.cooperation_modes)
-    size += sum(sys.getsizeof(v) for v in (item.price, item.budget_min, item.budget_max, item.updated_at)
-                if isinstance(v, float))
+    size += sum(
+        sys.getsizeof(v)
+        for v in (item.price, item.budget_min, item.budget_max, item.updated_at)
+        if isinstance(v, float)
+    )
     return size
 
 
 def _dict_bytes(mapping: dict) -> int:
     """A dict's table plus its int keys (values are counted by the caller)."""
-    return sys.getsizeof(mapping) + sum(sys.getsizeof(k) for k in _sample(list(mapping))) * len(mapping) \
-        // max(1, min(len(mapping), SAMPLE))
+    return sys.getsizeof(mapping) + sum(sys.getsizeof(k) for k in _sample(list(mapping))) * len(
+        mapping
+    ) // max(1, min(len(mapping), SAMPLE))
 
 
 SAMPLE = 2000
@@ -139,8 +179,14 @@ def memory_bytes(matcher: Matcher) -> dict[str, int]:
     """
     import faiss
 
-    parts = {"vectors": 0, "lexical_documents": 0, "lexical_matrix": 0, "first_stage": 0, "listings": 0,
-             "row_maps": 0}
+    parts = {
+        "vectors": 0,
+        "lexical_documents": 0,
+        "lexical_matrix": 0,
+        "first_stage": 0,
+        "listings": 0,
+        "row_maps": 0,
+    }
     for index in matcher.kinds.values():
         if not len(index):
             continue
@@ -155,18 +201,30 @@ def memory_bytes(matcher: Matcher) -> dict[str, int]:
         per_doc = sum(map(sys.getsizeof, sample))
         parts["lexical_documents"] += _dict_bytes(docs) + per_doc * len(docs) // max(1, len(sample))
         _, matrix, df = index.lexical.compiled()
-        parts["lexical_matrix"] += matrix.data.nbytes + matrix.indices.nbytes + matrix.indptr.nbytes + df.nbytes
+        parts["lexical_matrix"] += (
+            matrix.data.nbytes + matrix.indices.nbytes + matrix.indptr.nbytes + df.nbytes
+        )
         pruned = index._base.pruned
         parts["first_stage"] += (pruned.nbytes if pruned is not None else 0) + sum(
-            rows.nbytes for by_field in (index._base.by_field, index._base.incubators_by_field)
-            for rows in by_field.values())
+            rows.nbytes
+            for by_field in (index._base.by_field, index._base.incubators_by_field)
+            for rows in by_field.values()
+        )
         items = index.base_items
         sample = _sample(list(items.values()))
-        parts["listings"] += _dict_bytes(items) + sum(map(_deep_item_bytes, sample)) * len(items) // len(sample)
+        parts["listings"] += _dict_bytes(items) + sum(map(_deep_item_bytes, sample)) * len(items) // len(
+            sample
+        )
         base = index._base
         columns = sum(getattr(base.columns, name).nbytes for name in base.columns.__dataclass_fields__)
-        parts["row_maps"] += (base.row_ids.nbytes + base.sorted_ids.nbytes + base.sorted_rows.nbytes
-                              + base.codes.nbytes + base.incubators.nbytes + columns)
+        parts["row_maps"] += (
+            base.row_ids.nbytes
+            + base.sorted_ids.nbytes
+            + base.sorted_rows.nbytes
+            + base.codes.nbytes
+            + base.incubators.nbytes
+            + columns
+        )
     parts["total"] = sum(parts.values())
     return parts
 
@@ -216,7 +274,9 @@ def _time_queries(published: Published, needs: list[MatchItem]) -> list[float]:
     return timings
 
 
-def under_writes(published: Published, groups, needs: list[MatchItem], rate: float, seconds: float = 20.0) -> dict:
+def under_writes(
+    published: Published, groups, needs: list[MatchItem], rate: float, seconds: float = 20.0
+) -> dict:
     """Time recommendations with and without a writer publishing `rate` changed listings a second.
 
     The writer works one second and rests the next, and each query is counted with the phase it started in:
@@ -262,8 +322,15 @@ def under_writes(published: Published, groups, needs: list[MatchItem], rate: flo
     p50, p95 = percentiles(timings[True])
     q50, q95 = percentiles(timings[False])
     w50, w95 = percentiles(write_seconds or [0.0])
-    return {"writes": len(write_seconds), "p50_ms": p50, "p95_ms": p95, "quiet_p50_ms": q50, "quiet_p95_ms": q95,
-            "write_p50_ms": w50, "write_p95_ms": w95}
+    return {
+        "writes": len(write_seconds),
+        "p50_ms": p50,
+        "p95_ms": p95,
+        "quiet_p50_ms": q50,
+        "quiet_p95_ms": q95,
+        "write_p50_ms": w50,
+        "write_p95_ms": w95,
+    }
 
 
 def freshness_run(published: Published, groups, listings: int, poll_interval: float, seed: int = 11) -> dict:
@@ -312,9 +379,17 @@ def freshness_run(published: Published, groups, listings: int, poll_interval: fl
     return {"freshness_p50_ms": p50, "freshness_p95_ms": p95, "freshness_listings": len(latencies)}
 
 
-def run(size: int, groups, needs: list[MatchItem], config: MatcherConfig, write_rate: float = 10.0,
-        fresh_listings: int = 20, poll_interval: float = 1.0, workers: int = 1,
-        baseline_limit: int = BASELINE_LIMIT) -> dict:
+def run(
+    size: int,
+    groups,
+    needs: list[MatchItem],
+    config: MatcherConfig,
+    write_rate: float = 10.0,
+    fresh_listings: int = 20,
+    poll_interval: float = 1.0,
+    workers: int = 1,
+    baseline_limit: int = BASELINE_LIMIT,
+) -> dict:
     """Build a matcher over `size` listings; time it against brute force, under writes, and for freshness.
 
     Brute force is skipped above `baseline_limit` listings (at a million it would take longer than the rest);
@@ -350,8 +425,12 @@ def run(size: int, groups, needs: list[MatchItem], config: MatcherConfig, write_
             base.append(time.perf_counter() - started)
         del knn, vectors
         b50, b95 = percentiles(base)
-        baseline = {"baseline_p50_ms": b50, "baseline_p95_ms": b95, "speedup_p50": round(b50 / p50, 1),
-                    "speedup_p95": round(b95 / p95, 1)}
+        baseline = {
+            "baseline_p50_ms": b50,
+            "baseline_p95_ms": b95,
+            "speedup_p50": round(b50 / p50, 1),
+            "speedup_p95": round(b95 / p95, 1),
+        }
     recall = recall_at_10(matcher, needs)
     _progress(f"timed: p50 {p50} ms, p95 {p95} ms, recall@10 {recall}")
     scan = {}
@@ -379,20 +458,36 @@ def run(size: int, groups, needs: list[MatchItem], config: MatcherConfig, write_
     fresh = freshness_run(published, groups, fresh_listings, poll_interval)
     memory = memory_bytes(matcher)
     return {
-        "listings": size, "approximate": index.stores["lsa"].approximate, "build_workers": workers,
-        "p50_ms": p50, "p95_ms": p95, **baseline, "recall_at_10": recall, **scan,
-        "under_writes_per_s": write_rate, "under_writes_p50_ms": writes["p50_ms"],
-        "under_writes_p95_ms": writes["p95_ms"], "between_writes_p50_ms": writes["quiet_p50_ms"],
+        "listings": size,
+        "approximate": index.stores["lsa"].approximate,
+        "build_workers": workers,
+        "p50_ms": p50,
+        "p95_ms": p95,
+        **baseline,
+        "recall_at_10": recall,
+        **scan,
+        "under_writes_per_s": write_rate,
+        "under_writes_p50_ms": writes["p50_ms"],
+        "under_writes_p95_ms": writes["p95_ms"],
+        "between_writes_p50_ms": writes["quiet_p50_ms"],
         "between_writes_p95_ms": writes["quiet_p95_ms"],
         "under_writes_p95_ratio": round(writes["p95_ms"] / writes["quiet_p95_ms"], 2),
-        "writes_applied": writes["writes"], "write_p50_ms": writes["write_p50_ms"],
-        "write_p95_ms": writes["write_p95_ms"], "write_at_full_delta_ms": full_delta_write_ms,
+        "writes_applied": writes["writes"],
+        "write_p50_ms": writes["write_p50_ms"],
+        "write_p95_ms": writes["write_p95_ms"],
+        "write_at_full_delta_ms": full_delta_write_ms,
         "recompile_per_write_ms": recompile_ms,
         "write_speedup": round(recompile_ms / max(writes["write_p50_ms"], 1e-3), 1),
-        **fresh, "poll_interval_s": poll_interval,
-        "build_listings_per_s": round(size / build_seconds, 1), "build_seconds": round(build_seconds, 1),
+        **fresh,
+        "poll_interval_s": poll_interval,
+        "build_listings_per_s": round(size / build_seconds, 1),
+        "build_seconds": round(build_seconds, 1),
         "bytes_per_listing": round(memory["total"] / size, 1),
-        **{f"{part}_bytes_per_listing": round(value / size, 1) for part, value in memory.items() if part != "total"},
+        **{
+            f"{part}_bytes_per_listing": round(value / size, 1)
+            for part, value in memory.items()
+            if part != "total"
+        },
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
@@ -405,17 +500,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write-rate", type=float, default=10.0, help="changes a second during the timing")
     parser.add_argument("--fresh", type=int, default=20, help="listings committed for the freshness timing")
     parser.add_argument("--poll", type=float, default=1.0, help="the worker's poll interval, seconds")
-    parser.add_argument("--workers", type=int, default=2, help="processes that analyse texts during the build")
-    parser.add_argument("--baseline-limit", type=int, default=BASELINE_LIMIT,
-                        help="skip the brute-force comparison above this many listings")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="processes that analyse texts during the build"
+    )
+    parser.add_argument(
+        "--baseline-limit",
+        type=int,
+        default=BASELINE_LIMIT,
+        help="skip the brute-force comparison above this many listings",
+    )
     args = parser.parse_args(argv)
     groups = sentences_by_field(EVAL_DIR)
     needs = synthetic_needs(args.queries)
     # MATCH_* settings from the environment, as the app reads them (MATCH_SCAN_LIMIT, MATCH_NPROBE, ...).
     config = MatcherConfig.from_mapping(os.environ)
     for size in (int(s) for s in args.sizes.split(",")):
-        print(json.dumps(run(size, groups, needs, config, args.write_rate, args.fresh, args.poll, args.workers,
-                             args.baseline_limit)), flush=True)
+        print(
+            json.dumps(
+                run(
+                    size,
+                    groups,
+                    needs,
+                    config,
+                    args.write_rate,
+                    args.fresh,
+                    args.poll,
+                    args.workers,
+                    args.baseline_limit,
+                )
+            ),
+            flush=True,
+        )
     return 0
 
 

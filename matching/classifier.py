@@ -45,6 +45,7 @@ class IndustryClassifier:
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> IndustryClassifier:
         """Learn from listings that carry an industry; with fewer than two industries stay unfitted."""
         from sklearn.feature_extraction.text import TfidfVectorizer
+
         pairs = [(t, y) for t, y in zip(texts, labels, strict=True) if y and t and t.strip()]
         if len(pairs) > FIT_SAMPLE:
             pairs = random.Random(self.seed).sample(pairs, FIT_SAMPLE)

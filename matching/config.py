@@ -59,7 +59,9 @@ class MatcherConfig:
         encoders = _as_names(mapping, "MATCH_ENCODERS", cls.encoders, ENCODERS)
         if model is not None:
             if not Path(str(model)).is_dir():
-                raise ValueError(f"MATCH_MODEL must be a local sentence-transformers directory; {model} is not.")
+                raise ValueError(
+                    f"MATCH_MODEL must be a local sentence-transformers directory; {model} is not."
+                )
             # Naming a model means wanting it used.
             encoders = tuple(dict.fromkeys((*encoders, "st")))
         return cls(
@@ -80,7 +82,9 @@ class MatcherConfig:
 
     def weights(self) -> dict[Feature, float]:
         """Return the fusion weight of each feature, with disabled channels zeroed."""
-        weights = {f: (spec.weight if spec.channel in self.channels else 0.0) for f, spec in FEATURE_SPECS.items()}
+        weights = {
+            f: (spec.weight if spec.channel in self.channels else 0.0) for f, spec in FEATURE_SPECS.items()
+        }
         if "lexical" not in self.channels:
             # Structured features alone tie often; a trace of lexical evidence orders the ties.
             weights[Feature.LEXICAL] = 1e-3

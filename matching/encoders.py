@@ -83,8 +83,13 @@ class LsaEncoder:
             texts = random.Random(self.seed).sample(texts, FIT_SAMPLE)
         # Terms seen once carry no co-occurrence for the SVD to learn from, and the SVD's cost grows with the
         # vocabulary: keeping the most frequent MAX_TERMS halves fitting time at no loss measured on CSL.
-        self.vectorizer = TfidfVectorizer(analyzer=semantic_terms, sublinear_tf=True, dtype=np.float32,
-                                          min_df=2 if len(texts) >= 200 else 1, max_features=MAX_TERMS)
+        self.vectorizer = TfidfVectorizer(
+            analyzer=semantic_terms,
+            sublinear_tf=True,
+            dtype=np.float32,
+            min_df=2 if len(texts) >= 200 else 1,
+            max_features=MAX_TERMS,
+        )
         matrix = self.vectorizer.fit_transform(texts) if texts else None
         # SVD needs fewer components than both documents and terms; tiny corpora get a tiny space.
         limit = 0 if matrix is None else min(matrix.shape) - 1
@@ -92,8 +97,9 @@ class LsaEncoder:
             self.svd = None
             self.dim = 1
             return self
-        self.svd = TruncatedSVD(min(self.requested_dim, limit), algorithm="randomized", n_iter=3,
-                                random_state=self.seed)
+        self.svd = TruncatedSVD(
+            min(self.requested_dim, limit), algorithm="randomized", n_iter=3, random_state=self.seed
+        )
         self.svd.fit(matrix)
         # A C-contiguous (terms × dim) copy: TruncatedSVD.transform re-copies components_.T on every call,
         # which dominated single-query latency.
@@ -142,8 +148,10 @@ class SentenceTransformerEncoder:
 
             # sentence-transformers 6.2 wants a str path, not a Path.
             self._model = SentenceTransformer(str(self.model_path), device="cpu")
-            getter = getattr(self._model, "get_embedding_dimension", None) or \
-                self._model.get_sentence_embedding_dimension
+            getter = (
+                getattr(self._model, "get_embedding_dimension", None)
+                or self._model.get_sentence_embedding_dimension
+            )
             self._dim = int(getter())
         return self._model
 
@@ -163,8 +171,13 @@ class SentenceTransformerEncoder:
         if not texts:
             return np.zeros((0, self._dim), dtype=np.float32)
         clipped = [(t or "")[: self.max_chars] for t in texts]
-        vectors = model.encode(clipped, batch_size=self.batch_size, convert_to_numpy=True,
-                               normalize_embeddings=True, show_progress_bar=False)
+        vectors = model.encode(
+            clipped,
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
         return l2_normalize(vectors)
 
     def __getstate__(self) -> dict[str, Any]:

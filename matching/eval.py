@@ -52,11 +52,13 @@ def need_of(query: dict, listing_id: int) -> MatchItem:
     title = (query.get("title") or "").strip()
     text = query.get("text") or ""
     if title and text.startswith(title):
-        text = text[len(title):].lstrip("。.：:，, \n")
+        text = text[len(title) :].lstrip("。.：:，, \n")
     return MatchItem(id=listing_id, kind="need", title=title, text=text)
 
 
-def evaluate(folder: str | Path, config: MatcherConfig, per_query: list[dict] | None = None) -> dict[str, float]:
+def evaluate(
+    folder: str | Path, config: MatcherConfig, per_query: list[dict] | None = None
+) -> dict[str, float]:
     """Index the corpus as achievements, run every judged query as a need, and average the metrics.
 
     When `per_query` is a list, one row of metrics per query is appended to it.
@@ -64,8 +66,13 @@ def evaluate(folder: str | Path, config: MatcherConfig, per_query: list[dict] | 
     corpus, queries, qrels = load_beir(folder)
     started = time.perf_counter()
     achievements = [
-        MatchItem(id=i, kind="achievement", title=doc.get("title") or "", text=doc.get("text") or "",
-                industry=(doc.get("metadata") or {}).get("discipline"))
+        MatchItem(
+            id=i,
+            kind="achievement",
+            title=doc.get("title") or "",
+            text=doc.get("text") or "",
+            industry=(doc.get("metadata") or {}).get("discipline"),
+        )
         for i, doc in enumerate(corpus)
     ]
     doc_ids = [doc["_id"] for doc in corpus]
@@ -74,13 +81,20 @@ def evaluate(folder: str | Path, config: MatcherConfig, per_query: list[dict] | 
     totals = dict.fromkeys(("ndcg@10", "recall@10", "mrr@10", "recall@100"), 0.0)
     judged = [q for q in queries if q["_id"] in qrels]
     for n, query in enumerate(judged):
-        ranked = [doc_ids[r.target_id] for r in matcher.recommend(need_of(query, 10**9 + n), "license", k=100)]
+        ranked = [
+            doc_ids[r.target_id] for r in matcher.recommend(need_of(query, 10**9 + n), "license", k=100)
+        ]
         scores = metrics(ranked, qrels[query["_id"]])
         for key, value in scores.items():
             totals[key] += value
         if per_query is not None:
-            per_query.append({"query": query["_id"], "relevant": len(qrels[query["_id"]]),
-                              **{key: round(value, 4) for key, value in scores.items()}})
+            per_query.append(
+                {
+                    "query": query["_id"],
+                    "relevant": len(qrels[query["_id"]]),
+                    **{key: round(value, 4) for key, value in scores.items()},
+                }
+            )
     result = {key: round(value / max(1, len(judged)), 4) for key, value in totals.items()}
     result.update(queries=len(judged), seconds=round(time.perf_counter() - started, 1))
     return result
@@ -90,13 +104,25 @@ def main(argv: list[str] | None = None) -> int:
     """Parse arguments, evaluate, print one JSON line."""
     parser = argparse.ArgumentParser(prog="python -m matching.eval", description=__doc__)
     parser.add_argument("folder", help="BEIR folder with corpus.jsonl, queries.jsonl, qrels/test.tsv")
-    parser.add_argument("--channel", choices=sorted(CHANNEL_CHOICES), default="fused",
-                        help="evaluate one channel alone (default: the fused ranking the app uses)")
+    parser.add_argument(
+        "--channel",
+        choices=sorted(CHANNEL_CHOICES),
+        default="fused",
+        help="evaluate one channel alone (default: the fused ranking the app uses)",
+    )
     parser.add_argument("--encoders", default=None, help="override MATCH_ENCODERS, e.g. lsa,st")
-    parser.add_argument("--scan-limit", type=int, default=None,
-                        help="override MATCH_SCAN_LIMIT (0: always use the pruned lexical first stage)")
-    parser.add_argument("--per-query", metavar="FILE", default=None,
-                        help="also write each query's metrics to FILE, one JSON line per query")
+    parser.add_argument(
+        "--scan-limit",
+        type=int,
+        default=None,
+        help="override MATCH_SCAN_LIMIT (0: always use the pruned lexical first stage)",
+    )
+    parser.add_argument(
+        "--per-query",
+        metavar="FILE",
+        default=None,
+        help="also write each query's metrics to FILE, one JSON line per query",
+    )
     args = parser.parse_args(argv)
     mapping = {"MATCH_CHANNELS": ",".join(CHANNEL_CHOICES[args.channel])}
     if args.encoders:
@@ -113,8 +139,16 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(json.dumps({"set": Path(args.folder).name, "channel": args.channel,
-                      "encoders": ",".join(config.encoders), **result}))
+    print(
+        json.dumps(
+            {
+                "set": Path(args.folder).name,
+                "channel": args.channel,
+                "encoders": ",".join(config.encoders),
+                **result,
+            }
+        )
+    )
     return 0
 
 

@@ -64,8 +64,9 @@ class PrunedPostings:
     sample: sp.csc_matrix
 
     @classmethod
-    def build(cls, matrix: sp.csc_matrix, head: int | None = None, sample: int | None = None,
-              seed: int = 0) -> PrunedPostings:
+    def build(
+        cls, matrix: sp.csc_matrix, head: int | None = None, sample: int | None = None, seed: int = 0
+    ) -> PrunedPostings:
         """Index a compiled matrix's frequent terms by impact (the matrix is not copied)."""
         head = HEAD if head is None else head
         sample = SAMPLE if sample is None else sample
@@ -83,25 +84,37 @@ class PrunedPostings:
         for n, col in enumerate(frequent.tolist()):
             start, end = int(indptr[col]), int(indptr[col + 1])
             top = np.argpartition(-data[start:end], head - 1)[:head]
-            head_rows[n * head:(n + 1) * head] = indices[start:end][top]
-            head_weights[n * head:(n + 1) * head] = data[start:end][top]
+            head_rows[n * head : (n + 1) * head] = indices[start:end][top]
+            head_weights[n * head : (n + 1) * head] = data[start:end][top]
         n_rows = matrix.shape[0]
-        chosen = np.arange(n_rows) if n_rows <= sample else \
-            np.sort(np.random.default_rng(seed).choice(n_rows, sample, replace=False))
+        chosen = (
+            np.arange(n_rows)
+            if n_rows <= sample
+            else np.sort(np.random.default_rng(seed).choice(n_rows, sample, replace=False))
+        )
         keep = np.zeros(n_rows, dtype=bool)
         keep[chosen] = True
         row_of = np.cumsum(keep) - 1
         entries = keep[indices]
         cols = np.repeat(np.arange(matrix.shape[1]), df)[entries]
-        sampled = sp.csc_matrix((data[entries], (row_of[indices[entries]], cols)),
-                                shape=(len(chosen), matrix.shape[1]), dtype=np.float32)
+        sampled = sp.csc_matrix(
+            (data[entries], (row_of[indices[entries]], cols)),
+            shape=(len(chosen), matrix.shape[1]),
+            dtype=np.float32,
+        )
         return cls(matrix, head_ptr, head_rows, head_weights, sampled)
 
     @property
     def nbytes(self) -> int:
         """What the heads and the sample add to the matrix."""
-        return (self.head_ptr.nbytes + self.head_rows.nbytes + self.head_weights.nbytes + self.sample.data.nbytes
-                + self.sample.indices.nbytes + self.sample.indptr.nbytes)
+        return (
+            self.head_ptr.nbytes
+            + self.head_rows.nbytes
+            + self.head_weights.nbytes
+            + self.sample.data.nbytes
+            + self.sample.indices.nbytes
+            + self.sample.indptr.nbytes
+        )
 
     def spreads(self, cols: np.ndarray, per_channel: np.ndarray) -> np.ndarray:
         """The standard deviation of each channel's raw scores (columns of per_channel) over the sample."""
@@ -110,8 +123,9 @@ class PrunedPostings:
         raw = np.asarray(self.sample[:, cols] @ per_channel, dtype=np.float64)
         return raw.std(axis=0)
 
-    def best(self, cols: np.ndarray, weights: np.ndarray, wanted: int,
-             budget: int | None = None) -> np.ndarray:
+    def best(
+        self, cols: np.ndarray, weights: np.ndarray, wanted: int, budget: int | None = None
+    ) -> np.ndarray:
         """Return the candidates for the `wanted` best rows by Σ weights · tf-weight, to be scored exactly.
 
         Rows are sorted; only rows with some query term are returned, at most max(CANDIDATES,
@@ -131,8 +145,8 @@ class PrunedPostings:
             head_start, head_end = int(self.head_ptr[col]), int(self.head_ptr[col + 1])
             if spent + count <= budget or head_start == head_end:
                 start = int(indptr[col])
-                row_parts.append(indices[start:start + count])
-                value_parts.append(data[start:start + count] * weights[j])
+                row_parts.append(indices[start : start + count])
+                value_parts.append(data[start : start + count] * weights[j])
                 spent += count
             else:
                 row_parts.append(self.head_rows[head_start:head_end])

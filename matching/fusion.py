@@ -15,8 +15,10 @@ def standardized_coefficients(spreads, best) -> np.ndarray:
     drops out of the ordering, leaving weights proportional to best / spread. A channel without spread (or
     without a best score) gets no weight.
     """
-    weights = np.array([top / spread if top > 0 and spread > 0 else 0.0
-                        for spread, top in zip(spreads, best, strict=True)], dtype=np.float64)
+    weights = np.array(
+        [top / spread if top > 0 and spread > 0 else 0.0 for spread, top in zip(spreads, best, strict=True)],
+        dtype=np.float64,
+    )
     if not len(weights):
         raise ValueError("Fusing needs at least one channel of scores.")
     total = float(weights.sum())

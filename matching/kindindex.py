@@ -46,7 +46,9 @@ class Delta:
         return len(self.items)
 
 
-def _compile_delta(items, terms, vocab, vectors, hidden, average_length: float, dims: dict[str, int]) -> Delta:
+def _compile_delta(
+    items, terms, vocab, vectors, hidden, average_length: float, dims: dict[str, int]
+) -> Delta:
     ids = np.fromiter(items, dtype=np.int64, count=len(items))
     rows = [terms[i] for i in ids.tolist()]
     sizes = np.array([len(cols) for cols, _ in rows], dtype=np.int64)
@@ -58,8 +60,14 @@ def _compile_delta(items, terms, vocab, vectors, hidden, average_length: float, 
     weight = tf * (K1 + 1) / (tf + norm)
     matrix = sp.csc_matrix((weight, (row, col)), shape=(len(ids), len(vocab)), dtype=np.float32)
     df = np.bincount(col, minlength=len(vocab)).astype(np.float32)
-    dense = {name: (np.stack([vectors[name][i] for i in ids.tolist()]) if len(ids)
-                    else np.zeros((0, dim), dtype=np.float32)) for name, dim in dims.items()}
+    dense = {
+        name: (
+            np.stack([vectors[name][i] for i in ids.tolist()])
+            if len(ids)
+            else np.zeros((0, dim), dtype=np.float32)
+        )
+        for name, dim in dims.items()
+    }
     return Delta(items, terms, vocab, vectors, frozenset(hidden), ids, matrix, df, dense)
 
 
@@ -97,7 +105,10 @@ def _rows_by_field(codes: np.ndarray, eligible: np.ndarray) -> dict[int, np.ndar
     bounds = np.searchsorted(codes[order], np.unique(codes[order]))
     starts = bounds.tolist()
     ends = starts[1:] + [len(order)]
-    return {int(codes[order[a]]): order[a:min(b, a + FIELD_ROWS)].copy() for a, b in zip(starts, ends, strict=True)}
+    return {
+        int(codes[order[a]]): order[a : min(b, a + FIELD_ROWS)].copy()
+        for a, b in zip(starts, ends, strict=True)
+    }
 
 
 @dataclass(frozen=True)
@@ -118,9 +129,16 @@ class LexicalHits:
 class KindIndex:
     """The listings of one kind with their BM25 and vector indexes; immutable once constructed."""
 
-    def __init__(self, listing_kind: str, items: dict[int, MatchItem], lexical: LexicalIndex,
-                 stores: dict[str, VectorStore], delta: Delta | None = None, same_base: KindIndex | None = None,
-                 prune_above: int | None = None):
+    def __init__(
+        self,
+        listing_kind: str,
+        items: dict[int, MatchItem],
+        lexical: LexicalIndex,
+        stores: dict[str, VectorStore],
+        delta: Delta | None = None,
+        same_base: KindIndex | None = None,
+        prune_above: int | None = None,
+    ):
         self.listing_kind = listing_kind
         # A base of more rows than this gets pruned postings (MatcherConfig.scan_limit); None: never.
         self.prune_above = same_base.prune_above if same_base is not None else prune_above
@@ -138,22 +156,44 @@ class KindIndex:
             rows = [items[int(i)] for i in row_ids.tolist()]
             order = np.argsort(row_ids, kind="stable").astype(np.int32)
             # The narrowest type that holds every code (and len(names), the code of no industry).
-            codes = np.array([code_of.get(item.industry, len(names)) for item in rows],
-                             dtype=np.min_scalar_type(len(names)))
+            codes = np.array(
+                [code_of.get(item.industry, len(names)) for item in rows],
+                dtype=np.min_scalar_type(len(names)),
+            )
             incubators = np.array([item.offers_incubation for item in rows], dtype=bool)
             self._base = _Base(
-                row_ids, row_ids[order], order, names, code_of, codes, incubators,
+                row_ids,
+                row_ids[order],
+                order,
+                names,
+                code_of,
+                codes,
+                incubators,
                 lexical.average_length if lexical.docs else 1.0,
                 columns_of(rows),
-                PrunedPostings.build(matrix) if prune_above is not None and len(row_ids) > prune_above else None,
-                _rows_by_field(codes, np.ones(len(codes), dtype=bool)), _rows_by_field(codes, incubators))
+                PrunedPostings.build(matrix)
+                if prune_above is not None and len(row_ids) > prune_above
+                else None,
+                _rows_by_field(codes, np.ones(len(codes), dtype=bool)),
+                _rows_by_field(codes, incubators),
+            )
         self.row_ids = self._base.row_ids
         self.industry_names, self.codes = self._base.industry_names, self._base.codes
         self.code_of = self._base.code_of
         self.average_length = self._base.average_length
-        self.delta = delta if delta is not None else _compile_delta(
-            {}, {}, {}, {n: {} for n in stores}, frozenset(), self.average_length,
-            {n: s.dim for n, s in stores.items()})
+        self.delta = (
+            delta
+            if delta is not None
+            else _compile_delta(
+                {},
+                {},
+                {},
+                {n: {} for n in stores},
+                frozenset(),
+                self.average_length,
+                {n: s.dim for n, s in stores.items()},
+            )
+        )
         self._hidden_ids = np.array(sorted(self.delta.hidden), dtype=np.int64)
         hidden_rows = self._base_rows(self._hidden_ids)
         self._hidden_rows = hidden_rows[hidden_rows >= 0]
@@ -162,15 +202,24 @@ class KindIndex:
         unknown = len(self.industry_names)
         self._delta_position = {i: len(self.row_ids) + r for r, i in enumerate(self.delta.ids.tolist())}
         # Delta rows' own arrays: a write never copies the base's million-row ones (see the *_at methods).
-        self._delta_codes = np.array([self._base.code_of.get(item.industry, unknown) for item in fresh],
-                                     dtype=self.codes.dtype)
+        self._delta_codes = np.array(
+            [self._base.code_of.get(item.industry, unknown) for item in fresh], dtype=self.codes.dtype
+        )
         self._delta_incubators = np.array([item.offers_incubation for item in fresh], dtype=bool)
 
     # ---- building ---------------------------------------------------------------------------------
 
     @classmethod
-    def build(cls, listing_kind: str, items: list[MatchItem], encoders: dict, make_store, batch: int = 2048,
-              pool=None, prune_above: int | None = None):
+    def build(
+        cls,
+        listing_kind: str,
+        items: list[MatchItem],
+        encoders: dict,
+        make_store,
+        batch: int = 2048,
+        pool=None,
+        prune_above: int | None = None,
+    ):
         """Index these listings from scratch with fitted encoders (one store insert per encoder).
 
         With a `matching.analysis` pool, workers cut and encode batches while this process maps their terms.
@@ -179,8 +228,9 @@ class KindIndex:
         stores = {name: make_store(encoder.dim) for name, encoder in encoders.items()}
         ids = [int(item.id) for item in items]
         vectors = {name: [] for name in encoders}
-        batches = ([item.full_text for item in items[start : start + batch]]
-                   for start in range(0, len(items), batch))
+        batches = (
+            [item.full_text for item in items[start : start + batch]] for start in range(0, len(items), batch)
+        )
         start = 0
         for counted, encoded in analysed(batches, encoders, pool):
             size = len(counted[2])
@@ -215,14 +265,24 @@ class KindIndex:
                 counts = term_counts(item.full_text)
                 items[listing_id] = item
                 terms[listing_id] = (
-                    np.fromiter((vocab.setdefault(t, len(vocab)) for t in counts), dtype=np.int64, count=len(counts)),
-                    np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+                    np.fromiter(
+                        (vocab.setdefault(t, len(vocab)) for t in counts), dtype=np.int64, count=len(counts)
+                    ),
+                    np.fromiter(counts.values(), dtype=np.float32, count=len(counts)),
+                )
                 for name in encoders:
                     vectors[name][listing_id] = encoded[name][row]
                 if listing_id in self.base_items:
                     hidden.add(listing_id)
-        delta = _compile_delta(items, terms, vocab, vectors, hidden, self.average_length,
-                               {n: s.dim for n, s in self.stores.items()})
+        delta = _compile_delta(
+            items,
+            terms,
+            vocab,
+            vectors,
+            hidden,
+            self.average_length,
+            {n: s.dim for n, s in self.stores.items()},
+        )
         return KindIndex(self.listing_kind, self.base_items, self.lexical, self.stores, delta, same_base=self)
 
     def compacted(self) -> KindIndex:
@@ -265,8 +325,9 @@ class KindIndex:
         yield from (item for i, item in self.base_items.items() if i not in self.delta.hidden)
         yield from self.delta.items.values()
 
-    def lexical_hits(self, text: str, title: str | None = None, wanted: int = 100,
-                     exhaustive: bool = True) -> LexicalHits:
+    def lexical_hits(
+        self, text: str, title: str | None = None, wanted: int = 100, exhaustive: bool = True
+    ) -> LexicalHits:
         """Return the normalised BM25 scores of a query text and optional title over this kind's rows.
 
         A need is scored by its whole text and, when it has a title that is not the whole text, by its title
@@ -308,16 +369,26 @@ class KindIndex:
         if not exhaustive and not channels:
             # No known term: nothing to read; the likely fields' rows still enter (see Matcher._pool).
             none = np.zeros(0, dtype=np.int64)
-            return LexicalHits(none, np.zeros(0, dtype=np.float32), none, False,
-                               lambda positions: np.zeros(len(positions), dtype=np.float32))
+            return LexicalHits(
+                none,
+                np.zeros(0, dtype=np.float32),
+                none,
+                False,
+                lambda positions: np.zeros(len(positions), dtype=np.float32),
+            )
         if exhaustive:
             raw = self.lexical.channel_scores(channels)
             raw[self._hidden_rows] = 0.0
             if len(self.delta):
                 raw = np.vstack([raw, np.asarray(self.delta.matrix @ weights_in_delta, dtype=np.float32)])
             scores = self.lexical.fuse_channels(raw, channels)
-            return LexicalHits(np.arange(total), scores, np.concatenate([self.codes, self._delta_codes]), True,
-                               scores.__getitem__)
+            return LexicalHits(
+                np.arange(total),
+                scores,
+                np.concatenate([self.codes, self._delta_codes]),
+                True,
+                scores.__getitem__,
+            )
         pruned = self._base.pruned
         union, per_channel = self.lexical.channel_weights(channels)
         coefficients = self.lexical.channel_coefficients(channels, pruned.spreads(union, per_channel))
@@ -474,8 +545,11 @@ class KindIndex:
 
     def dense_hits(self, name: str, vector: np.ndarray, k: int) -> list[int]:
         """Return ids of the k nearest vectors of one encoder, base and delta together (unordered)."""
-        hits = [int(i) for i in self.stores[name].search(vector, k + len(self.delta.hidden))[0].tolist()
-                if int(i) not in self.delta.hidden]
+        hits = [
+            int(i)
+            for i in self.stores[name].search(vector, k + len(self.delta.hidden))[0].tolist()
+            if int(i) not in self.delta.hidden
+        ]
         fresh = self.delta.dense.get(name)
         if fresh is not None and len(fresh):
             scores = fresh @ vector
@@ -505,5 +579,8 @@ class KindIndex:
             return col is not None and bool((fresh[0] == col).any())
         col = self.lexical.vocab.get(term)
         doc = self.lexical.docs.get(listing_id)
-        return col is not None and doc is not None and \
-            bool(((np.frombuffer(doc, dtype=np.uint32) & COLUMN_MASK) == col).any())
+        return (
+            col is not None
+            and doc is not None
+            and bool(((np.frombuffer(doc, dtype=np.uint32) & COLUMN_MASK) == col).any())
+        )

@@ -35,7 +35,9 @@ def counted_batch(texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
     parts, sizes = [], np.zeros(len(texts), dtype=np.int64)
     for n, text in enumerate(texts):
         counts = term_counts(text)
-        cols = np.fromiter((local.setdefault(t, len(local)) for t in counts), dtype=np.uint32, count=len(counts))
+        cols = np.fromiter(
+            (local.setdefault(t, len(local)) for t in counts), dtype=np.uint32, count=len(counts)
+        )
         parts.append(pack_document(cols, np.fromiter(counts.values(), dtype=np.float32, count=len(counts))))
         sizes[n] = len(counts)
     packed = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
@@ -96,9 +98,13 @@ class LexicalIndex:
     def add_batch(self, ids: list[int], terms: list[str], packed: np.ndarray, sizes: np.ndarray) -> None:
         """Index texts analysed by `counted_batch` under ids, replacing earlier texts of the same ids."""
         vocab = self.vocab
-        columns = np.fromiter((vocab.setdefault(t, len(vocab)) for t in terms), dtype=np.uint32, count=len(terms))
+        columns = np.fromiter(
+            (vocab.setdefault(t, len(vocab)) for t in terms), dtype=np.uint32, count=len(terms)
+        )
         if len(vocab) > COLUMN_MASK:
-            raise ValueError(f"The lexical vocabulary outgrew {COLUMN_MASK + 1} terms; the index cannot hold more.")
+            raise ValueError(
+                f"The lexical vocabulary outgrew {COLUMN_MASK + 1} terms; the index cannot hold more."
+            )
         docs = columns[packed & COLUMN_MASK] | (packed & ~np.uint32(COLUMN_MASK))
         ends = np.cumsum(sizes)
         for listing_id, start, end in zip(ids, (ends - sizes).tolist(), ends.tolist(), strict=True):
@@ -115,7 +121,9 @@ class LexicalIndex:
         """Return (row ids, BM25 tf-weight matrix in CSC, document frequencies), rebuilt after changes."""
         if self._compiled is None:
             row_ids = np.fromiter(self.docs, dtype=np.int64, count=len(self.docs))
-            sizes = np.fromiter((len(d) for d in self.docs.values()), dtype=np.int64, count=len(self.docs)) // 4
+            sizes = (
+                np.fromiter((len(d) for d in self.docs.values()), dtype=np.int64, count=len(self.docs)) // 4
+            )
             packed = np.frombuffer(b"".join(self.docs.values()), dtype=np.uint32)
             col, tf = unpack_document(packed)
             del packed
@@ -130,7 +138,9 @@ class LexicalIndex:
             avg = float(lengths.mean()) if len(lengths) else 1.0
             norm = K1 * (1 - B + B * lengths[rows] / max(avg, 1e-9))
             weight = tf * (K1 + 1) / (tf + norm)
-            matrix = sp.csc_matrix((weight, (rows, col)), shape=(len(row_ids), len(self.vocab)), dtype=np.float32)
+            matrix = sp.csc_matrix(
+                (weight, (rows, col)), shape=(len(row_ids), len(self.vocab)), dtype=np.float32
+            )
             df = np.bincount(col, minlength=len(self.vocab)).astype(np.float32)
             self._compiled = (row_ids, matrix, df)
             self._average_length = avg
@@ -172,9 +182,13 @@ class LexicalIndex:
         known = [t for t in dict.fromkeys(lexical_terms(text)) if t in self.vocab and df[self.vocab[t]] > 0]
         return self._columns_and_idf(known, len(row_ids), df)
 
-    def _columns_and_idf(self, known: list[str], n: int, df: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    def _columns_and_idf(
+        self, known: list[str], n: int, df: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, list[str]]:
         cols = np.array([self.vocab[t] for t in known], dtype=np.int64)
-        idf = np.log1p((n - df[cols] + 0.5) / (df[cols] + 0.5)) if len(cols) else np.zeros(0, dtype=np.float32)
+        idf = (
+            np.log1p((n - df[cols] + 0.5) / (df[cols] + 0.5)) if len(cols) else np.zeros(0, dtype=np.float32)
+        )
         return cols, idf.astype(np.float32), known
 
     def query_weights(self, text: str, drop_genre: bool = True) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -187,10 +201,14 @@ class LexicalIndex:
         counts = query_term_frequencies(lexical_terms(text), drop_genre=drop_genre)
         known = [t for t in counts if t in self.vocab and df[self.vocab[t]] > 0]
         cols, idf, known = self._columns_and_idf(known, len(row_ids), df)
-        factor = query_frequency_weight(np.fromiter((counts[t] for t in known), dtype=np.float32, count=len(known)))
+        factor = query_frequency_weight(
+            np.fromiter((counts[t] for t in known), dtype=np.float32, count=len(known))
+        )
         return cols, (idf * factor).astype(np.float32), known
 
-    def query_channels(self, text: str, title: str | None = None) -> list[tuple[np.ndarray, np.ndarray, list[str]]]:
+    def query_channels(
+        self, text: str, title: str | None = None
+    ) -> list[tuple[np.ndarray, np.ndarray, list[str]]]:
         """Return (columns, weights, terms) per query channel: the whole text, then the title if it adds one.
 
         A channel without a known term is left out, so the list may be empty. A query with a title is a posted
@@ -273,8 +291,14 @@ class LexicalIndex:
         for i, listing_id in enumerate(ids):
             doc_cols, tfs = unpack_document(self.docs[int(listing_id)])
             norm = K1 * (1 - B + B * float(tfs.sum()) / max(self._average_length, 1e-9))
-            scores[i] = sum(weight_of[c] * tf * (K1 + 1) / (tf + norm)
-                            for c, tf in zip(doc_cols.tolist(), tfs.tolist(), strict=True) if c in weight_of) / best
+            scores[i] = (
+                sum(
+                    weight_of[c] * tf * (K1 + 1) / (tf + norm)
+                    for c, tf in zip(doc_cols.tolist(), tfs.tolist(), strict=True)
+                    if c in weight_of
+                )
+                / best
+            )
         return np.minimum(scores, 1.0)
 
     def top_terms(self, text: str, limit: int = 20) -> list[str]:

@@ -112,14 +112,17 @@ class Recommendation:
 
 def _check_listing_kind(listing_kind: str) -> str:
     if listing_kind not in LISTING_KINDS:
-        raise ValueError(f"Unknown listing kind {listing_kind!r}; expected one of {', '.join(LISTING_KINDS)}.")
+        raise ValueError(
+            f"Unknown listing kind {listing_kind!r}; expected one of {', '.join(LISTING_KINDS)}."
+        )
     return listing_kind
 
 
 def _check_rec_kind(rec_kind: str) -> RecommendationKind:
     if rec_kind not in RECOMMENDATION_KINDS:
-        raise ValueError(f"Unknown recommendation kind {rec_kind!r}; expected one of "
-                         f"{', '.join(RECOMMENDATION_KINDS)}.")
+        raise ValueError(
+            f"Unknown recommendation kind {rec_kind!r}; expected one of {', '.join(RECOMMENDATION_KINDS)}."
+        )
     return RECOMMENDATION_KINDS[rec_kind]
 
 
@@ -154,8 +157,12 @@ class Candidates:
 
     def industry(self) -> np.ndarray:
         """The field prior of each candidate, or the field its shared content words show, whichever is more."""
-        prior = np.array([self.field_probabilities.get(name, 0.0) if name else 0.0
-                          for name in self.columns.industry.tolist()])
+        prior = np.array(
+            [
+                self.field_probabilities.get(name, 0.0) if name else 0.0
+                for name in self.columns.industry.tolist()
+            ]
+        )
         return np.maximum(prior, self.field_credit)
 
 
@@ -179,8 +186,9 @@ class Matcher:
 
     def __init__(self, config: MatcherConfig | None = None):
         self.config = config or MatcherConfig()
-        self.encoders = {name: make_encoder(name, **self.config.encoder_options(name))
-                         for name in self.config.encoders}
+        self.encoders = {
+            name: make_encoder(name, **self.config.encoder_options(name)) for name in self.config.encoders
+        }
         self.classifier = IndustryClassifier()
         self.ranker = None
         self.kinds: dict[str, KindIndex] = {}
@@ -215,12 +223,19 @@ class Matcher:
         with analysis_pool(self.encoders, workers) as pool:
             for listing_kind in LISTING_KINDS:
                 items = list({item.id: item for item in listings if item.kind == listing_kind}.values())
-                self.kinds[listing_kind] = KindIndex.build(listing_kind, items, self.encoders, self._make_store,
-                                                           pool=pool, prune_above=self.config.scan_limit)
+                self.kinds[listing_kind] = KindIndex.build(
+                    listing_kind,
+                    items,
+                    self.encoders,
+                    self._make_store,
+                    pool=pool,
+                    prune_above=self.config.scan_limit,
+                )
         return self
 
-    def with_changes(self, upserts: Iterable[MatchItem] = (),
-                     removals: dict[str, list[int]] | None = None) -> Matcher:
+    def with_changes(
+        self, upserts: Iterable[MatchItem] = (), removals: dict[str, list[int]] | None = None
+    ) -> Matcher:
         """Return a new snapshot with listings added or replaced by (kind, id) and others removed."""
         if not self.kinds:
             raise ValueError("The matcher has no indexes yet; call rebuild() or load a saved one first.")
@@ -258,7 +273,9 @@ class Matcher:
 
     def counts(self) -> dict[str, int]:
         """Return how many listings of each kind are indexed."""
-        return {listing_kind: len(self.kinds[listing_kind]) if self.kinds else 0 for listing_kind in LISTING_KINDS}
+        return {
+            listing_kind: len(self.kinds[listing_kind]) if self.kinds else 0 for listing_kind in LISTING_KINDS
+        }
 
     def listing(self, listing_kind: str, listing_id: int) -> MatchItem | None:
         """The indexed listing of this kind and id, or None."""
@@ -275,8 +292,9 @@ class Matcher:
         return {name: encoder.encode([query.full_text])[0] for name, encoder in self.encoders.items()}
 
     @staticmethod
-    def _blend_neighbour_fields(probs: dict[str, float], lexical: np.ndarray, codes: np.ndarray,
-                                names: list[str]) -> dict[str, float]:
+    def _blend_neighbour_fields(
+        probs: dict[str, float], lexical: np.ndarray, codes: np.ndarray, names: list[str]
+    ) -> dict[str, float]:
         """Mix the classifier's field probabilities with the fields of the closest lexical matches.
 
         The classifier reads the need alone; the best-matching listings say which field its words are used
@@ -289,7 +307,9 @@ class Matcher:
         known = codes[top] < len(names)
         if not names or weight[known].sum() <= 0:
             return probs
-        votes = np.bincount(codes[top][known], weights=weight[known], minlength=len(names)) / weight[known].sum()
+        votes = (
+            np.bincount(codes[top][known], weights=weight[known], minlength=len(names)) / weight[known].sum()
+        )
         share = NEIGHBOUR_SHARE if probs else 1.0
         blended = {name: (1 - share) * p for name, p in probs.items()}
         for name, vote in zip(names, votes.tolist(), strict=True):
@@ -297,8 +317,9 @@ class Matcher:
                 blended[name] = blended.get(name, 0.0) + share * vote
         return blended
 
-    def _evidence(self, query: MatchItem, index: KindIndex, probs: dict[str, float], stated: bool,
-                  hits: LexicalHits) -> _Evidence:
+    def _evidence(
+        self, query: MatchItem, index: KindIndex, probs: dict[str, float], stated: bool, hits: LexicalHits
+    ) -> _Evidence:
         """Re-score the best lexical matches without filler: they vote on the field (unless the query states
         it), and their content words set the bar for field credit.
 
@@ -317,18 +338,33 @@ class Matcher:
             # A predicted field is already a soft, blended prior; only a stated one is all-or-nothing.
             return _Evidence([], probs, 1.0, 0.0)
         strongest = float(index.evidence_scores(words, top).max(initial=0.0))
-        return _Evidence(words, probs, max(STRONG_EVIDENCE_SHARE * strongest, STRONG_EVIDENCE_FLOOR),
-                         max(CREDIT_START_SHARE * strongest, STRONG_EVIDENCE_FLOOR / 2))
+        return _Evidence(
+            words,
+            probs,
+            max(STRONG_EVIDENCE_SHARE * strongest, STRONG_EVIDENCE_FLOOR),
+            max(CREDIT_START_SHARE * strongest, STRONG_EVIDENCE_FLOOR / 2),
+        )
 
     def lexical_hits(self, index: KindIndex, query: MatchItem, wanted: int) -> LexicalHits:
         """The query's lexical scores over one kind: every row up to `scan_limit` listings, else the pruned
         first stage's candidates."""
-        return index.lexical_hits(query.full_text, title=query.title, wanted=wanted,
-                                  exhaustive=len(index) <= self.config.scan_limit)
+        return index.lexical_hits(
+            query.full_text, title=query.title, wanted=wanted, exhaustive=len(index) <= self.config.scan_limit
+        )
 
-    def _pool(self, query: MatchItem, rec_kind: str, target_kind: str, probs: dict[str, float], stated: bool,
-              vectors: dict[str, np.ndarray], size: int, weights: dict[Feature, float],
-              exclude: set[tuple[str, int]], scored: dict[str, LexicalHits] | None = None) -> _Pool:
+    def _pool(
+        self,
+        query: MatchItem,
+        rec_kind: str,
+        target_kind: str,
+        probs: dict[str, float],
+        stated: bool,
+        vectors: dict[str, np.ndarray],
+        size: int,
+        weights: dict[Feature, float],
+        exclude: set[tuple[str, int]],
+        scored: dict[str, LexicalHits] | None = None,
+    ) -> _Pool:
         """Score the best first-stage candidates of one target listing kind plus the dense hits.
 
         `scored` keeps each target kind's lexical scores of this query for the next recommendation kind that
@@ -348,8 +384,11 @@ class Matcher:
         positions, lexical, codes = hits.positions, hits.scores, hits.codes
         if not hits.complete:
             # Listings of the likely fields enter on their field alone, as they do when every row is scored.
-            likely = [index.code_of[name] for name, p in sorted(probs.items(), key=lambda kv: -kv[1])
-                      if p > 0 and name in index.code_of]
+            likely = [
+                index.code_of[name]
+                for name, p in sorted(probs.items(), key=lambda kv: -kv[1])
+                if p > 0 and name in index.code_of
+            ]
             extra = index.field_rows(likely, size, spec.incubators_only)
             extra = extra[~np.isin(extra, positions)]
             if len(extra):
@@ -384,10 +423,25 @@ class Matcher:
             return empty
         chosen_ids = np.array(kept, dtype=np.int64)
         positions = index.positions(kept)
-        dense = self._dense(index, vectors, chosen_ids) if weights[Feature.DENSE] > 0 else \
-            np.zeros(len(items), np.float32)
-        return _Pool(items, self._rows(query, rec_kind, items, hits.at(positions), dense, probs, weights,
-                                       evidence.credit(index, positions), index.columns(positions)))
+        dense = (
+            self._dense(index, vectors, chosen_ids)
+            if weights[Feature.DENSE] > 0
+            else np.zeros(len(items), np.float32)
+        )
+        return _Pool(
+            items,
+            self._rows(
+                query,
+                rec_kind,
+                items,
+                hits.at(positions),
+                dense,
+                probs,
+                weights,
+                evidence.credit(index, positions),
+                index.columns(positions),
+            ),
+        )
 
     def _dense(self, index: KindIndex, vectors: dict[str, np.ndarray], ids: np.ndarray) -> np.ndarray:
         """Return the mean cosine over encoders between the query and stored listings (negatives as 0)."""
@@ -396,12 +450,29 @@ class Matcher:
             total += np.maximum(index.vectors(name, ids) @ vector, 0.0)
         return total / max(1, len(vectors))
 
-    def _rows(self, query: MatchItem, rec_kind: str, items: list[MatchItem], lexical: np.ndarray,
-              dense: np.ndarray, probs: dict[str, float], weights: dict[Feature, float],
-              field_credit: np.ndarray, columns: Columns | None = None) -> np.ndarray:
+    def _rows(
+        self,
+        query: MatchItem,
+        rec_kind: str,
+        items: list[MatchItem],
+        lexical: np.ndarray,
+        dense: np.ndarray,
+        probs: dict[str, float],
+        weights: dict[Feature, float],
+        field_credit: np.ndarray,
+        columns: Columns | None = None,
+    ) -> np.ndarray:
         """Return one feature row per candidate, columns named by Feature, the fused score included."""
-        pool = Candidates(query, rec_kind, items, columns if columns is not None else columns_of(items), lexical,
-                          dense, probs, field_credit)
+        pool = Candidates(
+            query,
+            rec_kind,
+            items,
+            columns if columns is not None else columns_of(items),
+            lexical,
+            dense,
+            probs,
+            field_credit,
+        )
         rows = np.zeros((len(items), len(FEATURES)), dtype=np.float32)
         for feature, score in CANDIDATE_FEATURES.items():
             rows[:, COLUMN[feature]] = score(pool)
@@ -409,13 +480,19 @@ class Matcher:
         rows[:, COLUMN[Feature.FUSED]] = rows @ w / w.sum()
         return rows
 
-    def recommend(self, query: MatchItem, rec_kind: str, k: int = 10,
-                  exclude: Iterable[tuple[str, int]] = frozenset()) -> list[Recommendation]:
+    def recommend(
+        self, query: MatchItem, rec_kind: str, k: int = 10, exclude: Iterable[tuple[str, int]] = frozenset()
+    ) -> list[Recommendation]:
         """Return the k best targets of a recommendation kind for a query listing, with reasons."""
         return self.recommend_kinds(query, (rec_kind,), k=k, exclude=exclude)[rec_kind]
 
-    def recommend_kinds(self, query: MatchItem, rec_kinds: Iterable[str], k: int = 10,
-                        exclude: Iterable[tuple[str, int]] = frozenset()) -> dict[str, list[Recommendation]]:
+    def recommend_kinds(
+        self,
+        query: MatchItem,
+        rec_kinds: Iterable[str],
+        k: int = 10,
+        exclude: Iterable[tuple[str, int]] = frozenset(),
+    ) -> dict[str, list[Recommendation]]:
         """`recommend` for several kinds of one query (a listing page's panels), each the same as asked alone;
         the query is read once (field, vectors, and each target kind's lexical scores) for all of them."""
         specs = {rec_kind: _check_rec_kind(rec_kind) for rec_kind in rec_kinds}
@@ -427,18 +504,33 @@ class Matcher:
         vectors = self._query_vectors(query)
         size = max(self.config.pool, 3 * k)
         scored: dict[str, LexicalHits] = {}
-        return {rec_kind: self._recommend(query, rec_kind, spec, k, weights, exclude, probs, stated, vectors, size,
-                                          scored)
-                for rec_kind, spec in specs.items()}
+        return {
+            rec_kind: self._recommend(
+                query, rec_kind, spec, k, weights, exclude, probs, stated, vectors, size, scored
+            )
+            for rec_kind, spec in specs.items()
+        }
 
-    def _recommend(self, query: MatchItem, rec_kind: str, spec: RecommendationKind, k: int,
-                   weights: dict[Feature, float], exclude: set[tuple[str, int]], probs: dict[str, float],
-                   stated: bool, vectors: dict[str, np.ndarray], size: int,
-                   scored: dict[str, LexicalHits]) -> list[Recommendation]:
+    def _recommend(
+        self,
+        query: MatchItem,
+        rec_kind: str,
+        spec: RecommendationKind,
+        k: int,
+        weights: dict[Feature, float],
+        exclude: set[tuple[str, int]],
+        probs: dict[str, float],
+        stated: bool,
+        vectors: dict[str, np.ndarray],
+        size: int,
+        scored: dict[str, LexicalHits],
+    ) -> list[Recommendation]:
         items: list[MatchItem] = []
         blocks = []
         for target_kind in spec.targets:
-            pool = self._pool(query, rec_kind, target_kind, probs, stated, vectors, size, weights, exclude, scored)
+            pool = self._pool(
+                query, rec_kind, target_kind, probs, stated, vectors, size, weights, exclude, scored
+            )
             items.extend(pool.items)
             blocks.append(pool.rows)
         if not items:
@@ -449,12 +541,17 @@ class Matcher:
         if self.ranker is not None and getattr(self.ranker, "fitted", False):
             head = order[: max(50, k)]
             learned = self.ranker.score(rows[head])
-            order = [head[i] for i in np.argsort(-learned, kind="stable")] + order[len(head):]
+            order = [head[i] for i in np.argsort(-learned, kind="stable")] + order[len(head) :]
         query_words = [w for w in self._query_words(query, spec.targets) if is_evidence(w)]
-        return [Recommendation(items[i].kind, int(items[i].id), round(float(fused[i]), 6),
-                               self._reasons(query, items[i], rec_kind, probs, stated, rows[i], query_words,
-                                             weights))
-                for i in order[:k]]
+        return [
+            Recommendation(
+                items[i].kind,
+                int(items[i].id),
+                round(float(fused[i]), 6),
+                self._reasons(query, items[i], rec_kind, probs, stated, rows[i], query_words, weights),
+            )
+            for i in order[:k]
+        ]
 
     # ---- explanations -------------------------------------------------------------------------------
 
@@ -465,11 +562,22 @@ class Matcher:
             index = self.kinds[target_kind]
             if len(index):
                 words.update(dict.fromkeys(index.lexical.top_terms(query.full_text)))
-                words.update(dict.fromkeys(w for w in evidence_words(query.full_text) if w in index.delta.vocab))
+                words.update(
+                    dict.fromkeys(w for w in evidence_words(query.full_text) if w in index.delta.vocab)
+                )
         return list(words)
 
-    def _reasons(self, query: MatchItem, candidate: MatchItem, rec_kind: str, probs: dict[str, float],
-                 stated: bool, row: np.ndarray, query_words: list[str], weights) -> list[dict]:
+    def _reasons(
+        self,
+        query: MatchItem,
+        candidate: MatchItem,
+        rec_kind: str,
+        probs: dict[str, float],
+        stated: bool,
+        row: np.ndarray,
+        query_words: list[str],
+        weights,
+    ) -> list[dict]:
         reasons = []
         value = {f: float(row[COLUMN[f]]) for f in FEATURES}
         if value[Feature.LEXICAL] > 0:
@@ -482,17 +590,26 @@ class Matcher:
             if stated:
                 reasons.append({"code": ReasonCode.SAME_INDUSTRY, "industry": candidate.industry})
             elif prior >= REASON_MIN_PROBABILITY:
-                reasons.append({"code": ReasonCode.PREDICTED_INDUSTRY, "industry": candidate.industry,
-                                "probability": round(prior, 3)})
+                reasons.append(
+                    {
+                        "code": ReasonCode.PREDICTED_INDUSTRY,
+                        "industry": candidate.industry,
+                        "probability": round(prior, 3),
+                    }
+                )
         if value[Feature.MODE] >= 1.0:
             wanted = wanted_modes(query, rec_kind)
-            reasons.append({"code": ReasonCode.MODE_MATCH, "modes": sorted(wanted & set(candidate.cooperation_modes))})
+            reasons.append(
+                {"code": ReasonCode.MODE_MATCH, "modes": sorted(wanted & set(candidate.cooperation_modes))}
+            )
         trl_value = candidate.trl if rec_kind != "needs" else query.trl
         if value[Feature.TRL] >= 0.8 and trl_value is not None:
             reasons.append({"code": ReasonCode.TRL_FIT, "trl": trl_value})
         if value[Feature.BUDGET] >= 1.0:
             need, offer = (query, candidate) if query.kind == "need" else (candidate, query)
-            reasons.append({"code": ReasonCode.BUDGET_FIT, "price": offer.price, "budget_max": need.budget_max})
+            reasons.append(
+                {"code": ReasonCode.BUDGET_FIT, "price": offer.price, "budget_max": need.budget_max}
+            )
         if value[Feature.REGION] >= 1.0:
             reasons.append({"code": ReasonCode.SAME_REGION, "region": candidate.region})
         if rec_kind == "incubation" and candidate.offers_incubation:
@@ -503,7 +620,9 @@ class Matcher:
 
     # ---- feedback features --------------------------------------------------------------------------
 
-    def features(self, query: MatchItem, candidates: list[MatchItem], rec_kind: str | None = None) -> np.ndarray:
+    def features(
+        self, query: MatchItem, candidates: list[MatchItem], rec_kind: str | None = None
+    ) -> np.ndarray:
         """Return one feature row (columns: schema.FEATURES) per (query, candidate) pair.
 
         Candidates need not be indexed (their lexical feature is then 0), so stored feedback stays usable.
@@ -533,7 +652,14 @@ class Matcher:
             lexical[indexed] = hits.at(found[indexed])
             credit = np.zeros(len(found), dtype=np.float32)
             credit[indexed] = evidence.credit(index, found[indexed])
-            rows[positions] = self._rows(query, rec_kind, [candidates[i] for i in positions], lexical,
-                                         dense[positions], evidence.probs, weights, credit)
+            rows[positions] = self._rows(
+                query,
+                rec_kind,
+                [candidates[i] for i in positions],
+                lexical,
+                dense[positions],
+                evidence.probs,
+                weights,
+                credit,
+            )
         return rows
-

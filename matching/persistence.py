@@ -120,13 +120,22 @@ def _write_generation(matcher: Matcher, folder: Path, cursor: int) -> None:
     for listing_kind, index in matcher.kinds.items():
         for name, store in index.stores.items():
             store.save(folder / f"vectors-{name}-{listing_kind}.faiss")
-    state = {"encoders": matcher.encoders, "classifier": matcher.classifier, "ranker": matcher.ranker,
-             "kinds": {k: (index.base_items, index.lexical, index.delta) for k, index in matcher.kinds.items()}}
+    state = {
+        "encoders": matcher.encoders,
+        "classifier": matcher.classifier,
+        "ranker": matcher.ranker,
+        "kinds": {k: (index.base_items, index.lexical, index.delta) for k, index in matcher.kinds.items()},
+    }
     with open(folder / "state.pkl", "wb") as handle:
         pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    manifest = {"format": FORMAT_VERSION, "encoders": {n: e.dim for n, e in matcher.encoders.items()},
-                "model": matcher.config.model, "kinds": list(LISTING_KINDS), "cursor": int(cursor),
-                "saved_at": time.time()}
+    manifest = {
+        "format": FORMAT_VERSION,
+        "encoders": {n: e.dim for n, e in matcher.encoders.items()},
+        "model": matcher.config.model,
+        "kinds": list(LISTING_KINDS),
+        "cursor": int(cursor),
+        "saved_at": time.time(),
+    }
     (folder / "manifest.json").write_text(json.dumps(manifest))
 
 
@@ -142,7 +151,10 @@ def remove_old_generations(store_dir: str | Path, keep: str) -> list[str]:
             continue
         # A generation without its manifest is still being written (by another thread or process): leave it,
         # unless it is old enough to be the remains of a save that crashed.
-        if not (folder / "manifest.json").exists() and time.time() - folder.stat().st_mtime < ABANDONED_SECONDS:
+        if (
+            not (folder / "manifest.json").exists()
+            and time.time() - folder.stat().st_mtime < ABANDONED_SECONDS
+        ):
             continue
         try:
             handle = open(folder / READER_LOCK, "a+")  # noqa: SIM115 - closed just below
@@ -189,23 +201,38 @@ def _read(config: MatcherConfig | None, folder: Path) -> Matcher:
         with open(folder / "state.pkl", "rb") as handle:
             state = pickle.load(handle)
     except FileNotFoundError as error:
-        raise FileNotFoundError(f"The saved matcher in {folder.parent} is incomplete ({error.filename}); "
-                                "rebuild it.") from None
+        raise FileNotFoundError(
+            f"The saved matcher in {folder.parent} is incomplete ({error.filename}); rebuild it."
+        ) from None
     if manifest.get("format") != FORMAT_VERSION:
-        raise ValueError(f"The saved matcher in {folder.parent} has format {manifest.get('format')}; rebuild it.")
-    if list(manifest["encoders"]) != list(matcher.config.encoders) or manifest.get("model") != matcher.config.model:
-        raise ValueError(f"The saved matcher in {folder.parent} used encoders {list(manifest['encoders'])} "
-                         f"(model {manifest.get('model')}), but the configuration asks for "
-                         f"{list(matcher.config.encoders)} (model {matcher.config.model}); rebuild it.")
+        raise ValueError(
+            f"The saved matcher in {folder.parent} has format {manifest.get('format')}; rebuild it."
+        )
+    if (
+        list(manifest["encoders"]) != list(matcher.config.encoders)
+        or manifest.get("model") != matcher.config.model
+    ):
+        raise ValueError(
+            f"The saved matcher in {folder.parent} used encoders {list(manifest['encoders'])} "
+            f"(model {manifest.get('model')}), but the configuration asks for "
+            f"{list(matcher.config.encoders)} (model {matcher.config.model}); rebuild it."
+        )
     matcher.encoders = state["encoders"]
     matcher.classifier = state["classifier"]
     matcher.ranker = state["ranker"]
     kinds = {}
     for listing_kind, (items, lexical, delta) in state["kinds"].items():
-        stores = {name: VectorStore.load(folder / f"vectors-{name}-{listing_kind}.faiss", dim,
-                                         matcher.config.exact_limit, matcher.config.nprobe)
-                  for name, dim in manifest["encoders"].items()}
-        kinds[listing_kind] = KindIndex(listing_kind, items, lexical, stores, delta,
-                                        prune_above=matcher.config.scan_limit)
+        stores = {
+            name: VectorStore.load(
+                folder / f"vectors-{name}-{listing_kind}.faiss",
+                dim,
+                matcher.config.exact_limit,
+                matcher.config.nprobe,
+            )
+            for name, dim in manifest["encoders"].items()
+        }
+        kinds[listing_kind] = KindIndex(
+            listing_kind, items, lexical, stores, delta, prune_above=matcher.config.scan_limit
+        )
     matcher.kinds = kinds
     return matcher

@@ -57,9 +57,14 @@ class FeedbackRanker:
         self.model = None
         if len(y) < self.min_pairs or len(np.unique(y)) < 2:
             return self
-        self.model = HistGradientBoostingRegressor(max_iter=150, learning_rate=0.05, max_leaf_nodes=15,
-                                                   min_samples_leaf=5, l2_regularization=1.0,
-                                                   random_state=self.seed).fit(rows, y)
+        self.model = HistGradientBoostingRegressor(
+            max_iter=150,
+            learning_rate=0.05,
+            max_leaf_nodes=15,
+            min_samples_leaf=5,
+            l2_regularization=1.0,
+            random_state=self.seed,
+        ).fit(rows, y)
         return self
 
     def score(self, rows) -> np.ndarray:
@@ -78,12 +83,18 @@ def ndcg(scores: np.ndarray, gains: np.ndarray, k: int = 10) -> float:
     order = np.argsort(-scores, kind="stable")[:k]
     dcg = sum((2 ** gains[i] - 1) / math.log2(r + 2) for r, i in enumerate(order))
     ideal = sorted(gains, reverse=True)[:k]
-    idcg = sum((2 ** g - 1) / math.log2(r + 2) for r, g in enumerate(ideal))
+    idcg = sum((2**g - 1) / math.log2(r + 2) for r, g in enumerate(ideal))
     return dcg / idcg if idcg else 1.0
 
 
-def evaluate_ranker(rows, labels: Sequence[str | int], groups: Sequence, holdout: float = 0.3,
-                    seed: int = 0, min_pairs: int = MIN_PAIRS) -> dict[str, float]:
+def evaluate_ranker(
+    rows,
+    labels: Sequence[str | int],
+    groups: Sequence,
+    holdout: float = 0.3,
+    seed: int = 0,
+    min_pairs: int = MIN_PAIRS,
+) -> dict[str, float]:
     """Fit on some queries' feedback, compare learned vs unlearned nDCG@10 on the held-back queries."""
     rows = _rows(rows)
     y = np.array([label_value(v) for v in labels], dtype=np.float32)
@@ -94,8 +105,11 @@ def evaluate_ranker(rows, labels: Sequence[str | int], groups: Sequence, holdout
         raise ValueError("rows, labels and groups must have the same length.")
     unique = np.unique(groups)
     rng = np.random.default_rng(seed)
-    test_groups = set(rng.choice(unique, max(1, int(round(len(unique) * holdout))), replace=False).tolist()) \
-        if len(unique) > 1 else set()
+    test_groups = (
+        set(rng.choice(unique, max(1, int(round(len(unique) * holdout))), replace=False).tolist())
+        if len(unique) > 1
+        else set()
+    )
     test = np.array([g in test_groups for g in groups.tolist()], dtype=bool)
     ranker = FeedbackRanker(min_pairs=min_pairs, seed=seed).fit(rows[~test], y[~test])
     learned, unlearned = [], []
@@ -108,6 +122,8 @@ def evaluate_ranker(rows, labels: Sequence[str | int], groups: Sequence, holdout
     return {
         "learned_ndcg": round(float(np.mean(learned)), 4) if learned else None,
         "unlearned_ndcg": round(float(np.mean(unlearned)), 4) if unlearned else None,
-        "pairs": int(len(y)), "train_pairs": int((~test).sum()), "test_queries": len(learned),
+        "pairs": int(len(y)),
+        "train_pairs": int((~test).sum()),
+        "test_queries": len(learned),
         "learned": ranker.fitted,
     }

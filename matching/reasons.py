@@ -38,5 +38,10 @@ _NUMBER_RE = re.compile(r"^[\d.,%‰+\-]+[a-z%℃]*$")
 
 def is_evidence(term: str) -> bool:
     """Whether a term may explain a match or vote on a field: no stop word, filler, number or single character."""
-    return (len(term) > 1 and not term.startswith("#") and term not in STOP_WORDS
-            and term not in MARKETPLACE_FILLER and not _NUMBER_RE.match(term))
+    return (
+        len(term) > 1
+        and not term.startswith("#")
+        and term not in STOP_WORDS
+        and term not in MARKETPLACE_FILLER
+        and not _NUMBER_RE.match(term)
+    )

@@ -41,7 +41,9 @@ class MatchItem:
         return f"{self.title or ''}\n{self.text or ''}".strip()
 
 
-MODE_BITS = {m: 1 << i for i, m in enumerate(("commission", "license", "transfer", "joint", "service", "incubation"))}
+MODE_BITS = {
+    m: 1 << i for i, m in enumerate(("commission", "license", "transfer", "joint", "service", "incubation"))
+}
 
 
 def mode_mask(modes) -> int:

@@ -68,9 +68,28 @@ _OTHER_SCRIPT_RE = re.compile(r"[^\W\d_a-z\u3400-\u9fff]+")
 _SPACE_RE = re.compile(r"\s+")
 # Units written in Chinese or with symbols become one ASCII spelling so "10毫米" and "10 mm" share a token.
 _UNITS = {
-    "毫米": "mm", "厘米": "cm", "公里": "km", "千米": "km", "米": "m", "微米": "um", "纳米": "nm", "μm": "um",
-    "千克": "kg", "公斤": "kg", "克": "g", "吨": "t", "千瓦": "kw", "兆瓦": "mw", "瓦": "w", "伏": "v",
-    "摄氏度": "℃", "°c": "℃", "兆帕": "mpa", "千帕": "kpa", "赫兹": "hz", "百分之": "%",
+    "毫米": "mm",
+    "厘米": "cm",
+    "公里": "km",
+    "千米": "km",
+    "米": "m",
+    "微米": "um",
+    "纳米": "nm",
+    "μm": "um",
+    "千克": "kg",
+    "公斤": "kg",
+    "克": "g",
+    "吨": "t",
+    "千瓦": "kw",
+    "兆瓦": "mw",
+    "瓦": "w",
+    "伏": "v",
+    "摄氏度": "℃",
+    "°c": "℃",
+    "兆帕": "mpa",
+    "千帕": "kpa",
+    "赫兹": "hz",
+    "百分之": "%",
 }
 _UNIT_RE = re.compile(
     r"(\d+(?:\.\d+)?)\s*(" + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True)) + ")"
@@ -103,8 +122,12 @@ class _Vocabulary:
     also_finds: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, words: Iterable[str], synonyms: Mapping[str, Iterable[str]],
-              also_finds: Mapping[str, Iterable[str]] | None = None) -> _Vocabulary:
+    def build(
+        cls,
+        words: Iterable[str],
+        synonyms: Mapping[str, Iterable[str]],
+        also_finds: Mapping[str, Iterable[str]] | None = None,
+    ) -> _Vocabulary:
         canonical = {}
         for word, variants in synonyms.items():
             target = _fold(word, None)
@@ -191,8 +214,11 @@ def _apply_user_words(tokenizer, wanted: frozenset[str]) -> None:
             _added_words.add(word)
 
 
-def set_user_dictionary(words: Iterable[str] = (), synonyms: Mapping[str, Iterable[str]] | None = None,
-                        also_finds: Mapping[str, Iterable[str]] | None = None) -> None:
+def set_user_dictionary(
+    words: Iterable[str] = (),
+    synonyms: Mapping[str, Iterable[str]] | None = None,
+    also_finds: Mapping[str, Iterable[str]] | None = None,
+) -> None:
     """Use this domain vocabulary from now on: words jieba keeps whole, synonyms → canonical spelling, and
     the narrower words a query for a broader word also finds.
 

@@ -60,8 +60,11 @@ class VectorStore:
         if not self.approximate:
             return faiss.vector_to_array(self.index.id_map).astype(np.int64)
         invlists = self.index.invlists
-        parts = [faiss.rev_swig_ptr(invlists.get_ids(i), invlists.list_size(i)).copy()
-                 for i in range(self.index.nlist) if invlists.list_size(i)]
+        parts = [
+            faiss.rev_swig_ptr(invlists.get_ids(i), invlists.list_size(i)).copy()
+            for i in range(self.index.nlist)
+            if invlists.list_size(i)
+        ]
         return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
 
     def _check(self, vectors: np.ndarray) -> np.ndarray:
@@ -116,8 +119,9 @@ class VectorStore:
         # About sqrt(n) lists (faiss' rule of thumb); a query scans nprobe of them.
         nlist = max(8, min(int(np.sqrt(len(ids))), len(ids) // 39))
         quantizer = faiss.IndexFlatIP(self.dim)
-        index = faiss.IndexIVFScalarQuantizer(quantizer, self.dim, nlist, faiss.ScalarQuantizer.QT_8bit,
-                                              faiss.METRIC_INNER_PRODUCT, False)
+        index = faiss.IndexIVFScalarQuantizer(
+            quantizer, self.dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT, False
+        )
         train = vectors
         if len(train) > 64 * nlist:
             train = vectors[np.random.default_rng(0).choice(len(vectors), 64 * nlist, replace=False)]
@@ -176,8 +180,10 @@ class VectorStore:
             raise FileNotFoundError(f"The vector index {path} does not exist; rebuild the matcher.")
         index = _faiss().read_index(str(path))
         if index.d != dim:
-            raise ValueError(f"The vector index {path} has dimension {index.d}, but the encoder produces {dim}; "
-                             "rebuild the matcher.")
+            raise ValueError(
+                f"The vector index {path} has dimension {index.d}, but the encoder produces {dim}; "
+                "rebuild the matcher."
+            )
         store = cls(dim, exact_limit, nprobe)
         store.index = index
         if store.approximate:

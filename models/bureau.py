@@ -37,6 +37,7 @@ def json_dict():
 
 # --- experts ------------------------------------------------------------------------------------------------------
 
+
 class ExpertProfile(SQLModel, table=True):
     """What an expert account covers; a panel is formed so that together its members cover every field."""
 
@@ -70,6 +71,7 @@ class ExpertAssignment(SQLModel, table=True):
 
 
 # --- the registry and the creation workflow -----------------------------------------------------------------------
+
 
 class CenterFounder(SQLModel, table=True):
     """A founding unit (发起单位) of a center, an independent legal entity named by its credit code."""
@@ -221,6 +223,7 @@ class Promotion(SQLModel, table=True):
 
 # --- what centers record ------------------------------------------------------------------------------------------
 
+
 class CenterTraining(SQLModel, table=True):
     __tablename__ = "center_training"
 
@@ -273,6 +276,7 @@ class FirstUseFlag(SQLModel, table=True):
 
 
 # --- evaluation -----------------------------------------------------------------------------------------------------
+
 
 class EvaluationRound(SQLModel, table=True):
     __tablename__ = "evaluation_round"

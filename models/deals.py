@@ -84,6 +84,7 @@ class IPType(StrEnum):
 
 # --- interests ------------------------------------------------------------------------------------------------
 
+
 # What a caller sends to express interest.
 class InterestIn(SQLModel):
     target_type: TargetType
@@ -102,9 +103,15 @@ class DeclineIn(SQLModel):
 class Interest(SQLModel, table=True):
     __table_args__ = (
         # One open interest per (organization, target); concurrent duplicates fail here, not in Python.
-        Index("uq_interest_open", "from_org_id", "target_type", "target_id", unique=True,
-              sqlite_where=text("status IN ('pending', 'accepted')"),
-              postgresql_where=text("status IN ('pending', 'accepted')")),
+        Index(
+            "uq_interest_open",
+            "from_org_id",
+            "target_type",
+            "target_id",
+            unique=True,
+            sqlite_where=text("status IN ('pending', 'accepted')"),
+            postgresql_where=text("status IN ('pending', 'accepted')"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -191,6 +198,7 @@ class Attachment(SQLModel, table=True):
 
 # --- contracts ------------------------------------------------------------------------------------------------
 
+
 class MilestoneIn(SQLModel):
     title: str = Field(min_length=1, max_length=200)
     due_on: date
@@ -270,6 +278,7 @@ class ContractEvent(SQLModel, table=True):
 
 # --- incubation -----------------------------------------------------------------------------------------------
 
+
 class IncubationIn(SQLModel):
     center_id: int = Field(ge=1, le=ID_MAX)
     name: str = Field(min_length=2, max_length=120)
@@ -297,6 +306,7 @@ class Incubation(SQLModel, table=True):
 
 
 # --- notifications and alerts ---------------------------------------------------------------------------------
+
 
 class Notification(SQLModel, table=True):
     """One in-app notice to one user; its text is rendered in the reader's language from `kind` and `text`."""

@@ -24,8 +24,17 @@ class FeedbackIn(SQLModel):
 class RecommendationFeedback(FeedbackIn, table=True):
     __tablename__ = "recommendation_feedback"
     # The same verdict twice says nothing new; without this one user could outvote everyone else.
-    __table_args__ = (UniqueConstraint("user_id", "query_type", "query_id", "target_type", "target_id", "label",
-                                       name="uq_recommendation_feedback_once"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "user_id",
+            "query_type",
+            "query_id",
+            "target_type",
+            "target_id",
+            "label",
+            name="uq_recommendation_feedback_once",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)

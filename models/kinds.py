@@ -40,15 +40,45 @@ class ListingKind:
         return self.poster_role is not None
 
 
-LISTING_KINDS: dict[str, ListingKind] = {kind.name: kind for kind in (
-    ListingKind("need", listing.Need, "needs", N_("Technical need"), N_("Technical needs"), Role.enterprise,
-                listing.NeedCreate, listing.NeedUpdate, listing.NeedPublic),
-    ListingKind("achievement", listing.Achievement, "achievements", N_("Achievement"), N_("Achievements"),
-                Role.center, listing.AchievementCreate, listing.AchievementUpdate, listing.AchievementPublic),
-    ListingKind("service", listing.Service, "services", N_("Public service"), N_("Public services"), Role.center,
-                listing.ServiceCreate, listing.ServiceUpdate, listing.ServicePublic),
-    ListingKind("center", Center, "centers", N_("Innovation center"), N_("Innovation centers")),
-)}
+LISTING_KINDS: dict[str, ListingKind] = {
+    kind.name: kind
+    for kind in (
+        ListingKind(
+            "need",
+            listing.Need,
+            "needs",
+            N_("Technical need"),
+            N_("Technical needs"),
+            Role.enterprise,
+            listing.NeedCreate,
+            listing.NeedUpdate,
+            listing.NeedPublic,
+        ),
+        ListingKind(
+            "achievement",
+            listing.Achievement,
+            "achievements",
+            N_("Achievement"),
+            N_("Achievements"),
+            Role.center,
+            listing.AchievementCreate,
+            listing.AchievementUpdate,
+            listing.AchievementPublic,
+        ),
+        ListingKind(
+            "service",
+            listing.Service,
+            "services",
+            N_("Public service"),
+            N_("Public services"),
+            Role.center,
+            listing.ServiceCreate,
+            listing.ServiceUpdate,
+            listing.ServicePublic,
+        ),
+        ListingKind("center", Center, "centers", N_("Innovation center"), N_("Innovation centers")),
+    )
+}
 # The names alone, for the layers that must not import tables (indexing, matching): search document types.
 KIND_NAMES: tuple[str, ...] = tuple(LISTING_KINDS)
 POSTED_KINDS: dict[str, ListingKind] = {name: kind for name, kind in LISTING_KINDS.items() if kind.posted}

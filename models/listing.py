@@ -109,10 +109,14 @@ def _live_indexes(table: str) -> tuple[Index, ...]:
     """What lists of live listings read at 100k rows: each order as an index scan that stops after a page
     (newest first, and each sort key high to low, newest first within one value), instead of sorting every
     live row; and counts by status and industry from the index alone."""
-    return (Index(f"ix_{table}_live_newest", "status", "updated_at", "id"),
-            Index(f"ix_{table}_live_industry", "status", "industry", "expires_at"),
-            *(Index(f"ix_{table}_live_{sort}", "status", text(key), "updated_at", "id")
-              for sort, key in SORT_KEYS[table].items()))
+    return (
+        Index(f"ix_{table}_live_newest", "status", "updated_at", "id"),
+        Index(f"ix_{table}_live_industry", "status", "industry", "expires_at"),
+        *(
+            Index(f"ix_{table}_live_{sort}", "status", text(key), "updated_at", "id")
+            for sort, key in SORT_KEYS[table].items()
+        ),
+    )
 
 
 TRL_RULE = ("trl", "trl IS NULL OR (trl >= 1 AND trl <= 9)")
@@ -124,11 +128,17 @@ def _money_rule(column: str) -> tuple[str, str]:
 
 class Need(NeedBase, ListingTable, table=True):
     __table_args__ = (
-        *_checks("need", TRL_RULE, _money_rule("budget_min"), _money_rule("budget_max"),
-                 ("budget_order", "budget_min IS NULL OR budget_max IS NULL OR budget_min <= budget_max")),
+        *_checks(
+            "need",
+            TRL_RULE,
+            _money_rule("budget_min"),
+            _money_rule("budget_max"),
+            ("budget_order", "budget_min IS NULL OR budget_max IS NULL OR budget_min <= budget_max"),
+        ),
         *_live_indexes("need"),
         # Deadline soonest: the index yields deadlines in order; the newest-first tie-break sorts within one day.
-        Index("ix_need_live_deadline", "status", "deadline"))
+        Index("ix_need_live_deadline", "status", "deadline"),
+    )
 
 
 # What the API returns; `details` is None when the reader is not entitled to it.

@@ -144,7 +144,8 @@ class OrganizationClaimIn(SQLModel):
     evidence: str = Field(min_length=10, max_length=2000)
 
     _normalise_credit_code = field_validator("credit_code", mode="before")(
-        OrganizationBase._normalise_credit_code.__func__)
+        OrganizationBase._normalise_credit_code.__func__
+    )
     _valid_credit_code = field_validator("credit_code")(OrganizationBase._valid_credit_code.__func__)
 
 

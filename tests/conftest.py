@@ -91,16 +91,18 @@ def limits_config():
 
 @pytest.fixture
 def app(database_url, tmp_path, search_config, limits_config):
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test",
-        "DATABASE_URL": database_url,
-        "SEARCH_PATH": str(tmp_path / "search.sqlite3"),
-        "VECTOR_DIR": str(tmp_path / "vectors"),
-        "UPLOAD_DIR": str(tmp_path / "uploads"),
-        **search_config,
-        **limits_config,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": database_url,
+            "SEARCH_PATH": str(tmp_path / "search.sqlite3"),
+            "VECTOR_DIR": str(tmp_path / "vectors"),
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            **search_config,
+            **limits_config,
+        }
+    )
     yield app
     app.extensions["db_engine"].dispose()
 
@@ -151,7 +153,9 @@ class AuthActions:
         from tests.utils.web import csrf_token
 
         token = csrf_token(self._client, "/auth/login")
-        return self._client.post("/auth/login", data={"email": email, "password": password, "csrf_token": token})
+        return self._client.post(
+            "/auth/login", data={"email": email, "password": password, "csrf_token": token}
+        )
 
     def logout(self):
         from tests.utils.web import csrf_token

@@ -18,9 +18,16 @@ ATTACHMENT = "<int:attachment_id>"
 
 def _public(segment: str, listing_id: int, row) -> dict:
     base = f"/api/v1/{segment}/{listing_id}/attachments/{row.id}"
-    return {"id": row.id, "name": row.original_name, "mimetype": row.mimetype, "size": row.size,
-            "sha256": row.sha256, "created_at": row.created_at.isoformat(), "url": base,
-            "thumbnail_url": f"{base}/thumbnail" if row.thumbnail_name else None}
+    return {
+        "id": row.id,
+        "name": row.original_name,
+        "mimetype": row.mimetype,
+        "size": row.size,
+        "sha256": row.sha256,
+        "created_at": row.created_at.isoformat(),
+        "url": base,
+        "thumbnail_url": f"{base}/thumbnail" if row.thumbnail_name else None,
+    }
 
 
 @bp.get(f"/{KINDS}/<int:listing_id>/attachments")
@@ -38,8 +45,13 @@ def list_attachments(kinds: str, listing_id: int):
 @token_required
 def upload_attachment(kinds: str, listing_id: int):
     """Attach an image (PNG, JPEG) or a PDF, sent as multipart with a `file` field."""
-    row = attachments.add_attachment(session=get_session(), kind=kind_at_segment(kinds).name, listing_id=listing_id,
-                                     user=api_user(), upload=request.files.get("file"))
+    row = attachments.add_attachment(
+        session=get_session(),
+        kind=kind_at_segment(kinds).name,
+        listing_id=listing_id,
+        user=api_user(),
+        upload=request.files.get("file"),
+    )
     return jsonify(_public(kinds, listing_id, row)), 201
 
 
@@ -47,8 +59,12 @@ def upload_attachment(kinds: str, listing_id: int):
 def download_attachment(kinds: str, listing_id: int, attachment_id: int):
     """The file itself, as a download."""
     path, name, mimetype = attachments.attachment_file(
-        session=get_session(), kind=kind_at_segment(kinds).name, listing_id=listing_id, attachment_id=attachment_id,
-        user=api_user())
+        session=get_session(),
+        kind=kind_at_segment(kinds).name,
+        listing_id=listing_id,
+        attachment_id=attachment_id,
+        user=api_user(),
+    )
     return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
 
 
@@ -56,8 +72,12 @@ def download_attachment(kinds: str, listing_id: int, attachment_id: int):
 def attachment_thumbnail(kinds: str, listing_id: int, attachment_id: int):
     """An image's thumbnail."""
     path, mimetype = attachments.thumbnail_file(
-        session=get_session(), kind=kind_at_segment(kinds).name, listing_id=listing_id,
-        attachment_id=attachment_id, user=api_user())
+        session=get_session(),
+        kind=kind_at_segment(kinds).name,
+        listing_id=listing_id,
+        attachment_id=attachment_id,
+        user=api_user(),
+    )
     return send_file(path, mimetype=mimetype, max_age=0)
 
 
@@ -66,6 +86,11 @@ def attachment_thumbnail(kinds: str, listing_id: int, attachment_id: int):
 @token_required
 def delete_attachment(kinds: str, listing_id: int, attachment_id: int):
     """Remove an attachment from a listing of the caller's organization."""
-    attachments.delete_attachment(session=get_session(), kind=kind_at_segment(kinds).name, listing_id=listing_id,
-                                  attachment_id=attachment_id, user=api_user())
+    attachments.delete_attachment(
+        session=get_session(),
+        kind=kind_at_segment(kinds).name,
+        listing_id=listing_id,
+        attachment_id=attachment_id,
+        user=api_user(),
+    )
     return "", 204

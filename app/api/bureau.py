@@ -27,18 +27,24 @@ def dump(row) -> dict:
 
 def dump_application(view: lifecycle.ApplicationView) -> dict:
     return {
-        **dump(view.application), "center": dump(view.center), "call": dump(view.call),
-        "founders": [dump(f) for f in view.founders], "experts": [dump(e) for e in view.experts],
+        **dump(view.application),
+        "center": dump(view.center),
+        "call": dump(view.call),
+        "founders": [dump(f) for f in view.founders],
+        "experts": [dump(e) for e in view.experts],
         "documents": [document_json(view.application.id, d) for d in view.documents],
         "panel": [{**dump(row), "expert_name": name} for row, name in view.panel],
-        "objections": [dump(o) for o in view.objections], "history": [dump(h) for h in view.history],
+        "objections": [dump(o) for o in view.objections],
+        "history": [dump(h) for h in view.history],
     }
 
 
 def document_json(application_id: int, row) -> dict:
     """A document without its storage name; `url` is None for one recorded before uploads, with no file."""
-    return {**row.model_dump(mode="json", exclude={"stored_name"}),
-            "url": f"/api/v1{P}/applications/{application_id}/documents/{row.id}" if row.stored_name else None}
+    return {
+        **row.model_dump(mode="json", exclude={"stored_name"}),
+        "url": f"/api/v1{P}/applications/{application_id}/documents/{row.id}" if row.stored_name else None,
+    }
 
 
 def application_json(application_id: int, status: int = 200):
@@ -47,6 +53,7 @@ def application_json(application_id: int, status: int = 200):
 
 
 # --- calls and applications -----------------------------------------------------------------------------------------
+
 
 @bp.get(f"{P}/calls")
 def list_calls():
@@ -72,8 +79,9 @@ def get_call(call_id: int):
 @token_required
 def submit_application(call_id: int):
     """A lead unit applies with its plan, founding units, experts and documents."""
-    application = lifecycle.submit_application(session=get_session(), user=api_user(), call_id=call_id,
-                                               data=json_body())
+    application = lifecycle.submit_application(
+        session=get_session(), user=api_user(), call_id=call_id, data=json_body()
+    )
     return application_json(application.id, 201)
 
 
@@ -81,8 +89,9 @@ def submit_application(call_id: int):
 @token_required
 def list_applications():
     """Every application for the bureau; the caller's organization's own for everyone else."""
-    rows = lifecycle.list_applications(session=get_session(), user=api_user(),
-                                       status=request.args.get("status") or None)
+    rows = lifecycle.list_applications(
+        session=get_session(), user=api_user(), status=request.args.get("status") or None
+    )
     return jsonify(items=[dump(a) for a in rows])
 
 
@@ -98,8 +107,13 @@ def get_application(application_id: int):
 @token_required
 def add_document(application_id: int):
     """The applicant adds a document (multipart: `file`, and optionally `title` and `note`)."""
-    row = documents.add_document(session=get_session(), user=api_user(), application_id=application_id,
-                                 data=request.form.to_dict(), upload=request.files.get("file"))
+    row = documents.add_document(
+        session=get_session(),
+        user=api_user(),
+        application_id=application_id,
+        data=request.form.to_dict(),
+        upload=request.files.get("file"),
+    )
     return jsonify(document_json(application_id, row)), 201
 
 
@@ -107,8 +121,9 @@ def add_document(application_id: int):
 @token_required
 def document(application_id: int, document_id: int):
     """Download a document (the applicant, the bureau and the assigned experts)."""
-    path, name, mimetype = documents.document_file(session=get_session(), user=api_user(),
-                                                   application_id=application_id, document_id=document_id)
+    path, name, mimetype = documents.document_file(
+        session=get_session(), user=api_user(), application_id=application_id, document_id=document_id
+    )
     return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
 
 
@@ -116,8 +131,9 @@ def document(application_id: int, document_id: int):
 @token_required
 def remove_document(application_id: int, document_id: int):
     """The applicant removes a document before the expert review begins."""
-    documents.remove_document(session=get_session(), user=api_user(), application_id=application_id,
-                              document_id=document_id)
+    documents.remove_document(
+        session=get_session(), user=api_user(), application_id=application_id, document_id=document_id
+    )
     return "", 204
 
 
@@ -141,23 +157,39 @@ def application_step(application_id: int, step: str):
 @token_required
 def record_inspection(application_id: int):
     """The site inspection's record; passing opens the public notice."""
-    lifecycle.record_inspection(session=get_session(), user=api_user(), application_id=application_id,
-                                data=json_body(), default_notice_days=current_app.config["NOTICE_DAYS"])
+    lifecycle.record_inspection(
+        session=get_session(),
+        user=api_user(),
+        application_id=application_id,
+        data=json_body(),
+        default_notice_days=current_app.config["NOTICE_DAYS"],
+    )
     return application_json(application_id)
 
 
 @bp.get(f"{P}/notices")
 def notices():
     """Centers on public notice now."""
-    return jsonify(items=[{"application_id": a.id, "center": c.name, "industry": c.industry, "domain": c.domain,
-                           "notice_ends": a.notice_ends.isoformat() if a.notice_ends else None}
-                          for a, c in lifecycle.on_notice(session=get_session())])
+    return jsonify(
+        items=[
+            {
+                "application_id": a.id,
+                "center": c.name,
+                "industry": c.industry,
+                "domain": c.domain,
+                "notice_ends": a.notice_ends.isoformat() if a.notice_ends else None,
+            }
+            for a, c in lifecycle.on_notice(session=get_session())
+        ]
+    )
 
 
 @bp.post(f"{P}/applications/<int:application_id>/objections")
 def raise_objection(application_id: int):
     """Anyone may object to a center on public notice."""
-    objection = lifecycle.raise_objection(session=get_session(), application_id=application_id, data=json_body())
+    objection = lifecycle.raise_objection(
+        session=get_session(), application_id=application_id, data=json_body()
+    )
     return jsonify(id=objection.id, created_at=objection.created_at.isoformat()), 201
 
 
@@ -165,42 +197,63 @@ def raise_objection(application_id: int):
 @token_required
 def answer_objection(objection_id: int):
     """The bureau's answer to an objection."""
-    return jsonify(dump(lifecycle.answer_objection(session=get_session(), user=api_user(),
-                                                   objection_id=objection_id, data=json_body())))
+    return jsonify(
+        dump(
+            lifecycle.answer_objection(
+                session=get_session(), user=api_user(), objection_id=objection_id, data=json_body()
+            )
+        )
+    )
 
 
 # --- experts ------------------------------------------------------------------------------------------------------
+
 
 @bp.get(f"{P}/assignments")
 @token_required
 def my_assignments():
     """The calling expert's assignments."""
-    return jsonify(items=[dump(a) for a in expert_service.my_assignments(session=get_session(), user=api_user())])
+    return jsonify(
+        items=[dump(a) for a in expert_service.my_assignments(session=get_session(), user=api_user())]
+    )
 
 
 @bp.post(f"{P}/assignments/<int:assignment_id>/conflict")
 @token_required
 def declare_conflict(assignment_id: int):
     """Declare, once, whether the expert has a conflict of interest."""
-    return jsonify(dump(expert_service.declare_conflict(session=get_session(), user=api_user(),
-                                                        assignment_id=assignment_id, data=json_body())))
+    return jsonify(
+        dump(
+            expert_service.declare_conflict(
+                session=get_session(), user=api_user(), assignment_id=assignment_id, data=json_body()
+            )
+        )
+    )
 
 
 @bp.post(f"{P}/assignments/<int:assignment_id>/score")
 @token_required
 def submit_score(assignment_id: int):
     """Scores per criterion and a written opinion; refused to a conflicted expert."""
-    return jsonify(dump(expert_service.submit_score(session=get_session(), user=api_user(),
-                                                    assignment_id=assignment_id, data=json_body())))
+    return jsonify(
+        dump(
+            expert_service.submit_score(
+                session=get_session(), user=api_user(), assignment_id=assignment_id, data=json_body()
+            )
+        )
+    )
 
 
 # --- registry, promotion, records -------------------------------------------------------------------------------------
+
 
 @bp.get(f"{P}/centers")
 @token_required
 def registry():
     """Every center in every status (bureau)."""
-    centers = lifecycle.registry(session=get_session(), user=api_user(), status=request.args.get("status") or None)
+    centers = lifecycle.registry(
+        session=get_session(), user=api_user(), status=request.args.get("status") or None
+    )
     return jsonify(items=[dump(c) for c in centers])
 
 
@@ -209,59 +262,92 @@ def registry():
 def center_record(center_id: int):
     """A center's registry record and history (bureau, or the center itself)."""
     record = lifecycle.center_record(session=get_session(), user=api_user(), center_id=center_id)
-    return jsonify({**dump(record.center), "founders": [dump(f) for f in record.founders],
-                    "experts": [dump(e) for e in record.experts],
-                    "applications": [dump(a) for a in record.applications],
-                    "promotions": [dump(p) for p in record.promotions],
-                    "history": [dump(h) for h in record.history]})
+    return jsonify(
+        {
+            **dump(record.center),
+            "founders": [dump(f) for f in record.founders],
+            "experts": [dump(e) for e in record.experts],
+            "applications": [dump(a) for a in record.applications],
+            "promotions": [dump(p) for p in record.promotions],
+            "history": [dump(h) for h in record.history],
+        }
+    )
 
 
 @bp.post(f"{P}/centers/<int:center_id>/promotions")
 @token_required
 def recommend_promotion(center_id: int):
     """Recommend a filed center for the next level."""
-    return jsonify(dump(lifecycle.recommend_promotion(session=get_session(), user=api_user(), center_id=center_id,
-                                                      data=json_body()))), 201
+    return jsonify(
+        dump(
+            lifecycle.recommend_promotion(
+                session=get_session(), user=api_user(), center_id=center_id, data=json_body()
+            )
+        )
+    ), 201
 
 
 @bp.post(f"{P}/promotions/<int:promotion_id>/outcome")
 @token_required
 def promotion_outcome(promotion_id: int):
     """Record the outcome of a promotion."""
-    return jsonify(dump(lifecycle.record_promotion_outcome(session=get_session(), user=api_user(),
-                                                           promotion_id=promotion_id, data=json_body())))
+    return jsonify(
+        dump(
+            lifecycle.record_promotion_outcome(
+                session=get_session(), user=api_user(), promotion_id=promotion_id, data=json_body()
+            )
+        )
+    )
 
 
 @bp.get(f"{P}/centers/<int:center_id>/activity")
 def center_activity(center_id: int):
     """A center's trainings and international cooperation projects (public, as on its profile)."""
     activity = records.center_activity(session=get_session(), center_id=center_id)
-    return jsonify(trainings=[dump(t) for t in activity.trainings],
-                   cooperation=[dump(c) for c in activity.cooperation], people_trained=activity.people_trained)
+    return jsonify(
+        trainings=[dump(t) for t in activity.trainings],
+        cooperation=[dump(c) for c in activity.cooperation],
+        people_trained=activity.people_trained,
+    )
 
 
 @bp.post(f"{P}/centers/<int:center_id>/trainings")
 @token_required
 def add_training(center_id: int):
     """Record a training the center ran."""
-    return jsonify(dump(records.add_training(session=get_session(), user=api_user(), center_id=center_id,
-                                             data=json_body()))), 201
+    return jsonify(
+        dump(
+            records.add_training(
+                session=get_session(), user=api_user(), center_id=center_id, data=json_body()
+            )
+        )
+    ), 201
 
 
 @bp.post(f"{P}/centers/<int:center_id>/cooperation")
 @token_required
 def add_cooperation(center_id: int):
     """Record an international cooperation project."""
-    return jsonify(dump(records.add_cooperation(session=get_session(), user=api_user(), center_id=center_id,
-                                                data=json_body()))), 201
+    return jsonify(
+        dump(
+            records.add_cooperation(
+                session=get_session(), user=api_user(), center_id=center_id, data=json_body()
+            )
+        )
+    ), 201
 
 
 @bp.post(f"{P}/centers/<int:center_id>/first-use-flags")
 @token_required
 def flag_first_use(center_id: int):
     """Flag one of the center's achievements as a first commercial application (首台套/首批次)."""
-    return jsonify(dump(records.flag_first_use(session=get_session(), user=api_user(), center_id=center_id,
-                                               data=json_body()))), 201
+    return jsonify(
+        dump(
+            records.flag_first_use(
+                session=get_session(), user=api_user(), center_id=center_id, data=json_body()
+            )
+        )
+    ), 201
 
 
 @bp.get(f"{P}/first-use-flags")
@@ -269,15 +355,18 @@ def flag_first_use(center_id: int):
 def list_flags():
     """Flags for the bureau's review; `status=recommended` is the recommended list."""
     rows = records.flags(session=get_session(), user=api_user(), status=request.args.get("status") or None)
-    return jsonify(items=[{**dump(f), "achievement_title": a.title, "center_name": c.name} for f, a, c in rows])
+    return jsonify(
+        items=[{**dump(f), "achievement_title": a.title, "center_name": c.name} for f, a, c in rows]
+    )
 
 
 @bp.post(f"{P}/first-use-flags/<int:flag_id>/review")
 @token_required
 def review_flag(flag_id: int):
     """Recommend or decline a flag."""
-    return jsonify(dump(records.review_flag(session=get_session(), user=api_user(), flag_id=flag_id,
-                                            data=json_body())))
+    return jsonify(
+        dump(records.review_flag(session=get_session(), user=api_user(), flag_id=flag_id, data=json_body()))
+    )
 
 
 @bp.get(f"{P}/first-use-flags/recommended.csv")
@@ -288,17 +377,23 @@ def recommended_csv():
 
 
 def csv_response(text: str) -> Response:
-    return Response(text, mimetype="text/csv", headers={
-        "Content-Disposition": "attachment; filename=first-commercialization-recommended.csv"})
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=first-commercialization-recommended.csv"},
+    )
 
 
 # --- evaluation -----------------------------------------------------------------------------------------------------
+
 
 @bp.post(f"{P}/evaluation-rounds")
 @token_required
 def open_round():
     """Open a year's evaluation round for every filed center."""
-    return jsonify(dump(evaluations.open_round(session=get_session(), user=api_user(), data=json_body()))), 201
+    return jsonify(
+        dump(evaluations.open_round(session=get_session(), user=api_user(), data=json_body()))
+    ), 201
 
 
 @bp.get(f"{P}/evaluation-rounds/<int:round_id>")
@@ -311,9 +406,16 @@ def round_evaluations(round_id: int):
 
 def evaluation_json(evaluation_id: int):
     view = evaluations.evaluation_view(session=get_session(), user=api_user(), evaluation_id=evaluation_id)
-    return jsonify({**dump(view.evaluation), "year": view.round.year, "center_name": view.center.name,
-                    "indicators": view.indicators, "mean_score": view.mean,
-                    "panel": [{**dump(row), "expert_name": name} for row, name in view.panel]})
+    return jsonify(
+        {
+            **dump(view.evaluation),
+            "year": view.round.year,
+            "center_name": view.center.name,
+            "indicators": view.indicators,
+            "mean_score": view.mean,
+            "panel": [{**dump(row), "expert_name": name} for row, name in view.panel],
+        }
+    )
 
 
 @bp.get(f"{P}/evaluations/<int:evaluation_id>")
@@ -323,15 +425,20 @@ def get_evaluation(evaluation_id: int):
     return evaluation_json(evaluation_id)
 
 
-EVALUATION_STEPS = {"report": evaluations.submit_report, "experts": evaluations.assign_experts,
-                    "grade": evaluations.grade}
+EVALUATION_STEPS = {
+    "report": evaluations.submit_report,
+    "experts": evaluations.assign_experts,
+    "grade": evaluations.grade,
+}
 
 
 @bp.post(f"{P}/evaluations/<int:evaluation_id>/<any(report, experts, grade):step>")
 @token_required
 def evaluation_step(evaluation_id: int, step: str):
     """Submit the report (center), assign experts or grade (bureau)."""
-    EVALUATION_STEPS[step](session=get_session(), user=api_user(), evaluation_id=evaluation_id, data=json_body())
+    EVALUATION_STEPS[step](
+        session=get_session(), user=api_user(), evaluation_id=evaluation_id, data=json_body()
+    )
     return evaluation_json(evaluation_id)
 
 
@@ -343,5 +450,7 @@ def assessment(center_id: int):
         end_year = int(request.args.get("end_year", ""))
     except ValueError:
         raise Invalid(_("Some fields are not valid."), {"end_year": _("Must be a whole number.")}) from None
-    result = evaluations.assessment(session=get_session(), user=api_user(), center_id=center_id, end_year=end_year)
+    result = evaluations.assessment(
+        session=get_session(), user=api_user(), center_id=center_id, end_year=end_year
+    )
     return jsonify({**asdict(result), "complete": result.complete})

@@ -29,8 +29,14 @@ def express_interest():
     """Express interest in a need, achievement, service or center."""
     data = json_body()
     interest = interests.express_interest(
-        session=get_session(), user=api_user(), target_type=data.get("target_type"), target_id=data.get("target_id"),
-        message=data.get("message"), via_type=data.get("via_type"), via_id=data.get("via_id"))
+        session=get_session(),
+        user=api_user(),
+        target_type=data.get("target_type"),
+        target_id=data.get("target_id"),
+        message=data.get("message"),
+        via_type=data.get("via_type"),
+        via_id=data.get("via_id"),
+    )
     return jsonify(_interest(interest)), 201
 
 
@@ -46,16 +52,18 @@ def list_interests():
 @token_required
 def get_interest(interest_id: int):
     """One interest, to its two parties and the bureau."""
-    return jsonify(_interest(interests.get_interest(session=get_session(), user=api_user(),
-                                                    interest_id=interest_id)))
+    return jsonify(
+        _interest(interests.get_interest(session=get_session(), user=api_user(), interest_id=interest_id))
+    )
 
 
 @bp.post("/interests/<int(max=2147483647):interest_id>/accept")
 @token_required
 def accept_interest(interest_id: int):
     """The target's owner accepts."""
-    return jsonify(_interest(interests.accept_interest(session=get_session(), user=api_user(),
-                                                       interest_id=interest_id)))
+    return jsonify(
+        _interest(interests.accept_interest(session=get_session(), user=api_user(), interest_id=interest_id))
+    )
 
 
 @bp.post("/interests/<int(max=2147483647):interest_id>/decline")
@@ -63,17 +71,28 @@ def accept_interest(interest_id: int):
 def decline_interest(interest_id: int):
     """The target's owner declines, with a reason."""
     data = json_body()
-    return jsonify(_interest(interests.decline_interest(session=get_session(), user=api_user(),
-                                                        interest_id=interest_id, reason=data.get("reason"),
-                                                        note=data.get("note") or "")))
+    return jsonify(
+        _interest(
+            interests.decline_interest(
+                session=get_session(),
+                user=api_user(),
+                interest_id=interest_id,
+                reason=data.get("reason"),
+                note=data.get("note") or "",
+            )
+        )
+    )
 
 
 @bp.post("/interests/<int(max=2147483647):interest_id>/withdraw")
 @token_required
 def withdraw_interest(interest_id: int):
     """The interested side takes back a pending interest."""
-    return jsonify(_interest(interests.withdraw_interest(session=get_session(), user=api_user(),
-                                                         interest_id=interest_id)))
+    return jsonify(
+        _interest(
+            interests.withdraw_interest(session=get_session(), user=api_user(), interest_id=interest_id)
+        )
+    )
 
 
 @bp.post("/interests/<int(max=2147483647):interest_id>/nda")
@@ -83,9 +102,13 @@ def accept_nda(interest_id: int):
     if json_body().get("accept") is not True:
         raise Invalid(_("Some fields are not valid."), {"accept": _("Send true to accept the NDA.")})
     acceptance = interests.accept_nda(session=get_session(), user=api_user(), interest_id=interest_id)
-    return jsonify(interest_id=acceptance.interest_id, need_id=acceptance.need_id,
-                   text_version=acceptance.text_version, text_sha256=acceptance.text_sha256,
-                   accepted_at=acceptance.accepted_at.isoformat()), 201
+    return jsonify(
+        interest_id=acceptance.interest_id,
+        need_id=acceptance.need_id,
+        text_version=acceptance.text_version,
+        text_sha256=acceptance.text_sha256,
+        accepted_at=acceptance.accepted_at.isoformat(),
+    ), 201
 
 
 @bp.get("/interests/<int(max=2147483647):interest_id>/messages")
@@ -107,17 +130,21 @@ def post_message(interest_id: int):
         body, upload = json_body().get("body"), None
     if body is not None and not isinstance(body, str):
         raise Invalid(_("Some fields are not valid."), {"body": _("Wrong type of value.")})
-    message = interests.post_message(session=get_session(), user=api_user(), interest_id=interest_id,
-                                     body=body or "", upload=upload)
-    return jsonify(interests.messages_to_public(session=get_session(), user=api_user(), messages=[message])[0]), 201
+    message = interests.post_message(
+        session=get_session(), user=api_user(), interest_id=interest_id, body=body or "", upload=upload
+    )
+    return jsonify(
+        interests.messages_to_public(session=get_session(), user=api_user(), messages=[message])[0]
+    ), 201
 
 
 @bp.get("/attachments/<int(max=2147483647):attachment_id>")
 @token_required
 def attachment(attachment_id: int):
     """Download an attachment (the two parties and the bureau)."""
-    path, name, mimetype = interests.open_attachment(session=get_session(), user=api_user(),
-                                                     attachment_id=attachment_id)
+    path, name, mimetype = interests.open_attachment(
+        session=get_session(), user=api_user(), attachment_id=attachment_id
+    )
     return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
 
 
@@ -154,15 +181,18 @@ def list_contracts():
     """The caller's organization's contracts (party=me); the bureau sees all."""
     if request.args.get("party", "me") != "me":
         raise Invalid(_("Some fields are not valid."), {"party": _("Not one of the allowed values.")})
-    return jsonify(items=[_contract(c) for c in contracts.list_contracts(session=get_session(), user=api_user())])
+    return jsonify(
+        items=[_contract(c) for c in contracts.list_contracts(session=get_session(), user=api_user())]
+    )
 
 
 @bp.get("/contracts/<int(max=2147483647):contract_id>")
 @token_required
 def get_contract(contract_id: int):
     """One contract, to its parties and the bureau."""
-    return jsonify(_contract(contracts.get_contract(session=get_session(), user=api_user(),
-                                                    contract_id=contract_id)))
+    return jsonify(
+        _contract(contracts.get_contract(session=get_session(), user=api_user(), contract_id=contract_id))
+    )
 
 
 def _string(data: dict, name: str, required: bool = True) -> str:
@@ -170,8 +200,10 @@ def _string(data: dict, name: str, required: bool = True) -> str:
     if value is None and not required:
         return ""
     if not isinstance(value, str):
-        raise Invalid(_("Some fields are not valid."), {name: _("This field is required.") if value is None
-                                                        else _("Wrong type of value.")})
+        raise Invalid(
+            _("Some fields are not valid."),
+            {name: _("This field is required.") if value is None else _("Wrong type of value.")},
+        )
     return value
 
 
@@ -180,27 +212,41 @@ def _string(data: dict, name: str, required: bool = True) -> str:
 def transition_contract(contract_id: int):
     """Sign, start, complete or terminate (with a reason in `note`)."""
     data = json_body()
-    contract = contracts.transition_contract(session=get_session(), user=api_user(), contract_id=contract_id,
-                                             to=_string(data, "to"), note=_string(data, "note", required=False))
+    contract = contracts.transition_contract(
+        session=get_session(),
+        user=api_user(),
+        contract_id=contract_id,
+        to=_string(data, "to"),
+        note=_string(data, "note", required=False),
+    )
     return jsonify(_contract(contract))
 
 
-@bp.post("/contracts/<int(max=2147483647):contract_id>/milestones/<int(max=2147483647):milestone_id>/transition")
+@bp.post(
+    "/contracts/<int(max=2147483647):contract_id>/milestones/<int(max=2147483647):milestone_id>/transition"
+)
 @token_required
 def transition_milestone(contract_id: int, milestone_id: int):
     """Deliver, accept or mark paid one milestone."""
-    contracts.transition_milestone(session=get_session(), user=api_user(), contract_id=contract_id,
-                                   milestone_id=milestone_id, to=_string(json_body(), "to"))
-    return jsonify(_contract(contracts.get_contract(session=get_session(), user=api_user(),
-                                                    contract_id=contract_id)))
+    contracts.transition_milestone(
+        session=get_session(),
+        user=api_user(),
+        contract_id=contract_id,
+        milestone_id=milestone_id,
+        to=_string(json_body(), "to"),
+    )
+    return jsonify(
+        _contract(contracts.get_contract(session=get_session(), user=api_user(), contract_id=contract_id))
+    )
 
 
 @bp.post("/contracts/<int(max=2147483647):contract_id>/registration")
 @token_required
 def contract_registration(contract_id: int):
     """Record the registration number (登记编号) of a signed contract."""
-    contract = contracts.set_registration_number(session=get_session(), user=api_user(), contract_id=contract_id,
-                                                 number=_string(json_body(), "number"))
+    contract = contracts.set_registration_number(
+        session=get_session(), user=api_user(), contract_id=contract_id, number=_string(json_body(), "number")
+    )
     return jsonify(_contract(contract))
 
 
@@ -233,8 +279,9 @@ def create_incubation():
 @token_required
 def transition_incubation(incubation_id: int):
     """The incubated enterprise graduated or exited."""
-    row = incubations.transition_incubation(session=get_session(), user=api_user(), incubation_id=incubation_id,
-                                            to=_string(json_body(), "to"))
+    row = incubations.transition_incubation(
+        session=get_session(), user=api_user(), incubation_id=incubation_id, to=_string(json_body(), "to")
+    )
     return jsonify(incubations.incubation_to_public(row))
 
 
@@ -242,10 +289,13 @@ def transition_incubation(incubation_id: int):
 @token_required
 def list_notifications():
     """The caller's notifications, newest first (unread=1 for unread only), and the unread count."""
-    rows = notifications.list_notifications(session=get_session(), user=api_user(),
-                                            unread_only=request.args.get("unread") == "1")
-    return jsonify(items=[notifications.notification_to_public(row) for row in rows],
-                   unread=notifications.unread_count(session=get_session(), user=api_user()))
+    rows = notifications.list_notifications(
+        session=get_session(), user=api_user(), unread_only=request.args.get("unread") == "1"
+    )
+    return jsonify(
+        items=[notifications.notification_to_public(row) for row in rows],
+        unread=notifications.unread_count(session=get_session(), user=api_user()),
+    )
 
 
 @bp.post("/notifications/read")

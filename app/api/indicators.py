@@ -23,5 +23,6 @@ def indicator_records(indicator: str):
     """The contracts, incubations, achievements, trainings or projects behind one figure."""
     scope = indicators.parse_scope(request.args)
     rows = indicators.records(session=get_session(), user=api_user(), scope=scope, indicator=indicator)
-    return jsonify(year=scope.year, center_id=scope.center_id, industry=scope.industry, indicator=indicator,
-                   items=rows)
+    return jsonify(
+        year=scope.year, center_id=scope.center_id, industry=scope.industry, indicator=indicator, items=rows
+    )

@@ -58,8 +58,9 @@ def _kind(segment: str) -> str:
 def issue_token():
     """Exchange email and password for a bearer token."""
     data = json_body()
-    user = accounts.authenticate(session=get_session(), email=str(data.get("email", "")),
-                                 password=str(data.get("password", "")))
+    user = accounts.authenticate(
+        session=get_session(), email=str(data.get("email", "")), password=str(data.get("password", ""))
+    )
     if user is None:
         raise Unauthorized(_("Wrong email or password."))
     token, row = accounts.issue_token(session=get_session(), user=user, ttl_hours=token_ttl_hours())
@@ -98,12 +99,16 @@ def _dump(model, row) -> dict:
 @limits.registration
 def register():
     """Register an organization and its first user."""
-    user = accounts.register(session=get_session(), registration=parse(RegistrationIn, json_body()),
-                             consent_version=legal_version())
+    user = accounts.register(
+        session=get_session(),
+        registration=parse(RegistrationIn, json_body()),
+        consent_version=legal_version(),
+    )
     org = accounts.get_organization(session=get_session(), org_id=user.org_id)
-    return jsonify(user=UserPublic.model_validate(user, from_attributes=True).model_dump(mode="json"),
-                   organization=OrganizationPublic.model_validate(org, from_attributes=True)
-                   .model_dump(mode="json")), 201
+    return jsonify(
+        user=UserPublic.model_validate(user, from_attributes=True).model_dump(mode="json"),
+        organization=OrganizationPublic.model_validate(org, from_attributes=True).model_dump(mode="json"),
+    ), 201
 
 
 @bp.get("/organizations/<int:org_id>")
@@ -141,8 +146,12 @@ def list_organization_claims():
 @token_required
 def resolve_organization_claim(claim_id: int):
     """The bureau transfers the organization to the claimant or rejects the claim."""
-    claim = organizations.resolve_claim(session=get_session(), user=api_user(), claim_id=claim_id,
-                                        decision=str(json_body().get("decision", "")))
+    claim = organizations.resolve_claim(
+        session=get_session(),
+        user=api_user(),
+        claim_id=claim_id,
+        decision=str(json_body().get("decision", "")),
+    )
     return jsonify(_dump(OrganizationClaimPublic, claim))
 
 
@@ -151,13 +160,22 @@ def list_listings(kinds: str):
     """Live listings with filters and pagination; `mine=1` lists the caller's own in every status."""
     kind, user = _kind(kinds), api_user()
     page = find_listings(
-        session=get_session(), kind=kind, user=user,
-        page=int_arg("page", 1, high=MAX_PAGE, strict=True), per_page=_per_page(),
-        industry=request.args.get("industry") or None, mode=request.args.get("mode") or None,
-        region=request.args.get("region") or None, trl_min=int_arg("trl_min", None, high=9, strict=True),
-        q=request.args.get("q") or None, mine=request.args.get("mine") == "1",
-        sort=sort_name(request.args.get("sort"), strict=True))
-    items = [listings.to_public(session=get_session(), kind=kind, listing=item, user=user) for item in page.items]
+        session=get_session(),
+        kind=kind,
+        user=user,
+        page=int_arg("page", 1, high=MAX_PAGE, strict=True),
+        per_page=_per_page(),
+        industry=request.args.get("industry") or None,
+        mode=request.args.get("mode") or None,
+        region=request.args.get("region") or None,
+        trl_min=int_arg("trl_min", None, high=9, strict=True),
+        q=request.args.get("q") or None,
+        mine=request.args.get("mine") == "1",
+        sort=sort_name(request.args.get("sort"), strict=True),
+    )
+    items = [
+        listings.to_public(session=get_session(), kind=kind, listing=item, user=user) for item in page.items
+    ]
     return jsonify(items=items, total=page.total, page=page.page, pages=page.pages)
 
 
@@ -171,17 +189,23 @@ def create_listing(kinds: str):
     if not isinstance(status, str) or status not in CREATE_STATUSES:
         raise Invalid(_("Some fields are not valid."), {"status": _("Not one of the allowed values.")})
     publish = CREATE_STATUSES[status]
-    listing = listings.create_listing(session=get_session(), kind=_kind(kinds), data=data, user=api_user(),
-                                      publish=publish)
-    return jsonify(listings.to_public(session=get_session(), kind=_kind(kinds), listing=listing,
-                                      user=api_user())), 201
+    listing = listings.create_listing(
+        session=get_session(), kind=_kind(kinds), data=data, user=api_user(), publish=publish
+    )
+    return jsonify(
+        listings.to_public(session=get_session(), kind=_kind(kinds), listing=listing, user=api_user())
+    ), 201
 
 
 @bp.get(f"/{KINDS}/<int:listing_id>")
 def get_listing(kinds: str, listing_id: int):
     """One listing; a confidential need's details only for those entitled."""
-    listing = listings.get_listing(session=get_session(), kind=_kind(kinds), listing_id=listing_id, user=api_user())
-    return jsonify(listings.to_public(session=get_session(), kind=_kind(kinds), listing=listing, user=api_user()))
+    listing = listings.get_listing(
+        session=get_session(), kind=_kind(kinds), listing_id=listing_id, user=api_user()
+    )
+    return jsonify(
+        listings.to_public(session=get_session(), kind=_kind(kinds), listing=listing, user=api_user())
+    )
 
 
 @bp.patch(f"/{KINDS}/<int:listing_id>")
@@ -196,9 +220,16 @@ def update_listing(kinds: str, listing_id: int):
     contract_id = data.pop("contract_id", None)
     if status is not None and (not isinstance(status, str) or status not in STATUS_ACTIONS):
         raise Invalid(_("Some fields are not valid."), {"status": _("Not one of the allowed values.")})
-    listing = listings.update_listing(session=get_session(), kind=kind, listing_id=listing_id, data=data,
-                                      user=api_user(), action=STATUS_ACTIONS.get(status), reason=reason,
-                                      contract_id=contract_id)
+    listing = listings.update_listing(
+        session=get_session(),
+        kind=kind,
+        listing_id=listing_id,
+        data=data,
+        user=api_user(),
+        action=STATUS_ACTIONS.get(status),
+        reason=reason,
+        contract_id=contract_id,
+    )
     return jsonify(listings.to_public(session=get_session(), kind=kind, listing=listing, user=api_user()))
 
 
@@ -207,9 +238,12 @@ def update_listing(kinds: str, listing_id: int):
 @token_required
 def reconfirm_listing(kinds: str, listing_id: int):
     """Confirm a listing is still current, extending its expiry."""
-    listing = listings.set_status(session=get_session(), kind=_kind(kinds), listing_id=listing_id, user=api_user(),
-                                  action="reconfirm")
-    return jsonify(listings.to_public(session=get_session(), kind=_kind(kinds), listing=listing, user=api_user()))
+    listing = listings.set_status(
+        session=get_session(), kind=_kind(kinds), listing_id=listing_id, user=api_user(), action="reconfirm"
+    )
+    return jsonify(
+        listings.to_public(session=get_session(), kind=_kind(kinds), listing=listing, user=api_user())
+    )
 
 
 @bp.delete(f"/{KINDS}/<int:listing_id>")
@@ -224,25 +258,46 @@ def delete_listing(kinds: str, listing_id: int):
 @bp.get("/needs/<int:listing_id>/recommendations")
 def need_recommendations(listing_id: int):
     """Whom to commission, what to license, or where to incubate, for one need."""
-    return jsonify(recommendations.recommend(
-        session=get_session(), query_type="need", query_id=listing_id, user=api_user(),
-        rec_kind=request.args.get("kind", "commission"), k=int_arg("k", 10, high=recommendations.MAX_K, strict=True)))
+    return jsonify(
+        recommendations.recommend(
+            session=get_session(),
+            query_type="need",
+            query_id=listing_id,
+            user=api_user(),
+            rec_kind=request.args.get("kind", "commission"),
+            k=int_arg("k", 10, high=recommendations.MAX_K, strict=True),
+        )
+    )
 
 
 @bp.get("/achievements/<int:listing_id>/recommendations")
 def achievement_recommendations(listing_id: int):
     """The needs one achievement fits, or where to incubate it."""
-    return jsonify(recommendations.recommend(
-        session=get_session(), query_type="achievement", query_id=listing_id, user=api_user(),
-        rec_kind=request.args.get("kind", "needs"), k=int_arg("k", 10, high=recommendations.MAX_K, strict=True)))
+    return jsonify(
+        recommendations.recommend(
+            session=get_session(),
+            query_type="achievement",
+            query_id=listing_id,
+            user=api_user(),
+            rec_kind=request.args.get("kind", "needs"),
+            k=int_arg("k", 10, high=recommendations.MAX_K, strict=True),
+        )
+    )
 
 
 @bp.get("/services/<int:listing_id>/recommendations")
 def service_recommendations(listing_id: int):
     """The needs one service fits."""
-    return jsonify(recommendations.recommend(
-        session=get_session(), query_type="service", query_id=listing_id, user=api_user(),
-        rec_kind=request.args.get("kind", "needs"), k=int_arg("k", 10, high=recommendations.MAX_K, strict=True)))
+    return jsonify(
+        recommendations.recommend(
+            session=get_session(),
+            query_type="service",
+            query_id=listing_id,
+            user=api_user(),
+            rec_kind=request.args.get("kind", "needs"),
+            k=int_arg("k", 10, high=recommendations.MAX_K, strict=True),
+        )
+    )
 
 
 @bp.post("/recommendations/feedback")
@@ -259,11 +314,16 @@ def search():
     """Full-text search over public listings, with filters and facet counts."""
     per_page = _per_page()
     result = search_listings(
-        text=request.args.get("q", ""), type=request.args.get("type") or None,
-        industry=request.args.get("industry") or None, mode=request.args.get("mode") or None,
-        region=request.args.get("region") or None, trl_min=int_arg("trl_min", None, high=9, strict=True),
+        text=request.args.get("q", ""),
+        type=request.args.get("type") or None,
+        industry=request.args.get("industry") or None,
+        mode=request.args.get("mode") or None,
+        region=request.args.get("region") or None,
+        trl_min=int_arg("trl_min", None, high=9, strict=True),
         sort=sort_name(request.args.get("sort"), strict=True),
-        page=int_arg("page", 1, high=MAX_TOTAL_HITS // per_page, strict=True), per_page=per_page)
+        page=int_arg("page", 1, high=MAX_TOTAL_HITS // per_page, strict=True),
+        per_page=per_page,
+    )
     rows = rows_of_hits(session=get_session(), hits=result.hits)
     hits = [{**hit, **hit_summary(rows[hit["id"]])} if hit["id"] in rows else hit for hit in result.hits]
     return jsonify(hits=hits, total=result.total, facets=result.facets)

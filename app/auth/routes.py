@@ -17,8 +17,12 @@ from app.services.validation import parse
 from models import RegistrationIn
 
 # Service field paths that the registration form names differently.
-FORM_FIELD = {"organization.kind": "org_kind", "organization.name": "org_name",
-              "organization.name_en": "org_name_en", "organization.description": "org_description"}
+FORM_FIELD = {
+    "organization.kind": "org_kind",
+    "organization.name": "org_name",
+    "organization.name_en": "org_name_en",
+    "organization.description": "org_description",
+}
 
 
 def _safe_next(target: str | None) -> str:
@@ -33,7 +37,9 @@ def login():
     """Log in with email and password."""
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(session=get_session(), email=form.email.data, password=form.password.data)
+        user = accounts.authenticate(
+            session=get_session(), email=form.email.data, password=form.password.data
+        )
         if user is not None:
             start_session(user)
             return redirect(_safe_next(request.args.get("next")))
@@ -53,26 +59,39 @@ def register():
     if form.validate_on_submit():
         data = {
             "organization": {
-                "kind": form.org_kind.data, "name": form.org_name.data, "name_en": form.org_name_en.data or None,
-                "credit_code": form.credit_code.data, "region": form.region.data or None,
-                "industries": form.industries.data, "description": form.org_description.data or None,
-                "contact_name": form.contact_name.data or None, "contact_phone": form.contact_phone.data or None,
+                "kind": form.org_kind.data,
+                "name": form.org_name.data,
+                "name_en": form.org_name_en.data or None,
+                "credit_code": form.credit_code.data,
+                "region": form.region.data or None,
+                "industries": form.industries.data,
+                "description": form.org_description.data or None,
+                "contact_name": form.contact_name.data or None,
+                "contact_phone": form.contact_phone.data or None,
             },
-            "email": form.email.data, "password": form.password.data, "name": form.name.data,
+            "email": form.email.data,
+            "password": form.password.data,
+            "name": form.name.data,
             "consent": bool(form.consent.data),
         }
         try:
-            user = accounts.register(session=get_session(), registration=parse(RegistrationIn, data),
-                                     consent_version=legal_version())
+            user = accounts.register(
+                session=get_session(),
+                registration=parse(RegistrationIn, data),
+                consent_version=legal_version(),
+            )
         except ServiceError as exc:
-            errors = {FORM_FIELD.get(key, key.removeprefix("organization.")): msg
-                      for key, msg in exc.fields.items()} or {"__all__": exc.message}
+            errors = {
+                FORM_FIELD.get(key, key.removeprefix("organization.")): msg for key, msg in exc.fields.items()
+            } or {"__all__": exc.message}
         else:
             start_session(user)
             flash(_("Welcome! Your organization is registered."), "success")
             return redirect(_safe_next(request.args.get("next")))
     status = 422 if (form.errors or errors) else 200
-    return render_template("auth/register.html", form=form, errors=errors, legal_version=legal_version()), status
+    return render_template(
+        "auth/register.html", form=form, errors=errors, legal_version=legal_version()
+    ), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -91,15 +110,29 @@ def claim():
     form = ClaimForm()
     errors: dict[str, str] = {}
     if form.validate_on_submit():
-        data = {name: form[name].data or None for name in ("credit_code", "org_name", "contact_name",
-                                                            "contact_phone", "email", "password", "evidence")}
+        data = {
+            name: form[name].data or None
+            for name in (
+                "credit_code",
+                "org_name",
+                "contact_name",
+                "contact_phone",
+                "email",
+                "password",
+                "evidence",
+            )
+        }
         try:
             organizations.file_claim(session=get_session(), data=data)
         except ServiceError as exc:
             errors = exc.fields or {"__all__": exc.message}
         else:
-            flash(_("Your claim has been sent to the city bureau. Once it is approved, log in with this email."),
-                  "success")
+            flash(
+                _(
+                    "Your claim has been sent to the city bureau. Once it is approved, log in with this email."
+                ),
+                "success",
+            )
             return redirect(url_for("main.index"))
     status = 422 if (form.errors or errors) else 200
     return render_template("auth/claim.html", form=form, errors=errors), status

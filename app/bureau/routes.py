@@ -20,8 +20,11 @@ def desk():
     """Organizations waiting for verification and claims waiting for a decision."""
     session, user = get_session(), current_user_or_none()
     pending_claims = organizations.claims(session=session, user=user)
-    return render_template("bureau/organizations.html", organizations=organizations.unverified(session=session),
-                           claims=pending_claims)
+    return render_template(
+        "bureau/organizations.html",
+        organizations=organizations.unverified(session=session),
+        claims=pending_claims,
+    )
 
 
 @bp.route("/organizations/<int:org_id>/verify", methods=["POST"])
@@ -37,7 +40,8 @@ def verify(org_id: int):
 @login_required
 def resolve_claim(claim_id: int, decision: str):
     """Transfer the claimed organization to the claimant, or reject the claim."""
-    organizations.resolve_claim(session=get_session(), user=current_user_or_none(), claim_id=claim_id,
-                                decision=decision)
+    organizations.resolve_claim(
+        session=get_session(), user=current_user_or_none(), claim_id=claim_id, decision=decision
+    )
     flash(DECISION_MESSAGES[decision](), "success")
     return redirect(url_for("bureau.desk"))

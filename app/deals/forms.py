@@ -25,8 +25,11 @@ class InterestForm(FlaskForm):
 
     def to_data(self) -> dict[str, Any]:
         via_type, _sep, via_id = (self.via.data or "").partition(":")
-        return {"message": (self.message.data or "").strip(),
-                "via_type": via_type or None, "via_id": int(via_id) if via_id.isdigit() else None}
+        return {
+            "message": (self.message.data or "").strip(),
+            "via_type": via_type or None,
+            "via_id": int(via_id) if via_id.isdigit() else None,
+        }
 
 
 class DeclineForm(FlaskForm):
@@ -35,7 +38,9 @@ class DeclineForm(FlaskForm):
 
 
 class NdaForm(FlaskForm):
-    agree = BooleanField(_l("I have read the confidentiality agreement and accept it on behalf of my organization"))
+    agree = BooleanField(
+        _l("I have read the confidentiality agreement and accept it on behalf of my organization")
+    )
 
 
 class NdaTextForm(FlaskForm):
@@ -58,16 +63,24 @@ class MilestoneForm(Form):
 
 
 class ContractForm(FlaskForm):
-    kind = SelectField(_l("Contract kind"), choices=choices(labels.CONTRACT_KINDS.items()), validate_choice=False)
+    kind = SelectField(
+        _l("Contract kind"), choices=choices(labels.CONTRACT_KINDS.items()), validate_choice=False
+    )
     title = StringField(_l("Contract title"), render_kw={"maxlength": 200, "required": True})
-    amount = StringField(_l("Contract amount (10k yuan)"), render_kw={"inputmode": "decimal", "required": True})
-    technology_amount = StringField(_l("Technology transaction amount (10k yuan)"),
-                                    render_kw={"inputmode": "decimal", "required": True})
+    amount = StringField(
+        _l("Contract amount (10k yuan)"), render_kw={"inputmode": "decimal", "required": True}
+    )
+    technology_amount = StringField(
+        _l("Technology transaction amount (10k yuan)"), render_kw={"inputmode": "decimal", "required": True}
+    )
     signed_on = StringField(_l("Signing date"), render_kw={"type": "date"})
     ends_on = StringField(_l("End date"), render_kw={"type": "date"})
     field = SelectField(_l("Technical field"), validate_choice=False)
-    ip_type = SelectField(_l("Intellectual property"), validate_choice=False,
-                          choices=choices([("", _l("Not specified")), *labels.IP_TYPES.items()]))
+    ip_type = SelectField(
+        _l("Intellectual property"),
+        validate_choice=False,
+        choices=choices([("", _l("Not specified")), *labels.IP_TYPES.items()]),
+    )
     milestones = FieldList(FormField(MilestoneForm), min_entries=MILESTONE_ROWS, max_entries=MILESTONE_ROWS)
 
     MONEY_FIELDS = ("amount", "technology_amount")
@@ -80,13 +93,24 @@ class ContractForm(FlaskForm):
         """The form as the API body `create_contract` validates; blank milestone rows are left out."""
         rows = [row.form for row in self.milestones if not row.form.is_blank()]
         return {
-            "interest_id": interest_id, "kind": self.kind.data, "title": (self.title.data or "").strip(),
-            "amount": wan_to_yuan(self.amount.data), "technology_amount": wan_to_yuan(self.technology_amount.data),
-            "currency": "CNY", "signed_on": blank_to_none(self.signed_on.data),
-            "ends_on": blank_to_none(self.ends_on.data), "field": blank_to_none(self.field.data),
+            "interest_id": interest_id,
+            "kind": self.kind.data,
+            "title": (self.title.data or "").strip(),
+            "amount": wan_to_yuan(self.amount.data),
+            "technology_amount": wan_to_yuan(self.technology_amount.data),
+            "currency": "CNY",
+            "signed_on": blank_to_none(self.signed_on.data),
+            "ends_on": blank_to_none(self.ends_on.data),
+            "field": blank_to_none(self.field.data),
             "ip_type": blank_to_none(self.ip_type.data),
-            "milestones": [{"title": (row.title.data or "").strip(), "due_on": blank_to_none(row.due_on.data),
-                            "amount": wan_to_yuan(row.amount.data)} for row in rows],
+            "milestones": [
+                {
+                    "title": (row.title.data or "").strip(),
+                    "due_on": blank_to_none(row.due_on.data),
+                    "amount": wan_to_yuan(row.amount.data),
+                }
+                for row in rows
+            ],
         }
 
 
@@ -112,10 +136,14 @@ class IncubationForm(FlaskForm):
             value = blank_to_none(field.data)
             return int(value) if value and value.isdigit() else value
 
-        return {"center_id": reference(self.center_id), "name": (self.name.data or "").strip(),
-                "credit_code": blank_to_none((self.credit_code.data or "").upper()),
-                "achievement_id": reference(self.achievement_id), "contract_id": reference(self.contract_id),
-                "started_on": blank_to_none(self.started_on.data)}
+        return {
+            "center_id": reference(self.center_id),
+            "name": (self.name.data or "").strip(),
+            "credit_code": blank_to_none((self.credit_code.data or "").upper()),
+            "achievement_id": reference(self.achievement_id),
+            "contract_id": reference(self.contract_id),
+            "started_on": blank_to_none(self.started_on.data),
+        }
 
 
 class SavedSearchForm(FlaskForm):
@@ -131,7 +159,12 @@ class SavedSearchForm(FlaskForm):
 
     def to_data(self) -> dict[str, Any]:
         trl = (self.trl_min.data or "").strip()
-        return {"name": (self.name.data or "").strip(), "query": (self.q.data or "").strip(),
-                "type": blank_to_none(self.type.data), "industry": blank_to_none(self.industry.data),
-                "mode": blank_to_none(self.mode.data), "region": blank_to_none(self.region.data),
-                "trl_min": int(trl) if trl.isdigit() else blank_to_none(trl)}
+        return {
+            "name": (self.name.data or "").strip(),
+            "query": (self.q.data or "").strip(),
+            "type": blank_to_none(self.type.data),
+            "industry": blank_to_none(self.industry.data),
+            "mode": blank_to_none(self.mode.data),
+            "region": blank_to_none(self.region.data),
+            "trl_min": int(trl) if trl.isdigit() else blank_to_none(trl),
+        }

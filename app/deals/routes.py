@@ -38,13 +38,22 @@ from models import Center, Role, User
 
 BOXES = ("in", "out")
 # Where a notification's subject lives in the browser.
-SUBJECT_ENDPOINTS = {"interest": ("deals.interest", "interest_id"), "contract": ("deals.contract", "contract_id")}
+SUBJECT_ENDPOINTS = {
+    "interest": ("deals.interest", "interest_id"),
+    "contract": ("deals.contract", "contract_id"),
+}
 
 
 @bp.app_context_processor
 def inject_deal_helpers() -> dict:
-    return {"unread_notifications": _unread_notifications, "user_label": _user_label, "center_name": _center_name,
-            "audit_status": _audit_status, "open_interest": _open_interest, "target_org": _target_org}
+    return {
+        "unread_notifications": _unread_notifications,
+        "user_label": _user_label,
+        "center_name": _center_name,
+        "audit_status": _audit_status,
+        "open_interest": _open_interest,
+        "target_org": _target_org,
+    }
 
 
 def _target_org(target_type: str, target_id: int) -> int | None:
@@ -61,9 +70,11 @@ def _open_interest(target_type: str, target_id: int):
     if user is None or user.org_id is None:
         return None
     if "sent_interests" not in g:
-        g.sent_interests = {(row.target_type, row.target_id): row
-                            for row in interests.list_interests(session=get_session(), user=user, box="out")
-                            if row.status in ("pending", "accepted")}
+        g.sent_interests = {
+            (row.target_type, row.target_id): row
+            for row in interests.list_interests(session=get_session(), user=user, box="out")
+            if row.status in ("pending", "accepted")
+        }
     return g.sent_interests.get((target_type, target_id))
 
 
@@ -138,6 +149,7 @@ def _int_arg(name: str) -> int | None:
 
 # --- interests ------------------------------------------------------------------------------------------------
 
+
 @bp.route("/interests/new", methods=["GET", "POST"])
 @login_required
 def new_interest():
@@ -148,27 +160,38 @@ def new_interest():
     target_id = _int_arg("target_id")
     if target_id is None:
         raise NotFound(_("No such listing."))
-    target = profiles.target_of(session=session, user=user, target_type=request.args.get("target_type", ""),
-                                target_id=target_id)
+    target = profiles.target_of(
+        session=session, user=user, target_type=request.args.get("target_type", ""), target_id=target_id
+    )
     own = profiles.own_live_listings(session=session, user=user)
     form = InterestForm()
-    form.via.choices = choices([("", _("No listing of ours")),
-                                *[(f"{kind}:{row.id}", f"{labels.TARGET_TYPES[kind]}: {row.title}") for kind, row in own]])
+    form.via.choices = choices(
+        [
+            ("", _("No listing of ours")),
+            *[(f"{kind}:{row.id}", f"{labels.TARGET_TYPES[kind]}: {row.title}") for kind, row in own],
+        ]
+    )
     if request.method == "GET" and request.args.get("via_type") and _int_arg("via_id"):
         form.via.data = f"{request.args['via_type']}:{_int_arg('via_id')}"
     errors: dict[str, str] = {}
     status = 200
     if form.validate_on_submit():
         try:
-            interest = interests.express_interest(session=session, user=user, target_type=target.type,
-                                                  target_id=target.id, **form.to_data())
+            interest = interests.express_interest(
+                session=session, user=user, target_type=target.type, target_id=target.id, **form.to_data()
+            )
         except (Invalid, Conflict) as exc:
             errors, status = {**exc.fields, "__all__": exc.message}, exc.status
         else:
             flash(_("Your expression of interest was sent. You will be notified of the reply."), "success")
             return redirect(url_for("deals.interest", interest_id=interest.id))
-    return render_template("deals/interest_form.html", target=target, form=form, errors=errors,
-                           own_target=user.org_id == target.org_id), status
+    return render_template(
+        "deals/interest_form.html",
+        target=target,
+        form=form,
+        errors=errors,
+        own_target=user.org_id == target.org_id,
+    ), status
 
 
 @bp.route("/interests")
@@ -182,26 +205,49 @@ def inbox():
     return render_template("deals/inbox.html", box=box, interests=rows, titles=titles)
 
 
-def _interest_page(interest_id: int, *, forms: dict | None = None, error: str | None = None, status: int = 200,
-                   field_errors: dict | None = None):
+def _interest_page(
+    interest_id: int,
+    *,
+    forms: dict | None = None,
+    error: str | None = None,
+    status: int = 200,
+    field_errors: dict | None = None,
+):
     session, user = _user()
     interest = interests.get_interest(session=session, user=user, interest_id=interest_id)
     accepted = interest.status == "accepted"
     nda = interests.nda_text_for(session=session, interest=interest)
-    messages = interests.list_messages(session=session, user=user, interest_id=interest.id) if accepted else []
-    forms = {"decline": DeclineForm(formdata=None), "nda": NdaForm(formdata=None),
-             "message": MessageForm(formdata=None), "action": ActionForm(formdata=None),
-             "contract": ContractForm(formdata=None, industries=industry_choices()), **(forms or {})}
+    messages = (
+        interests.list_messages(session=session, user=user, interest_id=interest.id) if accepted else []
+    )
+    forms = {
+        "decline": DeclineForm(formdata=None),
+        "nda": NdaForm(formdata=None),
+        "message": MessageForm(formdata=None),
+        "action": ActionForm(formdata=None),
+        "contract": ContractForm(formdata=None, industries=industry_choices()),
+        **(forms or {}),
+    }
     return render_template(
-        "deals/interest.html", interest=interest, side=interests.side_of(user, interest),
+        "deals/interest.html",
+        interest=interest,
+        side=interests.side_of(user, interest),
         target_title=interests.target_title(session, interest.target_type, interest.target_id),
-        via_title=interests.target_title(session, interest.via_type, interest.via_id) if interest.via_type else "",
-        nda=nda, nda_acceptance=interests.nda_acceptance(session=session, interest=interest) if nda else None,
+        via_title=interests.target_title(session, interest.via_type, interest.via_id)
+        if interest.via_type
+        else "",
+        nda=nda,
+        nda_acceptance=interests.nda_acceptance(session=session, interest=interest) if nda else None,
         contacts=interests.counterpart_contacts(session=session, user=user, interest=interest),
         messages=messages,
         attachments=interests.attachments_of(session=session, message_ids=[m.id for m in messages]),
-        contracts=[c for c in contracts.list_contracts(session=session, user=user) if c.interest_id == interest.id],
-        forms=forms, error=error, field_errors=field_errors or {}), status
+        contracts=[
+            c for c in contracts.list_contracts(session=session, user=user) if c.interest_id == interest.id
+        ],
+        forms=forms,
+        error=error,
+        field_errors=field_errors or {},
+    ), status
 
 
 @bp.route("/interests/<int:interest_id>")
@@ -217,8 +263,13 @@ def _interest_action(interest_id: int, form, do, success: str, form_name: str, a
         try:
             do()
         except (Invalid, Conflict) as exc:
-            return _interest_page(interest_id, forms={form_name: form}, error=_error_text(exc), status=exc.status,
-                                  field_errors=exc.fields)
+            return _interest_page(
+                interest_id,
+                forms={form_name: form},
+                error=_error_text(exc),
+                status=exc.status,
+                field_errors=exc.fields,
+            )
         flash(success, "success")
     return redirect(url_for("deals.interest", interest_id=interest_id, _anchor=anchor))
 
@@ -228,9 +279,13 @@ def _interest_action(interest_id: int, form, do, success: str, form_name: str, a
 def accept_interest(interest_id: int):
     """Accept an interest sent to the user's organization."""
     session, user = _user()
-    return _interest_action(interest_id, ActionForm(), lambda: interests.accept_interest(
-        session=session, user=user, interest_id=interest_id),
-        _("Accepted. You can now see each other's contacts and talk here."), "action")
+    return _interest_action(
+        interest_id,
+        ActionForm(),
+        lambda: interests.accept_interest(session=session, user=user, interest_id=interest_id),
+        _("Accepted. You can now see each other's contacts and talk here."),
+        "action",
+    )
 
 
 @bp.route("/interests/<int:interest_id>/decline", methods=["POST"])
@@ -239,9 +294,19 @@ def decline_interest(interest_id: int):
     """Decline an interest, with a reason from the fixed list."""
     session, user = _user()
     form = DeclineForm()
-    return _interest_action(interest_id, form, lambda: interests.decline_interest(
-        session=session, user=user, interest_id=interest_id, reason=form.reason.data or "",
-        note=(form.note.data or "").strip()), _("Declined. The sender has been told."), "decline")
+    return _interest_action(
+        interest_id,
+        form,
+        lambda: interests.decline_interest(
+            session=session,
+            user=user,
+            interest_id=interest_id,
+            reason=form.reason.data or "",
+            note=(form.note.data or "").strip(),
+        ),
+        _("Declined. The sender has been told."),
+        "decline",
+    )
 
 
 @bp.route("/interests/<int:interest_id>/withdraw", methods=["POST"])
@@ -249,9 +314,13 @@ def decline_interest(interest_id: int):
 def withdraw_interest(interest_id: int):
     """Take back a pending interest the user's organization sent."""
     session, user = _user()
-    return _interest_action(interest_id, ActionForm(), lambda: interests.withdraw_interest(
-        session=session, user=user, interest_id=interest_id),
-        _("Withdrawn. You may express interest again later."), "action")
+    return _interest_action(
+        interest_id,
+        ActionForm(),
+        lambda: interests.withdraw_interest(session=session, user=user, interest_id=interest_id),
+        _("Withdrawn. You may express interest again later."),
+        "action",
+    )
 
 
 @bp.route("/interests/<int:interest_id>/nda", methods=["POST"])
@@ -266,8 +335,13 @@ def accept_nda(interest_id: int):
             raise Invalid(_("Tick the box to accept the confidentiality agreement."))
         interests.accept_nda(session=session, user=user, interest_id=interest_id)
 
-    return _interest_action(interest_id, form, accept,
-                            _("Confidentiality agreement accepted: the need's details are now visible to you."), "nda")
+    return _interest_action(
+        interest_id,
+        form,
+        accept,
+        _("Confidentiality agreement accepted: the need's details are now visible to you."),
+        "nda",
+    )
 
 
 @bp.route("/interests/<int:interest_id>/messages", methods=["POST"])
@@ -278,9 +352,20 @@ def post_message(interest_id: int):
     session, user = _user()
     form = MessageForm()
     upload = form.file.data if form.file.data and form.file.data.filename else None
-    return _interest_action(interest_id, form, lambda: interests.post_message(
-        session=session, user=user, interest_id=interest_id, body=(form.body.data or "").strip(), upload=upload),
-        _("Message sent."), "message", anchor="conversation")
+    return _interest_action(
+        interest_id,
+        form,
+        lambda: interests.post_message(
+            session=session,
+            user=user,
+            interest_id=interest_id,
+            body=(form.body.data or "").strip(),
+            upload=upload,
+        ),
+        _("Message sent."),
+        "message",
+        anchor="conversation",
+    )
 
 
 @bp.route("/attachments/<int:attachment_id>")
@@ -303,8 +388,13 @@ def create_contract(interest_id: int):
     try:
         contract = contracts.create_contract(session=session, user=user, data=form.to_data(interest_id))
     except (Invalid, Conflict) as exc:
-        return _interest_page(interest_id, forms={"contract": form}, error=_error_text(exc), status=exc.status,
-                              field_errors=exc.fields)
+        return _interest_page(
+            interest_id,
+            forms={"contract": form},
+            error=_error_text(exc),
+            status=exc.status,
+            field_errors=exc.fields,
+        )
     flash(_("Contract drafted. Both parties sign it on this page."), "success")
     return redirect(url_for("deals.contract", contract_id=contract.id))
 
@@ -347,30 +437,49 @@ def need_nda(need_id: int):
     if not form.is_submitted():
         form.body.data = nda.body
     return render_template("deals/need_nda.html", need=need, nda=nda, form=form, errors=errors), (
-        422 if errors else 200)
+        422 if errors else 200
+    )
 
 
 # --- contracts ------------------------------------------------------------------------------------------------
+
 
 @bp.route("/contracts")
 @login_required
 def contract_list():
     """The technology contracts of the user's organization (all of them for the bureau)."""
     session, user = _user()
-    return render_template("deals/contracts.html", contracts=contracts.list_contracts(session=session, user=user))
+    return render_template(
+        "deals/contracts.html", contracts=contracts.list_contracts(session=session, user=user)
+    )
 
 
-def _contract_page(contract_id: int, *, forms: dict | None = None, error: str | None = None, status: int = 200,
-                   field_errors: dict | None = None):
+def _contract_page(
+    contract_id: int,
+    *,
+    forms: dict | None = None,
+    error: str | None = None,
+    status: int = 200,
+    field_errors: dict | None = None,
+):
     session, user = _user()
     contract = contracts.get_contract(session=session, user=user, contract_id=contract_id)
-    forms = {"transition": TransitionForm(formdata=None), "registration": RegistrationForm(formdata=None),
-             "action": ActionForm(formdata=None), **(forms or {})}
+    forms = {
+        "transition": TransitionForm(formdata=None),
+        "registration": RegistrationForm(formdata=None),
+        "action": ActionForm(formdata=None),
+        **(forms or {}),
+    }
     return render_template(
-        "deals/contract.html", contract=contract, public=contracts.contract_to_public(
-            session=session, user=user, contract=contract), side=contracts.side_of(user, contract),
+        "deals/contract.html",
+        contract=contract,
+        public=contracts.contract_to_public(session=session, user=user, contract=contract),
+        side=contracts.side_of(user, contract),
         audit=contracts.contract_audit(session=session, user=user, contract_id=contract_id),
-        forms=forms, error=error, field_errors=field_errors or {}), status
+        forms=forms,
+        error=error,
+        field_errors=field_errors or {},
+    ), status
 
 
 @bp.route("/contracts/<int:contract_id>")
@@ -385,8 +494,13 @@ def _contract_action(contract_id: int, form, do, success: str, form_name: str):
         try:
             do()
         except (Invalid, Conflict) as exc:
-            return _contract_page(contract_id, forms={form_name: form}, error=_error_text(exc), status=exc.status,
-                                  field_errors=exc.fields)
+            return _contract_page(
+                contract_id,
+                forms={form_name: form},
+                error=_error_text(exc),
+                status=exc.status,
+                field_errors=exc.fields,
+            )
         flash(success, "success")
     return redirect(url_for("deals.contract", contract_id=contract_id))
 
@@ -398,9 +512,15 @@ def transition_contract(contract_id: int):
     session, user = _user()
     form = TransitionForm()
     to = form.to.data or ""
-    return _contract_action(contract_id, form, lambda: contracts.transition_contract(
-        session=session, user=user, contract_id=contract_id, to=to, note=(form.note.data or "").strip()),
-        _("Done: %(action)s.", action=labels.CONTRACT_ACTIONS.get(to, to)), "transition")
+    return _contract_action(
+        contract_id,
+        form,
+        lambda: contracts.transition_contract(
+            session=session, user=user, contract_id=contract_id, to=to, note=(form.note.data or "").strip()
+        ),
+        _("Done: %(action)s.", action=labels.CONTRACT_ACTIONS.get(to, to)),
+        "transition",
+    )
 
 
 @bp.route("/contracts/<int:contract_id>/milestones/<int:milestone_id>/transition", methods=["POST"])
@@ -410,9 +530,15 @@ def transition_milestone(contract_id: int, milestone_id: int):
     session, user = _user()
     form = TransitionForm()
     to = form.to.data or ""
-    return _contract_action(contract_id, form, lambda: contracts.transition_milestone(
-        session=session, user=user, contract_id=contract_id, milestone_id=milestone_id, to=to),
-        _("Milestone updated: %(status)s.", status=labels.MILESTONE_STATUSES.get(to, to)), "action")
+    return _contract_action(
+        contract_id,
+        form,
+        lambda: contracts.transition_milestone(
+            session=session, user=user, contract_id=contract_id, milestone_id=milestone_id, to=to
+        ),
+        _("Milestone updated: %(status)s.", status=labels.MILESTONE_STATUSES.get(to, to)),
+        "action",
+    )
 
 
 @bp.route("/contracts/<int:contract_id>/registration", methods=["POST"])
@@ -421,12 +547,19 @@ def set_registration(contract_id: int):
     """Record the registration number (登记编号) of the technology contract."""
     session, user = _user()
     form = RegistrationForm()
-    return _contract_action(contract_id, form, lambda: contracts.set_registration_number(
-        session=session, user=user, contract_id=contract_id, number=(form.number.data or "").strip()),
-        _("Registration number saved."), "registration")
+    return _contract_action(
+        contract_id,
+        form,
+        lambda: contracts.set_registration_number(
+            session=session, user=user, contract_id=contract_id, number=(form.number.data or "").strip()
+        ),
+        _("Registration number saved."),
+        "registration",
+    )
 
 
 # --- incubations ----------------------------------------------------------------------------------------------
+
 
 def _require_incubation_reader(user) -> None:
     if user.role not in (Role.center, Role.bureau):
@@ -435,10 +568,19 @@ def _require_incubation_reader(user) -> None:
 
 def _incubation_form(session, user):
     form = IncubationForm()
-    form.center_id.choices = choices([(str(c.id), c.name) for c in centers_of_org(session=session, org_id=user.org_id)
-                                      if c.offers_incubation])
-    achievements = [row for kind, row in profiles.own_live_listings(session=session, user=user) if kind == "achievement"]
-    form.achievement_id.choices = choices([("", _("None")), *[(str(row.id), row.title) for row in achievements]])
+    form.center_id.choices = choices(
+        [
+            (str(c.id), c.name)
+            for c in centers_of_org(session=session, org_id=user.org_id)
+            if c.offers_incubation
+        ]
+    )
+    achievements = [
+        row for kind, row in profiles.own_live_listings(session=session, user=user) if kind == "achievement"
+    ]
+    form.achievement_id.choices = choices(
+        [("", _("None")), *[(str(row.id), row.title) for row in achievements]]
+    )
     agreements = [c for c in contracts.list_contracts(session=session, user=user) if c.kind == "incubation"]
     form.contract_id.choices = choices([("", _("None")), *[(str(c.id), c.title) for c in agreements]])
     return form
@@ -461,8 +603,13 @@ def incubation_list():
             flash(_("Incubated enterprise recorded."), "success")
             return redirect(url_for("deals.incubation_list"))
     rows = incubations.list_incubations(session=session, user=user)
-    return render_template("deals/incubations.html", incubations=rows, form=form, errors=errors,
-                           actions=ActionForm(formdata=None)), (422 if errors else 200)
+    return render_template(
+        "deals/incubations.html",
+        incubations=rows,
+        form=form,
+        errors=errors,
+        actions=ActionForm(formdata=None),
+    ), (422 if errors else 200)
 
 
 @bp.route("/incubations/<int:incubation_id>/<any(graduated, exited):to>", methods=["POST"])
@@ -479,14 +626,19 @@ def transition_incubation(incubation_id: int, to: str):
 
 # --- notifications and saved searches -------------------------------------------------------------------------
 
+
 @bp.route("/notifications")
 @login_required
 def notification_list():
     """The user's notifications, newest first."""
     session, user = _user()
     rows = notifications.list_notifications(session=session, user=user)
-    return render_template("deals/notifications.html", notifications=rows, form=ActionForm(formdata=None),
-                           subject_endpoints=SUBJECT_ENDPOINTS)
+    return render_template(
+        "deals/notifications.html",
+        notifications=rows,
+        form=ActionForm(formdata=None),
+        subject_endpoints=SUBJECT_ENDPOINTS,
+    )
 
 
 @bp.route("/notifications/read", methods=["POST"])

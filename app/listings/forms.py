@@ -63,8 +63,9 @@ class ListingForm(FlaskForm):
     title = StringField(_l("Title"), render_kw={"maxlength": 200, "required": True})
     description = TextAreaField(_l("Description"), render_kw={"rows": 5, "required": True})
     industry = SelectField(_l("Industry"), validate_choice=False)
-    cooperation_modes = MultiCheckboxField(_l("Cooperation modes"), choices=choices(labels.COOPERATION_MODES.items()),
-                                           validate_choice=False)
+    cooperation_modes = MultiCheckboxField(
+        _l("Cooperation modes"), choices=choices(labels.COOPERATION_MODES.items()), validate_choice=False
+    )
     save = SubmitField(_l("Save draft"))
     publish = SubmitField(_l("Save and publish"))
 
@@ -75,8 +76,9 @@ class ListingForm(FlaskForm):
     MONEY_FIELDS: tuple[str, ...] = ()
     REQUIRED: tuple[str, ...] = ("title", "description")
 
-    def __init__(self, *args, industries: list[tuple[str, str]] = (), regions: list[tuple[str, str]] = (),
-                 **kwargs):
+    def __init__(
+        self, *args, industries: list[tuple[str, str]] = (), regions: list[tuple[str, str]] = (), **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.industry.choices = choices([("", _l("Choose an industry")), *industries])
         if "region" in self:
@@ -85,8 +87,12 @@ class ListingForm(FlaskForm):
     def to_data(self) -> dict[str, Any]:
         """The form as the plain dict the service validates."""
         present = self._fields
-        data: dict[str, Any] = {name: (self[name].data or "").strip() for name in self.TEXT_FIELDS if name in present}
-        data.update({name: blank_to_none(self[name].data) for name in self.OPTIONAL_FIELDS if name in present})
+        data: dict[str, Any] = {
+            name: (self[name].data or "").strip() for name in self.TEXT_FIELDS if name in present
+        }
+        data.update(
+            {name: blank_to_none(self[name].data) for name in self.OPTIONAL_FIELDS if name in present}
+        )
         data.update({name: wan_to_yuan(self[name].data) for name in self.MONEY_FIELDS if name in present})
         data["cooperation_modes"] = list(self.cooperation_modes.data or [])
         return data
@@ -94,11 +100,19 @@ class ListingForm(FlaskForm):
     def explain(self, fields: dict[str, str]) -> dict[str, str]:
         """The service's field messages, saying "required" (not "too short") where a field was left blank."""
         present = self._fields
-        better = {name: _("This field is required.") for name in self.REQUIRED
-                  if name in present and not (self[name].data or "").strip()}
+        better = {
+            name: _("This field is required.")
+            for name in self.REQUIRED
+            if name in present and not (self[name].data or "").strip()
+        }
         # Amounts are typed in 万元, so "must be a whole number" (of yuan) would mislead.
-        better.update({name: _("Enter an amount in 10k yuan, like 12.5.") for name in self.MONEY_FIELDS
-                       if name in present and isinstance(wan_to_yuan(self[name].data), str)})
+        better.update(
+            {
+                name: _("Enter an amount in 10k yuan, like 12.5.")
+                for name in self.MONEY_FIELDS
+                if name in present and isinstance(wan_to_yuan(self[name].data), str)
+            }
+        )
         return {name: better.get(name, message) for name, message in fields.items()}
 
     @classmethod
@@ -107,8 +121,10 @@ class ListingForm(FlaskForm):
         data = {name: getattr(listing, name) for name in cls.TEXT_FIELDS + cls.OPTIONAL_FIELDS}
         data.update({name: yuan_to_wan(getattr(listing, name)) for name in cls.MONEY_FIELDS})
         data["cooperation_modes"] = [str(mode) for mode in listing.cooperation_modes]
-        return {key: ("" if value is None else str(value) if not isinstance(value, list) else value)
-                for key, value in data.items()}
+        return {
+            key: ("" if value is None else str(value) if not isinstance(value, list) else value)
+            for key, value in data.items()
+        }
 
 
 class NeedForm(ListingForm):
@@ -138,12 +154,20 @@ PLEASE_CHOOSE = ("", _l("Please choose"))
 
 
 class AchievementForm(ListingForm):
-    kind = SelectField(_l("Kind of achievement"), choices=choices([PLEASE_CHOOSE, *labels.ACHIEVEMENT_KINDS.items()]),
-                       validate_choice=False, render_kw={"required": True})
+    kind = SelectField(
+        _l("Kind of achievement"),
+        choices=choices([PLEASE_CHOOSE, *labels.ACHIEVEMENT_KINDS.items()]),
+        validate_choice=False,
+        render_kw={"required": True},
+    )
     trl = SelectField(_l("Technology readiness level (TRL)"), choices=TRL_CHOICES, validate_choice=False)
     patent_numbers = TextAreaField(_l("Patent numbers"), render_kw={"rows": 2})
-    ip_status = SelectField(_l("IP status"), choices=choices([PLEASE_CHOOSE, *labels.IP_STATUSES.items()]),
-                            validate_choice=False, render_kw={"required": True})
+    ip_status = SelectField(
+        _l("IP status"),
+        choices=choices([PLEASE_CHOOSE, *labels.IP_STATUSES.items()]),
+        validate_choice=False,
+        render_kw={"required": True},
+    )
     price = StringField(_l("Price (10k yuan)"), render_kw={"inputmode": "decimal"})
     center_id = SelectField(_l("Innovation center"), validate_choice=False)
 
@@ -161,8 +185,9 @@ class AchievementForm(ListingForm):
 
 
 class ServiceForm(ListingForm):
-    category = SelectField(_l("Service category"), choices=choices(labels.SERVICE_CATEGORIES.items()),
-                           validate_choice=False)
+    category = SelectField(
+        _l("Service category"), choices=choices(labels.SERVICE_CATEGORIES.items()), validate_choice=False
+    )
     price = StringField(_l("Price (10k yuan)"), render_kw={"inputmode": "decimal"})
     price_note = StringField(_l("Price note"), render_kw={"maxlength": 200})
     center_id = SelectField(_l("Innovation center"), validate_choice=False)

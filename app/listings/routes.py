@@ -65,16 +65,30 @@ def browse(segment: str):
         "q": (request.args.get("q") or "").strip()[:100] or None,
     }
     sort = sort_name(request.args.get("sort"), strict=False)
-    page = find_listings(session=get_session(), kind=kind, user=current_user_or_none(), sort=sort,
-                         page=int_arg("page", 1, high=MAX_PAGE, strict=False),
-                         per_page=current_app.config["PAGE_SIZE"], **filters)
+    page = find_listings(
+        session=get_session(),
+        kind=kind,
+        user=current_user_or_none(),
+        sort=sort,
+        page=int_arg("page", 1, high=MAX_PAGE, strict=False),
+        per_page=current_app.config["PAGE_SIZE"],
+        **filters,
+    )
     if page.page > page.pages:
-        return redirect(url_for("listings.browse", **{**request.args.to_dict(), "segment": segment,
-                                                      "page": page.pages}))
+        return redirect(
+            url_for("listings.browse", **{**request.args.to_dict(), "segment": segment, "page": page.pages})
+        )
     sorts = (["relevance"] if filters["q"] else []) + list(service.sorts_of(kind))
     prefetch_cards({kind: page.items})
-    return render_template("listings/browse.html", kind=kind, segment=segment, page=page, filters=filters,
-                           sort=sort or sorts[0], sorts=sorts)
+    return render_template(
+        "listings/browse.html",
+        kind=kind,
+        segment=segment,
+        page=page,
+        filters=filters,
+        sort=sort or sorts[0],
+        sorts=sorts,
+    )
 
 
 @bp.route(f"/{SEGMENT}/<int:listing_id>")
@@ -86,21 +100,36 @@ def detail(segment: str, listing_id: int):
     center = session.get(Center, listing.center_id) if getattr(listing, "center_id", None) else None
     all_recs = request.args.get("recs") == "all"
     shown = RECOMMENDATIONS_MORE if all_recs else RECOMMENDATIONS_SHOWN
-    panel = recommendations.recommendation_panels(session=session, query_type=kind, query_id=listing_id, user=user,
-                                                  k=shown) or None
+    panel = (
+        recommendations.recommendation_panels(
+            session=session, query_type=kind, query_id=listing_id, user=user, k=shown
+        )
+        or None
+    )
     files = attachments.attachments_of(session=session, kind=kind, listing=listing, user=user)
     is_owner = service.owns(user, listing)
-    close_contracts = service.solving_contracts(session=session, kind=kind, listing_id=listing_id) \
-        if is_owner and listing.status != "closed" else []
-    return render_template(f"listings/{kind}_detail.html", kind=kind, segment=segment, listing=listing,
-                           solved_contract=service.solved_contract(session=session, user=user, listing=listing),
-                           close_contracts=close_contracts,
-                           attachments=files, attachment_types=",".join(attachments.LISTING_TYPES),
-                           details_visible=details_visible, is_owner=is_owner,
-                           is_live=service.is_live(listing), center=center, recommendations=panel,
-                           more_recommendations=not all_recs and any(len(items) >= shown
-                                                                     for items in (panel or {}).values()),
-                           rec_target_labels=labels.LISTING_KINDS)
+    close_contracts = (
+        service.solving_contracts(session=session, kind=kind, listing_id=listing_id)
+        if is_owner and listing.status != "closed"
+        else []
+    )
+    return render_template(
+        f"listings/{kind}_detail.html",
+        kind=kind,
+        segment=segment,
+        listing=listing,
+        solved_contract=service.solved_contract(session=session, user=user, listing=listing),
+        close_contracts=close_contracts,
+        attachments=files,
+        attachment_types=",".join(attachments.LISTING_TYPES),
+        details_visible=details_visible,
+        is_owner=is_owner,
+        is_live=service.is_live(listing),
+        center=center,
+        recommendations=panel,
+        more_recommendations=not all_recs and any(len(items) >= shown for items in (panel or {}).values()),
+        rec_target_labels=labels.LISTING_KINDS,
+    )
 
 
 @bp.route("/recommendations/feedback", methods=["POST"])
@@ -108,12 +137,15 @@ def detail(segment: str, listing_id: int):
 @login_required
 def recommendation_feedback():
     """Record the user's verdict on one recommendation and go back to the listing."""
-    row, _created = recommendations.record_feedback(session=get_session(), user=current_user_or_none(),
-                                          data=request.form.to_dict())
+    row, _created = recommendations.record_feedback(
+        session=get_session(), user=current_user_or_none(), data=request.form.to_dict()
+    )
     flash(_("Thanks, recommendations will take this into account."), "success")
     # The validated row, not the raw form: "1.0" or junk in the form must not reach int() here.
-    return redirect(url_for("listings.detail", segment=SEGMENTS[row.query_type], listing_id=row.query_id)
-                    + "#recommendations")
+    return redirect(
+        url_for("listings.detail", segment=SEGMENTS[row.query_type], listing_id=row.query_id)
+        + "#recommendations"
+    )
 
 
 @bp.route(f"/{SEGMENT}/new", methods=["GET", "POST"])
@@ -128,15 +160,19 @@ def new(segment: str):
     if form.validate_on_submit():
         publish = bool(form.publish.data)
         try:
-            listing = service.create_listing(session=session, kind=kind, data=form.to_data(), user=user,
-                                             publish=publish)
+            listing = service.create_listing(
+                session=session, kind=kind, data=form.to_data(), user=user, publish=publish
+            )
         except Invalid as exc:
             errors = form.explain(exc.fields) or {"__all__": exc.message}
         else:
-            flash(_("Published.") if publish else _("Saved as a draft. Publish it when it is ready."), "success")
+            flash(
+                _("Published.") if publish else _("Saved as a draft. Publish it when it is ready."), "success"
+            )
             return redirect(url_for("listings.detail", segment=segment, listing_id=listing.id))
-    return render_template("listings/form.html", kind=kind, segment=segment, form=form, errors=errors,
-                           listing=None), (422 if errors else 200)
+    return render_template(
+        "listings/form.html", kind=kind, segment=segment, form=form, errors=errors, listing=None
+    ), (422 if errors else 200)
 
 
 @bp.route(f"/{SEGMENT}/<int:listing_id>/edit", methods=["GET", "POST"])
@@ -153,21 +189,25 @@ def edit(segment: str, listing_id: int):
     errors: dict[str, str] = {}
     if form.validate_on_submit():
         try:
-            service.update_listing(session=session, kind=kind, listing_id=listing_id, data=form.to_data(),
-                                   user=user)
+            service.update_listing(
+                session=session, kind=kind, listing_id=listing_id, data=form.to_data(), user=user
+            )
         except Invalid as exc:
             errors = form.explain(exc.fields) or {"__all__": exc.message}
         else:
             flash(_("Saved."), "success")
             return redirect(url_for("listings.detail", segment=segment, listing_id=listing_id))
-    return render_template("listings/form.html", kind=kind, segment=segment, form=form, errors=errors,
-                           listing=listing), (422 if errors else 200)
+    return render_template(
+        "listings/form.html", kind=kind, segment=segment, form=form, errors=errors, listing=listing
+    ), (422 if errors else 200)
 
 
 ACTION_MESSAGES = {
     "publish": lambda: _("Published."),
-    "reconfirm": lambda: _("Reconfirmed: the listing stays visible for another %(days)s days.",
-                           days=current_app.config["LISTING_TTL_DAYS"]),
+    "reconfirm": lambda: _(
+        "Reconfirmed: the listing stays visible for another %(days)s days.",
+        days=current_app.config["LISTING_TTL_DAYS"],
+    ),
     "close": lambda: _("Closed. It is no longer shown to others."),
     "reopen": lambda: _("Reopened as a draft. Check it, then publish it."),
     "delete": lambda: _("Deleted."),
@@ -189,8 +229,15 @@ def change_status(segment: str, listing_id: int, action: str):
         flash(ACTION_MESSAGES[action](), "success")
         return redirect(url_for("listings.mine", kind=kind))
     try:
-        service.set_status(session=session, kind=kind, listing_id=listing_id, user=user, action=action,
-                           reason=request.form.get("close_reason"), contract_id=request.form.get("contract_id"))
+        service.set_status(
+            session=session,
+            kind=kind,
+            listing_id=listing_id,
+            user=user,
+            action=action,
+            reason=request.form.get("close_reason"),
+            contract_id=request.form.get("contract_id"),
+        )
     except Invalid as exc:
         flash(" ".join(exc.fields.values()) or exc.message, "error")
         return redirect(url_for("listings.detail", segment=segment, listing_id=listing_id) + "#close")
@@ -206,16 +253,35 @@ def mine():
     kind = request.args.get("kind")
     if kind not in SEGMENTS:
         kind = "need" if user.role == "enterprise" else "achievement"
-    page = service.browse(session=session, kind=kind, user=user, mine=True,
-                          page=int_arg("page", 1, high=MAX_PAGE, strict=False),
-                          per_page=current_app.config["PAGE_SIZE"])
-    totals = {other: (page.total if other == kind else
-                      service.browse(session=session, kind=other, user=user, mine=True, per_page=1).total)
-              for other in SEGMENTS}
-    matched = recommendations.matched_needs_for_organization(session=session, user=user) \
-        if user.role != "enterprise" else None
-    return render_template("listings/mine.html", kind=kind, segment=SEGMENTS[kind], page=page, totals=totals,
-                           matched_needs=matched)
+    page = service.browse(
+        session=session,
+        kind=kind,
+        user=user,
+        mine=True,
+        page=int_arg("page", 1, high=MAX_PAGE, strict=False),
+        per_page=current_app.config["PAGE_SIZE"],
+    )
+    totals = {
+        other: (
+            page.total
+            if other == kind
+            else service.browse(session=session, kind=other, user=user, mine=True, per_page=1).total
+        )
+        for other in SEGMENTS
+    }
+    matched = (
+        recommendations.matched_needs_for_organization(session=session, user=user)
+        if user.role != "enterprise"
+        else None
+    )
+    return render_template(
+        "listings/mine.html",
+        kind=kind,
+        segment=SEGMENTS[kind],
+        page=page,
+        totals=totals,
+        matched_needs=matched,
+    )
 
 
 @bp.route(f"/{SEGMENT}/<int:listing_id>/attachments", methods=["POST"])
@@ -225,8 +291,13 @@ def upload_attachment(segment: str, listing_id: int):
     """Attach an image or a PDF to a listing of the user's organization."""
     kind = KIND_OF_SEGMENT[segment]
     try:
-        attachments.add_attachment(session=get_session(), kind=kind, listing_id=listing_id,
-                                   user=current_user_or_none(), upload=request.files.get("file"))
+        attachments.add_attachment(
+            session=get_session(),
+            kind=kind,
+            listing_id=listing_id,
+            user=current_user_or_none(),
+            upload=request.files.get("file"),
+        )
     except (Invalid, Conflict) as exc:
         flash(" ".join(exc.fields.values()) or exc.message, "error")
     else:
@@ -238,18 +309,31 @@ def upload_attachment(segment: str, listing_id: int):
 def attachment(segment: str, listing_id: int, attachment_id: int):
     """An attachment: images shown in the page, PDFs downloaded; a confidential need's only to those entitled."""
     path, name, mimetype = attachments.attachment_file(
-        session=get_session(), kind=KIND_OF_SEGMENT[segment], listing_id=listing_id,
-        attachment_id=attachment_id, user=current_user_or_none())
-    return send_file(path, mimetype=mimetype, as_attachment=not mimetype.startswith("image/"),
-                     download_name=name, max_age=0)
+        session=get_session(),
+        kind=KIND_OF_SEGMENT[segment],
+        listing_id=listing_id,
+        attachment_id=attachment_id,
+        user=current_user_or_none(),
+    )
+    return send_file(
+        path,
+        mimetype=mimetype,
+        as_attachment=not mimetype.startswith("image/"),
+        download_name=name,
+        max_age=0,
+    )
 
 
 @bp.route(f"/{SEGMENT}/<int:listing_id>/attachments/<int:attachment_id>/thumbnail")
 def thumbnail(segment: str, listing_id: int, attachment_id: int):
     """An image attachment's thumbnail, under the same rule as the image."""
     path, mimetype = attachments.thumbnail_file(
-        session=get_session(), kind=KIND_OF_SEGMENT[segment], listing_id=listing_id,
-        attachment_id=attachment_id, user=current_user_or_none())
+        session=get_session(),
+        kind=KIND_OF_SEGMENT[segment],
+        listing_id=listing_id,
+        attachment_id=attachment_id,
+        user=current_user_or_none(),
+    )
     return send_file(path, mimetype=mimetype, max_age=0)
 
 
@@ -257,7 +341,12 @@ def thumbnail(segment: str, listing_id: int, attachment_id: int):
 @login_required
 def delete_attachment(segment: str, listing_id: int, attachment_id: int):
     """Remove an attachment from a listing of the user's organization."""
-    attachments.delete_attachment(session=get_session(), kind=KIND_OF_SEGMENT[segment], listing_id=listing_id,
-                                  attachment_id=attachment_id, user=current_user_or_none())
+    attachments.delete_attachment(
+        session=get_session(),
+        kind=KIND_OF_SEGMENT[segment],
+        listing_id=listing_id,
+        attachment_id=attachment_id,
+        user=current_user_or_none(),
+    )
     flash(_("File removed."), "success")
     return redirect(url_for("listings.detail", segment=segment, listing_id=listing_id) + "#attachments")

@@ -39,8 +39,12 @@ def _write_plan(env: dict[str, str], path: Path, seed: int) -> dict:
 
         app = create_app()
         with app.app_context(), Session(get_engine()) as session:
-            plan = build_plan(session=session, industries=taxonomy.industries(),
-                              regions=sorted(regions.regions()), seed=seed)
+            plan = build_plan(
+                session=session,
+                industries=taxonomy.industries(),
+                regions=sorted(regions.regions()),
+                seed=seed,
+            )
             get_engine().dispose()
     finally:
         os.environ.clear()
@@ -67,16 +71,37 @@ def _probes(url: str, plan: dict, seconds: float, results: list[Freshness], erro
         started = time.monotonic()
         for fraction in (1 / 3, 2 / 3):
             time.sleep(max(0.0, started + seconds * fraction - time.monotonic()))
-            results.append(probe(api, need_id=random.choice(plan["listings"]["need"]),
-                                 wait=max(10.0, seconds / 3 - 2)))
+            results.append(
+                probe(api, need_id=random.choice(plan["listings"]["need"]), wait=max(10.0, seconds / 3 - 2))
+            )
     except Exception as exc:  # noqa: BLE001 - a failed probe is reported, it does not stop the run
         errors.append(f"{type(exc).__name__}: {exc}")
 
 
 def _locust(url: str, env: dict[str, str], users: int, seconds: int, prefix: Path) -> None:
-    command = [sys.executable, "-m", "locust", "-f", str(ROOT / "app" / "load" / "locustfile.py"), "--headless",
-               "-u", str(users), "-r", str(max(1, users // 4)), "-t", f"{seconds}s", "-H", url,
-               "--csv", str(prefix), "--only-summary", "--stop-timeout", "5", "--loglevel", "WARNING"]
+    command = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(ROOT / "app" / "load" / "locustfile.py"),
+        "--headless",
+        "-u",
+        str(users),
+        "-r",
+        str(max(1, users // 4)),
+        "-t",
+        f"{seconds}s",
+        "-H",
+        url,
+        "--csv",
+        str(prefix),
+        "--only-summary",
+        "--stop-timeout",
+        "5",
+        "--loglevel",
+        "WARNING",
+    ]
     with open(f"{prefix}.log", "wb") as log:
         # Locust exits 1 when any request failed; the report says which, so that is not the harness failing.
         result = subprocess.run(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
@@ -100,8 +125,9 @@ def run(users: int, seconds: int, listings: int) -> int:
         stack.log(f"{users} users for {seconds} s against {services.url}")
         freshness: list[Freshness] = []
         probe_errors: list[str] = []
-        prober = threading.Thread(target=_probes, args=(services.url, plan, seconds, freshness, probe_errors),
-                                  daemon=True)
+        prober = threading.Thread(
+            target=_probes, args=(services.url, plan, seconds, freshness, probe_errors), daemon=True
+        )
         started = time.perf_counter()
         prober.start()
         _locust(services.url, {**env, "LOAD_PLAN": str(plan_path)}, users, seconds, run_dir / "locust")
@@ -118,8 +144,10 @@ def run(users: int, seconds: int, listings: int) -> int:
     for error in probe_errors:
         print(f"freshness probe failed: {error}")
     load1, load5, load15 = os.getloadavg()
-    print(f"load average at the end: {load1:.2f} {load5:.2f} {load15:.2f}; {len(plan['listings']['need'])} "
-          f"sampled needs; measured {elapsed:.0f} s including ramp-up")
+    print(
+        f"load average at the end: {load1:.2f} {load5:.2f} {load15:.2f}; {len(plan['listings']['need'])} "
+        f"sampled needs; measured {elapsed:.0f} s including ramp-up"
+    )
     print(report.summary_line(total, users=users, seconds=seconds))
     return 0
 

@@ -28,8 +28,11 @@ class Freshness:
     def describe(self) -> str:
         def seconds(value):
             return "not within the wait" if value is None else f"{value:.2f} s"
-        return (f"freshness: achievement {self.listing_id} found by search in {seconds(self.search_s)}, "
-                f"by need {self.need_id}'s recommendations in {seconds(self.recommendations_s)}")
+
+        return (
+            f"freshness: achievement {self.listing_id} found by search in {seconds(self.search_s)}, "
+            f"by need {self.need_id}'s recommendations in {seconds(self.recommendations_s)}"
+        )
 
 
 class Api:
@@ -40,9 +43,16 @@ class Api:
 
     def call(self, method: str, path: str, body: dict | None = None, **params):
         url = f"{self.base}/api/v1{path}" + (f"?{urllib.parse.urlencode(params)}" if params else "")
-        request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body else None,
-                                         headers={"Content-Type": "application/json", "Accept-Language": "zh-CN",
-                                                  **({"Authorization": f"Bearer {self.token}"} if self.token else {})})
+        request = urllib.request.Request(
+            url,
+            method=method,
+            data=json.dumps(body).encode() if body else None,
+            headers={
+                "Content-Type": "application/json",
+                "Accept-Language": "zh-CN",
+                **({"Authorization": f"Bearer {self.token}"} if self.token else {}),
+            },
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read() or b"null")
 
@@ -56,13 +66,22 @@ def probe(api: Api, *, need_id: int, wait: float = 30.0) -> Freshness:
     need = api.call("GET", f"/needs/{need_id}")
     # A word no listing has, so a search for it can only find this one.
     marker = f"探针{secrets.token_hex(4)}"
-    posted = api.call("POST", "/achievements", {
-        "title": f"{need['title']}{marker}"[:200], "description": need["description"],
-        "industry": need["industry"], "cooperation_modes": ["license", "transfer"], "trl": 7,
-        "status": "published"})
+    posted = api.call(
+        "POST",
+        "/achievements",
+        {
+            "title": f"{need['title']}{marker}"[:200],
+            "description": need["description"],
+            "industry": need["industry"],
+            "cooperation_modes": ["license", "transfer"],
+            "trl": 7,
+            "status": "published",
+        },
+    )
     listing_id = posted["id"]
     start = time.perf_counter()
     try:
+
         def in_search():
             hits = api.call("GET", "/search", q=marker, type="achievement")["hits"]
             return any(hit["entity_id"] == listing_id for hit in hits)

@@ -22,10 +22,16 @@ import re
 from locust import FastHttpUser, between, task
 
 SEGMENTS = {"need": "needs", "achievement": "achievements", "service": "services"}
-SORTS = {"need": ("newest", "deadline", "price", "trl"), "achievement": ("newest", "price", "trl"),
-         "service": ("newest", "price")}
-REC_KINDS = {"need": ("commission", "license", "incubation"), "achievement": ("needs", "incubation"),
-             "service": ("needs",)}
+SORTS = {
+    "need": ("newest", "deadline", "price", "trl"),
+    "achievement": ("newest", "price", "trl"),
+    "service": ("newest", "price"),
+}
+REC_KINDS = {
+    "need": ("commission", "license", "incubation"),
+    "achievement": ("needs", "incubation"),
+    "service": ("needs",),
+}
 MODES = ("commission", "license", "transfer", "joint", "service", "incubation")
 # A person's pause between two actions, in seconds; the harness's own test shortens it to run many tasks fast.
 THINK_SECONDS = tuple(float(x) for x in os.environ.get("LOAD_THINK_SECONDS", "0.5,2").split(","))
@@ -124,9 +130,13 @@ class Member(Visitor):
         page = self.client.get("/auth/login", name="GET /auth/login")
         match = CSRF.search(page.text or "")
         token = (match.group(1) or match.group(2)) if match else ""
-        with self.client.post("/auth/login", data={"email": account["email"], "password": PLAN["password"],
-                                                   "csrf_token": token},
-                              name="POST /auth/login", allow_redirects=False, catch_response=True) as response:
+        with self.client.post(
+            "/auth/login",
+            data={"email": account["email"], "password": PLAN["password"], "csrf_token": token},
+            name="POST /auth/login",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
             if response.status_code != 302:
                 response.failure(f"login answered {response.status_code}")
 
@@ -140,8 +150,12 @@ class ApiClient(FastHttpUser):
 
     def on_start(self):
         self.account = account = _take(self.pool)
-        with self.client.post("/api/v1/auth/token", json={"email": account["email"], "password": PLAN["password"]},
-                              name="POST /api/v1/auth/token", catch_response=True) as response:
+        with self.client.post(
+            "/api/v1/auth/token",
+            json={"email": account["email"], "password": PLAN["password"]},
+            name="POST /api/v1/auth/token",
+            catch_response=True,
+        ) as response:
             if response.status_code != 200:
                 response.failure(f"token answered {response.status_code}")
                 self.headers = {}
@@ -164,8 +178,11 @@ class ApiClient(FastHttpUser):
     @task(3)
     def recommendations(self):
         kind, listing_id = Browsing._listing(self)
-        self.get(f"/{SEGMENTS[kind]}/{listing_id}/recommendations",
-                 f"GET /api/v1/{SEGMENTS[kind]}/[id]/recommendations", kind=random.choice(REC_KINDS[kind]))
+        self.get(
+            f"/{SEGMENTS[kind]}/{listing_id}/recommendations",
+            f"GET /api/v1/{SEGMENTS[kind]}/[id]/recommendations",
+            kind=random.choice(REC_KINDS[kind]),
+        )
 
     @task(1)
     def listing(self):
@@ -191,12 +208,21 @@ class Firm(ApiClient):
         industry = random.choice(PLAN["industries"])
         word = random.choice(PLAN["queries"])
         low = random.randint(5, 50) * 10_000
-        body = {"title": f"{word}技术攻关需求", "description": f"我公司需要{word}方面的技术支持，寻求合作研发。",
-                "industry": industry, "cooperation_modes": random.sample(MODES[:4], 2), "trl": random.randint(3, 7),
-                "budget_min": low, "budget_max": low * 2, "region": random.choice(PLAN["regions"]),
-                "deadline": (datetime.date.today() + datetime.timedelta(days=120)).isoformat(),
-                "status": "published"}
-        response = self.client.post("/api/v1/needs", json=body, headers=self.headers, name="POST /api/v1/needs")
+        body = {
+            "title": f"{word}技术攻关需求",
+            "description": f"我公司需要{word}方面的技术支持，寻求合作研发。",
+            "industry": industry,
+            "cooperation_modes": random.sample(MODES[:4], 2),
+            "trl": random.randint(3, 7),
+            "budget_min": low,
+            "budget_max": low * 2,
+            "region": random.choice(PLAN["regions"]),
+            "deadline": (datetime.date.today() + datetime.timedelta(days=120)).isoformat(),
+            "status": "published",
+        }
+        response = self.client.post(
+            "/api/v1/needs", json=body, headers=self.headers, name="POST /api/v1/needs"
+        )
         if response.status_code == 201:
             self.needs.append(response.json()["id"])
 
@@ -205,9 +231,15 @@ class Firm(ApiClient):
         if not self.needs:
             return self.post_need()
         need_id = random.choice(self.needs)
-        self.client.patch(f"/api/v1/needs/{need_id}", headers=self.headers, name="PATCH /api/v1/needs/[id]",
-                          json={"budget_max": random.randint(60, 120) * 10_000,
-                                "details": f"补充说明：希望{random.randint(3, 12)}个月内完成。"})
+        self.client.patch(
+            f"/api/v1/needs/{need_id}",
+            headers=self.headers,
+            name="PATCH /api/v1/needs/[id]",
+            json={
+                "budget_max": random.randint(60, 120) * 10_000,
+                "details": f"补充说明：希望{random.randint(3, 12)}个月内完成。",
+            },
+        )
 
     @task(2)
     def express_interest(self):
@@ -217,10 +249,17 @@ class Firm(ApiClient):
             return
         target = random.choice(candidates)
         self.interested.add((kind, target))
-        with self.client.post("/api/v1/interests", headers=self.headers, name="POST /api/v1/interests",
-                              json={"target_type": kind, "target_id": target,
-                                    "message": "我们对该项目很感兴趣，希望进一步沟通合作方式。"},
-                              catch_response=True) as response:
+        with self.client.post(
+            "/api/v1/interests",
+            headers=self.headers,
+            name="POST /api/v1/interests",
+            json={
+                "target_type": kind,
+                "target_id": target,
+                "message": "我们对该项目很感兴趣，希望进一步沟通合作方式。",
+            },
+            catch_response=True,
+        ) as response:
             # An interest an earlier run already sent is the plan's repeat, not the app's failure.
             if response.status_code == 409:
                 response.success()
@@ -230,16 +269,21 @@ class Firm(ApiClient):
         if not self.contracts:
             return self.my_contracts()
         contract_id = self.contracts[0]
-        response = self.client.get(f"/api/v1/contracts/{contract_id}", headers=self.headers,
-                                   name="GET /api/v1/contracts/[id]")
+        response = self.client.get(
+            f"/api/v1/contracts/{contract_id}", headers=self.headers, name="GET /api/v1/contracts/[id]"
+        )
         if response.status_code != 200:
             return
         forward = [step for step in response.json()["allowed"] if step != "terminated"]
         if not forward:
             self.contracts.pop(0)
             return
-        self.client.post(f"/api/v1/contracts/{contract_id}/transition", json={"to": forward[0]},
-                         headers=self.headers, name="POST /api/v1/contracts/[id]/transition")
+        self.client.post(
+            f"/api/v1/contracts/{contract_id}/transition",
+            json={"to": forward[0]},
+            headers=self.headers,
+            name="POST /api/v1/contracts/[id]/transition",
+        )
 
     @task(1)
     def my_contracts(self):

@@ -27,16 +27,22 @@ def _live_ids(session: Session, table, rng: random.Random, count: int) -> list[i
     if low is None:
         return []
     drawn = sorted({rng.randint(low, high) for _ in range(count * 2)})
-    live = session.exec(select(table.id).where(table.id.in_(drawn), table.status == ListingStatus.published,
-                                               table.expires_at > utcnow())).all()
+    live = session.exec(
+        select(table.id).where(
+            table.id.in_(drawn), table.status == ListingStatus.published, table.expires_at > utcnow()
+        )
+    ).all()
     return sorted(live)[:count]
 
 
 def _accounts(session: Session, *, kinds: tuple[OrgKind, ...], grown: str, limit: int) -> list[dict]:
     rows = session.exec(
-        select(User.email, User.org_id).join(Organization, Organization.id == User.org_id)
+        select(User.email, User.org_id)
+        .join(Organization, Organization.id == User.org_id)
         .where(Organization.kind.in_(kinds), Organization.demo_key.like(f"{grown}%"), User.active.is_(True))
-        .order_by(User.id).limit(limit)).all()
+        .order_by(User.id)
+        .limit(limit)
+    ).all()
     return [{"email": email, "org_id": org_id} for email, org_id in rows]
 
 
@@ -47,33 +53,59 @@ def _dealers(session: Session, *, grown: str, limit: int) -> list[dict]:
     contract (a real race is the concurrency tests' business, not the load's).
     """
     rows = session.exec(
-        select(User.email, User.org_id, Contract.id).join(Organization, Organization.id == User.org_id)
+        select(User.email, User.org_id, Contract.id)
+        .join(Organization, Organization.id == User.org_id)
         .join(Contract, Contract.party_a_org_id == User.org_id)
-        .where(Organization.kind == OrgKind.enterprise, Organization.demo_key.like(f"{grown}%"),
-               Contract.status.in_(OPEN_CONTRACTS), User.active.is_(True))
-        .order_by(User.id, Contract.id)).all()
+        .where(
+            Organization.kind == OrgKind.enterprise,
+            Organization.demo_key.like(f"{grown}%"),
+            Contract.status.in_(OPEN_CONTRACTS),
+            User.active.is_(True),
+        )
+        .order_by(User.id, Contract.id)
+    ).all()
     dealers: dict[str, dict] = {}
     for email, org_id, contract_id in rows:
         if email not in dealers and len(dealers) >= limit:
             break
-        dealers.setdefault(email, {"email": email, "org_id": org_id, "contracts": []})["contracts"].append(contract_id)
+        dealers.setdefault(email, {"email": email, "org_id": org_id, "contracts": []})["contracts"].append(
+            contract_id
+        )
     return list(dealers.values())
 
 
-def build_plan(*, session: Session, industries: dict[str, Industry], regions: list[str], grown: str = "grow-1-",
-               seed: int = 1, listings_per_kind: int = 400, accounts: int = 200) -> dict:
+def build_plan(
+    *,
+    session: Session,
+    industries: dict[str, Industry],
+    regions: list[str],
+    grown: str = "grow-1-",
+    seed: int = 1,
+    listings_per_kind: int = 400,
+    accounts: int = 200,
+) -> dict:
     """The run's inputs: live listing ids of each kind, search words, filters, and accounts by role."""
     rng = random.Random(seed)
-    queries = sorted({word for industry in industries.values()
-                      for word in (industry.name_zh, *industry.keywords[:6]) if word})
+    queries = sorted(
+        {
+            word
+            for industry in industries.values()
+            for word in (industry.name_zh, *industry.keywords[:6])
+            if word
+        }
+    )
     return {
         "password": DEMO_PASSWORD,
-        "listings": {kind: _live_ids(session, table, rng, listings_per_kind) for kind, table in TABLES.items()},
+        "listings": {
+            kind: _live_ids(session, table, rng, listings_per_kind) for kind, table in TABLES.items()
+        },
         "industries": sorted(industries),
         "regions": regions,
         "queries": queries,
         "dealers": _dealers(session, grown=grown, limit=accounts),
         "enterprises": _accounts(session, kinds=(OrgKind.enterprise,), grown=grown, limit=accounts),
-        "providers": _accounts(session, kinds=(OrgKind.university, OrgKind.institute), grown=grown, limit=accounts),
+        "providers": _accounts(
+            session, kinds=(OrgKind.university, OrgKind.institute), grown=grown, limit=accounts
+        ),
         "email_domain": DEMO_EMAIL_DOMAIN,
     }

@@ -67,24 +67,34 @@ def ensure_database(*, port: int, cache_dir: Path = CACHE_DIR) -> str:
 def app_environment(database_url: str, cache_dir: Path = CACHE_DIR) -> dict[str, str]:
     """The environment of every app process of the stack: production settings, this stack's paths and names."""
     env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": database_url, "INSTANCE_PATH": str(cache_dir / "instance"),
-        "SECRET_KEY": env.get("SECRET_KEY") or secrets.token_hex(32), "INDEX_CONSUMER": CONSUMER,
-        # Plain HTTP on 127.0.0.1, as under `make run`; production keeps the cookie Secure.
-        "SESSION_COOKIE_SECURE": "0", "LOG_LEVEL": env.get("LOG_LEVEL") or "WARNING",
-        # Every simulated user comes from 127.0.0.1, so the per-address limits meant for one person would
-        # count the whole crowd as one: they are raised here, and nothing else (per-account, per-user write
-        # and feedback limits stay as configured).
-        "RATE_LIMIT_LOGIN_ADDRESS": env.get("RATE_LIMIT_LOGIN_ADDRESS") or "1000 per minute",
-        "RATE_LIMIT_TOKEN": env.get("RATE_LIMIT_TOKEN") or "1000 per hour",
-    })
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(cache_dir / "instance"),
+            "SECRET_KEY": env.get("SECRET_KEY") or secrets.token_hex(32),
+            "INDEX_CONSUMER": CONSUMER,
+            # Plain HTTP on 127.0.0.1, as under `make run`; production keeps the cookie Secure.
+            "SESSION_COOKIE_SECURE": "0",
+            "LOG_LEVEL": env.get("LOG_LEVEL") or "WARNING",
+            # Every simulated user comes from 127.0.0.1, so the per-address limits meant for one person would
+            # count the whole crowd as one: they are raised here, and nothing else (per-account, per-user write
+            # and feedback limits stay as configured).
+            "RATE_LIMIT_LOGIN_ADDRESS": env.get("RATE_LIMIT_LOGIN_ADDRESS") or "1000 per minute",
+            "RATE_LIMIT_TOKEN": env.get("RATE_LIMIT_TOKEN") or "1000 per hour",
+        }
+    )
     return env
 
 
 def flask(env: dict[str, str], *args: str) -> str:
     """Run one `flask --app app` command of the stack, failing loudly; returns its output."""
-    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], env=env, cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
     return result.stdout.strip()
@@ -102,15 +112,21 @@ def prepare(*, env: dict[str, str], listings: int) -> None:
     log(flask(env, "demo", "load").splitlines()[0])
     engine = create_engine(env["DATABASE_URL"])
     with engine.connect() as connection:
-        grown = connection.execute(text("SELECT 1 FROM organization WHERE demo_key = :k"),
-                                   {"k": f"grow-{GROW_SEED}-0"}).first() is not None
+        grown = (
+            connection.execute(
+                text("SELECT 1 FROM organization WHERE demo_key = :k"), {"k": f"grow-{GROW_SEED}-0"}
+            ).first()
+            is not None
+        )
     engine.dispose()
     marker = Path(env["INSTANCE_PATH"]) / "load-indexes"
     if grown:
         log(f"database already grown (seed {GROW_SEED}): growth skipped")
     else:
         log(f"growing the market by {listings} listings (seed {GROW_SEED})")
-        log(flask(env, "demo", "grow", "--listings", str(listings), "--seed", str(GROW_SEED)).splitlines()[-1])
+        log(
+            flask(env, "demo", "grow", "--listings", str(listings), "--seed", str(GROW_SEED)).splitlines()[-1]
+        )
         marker.unlink(missing_ok=True)
     if marker.exists() and marker.read_text() == _index_marker(env):
         log("indexes cached: the index worker applies what changed since")
@@ -142,8 +158,9 @@ class Stack:
     def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
         logfile = open(Path(self.env["INSTANCE_PATH"]) / f"{name}.log", "ab")
         # Its own process group, so stopping it reaches every child (gunicorn's workers).
-        process = subprocess.Popen(command, env=self.env, cwd=ROOT, stdout=logfile, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, env=self.env, cwd=ROOT, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True
+        )
         logfile.close()
         self.processes.append(process)
         return process
@@ -152,8 +169,21 @@ class Stack:
         """Start both and wait until the app answers healthy; threads let a quick request pass a slow one."""
         bin_dir = Path(sys.executable).parent
         self._spawn("index-worker", [sys.executable, "-m", "flask", "--app", "app", "index", "worker"])
-        self._spawn("gunicorn", [str(bin_dir / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{self.port}",
-                                 "--threads", "4", "--timeout", "60", "app:create_app()"])
+        self._spawn(
+            "gunicorn",
+            [
+                str(bin_dir / "gunicorn"),
+                "-w",
+                "2",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--threads",
+                "4",
+                "--timeout",
+                "60",
+                "app:create_app()",
+            ],
+        )
         self.wait_healthy(timeout)
 
     def wait_healthy(self, timeout: float) -> None:
@@ -162,8 +192,10 @@ class Stack:
         while streak < 6:
             for process in self.processes:
                 if process.poll() is not None:
-                    raise RuntimeError(f"{process.args[0]} exited with {process.returncode}; see "
-                                       f"{self.env['INSTANCE_PATH']}/*.log")
+                    raise RuntimeError(
+                        f"{process.args[0]} exited with {process.returncode}; see "
+                        f"{self.env['INSTANCE_PATH']}/*.log"
+                    )
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the app did not become healthy in {timeout:.0f} s")
             try:

@@ -42,7 +42,7 @@ def set_language(code: str):
         abort(404)
     referrer = request.referrer or ""
     host = request.host_url.rstrip("/")
-    target = referrer[len(host):] if referrer.startswith(host) else request.args.get("next")
+    target = referrer[len(host) :] if referrer.startswith(host) else request.args.get("next")
     response = redirect(_same_site(target))
     response.set_cookie("lang", code, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax", httponly=True)
     return response

@@ -119,8 +119,10 @@ def _org(org_id: int) -> dict:
         except NotFound:
             cache[org_id] = {"name": "", "verified": False}
         else:
-            cache[org_id] = {"name": org.name_en if (is_english() and org.name_en) else org.name,
-                             "verified": org.verified}
+            cache[org_id] = {
+                "name": org.name_en if (is_english() and org.name_en) else org.name,
+                "verified": org.verified,
+            }
     return cache[org_id]
 
 
@@ -132,7 +134,10 @@ def prefetch_orgs(org_ids) -> None:
         return
     english = is_english()
     for org in get_session().exec(select(Organization).where(Organization.id.in_(sorted(wanted)))):
-        cache[org.id] = {"name": org.name_en if (english and org.name_en) else org.name, "verified": org.verified}
+        cache[org.id] = {
+            "name": org.name_en if (english and org.name_en) else org.name,
+            "verified": org.verified,
+        }
 
 
 def prefetch_cards(items_by_kind: dict[str, list]) -> None:
@@ -151,8 +156,16 @@ def card_thumbnail_url(kind: str, item) -> str | None:
     if (kind, item.id) not in g.get("card_thumbnails", {}):
         prefetch_cards({kind: [item]})
     attachment_id = g.card_thumbnails[(kind, item.id)]
-    return url_for("listings.thumbnail", segment=POSTED_KINDS[kind].segment, listing_id=item.id,
-                   attachment_id=attachment_id) if attachment_id else None
+    return (
+        url_for(
+            "listings.thumbnail",
+            segment=POSTED_KINDS[kind].segment,
+            listing_id=item.id,
+            attachment_id=attachment_id,
+        )
+        if attachment_id
+        else None
+    )
 
 
 def org_name(org_id: int | None) -> str:

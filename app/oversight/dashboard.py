@@ -29,7 +29,9 @@ def _scope() -> Scope:
 
 
 def _attachment(body, mimetype: str, filename: str) -> Response:
-    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"}
+    )
 
 
 @bp.route("/bureau/dashboard")
@@ -40,8 +42,12 @@ def dashboard():
     require_bureau(user)
     year = indicators.parse_scope(request.args).year
     data = indicators.dashboard(session=session, user=user, year=year)
-    return render_template("bureau/dashboard.html", data=data, year=year,
-                           years=range(date.today().year, date.today().year - 6, -1))
+    return render_template(
+        "bureau/dashboard.html",
+        data=data,
+        year=year,
+        years=range(date.today().year, date.today().year - 6, -1),
+    )
 
 
 @bp.route("/bureau/dashboard.json")
@@ -50,8 +56,9 @@ def dashboard_data():
     """The dashboard's figures as JSON, for its charts."""
     session, user = get_session(), current_user_or_none()
     require_bureau(user)
-    return jsonify(indicators.dashboard(session=session, user=user,
-                                        year=indicators.parse_scope(request.args).year))
+    return jsonify(
+        indicators.dashboard(session=session, user=user, year=indicators.parse_scope(request.args).year)
+    )
 
 
 @bp.route("/indicators")
@@ -62,9 +69,15 @@ def indicator_table():
     scope = _scope()
     result = indicators.indicators(session=session, user=user, scope=scope)
     centers = lifecycle.registry(session=session, user=user) if is_bureau(user) else []
-    return render_template("bureau/indicators.html", result=result, scope=scope, centers=centers,
-                           center_name=exports.scope_center_name(session, scope), industries=industry_choices(),
-                           names=indicators.INDICATOR_NAMES)
+    return render_template(
+        "bureau/indicators.html",
+        result=result,
+        scope=scope,
+        centers=centers,
+        center_name=exports.scope_center_name(session, scope),
+        industries=industry_choices(),
+        names=indicators.INDICATOR_NAMES,
+    )
 
 
 @bp.route("/indicators/<indicator>")
@@ -77,9 +90,14 @@ def indicator_records(indicator: str):
     scope = _scope()
     rows = indicators.records(session=session, user=user, scope=scope, indicator=indicator)
     result = indicators.indicators(session=session, user=user, scope=scope)
-    return render_template("bureau/indicator_records.html", rows=rows, indicator=indicator, scope=scope,
-                           figure=result["indicators"][indicator],
-                           center_name=exports.scope_center_name(session, scope))
+    return render_template(
+        "bureau/indicator_records.html",
+        rows=rows,
+        indicator=indicator,
+        scope=scope,
+        figure=result["indicators"][indicator],
+        center_name=exports.scope_center_name(session, scope),
+    )
 
 
 @bp.route("/indicators.<any('csv', 'xlsx'):fmt>")
@@ -92,7 +110,9 @@ def indicator_export(fmt: str):
     name = exports.scope_center_name(session, scope)
     filename = f"indicators-{scope.year}{'-center-' + str(scope.center_id) if scope.center_id else ''}.{fmt}"
     if fmt == "csv":
-        return _attachment(exports.indicators_csv(result, center_name=name), "text/csv; charset=utf-8", filename)
+        return _attachment(
+            exports.indicators_csv(result, center_name=name), "text/csv; charset=utf-8", filename
+        )
     return _attachment(exports.indicators_xlsx(result, center_name=name), XLSX, filename)
 
 
@@ -100,11 +120,20 @@ def indicator_export(fmt: str):
 @login_required
 def evaluation_pdf(evaluation_id: int):
     """A center's annual evaluation report as PDF, for whoever may see the evaluation."""
-    view = evaluations.evaluation_view(session=get_session(), user=current_user_or_none(),
-                                       evaluation_id=evaluation_id)
-    result = {"year": view.round.year, "center_id": view.center.id, "industry": None, "indicators": view.indicators}
-    return _attachment(exports.evaluation_pdf(view, result), "application/pdf",
-                       f"evaluation-{view.round.year}-center-{view.center.id}.pdf")
+    view = evaluations.evaluation_view(
+        session=get_session(), user=current_user_or_none(), evaluation_id=evaluation_id
+    )
+    result = {
+        "year": view.round.year,
+        "center_id": view.center.id,
+        "industry": None,
+        "indicators": view.indicators,
+    }
+    return _attachment(
+        exports.evaluation_pdf(view, result),
+        "application/pdf",
+        f"evaluation-{view.round.year}-center-{view.center.id}.pdf",
+    )
 
 
 @bp.route("/bureau/centers.pdf")
@@ -113,5 +142,8 @@ def registry_pdf():
     """The centers' registry as PDF."""
     session, user = get_session(), current_user_or_none()
     require_bureau(user)
-    return _attachment(exports.registry_pdf(lifecycle.registry(session=session, user=user)), "application/pdf",
-                       "center-registry.pdf")
+    return _attachment(
+        exports.registry_pdf(lifecycle.registry(session=session, user=user)),
+        "application/pdf",
+        "center-registry.pdf",
+    )

@@ -10,7 +10,9 @@ DOCUMENT_ROWS = 4
 def form_data() -> dict:
     """The submitted fields, trimmed, without the CSRF token; a blank field counts as not given, so an optional
     one takes its default and a required one is reported as missing."""
-    fields = {key: value.strip() for key, value in request.form.items() if key not in ("csrf_token", "form_id")}
+    fields = {
+        key: value.strip() for key, value in request.form.items() if key not in ("csrf_token", "form_id")
+    }
     return {key: value for key, value in fields.items() if value}
 
 
@@ -32,7 +34,8 @@ def _rows(prefix: str, names: tuple[str, ...], count: int) -> list[dict]:
 def application_data() -> dict:
     data = form_data()
     return {
-        "center_name": data.get("center_name", ""), "plan": data.get("plan", ""),
+        "center_name": data.get("center_name", ""),
+        "plan": data.get("plan", ""),
         "founders": _rows("founder", ("name", "credit_code"), FOUNDER_ROWS),
         "experts": _rows("expert", ("name", "affiliation", "specialty"), EXPERT_ROWS),
     }

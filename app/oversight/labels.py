@@ -52,9 +52,17 @@ FIRST_USE_CATEGORIES = {
     "new_material": _l("First batch of new materials"),
 }
 
-FLAG_STATUSES = {"flagged": _l("Awaiting review"), "recommended": _l("Recommended"), "declined": _l("Declined")}
+FLAG_STATUSES = {
+    "flagged": _l("Awaiting review"),
+    "recommended": _l("Recommended"),
+    "declined": _l("Declined"),
+}
 
-PROMOTION_OUTCOMES = {"pending": _l("Awaiting outcome"), "approved": _l("Approved"), "rejected": _l("Not approved")}
+PROMOTION_OUTCOMES = {
+    "pending": _l("Awaiting outcome"),
+    "approved": _l("Approved"),
+    "rejected": _l("Not approved"),
+}
 
 REPORT_SECTIONS = {
     "summary": _l("Overview of operation"),
@@ -100,10 +108,19 @@ INDICATORS = {
 MEASURES = {"count": _l("Count"), "amount": _l("Amount (yuan)"), "people": _l("People")}
 
 TABLES = {
-    "center_status": CENTER_STATUSES, "expert_field": EXPERT_FIELDS, "criterion": CRITERIA, "grade": GRADES,
-    "training_mode": TRAINING_MODES, "cooperation_form": COOPERATION_FORMS, "first_use": FIRST_USE_CATEGORIES,
-    "flag_status": FLAG_STATUSES, "promotion_outcome": PROMOTION_OUTCOMES, "report_section": REPORT_SECTIONS,
-    "event": EVENTS, "indicator": INDICATORS, "measure": MEASURES,
+    "center_status": CENTER_STATUSES,
+    "expert_field": EXPERT_FIELDS,
+    "criterion": CRITERIA,
+    "grade": GRADES,
+    "training_mode": TRAINING_MODES,
+    "cooperation_form": COOPERATION_FORMS,
+    "first_use": FIRST_USE_CATEGORIES,
+    "flag_status": FLAG_STATUSES,
+    "promotion_outcome": PROMOTION_OUTCOMES,
+    "report_section": REPORT_SECTIONS,
+    "event": EVENTS,
+    "indicator": INDICATORS,
+    "measure": MEASURES,
 }
 
 

@@ -18,7 +18,9 @@ def centers():
     """The innovation centers, national first, filtered by level and industry."""
     level = request.args.get("level") or None
     industry = request.args.get("industry") or None
-    rows = profiles.list_centers(session=get_session(), user=current_user_or_none(), level=level, industry=industry)
+    rows = profiles.list_centers(
+        session=get_session(), user=current_user_or_none(), level=level, industry=industry
+    )
     return render_template("profiles/centers.html", centers=rows, level=level, industry=industry)
 
 

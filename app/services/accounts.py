@@ -35,9 +35,14 @@ ROLE_OF_KIND = {
 def _check_unique(session: Session, *, email: str, credit_code: str | None = None) -> None:
     if session.exec(select(User).where(User.email == email.lower())).first():
         raise Conflict(_("An account with this email already exists."), {"email": _("Already registered.")})
-    if credit_code and session.exec(select(Organization).where(Organization.credit_code == credit_code)).first():
-        raise Conflict(_("This organization is already registered."),
-                       {"organization.credit_code": _("Already registered.")})
+    if (
+        credit_code
+        and session.exec(select(Organization).where(Organization.credit_code == credit_code)).first()
+    ):
+        raise Conflict(
+            _("This organization is already registered."),
+            {"organization.credit_code": _("Already registered.")},
+        )
 
 
 def register(*, session: Session, registration: RegistrationIn, consent_version: str | None = None) -> User:
@@ -54,10 +59,15 @@ def register(*, session: Session, registration: RegistrationIn, consent_version:
         org = Organization.model_validate(org_in.model_copy(update={"region": region}))
         session.add(org)
         session.flush()
-        user = User(email=registration.email.lower(), name=registration.name, org_id=org.id,
-                    password_hash=generate_password_hash(registration.password), role=ROLE_OF_KIND[org_in.kind],
-                    consent_at=utcnow() if consented else None,
-                    consent_version=consent_version if consented else None)
+        user = User(
+            email=registration.email.lower(),
+            name=registration.name,
+            org_id=org.id,
+            password_hash=generate_password_hash(registration.password),
+            role=ROLE_OF_KIND[org_in.kind],
+            consent_at=utcnow() if consented else None,
+            consent_version=consent_version if consented else None,
+        )
         session.add(user)
         session.commit()
     session.refresh(user)
@@ -75,14 +85,22 @@ def _unique_or_conflict(session: Session, *, email: str, credit_code: str | None
         raise Conflict(_("This organization is already registered.")) from None
 
 
-def create_user(*, session: Session, email: str, password: str, name: str, role: Role,
-                org_id: int | None = None) -> User:
+def create_user(
+    *, session: Session, email: str, password: str, name: str, role: Role, org_id: int | None = None
+) -> User:
     """Create a user directly (bureau and expert accounts, demo data)."""
     if len(password) < 8:
-        raise Invalid(_("Some fields are not valid."), {"password": _("Too short: at least %(n)s characters.", n=8)})
+        raise Invalid(
+            _("Some fields are not valid."), {"password": _("Too short: at least %(n)s characters.", n=8)}
+        )
     _check_unique(session, email=email)
-    user = User(email=email.lower(), name=name, role=role, org_id=org_id,
-                password_hash=generate_password_hash(password))
+    user = User(
+        email=email.lower(),
+        name=name,
+        role=role,
+        org_id=org_id,
+        password_hash=generate_password_hash(password),
+    )
     with _unique_or_conflict(session, email=email):
         session.add(user)
         session.commit()
@@ -123,7 +141,9 @@ def _hash_token(token: str) -> str:
 def issue_token(*, session: Session, user: User, ttl_hours: int) -> tuple[str, ApiToken]:
     """A new bearer token; only its hash is stored, so the caller sees the token once."""
     token = secrets.token_urlsafe(32)
-    row = ApiToken(token_hash=_hash_token(token), user_id=user.id, expires_at=utcnow() + timedelta(hours=ttl_hours))
+    row = ApiToken(
+        token_hash=_hash_token(token), user_id=user.id, expires_at=utcnow() + timedelta(hours=ttl_hours)
+    )
     session.add(row)
     session.commit()
     return token, row
@@ -148,8 +168,13 @@ def token_row(*, session: Session, token: str) -> ApiToken | None:
 
 def list_tokens(*, session: Session, user: User) -> list[ApiToken]:
     """The user's tokens that have not expired, newest first."""
-    return list(session.exec(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.expires_at >= utcnow())
-                             .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())).all())
+    return list(
+        session.exec(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.expires_at >= utcnow())
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        ).all()
+    )
 
 
 def revoke_token(*, session: Session, user: User, token_id: int) -> None:

@@ -34,33 +34,54 @@ def _check_upload(upload) -> None:
 def store_document(upload) -> files.StoredFile:
     """Check and store one document's file; Invalid (nothing kept) for a type an application does not take."""
     _check_upload(upload)
-    return files.store(upload, types=DOCUMENT_TYPES, accepted=_(
-        "Application documents are PDF, Word, Excel, PowerPoint or images (PNG, JPEG)."))
+    return files.store(
+        upload,
+        types=DOCUMENT_TYPES,
+        accepted=_("Application documents are PDF, Word, Excel, PowerPoint or images (PNG, JPEG)."),
+    )
 
 
-def document_row(*, application_id: int, user: User, data: dict[str, Any],
-                 stored: files.StoredFile) -> ApplicationDocument:
+def document_row(
+    *, application_id: int, user: User, data: dict[str, Any], stored: files.StoredFile
+) -> ApplicationDocument:
     """The row of a stored document; the title defaults to the file's name."""
-    meta = parse(DocumentIn, {"title": (data.get("title") or "").strip() or stored.original_name,
-                              "note": data.get("note") or ""})
-    return ApplicationDocument(application_id=application_id, title=meta.title, note=meta.note,
-                               stored_name=stored.stored_name, original_name=stored.original_name,
-                               mimetype=stored.mimetype, size=stored.size, sha256=stored.sha256,
-                               uploaded_by=user.id)
+    meta = parse(
+        DocumentIn,
+        {"title": (data.get("title") or "").strip() or stored.original_name, "note": data.get("note") or ""},
+    )
+    return ApplicationDocument(
+        application_id=application_id,
+        title=meta.title,
+        note=meta.note,
+        stored_name=stored.stored_name,
+        original_name=stored.original_name,
+        mimetype=stored.mimetype,
+        size=stored.size,
+        sha256=stored.sha256,
+        uploaded_by=user.id,
+    )
 
 
 def _lock(session: Session, application_id: int) -> CenterApplication:
     """The application, locked until the transaction ends, so concurrent uploads are counted one by one.
     SQLite has no row locks: a write as the first statement takes the database's write lock instead."""
     if session.get_bind().dialect.name == "sqlite":
-        session.connection().execute(update(CenterApplication).where(CenterApplication.id == application_id)
-                                     .values(id=CenterApplication.id))
-    return session.exec(select(CenterApplication).where(CenterApplication.id == application_id)
-                        .with_for_update().execution_options(populate_existing=True)).one()
+        session.connection().execute(
+            update(CenterApplication)
+            .where(CenterApplication.id == application_id)
+            .values(id=CenterApplication.id)
+        )
+    return session.exec(
+        select(CenterApplication)
+        .where(CenterApplication.id == application_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
-def add_document(*, session: Session, user: User | None, application_id: int, data: dict[str, Any],
-                 upload) -> ApplicationDocument:
+def add_document(
+    *, session: Session, user: User | None, application_id: int, data: dict[str, Any], upload
+) -> ApplicationDocument:
     """The applicant adds a document to an application in progress."""
     application = get_application(session=session, user=user, application_id=application_id)
     if user.org_id is None or user.org_id != application.applicant_org_id:
@@ -72,8 +93,11 @@ def add_document(*, session: Session, user: User | None, application_id: int, da
         application = _lock(session, application_id)
         if application.status not in IN_PROGRESS:
             raise Conflict(_("This application is decided: its documents can no longer change."))
-        count = session.exec(select(func.count()).select_from(ApplicationDocument).where(
-            ApplicationDocument.application_id == application_id)).one()
+        count = session.exec(
+            select(func.count())
+            .select_from(ApplicationDocument)
+            .where(ApplicationDocument.application_id == application_id)
+        ).one()
         if count >= MAX_PER_APPLICATION:
             raise Conflict(_("An application has at most %(n)s documents.", n=MAX_PER_APPLICATION))
         row = document_row(application_id=application_id, user=user, data=data, stored=stored)
@@ -95,10 +119,16 @@ def remove_document(*, session: Session, user: User | None, application_id: int,
     try:
         application = _lock(session, application_id)
         if application.status not in REMOVABLE:
-            raise Conflict(_("The expert review has begun: the application's documents can no longer be removed."))
-        row = session.exec(select(ApplicationDocument).where(ApplicationDocument.id == document_id,
-                                                             ApplicationDocument.application_id == application_id)
-                           .execution_options(populate_existing=True)).first()
+            raise Conflict(
+                _("The expert review has begun: the application's documents can no longer be removed.")
+            )
+        row = session.exec(
+            select(ApplicationDocument)
+            .where(
+                ApplicationDocument.id == document_id, ApplicationDocument.application_id == application_id
+            )
+            .execution_options(populate_existing=True)
+        ).first()
         if row is None:
             raise NotFound(_("No such file."))
         stored_name = row.stored_name

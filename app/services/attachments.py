@@ -29,9 +29,13 @@ def attachments_of(*, session: Session, kind: str, listing, user: User | None) -
     """The listing's attachments this user may see, oldest first."""
     if kind == "need" and not can_see_details(session, user, listing):
         return []
-    return list(session.exec(select(ListingAttachment).where(
-        ListingAttachment.listing_type == kind, ListingAttachment.listing_id == listing.id)
-        .order_by(ListingAttachment.id)).all())
+    return list(
+        session.exec(
+            select(ListingAttachment)
+            .where(ListingAttachment.listing_type == kind, ListingAttachment.listing_id == listing.id)
+            .order_by(ListingAttachment.id)
+        ).all()
+    )
 
 
 def add_attachment(*, session: Session, kind: str, listing_id: int, user: User, upload) -> ListingAttachment:
@@ -45,8 +49,10 @@ def add_attachment(*, session: Session, kind: str, listing_id: int, user: User, 
     head = upload.stream.read(16)
     upload.stream.seek(0)
     if head and files.sniff(head, head) not in LISTING_TYPES:
-        raise Invalid(_("This type of file is not accepted."),
-                      {"file": _("A listing takes images (PNG, JPEG) and PDF documents.")})
+        raise Invalid(
+            _("This type of file is not accepted."),
+            {"file": _("A listing takes images (PNG, JPEG) and PDF documents.")},
+        )
     stored = files.store(upload)
     thumbnail_name = None
     try:
@@ -57,10 +63,17 @@ def add_attachment(*, session: Session, kind: str, listing_id: int, user: User, 
         count = len(attachments_of(session=session, kind=kind, listing=listing, user=user))
         if count >= MAX_PER_LISTING:
             raise Conflict(_("A listing has at most %(n)s attachments.", n=MAX_PER_LISTING))
-        row = ListingAttachment(listing_type=kind, listing_id=listing.id, uploaded_by=user.id,
-                                original_name=stored.original_name, stored_name=stored.stored_name,
-                                thumbnail_name=thumbnail_name, mimetype=stored.mimetype, size=stored.size,
-                                sha256=stored.sha256)
+        row = ListingAttachment(
+            listing_type=kind,
+            listing_id=listing.id,
+            uploaded_by=user.id,
+            original_name=stored.original_name,
+            stored_name=stored.stored_name,
+            thumbnail_name=thumbnail_name,
+            mimetype=stored.mimetype,
+            size=stored.size,
+            sha256=stored.sha256,
+        )
         session.add(row)
         session.commit()
     except BaseException:
@@ -104,17 +117,28 @@ def card_thumbnails(*, session: Session, kind: str, listings) -> dict[int, int]:
     ids = [listing.id for listing in listings if not (kind == "need" and listing.confidential)]
     if not ids:
         return {}
-    rows = session.exec(select(ListingAttachment.listing_id, func.min(ListingAttachment.id)).where(
-        ListingAttachment.listing_type == kind, ListingAttachment.listing_id.in_(ids),
-        ListingAttachment.thumbnail_name.is_not(None)).group_by(ListingAttachment.listing_id)).all()
+    rows = session.exec(
+        select(ListingAttachment.listing_id, func.min(ListingAttachment.id))
+        .where(
+            ListingAttachment.listing_type == kind,
+            ListingAttachment.listing_id.in_(ids),
+            ListingAttachment.thumbnail_name.is_not(None),
+        )
+        .group_by(ListingAttachment.listing_id)
+    ).all()
     return dict(rows)
 
 
-def delete_attachment(*, session: Session, kind: str, listing_id: int, attachment_id: int, user: User) -> None:
+def delete_attachment(
+    *, session: Session, kind: str, listing_id: int, attachment_id: int, user: User
+) -> None:
     """Remove an attachment and its files; under the listing's lock, so a second delete at once finds none."""
     lock_listing(session=session, kind=kind, listing_id=listing_id, user=user)
-    row = session.exec(select(ListingAttachment).where(ListingAttachment.id == attachment_id)
-                       .execution_options(populate_existing=True)).first()
+    row = session.exec(
+        select(ListingAttachment)
+        .where(ListingAttachment.id == attachment_id)
+        .execution_options(populate_existing=True)
+    ).first()
     if row is None or row.listing_type != kind or row.listing_id != listing_id:
         session.rollback()
         raise NotFound(_("No such file."))
@@ -129,9 +153,11 @@ def backfill_thumbnails(*, session: Session) -> tuple[int, int]:
     """Make the missing thumbnails of image attachments (those uploaded before thumbnails existed): (made,
     left without one because the image cannot be read). Safe to run twice at once: a thumbnail is recorded only
     where none is yet, and the loser's file is deleted."""
-    rows = session.exec(select(ListingAttachment.id, ListingAttachment.stored_name).where(
-        ListingAttachment.thumbnail_name.is_(None), ListingAttachment.mimetype.startswith("image/"))
-        .order_by(ListingAttachment.id)).all()
+    rows = session.exec(
+        select(ListingAttachment.id, ListingAttachment.stored_name)
+        .where(ListingAttachment.thumbnail_name.is_(None), ListingAttachment.mimetype.startswith("image/"))
+        .order_by(ListingAttachment.id)
+    ).all()
     made = unreadable = 0
     for attachment_id, stored_name in rows:
         try:
@@ -140,9 +166,11 @@ def backfill_thumbnails(*, session: Session) -> tuple[int, int]:
             unreadable += 1
             continue
         try:
-            recorded = session.execute(update(ListingAttachment).where(
-                ListingAttachment.id == attachment_id, ListingAttachment.thumbnail_name.is_(None))
-                .values(thumbnail_name=thumbnail_name)).rowcount
+            recorded = session.execute(
+                update(ListingAttachment)
+                .where(ListingAttachment.id == attachment_id, ListingAttachment.thumbnail_name.is_(None))
+                .values(thumbnail_name=thumbnail_name)
+            ).rowcount
             session.commit()
         except BaseException:
             session.rollback()

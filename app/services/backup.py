@@ -65,8 +65,11 @@ def _revision(connection: Connection) -> str | None:
 def row_counts(connection: Connection) -> dict[str, int]:
     """Rows of every table the models define (and the schema holds), by table name."""
     present = set(inspect(connection).get_table_names())
-    return {table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in SQLModel.metadata.sorted_tables if table.name in present}
+    return {
+        table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+        for table in SQLModel.metadata.sorted_tables
+        if table.name in present
+    }
 
 
 def _kind(engine: Engine) -> str:
@@ -78,6 +81,7 @@ def _kind(engine: Engine) -> str:
 
 # --- PostgreSQL tools -------------------------------------------------------------------------------------------
 
+
 def _pg_tool(name: str, server_major: int) -> str:
     """The client tool of the server's major version, or a newer one: pg_dump refuses an older server's
     sibling only when it is older than the server, and pg_restore reads the dumps of its own and older versions."""
@@ -87,15 +91,22 @@ def _pg_tool(name: str, server_major: int) -> str:
             return str(path)
     found = shutil.which(name)
     if found is None:
-        raise BackupError(f"{name} not found: install the PostgreSQL {server_major} client (postgresql-client)")
+        raise BackupError(
+            f"{name} not found: install the PostgreSQL {server_major} client (postgresql-client)"
+        )
     return found
 
 
 def _pg_env(url: URL) -> dict[str, str]:
     """libpq settings in the environment, so the password never appears in a process listing."""
     env = dict(os.environ)
-    for var, value in (("PGHOST", url.host), ("PGPORT", url.port), ("PGUSER", url.username),
-                       ("PGPASSWORD", url.password), ("PGDATABASE", url.database)):
+    for var, value in (
+        ("PGHOST", url.host),
+        ("PGPORT", url.port),
+        ("PGUSER", url.username),
+        ("PGPASSWORD", url.password),
+        ("PGDATABASE", url.database),
+    ):
         if value is not None:
             env[var] = str(value)
     if "sslmode" in url.query:
@@ -114,6 +125,7 @@ def _run(command: list[str], env: dict[str, str], what: str) -> None:
 
 
 # --- create -----------------------------------------------------------------------------------------------------
+
 
 def create(*, app: Flask, directory: Path) -> dict:
     """Write a backup into `directory` (new or empty) and return its manifest."""
@@ -138,9 +150,15 @@ def create(*, app: Flask, directory: Path) -> dict:
             (target / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target / relative)
             files[f"uploads/{relative.as_posix()}"] = sha256(target / relative)
-    manifest = {"format": FORMAT, "app_version": app_version(), "alembic_revision": revision,
-                "database": kind, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "tables": counts, "files": files}
+    manifest = {
+        "format": FORMAT,
+        "app_version": app_version(),
+        "alembic_revision": revision,
+        "database": kind,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "tables": counts,
+        "files": files,
+    }
     # Written last and renamed into place: a directory with a manifest is a finished backup.
     partial = directory / (MANIFEST + ".part")
     partial.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True), encoding="utf-8")
@@ -157,8 +175,19 @@ def _dump_postgres(engine: Engine, target: Path) -> tuple[str | None, dict[str, 
             revision, counts = _revision(connection), row_counts(connection)
             pg_dump = _pg_tool("pg_dump", _server_major(connection))
             # The snapshot lives only while this transaction is open, so pg_dump runs inside it.
-            _run([pg_dump, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
-                  "--file", str(target)], _pg_env(engine.url), "pg_dump")
+            _run(
+                [
+                    pg_dump,
+                    "--format=custom",
+                    "--no-owner",
+                    "--no-privileges",
+                    f"--snapshot={snapshot}",
+                    "--file",
+                    str(target),
+                ],
+                _pg_env(engine.url),
+                "pg_dump",
+            )
     return revision, counts
 
 
@@ -187,6 +216,7 @@ def _copy_sqlite(engine: Engine, target: Path) -> tuple[str | None, dict[str, in
 
 
 # --- restore ----------------------------------------------------------------------------------------------------
+
 
 def read_manifest(directory: Path) -> dict:
     path = Path(directory) / MANIFEST
@@ -227,20 +257,26 @@ def restore(*, app: Flask, directory: Path, force: bool = False) -> dict:
     engine: Engine = app.extensions["db_engine"]
     kind = _kind(engine)
     if manifest["database"] != kind:
-        raise BackupError(f"this is a {manifest['database']} backup and the database here is {kind}: "
-                          "restore it into the same kind of database")
+        raise BackupError(
+            f"this is a {manifest['database']} backup and the database here is {kind}: "
+            "restore it into the same kind of database"
+        )
     expected = code_revision(engine)
     if manifest["alembic_revision"] != expected:
-        raise BackupError(f"the backup's schema is at revision {manifest['alembic_revision']} but this code "
-                          f"expects {expected}: restore with the release that made the backup")
+        raise BackupError(
+            f"the backup's schema is at revision {manifest['alembic_revision']} but this code "
+            f"expects {expected}: restore with the release that made the backup"
+        )
     uploads = Path(app.config["UPLOAD_DIR"])
     if not force:
         with engine.connect() as connection:
             filled = sorted(name for name, n in row_counts(connection).items() if n)
         if filled:
             shown = ", ".join(filled[:5]) + (", ..." if len(filled) > 5 else "")
-            raise BackupError(f"the database is not empty ({shown}): restore into a fresh instance, or pass --force "
-                              "to replace everything in it")
+            raise BackupError(
+                f"the database is not empty ({shown}): restore into a fresh instance, or pass --force "
+                "to replace everything in it"
+            )
         if uploads.is_dir() and any(p.is_file() for p in uploads.rglob("*")):
             raise BackupError(f"the upload folder {uploads} is not empty: use a fresh one or pass --force")
     database_file = directory / DATABASE_FILES[kind]
@@ -251,7 +287,9 @@ def restore(*, app: Flask, directory: Path, force: bool = False) -> dict:
     with engine.connect() as connection:
         counts = row_counts(connection)
     if counts != manifest["tables"]:
-        differ = sorted(t for t in set(counts) | set(manifest["tables"]) if counts.get(t) != manifest["tables"].get(t))
+        differ = sorted(
+            t for t in set(counts) | set(manifest["tables"]) if counts.get(t) != manifest["tables"].get(t)
+        )
         raise BackupError(f"the restored row counts differ from the manifest in {', '.join(differ)}")
     _restore_uploads(manifest, directory, uploads)
     indexes.rebuild(app)
@@ -265,9 +303,22 @@ def _restore_postgres(engine: Engine, dump: Path) -> None:
     # One transaction: a failure leaves the database as it was. --clean drops what the dump recreates, which waits
     # for every open transaction on those tables; the lock timeout turns a running app into a clear failure.
     env = {**_pg_env(engine.url), "PGOPTIONS": f"-c lock_timeout={RESTORE_LOCK_TIMEOUT}"}
-    _run([pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
-          "--exit-on-error", "--dbname", engine.url.database, str(dump)], env,
-         "pg_restore (stop the app and its index worker before restoring)")
+    _run(
+        [
+            pg_restore,
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            "--exit-on-error",
+            "--dbname",
+            engine.url.database,
+            str(dump),
+        ],
+        env,
+        "pg_restore (stop the app and its index worker before restoring)",
+    )
 
 
 def _restore_sqlite(engine: Engine, copy: Path) -> None:

@@ -19,14 +19,19 @@ from models import CenterLevel, CenterStatus, ExpertField, Grade, OrgKind
 MIN_FOUNDERS = 5
 # The units that may lead a center: a leading institute, university or firm (policy section 3(2)1).
 LEAD_KINDS = frozenset({OrgKind.institute, OrgKind.university, OrgKind.enterprise})
-OPEN_STATUSES = frozenset({CenterStatus.applied, CenterStatus.review, CenterStatus.inspection,
-                           CenterStatus.notice})
+OPEN_STATUSES = frozenset(
+    {CenterStatus.applied, CenterStatus.review, CenterStatus.inspection, CenterStatus.notice}
+)
 MIN_PANEL = 2
 SCORE_MAX = 100
 
 # The criteria of the policy's review (section 4(1)): name → default weight in percent.
-APPLICATION_CRITERIA = {"technical_foundation": 30, "institutions_mechanism": 25, "influence": 20,
-                        "plan_quality": 25}
+APPLICATION_CRITERIA = {
+    "technical_foundation": 30,
+    "institutions_mechanism": 25,
+    "influence": 20,
+    "plan_quality": 25,
+}
 # The evaluation's aspects (section 3(3)).
 EVALUATION_CRITERIA = {"results": 25, "transfer": 30, "industry_support": 20, "talent": 15, "cooperation": 10}
 NEXT_LEVEL = {CenterLevel.city: CenterLevel.province, CenterLevel.province: CenterLevel.national}
@@ -68,6 +73,7 @@ class Membership:
 
 # --- registry -------------------------------------------------------------------------------------------------------
 
+
 def domain_key(industry: str, domain: str) -> str:
     """The identity of a domain: its industry and its text without spacing or punctuation, case-folded."""
     text = re.sub(r"[\W_]+", "", domain).casefold()
@@ -81,28 +87,45 @@ def check_founders(*, lead_kind: OrgKind, lead_code: str, codes: Iterable[str]) 
     seen: list[str] = [lead_code]
     for code in codes:
         if code in seen:
-            raise Invalid(_("Some fields are not valid."),
-                          {"founders": _("Each founding unit must be a different legal entity (credit code %(code)s "
-                                         "appears twice).", code=code)})
+            raise Invalid(
+                _("Some fields are not valid."),
+                {
+                    "founders": _(
+                        "Each founding unit must be a different legal entity (credit code %(code)s "
+                        "appears twice).",
+                        code=code,
+                    )
+                },
+            )
         seen.append(code)
     if len(seen) < MIN_FOUNDERS:
-        raise Invalid(_("Some fields are not valid."),
-                      {"founders": _("A center needs at least %(n)s founding units, the lead unit included.",
-                                     n=MIN_FOUNDERS)})
+        raise Invalid(
+            _("Some fields are not valid."),
+            {
+                "founders": _(
+                    "A center needs at least %(n)s founding units, the lead unit included.", n=MIN_FOUNDERS
+                )
+            },
+        )
     return seen
 
 
 # --- scoring --------------------------------------------------------------------------------------------------------
+
 
 def check_weights(weights: Mapping[str, int] | None, criteria: Mapping[str, int]) -> dict[str, int]:
     """Weights for exactly the criteria, each 0–100 and not all zero; the defaults when none are given."""
     if not weights:
         return dict(criteria)
     if set(weights) != set(criteria):
-        raise Invalid(_("Some fields are not valid."),
-                      {"weights": _("Give one weight for each criterion: %(names)s.", names=", ".join(criteria))})
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"weights": _("Give one weight for each criterion: %(names)s.", names=", ".join(criteria))},
+        )
     if any(not 0 <= w <= SCORE_MAX for w in weights.values()) or sum(weights.values()) == 0:
-        raise Invalid(_("Some fields are not valid."), {"weights": _("Weights are between 0 and 100, not all 0.")})
+        raise Invalid(
+            _("Some fields are not valid."), {"weights": _("Weights are between 0 and 100, not all 0.")}
+        )
     return {name: int(weights[name]) for name in criteria}
 
 
@@ -111,8 +134,10 @@ def weighted_score(scores: Mapping[str, int], weights: Mapping[str, int]) -> flo
     missing = [name for name in weights if name not in scores]
     unknown = [name for name in scores if name not in weights]
     if missing or unknown:
-        raise Invalid(_("Some fields are not valid."),
-                      {"scores": _("Score each criterion once: %(names)s.", names=", ".join(weights))})
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"scores": _("Score each criterion once: %(names)s.", names=", ".join(weights))},
+        )
     if any(not 0 <= scores[name] <= SCORE_MAX for name in weights):
         raise Invalid(_("Some fields are not valid."), {"scores": _("Each score is between 0 and 100.")})
     total = sum(weights.values())
@@ -151,27 +176,39 @@ def missing_fields(specialties: Iterable[Iterable[str]]) -> list[ExpertField]:
 
 # --- the creation workflow --------------------------------------------------------------------------------------------
 
+
 def _require(step: Step, status: CenterStatus) -> None:
     if step.status != status:
-        raise Conflict(_("This application is not at that step any more; reload the page to see where it is."))
+        raise Conflict(
+            _("This application is not at that step any more; reload the page to see where it is.")
+        )
 
 
-def form_panel(step: Step, *, specialties: Mapping[int, Iterable[str]], deadline: date) -> tuple[Step, LogEntry]:
+def form_panel(
+    step: Step, *, specialties: Mapping[int, Iterable[str]], deadline: date
+) -> tuple[Step, LogEntry]:
     """The bureau sends an application to a panel that together covers economics, technology, industry,
     management and law."""
     _require(step, CenterStatus.applied)
     if len(specialties) < MIN_PANEL:
-        raise Invalid(_("A panel needs at least %(n)s experts.", n=MIN_PANEL), {"expert_ids": _("Too few experts.")})
+        raise Invalid(
+            _("A panel needs at least %(n)s experts.", n=MIN_PANEL), {"expert_ids": _("Too few experts.")}
+        )
     missing = missing_fields(specialties.values())
     if missing:
-        raise Invalid(_("The panel must cover economics, technology, industry, management and law."),
-                      {"expert_ids": _("Not covered: %(fields)s.", fields=", ".join(missing))})
-    return (replace(step, status=CenterStatus.review, step_deadline=deadline),
-            LogEntry("review_started", {"experts": sorted(specialties), "deadline": deadline.isoformat()}))
+        raise Invalid(
+            _("The panel must cover economics, technology, industry, management and law."),
+            {"expert_ids": _("Not covered: %(fields)s.", fields=", ".join(missing))},
+        )
+    return (
+        replace(step, status=CenterStatus.review, step_deadline=deadline),
+        LogEntry("review_started", {"experts": sorted(specialties), "deadline": deadline.isoformat()}),
+    )
 
 
-def conclude_review(step: Step, *, members: Iterable[Membership], approve: bool, reason: str,
-                    deadline: date, now: datetime) -> tuple[Step, LogEntry]:
+def conclude_review(
+    step: Step, *, members: Iterable[Membership], approve: bool, reason: str, deadline: date, now: datetime
+) -> tuple[Step, LogEntry]:
     """The bureau closes the review once every member has declared and every unconflicted one has scored."""
     _require(step, CenterStatus.review)
     members = list(members)
@@ -182,39 +219,70 @@ def conclude_review(step: Step, *, members: Iterable[Membership], approve: bool,
         raise Conflict(_("No expert without a conflict of interest has scored; add experts to the panel."))
     if not approve:
         return _refused(step, reason=reason, now=now, event="review_refused", review_mean=mean)
-    return (replace(step, status=CenterStatus.inspection, review_mean=mean, step_deadline=deadline),
-            LogEntry("review_passed", {"mean": mean, "reason": reason, "deadline": deadline.isoformat()}))
+    return (
+        replace(step, status=CenterStatus.inspection, review_mean=mean, step_deadline=deadline),
+        LogEntry("review_passed", {"mean": mean, "reason": reason, "deadline": deadline.isoformat()}),
+    )
 
 
-def record_inspection(step: Step, *, inspected_on: date, inspectors: str, findings: str, passed: bool,
-                      notice_days: int, now: datetime) -> tuple[Step, LogEntry]:
+def record_inspection(
+    step: Step,
+    *,
+    inspected_on: date,
+    inspectors: str,
+    findings: str,
+    passed: bool,
+    notice_days: int,
+    now: datetime,
+) -> tuple[Step, LogEntry]:
     """The site inspection: passing opens the public notice for `notice_days`, failing ends the application."""
     _require(step, CenterStatus.inspection)
     record = {"inspected_on": inspected_on.isoformat(), "inspectors": inspectors, "passed": passed}
-    inspected = replace(step, inspected_on=inspected_on, inspectors=inspectors, findings=findings,
-                        inspection_passed=passed)
+    inspected = replace(
+        step, inspected_on=inspected_on, inspectors=inspectors, findings=findings, inspection_passed=passed
+    )
     if not passed:
         return _refused(inspected, reason=findings, now=now, event="inspection_failed", **record)
     ends = now + timedelta(days=notice_days)
-    return (replace(inspected, status=CenterStatus.notice, notice_starts=now, notice_ends=ends,
-                    step_deadline=ends.date()),
-            LogEntry("notice_opened", {**record, "notice_ends": ends.isoformat()}))
+    return (
+        replace(
+            inspected,
+            status=CenterStatus.notice,
+            notice_starts=now,
+            notice_ends=ends,
+            step_deadline=ends.date(),
+        ),
+        LogEntry("notice_opened", {**record, "notice_ends": ends.isoformat()}),
+    )
 
 
-def file_center(step: Step, *, reason: str, now: datetime, unanswered_objections: int,
-                domain_taken: bool) -> tuple[Step, LogEntry]:
+def file_center(
+    step: Step, *, reason: str, now: datetime, unanswered_objections: int, domain_taken: bool
+) -> tuple[Step, LogEntry]:
     """Filing (备案) once the notice has run its course and every objection has its answer."""
     _require(step, CenterStatus.notice)
     if step.notice_ends is not None and now < step.notice_ends:
-        raise Conflict(_("The public notice runs until %(day)s; file the center after that.",
-                         day=step.notice_ends.date().isoformat()))
+        raise Conflict(
+            _(
+                "The public notice runs until %(day)s; file the center after that.",
+                day=step.notice_ends.date().isoformat(),
+            )
+        )
     if unanswered_objections:
-        raise Conflict(_("Answer every objection raised during the public notice before filing "
-                         "(%(n)s unanswered).", n=unanswered_objections))
+        raise Conflict(
+            _(
+                "Answer every objection raised during the public notice before filing (%(n)s unanswered).",
+                n=unanswered_objections,
+            )
+        )
     if domain_taken:
-        raise Conflict(_("A filed center already holds this domain in the city; a second one cannot be filed."))
-    return (replace(step, status=CenterStatus.filed, decision_reason=reason, decided_at=now, step_deadline=None),
-            LogEntry("filed", {"reason": reason, "filed_on": now.date().isoformat()}))
+        raise Conflict(
+            _("A filed center already holds this domain in the city; a second one cannot be filed.")
+        )
+    return (
+        replace(step, status=CenterStatus.filed, decision_reason=reason, decided_at=now, step_deadline=None),
+        LogEntry("filed", {"reason": reason, "filed_on": now.date().isoformat()}),
+    )
 
 
 def refuse(step: Step, *, reason: str, now: datetime) -> tuple[Step, LogEntry]:
@@ -225,9 +293,17 @@ def refuse(step: Step, *, reason: str, now: datetime) -> tuple[Step, LogEntry]:
 
 
 def _refused(step: Step, *, reason: str, now: datetime, event: str, **data) -> tuple[Step, LogEntry]:
-    return (replace(step, status=CenterStatus.rejected, decision_reason=reason, decided_at=now, step_deadline=None,
-                    **({"review_mean": data["review_mean"]} if "review_mean" in data else {})),
-            LogEntry(event, {"reason": reason, **data}))
+    return (
+        replace(
+            step,
+            status=CenterStatus.rejected,
+            decision_reason=reason,
+            decided_at=now,
+            step_deadline=None,
+            **({"review_mean": data["review_mean"]} if "review_mean" in data else {}),
+        ),
+        LogEntry(event, {"reason": reason, **data}),
+    )
 
 
 def accepts_applications(*, call_open: bool, deadline: date, today: date) -> None:
@@ -236,6 +312,7 @@ def accepts_applications(*, call_open: bool, deadline: date, today: date) -> Non
 
 
 # --- promotion and evaluation -------------------------------------------------------------------------------------
+
 
 def promotion_target(*, status: CenterStatus, level: CenterLevel, pending: bool) -> CenterLevel:
     """The level a filed center may be recommended for: one above its own."""

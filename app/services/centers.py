@@ -10,5 +10,8 @@ def centers_of_org(*, session: Session, org_id: int | None) -> list[Center]:
     if org_id is None:
         return []
     member_of = select(CenterMember.center_id).where(CenterMember.org_id == org_id)
-    return list(session.exec(select(Center).where(or_(Center.org_id == org_id, Center.id.in_(member_of)))
-                             .order_by(Center.name)).all())
+    return list(
+        session.exec(
+            select(Center).where(or_(Center.org_id == org_id, Center.id.in_(member_of))).order_by(Center.name)
+        ).all()
+    )

@@ -15,9 +15,16 @@ from sqlmodel import Session
 from app.services.errors import ServiceError
 
 
-def versioned_update(session: Session, model: Any, row_id: int, *, values: dict[str, Any],
-                     version: int | None = None, where: Iterable[Any] = (),
-                     conflict: ServiceError | None = None) -> bool:
+def versioned_update(
+    session: Session,
+    model: Any,
+    row_id: int,
+    *,
+    values: dict[str, Any],
+    version: int | None = None,
+    where: Iterable[Any] = (),
+    conflict: ServiceError | None = None,
+) -> bool:
     """Write `values` to row `row_id` of `model` if it is still at `version` (which the write bumps) and every
     condition in `where` holds. True when this write won; when it lost: False, or, given `conflict`, the
     transaction is rolled back and `conflict` raised."""
@@ -26,8 +33,12 @@ def versioned_update(session: Session, model: Any, row_id: int, *, values: dict[
         conditions.append(model.version == version)
         values = {**values, "version": version + 1}
     # The caller's copy keeps what it read (a rule may compare old and new); it refreshes after committing.
-    won = session.execute(update(model).where(*conditions).values(**values)
-                          .execution_options(synchronize_session=False)).rowcount == 1
+    won = (
+        session.execute(
+            update(model).where(*conditions).values(**values).execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     if not won and conflict is not None:
         session.rollback()
         raise conflict

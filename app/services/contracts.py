@@ -38,7 +38,7 @@ RETRIES = 3
 
 
 def side_of(user: User | None, contract: Contract) -> str | None:
-    """"a" (client), "b" (provider) or None."""
+    """ "a" (client), "b" (provider) or None."""
     if user is None or user.org_id is None:
         return None
     if user.org_id == contract.party_a_org_id:
@@ -69,21 +69,38 @@ def list_contracts(*, session: Session, user: User) -> list[Contract]:
 
 
 def milestones_of(*, session: Session, contract_id: int) -> list[Milestone]:
-    return list(session.exec(select(Milestone).where(Milestone.contract_id == contract_id)
-                             .order_by(Milestone.position)).all())
+    return list(
+        session.exec(
+            select(Milestone).where(Milestone.contract_id == contract_id).order_by(Milestone.position)
+        ).all()
+    )
 
 
 def _event(session: Session, contract: Contract, user: User | None, entry: deal_rules.AuditEntry) -> None:
-    session.add(ContractEvent(contract_id=contract.id, milestone_id=entry.milestone_id, action=entry.action,
-                              from_status=entry.from_status, to_status=entry.to_status, note=entry.note,
-                              user_id=user.id if user else None))
+    session.add(
+        ContractEvent(
+            contract_id=contract.id,
+            milestone_id=entry.milestone_id,
+            action=entry.action,
+            from_status=entry.from_status,
+            to_status=entry.to_status,
+            note=entry.note,
+            user_id=user.id if user else None,
+        )
+    )
 
 
 def _notify_parties(session: Session, contract: Contract, kind: str, except_org: int | None = None) -> None:
     for org_id in (contract.party_a_org_id, contract.party_b_org_id):
         if org_id != except_org:
-            notify(session=session, org_id=org_id, kind=kind, subject_type="contract", subject_id=contract.id,
-                   text=contract.title)
+            notify(
+                session=session,
+                org_id=org_id,
+                kind=kind,
+                subject_type="contract",
+                subject_id=contract.id,
+                text=contract.title,
+            )
 
 
 def create_contract(*, session: Session, user: User, data: dict) -> Contract:
@@ -107,8 +124,13 @@ def create_contract(*, session: Session, user: User, data: dict) -> Contract:
         raise Invalid(_("Some fields are not valid."), fields)
     parties = contract_side(interest)
     values = contract_in.model_dump(exclude={"milestones", "interest_id"})
-    contract = Contract(**values, interest_id=interest.id, party_a_org_id=parties["a"],
-                        party_b_org_id=parties["b"], created_by=user.id)
+    contract = Contract(
+        **values,
+        interest_id=interest.id,
+        party_a_org_id=parties["a"],
+        party_b_org_id=parties["b"],
+        created_by=user.id,
+    )
     session.add(contract)
     session.flush()
     for position, milestone in enumerate(contract_in.milestones, start=1):
@@ -124,8 +146,15 @@ def _refusal(exc: deal_rules.RuleError, current: str) -> Exception:
     """A rule's refusal as a 4xx in the user's language; an illegal step names the allowed ones."""
     if isinstance(exc, deal_rules.IllegalTransition):
         allowed = ", ".join(exc.allowed) or _("none")
-        return Conflict(_("The status is %(status)s; it cannot become %(target)s. Allowed: %(allowed)s.",
-                          status=exc.current, target=exc.target, allowed=allowed), {"to": ", ".join(exc.allowed)})
+        return Conflict(
+            _(
+                "The status is %(status)s; it cannot become %(target)s. Allowed: %(allowed)s.",
+                status=exc.current,
+                target=exc.target,
+                allowed=allowed,
+            ),
+            {"to": ", ".join(exc.allowed)},
+        )
     if isinstance(exc, deal_rules.AlreadySigned):
         return Conflict(_("Your organization has already signed; the other party has not yet."))
     if isinstance(exc, deal_rules.ReasonRequired):
@@ -139,8 +168,9 @@ def _refusal(exc: deal_rules.RuleError, current: str) -> Exception:
 
 def _bump(session: Session, contract: Contract, **values) -> bool:
     """Write `values` if the contract is still at the version we read; False if someone else changed it."""
-    return versioned_update(session, Contract, contract.id, version=contract.version,
-                            values={"updated_at": utcnow(), **values})
+    return versioned_update(
+        session, Contract, contract.id, version=contract.version, values={"updated_at": utcnow(), **values}
+    )
 
 
 def _with_retries(session: Session, user: User, contract_id: int, attempt):
@@ -157,13 +187,16 @@ def _with_retries(session: Session, user: User, contract_id: int, attempt):
     raise Conflict(_("The contract was changed at the same time; please reload and try again."))
 
 
-def transition_contract(*, session: Session, user: User, contract_id: int, to: str, note: str = "") -> Contract:
+def transition_contract(
+    *, session: Session, user: User, contract_id: int, to: str, note: str = ""
+) -> Contract:
     """Sign, start, complete or terminate a contract, as one of its parties."""
 
     def attempt(contract: Contract):
         side = side_of(user, contract)
-        state = deal_rules.ContractState(contract.status, contract.signed_by_a_at is not None,
-                                         contract.signed_by_b_at is not None)
+        state = deal_rules.ContractState(
+            contract.status, contract.signed_by_a_at is not None, contract.signed_by_b_at is not None
+        )
         try:
             outcome = deal_rules.transition_contract(state, side=side, to=to, note=note or "")
         except deal_rules.RuleError as exc:
@@ -172,7 +205,9 @@ def transition_contract(*, session: Session, user: User, contract_id: int, to: s
         if to == ContractStatus.signed:
             org = session.get(Organization, user.org_id)
             if not organizations.can_sign_contracts(org):
-                raise Forbidden(_("Your organization may not sign contracts until the bureau has verified it."))
+                raise Forbidden(
+                    _("Your organization may not sign contracts until the bureau has verified it.")
+                )
             values["signed_by_a_at" if side == "a" else "signed_by_b_at"] = utcnow()
             if outcome.state.status == ContractStatus.signed and contract.signed_on is None:
                 values["signed_on"] = utcnow().date()
@@ -192,7 +227,9 @@ def transition_contract(*, session: Session, user: User, contract_id: int, to: s
     return _with_retries(session, user, contract_id, attempt)
 
 
-def transition_milestone(*, session: Session, user: User, contract_id: int, milestone_id: int, to: str) -> Milestone:
+def transition_milestone(
+    *, session: Session, user: User, contract_id: int, milestone_id: int, to: str
+) -> Milestone:
     """Deliver (provider), accept or mark paid (client) one milestone of a signed contract."""
 
     def attempt(contract: Contract):
@@ -201,15 +238,21 @@ def transition_milestone(*, session: Session, user: User, contract_id: int, mile
             raise NotFound(_("No such milestone."))
         session.refresh(milestone)
         try:
-            entry = deal_rules.transition_milestone(contract_status=contract.status, milestone_id=milestone.id,
-                                                    current=milestone.status, side=side_of(user, contract), to=to)
+            entry = deal_rules.transition_milestone(
+                contract_status=contract.status,
+                milestone_id=milestone.id,
+                current=milestone.status,
+                side=side_of(user, contract),
+                to=to,
+            )
         except deal_rules.RuleError as exc:
             raise _refusal(exc, contract.status) from None
         # The contract's version guards the milestone too: a milestone cannot move while the contract ends.
         if not _bump(session, contract):
             return None
-        session.connection().execute(update(Milestone).where(Milestone.id == milestone.id)
-                                     .values(status=to, updated_at=utcnow()))
+        session.connection().execute(
+            update(Milestone).where(Milestone.id == milestone.id).values(status=to, updated_at=utcnow())
+        )
         _event(session, contract, user, entry)
         _notify_parties(session, contract, "milestone_changed", except_org=user.org_id)
         return milestone
@@ -223,12 +266,15 @@ def set_registration_number(*, session: Session, user: User, contract_id: int, n
     """Record the registration number (登记编号) given by the technology contract registration office."""
     number = (number or "").strip()
     if len(number) > 40:
-        raise Invalid(_("Some fields are not valid."), {"number": _("Too long: at most %(n)s characters.", n=40)})
+        raise Invalid(
+            _("Some fields are not valid."), {"number": _("Too long: at most %(n)s characters.", n=40)}
+        )
 
     def attempt(contract: Contract):
         try:
-            entry = deal_rules.registration_entry(status=contract.status, side=side_of(user, contract),
-                                                  number=number)
+            entry = deal_rules.registration_entry(
+                status=contract.status, side=side_of(user, contract), number=number
+            )
         except deal_rules.ReasonRequired:
             raise Invalid(_("Some fields are not valid."), {"number": _("This field is required.")}) from None
         except deal_rules.RuleError as exc:
@@ -245,15 +291,25 @@ def set_registration_number(*, session: Session, user: User, contract_id: int, n
 def contract_audit(*, session: Session, user: User, contract_id: int) -> list[ContractEvent]:
     """Every change of the contract and its milestones, oldest first."""
     contract = get_contract(session=session, user=user, contract_id=contract_id)
-    return list(session.exec(select(ContractEvent).where(ContractEvent.contract_id == contract.id)
-                             .order_by(ContractEvent.id)).all())
+    return list(
+        session.exec(
+            select(ContractEvent).where(ContractEvent.contract_id == contract.id).order_by(ContractEvent.id)
+        ).all()
+    )
 
 
 def event_to_public(*, session: Session, event: ContractEvent) -> dict:
     who = session.get(User, event.user_id) if event.user_id else None
-    return {"id": event.id, "action": event.action, "from": event.from_status, "to": event.to_status,
-            "note": event.note, "milestone_id": event.milestone_id, "at": event.at.isoformat(),
-            "user": who.name if who else None}
+    return {
+        "id": event.id,
+        "action": event.action,
+        "from": event.from_status,
+        "to": event.to_status,
+        "note": event.note,
+        "milestone_id": event.milestone_id,
+        "at": event.at.isoformat(),
+        "user": who.name if who else None,
+    }
 
 
 def allowed_for(user: User | None, contract: Contract) -> list[str]:
@@ -274,24 +330,53 @@ def milestone_allowed_for(user: User | None, contract: Contract, milestone: Mile
 
 def contract_to_public(*, session: Session, user: User, contract: Contract) -> dict:
     """The contract as the API shows it to a party or the bureau."""
-    orgs = {o.id: o for o in session.exec(select(Organization).where(
-        Organization.id.in_([contract.party_a_org_id, contract.party_b_org_id]))).all()}
+    orgs = {
+        o.id: o
+        for o in session.exec(
+            select(Organization).where(
+                Organization.id.in_([contract.party_a_org_id, contract.party_b_org_id])
+            )
+        ).all()
+    }
     return {
-        "id": contract.id, "interest_id": contract.interest_id, "kind": contract.kind.value, "title": contract.title,
-        "status": contract.status.value, "amount": contract.amount, "technology_amount": contract.technology_amount,
-        "currency": contract.currency, "signed_on": contract.signed_on.isoformat() if contract.signed_on else None,
-        "ends_on": contract.ends_on.isoformat() if contract.ends_on else None, "field": contract.field,
+        "id": contract.id,
+        "interest_id": contract.interest_id,
+        "kind": contract.kind.value,
+        "title": contract.title,
+        "status": contract.status.value,
+        "amount": contract.amount,
+        "technology_amount": contract.technology_amount,
+        "currency": contract.currency,
+        "signed_on": contract.signed_on.isoformat() if contract.signed_on else None,
+        "ends_on": contract.ends_on.isoformat() if contract.ends_on else None,
+        "field": contract.field,
         "ip_type": contract.ip_type.value if contract.ip_type else None,
         "registration_number": contract.registration_number,
-        "party_a": {"id": contract.party_a_org_id, "name": orgs[contract.party_a_org_id].name,
-                    "signed_at": contract.signed_by_a_at.isoformat() if contract.signed_by_a_at else None},
-        "party_b": {"id": contract.party_b_org_id, "name": orgs[contract.party_b_org_id].name,
-                    "signed_at": contract.signed_by_b_at.isoformat() if contract.signed_by_b_at else None},
-        "terminated_reason": contract.terminated_reason, "side": side_of(user, contract),
+        "party_a": {
+            "id": contract.party_a_org_id,
+            "name": orgs[contract.party_a_org_id].name,
+            "signed_at": contract.signed_by_a_at.isoformat() if contract.signed_by_a_at else None,
+        },
+        "party_b": {
+            "id": contract.party_b_org_id,
+            "name": orgs[contract.party_b_org_id].name,
+            "signed_at": contract.signed_by_b_at.isoformat() if contract.signed_by_b_at else None,
+        },
+        "terminated_reason": contract.terminated_reason,
+        "side": side_of(user, contract),
         "allowed": allowed_for(user, contract),
-        "milestones": [{"id": m.id, "position": m.position, "title": m.title, "due_on": m.due_on.isoformat(),
-                        "amount": m.amount, "status": m.status.value,
-                        "allowed": milestone_allowed_for(user, contract, m)}
-                       for m in milestones_of(session=session, contract_id=contract.id)],
-        "created_at": contract.created_at.isoformat(), "updated_at": contract.updated_at.isoformat(),
+        "milestones": [
+            {
+                "id": m.id,
+                "position": m.position,
+                "title": m.title,
+                "due_on": m.due_on.isoformat(),
+                "amount": m.amount,
+                "status": m.status.value,
+                "allowed": milestone_allowed_for(user, contract, m),
+            }
+            for m in milestones_of(session=session, contract_id=contract.id)
+        ],
+        "created_at": contract.created_at.isoformat(),
+        "updated_at": contract.updated_at.isoformat(),
     }

@@ -98,7 +98,9 @@ class ContractOutcome:
     entry: AuditEntry
 
 
-def transition_contract(state: ContractState, *, side: str | None, to: str, note: str = "") -> ContractOutcome:
+def transition_contract(
+    state: ContractState, *, side: str | None, to: str, note: str = ""
+) -> ContractOutcome:
     """One party's step on a contract. "signed" records that side's signature; the contract is signed once both
     have signed. "terminated" needs a reason."""
     if side not in ("a", "b"):
@@ -107,7 +109,7 @@ def transition_contract(state: ContractState, *, side: str | None, to: str, note
     if to not in allowed:
         raise IllegalTransition(state.status, to, allowed)
     if to == ContractStatus.signed:
-        if (state.signed_by_a if side == "a" else state.signed_by_b):
+        if state.signed_by_a if side == "a" else state.signed_by_b:
             raise AlreadySigned(side)
         signed_a, signed_b = state.signed_by_a or side == "a", state.signed_by_b or side == "b"
         status = ContractStatus.signed if signed_a and signed_b else ContractStatus.draft
@@ -119,8 +121,9 @@ def transition_contract(state: ContractState, *, side: str | None, to: str, note
     return ContractOutcome(new, AuditEntry("transition", state.status, to, note.strip()))
 
 
-def transition_milestone(*, contract_status: str, milestone_id: int, current: str, side: str | None,
-                         to: str) -> AuditEntry:
+def transition_milestone(
+    *, contract_status: str, milestone_id: int, current: str, side: str | None, to: str
+) -> AuditEntry:
     """One step of a milestone: pending → delivered (provider) → accepted (client) → paid (client)."""
     if side not in ("a", "b"):
         raise WrongSide(None)

@@ -80,8 +80,20 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
     password_hash = generate_password_hash(DEMO_PASSWORD)
     orgs: dict[str, Organization] = {}
     for item in _read("organizations", directory):
-        fields = {k: item.get(k) for k in ("kind", "name", "name_en", "credit_code", "region", "industries",
-                                           "description", "contact_name", "contact_phone")}
+        fields = {
+            k: item.get(k)
+            for k in (
+                "kind",
+                "name",
+                "name_en",
+                "credit_code",
+                "region",
+                "industries",
+                "description",
+                "contact_name",
+                "contact_phone",
+            )
+        }
         # The files name regions as people write them (高新区); the database holds their codes.
         fields["region"] = resolve_region(fields["region"])
         org = orgs[item["key"]] = _upsert(session, Organization, item["key"], fields)
@@ -89,16 +101,27 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
         org.verified_at = org.verified_at or utcnow()
         email = demo_email(item["key"])
         if session.exec(select(User).where(User.email == email)).first() is None:
-            session.add(User(email=email, name=item.get("contact_name") or item["name"], org_id=org.id,
-                             role=ROLE_OF_KIND[item["kind"]], password_hash=password_hash))
+            session.add(
+                User(
+                    email=email,
+                    name=item.get("contact_name") or item["name"],
+                    org_id=org.id,
+                    role=ROLE_OF_KIND[item["kind"]],
+                    password_hash=password_hash,
+                )
+            )
     bureau_email = f"bureau@{DEMO_EMAIL_DOMAIN}"
     if session.exec(select(User).where(User.email == bureau_email)).first() is None:
-        session.add(User(email=bureau_email, name="市工信局演示账号", role=Role.bureau, password_hash=password_hash))
+        session.add(
+            User(email=bureau_email, name="市工信局演示账号", role=Role.bureau, password_hash=password_hash)
+        )
 
     centers: dict[str, Center] = {}
     for item in _read("centers", directory):
-        fields = {k: item[k] for k in ("name", "level", "industry", "domain", "description", "status",
-                                       "offers_incubation")}
+        fields = {
+            k: item[k]
+            for k in ("name", "level", "industry", "domain", "description", "status", "offers_incubation")
+        }
         fields["established"] = date.fromisoformat(item["established"]) if item.get("established") else None
         fields["org_id"] = orgs[item["org_key"]].id
         fields["lead_org_id"] = orgs[item["lead_org_key"]].id if item.get("lead_org_key") else None
@@ -109,22 +132,51 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
 
     needs = _read("needs", directory)
     for item in needs:
-        fields = {k: item.get(k) for k in ("title", "details", "industry", "cooperation_modes", "budget_min",
-                                           "budget_max", "confidential", "region")}
-        fields.update(description=item["summary"], trl=item.get("trl_target"), org_id=orgs[item["org_key"]].id,
-                      region=resolve_region(item.get("region")),
-                      deadline=date.fromisoformat(item["deadline"]) if item.get("deadline") else None,
-                      **_lifecycle(item.get("status", "published"), ttl_days))
+        fields = {
+            k: item.get(k)
+            for k in (
+                "title",
+                "details",
+                "industry",
+                "cooperation_modes",
+                "budget_min",
+                "budget_max",
+                "confidential",
+                "region",
+            )
+        }
+        fields.update(
+            description=item["summary"],
+            trl=item.get("trl_target"),
+            org_id=orgs[item["org_key"]].id,
+            region=resolve_region(item.get("region")),
+            deadline=date.fromisoformat(item["deadline"]) if item.get("deadline") else None,
+            **_lifecycle(item.get("status", "published"), ttl_days),
+        )
         need = _upsert(session, Need, item["key"], fields)
         record_change(session, "need", need.id)
 
     achievements = _read("achievements", directory)
     for item in achievements:
-        fields = {k: item.get(k) for k in ("title", "description", "kind", "industry", "trl", "patent_numbers",
-                                           "ip_status", "cooperation_modes", "price")}
-        fields.update(org_id=orgs[item["org_key"]].id,
-                      center_id=centers[item["center_key"]].id if item.get("center_key") else None,
-                      **_lifecycle(item.get("status", "published"), ttl_days))
+        fields = {
+            k: item.get(k)
+            for k in (
+                "title",
+                "description",
+                "kind",
+                "industry",
+                "trl",
+                "patent_numbers",
+                "ip_status",
+                "cooperation_modes",
+                "price",
+            )
+        }
+        fields.update(
+            org_id=orgs[item["org_key"]].id,
+            center_id=centers[item["center_key"]].id if item.get("center_key") else None,
+            **_lifecycle(item.get("status", "published"), ttl_days),
+        )
         achievement = _upsert(session, Achievement, item["key"], fields)
         record_change(session, "achievement", achievement.id)
 
@@ -132,24 +184,41 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
     for item in services:
         center = centers[item["center_key"]]
         fields = {k: item.get(k) for k in ("title", "description", "category", "industry", "price")}
-        fields.update(price_note=item.get("price_note") or "", center_id=center.id, org_id=center.org_id,
-                      cooperation_modes=item.get("cooperation_modes") or ["service"],
-                      **_lifecycle(item.get("status", "published"), ttl_days))
+        fields.update(
+            price_note=item.get("price_note") or "",
+            center_id=center.id,
+            org_id=center.org_id,
+            cooperation_modes=item.get("cooperation_modes") or ["service"],
+            **_lifecycle(item.get("status", "published"), ttl_days),
+        )
         service = _upsert(session, Service, item["key"], fields)
         record_change(session, "service", service.id)
 
     oversight: dict[str, int] = {}
     if (directory / "oversight.json").exists():
         bureau = session.exec(select(User).where(User.email == bureau_email)).one()
-        oversight = load_oversight(session=session, path=directory / "oversight.json", orgs=orgs, centers=centers,
-                                   bureau=bureau, email_of=demo_email, password_hash=password_hash,
-                                   center_items=_read("centers", directory))
+        oversight = load_oversight(
+            session=session,
+            path=directory / "oversight.json",
+            orgs=orgs,
+            centers=centers,
+            bureau=bureau,
+            email_of=demo_email,
+            password_hash=password_hash,
+            center_items=_read("centers", directory),
+        )
     for center in centers.values():
         record_change(session, "center", center.id)
     session.commit()
-    return {"organizations": len(orgs), "centers": len(centers), "needs": len(needs),
-            "achievements": len(achievements), "services": len(services), **oversight,
-            **load_demo_deals(session=session, directory=directory)}
+    return {
+        "organizations": len(orgs),
+        "centers": len(centers),
+        "needs": len(needs),
+        "achievements": len(achievements),
+        "services": len(services),
+        **oversight,
+        **load_demo_deals(session=session, directory=directory),
+    }
 
 
 # --- deals: two years of interests, conversations, contracts and incubations ----------------------------------------
@@ -203,17 +272,28 @@ class _Market:
         live = ListingStatus.published
 
         def grouped(table):
-            rows = session.exec(select(table).where(table.demo_key.is_not(None), table.status == live)
-                                .order_by(table.demo_key)).all()
+            rows = session.exec(
+                select(table)
+                .where(table.demo_key.is_not(None), table.status == live)
+                .order_by(table.demo_key)
+            ).all()
             groups: dict[str, list] = {}
             for row in rows:
                 groups.setdefault(row.industry, []).append(row)
             return groups
 
         self.needs, self.achievements, self.services = grouped(Need), grouped(Achievement), grouped(Service)
-        self.incubators = list(session.exec(select(Center).where(
-            Center.demo_key.is_not(None), Center.offers_incubation.is_(True), Center.status == CenterStatus.filed)
-            .order_by(Center.demo_key)).all())
+        self.incubators = list(
+            session.exec(
+                select(Center)
+                .where(
+                    Center.demo_key.is_not(None),
+                    Center.offers_incubation.is_(True),
+                    Center.status == CenterStatus.filed,
+                )
+                .order_by(Center.demo_key)
+            ).all()
+        )
         self.industries = sorted(set(self.needs) & set(self.achievements) & set(self.services))
 
     def pick(self, target_type: str) -> _DealPick | None:
@@ -240,23 +320,43 @@ class _Market:
 
 
 # Which side is approached for each kind of contract (the rest of the time a research unit offers to a need).
-DEAL_TARGETS = {"commissioned_development": ("service", "need"), "cooperative_development": ("need",),
-                "transfer": ("achievement",), "license": ("achievement",), "technical_service": ("service",),
-                "technical_consulting": ("service",), "incubation": ("center",)}
-IP_TYPES = {"transfer": "patent", "license": "patent", "commissioned_development": "patent",
-            "cooperative_development": "patent", "technical_service": "none", "technical_consulting": "none",
-            "incubation": "know_how"}
+DEAL_TARGETS = {
+    "commissioned_development": ("service", "need"),
+    "cooperative_development": ("need",),
+    "transfer": ("achievement",),
+    "license": ("achievement",),
+    "technical_service": ("service",),
+    "technical_consulting": ("service",),
+    "incubation": ("center",),
+}
+IP_TYPES = {
+    "transfer": "patent",
+    "license": "patent",
+    "commissioned_development": "patent",
+    "cooperative_development": "patent",
+    "technical_service": "none",
+    "technical_consulting": "none",
+    "incubation": "know_how",
+}
 
 
-CONTRACT_SUFFIX = {"commissioned_development": "技术开发（委托）合同", "cooperative_development": "技术开发（合作）合同",
-                   "transfer": "专利权转让合同", "license": "专利实施许可合同", "technical_service": "技术服务合同",
-                   "technical_consulting": "技术咨询合同", "incubation": "企业孵化服务协议"}
+CONTRACT_SUFFIX = {
+    "commissioned_development": "技术开发（委托）合同",
+    "cooperative_development": "技术开发（合作）合同",
+    "transfer": "专利权转让合同",
+    "license": "专利实施许可合同",
+    "technical_service": "技术服务合同",
+    "technical_consulting": "技术咨询合同",
+    "incubation": "企业孵化服务协议",
+}
 
 
 class _DealWriter:
     """Writes one demo deal's rows with historical times, walking the same rules the app enforces."""
 
-    def __init__(self, session: Session, spec: dict, rng: random.Random, users: dict[int, User], now: datetime):
+    def __init__(
+        self, session: Session, spec: dict, rng: random.Random, users: dict[int, User], now: datetime
+    ):
         self.session, self.spec, self.rng, self.users, self.now = session, spec, rng, users, now
 
     def interest(self, key: str, pick: _DealPick, at: datetime, status: str) -> Interest | None:
@@ -264,10 +364,19 @@ class _DealWriter:
             return None
         title = getattr(pick.target, "title", None) or pick.target.name
         message = self.spec["interest_messages"][pick.target_type].format(target=title, via=pick.via.title)
-        interest = Interest(demo_key=key, from_org_id=pick.from_org_id, from_user_id=self.users[pick.from_org_id].id,
-                            target_type=pick.target_type, target_id=pick.target.id, to_org_id=pick.target.org_id,
-                            via_type=pick.via_type, via_id=pick.via.id, message=message, created_at=at,
-                            status=status)
+        interest = Interest(
+            demo_key=key,
+            from_org_id=pick.from_org_id,
+            from_user_id=self.users[pick.from_org_id].id,
+            target_type=pick.target_type,
+            target_id=pick.target.id,
+            to_org_id=pick.target.org_id,
+            via_type=pick.via_type,
+            via_id=pick.via.id,
+            message=message,
+            created_at=at,
+            status=status,
+        )
         if status != "pending":
             interest.decided_at = at + timedelta(days=self.rng.randint(1, 6))
         if status == "declined":
@@ -276,29 +385,51 @@ class _DealWriter:
         self.session.flush()
         if status == "pending":
             for user in self.session.exec(select(User).where(User.org_id == interest.to_org_id)).all():
-                self.session.add(Notification(user_id=user.id, kind="interest_new", subject_type="interest",
-                                              subject_id=interest.id, text=title, created_at=at))
+                self.session.add(
+                    Notification(
+                        user_id=user.id,
+                        kind="interest_new",
+                        subject_type="interest",
+                        subject_id=interest.id,
+                        text=title,
+                        created_at=at,
+                    )
+                )
         if status == "accepted":
             self._conversation(interest, interest.decided_at)
             if pick.target_type == "need" and pick.target.confidential:
-                self.session.add(NdaAcceptance(interest_id=interest.id, need_id=pick.target.id,
-                                               org_id=pick.from_org_id, user_id=interest.from_user_id,
-                                               text_version=PLATFORM_NDA_VERSION,
-                                               text_sha256=hashlib.sha256(PLATFORM_NDA.encode()).hexdigest(),
-                                               accepted_at=interest.decided_at + timedelta(hours=3)))
+                self.session.add(
+                    NdaAcceptance(
+                        interest_id=interest.id,
+                        need_id=pick.target.id,
+                        org_id=pick.from_org_id,
+                        user_id=interest.from_user_id,
+                        text_version=PLATFORM_NDA_VERSION,
+                        text_sha256=hashlib.sha256(PLATFORM_NDA.encode()).hexdigest(),
+                        accepted_at=interest.decided_at + timedelta(hours=3),
+                    )
+                )
                 if self.session.get(NeedAccess, (pick.target.id, pick.from_org_id)) is None:
                     self.session.add(NeedAccess(need_id=pick.target.id, org_id=pick.from_org_id))
         return interest
 
     def _conversation(self, interest: Interest, start: datetime) -> None:
-        lines = self.spec["conversation"][:self.rng.randint(2, len(self.spec["conversation"]))]
+        lines = self.spec["conversation"][: self.rng.randint(2, len(self.spec["conversation"]))]
         for n, (side, body) in enumerate(lines, start=1):
             org_id = interest.from_org_id if side == "from" else interest.to_org_id
-            self.session.add(Message(interest_id=interest.id, org_id=org_id, user_id=self.users[org_id].id,
-                                     body=body, created_at=start + timedelta(days=n, hours=self.rng.randint(1, 8))))
+            self.session.add(
+                Message(
+                    interest_id=interest.id,
+                    org_id=org_id,
+                    user_id=self.users[org_id].id,
+                    body=body,
+                    created_at=start + timedelta(days=n, hours=self.rng.randint(1, 8)),
+                )
+            )
 
-    def contract(self, key: str, kind: str, interest: Interest, pick: _DealPick, status: str,
-                 created: datetime) -> Contract:
+    def contract(
+        self, key: str, kind: str, interest: Interest, pick: _DealPick, status: str, created: datetime
+    ) -> Contract:
         low, high, share_low, share_high = self.spec["amounts"][kind]
         amount = _amount(self.rng, low, high)
         parties = contract_side(interest)
@@ -307,41 +438,77 @@ class _DealWriter:
         ends_on = (signed_at + timedelta(days=self.rng.randint(120, 540))).date()
         if status in ("completed", "terminated"):
             # A finished contract finished in the past.
-            ends_on = max(signed_at.date() + timedelta(days=30), min(ends_on, (self.now - timedelta(days=10)).date()))
+            ends_on = max(
+                signed_at.date() + timedelta(days=30), min(ends_on, (self.now - timedelta(days=10)).date())
+            )
         industry = getattr(pick.target, "industry", None)
         contract = Contract(
-            demo_key=key, interest_id=interest.id, kind=kind, title=f"{title}{CONTRACT_SUFFIX[kind]}", amount=amount,
+            demo_key=key,
+            interest_id=interest.id,
+            kind=kind,
+            title=f"{title}{CONTRACT_SUFFIX[kind]}",
+            amount=amount,
             technology_amount=round(amount * self.rng.uniform(share_low, share_high) / 1000) * 1000,
-            currency="CNY", ends_on=ends_on, field=industry,
-            ip_type="software_copyright" if industry == "information_technology" and IP_TYPES[kind] == "patent"
+            currency="CNY",
+            ends_on=ends_on,
+            field=industry,
+            ip_type="software_copyright"
+            if industry == "information_technology" and IP_TYPES[kind] == "patent"
             else IP_TYPES[kind],
-            party_a_org_id=parties["a"], party_b_org_id=parties["b"], created_by=self.users[parties["a"]].id,
-            created_at=created)
+            party_a_org_id=parties["a"],
+            party_b_org_id=parties["b"],
+            created_by=self.users[parties["a"]].id,
+            created_at=created,
+        )
         self.session.add(contract)
         self.session.flush()
         milestones = []
         span = (ends_on - signed_at.date()).days
         for position, (m_title, share) in enumerate(self.spec["milestones"][kind], start=1):
-            due = signed_at.date() + timedelta(days=round(span * position / len(self.spec["milestones"][kind])))
-            milestone = Milestone(contract_id=contract.id, position=position, title=m_title, due_on=due,
-                                  amount=round(amount * share / 1000) * 1000, updated_at=created)
+            due = signed_at.date() + timedelta(
+                days=round(span * position / len(self.spec["milestones"][kind]))
+            )
+            milestone = Milestone(
+                contract_id=contract.id,
+                position=position,
+                title=m_title,
+                due_on=due,
+                amount=round(amount * share / 1000) * 1000,
+                updated_at=created,
+            )
             self.session.add(milestone)
             milestones.append(milestone)
         self.session.flush()
         self._history(contract, milestones, status, created, signed_at, parties)
         return contract
 
-    def _history(self, contract: Contract, milestones: list[Milestone], status: str, created: datetime,
-                 signed_at: datetime, parties: dict[str, int]) -> None:
+    def _history(
+        self,
+        contract: Contract,
+        milestones: list[Milestone],
+        status: str,
+        created: datetime,
+        signed_at: datetime,
+        parties: dict[str, int],
+    ) -> None:
         state = deal_rules.ContractState("draft", False, False)
         clock = {"at": created}
 
         def log(side: str | None, entry: deal_rules.AuditEntry, at: datetime) -> None:
             clock["at"] = at
             user = self.users[parties[side]] if side else self.users[contract.party_a_org_id]
-            self.session.add(ContractEvent(contract_id=contract.id, milestone_id=entry.milestone_id,
-                                           action=entry.action, from_status=entry.from_status,
-                                           to_status=entry.to_status, note=entry.note, user_id=user.id, at=at))
+            self.session.add(
+                ContractEvent(
+                    contract_id=contract.id,
+                    milestone_id=entry.milestone_id,
+                    action=entry.action,
+                    from_status=entry.from_status,
+                    to_status=entry.to_status,
+                    note=entry.note,
+                    user_id=user.id,
+                    at=at,
+                )
+            )
 
         def step(side: str, to: str, at: datetime, note: str = "") -> None:
             nonlocal state
@@ -351,8 +518,17 @@ class _DealWriter:
 
         def milestone_step(milestone: Milestone, to: str, at: datetime) -> None:
             side = deal_rules.MILESTONE_SIDE[to]
-            log(side, deal_rules.transition_milestone(contract_status=state.status, milestone_id=milestone.id,
-                                                      current=milestone.status, side=side, to=to), at)
+            log(
+                side,
+                deal_rules.transition_milestone(
+                    contract_status=state.status,
+                    milestone_id=milestone.id,
+                    current=milestone.status,
+                    side=side,
+                    to=to,
+                ),
+                at,
+            )
             milestone.status, milestone.updated_at = to, at
 
         log(None, deal_rules.AuditEntry("created", None, "draft"), created)
@@ -366,16 +542,22 @@ class _DealWriter:
             contract.signed_by_a_at, contract.signed_by_b_at = signed_at - timedelta(days=1), signed_at
             if self.rng.random() < 0.8:
                 contract.registration_number = f"{signed_at.year}2201{contract.id:06d}"
-                log("a", deal_rules.registration_entry(status=state.status, side="a",
-                                                       number=contract.registration_number),
-                    signed_at + timedelta(days=2))
+                log(
+                    "a",
+                    deal_rules.registration_entry(
+                        status=state.status, side="a", number=contract.registration_number
+                    ),
+                    signed_at + timedelta(days=2),
+                )
         if status in ("in_progress", "completed", "terminated"):
             step("a", "in_progress", signed_at + timedelta(days=self.rng.randint(3, 10)))
             done = len(milestones) if status == "completed" else self.rng.randint(0, len(milestones) - 1)
             # Finished milestones are spread between the start and the earlier of the end date and today.
             start = clock["at"]
-            last = min(datetime.combine(contract.ends_on, datetime.min.time(), tzinfo=UTC),
-                       self.now - timedelta(days=5))
+            last = min(
+                datetime.combine(contract.ends_on, datetime.min.time(), tzinfo=UTC),
+                self.now - timedelta(days=5),
+            )
             for k, milestone in enumerate(milestones[:done], start=1):
                 at = start + (last - start) * k / (done + 1)
                 for to, hours in (("delivered", 0), ("accepted", 30), ("paid", 60)):
@@ -388,18 +570,27 @@ class _DealWriter:
                 contract.terminated_reason = reason
         contract.status = state.status
         contract.updated_at = clock["at"]
-        contract.version = 1 + len(self.session.exec(select(ContractEvent.id).where(
-            ContractEvent.contract_id == contract.id)).all())
+        contract.version = 1 + len(
+            self.session.exec(select(ContractEvent.id).where(ContractEvent.contract_id == contract.id)).all()
+        )
         self.session.add(contract)
 
 
-def load_demo_deals(*, session: Session, directory: Path = DEMO_DIR, now: datetime | None = None) -> dict[str, int]:
+def load_demo_deals(
+    *, session: Session, directory: Path = DEMO_DIR, now: datetime | None = None
+) -> dict[str, int]:
     """Interests, conversations, contracts of every kind and incubated firms over the last two years; rows that
     already exist (by demo key) are left alone, so loading twice changes nothing."""
     spec = json.loads((directory / "deals.json").read_text(encoding="utf-8"))
     rng, now = random.Random(DEAL_SEED), now or utcnow()
-    users = {u.org_id: u for u in session.exec(select(User).where(User.email.like(f"%@{DEMO_EMAIL_DOMAIN}"),
-                                                                  User.org_id.is_not(None)).order_by(User.id))}
+    users = {
+        u.org_id: u
+        for u in session.exec(
+            select(User)
+            .where(User.email.like(f"%@{DEMO_EMAIL_DOMAIN}"), User.org_id.is_not(None))
+            .order_by(User.id)
+        )
+    }
     market, writer = _Market(session, rng), _DealWriter(session, spec, rng, users, now)
     counts = {"interests": 0, "contracts": 0, "incubations": 0}
     incubation_contracts = []
@@ -416,8 +607,14 @@ def load_demo_deals(*, session: Session, directory: Path = DEMO_DIR, now: dateti
             interest = writer.interest(f"deal-interest-{n}", pick, started, "accepted")
             counts["interests"] += 1
             if interest is not None:
-                contract = writer.contract(f"deal-contract-{n}", kind, interest, pick, status,
-                                           started + timedelta(days=rng.randint(8, 18)))
+                contract = writer.contract(
+                    f"deal-contract-{n}",
+                    kind,
+                    interest,
+                    pick,
+                    status,
+                    started + timedelta(days=rng.randint(8, 18)),
+                )
                 if kind == "incubation" and status != "draft":
                     incubation_contracts.append((contract, pick.target))
             counts["contracts"] += 1
@@ -434,8 +631,9 @@ def load_demo_deals(*, session: Session, directory: Path = DEMO_DIR, now: dateti
     return counts
 
 
-def _demo_incubations(session: Session, spec: dict, rng: random.Random, now: datetime, market: _Market,
-                      from_contracts: list) -> int:
+def _demo_incubations(
+    session: Session, spec: dict, rng: random.Random, now: datetime, market: _Market, from_contracts: list
+) -> int:
     firms = list(spec["incubated_firms"])
     plans = [(center, contract) for contract, center in from_contracts]
     plans += [(rng.choice(market.incubators), None) for _ in range(len(firms) - len(plans))]
@@ -444,14 +642,24 @@ def _demo_incubations(session: Session, spec: dict, rng: random.Random, now: dat
         started = contract.signed_on if contract else (now - timedelta(days=rng.randint(30, 730))).date()
         age = (now.date() - started).days
         status = "incubating" if age < 400 else rng.choice(("graduated", "graduated", "graduated", "exited"))
-        achievements = session.exec(select(Achievement.id).where(Achievement.center_id == center.id)
-                                    .order_by(Achievement.demo_key)).all()
+        achievements = session.exec(
+            select(Achievement.id).where(Achievement.center_id == center.id).order_by(Achievement.demo_key)
+        ).all()
         credit_code = _credit_code(rng)
         if session.exec(select(Incubation).where(Incubation.demo_key == key)).first() is None:
-            session.add(Incubation(
-                demo_key=key, center_id=center.id, name=name, started_on=started, status=status,
-                credit_code=credit_code if status != "incubating" or age > 90 else None,
-                achievement_id=rng.choice(achievements) if achievements and rng.random() < 0.7 else None,
-                contract_id=contract.id if contract else None,
-                ended_on=started + timedelta(days=rng.randint(365, max(366, age))) if status != "incubating" else None))
+            session.add(
+                Incubation(
+                    demo_key=key,
+                    center_id=center.id,
+                    name=name,
+                    started_on=started,
+                    status=status,
+                    credit_code=credit_code if status != "incubating" or age > 90 else None,
+                    achievement_id=rng.choice(achievements) if achievements and rng.random() < 0.7 else None,
+                    contract_id=contract.id if contract else None,
+                    ended_on=started + timedelta(days=rng.randint(365, max(366, age)))
+                    if status != "incubating"
+                    else None,
+                )
+            )
     return len(plans)

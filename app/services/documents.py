@@ -84,28 +84,67 @@ def search_document(row, org_name: str) -> dict:
     """The one document every index receives for a public row: the search fields plus the matcher's."""
     kind = kind_name_of(row)
     if isinstance(row, Center):
-        return {"id": f"center-{row.id}", "type": "center", "entity_id": row.id, "title": row.name,
-                "body": f"{row.domain}\n{row.description}", "industry": row.industry,
-                "cooperation_modes": _center_modes(row), "trl": None, "region": None, "status": row.status.value,
-                "org_name": org_name, "updated_at": _timestamp(row), "budget_min": None, "budget_max": None,
-                "price": None, "offers_incubation": row.offers_incubation, "expires_at": None, "deadline": None,
-                "money": None}
-    return {"id": f"{kind}-{row.id}", "type": kind, "entity_id": row.id, "title": row.title,
-            "body": _public_text(row), "industry": row.industry,
-            "cooperation_modes": [str(m) for m in row.cooperation_modes], "trl": getattr(row, "trl", None),
-            "region": getattr(row, "region", None), "status": row.status.value, "org_name": org_name,
-            "updated_at": _timestamp(row), "budget_min": getattr(row, "budget_min", None),
-            "budget_max": getattr(row, "budget_max", None), "price": getattr(row, "price", None),
-            "offers_incubation": isinstance(row, Service) and row.category == "incubation",
-            "expires_at": _expiry(row), "deadline": _deadline(row), "money": _money(row)}
+        return {
+            "id": f"center-{row.id}",
+            "type": "center",
+            "entity_id": row.id,
+            "title": row.name,
+            "body": f"{row.domain}\n{row.description}",
+            "industry": row.industry,
+            "cooperation_modes": _center_modes(row),
+            "trl": None,
+            "region": None,
+            "status": row.status.value,
+            "org_name": org_name,
+            "updated_at": _timestamp(row),
+            "budget_min": None,
+            "budget_max": None,
+            "price": None,
+            "offers_incubation": row.offers_incubation,
+            "expires_at": None,
+            "deadline": None,
+            "money": None,
+        }
+    return {
+        "id": f"{kind}-{row.id}",
+        "type": kind,
+        "entity_id": row.id,
+        "title": row.title,
+        "body": _public_text(row),
+        "industry": row.industry,
+        "cooperation_modes": [str(m) for m in row.cooperation_modes],
+        "trl": getattr(row, "trl", None),
+        "region": getattr(row, "region", None),
+        "status": row.status.value,
+        "org_name": org_name,
+        "updated_at": _timestamp(row),
+        "budget_min": getattr(row, "budget_min", None),
+        "budget_max": getattr(row, "budget_max", None),
+        "price": getattr(row, "price", None),
+        "offers_incubation": isinstance(row, Service) and row.category == "incubation",
+        "expires_at": _expiry(row),
+        "deadline": _deadline(row),
+        "money": _money(row),
+    }
 
 
 def listing_from_document(doc: dict) -> MatchItem:
     """The matcher's view of an indexed document."""
-    return MatchItem(id=doc["entity_id"], kind=doc["type"], title=doc["title"], text=doc["body"],
-                   industry=doc["industry"], cooperation_modes=list(doc["cooperation_modes"]), trl=doc["trl"],
-                   budget_min=doc["budget_min"], budget_max=doc["budget_max"], price=doc["price"],
-                   region=doc["region"], updated_at=doc["updated_at"], offers_incubation=doc["offers_incubation"])
+    return MatchItem(
+        id=doc["entity_id"],
+        kind=doc["type"],
+        title=doc["title"],
+        text=doc["body"],
+        industry=doc["industry"],
+        cooperation_modes=list(doc["cooperation_modes"]),
+        trl=doc["trl"],
+        budget_min=doc["budget_min"],
+        budget_max=doc["budget_max"],
+        price=doc["price"],
+        region=doc["region"],
+        updated_at=doc["updated_at"],
+        offers_incubation=doc["offers_incubation"],
+    )
 
 
 def documents_for(session: Session, rows: list) -> list[dict]:

@@ -63,11 +63,18 @@ def rounds(*, session: Session) -> list[EvaluationRound]:
     return list(session.exec(select(EvaluationRound).order_by(EvaluationRound.year.desc())).all())
 
 
-def evaluations_of_round(*, session: Session, user: User | None, round_id: int) -> list[tuple[CenterEvaluation,
-                                                                                                 Center]]:
+def evaluations_of_round(
+    *, session: Session, user: User | None, round_id: int
+) -> list[tuple[CenterEvaluation, Center]]:
     require_bureau(user)
-    return list(session.exec(select(CenterEvaluation, Center).join(Center, Center.id == CenterEvaluation.center_id)
-                             .where(CenterEvaluation.round_id == round_id).order_by(Center.name)).all())
+    return list(
+        session.exec(
+            select(CenterEvaluation, Center)
+            .join(Center, Center.id == CenterEvaluation.center_id)
+            .where(CenterEvaluation.round_id == round_id)
+            .order_by(Center.name)
+        ).all()
+    )
 
 
 def _load(session: Session, evaluation_id: int) -> CenterEvaluation:
@@ -91,19 +98,26 @@ def evaluation_view(*, session: Session, user: User | None, evaluation_id: int) 
     """One evaluation for the bureau, the center itself (without who scored what) and its assigned experts."""
     evaluation = _load(session, evaluation_id)
     center = session.get(Center, evaluation.center_id)
-    assigned = expert_service.is_assigned(session, user, subject=AssignmentSubject.evaluation,
-                                          subject_id=evaluation.id)
+    assigned = expert_service.is_assigned(
+        session, user, subject=AssignmentSubject.evaluation, subject_id=evaluation.id
+    )
     if not (is_bureau(user) or manages(user, center) or assigned):
         raise Forbidden(_("Only the bureau, the center and the assigned experts may see this evaluation."))
     round_ = session.get(EvaluationRound, evaluation.round_id)
-    rows = expert_service.assignments_for(session, subject=AssignmentSubject.evaluation, subject_id=evaluation.id)
+    rows = expert_service.assignments_for(
+        session, subject=AssignmentSubject.evaluation, subject_id=evaluation.id
+    )
     names = user_names(session, [r.expert_id for r in rows])
     # The bureau sees the whole panel, an expert only their own row, the center the mean alone.
     shown = rows if is_bureau(user) else [r for r in rows if assigned and r.expert_id == user.id]
     return EvaluationView(
-        evaluation=evaluation, round=round_, center=center, indicators=indicators_for(session=session, center_id=center.id, year=round_.year),
+        evaluation=evaluation,
+        round=round_,
+        center=center,
+        indicators=indicators_for(session=session, center_id=center.id, year=round_.year),
         panel=[(r, names.get(r.expert_id, "")) for r in shown],
-        mean=rules.panel_mean(expert_service.membership(r) for r in rows))
+        mean=rules.panel_mean(expert_service.membership(r) for r in rows),
+    )
 
 
 def submit_report(*, session: Session, user: User | None, evaluation_id: int, data: dict) -> CenterEvaluation:
@@ -113,26 +127,45 @@ def submit_report(*, session: Session, user: User | None, evaluation_id: int, da
     if not manages(user, center):
         raise Forbidden(_("Only the center's own users may submit its report."))
     report = parse(ReportIn, data).model_dump()
-    versioned_update(session, CenterEvaluation, evaluation.id, where=[CenterEvaluation.grade.is_(None)],
-                     values={"report": report, "submitted_at": utcnow()},
-                     conflict=Conflict(_("This evaluation has already been graded; the report can no longer change.")))
-    log(session, center_id=center.id, event_type="report_submitted", actor=user,
-        data={"evaluation_id": evaluation.id})
+    versioned_update(
+        session,
+        CenterEvaluation,
+        evaluation.id,
+        where=[CenterEvaluation.grade.is_(None)],
+        values={"report": report, "submitted_at": utcnow()},
+        conflict=Conflict(_("This evaluation has already been graded; the report can no longer change.")),
+    )
+    log(
+        session,
+        center_id=center.id,
+        event_type="report_submitted",
+        actor=user,
+        data={"evaluation_id": evaluation.id},
+    )
     session.commit()
     session.refresh(evaluation)
     return evaluation
 
 
-def assign_experts(*, session: Session, user: User | None, evaluation_id: int, data: dict) -> CenterEvaluation:
+def assign_experts(
+    *, session: Session, user: User | None, evaluation_id: int, data: dict
+) -> CenterEvaluation:
     """The bureau asks experts to score a center's report."""
     require_bureau(user)
     panel_in = parse(PanelIn, data)
     evaluation = _load(session, evaluation_id)
     if evaluation.grade is not None:
         raise Conflict(_("This evaluation has already been graded."))
-    commit_unique(session, _("These experts are already assigned."),
-                  lambda: expert_service.assign(session, subject=AssignmentSubject.evaluation,
-                                                subject_id=evaluation.id, expert_ids=panel_in.expert_ids))
+    commit_unique(
+        session,
+        _("These experts are already assigned."),
+        lambda: expert_service.assign(
+            session,
+            subject=AssignmentSubject.evaluation,
+            subject_id=evaluation.id,
+            expert_ids=panel_in.expert_ids,
+        ),
+    )
     return evaluation
 
 
@@ -143,31 +176,51 @@ def grade(*, session: Session, user: User | None, evaluation_id: int, data: dict
     evaluation = _load(session, evaluation_id)
     if evaluation.submitted_at is None:
         raise Conflict(_("The center has not submitted its report yet."))
-    versioned_update(session, CenterEvaluation, evaluation.id, where=[CenterEvaluation.grade.is_(None)],
-                     values={"grade": grade_in.grade, "remarks": grade_in.remarks, "graded_by": user.id,
-                             "graded_at": utcnow()},
-                     conflict=Conflict(_("This evaluation has already been graded.")))
-    log(session, center_id=evaluation.center_id, event_type="graded", actor=user,
-        data={"evaluation_id": evaluation.id, "grade": grade_in.grade.value})
+    versioned_update(
+        session,
+        CenterEvaluation,
+        evaluation.id,
+        where=[CenterEvaluation.grade.is_(None)],
+        values={
+            "grade": grade_in.grade,
+            "remarks": grade_in.remarks,
+            "graded_by": user.id,
+            "graded_at": utcnow(),
+        },
+        conflict=Conflict(_("This evaluation has already been graded.")),
+    )
+    log(
+        session,
+        center_id=evaluation.center_id,
+        event_type="graded",
+        actor=user,
+        data={"evaluation_id": evaluation.id, "grade": grade_in.grade.value},
+    )
     session.commit()
     session.refresh(evaluation)
     return evaluation
 
 
-def center_evaluations(*, session: Session, user: User | None,
-                       center_id: int) -> list[tuple[CenterEvaluation, EvaluationRound]]:
+def center_evaluations(
+    *, session: Session, user: User | None, center_id: int
+) -> list[tuple[CenterEvaluation, EvaluationRound]]:
     """A center's evaluations, newest year first, for the bureau and the center itself."""
     center = get_center(session, center_id)
     if not (is_bureau(user) or manages(user, center)):
         raise Forbidden(_("Only the bureau and the center itself may see its evaluations."))
-    return list(session.exec(select(CenterEvaluation, EvaluationRound)
-                             .join(EvaluationRound, EvaluationRound.id == CenterEvaluation.round_id)
-                             .where(CenterEvaluation.center_id == center_id)
-                             .order_by(EvaluationRound.year.desc())).all())
+    return list(
+        session.exec(
+            select(CenterEvaluation, EvaluationRound)
+            .join(EvaluationRound, EvaluationRound.id == CenterEvaluation.round_id)
+            .where(CenterEvaluation.center_id == center_id)
+            .order_by(EvaluationRound.year.desc())
+        ).all()
+    )
 
 
 def assessment(*, session: Session, user: User | None, center_id: int, end_year: int) -> rules.Assessment:
     """The three-year assessment ending with `end_year`, from the annual grades."""
-    grades: dict[int, Grade | None] = {r.year: e.grade for e, r in
-                                       center_evaluations(session=session, user=user, center_id=center_id)}
+    grades: dict[int, Grade | None] = {
+        r.year: e.grade for e, r in center_evaluations(session=session, user=user, center_id=center_id)
+    }
     return rules.three_year_assessment(grades, end_year=end_year)

@@ -52,8 +52,10 @@ def specialties_of(session: Session, expert_ids: list[int]) -> dict[int, list]:
     for expert_id in dict.fromkeys(expert_ids):
         user = session.get(User, expert_id)
         if user is None or user.role != Role.expert or not user.active:
-            raise Invalid(_("Some fields are not valid."), {"expert_ids": _("Not an expert account: %(id)s.",
-                                                                            id=expert_id)})
+            raise Invalid(
+                _("Some fields are not valid."),
+                {"expert_ids": _("Not an expert account: %(id)s.", id=expert_id)},
+            )
         profile = session.get(ExpertProfile, expert_id)
         specialties[expert_id] = list(profile.specialties) if profile else []
     return specialties
@@ -62,18 +64,29 @@ def specialties_of(session: Session, expert_ids: list[int]) -> dict[int, list]:
 def assign(session: Session, *, subject: AssignmentSubject, subject_id: int, expert_ids: list[int]) -> None:
     """Add the assignments not made yet (no commit); call it once every check has passed."""
     specialties_of(session, expert_ids)
-    made = set(session.exec(select(ExpertAssignment.expert_id).where(
-        ExpertAssignment.subject == subject, ExpertAssignment.subject_id == subject_id)).all())
+    made = set(
+        session.exec(
+            select(ExpertAssignment.expert_id).where(
+                ExpertAssignment.subject == subject, ExpertAssignment.subject_id == subject_id
+            )
+        ).all()
+    )
     # The new rows flush with the caller's write, where a racing request's duplicates become a 409.
     for expert_id in dict.fromkeys(expert_ids):
         if expert_id not in made:
             session.add(ExpertAssignment(subject=subject, subject_id=subject_id, expert_id=expert_id))
 
 
-def assignments_for(session: Session, *, subject: AssignmentSubject, subject_id: int) -> list[ExpertAssignment]:
-    return list(session.exec(select(ExpertAssignment).where(
-        ExpertAssignment.subject == subject, ExpertAssignment.subject_id == subject_id)
-        .order_by(ExpertAssignment.id)).all())
+def assignments_for(
+    session: Session, *, subject: AssignmentSubject, subject_id: int
+) -> list[ExpertAssignment]:
+    return list(
+        session.exec(
+            select(ExpertAssignment)
+            .where(ExpertAssignment.subject == subject, ExpertAssignment.subject_id == subject_id)
+            .order_by(ExpertAssignment.id)
+        ).all()
+    )
 
 
 def membership(row: ExpertAssignment) -> rules.Membership:
@@ -82,8 +95,13 @@ def membership(row: ExpertAssignment) -> rules.Membership:
 
 def my_assignments(*, session: Session, user: User | None) -> list[ExpertAssignment]:
     require_expert(user)
-    return list(session.exec(select(ExpertAssignment).where(ExpertAssignment.expert_id == user.id)
-                             .order_by(ExpertAssignment.created_at.desc())).all())
+    return list(
+        session.exec(
+            select(ExpertAssignment)
+            .where(ExpertAssignment.expert_id == user.id)
+            .order_by(ExpertAssignment.created_at.desc())
+        ).all()
+    )
 
 
 def get_assignment(*, session: Session, user: User | None, assignment_id: int) -> ExpertAssignment:
@@ -117,16 +135,20 @@ def _require_open(session: Session, row: ExpertAssignment) -> None:
             raise Conflict(_("The center has not submitted its report yet."))
 
 
-def declare_conflict(*, session: Session, user: User | None, assignment_id: int, data: dict) -> ExpertAssignment:
+def declare_conflict(
+    *, session: Session, user: User | None, assignment_id: int, data: dict
+) -> ExpertAssignment:
     """The expert declares whether they have a conflict of interest; once, before scoring."""
     row = get_assignment(session=session, user=user, assignment_id=assignment_id)
     conflict_in = parse(ConflictIn, data)
     _require_open(session, row)
     rules.declare_conflict(membership(row), conflict=conflict_in.conflict)
     # Only a row still undeclared changes, so two racing declarations cannot both land.
-    result = session.execute(update(ExpertAssignment).where(
-        ExpertAssignment.id == row.id, ExpertAssignment.conflict.is_(None)).values(
-        conflict=conflict_in.conflict, conflict_note=conflict_in.note, declared_at=utcnow()))
+    result = session.execute(
+        update(ExpertAssignment)
+        .where(ExpertAssignment.id == row.id, ExpertAssignment.conflict.is_(None))
+        .values(conflict=conflict_in.conflict, conflict_note=conflict_in.note, declared_at=utcnow())
+    )
     if result.rowcount != 1:
         session.rollback()
         raise Conflict(_("You have already declared your conflicts of interest for this assignment."))
@@ -141,11 +163,20 @@ def submit_score(*, session: Session, user: User | None, assignment_id: int, dat
     score_in = parse(ScoreIn, data)
     _require_open(session, row)
     scored = rules.score(membership(row), scores=score_in.scores, weights=criteria_for(session, row))
-    result = session.execute(update(ExpertAssignment).where(
-        ExpertAssignment.id == row.id, ExpertAssignment.conflict.is_(False),
-        ExpertAssignment.weighted_score.is_(None)).values(
-        scores=dict(score_in.scores), weighted_score=scored.weighted_score, opinion=score_in.opinion,
-        scored_at=utcnow()))
+    result = session.execute(
+        update(ExpertAssignment)
+        .where(
+            ExpertAssignment.id == row.id,
+            ExpertAssignment.conflict.is_(False),
+            ExpertAssignment.weighted_score.is_(None),
+        )
+        .values(
+            scores=dict(score_in.scores),
+            weighted_score=scored.weighted_score,
+            opinion=score_in.opinion,
+            scored_at=utcnow(),
+        )
+    )
     if result.rowcount != 1:
         session.rollback()
         raise Conflict(_("You have already scored this assignment."))
@@ -158,6 +189,13 @@ def is_assigned(session: Session, user: User | None, *, subject: AssignmentSubje
     """True when the user is an expert assigned to this subject."""
     if user is None or user.role != Role.expert:
         return False
-    return session.exec(select(ExpertAssignment.id).where(
-        ExpertAssignment.subject == subject, ExpertAssignment.subject_id == subject_id,
-        ExpertAssignment.expert_id == user.id)).first() is not None
+    return (
+        session.exec(
+            select(ExpertAssignment.id).where(
+                ExpertAssignment.subject == subject,
+                ExpertAssignment.subject_id == subject_id,
+                ExpertAssignment.expert_id == user.id,
+            )
+        ).first()
+        is not None
+    )

@@ -27,8 +27,10 @@ class ExportUnavailable(ServiceError):
 
 def indicator_rows(result: dict) -> list[list]:
     """One row per indicator: its name, then count, amount and people (empty where it has none)."""
-    return [[str(INDICATORS[name]), *(figure.get(m, "") for m in MEASURE_ORDER)]
-            for name, figure in result["indicators"].items()]
+    return [
+        [str(INDICATORS[name]), *(figure.get(m, "") for m in MEASURE_ORDER)]
+        for name, figure in result["indicators"].items()
+    ]
 
 
 def _header() -> list[str]:
@@ -36,8 +38,14 @@ def _header() -> list[str]:
 
 
 def _scope_line(result: dict, center_name: str | None) -> list[str]:
-    return [_("Year"), str(result["year"]), _("Center"), center_name or _("All centers"), _("Industry"),
-            industry_name(result["industry"]) if result["industry"] else _("All industries")]
+    return [
+        _("Year"),
+        str(result["year"]),
+        _("Center"),
+        center_name or _("All centers"),
+        _("Industry"),
+        industry_name(result["industry"]) if result["industry"] else _("All industries"),
+    ]
 
 
 def indicators_csv(result: dict, *, center_name: str | None = None) -> str:
@@ -65,6 +73,7 @@ def indicators_xlsx(result: dict, *, center_name: str | None = None) -> bytes:
 
 
 # --- PDF ----------------------------------------------------------------------------------------------------
+
 
 def _pdf():
     """A PDF document with the CJK font embedded (a subset of it: only the glyphs used)."""
@@ -128,10 +137,19 @@ def registry_pdf(centers) -> bytes:
     """The centers' registry: every center with its level, industry, status and filing date."""
     pdf = _pdf()
     _title(pdf, _("Center registry"))
-    rows = [[c.name, label(CENTER_LEVELS, c.level), industry_name(c.industry),
-             label(CENTER_STATUSES, c.status), c.filed_on.isoformat() if c.filed_on else "—"]
-            for c in centers]
-    _table(pdf, [_("Center"), _("Level"), _("Industry"), _("Status"), _("Filed on")], rows, [70, 22, 40, 28, 30])
+    rows = [
+        [
+            c.name,
+            label(CENTER_LEVELS, c.level),
+            industry_name(c.industry),
+            label(CENTER_STATUSES, c.status),
+            c.filed_on.isoformat() if c.filed_on else "—",
+        ]
+        for c in centers
+    ]
+    _table(
+        pdf, [_("Center"), _("Level"), _("Industry"), _("Status"), _("Filed on")], rows, [70, 22, 40, 28, 30]
+    )
     return bytes(pdf.output())
 
 

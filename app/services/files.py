@@ -87,17 +87,26 @@ def store(upload, *, types: tuple[str, ...] | None = None, accepted: str | None 
     while chunk := upload.stream.read(CHUNK):
         buffer.write(chunk)
         if buffer.tell() > limit:
-            raise Invalid(_("The file is too large."),
-                          {"file": _("At most %(mb)s MB.", mb=round(limit / 1024 / 1024, 1))})
+            raise Invalid(
+                _("The file is too large."),
+                {"file": _("At most %(mb)s MB.", mb=round(limit / 1024 / 1024, 1))},
+            )
     data = buffer.getvalue()
     if not data:
         raise Invalid(_("The file is empty."), {"file": _("The file is empty.")})
     mimetype = sniff(data[:16], data)
-    if mimetype is None or mimetype not in current_app.config["UPLOAD_TYPES"] or (types and mimetype not in types):
-        raise Invalid(_("This type of file is not accepted."),
-                      {"file": accepted or _("Accepted: PDF, images, Office documents, plain text, zip.")})
-    return StoredFile(_write(data), clean_name(upload.filename), mimetype, len(data),
-                      hashlib.sha256(data).hexdigest())
+    if (
+        mimetype is None
+        or mimetype not in current_app.config["UPLOAD_TYPES"]
+        or (types and mimetype not in types)
+    ):
+        raise Invalid(
+            _("This type of file is not accepted."),
+            {"file": accepted or _("Accepted: PDF, images, Office documents, plain text, zip.")},
+        )
+    return StoredFile(
+        _write(data), clean_name(upload.filename), mimetype, len(data), hashlib.sha256(data).hexdigest()
+    )
 
 
 def _write(data: bytes) -> str:
@@ -113,9 +122,10 @@ def _write(data: bytes) -> str:
         temporary.unlink(missing_ok=True)
         if error.errno in NO_SPACE:
             current_app.logger.error("upload refused: no space left in %s", target.parent)
-            raise InsufficientStorage(_("There is no room to store files right now; nothing was saved. "
-                                        "Please try again later."),
-                                      {"file": _("The server's storage is full.")}) from None
+            raise InsufficientStorage(
+                _("There is no room to store files right now; nothing was saved. Please try again later."),
+                {"file": _("The server's storage is full.")},
+            ) from None
         raise
     return stored_name
 
@@ -125,8 +135,10 @@ THUMBNAIL_BOX = (480, 360)
 
 
 def _refused_image() -> Invalid:
-    message = _("This image cannot be read: it is damaged or larger than %(mp)s million pixels.",
-                mp=current_app.config["IMAGE_MAX_PIXELS"] // 1_000_000)
+    message = _(
+        "This image cannot be read: it is damaged or larger than %(mp)s million pixels.",
+        mp=current_app.config["IMAGE_MAX_PIXELS"] // 1_000_000,
+    )
     return Invalid(message, {"file": message})
 
 
@@ -148,8 +160,15 @@ def thumbnail_bytes(data: bytes) -> bytes:
                 image = image.convert("RGBA" if transparent else "RGB")
                 out = io.BytesIO()
                 image.save(out, "PNG" if transparent else "JPEG", **({} if transparent else {"quality": 82}))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning, UnidentifiedImageError,
-            OSError, SyntaxError, ValueError, EOFError):
+    except (
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+    ):
         raise _refused_image() from None
     return out.getvalue()
 

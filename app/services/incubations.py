@@ -42,13 +42,21 @@ def create_incubation(*, session: Session, user: User, data: dict) -> Incubation
     if not center.offers_incubation:
         fields["center_id"] = _("This center does not offer incubation.")
     if incubation_in.credit_code and not is_valid_credit_code(incubation_in.credit_code.strip().upper()):
-        fields["credit_code"] = _("Not a valid unified social credit code (18 characters with a check character).")
-    if incubation_in.achievement_id is not None and session.get(Achievement, incubation_in.achievement_id) is None:
+        fields["credit_code"] = _(
+            "Not a valid unified social credit code (18 characters with a check character)."
+        )
+    if (
+        incubation_in.achievement_id is not None
+        and session.get(Achievement, incubation_in.achievement_id) is None
+    ):
         fields["achievement_id"] = _("No such listing.")
     if incubation_in.contract_id is not None:
         contract = session.get(Contract, incubation_in.contract_id)
-        if (contract is None or contract.kind != ContractKind.incubation
-                or center.org_id not in (contract.party_a_org_id, contract.party_b_org_id)):
+        if (
+            contract is None
+            or contract.kind != ContractKind.incubation
+            or center.org_id not in (contract.party_a_org_id, contract.party_b_org_id)
+        ):
             fields["contract_id"] = _("Not an incubation contract of this center.")
     if fields:
         raise Invalid(_("Some fields are not valid."), fields)
@@ -70,14 +78,25 @@ def transition_incubation(*, session: Session, user: User, incubation_id: int, t
     _own_center(session, user, incubation.center_id)
     if to not in ENDINGS:
         raise Invalid(_("Some fields are not valid."), {"to": _("Not one of the allowed values.")})
-    changed = session.connection().execute(
-        update(Incubation).where(Incubation.id == incubation.id, Incubation.status == IncubationStatus.incubating)
-        .values(status=to, ended_on=utcnow().date())).rowcount
+    changed = (
+        session.connection()
+        .execute(
+            update(Incubation)
+            .where(Incubation.id == incubation.id, Incubation.status == IncubationStatus.incubating)
+            .values(status=to, ended_on=utcnow().date())
+        )
+        .rowcount
+    )
     if changed != 1:
         session.rollback()
         session.refresh(incubation)
-        raise Conflict(_("This incubation has already ended (%(status)s); allowed: none.",
-                         status=incubation.status.value), {"to": ""})
+        raise Conflict(
+            _(
+                "This incubation has already ended (%(status)s); allowed: none.",
+                status=incubation.status.value,
+            ),
+            {"to": ""},
+        )
     session.commit()
     session.refresh(incubation)
     return incubation
@@ -99,8 +118,14 @@ def list_incubations(*, session: Session, user: User, center_id: int | None = No
 
 
 def incubation_to_public(incubation: Incubation) -> dict:
-    return {"id": incubation.id, "center_id": incubation.center_id, "name": incubation.name,
-            "credit_code": incubation.credit_code, "achievement_id": incubation.achievement_id,
-            "contract_id": incubation.contract_id, "started_on": incubation.started_on.isoformat(),
-            "status": incubation.status.value,
-            "ended_on": incubation.ended_on.isoformat() if incubation.ended_on else None}
+    return {
+        "id": incubation.id,
+        "center_id": incubation.center_id,
+        "name": incubation.name,
+        "credit_code": incubation.credit_code,
+        "achievement_id": incubation.achievement_id,
+        "contract_id": incubation.contract_id,
+        "started_on": incubation.started_on.isoformat(),
+        "status": incubation.status.value,
+        "ended_on": incubation.ended_on.isoformat() if incubation.ended_on else None,
+    }

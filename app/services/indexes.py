@@ -62,8 +62,12 @@ VECTOR_SINK = "vectors"
 def _backend_options(config) -> dict:
     if config["SEARCH_BACKEND"] == "meilisearch":
         # The embedded index expands queries itself; Meilisearch is told the same vocabulary as synonyms.
-        return {"url": config["MEILI_URL"], "key": config["MEILI_KEY"], "index_prefix": config["MEILI_INDEX_PREFIX"],
-                "synonyms": search_synonyms()}
+        return {
+            "url": config["MEILI_URL"],
+            "key": config["MEILI_KEY"],
+            "index_prefix": config["MEILI_INDEX_PREFIX"],
+            "synonyms": search_synonyms(),
+        }
     return {"path": config["SEARCH_PATH"]}
 
 
@@ -71,7 +75,9 @@ def search_backend(app: Flask | None = None) -> SearchBackend:
     """The configured search backend, created once per app."""
     app = app or current_app._get_current_object()
     if "search_backend" not in app.extensions:
-        app.extensions["search_backend"] = make_backend(app.config["SEARCH_BACKEND"], **_backend_options(app.config))
+        app.extensions["search_backend"] = make_backend(
+            app.config["SEARCH_BACKEND"], **_backend_options(app.config)
+        )
     return app.extensions["search_backend"]
 
 
@@ -118,8 +124,9 @@ class VectorIndex:
         with self._write_lock:
             if self._follower is not None:
                 return
-            self._follower = threading.Thread(target=_follow, args=(weakref.ref(self),), name="vector-follow",
-                                              daemon=True)
+            self._follower = threading.Thread(
+                target=_follow, args=(weakref.ref(self),), name="vector-follow", daemon=True
+            )
         self._follower.start()
 
     # ---- loading and publishing ---------------------------------------------------------------------
@@ -159,7 +166,9 @@ class VectorIndex:
                 listing_kind, _sep, entity_id = doc_id.rpartition("-")
                 removals[listing_kind].append(int(entity_id))
             if upserts or removals:
-                snapshot = snapshot.with_changes([listing_from_document(doc) for doc in upserts], dict(removals))
+                snapshot = snapshot.with_changes(
+                    [listing_from_document(doc) for doc in upserts], dict(removals)
+                )
             with self._write_lock:
                 self._snapshot, self._followed_to = snapshot, upto
                 self._followed_changes += len(upserts) + len(deletes)
@@ -169,13 +178,16 @@ class VectorIndex:
         """Follower: whether to load the newest saved generation now (see FOLLOWER_REFRESH_SECONDS)."""
         if self._snapshot is None or self.changes is None:
             return True
-        return (time.monotonic() - self._loaded_at >= FOLLOWER_REFRESH_SECONDS
-                or self._followed_changes > self.config.delta_limit // 2)
+        return (
+            time.monotonic() - self._loaded_at >= FOLLOWER_REFRESH_SECONDS
+            or self._followed_changes > self.config.delta_limit // 2
+        )
 
     def _require_writer(self) -> None:
         if not self.writer.acquire():
-            raise NotTheWriter(f"Another process is writing the vector store in {self.store_dir}; "
-                               "stop it or run this there.")
+            raise NotTheWriter(
+                f"Another process is writing the vector store in {self.store_dir}; stop it or run this there."
+            )
 
     def rebuild(self, docs: list[dict], cursor: int = 0, workers: int = 1) -> None:
         """Fit the encoders on every public listing, build each kind's index afresh, publish and save it.
@@ -262,8 +274,9 @@ def vector_index(app: Flask | None = None) -> VectorIndex:
     app = app or current_app._get_current_object()
     if "vector_index" not in app.extensions:
         config = MatcherConfig.from_mapping(app.config)
-        changes = functools.partial(applied_changes, app.extensions["db_engine"], _vector_consumer(app),
-                                    load_documents=load_documents)
+        changes = functools.partial(
+            applied_changes, app.extensions["db_engine"], _vector_consumer(app), load_documents=load_documents
+        )
         app.extensions["vector_index"] = VectorIndex(config, app.config["VECTOR_DIR"], changes)
     return app.extensions["vector_index"]
 
@@ -309,15 +322,22 @@ def vector_cursor(app: Flask) -> int:
 def _replay_from(app: Flask, cursor: int) -> None:
     """Move the vector sink's cursor to what the loaded generation holds, so the worker replays the rest."""
     with Session(app.extensions["db_engine"]) as session:
-        session.exec(update(SyncCursor).where(SyncCursor.consumer == _vector_consumer(app))
-                     .values(last_event_id=cursor))
+        session.exec(
+            update(SyncCursor)
+            .where(SyncCursor.consumer == _vector_consumer(app))
+            .values(last_event_id=cursor)
+        )
         session.commit()
 
 
 def make_worker(app: Flask) -> tuple[OutboxWorker, VectorSink]:
     vectors = VectorSink(app)
-    worker = OutboxWorker(app.extensions["db_engine"], app.config["INDEX_CONSUMER"], load_documents,
-                          [SearchSink(search_backend(app)), vectors])
+    worker = OutboxWorker(
+        app.extensions["db_engine"],
+        app.config["INDEX_CONSUMER"],
+        load_documents,
+        [SearchSink(search_backend(app)), vectors],
+    )
     return worker, vectors
 
 
@@ -386,8 +406,10 @@ def run_writer(app: Flask, stop: threading.Event, poll_interval: float = 1.0) ->
             except Exception:  # noqa: BLE001 - upkeep failing must not stop the drain; it retries next round
                 # A failed save (a full disk) leaves CURRENT on the last good generation; the changes stay in
                 # memory, served, and are saved by a later round.
-                log.exception("vector upkeep failed; %s stays the saved generation",
-                              persistence.current_generation(vector_index(app).store_dir))
+                log.exception(
+                    "vector upkeep failed; %s stays the saved generation",
+                    persistence.current_generation(vector_index(app).store_dir),
+                )
                 last_fit = time.monotonic()
 
     saver = threading.Thread(target=upkeep, name="vector-upkeep", daemon=True)
@@ -401,7 +423,9 @@ def run_writer(app: Flask, stop: threading.Event, poll_interval: float = 1.0) ->
             try:
                 vector_index(app).persist(vector_cursor(app))
             except Exception:  # noqa: BLE001 - stopping anyway; the next writer replays from the saved cursor
-                log.exception("saving the vector store on stopping failed; the next writer replays the outbox")
+                log.exception(
+                    "saving the vector store on stopping failed; the next writer replays the outbox"
+                )
 
 
 def start_background_worker(app: Flask, poll_interval: float = 1.0) -> threading.Event:

@@ -41,9 +41,16 @@ from models import (
 )
 
 COUNTED_STATUSES = (ContractStatus.signed, ContractStatus.in_progress, ContractStatus.completed)
-INDICATOR_NAMES = ("commissioned_rd_contracts", "technology_market_turnover", "incubated_enterprises",
-                   "achievements_published", "achievements_transferred", "services_contracted", "trainings",
-                   "international_projects")
+INDICATOR_NAMES = (
+    "commissioned_rd_contracts",
+    "technology_market_turnover",
+    "incubated_enterprises",
+    "achievements_published",
+    "achievements_transferred",
+    "services_contracted",
+    "trainings",
+    "international_projects",
+)
 AMOUNT_INDICATORS = ("commissioned_rd_contracts", "technology_market_turnover", "services_contracted")
 SERVICE_KINDS = (ContractKind.technical_service, ContractKind.technical_consulting)
 TRANSFER_KINDS = (ContractKind.transfer, ContractKind.license)
@@ -71,6 +78,7 @@ class CountedContract:
 
 # --- reading the request ------------------------------------------------------------------------------------
 
+
 def parse_scope(args, *, default_year: int | None = None) -> Scope:
     """The scope from query arguments `year`, `center_id`, `industry`; a bad value is a 400 naming it."""
     errors = {}
@@ -80,7 +88,9 @@ def parse_scope(args, *, default_year: int | None = None) -> Scope:
         if raw.isdigit() and YEAR_MIN <= int(raw) <= YEAR_MAX:
             year = int(raw)
         else:
-            errors["year"] = _("The year must be a number between %(lo)s and %(hi)s.", lo=YEAR_MIN, hi=YEAR_MAX)
+            errors["year"] = _(
+                "The year must be a number between %(lo)s and %(hi)s.", lo=YEAR_MIN, hi=YEAR_MAX
+            )
     center_id = None
     raw = (args.get("center_id") or "").strip()
     if raw:
@@ -115,11 +125,17 @@ def own_center_ids(*, session: Session, user: User | None) -> list[int]:
     """The filed centers a (non-bureau) user runs: those with figures to show by default."""
     if user is None or user.org_id is None:
         return []
-    return list(session.exec(select(Center.id).where(Center.org_id == user.org_id,
-                                                     Center.status == CenterStatus.filed).order_by(Center.id)).all())
+    return list(
+        session.exec(
+            select(Center.id)
+            .where(Center.org_id == user.org_id, Center.status == CenterStatus.filed)
+            .order_by(Center.id)
+        ).all()
+    )
 
 
 # --- computing ------------------------------------------------------------------------------------------------
+
 
 def _year_bounds(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
@@ -131,8 +147,11 @@ def _year_start(year: int) -> datetime:
 
 def counted_contracts(session: Session, *, year: int | None = None) -> list[CountedContract]:
     """Every counted contract (of `year`, if given), with its industry, centers and achievements."""
-    query = select(Contract, Interest).join(Interest, Interest.id == Contract.interest_id).where(
-        Contract.status.in_(COUNTED_STATUSES), Contract.signed_on.is_not(None))
+    query = (
+        select(Contract, Interest)
+        .join(Interest, Interest.id == Contract.interest_id)
+        .where(Contract.status.in_(COUNTED_STATUSES), Contract.signed_on.is_not(None))
+    )
     if year is not None:
         first, last = _year_bounds(year)
         query = query.where(Contract.signed_on >= first, Contract.signed_on <= last)
@@ -142,17 +161,23 @@ def counted_contracts(session: Session, *, year: int | None = None) -> list[Coun
         centers_by_org[org_id].add(center_id)
     wanted: dict[str, set[int]] = {"achievement": set(), "service": set(), "need": set()}
     for _contract, interest in rows:
-        for kind, listing_id in ((interest.target_type, interest.target_id), (interest.via_type, interest.via_id)):
+        for kind, listing_id in (
+            (interest.target_type, interest.target_id),
+            (interest.via_type, interest.via_id),
+        ):
             if kind in wanted and listing_id is not None:
                 wanted[kind].add(listing_id)
     listings: dict[tuple[str, int], tuple[int | None, str | None]] = {}
     for kind, model in (("achievement", Achievement), ("service", Service)):
         if wanted[kind]:
             for row_id, center_id, industry in session.exec(
-                    select(model.id, model.center_id, model.industry).where(model.id.in_(wanted[kind]))).all():
+                select(model.id, model.center_id, model.industry).where(model.id.in_(wanted[kind]))
+            ).all():
                 listings[(kind, row_id)] = (center_id, industry)
     if wanted["need"]:
-        for row_id, industry in session.exec(select(Need.id, Need.industry).where(Need.id.in_(wanted["need"]))).all():
+        for row_id, industry in session.exec(
+            select(Need.id, Need.industry).where(Need.id.in_(wanted["need"]))
+        ).all():
             listings[("need", row_id)] = (None, industry)
     result = []
     for contract, interest in rows:
@@ -160,7 +185,10 @@ def counted_contracts(session: Session, *, year: int | None = None) -> list[Coun
         for org_id in (contract.party_a_org_id, contract.party_b_org_id):
             counted.center_ids |= centers_by_org.get(org_id, set())
         listing_industry = None
-        for kind, listing_id in ((interest.target_type, interest.target_id), (interest.via_type, interest.via_id)):
+        for kind, listing_id in (
+            (interest.target_type, interest.target_id),
+            (interest.via_type, interest.via_id),
+        ):
             if kind == "center" and listing_id is not None:
                 counted.center_ids.add(listing_id)
             elif (kind, listing_id) in listings:
@@ -176,8 +204,9 @@ def counted_contracts(session: Session, *, year: int | None = None) -> list[Coun
 
 
 def _in_scope(counted: CountedContract, scope: Scope) -> bool:
-    return ((scope.center_id is None or scope.center_id in counted.center_ids)
-            and (scope.industry is None or counted.industry == scope.industry))
+    return (scope.center_id is None or scope.center_id in counted.center_ids) and (
+        scope.industry is None or counted.industry == scope.industry
+    )
 
 
 def _center_filter(model, scope: Scope):
@@ -212,29 +241,57 @@ class Basis:
 def basis(session: Session, scope: Scope) -> Basis:
     first, last = _year_bounds(scope.year)
     contracts = [c for c in counted_contracts(session, year=scope.year) if _in_scope(c, scope)]
-    incubations = [row for row, _c in session.exec(_center_filter(Incubation, scope).where(
-        Incubation.started_on >= first, Incubation.started_on <= last).order_by(Incubation.started_on,
-                                                                               Incubation.id)).all()]
-    trainings = [row for row, _c in session.exec(_center_filter(CenterTraining, scope).where(
-        CenterTraining.held_on >= first, CenterTraining.held_on <= last).order_by(CenterTraining.held_on,
-                                                                                 CenterTraining.id)).all()]
+    incubations = [
+        row
+        for row, _c in session.exec(
+            _center_filter(Incubation, scope)
+            .where(Incubation.started_on >= first, Incubation.started_on <= last)
+            .order_by(Incubation.started_on, Incubation.id)
+        ).all()
+    ]
+    trainings = [
+        row
+        for row, _c in session.exec(
+            _center_filter(CenterTraining, scope)
+            .where(CenterTraining.held_on >= first, CenterTraining.held_on <= last)
+            .order_by(CenterTraining.held_on, CenterTraining.id)
+        ).all()
+    ]
     # A project counts in every year it runs: an annual report lists the cooperation under way.
-    projects = [row for row, _c in session.exec(_center_filter(CenterCooperation, scope).where(
-        CenterCooperation.started_on <= last,
-        (CenterCooperation.ended_on.is_(None)) | (CenterCooperation.ended_on >= first)).order_by(
-        CenterCooperation.started_on, CenterCooperation.id)).all()]
-    published = select(Achievement).where(Achievement.status == ListingStatus.published,
-                                          Achievement.published_at.is_not(None),
-                                          Achievement.published_at >= _year_start(scope.year),
-                                          Achievement.published_at < _year_start(scope.year + 1))
+    projects = [
+        row
+        for row, _c in session.exec(
+            _center_filter(CenterCooperation, scope)
+            .where(
+                CenterCooperation.started_on <= last,
+                (CenterCooperation.ended_on.is_(None)) | (CenterCooperation.ended_on >= first),
+            )
+            .order_by(CenterCooperation.started_on, CenterCooperation.id)
+        ).all()
+    ]
+    published = select(Achievement).where(
+        Achievement.status == ListingStatus.published,
+        Achievement.published_at.is_not(None),
+        Achievement.published_at >= _year_start(scope.year),
+        Achievement.published_at < _year_start(scope.year + 1),
+    )
     if scope.center_id is not None:
         published = published.where(Achievement.center_id == scope.center_id)
     if scope.industry is not None:
         published = published.where(Achievement.industry == scope.industry)
     achievements = list(session.exec(published.order_by(Achievement.published_at, Achievement.id)).all())
-    transferred_ids = sorted({a for c in contracts if c.contract.kind in TRANSFER_KINDS for a in c.achievement_ids})
-    transferred = list(session.exec(select(Achievement).where(Achievement.id.in_(transferred_ids)).order_by(
-        Achievement.id)).all()) if transferred_ids else []
+    transferred_ids = sorted(
+        {a for c in contracts if c.contract.kind in TRANSFER_KINDS for a in c.achievement_ids}
+    )
+    transferred = (
+        list(
+            session.exec(
+                select(Achievement).where(Achievement.id.in_(transferred_ids)).order_by(Achievement.id)
+            ).all()
+        )
+        if transferred_ids
+        else []
+    )
     return Basis(contracts, incubations, achievements, transferred, trainings, projects)
 
 
@@ -243,8 +300,11 @@ def figures_from(b: Basis) -> dict[str, dict[str, int]]:
     figures: dict[str, dict[str, int]] = {}
     for name in AMOUNT_INDICATORS:
         rows = b.contracts_of(name)
-        money = (lambda c: c.contract.technology_amount) if name == "technology_market_turnover" else (
-            lambda c: c.contract.amount)
+        money = (
+            (lambda c: c.contract.technology_amount)
+            if name == "technology_market_turnover"
+            else (lambda c: c.contract.amount)
+        )
         figures[name] = {"count": len(rows), "amount": sum(money(c) for c in rows)}
     figures["incubated_enterprises"] = {"count": len(b.incubations)}
     figures["achievements_published"] = {"count": len(b.achievements)}
@@ -262,11 +322,16 @@ def figures(session: Session, scope: Scope) -> dict[str, dict[str, int]]:
 def indicators(*, session: Session, user: User | None, scope: Scope) -> dict:
     """Exactly the body of GET /api/v1/indicators."""
     authorize(session=session, user=user, scope=scope)
-    return {"year": scope.year, "center_id": scope.center_id, "industry": scope.industry,
-            "indicators": figures(session, scope)}
+    return {
+        "year": scope.year,
+        "center_id": scope.center_id,
+        "industry": scope.industry,
+        "indicators": figures(session, scope),
+    }
 
 
 # --- drill-down -------------------------------------------------------------------------------------------------
+
 
 def records(*, session: Session, user: User | None, scope: Scope, indicator: str) -> list[dict]:
     """The rows behind one figure, each with a type, an id, a title, a date and (for contracts) the amounts."""
@@ -275,26 +340,69 @@ def records(*, session: Session, user: User | None, scope: Scope, indicator: str
     authorize(session=session, user=user, scope=scope)
     b = basis(session, scope)
     if indicator in AMOUNT_INDICATORS:
-        return [{"type": "contract", "id": c.contract.id, "title": c.contract.title, "kind": c.contract.kind.value,
-                 "date": c.contract.signed_on.isoformat(), "amount": c.contract.amount,
-                 "technology_amount": c.contract.technology_amount, "industry": c.industry,
-                 "center_ids": sorted(c.center_ids)} for c in b.contracts_of(indicator)]
+        return [
+            {
+                "type": "contract",
+                "id": c.contract.id,
+                "title": c.contract.title,
+                "kind": c.contract.kind.value,
+                "date": c.contract.signed_on.isoformat(),
+                "amount": c.contract.amount,
+                "technology_amount": c.contract.technology_amount,
+                "industry": c.industry,
+                "center_ids": sorted(c.center_ids),
+            }
+            for c in b.contracts_of(indicator)
+        ]
     if indicator == "incubated_enterprises":
-        return [{"type": "incubation", "id": i.id, "title": i.name, "date": i.started_on.isoformat(),
-                 "center_ids": [i.center_id]} for i in b.incubations]
+        return [
+            {
+                "type": "incubation",
+                "id": i.id,
+                "title": i.name,
+                "date": i.started_on.isoformat(),
+                "center_ids": [i.center_id],
+            }
+            for i in b.incubations
+        ]
     if indicator in ("achievements_published", "achievements_transferred"):
         rows = b.achievements if indicator == "achievements_published" else b.transferred
-        return [{"type": "achievement", "id": a.id, "title": a.title,
-                 "date": a.published_at.date().isoformat() if a.published_at else None,
-                 "center_ids": [a.center_id] if a.center_id else []} for a in rows]
+        return [
+            {
+                "type": "achievement",
+                "id": a.id,
+                "title": a.title,
+                "date": a.published_at.date().isoformat() if a.published_at else None,
+                "center_ids": [a.center_id] if a.center_id else [],
+            }
+            for a in rows
+        ]
     if indicator == "trainings":
-        return [{"type": "training", "id": t.id, "title": t.topic, "date": t.held_on.isoformat(),
-                 "people": t.people, "center_ids": [t.center_id]} for t in b.trainings]
-    return [{"type": "cooperation", "id": p.id, "title": p.partner, "date": p.started_on.isoformat(),
-             "center_ids": [p.center_id]} for p in b.projects]
+        return [
+            {
+                "type": "training",
+                "id": t.id,
+                "title": t.topic,
+                "date": t.held_on.isoformat(),
+                "people": t.people,
+                "center_ids": [t.center_id],
+            }
+            for t in b.trainings
+        ]
+    return [
+        {
+            "type": "cooperation",
+            "id": p.id,
+            "title": p.partner,
+            "date": p.started_on.isoformat(),
+            "center_ids": [p.center_id],
+        }
+        for p in b.projects
+    ]
 
 
 # --- the dashboard ----------------------------------------------------------------------------------------------
+
 
 def dashboard(*, session: Session, user: User | None, year: int) -> dict:
     """Everything the bureau's dashboard draws for one year: the city's figures, the monthly trend, the split by
@@ -302,8 +410,12 @@ def dashboard(*, session: Session, user: User | None, year: int) -> dict:
     require_bureau(user)
     b = basis(session, Scope(year=year))
     months = [{"month": m, "count": 0, "amount": 0, "technology_amount": 0} for m in range(1, 13)]
-    by_industry: dict[str, dict[str, int]] = defaultdict(lambda: {"count": 0, "amount": 0, "technology_amount": 0})
-    by_center: dict[int, dict[str, int]] = defaultdict(lambda: {"count": 0, "amount": 0, "technology_amount": 0})
+    by_industry: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"count": 0, "amount": 0, "technology_amount": 0}
+    )
+    by_center: dict[int, dict[str, int]] = defaultdict(
+        lambda: {"count": 0, "amount": 0, "technology_amount": 0}
+    )
     for c in b.contracts:
         buckets = [months[c.contract.signed_on.month - 1], by_industry[c.industry or ""]]
         buckets += [by_center[center_id] for center_id in c.center_ids]
@@ -312,45 +424,80 @@ def dashboard(*, session: Session, user: User | None, year: int) -> dict:
             bucket["amount"] += c.contract.amount
             bucket["technology_amount"] += c.contract.technology_amount
     names = dict(session.exec(select(Center.id, Center.name)).all())
-    centers = sorted(({"center_id": cid, "name": names.get(cid, ""), **v} for cid, v in by_center.items()),
-                     key=lambda r: (-r["amount"], r["name"]))
-    industries = sorted(({"industry": k or None, "name": industry_name(k) if k else None, **v}
-                         for k, v in by_industry.items()),
-                        key=lambda r: (-r["technology_amount"], r["industry"] or ""))
-    return {"year": year, "indicators": figures_from(b), "months": months, "industries": industries,
-            "centers": centers, "top_centers": centers[:10], "funnel": funnel(session, year=year),
-            "districts": districts(session, b.contracts)}
+    centers = sorted(
+        ({"center_id": cid, "name": names.get(cid, ""), **v} for cid, v in by_center.items()),
+        key=lambda r: (-r["amount"], r["name"]),
+    )
+    industries = sorted(
+        (
+            {"industry": k or None, "name": industry_name(k) if k else None, **v}
+            for k, v in by_industry.items()
+        ),
+        key=lambda r: (-r["technology_amount"], r["industry"] or ""),
+    )
+    return {
+        "year": year,
+        "indicators": figures_from(b),
+        "months": months,
+        "industries": industries,
+        "centers": centers,
+        "top_centers": centers[:10],
+        "funnel": funnel(session, year=year),
+        "districts": districts(session, b.contracts),
+    }
 
 
 def funnel(session: Session, *, year: int) -> list[dict]:
     """From interest to signed contract, for the interests expressed in `year`."""
     start, end = _year_start(year), _year_start(year + 1)
-    interest_rows = session.exec(select(Interest.id, Interest.status).where(
-        Interest.created_at >= start, Interest.created_at < end)).all()
+    interest_rows = session.exec(
+        select(Interest.id, Interest.status).where(Interest.created_at >= start, Interest.created_at < end)
+    ).all()
     ids = [row[0] for row in interest_rows]
     accepted = [i for i, status in interest_rows if status == "accepted"]
-    contracts = session.exec(select(Contract.interest_id, Contract.status).where(
-        Contract.interest_id.in_(ids))).all() if ids else []
+    contracts = (
+        session.exec(select(Contract.interest_id, Contract.status).where(Contract.interest_id.in_(ids))).all()
+        if ids
+        else []
+    )
     drafted = {interest_id for interest_id, _s in contracts}
     signed = {interest_id for interest_id, status in contracts if status in COUNTED_STATUSES}
-    return [{"stage": "interests", "count": len(ids)}, {"stage": "accepted", "count": len(accepted)},
-            {"stage": "contracts", "count": len(drafted)}, {"stage": "signed", "count": len(signed)}]
+    return [
+        {"stage": "interests", "count": len(ids)},
+        {"stage": "accepted", "count": len(accepted)},
+        {"stage": "contracts", "count": len(drafted)},
+        {"stage": "signed", "count": len(signed)},
+    ]
 
 
 def districts(session: Session, contracts: list[CountedContract]) -> list[dict]:
     """Counted contracts by the district (region) of their parties; a contract between two districts counts in
     both, once in each."""
     org_ids = {o for c in contracts for o in (c.contract.party_a_org_id, c.contract.party_b_org_id)}
-    regions = dict(session.exec(select(Organization.id, Organization.region).where(
-        Organization.id.in_(org_ids))).all()) if org_ids else {}
+    regions = (
+        dict(
+            session.exec(
+                select(Organization.id, Organization.region).where(Organization.id.in_(org_ids))
+            ).all()
+        )
+        if org_ids
+        else {}
+    )
     table: dict[str, dict[str, int]] = defaultdict(lambda: {"count": 0, "amount": 0, "technology_amount": 0})
     for c in contracts:
-        for region in {regions.get(c.contract.party_a_org_id) or "", regions.get(c.contract.party_b_org_id) or ""}:
+        for region in {
+            regions.get(c.contract.party_a_org_id) or "",
+            regions.get(c.contract.party_b_org_id) or "",
+        }:
             row = table[region]
             row["count"] += 1
             row["amount"] += c.contract.amount
             row["technology_amount"] += c.contract.technology_amount
     # Regions are stored as codes (app/data/regions.yaml); people read the name.
-    return sorted(({"district_code": k or None, "district": (region_name(k) or k) if k else None, **v}
-                   for k, v in table.items()),
-                  key=lambda r: (-r["amount"], r["district"] or ""))
+    return sorted(
+        (
+            {"district_code": k or None, "district": (region_name(k) or k) if k else None, **v}
+            for k, v in table.items()
+        ),
+        key=lambda r: (-r["amount"], r["district"] or ""),
+    )

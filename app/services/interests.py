@@ -70,8 +70,9 @@ class NdaText:
 
 # --- who is who ---------------------------------------------------------------------------------------------------
 
+
 def side_of(user: User | None, interest: Interest) -> str | None:
-    """"from" (the interested organization), "to" (the target's owner), or None."""
+    """ "from" (the interested organization), "to" (the target's owner), or None."""
     if user is None or user.org_id is None:
         return None
     if user.org_id == interest.from_org_id:
@@ -135,24 +136,54 @@ def _require_side(user: User | None, interest: Interest, side: str) -> None:
 
 # --- expressing and deciding ----------------------------------------------------------------------------------------
 
-def express_interest(*, session: Session, user: User, target_type: str, target_id: int, message: str,
-                     via_type: str | None = None, via_id: int | None = None) -> Interest:
+
+def express_interest(
+    *,
+    session: Session,
+    user: User,
+    target_type: str,
+    target_id: int,
+    message: str,
+    via_type: str | None = None,
+    via_id: int | None = None,
+) -> Interest:
     """Send an interest from the user's organization to the owner of a live listing or a center."""
     user = _require_member(user)
-    data = parse(InterestIn, {"target_type": target_type, "target_id": target_id, "message": message,
-                              "via_type": via_type, "via_id": via_id})
+    data = parse(
+        InterestIn,
+        {
+            "target_type": target_type,
+            "target_id": target_id,
+            "message": message,
+            "via_type": via_type,
+            "via_id": via_id,
+        },
+    )
     if (data.via_type is None) != (data.via_id is None):
-        raise Invalid(_("Some fields are not valid."), {"via_id": _("Give both via_type and via_id, or neither.")})
+        raise Invalid(
+            _("Some fields are not valid."), {"via_id": _("Give both via_type and via_id, or neither.")}
+        )
     target = _target(session, data.target_type, data.target_id)
     if target.org_id == user.org_id:
-        raise Invalid(_("Your organization owns this listing."), {"target_id": _("Choose another organization's.")})
+        raise Invalid(
+            _("Your organization owns this listing."), {"target_id": _("Choose another organization's.")}
+        )
     if data.via_type is not None:
         via = session.get(TARGET_TABLES[data.via_type], data.via_id)
         if via is None or not owns(user, via):
-            raise Invalid(_("Some fields are not valid."), {"via_id": _("Not one of your organization's listings.")})
-    interest = Interest(from_org_id=user.org_id, from_user_id=user.id, target_type=data.target_type,
-                        target_id=data.target_id, to_org_id=target.org_id, via_type=data.via_type,
-                        via_id=data.via_id, message=data.message.strip())
+            raise Invalid(
+                _("Some fields are not valid."), {"via_id": _("Not one of your organization's listings.")}
+            )
+    interest = Interest(
+        from_org_id=user.org_id,
+        from_user_id=user.id,
+        target_type=data.target_type,
+        target_id=data.target_id,
+        to_org_id=target.org_id,
+        via_type=data.via_type,
+        via_id=data.via_id,
+        message=data.message.strip(),
+    )
     session.add(interest)
     try:
         session.flush()
@@ -160,9 +191,15 @@ def express_interest(*, session: Session, user: User, target_type: str, target_i
         # The partial unique index holds even when two requests pass any check made here at the same time.
         session.rollback()
         raise Conflict(_("Your organization already has an open expression of interest in this.")) from None
-    notify(session=session, org_id=interest.to_org_id, kind="interest_new", subject_type="interest",
-           subject_id=interest.id, text=target_title(session, data.target_type, data.target_id),
-           email_body=interest.message)
+    notify(
+        session=session,
+        org_id=interest.to_org_id,
+        kind="interest_new",
+        subject_type="interest",
+        subject_id=interest.id,
+        text=target_title(session, data.target_type, data.target_id),
+        email_body=interest.message,
+    )
     session.commit()
     session.refresh(interest)
     return interest
@@ -184,9 +221,15 @@ def list_interests(*, session: Session, user: User, box: str) -> list[Interest]:
 
 def _refused(interest: Interest, target: str) -> Conflict:
     allowed = deal_rules.INTEREST_ALLOWED.get(interest.status, ())
-    return Conflict(_("This interest is %(status)s; it cannot become %(target)s. Allowed: %(allowed)s.",
-                      status=interest.status.value, target=target, allowed=", ".join(allowed) or _("none")),
-                    {"to": ", ".join(allowed)})
+    return Conflict(
+        _(
+            "This interest is %(status)s; it cannot become %(target)s. Allowed: %(allowed)s.",
+            status=interest.status.value,
+            target=target,
+            allowed=", ".join(allowed) or _("none"),
+        ),
+        {"to": ", ".join(allowed)},
+    )
 
 
 def _decide(session: Session, user: User, interest_id: int, to: InterestStatus, **values) -> Interest:
@@ -197,9 +240,15 @@ def _decide(session: Session, user: User, interest_id: int, to: InterestStatus, 
         _require_side(user, interest, exc.required)
     except deal_rules.IllegalTransition:
         raise _refused(interest, to) from None
-    changed = session.connection().execute(
-        update(Interest).where(Interest.id == interest.id, Interest.status == InterestStatus.pending)
-        .values(status=to, decided_at=utcnow(), **values)).rowcount
+    changed = (
+        session.connection()
+        .execute(
+            update(Interest)
+            .where(Interest.id == interest.id, Interest.status == InterestStatus.pending)
+            .values(status=to, decided_at=utcnow(), **values)
+        )
+        .rowcount
+    )
     if changed != 1:
         session.rollback()
         session.refresh(interest)
@@ -212,20 +261,40 @@ def accept_interest(*, session: Session, user: User, interest_id: int) -> Intere
     """The target's owner accepts: both sides now see each other's contacts and may talk and contract."""
     interest = _decide(session, user, interest_id, InterestStatus.accepted)
     record_feedback(session=session, interest=interest, label=FeedbackLabel.interested)
-    notify(session=session, org_id=interest.from_org_id, kind="interest_accepted", subject_type="interest",
-           subject_id=interest.id, text=target_title(session, interest.target_type, interest.target_id))
+    notify(
+        session=session,
+        org_id=interest.from_org_id,
+        kind="interest_accepted",
+        subject_type="interest",
+        subject_id=interest.id,
+        text=target_title(session, interest.target_type, interest.target_id),
+    )
     session.commit()
     return interest
 
 
-def decline_interest(*, session: Session, user: User, interest_id: int, reason: str, note: str = "") -> Interest:
+def decline_interest(
+    *, session: Session, user: User, interest_id: int, reason: str, note: str = ""
+) -> Interest:
     """The target's owner declines, with a reason from the fixed list and optional text."""
     data = parse(DeclineIn, {"reason": reason, "note": note or ""})
-    interest = _decide(session, user, interest_id, InterestStatus.declined, decline_reason=data.reason,
-                       decline_note=data.note.strip())
+    interest = _decide(
+        session,
+        user,
+        interest_id,
+        InterestStatus.declined,
+        decline_reason=data.reason,
+        decline_note=data.note.strip(),
+    )
     record_feedback(session=session, interest=interest, label=FeedbackLabel.dismissed)
-    notify(session=session, org_id=interest.from_org_id, kind="interest_declined", subject_type="interest",
-           subject_id=interest.id, text=target_title(session, interest.target_type, interest.target_id))
+    notify(
+        session=session,
+        org_id=interest.from_org_id,
+        kind="interest_declined",
+        subject_type="interest",
+        subject_id=interest.id,
+        text=target_title(session, interest.target_type, interest.target_id),
+    )
     session.commit()
     return interest
 
@@ -233,8 +302,14 @@ def decline_interest(*, session: Session, user: User, interest_id: int, reason: 
 def withdraw_interest(*, session: Session, user: User, interest_id: int) -> Interest:
     """The interested side takes back a pending interest; it may express a new one later."""
     interest = _decide(session, user, interest_id, InterestStatus.withdrawn)
-    notify(session=session, org_id=interest.to_org_id, kind="interest_withdrawn", subject_type="interest",
-           subject_id=interest.id, text=target_title(session, interest.target_type, interest.target_id))
+    notify(
+        session=session,
+        org_id=interest.to_org_id,
+        kind="interest_withdrawn",
+        subject_type="interest",
+        subject_id=interest.id,
+        text=target_title(session, interest.target_type, interest.target_id),
+    )
     session.commit()
     return interest
 
@@ -243,14 +318,17 @@ def _feedback_query(interest: Interest) -> tuple[str, int, str] | None:
     """(query_type, query_id, rec_kind) of the recommendation this interest answers, when it has one."""
     if interest.via_type == "need":
         rec_kind = {"achievement": "license", "service": "commission", "center": "commission"}.get(
-            interest.target_type)
+            interest.target_type
+        )
         return ("need", interest.via_id, rec_kind) if rec_kind else None
     if interest.via_type == "achievement" and interest.target_type == "need":
         return "achievement", interest.via_id, "needs"
     return None
 
 
-def record_feedback(*, session: Session, interest: Interest, label: FeedbackLabel) -> RecommendationFeedback | None:
+def record_feedback(
+    *, session: Session, interest: Interest, label: FeedbackLabel
+) -> RecommendationFeedback | None:
     """What happened to an interest, as a ranking signal for the matcher (in the caller's transaction): accepted
     is "interested", declined "dismissed", a signed contract "contracted". Only interests sent from one of the
     sender's listings answer a recommendation; the others teach the ranker nothing."""
@@ -258,14 +336,21 @@ def record_feedback(*, session: Session, interest: Interest, label: FeedbackLabe
     if query is None:
         return None
     query_type, query_id, rec_kind = query
-    row = RecommendationFeedback(user_id=interest.from_user_id, query_type=query_type, query_id=query_id,
-                                 rec_kind=rec_kind, target_type=interest.target_type,
-                                 target_id=interest.target_id, label=label)
+    row = RecommendationFeedback(
+        user_id=interest.from_user_id,
+        query_type=query_type,
+        query_id=query_id,
+        rec_kind=rec_kind,
+        target_type=interest.target_type,
+        target_id=interest.target_id,
+        label=label,
+    )
     session.add(row)
     return row
 
 
 # --- confidential needs -------------------------------------------------------------------------------------------
+
 
 def _confidential_need(session: Session, interest: Interest) -> Need | None:
     if interest.target_type != "need":
@@ -283,8 +368,9 @@ def nda_text_for(*, session: Session, interest: Interest) -> NdaText | None:
 
 
 def current_nda(*, session: Session, need_id: int) -> NdaText:
-    own = session.exec(select(NdaDocument).where(NdaDocument.need_id == need_id)
-                       .order_by(NdaDocument.version.desc())).first()
+    own = session.exec(
+        select(NdaDocument).where(NdaDocument.need_id == need_id).order_by(NdaDocument.version.desc())
+    ).first()
     if own is None:
         return NdaText(PLATFORM_NDA_VERSION, PLATFORM_NDA, custom=False)
     return NdaText(f"need-{need_id}-v{own.version}", own.body, custom=True)
@@ -297,13 +383,19 @@ def set_nda_text(*, session: Session, user: User, need_id: int, body: str) -> Nd
         raise NotFound(_("No such listing."))
     body = (body or "").strip()
     if len(body) > 20_000:
-        raise Invalid(_("Some fields are not valid."), {"body": _("Too long: at most %(n)s characters.", n=20_000)})
-    latest = session.exec(select(NdaDocument).where(NdaDocument.need_id == need_id)
-                          .order_by(NdaDocument.version.desc())).first()
+        raise Invalid(
+            _("Some fields are not valid."), {"body": _("Too long: at most %(n)s characters.", n=20_000)}
+        )
+    latest = session.exec(
+        select(NdaDocument).where(NdaDocument.need_id == need_id).order_by(NdaDocument.version.desc())
+    ).first()
     if not body:
         body = PLATFORM_NDA
-    session.add(NdaDocument(need_id=need_id, version=(latest.version if latest else 0) + 1, body=body,
-                            created_by=user.id))
+    session.add(
+        NdaDocument(
+            need_id=need_id, version=(latest.version if latest else 0) + 1, body=body, created_by=user.id
+        )
+    )
     try:
         session.commit()
     except IntegrityError:
@@ -328,8 +420,14 @@ def accept_nda(*, session: Session, user: User, interest_id: int) -> NdaAcceptan
         raise Conflict(_("The owner of the need must accept your interest before you can accept its NDA."))
     if nda_acceptance(session=session, interest=interest) is not None:
         raise Conflict(_("Your organization has already accepted this NDA."))
-    acceptance = NdaAcceptance(interest_id=interest.id, need_id=interest.target_id, org_id=user.org_id,
-                               user_id=user.id, text_version=nda.version, text_sha256=nda.sha256)
+    acceptance = NdaAcceptance(
+        interest_id=interest.id,
+        need_id=interest.target_id,
+        org_id=user.org_id,
+        user_id=user.id,
+        text_version=nda.version,
+        text_sha256=nda.sha256,
+    )
     session.add(acceptance)
     try:
         # The unique interest_id decides between two concurrent acceptances, before anything else is written.
@@ -339,8 +437,14 @@ def accept_nda(*, session: Session, user: User, interest_id: int) -> NdaAcceptan
         raise Conflict(_("Your organization has already accepted this NDA.")) from None
     if session.get(NeedAccess, (interest.target_id, user.org_id)) is None:
         session.add(NeedAccess(need_id=interest.target_id, org_id=user.org_id))
-    notify(session=session, org_id=interest.to_org_id, kind="nda_accepted", subject_type="interest",
-           subject_id=interest.id, text=target_title(session, "need", interest.target_id))
+    notify(
+        session=session,
+        org_id=interest.to_org_id,
+        kind="nda_accepted",
+        subject_type="interest",
+        subject_id=interest.id,
+        text=target_title(session, "need", interest.target_id),
+    )
     session.commit()
     session.refresh(acceptance)
     return acceptance
@@ -359,18 +463,29 @@ def detail_views(*, session: Session, user: User, need_id: int) -> list[DetailVi
     need = session.get(Need, need_id)
     if need is None or not owns(user, need):
         raise NotFound(_("No such listing."))
-    return list(session.exec(select(DetailView).where(DetailView.need_id == need_id)
-                             .order_by(DetailView.viewed_at.desc(), DetailView.id.desc())).all())
+    return list(
+        session.exec(
+            select(DetailView)
+            .where(DetailView.need_id == need_id)
+            .order_by(DetailView.viewed_at.desc(), DetailView.id.desc())
+        ).all()
+    )
 
 
 def detail_view_to_public(*, session: Session, view: DetailView) -> dict:
     viewer = session.get(User, view.user_id)
     org = session.get(Organization, view.org_id) if view.org_id else None
-    return {"id": view.id, "user": viewer.name if viewer else None, "organization": org.name if org else None,
-            "bureau": view.org_id is None, "viewed_at": view.viewed_at.isoformat()}
+    return {
+        "id": view.id,
+        "user": viewer.name if viewer else None,
+        "organization": org.name if org else None,
+        "bureau": view.org_id is None,
+        "viewed_at": view.viewed_at.isoformat(),
+    }
 
 
 # --- conversation ---------------------------------------------------------------------------------------------------
+
 
 def post_message(*, session: Session, user: User, interest_id: int, body: str, upload=None) -> Message:
     """A message from one party to the other on an accepted interest, optionally with one attachment."""
@@ -384,21 +499,37 @@ def post_message(*, session: Session, user: User, interest_id: int, body: str, u
     if not body and not has_file:
         raise Invalid(_("Some fields are not valid."), {"body": _("This field is required.")})
     if len(body) > MESSAGE_MAX:
-        raise Invalid(_("Some fields are not valid."), {"body": _("Too long: at most %(n)s characters.",
-                                                                  n=MESSAGE_MAX)})
+        raise Invalid(
+            _("Some fields are not valid."), {"body": _("Too long: at most %(n)s characters.", n=MESSAGE_MAX)}
+        )
     stored = files.store(upload) if has_file else None
     try:
         message = Message(interest_id=interest.id, org_id=user.org_id, user_id=user.id, body=body)
         session.add(message)
         session.flush()
         if stored is not None:
-            session.add(Attachment(interest_id=interest.id, message_id=message.id, uploaded_by=user.id,
-                                   original_name=stored.original_name, stored_name=stored.stored_name,
-                                   mimetype=stored.mimetype, size=stored.size, sha256=stored.sha256))
+            session.add(
+                Attachment(
+                    interest_id=interest.id,
+                    message_id=message.id,
+                    uploaded_by=user.id,
+                    original_name=stored.original_name,
+                    stored_name=stored.stored_name,
+                    mimetype=stored.mimetype,
+                    size=stored.size,
+                    sha256=stored.sha256,
+                )
+            )
         other = interest.to_org_id if user.org_id == interest.from_org_id else interest.from_org_id
-        notify(session=session, org_id=other, kind="message_new", subject_type="interest",
-               subject_id=interest.id, text=target_title(session, interest.target_type, interest.target_id),
-               email_body=body)
+        notify(
+            session=session,
+            org_id=other,
+            kind="message_new",
+            subject_type="interest",
+            subject_id=interest.id,
+            text=target_title(session, interest.target_type, interest.target_id),
+            email_body=body,
+        )
         session.commit()
     except BaseException:
         session.rollback()
@@ -412,15 +543,19 @@ def post_message(*, session: Session, user: User, interest_id: int, body: str, u
 def list_messages(*, session: Session, user: User, interest_id: int) -> list[Message]:
     """The conversation of an interest, oldest first: parties and the bureau only."""
     interest = get_interest(session=session, user=user, interest_id=interest_id)
-    return list(session.exec(select(Message).where(Message.interest_id == interest.id)
-                             .order_by(Message.created_at, Message.id)).all())
+    return list(
+        session.exec(
+            select(Message).where(Message.interest_id == interest.id).order_by(Message.created_at, Message.id)
+        ).all()
+    )
 
 
 def attachments_of(*, session: Session, message_ids: list[int]) -> dict[int, list[Attachment]]:
     found: dict[int, list[Attachment]] = {}
     if message_ids:
-        for row in session.exec(select(Attachment).where(Attachment.message_id.in_(message_ids))
-                                .order_by(Attachment.id)).all():
+        for row in session.exec(
+            select(Attachment).where(Attachment.message_id.in_(message_ids)).order_by(Attachment.id)
+        ).all():
             found.setdefault(row.message_id, []).append(row)
     return found
 
@@ -428,16 +563,39 @@ def attachments_of(*, session: Session, message_ids: list[int]) -> dict[int, lis
 def messages_to_public(*, session: Session, user: User, messages: list[Message]) -> list[dict]:
     """Messages as the API shows them, each with its sender and attachments."""
     attachments = attachments_of(session=session, message_ids=[m.id for m in messages])
-    users = {u.id: u for u in session.exec(select(User).where(User.id.in_({m.user_id for m in messages}))).all()}
-    orgs = {o.id: o for o in session.exec(select(Organization).where(
-        Organization.id.in_({m.org_id for m in messages}))).all()}
-    return [{"id": m.id, "interest_id": m.interest_id, "body": m.body, "created_at": m.created_at.isoformat(),
-             "mine": user is not None and m.org_id == user.org_id,
-             "sender": {"name": users[m.user_id].name if m.user_id in users else None,
-                        "organization": orgs[m.org_id].name if m.org_id in orgs else None},
-             "attachments": [{"id": a.id, "name": a.original_name, "size": a.size, "mimetype": a.mimetype,
-                              "url": f"/api/v1/attachments/{a.id}"} for a in attachments.get(m.id, [])]}
-            for m in messages]
+    users = {
+        u.id: u for u in session.exec(select(User).where(User.id.in_({m.user_id for m in messages}))).all()
+    }
+    orgs = {
+        o.id: o
+        for o in session.exec(
+            select(Organization).where(Organization.id.in_({m.org_id for m in messages}))
+        ).all()
+    }
+    return [
+        {
+            "id": m.id,
+            "interest_id": m.interest_id,
+            "body": m.body,
+            "created_at": m.created_at.isoformat(),
+            "mine": user is not None and m.org_id == user.org_id,
+            "sender": {
+                "name": users[m.user_id].name if m.user_id in users else None,
+                "organization": orgs[m.org_id].name if m.org_id in orgs else None,
+            },
+            "attachments": [
+                {
+                    "id": a.id,
+                    "name": a.original_name,
+                    "size": a.size,
+                    "mimetype": a.mimetype,
+                    "url": f"/api/v1/attachments/{a.id}",
+                }
+                for a in attachments.get(m.id, [])
+            ],
+        }
+        for m in messages
+    ]
 
 
 def open_attachment(*, session: Session, user: User, attachment_id: int) -> tuple[Path, str, str]:
@@ -451,12 +609,15 @@ def open_attachment(*, session: Session, user: User, attachment_id: int) -> tupl
 
 # --- what each side sees ----------------------------------------------------------------------------------------------
 
+
 def _org_email(session: Session, org_id: int, preferred_user_id: int | None) -> str | None:
     if preferred_user_id is not None:
         preferred = session.get(User, preferred_user_id)
         if preferred is not None and preferred.org_id == org_id and preferred.active:
             return preferred.email
-    first = session.exec(select(User).where(User.org_id == org_id, User.active.is_(True)).order_by(User.id)).first()
+    first = session.exec(
+        select(User).where(User.org_id == org_id, User.active.is_(True)).order_by(User.id)
+    ).first()
     return first.email if first else None
 
 
@@ -467,8 +628,12 @@ def counterpart_contacts(*, session: Session, user: User, interest: Interest) ->
         return None
     other_id = interest.to_org_id if side == "from" else interest.from_org_id
     org = session.get(Organization, other_id)
-    return {"organization": org.name, "contact_name": org.contact_name, "contact_phone": org.contact_phone,
-            "contact_email": _org_email(session, other_id, interest.from_user_id if side == "to" else None)}
+    return {
+        "organization": org.name,
+        "contact_name": org.contact_name,
+        "contact_phone": org.contact_phone,
+        "contact_email": _org_email(session, other_id, interest.from_user_id if side == "to" else None),
+    }
 
 
 def _org_ref(session: Session, org_id: int) -> dict:
@@ -482,11 +647,16 @@ def interest_to_public(*, session: Session, user: User, interest: Interest) -> d
     nda = nda_text_for(session=session, interest=interest)
     acceptance = nda_acceptance(session=session, interest=interest) if nda else None
     return {
-        "id": interest.id, "status": interest.status.value, "side": side,
-        "target_type": interest.target_type, "target_id": interest.target_id,
+        "id": interest.id,
+        "status": interest.status.value,
+        "side": side,
+        "target_type": interest.target_type,
+        "target_id": interest.target_id,
         "target_title": target_title(session, interest.target_type, interest.target_id),
-        "via_type": interest.via_type, "via_id": interest.via_id,
-        "from_org": _org_ref(session, interest.from_org_id), "to_org": _org_ref(session, interest.to_org_id),
+        "via_type": interest.via_type,
+        "via_id": interest.via_id,
+        "from_org": _org_ref(session, interest.from_org_id),
+        "to_org": _org_ref(session, interest.to_org_id),
         "message": interest.message,
         "decline_reason": interest.decline_reason.value if interest.decline_reason else None,
         "decline_note": interest.decline_note,

@@ -61,10 +61,13 @@ def kind_of(name: str) -> ListingKind:
 
 # --- who may do what -------------------------------------------------------------------------------------------
 
+
 def is_live(listing: ListingRow, now=None) -> bool:
     """Published and not past its expiry: what the public sees."""
     now = now or utcnow()
-    return listing.status == ListingStatus.published and (listing.expires_at is None or listing.expires_at > now)
+    return listing.status == ListingStatus.published and (
+        listing.expires_at is None or listing.expires_at > now
+    )
 
 
 def owns(user: User | None, listing: ListingRow) -> bool:
@@ -112,6 +115,7 @@ def _require_owner(user: User | None, listing: ListingRow) -> None:
 
 # --- reading ----------------------------------------------------------------------------------------------------
 
+
 def get_listing(*, session: Session, kind: str, listing_id: int, user: User | None) -> ListingRow:
     """The listing if this user may see it; a hidden draft looks exactly like a missing one."""
     listing = session.get(kind_of(kind).table, listing_id)
@@ -129,8 +133,9 @@ def to_public(*, session: Session, kind: str, listing: ListingRow, user: User | 
         # A row that breaks today's input rules (saved before they existed) is still shown as stored:
         # one such row must not fail the page or list it appears on.
         log.warning("%s %s breaks the listing rules; shown unvalidated", kind, listing.id, exc_info=True)
-        data = public.model_construct(**{name: getattr(listing, name, None) for name in public.model_fields}
-                                      ).model_dump(mode="json", warnings=False)
+        data = public.model_construct(
+            **{name: getattr(listing, name, None) for name in public.model_fields}
+        ).model_dump(mode="json", warnings=False)
     if kind == "need" and not reveal_details(session, user, listing):
         data["details"] = None
     data["type"] = kind
@@ -161,9 +166,23 @@ class Page:
 def sorts_of(kind: str) -> tuple[str, ...]:
     """The orders a list of this kind offers without keywords (sort names of app.services.search)."""
     table = kind_of(kind).table
-    return tuple(dict.fromkeys(["newest", *(name for name, column in (
-        ("deadline", "deadline"), ("price", "price"), ("price", "budget_max"), ("trl", "trl"))
-        if hasattr(table, column))]))
+    return tuple(
+        dict.fromkeys(
+            [
+                "newest",
+                *(
+                    name
+                    for name, column in (
+                        ("deadline", "deadline"),
+                        ("price", "price"),
+                        ("price", "budget_max"),
+                        ("trl", "trl"),
+                    )
+                    if hasattr(table, column)
+                ),
+            ]
+        )
+    )
 
 
 def _order(kind: str, sort: str | None) -> list:
@@ -212,14 +231,21 @@ def _live_count(session: Session, kind: str, stmt, *, key: tuple) -> int:
     with _kept_lock:
         kept_counts = _kept_counts.setdefault(session.get_bind(), {})
         kept = kept_counts.get(key)
-    if (kept is not None and kept.outbox_mark == mark and clock < kept.until
-            and (kept.next_expiry is None or now < kept.next_expiry)):
+    if (
+        kept is not None
+        and kept.outbox_mark == mark
+        and clock < kept.until
+        and (kept.next_expiry is None or now < kept.next_expiry)
+    ):
         return kept.total
     total = _count(session, stmt)
     if total >= COUNT_KEEP_FROM:
         table = kind_of(kind).table
-        next_expiry = session.exec(select(func.min(table.expires_at)).where(
-            table.status == ListingStatus.published, table.expires_at > now)).one()
+        next_expiry = session.exec(
+            select(func.min(table.expires_at)).where(
+                table.status == ListingStatus.published, table.expires_at > now
+            )
+        ).one()
         with _kept_lock:
             if len(kept_counts) >= COUNT_KEEP_MAX:
                 kept_counts.clear()
@@ -227,10 +253,21 @@ def _live_count(session: Session, kind: str, stmt, *, key: tuple) -> int:
     return total
 
 
-def browse(*, session: Session, kind: str, user: User | None, page: int = 1, per_page: int = 20,
-           industry: str | None = None, mode: str | None = None, region: str | None = None,
-           trl_min: int | None = None, q: str | None = None, mine: bool = False,
-           sort: str | None = None) -> Page:
+def browse(
+    *,
+    session: Session,
+    kind: str,
+    user: User | None,
+    page: int = 1,
+    per_page: int = 20,
+    industry: str | None = None,
+    mode: str | None = None,
+    region: str | None = None,
+    trl_min: int | None = None,
+    q: str | None = None,
+    mine: bool = False,
+    sort: str | None = None,
+) -> Page:
     """Live listings (or the user's own, in any status), filtered, sorted (newest first by default) and
     paginated. Keyword search of live listings goes through the search backend (app.services.search);
     ``q`` here only filters the user's own listings, most of which (drafts, closed) are not indexed."""
@@ -241,8 +278,10 @@ def browse(*, session: Session, kind: str, user: User | None, page: int = 1, per
             raise Forbidden(_("Please log in first."))
         stmt = stmt.where(table.org_id == user.org_id)
     else:
-        stmt = stmt.where(table.status == ListingStatus.published,
-                          or_(table.expires_at.is_(None), table.expires_at > utcnow()))
+        stmt = stmt.where(
+            table.status == ListingStatus.published,
+            or_(table.expires_at.is_(None), table.expires_at > utcnow()),
+        )
     if industry:
         stmt = stmt.where(table.industry == industry)
     if mode:
@@ -260,11 +299,14 @@ def browse(*, session: Session, kind: str, user: User | None, page: int = 1, per
         total = _count(session, stmt)
     else:
         total = _live_count(session, kind, stmt, key=(kind, industry, mode, region, trl_min))
-    items = session.exec(stmt.order_by(*_order(kind, sort)).offset((page - 1) * per_page).limit(per_page)).all()
+    items = session.exec(
+        stmt.order_by(*_order(kind, sort)).offset((page - 1) * per_page).limit(per_page)
+    ).all()
     return Page(list(items), total, page, per_page)
 
 
 # --- writing ----------------------------------------------------------------------------------------------------
+
 
 def _check_references(session: Session, user: User, values: dict[str, Any]) -> None:
     if "region" in values:
@@ -275,10 +317,13 @@ def _check_references(session: Session, user: User, values: dict[str, Any]) -> N
     if center_id is not None:
         center = session.get(Center, center_id)
         member = center is not None and (
-            center.org_id == user.org_id or session.get(CenterMember, (center_id, user.org_id)) is not None)
+            center.org_id == user.org_id or session.get(CenterMember, (center_id, user.org_id)) is not None
+        )
         if not member:
-            raise Invalid(_("Some fields are not valid."),
-                          {"center_id": _("Your organization is not a member of this center.")})
+            raise Invalid(
+                _("Some fields are not valid."),
+                {"center_id": _("Your organization is not a member of this center.")},
+            )
 
 
 def _check_deadline(deadline: date | None) -> None:
@@ -302,8 +347,12 @@ def _lock(session: Session, kind: str, listing_id: int, user: User) -> ListingRo
     table = kind_of(kind).table
     if session.get_bind().dialect.name == "sqlite":
         session.connection().execute(update(table).where(table.id == listing_id).values(id=table.id))
-    listing = session.exec(select(table).where(table.id == listing_id).with_for_update()
-                           .execution_options(populate_existing=True)).first()
+    listing = session.exec(
+        select(table)
+        .where(table.id == listing_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
     if listing is None or not can_view(user, listing):
         raise NotFound(_("No such listing."))
     _require_owner(user, listing)
@@ -327,7 +376,9 @@ def _stamp_published(listing: ListingRow) -> None:
     listing.expires_at = now + timedelta(days=current_app.config["LISTING_TTL_DAYS"])
 
 
-def create_listing(*, session: Session, kind: str, data: Any, user: User, publish: bool = False) -> ListingRow:
+def create_listing(
+    *, session: Session, kind: str, data: Any, user: User, publish: bool = False
+) -> ListingRow:
     """Validate and save a new listing of the user's organization, as a draft or published."""
     spec = kind_of(kind)
     require_poster(user, spec)
@@ -355,8 +406,9 @@ def parse_close_reason(reason: Any) -> CloseReason:
     try:
         return CloseReason(reason)
     except ValueError:
-        raise Invalid(_("Some fields are not valid."),
-                      {"close_reason": _("Choose why you are closing this listing.")}) from None
+        raise Invalid(
+            _("Some fields are not valid."), {"close_reason": _("Choose why you are closing this listing.")}
+        ) from None
 
 
 # A contract both parties signed; drafts and terminated contracts solved nothing.
@@ -366,17 +418,29 @@ SOLVING_STATUSES = (ContractStatus.signed, ContractStatus.in_progress, ContractS
 def solving_contracts(*, session: Session, kind: str, listing_id: int) -> list[Contract]:
     """The signed contracts that came from this listing (as the interest's target or the listing it went
     through), newest first: the ones closing it as solved on this platform may name."""
-    return list(session.exec(select(Contract).join(Interest, Interest.id == Contract.interest_id).where(
-        Contract.status.in_(SOLVING_STATUSES),
-        or_(and_(Interest.target_type == kind, Interest.target_id == listing_id),
-            and_(Interest.via_type == kind, Interest.via_id == listing_id)))
-        .order_by(Contract.signed_on.desc(), Contract.id.desc())).all())
+    return list(
+        session.exec(
+            select(Contract)
+            .join(Interest, Interest.id == Contract.interest_id)
+            .where(
+                Contract.status.in_(SOLVING_STATUSES),
+                or_(
+                    and_(Interest.target_type == kind, Interest.target_id == listing_id),
+                    and_(Interest.via_type == kind, Interest.via_id == listing_id),
+                ),
+            )
+            .order_by(Contract.signed_on.desc(), Contract.id.desc())
+        ).all()
+    )
 
 
 def may_see_contract(user: User | None, contract: Contract) -> bool:
     """A contract's parties and the bureau; the same rule as the contract's own page."""
-    return is_bureau(user) or (user is not None and user.org_id is not None
-                               and user.org_id in (contract.party_a_org_id, contract.party_b_org_id))
+    return is_bureau(user) or (
+        user is not None
+        and user.org_id is not None
+        and user.org_id in (contract.party_a_org_id, contract.party_b_org_id)
+    )
 
 
 def solved_contract(*, session: Session, user: User | None, listing: ListingRow) -> Contract | None:
@@ -387,8 +451,9 @@ def solved_contract(*, session: Session, user: User | None, listing: ListingRow)
     return contract if contract is not None and may_see_contract(user, contract) else None
 
 
-def _solving_contract_id(session: Session, kind: str, listing: ListingRow, reason: Any,
-                         contract_id: Any) -> int | None:
+def _solving_contract_id(
+    session: Session, kind: str, listing: ListingRow, reason: Any, contract_id: Any
+) -> int | None:
     """The contract to link when closing as solved here: the one named, or the only one there is. A form
     sends its contract choice whatever the reason, so for other reasons it is ignored."""
     if parse_close_reason(reason) != CloseReason.solved_here:
@@ -396,17 +461,23 @@ def _solving_contract_id(session: Session, kind: str, listing: ListingRow, reaso
     ids = [contract.id for contract in solving_contracts(session=session, kind=kind, listing_id=listing.id)]
     if contract_id is None or contract_id == "":
         if len(ids) > 1:
-            raise Invalid(_("Some fields are not valid."),
-                          {"contract_id": _("This listing has several signed contracts: choose the one that "
-                                            "solved it.")})
+            raise Invalid(
+                _("Some fields are not valid."),
+                {
+                    "contract_id": _(
+                        "This listing has several signed contracts: choose the one that solved it."
+                    )
+                },
+            )
         return ids[0] if ids else None
     try:
         chosen = int(contract_id) if not isinstance(contract_id, bool) else None
     except (TypeError, ValueError):
         chosen = None
     if chosen not in ids:
-        raise Invalid(_("Some fields are not valid."),
-                      {"contract_id": _("Not one of this listing's signed contracts.")})
+        raise Invalid(
+            _("Some fields are not valid."), {"contract_id": _("Not one of this listing's signed contracts.")}
+        )
     return chosen
 
 
@@ -423,8 +494,9 @@ def _check_action(listing: ListingRow, action: str | None, reason: Any = None) -
         raise Conflict(_("Only a closed listing can be reopened."))
 
 
-def _apply_action(session: Session, kind: str, listing: ListingRow, action: str, reason: Any = None,
-                  contract_id: Any = None) -> None:
+def _apply_action(
+    session: Session, kind: str, listing: ListingRow, action: str, reason: Any = None, contract_id: Any = None
+) -> None:
     if action == "close":
         listing.solved_contract_id = _solving_contract_id(session, kind, listing, reason, contract_id)
         listing.status, listing.close_reason = ListingStatus.closed, parse_close_reason(reason)
@@ -435,8 +507,17 @@ def _apply_action(session: Session, kind: str, listing: ListingRow, action: str,
         _stamp_published(listing)
 
 
-def update_listing(*, session: Session, kind: str, listing_id: int, data: Any, user: User,
-                   action: str | None = None, reason: Any = None, contract_id: Any = None) -> ListingRow:
+def update_listing(
+    *,
+    session: Session,
+    kind: str,
+    listing_id: int,
+    data: Any,
+    user: User,
+    action: str | None = None,
+    reason: Any = None,
+    contract_id: Any = None,
+) -> ListingRow:
     """Apply a partial update and, optionally, a status action (publish, reconfirm, close with ``reason``
     and, when solved here, ``contract_id``, reopen) in one transaction: everything is validated against the locked row before anything changes,
     so either all of it is saved or none of it."""
@@ -466,8 +547,16 @@ def update_listing(*, session: Session, kind: str, listing_id: int, data: Any, u
     return listing
 
 
-def set_status(*, session: Session, kind: str, listing_id: int, user: User, action: str,
-               reason: str | None = None, contract_id: Any = None) -> ListingRow:
+def set_status(
+    *,
+    session: Session,
+    kind: str,
+    listing_id: int,
+    user: User,
+    action: str,
+    reason: str | None = None,
+    contract_id: Any = None,
+) -> ListingRow:
     """publish, reconfirm (extends the expiry), close (with a reason and, when solved here, the contract)
     or reopen (as a draft) a listing of the user's organization."""
     listing = _lock(session, kind, listing_id, user)
@@ -486,13 +575,20 @@ def delete_listing(*, session: Session, kind: str, listing_id: int, user: User) 
     if _has_deals(session, kind, listing_id):
         # Interests, contracts and the bureau's indicators point at the listing: it is closed, never removed.
         session.rollback()
-        raise Conflict(_("Someone has already expressed interest in this listing or a deal refers to it, so it "
-                         "cannot be deleted. Close it instead."))
+        raise Conflict(
+            _(
+                "Someone has already expressed interest in this listing or a deal refers to it, so it "
+                "cannot be deleted. Close it instead."
+            )
+        )
     if kind == "need":
         for grant in session.exec(select(NeedAccess).where(NeedAccess.need_id == listing.id)).all():
             session.delete(grant)
-    attached = session.exec(select(ListingAttachment).where(ListingAttachment.listing_type == kind,
-                                                            ListingAttachment.listing_id == listing.id)).all()
+    attached = session.exec(
+        select(ListingAttachment).where(
+            ListingAttachment.listing_type == kind, ListingAttachment.listing_id == listing.id
+        )
+    ).all()
     stored_names = [name for row in attached for name in (row.stored_name, row.thumbnail_name) if name]
     for row in attached:
         session.delete(row)
@@ -505,13 +601,25 @@ def delete_listing(*, session: Session, kind: str, listing_id: int, user: User) 
 
 
 def _has_deals(session: Session, kind: str, listing_id: int) -> bool:
-    interest = select(Interest.id).where(or_(
-        (Interest.target_type == kind) & (Interest.target_id == listing_id),
-        (Interest.via_type == kind) & (Interest.via_id == listing_id))).limit(1)
+    interest = (
+        select(Interest.id)
+        .where(
+            or_(
+                (Interest.target_type == kind) & (Interest.target_id == listing_id),
+                (Interest.via_type == kind) & (Interest.via_id == listing_id),
+            )
+        )
+        .limit(1)
+    )
     if session.exec(interest).first() is not None:
         return True
-    return kind == "achievement" and session.exec(
-        select(Incubation.id).where(Incubation.achievement_id == listing_id).limit(1)).first() is not None
+    return (
+        kind == "achievement"
+        and session.exec(
+            select(Incubation.id).where(Incubation.achievement_id == listing_id).limit(1)
+        ).first()
+        is not None
+    )
 
 
 def grant_details(*, session: Session, need_id: int, org_id: int, user: User) -> None:
@@ -527,8 +635,11 @@ def expire_listings(*, session: Session) -> int:
     """Mark published listings past their expiry as expired; returns how many changed."""
     now, changed = utcnow(), 0
     for spec in POSTED_KINDS.values():
-        rows = session.exec(select(spec.table).where(spec.table.status == ListingStatus.published,
-                                                     spec.table.expires_at <= now)).all()
+        rows = session.exec(
+            select(spec.table).where(
+                spec.table.status == ListingStatus.published, spec.table.expires_at <= now
+            )
+        ).all()
         for listing in rows:
             listing.status = ListingStatus.expired
             session.add(listing)

@@ -44,9 +44,15 @@ def notification_text(notification: Notification) -> str:
 
 
 def notification_to_public(notification: Notification) -> dict:
-    return {"id": notification.id, "kind": notification.kind, "subject_type": notification.subject_type,
-            "subject_id": notification.subject_id, "text": notification_text(notification),
-            "created_at": notification.created_at.isoformat(), "read": notification.read_at is not None}
+    return {
+        "id": notification.id,
+        "kind": notification.kind,
+        "subject_type": notification.subject_type,
+        "subject_id": notification.subject_id,
+        "text": notification_text(notification),
+        "created_at": notification.created_at.isoformat(),
+        "read": notification.read_at is not None,
+    }
 
 
 def _recipients(session: Session, user_ids: Iterable[int] | None, org_id: int | None) -> list[User]:
@@ -58,15 +64,24 @@ def _recipients(session: Session, user_ids: Iterable[int] | None, org_id: int | 
     return list(session.exec(stmt.order_by(User.id)).all())
 
 
-def notify(*, session: Session, kind: str, subject_type: str, subject_id: int, text: str,
-           user_ids: Iterable[int] | None = None, org_id: int | None = None,
-           email_body: str = "") -> list[Notification]:
+def notify(
+    *,
+    session: Session,
+    kind: str,
+    subject_type: str,
+    subject_id: int,
+    text: str,
+    user_ids: Iterable[int] | None = None,
+    org_id: int | None = None,
+    email_body: str = "",
+) -> list[Notification]:
     """Notify some users, or every active user of an organization, in the caller's transaction (no commit)."""
     rows = []
     users = _recipients(session, user_ids, org_id)
     for user in users:
-        row = Notification(user_id=user.id, kind=kind, subject_type=subject_type, subject_id=subject_id,
-                           text=text[:500])
+        row = Notification(
+            user_id=user.id, kind=kind, subject_type=subject_type, subject_id=subject_id, text=text[:500]
+        )
         session.add(row)
         rows.append(row)
     if users and current_app.config.get("MAIL_SERVER"):
@@ -106,8 +121,9 @@ def _queue_mail(session: Session, items: list[tuple[str, Notification, str]]) ->
 def _mail_executor(app) -> ThreadPoolExecutor:
     executor = app.extensions.get("mail_executor")
     if executor is None:
-        executor = app.extensions.setdefault("mail_executor", ThreadPoolExecutor(max_workers=1,
-                                                                                 thread_name_prefix="mail"))
+        executor = app.extensions.setdefault(
+            "mail_executor", ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail")
+        )
     return executor
 
 
@@ -139,8 +155,9 @@ def _require_user(user: User | None) -> User:
     return user
 
 
-def list_notifications(*, session: Session, user: User, unread_only: bool = False,
-                       limit: int = 200) -> list[Notification]:
+def list_notifications(
+    *, session: Session, user: User, unread_only: bool = False, limit: int = 200
+) -> list[Notification]:
     """The user's notifications, newest first."""
     stmt = select(Notification).where(Notification.user_id == _require_user(user).id)
     if unread_only:
@@ -149,14 +166,18 @@ def list_notifications(*, session: Session, user: User, unread_only: bool = Fals
 
 
 def unread_count(*, session: Session, user: User) -> int:
-    return session.exec(select(func.count()).select_from(Notification).where(
-        Notification.user_id == _require_user(user).id, Notification.read_at.is_(None))).one()
+    return session.exec(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == _require_user(user).id, Notification.read_at.is_(None))
+    ).one()
 
 
 def mark_read(*, session: Session, user: User, ids: list[int] | None = None) -> int:
     """Mark some (or all) of the user's unread notifications read; returns how many changed."""
-    stmt = update(Notification).where(Notification.user_id == _require_user(user).id,
-                                      Notification.read_at.is_(None))
+    stmt = update(Notification).where(
+        Notification.user_id == _require_user(user).id, Notification.read_at.is_(None)
+    )
     if ids is not None:
         stmt = stmt.where(Notification.id.in_(ids))
     changed = session.connection().execute(stmt.values(read_at=utcnow())).rowcount

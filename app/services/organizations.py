@@ -50,8 +50,11 @@ def verify(*, session: Session, user: User | None, org_id: int) -> Organization:
     _require_bureau(user)
     accounts.get_organization(session=session, org_id=org_id)
     # Conditional, so two bureau clerks verifying at once keep the first time.
-    session.exec(update(Organization).where(Organization.id == org_id, Organization.verified_at.is_(None))
-                 .values(verified_at=utcnow()))
+    session.exec(
+        update(Organization)
+        .where(Organization.id == org_id, Organization.verified_at.is_(None))
+        .values(verified_at=utcnow())
+    )
     session.commit()
     org = session.get(Organization, org_id)
     session.refresh(org)
@@ -61,8 +64,13 @@ def verify(*, session: Session, user: User | None, org_id: int) -> Organization:
 
 def unverified(*, session: Session) -> list[Organization]:
     """Organizations waiting for the bureau, oldest first."""
-    return list(session.exec(select(Organization).where(Organization.verified_at.is_(None))
-                             .order_by(Organization.created_at, Organization.id)).all())
+    return list(
+        session.exec(
+            select(Organization)
+            .where(Organization.verified_at.is_(None))
+            .order_by(Organization.created_at, Organization.id)
+        ).all()
+    )
 
 
 def file_claim(*, session: Session, data: dict) -> OrganizationClaim:
@@ -70,21 +78,30 @@ def file_claim(*, session: Session, data: dict) -> OrganizationClaim:
     claim_in = parse(OrganizationClaimIn, data)
     org = session.exec(select(Organization).where(Organization.credit_code == claim_in.credit_code)).first()
     if org is None:
-        raise Invalid(_("No organization is registered with this credit code: you can register it yourself."),
-                      {"credit_code": _("Not registered yet.")})
+        raise Invalid(
+            _("No organization is registered with this credit code: you can register it yourself."),
+            {"credit_code": _("Not registered yet.")},
+        )
     if session.exec(select(User).where(User.email == claim_in.email.lower())).first() is not None:
         raise Conflict(_("An account with this email already exists."), {"email": _("Already registered.")})
-    claim = OrganizationClaim(org_id=org.id, org_name=claim_in.org_name, contact_name=claim_in.contact_name,
-                              contact_phone=claim_in.contact_phone, email=claim_in.email.lower(),
-                              password_hash=generate_password_hash(claim_in.password), evidence=claim_in.evidence)
+    claim = OrganizationClaim(
+        org_id=org.id,
+        org_name=claim_in.org_name,
+        contact_name=claim_in.contact_name,
+        contact_phone=claim_in.contact_phone,
+        email=claim_in.email.lower(),
+        password_hash=generate_password_hash(claim_in.password),
+        evidence=claim_in.evidence,
+    )
     session.add(claim)
     session.commit()
     session.refresh(claim)
     return claim
 
 
-def claims(*, session: Session, user: User | None, status: ClaimStatus | None = ClaimStatus.pending
-           ) -> list[OrganizationClaim]:
+def claims(
+    *, session: Session, user: User | None, status: ClaimStatus | None = ClaimStatus.pending
+) -> list[OrganizationClaim]:
     _require_bureau(user)
     query = select(OrganizationClaim).order_by(OrganizationClaim.created_at, OrganizationClaim.id)
     if status is not None:
@@ -101,9 +118,11 @@ def resolve_claim(*, session: Session, user: User | None, claim_id: int, decisio
     if claim is None:
         raise NotFound(_("No such claim."))
     # Only the request that moves the claim out of pending goes on: a second decision is a conflict.
-    taken = session.exec(update(OrganizationClaim)
-                         .where(OrganizationClaim.id == claim_id, OrganizationClaim.status == ClaimStatus.pending)
-                         .values(status=DECISIONS[decision], resolved_at=utcnow(), resolved_by=user.id))
+    taken = session.exec(
+        update(OrganizationClaim)
+        .where(OrganizationClaim.id == claim_id, OrganizationClaim.status == ClaimStatus.pending)
+        .values(status=DECISIONS[decision], resolved_at=utcnow(), resolved_by=user.id)
+    )
     if taken.rowcount != 1:
         session.rollback()
         raise Conflict(_("This claim has already been decided."))
@@ -113,8 +132,9 @@ def resolve_claim(*, session: Session, user: User | None, claim_id: int, decisio
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise Conflict(_("An account with this email already exists."), {"email": _("Already registered.")}) \
-            from None
+        raise Conflict(
+            _("An account with this email already exists."), {"email": _("Already registered.")}
+        ) from None
     session.refresh(claim)
     audit.info("claim %s on organization %s: %s by user %s", claim_id, claim.org_id, decision, user.id)
     return claim
@@ -132,8 +152,13 @@ def _transfer(session: Session, claim: OrganizationClaim) -> None:
         old.active = False
         old.session_version += 1
         session.add(old)
-    new_user = User(email=claim.email, name=claim.contact_name, password_hash=claim.password_hash, role=role,
-                    org_id=org.id)
+    new_user = User(
+        email=claim.email,
+        name=claim.contact_name,
+        password_hash=claim.password_hash,
+        role=role,
+        org_id=org.id,
+    )
     session.add(new_user)
     org.name, org.contact_name, org.contact_phone = claim.org_name, claim.contact_name, claim.contact_phone
     org.verified_at = utcnow()

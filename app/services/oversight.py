@@ -52,10 +52,25 @@ def require_manager(session: Session, user: User | None, center_id: int) -> Cent
     return center
 
 
-def log(session: Session, *, center_id: int, event_type: str, actor: User | None, data: dict | None = None,
-        application_id: int | None = None) -> None:
-    session.add(CenterLog(center_id=center_id, application_id=application_id, event_type=event_type,
-                          actor_id=actor.id if actor else None, data=data or {}, occurred_at=utcnow()))
+def log(
+    session: Session,
+    *,
+    center_id: int,
+    event_type: str,
+    actor: User | None,
+    data: dict | None = None,
+    application_id: int | None = None,
+) -> None:
+    session.add(
+        CenterLog(
+            center_id=center_id,
+            application_id=application_id,
+            event_type=event_type,
+            actor_id=actor.id if actor else None,
+            data=data or {},
+            occurred_at=utcnow(),
+        )
+    )
 
 
 def commit_unique(session: Session, message: str, write: Callable[[], T]) -> T:

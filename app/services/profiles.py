@@ -56,9 +56,16 @@ class CenterProfile:
 
 def shares_accepted_interest(session: Session, org_a: int, org_b: int) -> bool:
     """Whether one of the two organizations accepted an interest from the other."""
-    pair = or_(and_(Interest.from_org_id == org_a, Interest.to_org_id == org_b),
-               and_(Interest.from_org_id == org_b, Interest.to_org_id == org_a))
-    return session.exec(select(Interest.id).where(pair, Interest.status == InterestStatus.accepted).limit(1)).first() is not None
+    pair = or_(
+        and_(Interest.from_org_id == org_a, Interest.to_org_id == org_b),
+        and_(Interest.from_org_id == org_b, Interest.to_org_id == org_a),
+    )
+    return (
+        session.exec(
+            select(Interest.id).where(pair, Interest.status == InterestStatus.accepted).limit(1)
+        ).first()
+        is not None
+    )
 
 
 def may_see_contacts(session: Session, user: User | None, org_id: int) -> bool:
@@ -71,9 +78,12 @@ def may_see_contacts(session: Session, user: User | None, org_id: int) -> bool:
 
 def contacts_of(session: Session, org: Organization) -> Contacts:
     """The contact person and phone given at registration, and the email of the organization's first user."""
-    first_user = session.exec(select(User).where(User.org_id == org.id, User.active)
-                              .order_by(User.id).limit(1)).first()
-    return Contacts(name=org.contact_name, phone=org.contact_phone, email=first_user.email if first_user else None)
+    first_user = session.exec(
+        select(User).where(User.org_id == org.id, User.active).order_by(User.id).limit(1)
+    ).first()
+    return Contacts(
+        name=org.contact_name, phone=org.contact_phone, email=first_user.email if first_user else None
+    )
 
 
 def _visible_contacts(session: Session, user: User | None, org: Organization) -> Contacts | None:
@@ -83,16 +93,26 @@ def _visible_contacts(session: Session, user: User | None, org: Organization) ->
 def _live(session: Session, kind: str, *conditions) -> list:
     table = POSTED_KINDS[kind].table
     now = utcnow()
-    stmt = (select(table).where(table.status == ListingStatus.published,
-                                or_(table.expires_at.is_(None), table.expires_at > now), *conditions)
-            .order_by(table.updated_at.desc(), table.id.desc()).limit(LISTINGS_SHOWN))
+    stmt = (
+        select(table)
+        .where(
+            table.status == ListingStatus.published,
+            or_(table.expires_at.is_(None), table.expires_at > now),
+            *conditions,
+        )
+        .order_by(table.updated_at.desc(), table.id.desc())
+        .limit(LISTINGS_SHOWN)
+    )
     return list(session.exec(stmt).all())
 
 
 def _center_visible(user: User | None, center: Center) -> bool:
     """Filed centers are public; one still in the bureau's procedure is for its own organization and the bureau."""
-    return center.status == CenterStatus.filed or is_bureau(user) or (
-        user is not None and user.org_id == center.org_id)
+    return (
+        center.status == CenterStatus.filed
+        or is_bureau(user)
+        or (user is not None and user.org_id == center.org_id)
+    )
 
 
 def organization_profile(*, session: Session, user: User | None, org_id: int) -> OrganizationProfile:
@@ -100,18 +120,26 @@ def organization_profile(*, session: Session, user: User | None, org_id: int) ->
     org = session.get(Organization, org_id)
     if org is None:
         raise NotFound(_("No such organization."))
-    listings = {kind: _live(session, kind, POSTED_KINDS[kind].table.org_id == org_id) for kind in POSTED_KINDS}
+    listings = {
+        kind: _live(session, kind, POSTED_KINDS[kind].table.org_id == org_id) for kind in POSTED_KINDS
+    }
     member_of = select(CenterMember.center_id).where(CenterMember.org_id == org_id)
-    centers = session.exec(select(Center).where(or_(Center.org_id == org_id, Center.lead_org_id == org_id,
-                                                     Center.id.in_(member_of)))
-                           .order_by(Center.name)).all()
-    return OrganizationProfile(org=org, listings=listings,
-                               centers=[center for center in centers if _center_visible(user, center)],
-                               contacts=_visible_contacts(session, user, org))
+    centers = session.exec(
+        select(Center)
+        .where(or_(Center.org_id == org_id, Center.lead_org_id == org_id, Center.id.in_(member_of)))
+        .order_by(Center.name)
+    ).all()
+    return OrganizationProfile(
+        org=org,
+        listings=listings,
+        centers=[center for center in centers if _center_visible(user, center)],
+        contacts=_visible_contacts(session, user, org),
+    )
 
 
-def list_centers(*, session: Session, user: User | None, level: str | None = None,
-                 industry: str | None = None) -> list[Center]:
+def list_centers(
+    *, session: Session, user: User | None, level: str | None = None, industry: str | None = None
+) -> list[Center]:
     """Centers the user may see (filed ones for everybody), national first, then by name."""
     stmt = select(Center)
     if not is_bureau(user):
@@ -134,13 +162,23 @@ def center_profile(*, session: Session, user: User | None, center_id: int) -> Ce
     org = session.get(Organization, center.org_id)
     lead = session.get(Organization, center.lead_org_id) if center.lead_org_id else None
     member_ids = select(CenterMember.org_id).where(CenterMember.center_id == center_id)
-    members = list(session.exec(select(Organization).where(Organization.id.in_(member_ids))
-                                .order_by(Organization.name)).all())
-    listings = {kind: _live(session, kind, POSTED_KINDS[kind].table.center_id == center_id)
-                for kind in ("achievement", "service")}
-    return CenterProfile(center=center, org=org, lead_org=lead, members=members, listings=listings,
-                         contacts=_visible_contacts(session, user, org))
-
+    members = list(
+        session.exec(
+            select(Organization).where(Organization.id.in_(member_ids)).order_by(Organization.name)
+        ).all()
+    )
+    listings = {
+        kind: _live(session, kind, POSTED_KINDS[kind].table.center_id == center_id)
+        for kind in ("achievement", "service")
+    }
+    return CenterProfile(
+        center=center,
+        org=org,
+        lead_org=lead,
+        members=members,
+        listings=listings,
+        contacts=_visible_contacts(session, user, org),
+    )
 
 
 @dataclass(frozen=True)
@@ -180,4 +218,8 @@ def own_live_listings(*, session: Session, user: User | None) -> list[tuple[str,
     """The (kind, listing) pairs an interest can be sent on behalf of: the user's organization's live listings."""
     if user is None or user.org_id is None:
         return []
-    return [(kind, listing) for kind in POSTED_KINDS for listing in _live(session, kind, POSTED_KINDS[kind].table.org_id == user.org_id)]
+    return [
+        (kind, listing)
+        for kind in POSTED_KINDS
+        for listing in _live(session, kind, POSTED_KINDS[kind].table.org_id == user.org_id)
+    ]

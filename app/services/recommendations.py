@@ -58,12 +58,21 @@ def _modes(modes) -> str:
 
 REASON_TEXT = {
     ReasonCode.SHARED_TERMS: lambda r: _("Shared terms: %(terms)s", terms="、".join(r.get("terms", [])[:6])),
-    ReasonCode.SAME_INDUSTRY: lambda r: _("Same industry: %(industry)s", industry=industry_name(r.get("industry"))),
-    ReasonCode.PREDICTED_INDUSTRY: lambda r: _("Likely industry: %(industry)s (%(p)s)", industry=industry_name(
-        r.get("industry")), p=_percent(r.get("probability", 0))),
-    ReasonCode.TRL_FIT: lambda r: _("Technology readiness level %(trl)s suits this kind of deal", trl=r.get("trl")),
+    ReasonCode.SAME_INDUSTRY: lambda r: _(
+        "Same industry: %(industry)s", industry=industry_name(r.get("industry"))
+    ),
+    ReasonCode.PREDICTED_INDUSTRY: lambda r: _(
+        "Likely industry: %(industry)s (%(p)s)",
+        industry=industry_name(r.get("industry")),
+        p=_percent(r.get("probability", 0)),
+    ),
+    ReasonCode.TRL_FIT: lambda r: _(
+        "Technology readiness level %(trl)s suits this kind of deal", trl=r.get("trl")
+    ),
     ReasonCode.BUDGET_FIT: lambda r: _("Price fits the budget"),
-    ReasonCode.MODE_MATCH: lambda r: _("Cooperation modes match: %(modes)s", modes=_modes(r.get("modes", []))),
+    ReasonCode.MODE_MATCH: lambda r: _(
+        "Cooperation modes match: %(modes)s", modes=_modes(r.get("modes", []))
+    ),
     ReasonCode.SAME_REGION: lambda r: _("Same region: %(region)s", region=region_name(r.get("region"))),
     ReasonCode.SEMANTIC: lambda r: _("Similar in meaning"),
     ReasonCode.OFFERS_INCUBATION: lambda r: _("Offers incubation"),
@@ -89,12 +98,18 @@ def _results(session: Session, recs, k: int) -> list[dict]:
         target = targets.get((rec.target_type, rec.target_id))
         if target is None:  # no longer public since the index last heard of it
             continue
-        results.append({"target_type": rec.target_type, "target_id": rec.target_id,
-                        "title": getattr(target, "title", None) or target.name,
-                        "org_id": target.org_id, "org_name": names.get(target.org_id, ""),
-                        "url": _target_url(rec.target_type, rec.target_id),
-                        "score": round(rec.score, 4),
-                        "reasons": [{**reason, "text": describe(reason)} for reason in rec.reasons]})
+        results.append(
+            {
+                "target_type": rec.target_type,
+                "target_id": rec.target_id,
+                "title": getattr(target, "title", None) or target.name,
+                "org_id": target.org_id,
+                "org_name": names.get(target.org_id, ""),
+                "url": _target_url(rec.target_type, rec.target_id),
+                "score": round(rec.score, 4),
+                "reasons": [{**reason, "text": describe(reason)} for reason in rec.reasons],
+            }
+        )
         if len(results) == k:
             break
     return results
@@ -107,17 +122,26 @@ def _query_item(row) -> MatchItem:
     return dataclasses.replace(item, text=expand_synonyms(item.text))
 
 
-def recommend(*, session: Session, query_type: str, query_id: int, rec_kind: str, user: User | None,
-              k: int = 10) -> list[dict]:
+def recommend(
+    *, session: Session, query_type: str, query_id: int, rec_kind: str, user: User | None, k: int = 10
+) -> list[dict]:
     """Up to k public listings recommended for one listing the user may see, best first, with reasons."""
     if rec_kind not in REC_KINDS.get(query_type, ()):
         raise Invalid(_("Unknown kind of recommendation."), {"kind": _("Not one of the allowed values.")})
-    return recommendation_panels(session=session, query_type=query_type, query_id=query_id, rec_kinds=(rec_kind,),
-                                 user=user, k=k)[rec_kind]
+    return recommendation_panels(
+        session=session, query_type=query_type, query_id=query_id, rec_kinds=(rec_kind,), user=user, k=k
+    )[rec_kind]
 
 
-def recommendation_panels(*, session: Session, query_type: str, query_id: int, user: User | None, k: int = 10,
-                          rec_kinds: tuple[str, ...] | None = None) -> dict[str, list[dict]]:
+def recommendation_panels(
+    *,
+    session: Session,
+    query_type: str,
+    query_id: int,
+    user: User | None,
+    k: int = 10,
+    rec_kinds: tuple[str, ...] | None = None,
+) -> dict[str, list[dict]]:
     """`recommend` for several kinds at once (default: every kind the listing shows), as a listing's page
     shows them: the listing is read, and the matcher reads it, once for all of them."""
     rec_kinds = REC_KINDS.get(query_type, ()) if rec_kinds is None else rec_kinds
@@ -131,8 +155,9 @@ def recommendation_panels(*, session: Session, query_type: str, query_id: int, u
     query = _query_item(row)
     dismissed = _dismissed(session, user, query_type, query_id)
     try:
-        recs = matcher.recommend_kinds(query, rec_kinds, k=k + len(dismissed),
-                                       exclude={(query_type, query_id), *dismissed})
+        recs = matcher.recommend_kinds(
+            query, rec_kinds, k=k + len(dismissed), exclude={(query_type, query_id), *dismissed}
+        )
     except Exception:  # noqa: BLE001 - a matcher fault must cost the user a panel, not the page
         log.exception("recommendations failed for %s %s (%s)", query_type, query_id, ", ".join(rec_kinds))
         return {rec_kind: [] for rec_kind in rec_kinds}
@@ -154,15 +179,17 @@ def matched_needs_for_organization(*, session: Session, user: User | None, k: in
     best: dict[int, dict] = {}
     for listing_kind in ("achievement", "service"):
         table = LISTING_KINDS[listing_kind].table
-        rows = session.exec(select(table).where(table.org_id == user.org_id,
-                                                table.status == ListingStatus.published)
-                            .order_by(table.updated_at.desc()).limit(MATCHED_LISTINGS_LIMIT)).all()
+        rows = session.exec(
+            select(table)
+            .where(table.org_id == user.org_id, table.status == ListingStatus.published)
+            .order_by(table.updated_at.desc())
+            .limit(MATCHED_LISTINGS_LIMIT)
+        ).all()
         for row in rows:
             if not is_live(row):
                 continue
             try:
-                recs = matcher.recommend(_query_item(row), "needs",
-                                         k=MATCHED_NEEDS_PER_LISTING)
+                recs = matcher.recommend(_query_item(row), "needs", k=MATCHED_NEEDS_PER_LISTING)
             except Exception:  # noqa: BLE001 - one listing's failure must not hide the others' matches
                 log.exception("matched needs failed for %s %s", listing_kind, row.id)
                 continue
@@ -181,14 +208,20 @@ def matched_needs_for_organization(*, session: Session, user: User | None, k: in
 def _dismissed(session: Session, user: User | None, query_type: str, query_id: int) -> set[tuple[str, int]]:
     if user is None:
         return set()
-    rows = session.exec(select(RecommendationFeedback).where(
-        RecommendationFeedback.user_id == user.id, RecommendationFeedback.query_type == query_type,
-        RecommendationFeedback.query_id == query_id,
-        RecommendationFeedback.label == FeedbackLabel.dismissed)).all()
+    rows = session.exec(
+        select(RecommendationFeedback).where(
+            RecommendationFeedback.user_id == user.id,
+            RecommendationFeedback.query_type == query_type,
+            RecommendationFeedback.query_id == query_id,
+            RecommendationFeedback.label == FeedbackLabel.dismissed,
+        )
+    ).all()
     return {(r.target_type, r.target_id) for r in rows}
 
 
-def record_feedback(*, session: Session, user: User | None, data: dict) -> tuple[RecommendationFeedback, bool]:
+def record_feedback(
+    *, session: Session, user: User | None, data: dict
+) -> tuple[RecommendationFeedback, bool]:
     """Store what the user did with one recommendation, once: a repeat returns the stored row and False."""
     if user is None:
         raise Forbidden(_("Please log in first."))
@@ -196,8 +229,12 @@ def record_feedback(*, session: Session, user: User | None, data: dict) -> tuple
     if feedback_in.rec_kind not in REC_KINDS.get(feedback_in.query_type, ()):
         raise Invalid(_("Unknown kind of recommendation."), {"rec_kind": _("Not one of the allowed values.")})
     get_listing(session=session, kind=feedback_in.query_type, listing_id=feedback_in.query_id, user=user)
-    if load_rows(session, [(feedback_in.target_type, feedback_in.target_id)]).get(
-            (feedback_in.target_type, feedback_in.target_id)) is None:
+    if (
+        load_rows(session, [(feedback_in.target_type, feedback_in.target_id)]).get(
+            (feedback_in.target_type, feedback_in.target_id)
+        )
+        is None
+    ):
         raise Invalid(_("Some fields are not valid."), {"target_id": _("No such listing.")})
     existing = _same_feedback(session, user, feedback_in)
     if existing is not None:
@@ -215,13 +252,16 @@ def record_feedback(*, session: Session, user: User | None, data: dict) -> tuple
 
 
 def _same_feedback(session: Session, user: User, feedback_in: FeedbackIn) -> RecommendationFeedback | None:
-    return session.exec(select(RecommendationFeedback).where(
-        RecommendationFeedback.user_id == user.id, RecommendationFeedback.query_type == feedback_in.query_type,
-        RecommendationFeedback.query_id == feedback_in.query_id,
-        RecommendationFeedback.target_type == feedback_in.target_type,
-        RecommendationFeedback.target_id == feedback_in.target_id,
-        RecommendationFeedback.label == feedback_in.label)).first()
-
+    return session.exec(
+        select(RecommendationFeedback).where(
+            RecommendationFeedback.user_id == user.id,
+            RecommendationFeedback.query_type == feedback_in.query_type,
+            RecommendationFeedback.query_id == feedback_in.query_id,
+            RecommendationFeedback.target_type == feedback_in.target_type,
+            RecommendationFeedback.target_id == feedback_in.target_id,
+            RecommendationFeedback.label == feedback_in.label,
+        )
+    ).first()
 
 
 def feedback_dataset(*, session: Session, matcher=None) -> tuple[list, list[str], list[str]]:
@@ -234,12 +274,15 @@ def feedback_dataset(*, session: Session, matcher=None) -> tuple[list, list[str]
     rows_by_ref = load_rows(session, list(refs))
     rows, labels, groups = [], [], []
     for item in feedback:
-        query, target = rows_by_ref.get((item.query_type, item.query_id)), rows_by_ref.get(
-            (item.target_type, item.target_id))
+        query, target = (
+            rows_by_ref.get((item.query_type, item.query_id)),
+            rows_by_ref.get((item.target_type, item.target_id)),
+        )
         if query is None or target is None:
             continue
-        features = matcher.features(_query_item(query),
-                                    [listing_from_document(search_document(target, ""))], rec_kind=item.rec_kind)
+        features = matcher.features(
+            _query_item(query), [listing_from_document(search_document(target, ""))], rec_kind=item.rec_kind
+        )
         rows.append(features[0])
         labels.append(item.label.value)
         groups.append(f"{item.query_type}-{item.query_id}-{item.rec_kind}")
@@ -260,6 +303,10 @@ def evaluate_feedback_ranker(*, session: Session) -> dict:
 
     rows, labels, groups = feedback_dataset(session=session)
     if len(set(groups)) < 2:
-        return {"pairs": len(rows), "learned_ndcg": None, "unlearned_ndcg": None,
-                "note": "not enough feedback yet"}
+        return {
+            "pairs": len(rows),
+            "learned_ndcg": None,
+            "unlearned_ndcg": None,
+            "note": "not enough feedback yet",
+        }
     return evaluate_ranker(rows, labels, groups)

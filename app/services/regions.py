@@ -31,9 +31,14 @@ def _load(path: str) -> dict[str, Region]:
     with open(path, encoding="utf-8") as fh:
         raw = yaml.safe_load(fh) or {}
     return {
-        str(item["code"]): Region(code=str(item["code"]), name_zh=item["name_zh"], name_en=item["name_en"],
-                                  kind=item.get("kind", ""), level=item.get("level", ""),
-                                  aliases=tuple(item.get("aliases", [])))
+        str(item["code"]): Region(
+            code=str(item["code"]),
+            name_zh=item["name_zh"],
+            name_en=item["name_en"],
+            kind=item.get("kind", ""),
+            level=item.get("level", ""),
+            aliases=tuple(item.get("aliases", [])),
+        )
         for item in raw.get("regions", [])
     }
 

@@ -57,10 +57,18 @@ def create_saved_search(*, session: Session, user: User, data: dict) -> SavedSea
     saved_in = parse(SavedSearchIn, data)
     if not is_industry(saved_in.industry):
         raise Invalid(_("Some fields are not valid."), {"industry": _("Unknown industry.")})
-    if not (saved_in.query.strip() or saved_in.type or saved_in.industry or saved_in.mode or saved_in.region
-            or saved_in.trl_min):
+    if not (
+        saved_in.query.strip()
+        or saved_in.type
+        or saved_in.industry
+        or saved_in.mode
+        or saved_in.region
+        or saved_in.trl_min
+    ):
         raise Invalid(_("Some fields are not valid."), {"query": _("Give some words or a filter to save.")})
-    count = session.exec(select(func.count()).select_from(SavedSearch).where(SavedSearch.user_id == user.id)).one()
+    count = session.exec(
+        select(func.count()).select_from(SavedSearch).where(SavedSearch.user_id == user.id)
+    ).one()
     if count >= MAX_SAVED:
         raise Conflict(_("You can keep at most %(n)s saved searches; delete one first.", n=MAX_SAVED))
     values = saved_in.model_dump()
@@ -75,8 +83,13 @@ def create_saved_search(*, session: Session, user: User, data: dict) -> SavedSea
 
 def list_saved_searches(*, session: Session, user: User) -> list[SavedSearch]:
     user = _require_user(user)
-    return list(session.exec(select(SavedSearch).where(SavedSearch.user_id == user.id)
-                             .order_by(SavedSearch.created_at.desc(), SavedSearch.id.desc())).all())
+    return list(
+        session.exec(
+            select(SavedSearch)
+            .where(SavedSearch.user_id == user.id)
+            .order_by(SavedSearch.created_at.desc(), SavedSearch.id.desc())
+        ).all()
+    )
 
 
 def delete_saved_search(*, session: Session, user: User, saved_id: int) -> None:
@@ -89,12 +102,21 @@ def delete_saved_search(*, session: Session, user: User, saved_id: int) -> None:
 
 
 def saved_search_to_public(saved: SavedSearch) -> dict:
-    return {"id": saved.id, "name": saved.name, "query": saved.query, "type": saved.type,
-            "industry": saved.industry, "mode": saved.mode, "region": saved.region, "trl_min": saved.trl_min,
-            "created_at": saved.created_at.isoformat()}
+    return {
+        "id": saved.id,
+        "name": saved.name,
+        "query": saved.query,
+        "type": saved.type,
+        "industry": saved.industry,
+        "mode": saved.mode,
+        "region": saved.region,
+        "trl_min": saved.trl_min,
+        "created_at": saved.created_at.isoformat(),
+    }
 
 
 # --- the digest -------------------------------------------------------------------------------------------------
+
 
 def _is_new(row, since: datetime) -> bool:
     stamp = getattr(row, "published_at", None) or getattr(row, "created_at", None)
@@ -104,13 +126,21 @@ def _is_new(row, since: datetime) -> bool:
 def _search_items(session: Session, user: User, since: datetime) -> list[DigestItem]:
     items = []
     for saved in list_saved_searches(session=session, user=user):
-        result = search_listings(text=saved.query, type=saved.type, industry=saved.industry, mode=saved.mode,
-                                 region=saved.region, trl_min=saved.trl_min, per_page=HITS_PER_SEARCH)
+        result = search_listings(
+            text=saved.query,
+            type=saved.type,
+            industry=saved.industry,
+            mode=saved.mode,
+            region=saved.region,
+            trl_min=saved.trl_min,
+            per_page=HITS_PER_SEARCH,
+        )
         refs = [(hit["type"], int(hit["entity_id"])) for hit in result.hits]
         for (kind, entity_id), row in load_rows(session, refs).items():
             if row is not None and row.org_id != user.org_id and _is_new(row, since):
-                items.append(DigestItem("search", saved.name, kind, entity_id,
-                                        getattr(row, "title", None) or row.name))
+                items.append(
+                    DigestItem("search", saved.name, kind, entity_id, getattr(row, "title", None) or row.name)
+                )
     return items
 
 
@@ -123,29 +153,39 @@ def _match_items(session: Session, user: User, since: datetime) -> list[DigestIt
             if not is_live(own):
                 continue
             for rec_kind in MATCH_KINDS[kind]:
-                recs = recommendations.recommend(session=session, query_type=kind, query_id=own.id,
-                                                 rec_kind=rec_kind, user=user, k=10)
+                recs = recommendations.recommend(
+                    session=session, query_type=kind, query_id=own.id, rec_kind=rec_kind, user=user, k=10
+                )
                 rows = load_rows(session, [(r["target_type"], r["target_id"]) for r in recs])
                 for rec in recs:
                     row = rows.get((rec["target_type"], rec["target_id"]))
                     if row is not None and row.org_id != user.org_id and _is_new(row, since):
-                        items.append(DigestItem("match", own.title, rec["target_type"], rec["target_id"],
-                                                rec["title"]))
+                        items.append(
+                            DigestItem("match", own.title, rec["target_type"], rec["target_id"], rec["title"])
+                        )
     return items
 
 
 def _digest_users(session: Session) -> list[User]:
     with_searches = select(SavedSearch.user_id)
     with_listings = select(Need.org_id).union(select(Achievement.org_id))
-    return list(session.exec(select(User).where(User.active.is_(True), or_(
-        User.id.in_(with_searches), User.org_id.in_(with_listings))).order_by(User.id)).all())
+    return list(
+        session.exec(
+            select(User)
+            .where(User.active.is_(True), or_(User.id.in_(with_searches), User.org_id.in_(with_listings)))
+            .order_by(User.id)
+        ).all()
+    )
 
 
 def _email_body(items: list[DigestItem]) -> str:
     lines = []
     for item in items:
-        lines.append(f"- {item.title}  [{item.label}]  /{item.target_type}s/{item.target_id}"
-                     if item.target_type != "center" else f"- {item.title}  [{item.label}]")
+        lines.append(
+            f"- {item.title}  [{item.label}]  /{item.target_type}s/{item.target_id}"
+            if item.target_type != "center"
+            else f"- {item.title}  [{item.label}]"
+        )
     return "\n".join(lines)
 
 
@@ -173,8 +213,15 @@ def build_digests(*, session: Session, now: datetime | None = None) -> list[Dige
             session.rollback()
             continue
         if items:
-            notify(session=session, user_ids=[user.id], kind="digest", subject_type="digest", subject_id=user.id,
-                   text="、".join(item.title for item in items), email_body=_email_body(items))
+            notify(
+                session=session,
+                user_ids=[user.id],
+                kind="digest",
+                subject_type="digest",
+                subject_id=user.id,
+                text="、".join(item.title for item in items),
+                email_body=_email_body(items),
+            )
         session.commit()
         if items:
             built.append(Digest(user.id, day.isoformat(), tuple(items)))

@@ -13,9 +13,20 @@ from models import User
 from models.common import utcnow
 
 # The sort orders users choose (?sort=), with the search backend's name of each.
-SORTS = {"relevance": "relevance", "newest": "updated_at", "deadline": "deadline", "price": "money", "trl": "trl"}
-SORT_LABELS = {"relevance": _l("Best match"), "newest": _l("Newest"), "deadline": _l("Deadline soonest"),
-               "price": _l("Budget or price, high to low"), "trl": _l("TRL, high to low")}
+SORTS = {
+    "relevance": "relevance",
+    "newest": "updated_at",
+    "deadline": "deadline",
+    "price": "money",
+    "trl": "trl",
+}
+SORT_LABELS = {
+    "relevance": _l("Best match"),
+    "newest": _l("Newest"),
+    "deadline": _l("Deadline soonest"),
+    "price": _l("Budget or price, high to low"),
+    "trl": _l("TRL, high to low"),
+}
 
 
 class SearchUnavailable(ServiceError):
@@ -29,21 +40,36 @@ def sort_name(value: str | None, *, strict: bool) -> str | None:
         return None
     if value not in SORTS:
         if strict:
-            raise Invalid(_("Some search parameters are not valid."),
-                          {"sort": _("Not one of the allowed values.")})
+            raise Invalid(
+                _("Some search parameters are not valid."), {"sort": _("Not one of the allowed values.")}
+            )
         return None
     return value
 
 
-def search_listings(*, text: str = "", type: str | None = None, industry: str | None = None,
-                    mode: str | None = None, region: str | None = None, trl_min: int | None = None,
-                    sort: str | None = None, page: int = 1, per_page: int = 20) -> SearchResult:
+def search_listings(
+    *,
+    text: str = "",
+    type: str | None = None,
+    industry: str | None = None,
+    mode: str | None = None,
+    region: str | None = None,
+    trl_min: int | None = None,
+    sort: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> SearchResult:
     """Listings matching the words and filters; the indexes hold only public listings and their public text."""
     try:
-        query = SearchQuery(text=text, type=type or None, page=page, per_page=per_page,
-                            sort=SORTS[sort] if sort else None, live_at=utcnow().timestamp(),
-                            filters={"industry": industry, "cooperation_modes": mode, "region": region,
-                                     "trl_min": trl_min})
+        query = SearchQuery(
+            text=text,
+            type=type or None,
+            page=page,
+            per_page=per_page,
+            sort=SORTS[sort] if sort else None,
+            live_at=utcnow().timestamp(),
+            filters={"industry": industry, "cooperation_modes": mode, "region": region, "trl_min": trl_min},
+        )
     except (ValueError, KeyError):
         raise Invalid(_("Some search parameters are not valid.")) from None
     try:
@@ -60,25 +86,52 @@ def rows_of_hits(*, session: Session, hits: list[dict]) -> dict[str, object]:
     wanted: dict[str, list[int]] = {}
     for hit in hits:
         wanted.setdefault(hit["type"], []).append(hit["entity_id"])
-    return {f"{kind}-{row.id}": row for kind, entity_ids in wanted.items()
-            for row in rows_by_id(session, kind, entity_ids)}
+    return {
+        f"{kind}-{row.id}": row
+        for kind, entity_ids in wanted.items()
+        for row in rows_by_id(session, kind, entity_ids)
+    }
 
 
 def hit_summary(row) -> dict:
     """What an API hit adds from its row: who offers it, money, maturity, deadline and place."""
-    return {"org_id": row.org_id, "trl": getattr(row, "trl", None), "region": getattr(row, "region", None),
-            "deadline": row.deadline.isoformat() if getattr(row, "deadline", None) else None,
-            "budget_min": getattr(row, "budget_min", None), "budget_max": getattr(row, "budget_max", None),
-            "price": getattr(row, "price", None)}
+    return {
+        "org_id": row.org_id,
+        "trl": getattr(row, "trl", None),
+        "region": getattr(row, "region", None),
+        "deadline": row.deadline.isoformat() if getattr(row, "deadline", None) else None,
+        "budget_min": getattr(row, "budget_min", None),
+        "budget_max": getattr(row, "budget_max", None),
+        "price": getattr(row, "price", None),
+    }
 
 
-def find_listings(*, session: Session, kind: str, user: User | None, q: str | None = None, mine: bool = False,
-                  sort: str | None = None, page: int = 1, per_page: int = 20, **filters) -> Page:
+def find_listings(
+    *,
+    session: Session,
+    kind: str,
+    user: User | None,
+    q: str | None = None,
+    mine: bool = False,
+    sort: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+    **filters,
+) -> Page:
     """A list page: with keywords, the search backend's hits (the same as site search, with highlights)
     as listing rows; without, the database's live listings in the chosen order."""
     if not q or mine:
-        return browse(session=session, kind=kind, user=user, q=q, mine=mine, sort=sort, page=page,
-                      per_page=per_page, **filters)
+        return browse(
+            session=session,
+            kind=kind,
+            user=user,
+            q=q,
+            mine=mine,
+            sort=sort,
+            page=page,
+            per_page=per_page,
+            **filters,
+        )
     result = search_listings(text=q, type=kind, sort=sort, page=page, per_page=per_page, **filters)
     rows = rows_of_hits(session=session, hits=result.hits)
     items = [rows[hit["id"]] for hit in result.hits if hit["id"] in rows]

@@ -30,8 +30,12 @@ def _load(path: str) -> dict[str, Industry]:
         raw = yaml.safe_load(fh) or {}
     return {
         item["code"]: Industry(
-            code=item["code"], name_zh=item["name_zh"], name_en=item["name_en"], group=item.get("group", ""),
-            gb_t_4754=tuple(item.get("gb_t_4754", [])), keywords=tuple(item.get("keywords", [])),
+            code=item["code"],
+            name_zh=item["name_zh"],
+            name_en=item["name_en"],
+            group=item.get("group", ""),
+            gb_t_4754=tuple(item.get("gb_t_4754", [])),
+            keywords=tuple(item.get("keywords", [])),
             synonyms={word: tuple(variants) for word, variants in (item.get("synonyms") or {}).items()},
             also_finds={word: tuple(terms) for word, terms in (item.get("also_finds") or {}).items()},
         )

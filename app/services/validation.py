@@ -12,7 +12,9 @@ M = TypeVar("M", bound=BaseModel)
 
 # Messages raised by our own validators, keyed by the text they raise.
 CUSTOM = {
-    "invalid_credit_code": lambda: _("Not a valid unified social credit code (18 characters with a check character)."),
+    "invalid_credit_code": lambda: _(
+        "Not a valid unified social credit code (18 characters with a check character)."
+    ),
     "budget_order": lambda: _("The minimum budget is above the maximum."),
     "bureau_not_self_registered": lambda: _("Bureau accounts are created by an administrator."),
 }

@@ -14,8 +14,10 @@ from tests.app import access_matrix
 from tests.app.access_matrix import ROLES, Case
 from tests.utils.factories import create_role_user
 
-MODULES = [importlib.import_module(f"{access_matrix.__name__}.{info.name}")
-           for info in pkgutil.iter_modules(access_matrix.__path__)]
+MODULES = [
+    importlib.import_module(f"{access_matrix.__name__}.{info.name}")
+    for info in pkgutil.iter_modules(access_matrix.__path__)
+]
 CASES: list[Case] = [case for module in MODULES for case in module.CASES]
 PLACEHOLDER = re.compile(r"^\{(\w+)\}$")
 
@@ -23,9 +25,16 @@ PLACEHOLDER = re.compile(r"^\{(\w+)\}$")
 @pytest.fixture
 def app(database_url, tmp_path):
     """The app with CSRF checks off: the matrix is about roles; CSRF has its own tests."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": database_url,
-                      "WTF_CSRF_ENABLED": False, "SEARCH_PATH": str(tmp_path / "search.sqlite3"),
-                      "VECTOR_DIR": str(tmp_path / "vectors")})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "SEARCH_PATH": str(tmp_path / "search.sqlite3"),
+            "VECTOR_DIR": str(tmp_path / "vectors"),
+        }
+    )
     yield app
     app.extensions["db_engine"].dispose()
 
@@ -82,6 +91,11 @@ def test_every_route_has_a_case(app):
         except (NotFound, MethodNotAllowed):
             pytest.fail(f"case {case.method} {case.path} matches no route")
         covered.add((rule.rule, case.method))
-    missing = sorted((rule.rule, method) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
-                     for method in rule.methods - {"HEAD", "OPTIONS"} if (rule.rule, method) not in covered)
+    missing = sorted(
+        (rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+        if (rule.rule, method) not in covered
+    )
     assert not missing, f"routes without an access-matrix case: {missing}"

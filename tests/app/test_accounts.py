@@ -86,19 +86,28 @@ def test_tokens_page_lists_and_revokes(client, session, enterprise, auth):
     page = client.get("/account/tokens")
     assert page.status_code == 200 and "API 令牌" in page.get_data(as_text=True)
     token_id = session.exec(select(ApiToken.id).where(ApiToken.user_id == enterprise.id)).one()
-    response = client.post(f"/account/tokens/{token_id}/revoke",
-                           data={"csrf_token": csrf_token(client, "/account/tokens")}, follow_redirects=True)
+    response = client.post(
+        f"/account/tokens/{token_id}/revoke",
+        data={"csrf_token": csrf_token(client, "/account/tokens")},
+        follow_redirects=True,
+    )
     assert response.status_code == 200 and "令牌已撤销" in response.get_data(as_text=True)
     assert client.get("/api/v1/needs?mine=1", headers=headers).status_code == 401
-    assert client.post(f"/account/tokens/{token_id}/revoke",
-                       data={"csrf_token": csrf_token(client, "/account/tokens")}).status_code == 404
+    assert (
+        client.post(
+            f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(client, "/account/tokens")}
+        ).status_code
+        == 404
+    )
 
 
 def test_two_concurrent_revocations_of_one_token(app, client, session, enterprise):
     headers = bearer(client, enterprise.email, PASSWORD)
     token_id = client.get("/api/v1/auth/tokens", headers=headers).json["items"][0]["id"]
-    statuses = concurrently(*[lambda: app.test_client().delete(f"/api/v1/auth/tokens/{token_id}",
-                                                               headers=headers).status_code] * 2)
+    statuses = concurrently(
+        *[lambda: app.test_client().delete(f"/api/v1/auth/tokens/{token_id}", headers=headers).status_code]
+        * 2
+    )
     # The first removes it; the second finds it gone (404) or, arriving later, the token already invalid (401).
     assert 204 in statuses and sorted(statuses)[1] in (401, 404)
     assert _count(session, ApiToken, ApiToken.user_id == enterprise.id) == 0
@@ -143,8 +152,9 @@ def test_a_registration_race_answers_409_not_500(app, session, registration_race
         second["email"] = first["email"]
     else:
         second["organization"]["credit_code"] = first["organization"]["credit_code"]
-    responses = concurrently(*[lambda body=body: app.test_client().post("/api/v1/register", json=body)
-                               for body in (first, second)])
+    responses = concurrently(
+        *[lambda body=body: app.test_client().post("/api/v1/register", json=body) for body in (first, second)]
+    )
     assert sorted(r.status_code for r in responses) == [201, 409]
     field = "email" if shared == "email" else "organization.credit_code"
     assert field in next(r for r in responses if r.status_code == 409).json["error"]["fields"]

@@ -29,8 +29,14 @@ def test_register_then_token_then_post_need(client):
 
 def test_register_rejects_bad_credit_code_and_duplicate(client):
     data = registration_data("enterprise")
-    bad = {**data, "organization": {**data["organization"], "credit_code": data["organization"]["credit_code"][:17] + (
-        "0" if data["organization"]["credit_code"][17] != "0" else "1")}}
+    bad = {
+        **data,
+        "organization": {
+            **data["organization"],
+            "credit_code": data["organization"]["credit_code"][:17]
+            + ("0" if data["organization"]["credit_code"][17] != "0" else "1"),
+        },
+    }
     response = client.post("/api/v1/register", json=bad)
     assert response.status_code == 422
     assert "organization.credit_code" in response.json["error"]["fields"]
@@ -45,17 +51,27 @@ def test_register_as_bureau_is_refused(client):
 
 
 def test_wrong_password_and_bad_token(client, enterprise):
-    assert client.post("/api/v1/auth/token", json={"email": enterprise.email, "password": "nope"}).status_code == 401
+    assert (
+        client.post("/api/v1/auth/token", json={"email": enterprise.email, "password": "nope"}).status_code
+        == 401
+    )
     response = client.post("/api/v1/needs", json=need_data(), headers={"Authorization": "Bearer forged"})
     assert response.status_code == 401
     assert response.json["error"]["code"] == "unauthorized"
     assert client.post("/api/v1/needs", json=need_data()).status_code == 401
 
 
-@pytest.mark.parametrize("field, value", [
-    ("trl", 12), ("title", ""), ("industry", "astrology"), ("cooperation_modes", ["barter"]),
-    ("budget_min", -1), ("description", "长" * 10_000_000),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("trl", 12),
+        ("title", ""),
+        ("industry", "astrology"),
+        ("cooperation_modes", ["barter"]),
+        ("budget_min", -1),
+        ("description", "长" * 10_000_000),
+    ],
+)
 def test_bad_need_fields_are_refused_and_nothing_saved(client, enterprise, field, value):
     headers = token_for(client, enterprise.email)
     response = client.post("/api/v1/needs", json=need_data(**{field: value}), headers=headers)
@@ -71,7 +87,9 @@ def test_missing_fields_and_malformed_json(client, enterprise):
     missing = client.post("/api/v1/needs", json={"industry": "automotive"}, headers=headers)
     assert missing.status_code == 422
     assert {"title", "description"} <= set(missing.json["error"]["fields"])
-    malformed = client.post("/api/v1/needs", data="{not json", content_type="application/json", headers=headers)
+    malformed = client.post(
+        "/api/v1/needs", data="{not json", content_type="application/json", headers=headers
+    )
     assert malformed.status_code == 400
     assert malformed.json["error"]["code"] == "malformed_json"
     not_object = client.post("/api/v1/needs", json=["a list"], headers=headers)
@@ -89,10 +107,14 @@ def test_error_messages_follow_language(client, enterprise):
 def test_confidential_details_only_for_owner(client, session, enterprise):
     other = create_user(session, "enterprise")
     owner_headers = token_for(client, enterprise.email)
-    need = client.post("/api/v1/needs", json={**need_data(confidential=True), "status": "published"},
-                       headers=owner_headers).json
+    need = client.post(
+        "/api/v1/needs", json={**need_data(confidential=True), "status": "published"}, headers=owner_headers
+    ).json
     assert client.get(f"/api/v1/needs/{need['id']}").json["details"] is None
-    assert client.get(f"/api/v1/needs/{need['id']}", headers=token_for(client, other.email)).json["details"] is None
+    assert (
+        client.get(f"/api/v1/needs/{need['id']}", headers=token_for(client, other.email)).json["details"]
+        is None
+    )
     assert client.get(f"/api/v1/needs/{need['id']}", headers=owner_headers).json["details"]
     listed = client.get("/api/v1/needs").json["items"]
     assert listed[0]["description"] and listed[0]["details"] is None
@@ -100,10 +122,18 @@ def test_confidential_details_only_for_owner(client, session, enterprise):
 
 def test_other_organization_cannot_change_or_delete(client, session, enterprise):
     other = create_user(session, "enterprise")
-    need = client.post("/api/v1/needs", json={**need_data(), "status": "published"},
-                       headers=token_for(client, enterprise.email)).json
+    need = client.post(
+        "/api/v1/needs",
+        json={**need_data(), "status": "published"},
+        headers=token_for(client, enterprise.email),
+    ).json
     other_headers = token_for(client, other.email)
-    assert client.patch(f"/api/v1/needs/{need['id']}", json={"title": "被篡改"}, headers=other_headers).status_code == 403
+    assert (
+        client.patch(
+            f"/api/v1/needs/{need['id']}", json={"title": "被篡改"}, headers=other_headers
+        ).status_code
+        == 403
+    )
     assert client.delete(f"/api/v1/needs/{need['id']}", headers=other_headers).status_code == 403
     assert client.get(f"/api/v1/needs/{need['id']}").json["title"] == need["title"]
 
@@ -113,8 +143,9 @@ def test_patch_validates_merged_listing(client, enterprise):
     need = client.post("/api/v1/needs", json=need_data(), headers=headers).json
     response = client.patch(f"/api/v1/needs/{need['id']}", json={"budget_min": 9_000_000}, headers=headers)
     assert response.status_code == 422
-    ok = client.patch(f"/api/v1/needs/{need['id']}", json={"title": "新的标题内容", "status": "published"},
-                      headers=headers)
+    ok = client.patch(
+        f"/api/v1/needs/{need['id']}", json={"title": "新的标题内容", "status": "published"}, headers=headers
+    )
     assert ok.status_code == 200 and ok.json["title"] == "新的标题内容" and ok.json["status"] == "published"
     assert client.get(f"/api/v1/needs/{need['id']}").json["budget_min"] == 500000
 
@@ -132,10 +163,20 @@ def test_roles_decide_who_posts_what(client, enterprise, university):
     ent, uni = token_for(client, enterprise.email), token_for(client, university.email)
     assert client.post("/api/v1/achievements", json=achievement_data(), headers=ent).status_code == 403
     assert client.post("/api/v1/needs", json=need_data(), headers=uni).status_code == 403
-    created = client.post("/api/v1/achievements", json={**achievement_data(), "status": "published"}, headers=uni)
+    created = client.post(
+        "/api/v1/achievements", json={**achievement_data(), "status": "published"}, headers=uni
+    )
     assert created.status_code == 201 and created.json["trl"] == 7
-    service = client.post("/api/v1/services", json={"title": "材料疲劳试验检测", "description": "按国标开展疲劳试验。",
-                                                     "category": "testing", "status": "published"}, headers=uni)
+    service = client.post(
+        "/api/v1/services",
+        json={
+            "title": "材料疲劳试验检测",
+            "description": "按国标开展疲劳试验。",
+            "category": "testing",
+            "status": "published",
+        },
+        headers=uni,
+    )
     assert service.status_code == 201
     assert client.get("/api/v1/services").json["total"] == 1
 
@@ -143,10 +184,19 @@ def test_roles_decide_who_posts_what(client, enterprise, university):
 def test_filters_and_pagination(client, enterprise):
     headers = token_for(client, enterprise.email)
     for i in range(5):
-        client.post("/api/v1/needs", json={**need_data(title=f"汽车需求{i}号"), "status": "published"}, headers=headers)
-    client.post("/api/v1/needs", json={**need_data(title="新材料需求", industry="new_materials",
-                                                   cooperation_modes=["license"]), "status": "published"},
-                headers=headers)
+        client.post(
+            "/api/v1/needs",
+            json={**need_data(title=f"汽车需求{i}号"), "status": "published"},
+            headers=headers,
+        )
+    client.post(
+        "/api/v1/needs",
+        json={
+            **need_data(title="新材料需求", industry="new_materials", cooperation_modes=["license"]),
+            "status": "published",
+        },
+        headers=headers,
+    )
     assert client.get("/api/v1/needs?industry=new_materials").json["total"] == 1
     assert client.get("/api/v1/needs?mode=license").json["total"] == 1
     page2 = client.get("/api/v1/needs?per_page=4&page=2").json
@@ -160,9 +210,18 @@ def test_organization_profile_and_openapi(client, enterprise):
     assert client.get("/api/v1/organizations/99999").status_code == 404
     spec = client.get("/api/v1/openapi.json").json
     assert spec["openapi"].startswith("3.")
-    assert {"/needs", "/needs/{id}", "/achievements", "/services/{id}", "/auth/token", "/auth/tokens",
-            "/auth/tokens/{id}", "/organizations/{id}/verify", "/organization-claims",
-            "/organization-claims/{id}/resolve"} <= set(spec["paths"])
+    assert {
+        "/needs",
+        "/needs/{id}",
+        "/achievements",
+        "/services/{id}",
+        "/auth/token",
+        "/auth/tokens",
+        "/auth/tokens/{id}",
+        "/organizations/{id}/verify",
+        "/organization-claims",
+        "/organization-claims/{id}/resolve",
+    } <= set(spec["paths"])
     assert {"post", "delete"} <= set(spec["paths"]["/auth/token"])
     assert org["verified"] is False
     assert "trl" in spec["components"]["schemas"]["NeedCreate"]["properties"]

@@ -24,8 +24,21 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 def limits_config():
     """Limits on, so their key functions see the generated requests too, but far above what a run sends."""
     generous = "100000 per minute"
-    return {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://",
-            **dict.fromkeys(("RATE_LIMIT_LOGIN_ADDRESS", "RATE_LIMIT_LOGIN_ACCOUNT", "RATE_LIMIT_REGISTRATION", "RATE_LIMIT_TOKEN", "RATE_LIMIT_WRITE", "RATE_LIMIT_FEEDBACK"), generous)}
+    return {
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        **dict.fromkeys(
+            (
+                "RATE_LIMIT_LOGIN_ADDRESS",
+                "RATE_LIMIT_LOGIN_ACCOUNT",
+                "RATE_LIMIT_REGISTRATION",
+                "RATE_LIMIT_TOKEN",
+                "RATE_LIMIT_WRITE",
+                "RATE_LIMIT_FEEDBACK",
+            ),
+            generous,
+        ),
+    }
 
 
 def test_generated_requests_never_get_a_server_error(app, client, session, enterprise):
@@ -38,14 +51,22 @@ def test_generated_requests_never_get_a_server_error(app, client, session, enter
     assert len(operations) >= 15  # every documented operation is exercised, not an empty schema
 
     for operation in operations:
-        @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+
+        @settings(
+            max_examples=EXAMPLES,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy())
         def no_server_error(case):
             response = case.call(headers={**headers, **(case.headers or {})})
             body = None if isinstance(case.body, NotSet) else case.body
             assert response.status_code < 500, (
-                f"{case.method} {case.formatted_path} query={case.query} body={body!r:.300} -> {response.status_code}")
+                f"{case.method} {case.formatted_path} query={case.query} body={body!r:.300} -> {response.status_code}"
+            )
 
         try:
             no_server_error()

@@ -11,16 +11,19 @@ pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 HUGE = "99999999999999999999"
 
 
-@pytest.mark.parametrize(("path", "field"), [
-    (f"/api/v1/needs?page={HUGE}", "page"),
-    ("/api/v1/needs?page=abc", "page"),
-    ("/api/v1/needs?page=0", "page"),
-    ("/api/v1/achievements?per_page=101", "per_page"),
-    (f"/api/v1/services?trl_min=-{HUGE}", "trl_min"),
-    (f"/api/v1/search?page={HUGE}", "page"),
-    ("/api/v1/search?per_page=1.5", "per_page"),
-    ("/api/v1/needs/1/recommendations?k=1e3", "k"),
-])
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        (f"/api/v1/needs?page={HUGE}", "page"),
+        ("/api/v1/needs?page=abc", "page"),
+        ("/api/v1/needs?page=0", "page"),
+        ("/api/v1/achievements?per_page=101", "per_page"),
+        (f"/api/v1/services?trl_min=-{HUGE}", "trl_min"),
+        (f"/api/v1/search?page={HUGE}", "page"),
+        ("/api/v1/search?per_page=1.5", "per_page"),
+        ("/api/v1/needs/1/recommendations?k=1e3", "k"),
+    ],
+)
 def test_api_refuses_bad_numbers_naming_the_field(client, path, field):
     response = client.get(path, headers={"Accept-Language": "zh-CN"})
     assert response.status_code == 422
@@ -35,10 +38,17 @@ def test_api_pages_through_listings(client, session, enterprise):
     assert client.get("/api/v1/needs?page=+1&per_page=1").json["items"][0]["id"] == second.id
 
 
-@pytest.mark.parametrize("path", [
-    f"/needs?page={HUGE}", f"/needs?page=-{HUGE}", "/needs?page=abc", f"/search?q=焊接&page={HUGE}",
-    f"/search?trl_min={HUGE}", f"/achievements?trl_min={'9' * 5000}",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/needs?page={HUGE}",
+        f"/needs?page=-{HUGE}",
+        "/needs?page=abc",
+        f"/search?q=焊接&page={HUGE}",
+        f"/search?trl_min={HUGE}",
+        f"/achievements?trl_min={'9' * 5000}",
+    ],
+)
 def test_pages_clamp_numbers_and_still_render(client, enterprise, session, path):
     create_need(session, enterprise)
     assert client.get(path, follow_redirects=True).status_code == 200
@@ -53,10 +63,21 @@ def test_pages_read_an_out_of_range_filter_as_its_bound(client, session, enterpr
     assert "成熟技术需求" in junk and "早期技术需求" in junk
 
 
-@pytest.mark.parametrize(("raw", "page", "api"), [
-    ("", 1, 1), ("7", 7, 7), (" 0007 ", 7, 7), ("+7", 7, 7), (HUGE, MAX_PAGE, Invalid), ("0", 1, Invalid),
-    ("١٢", 1, Invalid), ("1_000", 1, Invalid), ("7.0", 1, Invalid), ("9" * 100_000, MAX_PAGE, Invalid),
-])
+@pytest.mark.parametrize(
+    ("raw", "page", "api"),
+    [
+        ("", 1, 1),
+        ("7", 7, 7),
+        (" 0007 ", 7, 7),
+        ("+7", 7, 7),
+        (HUGE, MAX_PAGE, Invalid),
+        ("0", 1, Invalid),
+        ("١٢", 1, Invalid),
+        ("1_000", 1, Invalid),
+        ("7.0", 1, Invalid),
+        ("9" * 100_000, MAX_PAGE, Invalid),
+    ],
+)
 def test_one_helper_two_policies(app, raw, page, api):
     with app.test_request_context(query_string={"page": raw}):
         assert int_arg("page", 1, high=MAX_PAGE, strict=False) == page

@@ -21,8 +21,9 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 
 
 
 def upload(client, headers, path: str, data: bytes, name: str):
-    return client.post(path, data={"file": (io.BytesIO(data), name)}, headers=headers,
-                       content_type="multipart/form-data")
+    return client.post(
+        path, data={"file": (io.BytesIO(data), name)}, headers=headers, content_type="multipart/form-data"
+    )
 
 
 def stored_files(app) -> list[Path]:
@@ -60,16 +61,25 @@ def test_the_openapi_document_describes_the_attachment_calls(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     for plural in ("needs", "achievements", "services"):
         assert set(paths[f"/{plural}/{{id}}/attachments"]) >= {"get", "post"}
-        assert "multipart/form-data" in paths[f"/{plural}/{{id}}/attachments"]["post"]["requestBody"]["content"]
+        assert (
+            "multipart/form-data" in paths[f"/{plural}/{{id}}/attachments"]["post"]["requestBody"]["content"]
+        )
         assert set(paths[f"/{plural}/{{id}}/attachments/{{attachment_id}}"]) >= {"get", "delete"}
         assert "get" in paths[f"/{plural}/{{id}}/attachments/{{attachment_id}}/thumbnail"]
 
 
 @on_both_databases
-@pytest.mark.parametrize(("data", "name", "says"), [
-    (EXE, "brochure.pdf", "PDF"), (bomb_png(), "bomb.png", "无法读取这张图片"), (b"", "empty.png", "文件为空")])
-def test_a_refused_upload_is_a_422_naming_the_file_and_saves_nothing(app, client, session, university, data, name,
-                                                                    says):
+@pytest.mark.parametrize(
+    ("data", "name", "says"),
+    [
+        (EXE, "brochure.pdf", "PDF"),
+        (bomb_png(), "bomb.png", "无法读取这张图片"),
+        (b"", "empty.png", "文件为空"),
+    ],
+)
+def test_a_refused_upload_is_a_422_naming_the_file_and_saves_nothing(
+    app, client, session, university, data, name, says
+):
     achievement = create_achievement(session, university)
     headers = {**bearer(client, university.email, PASSWORD), "Accept-Language": "zh-CN"}
     refused = upload(client, headers, f"/api/v1/achievements/{achievement.id}/attachments", data, name)
@@ -113,12 +123,20 @@ def test_two_uploads_at_once_both_attach(app, session, university):
     achievement = create_achievement(session, university)
     clients = [app.test_client() for _ in range(2)]
     tokens = [bearer(c, university.email, PASSWORD) for c in clients]
-    responses = concurrently(*(
-        lambda c=c, t=t, n=n: upload(c, t, f"/api/v1/achievements/{achievement.id}/attachments", png(), f"p{n}.png")
-        for n, (c, t) in enumerate(zip(clients, tokens, strict=True))))
+    responses = concurrently(
+        *(
+            lambda c=c, t=t, n=n: upload(
+                c, t, f"/api/v1/achievements/{achievement.id}/attachments", png(), f"p{n}.png"
+            )
+            for n, (c, t) in enumerate(zip(clients, tokens, strict=True))
+        )
+    )
     assert [r.status_code for r in responses] == [201, 201]
     session.expire_all()
-    assert sorted(r.original_name for r in session.exec(select(ListingAttachment)).all()) == ["p0.png", "p1.png"]
+    assert sorted(r.original_name for r in session.exec(select(ListingAttachment)).all()) == [
+        "p0.png",
+        "p1.png",
+    ]
     assert len(stored_files(app)) == 4  # two images, two thumbnails
 
 
@@ -130,8 +148,9 @@ def test_two_uploads_at_once_for_the_last_free_place_attach_one(app, client, ses
     for n in range(attachments.MAX_PER_LISTING - 1):
         assert upload(client, owner, base, PDF, f"{n}.pdf").status_code == 201
     clients = [app.test_client() for _ in range(2)]
-    responses = concurrently(*(lambda c=c, n=n: upload(c, owner, base, PDF, f"last{n}.pdf")
-                               for n, c in enumerate(clients)))
+    responses = concurrently(
+        *(lambda c=c, n=n: upload(c, owner, base, PDF, f"last{n}.pdf") for n, c in enumerate(clients))
+    )
     assert sorted(r.status_code for r in responses) == [201, 409]
     session.expire_all()
     assert len(session.exec(select(ListingAttachment)).all()) == attachments.MAX_PER_LISTING

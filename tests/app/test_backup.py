@@ -44,16 +44,25 @@ def fresh(app, tmp_path, backend):
 
     On PostgreSQL it is the same database emptied (dropping the schema), which is what a fresh server looks like.
     """
+
     def make():
         if backend == "sqlite":
             url = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
         else:
             url = app.config["DATABASE_URL"]
             app.extensions["db_engine"].dispose()
-        other = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "SEARCH_BACKEND": "fts5",
-                            "SEARCH_PATH": str(tmp_path / "restored-search.sqlite3"),
-                            "VECTOR_DIR": str(tmp_path / "restored-vectors"),
-                            "UPLOAD_DIR": str(tmp_path / "restored-uploads"), "RATELIMIT_ENABLED": False})
+        other = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "test",
+                "DATABASE_URL": url,
+                "SEARCH_BACKEND": "fts5",
+                "SEARCH_PATH": str(tmp_path / "restored-search.sqlite3"),
+                "VECTOR_DIR": str(tmp_path / "restored-vectors"),
+                "UPLOAD_DIR": str(tmp_path / "restored-uploads"),
+                "RATELIMIT_ENABLED": False,
+            }
+        )
         engine = other.extensions["db_engine"]
         if backend == "postgres":
             with engine.begin() as connection:
@@ -118,7 +127,9 @@ def test_a_corrupted_backup_is_refused_and_nothing_is_written(market, runner, fr
     assert "uploads/0123456789abcdef0123456789abcdef does not match its SHA-256" in result.output
     with Session(restored.extensions["db_engine"]) as session:
         assert session.exec(select(Need)).first() is None
-    assert not Path(restored.config["UPLOAD_DIR"]).exists() or not files_under(Path(restored.config["UPLOAD_DIR"]))
+    assert not Path(restored.config["UPLOAD_DIR"]).exists() or not files_under(
+        Path(restored.config["UPLOAD_DIR"])
+    )
 
 
 def test_a_missing_file_or_manifest_is_refused(market, runner, fresh, tmp_path):

@@ -11,8 +11,11 @@ from tests.utils.bureau import create_account
 
 def header_links(html: str) -> list[str]:
     header = html.split("<header", 1)[1].split("</header>", 1)[0]
-    return [href for href in re.findall(r'href="([^"]+)"', header) if href.startswith("/")
-            and not href.startswith(("/lang/", "/static"))]
+    return [
+        href
+        for href in re.findall(r'href="([^"]+)"', header)
+        if href.startswith("/") and not href.startswith(("/lang/", "/static"))
+    ]
 
 
 @pytest.mark.parametrize("role", [Role.bureau, Role.expert])

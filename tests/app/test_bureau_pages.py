@@ -36,8 +36,15 @@ def test_bureau_navigation_shows_only_what_the_bureau_can_use(client, auth, bure
     html = text(client.get("/"))
     assert "监管工作台" in html and "公示公告" in html
     assert "我的发布" not in html and "发布需求" not in html and "/needs/new" not in html
-    for link in ("/bureau", "/bureau/centers", "/bureau/calls", "/bureau/applications", "/bureau/evaluations",
-                 "/bureau/first-use", "/notices"):
+    for link in (
+        "/bureau",
+        "/bureau/centers",
+        "/bureau/calls",
+        "/bureau/applications",
+        "/bureau/evaluations",
+        "/bureau/first-use",
+        "/notices",
+    ):
         assert client.get(link).status_code == 200, link
 
 
@@ -54,8 +61,14 @@ def test_enterprise_keeps_its_own_links_and_cannot_open_the_workbench(client, au
     auth.login(enterprise.email)
     html = text(client.get("/"))
     assert "我的发布" in html and "发布需求" in html and "监管工作台" not in html
-    for path in ("/bureau", "/bureau/centers", "/bureau/calls", "/bureau/first-use", "/bureau/evaluations",
-                 "/bureau/first-use/recommended.csv"):
+    for path in (
+        "/bureau",
+        "/bureau/centers",
+        "/bureau/calls",
+        "/bureau/first-use",
+        "/bureau/evaluations",
+        "/bureau/first-use/recommended.csv",
+    ):
         assert client.get(path).status_code == 403, path
 
 
@@ -63,8 +76,12 @@ def test_applying_through_the_form_and_keeping_input_on_refusal(client, auth, se
     applicant = create_user(session, "university", industries=["automotive"])
     auth.login(applicant.email)
     page = f"/calls/{call.id}/apply"
-    form = {"center_name": "长春市汽车轻量化示范创新中心", "plan": "以企业为主体、产学研联合组建的创新中心创建和运行方案……" * 2,
-            "expert_name_0": "王教授", "expert_affiliation_0": "吉林大学"}
+    form = {
+        "center_name": "长春市汽车轻量化示范创新中心",
+        "plan": "以企业为主体、产学研联合组建的创新中心创建和运行方案……" * 2,
+        "expert_name_0": "王教授",
+        "expert_affiliation_0": "吉林大学",
+    }
     for i in range(2):
         form |= {f"founder_name_{i}": f"发起单位{i}", f"founder_credit_code_{i}": random_credit_code()}
     refused = post(client, page, page, form)
@@ -89,8 +106,15 @@ def test_bureau_carries_an_application_through_the_pages(client, auth, session, 
     assert "钱经济" in text(client.get(page))
     short = post(client, page, f"{page}/panel", {"expert_ids": [str(engineer.id)]})
     assert short.status_code == 422 and "专家组至少需要 2 名专家" in text(short)
-    assert post(client, page, f"{page}/panel",
-                {"expert_ids": [str(economist.id), str(engineer.id)], "deadline": ""}).status_code == 302
+    assert (
+        post(
+            client,
+            page,
+            f"{page}/panel",
+            {"expert_ids": [str(economist.id), str(engineer.id)], "deadline": ""},
+        ).status_code
+        == 302
+    )
     early = post(client, page, f"{page}/review-decision", {"approve": "true", "reason": "通过"})
     assert early.status_code == 409 and "尚有专家未声明利益冲突或未评分" in text(early)
 
@@ -98,27 +122,61 @@ def test_bureau_carries_an_application_through_the_pages(client, auth, session, 
         auth.logout()
         auth.login(expert.email)
         assignment_page = re.search(r'href="(/expert/assignments/\d+)"', text(client.get("/expert"))).group(1)
-        assert post(client, assignment_page, f"{assignment_page}/conflict",
-                    {"conflict": conflict}).status_code == 302
+        assert (
+            post(client, assignment_page, f"{assignment_page}/conflict", {"conflict": conflict}).status_code
+            == 302
+        )
         scores = {f"score_{k}": str(v) for k, v in SCORES.items()}
-        bad = post(client, assignment_page, f"{assignment_page}/score", {**scores, "score_influence": "120",
-                                                                         "opinion": "基础扎实，机制可行，建议通过。"})
+        bad = post(
+            client,
+            assignment_page,
+            f"{assignment_page}/score",
+            {**scores, "score_influence": "120", "opinion": "基础扎实，机制可行，建议通过。"},
+        )
         assert bad.status_code == 422 and "基础扎实，机制可行，建议通过。" in text(bad)
-        assert post(client, assignment_page, f"{assignment_page}/score",
-                    {**scores, "opinion": "基础扎实，机制可行，建议通过。"}).status_code == 302
+        assert (
+            post(
+                client,
+                assignment_page,
+                f"{assignment_page}/score",
+                {**scores, "opinion": "基础扎实，机制可行，建议通过。"},
+            ).status_code
+            == 302
+        )
         assert "74.50" in text(client.get(assignment_page))
     auth.logout()
     auth.login(bureau.email)
-    assert post(client, page, f"{page}/review-decision", {"approve": "true", "reason": "专家评审通过"}).status_code == 302
-    assert post(client, page, f"{page}/inspection",
-                {"inspected_on": date.today().isoformat(), "inspectors": "张三、李四", "findings": "场地设备到位",
-                 "passed": "true", "notice_days": "7"}).status_code == 302
+    assert (
+        post(
+            client, page, f"{page}/review-decision", {"approve": "true", "reason": "专家评审通过"}
+        ).status_code
+        == 302
+    )
+    assert (
+        post(
+            client,
+            page,
+            f"{page}/inspection",
+            {
+                "inspected_on": date.today().isoformat(),
+                "inspectors": "张三、李四",
+                "findings": "场地设备到位",
+                "passed": "true",
+                "notice_days": "7",
+            },
+        ).status_code
+        == 302
+    )
     notices = text(client.get("/notices"))
     assert "异议" in notices
     assert "公示中" in text(client.get(page)).split("<h1>")[1].split("</h1>")[0]
     auth.logout()
-    objection = post(client, "/notices", f"/notices/{application.id}/objections",
-                     {"name": "李先生", "contact": "13800000000", "text": "请核实发起单位的独立法人资格。"})
+    objection = post(
+        client,
+        "/notices",
+        f"/notices/{application.id}/objections",
+        {"name": "李先生", "contact": "13800000000", "text": "请核实发起单位的独立法人资格。"},
+    )
     assert objection.status_code == 302
     auth.login(bureau.email)
     session.expire_all()
@@ -126,9 +184,19 @@ def test_bureau_carries_an_application_through_the_pages(client, auth, session, 
     blocked = post(client, page, f"{page}/filing", {"approve": "true", "reason": "同意备案"})
     assert blocked.status_code == 409 and "1 条未答复" in text(blocked)
     objection_id = session.exec(select(NoticeObjection.id)).one()
-    assert post(client, page, f"/bureau/objections/{objection_id}/answer",
-                {"application_id": str(application.id), "answer": "经核实，五家发起单位均为独立法人。"}).status_code == 302
-    assert post(client, page, f"{page}/filing", {"approve": "true", "reason": "公示期满，同意备案"}).status_code == 302
+    assert (
+        post(
+            client,
+            page,
+            f"/bureau/objections/{objection_id}/answer",
+            {"application_id": str(application.id), "answer": "经核实，五家发起单位均为独立法人。"},
+        ).status_code
+        == 302
+    )
+    assert (
+        post(client, page, f"{page}/filing", {"approve": "true", "reason": "公示期满，同意备案"}).status_code
+        == 302
+    )
     html = text(client.get(page))
     assert "已备案" in html and "公示期满，同意备案" in html
     session.expire_all()
@@ -140,7 +208,9 @@ def test_refusal_reasons_reach_the_applicant(client, auth, session, bureau, call
     application = apply(session, call, applicant)
     auth.login(bureau.email)
     page = f"/applications/{application.id}"
-    assert post(client, page, f"{page}/refusal", {"reason": "申报材料不全：缺少合作协议。"}).status_code == 302
+    assert (
+        post(client, page, f"{page}/refusal", {"reason": "申报材料不全：缺少合作协议。"}).status_code == 302
+    )
     auth.logout()
     auth.login(applicant.email)
     mine = text(client.get("/my-center"))
@@ -160,42 +230,101 @@ def test_center_records_trainings_cooperation_flags_and_reports(client, auth, se
     achievement = create_achievement(session, applicant, center_id=center_id, title="一体化压铸后地板")
     auth.login(applicant.email)
     page = "/my-center"
-    assert post(client, page, f"/my-center/{center_id}/trainings",
-                {"held_on": "2026-04-01", "topic": "压铸工艺培训", "people": "35", "mode": "in_person"}).status_code == 302
-    bad = post(client, page, f"/my-center/{center_id}/cooperation",
-               {"form_id": "cooperation", "partner": "Fraunhofer IWU", "country": "德国", "form": "joint_rd",
-                "started_on": "2026-05-01", "ended_on": "2026-01-01"})
+    assert (
+        post(
+            client,
+            page,
+            f"/my-center/{center_id}/trainings",
+            {"held_on": "2026-04-01", "topic": "压铸工艺培训", "people": "35", "mode": "in_person"},
+        ).status_code
+        == 302
+    )
+    bad = post(
+        client,
+        page,
+        f"/my-center/{center_id}/cooperation",
+        {
+            "form_id": "cooperation",
+            "partner": "Fraunhofer IWU",
+            "country": "德国",
+            "form": "joint_rd",
+            "started_on": "2026-05-01",
+            "ended_on": "2026-01-01",
+        },
+    )
     assert bad.status_code == 422 and "Fraunhofer IWU" in text(bad) and "结束日期早于开始日期" in text(bad)
-    assert post(client, page, f"/my-center/{center_id}/cooperation",
-                {"partner": "Fraunhofer IWU", "country": "德国", "form": "joint_rd", "started_on": "2026-05-01",
-                 "ended_on": ""}).status_code == 302
-    assert post(client, page, f"/my-center/{center_id}/first-use-flags",
-                {"achievement_id": str(achievement.id), "category": "equipment",
-                 "reason": "国内首台套一体化压铸装备应用"}).status_code == 302
+    assert (
+        post(
+            client,
+            page,
+            f"/my-center/{center_id}/cooperation",
+            {
+                "partner": "Fraunhofer IWU",
+                "country": "德国",
+                "form": "joint_rd",
+                "started_on": "2026-05-01",
+                "ended_on": "",
+            },
+        ).status_code
+        == 302
+    )
+    assert (
+        post(
+            client,
+            page,
+            f"/my-center/{center_id}/first-use-flags",
+            {
+                "achievement_id": str(achievement.id),
+                "category": "equipment",
+                "reason": "国内首台套一体化压铸装备应用",
+            },
+        ).status_code
+        == 302
+    )
     html = text(client.get(page))
     assert "压铸工艺培训" in html and "35 人" in html and "Fraunhofer IWU" in html and "待审核" in html
 
     auth.logout()
     auth.login(bureau.email)
-    assert post(client, "/bureau/evaluations", "/bureau/evaluations",
-                {"year": "2025", "deadline": "2026-03-31"}).status_code == 302
+    assert (
+        post(
+            client, "/bureau/evaluations", "/bureau/evaluations", {"year": "2025", "deadline": "2026-03-31"}
+        ).status_code
+        == 302
+    )
     flags_page = text(client.get("/bureau/first-use"))
     assert "一体化压铸后地板" in flags_page
     flag_action = re.search(r'action="(/bureau/first-use/\d+/review)"', flags_page).group(1)
-    assert post(client, "/bureau/first-use", flag_action, {"recommend": "true", "note": "推荐申报首台套"}).status_code == 302
+    assert (
+        post(
+            client, "/bureau/first-use", flag_action, {"recommend": "true", "note": "推荐申报首台套"}
+        ).status_code
+        == 302
+    )
     csv = client.get("/bureau/first-use/recommended.csv")
     assert csv.mimetype == "text/csv" and "一体化压铸后地板" in text(csv)
 
     auth.logout()
     auth.login(applicant.email)
     evaluation_page = re.search(r'href="(/evaluations/\d+)"', text(client.get(page))).group(1)
-    assert post(client, evaluation_page, f"{evaluation_page}/report",
-                {"summary": "全年完成委托研发项目12项，技术合同额1800万元。", "plans": "明年建设中试线"}).status_code == 302
+    assert (
+        post(
+            client,
+            evaluation_page,
+            f"{evaluation_page}/report",
+            {"summary": "全年完成委托研发项目12项，技术合同额1800万元。", "plans": "明年建设中试线"},
+        ).status_code
+        == 302
+    )
     assert "全年完成委托研发项目12项" in text(client.get(evaluation_page))
     auth.logout()
     auth.login(bureau.email)
-    assert post(client, evaluation_page, f"{evaluation_page}/grade",
-                {"grade": "excellent", "remarks": "运行良好"}).status_code == 302
+    assert (
+        post(
+            client, evaluation_page, f"{evaluation_page}/grade", {"grade": "excellent", "remarks": "运行良好"}
+        ).status_code
+        == 302
+    )
     assert "优秀" in text(client.get(evaluation_page))
     center_page = text(client.get(f"/bureau/centers/{center_id}"))
     assert "压铸工艺培训" in center_page and "德国" in center_page and "优秀" in center_page

@@ -22,7 +22,9 @@ def member(expert_id: int, conflict: bool | None, score: float | None = None) ->
 
 
 def test_domain_key_ignores_spacing_punctuation_and_case():
-    assert rules.domain_key("automotive", "汽车 轻量化、连接") == rules.domain_key("automotive", "汽车轻量化连接")
+    assert rules.domain_key("automotive", "汽车 轻量化、连接") == rules.domain_key(
+        "automotive", "汽车轻量化连接"
+    )
     assert rules.domain_key("automotive", "AI Chips") == rules.domain_key("automotive", "ai-chips")
     assert rules.domain_key("automotive", "轻量化") != rules.domain_key("new_materials", "轻量化")
 
@@ -46,8 +48,11 @@ def test_weighted_score_uses_the_weights_and_checks_every_criterion():
     scores = {"technical_foundation": 90, "institutions_mechanism": 70, "influence": 80, "plan_quality": 60}
     assert rules.weighted_score(scores, weights) == 78.0
     assert rules.weighted_score(scores, rules.APPLICATION_CRITERIA) == 75.5  # 27 + 17.5 + 16 + 15
-    for bad in ({**scores, "technical_foundation": 101}, {k: v for k, v in scores.items() if k != "influence"},
-                {**scores, "luck": 50}):
+    for bad in (
+        {**scores, "technical_foundation": 101},
+        {k: v for k, v in scores.items() if k != "influence"},
+        {**scores, "luck": 50},
+    ):
         with pytest.raises(Invalid):
             rules.weighted_score(bad, weights)
 
@@ -70,7 +75,9 @@ def test_conflicted_expert_cannot_score_and_nobody_scores_twice():
         rules.score(conflicted, scores=scores, weights=weights)
     with pytest.raises(Conflict):
         rules.declare_conflict(conflicted, conflict=False)
-    scored = rules.score(rules.declare_conflict(member(2, None), conflict=False), scores=scores, weights=weights)
+    scored = rules.score(
+        rules.declare_conflict(member(2, None), conflict=False), scores=scores, weights=weights
+    )
     assert scored.weighted_score == 80.0
     with pytest.raises(Conflict, match="already scored"):
         rules.score(scored, scores=scores, weights=weights)
@@ -78,46 +85,90 @@ def test_conflicted_expert_cannot_score_and_nobody_scores_twice():
 
 def test_panel_must_cover_five_fields_with_two_experts_at_least():
     deadline = date(2026, 7, 1)
-    new, entry = rules.form_panel(step(CenterStatus.applied), deadline=deadline,
-                                  specialties={7: ["economics", "law", "management"], 9: ["technology", "industry"]})
+    new, entry = rules.form_panel(
+        step(CenterStatus.applied),
+        deadline=deadline,
+        specialties={7: ["economics", "law", "management"], 9: ["technology", "industry"]},
+    )
     assert new.status == CenterStatus.review and new.step_deadline == deadline
     assert entry.event_type == "review_started" and entry.data["experts"] == [7, 9]
     with pytest.raises(Invalid, match="economics"):
-        rules.form_panel(step(CenterStatus.applied), deadline=deadline,
-                         specialties={7: ["economics"], 9: ["technology", "industry", "management"]})
+        rules.form_panel(
+            step(CenterStatus.applied),
+            deadline=deadline,
+            specialties={7: ["economics"], 9: ["technology", "industry", "management"]},
+        )
     with pytest.raises(Invalid):
         rules.form_panel(step(CenterStatus.applied), deadline=deadline, specialties={7: ALL_FIELDS})
     with pytest.raises(Conflict):
-        rules.form_panel(step(CenterStatus.review), deadline=deadline, specialties={7: ALL_FIELDS, 8: ALL_FIELDS})
+        rules.form_panel(
+            step(CenterStatus.review), deadline=deadline, specialties={7: ALL_FIELDS, 8: ALL_FIELDS}
+        )
 
 
 def test_review_concludes_with_the_mean_of_unconflicted_scores():
     members = [member(1, False, 80.0), member(2, False, 90.0), member(3, True)]
-    new, entry = rules.conclude_review(step(CenterStatus.review), members=members, approve=True, reason="基础扎实",
-                                       deadline=date(2026, 7, 1), now=NOW)
+    new, entry = rules.conclude_review(
+        step(CenterStatus.review),
+        members=members,
+        approve=True,
+        reason="基础扎实",
+        deadline=date(2026, 7, 1),
+        now=NOW,
+    )
     assert new.status == CenterStatus.inspection and new.review_mean == 85.0
     assert entry.data["mean"] == 85.0
-    refused, entry = rules.conclude_review(step(CenterStatus.review), members=members, approve=False,
-                                           reason="方案不成熟", deadline=date(2026, 7, 1), now=NOW)
+    refused, entry = rules.conclude_review(
+        step(CenterStatus.review),
+        members=members,
+        approve=False,
+        reason="方案不成熟",
+        deadline=date(2026, 7, 1),
+        now=NOW,
+    )
     assert refused.status == CenterStatus.rejected and refused.decision_reason == "方案不成熟"
     assert entry.event_type == "review_refused"
     with pytest.raises(Conflict, match="not declared"):
-        rules.conclude_review(step(CenterStatus.review), members=[member(1, False, 80.0), member(2, None)],
-                              approve=True, reason="x", deadline=date(2026, 7, 1), now=NOW)
+        rules.conclude_review(
+            step(CenterStatus.review),
+            members=[member(1, False, 80.0), member(2, None)],
+            approve=True,
+            reason="x",
+            deadline=date(2026, 7, 1),
+            now=NOW,
+        )
     with pytest.raises(Conflict, match="No expert"):
-        rules.conclude_review(step(CenterStatus.review), members=[member(1, True), member(2, True)],
-                              approve=True, reason="x", deadline=date(2026, 7, 1), now=NOW)
+        rules.conclude_review(
+            step(CenterStatus.review),
+            members=[member(1, True), member(2, True)],
+            approve=True,
+            reason="x",
+            deadline=date(2026, 7, 1),
+            now=NOW,
+        )
 
 
 def test_inspection_opens_notice_or_ends_the_application():
-    passed, entry = rules.record_inspection(step(CenterStatus.inspection), inspected_on=date(2026, 6, 1),
-                                            inspectors="张三、李四", findings="场地设备到位", passed=True,
-                                            notice_days=7, now=NOW)
+    passed, entry = rules.record_inspection(
+        step(CenterStatus.inspection),
+        inspected_on=date(2026, 6, 1),
+        inspectors="张三、李四",
+        findings="场地设备到位",
+        passed=True,
+        notice_days=7,
+        now=NOW,
+    )
     assert passed.status == CenterStatus.notice and passed.notice_ends == NOW + timedelta(days=7)
     assert entry.event_type == "notice_opened"
-    failed, entry = rules.record_inspection(step(CenterStatus.inspection), inspected_on=date(2026, 6, 1),
-                                            inspectors="张三", findings="中试线尚未建成", passed=False,
-                                            notice_days=7, now=NOW)
+    failed, entry = rules.record_inspection(
+        step(CenterStatus.inspection),
+        inspected_on=date(2026, 6, 1),
+        inspectors="张三",
+        findings="中试线尚未建成",
+        passed=False,
+        notice_days=7,
+        now=NOW,
+    )
     assert failed.status == CenterStatus.rejected and failed.decision_reason == "中试线尚未建成"
     assert entry.event_type == "inspection_failed"
 
@@ -126,14 +177,16 @@ def test_filing_waits_for_the_notice_the_objections_and_a_free_domain():
     notice = step(CenterStatus.notice, notice_starts=NOW, notice_ends=NOW + timedelta(days=7))
     later = NOW + timedelta(days=8)
     with pytest.raises(Conflict, match="public notice runs until"):
-        rules.file_center(notice, reason="同意", now=NOW + timedelta(days=3), unanswered_objections=0,
-                          domain_taken=False)
+        rules.file_center(
+            notice, reason="同意", now=NOW + timedelta(days=3), unanswered_objections=0, domain_taken=False
+        )
     with pytest.raises(Conflict, match="1 unanswered"):
         rules.file_center(notice, reason="同意", now=later, unanswered_objections=1, domain_taken=False)
     with pytest.raises(Conflict, match="already holds this domain"):
         rules.file_center(notice, reason="同意", now=later, unanswered_objections=0, domain_taken=True)
-    filed, entry = rules.file_center(notice, reason="同意备案", now=later, unanswered_objections=0,
-                                     domain_taken=False)
+    filed, entry = rules.file_center(
+        notice, reason="同意备案", now=later, unanswered_objections=0, domain_taken=False
+    )
     assert filed.status == CenterStatus.filed and filed.decided_at == later
     assert entry == rules.LogEntry("filed", {"reason": "同意备案", "filed_on": later.date().isoformat()})
 
@@ -156,24 +209,35 @@ def test_calls_close_after_their_deadline():
 
 
 def test_promotion_goes_one_level_up_from_filed_only():
-    assert rules.promotion_target(status=CenterStatus.filed, level=CenterLevel.city, pending=False) == "province"
-    assert rules.promotion_target(status=CenterStatus.filed, level=CenterLevel.province,
-                                  pending=False) == "national"
-    for status, level, pending in ((CenterStatus.notice, CenterLevel.city, False),
-                                   (CenterStatus.filed, CenterLevel.national, False),
-                                   (CenterStatus.filed, CenterLevel.city, True)):
+    assert (
+        rules.promotion_target(status=CenterStatus.filed, level=CenterLevel.city, pending=False) == "province"
+    )
+    assert (
+        rules.promotion_target(status=CenterStatus.filed, level=CenterLevel.province, pending=False)
+        == "national"
+    )
+    for status, level, pending in (
+        (CenterStatus.notice, CenterLevel.city, False),
+        (CenterStatus.filed, CenterLevel.national, False),
+        (CenterStatus.filed, CenterLevel.city, True),
+    ):
         with pytest.raises(Conflict):
             rules.promotion_target(status=status, level=level, pending=pending)
 
 
-@pytest.mark.parametrize(("grades", "result"), [
-    ((Grade.excellent, Grade.excellent, Grade.excellent), Grade.excellent),
-    ((Grade.excellent, Grade.excellent, Grade.good), Grade.good),
-    ((Grade.good, Grade.good, Grade.passed), Grade.passed),
-    ((Grade.excellent, Grade.excellent, Grade.failed), Grade.failed),
-    ((Grade.good, None, Grade.good), None),
-])
+@pytest.mark.parametrize(
+    ("grades", "result"),
+    [
+        ((Grade.excellent, Grade.excellent, Grade.excellent), Grade.excellent),
+        ((Grade.excellent, Grade.excellent, Grade.good), Grade.good),
+        ((Grade.good, Grade.good, Grade.passed), Grade.passed),
+        ((Grade.excellent, Grade.excellent, Grade.failed), Grade.failed),
+        ((Grade.good, None, Grade.good), None),
+    ],
+)
 def test_three_year_assessment(grades, result):
-    assessment = rules.three_year_assessment(dict(zip((2024, 2025, 2026), grades, strict=True)), end_year=2026)
+    assessment = rules.three_year_assessment(
+        dict(zip((2024, 2025, 2026), grades, strict=True)), end_year=2026
+    )
     assert assessment.years == (2024, 2025, 2026)
     assert assessment.result == result and assessment.complete == (result is not None)

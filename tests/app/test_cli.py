@@ -11,26 +11,60 @@ from tests.utils.factories import create_need, create_user
 
 
 def test_create_bureau_user(runner, session):
-    result = runner.invoke(args=["users", "create-bureau", "--email", "chief@bureau.gov.cn", "--name", "局长",
-                                 "--password", "secret-pass-1"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create-bureau",
+            "--email",
+            "chief@bureau.gov.cn",
+            "--name",
+            "局长",
+            "--password",
+            "secret-pass-1",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = session.exec(select(User).where(User.email == "chief@bureau.gov.cn")).one()
     assert user.role == Role.bureau and user.org_id is None
-    again = runner.invoke(args=["users", "create-bureau", "--email", "chief@bureau.gov.cn", "--name", "x",
-                                "--password", "secret-pass-1"])
+    again = runner.invoke(
+        args=[
+            "users",
+            "create-bureau",
+            "--email",
+            "chief@bureau.gov.cn",
+            "--name",
+            "x",
+            "--password",
+            "secret-pass-1",
+        ]
+    )
     assert again.exit_code != 0
 
 
 def test_bureau_login_works_through_api(runner, client):
-    runner.invoke(args=["users", "create-bureau", "--email", "b@bureau.gov.cn", "--name", "局",
-                        "--password", "secret-pass-1"])
-    response = client.post("/api/v1/auth/token", json={"email": "b@bureau.gov.cn", "password": "secret-pass-1"})
+    runner.invoke(
+        args=[
+            "users",
+            "create-bureau",
+            "--email",
+            "b@bureau.gov.cn",
+            "--name",
+            "局",
+            "--password",
+            "secret-pass-1",
+        ]
+    )
+    response = client.post(
+        "/api/v1/auth/token", json={"email": "b@bureau.gov.cn", "password": "secret-pass-1"}
+    )
     assert response.status_code == 200
 
 
 def _counts(session):
-    return {table.__name__: session.exec(select(func.count()).select_from(table)).one()
-            for table in (Organization, Center, Need, Achievement, Service, User)}
+    return {
+        table.__name__: session.exec(select(func.count()).select_from(table)).one()
+        for table in (Organization, Center, Need, Achievement, Service, User)
+    }
 
 
 def test_demo_load_is_alive_and_idempotent(runner, session, client):
@@ -39,15 +73,21 @@ def test_demo_load_is_alive_and_idempotent(runner, session, client):
     counts = _counts(session)
     assert counts["Center"] >= 8 and counts["Need"] >= 80 and counts["Achievement"] >= 120
     assert counts["Service"] >= 40
-    assert session.exec(select(func.count()).select_from(Organization).where(
-        Organization.kind == "enterprise")).one() >= 30
+    assert (
+        session.exec(
+            select(func.count()).select_from(Organization).where(Organization.kind == "enterprise")
+        ).one()
+        >= 30
+    )
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     session.expire_all()
     assert _counts(session) == counts
     listed = client.get("/api/v1/needs").json
     assert listed["total"] >= 60
     # Confidential demo needs keep their details private.
-    confidential = session.exec(select(Need).where(Need.confidential, Need.status == ListingStatus.published)).first()
+    confidential = session.exec(
+        select(Need).where(Need.confidential, Need.status == ListingStatus.published)
+    ).first()
     assert client.get(f"/api/v1/needs/{confidential.id}").json["details"] is None
 
 
@@ -68,5 +108,7 @@ def test_demo_regions_are_codes_of_the_city(runner, session, app):
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     with app.app_context():
         known = set(regions())
-    stored = set(session.exec(select(Need.region)).all()) | set(session.exec(select(Organization.region)).all())
+    stored = set(session.exec(select(Need.region)).all()) | set(
+        session.exec(select(Organization.region)).all()
+    )
     assert stored - {None} <= known and len(stored - {None}) >= 8

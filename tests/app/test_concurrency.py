@@ -37,10 +37,17 @@ def test_of_two_writers_at_the_same_version_exactly_one_wins(app, session):
 def test_a_guard_that_no_longer_holds_loses_and_raises_the_callers_conflict(app, session):
     world = make_world(session)
     contract = draft_contract(session, world, accepted_interest(session, world))
-    assert not versioned_update(session, Contract, contract.id, where=[Contract.status == "signed"],
-                                values={"title": "不应写入"})
+    assert not versioned_update(
+        session, Contract, contract.id, where=[Contract.status == "signed"], values={"title": "不应写入"}
+    )
     with pytest.raises(Conflict, match="已被他人修改"):
-        versioned_update(session, Contract, contract.id, version=contract.version + 5, values={"title": "过期"},
-                         conflict=Conflict("已被他人修改"))
+        versioned_update(
+            session,
+            Contract,
+            contract.id,
+            version=contract.version + 5,
+            values={"title": "过期"},
+            conflict=Conflict("已被他人修改"),
+        )
     session.expire_all()
     assert session.get(Contract, contract.id).title == contract.title

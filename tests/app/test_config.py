@@ -43,12 +43,23 @@ def test_debug_without_secret_gets_a_private_random_key(clean_env):
     assert first.config["SESSION_COOKIE_SECURE"] is False
 
 
-@pytest.mark.parametrize(("name", "value"), [
-    ("PAGE_SIZE", "abc"), ("PAGE_SIZE", "0"), ("LISTING_TTL_DAYS", "-3"), ("SEARCH_BACKEND", "elastic"),
-    ("INDEX_WORKER_IN_PROCESS", "maybe"), ("LOG_FORMAT", "xml"), ("MATCH_EXACT_LIMIT", "many"),
-    ("MATCH_POOL", "3"), ("MATCH_CHANNELS", "lexical,magic"), ("MATCH_ENCODERS", "bert"),
-    ("MATCH_MODEL", "/no/such/model"), ("MEILI_INDEX_PREFIX", "a b"),
-])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PAGE_SIZE", "abc"),
+        ("PAGE_SIZE", "0"),
+        ("LISTING_TTL_DAYS", "-3"),
+        ("SEARCH_BACKEND", "elastic"),
+        ("INDEX_WORKER_IN_PROCESS", "maybe"),
+        ("LOG_FORMAT", "xml"),
+        ("MATCH_EXACT_LIMIT", "many"),
+        ("MATCH_POOL", "3"),
+        ("MATCH_CHANNELS", "lexical,magic"),
+        ("MATCH_ENCODERS", "bert"),
+        ("MATCH_MODEL", "/no/such/model"),
+        ("MEILI_INDEX_PREFIX", "a b"),
+    ],
+)
 def test_a_bad_value_stops_start_up_naming_the_setting(clean_env, name, value):
     clean_env.setenv("SECRET_KEY", "x" * 32)
     clean_env.setenv(name, value)
@@ -74,11 +85,15 @@ def test_defaults_are_the_ones_their_users_have(tmp_path):
 
 def test_matcher_settings_reach_the_matcher(clean_env):
     clean_env.setenv("SECRET_KEY", "x" * 32)
-    for name, value in {"MATCH_EXACT_LIMIT": "777", "MATCH_LSA_DIM": "64", "MATCH_NPROBE": "4",
-                        "MATCH_POOL": "50", "MATCH_CHANNELS": "lexical,structured"}.items():
+    for name, value in {
+        "MATCH_EXACT_LIMIT": "777",
+        "MATCH_LSA_DIM": "64",
+        "MATCH_NPROBE": "4",
+        "MATCH_POOL": "50",
+        "MATCH_CHANNELS": "lexical,structured",
+    }.items():
         clean_env.setenv(name, value)
     app = create_app()
     config = vector_index(app).config
     assert (config.exact_limit, config.lsa_dim, config.nprobe, config.pool) == (777, 64, 4, 50)
     assert config.channels == ("lexical", "structured")
-

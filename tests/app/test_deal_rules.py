@@ -55,24 +55,28 @@ def test_only_parties_move_a_contract(side):
 def test_every_milestone_step(current, target):
     if target in rules.MILESTONE_ALLOWED[current]:
         side = rules.MILESTONE_SIDE[target]
-        entry = rules.transition_milestone(contract_status="in_progress", milestone_id=7, current=current,
-                                           side=side, to=target)
+        entry = rules.transition_milestone(
+            contract_status="in_progress", milestone_id=7, current=current, side=side, to=target
+        )
         assert (entry.from_status, entry.to_status, entry.milestone_id) == (current, target, 7)
         other = "a" if side == "b" else "b"
         with pytest.raises(rules.WrongSide):
-            rules.transition_milestone(contract_status="in_progress", milestone_id=7, current=current,
-                                       side=other, to=target)
+            rules.transition_milestone(
+                contract_status="in_progress", milestone_id=7, current=current, side=other, to=target
+            )
     else:
         with pytest.raises(rules.IllegalTransition):
-            rules.transition_milestone(contract_status="in_progress", milestone_id=7, current=current,
-                                       side="a", to=target)
+            rules.transition_milestone(
+                contract_status="in_progress", milestone_id=7, current=current, side="a", to=target
+            )
 
 
 @pytest.mark.parametrize("status", ["draft", "completed", "terminated"])
 def test_milestones_move_only_under_a_signed_contract(status):
     with pytest.raises(rules.ContractNotActive):
-        rules.transition_milestone(contract_status=status, milestone_id=1, current="pending", side="b",
-                                   to="delivered")
+        rules.transition_milestone(
+            contract_status=status, milestone_id=1, current="pending", side="b", to="delivered"
+        )
 
 
 def test_registration_number_is_audited_and_needs_a_signed_contract():

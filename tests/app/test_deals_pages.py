@@ -41,22 +41,35 @@ def _uploads(app, tmp_path):
 def market(session):
     """An enterprise with a confidential need, a university running a center with an achievement, a third firm."""
     firm = create_user(session, "enterprise", contact_name="李经理", contact_phone=PHONE)
-    lab = create_user(session, "university", contact_name="王教授", contact_phone="0431-85559999",
-                      industries=["new_materials"])
+    lab = create_user(
+        session,
+        "university",
+        contact_name="王教授",
+        contact_phone="0431-85559999",
+        industries=["new_materials"],
+    )
     other = create_user(session, "enterprise")
     for user in (firm, lab, other):
         verify_org(session, user)  # only verified organizations may sign contracts
     center = create_center(session, lab)
     need = create_need(session, firm, confidential=True, details=SECRET)
     achievement = create_achievement(session, lab, center_id=center.id)
-    return {"firm": firm, "lab": lab, "other": other, "center": center, "need": need, "achievement": achievement}
+    return {
+        "firm": firm,
+        "lab": lab,
+        "other": other,
+        "center": center,
+        "need": need,
+        "achievement": achievement,
+    }
 
 
 @pytest.fixture
 def bureau(session):
     with in_app(session):
-        return accounts.create_user(session=session, email="bureau@example.cn", password=PASSWORD, name="市工信局",
-                                    role=Role.bureau)
+        return accounts.create_user(
+            session=session, email="bureau@example.cn", password=PASSWORD, name="市工信局", role=Role.bureau
+        )
 
 
 def post(client, path: str, data: dict | None = None, **kwargs):
@@ -75,13 +88,20 @@ def text(response) -> str:
 @pytest.fixture
 def accepted(session, market):
     """The university's interest in the enterprise's confidential need, sent on behalf of its achievement, accepted."""
-    interest = express(session, market["lab"], "need", market["need"].id, via_type="achievement",
-                       via_id=market["achievement"].id)
+    interest = express(
+        session,
+        market["lab"],
+        "need",
+        market["need"].id,
+        via_type="achievement",
+        via_id=market["achievement"].id,
+    )
     accept(session, market["firm"], interest.id)
     return interest
 
 
 # --- expressing interest ---------------------------------------------------------------------------------------
+
 
 def test_interest_form_sends_an_interest_that_both_inboxes_show(client, auth, session, market):
     need = market["need"]
@@ -91,7 +111,11 @@ def test_interest_form_sends_an_interest_that_both_inboxes_show(client, auth, se
     form = text(client.get(path))
     assert need.title in form and "联系合作" in form
     assert re.search(rf'<option selected value="achievement:{market["achievement"].id}"', form)  # preselected
-    response = post(client, path, {"message": "我校可承担焊接工艺开发。", "via": f"achievement:{market['achievement'].id}"})
+    response = post(
+        client,
+        path,
+        {"message": "我校可承担焊接工艺开发。", "via": f"achievement:{market['achievement'].id}"},
+    )
     assert response.status_code == 302 and re.search(r"/interests/\d+$", response.location)
     page = text(client.get(response.location))
     assert "我校可承担焊接工艺开发。" in page and "等待回复" in page
@@ -127,8 +151,9 @@ def test_interest_in_own_listing_or_hidden_target_is_refused(client, auth, sessi
 
 def test_interest_form_needs_csrf(client, auth, session, market):
     auth.login(market["lab"].email)
-    response = client.post(f"/interests/new?target_type=need&target_id={market['need'].id}",
-                           data={"message": "没有令牌"})
+    response = client.post(
+        f"/interests/new?target_type=need&target_id={market['need'].id}", data={"message": "没有令牌"}
+    )
     assert response.status_code == 400 and count(session, Interest) == 0
 
 
@@ -163,6 +188,7 @@ def test_recommendations_offer_interest_except_in_our_own(app, client, auth, ses
 
 # --- replying -------------------------------------------------------------------------------------------------------
 
+
 def test_accept_shares_contacts_and_notifies_the_sender(client, auth, session, market):
     interest = express(session, market["lab"], "need", market["need"].id)
     auth.login(market["firm"].email)
@@ -180,8 +206,14 @@ def test_accept_shares_contacts_and_notifies_the_sender(client, auth, session, m
 
 
 def test_decline_records_the_reason_and_a_feedback_row(client, auth, session, market):
-    interest = express(session, market["lab"], "need", market["need"].id, via_type="achievement",
-                       via_id=market["achievement"].id)
+    interest = express(
+        session,
+        market["lab"],
+        "need",
+        market["need"].id,
+        via_type="achievement",
+        via_id=market["achievement"].id,
+    )
     auth.login(market["firm"].email)
     response = post(client, f"/interests/{interest.id}/decline", {"reason": "price", "note": "预算不足"})
     assert response.status_code == 302
@@ -200,11 +232,15 @@ def test_the_sender_may_withdraw_a_pending_interest_and_send_a_new_one(client, a
     assert "撤回" in text(client.get(f"/interests/{interest.id}"))
     assert post(client, f"/interests/{interest.id}/withdraw").status_code == 302
     assert "已撤回" in text(client.get(f"/interests/{interest.id}"))
-    again = post(client, f"/interests/new?target_type=need&target_id={market['need'].id}", {"message": "重新联系"})
+    again = post(
+        client, f"/interests/new?target_type=need&target_id={market['need'].id}", {"message": "重新联系"}
+    )
     assert again.status_code == 302 and count(session, Interest) == 2
     auth.logout()
     auth.login(market["firm"].email)
-    assert post(client, f"/interests/{interest.id}/withdraw").status_code == 403  # not the receiver's to take back
+    assert (
+        post(client, f"/interests/{interest.id}/withdraw").status_code == 403
+    )  # not the receiver's to take back
 
 
 def test_only_the_receiver_may_reply(client, auth, session, market):
@@ -217,6 +253,7 @@ def test_only_the_receiver_may_reply(client, auth, session, market):
 
 
 # --- NDA and confidential details -----------------------------------------------------------------------------------
+
 
 def test_nda_click_through_then_details_and_the_view_log(client, auth, session, market, accepted):
     need = market["need"]
@@ -258,19 +295,28 @@ def test_owner_writes_its_own_nda_version(client, auth, session, market, accepte
 
 # --- conversation -------------------------------------------------------------------------------------------------
 
-def test_conversation_with_an_attachment_only_for_the_two_parties(client, auth, session, market, accepted, bureau):
+
+def test_conversation_with_an_attachment_only_for_the_two_parties(
+    client, auth, session, market, accepted, bureau
+):
     auth.login(market["lab"].email)
-    response = post(client, f"/interests/{accepted.id}/messages",
-                    {"body": "附上工艺方案。", "file": (io.BytesIO(PDF), "方案.pdf")},
-                    content_type="multipart/form-data")
+    response = post(
+        client,
+        f"/interests/{accepted.id}/messages",
+        {"body": "附上工艺方案。", "file": (io.BytesIO(PDF), "方案.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302 and response.location.endswith("#conversation")
     page = text(client.get(f"/interests/{accepted.id}"))
     assert "附上工艺方案。" in page and "方案.pdf" in page
     link = re.search(r'href="(/attachments/\d+)"', page).group(1)
     assert client.get(link).data == PDF
-    bad = post(client, f"/interests/{accepted.id}/messages",
-               {"body": "一个可执行文件", "file": (io.BytesIO(b"MZ\x90\x00\x03\x00\x00\x00"), "tool.exe")},
-               content_type="multipart/form-data")
+    bad = post(
+        client,
+        f"/interests/{accepted.id}/messages",
+        {"body": "一个可执行文件", "file": (io.BytesIO(b"MZ\x90\x00\x03\x00\x00\x00"), "tool.exe")},
+        content_type="multipart/form-data",
+    )
     assert bad.status_code == 422 and "一个可执行文件" in text(bad)  # refused, and the typed text is kept
     auth.logout()
 
@@ -297,16 +343,30 @@ def test_no_conversation_before_acceptance(client, auth, session, market):
 
 # --- contracts --------------------------------------------------------------------------------------------------------
 
+
 def contract_form(**overrides) -> dict:
-    return {"kind": "commissioned_development", "title": "铝合金激光焊接工艺委托开发合同", "amount": "120",
-            "technology_amount": "100", "signed_on": "2026-12-01", "ends_on": "2027-12-31", "field": "automotive",
-            "ip_type": "know_how",
-            "milestones-0-title": "工艺方案", "milestones-0-due_on": "2027-02-01", "milestones-0-amount": "40",
-            "milestones-1-title": "中试验证", "milestones-1-due_on": "2027-06-01", "milestones-1-amount": "80",
-            **overrides}
+    return {
+        "kind": "commissioned_development",
+        "title": "铝合金激光焊接工艺委托开发合同",
+        "amount": "120",
+        "technology_amount": "100",
+        "signed_on": "2026-12-01",
+        "ends_on": "2027-12-31",
+        "field": "automotive",
+        "ip_type": "know_how",
+        "milestones-0-title": "工艺方案",
+        "milestones-0-due_on": "2027-02-01",
+        "milestones-0-amount": "40",
+        "milestones-1-title": "中试验证",
+        "milestones-1-due_on": "2027-06-01",
+        "milestones-1-amount": "80",
+        **overrides,
+    }
 
 
-def test_contract_from_the_interest_page_signed_by_both_and_a_milestone_paid(client, auth, session, market, accepted):
+def test_contract_from_the_interest_page_signed_by_both_and_a_milestone_paid(
+    client, auth, session, market, accepted
+):
     auth.login(market["lab"].email)
     response = post(client, f"/interests/{accepted.id}/contract", contract_form())
     assert response.status_code == 302
@@ -320,17 +380,25 @@ def test_contract_from_the_interest_page_signed_by_both_and_a_milestone_paid(cli
 
     auth.login(market["firm"].email)
     assert post(client, f"{contract_path}/transition", {"to": "signed"}).status_code == 302
-    assert "contract-status\">已签订" in text(client.get(contract_path))
+    assert 'contract-status">已签订' in text(client.get(contract_path))
     contract = session.exec(select(Contract)).one()
     first, second = sorted(contract_milestones(session, contract.id), key=lambda m: m.position)
     auth.logout()
 
     auth.login(market["lab"].email)  # the provider delivers
-    assert post(client, f"{contract_path}/milestones/{first.id}/transition", {"to": "delivered"}).status_code == 302
+    assert (
+        post(client, f"{contract_path}/milestones/{first.id}/transition", {"to": "delivered"}).status_code
+        == 302
+    )
     auth.logout()
     auth.login(market["firm"].email)  # the client accepts and pays
-    assert post(client, f"{contract_path}/milestones/{first.id}/transition", {"to": "accepted"}).status_code == 302
-    assert post(client, f"{contract_path}/milestones/{first.id}/transition", {"to": "paid"}).status_code == 302
+    assert (
+        post(client, f"{contract_path}/milestones/{first.id}/transition", {"to": "accepted"}).status_code
+        == 302
+    )
+    assert (
+        post(client, f"{contract_path}/milestones/{first.id}/transition", {"to": "paid"}).status_code == 302
+    )
     page = text(client.get(contract_path))
     assert "已付款" in page and "待交付" in page
     audit = page.split('id="audit-title"', 1)[1]
@@ -379,7 +447,10 @@ def test_registration_number_and_contract_list(client, auth, session, market, ac
     auth.logout()
     auth.login(market["lab"].email)
     post(client, f"/contracts/{contract.id}/transition", {"to": "signed"})
-    assert post(client, f"/contracts/{contract.id}/registration", {"number": "2201012026000123"}).status_code == 302
+    assert (
+        post(client, f"/contracts/{contract.id}/registration", {"number": "2201012026000123"}).status_code
+        == 302
+    )
     assert "2201012026000123" in text(client.get(f"/contracts/{contract.id}"))
     assert contract.title in text(client.get("/contracts"))
 
@@ -397,14 +468,27 @@ def test_a_third_organization_sees_none_of_it(client, auth, session, market, acc
     assert session.get(Contract, contract.id).signed_by_a_at is None
 
 
-@pytest.mark.parametrize("path", ["/interests", "/interests/1", "/contracts", "/contracts/1", "/notifications",
-                                  "/saved-searches", "/incubations", "/attachments/1", "/needs/1/views"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/interests",
+        "/interests/1",
+        "/contracts",
+        "/contracts/1",
+        "/notifications",
+        "/saved-searches",
+        "/incubations",
+        "/attachments/1",
+        "/needs/1/views",
+    ],
+)
 def test_visitors_are_sent_to_log_in(client, path):
     response = client.get(path)
     assert response.status_code == 302 and "/auth/login" in response.location
 
 
 # --- notifications, saved searches, incubations ------------------------------------------------------------------------
+
 
 def test_notifications_bell_and_mark_read(client, auth, session, market):
     express(session, market["lab"], "need", market["need"].id)
@@ -421,7 +505,12 @@ def test_saved_search_from_the_search_page(client, auth, session, market):
     auth.login(market["firm"].email)
     results = text(client.get("/search?q=激光焊接&type=achievement"))
     assert "保存搜索" in results
-    assert post(client, "/saved-searches", {"q": "激光焊接", "type": "achievement", "name": "焊接成果"}).status_code == 302
+    assert (
+        post(
+            client, "/saved-searches", {"q": "激光焊接", "type": "achievement", "name": "焊接成果"}
+        ).status_code
+        == 302
+    )
     page = text(client.get("/saved-searches"))
     assert "焊接成果" in page and "q=%E6%BF%80" in page  # links back to the same search
     saved = session.exec(select(SavedSearch)).one()
@@ -436,25 +525,49 @@ def test_saved_search_from_the_search_page(client, auth, session, market):
 
 def test_incubations_for_center_users(client, auth, session, market, bureau):
     auth.login(market["lab"].email)
-    response = post(client, "/incubations", {"center_id": str(market["center"].id), "name": "长春轻合金科技有限公司",
-                                              "started_on": "2026-03-01", "credit_code": "",
-                                              "achievement_id": str(market["achievement"].id)})
+    response = post(
+        client,
+        "/incubations",
+        {
+            "center_id": str(market["center"].id),
+            "name": "长春轻合金科技有限公司",
+            "started_on": "2026-03-01",
+            "credit_code": "",
+            "achievement_id": str(market["achievement"].id),
+        },
+    )
     assert response.status_code == 302
     page = text(client.get("/incubations"))
     assert "长春轻合金科技有限公司" in page and "在孵" in page
     incubation_id = re.search(r"/incubations/(\d+)/graduated", page).group(1)
     assert post(client, f"/incubations/{incubation_id}/graduated").status_code == 302
     assert "已毕业" in text(client.get("/incubations"))
-    bad = post(client, "/incubations", {"center_id": str(market["center"].id), "name": "坏代码公司",
-                                         "started_on": "2026-03-01", "credit_code": "123"})
+    bad = post(
+        client,
+        "/incubations",
+        {
+            "center_id": str(market["center"].id),
+            "name": "坏代码公司",
+            "started_on": "2026-03-01",
+            "credit_code": "123",
+        },
+    )
     assert bad.status_code == 422 and "坏代码公司" in text(bad)
     interest = express(session, market["firm"], "center", market["center"].id)
     accept(session, market["lab"], interest.id)
     agreement = create_contract(session, market["lab"], interest.id, kind="incubation", title="入孵协议")
     form = text(client.get("/incubations"))
     assert "入孵协议" in form
-    from_contract = post(client, "/incubations", {"center_id": str(market["center"].id), "name": "长春入孵科技有限公司",
-                                                  "started_on": "2026-06-01", "contract_id": str(agreement.id)})
+    from_contract = post(
+        client,
+        "/incubations",
+        {
+            "center_id": str(market["center"].id),
+            "name": "长春入孵科技有限公司",
+            "started_on": "2026-06-01",
+            "contract_id": str(agreement.id),
+        },
+    )
     assert from_contract.status_code == 302
     assert count(session, Incubation, Incubation.contract_id == agreement.id) == 1
     auth.logout()
@@ -467,10 +580,14 @@ def test_incubations_for_center_users(client, auth, session, market, bureau):
 
 # --- two submissions at once ------------------------------------------------------------------------------------------
 
+
 def logged_in(app, user):
     """A client of its own (cookies and all) logged in as `user`, and its CSRF token."""
     c = app.test_client()
-    c.post("/auth/login", data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(c, "/auth/login")})
+    c.post(
+        "/auth/login",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(c, "/auth/login")},
+    )
     return c, csrf_token(c, "/")
 
 
@@ -497,8 +614,12 @@ def test_two_concurrent_accepts_make_one_decision(app, session, market):
     session.add(colleague)
     session.commit()
     clients = [logged_in(app, user) for user in (market["firm"], colleague)]
-    statuses = at_once([lambda c=c, t=t: c.post(f"/interests/{interest.id}/accept", data={"csrf_token": t})
-                        for c, t in clients])
+    statuses = at_once(
+        [
+            lambda c=c, t=t: c.post(f"/interests/{interest.id}/accept", data={"csrf_token": t})
+            for c, t in clients
+        ]
+    )
     assert statuses == [302, 409]
     assert count(session, Notification, Notification.kind == "interest_accepted") == 1
 
@@ -506,7 +627,8 @@ def test_two_concurrent_accepts_make_one_decision(app, session, market):
 def test_two_concurrent_interest_submissions_make_one_interest(app, session, market):
     clients = [logged_in(app, market["lab"]) for _ in range(2)]
     path = f"/interests/new?target_type=need&target_id={market['need'].id}"
-    statuses = at_once([lambda c=c, t=t: c.post(path, data={"message": "同时提交", "csrf_token": t})
-                        for c, t in clients])
+    statuses = at_once(
+        [lambda c=c, t=t: c.post(path, data={"message": "同时提交", "csrf_token": t}) for c, t in clients]
+    )
     assert statuses == [302, 409]
     assert count(session, Interest) == 1

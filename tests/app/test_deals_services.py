@@ -43,46 +43,69 @@ def test_the_database_refuses_to_edit_or_delete_the_audit_trail(app, session, wo
     rows = session.exec(select(ContractEvent).where(ContractEvent.contract_id == contract.id)).all()
     assert [(r.action, r.note) for r in rows] == [("created", "")]
     # No route offers to change it either.
-    audit_methods = {m for rule in app.url_map.iter_rules() if rule.rule.endswith("/audit") for m in rule.methods}
+    audit_methods = {
+        m for rule in app.url_map.iter_rules() if rule.rule.endswith("/audit") for m in rule.methods
+    }
     assert audit_methods <= {"GET", "HEAD", "OPTIONS"}
 
 
 def _feedback(session):
     session.expire_all()
-    return [(f.query_type, f.rec_kind, f.target_type, f.label.value)
-            for f in session.exec(select(RecommendationFeedback).order_by(RecommendationFeedback.id)).all()]
+    return [
+        (f.query_type, f.rec_kind, f.target_type, f.label.value)
+        for f in session.exec(select(RecommendationFeedback).order_by(RecommendationFeedback.id)).all()
+    ]
 
 
 @both_databases
 def test_decisions_and_signatures_become_matcher_feedback(session, world):
     own_need = create_need(session, world.other, title="数控机床主轴热变形补偿")
     with in_app(session):
-        declined = interests.express_interest(session=session, user=world.other, target_type="achievement",
-                                              target_id=world.achievement_id, message="想了解许可条件",
-                                              via_type="need", via_id=own_need.id)
-        interests.decline_interest(session=session, user=world.center, interest_id=declined.id, reason="capability",
-                                   note="该工艺不适用于主轴")
+        declined = interests.express_interest(
+            session=session,
+            user=world.other,
+            target_type="achievement",
+            target_id=world.achievement_id,
+            message="想了解许可条件",
+            via_type="need",
+            via_id=own_need.id,
+        )
+        interests.decline_interest(
+            session=session,
+            user=world.center,
+            interest_id=declined.id,
+            reason="capability",
+            note="该工艺不适用于主轴",
+        )
     assert _feedback(session) == [("need", "license", "achievement", "dismissed")]
     interest = accepted_interest(session, world)  # via the center's achievement, answering "needs"
     contract = draft_contract(session, world, interest)
     with in_app(session):
         for user in (world.sme, world.center):
             contracts.transition_contract(session=session, user=user, contract_id=contract.id, to="signed")
-    assert _feedback(session)[1:] == [("achievement", "needs", "need", "interested"),
-                                      ("achievement", "needs", "need", "contracted")]
+    assert _feedback(session)[1:] == [
+        ("achievement", "needs", "need", "interested"),
+        ("achievement", "needs", "need", "contracted"),
+    ]
     with in_app(session):
-        shown = interests.interest_to_public(session=session, user=world.other,
-                                             interest=interests.get_interest(session=session, user=world.other,
-                                                                             interest_id=declined.id))
+        shown = interests.interest_to_public(
+            session=session,
+            user=world.other,
+            interest=interests.get_interest(session=session, user=world.other, interest_id=declined.id),
+        )
     assert (shown["status"], shown["decline_reason"], shown["decline_note"]) == (
-        "declined", "capability", "该工艺不适用于主轴")
+        "declined",
+        "capability",
+        "该工艺不适用于主轴",
+    )
 
 
 @both_databases
 def test_the_nda_accepted_is_the_exact_text_version_the_owner_set(session, world):
     with in_app(session):
-        own = interests.set_nda_text(session=session, user=world.sme, need_id=world.need_id,
-                                     body="本需求专用保密条款：保密期五年。")
+        own = interests.set_nda_text(
+            session=session, user=world.sme, need_id=world.need_id, body="本需求专用保密条款：保密期五年。"
+        )
         with pytest.raises(interests.NotFound):
             interests.set_nda_text(session=session, user=world.center, need_id=world.need_id, body="篡改")
         interest = accepted_interest(session, world)
@@ -108,22 +131,43 @@ def test_email_is_never_required(app, session, world, sink):
     assert sink.wait_for(1, timeout=0.5) == []
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1)  # nothing listens there
     with in_app(session):
-        interest = interests.express_interest(session=session, user=world.other, target_type="achievement",
-                                              target_id=world.achievement_id, message="许可")
+        interest = interests.express_interest(
+            session=session,
+            user=world.other,
+            target_type="achievement",
+            target_id=world.achievement_id,
+            message="许可",
+        )
     session.expire_all()
-    assert interest.id and session.exec(select(Notification).where(Notification.subject_id == interest.id,
-                                                                   Notification.kind == "interest_new")).all()
+    assert (
+        interest.id
+        and session.exec(
+            select(Notification).where(
+                Notification.subject_id == interest.id, Notification.kind == "interest_new"
+            )
+        ).all()
+    )
 
 
 @both_databases
 def test_daily_digest_batches_alerts_once_per_user_per_day(app, runner, session, world, sink):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port)
     with in_app(session):
-        saved_searches.create_saved_search(session=session, user=world.sme,
-                                           data={"query": "焊接", "type": "achievement"})
-    create_need(session, world.other, title="铝合金焊缝气孔在线检测", description="寻求铝合金激光焊接焊缝气孔在线监测技术。")
-    fresh = create_achievement(session, world.center, title="铝合金激光焊接在线监测系统",
-                               description="激光焊接过程气孔在线监测，适用于铝合金焊缝。")
+        saved_searches.create_saved_search(
+            session=session, user=world.sme, data={"query": "焊接", "type": "achievement"}
+        )
+    create_need(
+        session,
+        world.other,
+        title="铝合金焊缝气孔在线检测",
+        description="寻求铝合金激光焊接焊缝气孔在线监测技术。",
+    )
+    fresh = create_achievement(
+        session,
+        world.center,
+        title="铝合金激光焊接在线监测系统",
+        description="激光焊接过程气孔在线监测，适用于铝合金焊缝。",
+    )
     with in_app(session):
         indexes.rebuild(app)
     first = runner.invoke(args=["notify", "digest"])
@@ -167,11 +211,18 @@ def _docx() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("data, expected", [
-    (b"%PDF-1.7\n", "application/pdf"), (b"\x89PNG\r\n\x1a\n....", "image/png"), (b"\xff\xd8\xff\xe0", "image/jpeg"),
-    ("技术参数：焊速4m/min".encode(), "text/plain"), (b"MZ\x90\x00\x00", None), (b"\xff\xfe\x00\x01", None),
-    (b"PK\x03\x04broken", None),
-])
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (b"%PDF-1.7\n", "application/pdf"),
+        (b"\x89PNG\r\n\x1a\n....", "image/png"),
+        (b"\xff\xd8\xff\xe0", "image/jpeg"),
+        ("技术参数：焊速4m/min".encode(), "text/plain"),
+        (b"MZ\x90\x00\x00", None),
+        (b"\xff\xfe\x00\x01", None),
+        (b"PK\x03\x04broken", None),
+    ],
+)
 def test_file_types_are_decided_by_their_bytes(data, expected):
     assert files.sniff(data[:16], data) == expected
 
@@ -203,8 +254,9 @@ def test_demo_deals_are_plausible_and_loading_twice_changes_nothing(app, session
     assert all(0 < c.technology_amount <= c.amount for c in contracts_)
     assert (utcnow() - min(c.created_at for c in contracts_)).days > 600
     for contract in contracts_:
-        events = session.exec(select(ContractEvent).where(ContractEvent.contract_id == contract.id)
-                               .order_by(ContractEvent.id)).all()
+        events = session.exec(
+            select(ContractEvent).where(ContractEvent.contract_id == contract.id).order_by(ContractEvent.id)
+        ).all()
         assert [e.at for e in events] == sorted(e.at for e in events) and events[-1].at <= utcnow()
         status_events = [e for e in events if e.action not in ("milestone", "registration")]
         assert status_events[-1].to_status == contract.status  # the trail explains the state it ends in
@@ -222,9 +274,13 @@ def test_an_unverified_organization_cannot_sign_and_nothing_changes(session, wor
     session.add(org)
     session.commit()
     with in_app(session), pytest.raises(Forbidden):
-        contracts.transition_contract(session=session, user=world.center, contract_id=contract.id, to="signed")
+        contracts.transition_contract(
+            session=session, user=world.center, contract_id=contract.id, to="signed"
+        )
     session.expire_all()
     refused = session.get(Contract, contract.id)
     assert (refused.status, refused.signed_by_a_at, refused.signed_by_b_at) == ("draft", None, None)
-    assert [e.action for e in session.exec(select(ContractEvent)
-                                           .where(ContractEvent.contract_id == contract.id)).all()] == ["created"]
+    assert [
+        e.action
+        for e in session.exec(select(ContractEvent).where(ContractEvent.contract_id == contract.id)).all()
+    ] == ["created"]

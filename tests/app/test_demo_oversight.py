@@ -20,8 +20,19 @@ from models import (
 from tests.conftest import BACKENDS
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
-TABLES = (Center, CenterApplication, CenterFounder, CenterLog, CenterTraining, CenterCooperation, EvaluationRound,
-          CenterEvaluation, ExpertAssignment, Promotion, FirstUseFlag)
+TABLES = (
+    Center,
+    CenterApplication,
+    CenterFounder,
+    CenterLog,
+    CenterTraining,
+    CenterCooperation,
+    EvaluationRound,
+    CenterEvaluation,
+    ExpertAssignment,
+    Promotion,
+    FirstUseFlag,
+)
 
 
 def counts(session) -> dict[str, int]:
@@ -44,9 +55,15 @@ def test_demo_shows_every_step_and_history_and_loads_idempotently(runner, sessio
     iiot = session.exec(select(Center).where(Center.demo_key == "c_iiot")).one()
     assert iiot.name in client.get("/bureau").get_data(as_text=True)  # its application waits for a decision
     registry = client.get("/bureau/centers").get_data(as_text=True)
-    for name in ("长春市工业软件制造业创新中心", "长春市生物基材料制造业创新中心", "长春市特殊医学用途食品制造业创新中心"):
+    for name in (
+        "长春市工业软件制造业创新中心",
+        "长春市生物基材料制造业创新中心",
+        "长春市特殊医学用途食品制造业创新中心",
+    ):
         assert name in registry
-    assert "一体化压铸用免热处理高强韧铝合金" in client.get("/bureau/first-use/recommended.csv").get_data(as_text=True)
+    assert "一体化压铸用免热处理高强韧铝合金" in client.get("/bureau/first-use/recommended.csv").get_data(
+        as_text=True
+    )
     lightweight = session.exec(select(Center).where(Center.demo_key == "c_auto_lightweight")).one()
     page = client.get(f"/bureau/centers/{lightweight.id}").get_data(as_text=True)
     assert "Fraunhofer IWU" in page and "优秀" in page and "市级 → 省级" in page

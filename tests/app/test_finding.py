@@ -18,8 +18,12 @@ def search_config(request):
         yield {"SEARCH_BACKEND": "fts5"}
         return
     url = require_service("MEILI_URL", "Meilisearch")
-    yield {"SEARCH_BACKEND": "meilisearch", "MEILI_URL": url, "MEILI_KEY": os.environ.get("MEILI_KEY", ""),
-           "MEILI_INDEX_PREFIX": f"test_{uuid.uuid4().hex[:8]}_"}
+    yield {
+        "SEARCH_BACKEND": "meilisearch",
+        "MEILI_URL": url,
+        "MEILI_KEY": os.environ.get("MEILI_KEY", ""),
+        "MEILI_INDEX_PREFIX": f"test_{uuid.uuid4().hex[:8]}_",
+    }
 
 
 @pytest.fixture
@@ -27,14 +31,42 @@ def market(app, session):
     """EV listings that never say 新能源汽车, a battery thermal need, and listings to sort."""
     firm, uni = create_user(session, "enterprise"), create_user(session, "university")
     rows = {
-        "motor": create_need(session, firm, title="扁线电机高速啸叫噪声抑制", description="电驱动总成扁线电机高速工况啸叫明显。",
-                             budget_min=100000, budget_max=300000, trl=5, deadline=date(2031, 3, 1), region="高新区"),
-        "thermal": create_need(session, firm, title="储能电池系统低温热管理", description="电池包在严寒地区需要低温加热与热管理。",
-                               budget_min=None, budget_max=2000000, trl=7, deadline=date(2030, 6, 1), region="九台区"),
-        "mould": create_need(session, firm, title="压铸模具寿命提升", description="大型模具冷却水道设计与表面强化。",
-                             budget_min=None, budget_max=None, trl=None, deadline=None, region="经开区"),
-        "sic": create_achievement(session, uni, title="800V碳化硅电机控制器热设计", description="双面冷却功率模块。",
-                                  price=0, trl=8),
+        "motor": create_need(
+            session,
+            firm,
+            title="扁线电机高速啸叫噪声抑制",
+            description="电驱动总成扁线电机高速工况啸叫明显。",
+            budget_min=100000,
+            budget_max=300000,
+            trl=5,
+            deadline=date(2031, 3, 1),
+            region="高新区",
+        ),
+        "thermal": create_need(
+            session,
+            firm,
+            title="储能电池系统低温热管理",
+            description="电池包在严寒地区需要低温加热与热管理。",
+            budget_min=None,
+            budget_max=2000000,
+            trl=7,
+            deadline=date(2030, 6, 1),
+            region="九台区",
+        ),
+        "mould": create_need(
+            session,
+            firm,
+            title="压铸模具寿命提升",
+            description="大型模具冷却水道设计与表面强化。",
+            budget_min=None,
+            budget_max=None,
+            trl=None,
+            deadline=None,
+            region="经开区",
+        ),
+        "sic": create_achievement(
+            session, uni, title="800V碳化硅电机控制器热设计", description="双面冷却功率模块。", price=0, trl=8
+        ),
     }
     with in_app(session):
         indexes.rebuild(app)
@@ -73,15 +105,23 @@ def test_a_synonym_finds_the_listings_of_its_narrower_words(client, market):
 
 
 def test_each_sort_order_in_api_and_pages(client, market):
-    by = {name: [item["title"] for item in client.get("/api/v1/needs", query_string={"sort": name}).json["items"]]
-          for name in ("deadline", "price", "trl")}
+    by = {
+        name: [
+            item["title"] for item in client.get("/api/v1/needs", query_string={"sort": name}).json["items"]
+        ]
+        for name in ("deadline", "price", "trl")
+    }
     motor, thermal, mould = (market[k].title for k in ("motor", "thermal", "mould"))
     assert by["deadline"] == [thermal, motor, mould]
     assert by["price"] == [thermal, motor, mould]
     assert by["trl"] == [thermal, motor, mould]
     assert card_titles(client, "/needs", sort="deadline") == [thermal, motor, mould]
-    searched = [hit["title"] for hit in client.get("/api/v1/search", query_string={
-        "q": "电池 OR 电机 OR 模具", "type": "need", "sort": "deadline"}).json["hits"]]
+    searched = [
+        hit["title"]
+        for hit in client.get(
+            "/api/v1/search", query_string={"q": "电池 OR 电机 OR 模具", "type": "need", "sort": "deadline"}
+        ).json["hits"]
+    ]
     assert searched == sorted(searched, key=[thermal, motor, mould].index)
     assert client.get("/api/v1/needs", query_string={"sort": "cheapest"}).status_code == 422
     assert client.get("/api/v1/search", query_string={"sort": "cheapest"}).status_code == 422
@@ -112,14 +152,16 @@ def test_out_of_range_pages_go_to_the_last_page(client, market):
     assert searched.status_code == 302 and "page=1" in searched.headers["Location"]
 
 
-
-
 def test_the_matcher_reads_a_need_with_its_narrower_words(client, session, market):
     # The need says only 新能源汽车; the matcher's query also carries the words it finds (电机控制器, 电驱动...).
     from app.services.recommendations import _query_item
 
-    need = create_need(session, create_user(session, "enterprise"), title="新能源汽车整车降噪",
-                       description="寻求新能源汽车方面的合作。")
+    need = create_need(
+        session,
+        create_user(session, "enterprise"),
+        title="新能源汽车整车降噪",
+        description="寻求新能源汽车方面的合作。",
+    )
     query = _query_item(need)
     assert {"电机控制器", "电驱动"} <= set(query.text.split()) and query.title == need.title
     with in_app(session):

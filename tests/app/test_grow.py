@@ -37,8 +37,14 @@ def search_config():
 
 def run_grow(app, listings: int, seed: int) -> dict[str, int]:
     with app.app_context(), Session(app.extensions["db_engine"]) as session:
-        return grow.grow(session=session, listings=listings, seed=seed, ttl_days=180,
-                         industries=taxonomy.industries(), now=NOW)
+        return grow.grow(
+            session=session,
+            listings=listings,
+            seed=seed,
+            ttl_days=180,
+            industries=taxonomy.industries(),
+            now=NOW,
+        )
 
 
 def count(session: Session, table) -> int:
@@ -55,8 +61,9 @@ def all_rows(app) -> dict[str, list[tuple]]:
     with app.extensions["db_engine"].connect() as connection:
         for table in SQLModel.metadata.sorted_tables:
             columns = [c for c in table.columns if c.name != "password_hash"]
-            rows[table.name] = [tuple(r) for r in connection.execute(
-                select(*columns).order_by(*table.primary_key.columns))]
+            rows[table.name] = [
+                tuple(r) for r in connection.execute(select(*columns).order_by(*table.primary_key.columns))
+            ]
     return rows
 
 
@@ -90,17 +97,32 @@ def test_n_listings_arrive_with_organizations_and_deals_in_the_demo_proportions(
     assert 120 <= count(session, Contract) - before[Contract] <= 190
     assert 0.2 < counts["needs"] / 1000 < 0.5 and 0.35 < counts["achievements"] / 1000 < 0.6
     # Every generated listing is published and live; every contract has its audit trail from the rules.
-    assert session.exec(select(func.count()).select_from(Need).where(Need.status != ListingStatus.published)).one() \
-        == session.exec(select(func.count()).select_from(Need).where(Need.demo_key.is_not(None),
-                                                                    Need.status != ListingStatus.published)).one()
-    trail = session.exec(select(ContractEvent.contract_id, func.count()).group_by(ContractEvent.contract_id)).all()
+    assert (
+        session.exec(
+            select(func.count()).select_from(Need).where(Need.status != ListingStatus.published)
+        ).one()
+        == session.exec(
+            select(func.count())
+            .select_from(Need)
+            .where(Need.demo_key.is_not(None), Need.status != ListingStatus.published)
+        ).one()
+    )
+    trail = session.exec(
+        select(ContractEvent.contract_id, func.count()).group_by(ContractEvent.contract_id)
+    ).all()
     assert len(trail) == count(session, Contract)
-    signed = session.exec(select(Contract).where(Contract.status == "completed", Contract.demo_key.is_(None))).first()
+    signed = session.exec(
+        select(Contract).where(Contract.status == "completed", Contract.demo_key.is_(None))
+    ).first()
     assert signed is not None and signed.signed_on is not None
-    assert signed.version == len(session.exec(select(ContractEvent).where(
-        ContractEvent.contract_id == signed.id)).all())
+    assert signed.version == len(
+        session.exec(select(ContractEvent).where(ContractEvent.contract_id == signed.id)).all()
+    )
     # Services belong to the demo's centers; achievements to universities and institutes.
-    assert session.exec(select(Service).where(Service.demo_key.is_(None), Service.center_id.is_(None))).first() is None
+    assert (
+        session.exec(select(Service).where(Service.demo_key.is_(None), Service.center_id.is_(None))).first()
+        is None
+    )
 
 
 def test_the_same_seed_gives_the_same_rows(app, sqlite_template):
@@ -151,7 +173,9 @@ def test_the_outbox_carries_grown_listings_into_search(app, session):
     backend = indexes.search_backend(app)
     indexed_before = backend.count()
     run_grow(app, 400, seed=8)
-    grown = session.exec(select(Achievement).where(Achievement.demo_key.is_(None)).order_by(Achievement.id)).first()
+    grown = session.exec(
+        select(Achievement).where(Achievement.demo_key.is_(None)).order_by(Achievement.id)
+    ).first()
 
     def found() -> bool:
         hits = backend.search(SearchQuery(text=grown.title, type="achievement", per_page=50)).hits

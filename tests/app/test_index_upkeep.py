@@ -72,8 +72,12 @@ def test_vector_index_applies_changes_in_place(app, weld):
     with app.app_context():
         index = indexes.VectorIndex(MatcherConfig(), app.config["VECTOR_DIR"])
         index.rebuild(documents(app))
-        achievement = listing_from_document(next(doc for doc in documents(app) if doc["type"] == "achievement"))
-        assert [r.target_id for r in index.matcher().recommend(achievement, "needs", k=5)] == [weld["need"].id]
+        achievement = listing_from_document(
+            next(doc for doc in documents(app) if doc["type"] == "achievement")
+        )
+        assert [r.target_id for r in index.matcher().recommend(achievement, "needs", k=5)] == [
+            weld["need"].id
+        ]
         assert index.apply([], [f"need-{weld['need'].id}"]) is True
         assert index.matcher().recommend(achievement, "needs", k=5) == []
         index.persist(0)
@@ -85,8 +89,12 @@ def test_vector_sink_builds_from_the_database_when_nothing_is_fitted(app, weld):
     sink = indexes.VectorSink(app)
     with app.app_context():
         sink.apply([], [f"service-{10**6}"])
-        assert indexes.vector_index(app).matcher().counts() == {"need": 1, "achievement": 1, "service": 0,
-                                                                "center": 0}
+        assert indexes.vector_index(app).matcher().counts() == {
+            "need": 1,
+            "achievement": 1,
+            "service": 0,
+            "center": 0,
+        }
 
 
 def test_vector_sink_rebuild_collects_every_document_before_fitting(app, weld):
@@ -110,7 +118,9 @@ def test_background_worker_indexes_new_listings(app, session, enterprise):
         stop.set()
 
 
-def test_background_worker_survives_a_failing_event_and_loses_nothing(app, session, enterprise, caplog, monkeypatch):
+def test_background_worker_survives_a_failing_event_and_loses_nothing(
+    app, session, enterprise, caplog, monkeypatch
+):
     backend = indexes.search_backend(app)
     upsert, failed = backend.upsert, []
 
@@ -154,19 +164,34 @@ def _ignore_sigint():
 # Ctrl-C, even when the worker was started in the background by a shell (which starts it with SIGINT ignored),
 # and the service manager's SIGTERM both stop it after it saves what it holds.
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
-def test_index_worker_command_drains_until_interrupted(app, session, enterprise, database_url, tmp_path, stop_signal):
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "SECRET_KEY": "test", "DATABASE_URL": database_url,
-           "SEARCH_PATH": app.config["SEARCH_PATH"], "VECTOR_DIR": app.config["VECTOR_DIR"],
-           "INSTANCE_PATH": str(tmp_path / "instance")}
-    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "index", "worker", "--poll", "0.1"],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              preexec_fn=_ignore_sigint)
+def test_index_worker_command_drains_until_interrupted(
+    app, session, enterprise, database_url, tmp_path, stop_signal
+):
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "SECRET_KEY": "test",
+        "DATABASE_URL": database_url,
+        "SEARCH_PATH": app.config["SEARCH_PATH"],
+        "VECTOR_DIR": app.config["VECTOR_DIR"],
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "index", "worker", "--poll", "0.1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_ignore_sigint,
+    )
     try:
         create_need(session, enterprise, title="减速器齿轮磨损监测")
         with in_app(session):
             status = indexes.make_worker(app)[0].status
             # Both sinks (search and vectors) have applied the new listing's event.
-            wait_for(lambda: all(state["lag"] == 0 and state["cursor"] for state in status().values()), timeout=60)
+            wait_for(
+                lambda: all(state["lag"] == 0 and state["cursor"] for state in status().values()), timeout=60
+            )
     finally:
         worker.send_signal(stop_signal)
         try:

@@ -32,45 +32,57 @@ THROUGH_CENTER = """(:center IS NULL
 LISTING_INDUSTRY = """CASE WHEN i.{side}_type = 'achievement' THEN (SELECT industry FROM achievement WHERE id = i.{side}_id)
   WHEN i.{side}_type = 'service' THEN (SELECT industry FROM service WHERE id = i.{side}_id)
   WHEN i.{side}_type = 'need' THEN (SELECT industry FROM need WHERE id = i.{side}_id) END"""
-CONTRACT_INDUSTRY = (f"COALESCE(c.field, {LISTING_INDUSTRY.format(side='target')}, "
-                     f"{LISTING_INDUSTRY.format(side='via')})")
+CONTRACT_INDUSTRY = (
+    f"COALESCE(c.field, {LISTING_INDUSTRY.format(side='target')}, {LISTING_INDUSTRY.format(side='via')})"
+)
 CONTRACTS = f"""FROM contract c JOIN interest i ON i.id = c.interest_id
   WHERE {COUNTED} AND {THROUGH_CENTER} AND (:industry IS NULL OR {CONTRACT_INDUSTRY} = :industry)"""
-CENTER_RECORD = "JOIN center ce ON ce.id = r.center_id WHERE (:center IS NULL OR r.center_id = :center) " \
-                "AND (:industry IS NULL OR ce.industry = :industry)"
+CENTER_RECORD = (
+    "JOIN center ce ON ce.id = r.center_id WHERE (:center IS NULL OR r.center_id = :center) "
+    "AND (:industry IS NULL OR ce.industry = :industry)"
+)
 SQL = {
     "commissioned_rd_contracts": f"SELECT COUNT(*), COALESCE(SUM(c.amount), 0) {CONTRACTS} "
-                                 "AND c.kind = 'commissioned_development'",
+    "AND c.kind = 'commissioned_development'",
     "technology_market_turnover": f"SELECT COUNT(*), COALESCE(SUM(c.technology_amount), 0) {CONTRACTS}",
     "services_contracted": f"SELECT COUNT(*), COALESCE(SUM(c.amount), 0) {CONTRACTS} "
-                           "AND c.kind IN ('technical_service', 'technical_consulting')",
+    "AND c.kind IN ('technical_service', 'technical_consulting')",
     "incubated_enterprises": f"SELECT COUNT(*) FROM incubation r {CENTER_RECORD} "
-                             "AND r.started_on BETWEEN :first AND :last",
+    "AND r.started_on BETWEEN :first AND :last",
     "achievements_published": "SELECT COUNT(*) FROM achievement a WHERE a.status = 'published' "
-                              "AND a.published_at >= :start AND a.published_at < :end "
-                              "AND (:center IS NULL OR a.center_id = :center) "
-                              "AND (:industry IS NULL OR a.industry = :industry)",
+    "AND a.published_at >= :start AND a.published_at < :end "
+    "AND (:center IS NULL OR a.center_id = :center) "
+    "AND (:industry IS NULL OR a.industry = :industry)",
     "achievements_transferred": f"""SELECT COUNT(DISTINCT a.id) FROM achievement a WHERE EXISTS (SELECT 1 {CONTRACTS}
                                  AND c.kind IN ('transfer', 'license') AND ((i.target_type = 'achievement'
                                  AND i.target_id = a.id) OR (i.via_type = 'achievement' AND i.via_id = a.id)))""",
     "trainings": f"SELECT COUNT(*), COALESCE(SUM(r.people), 0) FROM center_training r {CENTER_RECORD} "
-                 "AND r.held_on BETWEEN :first AND :last",
+    "AND r.held_on BETWEEN :first AND :last",
     "international_projects": f"SELECT COUNT(*) FROM center_cooperation r {CENTER_RECORD} "
-                              "AND r.started_on <= :last AND (r.ended_on IS NULL OR r.ended_on >= :first)",
+    "AND r.started_on <= :last AND (r.ended_on IS NULL OR r.ended_on >= :first)",
 }
 MEASURES = {"trainings": ("count", "people")}
 
 
 def from_sql(session, *, year: int, center_id=None, industry=None) -> dict:
-    params = {"first": f"{year}-01-01", "last": f"{year}-12-31", "start": f"{year}-01-01 00:00:00",
-              "end": f"{year + 1}-01-01 00:00:00", "center": center_id, "industry": industry}
+    params = {
+        "first": f"{year}-01-01",
+        "last": f"{year}-12-31",
+        "start": f"{year}-01-01 00:00:00",
+        "end": f"{year + 1}-01-01 00:00:00",
+        "center": center_id,
+        "industry": industry,
+    }
     result = {}
     for name, sql in SQL.items():
         # PostgreSQL needs the type of a parameter that may be NULL.
         typed = sql.replace(":center IS NULL", "CAST(:center AS INTEGER) IS NULL").replace(
-            ":industry IS NULL", "CAST(:industry AS VARCHAR) IS NULL")
+            ":industry IS NULL", "CAST(:industry AS VARCHAR) IS NULL"
+        )
         row = session.execute(text(typed), params).one()
-        measures = MEASURES.get(name, ("count", "amount") if name in indicators.AMOUNT_INDICATORS else ("count",))
+        measures = MEASURES.get(
+            name, ("count", "amount") if name in indicators.AMOUNT_INDICATORS else ("count",)
+        )
         result[name] = {m: int(v) for m, v in zip(measures, row, strict=True)}
     return {n: result[n] for n in indicators.INDICATOR_NAMES}
 
@@ -95,17 +107,27 @@ def table_values(figures: dict) -> list[list[str]]:
     return [[str(f.get(m, "")) for m in ("count", "amount", "people")] for f in figures.values()]
 
 
-SCOPES = [{}, {"center": True}, {"industry": "automotive"}, {"industry": "new_materials"},
-          {"center": True, "industry": "new_materials"}]
+SCOPES = [
+    {},
+    {"center": True},
+    {"industry": "automotive"},
+    {"industry": "new_materials"},
+    {"center": True, "industry": "new_materials"},
+]
 
 
-@pytest.mark.parametrize("scope", SCOPES, ids=["city", "center", "automotive", "new_materials", "center+other"])
+@pytest.mark.parametrize(
+    "scope", SCOPES, ids=["city", "center", "automotive", "new_materials", "center+other"]
+)
 def test_api_csv_and_xlsx_agree_with_sql(client, auth, session, world, scope):
     center_id = world.center_id if scope.get("center") else None
     industry = scope.get("industry")
     expected = from_sql(session, year=YEAR, center_id=center_id, industry=industry)
-    query = {"year": YEAR, **({"center_id": center_id} if center_id else {}), **({"industry": industry} if industry
-                                                                                  else {})}
+    query = {
+        "year": YEAR,
+        **({"center_id": center_id} if center_id else {}),
+        **({"industry": industry} if industry else {}),
+    }
     headers = bearer(client, world.bureau.email, "password123")
     body = client.get("/api/v1/indicators", query_string=query, headers=headers).json
     assert body == {"year": YEAR, "center_id": center_id, "industry": industry, "indicators": expected}
@@ -116,11 +138,16 @@ def test_api_csv_and_xlsx_agree_with_sql(client, auth, session, world, scope):
     rows = csv_figures(response.get_data(as_text=True))
     assert [r[1:] for r in rows] == table_values(expected)
     sheet = load_workbook(io.BytesIO(client.get("/indicators.xlsx", query_string=query).data)).active
-    cells = [["" if v is None else str(v) for v in row[1:4]] for row in sheet.iter_rows(min_row=3, values_only=True)]
+    cells = [
+        ["" if v is None else str(v) for v in row[1:4]]
+        for row in sheet.iter_rows(min_row=3, values_only=True)
+    ]
     assert cells == table_values(expected)
     # Each figure opens to exactly as many records as it counts.
     for name, figure in expected.items():
-        items = client.get(f"/api/v1/indicators/{name}/records", query_string=query, headers=headers).json["items"]
+        items = client.get(f"/api/v1/indicators/{name}/records", query_string=query, headers=headers).json[
+            "items"
+        ]
         assert len(items) == figure["count"], name
         if "amount" in figure and name != "technology_market_turnover":
             assert sum(i["amount"] for i in items) == figure["amount"], name
@@ -147,7 +174,10 @@ def test_dashboard_data_agrees_and_the_evaluation_report_carries_the_figures(cli
     auth.login(world.bureau.email)
     data = client.get(f"/bureau/dashboard.json?year={YEAR}").json
     assert data["indicators"] == expected
-    assert sum(m["technology_amount"] for m in data["months"]) == expected["technology_market_turnover"]["amount"]
+    assert (
+        sum(m["technology_amount"] for m in data["months"])
+        == expected["technology_market_turnover"]["amount"]
+    )
     assert [m["count"] for m in data["months"]][2:5] == [1, 0, 2]  # March, April, May
     top = data["top_centers"][0]
     assert (top["center_id"], top["amount"]) == (world.center_id, 2_000_000)
@@ -172,15 +202,28 @@ def test_a_contract_signed_by_both_parties_moves_the_figures(client, session, wo
     before = indicators.figures(session, indicators.Scope(year=YEAR, center_id=world.center_id))
     # The member answers a need through its achievement (the `via` listing names the center).
     need = create_need(session, world.sme, title="压铸模具寿命提升")
-    interest = express(session, world.member, "need", need.id, via_type="achievement", via_id=world.achievement_id)
+    interest = express(
+        session, world.member, "need", need.id, via_type="achievement", via_id=world.achievement_id
+    )
     accept(session, world.sme, interest.id)
-    contract = create_contract(session, world.sme, interest.id, kind="transfer", amount=500_000,
-                               technology_amount=500_000, signed_on=f"{YEAR}-08-08", milestones=[])
+    contract = create_contract(
+        session,
+        world.sme,
+        interest.id,
+        kind="transfer",
+        amount=500_000,
+        technology_amount=500_000,
+        signed_on=f"{YEAR}-08-08",
+        milestones=[],
+    )
     sign(session, contract.id, world.sme)
     assert indicators.figures(session, indicators.Scope(year=YEAR, center_id=world.center_id)) == before
     sign(session, contract.id, world.member)
     after = indicators.figures(session, indicators.Scope(year=YEAR, center_id=world.center_id))
-    assert after["technology_market_turnover"]["amount"] == before["technology_market_turnover"]["amount"] + 500_000
+    assert (
+        after["technology_market_turnover"]["amount"]
+        == before["technology_market_turnover"]["amount"] + 500_000
+    )
     assert after["achievements_transferred"] == {"count": 1}  # the same achievement, once
 
 
@@ -207,8 +250,12 @@ def test_a_center_sees_its_own_figures_only(client, auth, world):
     headers = bearer(client, world.center_user.email, "password123")
     own = client.get(f"/api/v1/indicators?year={YEAR}&center_id={world.center_id}", headers=headers)
     assert own.status_code == 200
-    assert client.get(f"/api/v1/indicators?year={YEAR}&center_id={world.other_center_id}",
-                      headers=headers).status_code == 403
+    assert (
+        client.get(
+            f"/api/v1/indicators?year={YEAR}&center_id={world.other_center_id}", headers=headers
+        ).status_code
+        == 403
+    )
     assert client.get(f"/api/v1/indicators?year={YEAR}", headers=headers).status_code == 403
     auth.login(world.center_user.email)
     page = client.get(f"/indicators?year={YEAR}")

@@ -58,8 +58,14 @@ def test_a_count_is_reused_until_a_listing_changes(session, counted, enterprise)
     other = create_user(session, "enterprise")
     need = create_need(session, other)
     with in_app(session):
-        listings.set_status(session=session, kind="need", listing_id=need.id, user=other, action="close",
-                            reason="solved_elsewhere")
+        listings.set_status(
+            session=session,
+            kind="need",
+            listing_id=need.id,
+            user=other,
+            action="close",
+            reason="solved_elsewhere",
+        )
     assert total(session) == 3
 
 
@@ -83,9 +89,15 @@ def test_small_counts_are_always_counted(session, counted, enterprise, monkeypat
 
 def test_sorts_put_listings_without_the_key_last_and_ties_newest_first(session, enterprise, university):
     plain = create_need(session, enterprise, trl=None, budget_min=None, budget_max=None, deadline=None)
-    mature = create_need(session, enterprise, trl=9, budget_min=None, budget_max=50_000, deadline=date(2031, 1, 1))
-    rich = create_need(session, enterprise, trl=5, budget_min=100_000, budget_max=200_000, deadline=date(2030, 1, 1))
-    twin = create_need(session, enterprise, trl=5, budget_min=150_000, budget_max=None, deadline=date(2030, 1, 1))
+    mature = create_need(
+        session, enterprise, trl=9, budget_min=None, budget_max=50_000, deadline=date(2031, 1, 1)
+    )
+    rich = create_need(
+        session, enterprise, trl=5, budget_min=100_000, budget_max=200_000, deadline=date(2030, 1, 1)
+    )
+    twin = create_need(
+        session, enterprise, trl=5, budget_min=150_000, budget_max=None, deadline=date(2030, 1, 1)
+    )
 
     def order(kind="need", **sort):
         return [row.id for row in listings.browse(session=session, kind=kind, user=None, **sort).items]
@@ -107,12 +119,18 @@ def selects(app, path: str, client) -> int:
     return len(seen)
 
 
-def test_list_search_and_recommendations_ask_the_same_queries_for_many_cards_as_for_one(app, client, session,
-                                                                                      enterprise, university):
+def test_list_search_and_recommendations_ask_the_same_queries_for_many_cards_as_for_one(
+    app, client, session, enterprise, university
+):
     need = create_need(session, enterprise, title="激光焊接气孔控制需求", description="铝合金激光焊接气孔。")
     create_achievement(session, university, title="激光焊接气孔抑制", description="铝合金激光焊接工艺。")
-    pages = ["/needs", "/", "/search?q=激光焊接", "/api/v1/search?q=激光焊接",
-             f"/api/v1/needs/{need.id}/recommendations?kind=license"]
+    pages = [
+        "/needs",
+        "/",
+        "/search?q=激光焊接",
+        "/api/v1/search?q=激光焊接",
+        f"/api/v1/needs/{need.id}/recommendations?kind=license",
+    ]
 
     def queries(path):
         with in_app(session):

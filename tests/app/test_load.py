@@ -35,8 +35,13 @@ def market(app):
         demo.load_demo(session=session, ttl_days=180)
         grow.grow(session=session, listings=300, seed=1, ttl_days=180, industries=taxonomy.industries())
         indexes.rebuild(app)
-        return build_plan(session=session, industries=taxonomy.industries(), regions=sorted(regions.regions()),
-                          listings_per_kind=40, accounts=20)
+        return build_plan(
+            session=session,
+            industries=taxonomy.industries(),
+            regions=sorted(regions.regions()),
+            listings_per_kind=40,
+            accounts=20,
+        )
 
 
 @pytest.fixture
@@ -62,17 +67,40 @@ def test_the_plan_holds_live_listings_search_words_and_accounts_of_each_role(mar
 
 
 @ON_BOTH_DATABASES
-def test_locust_drives_every_kind_of_user_without_errors_and_the_report_reads_its_statistics(served, market,
-                                                                                           tmp_path):
+def test_locust_drives_every_kind_of_user_without_errors_and_the_report_reads_its_statistics(
+    served, market, tmp_path
+):
     plan = tmp_path / "plan.json"
     plan.write_text(json.dumps(market, ensure_ascii=False), encoding="utf-8")
     prefix = tmp_path / "locust"
     result = subprocess.run(
-        [sys.executable, "-m", "locust", "-f", str(ROOT / "app" / "load" / "locustfile.py"), "--headless",
-         "-u", "8", "-r", "8", "-t", "6s", "-H", served, "--csv", str(prefix), "--only-summary",
-         "--stop-timeout", "5"],
-        env={**os.environ, "LOAD_PLAN": str(plan), "LOAD_THINK_SECONDS": "0.02,0.1"}, cwd=ROOT,
-        capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(ROOT / "app" / "load" / "locustfile.py"),
+            "--headless",
+            "-u",
+            "8",
+            "-r",
+            "8",
+            "-t",
+            "6s",
+            "-H",
+            served,
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--stop-timeout",
+            "5",
+        ],
+        env={**os.environ, "LOAD_PLAN": str(plan), "LOAD_THINK_SECONDS": "0.02,0.1"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     endpoints, total = report.read_stats(prefix.with_name("locust_stats.csv"))
     names = {row.name for row in endpoints}
     failures = prefix.with_name("locust_failures.csv").read_text(encoding="utf-8")

@@ -20,8 +20,18 @@ from tests.conftest import BACKENDS
 from tests.utils.factories import create_need
 from tests.utils.web import bearer, concurrently
 
-PAGES = ["/", "/needs", "/search?q=焊接", "/auth/login", "/auth/register", "/auth/claim", "/no-such-page",
-         "/api/v1/needs", "/api/v1/openapi.json", "/static/css/app.css"]
+PAGES = [
+    "/",
+    "/needs",
+    "/search?q=焊接",
+    "/auth/login",
+    "/auth/register",
+    "/auth/claim",
+    "/no-such-page",
+    "/api/v1/needs",
+    "/api/v1/openapi.json",
+    "/static/css/app.css",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -99,7 +109,9 @@ def test_healthz_reports_each_part(app, client, session, enterprise):
     indexes.rebuild(app)
     after = client.get("/healthz")
     assert after.status_code == 200 and after.json == {
-        "status": "ok", "checks": {"database": "ok", "search": "ok", "vectors": "ok"}}
+        "status": "ok",
+        "checks": {"database": "ok", "search": "ok", "vectors": "ok"},
+    }
 
 
 def test_healthz_is_503_when_the_database_is_gone(app, client):

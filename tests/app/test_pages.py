@@ -18,10 +18,20 @@ def confidential_need(session, enterprise):
 
 
 def need_form(**overrides) -> dict:
-    return {"title": "数控机床热误差补偿", "description": "寻求数控机床主轴热误差建模与补偿技术。",
-            "details": "", "industry": "advanced_equipment", "cooperation_modes": ["commission", "joint"],
-            "trl": "5", "budget_min": "30", "budget_max": "80.5", "deadline": "", "region": "2201Z01",
-            "publish": "1", **overrides}
+    return {
+        "title": "数控机床热误差补偿",
+        "description": "寻求数控机床主轴热误差建模与补偿技术。",
+        "details": "",
+        "industry": "advanced_equipment",
+        "cooperation_modes": ["commission", "joint"],
+        "trl": "5",
+        "budget_min": "30",
+        "budget_max": "80.5",
+        "deadline": "",
+        "region": "2201Z01",
+        "publish": "1",
+        **overrides,
+    }
 
 
 def count(session, table) -> int:
@@ -33,11 +43,19 @@ def post_form(client, path: str, data: dict):
     return client.post(path, data={**data, "csrf_token": csrf_token(client, path)})
 
 
-@pytest.mark.parametrize("path", [
-    "/", "/needs", "/achievements", "/services", "/auth/login", "/auth/register",
-    "/needs?industry=automotive&mode=commission&region=长春&trl_min=3&q=焊接",
-    "/achievements?page=abc&trl_min=99",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/needs",
+        "/achievements",
+        "/services",
+        "/auth/login",
+        "/auth/register",
+        "/needs?industry=automotive&mode=commission&region=长春&trl_min=3&q=焊接",
+        "/achievements?page=abc&trl_min=99",
+    ],
+)
 def test_public_pages_render_in_chinese(client, confidential_need, path):
     response = client.get(path)
     assert response.status_code == 200
@@ -55,7 +73,9 @@ def test_home_shows_counts_and_latest_listings(client, session, confidential_nee
 
 def test_browse_filters_and_paginates(client, session, enterprise):
     for n in range(23):
-        create_need(session, enterprise, title=f"测试需求{n:02d}", industry="automotive" if n % 2 else "biomedicine")
+        create_need(
+            session, enterprise, title=f"测试需求{n:02d}", industry="automotive" if n % 2 else "biomedicine"
+        )
     first = client.get("/needs").get_data(as_text=True)
     assert "共 23 条" in first and 'aria-current="page">1<' in first and "page=2" in first
     second = client.get("/needs?page=2").get_data(as_text=True)
@@ -79,7 +99,9 @@ def test_confidential_details_hidden_from_visitors_and_other_orgs(client, auth, 
     auth.logout()
 
 
-def test_confidential_details_shown_to_owner_and_approved_org(client, auth, session, enterprise, confidential_need):
+def test_confidential_details_shown_to_owner_and_approved_org(
+    client, auth, session, enterprise, confidential_need
+):
     path = f"/needs/{confidential_need.id}"
     auth.login(enterprise.email, PASSWORD)
     html = client.get(path).get_data(as_text=True)
@@ -88,7 +110,9 @@ def test_confidential_details_shown_to_owner_and_approved_org(client, auth, sess
 
     approved = create_user(session, "university")
     with in_app(session):
-        listings.grant_details(session=session, need_id=confidential_need.id, org_id=approved.org_id, user=enterprise)
+        listings.grant_details(
+            session=session, need_id=confidential_need.id, org_id=approved.org_id, user=enterprise
+        )
     auth.login(approved.email, PASSWORD)
     assert SECRET in client.get(path).get_data(as_text=True)
 
@@ -135,9 +159,17 @@ def test_post_need_converts_the_form_and_publishes(client, auth, session, enterp
 
 def test_post_service_as_draft(client, auth, session, university):
     auth.login(university.email, PASSWORD)
-    data = {"title": "汽车零部件盐雾试验检测", "description": "按GB/T 10125开展中性盐雾试验。", "category": "testing",
-            "industry": "automotive", "cooperation_modes": ["service"], "price": "0.8", "price_note": "按批次计价",
-            "center_id": "", "save": "1"}
+    data = {
+        "title": "汽车零部件盐雾试验检测",
+        "description": "按GB/T 10125开展中性盐雾试验。",
+        "category": "testing",
+        "industry": "automotive",
+        "cooperation_modes": ["service"],
+        "price": "0.8",
+        "price_note": "按批次计价",
+        "center_id": "",
+        "save": "1",
+    }
     response = post_form(client, "/services/new", data)
     assert response.status_code == 302
     session.expire_all()
@@ -146,19 +178,24 @@ def test_post_service_as_draft(client, auth, session, university):
     assert "试验检测" in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
-@pytest.mark.parametrize("overrides, field_message", [
-    ({"title": ""}, "此项为必填项"),
-    ({"title": "X"}, "内容过短：至少 2 个字符"),
-    ({"trl": "12"}, "不能大于 9"),
-    ({"budget_min": "很多"}, "请按万元填写金额"),
-    ({"budget_max": "-5"}, "不能小于 0"),
-    ({"budget_min": "100", "budget_max": "10"}, "预算下限不能高于上限"),
-    ({"industry": "shipbuilding"}, "未知的产业类别"),
-    ({"cooperation_modes": ["barter"]}, "不是允许的取值"),
-    ({"deadline": "明年"}, "日期格式应为"),
-    ({"description": "长" * 20_001}, "内容过长"),
-])
-def test_post_bad_need_is_refused_with_a_chinese_message(client, auth, session, enterprise, overrides, field_message):
+@pytest.mark.parametrize(
+    "overrides, field_message",
+    [
+        ({"title": ""}, "此项为必填项"),
+        ({"title": "X"}, "内容过短：至少 2 个字符"),
+        ({"trl": "12"}, "不能大于 9"),
+        ({"budget_min": "很多"}, "请按万元填写金额"),
+        ({"budget_max": "-5"}, "不能小于 0"),
+        ({"budget_min": "100", "budget_max": "10"}, "预算下限不能高于上限"),
+        ({"industry": "shipbuilding"}, "未知的产业类别"),
+        ({"cooperation_modes": ["barter"]}, "不是允许的取值"),
+        ({"deadline": "明年"}, "日期格式应为"),
+        ({"description": "长" * 20_001}, "内容过长"),
+    ],
+)
+def test_post_bad_need_is_refused_with_a_chinese_message(
+    client, auth, session, enterprise, overrides, field_message
+):
     auth.login(enterprise.email, PASSWORD)
     response = post_form(client, "/needs/new", need_form(**overrides))
     assert response.status_code == 422
@@ -218,8 +255,9 @@ def test_achievement_publish_from_draft(client, auth, session, university):
     achievement = create_achievement(session, university, publish=False, patent_numbers=["ZL202310000001.2"])
     auth.login(university.email, PASSWORD)
     token = csrf_token(client, f"/achievements/{achievement.id}")
-    response = client.post(f"/achievements/{achievement.id}/publish", data={"csrf_token": token},
-                           follow_redirects=True)
+    response = client.post(
+        f"/achievements/{achievement.id}/publish", data={"csrf_token": token}, follow_redirects=True
+    )
     html = response.get_data(as_text=True)
     assert "已发布" in html and "ZL202310000001.2" in html and "80 万元" in html
     assert 'id="recommendations"' in html
@@ -268,9 +306,17 @@ def test_edit_achievement_keeps_what_the_form_does_not_show(client, auth, sessio
     path = f"/achievements/{achievement.id}/edit"
     page = client.get(path).get_data(as_text=True)
     assert "ZL202310000001.2" in page and 'value="80"' in page  # 800 000 yuan shown as 80 万元
-    data = {"title": achievement.title, "description": achievement.description, "industry": "automotive",
-            "kind": "process", "trl": "8", "ip_status": "granted", "price": "95",
-            "patent_numbers": "ZL202310000001.2\nZL202310000002.0，ZL202310000003.9", "cooperation_modes": ["license"]}
+    data = {
+        "title": achievement.title,
+        "description": achievement.description,
+        "industry": "automotive",
+        "kind": "process",
+        "trl": "8",
+        "ip_status": "granted",
+        "price": "95",
+        "patent_numbers": "ZL202310000001.2\nZL202310000002.0，ZL202310000003.9",
+        "cooperation_modes": ["license"],
+    }
     assert post_form(client, path, data).status_code == 302
     session.expire_all()
     saved = session.get(type(achievement), achievement.id)

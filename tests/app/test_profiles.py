@@ -15,21 +15,33 @@ PHONE = "0431-85550123"
 
 @pytest.fixture
 def firm(session):
-    return create_user(session, "enterprise", contact_name="李经理", contact_phone=PHONE,
-                       description="汽车零部件冲压与焊接企业。", industries=["automotive", "new_materials"])
+    return create_user(
+        session,
+        "enterprise",
+        contact_name="李经理",
+        contact_phone=PHONE,
+        description="汽车零部件冲压与焊接企业。",
+        industries=["automotive", "new_materials"],
+    )
 
 
 @pytest.fixture
 def lab(session):
-    return create_user(session, "university", contact_name="王教授", contact_phone="0431-85559999",
-                       industries=["new_materials"])
+    return create_user(
+        session,
+        "university",
+        contact_name="王教授",
+        contact_phone="0431-85559999",
+        industries=["new_materials"],
+    )
 
 
 @pytest.fixture
 def bureau(session):
     with in_app(session):
-        return accounts.create_user(session=session, email="bureau@example.cn", password=PASSWORD, name="市工信局",
-                                    role=Role.bureau)
+        return accounts.create_user(
+            session=session, email="bureau@example.cn", password=PASSWORD, name="市工信局", role=Role.bureau
+        )
 
 
 def test_organization_profile_shows_public_facts_and_live_listings_only(client, session, firm):
@@ -48,7 +60,9 @@ def test_listing_page_links_the_organization_profile(client, session, firm):
     assert f'href="/organizations/{firm.org_id}"' in html
 
 
-def test_contacts_only_after_an_accepted_interest_and_for_the_bureau(client, auth, session, firm, lab, bureau):
+def test_contacts_only_after_an_accepted_interest_and_for_the_bureau(
+    client, auth, session, firm, lab, bureau
+):
     need = create_need(session, firm)
     path = f"/organizations/{firm.org_id}"
     auth.login(lab.email)
@@ -58,7 +72,9 @@ def test_contacts_only_after_an_accepted_interest_and_for_the_bureau(client, aut
     accept(session, firm, interest.id)
     html = client.get(path).get_data(as_text=True)
     assert PHONE in html and "李经理" in html and firm.email in html
-    assert "王教授" in client.get(f"/organizations/{lab.org_id}").get_data(as_text=True)  # and the other way round
+    assert "王教授" in client.get(f"/organizations/{lab.org_id}").get_data(
+        as_text=True
+    )  # and the other way round
     auth.logout()
 
     other = create_user(session, "enterprise")
@@ -90,12 +106,16 @@ def test_center_profile_members_listings_and_interest_action(client, auth, sessi
     assert f'href="/organizations/{member.org_id}"' in html
     assert f"/interests/new?target_type=center&amp;target_id={center.id}" in html
     auth.login(lab.email)
-    assert "/interests/new?target_type=center" not in client.get(f"/centers/{center.id}").get_data(as_text=True)
+    assert "/interests/new?target_type=center" not in client.get(f"/centers/{center.id}").get_data(
+        as_text=True
+    )
     org_html = client.get(f"/organizations/{member.org_id}").get_data(as_text=True)
     assert center.name in org_html  # membership shows on the member's profile
 
 
-def test_unfiled_center_is_visible_only_to_its_organization_and_the_bureau(client, auth, session, lab, firm, bureau):
+def test_unfiled_center_is_visible_only_to_its_organization_and_the_bureau(
+    client, auth, session, lab, firm, bureau
+):
     center = create_center(session, lab, status="review")
     path = f"/centers/{center.id}"
     assert client.get(path).status_code == 404

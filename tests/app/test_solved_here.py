@@ -29,7 +29,9 @@ def need_with_contracts(session, enterprise, titles: list[str], draft: str | Non
         if title == draft:
             signed.append(create_contract(session, enterprise, interest.id, title=title, milestones=[]))
         else:
-            signed.append(signed_contract(session, enterprise, interest.id, (enterprise, provider), title=title))
+            signed.append(
+                signed_contract(session, enterprise, interest.id, (enterprise, provider), title=title)
+            )
     return need, signed
 
 
@@ -41,7 +43,9 @@ def close(client, need_id: int, reason: str, contract_id: str | None = None):
 
 
 @on_both_databases
-def test_the_only_contract_is_linked_and_shown_to_the_parties_and_the_bureau(client, auth, session, enterprise):
+def test_the_only_contract_is_linked_and_shown_to_the_parties_and_the_bureau(
+    client, auth, session, enterprise
+):
     need, (contract,) = need_with_contracts(session, enterprise, ["激光焊接委托开发合同"])
     auth.login(enterprise.email, PASSWORD)
     form = client.get(f"/needs/{need.id}").get_data(as_text=True)
@@ -51,16 +55,25 @@ def test_the_only_contract_is_linked_and_shown_to_the_parties_and_the_bureau(cli
     assert session.get(Need, need.id).solved_contract_id == contract.id
     notice = page.split('id="solved-here"', 1)[1].split("</p>", 1)[0]
     assert "已在本平台达成" in notice and f'href="/contracts/{contract.id}"' in notice
-    assert client.get(f"/api/v1/needs/{need.id}", headers=bearer(client, enterprise.email, PASSWORD)
-                      ).json["solved_contract_id"] == contract.id
+    assert (
+        client.get(f"/api/v1/needs/{need.id}", headers=bearer(client, enterprise.email, PASSWORD)).json[
+            "solved_contract_id"
+        ]
+        == contract.id
+    )
     auth.logout()
-    assert client.get(f"/needs/{need.id}").status_code == 404  # a closed listing is its owner's and the bureau's
+    assert (
+        client.get(f"/needs/{need.id}").status_code == 404
+    )  # a closed listing is its owner's and the bureau's
 
 
 def test_the_bureau_sees_the_linked_contract_on_the_page_and_in_the_api(client, auth, session, enterprise):
     need, (contract,) = need_with_contracts(session, enterprise, ["模具开发合同"])
-    client.patch(f"/api/v1/needs/{need.id}", json={"status": "closed", "close_reason": "solved_here"},
-                 headers=bearer(client, enterprise.email, PASSWORD))
+    client.patch(
+        f"/api/v1/needs/{need.id}",
+        json={"status": "closed", "close_reason": "solved_here"},
+        headers=bearer(client, enterprise.email, PASSWORD),
+    )
     bureau = create_account(session, Role.bureau, "市工信局")
     seen = client.get(f"/api/v1/needs/{need.id}", headers=bearer(client, bureau.email, PASSWORD)).json
     assert seen["close_reason"] == "solved_here" and seen["solved_contract_id"] == contract.id
@@ -69,11 +82,19 @@ def test_the_bureau_sees_the_linked_contract_on_the_page_and_in_the_api(client, 
 
 
 @on_both_databases
-def test_several_contracts_ask_which_one_and_only_the_listings_signed_ones_are_accepted(client, auth, session,
-                                                                                       enterprise):
-    need, (first, second, draft) = need_with_contracts(session, enterprise, ["一期合同", "二期合同"], draft="草稿合同")
+def test_several_contracts_ask_which_one_and_only_the_listings_signed_ones_are_accepted(
+    client, auth, session, enterprise
+):
+    need, (first, second, draft) = need_with_contracts(
+        session, enterprise, ["一期合同", "二期合同"], draft="草稿合同"
+    )
     auth.login(enterprise.email, PASSWORD)
-    form = client.get(f"/needs/{need.id}").get_data(as_text=True).split('name="contract_id"', 1)[1].split("</select>")[0]
+    form = (
+        client.get(f"/needs/{need.id}")
+        .get_data(as_text=True)
+        .split('name="contract_id"', 1)[1]
+        .split("</select>")[0]
+    )
     assert "一期合同" in form and "二期合同" in form and "草稿合同" not in form
     asked = close(client, need.id, "solved_here")
     assert "请选择促成此事的那一份" in asked
@@ -86,7 +107,9 @@ def test_several_contracts_ask_which_one_and_only_the_listings_signed_ones_are_a
     assert session.get(Need, need.id).solved_contract_id == first.id
 
 
-def test_other_reasons_and_no_contract_link_nothing_and_reopening_clears_the_link(client, auth, session, enterprise):
+def test_other_reasons_and_no_contract_link_nothing_and_reopening_clears_the_link(
+    client, auth, session, enterprise
+):
     need, (contract,) = need_with_contracts(session, enterprise, ["检测服务合同"])
     auth.login(enterprise.email, PASSWORD)
     close(client, need.id, "solved_elsewhere", str(contract.id))
@@ -96,7 +119,10 @@ def test_other_reasons_and_no_contract_link_nothing_and_reopening_clears_the_lin
     close(client, need.id, "solved_here")
     client.post(f"/needs/{need.id}/reopen", data={"csrf_token": csrf_token(client, f"/needs/{need.id}")})
     session.expire_all()
-    assert (session.get(Need, need.id).status, session.get(Need, need.id).solved_contract_id) == ("draft", None)
+    assert (session.get(Need, need.id).status, session.get(Need, need.id).solved_contract_id) == (
+        "draft",
+        None,
+    )
 
     lonely = create_need(session, enterprise, title="没有合同的需求")
     page = close(client, lonely.id, "solved_here")
@@ -109,10 +135,16 @@ def test_two_closes_naming_different_contracts_at_once_link_the_winners(app, ses
     need, (first, second) = need_with_contracts(session, enterprise, ["甲合同", "乙合同"])
     clients = [app.test_client() for _ in range(2)]
     tokens = [bearer(c, enterprise.email, PASSWORD) for c in clients]
-    responses = concurrently(*(
-        lambda c=c, t=t, k=k: c.patch(f"/api/v1/needs/{need.id}", json={
-            "status": "closed", "close_reason": "solved_here", "contract_id": k.id}, headers=t)
-        for c, t, k in zip(clients, tokens, (first, second), strict=True)))
+    responses = concurrently(
+        *(
+            lambda c=c, t=t, k=k: c.patch(
+                f"/api/v1/needs/{need.id}",
+                json={"status": "closed", "close_reason": "solved_here", "contract_id": k.id},
+                headers=t,
+            )
+            for c, t, k in zip(clients, tokens, (first, second), strict=True)
+        )
+    )
     codes = [r.status_code for r in responses]
     assert sorted(codes) == [200, 409]
     winner = responses[codes.index(200)].json["solved_contract_id"]

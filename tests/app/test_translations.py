@@ -13,7 +13,9 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_ge
 def msgids() -> set[str]:
     found = set()
     for folder in ("app", "models", "templates"):
-        for _file, _line, message, _comments, _context in extract_from_dir(ROOT / folder, METHODS, keywords=KEYWORDS):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            ROOT / folder, METHODS, keywords=KEYWORDS
+        ):
             found.add(message if isinstance(message, str) else message[0])
     return found
 
@@ -21,6 +23,8 @@ def msgids() -> set[str]:
 def test_every_message_has_a_chinese_translation():
     with open(ROOT / "app/translations/zh_Hans_CN/LC_MESSAGES/messages.po", "rb") as fh:
         catalog = read_po(fh)
-    translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and m.string and not m.fuzzy}
+    translated = {
+        m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and m.string and not m.fuzzy
+    }
     missing = sorted(msgids() - translated)
     assert not missing, f"untranslated (run pybabel extract/update and translate): {missing}"

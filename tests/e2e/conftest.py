@@ -11,8 +11,14 @@ from app.db import make_engine
 from app.migrate import upgrade
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -23,14 +29,16 @@ def live_server(tmp_path_factory):
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    app = create_app({
-        "SECRET_KEY": "e2e",
-        # Served over plain HTTP, like `make run`.
-        "SESSION_COOKIE_SECURE": False,
-        "DATABASE_URL": url,
-        "SEARCH_PATH": str(root / "search.sqlite3"),
-        "VECTOR_DIR": str(root / "vectors"),
-    })
+    app = create_app(
+        {
+            "SECRET_KEY": "e2e",
+            # Served over plain HTTP, like `make run`.
+            "SESSION_COOKIE_SECURE": False,
+            "DATABASE_URL": url,
+            "SEARCH_PATH": str(root / "search.sqlite3"),
+            "VECTOR_DIR": str(root / "vectors"),
+        }
+    )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

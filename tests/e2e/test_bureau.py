@@ -37,8 +37,14 @@ def server(tmp_path_factory):
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    app = create_app({"SECRET_KEY": "e2e", "DATABASE_URL": url, "SEARCH_PATH": str(root / "search.sqlite3"),
-                      "VECTOR_DIR": str(root / "vectors")})
+    app = create_app(
+        {
+            "SECRET_KEY": "e2e",
+            "DATABASE_URL": url,
+            "SEARCH_PATH": str(root / "search.sqlite3"),
+            "VECTOR_DIR": str(root / "vectors"),
+        }
+    )
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
@@ -53,24 +59,35 @@ def people(server):
     """Accounts an administrator creates (the bureau, experts) and a registered university."""
     _base, app = server
     with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
+
         def account(role: Role, email: str, name: str):
             return accounts.create_user(session=session, email=email, password=PASSWORD, name=name, role=role)
 
         bureau = account(Role.bureau, "bureau@example.cn", "市工信局审核员")
-        panel = {"钱经济": ["economics", "law", "management"], "孙工程": ["technology", "industry"],
-                 "周顾问": ["technology"]}
+        panel = {
+            "钱经济": ["economics", "law", "management"],
+            "孙工程": ["technology", "industry"],
+            "周顾问": ["technology"],
+        }
         made = {}
         for name, specialties in panel.items():
             made[name] = account(Role.expert, f"expert{len(made)}@example.cn", name)
             experts.set_profile(session=session, user_id=made[name].id, data={"specialties": specialties})
         data = registration_data("university", name="长春示范工业大学", industries=["advanced_equipment"])
-        university = accounts.register(session=session, registration=RegistrationIn.model_validate(
-            {**data, "email": "univ@example.cn", "password": PASSWORD}))
+        university = accounts.register(
+            session=session,
+            registration=RegistrationIn.model_validate(
+                {**data, "email": "univ@example.cn", "password": PASSWORD}
+            ),
+        )
     return {"bureau": bureau, "university": university, **made}
 
 
-PLAN_PDF = {"name": "运行方案.pdf", "mimeType": "application/pdf",
-            "buffer": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"}
+PLAN_PDF = {
+    "name": "运行方案.pdf",
+    "mimeType": "application/pdf",
+    "buffer": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+}
 
 
 def log_in(page, base: str, email: str) -> None:
@@ -105,7 +122,9 @@ def score_as(page, base: str, email: str, *, conflict: bool) -> None:
         page.get_by_label("书面评审意见").fill("技术基础扎实，运行机制清晰，建议通过。")
         page.get_by_role("button", name="提交评分").click()
         assert "评分和意见已记录" in flash(page)
-        assert page.get_by_test_id("weighted-score").inner_text() == "83.00"  # (85·30 + 80·25 + 75·20 + 90·25) / 100
+        assert (
+            page.get_by_test_id("weighted-score").inner_text() == "83.00"
+        )  # (85·30 + 80·25 + 75·20 + 90·25) / 100
     log_out(page)
 
 
@@ -133,7 +152,9 @@ def test_a_center_goes_from_call_to_filing(server, people, page):
     page.get_by_role("link", name="公示公告").click()
     page.get_by_role("link", name="申报").click()
     page.get_by_label("创新中心名称").fill(CENTER)
-    page.get_by_label("创新中心创建和运行方案").fill("由长春示范工业大学牵头，联合四家装备企业组建，建设工业机器人中试线，面向中小企业开放。")
+    page.get_by_label("创新中心创建和运行方案").fill(
+        "由长春示范工业大学牵头，联合四家装备企业组建，建设工业机器人中试线，面向中小企业开放。"
+    )
     for i in range(3):
         page.get_by_label(f"发起单位 {i + 1}", exact=True).fill(f"长春示范装备企业{i + 1}有限公司")
         page.get_by_label(f"单位 {i + 1} 统一社会信用代码").fill(random_credit_code())
@@ -173,13 +194,26 @@ def test_a_center_goes_from_call_to_filing(server, people, page):
     page.get_by_role("link", name="我的评审").first.click()
     page.get_by_role("link", name=CENTER).click()
     assert "不能参与本项评分" in page.get_by_test_id("conflict-refusal").inner_text()
-    token = page.request.post(f"{base}/api/v1/auth/token",
-                              data={"email": "expert2@example.cn", "password": PASSWORD}).json()["token"]
+    token = page.request.post(
+        f"{base}/api/v1/auth/token", data={"email": "expert2@example.cn", "password": PASSWORD}
+    ).json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
-    assignment_id = page.request.get(f"{base}/api/v1/bureau/assignments", headers=auth).json()["items"][0]["id"]
-    refused = page.request.post(f"{base}/api/v1/bureau/assignments/{assignment_id}/score", headers=auth, data={
-        "scores": {"technical_foundation": 10, "institutions_mechanism": 10, "influence": 10, "plan_quality": 10},
-        "opinion": "有利益冲突的专家试图评分。"})
+    assignment_id = page.request.get(f"{base}/api/v1/bureau/assignments", headers=auth).json()["items"][0][
+        "id"
+    ]
+    refused = page.request.post(
+        f"{base}/api/v1/bureau/assignments/{assignment_id}/score",
+        headers=auth,
+        data={
+            "scores": {
+                "technical_foundation": 10,
+                "institutions_mechanism": 10,
+                "influence": 10,
+                "plan_quality": 10,
+            },
+            "opinion": "有利益冲突的专家试图评分。",
+        },
+    )
     assert refused.status == 409 and "利益冲突" in refused.json()["error"]["message"]
     log_out(page)
 
@@ -211,8 +245,11 @@ def test_a_center_goes_from_call_to_filing(server, people, page):
     # The notice runs its seven days.
     application_id = int(application_url.rsplit("/", 1)[1])
     with Session(app.extensions["db_engine"]) as session:
-        session.execute(update(CenterApplication).where(CenterApplication.id == application_id)
-                        .values(notice_ends=utcnow() - timedelta(minutes=1)))
+        session.execute(
+            update(CenterApplication)
+            .where(CenterApplication.id == application_id)
+            .values(notice_ends=utcnow() - timedelta(minutes=1))
+        )
         session.commit()
 
     # Filing waits for the answer to the objection; then the center is filed.
@@ -243,7 +280,9 @@ def test_a_center_goes_from_call_to_filing(server, people, page):
 
 
 def _amount(page, indicator: str) -> int:
-    cell = page.locator(f'[data-testid="indicators"] tr[data-indicator="{indicator}"] td[data-measure="amount"]')
+    cell = page.locator(
+        f'[data-testid="indicators"] tr[data-indicator="{indicator}"] td[data-measure="amount"]'
+    )
     return int(cell.inner_text().replace(",", ""))
 
 
@@ -255,30 +294,77 @@ def _sign_contracts_with_the_center(app) -> int:
         center = session.exec(select(Center).where(Center.name == CENTER)).one()
         assert center.status == "filed", "the filing walkthrough above must have filed the center"
         university = session.exec(select(User).where(User.email == "univ@example.cn")).one()
-        firm = accounts.register(session=session, registration=RegistrationIn.model_validate(
-            {**registration_data("enterprise", name="长春示范装备有限公司"), "email": "firm@example.cn",
-             "password": PASSWORD}))
+        firm = accounts.register(
+            session=session,
+            registration=RegistrationIn.model_validate(
+                {
+                    **registration_data("enterprise", name="长春示范装备有限公司"),
+                    "email": "firm@example.cn",
+                    "password": PASSWORD,
+                }
+            ),
+        )
         for org_id in (university.org_id, firm.org_id):
             org = session.get(Organization, org_id)
             org.verified_at = utcnow()
             session.add(org)
         session.commit()
-        achievement = listings.create_listing(session=session, kind="achievement", user=university, publish=True,
-                                              data={**achievement_data(), "center_id": center.id})
-        need = listings.create_listing(session=session, kind="need", user=firm, publish=True, data=need_data())
-        deals = [(interests.express_interest(session=session, user=firm, target_type="achievement",
-                                             target_id=achievement.id, message="希望获得许可。"), university, "license",
-                  800_000, 800_000),
-                 (interests.express_interest(session=session, user=university, target_type="need", target_id=need.id,
-                                             message="中心可承担研发。"), firm, "commissioned_development",
-                  1_200_000, 1_000_000)]
+        achievement = listings.create_listing(
+            session=session,
+            kind="achievement",
+            user=university,
+            publish=True,
+            data={**achievement_data(), "center_id": center.id},
+        )
+        need = listings.create_listing(
+            session=session, kind="need", user=firm, publish=True, data=need_data()
+        )
+        deals = [
+            (
+                interests.express_interest(
+                    session=session,
+                    user=firm,
+                    target_type="achievement",
+                    target_id=achievement.id,
+                    message="希望获得许可。",
+                ),
+                university,
+                "license",
+                800_000,
+                800_000,
+            ),
+            (
+                interests.express_interest(
+                    session=session,
+                    user=university,
+                    target_type="need",
+                    target_id=need.id,
+                    message="中心可承担研发。",
+                ),
+                firm,
+                "commissioned_development",
+                1_200_000,
+                1_000_000,
+            ),
+        ]
         for interest, accepter, kind, amount, technology in deals:
             interests.accept_interest(session=session, user=accepter, interest_id=interest.id)
-            contract = contracts.create_contract(session=session, user=firm, data={
-                "interest_id": interest.id, "kind": kind, "title": "中心技术合同", "amount": amount,
-                "technology_amount": technology, "signed_on": f"{year}-{date.today().month:02d}-01"})
+            contract = contracts.create_contract(
+                session=session,
+                user=firm,
+                data={
+                    "interest_id": interest.id,
+                    "kind": kind,
+                    "title": "中心技术合同",
+                    "amount": amount,
+                    "technology_amount": technology,
+                    "signed_on": f"{year}-{date.today().month:02d}-01",
+                },
+            )
             for signer in (firm, university):
-                contracts.transition_contract(session=session, user=signer, contract_id=contract.id, to="signed")
+                contracts.transition_contract(
+                    session=session, user=signer, contract_id=contract.id, to="signed"
+                )
         return center.id
 
 
@@ -294,8 +380,9 @@ def test_contracts_with_the_filed_center_move_the_dashboard_api_and_report(serve
     page.get_by_role("button", name="启动评估").click()
     page.get_by_role("link", name="数据看板").first.click()
     assert _amount(page, "technology_market_turnover") == 0
-    token = page.request.post(f"{base}/api/v1/auth/token",
-                              data={"email": "bureau@example.cn", "password": PASSWORD}).json()["token"]
+    token = page.request.post(
+        f"{base}/api/v1/auth/token", data={"email": "bureau@example.cn", "password": PASSWORD}
+    ).json()["token"]
 
     center_id = _sign_contracts_with_the_center(app)
 
@@ -305,8 +392,10 @@ def test_contracts_with_the_filed_center_move_the_dashboard_api_and_report(serve
     page.wait_for_selector('#dashboard[data-ready="1"]', state="attached")
     assert page.locator('[data-chart="months"] canvas').count() == 1
     assert CENTER in page.get_by_test_id("centers").inner_text()
-    api = page.request.get(f"{base}/api/v1/indicators?year={year}&center_id={center_id}",
-                           headers={"Authorization": f"Bearer {token}"}).json()
+    api = page.request.get(
+        f"{base}/api/v1/indicators?year={year}&center_id={center_id}",
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
     assert api["indicators"]["technology_market_turnover"] == {"count": 2, "amount": 1_800_000}
     assert api["indicators"]["achievements_transferred"] == {"count": 1}
     # The center's annual report fills in the same figures.
@@ -330,9 +419,15 @@ def test_oversight_pages_fit_desktop_and_phone(server, people, browser, width):
     page = context.new_page()
     try:
         log_in(page, base, "bureau@example.cn")
-        for name, path in (("workbench", "/bureau"), ("registry", "/bureau/centers"), ("calls", "/bureau/calls"),
-                           ("applications", "/bureau/applications"), ("evaluations", "/bureau/evaluations"),
-                           ("notices", "/notices"), ("dashboard", "/bureau/dashboard")):
+        for name, path in (
+            ("workbench", "/bureau"),
+            ("registry", "/bureau/centers"),
+            ("calls", "/bureau/calls"),
+            ("applications", "/bureau/applications"),
+            ("evaluations", "/bureau/evaluations"),
+            ("notices", "/notices"),
+            ("dashboard", "/bureau/dashboard"),
+        ):
             page.goto(f"{base}{path}")
             page.screenshot(path=str(SHOTS / f"bureau-{name}-{width}.png"), full_page=True)
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -24,8 +24,15 @@ def demo(tmp_path_factory):
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    app = create_app({"SECRET_KEY": "e2e", "SESSION_COOKIE_SECURE": False, "DATABASE_URL": url,
-                      "SEARCH_PATH": str(root / "search.sqlite3"), "VECTOR_DIR": str(root / "vectors")})
+    app = create_app(
+        {
+            "SECRET_KEY": "e2e",
+            "SESSION_COOKIE_SECURE": False,
+            "DATABASE_URL": url,
+            "SEARCH_PATH": str(root / "search.sqlite3"),
+            "VECTOR_DIR": str(root / "vectors"),
+        }
+    )
     with app.app_context(), Session(app.extensions["db_engine"]) as session:
         load_demo(session=session, ttl_days=app.config["LISTING_TTL_DAYS"])
     http = make_server("127.0.0.1", 0, app, threaded=True)

@@ -38,21 +38,50 @@ def world(tmp_path_factory):
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    app = create_app({"SECRET_KEY": "e2e", "DATABASE_URL": url, "SEARCH_PATH": str(root / "search.sqlite3"),
-                      "VECTOR_DIR": str(root / "vectors"), "UPLOAD_DIR": str(root / "uploads")})
+    app = create_app(
+        {
+            "SECRET_KEY": "e2e",
+            "DATABASE_URL": url,
+            "SEARCH_PATH": str(root / "search.sqlite3"),
+            "VECTOR_DIR": str(root / "vectors"),
+            "UPLOAD_DIR": str(root / "uploads"),
+        }
+    )
     with Session(app.extensions["db_engine"], expire_on_commit=False, info={"app": app}) as session:
-        sme = create_user(session, "enterprise", name="长春恒达汽车零部件有限公司", contact_name="李经理",
-                          contact_phone="0431-85550123")
-        lab = create_user(session, "university", name="长春工业技术大学", contact_name="王教授",
-                          contact_phone="0431-85559999", industries=["automotive"])
+        sme = create_user(
+            session,
+            "enterprise",
+            name="长春恒达汽车零部件有限公司",
+            contact_name="李经理",
+            contact_phone="0431-85550123",
+        )
+        lab = create_user(
+            session,
+            "university",
+            name="长春工业技术大学",
+            contact_name="王教授",
+            contact_phone="0431-85559999",
+            industries=["automotive"],
+        )
         for user in (sme, lab):
             verify_org(session, user)  # only verified organizations may sign contracts
         center = create_center(session, lab, name="长春市汽车轻量化制造业创新中心")
-        need = create_need(session, sme, title="铝合金车身激光焊接气孔控制", confidential=True, details=SECRET,
-                           description="铝合金车身激光焊接焊缝气孔率偏高，寻求焊接工艺优化与委托研发。")
-        achievement = create_achievement(session, lab, title="铝合金摆动激光焊接气孔抑制工艺", center_id=center.id,
-                                         description="摆动激光焊接配合焊前清洗，铝合金车身焊缝气孔率降至0.3%以下。",
-                                         cooperation_modes=["license", "commission"])
+        need = create_need(
+            session,
+            sme,
+            title="铝合金车身激光焊接气孔控制",
+            confidential=True,
+            details=SECRET,
+            description="铝合金车身激光焊接焊缝气孔率偏高，寻求焊接工艺优化与委托研发。",
+        )
+        achievement = create_achievement(
+            session,
+            lab,
+            title="铝合金摆动激光焊接气孔抑制工艺",
+            center_id=center.id,
+            description="摆动激光焊接配合焊前清洗，铝合金车身焊缝气孔率降至0.3%以下。",
+            cooperation_modes=["license", "commission"],
+        )
         with in_app(session):
             indexes.rebuild(app)
         ids = {"need": need.id, "achievement": achievement.id, "center": center.id, "sme_org": sme.org_id}
@@ -129,7 +158,9 @@ def test_recommendation_to_signed_contract_with_a_paid_milestone(world, browser)
     # They talk, with an attachment.
     center.goto(interest_url)
     center.locator("#body").fill("附上工艺方案，请查阅。")
-    center.locator("#file").set_input_files({"name": "工艺方案.pdf", "mimeType": "application/pdf", "buffer": PDF})
+    center.locator("#file").set_input_files(
+        {"name": "工艺方案.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
     center.get_by_role("button", name="发送消息").click()
     assert center.url.endswith("#conversation")
     sme.goto(interest_url)
@@ -143,8 +174,9 @@ def test_recommendation_to_signed_contract_with_a_paid_milestone(world, browser)
     center.get_by_label("技术领域").select_option("automotive")
     center.get_by_label("合同金额（万元）").fill("120")
     center.get_by_label("技术交易额（万元）").fill("100")
-    for row, (title, due, amount) in enumerate([("工艺方案与试焊", "2027-02-01", "40"),
-                                                 ("中试验证与验收", "2027-06-30", "80")]):
+    for row, (title, due, amount) in enumerate(
+        [("工艺方案与试焊", "2027-02-01", "40"), ("中试验证与验收", "2027-06-30", "80")]
+    ):
         center.locator(f"#milestones-{row}-title").fill(title)
         center.locator(f"#milestones-{row}-due_on").fill(due)
         center.locator(f"#milestones-{row}-amount").fill(amount)
@@ -197,11 +229,17 @@ def test_deal_pages_fit_desktop_and_phone(world, browser, width):
     SHOTS.mkdir(exist_ok=True)
     base, ids = world["base"], world["ids"]
     page = logged_in_page(browser, base, world["emails"]["sme"], width=width)
-    pages = [("interest", world["state"]["interest"]), ("contract", world["state"]["contract"]),
-             ("inbox", f"{base}/interests"), ("contracts", f"{base}/contracts"),
-             ("notifications", f"{base}/notifications"), ("centers", f"{base}/centers"),
-             ("center", f"{base}/centers/{ids['center']}"), ("organization", f"{base}/organizations/{ids['sme_org']}"),
-             ("interest-form", f"{base}/interests/new?target_type=center&target_id={ids['center']}")]
+    pages = [
+        ("interest", world["state"]["interest"]),
+        ("contract", world["state"]["contract"]),
+        ("inbox", f"{base}/interests"),
+        ("contracts", f"{base}/contracts"),
+        ("notifications", f"{base}/notifications"),
+        ("centers", f"{base}/centers"),
+        ("center", f"{base}/centers/{ids['center']}"),
+        ("organization", f"{base}/organizations/{ids['sme_org']}"),
+        ("interest-form", f"{base}/interests/new?target_type=center&target_id={ids['center']}"),
+    ]
     try:
         for name, url in pages:
             page.goto(url)

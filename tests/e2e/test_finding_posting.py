@@ -36,9 +36,17 @@ def serve_demo(root, search: dict):
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    app = create_app({"SECRET_KEY": "e2e", "DATABASE_URL": url, "SEARCH_PATH": str(root / "search.sqlite3"),
-                      "VECTOR_DIR": str(root / "vectors"), "UPLOAD_DIR": str(root / "uploads"),
-                      "INDEX_WORKER_IN_PROCESS": True, **search})
+    app = create_app(
+        {
+            "SECRET_KEY": "e2e",
+            "DATABASE_URL": url,
+            "SEARCH_PATH": str(root / "search.sqlite3"),
+            "VECTOR_DIR": str(root / "vectors"),
+            "UPLOAD_DIR": str(root / "uploads"),
+            "INDEX_WORKER_IN_PROCESS": True,
+            **search,
+        }
+    )
     with app.app_context(), Session(app.extensions["db_engine"]) as session:
         load_demo(session=session, ttl_days=app.config["LISTING_TTL_DAYS"])
         indexes.rebuild(app)
@@ -54,8 +62,12 @@ def live(request, tmp_path_factory):
     if backend == "fts5":
         search = {"SEARCH_BACKEND": "fts5"}
     else:
-        search = {"SEARCH_BACKEND": "meilisearch", "MEILI_URL": require_service("MEILI_URL", "Meilisearch"),
-                  "MEILI_KEY": os.environ.get("MEILI_KEY", ""), "MEILI_INDEX_PREFIX": f"e2e_{uuid.uuid4().hex[:8]}_"}
+        search = {
+            "SEARCH_BACKEND": "meilisearch",
+            "MEILI_URL": require_service("MEILI_URL", "Meilisearch"),
+            "MEILI_KEY": os.environ.get("MEILI_KEY", ""),
+            "MEILI_INDEX_PREFIX": f"e2e_{uuid.uuid4().hex[:8]}_",
+        }
     app, server = serve_demo(tmp_path_factory.mktemp(f"live-{backend}"), search)
     LIVE_APPS[backend] = app
     yield f"http://127.0.0.1:{server.server_port}"
@@ -114,7 +126,9 @@ def test_list_keyword_and_site_search_give_the_same_hits(live, page):
 def test_a_synonym_query_finds_the_listings_of_its_synonyms(live, page):
     page.goto(f"{live}/search?q=新能源汽车")
     titles = hit_titles(page)
-    narrower = [t for t in titles if "新能源汽车" not in t and re.search(r"电驱|800V|电机控制器|电池包|动力电池", t)]
+    narrower = [
+        t for t in titles if "新能源汽车" not in t and re.search(r"电驱|800V|电机控制器|电池包|动力电池", t)
+    ]
     assert len(narrower) >= 3, titles
     page.goto(f"{live}/search?q=电动汽车")  # another spelling of the same word
     assert set(narrower) <= set(hit_titles(page))
@@ -127,7 +141,10 @@ def test_a_district_select_filters(live, page):
     page.wait_for_url(re.compile(r"region=220113"))
     cards = page.locator(".listing-card")
     assert cards.count() >= 3
-    regions = [t.strip() for t in page.locator(".listing-card .card-meta div:has(dt:text-is('所在地区')) dd").all_inner_texts()]
+    regions = [
+        t.strip()
+        for t in page.locator(".listing-card .card-meta div:has(dt:text-is('所在地区')) dd").all_inner_texts()
+    ]
     assert regions == ["九台区"] * cards.count()
     assert "共" in page.locator(".page-head").inner_text()
 
@@ -218,7 +235,9 @@ def test_closing_asks_a_reason_and_reopening_makes_a_draft(live, page):
     page.locator("#close").get_by_role("button", name="关闭").click()
     page.wait_for_load_state()
     assert page.locator("section[aria-labelledby='owner-title'] .badge-closed").is_visible()
-    assert "关闭原因：已通过其他途径解决" in page.locator("section[aria-labelledby='owner-title']").inner_text()
+    assert (
+        "关闭原因：已通过其他途径解决" in page.locator("section[aria-labelledby='owner-title']").inner_text()
+    )
     page.get_by_role("button", name="重新打开为草稿").click()
     page.wait_for_load_state()
     assert "已重新打开为草稿" in page.locator(".flashes").inner_text()
@@ -228,9 +247,10 @@ def test_closing_asks_a_reason_and_reopening_makes_a_draft(live, page):
 def test_closing_as_solved_here_links_the_contract(live, page):
     with Session(LIVE_APPS["fts5"].extensions["db_engine"]) as session:
         need, contract = next(
-            (need, found[0]) for need in session.exec(select(Need).where(Need.status == "published")
-                                                      .order_by(Need.id)).all()
-            if len(found := listings.solving_contracts(session=session, kind="need", listing_id=need.id)) == 1)
+            (need, found[0])
+            for need in session.exec(select(Need).where(Need.status == "published").order_by(Need.id)).all()
+            if len(found := listings.solving_contracts(session=session, kind="need", listing_id=need.id)) == 1
+        )
         owner = session.exec(select(User).where(User.org_id == need.org_id).order_by(User.id)).first().email
     log_in(page, live, owner)
     page.goto(f"{live}/needs/{need.id}")
@@ -289,12 +309,15 @@ def test_uploading_an_image_and_a_pdf_and_a_refused_exe(live, page):
         page.wait_for_load_state()
         assert "文件已上传" in page.locator(".flashes").inner_text()
     page.locator("#attachment-file").set_input_files(
-        {"name": "手册.pdf", "mimeType": "application/pdf", "buffer": EXE})
+        {"name": "手册.pdf", "mimeType": "application/pdf", "buffer": EXE}
+    )
     page.get_by_role("button", name="上传").click()
     page.wait_for_load_state()
     assert "只能附加图片（PNG、JPEG）和 PDF 文档" in page.locator(".flashes").inner_text()
     files = page.locator("#attachments .attachment")
-    assert files.count() == 2 and "手册.pdf" not in page.locator("#attachments").inner_text().replace("产品手册.pdf", "")
+    assert files.count() == 2 and "手册.pdf" not in page.locator("#attachments").inner_text().replace(
+        "产品手册.pdf", ""
+    )
     image = page.locator("#attachments img")
     # The page shows the thumbnail made at upload (480 px wide), not the 1600 px original.
     assert "/thumbnail" in image.get_attribute("src")

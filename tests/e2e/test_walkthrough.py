@@ -47,8 +47,14 @@ def log_out(page) -> None:
 
 def test_enterprise_posts_confidential_need_and_visitors_see_only_the_summary(live_server, page):
     base = live_server
-    register(page, base, kind="enterprise", org_name="长春示范汽车零部件有限公司",
-             email="firm@example.cn", industry="汽车")
+    register(
+        page,
+        base,
+        kind="enterprise",
+        org_name="长春示范汽车零部件有限公司",
+        email="firm@example.cn",
+        industry="汽车",
+    )
 
     page.get_by_role("link", name="发布需求").first.click()
     page.get_by_label("标题").fill(NEED["title"])
@@ -77,12 +83,16 @@ def test_enterprise_posts_confidential_need_and_visitors_see_only_the_summary(li
     page.goto(need_url)
     assert NEED["summary"] in page.locator(".detail").inner_text()
     assert NEED["details"] not in page.content()
-    assert "保密需求：详细内容仅对发布方、主管部门及经授权单位可见" in page.locator(".lock-notice").inner_text()
+    assert (
+        "保密需求：详细内容仅对发布方、主管部门及经授权单位可见" in page.locator(".lock-notice").inner_text()
+    )
 
 
 def test_university_posts_an_achievement(live_server, page):
     base = live_server
-    register(page, base, kind="university", org_name="长春示范理工大学", email="lab@example.cn", industry="新材料")
+    register(
+        page, base, kind="university", org_name="长春示范理工大学", email="lab@example.cn", industry="新材料"
+    )
 
     page.goto(f"{base}/achievements/new")
     page.get_by_label("标题").fill(ACHIEVEMENT["title"])
@@ -121,7 +131,11 @@ def test_pages_fit_desktop_and_phone(live_server, browser, width):
     try:
         page.goto(f"{live_server}/needs")
         links = page.locator(".listing-card .card-title a")
-        pages = [("home", "/"), ("needs", "/needs"), ("need", links.first.get_attribute("href") if links.count() else None)]
+        pages = [
+            ("home", "/"),
+            ("needs", "/needs"),
+            ("need", links.first.get_attribute("href") if links.count() else None),
+        ]
         for name, path in [(name, path) for name, path in pages if path]:
             page.goto(f"{live_server}{path}")
             page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)

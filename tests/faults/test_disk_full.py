@@ -34,8 +34,11 @@ DISK = "16m"
 def small_disk():
     """A 16 MB tmpfs of this test, unmounted afterwards."""
     mountpoint = Path(tempfile.mkdtemp(prefix="mic-faults-disk-"))
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={DISK}", "tmpfs", str(mountpoint)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={DISK}", "tmpfs", str(mountpoint)],
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         mountpoint.rmdir()
         reason = f"mounting a tmpfs was refused: {result.stderr.strip()}"
@@ -51,10 +54,18 @@ def small_disk():
 
 @pytest.fixture
 def app(database_url, tmp_path, small_disk):
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": database_url,
-                      "SEARCH_BACKEND": "fts5", "SEARCH_PATH": str(tmp_path / "search.sqlite3"),
-                      "VECTOR_DIR": str(small_disk / "vectors"), "UPLOAD_DIR": str(small_disk / "uploads"),
-                      "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "DATABASE_URL": database_url,
+            "SEARCH_BACKEND": "fts5",
+            "SEARCH_PATH": str(tmp_path / "search.sqlite3"),
+            "VECTOR_DIR": str(small_disk / "vectors"),
+            "UPLOAD_DIR": str(small_disk / "uploads"),
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     yield app
     app.extensions["db_engine"].dispose()
 
@@ -73,9 +84,12 @@ def fill(disk: Path) -> Path:
 
 
 def upload(client, need_id: int, language: str):
-    return client.post(f"/needs/{need_id}/attachments", headers={"Accept-Language": language},
-                       data={"csrf_token": csrf_token(client, f"/needs/{need_id}"),
-                             "file": (io.BytesIO(PNG), "样件.png")}, content_type="multipart/form-data")
+    return client.post(
+        f"/needs/{need_id}/attachments",
+        headers={"Accept-Language": language},
+        data={"csrf_token": csrf_token(client, f"/needs/{need_id}"), "file": (io.BytesIO(PNG), "样件.png")},
+        content_type="multipart/form-data",
+    )
 
 
 def generations(store: Path) -> list[str]:
@@ -83,10 +97,13 @@ def generations(store: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("backend", BACKENDS, indirect=True)
-def test_full_disk_keeps_reads_refuses_uploads_and_recovers(app, client, auth, session, small_disk, monkeypatch,
-                                                             caplog):
-    owner, center = create_user(session, "enterprise"), create_user(session, "university",
-                                                                     industries=["automotive"])
+def test_full_disk_keeps_reads_refuses_uploads_and_recovers(
+    app, client, auth, session, small_disk, monkeypatch, caplog
+):
+    owner, center = (
+        create_user(session, "enterprise"),
+        create_user(session, "university", industries=["automotive"]),
+    )
     need = create_need(session, owner)
     create_achievement(session, center)
     assert indexes.rebuild(app) == 2
@@ -105,24 +122,37 @@ def test_full_disk_keeps_reads_refuses_uploads_and_recovers(app, client, auth, s
         assert persistence.current_generation(store) == first
         assert generations(store) == [first], "a failed save left files behind"
 
-        for path in ("/", "/needs", f"/needs/{need.id}", f"/achievements/{later.id}",
-                     "/api/v1/search?q=激光焊接", f"/api/v1/needs/{need.id}/recommendations?kind=license"):
+        for path in (
+            "/",
+            "/needs",
+            f"/needs/{need.id}",
+            f"/achievements/{later.id}",
+            "/api/v1/search?q=激光焊接",
+            f"/api/v1/needs/{need.id}/recommendations?kind=license",
+        ):
             assert client.get(path).status_code == 200, path
-        assert later.id in [hit["target_id"] for hit in
-                            client.get(f"/api/v1/needs/{need.id}/recommendations?kind=license").json]
+        assert later.id in [
+            hit["target_id"]
+            for hit in client.get(f"/api/v1/needs/{need.id}/recommendations?kind=license").json
+        ]
 
         auth.login(owner.email)
         refused = upload(client, need.id, "zh-CN")
         assert refused.status_code == 507
         assert "存储空间暂时已满，文件没有保存" in refused.get_data(as_text=True)
         refused = upload(client, need.id, "en")
-        assert refused.status_code == 507 and "There is no room to store files" in refused.get_data(as_text=True)
+        assert refused.status_code == 507 and "There is no room to store files" in refused.get_data(
+            as_text=True
+        )
         assert not list((small_disk / "uploads").iterdir())
         assert not session.exec(select(ListingAttachment)).all()
 
         ballast.unlink()
-        wait_for(lambda: persistence.current_generation(store) != first, timeout=30,
-                 what="a vector save once space returned")
+        wait_for(
+            lambda: persistence.current_generation(store) != first,
+            timeout=30,
+            what="a vector save once space returned",
+        )
         assert upload(client, need.id, "zh-CN").status_code == 302
         assert len(session.exec(select(ListingAttachment)).all()) == 1
         # The image and the thumbnail made from it.

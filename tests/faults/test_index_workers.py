@@ -30,13 +30,20 @@ def published(session, model) -> set[int]:
 
 
 def test_second_worker_waits_then_takes_over(app, client, session, database_url, tmp_path, processes):
-    firm, lab = create_user(session, "enterprise"), create_user(session, "university", industries=["automotive"])
+    firm, lab = (
+        create_user(session, "enterprise"),
+        create_user(session, "university", industries=["automotive"]),
+    )
     need = create_need(session, firm)
     create_achievement(session, lab)
     store = Path(app.config["VECTOR_DIR"])
-    env = app_env(DATABASE_URL=database_url, INSTANCE_PATH=str(tmp_path / "instance"),
-                  SEARCH_PATH=app.config["SEARCH_PATH"], VECTOR_DIR=str(store),
-                  INDEX_CONSUMER=app.config["INDEX_CONSUMER"])
+    env = app_env(
+        DATABASE_URL=database_url,
+        INSTANCE_PATH=str(tmp_path / "instance"),
+        SEARCH_PATH=app.config["SEARCH_PATH"],
+        VECTOR_DIR=str(store),
+        INDEX_CONSUMER=app.config["INDEX_CONSUMER"],
+    )
     first = processes(IndexWorker(env, tmp_path / "first.log"))
     wait_for(lambda: persistence.current_generation(store), timeout=60, what="the first worker's first save")
     second = processes(IndexWorker(env, tmp_path / "second.log"))
@@ -47,12 +54,16 @@ def test_second_worker_waits_then_takes_over(app, client, session, database_url,
         create_achievement(session, lab, title=title)
     wait_for(lambda: drained(app, session), timeout=30, what="the first worker draining")
     assert (store / "writer.lock").read_text().split() == [str(first.pid)]
-    assert not [g for g in store.glob("gen-*") if g.name.endswith(f"-{second.pid}")], "the waiting worker wrote"
+    assert not [g for g in store.glob("gen-*") if g.name.endswith(f"-{second.pid}")], (
+        "the waiting worker wrote"
+    )
     assert "index worker running" not in second.output()
 
     first.proc.send_signal(signal.SIGKILL)
     first.proc.wait(timeout=10)
-    wait_for(lambda: "index worker running" in second.output(), timeout=30, what="the second worker taking over")
+    wait_for(
+        lambda: "index worker running" in second.output(), timeout=30, what="the second worker taking over"
+    )
     create_achievement(session, lab, title=WELDS[2])
     create_need(session, firm, title="车身焊点质量预测")
     wait_for(lambda: drained(app, session), timeout=30, what="the second worker draining")
@@ -60,8 +71,9 @@ def test_second_worker_waits_then_takes_over(app, client, session, database_url,
 
     matcher, _manifest, pin = persistence.load(None, store)
     try:
-        assert {i for i in published(session, Achievement) if matcher.listing("achievement", i)} \
-            == published(session, Achievement)
+        assert {i for i in published(session, Achievement) if matcher.listing("achievement", i)} == published(
+            session, Achievement
+        )
         assert {i for i in published(session, Need) if matcher.listing("need", i)} == published(session, Need)
         assert matcher.counts()["achievement"] == len(published(session, Achievement))
     finally:

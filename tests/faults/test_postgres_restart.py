@@ -42,8 +42,9 @@ class Reader:
                 if response.status_code == 200:
                     self.served += 1
                 else:
-                    self.failures.append((path, response.status_code, response.headers.get("Content-Type"),
-                                          response.text))
+                    self.failures.append(
+                        (path, response.status_code, response.headers.get("Content-Type"), response.text)
+                    )
 
     def start(self):
         self._thread.start()
@@ -59,13 +60,21 @@ def test_postgres_restart_under_load(app, session, client, private_postgres, tmp
     poster, responder = create_user(session, "enterprise"), create_user(session, "center")
     for user in (poster, responder):
         verify_org(session, user)
-    env = app_env(DATABASE_URL=private_postgres.url, INSTANCE_PATH=str(tmp_path / "instance"),
-                  SEARCH_PATH=str(tmp_path / "search.sqlite3"), VECTOR_DIR=str(tmp_path / "vectors"),
-                  UPLOAD_DIR=str(tmp_path / "uploads"))
+    env = app_env(
+        DATABASE_URL=private_postgres.url,
+        INSTANCE_PATH=str(tmp_path / "instance"),
+        SEARCH_PATH=str(tmp_path / "search.sqlite3"),
+        VECTOR_DIR=str(tmp_path / "vectors"),
+        UPLOAD_DIR=str(tmp_path / "uploads"),
+    )
     server = processes(AppServer(env, tmp_path / "gunicorn.log", workers=2))
     workers = server.worker_pids()
-    load = WriteLoad(server.url, bearer(client, poster.email, PASSWORD), bearer(client, responder.email, PASSWORD),
-                     threads=3).start()
+    load = WriteLoad(
+        server.url,
+        bearer(client, poster.email, PASSWORD),
+        bearer(client, responder.email, PASSWORD),
+        threads=3,
+    ).start()
     reader = Reader(server.url).start()
     try:
         wait_for(lambda: load.ledger.acknowledged() >= 20, timeout=60, what="writes before the restart")
@@ -73,7 +82,9 @@ def test_postgres_restart_under_load(app, session, client, private_postgres, tmp
         time.sleep(DOWN_SECONDS)
         private_postgres.up()
         restarted = load.ledger.acknowledged()
-        wait_for(lambda: load.ledger.acknowledged() >= restarted + 20, timeout=60, what="writes after the restart")
+        wait_for(
+            lambda: load.ledger.acknowledged() >= restarted + 20, timeout=60, what="writes after the restart"
+        )
         served = reader.served
         wait_for(lambda: reader.served >= served + 4, timeout=30, what="reads after the restart")
     finally:
@@ -82,7 +93,9 @@ def test_postgres_restart_under_load(app, session, client, private_postgres, tmp
     assert server.worker_pids() == workers
     assert ledger.failures and read_failures, "no request met the restart"
     for _step, what in ledger.failures:
-        assert what.startswith("503 application/json") and '"code":"unavailable"' in what.replace(" ", ""), what
+        assert what.startswith("503 application/json") and '"code":"unavailable"' in what.replace(" ", ""), (
+            what
+        )
     for path, status, content_type, body in read_failures:
         assert status == 503, (path, status, body[:300])
         assert ("text/html" if path == "/" else "application/json") in content_type

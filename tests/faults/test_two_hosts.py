@@ -45,8 +45,12 @@ def as_shown(hits: list[dict]) -> list[tuple[float, frozenset[int]]]:
 
 
 def recommendations(url: str, need_ids: list[int]) -> dict[int, list[tuple[float, frozenset[int]]]]:
-    return {need_id: as_shown(requests.get(f"{url}/api/v1/needs/{need_id}/recommendations?kind=license&k=20",
-                                           timeout=30).json()) for need_id in need_ids}
+    return {
+        need_id: as_shown(
+            requests.get(f"{url}/api/v1/needs/{need_id}/recommendations?kind=license&k=20", timeout=30).json()
+        )
+        for need_id in need_ids
+    }
 
 
 def burst(url: str, headers: dict) -> tuple[set[int], set[int]]:
@@ -54,37 +58,63 @@ def burst(url: str, headers: dict) -> tuple[set[int], set[int]]:
     http = requests.Session()
     posted = []
     for n, (industry, words) in zip(range(100), cycle(TOPICS), strict=False):
-        body = achievement_data(title=f"{words} 第{n}号", industry=industry, status="published",
-                                description=f"{words}，已在{n % 7 + 2}家企业应用。")
+        body = achievement_data(
+            title=f"{words} 第{n}号",
+            industry=industry,
+            status="published",
+            description=f"{words}，已在{n % 7 + 2}家企业应用。",
+        )
         response = http.post(f"{url}/api/v1/achievements", json=body, headers=headers, timeout=30)
         assert response.status_code == 201, response.text
         posted.append(response.json()["id"])
     for listing_id, (_industry, words) in zip(posted[:60], cycle(reversed(TOPICS)), strict=False):
-        response = http.patch(f"{url}/api/v1/achievements/{listing_id}", headers=headers, timeout=30,
-                              json={"description": f"改进版：{words}，良率提升。"})
+        response = http.patch(
+            f"{url}/api/v1/achievements/{listing_id}",
+            headers=headers,
+            timeout=30,
+            json={"description": f"改进版：{words}，良率提升。"},
+        )
         assert response.status_code == 200, response.text
     for listing_id in posted[60:]:
-        response = http.patch(f"{url}/api/v1/achievements/{listing_id}", headers=headers, timeout=30,
-                              json={"status": "closed", "close_reason": "other"})
+        response = http.patch(
+            f"{url}/api/v1/achievements/{listing_id}",
+            headers=headers,
+            timeout=30,
+            json={"status": "closed", "close_reason": "other"},
+        )
         assert response.status_code == 200, response.text
     return set(posted), set(posted[60:])
 
 
 def test_two_hosts_converge_after_a_burst(app, client, session, database_url, tmp_path, processes):
-    firm, lab = create_user(session, "enterprise"), create_user(session, "university", industries=["automotive"])
-    need_ids = [create_need(session, firm, industry=industry, title=title, description=text).id
-                for industry, title, text in NEEDS]
+    firm, lab = (
+        create_user(session, "enterprise"),
+        create_user(session, "university", industries=["automotive"]),
+    )
+    need_ids = [
+        create_need(session, firm, industry=industry, title=title, description=text).id
+        for industry, title, text in NEEDS
+    ]
     for industry, words in TOPICS:
         create_achievement(session, lab, industry=industry, title=words, description=f"{words}，成熟可转让。")
     hosts = []
     for name in ("host-a", "host-b"):
-        env = app_env(DATABASE_URL=database_url, INSTANCE_PATH=str(tmp_path / name),
-                      SEARCH_PATH=str(tmp_path / name / "search.sqlite3"), VECTOR_DIR=str(tmp_path / name / "vectors"),
-                      UPLOAD_DIR=str(tmp_path / name / "uploads"), INDEX_CONSUMER=name, INDEX_WORKER_IN_PROCESS="1")
+        env = app_env(
+            DATABASE_URL=database_url,
+            INSTANCE_PATH=str(tmp_path / name),
+            SEARCH_PATH=str(tmp_path / name / "search.sqlite3"),
+            VECTOR_DIR=str(tmp_path / name / "vectors"),
+            UPLOAD_DIR=str(tmp_path / name / "uploads"),
+            INDEX_CONSUMER=name,
+            INDEX_WORKER_IN_PROCESS="1",
+        )
         hosts.append(processes(AppServer(env, tmp_path / f"{name}.log", workers=1)))
     for host in hosts:
-        wait_for(lambda h=host: requests.get(h.url + "/healthz", timeout=20).status_code == 200, timeout=60,
-                 what=f"{host.url} ready")
+        wait_for(
+            lambda h=host: requests.get(h.url + "/healthz", timeout=20).status_code == 200,
+            timeout=60,
+            what=f"{host.url} ready",
+        )
 
     posted, closed = burst(hosts[0].url, bearer(client, lab.email, PASSWORD))
     done = time.monotonic()
@@ -92,8 +122,13 @@ def test_two_hosts_converge_after_a_burst(app, client, session, database_url, tm
         last_event = connection.execute(select(func.max(OutboxEvent.id))).scalar_one()
 
     def converged():
-        cursors = dict(session.exec(select(SyncCursor.consumer, SyncCursor.last_event_id)
-                                    .where(SyncCursor.consumer.in_(["host-a:vectors", "host-b:vectors"]))).all())
+        cursors = dict(
+            session.exec(
+                select(SyncCursor.consumer, SyncCursor.last_event_id).where(
+                    SyncCursor.consumer.in_(["host-a:vectors", "host-b:vectors"])
+                )
+            ).all()
+        )
         session.expire_all()
         if len(cursors) < 2 or min(cursors.values()) < last_event:
             return None

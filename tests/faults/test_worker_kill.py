@@ -21,12 +21,20 @@ def test_killed_worker_loses_no_acknowledged_write(app, session, client, databas
     poster, responder = create_user(session, "enterprise"), create_user(session, "center")
     for user in (poster, responder):
         verify_org(session, user)
-    env = app_env(DATABASE_URL=database_url, INSTANCE_PATH=str(tmp_path / "instance"),
-                  SEARCH_PATH=str(tmp_path / "search.sqlite3"), VECTOR_DIR=str(tmp_path / "vectors"),
-                  UPLOAD_DIR=str(tmp_path / "uploads"))
+    env = app_env(
+        DATABASE_URL=database_url,
+        INSTANCE_PATH=str(tmp_path / "instance"),
+        SEARCH_PATH=str(tmp_path / "search.sqlite3"),
+        VECTOR_DIR=str(tmp_path / "vectors"),
+        UPLOAD_DIR=str(tmp_path / "uploads"),
+    )
     server = processes(AppServer(env, tmp_path / "gunicorn.log", workers=2))
-    load = WriteLoad(server.url, bearer(client, poster.email, PASSWORD), bearer(client, responder.email, PASSWORD),
-                     threads=4).start()
+    load = WriteLoad(
+        server.url,
+        bearer(client, poster.email, PASSWORD),
+        bearer(client, responder.email, PASSWORD),
+        threads=4,
+    ).start()
     killed = set()
     try:
         wait_for(lambda: load.ledger.acknowledged() >= 20, timeout=60, what="writes before the first kill")
@@ -37,7 +45,9 @@ def test_killed_worker_loses_no_acknowledged_write(app, session, client, databas
             # The master notices the death and forks a replacement; the other worker serves meanwhile.
             wait_for(lambda: len(server.worker_pids() - killed) == 2, timeout=30, what="a replacement worker")
             before = load.ledger.acknowledged()
-            wait_for(lambda b=before: load.ledger.acknowledged() >= b + 10, timeout=30, what="writes after a kill")
+            wait_for(
+                lambda b=before: load.ledger.acknowledged() >= b + 10, timeout=30, what="writes after a kill"
+            )
             time.sleep(0.2)
     finally:
         ledger = load.stop()

@@ -67,8 +67,9 @@ class WriteLoad:
         if response.ok:
             return response.json()
         with self.ledger.lock:
-            self.ledger.failures.append((step, f"{response.status_code} {response.headers.get('Content-Type')} "
-                                               f"{response.text[:300]}"))
+            self.ledger.failures.append(
+                (step, f"{response.status_code} {response.headers.get('Content-Type')} {response.text[:300]}")
+            )
         return None
 
     def _run(self) -> None:
@@ -76,24 +77,38 @@ class WriteLoad:
         ledger = self.ledger
         while not self._stop.is_set():
             title = f"高强钢冲压回弹补偿 {uuid.uuid4().hex[:8]}"
-            need = self._call(http, "need", "/api/v1/needs", self.poster,
-                              need_data(title=title, status="published"))
+            need = self._call(
+                http, "need", "/api/v1/needs", self.poster, need_data(title=title, status="published")
+            )
             if need is None:
                 continue
             with ledger.lock:
                 ledger.needs.append(need["id"])
-            interest = self._call(http, "interest", "/api/v1/interests", self.responder,
-                                  {"target_type": "need", "target_id": need["id"], "message": "我们有成熟的回弹补偿方案。"})
+            interest = self._call(
+                http,
+                "interest",
+                "/api/v1/interests",
+                self.responder,
+                {"target_type": "need", "target_id": need["id"], "message": "我们有成熟的回弹补偿方案。"},
+            )
             if interest is None:
                 continue
             with ledger.lock:
                 ledger.interests.append(interest["id"])
-            if self._call(http, "accept", f"/api/v1/interests/{interest['id']}/accept", self.poster, {}) is None:
+            if (
+                self._call(http, "accept", f"/api/v1/interests/{interest['id']}/accept", self.poster, {})
+                is None
+            ):
                 continue
             with ledger.lock:
                 ledger.accepted.append(interest["id"])
-            contract = self._call(http, "contract", "/api/v1/contracts", self.poster,
-                                  {**CONTRACT, "interest_id": interest["id"]})
+            contract = self._call(
+                http,
+                "contract",
+                "/api/v1/contracts",
+                self.poster,
+                {**CONTRACT, "interest_id": interest["id"]},
+            )
             if contract is not None:
                 with ledger.lock:
                     ledger.contracts.append(contract["id"])
@@ -103,20 +118,33 @@ def assert_nothing_lost_or_half_written(engine, ledger: Ledger) -> None:
     """Every acknowledged row is in the database, and no row there lacks the rows written with it."""
     with Session(engine) as session:
         need_ids = set(session.exec(select(Need.id)).all())
-        outboxed = set(session.exec(select(OutboxEvent.entity_id).where(OutboxEvent.entity_type == "need")).all())
+        outboxed = set(
+            session.exec(select(OutboxEvent.entity_id).where(OutboxEvent.entity_type == "need")).all()
+        )
         interests = {row.id: row.status for row in session.exec(select(Interest)).all()}
-        noticed = set(session.exec(select(Notification.subject_id).where(Notification.kind == "interest_new")).all())
-        accept_noticed = set(session.exec(select(Notification.subject_id)
-                                          .where(Notification.kind == "interest_accepted")).all())
+        noticed = set(
+            session.exec(select(Notification.subject_id).where(Notification.kind == "interest_new")).all()
+        )
+        accept_noticed = set(
+            session.exec(
+                select(Notification.subject_id).where(Notification.kind == "interest_accepted")
+            ).all()
+        )
         contract_ids = set(session.exec(select(Contract.id)).all())
-        events = dict(session.exec(select(ContractEvent.contract_id, func.count())
-                                   .group_by(ContractEvent.contract_id)).all())
+        events = dict(
+            session.exec(
+                select(ContractEvent.contract_id, func.count()).group_by(ContractEvent.contract_id)
+            ).all()
+        )
     assert set(ledger.needs) <= need_ids, "an acknowledged need is missing"
     assert need_ids <= outboxed, "a need was saved without its outbox row"
     assert set(ledger.interests) <= set(interests), "an acknowledged interest is missing"
     assert set(interests) <= noticed, "an interest was saved without its notice to the owner"
-    assert all(interests[i] == InterestStatus.accepted for i in ledger.accepted), "an acknowledged acceptance is lost"
-    assert {i for i, status in interests.items() if status == InterestStatus.accepted} <= accept_noticed, \
+    assert all(interests[i] == InterestStatus.accepted for i in ledger.accepted), (
+        "an acknowledged acceptance is lost"
+    )
+    assert {i for i, status in interests.items() if status == InterestStatus.accepted} <= accept_noticed, (
         "an interest was accepted without its notice to the sender"
+    )
     assert set(ledger.contracts) <= contract_ids, "an acknowledged contract is missing"
     assert all(events.get(c) for c in contract_ids), "a contract was saved without its audit row"

@@ -31,7 +31,9 @@ def test_nonsense_queries_are_refused(kwargs):
 
 
 def test_filters_are_normalised():
-    q = SearchQuery(text="  激光 ", filters={"region": "武汉", "industry": None, "trl_min": "4", "status": []})
+    q = SearchQuery(
+        text="  激光 ", filters={"region": "武汉", "industry": None, "trl_min": "4", "status": []}
+    )
     assert q.text == "激光"
     assert q.filters == {"region": ["武汉"], "trl_min": 4}
     assert q.effective_sort == "relevance"

@@ -30,39 +30,79 @@ def listing(doc_id, title, body, **fields):
 
 DOCS = [
     listing(
-        "need-1", "高功率激光焊接工艺开发", "车身铝合金部件需要激光焊接工艺，要求焊缝强度高、变形小。",
-        industry="汽车制造", cooperation_modes=["commission", "joint"], trl=4, region="武汉",
-        org_name="东风零部件公司", updated_at=T0 + 10,
+        "need-1",
+        "高功率激光焊接工艺开发",
+        "车身铝合金部件需要激光焊接工艺，要求焊缝强度高、变形小。",
+        industry="汽车制造",
+        cooperation_modes=["commission", "joint"],
+        trl=4,
+        region="武汉",
+        org_name="东风零部件公司",
+        updated_at=T0 + 10,
     ),
     listing(
-        "need-2", "动力电池热失控预警", "动力电池包的热管理与热失控预警，电池极耳焊接质量在线检测。",
-        industry="新能源", cooperation_modes=["commission"], trl=3, region="武汉",
-        org_name="某电池企业", updated_at=T0 + 20,
+        "need-2",
+        "动力电池热失控预警",
+        "动力电池包的热管理与热失控预警，电池极耳焊接质量在线检测。",
+        industry="新能源",
+        cooperation_modes=["commission"],
+        trl=3,
+        region="武汉",
+        org_name="某电池企业",
+        updated_at=T0 + 20,
     ),
     listing(
-        "achievement-1", "Laser welding of aluminum alloys",
+        "achievement-1",
+        "Laser welding of aluminum alloys",
         "A process patent for laser welding thin aluminum sheets with low distortion.",
-        industry="汽车制造", cooperation_modes=["license", "transfer"], trl=7, region="上海",
-        org_name="Huazhong Institute", updated_at=T0 + 30,
+        industry="汽车制造",
+        cooperation_modes=["license", "transfer"],
+        trl=7,
+        region="上海",
+        org_name="Huazhong Institute",
+        updated_at=T0 + 30,
     ),
     listing(
-        "achievement-2", "固态电解质材料", "一种硫化物固态电解质及其制备方法，已获发明专利。",
-        industry="新能源", cooperation_modes=["license"], trl=5, region="深圳",
-        org_name="某大学", updated_at=T0 + 40,
+        "achievement-2",
+        "固态电解质材料",
+        "一种硫化物固态电解质及其制备方法，已获发明专利。",
+        industry="新能源",
+        cooperation_modes=["license"],
+        trl=5,
+        region="深圳",
+        org_name="某大学",
+        updated_at=T0 + 40,
     ),
     listing(
-        "service-1", "检验检测与计量校准服务", "为企业提供材料检测、计量校准和标准制定服务 <b>CNAS</b> 认可。",
-        cooperation_modes=["service"], region="武汉", org_name="计量检测中心", updated_at=T0 + 50,
+        "service-1",
+        "检验检测与计量校准服务",
+        "为企业提供材料检测、计量校准和标准制定服务 <b>CNAS</b> 认可。",
+        cooperation_modes=["service"],
+        region="武汉",
+        org_name="计量检测中心",
+        updated_at=T0 + 50,
     ),
     listing(
-        "center-1", "智能制造创新中心", "聚焦工业机器人、数字孪生与智能产线，开放中试平台。",
-        industry="智能制造", cooperation_modes=["incubation", "commission"], region="武汉",
-        org_name="市智能制造创新中心", updated_at=T0 + 60,
+        "center-1",
+        "智能制造创新中心",
+        "聚焦工业机器人、数字孪生与智能产线，开放中试平台。",
+        industry="智能制造",
+        cooperation_modes=["incubation", "commission"],
+        region="武汉",
+        org_name="市智能制造创新中心",
+        updated_at=T0 + 60,
     ),
     listing(
-        "need-3", "工业机器人视觉定位", "需要机器人视觉引导的抓取定位方案。",
-        industry="智能制造", cooperation_modes=["joint"], trl=6, region="襄阳", status="draft",
-        org_name="襄阳机械厂", updated_at=T0 + 70,
+        "need-3",
+        "工业机器人视觉定位",
+        "需要机器人视觉引导的抓取定位方案。",
+        industry="智能制造",
+        cooperation_modes=["joint"],
+        trl=6,
+        region="襄阳",
+        status="draft",
+        org_name="襄阳机械厂",
+        updated_at=T0 + 70,
     ),
 ]
 ALL_IDS = {d["id"] for d in DOCS}
@@ -109,10 +149,19 @@ class SearchBackendContract:
         [
             ({"type": "need"}, {"need-1", "need-2", "need-3"}),
             ({"filters": {"industry": "新能源"}}, {"need-2", "achievement-2"}),
-            ({"filters": {"industry": ["新能源", "智能制造"]}}, {"need-2", "achievement-2", "center-1", "need-3"}),
-            ({"filters": {"cooperation_modes": ["license", "incubation"]}}, {"achievement-1", "achievement-2", "center-1"}),
+            (
+                {"filters": {"industry": ["新能源", "智能制造"]}},
+                {"need-2", "achievement-2", "center-1", "need-3"},
+            ),
+            (
+                {"filters": {"cooperation_modes": ["license", "incubation"]}},
+                {"achievement-1", "achievement-2", "center-1"},
+            ),
             ({"filters": {"trl_min": 5}}, {"achievement-1", "achievement-2", "need-3"}),
-            ({"filters": {"region": "武汉", "status": "published"}}, {"need-1", "need-2", "service-1", "center-1"}),
+            (
+                {"filters": {"region": "武汉", "status": "published"}},
+                {"need-1", "need-2", "service-1", "center-1"},
+            ),
             ({"type": "need", "filters": {"cooperation_modes": "commission", "trl_min": 4}}, {"need-1"}),
             ({"text": "固态", "filters": {"industry": None, "region": "深圳"}}, {"achievement-2"}),
         ],
@@ -123,10 +172,17 @@ class SearchBackendContract:
         assert result.total == len(expected)
 
     def test_facet_counts_over_the_filtered_set(self, loaded):
-        result = loaded.search(SearchQuery(facets=["type", "cooperation_modes", "region", "industry", "status"]))
+        result = loaded.search(
+            SearchQuery(facets=["type", "cooperation_modes", "region", "industry", "status"])
+        )
         assert result.facets["type"] == {"need": 3, "achievement": 2, "service": 1, "center": 1}
         assert result.facets["cooperation_modes"] == {
-            "commission": 3, "joint": 2, "license": 2, "transfer": 1, "service": 1, "incubation": 1,
+            "commission": 3,
+            "joint": 2,
+            "license": 2,
+            "transfer": 1,
+            "service": 1,
+            "incubation": 1,
         }
         assert result.facets["region"] == {"武汉": 4, "上海": 1, "深圳": 1, "襄阳": 1}
         assert result.facets["status"] == {"published": 6, "draft": 1}
@@ -151,17 +207,24 @@ class SearchBackendContract:
         assert ids(loaded.search(SearchQuery(text="焊接"))) == ["need-1", "need-2"]
         assert ids(loaded.search(SearchQuery(text="焊接", sort="updated_at"))) == ["need-2", "need-1"]
 
-    @pytest.mark.parametrize(("sort", "text", "expected"), [
-        # Soonest deadline first; listings without one last, newest first among them.
-        ("deadline", "", ["need-2", "need-1", "center-1", "service-1", "achievement-2", "achievement-1"]),
-        ("money", "", ["achievement-2", "need-1", "need-2", "center-1", "service-1", "achievement-1"]),
-        ("trl", "", ["achievement-1", "achievement-2", "need-1", "need-2", "center-1", "service-1"]),
-        ("money", "焊接", ["need-1", "need-2"]),
-    ])
+    @pytest.mark.parametrize(
+        ("sort", "text", "expected"),
+        [
+            # Soonest deadline first; listings without one last, newest first among them.
+            ("deadline", "", ["need-2", "need-1", "center-1", "service-1", "achievement-2", "achievement-1"]),
+            ("money", "", ["achievement-2", "need-1", "need-2", "center-1", "service-1", "achievement-1"]),
+            ("trl", "", ["achievement-1", "achievement-2", "need-1", "need-2", "center-1", "service-1"]),
+            ("money", "焊接", ["need-1", "need-2"]),
+        ],
+    )
     def test_sort_orders(self, backend, sort, text, expected):
         docs = [dict(d) for d in DOCS if d["status"] == "published"]
-        extra = {"need-1": {"deadline": T0 + 500, "money": 800_000}, "need-2": {"deadline": T0 + 100, "money": 300_000},
-                 "achievement-2": {"money": 2_000_000}, "achievement-1": {"money": None}}
+        extra = {
+            "need-1": {"deadline": T0 + 500, "money": 800_000},
+            "need-2": {"deadline": T0 + 100, "money": 300_000},
+            "achievement-2": {"money": 2_000_000},
+            "achievement-1": {"money": None},
+        }
         for doc in docs:
             doc.update(extra.get(doc["id"], {}))
         backend.upsert(docs)
@@ -174,8 +237,12 @@ class SearchBackendContract:
         assert loaded.count() == len(DOCS) - 1
 
     def test_live_at_leaves_out_expired_documents(self, loaded):
-        loaded.upsert([listing("need-1", "激光焊接气孔控制", "焊接", expires_at=T0 + 10),
-                       listing("need-2", "激光焊接夹具", "焊接", expires_at=T0 + 1000)])
+        loaded.upsert(
+            [
+                listing("need-1", "激光焊接气孔控制", "焊接", expires_at=T0 + 10),
+                listing("need-2", "激光焊接夹具", "焊接", expires_at=T0 + 1000),
+            ]
+        )
         assert set(ids(loaded.search(SearchQuery(text="激光焊接", live_at=T0)))) == {"need-1", "need-2"}
         later = loaded.search(SearchQuery(text="激光焊接", live_at=T0 + 10))
         assert ids(later) == ["need-2"] and later.total == 1
@@ -186,7 +253,9 @@ class SearchBackendContract:
         assert loaded.search(SearchQuery(text="激光焊接", live_at=T0 + 10**9)).total == 0
 
     def test_upsert_replaces(self, loaded):
-        loaded.upsert([listing("need-1", "数控机床主轴维修", "主轴轴承更换", region="黄石", updated_at=T0 + 99)])
+        loaded.upsert(
+            [listing("need-1", "数控机床主轴维修", "主轴轴承更换", region="黄石", updated_at=T0 + 99)]
+        )
         assert "need-1" not in ids(loaded.search(SearchQuery(text="激光焊接")))
         assert ids(loaded.search(SearchQuery(text="数控机床"))) == ["need-1"]
         assert loaded.count() == len(DOCS)
@@ -207,7 +276,8 @@ class SearchBackendContract:
         assert "<mark>aluminum</mark>" in english["snippet"].lower()
 
     @pytest.mark.parametrize(
-        "text", ['"', 'AND(', '激光 AND(', '"激光', "NEAR(a b)", "*", "a:b", "-焊接", "' OR 1=1 --", "\\", "^", "()"]
+        "text",
+        ['"', "AND(", "激光 AND(", '"激光', "NEAR(a b)", "*", "a:b", "-焊接", "' OR 1=1 --", "\\", "^", "()"],
     )
     def test_hostile_query_text_does_not_error(self, loaded, text):
         result = loaded.search(SearchQuery(text=text))

@@ -75,10 +75,14 @@ def _many_listings(n):
     kinds = ("need", "achievement", "service")
     return [
         listing(
-            f"{kinds[i % 3]}-{i}", f"检测设备{i}", "焊接" if i % 2 else "涂装",
-            industry=(None, "汽车制造", "新能源")[i % 3], region=("武汉", "襄阳", None, "上海")[i % 4],
+            f"{kinds[i % 3]}-{i}",
+            f"检测设备{i}",
+            "焊接" if i % 2 else "涂装",
+            industry=(None, "汽车制造", "新能源")[i % 3],
+            region=("武汉", "襄阳", None, "上海")[i % 4],
             cooperation_modes=[("joint", "license", "transfer")[i % 3], ("joint", "service")[i % 2]],
-            status=("published", "draft")[i % 5 == 0], trl=1 + i % 9,
+            status=("published", "draft")[i % 5 == 0],
+            trl=1 + i % 9,
         )
         for i in range(n)
     ]
@@ -88,8 +92,12 @@ def _many_listings(n):
     "query",
     [
         SearchQuery(text="焊接", facets=list(fts5.FACETABLE)),
-        SearchQuery(text="检测", filters={"region": ["武汉", "上海"], "trl_min": 3}, facets=list(fts5.FACETABLE)),
-        SearchQuery(text="检测", type="need", filters={"cooperation_modes": "service"}, facets=list(fts5.FACETABLE)),
+        SearchQuery(
+            text="检测", filters={"region": ["武汉", "上海"], "trl_min": 3}, facets=list(fts5.FACETABLE)
+        ),
+        SearchQuery(
+            text="检测", type="need", filters={"cooperation_modes": "service"}, facets=list(fts5.FACETABLE)
+        ),
         SearchQuery(filters={"industry": "新能源"}, facets=list(fts5.FACETABLE)),
     ],
 )
@@ -107,7 +115,9 @@ def test_facets_follow_edits_made_through_another_connection(tmp_path):
     writer.upsert([listing("need-1", "焊接", "", region="武汉")])
     assert reader.search(SearchQuery(text="焊接")).facets["region"] == {"武汉": 1}
     # A value the reader has never seen (a new facet combination) and a moved document.
-    writer.upsert([listing("need-1", "焊接", "", region="宜昌"), listing("need-2", "焊接", "", region="武汉")])
+    writer.upsert(
+        [listing("need-1", "焊接", "", region="宜昌"), listing("need-2", "焊接", "", region="武汉")]
+    )
     assert reader.search(SearchQuery(text="焊接")).facets["region"] == {"宜昌": 1, "武汉": 1}
     reader.close()
     writer.close()

@@ -32,7 +32,9 @@ def test_settings_include_chinese_locale(meili_backend):
 
 def test_hybrid_search_with_user_provided_vectors(meili_env):
     url, key = meili_env
-    backend = MeiliBackend(url=url, key=key, index_prefix="test_hybrid_", embedding_dimensions=3, semantic_ratio=1.0)
+    backend = MeiliBackend(
+        url=url, key=key, index_prefix="test_hybrid_", embedding_dimensions=3, semantic_ratio=1.0
+    )
     try:
         vectors = {d["id"]: [0.0, 0.0, 1.0] for d in DOCS}
         vectors["achievement-2"] = [1.0, 0.0, 0.0]

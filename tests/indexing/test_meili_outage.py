@@ -50,8 +50,9 @@ def test_edits_made_while_meilisearch_is_down_arrive_after_restart(private_meili
     engine = make_engine(f"sqlite:///{tmp_path / 'app.sqlite3'}")
     meili = MeiliBackend(url=env["MEILI_URL"], key=env["MEILI_KEY"], index_prefix="outage_", timeout=2)
     vectors = MemorySink("vectors")
-    worker = OutboxWorker(engine, "outage", load_documents, [SearchSink(meili), vectors],
-                          backoff_base=0.05, backoff_max=0.5)
+    worker = OutboxWorker(
+        engine, "outage", load_documents, [SearchSink(meili), vectors], backoff_base=0.05, backoff_max=0.5
+    )
     ids = [save(engine, title=f"需求{i}", region="武汉") for i in range(20)]
     worker.drain_once()
     assert meili.count() == 20
@@ -73,16 +74,34 @@ def test_edits_made_while_meilisearch_is_down_arrive_after_restart(private_meili
     assert status["outage:search"]["lag"] == 5 + 3 + 2 + 4
     assert "unreachable" in status["outage:search"]["last_error"]
 
-    binary = subprocess.run([str(SCRIPT), "install"], check=True, capture_output=True, text=True).stdout.strip()
+    binary = subprocess.run(
+        [str(SCRIPT), "install"], check=True, capture_output=True, text=True
+    ).stdout.strip()
     db = env["MEILI_DB"]
     server = subprocess.Popen(
-        [binary, "--db-path", f"{db}/data.ms", "--dump-dir", f"{db}/dumps", "--snapshot-dir", f"{db}/snapshots",
-         "--http-addr", env["MEILI_URL"].removeprefix("http://"), "--no-analytics",
-         "--master-key", env["MEILI_KEY"], "--env", "development"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "--db-path",
+            f"{db}/data.ms",
+            "--dump-dir",
+            f"{db}/dumps",
+            "--snapshot-dir",
+            f"{db}/snapshots",
+            "--http-addr",
+            env["MEILI_URL"].removeprefix("http://"),
+            "--no-analytics",
+            "--master-key",
+            env["MEILI_KEY"],
+            "--env",
+            "development",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     # Let the script's stop find and kill the restarted server.
-    private_meili.write_text(private_meili.read_text().replace(f"MEILI_PID={env['MEILI_PID']}", f"MEILI_PID={server.pid}"))
+    private_meili.write_text(
+        private_meili.read_text().replace(f"MEILI_PID={env['MEILI_PID']}", f"MEILI_PID={server.pid}")
+    )
     wait_healthy(env["MEILI_URL"])
 
     stop = threading.Event()

@@ -275,7 +275,9 @@ def test_sigkill_mid_drain_then_restart_converges(tmp_path):
         while not 200 < cursor < 800 and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.005)
             with sqlite3.connect(db) as conn:
-                row = conn.execute("SELECT min(last_event_id) FROM sync_cursor WHERE consumer LIKE 'crash:%'").fetchone()
+                row = conn.execute(
+                    "SELECT min(last_event_id) FROM sync_cursor WHERE consumer LIKE 'crash:%'"
+                ).fetchone()
             cursor = row[0] or 0
         assert proc.poll() is None, "the worker finished before it could be killed"
         proc.send_signal(signal.SIGKILL)

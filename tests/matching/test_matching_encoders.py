@@ -59,7 +59,12 @@ def test_registry_and_bad_arguments():
 
 
 def test_minilm_encodes_english_by_meaning(minilm):
-    vectors = minilm.encode(["laser welding of car bodies", "robotic welding for automotive body shops",
-                             "tablet coating for pharmaceuticals"])
+    vectors = minilm.encode(
+        [
+            "laser welding of car bodies",
+            "robotic welding for automotive body shops",
+            "tablet coating for pharmaceuticals",
+        ]
+    )
     assert vectors.shape == (3, minilm.dim) == (3, 384)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2

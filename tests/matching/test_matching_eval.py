@@ -19,10 +19,17 @@ def beir(tmp_path):
     (tmp_path / "qrels").mkdir()
     with open(tmp_path / "corpus.jsonl", "w", encoding="utf-8") as out:
         for doc_id, text, field in CORPUS:
-            out.write(json.dumps({"_id": doc_id, "title": "", "text": text, "metadata": {"discipline": field}}) + "\n")
+            out.write(
+                json.dumps({"_id": doc_id, "title": "", "text": text, "metadata": {"discipline": field}})
+                + "\n"
+            )
     (tmp_path / "queries.jsonl").write_text(
-        json.dumps({"_id": "q1", "text": "激光焊接变形"}) + "\n" + json.dumps({"_id": "q2", "text": "锂电池电解质"}) + "\n",
-        encoding="utf-8")
+        json.dumps({"_id": "q1", "text": "激光焊接变形"})
+        + "\n"
+        + json.dumps({"_id": "q2", "text": "锂电池电解质"})
+        + "\n",
+        encoding="utf-8",
+    )
     (tmp_path / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td4\t1\n")
     return tmp_path
 

@@ -52,8 +52,10 @@ def test_the_pruned_read_finds_the_best_rows():
         # An unlimited budget reads every posting: the best rows are exactly those of a full scan.
         rows = pruned.best(cols, weights, wanted=10, budget=10**9)
         scores = exact[rows]
-        assert set(rows[np.argsort(-scores)[:10]].tolist()) == truth or \
-            np.sort(scores)[-10] == np.sort(exact)[-10]  # only a tie at the cut may swap rows
+        assert (
+            set(rows[np.argsort(-scores)[:10]].tolist()) == truth
+            or np.sort(scores)[-10] == np.sort(exact)[-10]
+        )  # only a tie at the cut may swap rows
     assert found / 200 >= 0.9
 
 
@@ -65,8 +67,9 @@ def test_rows_are_scored_from_their_documents_as_the_compiled_matrix_scores_them
     cols = np.sort(np.array([index.vocab[t] for t in ("激光", "焊接", "#焊", "锂电池", "#的")]))
     weights = np.array([1.5, 0.2, 2.0, 0.7, 1.1], dtype=np.float32)
     rows = np.array([0, 3, len(texts) - 2, len(texts) - 1, 5])
-    np.testing.assert_allclose(index.row_scores(rows, cols, weights),
-                               np.asarray(matrix[rows][:, cols] @ weights).ravel(), rtol=1e-6)
+    np.testing.assert_allclose(
+        index.row_scores(rows, cols, weights), np.asarray(matrix[rows][:, cols] @ weights).ravel(), rtol=1e-6
+    )
     assert index.row_scores(np.array([], dtype=np.int64), cols, weights).shape == (0,)
 
 
@@ -78,8 +81,9 @@ def test_the_spread_of_scores_is_estimated_on_a_sample_of_rows():
     estimate = PrunedPostings.build(matrix, sample=4000).spreads(cols, per_channel)
     np.testing.assert_allclose(estimate, truth, rtol=0.05)
     # A kind smaller than the sample is measured on all its rows.
-    np.testing.assert_allclose(PrunedPostings.build(matrix, sample=20000).spreads(cols, per_channel), truth,
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        PrunedPostings.build(matrix, sample=20000).spreads(cols, per_channel), truth, rtol=1e-5
+    )
 
 
 def market(n, seed=0):
@@ -93,14 +97,25 @@ def market(n, seed=0):
     for i in range(n):
         field = rng.choice(fields)
         parts = rng.sample(by_field[field], 2) + [rng.choice(by_field[rng.choice(fields)])]
-        items.append(MatchItem(id=i + 1, kind="achievement", title=parts[0][:20], text="，".join(parts),
-                               industry=field, trl=rng.randint(1, 9), cooperation_modes=["license"],
-                               offers_incubation=rng.random() < 0.05))
+        items.append(
+            MatchItem(
+                id=i + 1,
+                kind="achievement",
+                title=parts[0][:20],
+                text="，".join(parts),
+                industry=field,
+                trl=rng.randint(1, 9),
+                cooperation_modes=["license"],
+                offers_incubation=rng.random() < 0.05,
+            )
+        )
     return items
 
 
 QUERIES = [
-    MatchItem(id=10**6, kind="need", title="车身焊接变形大", text="希望找到汽车车身激光焊接工艺，减少焊接变形。"),
+    MatchItem(
+        id=10**6, kind="need", title="车身焊接变形大", text="希望找到汽车车身激光焊接工艺，减少焊接变形。"
+    ),
     MatchItem(id=10**6 + 1, kind="need", title="", text="需要棉织物抗菌整理技术，要求耐洗涤。"),
     MatchItem(id=10**6 + 2, kind="need", title="电池寿命", text="锂电池循环寿命短", industry="new_energy"),
 ]
@@ -122,7 +137,10 @@ def test_only_a_kind_past_the_scan_limit_keeps_pruned_postings(built, scanned):
     assert built.kinds["achievement"]._base.pruned is not None
     small = Matcher(MatcherConfig(scan_limit=2999)).rebuild(market(3000))
     assert small.kinds["achievement"]._base.pruned is not None
-    assert Matcher(MatcherConfig(scan_limit=3000)).rebuild(market(3000)).kinds["achievement"]._base.pruned is None
+    assert (
+        Matcher(MatcherConfig(scan_limit=3000)).rebuild(market(3000)).kinds["achievement"]._base.pruned
+        is None
+    )
     # Compaction keeps the kind's limit.
     changed = small.with_changes([market(1)[0]]).compacted()
     assert changed.kinds["achievement"]._base.pruned is not None
@@ -133,11 +151,18 @@ def test_past_the_scan_limit_recommendations_are_those_of_a_full_scan(built, sca
     cut = built
     for query in QUERIES:
         for rec_kind in ("license",):
-            assert [(r.target_id, r.score) for r in cut.recommend(query, rec_kind, k=10)] == \
-                [(r.target_id, r.score) for r in scanned.recommend(query, rec_kind, k=10)]
+            assert [(r.target_id, r.score) for r in cut.recommend(query, rec_kind, k=10)] == [
+                (r.target_id, r.score) for r in scanned.recommend(query, rec_kind, k=10)
+            ]
     # With pending changes and removals too.
-    fresh = MatchItem(id=5000, kind="achievement", title="车身激光焊接变形控制", industry="automotive",
-                      text="汽车车身激光焊接变形控制工艺，减少焊接变形。", cooperation_modes=["license"])
+    fresh = MatchItem(
+        id=5000,
+        kind="achievement",
+        title="车身激光焊接变形控制",
+        industry="automotive",
+        text="汽车车身激光焊接变形控制工艺，减少焊接变形。",
+        cooperation_modes=["license"],
+    )
     best = scanned.recommend(QUERIES[0], "license", k=1)[0].target_id
     changed = built.with_changes([fresh], removals={"achievement": [best]})
     got = changed.recommend(QUERIES[0], "license", k=10)
@@ -151,7 +176,9 @@ def test_past_the_scan_limit_recommendations_are_those_of_a_full_scan(built, sca
 def test_a_query_without_a_known_word_is_answered_from_its_field(built, scanned):
     unknown = MatchItem(id=10**6 + 3, kind="need", title="", text="ZZZ QQQ", industry="textiles")
     got = built.recommend(unknown, "license", k=5)
-    assert len(got) == 5 and all(scanned.listing("achievement", r.target_id).industry == "textiles" for r in got)
+    assert len(got) == 5 and all(
+        scanned.listing("achievement", r.target_id).industry == "textiles" for r in got
+    )
 
 
 def test_a_small_budget_still_finds_what_a_full_scan_finds(built, scanned, monkeypatch):
@@ -165,16 +192,32 @@ def test_a_small_budget_still_finds_what_a_full_scan_finds(built, scanned, monke
         assert got[0] == want[0]
     # Features for the learned ranker agree with a full scan too (the pruned scores are exact).
     candidates = [scanned.listing("achievement", i) for i in (1, 2, 3, 2999)]
-    np.testing.assert_allclose(cut.features(QUERIES[0], candidates), scanned.features(QUERIES[0], candidates),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        cut.features(QUERIES[0], candidates), scanned.features(QUERIES[0], candidates), atol=1e-5
+    )
 
 
 def test_incubation_past_the_scan_limit_still_lists_incubators_only(monkeypatch):
-    services = [MatchItem(id=item.id, kind="service", title=item.title, text=item.text, industry=item.industry,
-                          cooperation_modes=["service", "incubation"] if item.offers_incubation else ["service"],
-                          offers_incubation=item.offers_incubation) for item in market(2000, seed=5)]
+    services = [
+        MatchItem(
+            id=item.id,
+            kind="service",
+            title=item.title,
+            text=item.text,
+            industry=item.industry,
+            cooperation_modes=["service", "incubation"] if item.offers_incubation else ["service"],
+            offers_incubation=item.offers_incubation,
+        )
+        for item in market(2000, seed=5)
+    ]
     built = Matcher(MatcherConfig(scan_limit=0)).rebuild(services)
-    need = MatchItem(id=10**6 + 4, kind="need", title="", text="锂电池初创企业寻求孵化和正极材料中试", industry="new_energy")
+    need = MatchItem(
+        id=10**6 + 4,
+        kind="need",
+        title="",
+        text="锂电池初创企业寻求孵化和正极材料中试",
+        industry="new_energy",
+    )
     # Few candidates: most of the lexical ones are not incubators, which must still be found by their field.
     monkeypatch.setattr(firststage, "CANDIDATES", 20)
     monkeypatch.setattr(firststage, "CANDIDATES_PER_WANTED", 1)

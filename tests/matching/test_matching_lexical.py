@@ -5,8 +5,17 @@ import pytest
 from matching import MatchItem
 from matching.lexical import LexicalIndex
 
-TITLES = ["车身激光焊接工艺", "汽车车身轻量化设计", "锂电池正极材料包覆", "注塑模具设计", "纺织品数码印花",
-          "企业技术需求管理系统", "数控机床热误差补偿", "汽车座椅舒适性评价", "注塑件表面缺陷检测"]
+TITLES = [
+    "车身激光焊接工艺",
+    "汽车车身轻量化设计",
+    "锂电池正极材料包覆",
+    "注塑模具设计",
+    "纺织品数码印花",
+    "企业技术需求管理系统",
+    "数控机床热误差补偿",
+    "汽车座椅舒适性评价",
+    "注塑件表面缺陷检测",
+]
 
 
 @pytest.fixture
@@ -52,7 +61,10 @@ def test_what_the_need_repeats_weighs_more(index):
 
 def test_a_need_longer_than_any_listing_still_gives_its_subject_a_strong_score(index):
     # Measured against every term of the paragraph, the listing that names its subject would score 0.23.
-    text = "注塑件表面缺陷检测，" * 3 + "另外也关心锂电池材料、纺织品印花、数控机床误差、汽车座椅评价和轻量化设计。"
+    text = (
+        "注塑件表面缺陷检测，" * 3
+        + "另外也关心锂电池材料、纺织品印花、数控机床误差、汽车座椅评价和轻量化设计。"
+    )
     scores = scores_of(index, text)
     assert scores[9] > 0.4
     assert scores[9] > 4 * max(s for i, s in scores.items() if i != 9)
@@ -75,7 +87,9 @@ def test_empty_index_and_unknown_words():
 
 
 def test_the_matcher_reads_a_need_title_as_its_own_channel(matcher):
-    text = "我公司焊接生产线自动化程度低，人工焊接质量不稳定，焊接变形大，汽车车身焊接返修多，需要提高焊接质量。"
+    text = (
+        "我公司焊接生产线自动化程度低，人工焊接质量不稳定，焊接变形大，汽车车身焊接返修多，需要提高焊接质量。"
+    )
     titled = MatchItem(id=900, kind="need", title="机器人焊缝跟踪", text=text)
     untitled = MatchItem(id=900, kind="need", title="", text=titled.full_text)
     rank_of_robot = lambda need: [r.target_id for r in matcher.recommend(need, "license", k=10)].index(10)  # noqa: E731
@@ -92,5 +106,6 @@ def test_channel_building_blocks_compose_to_score_all(index):
     raw = index.channel_scores(channels)
     assert raw.shape == (len(TITLES), 2)
     assert index.fuse_channels(raw, channels).tolist() == pytest.approx(
-        index.score_all("汽车车身焊接变形大，焊接返修多", title="激光焊接")[1].tolist())
+        index.score_all("汽车车身焊接变形大，焊接返修多", title="激光焊接")[1].tolist()
+    )
     assert index.query_channels("xyz") == []

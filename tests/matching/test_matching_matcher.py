@@ -58,14 +58,17 @@ def test_stated_industry_outranks_a_lexical_near_miss(matcher):
 
 def test_classifier_predicts_the_field_of_a_need_that_states_none(matcher):
     probs, stated = matcher.industry_probabilities(
-        MatchItem(id=1, kind="need", title="", text="锂电池正极材料循环寿命"))
+        MatchItem(id=1, kind="need", title="", text="锂电池正极材料循环寿命")
+    )
     assert not stated and max(probs, key=probs.get) == "new_energy"
     assert sum(probs.values()) == pytest.approx(1.0, abs=1e-5)
 
 
 def test_trl_fit_prefers_mature_technology_for_licensing(matcher):
     base = {"kind": "achievement", "title": "涂层", "text": "耐磨涂层喷涂工艺", "industry": "equipment"}
-    matcher = matcher.with_changes([MatchItem(id=50, trl=9, **base), MatchItem(id=51, trl=2, **base), MatchItem(id=52, trl=6, **base)])
+    matcher = matcher.with_changes(
+        [MatchItem(id=50, trl=9, **base), MatchItem(id=51, trl=2, **base), MatchItem(id=52, trl=6, **base)]
+    )
     query = MatchItem(id=902, kind="need", title="", text="耐磨涂层喷涂")
     license_order = [r.target_id for r in matcher.recommend(query, "license", k=3)]
     assert license_order.index(50) < license_order.index(51)
@@ -73,11 +76,28 @@ def test_trl_fit_prefers_mature_technology_for_licensing(matcher):
 
 
 def test_budget_region_and_mode_reasons(matcher):
-    base = {"kind": "achievement", "title": "喷涂机器人", "text": "汽车喷涂机器人轨迹规划", "industry": "automotive", "trl": 7}
-    matcher = matcher.with_changes([MatchItem(id=60, price=3e5, region="苏州", cooperation_modes=["license"], **base),
-                    MatchItem(id=61, price=3e6, region="无锡", cooperation_modes=["joint"], **base)])
-    query = MatchItem(id=903, kind="need", title="", text="汽车喷涂机器人", budget_max=5e5, region="苏州",
-                    cooperation_modes=["license"])
+    base = {
+        "kind": "achievement",
+        "title": "喷涂机器人",
+        "text": "汽车喷涂机器人轨迹规划",
+        "industry": "automotive",
+        "trl": 7,
+    }
+    matcher = matcher.with_changes(
+        [
+            MatchItem(id=60, price=3e5, region="苏州", cooperation_modes=["license"], **base),
+            MatchItem(id=61, price=3e6, region="无锡", cooperation_modes=["joint"], **base),
+        ]
+    )
+    query = MatchItem(
+        id=903,
+        kind="need",
+        title="",
+        text="汽车喷涂机器人",
+        budget_max=5e5,
+        region="苏州",
+        cooperation_modes=["license"],
+    )
     ranked = matcher.recommend(query, "license", k=5)
     ids = [r.target_id for r in ranked]
     assert ids.index(60) < ids.index(61)
@@ -92,7 +112,9 @@ def test_commission_incubation_and_needs_target_the_right_kinds(matcher, need):
     incubation = matcher.recommend(need, "incubation", k=20)
     assert ("center", 101) not in {(r.target_type, r.target_id) for r in incubation}  # does not incubate
     assert ("center", 102) in {(r.target_type, r.target_id) for r in incubation}
-    achievement = MatchItem(id=8, kind="achievement", title="功能性纤维抗菌整理", text="纺织纤维银离子抗菌整理技术，耐洗涤。")
+    achievement = MatchItem(
+        id=8, kind="achievement", title="功能性纤维抗菌整理", text="纺织纤维银离子抗菌整理技术，耐洗涤。"
+    )
     assert first(matcher.recommend(achievement, "needs", k=3)) == ("need", 302)
 
 
@@ -109,11 +131,19 @@ def test_exclude_and_the_query_itself_are_never_recommended(matcher, need):
 
 
 def test_upsert_and_remove_change_results_without_rebuild(matcher, need):
-    better = MatchItem(id=77, kind="achievement", title="车身激光焊接变形控制",
-                     text="汽车车身激光焊接变形控制工艺，减少焊接变形。", industry="automotive", trl=8)
+    better = MatchItem(
+        id=77,
+        kind="achievement",
+        title="车身激光焊接变形控制",
+        text="汽车车身激光焊接变形控制工艺，减少焊接变形。",
+        industry="automotive",
+        trl=8,
+    )
     matcher = matcher.with_changes([better])
     assert first(matcher.recommend(need, "license")) == ("achievement", 77)
-    matcher = matcher.with_changes([MatchItem(id=77, kind="achievement", title="纺织染色", text="棉织物活性染料染色")])
+    matcher = matcher.with_changes(
+        [MatchItem(id=77, kind="achievement", title="纺织染色", text="棉织物活性染料染色")]
+    )
     assert first(matcher.recommend(need, "license")) == ("achievement", 1)
     matcher = matcher.with_changes(removals={"achievement": [1, 77]})
     ids = [r.target_id for r in matcher.recommend(need, "license", k=20)]
@@ -139,7 +169,9 @@ def test_huge_and_foreign_descriptions_are_handled(matcher):
     for text in ("لحام الليزر لهياكل السيارات", "лазерная сварка кузова автомобиля", "🙂🙂 ¿¡ ♞"):
         results = matcher.recommend(MatchItem(id=907, kind="need", title="", text=text), "license", k=5)
         assert_plausible_without_shared_words(results, 5)
-    matcher = matcher.with_changes([MatchItem(id=908, kind="achievement", title="Лазерная сварка", text="сварка кузова")])
+    matcher = matcher.with_changes(
+        [MatchItem(id=908, kind="achievement", title="Лазерная сварка", text="сварка кузова")]
+    )
     russian = MatchItem(id=909, kind="need", title="", text="сварка кузова")
     assert first(matcher.recommend(russian, "license")) == ("achievement", 908)
 
@@ -219,29 +251,53 @@ def test_load_refuses_missing_or_mismatched_stores(tmp_path, matcher):
 def test_config_from_mapping_defaults_and_errors():
     config = MatcherConfig.from_mapping({})
     assert config.encoders == ("lsa",) and config.model is None and config.exact_limit > 1000
-    assert MatcherConfig.from_mapping({"MATCH_ENCODERS": "lsa, st", "MATCH_EXACT_LIMIT": "500"}).exact_limit == 500
-    for bad in ({"MATCH_ENCODERS": "lsa,bert"}, {"MATCH_EXACT_LIMIT": "many"}, {"MATCH_EXACT_LIMIT": 0},
-                {"MATCH_MODEL": "/no/such/model"}, {"MATCH_CHANNELS": "lexical,magic"}):
+    assert (
+        MatcherConfig.from_mapping({"MATCH_ENCODERS": "lsa, st", "MATCH_EXACT_LIMIT": "500"}).exact_limit
+        == 500
+    )
+    for bad in (
+        {"MATCH_ENCODERS": "lsa,bert"},
+        {"MATCH_EXACT_LIMIT": "many"},
+        {"MATCH_EXACT_LIMIT": 0},
+        {"MATCH_MODEL": "/no/such/model"},
+        {"MATCH_CHANNELS": "lexical,magic"},
+    ):
         with pytest.raises(ValueError):
             MatcherConfig.from_mapping(bad)
 
 
 def test_each_recommendation_kind_serves_its_own_purpose(listings, need):
-    incubator = MatchItem(id=203, kind="service", title="汽车零部件企业孵化服务", industry="automotive",
-                          text="为汽车零部件初创企业提供场地、中试和融资对接的孵化服务。", cooperation_modes=["incubation"],
-                          offers_incubation=True)
+    incubator = MatchItem(
+        id=203,
+        kind="service",
+        title="汽车零部件企业孵化服务",
+        industry="automotive",
+        text="为汽车零部件初创企业提供场地、中试和融资对接的孵化服务。",
+        cooperation_modes=["incubation"],
+        offers_incubation=True,
+    )
     matcher = Matcher(MatcherConfig()).rebuild([*listings, incubator])
-    lists = {rec_kind: matcher.recommend(need, rec_kind, k=10) for rec_kind in ("commission", "license", "incubation")}
+    lists = {
+        rec_kind: matcher.recommend(need, rec_kind, k=10)
+        for rec_kind in ("commission", "license", "incubation")
+    }
     assert {r.target_type for r in lists["license"]} == {"achievement"}
     assert {r.target_type for r in lists["commission"]} <= {"center", "service"}
     # Incubation lists incubators only, the field's own first, and says why.
     assert [(r.target_type, r.target_id) for r in lists["incubation"]] == [("service", 203), ("center", 102)]
     assert "offers_incubation" in codes(lists["incubation"][0])
-    assert "same_industry" in codes(lists["incubation"][0]) or "predicted_industry" in codes(lists["incubation"][0])
+    assert "same_industry" in codes(lists["incubation"][0]) or "predicted_industry" in codes(
+        lists["incubation"][0]
+    )
     as_sets = [frozenset((r.target_type, r.target_id) for r in results) for results in lists.values()]
     assert len(set(as_sets)) == 3 and not (as_sets[1] & as_sets[2])
-    battery = MatchItem(id=3, kind="achievement", title="锂电池正极材料包覆技术", industry="new_energy",
-                        text="高镍三元正极材料表面包覆改性，提升锂电池循环寿命和安全性。")
+    battery = MatchItem(
+        id=3,
+        kind="achievement",
+        title="锂电池正极材料包覆技术",
+        industry="new_energy",
+        text="高镍三元正极材料表面包覆改性，提升锂电池循环寿命和安全性。",
+    )
     assert first(matcher.recommend(battery, "incubation")) == ("center", 102)
     assert {r.target_type for r in matcher.recommend(battery, "needs")} == {"need"}
 
@@ -251,17 +307,36 @@ def demo_listings():
     folder = Path(__file__).resolve().parents[2] / "app" / "data" / "demo"
     needs = json.loads((folder / "needs.json").read_text(encoding="utf-8"))
     achievements = json.loads((folder / "achievements.json").read_text(encoding="utf-8"))
-    return [MatchItem(id=i, kind="need", title=x["title"], text=x["summary"], industry=x.get("industry"),
-                      cooperation_modes=x.get("cooperation_modes", [])) for i, x in enumerate(needs, 1)] + \
-        [MatchItem(id=i, kind="achievement", title=x["title"], text=x["description"], industry=x.get("industry"),
-                   trl=x.get("trl"), cooperation_modes=x.get("cooperation_modes", []))
-         for i, x in enumerate(achievements, 1)]
+    return [
+        MatchItem(
+            id=i,
+            kind="need",
+            title=x["title"],
+            text=x["summary"],
+            industry=x.get("industry"),
+            cooperation_modes=x.get("cooperation_modes", []),
+        )
+        for i, x in enumerate(needs, 1)
+    ] + [
+        MatchItem(
+            id=i,
+            kind="achievement",
+            title=x["title"],
+            text=x["description"],
+            industry=x.get("industry"),
+            trl=x.get("trl"),
+            cooperation_modes=x.get("cooperation_modes", []),
+        )
+        for i, x in enumerate(achievements, 1)
+    ]
 
 
 def test_strong_lexical_evidence_survives_an_industry_mismatch():
     items = demo_listings()
     matcher = Matcher(MatcherConfig()).rebuild(items)
-    cleaning = next(i for i in items if i.kind == "achievement" and i.title.startswith("铝合金焊前脉冲激光清洗"))
+    cleaning = next(
+        i for i in items if i.kind == "achievement" and i.title.startswith("铝合金焊前脉冲激光清洗")
+    )
     assert cleaning.industry == "optoelectronics"
     titles = [matcher.listing("need", r.target_id).title for r in matcher.recommend(cleaning, "needs", k=20)]
     welding, hud = "铝合金车身激光焊接气孔缺陷控制技术开发", "增强现实抬头显示光学系统设计与杂散光抑制"
@@ -270,7 +345,9 @@ def test_strong_lexical_evidence_survives_an_industry_mismatch():
 
 
 def test_reasons_and_the_field_vote_skip_filler_numbers_and_single_characters(matcher):
-    filler = MatchItem(id=910, kind="need", title="中心 高校 3 内", text="中心 高校 技术 需求 3 内 的 车身激光焊接")
+    filler = MatchItem(
+        id=910, kind="need", title="中心 高校 3 内", text="中心 高校 技术 需求 3 内 的 车身激光焊接"
+    )
     for rec_kind in ("license", "commission"):
         for rec in matcher.recommend(filler, rec_kind, k=10):
             for reason in rec.reasons:
@@ -285,18 +362,36 @@ def test_reasons_and_the_field_vote_skip_filler_numbers_and_single_characters(ma
 
 def test_changes_since_the_last_compaction_rank_as_a_compacted_index_does(matcher, need):
     changed = matcher.with_changes(
-        [MatchItem(id=77, kind="achievement", title="车身激光焊接变形控制", text="汽车车身激光焊接变形控制工艺，减少焊接变形。",
-                   industry="automotive", trl=8),
-         MatchItem(id=2, kind="achievement", title="激光焊接夹具", text="车身激光焊接柔性夹具", industry="automotive"),
-         MatchItem(id=78, kind="achievement", title="全新名词钛铌锆焊丝", text="钛铌锆焊丝激光焊接")],
-        removals={"achievement": [9]})
+        [
+            MatchItem(
+                id=77,
+                kind="achievement",
+                title="车身激光焊接变形控制",
+                text="汽车车身激光焊接变形控制工艺，减少焊接变形。",
+                industry="automotive",
+                trl=8,
+            ),
+            MatchItem(
+                id=2,
+                kind="achievement",
+                title="激光焊接夹具",
+                text="车身激光焊接柔性夹具",
+                industry="automotive",
+            ),
+            MatchItem(id=78, kind="achievement", title="全新名词钛铌锆焊丝", text="钛铌锆焊丝激光焊接"),
+        ],
+        removals={"achievement": [9]},
+    )
     assert len(changed.kinds["achievement"].delta) == 3
     compacted = changed.compacted()
     assert not len(compacted.kinds["achievement"].delta)
     # The delta is scored with the base's corpus statistics, so only weak near-ties may come out otherwise.
     for query, agreeing in ((need, 3), (MatchItem(id=912, kind="need", title="", text="钛铌锆焊丝"), 2)):
         delta_order = [r.target_id for r in changed.recommend(query, "license", k=8)]
-        assert delta_order[:agreeing] == [r.target_id for r in compacted.recommend(query, "license", k=8)][:agreeing]
+        assert (
+            delta_order[:agreeing]
+            == [r.target_id for r in compacted.recommend(query, "license", k=8)][:agreeing]
+        )
         assert 9 not in delta_order
     novel = changed.recommend(MatchItem(id=913, kind="need", title="", text="钛铌锆焊丝"), "license")
     assert first(novel) == ("achievement", 78) and {"钛铌锆", "焊丝"} & set(novel[0].reasons[0]["terms"])
@@ -304,8 +399,10 @@ def test_changes_since_the_last_compaction_rank_as_a_compacted_index_does(matche
 
 def test_a_published_snapshot_never_changes(matcher, need):
     before = [(r.target_id, r.score) for r in matcher.recommend(need, "license")]
-    matcher.with_changes([MatchItem(id=1, kind="achievement", title="纺织染色", text="棉织物活性染料染色")],
-                         removals={"achievement": [2]})
+    matcher.with_changes(
+        [MatchItem(id=1, kind="achievement", title="纺织染色", text="棉织物活性染料染色")],
+        removals={"achievement": [2]},
+    )
     assert [(r.target_id, r.score) for r in matcher.recommend(need, "license")] == before
 
 

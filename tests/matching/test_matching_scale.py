@@ -22,18 +22,22 @@ def test_a_build_in_worker_processes_indexes_exactly_what_one_process_does(listi
     with analysis_pool(alone.encoders, 2) as pool:
         assert pool is not None
         # Batches of three: several batches, answered by different workers, must land in the listings' order.
-        spread = KindIndex.build("achievement", achievements, alone.encoders, alone._make_store, batch=3,
-                                 pool=pool)
+        spread = KindIndex.build(
+            "achievement", achievements, alone.encoders, alone._make_store, batch=3, pool=pool
+        )
     single = alone.kinds["achievement"]
     assert spread.lexical.vocab == single.lexical.vocab
     assert spread.lexical.docs.keys() == single.lexical.docs.keys()
     assert spread.lexical.docs == single.lexical.docs
     ids = np.array(sorted(single.lexical.docs))
     # Batches of another size only reorder the float sums of the projection.
-    np.testing.assert_allclose(spread.stores["lsa"].vectors(ids), single.stores["lsa"].vectors(ids), atol=1e-6)
+    np.testing.assert_allclose(
+        spread.stores["lsa"].vectors(ids), single.stores["lsa"].vectors(ids), atol=1e-6
+    )
     together = Matcher(MatcherConfig()).rebuild(listings, workers=2)
-    assert [(r.target_id, r.score) for r in together.recommend(need, "license")] == \
-        [(r.target_id, r.score) for r in alone.recommend(need, "license")]
+    assert [(r.target_id, r.score) for r in together.recommend(need, "license")] == [
+        (r.target_id, r.score) for r in alone.recommend(need, "license")
+    ]
 
 
 def test_a_web_process_builds_without_forking():
@@ -57,9 +61,20 @@ def test_documents_keep_each_terms_frequency_in_one_number():
 
 def test_positions_and_columns_mix_compiled_rows_and_pending_changes(matcher):
     changed = matcher.with_changes(
-        [MatchItem(id=77, kind="achievement", title="激光焊接变形控制", text="车身激光焊接变形控制", trl=8,
-                   region="苏州", cooperation_modes=["license"], price=1e5)],
-        removals={"achievement": [9]})
+        [
+            MatchItem(
+                id=77,
+                kind="achievement",
+                title="激光焊接变形控制",
+                text="车身激光焊接变形控制",
+                trl=8,
+                region="苏州",
+                cooperation_modes=["license"],
+                price=1e5,
+            )
+        ],
+        removals={"achievement": [9]},
+    )
     index = changed.kinds["achievement"]
     positions = index.positions([77, 1, 10])
     assert positions[0] == len(index.row_ids)  # the first pending change sits right after the compiled rows
@@ -90,15 +105,20 @@ def test_a_large_store_keeps_a_byte_per_dimension_and_scans_more_lists_as_it_gro
     assert all(store.search(vectors[q], 1)[0][0] == q + 10 for q in range(0, 6000, 600))
     assert store.copy().index.nprobe == store.index.nprobe
     store.save(tmp_path / "v.faiss")
-    assert VectorStore.load(tmp_path / "v.faiss", 32, exact_limit=1000, nprobe=2).index.nprobe == store.index.nprobe
+    assert (
+        VectorStore.load(tmp_path / "v.faiss", 32, exact_limit=1000, nprobe=2).index.nprobe
+        == store.index.nprobe
+    )
 
 
 def test_the_bench_counts_every_part_of_a_listing_and_the_recall_of_the_approximate_index(listings, need):
     exact = Matcher(MatcherConfig(scan_limit=0)).rebuild(listings)
     assert recall_at_10(exact, [need]) is None  # nothing approximate to check
     parts = memory_bytes(exact)
-    assert all(parts[name] > 0 for name in ("vectors", "lexical_documents", "lexical_matrix", "first_stage",
-                                             "listings", "row_maps"))
+    assert all(
+        parts[name] > 0
+        for name in ("vectors", "lexical_documents", "lexical_matrix", "first_stage", "listings", "row_maps")
+    )
     assert parts["total"] == sum(value for name, value in parts.items() if name != "total")
     approximate = Matcher(MatcherConfig(exact_limit=5)).rebuild(listings)
     assert approximate.kinds["achievement"].stores["lsa"].approximate

@@ -97,8 +97,11 @@ def test_synonyms_read_as_the_keyword_everywhere(taxonomy_words):
 @pytest.fixture
 def ev_vocabulary():
     """新能源汽车 with its other spellings and the narrower words a query for it also finds."""
-    set_user_dictionary(["新能源汽车"], {"新能源汽车": ["电动汽车", "NEV"], "电驱动": ["电驱"]},
-                        {"新能源汽车": ["电驱动", "电池包", "800V"]})
+    set_user_dictionary(
+        ["新能源汽车"],
+        {"新能源汽车": ["电动汽车", "NEV"], "电驱动": ["电驱"]},
+        {"新能源汽车": ["电驱动", "电池包", "800V"]},
+    )
     yield
     set_user_dictionary()
 
@@ -148,7 +151,13 @@ def test_one_jieba_dictionary_serves_search_and_matching(tmp_path):
         loaded = [t for t in gc.get_objects() if isinstance(t, jieba.Tokenizer) and t.initialized]
         print(len(loaded), jieba.dt.initialized)
     """)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                            cwd=Path(__file__).resolve().parents[2], env={"PATH": "/usr/bin:/bin", "INSTANCE_PATH": str(tmp_path)})
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+        env={"PATH": "/usr/bin:/bin", "INSTANCE_PATH": str(tmp_path)},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["1", "False"]

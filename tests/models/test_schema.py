@@ -28,8 +28,11 @@ def test_migrations_create_the_lists_expression_indexes_the_comparison_cannot_se
 
     declared = {index.name for table in (Need, Achievement, Service) for index in table.__table__.indexes}
     engine = app.extensions["db_engine"]
-    query = ("SELECT name FROM sqlite_master WHERE type = 'index'" if engine.dialect.name == "sqlite"
-             else "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
+    query = (
+        "SELECT name FROM sqlite_master WHERE type = 'index'"
+        if engine.dialect.name == "sqlite"
+        else "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+    )
     with engine.connect() as conn:
         present = set(conn.execute(text(query)).scalars())
     assert {"ix_need_live_price", "ix_achievement_live_trl", "ix_service_live_price"} <= declared
@@ -49,11 +52,21 @@ def test_organization_normalises_and_checks_credit_code():
     org = OrganizationBase(kind="enterprise", name="测试单位", credit_code=" 91350100m000100y43 ")
     assert org.credit_code == "91350100M000100Y43"
     with pytest.raises(ValidationError):
-        OrganizationBase.model_validate({"kind": "enterprise", "name": "测试单位", "credit_code": "91350100M000100Y44"})
+        OrganizationBase.model_validate(
+            {"kind": "enterprise", "name": "测试单位", "credit_code": "91350100M000100Y44"}
+        )
 
 
-@pytest.mark.parametrize("bad", [{"trl": 0}, {"trl": 10}, {"budget_min": 10, "budget_max": 5}, {"title": "x"},
-                                 {"cooperation_modes": ["gift"]}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"trl": 0},
+        {"trl": 10},
+        {"budget_min": 10, "budget_max": 5},
+        {"title": "x"},
+        {"cooperation_modes": ["gift"]},
+    ],
+)
 def test_need_rules(bad):
     with pytest.raises(ValidationError):
         NeedCreate.model_validate({"title": "有效的标题", "description": "说明", **bad})
@@ -73,16 +86,30 @@ def test_listing_invariants_migration_repairs_old_rows_and_can_be_reversed(app):
     downgrade(engine, before)
     try:
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO organization (id, kind, name, industries, credit_code, created_at) "
-                              "VALUES (1, 'enterprise', '测试单位', '[]', '91350100M000100Y43', '2026-01-01')"))
-            conn.execute(text(
-                "INSERT INTO need (id, title, description, cooperation_modes, details, confidential, org_id, status, "
-                "created_at, updated_at, budget_min, budget_max, trl) VALUES (1, '旧的需求', '说明', '[]', '', :no, 1, "
-                "'published', '2026-01-01', '2026-01-01', 900, 100, 12)"), {"no": False})
-            conn.execute(text("INSERT INTO need_access (need_id, org_id, granted_at) VALUES (1, 1, '2026-01-01')"))
+            conn.execute(
+                text(
+                    "INSERT INTO organization (id, kind, name, industries, credit_code, created_at) "
+                    "VALUES (1, 'enterprise', '测试单位', '[]', '91350100M000100Y43', '2026-01-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO need (id, title, description, cooperation_modes, details, confidential, org_id, status, "
+                    "created_at, updated_at, budget_min, budget_max, trl) VALUES (1, '旧的需求', '说明', '[]', '', :no, 1, "
+                    "'published', '2026-01-01', '2026-01-01', 900, 100, 12)"
+                ),
+                {"no": False},
+            )
+            conn.execute(
+                text("INSERT INTO need_access (need_id, org_id, granted_at) VALUES (1, 1, '2026-01-01')")
+            )
         upgrade(engine)
         with engine.begin() as conn:
-            assert conn.execute(text("SELECT budget_min, budget_max, trl FROM need")).one() == (100, 900, None)
+            assert conn.execute(text("SELECT budget_min, budget_max, trl FROM need")).one() == (
+                100,
+                900,
+                None,
+            )
             assert conn.execute(text("SELECT need_id, org_id FROM need_access")).one() == (1, 1)
         with pytest.raises(IntegrityError), engine.begin() as conn:
             conn.execute(text("UPDATE need SET budget_min = 5000 WHERE id = 1"))

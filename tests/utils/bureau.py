@@ -19,23 +19,35 @@ SCORES = {"technical_foundation": 80, "institutions_mechanism": 70, "influence":
 def create_account(session: Session, role: Role, name: str | None = None) -> User:
     n = next(_serial)
     with in_app(session):
-        return accounts.create_user(session=session, email=f"{role.value}{n}@bureau-test.cn", password=PASSWORD,
-                                    name=name or f"{role.value}{n}", role=role)
+        return accounts.create_user(
+            session=session,
+            email=f"{role.value}{n}@bureau-test.cn",
+            password=PASSWORD,
+            name=name or f"{role.value}{n}",
+            role=role,
+        )
 
 
 def create_expert(session: Session, specialties: list[str], name: str | None = None) -> User:
     user = create_account(session, Role.expert, name)
     with in_app(session):
-        experts.set_profile(session=session, user_id=user.id, data={"specialties": specialties, "affiliation": "吉林大学"})
+        experts.set_profile(
+            session=session, user_id=user.id, data={"specialties": specialties, "affiliation": "吉林大学"}
+        )
     return user
 
 
 def call_data(**overrides) -> dict:
     n = next(_serial)
-    return {"title": f"汽车轻量化创新中心创建申报{n}", "industry": "automotive", "domain": f"汽车轻量化领域{n}",
-            "conditions": "牵头单位为行业领军企业、高校或科研院所；发起单位不少于5家。",
-            "materials": "创建和运行方案；发起单位营业执照；合作协议。",
-            "deadline": (date.today() + timedelta(days=30)).isoformat(), **overrides}
+    return {
+        "title": f"汽车轻量化创新中心创建申报{n}",
+        "industry": "automotive",
+        "domain": f"汽车轻量化领域{n}",
+        "conditions": "牵头单位为行业领军企业、高校或科研院所；发起单位不少于5家。",
+        "materials": "创建和运行方案；发起单位营业执照；合作协议。",
+        "deadline": (date.today() + timedelta(days=30)).isoformat(),
+        **overrides,
+    }
 
 
 def create_call(session: Session, bureau: User, **overrides):
@@ -44,57 +56,101 @@ def create_call(session: Session, bureau: User, **overrides):
 
 
 def application_data(**overrides) -> dict:
-    return {"center_name": f"长春市示范制造业创新中心{next(_serial)}", "plan": PLAN,
-            "founders": [{"name": f"发起单位{i}", "credit_code": random_credit_code()} for i in range(4)],
-            "experts": [{"name": "王教授", "affiliation": "吉林大学", "specialty": "轻合金成形"}], **overrides}
+    return {
+        "center_name": f"长春市示范制造业创新中心{next(_serial)}",
+        "plan": PLAN,
+        "founders": [{"name": f"发起单位{i}", "credit_code": random_credit_code()} for i in range(4)],
+        "experts": [{"name": "王教授", "affiliation": "吉林大学", "specialty": "轻合金成形"}],
+        **overrides,
+    }
 
 
 def apply(session: Session, call, applicant: User | None = None, **overrides) -> CenterApplication:
     applicant = applicant or create_user(session, "university", industries=["automotive"])
     with in_app(session):
-        return center_lifecycle.submit_application(session=session, user=applicant, call_id=call.id,
-                                                   data=application_data(**overrides))
+        return center_lifecycle.submit_application(
+            session=session, user=applicant, call_id=call.id, data=application_data(**overrides)
+        )
 
 
 def panel(session: Session) -> list[User]:
-    return [create_expert(session, ["economics", "law", "management"]),
-            create_expert(session, ["technology", "industry"])]
+    return [
+        create_expert(session, ["economics", "law", "management"]),
+        create_expert(session, ["technology", "industry"]),
+    ]
 
 
-def carry(session: Session, bureau: User, application: CenterApplication, until: str,
-          experts_: list[User] | None = None) -> CenterApplication:
+def carry(
+    session: Session,
+    bureau: User,
+    application: CenterApplication,
+    until: str,
+    experts_: list[User] | None = None,
+) -> CenterApplication:
     """Take an application through the workflow up to `until` (review, inspection, notice, filed)."""
     order = ["review", "inspection", "notice", "filed"]
     with in_app(session):
         members = experts_ or panel(session)
-        application = center_lifecycle.form_panel(session=session, user=bureau, application_id=application.id,
-                                                  data={"expert_ids": [m.id for m in members]})
+        application = center_lifecycle.form_panel(
+            session=session,
+            user=bureau,
+            application_id=application.id,
+            data={"expert_ids": [m.id for m in members]},
+        )
         if order.index(until) < 1:
             return application
         for member in members:
-            row = next(a for a in experts.my_assignments(session=session, user=member)
-                       if a.subject_id == application.id)
-            experts.declare_conflict(session=session, user=member, assignment_id=row.id, data={"conflict": False})
-            experts.submit_score(session=session, user=member, assignment_id=row.id,
-                                 data={"scores": SCORES, "opinion": "技术基础扎实，运行机制清晰。"})
-        application = center_lifecycle.conclude_review(session=session, user=bureau, application_id=application.id,
-                                                       data={"approve": True, "reason": "专家评审通过"})
+            row = next(
+                a
+                for a in experts.my_assignments(session=session, user=member)
+                if a.subject_id == application.id
+            )
+            experts.declare_conflict(
+                session=session, user=member, assignment_id=row.id, data={"conflict": False}
+            )
+            experts.submit_score(
+                session=session,
+                user=member,
+                assignment_id=row.id,
+                data={"scores": SCORES, "opinion": "技术基础扎实，运行机制清晰。"},
+            )
+        application = center_lifecycle.conclude_review(
+            session=session,
+            user=bureau,
+            application_id=application.id,
+            data={"approve": True, "reason": "专家评审通过"},
+        )
         if order.index(until) < 2:
             return application
         application = center_lifecycle.record_inspection(
-            session=session, user=bureau, application_id=application.id, default_notice_days=7,
-            data={"inspected_on": date.today().isoformat(), "inspectors": "张三、李四", "findings": "场地设备到位",
-                  "passed": True})
+            session=session,
+            user=bureau,
+            application_id=application.id,
+            default_notice_days=7,
+            data={
+                "inspected_on": date.today().isoformat(),
+                "inspectors": "张三、李四",
+                "findings": "场地设备到位",
+                "passed": True,
+            },
+        )
         if order.index(until) < 3:
             return application
         end_notice(session, application)
-        return center_lifecycle.decide_filing(session=session, user=bureau, application_id=application.id,
-                                              data={"approve": True, "reason": "公示无异议，同意备案"})
+        return center_lifecycle.decide_filing(
+            session=session,
+            user=bureau,
+            application_id=application.id,
+            data={"approve": True, "reason": "公示无异议，同意备案"},
+        )
 
 
 def end_notice(session: Session, application: CenterApplication) -> None:
     """Let the public notice run out, as if its days had passed."""
-    session.execute(update(CenterApplication).where(CenterApplication.id == application.id)
-                    .values(notice_ends=utcnow() - timedelta(minutes=1)))
+    session.execute(
+        update(CenterApplication)
+        .where(CenterApplication.id == application.id)
+        .values(notice_ends=utcnow() - timedelta(minutes=1))
+    )
     session.commit()
     session.refresh(application)

@@ -29,12 +29,23 @@ def make_world(session) -> World:
     for user in (sme, center, other):
         verify_org(session, user)  # only verified organizations may sign contracts
     with in_app(session):
-        bureau = accounts.create_user(session=session, email=f"bureau-{sme.id}@bureau.gov.cn", password=PASSWORD,
-                                      name="市工信局", role=Role.bureau)
+        bureau = accounts.create_user(
+            session=session,
+            email=f"bureau-{sme.id}@bureau.gov.cn",
+            password=PASSWORD,
+            name="市工信局",
+            role=Role.bureau,
+        )
     need = create_need(session, sme, confidential=True)
     achievement = create_achievement(session, center)
-    row = Center(name="汽车轻量化创新中心", industry="automotive", domain="轻量化材料与工艺", org_id=center.org_id,
-                 offers_incubation=True, status=CenterStatus.filed)
+    row = Center(
+        name="汽车轻量化创新中心",
+        industry="automotive",
+        domain="轻量化材料与工艺",
+        org_id=center.org_id,
+        offers_incubation=True,
+        status=CenterStatus.filed,
+    )
     session.add(row)
     session.commit()
     return World(sme, center, other, bureau, need.id, achievement.id, row.id)
@@ -44,23 +55,38 @@ def accepted_interest(session, world: World, *, via: bool = True):
     """The center's interest in the SME's confidential need, accepted by the SME (NDA not yet accepted)."""
     with in_app(session):
         interest = interests.express_interest(
-            session=session, user=world.center, target_type="need", target_id=world.need_id,
+            session=session,
+            user=world.center,
+            target_type="need",
+            target_id=world.need_id,
             message="我们有成熟的激光焊接气孔控制工艺，希望合作。",
-            via_type="achievement" if via else None, via_id=world.achievement_id if via else None)
+            via_type="achievement" if via else None,
+            via_id=world.achievement_id if via else None,
+        )
         return interests.accept_interest(session=session, user=world.sme, interest_id=interest.id)
 
 
-CONTRACT = {"kind": "commissioned_development", "title": "铝合金车身激光焊接气孔控制技术开发合同",
-            "amount": 1_200_000, "technology_amount": 1_000_000, "currency": "CNY", "signed_on": "2027-01-10",
-            "ends_on": "2027-12-31", "field": "automotive",
-            "milestones": [{"title": "工艺方案与样件", "due_on": "2027-04-30", "amount": 500_000},
-                           {"title": "小批量验证", "due_on": "2027-10-31", "amount": 700_000}]}
+CONTRACT = {
+    "kind": "commissioned_development",
+    "title": "铝合金车身激光焊接气孔控制技术开发合同",
+    "amount": 1_200_000,
+    "technology_amount": 1_000_000,
+    "currency": "CNY",
+    "signed_on": "2027-01-10",
+    "ends_on": "2027-12-31",
+    "field": "automotive",
+    "milestones": [
+        {"title": "工艺方案与样件", "due_on": "2027-04-30", "amount": 500_000},
+        {"title": "小批量验证", "due_on": "2027-10-31", "amount": 700_000},
+    ],
+}
 
 
 def draft_contract(session, world: World, interest):
     with in_app(session):
-        return contracts.create_contract(session=session, user=world.sme,
-                                         data={**CONTRACT, "interest_id": interest.id})
+        return contracts.create_contract(
+            session=session, user=world.sme, data={**CONTRACT, "interest_id": interest.id}
+        )
 
 
 class SmtpSink:

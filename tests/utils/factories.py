@@ -22,8 +22,14 @@ def random_credit_code() -> str:
 def registration_data(kind: str = "enterprise", **org) -> dict:
     n = next(_serial)
     return {
-        "organization": {"kind": kind, "name": f"测试单位{n}有限公司", "credit_code": random_credit_code(),
-                         "region": "长春新区", "industries": ["automotive"], **org},
+        "organization": {
+            "kind": kind,
+            "name": f"测试单位{n}有限公司",
+            "credit_code": random_credit_code(),
+            "region": "长春新区",
+            "industries": ["automotive"],
+            **org,
+        },
         "email": f"user{n}-{random.randrange(10**6)}@example.cn",
         "password": PASSWORD,
         "name": f"测试用户{n}",
@@ -43,28 +49,48 @@ def create_user(session: Session, kind: str = "enterprise", **org) -> User:
 
 
 def need_data(**overrides) -> dict:
-    return {"title": "铝合金车身激光焊接气孔控制", "description": "寻求铝合金车身激光焊接气孔缺陷控制技术合作。",
-            "details": "现有焊接速度4m/min，气孔率3%，目标低于0.5%。", "industry": "automotive",
-            "cooperation_modes": ["commission"], "trl": 6, "budget_min": 500000, "budget_max": 1500000,
-            **overrides}
+    return {
+        "title": "铝合金车身激光焊接气孔控制",
+        "description": "寻求铝合金车身激光焊接气孔缺陷控制技术合作。",
+        "details": "现有焊接速度4m/min，气孔率3%，目标低于0.5%。",
+        "industry": "automotive",
+        "cooperation_modes": ["commission"],
+        "trl": 6,
+        "budget_min": 500000,
+        "budget_max": 1500000,
+        **overrides,
+    }
 
 
 def achievement_data(**overrides) -> dict:
-    return {"title": "激光-电弧复合焊接工艺", "description": "适用于铝合金薄板的激光-电弧复合焊接工艺，气孔率低于0.3%。",
-            "industry": "automotive", "kind": "process", "trl": 7, "cooperation_modes": ["license"],
-            "price": 800000, **overrides}
+    return {
+        "title": "激光-电弧复合焊接工艺",
+        "description": "适用于铝合金薄板的激光-电弧复合焊接工艺，气孔率低于0.3%。",
+        "industry": "automotive",
+        "kind": "process",
+        "trl": 7,
+        "cooperation_modes": ["license"],
+        "price": 800000,
+        **overrides,
+    }
 
 
 def create_need(session: Session, user: User, publish: bool = True, **overrides):
     with in_app(session):
-        return listings.create_listing(session=session, kind="need", data=need_data(**overrides), user=user,
-                                       publish=publish)
+        return listings.create_listing(
+            session=session, kind="need", data=need_data(**overrides), user=user, publish=publish
+        )
 
 
 def create_achievement(session: Session, user: User, publish: bool = True, **overrides):
     with in_app(session):
-        return listings.create_listing(session=session, kind="achievement", data=achievement_data(**overrides),
-                                       user=user, publish=publish)
+        return listings.create_listing(
+            session=session,
+            kind="achievement",
+            data=achievement_data(**overrides),
+            user=user,
+            publish=publish,
+        )
 
 
 # The kind of organization each self-registered role comes from; bureau and expert accounts are created directly.
@@ -78,8 +104,13 @@ def create_role_user(session: Session, role: str) -> User:
         return create_user(session, KIND_OF_ROLE[role])
     n = next(_serial)
     with in_app(session):
-        return accounts.create_user(session=session, email=f"{role}{n}-{random.randrange(10**6)}@example.cn",
-                                    password=PASSWORD, name=f"{role}{n}", role=Role(role))
+        return accounts.create_user(
+            session=session,
+            email=f"{role}{n}-{random.randrange(10**6)}@example.cn",
+            password=PASSWORD,
+            name=f"{role}{n}",
+            role=Role(role),
+        )
 
 
 def verify_org(session: Session, user: User) -> None:

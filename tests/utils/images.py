@@ -26,8 +26,12 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 def bomb_png(width: int = 60_000, height: int = 60_000) -> bytes:
     """A few hundred bytes that declare billions of pixels: decoding it would take gigabytes of memory."""
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header)
-            + _chunk(b"IDAT", zlib.compress(b"\x00" * 1024)) + _chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
+        + _chunk(b"IEND", b"")
+    )
 
 
 def corrupt_png() -> bytes:

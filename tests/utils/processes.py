@@ -43,8 +43,15 @@ def wait_for(condition, timeout: float = 30.0, interval: float = 0.1, what: str 
 
 def app_env(**settings: str) -> dict[str, str]:
     """The environment of an app process: nothing inherited but PATH, rate limits off, plain HTTP."""
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HF_HUB_OFFLINE": "1", "SECRET_KEY": "fault-test",
-           "RATELIMIT_ENABLED": "0", "SESSION_COOKIE_SECURE": "0", "SEARCH_BACKEND": "fts5", "LOG_LEVEL": "WARNING"}
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HF_HUB_OFFLINE": "1",
+        "SECRET_KEY": "fault-test",
+        "RATELIMIT_ENABLED": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "SEARCH_BACKEND": "fts5",
+        "LOG_LEVEL": "WARNING",
+    }
     env.update(settings)
     return env
 
@@ -83,16 +90,34 @@ class AppServer:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
-                 "--timeout", "60", "--graceful-timeout", "5", "app:create_app()"],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "-w",
+                    str(self.workers),
+                    "-b",
+                    f"127.0.0.1:{self.port}",
+                    "--timeout",
+                    "60",
+                    "--graceful-timeout",
+                    "5",
+                    "app:create_app()",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         wait_for(self._answers, timeout, interval=0.2, what=f"gunicorn on {self.url} (log {self.log})")
         wait_for(lambda: len(self.worker_pids()) == self.workers, timeout, what="gunicorn workers")
         return self
 
     def _answers(self) -> bool:
         if self.proc.poll() is not None:
-            raise AssertionError(f"gunicorn exited with {self.proc.returncode}: {self.log.read_text()[-2000:]}")
+            raise AssertionError(
+                f"gunicorn exited with {self.proc.returncode}: {self.log.read_text()[-2000:]}"
+            )
         try:
             # The first request of a worker loads the text analyser's dictionaries: seconds on a busy machine.
             return requests.get(self.url + "/healthz", timeout=20).status_code in (200, 503)
@@ -118,8 +143,23 @@ class IndexWorker:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-u", "-m", "flask", "--app", "app", "index", "worker", "--poll", str(self.poll)],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+                [
+                    sys.executable,
+                    "-u",
+                    "-m",
+                    "flask",
+                    "--app",
+                    "app",
+                    "index",
+                    "worker",
+                    "--poll",
+                    str(self.poll),
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         return self
 
     @property
@@ -167,27 +207,56 @@ class PostgresServer:
 
     def _as_postgres(self, *args: str, timeout: float = 120) -> None:
         command = " ".join(f"'{arg}'" for arg in args)
-        result = subprocess.run(["su", "postgres", "-s", "/bin/sh", "-c", command], capture_output=True,
-                                text=True, timeout=timeout, cwd=self.dir)
+        result = subprocess.run(
+            ["su", "postgres", "-s", "/bin/sh", "-c", command],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=self.dir,
+        )
         if result.returncode != 0:
             raise RuntimeError(f"{args[0]} failed: {result.stdout}{result.stderr}")
 
     def start(self) -> PostgresServer:
         pw = pwd.getpwnam("postgres")
         os.chown(self.dir, pw.pw_uid, pw.pw_gid)
-        self._as_postgres(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
-                          "-E", "UTF8", "--locale", "C.UTF-8", "--no-sync")
+        self._as_postgres(
+            str(self.bin / "initdb"),
+            "-D",
+            str(self.data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale",
+            "C.UTF-8",
+            "--no-sync",
+        )
         self._started = True
         self.up()
-        self._as_postgres(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                          "mic")
+        self._as_postgres(
+            str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "mic"
+        )
         return self
 
     def up(self) -> None:
-        options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c shared_buffers=16MB -c max_connections=40")
-        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.logfile), "-o", options,
-                          "-w", "start")
+        options = (
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c shared_buffers=16MB -c max_connections=40"
+        )
+        self._as_postgres(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.logfile),
+            "-o",
+            options,
+            "-w",
+            "start",
+        )
 
     def down(self) -> None:
         """Stop the server the way an administrator's restart does: active sessions are terminated."""
@@ -196,6 +265,8 @@ class PostgresServer:
     def stop(self) -> None:
         try:
             if self._started and (self.data / "postmaster.pid").exists():
-                self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+                self._as_postgres(
+                    str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"
+                )
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)

@@ -9,12 +9,20 @@ from models import Center, CenterMember, User
 from tests.utils.factories import in_app
 
 
-def create_center(session: Session, user: User, *, status: str = "filed", members: tuple[User, ...] = (),
-                  **fields) -> Center:
+def create_center(
+    session: Session, user: User, *, status: str = "filed", members: tuple[User, ...] = (), **fields
+) -> Center:
     """A center run by `user`'s organization, with other users' organizations as member units."""
-    values = {"name": "长春市汽车轻量化制造业创新中心", "level": "province", "industry": "automotive",
-              "domain": "铝镁合金压铸与异种材料连接", "description": "中心建有压铸工艺中试线。",
-              "offers_incubation": True, "established": date(2019, 5, 1), **fields}
+    values = {
+        "name": "长春市汽车轻量化制造业创新中心",
+        "level": "province",
+        "industry": "automotive",
+        "domain": "铝镁合金压铸与异种材料连接",
+        "description": "中心建有压铸工艺中试线。",
+        "offers_incubation": True,
+        "established": date(2019, 5, 1),
+        **fields,
+    }
     center = Center(org_id=user.org_id, lead_org_id=user.org_id, status=status, **values)
     session.add(center)
     session.flush()
@@ -25,10 +33,13 @@ def create_center(session: Session, user: User, *, status: str = "filed", member
     return center
 
 
-def express(session: Session, user: User, target_type: str, target_id: int, message: str = "希望合作。", **via):
+def express(
+    session: Session, user: User, target_type: str, target_id: int, message: str = "希望合作。", **via
+):
     with in_app(session):
-        return interests.express_interest(session=session, user=user, target_type=target_type, target_id=target_id,
-                                          message=message, **via)
+        return interests.express_interest(
+            session=session, user=user, target_type=target_type, target_id=target_id, message=message, **via
+        )
 
 
 def accept(session: Session, user: User, interest_id: int):
@@ -37,12 +48,24 @@ def accept(session: Session, user: User, interest_id: int):
 
 
 def contract_data(interest_id: int, **overrides) -> dict:
-    return {"interest_id": interest_id, "kind": "commissioned_development", "title": "激光焊接工艺委托开发合同",
-            "amount": 1_200_000, "technology_amount": 1_000_000, "currency": "CNY", "signed_on": "2026-12-01",
-            "milestones": [{"title": "工艺方案", "due_on": "2027-02-01", "amount": 400_000},
-                           {"title": "中试验证", "due_on": "2027-06-01", "amount": 800_000}], **overrides}
+    return {
+        "interest_id": interest_id,
+        "kind": "commissioned_development",
+        "title": "激光焊接工艺委托开发合同",
+        "amount": 1_200_000,
+        "technology_amount": 1_000_000,
+        "currency": "CNY",
+        "signed_on": "2026-12-01",
+        "milestones": [
+            {"title": "工艺方案", "due_on": "2027-02-01", "amount": 400_000},
+            {"title": "中试验证", "due_on": "2027-06-01", "amount": 800_000},
+        ],
+        **overrides,
+    }
 
 
 def create_contract(session: Session, user: User, interest_id: int, **overrides):
     with in_app(session):
-        return contracts.create_contract(session=session, user=user, data=contract_data(interest_id, **overrides))
+        return contracts.create_contract(
+            session=session, user=user, data=contract_data(interest_id, **overrides)
+        )

@@ -8,7 +8,8 @@ def csrf_token(client, path: str) -> str:
     """The CSRF token of the first form on `path`."""
     html = client.get(path).get_data(as_text=True)
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', html)
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
     assert match, f"no CSRF token on {path}"
     return match.group(1)
 

@@ -6,13 +6,33 @@ from models import Organization
 from tests.app.access_matrix import Case, everyone, only
 from tests.utils.factories import achievement_data, create_user, in_app, need_data
 
-FORM_NEED = {"title": "数控机床热误差补偿", "description": "寻求数控机床主轴热误差建模与补偿技术。", "details": "",
-             "industry": "advanced_equipment", "cooperation_modes": ["commission"], "trl": "5",
-             "budget_min": "30", "budget_max": "80", "deadline": "", "region": "2201Z01", "publish": "1"}
-CLAIM = {"org_name": "真正的单位有限公司", "contact_name": "王经理", "email": "claimant@real-firm.cn",
-         "password": "real-firm-pass", "evidence": "营业执照原件可供核验，法定代表人可电话确认。"}
-SERVICE = {"title": "汽车零部件可靠性检测服务", "description": "提供振动、盐雾、高低温等可靠性检测。",
-           "industry": "automotive", "category": "testing", "cooperation_modes": ["service"]}
+FORM_NEED = {
+    "title": "数控机床热误差补偿",
+    "description": "寻求数控机床主轴热误差建模与补偿技术。",
+    "details": "",
+    "industry": "advanced_equipment",
+    "cooperation_modes": ["commission"],
+    "trl": "5",
+    "budget_min": "30",
+    "budget_max": "80",
+    "deadline": "",
+    "region": "2201Z01",
+    "publish": "1",
+}
+CLAIM = {
+    "org_name": "真正的单位有限公司",
+    "contact_name": "王经理",
+    "email": "claimant@real-firm.cn",
+    "password": "real-firm-pass",
+    "evidence": "营业执照原件可供核验，法定代表人可电话确认。",
+}
+SERVICE = {
+    "title": "汽车零部件可靠性检测服务",
+    "description": "提供振动、盐雾、高低温等可靠性检测。",
+    "industry": "automotive",
+    "category": "testing",
+    "cooperation_modes": ["service"],
+}
 
 
 def build(session, users) -> dict[str, int | str]:
@@ -20,31 +40,43 @@ def build(session, users) -> dict[str, int | str]:
     squatter = create_user(session, "enterprise")
     ids: dict[str, int] = {"org": firm.org_id, "squatter_org": squatter.org_id}
     with in_app(session):
+
         def need(name, publish=True):
-            ids[name] = listings.create_listing(session=session, kind="need", data=need_data(), user=firm,
-                                                publish=publish).id
+            ids[name] = listings.create_listing(
+                session=session, kind="need", data=need_data(), user=firm, publish=publish
+            ).id
 
         for name in ("need", "need_close", "need_delete", "need_api_delete"):
             need(name)
         need("need_draft", publish=False)
-        ids["achievement"] = listings.create_listing(session=session, kind="achievement", data=achievement_data(),
-                                                     user=center, publish=True).id
-        ids["service"] = listings.create_listing(session=session, kind="service", data=SERVICE, user=center,
-                                                 publish=True).id
+        ids["achievement"] = listings.create_listing(
+            session=session, kind="achievement", data=achievement_data(), user=center, publish=True
+        ).id
+        ids["service"] = listings.create_listing(
+            session=session, kind="service", data=SERVICE, user=center, publish=True
+        ).id
         for name in ("token_html", "token_api"):
             ids[name] = accounts.issue_token(session=session, user=firm, ttl_hours=1)[1].id
         ids["squatter_code"] = session.get(Organization, squatter.org_id).credit_code
         for n, name in enumerate(("claim_transfer", "claim_reject", "claim_api")):
-            ids[name] = organizations.file_claim(session=session, data={
-                **CLAIM, "credit_code": ids["squatter_code"], "email": f"claimant{n}@real-firm.cn"}).id
+            ids[name] = organizations.file_claim(
+                session=session,
+                data={**CLAIM, "credit_code": ids["squatter_code"], "email": f"claimant{n}@real-firm.cn"},
+            ).id
         indexes.rebuild(session.info["app"])
     return ids
 
 
 LOGIN = 302  # an HTML page that needs a login sends the visitor to the login form
 ALL_USERS = ("enterprise", "center", "bureau", "expert")
-VERDICT = {"query_type": "need", "query_id": "{need}", "rec_kind": "license", "target_type": "achievement",
-           "target_id": "{achievement}", "label": "interested"}
+VERDICT = {
+    "query_type": "need",
+    "query_id": "{need}",
+    "rec_kind": "license",
+    "target_type": "achievement",
+    "target_id": "{achievement}",
+    "label": "interested",
+}
 
 CASES: list[Case] = [
     # --- public pages ---
@@ -66,14 +98,19 @@ CASES: list[Case] = [
     Case("POST", "/needs/new", only({"enterprise": 302}, visitor=LOGIN), body=FORM_NEED),
     Case("GET", "/needs/{need}/edit", only({"enterprise": 200}, visitor=LOGIN)),
     Case("POST", "/needs/{need}/edit", only({"enterprise": 302}, visitor=LOGIN), body=FORM_NEED),
-    Case("POST", "/needs/{need_draft}/publish", {"visitor": LOGIN, "enterprise": 302, "center": 404, "bureau": 403,
-                                                 "expert": 404}),
+    Case(
+        "POST",
+        "/needs/{need_draft}/publish",
+        {"visitor": LOGIN, "enterprise": 302, "center": 404, "bureau": 403, "expert": 404},
+    ),
     Case("POST", "/needs/{need}/reconfirm", only({"enterprise": 302}, visitor=LOGIN)),
     Case("POST", "/needs/{need_close}/close", only({"enterprise": 302}, visitor=LOGIN)),
     Case("POST", "/needs/{need_delete}/delete", only({"enterprise": 302}, visitor=LOGIN)),
     # Bureau and expert accounts belong to no organization, so they have no listings of their own.
     Case("GET", "/my", only({"enterprise": 200, "center": 200}, visitor=LOGIN)),
-    Case("POST", "/recommendations/feedback", only(dict.fromkeys(ALL_USERS, 302), visitor=LOGIN), body=VERDICT),
+    Case(
+        "POST", "/recommendations/feedback", only(dict.fromkeys(ALL_USERS, 302), visitor=LOGIN), body=VERDICT
+    ),
     # --- accounts ---
     Case("GET", "/auth/login", everyone(200)),
     Case("POST", "/auth/login", everyone(422), body={"email": "nobody@example.cn", "password": "wrong-pass"}),
@@ -96,27 +133,44 @@ CASES: list[Case] = [
     Case("POST", "/api/v1/achievements", only({"center": 201}, visitor=401), body=achievement_data()),
     Case("GET", "/api/v1/needs/{need}", everyone(200)),
     Case("GET", "/api/v1/services/{service}", everyone(200)),
-    Case("PATCH", "/api/v1/needs/{need}", only({"enterprise": 200}, visitor=401), body={"title": "新的需求标题"}),
+    Case(
+        "PATCH",
+        "/api/v1/needs/{need}",
+        only({"enterprise": 200}, visitor=401),
+        body={"title": "新的需求标题"},
+    ),
     Case("POST", "/api/v1/needs/{need}/reconfirm", only({"enterprise": 200}, visitor=401)),
     Case("DELETE", "/api/v1/needs/{need_api_delete}", only({"enterprise": 204}, visitor=401)),
     Case("GET", "/api/v1/needs/{need}/recommendations", everyone(200)),
     Case("GET", "/api/v1/achievements/{achievement}/recommendations", everyone(200)),
     Case("GET", "/api/v1/services/{service}/recommendations", everyone(200)),
-    Case("POST", "/api/v1/recommendations/feedback", only(dict.fromkeys(ALL_USERS, 201), visitor=401),
-         body={**VERDICT, "label": "dismissed"}),
+    Case(
+        "POST",
+        "/api/v1/recommendations/feedback",
+        only(dict.fromkeys(ALL_USERS, 201), visitor=401),
+        body={**VERDICT, "label": "dismissed"},
+    ),
     Case("GET", "/api/v1/search?q=焊接", everyone(200)),
     Case("GET", "/api/v1/openapi.json", everyone(200)),
     # --- JSON API: accounts and tokens ---
     Case("POST", "/api/v1/register", everyone(422), body={}),
-    Case("POST", "/api/v1/auth/token", everyone(401), body={"email": "nobody@example.cn", "password": "wrong"}),
+    Case(
+        "POST", "/api/v1/auth/token", everyone(401), body={"email": "nobody@example.cn", "password": "wrong"}
+    ),
     Case("GET", "/api/v1/auth/tokens", only(dict.fromkeys(ALL_USERS, 200), visitor=401)),
     Case("DELETE", "/api/v1/auth/tokens/{token_api}", only({"enterprise": 204}, visitor=401, others=404)),
     Case("DELETE", "/api/v1/auth/token", only(dict.fromkeys(ALL_USERS, 204), visitor=401)),
     # --- JSON API: organizations, verification and claims ---
     Case("GET", "/api/v1/organizations/{org}", everyone(200)),
     Case("POST", "/api/v1/organizations/{org}/verify", only({"bureau": 200}, visitor=401)),
-    Case("POST", "/api/v1/organization-claims", everyone(201), body={**CLAIM, "credit_code": "{squatter_code}"}),
+    Case(
+        "POST", "/api/v1/organization-claims", everyone(201), body={**CLAIM, "credit_code": "{squatter_code}"}
+    ),
     Case("GET", "/api/v1/organization-claims", only({"bureau": 200}, visitor=401)),
-    Case("POST", "/api/v1/organization-claims/{claim_api}/resolve", only({"bureau": 200}, visitor=401),
-         body={"decision": "reject"}),
+    Case(
+        "POST",
+        "/api/v1/organization-claims/{claim_api}/resolve",
+        only({"bureau": 200}, visitor=401),
+        body={"decision": "reject"},
+    ),
 ]

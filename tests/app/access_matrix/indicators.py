@@ -15,8 +15,14 @@ API = "/api/v1/indicators"
 
 
 def _center(session, org_id: int, name: str) -> int:
-    center = Center(name=name, industry="automotive", domain=name, org_id=org_id, status=CenterStatus.filed,
-                    filed_on=date(2024, 1, 1))
+    center = Center(
+        name=name,
+        industry="automotive",
+        domain=name,
+        org_id=org_id,
+        status=CenterStatus.filed,
+        filed_on=date(2024, 1, 1),
+    )
     session.add(center)
     session.commit()
     return center.id
@@ -28,12 +34,22 @@ def build(session, users) -> dict[str, int]:
     own = _center(session, users["center"].org_id, "矩阵指标中心")
     foreign = _center(session, create_user(session, "center").org_id, "矩阵他方指标中心")
     with in_app(session):
-        round_ = evaluations.open_round(session=session, user=users["bureau"],
-                                        data={"year": 2021, "deadline": "2022-03-31"})
-        evaluation = next(e.id for e, _c in evaluations.evaluations_of_round(
-            session=session, user=users["bureau"], round_id=round_.id) if e.center_id == own)
-        evaluations.assign_experts(session=session, user=users["bureau"], evaluation_id=evaluation,
-                                   data={"expert_ids": [users["expert"].id]})
+        round_ = evaluations.open_round(
+            session=session, user=users["bureau"], data={"year": 2021, "deadline": "2022-03-31"}
+        )
+        evaluation = next(
+            e.id
+            for e, _c in evaluations.evaluations_of_round(
+                session=session, user=users["bureau"], round_id=round_.id
+            )
+            if e.center_id == own
+        )
+        evaluations.assign_experts(
+            session=session,
+            user=users["bureau"],
+            evaluation_id=evaluation,
+            data={"expert_ids": [users["expert"].id]},
+        )
     return {"ind_own": own, "ind_foreign": foreign, "ind_evaluation": evaluation}
 
 
@@ -49,12 +65,18 @@ CASES: list[Case] = [
     Case("GET", "/indicators/technology_market_turnover?center_id={ind_foreign}", BUREAU_PAGE),
     Case("GET", "/indicators.csv?center_id={ind_own}", OWN_PAGE),
     Case("GET", "/indicators.xlsx?center_id={ind_foreign}", BUREAU_PAGE),
-    Case("GET", "/evaluations/{ind_evaluation}/report.pdf",
-         only({"bureau": 200, "center": 200, "expert": 200}, visitor=LOGIN)),
+    Case(
+        "GET",
+        "/evaluations/{ind_evaluation}/report.pdf",
+        only({"bureau": 200, "center": 200, "expert": 200}, visitor=LOGIN),
+    ),
     Case("GET", f"{API}?year=2026", only({"bureau": 200}, visitor=401)),
     Case("GET", f"{API}?center_id={{ind_own}}", only({"bureau": 200, "center": 200}, visitor=401)),
     Case("GET", f"{API}?center_id={{ind_foreign}}", only({"bureau": 200}, visitor=401)),
-    Case("GET", f"{API}/commissioned_rd_contracts/records?center_id={{ind_own}}",
-         only({"bureau": 200, "center": 200}, visitor=401)),
+    Case(
+        "GET",
+        f"{API}/commissioned_rd_contracts/records?center_id={{ind_own}}",
+        only({"bureau": 200, "center": 200}, visitor=401),
+    ),
     Case("GET", f"{API}/trainings/records?center_id={{ind_foreign}}", only({"bureau": 200}, visitor=401)),
 ]
