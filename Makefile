@@ -68,7 +68,7 @@ test: translations browser services-up
 	$(MAKE) --no-print-directory services-down; exit $$rc
 
 # `make load`: 100k listings on PostgreSQL (grown and indexed once, then cached), gunicorn -w 2 and a separate
-# index worker, USERS simulated users for SECONDS seconds from Locust (app/load/). As root on a fresh machine.
+# index worker, USERS simulated users for SECONDS seconds from Locust (app/ops/load/). As root on a fresh machine.
 USERS ?= 20
 SECONDS ?= 60
 LOAD_STAMP := $(VENV)/.load-stamp
@@ -78,7 +78,7 @@ $(LOAD_STAMP): $(STAMP)
 
 load: translations $(LOAD_STAMP)
 	bash .ci/postgres.sh cluster
-	$(PY) -m app.load --users $(USERS) --seconds $(SECONDS)
+	$(PY) -m app.ops.load --users $(USERS) --seconds $(SECONDS)
 
 lint: install
 	$(VENV)/bin/ruff check .

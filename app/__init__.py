@@ -38,7 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from app import logs, security
+    from app.web import logs, security
 
     logs.init_app(app)
     security.init_app(app)
@@ -52,24 +52,27 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message = _l("Please log in first.")
     login_manager.login_message_category = "info"
 
-    from app.services.taxonomy import use_taxonomy_vocabulary
+    from app.platform.taxonomy import use_taxonomy_vocabulary
 
     use_taxonomy_vocabulary(app)
 
-    from app import cli, errors, input_guards, limits
-    from app.account import bp as account_bp
+    from app import cli
+    from app.accounts.views.account import bp as account_bp
+    from app.accounts.views.auth import bp as auth_bp
+    from app.accounts.views.verification import bp as bureau_bp
     from app.api import bp as api_bp
-    from app.auth import bp as auth_bp
-    from app.bureau import bp as bureau_bp
-    from app.deals import bp as deals_bp
-    from app.listings import bp as listings_bp
-    from app.main import bp as main_bp
-    from app.oversight import bp as oversight_bp
-    from app.profiles import bp as profiles_bp
-    from app.search import bp as search_bp
+    from app.deals.views.deals import bp as deals_bp
+    from app.market.views.home import bp as main_bp
+    from app.market.views.listings import bp as listings_bp
+    from app.market.views.profiles import bp as profiles_bp
+    from app.market.views.search import bp as search_bp
+    from app.oversight.views import bp as oversight_bp
+    from app.web import errors, input_guards, limits
+    from app.web.templating import bp as templating_bp
 
     input_guards.init_app(app)  # before the blueprints: their routes bind the bounded `int` converter
     limits.init_app(app)
+    app.register_blueprint(templating_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(account_bp, url_prefix="/account")
@@ -84,7 +87,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     if app.config["INDEX_WORKER_IN_PROCESS"]:
-        from app.services.indexes import start_background_worker
+        from app.platform.indexes import start_background_worker
 
         app.extensions["index_worker_stop"] = start_background_worker(app)
     return app

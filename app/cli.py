@@ -12,21 +12,13 @@ from flask.cli import AppGroup
 from sqlmodel import Session
 
 from app import migrate
+from app.accounts.services import accounts
 from app.db import get_engine
-from app.services import (
-    accounts,
-    attachments,
-    backup,
-    demo,
-    experts,
-    grow,
-    indexes,
-    listings,
-    recommendations,
-    saved_searches,
-    taxonomy,
-)
-from app.services.errors import ServiceError
+from app.market.services import attachments, listings, recommendations, saved_searches
+from app.ops import backup, demo, grow
+from app.oversight.services import experts
+from app.platform import indexes, taxonomy
+from app.platform.errors import ServiceError
 from indexing.sync import prune_applied
 from models import ExpertField, Role, User
 

@@ -50,7 +50,7 @@ class Settings(BaseModel):
     NOTICE_DAYS: int = Field(7, ge=1, le=90)
     INDUSTRY_TAXONOMY: str = str(ROOT / "app" / "data" / "industries.yaml")
     REGIONS_FILE: str = str(ROOT / "app" / "data" / "regions.yaml")
-    # The privacy notice and terms of use shown at registration (see app/services/legal.py).
+    # The privacy notice and terms of use shown at registration (see app/platform/legal.py).
     LEGAL_DIR: str = str(ROOT / "app" / "data" / "legal")
     SEARCH_BACKEND: Literal["fts5", "meilisearch"] = "fts5"
     SEARCH_PATH: str = "{instance}/search.sqlite3"
@@ -98,7 +98,7 @@ class Settings(BaseModel):
     UPLOAD_MAX_BYTES: int = Field(10 * 1024 * 1024, ge=1024)
     # An uploaded image larger than this (width × height) is refused before it is decoded for its thumbnail.
     IMAGE_MAX_PIXELS: int = Field(40_000_000, ge=1_000_000)
-    # Types decided by the file's bytes (see app/services/files.py); comma-separated in the environment.
+    # Types decided by the file's bytes (see app/platform/files.py); comma-separated in the environment.
     UPLOAD_TYPES: tuple[str, ...] = UPLOAD_TYPES
     # The CJK font embedded (as a subset) in PDF exports; `make install` fetches it from the npm registry.
     PDF_FONT_PATH: str = str(

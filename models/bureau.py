@@ -169,7 +169,7 @@ class CenterApplication(SQLModel, table=True):
 
 class ApplicationDocument(SQLModel, table=True):
     """A document of an application: an upload kept outside the web root under `stored_name`
-    (app/services/files.py), seen only by the applicant, the bureau and the assigned experts. Documents
+    (app/platform/files.py), seen only by the applicant, the bureau and the assigned experts. Documents
     recorded before uploads existed have a title and no file (`stored_name` None)."""
 
     __tablename__ = "application_document"

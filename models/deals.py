@@ -205,7 +205,7 @@ class MilestoneIn(SQLModel):
     amount: int = Field(ge=0, le=MONEY_MAX)
 
 
-# What a party sends to create a contract from an accepted interest (cross-field rules: app/services/contracts.py).
+# What a party sends to create a contract from an accepted interest (cross-field rules: app/deals/services/contracts.py).
 class ContractIn(SQLModel):
     interest_id: int = Field(ge=1, le=ID_MAX)
     kind: ContractKind

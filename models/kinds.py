@@ -1,7 +1,7 @@
 """The kinds of listing, in one registry that search, matching, the service layer, the pages and the API read.
 
 Adding a kind is one entry here plus its table (with its migration) and its page template
-(templates/listings/<name>_detail.html, and a form in app/listings/forms.py if it is posted).
+(templates/listings/<name>_detail.html, and a form in app/market/forms.py if it is posted).
 """
 
 from dataclasses import dataclass

@@ -248,7 +248,7 @@ class ServicePublic(ServiceBase):
 
 class ListingAttachment(SQLModel, table=True):
     """An image or PDF attached to a need, achievement or service; the bytes live outside the web root under
-    `stored_name` (app/services/files.py). A confidential need's attachments follow its details' access rule."""
+    `stored_name` (app/platform/files.py). A confidential need's attachments follow its details' access rule."""
 
     __tablename__ = "listing_attachment"
 

@@ -4,13 +4,13 @@ listing's organization uploads and deletes."""
 
 from flask import jsonify, request, send_file
 
-from app import limits
 from app.api import bp
-from app.api.auth import api_user, token_required
+from app.api.helpers import api_user, token_required
 from app.api.routes import KINDS
 from app.db import get_session
-from app.input_guards import accepts_upload
-from app.services import attachments, listings
+from app.market.services import attachments, listings
+from app.web import limits
+from app.web.input_guards import accepts_upload
 from models.kinds import kind_at_segment
 
 ATTACHMENT = "<int:attachment_id>"

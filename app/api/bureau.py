@@ -7,16 +7,16 @@ from flask import Response, current_app, jsonify, request, send_file
 from flask_babel import gettext as _
 
 from app.api import bp
-from app.api.auth import api_user, token_required
+from app.api.helpers import api_user, token_required
 from app.api.routes import json_body
 from app.db import get_session
-from app.input_guards import accepts_upload
-from app.services import application_documents as documents
-from app.services import center_lifecycle as lifecycle
-from app.services import center_records as records
-from app.services import evaluations
-from app.services import experts as expert_service
-from app.services.errors import Invalid
+from app.oversight.services import application_documents as documents
+from app.oversight.services import center_lifecycle as lifecycle
+from app.oversight.services import center_records as records
+from app.oversight.services import evaluations
+from app.oversight.services import experts as expert_service
+from app.platform.errors import Invalid
+from app.web.input_guards import accepts_upload
 
 P = "/bureau"
 

@@ -5,12 +5,14 @@ from flask import jsonify, request, send_file
 from flask_babel import gettext as _
 
 from app.api import bp
-from app.api.auth import api_user, token_required
+from app.api.helpers import api_user, token_required
 from app.api.routes import json_body
 from app.db import get_session
-from app.input_guards import accepts_upload
-from app.services import contracts, incubations, interests, notifications, saved_searches
-from app.services.errors import Invalid
+from app.deals.services import contracts, incubations, interests
+from app.market.services import saved_searches
+from app.platform import notifications
+from app.platform.errors import Invalid
+from app.web.input_guards import accepts_upload
 
 # Ids beyond the database's integer range are routed to a plain 404 (`int(max=...)` in the URL rules below).
 

@@ -4,9 +4,9 @@ behind each figure."""
 from flask import jsonify, request
 
 from app.api import bp
-from app.api.auth import api_user, token_required
+from app.api.helpers import api_user, token_required
 from app.db import get_session
-from app.services import indicators
+from app.oversight.services import indicators
 
 
 @bp.get("/indicators")

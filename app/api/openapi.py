@@ -5,9 +5,9 @@ from functools import cache
 from pydantic.json_schema import models_json_schema
 
 from app.api.openapi_bureau import BUREAU_MODELS, bureau_paths, indicator_paths
-from app.args import MAX_PAGE
-from app.services.recommendations import MAX_K
-from app.services.search import SORTS
+from app.market.services.recommendations import MAX_K
+from app.market.services.search import SORTS
+from app.web.args import MAX_PAGE
 from indexing.base import MAX_PER_PAGE
 from models import (
     KIND_NAMES,
@@ -105,7 +105,7 @@ def _with_status(name: str, statuses: list[str], note: str) -> dict:
 
 
 def _whole(name: str, high: int) -> dict:
-    """A whole-number query argument; outside 1..high it is a 422 naming it (app/args.py)."""
+    """A whole-number query argument; outside 1..high it is a 422 naming it (app/web/args.py)."""
     return {
         "name": name,
         "in": "query",

@@ -315,7 +315,7 @@ def bureau_paths(errors: dict) -> dict:
 
 def indicator_paths(errors: dict) -> dict:
     """GET /indicators and the records behind each figure."""
-    from app.services.indicators import AMOUNT_INDICATORS, INDICATOR_NAMES
+    from app.oversight.services.indicators import AMOUNT_INDICATORS, INDICATOR_NAMES
 
     scope = [
         {"name": "year", "in": "query", "schema": {"type": "integer"}},

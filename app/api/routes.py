@@ -1,17 +1,18 @@
 from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 
-from app import limits
+from app.accounts.services import accounts, organizations
 from app.api import bp
-from app.api.auth import api_token_id, api_user, token_required, token_ttl_hours
+from app.api.helpers import api_token_id, api_user, token_required, token_ttl_hours
 from app.api.openapi import openapi_document
-from app.args import MAX_PAGE, int_arg
 from app.db import get_session
-from app.services import accounts, listings, organizations, recommendations
-from app.services.errors import Invalid, MalformedBody, Unauthorized
-from app.services.legal import legal_version
-from app.services.search import find_listings, hit_summary, rows_of_hits, search_listings, sort_name
-from app.services.validation import parse
+from app.market.services import listings, recommendations
+from app.market.services.search import find_listings, hit_summary, rows_of_hits, search_listings, sort_name
+from app.platform.errors import Invalid, MalformedBody, Unauthorized
+from app.platform.legal import legal_version
+from app.platform.validation import parse
+from app.web import limits
+from app.web.args import MAX_PAGE, int_arg
 from indexing.base import MAX_PER_PAGE, MAX_TOTAL_HITS
 from models import (
     POSTED_KINDS,

@@ -10,7 +10,7 @@ from wtforms import BooleanField, Form, FormField, HiddenField, SelectField, Str
 from wtforms.fields import FieldList
 
 from app.deals import labels
-from app.listings.forms import blank_to_none, choices, wan_to_yuan
+from app.market.forms import blank_to_none, choices, wan_to_yuan
 
 MILESTONE_ROWS = 4
 

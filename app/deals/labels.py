@@ -1,4 +1,4 @@
-"""Display labels of the deal enumerations, in the user's language (Chinese first), like `app.labels`."""
+"""Display labels of the deal enumerations, in the user's language (Chinese first), like `app.web.labels`."""
 
 from flask_babel import lazy_gettext as _l
 

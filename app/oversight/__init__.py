@@ -1,8 +1,1 @@
-"""The bureau's oversight in the browser: its workbench, the centers' side (applying, records, reports),
-the experts' assignments and the public notice."""
-
-from flask import Blueprint
-
-bp = Blueprint("oversight", __name__)
-
-from app.oversight import dashboard, labels, routes  # noqa: E402,F401
+"""The bureau's oversight: calls, applications and their documents, panels and experts, the public notice, the registry, promotion, evaluations, center records, indicators and exports."""

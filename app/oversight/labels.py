@@ -2,8 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from app import labels as common
-from app.oversight import bp
+from app.web import labels as common
 
 CENTER_STATUSES = {
     "applied": _l("Applied"),
@@ -124,12 +123,10 @@ TABLES = {
 }
 
 
-@bp.app_template_filter("oversight_label")
 def oversight_label(value, table: str) -> str:
     """`{{ center.status|oversight_label('center_status') }}`."""
     return common.label(TABLES[table], value)
 
 
-@bp.app_context_processor
 def inject_oversight_labels() -> dict:
     return {"oversight": TABLES}

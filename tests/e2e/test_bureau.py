@@ -15,9 +15,12 @@ from sqlmodel import Session, select
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.accounts.services import accounts
 from app.db import make_engine
+from app.deals.services import contracts, interests
+from app.market.services import listings
 from app.migrate import upgrade
-from app.services import accounts, contracts, experts, interests, listings
+from app.oversight.services import experts
 from models import Center, CenterApplication, Organization, RegistrationIn, Role, User
 from models.common import utcnow
 from tests.utils.factories import achievement_data, need_data, random_credit_code, registration_data

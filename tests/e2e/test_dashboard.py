@@ -11,7 +11,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.db import make_engine
 from app.migrate import upgrade
-from app.services.demo import DEMO_PASSWORD, load_demo
+from app.ops.demo import DEMO_PASSWORD, load_demo
 
 pytestmark = pytest.mark.e2e
 CHARTS = ("months", "industries", "top_centers", "funnel")

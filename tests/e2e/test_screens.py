@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from app.services.demo import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
-from app.services.taxonomy import use_taxonomy_vocabulary
+from app.ops.demo import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
+from app.platform.taxonomy import use_taxonomy_vocabulary
 from matching.text import set_user_dictionary
 from models import Need
 from tests.e2e.test_finding_posting import serve_demo

@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import select
 
 from app import create_app
-from app.services import indexes
+from app.platform import indexes
 from matching import persistence
 from matching.vectorstore import VectorStore
 from models import ListingAttachment

@@ -3,7 +3,7 @@
 from sqlmodel import SQLModel
 
 from app.config import ROOT
-from app.listings.forms import FORMS
+from app.market.forms import FORMS
 from indexing.base import ENTITY_TYPES
 from models import KIND_NAMES, LISTING_KINDS, POSTED_KINDS, kind_at_segment, kind_name_of
 

@@ -6,7 +6,8 @@ from datetime import date, timedelta
 from sqlalchemy import update
 from sqlmodel import Session
 
-from app.services import accounts, center_lifecycle, experts
+from app.accounts.services import accounts
+from app.oversight.services import center_lifecycle, experts
 from models import CenterApplication, Role, User
 from models.common import utcnow
 from tests.utils.factories import PASSWORD, create_user, in_app, random_credit_code

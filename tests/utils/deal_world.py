@@ -6,7 +6,8 @@ import threading
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 
-from app.services import accounts, contracts, interests
+from app.accounts.services import accounts
+from app.deals.services import contracts, interests
 from models import Center, CenterStatus, Role, User
 from tests.utils.factories import PASSWORD, create_achievement, create_need, create_user, in_app, verify_org
 

@@ -5,7 +5,9 @@ import random
 
 from sqlmodel import Session
 
-from app.services import accounts, indexes, listings
+from app.accounts.services import accounts
+from app.market.services import listings
+from app.platform import indexes
 from models import CHARSET, Organization, RegistrationIn, Role, User, check_character
 from models.common import utcnow
 

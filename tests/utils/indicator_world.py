@@ -6,7 +6,8 @@ from datetime import date
 
 from sqlmodel import Session
 
-from app.services import center_records, contracts, evaluations, incubations
+from app.deals.services import contracts, incubations
+from app.oversight.services import center_records, evaluations
 from models import Role, User
 from tests.utils.bureau import create_account
 from tests.utils.factories import create_achievement, create_need, create_user, in_app, verify_org

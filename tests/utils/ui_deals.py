@@ -4,7 +4,7 @@ from datetime import date
 
 from sqlmodel import Session
 
-from app.services import contracts, interests
+from app.deals.services import contracts, interests
 from models import Center, CenterMember, User
 from tests.utils.factories import in_app
 

@@ -1,0 +1,1 @@
+"""Accounts: registration, login, API tokens, organizations, the bureau's verification and claims to a taken credit code."""

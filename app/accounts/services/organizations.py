@@ -1,0 +1,170 @@
+"""Whether an organization is who it says it is: the bureau's verification, and claims to a taken credit code.
+
+Anyone can register any credit code, so registration proves nothing. Until the bureau verifies an
+organization it is marked as unverified and may not sign contracts or be filed as a center
+(`can_sign_contracts`, `can_be_filed_as_center`: later features call these). A firm that finds its code
+taken files a claim; the bureau transfers the organization to it (the earlier registrant's accounts are
+closed) or rejects the claim.
+"""
+
+import logging
+
+from flask_babel import gettext as _
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+from werkzeug.security import generate_password_hash
+
+from app.accounts.services import accounts
+from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
+from app.platform.validation import parse
+from models import ClaimStatus, Organization, OrganizationClaim, OrganizationClaimIn, Role, User
+from models.common import utcnow
+
+DECISIONS = {"transfer": ClaimStatus.transferred, "reject": ClaimStatus.rejected}
+# Who verified what and who decided which claim: the bureau's decisions must be traceable.
+audit = logging.getLogger("mic.audit")
+
+
+def is_verified(org: Organization | None) -> bool:
+    return org is not None and org.verified_at is not None
+
+
+def can_sign_contracts(org: Organization | None) -> bool:
+    """Only an organization the bureau has verified may sign a technology contract."""
+    return is_verified(org)
+
+
+def can_be_filed_as_center(org: Organization | None) -> bool:
+    """Only a verified organization may be filed (备案) as an innovation center."""
+    return is_verified(org)
+
+
+def _require_bureau(user: User | None) -> None:
+    if user is None or user.role != Role.bureau:
+        raise Forbidden(_("Only the city bureau may do this."))
+
+
+def verify(*, session: Session, user: User | None, org_id: int) -> Organization:
+    """Mark the organization verified; verifying it again changes nothing."""
+    _require_bureau(user)
+    accounts.get_organization(session=session, org_id=org_id)
+    # Conditional, so two bureau clerks verifying at once keep the first time.
+    session.exec(
+        update(Organization)
+        .where(Organization.id == org_id, Organization.verified_at.is_(None))
+        .values(verified_at=utcnow())
+    )
+    session.commit()
+    org = session.get(Organization, org_id)
+    session.refresh(org)
+    audit.info("organization %s verified by user %s", org_id, user.id)
+    return org
+
+
+def unverified(*, session: Session) -> list[Organization]:
+    """Organizations waiting for the bureau, oldest first."""
+    return list(
+        session.exec(
+            select(Organization)
+            .where(Organization.verified_at.is_(None))
+            .order_by(Organization.created_at, Organization.id)
+        ).all()
+    )
+
+
+def file_claim(*, session: Session, data: dict) -> OrganizationClaim:
+    """Record a firm's claim to the organization registered under its credit code."""
+    claim_in = parse(OrganizationClaimIn, data)
+    org = session.exec(select(Organization).where(Organization.credit_code == claim_in.credit_code)).first()
+    if org is None:
+        raise Invalid(
+            _("No organization is registered with this credit code: you can register it yourself."),
+            {"credit_code": _("Not registered yet.")},
+        )
+    if session.exec(select(User).where(User.email == claim_in.email.lower())).first() is not None:
+        raise Conflict(_("An account with this email already exists."), {"email": _("Already registered.")})
+    claim = OrganizationClaim(
+        org_id=org.id,
+        org_name=claim_in.org_name,
+        contact_name=claim_in.contact_name,
+        contact_phone=claim_in.contact_phone,
+        email=claim_in.email.lower(),
+        password_hash=generate_password_hash(claim_in.password),
+        evidence=claim_in.evidence,
+    )
+    session.add(claim)
+    session.commit()
+    session.refresh(claim)
+    return claim
+
+
+def claims(
+    *, session: Session, user: User | None, status: ClaimStatus | None = ClaimStatus.pending
+) -> list[OrganizationClaim]:
+    _require_bureau(user)
+    query = select(OrganizationClaim).order_by(OrganizationClaim.created_at, OrganizationClaim.id)
+    if status is not None:
+        query = query.where(OrganizationClaim.status == status)
+    return list(session.exec(query).all())
+
+
+def resolve_claim(*, session: Session, user: User | None, claim_id: int, decision: str) -> OrganizationClaim:
+    """Transfer the organization to the claimant, or reject the claim; a claim is decided once."""
+    _require_bureau(user)
+    if decision not in DECISIONS:
+        raise Invalid(_("Some fields are not valid."), {"decision": _("Not one of the allowed values.")})
+    claim = session.get(OrganizationClaim, claim_id)
+    if claim is None:
+        raise NotFound(_("No such claim."))
+    # Only the request that moves the claim out of pending goes on: a second decision is a conflict.
+    taken = session.exec(
+        update(OrganizationClaim)
+        .where(OrganizationClaim.id == claim_id, OrganizationClaim.status == ClaimStatus.pending)
+        .values(status=DECISIONS[decision], resolved_at=utcnow(), resolved_by=user.id)
+    )
+    if taken.rowcount != 1:
+        session.rollback()
+        raise Conflict(_("This claim has already been decided."))
+    if decision == "transfer":
+        _transfer(session, claim)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(
+            _("An account with this email already exists."), {"email": _("Already registered.")}
+        ) from None
+    session.refresh(claim)
+    audit.info("claim %s on organization %s: %s by user %s", claim_id, claim.org_id, decision, user.id)
+    return claim
+
+
+def _transfer(session: Session, claim: OrganizationClaim) -> None:
+    """In the caller's transaction: close the earlier registrant's accounts, open the claimant's, verify."""
+    org = session.get(Organization, claim.org_id)
+    if session.exec(select(User).where(User.email == claim.email)).first() is not None:
+        session.rollback()
+        raise Conflict(_("An account with this email already exists."), {"email": _("Already registered.")})
+    previous = session.exec(select(User).where(User.org_id == org.id, User.active.is_(True))).all()
+    role = previous[0].role if previous else accounts.ROLE_OF_KIND[org.kind]
+    for old in previous:
+        old.active = False
+        old.session_version += 1
+        session.add(old)
+    new_user = User(
+        email=claim.email,
+        name=claim.contact_name,
+        password_hash=claim.password_hash,
+        role=role,
+        org_id=org.id,
+    )
+    session.add(new_user)
+    org.name, org.contact_name, org.contact_phone = claim.org_name, claim.contact_name, claim.contact_phone
+    org.verified_at = utcnow()
+    session.add(org)
+    session.flush()
+    claim.user_id = new_user.id
+    session.add(claim)
+    for old in previous:
+        accounts.revoke_tokens_in(session=session, user_id=old.id)

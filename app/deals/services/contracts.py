@@ -1,0 +1,383 @@
+"""Technology contracts (技术合同): created from an accepted interest, signed by both parties, carried out
+milestone by milestone, every change appended to an audit trail that nothing edits.
+
+The rules live in `deal_rules` (pure); this module loads, asks the rules, and writes the new state together with
+its audit row in one transaction. Each write updates only the contract `version` it read, so concurrent changes
+of one contract are serialised: the loser re-reads and is judged again against the new state.
+"""
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, update
+from sqlmodel import Session, select
+
+from app.accounts.services import organizations
+from app.deals import rules as deal_rules
+from app.deals.services.interests import contract_side, get_interest, record_feedback
+from app.market.services.listings import is_bureau
+from app.platform.concurrency import versioned_update
+from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
+from app.platform.notifications import notify
+from app.platform.taxonomy import is_industry
+from app.platform.validation import parse
+from models import (
+    Contract,
+    ContractEvent,
+    ContractIn,
+    ContractStatus,
+    FeedbackLabel,
+    Interest,
+    InterestStatus,
+    Milestone,
+    Organization,
+    User,
+)
+from models.common import utcnow
+
+ALLOWED = deal_rules.ALLOWED
+MILESTONE_ALLOWED = deal_rules.MILESTONE_ALLOWED
+RETRIES = 3
+
+
+def side_of(user: User | None, contract: Contract) -> str | None:
+    """ "a" (client), "b" (provider) or None."""
+    if user is None or user.org_id is None:
+        return None
+    if user.org_id == contract.party_a_org_id:
+        return "a"
+    if user.org_id == contract.party_b_org_id:
+        return "b"
+    return None
+
+
+def get_contract(*, session: Session, user: User | None, contract_id: int) -> Contract:
+    """The contract if this user is a party or the bureau; otherwise it does not exist."""
+    contract = session.get(Contract, contract_id)
+    if contract is None or not (side_of(user, contract) or is_bureau(user)):
+        raise NotFound(_("No such contract."))
+    return contract
+
+
+def list_contracts(*, session: Session, user: User) -> list[Contract]:
+    """The contracts of the user's organization (all of them for the bureau), newest first."""
+    if user is None:
+        raise Forbidden(_("Please log in first."))
+    stmt = select(Contract)
+    if not is_bureau(user):
+        if user.org_id is None:
+            return []
+        stmt = stmt.where(or_(Contract.party_a_org_id == user.org_id, Contract.party_b_org_id == user.org_id))
+    return list(session.exec(stmt.order_by(Contract.created_at.desc(), Contract.id.desc())).all())
+
+
+def milestones_of(*, session: Session, contract_id: int) -> list[Milestone]:
+    return list(
+        session.exec(
+            select(Milestone).where(Milestone.contract_id == contract_id).order_by(Milestone.position)
+        ).all()
+    )
+
+
+def _event(session: Session, contract: Contract, user: User | None, entry: deal_rules.AuditEntry) -> None:
+    session.add(
+        ContractEvent(
+            contract_id=contract.id,
+            milestone_id=entry.milestone_id,
+            action=entry.action,
+            from_status=entry.from_status,
+            to_status=entry.to_status,
+            note=entry.note,
+            user_id=user.id if user else None,
+        )
+    )
+
+
+def _notify_parties(session: Session, contract: Contract, kind: str, except_org: int | None = None) -> None:
+    for org_id in (contract.party_a_org_id, contract.party_b_org_id):
+        if org_id != except_org:
+            notify(
+                session=session,
+                org_id=org_id,
+                kind=kind,
+                subject_type="contract",
+                subject_id=contract.id,
+                text=contract.title,
+            )
+
+
+def create_contract(*, session: Session, user: User, data: dict) -> Contract:
+    """A draft contract between the two parties of an accepted interest, with its milestones."""
+    contract_in = parse(ContractIn, data)
+    interest = get_interest(session=session, user=user, interest_id=contract_in.interest_id)
+    if user is None or user.org_id not in (interest.from_org_id, interest.to_org_id):
+        raise Forbidden(_("Only the two organizations of this interest can create a contract."))
+    if interest.status != InterestStatus.accepted:
+        raise Conflict(_("A contract can be created once the interest has been accepted."))
+    fields = {}
+    if contract_in.technology_amount > contract_in.amount:
+        fields["technology_amount"] = _("The technology amount cannot exceed the contract amount.")
+    if contract_in.signed_on and contract_in.ends_on and contract_in.ends_on < contract_in.signed_on:
+        fields["ends_on"] = _("The end date is before the signing date.")
+    if sum(m.amount for m in contract_in.milestones) > contract_in.amount:
+        fields["milestones"] = _("The milestones add up to more than the contract amount.")
+    if not is_industry(contract_in.field):
+        fields["field"] = _("Unknown industry.")
+    if fields:
+        raise Invalid(_("Some fields are not valid."), fields)
+    parties = contract_side(interest)
+    values = contract_in.model_dump(exclude={"milestones", "interest_id"})
+    contract = Contract(
+        **values,
+        interest_id=interest.id,
+        party_a_org_id=parties["a"],
+        party_b_org_id=parties["b"],
+        created_by=user.id,
+    )
+    session.add(contract)
+    session.flush()
+    for position, milestone in enumerate(contract_in.milestones, start=1):
+        session.add(Milestone(contract_id=contract.id, position=position, **milestone.model_dump()))
+    _event(session, contract, user, deal_rules.AuditEntry("created", None, ContractStatus.draft))
+    _notify_parties(session, contract, "contract_created", except_org=user.org_id)
+    session.commit()
+    session.refresh(contract)
+    return contract
+
+
+def _refusal(exc: deal_rules.RuleError, current: str) -> Exception:
+    """A rule's refusal as a 4xx in the user's language; an illegal step names the allowed ones."""
+    if isinstance(exc, deal_rules.IllegalTransition):
+        allowed = ", ".join(exc.allowed) or _("none")
+        return Conflict(
+            _(
+                "The status is %(status)s; it cannot become %(target)s. Allowed: %(allowed)s.",
+                status=exc.current,
+                target=exc.target,
+                allowed=allowed,
+            ),
+            {"to": ", ".join(exc.allowed)},
+        )
+    if isinstance(exc, deal_rules.AlreadySigned):
+        return Conflict(_("Your organization has already signed; the other party has not yet."))
+    if isinstance(exc, deal_rules.ReasonRequired):
+        return Invalid(_("Some fields are not valid."), {"note": _("This field is required.")})
+    if isinstance(exc, deal_rules.ContractNotActive):
+        return Conflict(_("Not possible while the contract is %(status)s.", status=current))
+    if isinstance(exc, deal_rules.WrongSide) and exc.required:
+        return Forbidden(_("Only party %(side)s of the contract can do this.", side=exc.required.upper()))
+    return Forbidden(_("Only the parties of the contract can change it."))
+
+
+def _bump(session: Session, contract: Contract, **values) -> bool:
+    """Write `values` if the contract is still at the version we read; False if someone else changed it."""
+    return versioned_update(
+        session, Contract, contract.id, version=contract.version, values={"updated_at": utcnow(), **values}
+    )
+
+
+def _with_retries(session: Session, user: User, contract_id: int, attempt):
+    """Run `attempt(contract)` on fresh state until its compare-and-set wins; rule refusals propagate."""
+    for _try in range(RETRIES):
+        contract = get_contract(session=session, user=user, contract_id=contract_id)
+        session.refresh(contract)
+        result = attempt(contract)
+        if result is not None:
+            session.commit()
+            session.refresh(contract)
+            return result
+        session.rollback()
+    raise Conflict(_("The contract was changed at the same time; please reload and try again."))
+
+
+def transition_contract(
+    *, session: Session, user: User, contract_id: int, to: str, note: str = ""
+) -> Contract:
+    """Sign, start, complete or terminate a contract, as one of its parties."""
+
+    def attempt(contract: Contract):
+        side = side_of(user, contract)
+        state = deal_rules.ContractState(
+            contract.status, contract.signed_by_a_at is not None, contract.signed_by_b_at is not None
+        )
+        try:
+            outcome = deal_rules.transition_contract(state, side=side, to=to, note=note or "")
+        except deal_rules.RuleError as exc:
+            raise _refusal(exc, contract.status) from None
+        values = {"status": outcome.state.status}
+        if to == ContractStatus.signed:
+            org = session.get(Organization, user.org_id)
+            if not organizations.can_sign_contracts(org):
+                raise Forbidden(
+                    _("Your organization may not sign contracts until the bureau has verified it.")
+                )
+            values["signed_by_a_at" if side == "a" else "signed_by_b_at"] = utcnow()
+            if outcome.state.status == ContractStatus.signed and contract.signed_on is None:
+                values["signed_on"] = utcnow().date()
+        if to == ContractStatus.terminated:
+            values["terminated_reason"] = outcome.entry.note
+        if not _bump(session, contract, **values):
+            return None
+        _event(session, contract, user, outcome.entry)
+        if outcome.state.status == ContractStatus.signed and contract.status != ContractStatus.signed:
+            interest = session.get(Interest, contract.interest_id)
+            record_feedback(session=session, interest=interest, label=FeedbackLabel.contracted)
+            _notify_parties(session, contract, "contract_signed")
+        else:
+            _notify_parties(session, contract, "contract_transition", except_org=user.org_id)
+        return contract
+
+    return _with_retries(session, user, contract_id, attempt)
+
+
+def transition_milestone(
+    *, session: Session, user: User, contract_id: int, milestone_id: int, to: str
+) -> Milestone:
+    """Deliver (provider), accept or mark paid (client) one milestone of a signed contract."""
+
+    def attempt(contract: Contract):
+        milestone = session.get(Milestone, milestone_id)
+        if milestone is None or milestone.contract_id != contract.id:
+            raise NotFound(_("No such milestone."))
+        session.refresh(milestone)
+        try:
+            entry = deal_rules.transition_milestone(
+                contract_status=contract.status,
+                milestone_id=milestone.id,
+                current=milestone.status,
+                side=side_of(user, contract),
+                to=to,
+            )
+        except deal_rules.RuleError as exc:
+            raise _refusal(exc, contract.status) from None
+        # The contract's version guards the milestone too: a milestone cannot move while the contract ends.
+        if not _bump(session, contract):
+            return None
+        session.connection().execute(
+            update(Milestone).where(Milestone.id == milestone.id).values(status=to, updated_at=utcnow())
+        )
+        _event(session, contract, user, entry)
+        _notify_parties(session, contract, "milestone_changed", except_org=user.org_id)
+        return milestone
+
+    milestone = _with_retries(session, user, contract_id, attempt)
+    session.refresh(milestone)
+    return milestone
+
+
+def set_registration_number(*, session: Session, user: User, contract_id: int, number: str) -> Contract:
+    """Record the registration number (登记编号) given by the technology contract registration office."""
+    number = (number or "").strip()
+    if len(number) > 40:
+        raise Invalid(
+            _("Some fields are not valid."), {"number": _("Too long: at most %(n)s characters.", n=40)}
+        )
+
+    def attempt(contract: Contract):
+        try:
+            entry = deal_rules.registration_entry(
+                status=contract.status, side=side_of(user, contract), number=number
+            )
+        except deal_rules.ReasonRequired:
+            raise Invalid(_("Some fields are not valid."), {"number": _("This field is required.")}) from None
+        except deal_rules.RuleError as exc:
+            raise _refusal(exc, contract.status) from None
+        if not _bump(session, contract, registration_number=number):
+            return None
+        _event(session, contract, user, entry)
+        _notify_parties(session, contract, "registration", except_org=user.org_id)
+        return contract
+
+    return _with_retries(session, user, contract_id, attempt)
+
+
+def contract_audit(*, session: Session, user: User, contract_id: int) -> list[ContractEvent]:
+    """Every change of the contract and its milestones, oldest first."""
+    contract = get_contract(session=session, user=user, contract_id=contract_id)
+    return list(
+        session.exec(
+            select(ContractEvent).where(ContractEvent.contract_id == contract.id).order_by(ContractEvent.id)
+        ).all()
+    )
+
+
+def event_to_public(*, session: Session, event: ContractEvent) -> dict:
+    who = session.get(User, event.user_id) if event.user_id else None
+    return {
+        "id": event.id,
+        "action": event.action,
+        "from": event.from_status,
+        "to": event.to_status,
+        "note": event.note,
+        "milestone_id": event.milestone_id,
+        "at": event.at.isoformat(),
+        "user": who.name if who else None,
+    }
+
+
+def allowed_for(user: User | None, contract: Contract) -> list[str]:
+    """The statuses this user may move the contract to now (for buttons)."""
+    side = side_of(user, contract)
+    if side is None:
+        return []
+    signed = contract.signed_by_a_at if side == "a" else contract.signed_by_b_at
+    return [s.value for s in ALLOWED[contract.status] if not (s == ContractStatus.signed and signed)]
+
+
+def milestone_allowed_for(user: User | None, contract: Contract, milestone: Milestone) -> list[str]:
+    side = side_of(user, contract)
+    if side is None or contract.status not in deal_rules.MILESTONE_CONTRACT_STATES:
+        return []
+    return [s.value for s in MILESTONE_ALLOWED[milestone.status] if deal_rules.MILESTONE_SIDE[s] == side]
+
+
+def contract_to_public(*, session: Session, user: User, contract: Contract) -> dict:
+    """The contract as the API shows it to a party or the bureau."""
+    orgs = {
+        o.id: o
+        for o in session.exec(
+            select(Organization).where(
+                Organization.id.in_([contract.party_a_org_id, contract.party_b_org_id])
+            )
+        ).all()
+    }
+    return {
+        "id": contract.id,
+        "interest_id": contract.interest_id,
+        "kind": contract.kind.value,
+        "title": contract.title,
+        "status": contract.status.value,
+        "amount": contract.amount,
+        "technology_amount": contract.technology_amount,
+        "currency": contract.currency,
+        "signed_on": contract.signed_on.isoformat() if contract.signed_on else None,
+        "ends_on": contract.ends_on.isoformat() if contract.ends_on else None,
+        "field": contract.field,
+        "ip_type": contract.ip_type.value if contract.ip_type else None,
+        "registration_number": contract.registration_number,
+        "party_a": {
+            "id": contract.party_a_org_id,
+            "name": orgs[contract.party_a_org_id].name,
+            "signed_at": contract.signed_by_a_at.isoformat() if contract.signed_by_a_at else None,
+        },
+        "party_b": {
+            "id": contract.party_b_org_id,
+            "name": orgs[contract.party_b_org_id].name,
+            "signed_at": contract.signed_by_b_at.isoformat() if contract.signed_by_b_at else None,
+        },
+        "terminated_reason": contract.terminated_reason,
+        "side": side_of(user, contract),
+        "allowed": allowed_for(user, contract),
+        "milestones": [
+            {
+                "id": m.id,
+                "position": m.position,
+                "title": m.title,
+                "due_on": m.due_on.isoformat(),
+                "amount": m.amount,
+                "status": m.status.value,
+                "allowed": milestone_allowed_for(user, contract, m),
+            }
+            for m in milestones_of(session=session, contract_id=contract.id)
+        ],
+        "created_at": contract.created_at.isoformat(),
+        "updated_at": contract.updated_at.isoformat(),
+    }

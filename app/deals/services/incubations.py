@@ -1,0 +1,131 @@
+"""Incubated enterprises (孵化企业) recorded by the centers that incubate them."""
+
+from flask_babel import gettext as _
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from app.market.services.listings import is_bureau
+from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
+from app.platform.validation import parse
+from models import (
+    Achievement,
+    Center,
+    Contract,
+    ContractKind,
+    Incubation,
+    IncubationIn,
+    IncubationStatus,
+    User,
+    is_valid_credit_code,
+)
+from models.common import utcnow
+
+# An incubation ends once: graduated (毕业) or exited (退出).
+ENDINGS = (IncubationStatus.graduated, IncubationStatus.exited)
+
+
+def _own_center(session: Session, user: User | None, center_id: int) -> Center:
+    """The center whose users this user belongs to; anything else looks missing."""
+    if user is None:
+        raise Forbidden(_("Please log in first."))
+    center = session.get(Center, center_id)
+    if center is None or user.org_id is None or center.org_id != user.org_id:
+        raise NotFound(_("No such center."))
+    return center
+
+
+def create_incubation(*, session: Session, user: User, data: dict) -> Incubation:
+    """Record an enterprise that the user's center incubates."""
+    incubation_in = parse(IncubationIn, data)
+    center = _own_center(session, user, incubation_in.center_id)
+    fields = {}
+    if not center.offers_incubation:
+        fields["center_id"] = _("This center does not offer incubation.")
+    if incubation_in.credit_code and not is_valid_credit_code(incubation_in.credit_code.strip().upper()):
+        fields["credit_code"] = _(
+            "Not a valid unified social credit code (18 characters with a check character)."
+        )
+    if (
+        incubation_in.achievement_id is not None
+        and session.get(Achievement, incubation_in.achievement_id) is None
+    ):
+        fields["achievement_id"] = _("No such listing.")
+    if incubation_in.contract_id is not None:
+        contract = session.get(Contract, incubation_in.contract_id)
+        if (
+            contract is None
+            or contract.kind != ContractKind.incubation
+            or center.org_id not in (contract.party_a_org_id, contract.party_b_org_id)
+        ):
+            fields["contract_id"] = _("Not an incubation contract of this center.")
+    if fields:
+        raise Invalid(_("Some fields are not valid."), fields)
+    values = incubation_in.model_dump()
+    if values["credit_code"]:
+        values["credit_code"] = values["credit_code"].strip().upper()
+    incubation = Incubation(**values, created_by=user.id)
+    session.add(incubation)
+    session.commit()
+    session.refresh(incubation)
+    return incubation
+
+
+def transition_incubation(*, session: Session, user: User, incubation_id: int, to: str) -> Incubation:
+    """End an incubation: the firm graduated or exited."""
+    incubation = session.get(Incubation, incubation_id)
+    if incubation is None:
+        raise NotFound(_("No such incubated enterprise."))
+    _own_center(session, user, incubation.center_id)
+    if to not in ENDINGS:
+        raise Invalid(_("Some fields are not valid."), {"to": _("Not one of the allowed values.")})
+    changed = (
+        session.connection()
+        .execute(
+            update(Incubation)
+            .where(Incubation.id == incubation.id, Incubation.status == IncubationStatus.incubating)
+            .values(status=to, ended_on=utcnow().date())
+        )
+        .rowcount
+    )
+    if changed != 1:
+        session.rollback()
+        session.refresh(incubation)
+        raise Conflict(
+            _(
+                "This incubation has already ended (%(status)s); allowed: none.",
+                status=incubation.status.value,
+            ),
+            {"to": ""},
+        )
+    session.commit()
+    session.refresh(incubation)
+    return incubation
+
+
+def list_incubations(*, session: Session, user: User, center_id: int | None = None) -> list[Incubation]:
+    """The incubations of the user's centers; the bureau sees every center's."""
+    if user is None:
+        raise Forbidden(_("Please log in first."))
+    stmt = select(Incubation)
+    if not is_bureau(user):
+        if user.org_id is None:
+            raise Forbidden(_("You are not allowed to do this."))
+        own = select(Center.id).where(Center.org_id == user.org_id)
+        stmt = stmt.where(Incubation.center_id.in_(own))
+    if center_id is not None:
+        stmt = stmt.where(Incubation.center_id == center_id)
+    return list(session.exec(stmt.order_by(Incubation.started_on.desc(), Incubation.id.desc())).all())
+
+
+def incubation_to_public(incubation: Incubation) -> dict:
+    return {
+        "id": incubation.id,
+        "center_id": incubation.center_id,
+        "name": incubation.name,
+        "credit_code": incubation.credit_code,
+        "achievement_id": incubation.achievement_id,
+        "contract_id": incubation.contract_id,
+        "started_on": incubation.started_on.isoformat(),
+        "status": incubation.status.value,
+        "ended_on": incubation.ended_on.isoformat() if incubation.ended_on else None,
+    }

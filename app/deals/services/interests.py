@@ -1,0 +1,672 @@
+"""Expressions of interest (合作意向), the NDA of a confidential need, and the conversation that follows.
+
+Only the two organizations of an interest and the bureau ever learn that it exists; to anyone else it is a 404.
+State changes are compare-and-set updates, so two concurrent accepts leave one decision and one set of notices.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask_babel import gettext as _
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from app.deals import rules as deal_rules
+from app.market.services.listings import is_bureau, is_live, owns
+from app.platform import files
+from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
+from app.platform.notifications import notify
+from app.platform.validation import parse
+from models import (
+    Achievement,
+    Attachment,
+    Center,
+    CenterStatus,
+    DeclineIn,
+    DetailView,
+    FeedbackLabel,
+    Interest,
+    InterestIn,
+    InterestStatus,
+    Message,
+    NdaAcceptance,
+    NdaDocument,
+    Need,
+    NeedAccess,
+    Organization,
+    RecommendationFeedback,
+    Service,
+    User,
+)
+from models.common import utcnow
+
+TARGET_TABLES = {"need": Need, "achievement": Achievement, "service": Service, "center": Center}
+MESSAGE_MAX = 5000
+
+PLATFORM_NDA_VERSION = "platform-2026-1"
+PLATFORM_NDA = """保密协议（平台默认文本）
+
+一、接收方仅为评估与披露方开展技术合作之目的使用本需求的保密信息，不得用于其他目的。
+二、接收方不得向第三方披露保密信息，但为上述目的确需知悉的本单位员工及顾问除外，且其应承担同等保密义务。
+三、保密信息不包括：接收方已合法知悉的、已公开的、或由第三方合法提供的信息。
+四、合作未达成时，接收方应按披露方要求删除或返还保密信息。
+五、本协议自接收方点击“接受”之日起生效，保密期限三年。违约方应赔偿由此给对方造成的损失。
+六、本协议适用中华人民共和国法律；争议由披露方所在地人民法院管辖。"""
+
+
+@dataclass(frozen=True)
+class NdaText:
+    """The NDA a confidential need asks for: the platform default or the owner's own, in one exact version."""
+
+    version: str
+    body: str
+    custom: bool
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.body.encode()).hexdigest()
+
+
+# --- who is who ---------------------------------------------------------------------------------------------------
+
+
+def side_of(user: User | None, interest: Interest) -> str | None:
+    """ "from" (the interested organization), "to" (the target's owner), or None."""
+    if user is None or user.org_id is None:
+        return None
+    if user.org_id == interest.from_org_id:
+        return "from"
+    if user.org_id == interest.to_org_id:
+        return "to"
+    return None
+
+
+def contract_side(interest: Interest) -> dict[str, int]:
+    """Party A (the client) and party B (the provider) of contracts from this interest: whoever owns the need is
+    the client; without a need in the target, the interested organization is the client."""
+    if interest.target_type == "need":
+        return {"a": interest.to_org_id, "b": interest.from_org_id}
+    return {"a": interest.from_org_id, "b": interest.to_org_id}
+
+
+def _require_member(user: User | None) -> User:
+    if user is None:
+        raise Forbidden(_("Please log in first."))
+    if user.org_id is None:
+        raise Forbidden(_("Only users of an organization can do this."))
+    return user
+
+
+def _target(session: Session, target_type: str, target_id: int):
+    """The live target and its owner organization, or NotFound."""
+    row = session.get(TARGET_TABLES[target_type], target_id)
+    if row is None:
+        raise NotFound(_("No such listing."))
+    if target_type == "center":
+        # Only filed centers are public; one still under review cannot be approached.
+        if row.status != CenterStatus.filed:
+            raise NotFound(_("No such listing."))
+    elif not is_live(row):
+        raise NotFound(_("No such listing."))
+    return row
+
+
+def target_title(session: Session, target_type: str, target_id: int) -> str:
+    row = session.get(TARGET_TABLES.get(target_type, Need), target_id)
+    if row is None:
+        return ""
+    return getattr(row, "title", None) or getattr(row, "name", "")
+
+
+def get_interest(*, session: Session, user: User | None, interest_id: int) -> Interest:
+    """The interest if this user is one of its parties or the bureau; otherwise it does not exist."""
+    interest = session.get(Interest, interest_id)
+    if interest is None or not (side_of(user, interest) or is_bureau(user)):
+        raise NotFound(_("No such expression of interest."))
+    return interest
+
+
+def _require_side(user: User | None, interest: Interest, side: str) -> None:
+    if side_of(user, interest) != side:
+        if side == "to":
+            raise Forbidden(_("Only the organization that received this interest can do this."))
+        raise Forbidden(_("Only the organization that expressed this interest can do this."))
+
+
+# --- expressing and deciding ----------------------------------------------------------------------------------------
+
+
+def express_interest(
+    *,
+    session: Session,
+    user: User,
+    target_type: str,
+    target_id: int,
+    message: str,
+    via_type: str | None = None,
+    via_id: int | None = None,
+) -> Interest:
+    """Send an interest from the user's organization to the owner of a live listing or a center."""
+    user = _require_member(user)
+    data = parse(
+        InterestIn,
+        {
+            "target_type": target_type,
+            "target_id": target_id,
+            "message": message,
+            "via_type": via_type,
+            "via_id": via_id,
+        },
+    )
+    if (data.via_type is None) != (data.via_id is None):
+        raise Invalid(
+            _("Some fields are not valid."), {"via_id": _("Give both via_type and via_id, or neither.")}
+        )
+    target = _target(session, data.target_type, data.target_id)
+    if target.org_id == user.org_id:
+        raise Invalid(
+            _("Your organization owns this listing."), {"target_id": _("Choose another organization's.")}
+        )
+    if data.via_type is not None:
+        via = session.get(TARGET_TABLES[data.via_type], data.via_id)
+        if via is None or not owns(user, via):
+            raise Invalid(
+                _("Some fields are not valid."), {"via_id": _("Not one of your organization's listings.")}
+            )
+    interest = Interest(
+        from_org_id=user.org_id,
+        from_user_id=user.id,
+        target_type=data.target_type,
+        target_id=data.target_id,
+        to_org_id=target.org_id,
+        via_type=data.via_type,
+        via_id=data.via_id,
+        message=data.message.strip(),
+    )
+    session.add(interest)
+    try:
+        session.flush()
+    except IntegrityError:
+        # The partial unique index holds even when two requests pass any check made here at the same time.
+        session.rollback()
+        raise Conflict(_("Your organization already has an open expression of interest in this.")) from None
+    notify(
+        session=session,
+        org_id=interest.to_org_id,
+        kind="interest_new",
+        subject_type="interest",
+        subject_id=interest.id,
+        text=target_title(session, data.target_type, data.target_id),
+        email_body=interest.message,
+    )
+    session.commit()
+    session.refresh(interest)
+    return interest
+
+
+def list_interests(*, session: Session, user: User, box: str) -> list[Interest]:
+    """Interests received ("in") or sent ("out") by the user's organization, newest first; the bureau sees all."""
+    if box not in ("in", "out"):
+        raise Invalid(_("Some fields are not valid."), {"box": _("Not one of the allowed values.")})
+    if user is None:
+        raise Forbidden(_("Please log in first."))
+    stmt = select(Interest)
+    if not is_bureau(user):
+        user = _require_member(user)
+        column = Interest.to_org_id if box == "in" else Interest.from_org_id
+        stmt = stmt.where(column == user.org_id)
+    return list(session.exec(stmt.order_by(Interest.created_at.desc(), Interest.id.desc())).all())
+
+
+def _refused(interest: Interest, target: str) -> Conflict:
+    allowed = deal_rules.INTEREST_ALLOWED.get(interest.status, ())
+    return Conflict(
+        _(
+            "This interest is %(status)s; it cannot become %(target)s. Allowed: %(allowed)s.",
+            status=interest.status.value,
+            target=target,
+            allowed=", ".join(allowed) or _("none"),
+        ),
+        {"to": ", ".join(allowed)},
+    )
+
+
+def _decide(session: Session, user: User, interest_id: int, to: InterestStatus, **values) -> Interest:
+    interest = get_interest(session=session, user=user, interest_id=interest_id)
+    try:
+        deal_rules.decide_interest(current=interest.status, to=to, side=side_of(user, interest))
+    except deal_rules.WrongSide as exc:
+        _require_side(user, interest, exc.required)
+    except deal_rules.IllegalTransition:
+        raise _refused(interest, to) from None
+    changed = (
+        session.connection()
+        .execute(
+            update(Interest)
+            .where(Interest.id == interest.id, Interest.status == InterestStatus.pending)
+            .values(status=to, decided_at=utcnow(), **values)
+        )
+        .rowcount
+    )
+    if changed != 1:
+        session.rollback()
+        session.refresh(interest)
+        raise _refused(interest, to)
+    session.refresh(interest)
+    return interest
+
+
+def accept_interest(*, session: Session, user: User, interest_id: int) -> Interest:
+    """The target's owner accepts: both sides now see each other's contacts and may talk and contract."""
+    interest = _decide(session, user, interest_id, InterestStatus.accepted)
+    record_feedback(session=session, interest=interest, label=FeedbackLabel.interested)
+    notify(
+        session=session,
+        org_id=interest.from_org_id,
+        kind="interest_accepted",
+        subject_type="interest",
+        subject_id=interest.id,
+        text=target_title(session, interest.target_type, interest.target_id),
+    )
+    session.commit()
+    return interest
+
+
+def decline_interest(
+    *, session: Session, user: User, interest_id: int, reason: str, note: str = ""
+) -> Interest:
+    """The target's owner declines, with a reason from the fixed list and optional text."""
+    data = parse(DeclineIn, {"reason": reason, "note": note or ""})
+    interest = _decide(
+        session,
+        user,
+        interest_id,
+        InterestStatus.declined,
+        decline_reason=data.reason,
+        decline_note=data.note.strip(),
+    )
+    record_feedback(session=session, interest=interest, label=FeedbackLabel.dismissed)
+    notify(
+        session=session,
+        org_id=interest.from_org_id,
+        kind="interest_declined",
+        subject_type="interest",
+        subject_id=interest.id,
+        text=target_title(session, interest.target_type, interest.target_id),
+    )
+    session.commit()
+    return interest
+
+
+def withdraw_interest(*, session: Session, user: User, interest_id: int) -> Interest:
+    """The interested side takes back a pending interest; it may express a new one later."""
+    interest = _decide(session, user, interest_id, InterestStatus.withdrawn)
+    notify(
+        session=session,
+        org_id=interest.to_org_id,
+        kind="interest_withdrawn",
+        subject_type="interest",
+        subject_id=interest.id,
+        text=target_title(session, interest.target_type, interest.target_id),
+    )
+    session.commit()
+    return interest
+
+
+def _feedback_query(interest: Interest) -> tuple[str, int, str] | None:
+    """(query_type, query_id, rec_kind) of the recommendation this interest answers, when it has one."""
+    if interest.via_type == "need":
+        rec_kind = {"achievement": "license", "service": "commission", "center": "commission"}.get(
+            interest.target_type
+        )
+        return ("need", interest.via_id, rec_kind) if rec_kind else None
+    if interest.via_type == "achievement" and interest.target_type == "need":
+        return "achievement", interest.via_id, "needs"
+    return None
+
+
+def record_feedback(
+    *, session: Session, interest: Interest, label: FeedbackLabel
+) -> RecommendationFeedback | None:
+    """What happened to an interest, as a ranking signal for the matcher (in the caller's transaction): accepted
+    is "interested", declined "dismissed", a signed contract "contracted". Only interests sent from one of the
+    sender's listings answer a recommendation; the others teach the ranker nothing."""
+    query = _feedback_query(interest)
+    if query is None:
+        return None
+    query_type, query_id, rec_kind = query
+    row = RecommendationFeedback(
+        user_id=interest.from_user_id,
+        query_type=query_type,
+        query_id=query_id,
+        rec_kind=rec_kind,
+        target_type=interest.target_type,
+        target_id=interest.target_id,
+        label=label,
+    )
+    session.add(row)
+    return row
+
+
+# --- confidential needs -------------------------------------------------------------------------------------------
+
+
+def _confidential_need(session: Session, interest: Interest) -> Need | None:
+    if interest.target_type != "need":
+        return None
+    need = session.get(Need, interest.target_id)
+    return need if need is not None and need.confidential else None
+
+
+def nda_text_for(*, session: Session, interest: Interest) -> NdaText | None:
+    """The NDA the interested side must accept; None unless the target is a confidential need."""
+    need = _confidential_need(session, interest)
+    if need is None:
+        return None
+    return current_nda(session=session, need_id=need.id)
+
+
+def current_nda(*, session: Session, need_id: int) -> NdaText:
+    own = session.exec(
+        select(NdaDocument).where(NdaDocument.need_id == need_id).order_by(NdaDocument.version.desc())
+    ).first()
+    if own is None:
+        return NdaText(PLATFORM_NDA_VERSION, PLATFORM_NDA, custom=False)
+    return NdaText(f"need-{need_id}-v{own.version}", own.body, custom=True)
+
+
+def set_nda_text(*, session: Session, user: User, need_id: int, body: str) -> NdaText:
+    """The owner of a need writes its own NDA (a new version); an empty body goes back to the platform text."""
+    need = session.get(Need, need_id)
+    if need is None or not owns(user, need):
+        raise NotFound(_("No such listing."))
+    body = (body or "").strip()
+    if len(body) > 20_000:
+        raise Invalid(
+            _("Some fields are not valid."), {"body": _("Too long: at most %(n)s characters.", n=20_000)}
+        )
+    latest = session.exec(
+        select(NdaDocument).where(NdaDocument.need_id == need_id).order_by(NdaDocument.version.desc())
+    ).first()
+    if not body:
+        body = PLATFORM_NDA
+    session.add(
+        NdaDocument(
+            need_id=need_id, version=(latest.version if latest else 0) + 1, body=body, created_by=user.id
+        )
+    )
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(_("Someone changed this NDA at the same time; please reload and try again.")) from None
+    return current_nda(session=session, need_id=need_id)
+
+
+def nda_acceptance(*, session: Session, interest: Interest) -> NdaAcceptance | None:
+    return session.exec(select(NdaAcceptance).where(NdaAcceptance.interest_id == interest.id)).first()
+
+
+def accept_nda(*, session: Session, user: User, interest_id: int) -> NdaAcceptance:
+    """The interested side accepts the need's NDA by click-through, after the owner accepted the interest; from
+    then on it reads the need's confidential details."""
+    interest = get_interest(session=session, user=user, interest_id=interest_id)
+    _require_side(user, interest, "from")
+    nda = nda_text_for(session=session, interest=interest)
+    if nda is None:
+        raise Conflict(_("This expression of interest needs no NDA."))
+    if interest.status != InterestStatus.accepted:
+        raise Conflict(_("The owner of the need must accept your interest before you can accept its NDA."))
+    if nda_acceptance(session=session, interest=interest) is not None:
+        raise Conflict(_("Your organization has already accepted this NDA."))
+    acceptance = NdaAcceptance(
+        interest_id=interest.id,
+        need_id=interest.target_id,
+        org_id=user.org_id,
+        user_id=user.id,
+        text_version=nda.version,
+        text_sha256=nda.sha256,
+    )
+    session.add(acceptance)
+    try:
+        # The unique interest_id decides between two concurrent acceptances, before anything else is written.
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(_("Your organization has already accepted this NDA.")) from None
+    if session.get(NeedAccess, (interest.target_id, user.org_id)) is None:
+        session.add(NeedAccess(need_id=interest.target_id, org_id=user.org_id))
+    notify(
+        session=session,
+        org_id=interest.to_org_id,
+        kind="nda_accepted",
+        subject_type="interest",
+        subject_id=interest.id,
+        text=target_title(session, "need", interest.target_id),
+    )
+    session.commit()
+    session.refresh(acceptance)
+    return acceptance
+
+
+def log_detail_view(*, session: Session, user: User | None, need: Need) -> None:
+    """Record that someone other than the owner read a confidential need's details (called where they are shown)."""
+    if user is None or not need.confidential or owns(user, need):
+        return
+    session.add(DetailView(need_id=need.id, user_id=user.id, org_id=user.org_id))
+    session.commit()
+
+
+def detail_views(*, session: Session, user: User, need_id: int) -> list[DetailView]:
+    """Who read the confidential details of the user's own need, and when (newest first)."""
+    need = session.get(Need, need_id)
+    if need is None or not owns(user, need):
+        raise NotFound(_("No such listing."))
+    return list(
+        session.exec(
+            select(DetailView)
+            .where(DetailView.need_id == need_id)
+            .order_by(DetailView.viewed_at.desc(), DetailView.id.desc())
+        ).all()
+    )
+
+
+def detail_view_to_public(*, session: Session, view: DetailView) -> dict:
+    viewer = session.get(User, view.user_id)
+    org = session.get(Organization, view.org_id) if view.org_id else None
+    return {
+        "id": view.id,
+        "user": viewer.name if viewer else None,
+        "organization": org.name if org else None,
+        "bureau": view.org_id is None,
+        "viewed_at": view.viewed_at.isoformat(),
+    }
+
+
+# --- conversation ---------------------------------------------------------------------------------------------------
+
+
+def post_message(*, session: Session, user: User, interest_id: int, body: str, upload=None) -> Message:
+    """A message from one party to the other on an accepted interest, optionally with one attachment."""
+    interest = get_interest(session=session, user=user, interest_id=interest_id)
+    if side_of(user, interest) is None:
+        raise Forbidden(_("Only the two organizations of this interest can write here."))
+    if interest.status != InterestStatus.accepted:
+        raise Conflict(_("Messages can be sent once the interest has been accepted."))
+    body = (body or "").strip()
+    has_file = upload is not None and bool(getattr(upload, "filename", ""))
+    if not body and not has_file:
+        raise Invalid(_("Some fields are not valid."), {"body": _("This field is required.")})
+    if len(body) > MESSAGE_MAX:
+        raise Invalid(
+            _("Some fields are not valid."), {"body": _("Too long: at most %(n)s characters.", n=MESSAGE_MAX)}
+        )
+    stored = files.store(upload) if has_file else None
+    try:
+        message = Message(interest_id=interest.id, org_id=user.org_id, user_id=user.id, body=body)
+        session.add(message)
+        session.flush()
+        if stored is not None:
+            session.add(
+                Attachment(
+                    interest_id=interest.id,
+                    message_id=message.id,
+                    uploaded_by=user.id,
+                    original_name=stored.original_name,
+                    stored_name=stored.stored_name,
+                    mimetype=stored.mimetype,
+                    size=stored.size,
+                    sha256=stored.sha256,
+                )
+            )
+        other = interest.to_org_id if user.org_id == interest.from_org_id else interest.from_org_id
+        notify(
+            session=session,
+            org_id=other,
+            kind="message_new",
+            subject_type="interest",
+            subject_id=interest.id,
+            text=target_title(session, interest.target_type, interest.target_id),
+            email_body=body,
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        if stored is not None:
+            files.discard(stored.stored_name)
+        raise
+    session.refresh(message)
+    return message
+
+
+def list_messages(*, session: Session, user: User, interest_id: int) -> list[Message]:
+    """The conversation of an interest, oldest first: parties and the bureau only."""
+    interest = get_interest(session=session, user=user, interest_id=interest_id)
+    return list(
+        session.exec(
+            select(Message).where(Message.interest_id == interest.id).order_by(Message.created_at, Message.id)
+        ).all()
+    )
+
+
+def attachments_of(*, session: Session, message_ids: list[int]) -> dict[int, list[Attachment]]:
+    found: dict[int, list[Attachment]] = {}
+    if message_ids:
+        for row in session.exec(
+            select(Attachment).where(Attachment.message_id.in_(message_ids)).order_by(Attachment.id)
+        ).all():
+            found.setdefault(row.message_id, []).append(row)
+    return found
+
+
+def messages_to_public(*, session: Session, user: User, messages: list[Message]) -> list[dict]:
+    """Messages as the API shows them, each with its sender and attachments."""
+    attachments = attachments_of(session=session, message_ids=[m.id for m in messages])
+    users = {
+        u.id: u for u in session.exec(select(User).where(User.id.in_({m.user_id for m in messages}))).all()
+    }
+    orgs = {
+        o.id: o
+        for o in session.exec(
+            select(Organization).where(Organization.id.in_({m.org_id for m in messages}))
+        ).all()
+    }
+    return [
+        {
+            "id": m.id,
+            "interest_id": m.interest_id,
+            "body": m.body,
+            "created_at": m.created_at.isoformat(),
+            "mine": user is not None and m.org_id == user.org_id,
+            "sender": {
+                "name": users[m.user_id].name if m.user_id in users else None,
+                "organization": orgs[m.org_id].name if m.org_id in orgs else None,
+            },
+            "attachments": [
+                {
+                    "id": a.id,
+                    "name": a.original_name,
+                    "size": a.size,
+                    "mimetype": a.mimetype,
+                    "url": f"/api/v1/attachments/{a.id}",
+                }
+                for a in attachments.get(m.id, [])
+            ],
+        }
+        for m in messages
+    ]
+
+
+def open_attachment(*, session: Session, user: User, attachment_id: int) -> tuple[Path, str, str]:
+    """(path, download name, type) of an attachment, for the two parties and the bureau only."""
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound(_("No such file."))
+    get_interest(session=session, user=user, interest_id=attachment.interest_id)
+    return files.path_of(attachment.stored_name), attachment.original_name, attachment.mimetype
+
+
+# --- what each side sees ----------------------------------------------------------------------------------------------
+
+
+def _org_email(session: Session, org_id: int, preferred_user_id: int | None) -> str | None:
+    if preferred_user_id is not None:
+        preferred = session.get(User, preferred_user_id)
+        if preferred is not None and preferred.org_id == org_id and preferred.active:
+            return preferred.email
+    first = session.exec(
+        select(User).where(User.org_id == org_id, User.active.is_(True)).order_by(User.id)
+    ).first()
+    return first.email if first else None
+
+
+def counterpart_contacts(*, session: Session, user: User, interest: Interest) -> dict | None:
+    """The other side's contact person, phone and email: only for a party, only after acceptance."""
+    side = side_of(user, interest)
+    if side is None or interest.status != InterestStatus.accepted:
+        return None
+    other_id = interest.to_org_id if side == "from" else interest.from_org_id
+    org = session.get(Organization, other_id)
+    return {
+        "organization": org.name,
+        "contact_name": org.contact_name,
+        "contact_phone": org.contact_phone,
+        "contact_email": _org_email(session, other_id, interest.from_user_id if side == "to" else None),
+    }
+
+
+def _org_ref(session: Session, org_id: int) -> dict:
+    org = session.get(Organization, org_id)
+    return {"id": org_id, "name": org.name if org else None}
+
+
+def interest_to_public(*, session: Session, user: User, interest: Interest) -> dict:
+    """The interest as the API shows it to this user (a party or the bureau)."""
+    side = side_of(user, interest)
+    nda = nda_text_for(session=session, interest=interest)
+    acceptance = nda_acceptance(session=session, interest=interest) if nda else None
+    return {
+        "id": interest.id,
+        "status": interest.status.value,
+        "side": side,
+        "target_type": interest.target_type,
+        "target_id": interest.target_id,
+        "target_title": target_title(session, interest.target_type, interest.target_id),
+        "via_type": interest.via_type,
+        "via_id": interest.via_id,
+        "from_org": _org_ref(session, interest.from_org_id),
+        "to_org": _org_ref(session, interest.to_org_id),
+        "message": interest.message,
+        "decline_reason": interest.decline_reason.value if interest.decline_reason else None,
+        "decline_note": interest.decline_note,
+        "created_at": interest.created_at.isoformat(),
+        "decided_at": interest.decided_at.isoformat() if interest.decided_at else None,
+        "nda_required": nda is not None,
+        "nda": ({"version": nda.version, "text": nda.body, "custom": nda.custom} if nda else None),
+        "nda_accepted": acceptance is not None,
+        "nda_accepted_at": acceptance.accepted_at.isoformat() if acceptance else None,
+        "contacts": counterpart_contacts(session=session, user=user, interest=interest),
+        "parties": contract_side(interest),
+    }

@@ -1,0 +1,681 @@
+"""Deals in the browser: expressions of interest, NDA, conversation, contracts, incubations, notifications and
+saved searches. Every rule lives in the services; these views parse a form, call one function and render."""
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from app.db import get_session
+from app.deals import labels
+from app.deals.forms import (
+    ActionForm,
+    ContractForm,
+    DeclineForm,
+    IncubationForm,
+    InterestForm,
+    MessageForm,
+    NdaForm,
+    NdaTextForm,
+    RegistrationForm,
+    SavedSearchForm,
+    TransitionForm,
+)
+from app.deals.services import contracts, incubations, interests
+from app.market.forms import choices
+from app.market.services import listings, profiles, saved_searches
+from app.oversight.services.centers import centers_of_org
+from app.platform import notifications
+from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
+from app.platform.taxonomy import industry_choices
+from app.web.identity import current_user_or_none
+from app.web.input_guards import accepts_upload
+from app.web.labels import label
+from app.web.templating import org_name
+from models import Center, Role, User
+
+bp = Blueprint("deals", __name__)
+
+
+BOXES = ("in", "out")
+# Where a notification's subject lives in the browser.
+SUBJECT_ENDPOINTS = {
+    "interest": ("deals.interest", "interest_id"),
+    "contract": ("deals.contract", "contract_id"),
+}
+
+
+@bp.app_context_processor
+def inject_deal_helpers() -> dict:
+    return {
+        "unread_notifications": _unread_notifications,
+        "user_label": _user_label,
+        "center_name": _center_name,
+        "audit_status": _audit_status,
+        "open_interest": _open_interest,
+        "target_org": _target_org,
+    }
+
+
+def _target_org(target_type: str, target_id: int) -> int | None:
+    """The organization that owns a recommended listing or center, so our own are not offered to us."""
+    table = interests.TARGET_TABLES.get(target_type)
+    row = get_session().get(table, target_id) if table is not None else None
+    return row.org_id if row is not None else None
+
+
+def _open_interest(target_type: str, target_id: int):
+    """The user's organization's pending or accepted interest in this target, so a page links to it instead of
+    offering a second one (the service would refuse it)."""
+    user = current_user_or_none()
+    if user is None or user.org_id is None:
+        return None
+    if "sent_interests" not in g:
+        g.sent_interests = {
+            (row.target_type, row.target_id): row
+            for row in interests.list_interests(session=get_session(), user=user, box="out")
+            if row.status in ("pending", "accepted")
+        }
+    return g.sent_interests.get((target_type, target_id))
+
+
+def _user_label(user_id: int | None) -> str:
+    """A person in an audit trail or a log: their name, and their organization's."""
+    user = get_session().get(User, user_id) if user_id else None
+    if user is None:
+        return "—"
+    return f"{user.name}（{org_name(user.org_id)}）" if user.org_id else user.name
+
+
+def _center_name(center_id: int) -> str:
+    center = get_session().get(Center, center_id)
+    return center.name if center else ""
+
+
+def _audit_status(event, value: str | None) -> str:
+    """An audit row's from/to in words: milestone or contract statuses; a registration number stays as typed."""
+    if value is None:
+        return ""
+    if event.action == "registration":
+        return value
+    table = labels.MILESTONE_STATUSES if event.action == "milestone" else labels.CONTRACT_STATUSES
+    return label(table, value)
+
+
+@bp.app_template_filter("notification_text")
+def notification_text(notification) -> str:
+    return notifications.notification_text(notification)
+
+
+@bp.app_template_filter("filesize")
+def filesize(size: int | None) -> str:
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+    for unit in ("B", "KB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return ""
+
+
+def _unread_notifications() -> int:
+    """The bell's count, asked for only by pages that draw the bell for a logged-in user."""
+    user = current_user_or_none()
+    if user is None:
+        return 0
+    if "unread_notifications" not in g:  # the header draws the bell twice (phone bar and account links)
+        g.unread_notifications = notifications.unread_count(session=get_session(), user=user)
+    return g.unread_notifications
+
+
+@bp.app_template_filter("deal_label")
+def deal_label(value, table: str) -> str:
+    """`{{ contract.kind|deal_label('CONTRACT_KINDS') }}`: a deal enum value in the user's language."""
+    return label(getattr(labels, table), value)
+
+
+def _user():
+    return get_session(), current_user_or_none()
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isdigit() else None
+
+
+# --- interests ------------------------------------------------------------------------------------------------
+
+
+@bp.route("/interests/new", methods=["GET", "POST"])
+@login_required
+def new_interest():
+    """The small form that expresses interest in a need, achievement, service or center."""
+    session, user = _user()
+    if user.org_id is None:
+        raise Forbidden(_("Only users of an organization can do this."))
+    target_id = _int_arg("target_id")
+    if target_id is None:
+        raise NotFound(_("No such listing."))
+    target = profiles.target_of(
+        session=session, user=user, target_type=request.args.get("target_type", ""), target_id=target_id
+    )
+    own = profiles.own_live_listings(session=session, user=user)
+    form = InterestForm()
+    form.via.choices = choices(
+        [
+            ("", _("No listing of ours")),
+            *[(f"{kind}:{row.id}", f"{labels.TARGET_TYPES[kind]}: {row.title}") for kind, row in own],
+        ]
+    )
+    if request.method == "GET" and request.args.get("via_type") and _int_arg("via_id"):
+        form.via.data = f"{request.args['via_type']}:{_int_arg('via_id')}"
+    errors: dict[str, str] = {}
+    status = 200
+    if form.validate_on_submit():
+        try:
+            interest = interests.express_interest(
+                session=session, user=user, target_type=target.type, target_id=target.id, **form.to_data()
+            )
+        except (Invalid, Conflict) as exc:
+            errors, status = {**exc.fields, "__all__": exc.message}, exc.status
+        else:
+            flash(_("Your expression of interest was sent. You will be notified of the reply."), "success")
+            return redirect(url_for("deals.interest", interest_id=interest.id))
+    return render_template(
+        "deals/interest_form.html",
+        target=target,
+        form=form,
+        errors=errors,
+        own_target=user.org_id == target.org_id,
+    ), status
+
+
+@bp.route("/interests")
+@login_required
+def inbox():
+    """Expressions of interest received by the user's organization, or sent by it."""
+    session, user = _user()
+    box = request.args.get("box") if request.args.get("box") in BOXES else "in"
+    rows = interests.list_interests(session=session, user=user, box=box)
+    titles = profiles.target_titles(session=session, pairs={(row.target_type, row.target_id) for row in rows})
+    return render_template("deals/inbox.html", box=box, interests=rows, titles=titles)
+
+
+def _interest_page(
+    interest_id: int,
+    *,
+    forms: dict | None = None,
+    error: str | None = None,
+    status: int = 200,
+    field_errors: dict | None = None,
+):
+    session, user = _user()
+    interest = interests.get_interest(session=session, user=user, interest_id=interest_id)
+    accepted = interest.status == "accepted"
+    nda = interests.nda_text_for(session=session, interest=interest)
+    messages = (
+        interests.list_messages(session=session, user=user, interest_id=interest.id) if accepted else []
+    )
+    forms = {
+        "decline": DeclineForm(formdata=None),
+        "nda": NdaForm(formdata=None),
+        "message": MessageForm(formdata=None),
+        "action": ActionForm(formdata=None),
+        "contract": ContractForm(formdata=None, industries=industry_choices()),
+        **(forms or {}),
+    }
+    return render_template(
+        "deals/interest.html",
+        interest=interest,
+        side=interests.side_of(user, interest),
+        target_title=interests.target_title(session, interest.target_type, interest.target_id),
+        via_title=interests.target_title(session, interest.via_type, interest.via_id)
+        if interest.via_type
+        else "",
+        nda=nda,
+        nda_acceptance=interests.nda_acceptance(session=session, interest=interest) if nda else None,
+        contacts=interests.counterpart_contacts(session=session, user=user, interest=interest),
+        messages=messages,
+        attachments=interests.attachments_of(session=session, message_ids=[m.id for m in messages]),
+        contracts=[
+            c for c in contracts.list_contracts(session=session, user=user) if c.interest_id == interest.id
+        ],
+        forms=forms,
+        error=error,
+        field_errors=field_errors or {},
+    ), status
+
+
+@bp.route("/interests/<int:interest_id>")
+@login_required
+def interest(interest_id: int):
+    """One expression of interest: reply, NDA, contacts, conversation and contracts."""
+    return _interest_page(interest_id)
+
+
+def _interest_action(interest_id: int, form, do, success: str, form_name: str, anchor: str | None = None):
+    """Run one step on an interest; a refused step shows the page again with the reason and what was typed."""
+    if form.validate_on_submit():
+        try:
+            do()
+        except (Invalid, Conflict) as exc:
+            return _interest_page(
+                interest_id,
+                forms={form_name: form},
+                error=_error_text(exc),
+                status=exc.status,
+                field_errors=exc.fields,
+            )
+        flash(success, "success")
+    return redirect(url_for("deals.interest", interest_id=interest_id, _anchor=anchor))
+
+
+@bp.route("/interests/<int:interest_id>/accept", methods=["POST"])
+@login_required
+def accept_interest(interest_id: int):
+    """Accept an interest sent to the user's organization."""
+    session, user = _user()
+    return _interest_action(
+        interest_id,
+        ActionForm(),
+        lambda: interests.accept_interest(session=session, user=user, interest_id=interest_id),
+        _("Accepted. You can now see each other's contacts and talk here."),
+        "action",
+    )
+
+
+@bp.route("/interests/<int:interest_id>/decline", methods=["POST"])
+@login_required
+def decline_interest(interest_id: int):
+    """Decline an interest, with a reason from the fixed list."""
+    session, user = _user()
+    form = DeclineForm()
+    return _interest_action(
+        interest_id,
+        form,
+        lambda: interests.decline_interest(
+            session=session,
+            user=user,
+            interest_id=interest_id,
+            reason=form.reason.data or "",
+            note=(form.note.data or "").strip(),
+        ),
+        _("Declined. The sender has been told."),
+        "decline",
+    )
+
+
+@bp.route("/interests/<int:interest_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_interest(interest_id: int):
+    """Take back a pending interest the user's organization sent."""
+    session, user = _user()
+    return _interest_action(
+        interest_id,
+        ActionForm(),
+        lambda: interests.withdraw_interest(session=session, user=user, interest_id=interest_id),
+        _("Withdrawn. You may express interest again later."),
+        "action",
+    )
+
+
+@bp.route("/interests/<int:interest_id>/nda", methods=["POST"])
+@login_required
+def accept_nda(interest_id: int):
+    """Accept the confidential need's NDA by click-through."""
+    session, user = _user()
+    form = NdaForm()
+
+    def accept():
+        if not form.agree.data:
+            raise Invalid(_("Tick the box to accept the confidentiality agreement."))
+        interests.accept_nda(session=session, user=user, interest_id=interest_id)
+
+    return _interest_action(
+        interest_id,
+        form,
+        accept,
+        _("Confidentiality agreement accepted: the need's details are now visible to you."),
+        "nda",
+    )
+
+
+@bp.route("/interests/<int:interest_id>/messages", methods=["POST"])
+@accepts_upload
+@login_required
+def post_message(interest_id: int):
+    """Send a message, optionally with one attachment."""
+    session, user = _user()
+    form = MessageForm()
+    upload = form.file.data if form.file.data and form.file.data.filename else None
+    return _interest_action(
+        interest_id,
+        form,
+        lambda: interests.post_message(
+            session=session,
+            user=user,
+            interest_id=interest_id,
+            body=(form.body.data or "").strip(),
+            upload=upload,
+        ),
+        _("Message sent."),
+        "message",
+        anchor="conversation",
+    )
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@login_required
+def attachment(attachment_id: int):
+    """Download an attachment of a conversation the user takes part in."""
+    session, user = _user()
+    path, name, mimetype = interests.open_attachment(session=session, user=user, attachment_id=attachment_id)
+    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
+
+
+@bp.route("/interests/<int:interest_id>/contract", methods=["POST"])
+@login_required
+def create_contract(interest_id: int):
+    """Draft a technology contract from an accepted interest."""
+    session, user = _user()
+    form = ContractForm(industries=industry_choices())
+    if not form.validate_on_submit():
+        return redirect(url_for("deals.interest", interest_id=interest_id))
+    try:
+        contract = contracts.create_contract(session=session, user=user, data=form.to_data(interest_id))
+    except (Invalid, Conflict) as exc:
+        return _interest_page(
+            interest_id,
+            forms={"contract": form},
+            error=_error_text(exc),
+            status=exc.status,
+            field_errors=exc.fields,
+        )
+    flash(_("Contract drafted. Both parties sign it on this page."), "success")
+    return redirect(url_for("deals.contract", contract_id=contract.id))
+
+
+def _error_text(exc) -> str:
+    """A refusal in one line: the message, then what it says about each field."""
+    return " ".join([exc.message, *exc.fields.values()]) if exc.fields else exc.message
+
+
+@bp.route("/needs/<int:need_id>/views")
+@login_required
+def detail_views(need_id: int):
+    """Who read a confidential need's details, and when: for the need's owner."""
+    session, user = _user()
+    views = interests.detail_views(session=session, user=user, need_id=need_id)
+    need = profiles.target_of(session=session, user=user, target_type="need", target_id=need_id)
+    return render_template("deals/detail_views.html", need=need, views=views)
+
+
+@bp.route("/needs/<int:need_id>/nda", methods=["GET", "POST"])
+@login_required
+def need_nda(need_id: int):
+    """The owner of a confidential need keeps the platform's NDA or writes its own (each edit is a new version)."""
+    session, user = _user()
+    need = listings.get_listing(session=session, kind="need", listing_id=need_id, user=user)
+    if not listings.owns(user, need):
+        raise NotFound(_("No such listing."))
+    form = NdaTextForm()
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        body = "" if form.use_platform.data else (form.body.data or "")
+        try:
+            interests.set_nda_text(session=session, user=user, need_id=need_id, body=body)
+        except (Invalid, Conflict) as exc:
+            errors = {**exc.fields, "__all__": exc.message}
+        else:
+            flash(_("Confidentiality agreement saved as a new version."), "success")
+            return redirect(url_for("deals.need_nda", need_id=need_id))
+    nda = interests.current_nda(session=session, need_id=need_id)
+    if not form.is_submitted():
+        form.body.data = nda.body
+    return render_template("deals/need_nda.html", need=need, nda=nda, form=form, errors=errors), (
+        422 if errors else 200
+    )
+
+
+# --- contracts ------------------------------------------------------------------------------------------------
+
+
+@bp.route("/contracts")
+@login_required
+def contract_list():
+    """The technology contracts of the user's organization (all of them for the bureau)."""
+    session, user = _user()
+    return render_template(
+        "deals/contracts.html", contracts=contracts.list_contracts(session=session, user=user)
+    )
+
+
+def _contract_page(
+    contract_id: int,
+    *,
+    forms: dict | None = None,
+    error: str | None = None,
+    status: int = 200,
+    field_errors: dict | None = None,
+):
+    session, user = _user()
+    contract = contracts.get_contract(session=session, user=user, contract_id=contract_id)
+    forms = {
+        "transition": TransitionForm(formdata=None),
+        "registration": RegistrationForm(formdata=None),
+        "action": ActionForm(formdata=None),
+        **(forms or {}),
+    }
+    return render_template(
+        "deals/contract.html",
+        contract=contract,
+        public=contracts.contract_to_public(session=session, user=user, contract=contract),
+        side=contracts.side_of(user, contract),
+        audit=contracts.contract_audit(session=session, user=user, contract_id=contract_id),
+        forms=forms,
+        error=error,
+        field_errors=field_errors or {},
+    ), status
+
+
+@bp.route("/contracts/<int:contract_id>")
+@login_required
+def contract(contract_id: int):
+    """One contract: parties, amounts, milestones, signatures, status changes and the audit trail."""
+    return _contract_page(contract_id)
+
+
+def _contract_action(contract_id: int, form, do, success: str, form_name: str):
+    if form.validate_on_submit():
+        try:
+            do()
+        except (Invalid, Conflict) as exc:
+            return _contract_page(
+                contract_id,
+                forms={form_name: form},
+                error=_error_text(exc),
+                status=exc.status,
+                field_errors=exc.fields,
+            )
+        flash(success, "success")
+    return redirect(url_for("deals.contract", contract_id=contract_id))
+
+
+@bp.route("/contracts/<int:contract_id>/transition", methods=["POST"])
+@login_required
+def transition_contract(contract_id: int):
+    """Sign, start, complete or terminate a contract."""
+    session, user = _user()
+    form = TransitionForm()
+    to = form.to.data or ""
+    return _contract_action(
+        contract_id,
+        form,
+        lambda: contracts.transition_contract(
+            session=session, user=user, contract_id=contract_id, to=to, note=(form.note.data or "").strip()
+        ),
+        _("Done: %(action)s.", action=labels.CONTRACT_ACTIONS.get(to, to)),
+        "transition",
+    )
+
+
+@bp.route("/contracts/<int:contract_id>/milestones/<int:milestone_id>/transition", methods=["POST"])
+@login_required
+def transition_milestone(contract_id: int, milestone_id: int):
+    """Move one milestone on: delivered, accepted, paid."""
+    session, user = _user()
+    form = TransitionForm()
+    to = form.to.data or ""
+    return _contract_action(
+        contract_id,
+        form,
+        lambda: contracts.transition_milestone(
+            session=session, user=user, contract_id=contract_id, milestone_id=milestone_id, to=to
+        ),
+        _("Milestone updated: %(status)s.", status=labels.MILESTONE_STATUSES.get(to, to)),
+        "action",
+    )
+
+
+@bp.route("/contracts/<int:contract_id>/registration", methods=["POST"])
+@login_required
+def set_registration(contract_id: int):
+    """Record the registration number (登记编号) of the technology contract."""
+    session, user = _user()
+    form = RegistrationForm()
+    return _contract_action(
+        contract_id,
+        form,
+        lambda: contracts.set_registration_number(
+            session=session, user=user, contract_id=contract_id, number=(form.number.data or "").strip()
+        ),
+        _("Registration number saved."),
+        "registration",
+    )
+
+
+# --- incubations ----------------------------------------------------------------------------------------------
+
+
+def _require_incubation_reader(user) -> None:
+    if user.role not in (Role.center, Role.bureau):
+        abort(403)
+
+
+def _incubation_form(session, user):
+    form = IncubationForm()
+    form.center_id.choices = choices(
+        [
+            (str(c.id), c.name)
+            for c in centers_of_org(session=session, org_id=user.org_id)
+            if c.offers_incubation
+        ]
+    )
+    achievements = [
+        row for kind, row in profiles.own_live_listings(session=session, user=user) if kind == "achievement"
+    ]
+    form.achievement_id.choices = choices(
+        [("", _("None")), *[(str(row.id), row.title) for row in achievements]]
+    )
+    agreements = [c for c in contracts.list_contracts(session=session, user=user) if c.kind == "incubation"]
+    form.contract_id.choices = choices([("", _("None")), *[(str(c.id), c.title) for c in agreements]])
+    return form
+
+
+@bp.route("/incubations", methods=["GET", "POST"])
+@login_required
+def incubation_list():
+    """Enterprises incubated by the user's centers, and the form to record one."""
+    session, user = _user()
+    _require_incubation_reader(user)
+    form = _incubation_form(session, user)
+    errors: dict[str, str] = {}
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            incubations.create_incubation(session=session, user=user, data=form.to_data())
+        except (Invalid, Conflict) as exc:
+            errors = dict(exc.fields) or {"__all__": exc.message}
+        else:
+            flash(_("Incubated enterprise recorded."), "success")
+            return redirect(url_for("deals.incubation_list"))
+    rows = incubations.list_incubations(session=session, user=user)
+    return render_template(
+        "deals/incubations.html",
+        incubations=rows,
+        form=form,
+        errors=errors,
+        actions=ActionForm(formdata=None),
+    ), (422 if errors else 200)
+
+
+@bp.route("/incubations/<int:incubation_id>/<any(graduated, exited):to>", methods=["POST"])
+@login_required
+def transition_incubation(incubation_id: int, to: str):
+    """An incubated enterprise graduates or exits."""
+    session, user = _user()
+    _require_incubation_reader(user)
+    if ActionForm().validate_on_submit():
+        incubations.transition_incubation(session=session, user=user, incubation_id=incubation_id, to=to)
+        flash(_("Incubation updated: %(status)s.", status=labels.INCUBATION_STATUSES[to]), "success")
+    return redirect(url_for("deals.incubation_list"))
+
+
+# --- notifications and saved searches -------------------------------------------------------------------------
+
+
+@bp.route("/notifications")
+@login_required
+def notification_list():
+    """The user's notifications, newest first."""
+    session, user = _user()
+    rows = notifications.list_notifications(session=session, user=user)
+    return render_template(
+        "deals/notifications.html",
+        notifications=rows,
+        form=ActionForm(formdata=None),
+        subject_endpoints=SUBJECT_ENDPOINTS,
+    )
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@login_required
+def mark_read():
+    """Mark one notification (or all of them) read."""
+    session, user = _user()
+    if ActionForm().validate_on_submit():
+        raw = request.form.get("id", "")
+        notifications.mark_read(session=session, user=user, ids=[int(raw)] if raw.isdigit() else None)
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect(url_for("deals.notification_list"))
+
+
+@bp.route("/saved-searches", methods=["GET", "POST"])
+@login_required
+def saved_search_list():
+    """The user's saved searches; the search page's "save search" button posts here."""
+    session, user = _user()
+    if request.method == "POST":
+        form = SavedSearchForm()
+        if form.validate_on_submit():
+            saved_searches.create_saved_search(session=session, user=user, data=form.to_data())
+            flash(_("Search saved. New matches will come in your daily digest."), "success")
+        return redirect(url_for("deals.saved_search_list"))
+    rows = saved_searches.list_saved_searches(session=session, user=user)
+    return render_template("deals/saved_searches.html", saved=rows, form=ActionForm(formdata=None))
+
+
+@bp.route("/saved-searches/<int:saved_id>/delete", methods=["POST"])
+@login_required
+def delete_saved_search(saved_id: int):
+    """Delete one of the user's saved searches."""
+    session, user = _user()
+    if ActionForm().validate_on_submit():
+        saved_searches.delete_saved_search(session=session, user=user, saved_id=saved_id)
+        flash(_("Saved search deleted."), "success")
+    return redirect(url_for("deals.saved_search_list"))

@@ -1,0 +1,1 @@
+"""The market: needs, achievements and services, their attachments, search, recommendations, saved searches and profiles."""

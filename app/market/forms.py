@@ -1,0 +1,200 @@
+"""Listing forms. They only carry the browser's input: every rule is checked by the service layer,
+so a select accepts any value here and a bad one comes back as a field message from the service."""
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.web import labels
+
+YUAN_PER_WAN = 10_000
+TRL_CHOICES = [SelectChoice("", _l("Not specified"))] + [SelectChoice(str(n)) for n in range(1, 10)]
+PATENT_SEPARATORS = re.compile(r"[,，、;；\s]+")
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the options of a select."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def blank_to_none(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def wan_to_yuan(value: str | None) -> int | str | None:
+    """A money field typed in 万元 ("12.5") as whole yuan; unreadable text goes to the service as is,
+    which answers with a message next to the field."""
+    text = (value or "").strip().replace(",", "")
+    if not text:
+        return None
+    try:
+        return int(Decimal(text) * YUAN_PER_WAN)
+    except (InvalidOperation, ValueError, OverflowError):
+        return text
+
+
+def yuan_to_wan(value: int | None) -> str:
+    if value is None:
+        return ""
+    wan = Decimal(value) / YUAN_PER_WAN
+    return format(wan.normalize(), "f")
+
+
+def split_patents(value: str | None) -> list[str]:
+    return [part for part in PATENT_SEPARATORS.split(value or "") if part]
+
+
+class ListingForm(FlaskForm):
+    """Fields every kind of listing has."""
+
+    title = StringField(_l("Title"), render_kw={"maxlength": 200, "required": True})
+    description = TextAreaField(_l("Description"), render_kw={"rows": 5, "required": True})
+    industry = SelectField(_l("Industry"), validate_choice=False)
+    cooperation_modes = MultiCheckboxField(
+        _l("Cooperation modes"), choices=choices(labels.COOPERATION_MODES.items()), validate_choice=False
+    )
+    save = SubmitField(_l("Save draft"))
+    publish = SubmitField(_l("Save and publish"))
+
+    # Fields read as text and passed on unchanged (an empty one stays "" so the service can say it is missing).
+    TEXT_FIELDS: tuple[str, ...] = ("title", "description")
+    # Optional fields: empty means "not given".
+    OPTIONAL_FIELDS: tuple[str, ...] = ("industry",)
+    MONEY_FIELDS: tuple[str, ...] = ()
+    REQUIRED: tuple[str, ...] = ("title", "description")
+
+    def __init__(
+        self, *args, industries: list[tuple[str, str]] = (), regions: list[tuple[str, str]] = (), **kwargs
+    ):
+        super().__init__(*args, **kwargs)
+        self.industry.choices = choices([("", _l("Choose an industry")), *industries])
+        if "region" in self:
+            self.region.choices = choices([("", _l("Choose a region")), *regions])
+
+    def to_data(self) -> dict[str, Any]:
+        """The form as the plain dict the service validates."""
+        present = self._fields
+        data: dict[str, Any] = {
+            name: (self[name].data or "").strip() for name in self.TEXT_FIELDS if name in present
+        }
+        data.update(
+            {name: blank_to_none(self[name].data) for name in self.OPTIONAL_FIELDS if name in present}
+        )
+        data.update({name: wan_to_yuan(self[name].data) for name in self.MONEY_FIELDS if name in present})
+        data["cooperation_modes"] = list(self.cooperation_modes.data or [])
+        return data
+
+    def explain(self, fields: dict[str, str]) -> dict[str, str]:
+        """The service's field messages, saying "required" (not "too short") where a field was left blank."""
+        present = self._fields
+        better = {
+            name: _("This field is required.")
+            for name in self.REQUIRED
+            if name in present and not (self[name].data or "").strip()
+        }
+        # Amounts are typed in 万元, so "must be a whole number" (of yuan) would mislead.
+        better.update(
+            {
+                name: _("Enter an amount in 10k yuan, like 12.5.")
+                for name in self.MONEY_FIELDS
+                if name in present and isinstance(wan_to_yuan(self[name].data), str)
+            }
+        )
+        return {name: better.get(name, message) for name, message in fields.items()}
+
+    @classmethod
+    def initial(cls, listing) -> dict[str, Any]:
+        """A stored listing as the form's starting values."""
+        data = {name: getattr(listing, name) for name in cls.TEXT_FIELDS + cls.OPTIONAL_FIELDS}
+        data.update({name: yuan_to_wan(getattr(listing, name)) for name in cls.MONEY_FIELDS})
+        data["cooperation_modes"] = [str(mode) for mode in listing.cooperation_modes]
+        return {
+            key: ("" if value is None else str(value) if not isinstance(value, list) else value)
+            for key, value in data.items()
+        }
+
+
+class NeedForm(ListingForm):
+    description = TextAreaField(_l("Public summary"), render_kw={"rows": 4, "required": True})
+    details = TextAreaField(_l("Details"), render_kw={"rows": 8})
+    trl = SelectField(_l("Technology readiness level (TRL)"), choices=TRL_CHOICES, validate_choice=False)
+    budget_min = StringField(_l("Budget from (10k yuan)"), render_kw={"inputmode": "decimal"})
+    budget_max = StringField(_l("Budget up to (10k yuan)"), render_kw={"inputmode": "decimal"})
+    deadline = StringField(_l("Deadline"), render_kw={"type": "date"})
+    region = SelectField(_l("Region"), validate_choice=False)
+    confidential = BooleanField(_l("Confidential: show the details only to approved organizations"))
+
+    TEXT_FIELDS = ("title", "description", "details")
+    OPTIONAL_FIELDS = ("industry", "trl", "deadline", "region")
+    MONEY_FIELDS = ("budget_min", "budget_max")
+
+    def to_data(self) -> dict[str, Any]:
+        return {**super().to_data(), "confidential": bool(self.confidential.data)}
+
+    @classmethod
+    def initial(cls, listing) -> dict[str, Any]:
+        return {**super().initial(listing), "confidential": listing.confidential}
+
+
+# A claim (a granted patent...) is never made by default: the poster picks one.
+PLEASE_CHOOSE = ("", _l("Please choose"))
+
+
+class AchievementForm(ListingForm):
+    kind = SelectField(
+        _l("Kind of achievement"),
+        choices=choices([PLEASE_CHOOSE, *labels.ACHIEVEMENT_KINDS.items()]),
+        validate_choice=False,
+        render_kw={"required": True},
+    )
+    trl = SelectField(_l("Technology readiness level (TRL)"), choices=TRL_CHOICES, validate_choice=False)
+    patent_numbers = TextAreaField(_l("Patent numbers"), render_kw={"rows": 2})
+    ip_status = SelectField(
+        _l("IP status"),
+        choices=choices([PLEASE_CHOOSE, *labels.IP_STATUSES.items()]),
+        validate_choice=False,
+        render_kw={"required": True},
+    )
+    price = StringField(_l("Price (10k yuan)"), render_kw={"inputmode": "decimal"})
+    center_id = SelectField(_l("Innovation center"), validate_choice=False)
+
+    TEXT_FIELDS = ("title", "description", "kind", "ip_status")
+    OPTIONAL_FIELDS = ("industry", "trl", "center_id")
+    MONEY_FIELDS = ("price",)
+    REQUIRED = ("title", "description", "kind", "ip_status")
+
+    def to_data(self) -> dict[str, Any]:
+        return {**super().to_data(), "patent_numbers": split_patents(self.patent_numbers.data)}
+
+    @classmethod
+    def initial(cls, listing) -> dict[str, Any]:
+        return {**super().initial(listing), "patent_numbers": "\n".join(listing.patent_numbers)}
+
+
+class ServiceForm(ListingForm):
+    category = SelectField(
+        _l("Service category"), choices=choices(labels.SERVICE_CATEGORIES.items()), validate_choice=False
+    )
+    price = StringField(_l("Price (10k yuan)"), render_kw={"inputmode": "decimal"})
+    price_note = StringField(_l("Price note"), render_kw={"maxlength": 200})
+    center_id = SelectField(_l("Innovation center"), validate_choice=False)
+
+    TEXT_FIELDS = ("title", "description", "category", "price_note")
+    OPTIONAL_FIELDS = ("industry", "center_id")
+    MONEY_FIELDS = ("price",)
+
+
+FORMS = {"need": NeedForm, "achievement": AchievementForm, "service": ServiceForm}

@@ -1,0 +1,649 @@
+"""Needs, achievements and services: post, edit, publish, reconfirm, close, delete, browse."""
+
+import logging
+import math
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from pydantic import ValidationError
+from sqlalchemy import String, and_, cast, func, literal_column, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from app.platform import files
+from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
+from app.platform.regions import resolve_region
+from app.platform.taxonomy import is_industry
+from app.platform.validation import parse
+from indexing.sync import record_change
+from models import (
+    POSTED_KINDS,
+    Achievement,
+    Center,
+    CenterMember,
+    CloseReason,
+    Contract,
+    ContractStatus,
+    Incubation,
+    Interest,
+    ListingAttachment,
+    ListingKind,
+    ListingStatus,
+    Need,
+    NeedAccess,
+    Role,
+    Service,
+    User,
+)
+from models.common import utcnow
+from models.listing import SORT_KEYS
+from models.outbox import OutboxEvent
+
+log = logging.getLogger(__name__)
+
+# The SQL row of any posted kind (the matcher has its own, unrelated `Listing` dataclass).
+ListingRow = Need | Achievement | Service
+
+
+def kind_of(name: str) -> ListingKind:
+    """The registry entry of a kind users post; NotFound for any other name."""
+    try:
+        return POSTED_KINDS[name]
+    except KeyError:
+        raise NotFound(_("No such kind of listing.")) from None
+
+
+# --- who may do what -------------------------------------------------------------------------------------------
+
+
+def is_live(listing: ListingRow, now=None) -> bool:
+    """Published and not past its expiry: what the public sees."""
+    now = now or utcnow()
+    return listing.status == ListingStatus.published and (
+        listing.expires_at is None or listing.expires_at > now
+    )
+
+
+def owns(user: User | None, listing: ListingRow) -> bool:
+    return user is not None and user.org_id is not None and user.org_id == listing.org_id
+
+
+def is_bureau(user: User | None) -> bool:
+    return user is not None and user.role == Role.bureau
+
+
+def can_view(user: User | None, listing: ListingRow) -> bool:
+    return is_live(listing) or owns(user, listing) or is_bureau(user)
+
+
+def can_see_details(session: Session, user: User | None, need: Need) -> bool:
+    """Confidential details: the owner, the bureau, and organizations the owner approved."""
+    if not need.confidential or owns(user, need) or is_bureau(user):
+        return True
+    if user is None or user.org_id is None:
+        return False
+    return session.get(NeedAccess, (need.id, user.org_id)) is not None
+
+
+def reveal_details(session: Session, user: User | None, need: Need) -> bool:
+    """`can_see_details`, and when the answer is yes for someone other than the owner, log that view."""
+    if not can_see_details(session, user, need):
+        return False
+    from app.deals.services.interests import log_detail_view  # interests builds on this module
+
+    log_detail_view(session=session, user=user, need=need)
+    return True
+
+
+def require_poster(user: User | None, kind: ListingKind) -> None:
+    if user is None:
+        raise Forbidden(_("Please log in first."))
+    if user.role != kind.poster_role or user.org_id is None:
+        raise Forbidden(_("Your role may not post this kind of listing."))
+
+
+def _require_owner(user: User | None, listing: ListingRow) -> None:
+    if not owns(user, listing):
+        raise Forbidden(_("Only the organization that posted this listing may change it."))
+
+
+# --- reading ----------------------------------------------------------------------------------------------------
+
+
+def get_listing(*, session: Session, kind: str, listing_id: int, user: User | None) -> ListingRow:
+    """The listing if this user may see it; a hidden draft looks exactly like a missing one."""
+    listing = session.get(kind_of(kind).table, listing_id)
+    if listing is None or not can_view(user, listing):
+        raise NotFound(_("No such listing."))
+    return listing
+
+
+def to_public(*, session: Session, kind: str, listing: ListingRow, user: User | None) -> dict[str, Any]:
+    """The listing as the API shows it to this user."""
+    public = kind_of(kind).public
+    try:
+        data = public.model_validate(listing, from_attributes=True).model_dump(mode="json")
+    except ValidationError:
+        # A row that breaks today's input rules (saved before they existed) is still shown as stored:
+        # one such row must not fail the page or list it appears on.
+        log.warning("%s %s breaks the listing rules; shown unvalidated", kind, listing.id, exc_info=True)
+        data = public.model_construct(
+            **{name: getattr(listing, name, None) for name in public.model_fields}
+        ).model_dump(mode="json", warnings=False)
+    if kind == "need" and not reveal_details(session, user, listing):
+        data["details"] = None
+    data["type"] = kind
+    data["close_reason"] = listing.close_reason
+    contract = solved_contract(session=session, user=user, listing=listing)
+    data["solved_contract_id"] = contract.id if contract else None
+    return data
+
+
+# Far beyond any real listing count; larger pages would only overflow the database's OFFSET.
+MAX_PAGE = 10_000
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+    # Search hits by listing id (title_html, snippet), when the page came from a keyword search.
+    hits: dict[int, dict] | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def sorts_of(kind: str) -> tuple[str, ...]:
+    """The orders a list of this kind offers without keywords (sort names of app.market.services.search)."""
+    table = kind_of(kind).table
+    return tuple(
+        dict.fromkeys(
+            [
+                "newest",
+                *(
+                    name
+                    for name, column in (
+                        ("deadline", "deadline"),
+                        ("price", "price"),
+                        ("price", "budget_max"),
+                        ("trl", "trl"),
+                    )
+                    if hasattr(table, column)
+                ),
+            ]
+        )
+    )
+
+
+def _order(kind: str, sort: str | None) -> list:
+    # The same expressions as the lists' indexes (models.listing.SORT_KEYS), so an index gives the order.
+    table = kind_of(kind).table
+    newest = [table.updated_at.desc(), table.id.desc()]
+    if sort == "deadline" and hasattr(table, "deadline"):
+        return [table.deadline.asc().nulls_last(), *newest]
+    key = SORT_KEYS.get(kind, {}).get(sort or "")
+    return [literal_column(key).desc(), *newest] if key else newest
+
+
+# Counting the live listings of a kind reads every matching index entry (34k at 100k listings: several ms
+# under load, three times on the home page). A count stays exact until a listing changes, and every change
+# writes an outbox row in its own transaction, or until the next of the counted listings expires; so a count
+# is kept until the newest outbox id moves or that expiry passes. Also for at most COUNT_KEEP_SECONDS: an
+# outbox id can commit after a higher one (two writers at once), which the newest id alone would not show.
+# Small counts cost less than the check and are not kept.
+COUNT_KEEP_FROM = 1000
+COUNT_KEEP_SECONDS = 10.0
+COUNT_KEEP_MAX = 512
+
+
+@dataclass(frozen=True)
+class _KeptCount:
+    total: int
+    outbox_mark: int
+    next_expiry: datetime | None
+    until: float
+
+
+# Per database (engine), so two apps in one process never share counts.
+_kept_counts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# Request threads share the kept counts; the lock covers the dictionaries only, never a query.
+_kept_lock = threading.Lock()
+
+
+def _count(session: Session, stmt) -> int:
+    return session.exec(select(func.count()).select_from(stmt.subquery())).one()
+
+
+def _live_count(session: Session, kind: str, stmt, *, key: tuple) -> int:
+    """The number of live listings `stmt` selects, kept between requests as long as it is exact."""
+    mark = session.exec(select(func.max(OutboxEvent.id))).one() or 0
+    now, clock = utcnow(), time.monotonic()
+    with _kept_lock:
+        kept_counts = _kept_counts.setdefault(session.get_bind(), {})
+        kept = kept_counts.get(key)
+    if (
+        kept is not None
+        and kept.outbox_mark == mark
+        and clock < kept.until
+        and (kept.next_expiry is None or now < kept.next_expiry)
+    ):
+        return kept.total
+    total = _count(session, stmt)
+    if total >= COUNT_KEEP_FROM:
+        table = kind_of(kind).table
+        next_expiry = session.exec(
+            select(func.min(table.expires_at)).where(
+                table.status == ListingStatus.published, table.expires_at > now
+            )
+        ).one()
+        with _kept_lock:
+            if len(kept_counts) >= COUNT_KEEP_MAX:
+                kept_counts.clear()
+            kept_counts[key] = _KeptCount(total, mark, next_expiry, clock + COUNT_KEEP_SECONDS)
+    return total
+
+
+def browse(
+    *,
+    session: Session,
+    kind: str,
+    user: User | None,
+    page: int = 1,
+    per_page: int = 20,
+    industry: str | None = None,
+    mode: str | None = None,
+    region: str | None = None,
+    trl_min: int | None = None,
+    q: str | None = None,
+    mine: bool = False,
+    sort: str | None = None,
+) -> Page:
+    """Live listings (or the user's own, in any status), filtered, sorted (newest first by default) and
+    paginated. Keyword search of live listings goes through the search backend (app.market.services.search);
+    ``q`` here only filters the user's own listings, most of which (drafts, closed) are not indexed."""
+    table = kind_of(kind).table
+    stmt = select(table)
+    if mine:
+        if user is None or user.org_id is None:
+            raise Forbidden(_("Please log in first."))
+        stmt = stmt.where(table.org_id == user.org_id)
+    else:
+        stmt = stmt.where(
+            table.status == ListingStatus.published,
+            or_(table.expires_at.is_(None), table.expires_at > utcnow()),
+        )
+    if industry:
+        stmt = stmt.where(table.industry == industry)
+    if mode:
+        # Modes are a JSON list; matching the quoted value in its text works on SQLite and PostgreSQL alike.
+        stmt = stmt.where(cast(table.cooperation_modes, String).like(f'%"{mode}"%'))
+    if region and hasattr(table, "region"):
+        stmt = stmt.where(table.region == region)
+    if trl_min and hasattr(table, "trl"):
+        stmt = stmt.where(table.trl >= trl_min)
+    if q:
+        pattern = f"%{q.strip()}%"
+        stmt = stmt.where(or_(table.title.like(pattern), table.description.like(pattern)))
+    page = max(1, page)
+    if mine or q:
+        total = _count(session, stmt)
+    else:
+        total = _live_count(session, kind, stmt, key=(kind, industry, mode, region, trl_min))
+    items = session.exec(
+        stmt.order_by(*_order(kind, sort)).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return Page(list(items), total, page, per_page)
+
+
+# --- writing ----------------------------------------------------------------------------------------------------
+
+
+def _check_references(session: Session, user: User, values: dict[str, Any]) -> None:
+    if "region" in values:
+        values["region"] = resolve_region(values["region"])
+    if not is_industry(values.get("industry")):
+        raise Invalid(_("Some fields are not valid."), {"industry": _("Unknown industry.")})
+    center_id = values.get("center_id")
+    if center_id is not None:
+        center = session.get(Center, center_id)
+        member = center is not None and (
+            center.org_id == user.org_id or session.get(CenterMember, (center_id, user.org_id)) is not None
+        )
+        if not member:
+            raise Invalid(
+                _("Some fields are not valid."),
+                {"center_id": _("Your organization is not a member of this center.")},
+            )
+
+
+def _check_deadline(deadline: date | None) -> None:
+    if deadline is not None and deadline < utcnow().date():
+        raise Invalid(_("Some fields are not valid."), {"deadline": _("The deadline cannot be in the past.")})
+
+
+def lock_listing(*, session: Session, kind: str, listing_id: int, user: User) -> ListingRow:
+    """A listing of the user's organization, locked until the transaction ends (see `_lock`): for changes
+    to what belongs to it, such as its attachments."""
+    return _lock(session, kind, listing_id, user)
+
+
+def _lock(session: Session, kind: str, listing_id: int, user: User) -> ListingRow:
+    """The listing, read fresh and locked until this transaction ends, so concurrent changes to it are
+    applied one after the other and each is validated against the row the other left.
+
+    PostgreSQL locks the row (SELECT ... FOR UPDATE). SQLite has no row locks: a write as the transaction's
+    first statement takes the database's write lock, waiting for any other writer to commit first.
+    """
+    table = kind_of(kind).table
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().execute(update(table).where(table.id == listing_id).values(id=table.id))
+    listing = session.exec(
+        select(table)
+        .where(table.id == listing_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if listing is None or not can_view(user, listing):
+        raise NotFound(_("No such listing."))
+    _require_owner(user, listing)
+    return listing
+
+
+def _commit(session: Session) -> None:
+    """Commit; a row the database's own checks refuse is a conflict the user can retry, never a 500."""
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        log.warning("a listing change broke a database constraint", exc_info=True)
+        raise Conflict(_("The listing changed at the same time. Reload it and try again.")) from None
+
+
+def _stamp_published(listing: ListingRow) -> None:
+    now = utcnow()
+    listing.status = ListingStatus.published
+    listing.published_at = listing.published_at or now
+    listing.expires_at = now + timedelta(days=current_app.config["LISTING_TTL_DAYS"])
+
+
+def create_listing(
+    *, session: Session, kind: str, data: Any, user: User, publish: bool = False
+) -> ListingRow:
+    """Validate and save a new listing of the user's organization, as a draft or published."""
+    spec = kind_of(kind)
+    require_poster(user, spec)
+    listing_in = parse(spec.create, data)
+    values = listing_in.model_dump()
+    _check_deadline(values.get("deadline"))
+    _check_references(session, user, values)
+    listing = spec.table(**values, org_id=user.org_id, owner_id=user.id)
+    if publish:
+        _stamp_published(listing)
+    session.add(listing)
+    session.flush()
+    record_change(session, kind, listing.id)
+    _commit(session)
+    session.refresh(listing)
+    return listing
+
+
+# close needs a reason; reopen turns a closed listing into a draft its owner checks before publishing again.
+STATUS_ACTIONS = ("publish", "reconfirm", "close", "reopen")
+
+
+def parse_close_reason(reason: Any) -> CloseReason:
+    """The reason a listing is closed; Invalid, naming the field, when it is missing or unknown."""
+    try:
+        return CloseReason(reason)
+    except ValueError:
+        raise Invalid(
+            _("Some fields are not valid."), {"close_reason": _("Choose why you are closing this listing.")}
+        ) from None
+
+
+# A contract both parties signed; drafts and terminated contracts solved nothing.
+SOLVING_STATUSES = (ContractStatus.signed, ContractStatus.in_progress, ContractStatus.completed)
+
+
+def solving_contracts(*, session: Session, kind: str, listing_id: int) -> list[Contract]:
+    """The signed contracts that came from this listing (as the interest's target or the listing it went
+    through), newest first: the ones closing it as solved on this platform may name."""
+    return list(
+        session.exec(
+            select(Contract)
+            .join(Interest, Interest.id == Contract.interest_id)
+            .where(
+                Contract.status.in_(SOLVING_STATUSES),
+                or_(
+                    and_(Interest.target_type == kind, Interest.target_id == listing_id),
+                    and_(Interest.via_type == kind, Interest.via_id == listing_id),
+                ),
+            )
+            .order_by(Contract.signed_on.desc(), Contract.id.desc())
+        ).all()
+    )
+
+
+def may_see_contract(user: User | None, contract: Contract) -> bool:
+    """A contract's parties and the bureau; the same rule as the contract's own page."""
+    return is_bureau(user) or (
+        user is not None
+        and user.org_id is not None
+        and user.org_id in (contract.party_a_org_id, contract.party_b_org_id)
+    )
+
+
+def solved_contract(*, session: Session, user: User | None, listing: ListingRow) -> Contract | None:
+    """The contract a listing closed as solved here names, if this user may see it."""
+    if listing.solved_contract_id is None:
+        return None
+    contract = session.get(Contract, listing.solved_contract_id)
+    return contract if contract is not None and may_see_contract(user, contract) else None
+
+
+def _solving_contract_id(
+    session: Session, kind: str, listing: ListingRow, reason: Any, contract_id: Any
+) -> int | None:
+    """The contract to link when closing as solved here: the one named, or the only one there is. A form
+    sends its contract choice whatever the reason, so for other reasons it is ignored."""
+    if parse_close_reason(reason) != CloseReason.solved_here:
+        return None
+    ids = [contract.id for contract in solving_contracts(session=session, kind=kind, listing_id=listing.id)]
+    if contract_id is None or contract_id == "":
+        if len(ids) > 1:
+            raise Invalid(
+                _("Some fields are not valid."),
+                {
+                    "contract_id": _(
+                        "This listing has several signed contracts: choose the one that solved it."
+                    )
+                },
+            )
+        return ids[0] if ids else None
+    try:
+        chosen = int(contract_id) if not isinstance(contract_id, bool) else None
+    except (TypeError, ValueError):
+        chosen = None
+    if chosen not in ids:
+        raise Invalid(
+            _("Some fields are not valid."), {"contract_id": _("Not one of this listing's signed contracts.")}
+        )
+    return chosen
+
+
+def _check_action(listing: ListingRow, action: str | None, reason: Any = None) -> None:
+    if action is not None and action not in STATUS_ACTIONS:
+        raise Invalid(_("Unknown action."))
+    if action in ("publish", "reconfirm") and listing.status == ListingStatus.closed:
+        raise Conflict(_("A closed listing must be reopened as a draft before it is published again."))
+    if action == "close":
+        parse_close_reason(reason)
+        if listing.status == ListingStatus.closed:
+            raise Conflict(_("This listing is already closed."))
+    if action == "reopen" and listing.status != ListingStatus.closed:
+        raise Conflict(_("Only a closed listing can be reopened."))
+
+
+def _apply_action(
+    session: Session, kind: str, listing: ListingRow, action: str, reason: Any = None, contract_id: Any = None
+) -> None:
+    if action == "close":
+        listing.solved_contract_id = _solving_contract_id(session, kind, listing, reason, contract_id)
+        listing.status, listing.close_reason = ListingStatus.closed, parse_close_reason(reason)
+    elif action == "reopen":
+        listing.status, listing.close_reason, listing.expires_at = ListingStatus.draft, None, None
+        listing.solved_contract_id = None
+    else:
+        _stamp_published(listing)
+
+
+def update_listing(
+    *,
+    session: Session,
+    kind: str,
+    listing_id: int,
+    data: Any,
+    user: User,
+    action: str | None = None,
+    reason: Any = None,
+    contract_id: Any = None,
+) -> ListingRow:
+    """Apply a partial update and, optionally, a status action (publish, reconfirm, close with ``reason``
+    and, when solved here, ``contract_id``, reopen) in one transaction: everything is validated against the locked row before anything changes,
+    so either all of it is saved or none of it."""
+    spec = kind_of(kind)
+    listing = _lock(session, kind, listing_id, user)
+    changes = parse(spec.update, data).model_dump(exclude_unset=True)
+    # The stored values as they are, not re-validated: a row that broke a rule before the rule existed
+    # can still be repaired by the change that fixes it.
+    current = {name: getattr(listing, name) for name in spec.create.model_fields}
+    merged = parse(spec.create, {**current, **changes}).model_dump()
+    if "region" not in changes:
+        # A region typed as free text before regions had codes stays as it is until its owner picks one.
+        merged.pop("region", None)
+    if "deadline" in changes and changes["deadline"] != listing.deadline:
+        _check_deadline(changes["deadline"])
+    _check_references(session, user, merged)
+    _check_action(listing, action, reason)
+    for field_name, value in merged.items():
+        setattr(listing, field_name, value)
+    if action is not None:
+        _apply_action(session, kind, listing, action, reason, contract_id)
+    listing.updated_at = utcnow()
+    session.add(listing)
+    record_change(session, kind, listing.id)
+    _commit(session)
+    session.refresh(listing)
+    return listing
+
+
+def set_status(
+    *,
+    session: Session,
+    kind: str,
+    listing_id: int,
+    user: User,
+    action: str,
+    reason: str | None = None,
+    contract_id: Any = None,
+) -> ListingRow:
+    """publish, reconfirm (extends the expiry), close (with a reason and, when solved here, the contract)
+    or reopen (as a draft) a listing of the user's organization."""
+    listing = _lock(session, kind, listing_id, user)
+    _check_action(listing, action, reason)
+    _apply_action(session, kind, listing, action, reason, contract_id)
+    listing.updated_at = utcnow()
+    session.add(listing)
+    record_change(session, kind, listing.id)
+    _commit(session)
+    session.refresh(listing)
+    return listing
+
+
+def delete_listing(*, session: Session, kind: str, listing_id: int, user: User) -> None:
+    listing = _lock(session, kind, listing_id, user)
+    if _has_deals(session, kind, listing_id):
+        # Interests, contracts and the bureau's indicators point at the listing: it is closed, never removed.
+        session.rollback()
+        raise Conflict(
+            _(
+                "Someone has already expressed interest in this listing or a deal refers to it, so it "
+                "cannot be deleted. Close it instead."
+            )
+        )
+    if kind == "need":
+        for grant in session.exec(select(NeedAccess).where(NeedAccess.need_id == listing.id)).all():
+            session.delete(grant)
+    attached = session.exec(
+        select(ListingAttachment).where(
+            ListingAttachment.listing_type == kind, ListingAttachment.listing_id == listing.id
+        )
+    ).all()
+    stored_names = [name for row in attached for name in (row.stored_name, row.thumbnail_name) if name]
+    for row in attached:
+        session.delete(row)
+    session.delete(listing)
+    record_change(session, kind, listing_id, op="delete")
+    session.commit()
+    # The files go only once the rows are gone: a failed commit leaves both in place.
+    for stored_name in stored_names:
+        files.discard(stored_name)
+
+
+def _has_deals(session: Session, kind: str, listing_id: int) -> bool:
+    interest = (
+        select(Interest.id)
+        .where(
+            or_(
+                (Interest.target_type == kind) & (Interest.target_id == listing_id),
+                (Interest.via_type == kind) & (Interest.via_id == listing_id),
+            )
+        )
+        .limit(1)
+    )
+    if session.exec(interest).first() is not None:
+        return True
+    return (
+        kind == "achievement"
+        and session.exec(
+            select(Incubation.id).where(Incubation.achievement_id == listing_id).limit(1)
+        ).first()
+        is not None
+    )
+
+
+def grant_details(*, session: Session, need_id: int, org_id: int, user: User) -> None:
+    """Let another organization read a confidential need's details."""
+    need = get_listing(session=session, kind="need", listing_id=need_id, user=user)
+    _require_owner(user, need)
+    if session.get(NeedAccess, (need_id, org_id)) is None:
+        session.add(NeedAccess(need_id=need_id, org_id=org_id))
+        session.commit()
+
+
+def expire_listings(*, session: Session) -> int:
+    """Mark published listings past their expiry as expired; returns how many changed."""
+    now, changed = utcnow(), 0
+    for spec in POSTED_KINDS.values():
+        rows = session.exec(
+            select(spec.table).where(
+                spec.table.status == ListingStatus.published, spec.table.expires_at <= now
+            )
+        ).all()
+        for listing in rows:
+            listing.status = ListingStatus.expired
+            session.add(listing)
+            record_change(session, spec.name, listing.id)
+            changed += 1
+    session.commit()
+    return changed

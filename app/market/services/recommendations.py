@@ -1,0 +1,312 @@
+"""Recommendations for a listing, with reasons in the user's language, and feedback on them.
+
+A request takes the host's current matcher snapshot once and uses only that snapshot; if the matcher is not
+ready or fails, the user sees "no recommendations yet" and the error goes to the log, never a 500.
+"""
+
+import dataclasses
+import logging
+
+from flask import g
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from app.market.services.index_documents import listing_from_document, load_rows, org_names, search_document
+from app.market.services.listings import get_listing
+from app.platform.errors import Forbidden, Invalid
+from app.platform.indexes import vector_index
+from app.platform.regions import region_name
+from app.platform.taxonomy import industry_name
+from app.platform.validation import parse
+from matching import MatchItem, ReasonCode
+from matching.text import expand_synonyms
+from models import LISTING_KINDS, FeedbackIn, FeedbackLabel, ListingStatus, RecommendationFeedback, User
+
+log = logging.getLogger(__name__)
+
+# Which recommendations each kind of listing asks for, each for a different next step.
+REC_KINDS = {
+    "need": ("commission", "license", "incubation"),
+    "achievement": ("needs", "incubation"),
+    "service": ("needs",),
+}
+MAX_K = 50
+# How many matched needs each of an organization's listings contributes to its combined view.
+MATCHED_NEEDS_PER_LISTING = 10
+# The view matches this many of the organization's most recently updated listings of each kind, so that a
+# large catalogue costs a bounded number of matcher calls per page view.
+MATCHED_LISTINGS_LIMIT = 50
+
+
+def _snapshot():
+    """This request's matcher snapshot: taken once, so every panel of a page ranks on the same one."""
+    if "matcher_snapshot" not in g:
+        g.matcher_snapshot = vector_index().matcher()
+    return g.matcher_snapshot
+
+
+def _percent(value: float) -> str:
+    return f"{round(100 * value)}%"
+
+
+def _modes(modes) -> str:
+    from app.web import labels
+
+    return "、".join(str(labels.label(labels.COOPERATION_MODES, m)) for m in modes)
+
+
+REASON_TEXT = {
+    ReasonCode.SHARED_TERMS: lambda r: _("Shared terms: %(terms)s", terms="、".join(r.get("terms", [])[:6])),
+    ReasonCode.SAME_INDUSTRY: lambda r: _(
+        "Same industry: %(industry)s", industry=industry_name(r.get("industry"))
+    ),
+    ReasonCode.PREDICTED_INDUSTRY: lambda r: _(
+        "Likely industry: %(industry)s (%(p)s)",
+        industry=industry_name(r.get("industry")),
+        p=_percent(r.get("probability", 0)),
+    ),
+    ReasonCode.TRL_FIT: lambda r: _(
+        "Technology readiness level %(trl)s suits this kind of deal", trl=r.get("trl")
+    ),
+    ReasonCode.BUDGET_FIT: lambda r: _("Price fits the budget"),
+    ReasonCode.MODE_MATCH: lambda r: _(
+        "Cooperation modes match: %(modes)s", modes=_modes(r.get("modes", []))
+    ),
+    ReasonCode.SAME_REGION: lambda r: _("Same region: %(region)s", region=region_name(r.get("region"))),
+    ReasonCode.SEMANTIC: lambda r: _("Similar in meaning"),
+    ReasonCode.OFFERS_INCUBATION: lambda r: _("Offers incubation"),
+}
+
+
+def describe(reason: dict) -> str:
+    """One reason as a short phrase in the user's language."""
+    return REASON_TEXT[ReasonCode(reason["code"])](reason)
+
+
+def _target_url(target_type: str, target_id: int) -> str:
+    """The target's page, as a path: results are also built outside a request (the daily digest)."""
+    return f"/{LISTING_KINDS[target_type].segment}/{target_id}"
+
+
+def _results(session: Session, recs, k: int) -> list[dict]:
+    """The recommendations still public, as the API and the panel show them: title, organization, link."""
+    targets = load_rows(session, [(r.target_type, r.target_id) for r in recs])
+    names = org_names(session, {row.org_id for row in targets.values() if row is not None})
+    results = []
+    for rec in recs:
+        target = targets.get((rec.target_type, rec.target_id))
+        if target is None:  # no longer public since the index last heard of it
+            continue
+        results.append(
+            {
+                "target_type": rec.target_type,
+                "target_id": rec.target_id,
+                "title": getattr(target, "title", None) or target.name,
+                "org_id": target.org_id,
+                "org_name": names.get(target.org_id, ""),
+                "url": _target_url(rec.target_type, rec.target_id),
+                "score": round(rec.score, 4),
+                "reasons": [{**reason, "text": describe(reason)} for reason in rec.reasons],
+            }
+        )
+        if len(results) == k:
+            break
+    return results
+
+
+def _query_item(row) -> MatchItem:
+    """A listing as a query: its text plus the narrower words the taxonomy says it also means
+    (新能源汽车 also finds 电驱动, 电池包), so recommendations read synonyms as search does."""
+    item = listing_from_document(search_document(row, ""))
+    return dataclasses.replace(item, text=expand_synonyms(item.text))
+
+
+def recommend(
+    *, session: Session, query_type: str, query_id: int, rec_kind: str, user: User | None, k: int = 10
+) -> list[dict]:
+    """Up to k public listings recommended for one listing the user may see, best first, with reasons."""
+    if rec_kind not in REC_KINDS.get(query_type, ()):
+        raise Invalid(_("Unknown kind of recommendation."), {"kind": _("Not one of the allowed values.")})
+    return recommendation_panels(
+        session=session, query_type=query_type, query_id=query_id, rec_kinds=(rec_kind,), user=user, k=k
+    )[rec_kind]
+
+
+def recommendation_panels(
+    *,
+    session: Session,
+    query_type: str,
+    query_id: int,
+    user: User | None,
+    k: int = 10,
+    rec_kinds: tuple[str, ...] | None = None,
+) -> dict[str, list[dict]]:
+    """`recommend` for several kinds at once (default: every kind the listing shows), as a listing's page
+    shows them: the listing is read, and the matcher reads it, once for all of them."""
+    rec_kinds = REC_KINDS.get(query_type, ()) if rec_kinds is None else rec_kinds
+    if not 1 <= k <= MAX_K:
+        raise Invalid(_("Some fields are not valid."), {"k": _("Out of range.")})
+    row = get_listing(session=session, kind=query_type, listing_id=query_id, user=user)
+    matcher = _snapshot()
+    if matcher is None or not rec_kinds:
+        return {rec_kind: [] for rec_kind in rec_kinds}
+    # The query is the listing's public text only: a confidential need's details never reach the matcher.
+    query = _query_item(row)
+    dismissed = _dismissed(session, user, query_type, query_id)
+    try:
+        recs = matcher.recommend_kinds(
+            query, rec_kinds, k=k + len(dismissed), exclude={(query_type, query_id), *dismissed}
+        )
+    except Exception:  # noqa: BLE001 - a matcher fault must cost the user a panel, not the page
+        log.exception("recommendations failed for %s %s (%s)", query_type, query_id, ", ".join(rec_kinds))
+        return {rec_kind: [] for rec_kind in rec_kinds}
+    return {rec_kind: _results(session, recs[rec_kind], k) for rec_kind in rec_kinds}
+
+
+def matched_needs_for_organization(*, session: Session, user: User | None, k: int = 20) -> list[dict]:
+    """The needs matched to all of the user's organization's live achievements and services, best first.
+
+    Each need appears once, with its best score and the organization's listings it fits.
+    """
+    from app.market.services.listings import is_live
+
+    if user is None:
+        raise Forbidden(_("Please log in first."))
+    matcher = _snapshot()
+    if matcher is None:
+        return []
+    best: dict[int, dict] = {}
+    for listing_kind in ("achievement", "service"):
+        table = LISTING_KINDS[listing_kind].table
+        rows = session.exec(
+            select(table)
+            .where(table.org_id == user.org_id, table.status == ListingStatus.published)
+            .order_by(table.updated_at.desc())
+            .limit(MATCHED_LISTINGS_LIMIT)
+        ).all()
+        for row in rows:
+            if not is_live(row):
+                continue
+            try:
+                recs = matcher.recommend(_query_item(row), "needs", k=MATCHED_NEEDS_PER_LISTING)
+            except Exception:  # noqa: BLE001 - one listing's failure must not hide the others' matches
+                log.exception("matched needs failed for %s %s", listing_kind, row.id)
+                continue
+            for rec in recs:
+                entry = best.setdefault(rec.target_id, {"rec": rec, "via": []})
+                if rec.score > entry["rec"].score:
+                    entry["rec"] = rec
+                entry["via"].append({"kind": listing_kind, "id": row.id, "title": row.title})
+    ranked = sorted(best.values(), key=lambda e: (-e["rec"].score, e["rec"].target_id))
+    # A few spare candidates stand in for needs withdrawn since the index last heard of them.
+    results = _results(session, [e["rec"] for e in ranked[: 3 * k]], k)
+    via = {e["rec"].target_id: e["via"] for e in ranked}
+    return [{**result, "matched_listings": via[result["target_id"]]} for result in results]
+
+
+def _dismissed(session: Session, user: User | None, query_type: str, query_id: int) -> set[tuple[str, int]]:
+    if user is None:
+        return set()
+    rows = session.exec(
+        select(RecommendationFeedback).where(
+            RecommendationFeedback.user_id == user.id,
+            RecommendationFeedback.query_type == query_type,
+            RecommendationFeedback.query_id == query_id,
+            RecommendationFeedback.label == FeedbackLabel.dismissed,
+        )
+    ).all()
+    return {(r.target_type, r.target_id) for r in rows}
+
+
+def record_feedback(
+    *, session: Session, user: User | None, data: dict
+) -> tuple[RecommendationFeedback, bool]:
+    """Store what the user did with one recommendation, once: a repeat returns the stored row and False."""
+    if user is None:
+        raise Forbidden(_("Please log in first."))
+    feedback_in = parse(FeedbackIn, data)
+    if feedback_in.rec_kind not in REC_KINDS.get(feedback_in.query_type, ()):
+        raise Invalid(_("Unknown kind of recommendation."), {"rec_kind": _("Not one of the allowed values.")})
+    get_listing(session=session, kind=feedback_in.query_type, listing_id=feedback_in.query_id, user=user)
+    if (
+        load_rows(session, [(feedback_in.target_type, feedback_in.target_id)]).get(
+            (feedback_in.target_type, feedback_in.target_id)
+        )
+        is None
+    ):
+        raise Invalid(_("Some fields are not valid."), {"target_id": _("No such listing.")})
+    existing = _same_feedback(session, user, feedback_in)
+    if existing is not None:
+        return existing, False
+    row = RecommendationFeedback(**feedback_in.model_dump(), user_id=user.id)
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:
+        # The same verdict from a concurrent request won the unique constraint; that row is the answer.
+        session.rollback()
+        return _same_feedback(session, user, feedback_in), False
+    session.refresh(row)
+    return row, True
+
+
+def _same_feedback(session: Session, user: User, feedback_in: FeedbackIn) -> RecommendationFeedback | None:
+    return session.exec(
+        select(RecommendationFeedback).where(
+            RecommendationFeedback.user_id == user.id,
+            RecommendationFeedback.query_type == feedback_in.query_type,
+            RecommendationFeedback.query_id == feedback_in.query_id,
+            RecommendationFeedback.target_type == feedback_in.target_type,
+            RecommendationFeedback.target_id == feedback_in.target_id,
+            RecommendationFeedback.label == feedback_in.label,
+        )
+    ).first()
+
+
+def feedback_dataset(*, session: Session, matcher=None) -> tuple[list, list[str], list[str]]:
+    """Feature rows, labels and query groups of all stored feedback whose listings are still public."""
+    matcher = matcher or vector_index().matcher()
+    if matcher is None:
+        return [], [], []
+    feedback = session.exec(select(RecommendationFeedback)).all()
+    refs = {(f.query_type, f.query_id) for f in feedback} | {(f.target_type, f.target_id) for f in feedback}
+    rows_by_ref = load_rows(session, list(refs))
+    rows, labels, groups = [], [], []
+    for item in feedback:
+        query, target = (
+            rows_by_ref.get((item.query_type, item.query_id)),
+            rows_by_ref.get((item.target_type, item.target_id)),
+        )
+        if query is None or target is None:
+            continue
+        features = matcher.features(
+            _query_item(query), [listing_from_document(search_document(target, ""))], rec_kind=item.rec_kind
+        )
+        rows.append(features[0])
+        labels.append(item.label.value)
+        groups.append(f"{item.query_type}-{item.query_id}-{item.rec_kind}")
+    return rows, labels, groups
+
+
+def fit_feedback_ranker(*, session: Session, matcher):
+    """A ranker fitted on all stored feedback (unfitted, so changing nothing, until there is enough)."""
+    from matching.ranker import FeedbackRanker
+
+    rows, labels, _groups = feedback_dataset(session=session, matcher=matcher)
+    return FeedbackRanker().fit(rows, labels) if rows else None
+
+
+def evaluate_feedback_ranker(*, session: Session) -> dict:
+    """Does a ranker learned from feedback beat the unlearned ranking on held-back queries?"""
+    from matching.ranker import evaluate_ranker
+
+    rows, labels, groups = feedback_dataset(session=session)
+    if len(set(groups)) < 2:
+        return {
+            "pairs": len(rows),
+            "learned_ndcg": None,
+            "unlearned_ndcg": None,
+            "note": "not enough feedback yet",
+        }
+    return evaluate_ranker(rows, labels, groups)

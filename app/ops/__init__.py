@@ -1,0 +1,1 @@
+"""Running the marketplace: demo and grow data, backups, load and freshness benches."""

@@ -1,0 +1,665 @@
+"""Demo data that makes a fresh marketplace look alive; loading twice changes nothing."""
+
+import hashlib
+import json
+import math
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlmodel import Session, select
+from werkzeug.security import generate_password_hash
+
+from app.accounts.services.accounts import ROLE_OF_KIND
+from app.config import ROOT
+from app.deals import rules as deal_rules
+from app.deals.services.interests import PLATFORM_NDA, PLATFORM_NDA_VERSION, contract_side
+from app.ops.demo_oversight import load_oversight
+from app.platform.regions import resolve_region
+from indexing.sync import record_change
+from models import (
+    CHARSET,
+    Achievement,
+    Center,
+    CenterMember,
+    CenterStatus,
+    Contract,
+    ContractEvent,
+    Incubation,
+    Interest,
+    ListingStatus,
+    Message,
+    Milestone,
+    NdaAcceptance,
+    Need,
+    NeedAccess,
+    Notification,
+    Organization,
+    Role,
+    Service,
+    User,
+    check_character,
+)
+from models.common import utcnow
+
+DEMO_DIR = ROOT / "app" / "data" / "demo"
+DEMO_PASSWORD = "demo-pass-2026"
+DEMO_EMAIL_DOMAIN = "demo.mic-exchange.cn"
+
+
+def demo_email(key: str) -> str:
+    return f"{key.replace('_', '-')}@{DEMO_EMAIL_DOMAIN}"
+
+
+def _read(name: str, directory: Path) -> list[dict]:
+    return json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def _upsert(session: Session, table, key: str, values: dict):
+    row = session.exec(select(table).where(table.demo_key == key)).first()
+    if row is None:
+        row = table(demo_key=key, **values)
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _lifecycle(status: str, ttl_days: int) -> dict:
+    now = utcnow()
+    if status == ListingStatus.published:
+        return {"status": status, "published_at": now, "expires_at": now + timedelta(days=ttl_days)}
+    return {"status": status, "published_at": None, "expires_at": None}
+
+
+def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) -> dict[str, int]:
+    """Upsert every demo record by its key; returns how many of each kind the files hold."""
+    password_hash = generate_password_hash(DEMO_PASSWORD)
+    orgs: dict[str, Organization] = {}
+    for item in _read("organizations", directory):
+        fields = {
+            k: item.get(k)
+            for k in (
+                "kind",
+                "name",
+                "name_en",
+                "credit_code",
+                "region",
+                "industries",
+                "description",
+                "contact_name",
+                "contact_phone",
+            )
+        }
+        # The files name regions as people write them (高新区); the database holds their codes.
+        fields["region"] = resolve_region(fields["region"])
+        org = orgs[item["key"]] = _upsert(session, Organization, item["key"], fields)
+        # The demo stands for a marketplace already running, where the bureau has checked every organization.
+        org.verified_at = org.verified_at or utcnow()
+        email = demo_email(item["key"])
+        if session.exec(select(User).where(User.email == email)).first() is None:
+            session.add(
+                User(
+                    email=email,
+                    name=item.get("contact_name") or item["name"],
+                    org_id=org.id,
+                    role=ROLE_OF_KIND[item["kind"]],
+                    password_hash=password_hash,
+                )
+            )
+    bureau_email = f"bureau@{DEMO_EMAIL_DOMAIN}"
+    if session.exec(select(User).where(User.email == bureau_email)).first() is None:
+        session.add(
+            User(email=bureau_email, name="市工信局演示账号", role=Role.bureau, password_hash=password_hash)
+        )
+
+    centers: dict[str, Center] = {}
+    for item in _read("centers", directory):
+        fields = {
+            k: item[k]
+            for k in ("name", "level", "industry", "domain", "description", "status", "offers_incubation")
+        }
+        fields["established"] = date.fromisoformat(item["established"]) if item.get("established") else None
+        fields["org_id"] = orgs[item["org_key"]].id
+        fields["lead_org_id"] = orgs[item["lead_org_key"]].id if item.get("lead_org_key") else None
+        center = centers[item["key"]] = _upsert(session, Center, item["key"], fields)
+        for member_key in item.get("member_org_keys", []):
+            if session.get(CenterMember, (center.id, orgs[member_key].id)) is None:
+                session.add(CenterMember(center_id=center.id, org_id=orgs[member_key].id))
+
+    needs = _read("needs", directory)
+    for item in needs:
+        fields = {
+            k: item.get(k)
+            for k in (
+                "title",
+                "details",
+                "industry",
+                "cooperation_modes",
+                "budget_min",
+                "budget_max",
+                "confidential",
+                "region",
+            )
+        }
+        fields.update(
+            description=item["summary"],
+            trl=item.get("trl_target"),
+            org_id=orgs[item["org_key"]].id,
+            region=resolve_region(item.get("region")),
+            deadline=date.fromisoformat(item["deadline"]) if item.get("deadline") else None,
+            **_lifecycle(item.get("status", "published"), ttl_days),
+        )
+        need = _upsert(session, Need, item["key"], fields)
+        record_change(session, "need", need.id)
+
+    achievements = _read("achievements", directory)
+    for item in achievements:
+        fields = {
+            k: item.get(k)
+            for k in (
+                "title",
+                "description",
+                "kind",
+                "industry",
+                "trl",
+                "patent_numbers",
+                "ip_status",
+                "cooperation_modes",
+                "price",
+            )
+        }
+        fields.update(
+            org_id=orgs[item["org_key"]].id,
+            center_id=centers[item["center_key"]].id if item.get("center_key") else None,
+            **_lifecycle(item.get("status", "published"), ttl_days),
+        )
+        achievement = _upsert(session, Achievement, item["key"], fields)
+        record_change(session, "achievement", achievement.id)
+
+    services = _read("services", directory)
+    for item in services:
+        center = centers[item["center_key"]]
+        fields = {k: item.get(k) for k in ("title", "description", "category", "industry", "price")}
+        fields.update(
+            price_note=item.get("price_note") or "",
+            center_id=center.id,
+            org_id=center.org_id,
+            cooperation_modes=item.get("cooperation_modes") or ["service"],
+            **_lifecycle(item.get("status", "published"), ttl_days),
+        )
+        service = _upsert(session, Service, item["key"], fields)
+        record_change(session, "service", service.id)
+
+    oversight: dict[str, int] = {}
+    if (directory / "oversight.json").exists():
+        bureau = session.exec(select(User).where(User.email == bureau_email)).one()
+        oversight = load_oversight(
+            session=session,
+            path=directory / "oversight.json",
+            orgs=orgs,
+            centers=centers,
+            bureau=bureau,
+            email_of=demo_email,
+            password_hash=password_hash,
+            center_items=_read("centers", directory),
+        )
+    for center in centers.values():
+        record_change(session, "center", center.id)
+    session.commit()
+    return {
+        "organizations": len(orgs),
+        "centers": len(centers),
+        "needs": len(needs),
+        "achievements": len(achievements),
+        "services": len(services),
+        **oversight,
+        **load_demo_deals(session=session, directory=directory),
+    }
+
+
+# --- deals: two years of interests, conversations, contracts and incubations ----------------------------------------
+
+DEAL_SEED = 2026
+DEAL_AGE_DAYS = (20, 730)
+# Interests that led to no contract: (status, how many, age range in days).
+DEMO_OPEN_INTERESTS = (("pending", 8, (1, 30)), ("declined", 10, (20, 700)), ("accepted", 7, (15, 400)))
+
+
+def _choose_contract_status(rng: random.Random, age: int) -> str:
+    """Older deals are mostly finished; recent ones are still being signed, like a real market's book."""
+    roll = rng.random()
+    if age > 420:
+        return "completed" if roll < 0.85 else "terminated"
+    if age > 180:
+        return "in_progress" if roll < 0.6 else "completed" if roll < 0.9 else "terminated"
+    if age > 60:
+        return "in_progress" if roll < 0.5 else "signed"
+    return "draft" if roll < 0.5 else "signed"
+
+
+def _amount(rng: random.Random, low: int, high: int) -> int:
+    """Log-uniform between low and high, rounded to whole 万元 like contracts are written."""
+    return max(10_000, round(math.exp(rng.uniform(math.log(low), math.log(high))) / 10_000) * 10_000)
+
+
+def _credit_code(rng: random.Random) -> str:
+    body = "9122010" + "".join(rng.choice(CHARSET) for _ in range(10))
+    return body + check_character(body)
+
+
+@dataclass
+class _DealPick:
+    from_org_id: int
+    target_type: str
+    target: object
+    via_type: str
+    via: object
+
+    @property
+    def key(self) -> tuple[int, str, int]:
+        return self.from_org_id, self.target_type, self.target.id
+
+
+class _Market:
+    """The demo listings grouped by industry, and picks of plausible pairs of them (one open interest per pair)."""
+
+    def __init__(self, session: Session, rng: random.Random):
+        self.rng, self.used = rng, set()
+        live = ListingStatus.published
+
+        def grouped(table):
+            rows = session.exec(
+                select(table)
+                .where(table.demo_key.is_not(None), table.status == live)
+                .order_by(table.demo_key)
+            ).all()
+            groups: dict[str, list] = {}
+            for row in rows:
+                groups.setdefault(row.industry, []).append(row)
+            return groups
+
+        self.needs, self.achievements, self.services = grouped(Need), grouped(Achievement), grouped(Service)
+        self.incubators = list(
+            session.exec(
+                select(Center)
+                .where(
+                    Center.demo_key.is_not(None),
+                    Center.offers_incubation.is_(True),
+                    Center.status == CenterStatus.filed,
+                )
+                .order_by(Center.demo_key)
+            ).all()
+        )
+        self.industries = sorted(set(self.needs) & set(self.achievements) & set(self.services))
+
+    def pick(self, target_type: str) -> _DealPick | None:
+        for _attempt in range(30):
+            if target_type == "center":
+                center = self.rng.choice(self.incubators)
+                if center.industry not in self.needs:
+                    continue
+                need = self.rng.choice(self.needs[center.industry])
+                pick = _DealPick(need.org_id, "center", center, "need", need)
+            else:
+                industry = self.rng.choice(self.industries)
+                need = self.rng.choice(self.needs[industry])
+                if target_type == "need":
+                    achievement = self.rng.choice(self.achievements[industry])
+                    pick = _DealPick(achievement.org_id, "need", need, "achievement", achievement)
+                else:
+                    pool = self.achievements if target_type == "achievement" else self.services
+                    pick = _DealPick(need.org_id, target_type, self.rng.choice(pool[industry]), "need", need)
+            if pick.key not in self.used and pick.from_org_id != pick.target.org_id:
+                self.used.add(pick.key)
+                return pick
+        return None
+
+
+# Which side is approached for each kind of contract (the rest of the time a research unit offers to a need).
+DEAL_TARGETS = {
+    "commissioned_development": ("service", "need"),
+    "cooperative_development": ("need",),
+    "transfer": ("achievement",),
+    "license": ("achievement",),
+    "technical_service": ("service",),
+    "technical_consulting": ("service",),
+    "incubation": ("center",),
+}
+IP_TYPES = {
+    "transfer": "patent",
+    "license": "patent",
+    "commissioned_development": "patent",
+    "cooperative_development": "patent",
+    "technical_service": "none",
+    "technical_consulting": "none",
+    "incubation": "know_how",
+}
+
+
+CONTRACT_SUFFIX = {
+    "commissioned_development": "技术开发（委托）合同",
+    "cooperative_development": "技术开发（合作）合同",
+    "transfer": "专利权转让合同",
+    "license": "专利实施许可合同",
+    "technical_service": "技术服务合同",
+    "technical_consulting": "技术咨询合同",
+    "incubation": "企业孵化服务协议",
+}
+
+
+class _DealWriter:
+    """Writes one demo deal's rows with historical times, walking the same rules the app enforces."""
+
+    def __init__(
+        self, session: Session, spec: dict, rng: random.Random, users: dict[int, User], now: datetime
+    ):
+        self.session, self.spec, self.rng, self.users, self.now = session, spec, rng, users, now
+
+    def interest(self, key: str, pick: _DealPick, at: datetime, status: str) -> Interest | None:
+        if self.session.exec(select(Interest).where(Interest.demo_key == key)).first() is not None:
+            return None
+        title = getattr(pick.target, "title", None) or pick.target.name
+        message = self.spec["interest_messages"][pick.target_type].format(target=title, via=pick.via.title)
+        interest = Interest(
+            demo_key=key,
+            from_org_id=pick.from_org_id,
+            from_user_id=self.users[pick.from_org_id].id,
+            target_type=pick.target_type,
+            target_id=pick.target.id,
+            to_org_id=pick.target.org_id,
+            via_type=pick.via_type,
+            via_id=pick.via.id,
+            message=message,
+            created_at=at,
+            status=status,
+        )
+        if status != "pending":
+            interest.decided_at = at + timedelta(days=self.rng.randint(1, 6))
+        if status == "declined":
+            interest.decline_reason, interest.decline_note = self.rng.choice(self.spec["declines"])
+        self.session.add(interest)
+        self.session.flush()
+        if status == "pending":
+            for user in self.session.exec(select(User).where(User.org_id == interest.to_org_id)).all():
+                self.session.add(
+                    Notification(
+                        user_id=user.id,
+                        kind="interest_new",
+                        subject_type="interest",
+                        subject_id=interest.id,
+                        text=title,
+                        created_at=at,
+                    )
+                )
+        if status == "accepted":
+            self._conversation(interest, interest.decided_at)
+            if pick.target_type == "need" and pick.target.confidential:
+                self.session.add(
+                    NdaAcceptance(
+                        interest_id=interest.id,
+                        need_id=pick.target.id,
+                        org_id=pick.from_org_id,
+                        user_id=interest.from_user_id,
+                        text_version=PLATFORM_NDA_VERSION,
+                        text_sha256=hashlib.sha256(PLATFORM_NDA.encode()).hexdigest(),
+                        accepted_at=interest.decided_at + timedelta(hours=3),
+                    )
+                )
+                if self.session.get(NeedAccess, (pick.target.id, pick.from_org_id)) is None:
+                    self.session.add(NeedAccess(need_id=pick.target.id, org_id=pick.from_org_id))
+        return interest
+
+    def _conversation(self, interest: Interest, start: datetime) -> None:
+        lines = self.spec["conversation"][: self.rng.randint(2, len(self.spec["conversation"]))]
+        for n, (side, body) in enumerate(lines, start=1):
+            org_id = interest.from_org_id if side == "from" else interest.to_org_id
+            self.session.add(
+                Message(
+                    interest_id=interest.id,
+                    org_id=org_id,
+                    user_id=self.users[org_id].id,
+                    body=body,
+                    created_at=start + timedelta(days=n, hours=self.rng.randint(1, 8)),
+                )
+            )
+
+    def contract(
+        self, key: str, kind: str, interest: Interest, pick: _DealPick, status: str, created: datetime
+    ) -> Contract:
+        low, high, share_low, share_high = self.spec["amounts"][kind]
+        amount = _amount(self.rng, low, high)
+        parties = contract_side(interest)
+        title = pick.via.title if pick.via_type == "need" else pick.target.title
+        signed_at = created + timedelta(days=self.rng.randint(4, 15))
+        ends_on = (signed_at + timedelta(days=self.rng.randint(120, 540))).date()
+        if status in ("completed", "terminated"):
+            # A finished contract finished in the past.
+            ends_on = max(
+                signed_at.date() + timedelta(days=30), min(ends_on, (self.now - timedelta(days=10)).date())
+            )
+        industry = getattr(pick.target, "industry", None)
+        contract = Contract(
+            demo_key=key,
+            interest_id=interest.id,
+            kind=kind,
+            title=f"{title}{CONTRACT_SUFFIX[kind]}",
+            amount=amount,
+            technology_amount=round(amount * self.rng.uniform(share_low, share_high) / 1000) * 1000,
+            currency="CNY",
+            ends_on=ends_on,
+            field=industry,
+            ip_type="software_copyright"
+            if industry == "information_technology" and IP_TYPES[kind] == "patent"
+            else IP_TYPES[kind],
+            party_a_org_id=parties["a"],
+            party_b_org_id=parties["b"],
+            created_by=self.users[parties["a"]].id,
+            created_at=created,
+        )
+        self.session.add(contract)
+        self.session.flush()
+        milestones = []
+        span = (ends_on - signed_at.date()).days
+        for position, (m_title, share) in enumerate(self.spec["milestones"][kind], start=1):
+            due = signed_at.date() + timedelta(
+                days=round(span * position / len(self.spec["milestones"][kind]))
+            )
+            milestone = Milestone(
+                contract_id=contract.id,
+                position=position,
+                title=m_title,
+                due_on=due,
+                amount=round(amount * share / 1000) * 1000,
+                updated_at=created,
+            )
+            self.session.add(milestone)
+            milestones.append(milestone)
+        self.session.flush()
+        self._history(contract, milestones, status, created, signed_at, parties)
+        return contract
+
+    def _history(
+        self,
+        contract: Contract,
+        milestones: list[Milestone],
+        status: str,
+        created: datetime,
+        signed_at: datetime,
+        parties: dict[str, int],
+    ) -> None:
+        state = deal_rules.ContractState("draft", False, False)
+        clock = {"at": created}
+
+        def log(side: str | None, entry: deal_rules.AuditEntry, at: datetime) -> None:
+            clock["at"] = at
+            user = self.users[parties[side]] if side else self.users[contract.party_a_org_id]
+            self.session.add(
+                ContractEvent(
+                    contract_id=contract.id,
+                    milestone_id=entry.milestone_id,
+                    action=entry.action,
+                    from_status=entry.from_status,
+                    to_status=entry.to_status,
+                    note=entry.note,
+                    user_id=user.id,
+                    at=at,
+                )
+            )
+
+        def step(side: str, to: str, at: datetime, note: str = "") -> None:
+            nonlocal state
+            outcome = deal_rules.transition_contract(state, side=side, to=to, note=note)
+            state = outcome.state
+            log(side, outcome.entry, at)
+
+        def milestone_step(milestone: Milestone, to: str, at: datetime) -> None:
+            side = deal_rules.MILESTONE_SIDE[to]
+            log(
+                side,
+                deal_rules.transition_milestone(
+                    contract_status=state.status,
+                    milestone_id=milestone.id,
+                    current=milestone.status,
+                    side=side,
+                    to=to,
+                ),
+                at,
+            )
+            milestone.status, milestone.updated_at = to, at
+
+        log(None, deal_rules.AuditEntry("created", None, "draft"), created)
+        if status == "draft":
+            if self.rng.random() < 0.5:
+                step("b", "signed", created + timedelta(days=2))
+        else:
+            step("a", "signed", signed_at - timedelta(days=1))
+            step("b", "signed", signed_at)
+            contract.signed_on = signed_at.date()
+            contract.signed_by_a_at, contract.signed_by_b_at = signed_at - timedelta(days=1), signed_at
+            if self.rng.random() < 0.8:
+                contract.registration_number = f"{signed_at.year}2201{contract.id:06d}"
+                log(
+                    "a",
+                    deal_rules.registration_entry(
+                        status=state.status, side="a", number=contract.registration_number
+                    ),
+                    signed_at + timedelta(days=2),
+                )
+        if status in ("in_progress", "completed", "terminated"):
+            step("a", "in_progress", signed_at + timedelta(days=self.rng.randint(3, 10)))
+            done = len(milestones) if status == "completed" else self.rng.randint(0, len(milestones) - 1)
+            # Finished milestones are spread between the start and the earlier of the end date and today.
+            start = clock["at"]
+            last = min(
+                datetime.combine(contract.ends_on, datetime.min.time(), tzinfo=UTC),
+                self.now - timedelta(days=5),
+            )
+            for k, milestone in enumerate(milestones[:done], start=1):
+                at = start + (last - start) * k / (done + 1)
+                for to, hours in (("delivered", 0), ("accepted", 30), ("paid", 60)):
+                    milestone_step(milestone, to, at + timedelta(hours=hours))
+            if status == "completed":
+                step("b", "completed", clock["at"] + timedelta(days=2))
+            elif status == "terminated":
+                reason = self.rng.choice(self.spec["terminations"])
+                step("a", "terminated", clock["at"] + timedelta(days=5), reason)
+                contract.terminated_reason = reason
+        contract.status = state.status
+        contract.updated_at = clock["at"]
+        contract.version = 1 + len(
+            self.session.exec(select(ContractEvent.id).where(ContractEvent.contract_id == contract.id)).all()
+        )
+        self.session.add(contract)
+
+
+def load_demo_deals(
+    *, session: Session, directory: Path = DEMO_DIR, now: datetime | None = None
+) -> dict[str, int]:
+    """Interests, conversations, contracts of every kind and incubated firms over the last two years; rows that
+    already exist (by demo key) are left alone, so loading twice changes nothing."""
+    spec = json.loads((directory / "deals.json").read_text(encoding="utf-8"))
+    rng, now = random.Random(DEAL_SEED), now or utcnow()
+    users = {
+        u.org_id: u
+        for u in session.exec(
+            select(User)
+            .where(User.email.like(f"%@{DEMO_EMAIL_DOMAIN}"), User.org_id.is_not(None))
+            .order_by(User.id)
+        )
+    }
+    market, writer = _Market(session, rng), _DealWriter(session, spec, rng, users, now)
+    counts = {"interests": 0, "contracts": 0, "incubations": 0}
+    incubation_contracts = []
+    n = 0
+    for kind, how_many in spec["plan"].items():
+        for i in range(how_many):
+            n += 1
+            pick = market.pick(DEAL_TARGETS[kind][i % len(DEAL_TARGETS[kind])])
+            age = rng.randint(*DEAL_AGE_DAYS)
+            status = _choose_contract_status(rng, age)
+            if pick is None:
+                continue
+            started = now - timedelta(days=age + 20, hours=rng.randint(0, 12))
+            interest = writer.interest(f"deal-interest-{n}", pick, started, "accepted")
+            counts["interests"] += 1
+            if interest is not None:
+                contract = writer.contract(
+                    f"deal-contract-{n}",
+                    kind,
+                    interest,
+                    pick,
+                    status,
+                    started + timedelta(days=rng.randint(8, 18)),
+                )
+                if kind == "incubation" and status != "draft":
+                    incubation_contracts.append((contract, pick.target))
+            counts["contracts"] += 1
+    for status, how_many, ages in DEMO_OPEN_INTERESTS:
+        for _i in range(how_many):
+            n += 1
+            pick = market.pick(rng.choice(("need", "achievement", "service", "center")))
+            at = now - timedelta(days=rng.randint(*ages), hours=rng.randint(0, 12))
+            if pick is not None:
+                writer.interest(f"deal-interest-{n}", pick, at, status)
+                counts["interests"] += 1
+    counts["incubations"] = _demo_incubations(session, spec, rng, now, market, incubation_contracts)
+    session.commit()
+    return counts
+
+
+def _demo_incubations(
+    session: Session, spec: dict, rng: random.Random, now: datetime, market: _Market, from_contracts: list
+) -> int:
+    firms = list(spec["incubated_firms"])
+    plans = [(center, contract) for contract, center in from_contracts]
+    plans += [(rng.choice(market.incubators), None) for _ in range(len(firms) - len(plans))]
+    for n, ((center, contract), name) in enumerate(zip(plans, firms, strict=False), start=1):
+        key = f"deal-incubation-{n}"
+        started = contract.signed_on if contract else (now - timedelta(days=rng.randint(30, 730))).date()
+        age = (now.date() - started).days
+        status = "incubating" if age < 400 else rng.choice(("graduated", "graduated", "graduated", "exited"))
+        achievements = session.exec(
+            select(Achievement.id).where(Achievement.center_id == center.id).order_by(Achievement.demo_key)
+        ).all()
+        credit_code = _credit_code(rng)
+        if session.exec(select(Incubation).where(Incubation.demo_key == key)).first() is None:
+            session.add(
+                Incubation(
+                    demo_key=key,
+                    center_id=center.id,
+                    name=name,
+                    started_on=started,
+                    status=status,
+                    credit_code=credit_code if status != "incubating" or age > 90 else None,
+                    achievement_id=rng.choice(achievements) if achievements and rng.random() < 0.7 else None,
+                    contract_id=contract.id if contract else None,
+                    ended_on=started + timedelta(days=rng.randint(365, max(366, age)))
+                    if status != "incubating"
+                    else None,
+                )
+            )
+    return len(plans)

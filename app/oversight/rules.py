@@ -1,0 +1,352 @@
+"""The rules of a center's lifecycle, as pure functions: no session, no clock, no request.
+
+Each transition takes the application's current `Step` and what the actor decided, checks the rule, and returns
+the new `Step` and the `LogEntry` to append to the center's history; `app.oversight.services.center_lifecycle` persists both
+in one transaction. A refusal raises a `ServiceError` whose message the user sees as it is.
+"""
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+
+from app.platform.errors import Conflict, Invalid
+from models import CenterLevel, CenterStatus, ExpertField, Grade, OrgKind
+
+MIN_FOUNDERS = 5
+# The units that may lead a center: a leading institute, university or firm (policy section 3(2)1).
+LEAD_KINDS = frozenset({OrgKind.institute, OrgKind.university, OrgKind.enterprise})
+OPEN_STATUSES = frozenset(
+    {CenterStatus.applied, CenterStatus.review, CenterStatus.inspection, CenterStatus.notice}
+)
+MIN_PANEL = 2
+SCORE_MAX = 100
+
+# The criteria of the policy's review (section 4(1)): name → default weight in percent.
+APPLICATION_CRITERIA = {
+    "technical_foundation": 30,
+    "institutions_mechanism": 25,
+    "influence": 20,
+    "plan_quality": 25,
+}
+# The evaluation's aspects (section 3(3)).
+EVALUATION_CRITERIA = {"results": 25, "transfer": 30, "industry_support": 20, "talent": 15, "cooperation": 10}
+NEXT_LEVEL = {CenterLevel.city: CenterLevel.province, CenterLevel.province: CenterLevel.national}
+GRADE_POINTS = {Grade.excellent: 4, Grade.good: 3, Grade.passed: 2, Grade.failed: 0}
+ASSESSMENT_YEARS = 3
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    event_type: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    """The part of an application that transitions change."""
+
+    status: CenterStatus
+    step_deadline: date | None = None
+    review_mean: float | None = None
+    inspected_on: date | None = None
+    inspectors: str = ""
+    findings: str = ""
+    inspection_passed: bool | None = None
+    notice_starts: datetime | None = None
+    notice_ends: datetime | None = None
+    decision_reason: str = ""
+    decided_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Membership:
+    """An expert's standing on a panel: the conflict declaration and the weighted score, if any."""
+
+    expert_id: int
+    conflict: bool | None
+    weighted_score: float | None
+
+
+# --- registry -------------------------------------------------------------------------------------------------------
+
+
+def domain_key(industry: str, domain: str) -> str:
+    """The identity of a domain: its industry and its text without spacing or punctuation, case-folded."""
+    text = re.sub(r"[\W_]+", "", domain).casefold()
+    return f"{industry}:{text}"
+
+
+def check_founders(*, lead_kind: OrgKind, lead_code: str, codes: Iterable[str]) -> list[str]:
+    """The distinct credit codes of the founding units, lead unit included; refuses a team the policy would not."""
+    if lead_kind not in LEAD_KINDS:
+        raise Invalid(_("The lead unit must be a research institute, a university or an enterprise."))
+    seen: list[str] = [lead_code]
+    for code in codes:
+        if code in seen:
+            raise Invalid(
+                _("Some fields are not valid."),
+                {
+                    "founders": _(
+                        "Each founding unit must be a different legal entity (credit code %(code)s "
+                        "appears twice).",
+                        code=code,
+                    )
+                },
+            )
+        seen.append(code)
+    if len(seen) < MIN_FOUNDERS:
+        raise Invalid(
+            _("Some fields are not valid."),
+            {
+                "founders": _(
+                    "A center needs at least %(n)s founding units, the lead unit included.", n=MIN_FOUNDERS
+                )
+            },
+        )
+    return seen
+
+
+# --- scoring --------------------------------------------------------------------------------------------------------
+
+
+def check_weights(weights: Mapping[str, int] | None, criteria: Mapping[str, int]) -> dict[str, int]:
+    """Weights for exactly the criteria, each 0–100 and not all zero; the defaults when none are given."""
+    if not weights:
+        return dict(criteria)
+    if set(weights) != set(criteria):
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"weights": _("Give one weight for each criterion: %(names)s.", names=", ".join(criteria))},
+        )
+    if any(not 0 <= w <= SCORE_MAX for w in weights.values()) or sum(weights.values()) == 0:
+        raise Invalid(
+            _("Some fields are not valid."), {"weights": _("Weights are between 0 and 100, not all 0.")}
+        )
+    return {name: int(weights[name]) for name in criteria}
+
+
+def weighted_score(scores: Mapping[str, int], weights: Mapping[str, int]) -> float:
+    """The weighted mean of one expert's scores (each 0–100), rounded to two decimals."""
+    missing = [name for name in weights if name not in scores]
+    unknown = [name for name in scores if name not in weights]
+    if missing or unknown:
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"scores": _("Score each criterion once: %(names)s.", names=", ".join(weights))},
+        )
+    if any(not 0 <= scores[name] <= SCORE_MAX for name in weights):
+        raise Invalid(_("Some fields are not valid."), {"scores": _("Each score is between 0 and 100.")})
+    total = sum(weights.values())
+    return round(sum(scores[name] * weight for name, weight in weights.items()) / total, 2)
+
+
+def declare_conflict(member: Membership, *, conflict: bool) -> Membership:
+    """An expert declares, once and before scoring, whether they have a conflict of interest."""
+    if member.conflict is not None:
+        raise Conflict(_("You have already declared your conflicts of interest for this assignment."))
+    return replace(member, conflict=conflict)
+
+
+def score(member: Membership, *, scores: Mapping[str, int], weights: Mapping[str, int]) -> Membership:
+    """Score once, after declaring no conflict of interest."""
+    if member.conflict is None:
+        raise Conflict(_("Declare your conflicts of interest before scoring."))
+    if member.conflict:
+        raise Conflict(_("You declared a conflict of interest, so you cannot score this assignment."))
+    if member.weighted_score is not None:
+        raise Conflict(_("You have already scored this assignment."))
+    return replace(member, weighted_score=weighted_score(scores, weights))
+
+
+def panel_mean(members: Iterable[Membership]) -> float | None:
+    """The panel's result: the mean of the weighted scores of those who scored."""
+    values = [m.weighted_score for m in members if m.weighted_score is not None]
+    return round(sum(values) / len(values), 2) if values else None
+
+
+def missing_fields(specialties: Iterable[Iterable[str]]) -> list[ExpertField]:
+    """The fields no member of a panel covers."""
+    covered = {str(item) for items in specialties for item in items}
+    return [f for f in ExpertField if f.value not in covered]
+
+
+# --- the creation workflow --------------------------------------------------------------------------------------------
+
+
+def _require(step: Step, status: CenterStatus) -> None:
+    if step.status != status:
+        raise Conflict(
+            _("This application is not at that step any more; reload the page to see where it is.")
+        )
+
+
+def form_panel(
+    step: Step, *, specialties: Mapping[int, Iterable[str]], deadline: date
+) -> tuple[Step, LogEntry]:
+    """The bureau sends an application to a panel that together covers economics, technology, industry,
+    management and law."""
+    _require(step, CenterStatus.applied)
+    if len(specialties) < MIN_PANEL:
+        raise Invalid(
+            _("A panel needs at least %(n)s experts.", n=MIN_PANEL), {"expert_ids": _("Too few experts.")}
+        )
+    missing = missing_fields(specialties.values())
+    if missing:
+        raise Invalid(
+            _("The panel must cover economics, technology, industry, management and law."),
+            {"expert_ids": _("Not covered: %(fields)s.", fields=", ".join(missing))},
+        )
+    return (
+        replace(step, status=CenterStatus.review, step_deadline=deadline),
+        LogEntry("review_started", {"experts": sorted(specialties), "deadline": deadline.isoformat()}),
+    )
+
+
+def conclude_review(
+    step: Step, *, members: Iterable[Membership], approve: bool, reason: str, deadline: date, now: datetime
+) -> tuple[Step, LogEntry]:
+    """The bureau closes the review once every member has declared and every unconflicted one has scored."""
+    _require(step, CenterStatus.review)
+    members = list(members)
+    if any(m.conflict is None or (not m.conflict and m.weighted_score is None) for m in members):
+        raise Conflict(_("Some experts have not declared their conflicts or scored yet."))
+    mean = panel_mean(members)
+    if mean is None:
+        raise Conflict(_("No expert without a conflict of interest has scored; add experts to the panel."))
+    if not approve:
+        return _refused(step, reason=reason, now=now, event="review_refused", review_mean=mean)
+    return (
+        replace(step, status=CenterStatus.inspection, review_mean=mean, step_deadline=deadline),
+        LogEntry("review_passed", {"mean": mean, "reason": reason, "deadline": deadline.isoformat()}),
+    )
+
+
+def record_inspection(
+    step: Step,
+    *,
+    inspected_on: date,
+    inspectors: str,
+    findings: str,
+    passed: bool,
+    notice_days: int,
+    now: datetime,
+) -> tuple[Step, LogEntry]:
+    """The site inspection: passing opens the public notice for `notice_days`, failing ends the application."""
+    _require(step, CenterStatus.inspection)
+    record = {"inspected_on": inspected_on.isoformat(), "inspectors": inspectors, "passed": passed}
+    inspected = replace(
+        step, inspected_on=inspected_on, inspectors=inspectors, findings=findings, inspection_passed=passed
+    )
+    if not passed:
+        return _refused(inspected, reason=findings, now=now, event="inspection_failed", **record)
+    ends = now + timedelta(days=notice_days)
+    return (
+        replace(
+            inspected,
+            status=CenterStatus.notice,
+            notice_starts=now,
+            notice_ends=ends,
+            step_deadline=ends.date(),
+        ),
+        LogEntry("notice_opened", {**record, "notice_ends": ends.isoformat()}),
+    )
+
+
+def file_center(
+    step: Step, *, reason: str, now: datetime, unanswered_objections: int, domain_taken: bool
+) -> tuple[Step, LogEntry]:
+    """Filing (备案) once the notice has run its course and every objection has its answer."""
+    _require(step, CenterStatus.notice)
+    if step.notice_ends is not None and now < step.notice_ends:
+        raise Conflict(
+            _(
+                "The public notice runs until %(day)s; file the center after that.",
+                day=step.notice_ends.date().isoformat(),
+            )
+        )
+    if unanswered_objections:
+        raise Conflict(
+            _(
+                "Answer every objection raised during the public notice before filing (%(n)s unanswered).",
+                n=unanswered_objections,
+            )
+        )
+    if domain_taken:
+        raise Conflict(
+            _("A filed center already holds this domain in the city; a second one cannot be filed.")
+        )
+    return (
+        replace(step, status=CenterStatus.filed, decision_reason=reason, decided_at=now, step_deadline=None),
+        LogEntry("filed", {"reason": reason, "filed_on": now.date().isoformat()}),
+    )
+
+
+def refuse(step: Step, *, reason: str, now: datetime) -> tuple[Step, LogEntry]:
+    """The bureau ends an application at any open step, with reasons the applicant sees."""
+    if step.status not in OPEN_STATUSES:
+        raise Conflict(_("This application is already closed."))
+    return _refused(step, reason=reason, now=now, event="refused", at_step=step.status.value)
+
+
+def _refused(step: Step, *, reason: str, now: datetime, event: str, **data) -> tuple[Step, LogEntry]:
+    return (
+        replace(
+            step,
+            status=CenterStatus.rejected,
+            decision_reason=reason,
+            decided_at=now,
+            step_deadline=None,
+            **({"review_mean": data["review_mean"]} if "review_mean" in data else {}),
+        ),
+        LogEntry(event, {"reason": reason, **data}),
+    )
+
+
+def accepts_applications(*, call_open: bool, deadline: date, today: date) -> None:
+    if not call_open or today > deadline:
+        raise Conflict(_("This call is closed: applications were due by %(day)s.", day=deadline.isoformat()))
+
+
+# --- promotion and evaluation -------------------------------------------------------------------------------------
+
+
+def promotion_target(*, status: CenterStatus, level: CenterLevel, pending: bool) -> CenterLevel:
+    """The level a filed center may be recommended for: one above its own."""
+    if status != CenterStatus.filed:
+        raise Conflict(_("Only a filed center can be recommended for promotion."))
+    if pending:
+        raise Conflict(_("This center already has a promotion recommendation awaiting its outcome."))
+    if level not in NEXT_LEVEL:
+        raise Conflict(_("A national center cannot be promoted further."))
+    return NEXT_LEVEL[level]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The three-year assessment (三年考核) built from three annual grades."""
+
+    years: tuple[int, ...]
+    grades: tuple[Grade | None, ...]
+    result: Grade | None  # None while any of the three years is not graded yet
+
+    @property
+    def complete(self) -> bool:
+        return self.result is not None
+
+
+def three_year_assessment(grades: Mapping[int, Grade | None], *, end_year: int) -> Assessment:
+    """Fails with any failed year; otherwise the mean of the grade points, rounded down (excellent 4, good 3,
+    passed 2), so one weak year keeps a center out of the top grade."""
+    years = tuple(range(end_year - ASSESSMENT_YEARS + 1, end_year + 1))
+    row = tuple(grades.get(year) for year in years)
+    if any(g is None for g in row):
+        return Assessment(years, row, None)
+    if Grade.failed in row:
+        return Assessment(years, row, Grade.failed)
+    mean = sum(GRADE_POINTS[g] for g in row) // ASSESSMENT_YEARS
+    result = next(g for g, points in GRADE_POINTS.items() if points <= mean)
+    return Assessment(years, row, result)

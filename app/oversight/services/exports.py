@@ -1,0 +1,160 @@
+"""Exports of the bureau's figures and records: indicators as CSV and XLSX, an annual evaluation report and the
+centers' registry as PDF. Each export is drawn from the same service functions as the API, so every format
+carries the same figures."""
+
+import csv
+import io
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from openpyxl import Workbook
+
+from app.oversight.labels import CENTER_STATUSES, GRADES, INDICATORS, MEASURES, REPORT_SECTIONS
+from app.oversight.services.indicators import Scope
+from app.platform.errors import ServiceError
+from app.platform.taxonomy import industry_name
+from app.web.labels import CENTER_LEVELS, label
+from models import Center
+
+MEASURE_ORDER = ("count", "amount", "people")
+
+
+class ExportUnavailable(ServiceError):
+    status = 503
+    code = "unavailable"
+
+
+def indicator_rows(result: dict) -> list[list]:
+    """One row per indicator: its name, then count, amount and people (empty where it has none)."""
+    return [
+        [str(INDICATORS[name]), *(figure.get(m, "") for m in MEASURE_ORDER)]
+        for name, figure in result["indicators"].items()
+    ]
+
+
+def _header() -> list[str]:
+    return [_("Indicator"), *(str(MEASURES[m]) for m in MEASURE_ORDER)]
+
+
+def _scope_line(result: dict, center_name: str | None) -> list[str]:
+    return [
+        _("Year"),
+        str(result["year"]),
+        _("Center"),
+        center_name or _("All centers"),
+        _("Industry"),
+        industry_name(result["industry"]) if result["industry"] else _("All industries"),
+    ]
+
+
+def indicators_csv(result: dict, *, center_name: str | None = None) -> str:
+    """CSV with a byte-order mark, so spreadsheet programs open the Chinese text as UTF-8."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(_scope_line(result, center_name))
+    writer.writerow(_header())
+    writer.writerows(indicator_rows(result))
+    return "\ufeff" + buffer.getvalue()
+
+
+def indicators_xlsx(result: dict, *, center_name: str | None = None) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = str(result["year"])
+    sheet.append(_scope_line(result, center_name))
+    sheet.append(_header())
+    for row in indicator_rows(result):
+        sheet.append(row)
+    sheet.column_dimensions["A"].width = 28
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+# --- PDF ----------------------------------------------------------------------------------------------------
+
+
+def _pdf():
+    """A PDF document with the CJK font embedded (a subset of it: only the glyphs used)."""
+    from fpdf import FPDF
+
+    path = Path(current_app.config["PDF_FONT_PATH"])
+    if not path.is_file():
+        current_app.logger.error("PDF font missing at %s; run `make install` to fetch it", path)
+        raise ExportUnavailable(_("PDF export is not available: the Chinese font is not installed."))
+    pdf = FPDF()
+    pdf.add_font("cjk", fname=str(path))
+    pdf.set_font("cjk", size=11)
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.add_page()
+    return pdf
+
+
+def _title(pdf, text: str) -> None:
+    pdf.set_font("cjk", size=16)
+    pdf.multi_cell(0, 10, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=11)
+
+
+def _table(pdf, header: list[str], rows: list[list], widths: list[int]) -> None:
+    from fpdf import FontFace
+
+    # One weight of the font is embedded, so the headings are set apart by a fill instead of bold.
+    headings = FontFace(emphasis="", fill_color=(230, 236, 245))
+    with pdf.table(col_widths=widths, text_align="LEFT", headings_style=headings) as table:
+        for values in [header, *rows]:
+            row = table.row()
+            for value in values:
+                row.cell("" if value is None else str(value))
+
+
+def evaluation_pdf(view, result: dict) -> bytes:
+    """One center's annual evaluation report: grade, the computed indicators and the report sections."""
+    pdf = _pdf()
+    _title(pdf, _("Annual evaluation %(year)s", year=view.round.year) + " · " + view.center.name)
+    grade = label(GRADES, view.evaluation.grade) if view.evaluation.grade else _("Not graded yet")
+    pdf.multi_cell(0, 7, f"{_('Grade')}: {grade}", new_x="LMARGIN", new_y="NEXT")
+    if view.evaluation.remarks:
+        pdf.multi_cell(0, 7, f"{_('Remarks')}: {view.evaluation.remarks}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.multi_cell(0, 8, _("Indicators of the year"), new_x="LMARGIN", new_y="NEXT")
+    _table(pdf, _header(), indicator_rows(result), [70, 40, 50, 30])
+    pdf.ln(3)
+    pdf.multi_cell(0, 8, _("Operation and development report"), new_x="LMARGIN", new_y="NEXT")
+    report = view.evaluation.report or {}
+    if not view.evaluation.submitted_at:
+        pdf.multi_cell(0, 7, _("Not submitted"), new_x="LMARGIN", new_y="NEXT")
+    for name, text in report.items():
+        if text:
+            pdf.multi_cell(0, 7, label(REPORT_SECTIONS, name), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(2)
+    return bytes(pdf.output())
+
+
+def registry_pdf(centers) -> bytes:
+    """The centers' registry: every center with its level, industry, status and filing date."""
+    pdf = _pdf()
+    _title(pdf, _("Center registry"))
+    rows = [
+        [
+            c.name,
+            label(CENTER_LEVELS, c.level),
+            industry_name(c.industry),
+            label(CENTER_STATUSES, c.status),
+            c.filed_on.isoformat() if c.filed_on else "—",
+        ]
+        for c in centers
+    ]
+    _table(
+        pdf, [_("Center"), _("Level"), _("Industry"), _("Status"), _("Filed on")], rows, [70, 22, 40, 28, 30]
+    )
+    return bytes(pdf.output())
+
+
+def scope_center_name(session, scope: Scope) -> str | None:
+    if scope.center_id is None:
+        return None
+    center = session.get(Center, scope.center_id)
+    return center.name if center else None

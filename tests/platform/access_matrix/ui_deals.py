@@ -1,0 +1,158 @@
+"""Access matrix of the deal and profile pages: parties, the bureau (reads only), everyone else (404 or 403), and
+visitors sent to the login page (302). Bodies of POST cases are form fields; the harness adds the CSRF token."""
+
+import io
+
+from sqlmodel import select
+from werkzeug.datastructures import FileStorage
+
+from app.deals.services import contracts, incubations, interests
+from app.market.services import saved_searches
+from models import Milestone
+from tests.platform.access_matrix import Case
+from tests.utils.factories import create_need, in_app
+from tests.utils.ui_deals import contract_data, create_center
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def build(session, users) -> dict[str, int]:
+    """The center's accepted interest in the enterprise's confidential need (NDA accepted) with an attachment, a
+    draft contract, an incubation of the center's filed center, a center still under review, a saved search."""
+    enterprise, center = users["enterprise"], users["center"]
+    need = create_need(session, enterprise, confidential=True)
+    hub = create_center(session, center, name="访问矩阵创新中心")
+    under_review = create_center(session, center, name="评审中的创新中心", status="review")
+    with in_app(session):
+        interest = interests.express_interest(
+            session=session, user=center, target_type="need", target_id=need.id, message="希望合作"
+        )
+        interests.accept_interest(session=session, user=enterprise, interest_id=interest.id)
+        interests.accept_nda(session=session, user=center, interest_id=interest.id)
+        message = interests.post_message(
+            session=session,
+            user=enterprise,
+            interest_id=interest.id,
+            body="附件",
+            upload=FileStorage(io.BytesIO(PDF), filename="方案.pdf"),
+        )
+        attachment = interests.attachments_of(session=session, message_ids=[message.id])[message.id][0]
+        contract = contracts.create_contract(
+            session=session, user=enterprise, data=contract_data(interest.id)
+        )
+        incubation = incubations.create_incubation(
+            session=session,
+            user=center,
+            data={"center_id": hub.id, "name": "矩阵孵化科技有限公司", "started_on": "2026-05-01"},
+        )
+        saved = saved_searches.create_saved_search(session=session, user=enterprise, data={"query": "焊接"})
+        saved_api = saved_searches.create_saved_search(
+            session=session, user=enterprise, data={"query": "铸造"}
+        )
+    milestone = session.exec(select(Milestone).where(Milestone.contract_id == contract.id)).first()
+    return {
+        "saved_api": saved_api.id,
+        "milestone": milestone.id,
+        "need": need.id,
+        "interest": interest.id,
+        "attachment": attachment.id,
+        "contract": contract.id,
+        "incubation": incubation.id,
+        "saved": saved.id,
+        "center": hub.id,
+        "under_review": under_review.id,
+        "org": enterprise.org_id,
+    }
+
+
+def _expect(visitor, enterprise, center, bureau, expert) -> dict[str, int]:
+    return {
+        "visitor": visitor,
+        "enterprise": enterprise,
+        "center": center,
+        "bureau": bureau,
+        "expert": expert,
+    }
+
+
+PARTIES_AND_BUREAU = _expect(302, 200, 200, 200, 404)
+ANY_USER = _expect(302, 200, 200, 200, 200)
+PUBLIC = _expect(200, 200, 200, 200, 200)
+
+CASES = [
+    Case("GET", "/interests?box=in", expected=_expect(302, 200, 200, 200, 403)),
+    Case(
+        "GET", "/interests/new?target_type=need&target_id={need}", expected=_expect(302, 200, 200, 403, 403)
+    ),
+    Case("GET", "/interests/{interest}", expected=PARTIES_AND_BUREAU),
+    Case("POST", "/interests/{interest}/accept", expected=_expect(302, 409, 403, 403, 404), body={}),
+    Case(
+        "POST",
+        "/interests/{interest}/decline",
+        expected=_expect(302, 409, 403, 403, 404),
+        body={"reason": "price"},
+    ),
+    Case("POST", "/interests/{interest}/withdraw", expected=_expect(302, 403, 409, 403, 404), body={}),
+    Case("POST", "/interests/{interest}/nda", expected=_expect(302, 403, 409, 403, 404), body={"agree": "y"}),
+    Case(
+        "POST",
+        "/interests/{interest}/messages",
+        expected=_expect(302, 302, 302, 403, 404),
+        body={"body": "请查收修改后的方案。"},
+    ),
+    Case(
+        "POST",
+        "/interests/{interest}/contract",
+        expected=_expect(302, 302, 302, 403, 404),
+        body={"kind": "technical_consulting", "title": "咨询合同", "amount": "10", "technology_amount": "8"},
+    ),
+    Case("GET", "/attachments/{attachment}", expected=PARTIES_AND_BUREAU),
+    Case("GET", "/needs/{need}/views", expected=_expect(302, 200, 404, 404, 404)),
+    Case("GET", "/needs/{need}/nda", expected=_expect(302, 200, 404, 404, 404)),
+    Case("GET", "/contracts", expected=ANY_USER),
+    Case("GET", "/contracts/{contract}", expected=PARTIES_AND_BUREAU),
+    Case(
+        "POST",
+        "/contracts/{contract}/transition",
+        expected=_expect(302, 409, 409, 403, 404),
+        body={"to": "completed"},
+    ),
+    Case(
+        "POST",
+        "/contracts/{contract}/registration",
+        expected=_expect(302, 409, 409, 403, 404),
+        body={"number": "2201012026000001"},
+    ),
+    Case("GET", "/incubations", expected=_expect(302, 403, 200, 200, 403)),
+    Case("GET", "/notifications", expected=ANY_USER),
+    Case("GET", "/saved-searches", expected=ANY_USER),
+    Case("POST", "/saved-searches/{saved}/delete", expected=_expect(302, 302, 404, 404, 404), body={}),
+    Case(
+        "POST",
+        "/contracts/{contract}/milestones/{milestone}/transition",
+        expected=_expect(302, 409, 409, 403, 404),
+        body={"to": "paid"},
+    ),
+    # Valid forms: what differs between roles is the role check, not the validation before it.
+    Case(
+        "POST",
+        "/incubations",
+        expected=_expect(302, 403, 302, 404, 403),
+        body={"center_id": "{center}", "name": "矩阵新孵化科技有限公司", "started_on": "2026-06-01"},
+    ),
+    Case("POST", "/incubations/{incubation}/graduated", expected=_expect(302, 403, 302, 404, 403), body={}),
+    # No target named: there is nothing to be interested in.
+    Case("POST", "/interests/new", expected=_expect(302, 404, 404, 403, 403), body={}),
+    Case("POST", "/needs/{need}/nda", expected=_expect(302, 302, 404, 404, 404), body={}),
+    Case("POST", "/notifications/read", expected=_expect(302, 302, 302, 302, 302), body={}),
+    Case(
+        "POST",
+        "/saved-searches",
+        expected=_expect(302, 302, 302, 302, 302),
+        body={"name": "激光焊接", "q": "激光焊接"},
+    ),
+    Case("GET", "/organizations/{org}", expected=PUBLIC),
+    Case("GET", "/centers", expected=PUBLIC),
+    Case("GET", "/centers/{center}", expected=PUBLIC),
+    Case("GET", "/centers/{under_review}", expected=_expect(404, 404, 200, 200, 404)),
+]
