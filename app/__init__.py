@@ -87,7 +87,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     if app.config["INDEX_WORKER_IN_PROCESS"]:
-        from app.platform.indexes import start_background_worker
+        from app.ops.index_worker import start_background_worker
 
         app.extensions["index_worker_stop"] = start_background_worker(app)
     return app

@@ -14,10 +14,11 @@ from sqlmodel import Session
 from app import migrate
 from app.accounts.services import accounts
 from app.db import get_engine
-from app.market.services import attachments, listings, recommendations, saved_searches
+from app.market.services import attachments, indexes, listings, recommendations, saved_searches
 from app.ops import backup, demo, grow
+from app.ops import index_worker as worker_loop
 from app.oversight.services import experts
-from app.platform import indexes, taxonomy
+from app.platform import taxonomy
 from app.platform.errors import ServiceError
 from indexing.sync import prune_applied
 from models import ExpertField, Role, User
@@ -159,7 +160,7 @@ def index_rebuild(workers: int) -> None:
 
 @index_cli.command("worker")
 @click.option("--poll", default=1.0, show_default=True, help="Seconds between polls of an empty outbox.")
-def index_worker(poll: float) -> None:
+def run_index_worker(poll: float) -> None:
     """Drain the outbox into the search backend and this host's vector stores until stopped."""
     app = current_app._get_current_object()
     index = indexes.vector_index(app)
@@ -178,7 +179,7 @@ def index_worker(poll: float) -> None:
             if stop.wait(indexes.RELOAD_CHECK_SECONDS):
                 return
     click.echo("index worker running; Ctrl-C stops it")
-    indexes.run_writer(app, stop, poll_interval=poll)
+    worker_loop.run_writer(app, stop, poll_interval=poll)
 
 
 @index_cli.command("status")

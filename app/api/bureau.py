@@ -11,10 +11,14 @@ from app.api.helpers import api_user, token_required
 from app.api.routes import json_body
 from app.db import get_session
 from app.oversight.services import application_documents as documents
-from app.oversight.services import center_lifecycle as lifecycle
+from app.oversight.services import applications as application_service
+from app.oversight.services import calls as call_service
 from app.oversight.services import center_records as records
 from app.oversight.services import evaluations
 from app.oversight.services import experts as expert_service
+from app.oversight.services import notice as notice_service
+from app.oversight.services import promotion as promotion_service
+from app.oversight.services import registry as registry_service
 from app.platform.errors import Invalid
 from app.web.input_guards import accepts_upload
 
@@ -25,7 +29,7 @@ def dump(row) -> dict:
     return row.model_dump(mode="json")
 
 
-def dump_application(view: lifecycle.ApplicationView) -> dict:
+def dump_application(view: application_service.ApplicationView) -> dict:
     return {
         **dump(view.application),
         "center": dump(view.center),
@@ -48,7 +52,9 @@ def document_json(application_id: int, row) -> dict:
 
 
 def application_json(application_id: int, status: int = 200):
-    view = lifecycle.application_view(session=get_session(), user=api_user(), application_id=application_id)
+    view = application_service.application_view(
+        session=get_session(), user=api_user(), application_id=application_id
+    )
     return jsonify(dump_application(view)), status
 
 
@@ -58,7 +64,7 @@ def application_json(application_id: int, status: int = 200):
 @bp.get(f"{P}/calls")
 def list_calls():
     """Published calls for applications; `open=1` for those still accepting."""
-    calls = lifecycle.list_calls(session=get_session(), open_only=request.args.get("open") == "1")
+    calls = call_service.list_calls(session=get_session(), open_only=request.args.get("open") == "1")
     return jsonify(items=[dump(c) for c in calls])
 
 
@@ -66,20 +72,22 @@ def list_calls():
 @token_required
 def create_call():
     """The bureau publishes a call: domain, conditions, required materials, deadline, criteria weights."""
-    return jsonify(dump(lifecycle.create_call(session=get_session(), user=api_user(), data=json_body()))), 201
+    return jsonify(
+        dump(call_service.create_call(session=get_session(), user=api_user(), data=json_body()))
+    ), 201
 
 
 @bp.get(f"{P}/calls/<int:call_id>")
 def get_call(call_id: int):
     """One call."""
-    return jsonify(dump(lifecycle.get_call(session=get_session(), call_id=call_id)))
+    return jsonify(dump(call_service.get_call(session=get_session(), call_id=call_id)))
 
 
 @bp.post(f"{P}/calls/<int:call_id>/applications")
 @token_required
 def submit_application(call_id: int):
     """A lead unit applies with its plan, founding units, experts and documents."""
-    application = lifecycle.submit_application(
+    application = application_service.submit_application(
         session=get_session(), user=api_user(), call_id=call_id, data=json_body()
     )
     return application_json(application.id, 201)
@@ -89,7 +97,7 @@ def submit_application(call_id: int):
 @token_required
 def list_applications():
     """Every application for the bureau; the caller's organization's own for everyone else."""
-    rows = lifecycle.list_applications(
+    rows = application_service.list_applications(
         session=get_session(), user=api_user(), status=request.args.get("status") or None
     )
     return jsonify(items=[dump(a) for a in rows])
@@ -138,10 +146,10 @@ def remove_document(application_id: int, document_id: int):
 
 
 WORKFLOW = {
-    "panel": lifecycle.form_panel,
-    "review-decision": lifecycle.conclude_review,
-    "filing": lifecycle.decide_filing,
-    "refusal": lifecycle.refuse_application,
+    "panel": application_service.form_panel,
+    "review-decision": application_service.conclude_review,
+    "filing": application_service.decide_filing,
+    "refusal": application_service.refuse_application,
 }
 
 
@@ -157,7 +165,7 @@ def application_step(application_id: int, step: str):
 @token_required
 def record_inspection(application_id: int):
     """The site inspection's record; passing opens the public notice."""
-    lifecycle.record_inspection(
+    application_service.record_inspection(
         session=get_session(),
         user=api_user(),
         application_id=application_id,
@@ -179,7 +187,7 @@ def notices():
                 "domain": c.domain,
                 "notice_ends": a.notice_ends.isoformat() if a.notice_ends else None,
             }
-            for a, c in lifecycle.on_notice(session=get_session())
+            for a, c in notice_service.on_notice(session=get_session())
         ]
     )
 
@@ -187,7 +195,7 @@ def notices():
 @bp.post(f"{P}/applications/<int:application_id>/objections")
 def raise_objection(application_id: int):
     """Anyone may object to a center on public notice."""
-    objection = lifecycle.raise_objection(
+    objection = notice_service.raise_objection(
         session=get_session(), application_id=application_id, data=json_body()
     )
     return jsonify(id=objection.id, created_at=objection.created_at.isoformat()), 201
@@ -199,7 +207,7 @@ def answer_objection(objection_id: int):
     """The bureau's answer to an objection."""
     return jsonify(
         dump(
-            lifecycle.answer_objection(
+            notice_service.answer_objection(
                 session=get_session(), user=api_user(), objection_id=objection_id, data=json_body()
             )
         )
@@ -251,7 +259,7 @@ def submit_score(assignment_id: int):
 @token_required
 def registry():
     """Every center in every status (bureau)."""
-    centers = lifecycle.registry(
+    centers = registry_service.registry(
         session=get_session(), user=api_user(), status=request.args.get("status") or None
     )
     return jsonify(items=[dump(c) for c in centers])
@@ -261,7 +269,7 @@ def registry():
 @token_required
 def center_record(center_id: int):
     """A center's registry record and history (bureau, or the center itself)."""
-    record = lifecycle.center_record(session=get_session(), user=api_user(), center_id=center_id)
+    record = registry_service.center_record(session=get_session(), user=api_user(), center_id=center_id)
     return jsonify(
         {
             **dump(record.center),
@@ -280,7 +288,7 @@ def recommend_promotion(center_id: int):
     """Recommend a filed center for the next level."""
     return jsonify(
         dump(
-            lifecycle.recommend_promotion(
+            promotion_service.recommend_promotion(
                 session=get_session(), user=api_user(), center_id=center_id, data=json_body()
             )
         )
@@ -293,7 +301,7 @@ def promotion_outcome(promotion_id: int):
     """Record the outcome of a promotion."""
     return jsonify(
         dump(
-            lifecycle.record_promotion_outcome(
+            promotion_service.record_promotion_outcome(
                 session=get_session(), user=api_user(), promotion_id=promotion_id, data=json_body()
             )
         )

@@ -9,7 +9,7 @@ from app.api.helpers import api_user, token_required
 from app.api.routes import json_body
 from app.db import get_session
 from app.deals.services import contracts, incubations, interests
-from app.market.services import saved_searches
+from app.market.services import need_access, saved_searches
 from app.platform import notifications
 from app.platform.errors import Invalid
 from app.web.input_guards import accepts_upload
@@ -154,8 +154,8 @@ def attachment(attachment_id: int):
 @token_required
 def need_detail_views(need_id: int):
     """Who read the confidential details of the caller's need."""
-    rows = interests.detail_views(session=get_session(), user=api_user(), need_id=need_id)
-    return jsonify(items=[interests.detail_view_to_public(session=get_session(), view=row) for row in rows])
+    rows = need_access.detail_views(session=get_session(), user=api_user(), need_id=need_id)
+    return jsonify(items=[need_access.detail_view_to_public(session=get_session(), view=row) for row in rows])
 
 
 @bp.put("/needs/<int(max=2147483647):need_id>/nda")

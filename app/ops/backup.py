@@ -25,8 +25,8 @@ from sqlmodel import SQLModel
 
 from app.config import ROOT
 from app.db import make_engine
+from app.market.services import indexes
 from app.migrate import alembic_config
-from app.platform import indexes
 
 MANIFEST = "manifest.json"
 FORMAT = 1

@@ -19,10 +19,9 @@ from sqlmodel import Session, select
 
 from app import create_app
 from app.db import make_engine
-from app.market.services import listings, recommendations
+from app.market.services import indexes, listings, recommendations
 from app.migrate import upgrade
-from app.ops import demo
-from app.platform import indexes
+from app.ops import demo, index_worker
 from models import Need, Role, User
 
 QUERY_NEED = "铝合金车身激光焊接气孔缺陷控制技术开发"
@@ -56,7 +55,7 @@ def measure(folder: Path, count: int, poll_interval: float, seed: int = 0) -> di
         demo.load_demo(session=session, ttl_days=180)
         need = session.exec(select(Need).where(Need.title == QUERY_NEED)).one()
         poster = session.exec(select(User).where(User.role == Role.center)).first()
-    stop = indexes.start_background_worker(app, poll_interval=poll_interval)
+    stop = index_worker.start_background_worker(app, poll_interval=poll_interval)
     index = indexes.vector_index(app)
     try:
         _wait(lambda: index.matcher() is not None and index.matcher().listing("need", need.id) is not None)

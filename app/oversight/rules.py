@@ -1,7 +1,7 @@
 """The rules of a center's lifecycle, as pure functions: no session, no clock, no request.
 
 Each transition takes the application's current `Step` and what the actor decided, checks the rule, and returns
-the new `Step` and the `LogEntry` to append to the center's history; `app.oversight.services.center_lifecycle` persists both
+the new `Step` and the `LogEntry` to append to the center's history; `app.oversight.services.applications` persists both
 in one transaction. A refusal raises a `ServiceError` whose message the user sees as it is.
 """
 

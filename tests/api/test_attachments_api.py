@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
-from app.market.services import attachments, listings
+from app.market.services import attachments, need_access
 from models import ListingAttachment
 from tests.conftest import BACKENDS
 from tests.utils.factories import PASSWORD, create_achievement, create_need, in_app
@@ -114,7 +114,7 @@ def test_a_confidential_needs_files_only_for_those_entitled(app, client, session
         assert client.get(row["url"], headers=headers).status_code == 404
         assert client.get(row["thumbnail_url"], headers=headers).status_code == 404
     with in_app(session):
-        listings.grant_details(session=session, need_id=need.id, org_id=university.org_id, user=enterprise)
+        need_access.grant_details(session=session, need_id=need.id, org_id=university.org_id, user=enterprise)
     assert client.get(row["thumbnail_url"], headers=stranger).status_code == 200
 
 

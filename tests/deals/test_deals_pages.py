@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import func, select
 
 from app.accounts.services import accounts
-from app.platform import indexes
+from app.market.services import indexes
 from models import (
     Contract,
     ContractEvent,

@@ -10,8 +10,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, select
 
 from app.deals.services import contracts, interests
-from app.market.services import saved_searches
-from app.platform import files, indexes
+from app.market.services import indexes, saved_searches
+from app.platform import files
 from app.platform.errors import Forbidden
 from models import Contract, ContractEvent, Notification, Organization, RecommendationFeedback
 from tests.conftest import BACKENDS

@@ -15,8 +15,8 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.db import make_engine
+from app.market.services import indexes
 from app.migrate import upgrade
-from app.platform import indexes
 from tests.utils.factories import PASSWORD, create_achievement, create_need, create_user, in_app, verify_org
 from tests.utils.ui_deals import create_center
 

@@ -13,10 +13,9 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.db import make_engine
-from app.market.services import listings
+from app.market.services import indexes, listings
 from app.migrate import upgrade
 from app.ops.demo import DEMO_PASSWORD, demo_email, load_demo
-from app.platform import indexes
 from app.platform.taxonomy import use_taxonomy_vocabulary
 from matching.text import set_user_dictionary
 from models import Need, User

@@ -16,7 +16,8 @@ import pytest
 from sqlmodel import select
 
 from app import create_app
-from app.platform import indexes
+from app.market.services import indexes
+from app.ops import index_worker
 from matching import persistence
 from matching.vectorstore import VectorStore
 from models import ListingAttachment
@@ -111,7 +112,7 @@ def test_full_disk_keeps_reads_refuses_uploads_and_recovers(
     first = persistence.current_generation(store)
     monkeypatch.setattr(indexes, "PERSIST_SECONDS", 0.2)
     before = set(threading.enumerate())
-    stop = indexes.start_background_worker(app, poll_interval=0.1)
+    stop = index_worker.start_background_worker(app, poll_interval=0.1)
     writer = next(t for t in threading.enumerate() if t not in before and t.name == "outbox-worker")
     try:
         ballast = fill(small_disk)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from app.platform import indexes
+from app.market.services import indexes
 from matching import persistence
 from models import Achievement, ListingStatus, Need
 from tests.conftest import BACKENDS

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from app.platform import indexes
+from app.market.services import indexes
 from tests.conftest import require_service
 from tests.utils.factories import create_achievement, create_need, create_user, in_app
 

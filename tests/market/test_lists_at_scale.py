@@ -8,8 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event
 
-from app.market.services import listings
-from app.platform import indexes
+from app.market.services import indexes, listings
 from indexing.sync import record_change
 from models import Need
 from models.outbox import utcnow

@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import func, select
 
-from app.market.services import listings
+from app.market.services import need_access
 from models import Need, Service
 from tests.utils.factories import PASSWORD, create_achievement, create_need, create_user, drain_index, in_app
 from tests.utils.web import csrf_token
@@ -110,7 +110,7 @@ def test_confidential_details_shown_to_owner_and_approved_org(
 
     approved = create_user(session, "university")
     with in_app(session):
-        listings.grant_details(
+        need_access.grant_details(
             session=session, need_id=confidential_need.id, org_id=approved.org_id, user=enterprise
         )
     auth.login(approved.email, PASSWORD)

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from app.platform import indexes
+from app.market.services import indexes
 from tests.conftest import BACKENDS, require_service
 from tests.utils.factories import PASSWORD, create_achievement, create_need, create_user, in_app
 from tests.utils.web import bearer
@@ -228,6 +228,7 @@ def after_expiry(monkeypatch):
     """The clock moved past every listing's expiry, before `flask listings expire` has run."""
     from datetime import timedelta
 
+    from app.market import rules as listing_rules
     from app.market.services import listings as listing_service
     from app.market.services import search as search_service
     from models.common import utcnow
@@ -237,6 +238,7 @@ def after_expiry(monkeypatch):
 
     monkeypatch.setattr(search_service, "utcnow", later)
     monkeypatch.setattr(listing_service, "utcnow", later)
+    monkeypatch.setattr(listing_rules, "utcnow", later)
 
 
 def test_expired_listings_are_neither_found_nor_recommended(client, market, after_expiry):

@@ -9,9 +9,9 @@ from sqlalchemy import inspect, select, text
 from sqlmodel import Session, SQLModel
 
 from app import create_app
+from app.market.services import indexes
 from app.migrate import upgrade
 from app.ops import demo
-from app.platform import indexes
 from indexing import SearchQuery
 from models import Need
 from tests.conftest import BACKENDS

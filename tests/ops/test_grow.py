@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, text
 from sqlmodel import Session, SQLModel, select
 
+from app.market.services import indexes
 from app.ops import demo, grow
-from app.platform import indexes, taxonomy
+from app.platform import taxonomy
 from indexing import SearchQuery
 from models import (
     Achievement,

@@ -12,11 +12,12 @@ from sqlmodel import Session
 from werkzeug.serving import make_server
 
 from app.config import ROOT
-from app.ops import demo, grow
+from app.market.services import indexes
+from app.ops import demo, grow, index_worker
 from app.ops.load import report
 from app.ops.load.freshness import Api, probe
 from app.ops.load.plan import build_plan
-from app.platform import indexes, regions, taxonomy
+from app.platform import regions, taxonomy
 from tests.conftest import BACKENDS
 
 ON_BOTH_DATABASES = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
@@ -48,7 +49,7 @@ def market(app):
 @pytest.fixture
 def served(app, market):
     """The app on a real socket, with its outbox worker in a thread, as the load generator meets it."""
-    stop = indexes.start_background_worker(app, poll_interval=0.1)
+    stop = index_worker.start_background_worker(app, poll_interval=0.1)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -80,7 +81,7 @@ def test_locust_drives_every_kind_of_user_without_errors_and_the_report_reads_it
             "-m",
             "locust",
             "-f",
-            str(ROOT / "app" / "load" / "locustfile.py"),
+            str(ROOT / "app" / "ops" / "load" / "locustfile.py"),
             "--headless",
             "-u",
             "8",

@@ -12,7 +12,7 @@ from sqlmodel import select
 from werkzeug.serving import make_server
 
 from app.db import make_engine
-from app.platform import indexes
+from app.market.services import indexes
 from app.web import logs
 from indexing.sync import OutboxWorker, Sink, prune_applied, record_change
 from models import OutboxEvent, SyncCursor

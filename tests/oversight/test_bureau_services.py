@@ -5,10 +5,13 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from app.oversight.services import center_lifecycle as lifecycle
+from app.oversight.services import application_access, evaluations
+from app.oversight.services import applications as application_service
+from app.oversight.services import calls as call_service
 from app.oversight.services import center_records as records
-from app.oversight.services import evaluations
 from app.oversight.services import experts as expert_service
+from app.oversight.services import notice as notice_service
+from app.oversight.services import promotion as promotion_service
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from models import (
     Center,
@@ -102,7 +105,7 @@ def test_a_second_center_for_a_filed_domain_is_refused(session, bureau, call):
     second = carry(session, bureau, second, "notice")
     end_notice(session, second)
     with in_app(session), pytest.raises(Conflict, match="该领域已有备案的创新中心"):
-        lifecycle.decide_filing(
+        application_service.decide_filing(
             session=session, user=bureau, application_id=second.id, data={"approve": True, "reason": "同意"}
         )
     # Nothing already saved is lost: the second application waits at notice for the bureau to refuse it.
@@ -148,14 +151,14 @@ def test_panel_coverage_conflicts_and_scoring(session, bureau, call):
     engineer = create_expert(session, ["technology", "industry"])
     conflicted = create_expert(session, ["technology"])
     with in_app(session), pytest.raises(Invalid, match="须覆盖经济、技术、产业、管理、法律"):
-        lifecycle.form_panel(
+        application_service.form_panel(
             session=session,
             user=bureau,
             application_id=application.id,
             data={"expert_ids": [engineer.id, conflicted.id]},
         )
     with in_app(session):
-        lifecycle.form_panel(
+        application_service.form_panel(
             session=session,
             user=bureau,
             application_id=application.id,
@@ -200,21 +203,21 @@ def test_panel_coverage_conflicts_and_scoring(session, bureau, call):
                 assignment_id=rows[user.id].id,
                 data={"scores": scores, "opinion": "意见：基础扎实，机制可行。"},
             )
-        done = lifecycle.conclude_review(
+        done = application_service.conclude_review(
             session=session,
             user=bureau,
             application_id=application.id,
             data={"approve": True, "reason": "通过"},
         )
     assert done.status == CenterStatus.inspection and done.review_mean == (74.5 + 90) / 2
-    view = lifecycle.application_view(session=session, user=bureau, application_id=application.id)
+    view = application_service.application_view(session=session, user=bureau, application_id=application.id)
     assert {row.expert_id: row.conflict for row, _name in view.panel} == {
         economist.id: False,
         engineer.id: False,
         conflicted.id: True,
     }
     # An expert sees their own scores only, never a colleague's.
-    own = lifecycle.application_view(session=session, user=engineer, application_id=application.id)
+    own = application_service.application_view(session=session, user=engineer, application_id=application.id)
     assert [row.expert_id for row, _name in own.panel] == [engineer.id]
 
 
@@ -222,7 +225,7 @@ def test_refusal_ends_the_application_with_reasons_the_applicant_sees(session, b
     applicant = create_user(session, "institute", industries=["automotive"])
     application = carry(session, bureau, apply(session, call, applicant), "inspection")
     with in_app(session):
-        lifecycle.record_inspection(
+        application_service.record_inspection(
             session=session,
             user=bureau,
             application_id=application.id,
@@ -234,46 +237,48 @@ def test_refusal_ends_the_application_with_reasons_the_applicant_sees(session, b
                 "passed": False,
             },
         )
-        view = lifecycle.application_view(session=session, user=applicant, application_id=application.id)
+        view = application_service.application_view(
+            session=session, user=applicant, application_id=application.id
+        )
         assert view.application.status == CenterStatus.rejected
         assert view.application.decision_reason == "中试线尚未建成，不具备运行条件"
         assert view.panel == [] and view.objections == []  # who said what stays with the bureau
         with pytest.raises(Conflict, match="该申报已经办结"):
-            lifecycle.refuse_application(
+            application_service.refuse_application(
                 session=session, user=bureau, application_id=application.id, data={"reason": "再次拒绝"}
             )
         outsider = create_user(session, "enterprise")
         with pytest.raises(Forbidden):
-            lifecycle.get_application(session=session, user=outsider, application_id=application.id)
+            application_access.get_application(session=session, user=outsider, application_id=application.id)
 
 
 def test_objections_must_be_answered_before_filing(session, bureau, call):
     application = carry(session, bureau, apply(session, call), "notice")
-    assert [a.id for a, _c in lifecycle.on_notice(session=session)] == [application.id]
+    assert [a.id for a, _c in notice_service.on_notice(session=session)] == [application.id]
     with in_app(session):
-        objection = lifecycle.raise_objection(
+        objection = notice_service.raise_objection(
             session=session,
             application_id=application.id,
             data={"name": "李先生", "contact": "13800000000", "text": "发起单位之一已停业，请核实。"},
         )
         end_notice(session, application)
         with pytest.raises(Conflict, match="尚有 1 条未答复"):
-            lifecycle.decide_filing(
+            application_service.decide_filing(
                 session=session,
                 user=bureau,
                 application_id=application.id,
                 data={"approve": True, "reason": "同意"},
             )
         with pytest.raises(Conflict, match="不再受理异议"):
-            lifecycle.raise_objection(
+            notice_service.raise_objection(
                 session=session,
                 application_id=application.id,
                 data={"name": "王", "contact": "wang@example.cn", "text": "公示已结束的异议"},
             )
-        lifecycle.answer_objection(
+        notice_service.answer_objection(
             session=session, user=bureau, objection_id=objection.id, data={"answer": "经核实该单位正常经营。"}
         )
-        filed = lifecycle.decide_filing(
+        filed = application_service.decide_filing(
             session=session,
             user=bureau,
             application_id=application.id,
@@ -285,7 +290,7 @@ def test_objections_must_be_answered_before_filing(session, bureau, call):
 def test_filing_before_the_notice_ends_is_refused(session, bureau, call):
     application = carry(session, bureau, apply(session, call), "notice")
     with in_app(session), pytest.raises(Conflict, match="期满后方可备案"):
-        lifecycle.decide_filing(
+        application_service.decide_filing(
             session=session,
             user=bureau,
             application_id=application.id,
@@ -299,32 +304,32 @@ def test_only_the_bureau_moves_the_workflow(session, bureau, call):
     expert = create_expert(session, ["economics"])
     for user in (applicant, expert, None):
         with in_app(session), pytest.raises(Forbidden):
-            lifecycle.refuse_application(
+            application_service.refuse_application(
                 session=session, user=user, application_id=application.id, data={"reason": "越权"}
             )
         with in_app(session), pytest.raises(Forbidden):
-            lifecycle.create_call(session=session, user=user, data={})
+            call_service.create_call(session=session, user=user, data={})
 
 
 def test_promotion_raises_the_level_on_approval(session, bureau, call):
     application = carry(session, bureau, apply(session, call), "filed")
     with in_app(session):
-        promotion = lifecycle.recommend_promotion(
+        promotion = promotion_service.recommend_promotion(
             session=session, user=bureau, center_id=application.center_id, data={"basis": "连续两年评估优秀"}
         )
         assert promotion.to_level == "province"
         with pytest.raises(Conflict, match="已有待定的晋升推荐"):
-            lifecycle.recommend_promotion(
+            promotion_service.recommend_promotion(
                 session=session, user=bureau, center_id=application.center_id, data={"basis": "重复推荐"}
             )
-        lifecycle.record_promotion_outcome(
+        promotion_service.record_promotion_outcome(
             session=session,
             user=bureau,
             promotion_id=promotion.id,
             data={"approved": True, "decided_on": date.today().isoformat(), "remarks": "省工信厅认定"},
         )
         with pytest.raises(Conflict):
-            lifecycle.record_promotion_outcome(
+            promotion_service.record_promotion_outcome(
                 session=session,
                 user=bureau,
                 promotion_id=promotion.id,

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
+from app.market.services import indexes
 from app.market.services.index_documents import all_documents, listing_from_document
-from app.platform import indexes
+from app.ops import index_worker
 from indexing import SearchQuery
 from indexing.fts5 import FTS5Backend
 from matching import MatcherConfig
@@ -110,7 +111,7 @@ def test_vector_sink_rebuild_collects_every_document_before_fitting(app, weld):
 
 
 def test_background_worker_indexes_new_listings(app, session, enterprise):
-    stop = indexes.start_background_worker(app, poll_interval=0.05)
+    stop = index_worker.start_background_worker(app, poll_interval=0.05)
     try:
         create_need(session, enterprise, title="伺服电机振动抑制")
         assert wait_for(lambda: found(app, "伺服电机")) == ["伺服电机振动抑制"]
@@ -131,7 +132,7 @@ def test_background_worker_survives_a_failing_event_and_loses_nothing(
         upsert(docs)
 
     monkeypatch.setattr(backend, "upsert", fails_once_on_the_poisoned_listing)
-    stop = indexes.start_background_worker(app, poll_interval=0.05)
+    stop = index_worker.start_background_worker(app, poll_interval=0.05)
     try:
         create_need(session, enterprise, title="涂层附着力检测")
         wait_for(lambda: failed)

@@ -6,9 +6,9 @@ import time
 import pytest
 
 from app import create_app
-from app.market.services import listings
-from app.platform import indexes
-from app.platform.indexes import VectorIndex
+from app.market.services import indexes, listings
+from app.market.services.indexes import VectorIndex
+from app.ops import index_worker
 from matching import MatcherConfig, MatchItem, persistence
 from tests.conftest import BACKENDS
 from tests.market.test_search_and_recommendations import drain
@@ -138,7 +138,7 @@ def test_the_next_writer_replays_what_the_last_applied_only_in_memory(app, sessi
     indexes.vector_index(follower).load_newest()  # following the writer: it holds the last saved generation
     indexes.vector_index(app).writer.release()  # the writer dies before its next save
     with follower.app_context():
-        indexes.start_writing(follower)
+        index_worker.start_writing(follower)
         assert indexes.vector_index(follower).matcher().listing("achievement", late.id) is None
         drain(follower)
         assert indexes.vector_index(follower).matcher().listing("achievement", late.id) is not None
@@ -159,7 +159,7 @@ def test_upkeep_saves_pending_changes_and_fits_the_ranker_beside_requests(app, s
     index = indexes.vector_index(app)
     generation = persistence.current_generation(index.store_dir)
     with app.app_context():
-        indexes.upkeep_once(app, last_fit=float("-inf"))
+        index_worker.upkeep_once(app, last_fit=float("-inf"))
     assert not index.dirty and persistence.current_generation(index.store_dir) != generation
     assert index.matcher().ranker is None  # no feedback yet: nothing learned, nothing reordered
     assert [p.name for p in index.store_dir.glob("gen-*")] == [

@@ -7,7 +7,9 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from app.accounts.services import accounts
-from app.oversight.services import center_lifecycle, experts
+from app.oversight.services import applications as application_service
+from app.oversight.services import calls as call_service
+from app.oversight.services import experts
 from models import CenterApplication, Role, User
 from models.common import utcnow
 from tests.utils.factories import PASSWORD, create_user, in_app, random_credit_code
@@ -53,7 +55,7 @@ def call_data(**overrides) -> dict:
 
 def create_call(session: Session, bureau: User, **overrides):
     with in_app(session):
-        return center_lifecycle.create_call(session=session, user=bureau, data=call_data(**overrides))
+        return call_service.create_call(session=session, user=bureau, data=call_data(**overrides))
 
 
 def application_data(**overrides) -> dict:
@@ -69,7 +71,7 @@ def application_data(**overrides) -> dict:
 def apply(session: Session, call, applicant: User | None = None, **overrides) -> CenterApplication:
     applicant = applicant or create_user(session, "university", industries=["automotive"])
     with in_app(session):
-        return center_lifecycle.submit_application(
+        return application_service.submit_application(
             session=session, user=applicant, call_id=call.id, data=application_data(**overrides)
         )
 
@@ -92,7 +94,7 @@ def carry(
     order = ["review", "inspection", "notice", "filed"]
     with in_app(session):
         members = experts_ or panel(session)
-        application = center_lifecycle.form_panel(
+        application = application_service.form_panel(
             session=session,
             user=bureau,
             application_id=application.id,
@@ -115,7 +117,7 @@ def carry(
                 assignment_id=row.id,
                 data={"scores": SCORES, "opinion": "技术基础扎实，运行机制清晰。"},
             )
-        application = center_lifecycle.conclude_review(
+        application = application_service.conclude_review(
             session=session,
             user=bureau,
             application_id=application.id,
@@ -123,7 +125,7 @@ def carry(
         )
         if order.index(until) < 2:
             return application
-        application = center_lifecycle.record_inspection(
+        application = application_service.record_inspection(
             session=session,
             user=bureau,
             application_id=application.id,
@@ -138,7 +140,7 @@ def carry(
         if order.index(until) < 3:
             return application
         end_notice(session, application)
-        return center_lifecycle.decide_filing(
+        return application_service.decide_filing(
             session=session,
             user=bureau,
             application_id=application.id,

@@ -6,8 +6,7 @@ import random
 from sqlmodel import Session
 
 from app.accounts.services import accounts
-from app.market.services import listings
-from app.platform import indexes
+from app.market.services import indexes, listings
 from models import CHARSET, Organization, RegistrationIn, Role, User, check_character
 from models.common import utcnow
 

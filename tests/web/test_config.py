@@ -4,7 +4,7 @@ import pytest
 
 from app import create_app
 from app.config import PUBLIC_DEV_SECRET, ConfigError, Settings, load_settings
-from app.platform.indexes import vector_index
+from app.market.services.indexes import vector_index
 from indexing.meili import MeiliBackend
 
 

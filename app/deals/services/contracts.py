@@ -13,10 +13,10 @@ from sqlmodel import Session, select
 from app.accounts.services import organizations
 from app.deals import rules as deal_rules
 from app.deals.services.interests import contract_side, get_interest, record_feedback
-from app.market.services.listings import is_bureau
 from app.platform.concurrency import versioned_update
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from app.platform.notifications import notify
+from app.platform.permissions import is_bureau
 from app.platform.taxonomy import is_industry
 from app.platform.validation import parse
 from models import (

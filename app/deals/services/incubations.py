@@ -4,8 +4,8 @@ from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from app.market.services.listings import is_bureau
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
+from app.platform.permissions import is_bureau
 from app.platform.validation import parse
 from models import (
     Achievement,

@@ -14,10 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.deals import rules as deal_rules
-from app.market.services.listings import is_bureau, is_live, owns
+from app.market.rules import is_live
 from app.platform import files
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from app.platform.notifications import notify
+from app.platform.permissions import is_bureau, owns
 from app.platform.validation import parse
 from models import (
     Achievement,
@@ -25,7 +26,6 @@ from models import (
     Center,
     CenterStatus,
     DeclineIn,
-    DetailView,
     FeedbackLabel,
     Interest,
     InterestIn,
@@ -449,40 +449,6 @@ def accept_nda(*, session: Session, user: User, interest_id: int) -> NdaAcceptan
     session.commit()
     session.refresh(acceptance)
     return acceptance
-
-
-def log_detail_view(*, session: Session, user: User | None, need: Need) -> None:
-    """Record that someone other than the owner read a confidential need's details (called where they are shown)."""
-    if user is None or not need.confidential or owns(user, need):
-        return
-    session.add(DetailView(need_id=need.id, user_id=user.id, org_id=user.org_id))
-    session.commit()
-
-
-def detail_views(*, session: Session, user: User, need_id: int) -> list[DetailView]:
-    """Who read the confidential details of the user's own need, and when (newest first)."""
-    need = session.get(Need, need_id)
-    if need is None or not owns(user, need):
-        raise NotFound(_("No such listing."))
-    return list(
-        session.exec(
-            select(DetailView)
-            .where(DetailView.need_id == need_id)
-            .order_by(DetailView.viewed_at.desc(), DetailView.id.desc())
-        ).all()
-    )
-
-
-def detail_view_to_public(*, session: Session, view: DetailView) -> dict:
-    viewer = session.get(User, view.user_id)
-    org = session.get(Organization, view.org_id) if view.org_id else None
-    return {
-        "id": view.id,
-        "user": viewer.name if viewer else None,
-        "organization": org.name if org else None,
-        "bureau": view.org_id is None,
-        "viewed_at": view.viewed_at.isoformat(),
-    }
 
 
 # --- conversation ---------------------------------------------------------------------------------------------------

@@ -22,9 +22,9 @@ from app.deals.forms import (
 )
 from app.deals.services import contracts, incubations, interests
 from app.market.forms import choices
-from app.market.services import listings, profiles, saved_searches
+from app.market.services import listings, need_access, profiles, saved_searches
 from app.oversight.services.centers import centers_of_org
-from app.platform import notifications
+from app.platform import notifications, permissions
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from app.platform.taxonomy import industry_choices
 from app.web.identity import current_user_or_none
@@ -409,7 +409,7 @@ def _error_text(exc) -> str:
 def detail_views(need_id: int):
     """Who read a confidential need's details, and when: for the need's owner."""
     session, user = _user()
-    views = interests.detail_views(session=session, user=user, need_id=need_id)
+    views = need_access.detail_views(session=session, user=user, need_id=need_id)
     need = profiles.target_of(session=session, user=user, target_type="need", target_id=need_id)
     return render_template("deals/detail_views.html", need=need, views=views)
 
@@ -420,7 +420,7 @@ def need_nda(need_id: int):
     """The owner of a confidential need keeps the platform's NDA or writes its own (each edit is a new version)."""
     session, user = _user()
     need = listings.get_listing(session=session, kind="need", listing_id=need_id, user=user)
-    if not listings.owns(user, need):
+    if not permissions.owns(user, need):
         raise NotFound(_("No such listing."))
     form = NdaTextForm()
     errors: dict[str, str] = {}

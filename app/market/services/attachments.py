@@ -8,9 +8,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from app.market.services.listings import can_see_details, get_listing, lock_listing, owns
+from app.market.services.listings import get_listing, lock_listing
+from app.market.services.need_access import can_see_details
 from app.platform import files
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
+from app.platform.permissions import owns
 from models import ListingAttachment, User
 
 # A listing shows pictures and documents; archives, Office files and text belong in a conversation.

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time
 
 from sqlmodel import Session, select
 
-from app.market.services.listings import is_live
+from app.market.rules import is_live
 from matching import MatchItem
 from models import LISTING_KINDS, Center, CenterStatus, Need, Organization, Service, kind_name_of
 

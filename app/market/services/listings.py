@@ -16,8 +16,11 @@ from sqlalchemy import String, and_, cast, func, literal_column, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.market import rules
+from app.market.services import need_access
 from app.platform import files
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
+from app.platform.permissions import is_bureau, owns
 from app.platform.regions import resolve_region
 from app.platform.taxonomy import is_industry
 from app.platform.validation import parse
@@ -37,7 +40,6 @@ from models import (
     ListingStatus,
     Need,
     NeedAccess,
-    Role,
     Service,
     User,
 )
@@ -62,43 +64,8 @@ def kind_of(name: str) -> ListingKind:
 # --- who may do what -------------------------------------------------------------------------------------------
 
 
-def is_live(listing: ListingRow, now=None) -> bool:
-    """Published and not past its expiry: what the public sees."""
-    now = now or utcnow()
-    return listing.status == ListingStatus.published and (
-        listing.expires_at is None or listing.expires_at > now
-    )
-
-
-def owns(user: User | None, listing: ListingRow) -> bool:
-    return user is not None and user.org_id is not None and user.org_id == listing.org_id
-
-
-def is_bureau(user: User | None) -> bool:
-    return user is not None and user.role == Role.bureau
-
-
 def can_view(user: User | None, listing: ListingRow) -> bool:
-    return is_live(listing) or owns(user, listing) or is_bureau(user)
-
-
-def can_see_details(session: Session, user: User | None, need: Need) -> bool:
-    """Confidential details: the owner, the bureau, and organizations the owner approved."""
-    if not need.confidential or owns(user, need) or is_bureau(user):
-        return True
-    if user is None or user.org_id is None:
-        return False
-    return session.get(NeedAccess, (need.id, user.org_id)) is not None
-
-
-def reveal_details(session: Session, user: User | None, need: Need) -> bool:
-    """`can_see_details`, and when the answer is yes for someone other than the owner, log that view."""
-    if not can_see_details(session, user, need):
-        return False
-    from app.deals.services.interests import log_detail_view  # interests builds on this module
-
-    log_detail_view(session=session, user=user, need=need)
-    return True
+    return rules.is_live(listing) or owns(user, listing) or is_bureau(user)
 
 
 def require_poster(user: User | None, kind: ListingKind) -> None:
@@ -136,7 +103,7 @@ def to_public(*, session: Session, kind: str, listing: ListingRow, user: User | 
         data = public.model_construct(
             **{name: getattr(listing, name, None) for name in public.model_fields}
         ).model_dump(mode="json", warnings=False)
-    if kind == "need" and not reveal_details(session, user, listing):
+    if kind == "need" and not need_access.reveal_details(session, user, listing):
         data["details"] = None
     data["type"] = kind
     data["close_reason"] = listing.close_reason
@@ -620,15 +587,6 @@ def _has_deals(session: Session, kind: str, listing_id: int) -> bool:
         ).first()
         is not None
     )
-
-
-def grant_details(*, session: Session, need_id: int, org_id: int, user: User) -> None:
-    """Let another organization read a confidential need's details."""
-    need = get_listing(session=session, kind="need", listing_id=need_id, user=user)
-    _require_owner(user, need)
-    if session.get(NeedAccess, (need_id, org_id)) is None:
-        session.add(NeedAccess(need_id=need_id, org_id=org_id))
-        session.commit()
 
 
 def expire_listings(*, session: Session) -> int:

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlmodel import Session, and_, or_, select
 
-from app.market.services.listings import get_listing, is_bureau
+from app.market.services.listings import get_listing
 from app.platform.errors import NotFound
+from app.platform.permissions import is_bureau
 from models import (
     LISTING_KINDS,
     POSTED_KINDS,

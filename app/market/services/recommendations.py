@@ -13,9 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.market.services.index_documents import listing_from_document, load_rows, org_names, search_document
+from app.market.services.indexes import vector_index
 from app.market.services.listings import get_listing
 from app.platform.errors import Forbidden, Invalid
-from app.platform.indexes import vector_index
 from app.platform.regions import region_name
 from app.platform.taxonomy import industry_name
 from app.platform.validation import parse
@@ -169,7 +169,7 @@ def matched_needs_for_organization(*, session: Session, user: User | None, k: in
 
     Each need appears once, with its best score and the organization's listings it fits.
     """
-    from app.market.services.listings import is_live
+    from app.market.rules import is_live
 
     if user is None:
         raise Forbidden(_("Please log in first."))

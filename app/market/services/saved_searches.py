@@ -12,9 +12,9 @@ from sqlalchemy import delete, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.market.rules import is_live
 from app.market.services import recommendations
 from app.market.services.index_documents import load_rows
-from app.market.services.listings import is_live
 from app.market.services.search import search_listings
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from app.platform.notifications import notify

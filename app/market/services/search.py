@@ -5,9 +5,9 @@ from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
 from app.market.services.index_documents import rows_by_id
+from app.market.services.indexes import search_backend
 from app.market.services.listings import Page, browse
 from app.platform.errors import Invalid, ServiceError
-from app.platform.indexes import search_backend
 from indexing import SearchBackendError, SearchQuery, SearchResult
 from models import User
 from models.common import utcnow

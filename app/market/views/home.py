@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 
 from app.db import get_session
 from app.market.services.listings import browse
-from app.platform import health
+from app.ops import health
 from app.platform.legal import legal_document, legal_version
 from app.web.identity import current_user_or_none
 from app.web.input_guards import same_site_path

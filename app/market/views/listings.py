@@ -6,8 +6,9 @@ from flask_login import login_required
 from sqlmodel import Session
 
 from app.db import get_session
+from app.market import rules
 from app.market.forms import FORMS, choices
-from app.market.services import attachments, recommendations
+from app.market.services import attachments, need_access, recommendations
 from app.market.services import listings as service
 from app.market.services.search import find_listings, sort_name
 from app.oversight.services.centers import centers_of_org
@@ -99,7 +100,7 @@ def detail(segment: str, listing_id: int):
     """One listing; a confidential need's details only for those entitled to them."""
     kind, session, user = KIND_OF_SEGMENT[segment], get_session(), current_user_or_none()
     listing = service.get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
-    details_visible = kind != "need" or service.reveal_details(session, user, listing)
+    details_visible = kind != "need" or need_access.reveal_details(session, user, listing)
     center = session.get(Center, listing.center_id) if getattr(listing, "center_id", None) else None
     all_recs = request.args.get("recs") == "all"
     shown = RECOMMENDATIONS_MORE if all_recs else RECOMMENDATIONS_SHOWN
@@ -127,7 +128,7 @@ def detail(segment: str, listing_id: int):
         attachment_types=",".join(attachments.LISTING_TYPES),
         details_visible=details_visible,
         is_owner=is_owner,
-        is_live=service.is_live(listing),
+        is_live=rules.is_live(listing),
         center=center,
         recommendations=panel,
         more_recommendations=not all_recs and any(len(items) >= shown for items in (panel or {}).values()),

@@ -84,7 +84,7 @@ def _locust(url: str, env: dict[str, str], users: int, seconds: int, prefix: Pat
         "-m",
         "locust",
         "-f",
-        str(ROOT / "app" / "load" / "locustfile.py"),
+        str(ROOT / "app" / "ops" / "load" / "locustfile.py"),
         "--headless",
         "-u",
         str(users),

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from app.oversight.services.center_lifecycle import get_application
+from app.oversight.services.application_access import get_application
 from app.platform import files
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from app.platform.validation import parse

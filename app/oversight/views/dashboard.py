@@ -6,8 +6,8 @@ from flask import Response, abort, jsonify, render_template, request
 from flask_login import login_required
 
 from app.db import get_session
-from app.oversight.services import center_lifecycle as lifecycle
 from app.oversight.services import evaluations, exports, indicators
+from app.oversight.services import registry as registry_service
 from app.oversight.services.access import is_bureau, require_bureau
 from app.oversight.services.indicators import Scope
 from app.oversight.views.blueprint import bp
@@ -68,7 +68,7 @@ def indicator_table():
     session, user = get_session(), current_user_or_none()
     scope = _scope()
     result = indicators.indicators(session=session, user=user, scope=scope)
-    centers = lifecycle.registry(session=session, user=user) if is_bureau(user) else []
+    centers = registry_service.registry(session=session, user=user) if is_bureau(user) else []
     return render_template(
         "oversight/indicators.html",
         result=result,
@@ -143,7 +143,7 @@ def registry_pdf():
     session, user = get_session(), current_user_or_none()
     require_bureau(user)
     return _attachment(
-        exports.registry_pdf(lifecycle.registry(session=session, user=user)),
+        exports.registry_pdf(registry_service.registry(session=session, user=user)),
         "application/pdf",
         "center-registry.pdf",
     )

@@ -33,10 +33,14 @@ from app.oversight.forms import (
     score_data,
 )
 from app.oversight.services import application_documents as documents
-from app.oversight.services import center_lifecycle as lifecycle
+from app.oversight.services import applications as application_service
+from app.oversight.services import calls as call_service
 from app.oversight.services import center_records as records
 from app.oversight.services import evaluations
 from app.oversight.services import experts as expert_service
+from app.oversight.services import notice as notice_service
+from app.oversight.services import promotion as promotion_service
+from app.oversight.services import registry as registry_service
 from app.oversight.services.access import require_bureau, require_expert, user_names
 from app.oversight.views.blueprint import bp
 from app.platform.errors import Forbidden, ServiceError
@@ -74,19 +78,19 @@ def home():
     session, user = get_session(), current_user_or_none()
     require_bureau(user)
     waiting = {
-        status: lifecycle.list_applications(session=session, user=user, status=status)
+        status: application_service.list_applications(session=session, user=user, status=status)
         for status in ("applied", "review", "inspection", "notice")
     }
     return render_template(
         "oversight/home.html",
-        counts=lifecycle.status_counts(session=session),
+        counts=registry_service.status_counts(session=session),
         waiting=waiting,
         centers=_center_names(session, user),
     )
 
 
 def _center_names(session, user) -> dict[int, str]:
-    return {c.id: c.name for c in lifecycle.registry(session=session, user=user)}
+    return {c.id: c.name for c in registry_service.registry(session=session, user=user)}
 
 
 @bp.route("/bureau/centers")
@@ -94,13 +98,13 @@ def _center_names(session, user) -> dict[int, str]:
 def registry():
     """The centers' registry, every status."""
     status = request.args.get("status") or None
-    centers = lifecycle.registry(session=get_session(), user=current_user_or_none(), status=status)
+    centers = registry_service.registry(session=get_session(), user=current_user_or_none(), status=status)
     return render_template("oversight/registry.html", centers=centers, status=status)
 
 
 def _center_page(center_id: int, *, errors=None, error_message=None, status=200):
     session, user = get_session(), current_user_or_none()
-    record = lifecycle.center_record(session=session, user=user, center_id=center_id)
+    record = registry_service.center_record(session=session, user=user, center_id=center_id)
     return render_template(
         "oversight/center.html",
         record=record,
@@ -128,7 +132,7 @@ def center(center_id: int):
 def recommend_promotion(center_id: int):
     """Recommend a filed center for the next level."""
     return attempt(
-        lambda: lifecycle.recommend_promotion(
+        lambda: promotion_service.recommend_promotion(
             session=get_session(), user=current_user_or_none(), center_id=center_id, data=form_data()
         ),
         _("Recommended for promotion."),
@@ -143,7 +147,7 @@ def promotion_outcome(promotion_id: int):
     """Record a promotion's outcome."""
     center_id = _int_field("center_id")
     return attempt(
-        lambda: lifecycle.record_promotion_outcome(
+        lambda: promotion_service.record_promotion_outcome(
             session=get_session(), user=current_user_or_none(), promotion_id=promotion_id, data=form_data()
         ),
         _("Outcome recorded."),
@@ -160,7 +164,7 @@ def _calls_page(*, errors=None, error_message=None, status=200):
     require_bureau(user)
     return render_template(
         "oversight/calls.html",
-        calls=lifecycle.list_calls(session=get_session()),
+        calls=call_service.list_calls(session=get_session()),
         criteria=rules.APPLICATION_CRITERIA,
         industries=industry_choices(),
         errors=errors or {},
@@ -178,7 +182,7 @@ def calls():
     data = form_data()
     data["weights"] = {name: data.pop(f"weight_{name}", "") for name in rules.APPLICATION_CRITERIA}
     return attempt(
-        lambda: lifecycle.create_call(session=get_session(), user=current_user_or_none(), data=data),
+        lambda: call_service.create_call(session=get_session(), user=current_user_or_none(), data=data),
         _("The call is published."),
         lambda _c: url_for("oversight.calls"),
         _calls_page,
@@ -192,7 +196,7 @@ def applications():
     user = current_user_or_none()
     require_bureau(user)
     status = request.args.get("status") or None
-    rows = lifecycle.list_applications(session=get_session(), user=user, status=status)
+    rows = application_service.list_applications(session=get_session(), user=user, status=status)
     return render_template(
         "oversight/applications.html",
         applications=rows,
@@ -213,7 +217,7 @@ def _document_upload_hints() -> dict:
 
 def _application_page(application_id: int, *, errors=None, error_message=None, status=200):
     session, user = get_session(), current_user_or_none()
-    view = lifecycle.application_view(session=session, user=user, application_id=application_id)
+    view = application_service.application_view(session=session, user=user, application_id=application_id)
     experts = expert_service.experts(session=session) if user.role == Role.bureau else []
     owner = user_names(session, [view.application.step_owner_id]).get(view.application.step_owner_id)
     return render_template(
@@ -291,10 +295,10 @@ def document(application_id: int, document_id: int):
 
 
 STEPS = {
-    "panel": (lifecycle.form_panel, lambda: _("The application is with the expert panel.")),
-    "review-decision": (lifecycle.conclude_review, lambda: _("The expert review is concluded.")),
-    "filing": (lifecycle.decide_filing, lambda: _("The decision is recorded.")),
-    "refusal": (lifecycle.refuse_application, lambda: _("The application is refused.")),
+    "panel": (application_service.form_panel, lambda: _("The application is with the expert panel.")),
+    "review-decision": (application_service.conclude_review, lambda: _("The expert review is concluded.")),
+    "filing": (application_service.decide_filing, lambda: _("The decision is recorded.")),
+    "refusal": (application_service.refuse_application, lambda: _("The application is refused.")),
 }
 
 
@@ -324,7 +328,7 @@ def application_step(application_id: int, step: str):
 def inspection(application_id: int):
     """Record the site inspection."""
     return attempt(
-        lambda: lifecycle.record_inspection(
+        lambda: application_service.record_inspection(
             session=get_session(),
             user=current_user_or_none(),
             application_id=application_id,
@@ -343,7 +347,7 @@ def answer_objection(objection_id: int):
     """Answer an objection raised during the notice."""
     application_id = _int_field("application_id")
     return attempt(
-        lambda: lifecycle.answer_objection(
+        lambda: notice_service.answer_objection(
             session=get_session(), user=current_user_or_none(), objection_id=objection_id, data=form_data()
         ),
         _("The answer is recorded."),
@@ -359,8 +363,8 @@ def _notices_page(*, errors=None, error_message=None, status=200, objecting: int
     session = get_session()
     return render_template(
         "oversight/notices.html",
-        notices=lifecycle.on_notice(session=session),
-        calls=lifecycle.list_calls(session=session, open_only=True),
+        notices=notice_service.on_notice(session=session),
+        calls=call_service.list_calls(session=session, open_only=True),
         objecting=objecting,
         errors=errors or {},
         error_message=error_message,
@@ -378,7 +382,7 @@ def notices():
 def raise_objection(application_id: int):
     """Anyone may object while a notice runs."""
     return attempt(
-        lambda: lifecycle.raise_objection(
+        lambda: notice_service.raise_objection(
             session=get_session(), application_id=application_id, data=form_data()
         ),
         _("Your objection is recorded; the bureau will answer it before deciding."),
@@ -388,7 +392,7 @@ def raise_objection(application_id: int):
 
 
 def _apply_page(call_id: int, *, errors=None, error_message=None, status=200):
-    call = lifecycle.get_call(session=get_session(), call_id=call_id)
+    call = call_service.get_call(session=get_session(), call_id=call_id)
     return render_template(
         "oversight/apply.html",
         call=call,
@@ -413,7 +417,7 @@ def apply(call_id: int):
     if request.method == "GET":
         return _apply_page(call_id)
     return attempt(
-        lambda: lifecycle.submit_application(
+        lambda: application_service.submit_application(
             session=get_session(),
             user=user,
             call_id=call_id,
@@ -450,8 +454,8 @@ def _my_center_page(*, errors=None, error_message=None, status=200, center_id: i
         "oversight/my_center.html",
         centers=centers,
         panels=panels,
-        applications=lifecycle.list_applications(session=session, user=user),
-        calls=lifecycle.list_calls(session=session, open_only=True),
+        applications=application_service.list_applications(session=session, user=user),
+        calls=call_service.list_calls(session=session, open_only=True),
         active=center_id,
         errors=errors or {},
         error_message=error_message,
@@ -637,7 +641,7 @@ def _subject(row) -> dict:
     session = get_session()
     if row.subject == AssignmentSubject.application:
         application = session.get(CenterApplication, row.subject_id)
-        view = lifecycle.application_view(
+        view = application_service.application_view(
             session=session, user=current_user_or_none(), application_id=application.id
         )
         return {

@@ -7,7 +7,9 @@ from datetime import date, timedelta
 from werkzeug.datastructures import FileStorage
 
 from app.oversight.services import application_documents as documents
-from app.oversight.services import center_lifecycle, center_records, evaluations, experts
+from app.oversight.services import center_records, evaluations, experts
+from app.oversight.services import notice as notice_service
+from app.oversight.services import promotion as promotion_service
 from models import Center, CenterStatus, check_character
 from tests.platform.access_matrix import Case
 from tests.utils.bureau import (
@@ -119,7 +121,7 @@ def build(session, users) -> dict[str, int]:
             experts.declare_conflict(
                 session=session, user=expert, assignment_id=ids["declared" + suffix], data={"conflict": False}
             )
-            ids["objection" + suffix] = center_lifecycle.raise_objection(
+            ids["objection" + suffix] = notice_service.raise_objection(
                 session=session, application_id=notice.id, data=OBJECTION
             ).id
     # Filing needs a domain no filed center holds: each filing gets a call of its own.
@@ -164,7 +166,7 @@ def build(session, users) -> dict[str, int]:
             pending = _filed_center(
                 session, create_user(session, "university").org_id, f"矩阵待定中心{suffix}"
             )
-            ids["promotion" + suffix] = center_lifecycle.recommend_promotion(
+            ids["promotion" + suffix] = promotion_service.recommend_promotion(
                 session=session, user=bureau, center_id=pending, data={"basis": "连续优秀"}
             ).id
         round_ = evaluations.open_round(

@@ -2,8 +2,7 @@
 tokens, the bureau's verification desk and claims, language, health."""
 
 from app.accounts.services import accounts, organizations
-from app.market.services import listings
-from app.platform import indexes
+from app.market.services import indexes, listings
 from models import Organization
 from tests.platform.access_matrix import Case, everyone, only
 from tests.utils.factories import achievement_data, create_user, in_app, need_data

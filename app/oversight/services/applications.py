@@ -1,41 +1,39 @@
-"""The centers' registry and their creation workflow (创建申报 → 专家评审 → 现场考核 → 公示 → 备案), and promotion.
+"""Center applications through their workflow (创建申报 → 专家评审 → 现场考核 → 公示 → 备案).
 
-The rules live in `center_rules`; this module loads the state, asks the rule, and writes the new state with its
-history row in one transaction. An application carries a version: a transition computed from a copy that another
-request has already moved on is refused with 409 instead of overwriting it.
+The rules live in `app.oversight.rules`; this module loads the state, asks the rule, and writes the new state with
+its history row in one transaction. An application carries a version: a transition computed from a copy that
+another request has already moved on is refused with 409 instead of overwriting it.
 """
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.oversight import rules
 from app.oversight.services import experts as expert_service
+from app.oversight.services import registry
 from app.oversight.services.access import (
     commit_unique,
-    get_center,
     is_bureau,
     log,
-    manages,
     require_bureau,
     user_names,
 )
+from app.oversight.services.application_access import get_application, load_application
+from app.oversight.services.calls import get_call
+from app.oversight.services.notice import objections_of, unanswered
 from app.platform import files
 from app.platform.concurrency import versioned_update
-from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
-from app.platform.taxonomy import is_industry
+from app.platform.errors import Conflict, Forbidden, Invalid
 from app.platform.validation import parse
 from indexing.sync import record_change
 from models import (
-    AnswerIn,
     ApplicationDocument,
     ApplicationIn,
     AssignmentSubject,
-    CallIn,
     CallStatus,
     Center,
     CenterApplication,
@@ -49,13 +47,8 @@ from models import (
     DecisionIn,
     InspectionIn,
     NoticeObjection,
-    ObjectionIn,
     Organization,
     PanelIn,
-    Promotion,
-    PromotionIn,
-    PromotionOutcome,
-    PromotionOutcomeIn,
     Role,
     User,
 )
@@ -64,48 +57,6 @@ from models.common import utcnow
 STEP_FIELDS = tuple(rules.Step.__dataclass_fields__)
 REVIEW_DAYS = 21
 INSPECTION_DAYS = 30
-
-
-# --- calls --------------------------------------------------------------------------------------------------------
-
-
-def create_call(*, session: Session, user: User | None, data: dict) -> CenterCall:
-    """The bureau opens a domain for applications."""
-    require_bureau(user)
-    call_in = parse(CallIn, data)
-    if not is_industry(call_in.industry):
-        raise Invalid(_("Some fields are not valid."), {"industry": _("Unknown industry.")})
-    weights = rules.check_weights(call_in.weights, rules.APPLICATION_CRITERIA)
-    if _filed_holder(session, rules.domain_key(call_in.industry, call_in.domain)) is not None:
-        raise Conflict(
-            _("A filed center already holds this domain in the city."), {"domain": _("Already held.")}
-        )
-    call = CenterCall(**call_in.model_dump(exclude={"weights"}), weights=weights, created_by=user.id)
-    session.add(call)
-    session.commit()
-    session.refresh(call)
-    return call
-
-
-def list_calls(*, session: Session, open_only: bool = False) -> list[CenterCall]:
-    query = select(CenterCall).order_by(CenterCall.deadline.desc(), CenterCall.id.desc())
-    if open_only:
-        query = query.where(CenterCall.status == CallStatus.open, CenterCall.deadline >= date.today())
-    return list(session.exec(query).all())
-
-
-def get_call(*, session: Session, call_id: int) -> CenterCall:
-    call = session.get(CenterCall, call_id)
-    if call is None:
-        raise NotFound(_("No such call for applications."))
-    return call
-
-
-# --- applications -----------------------------------------------------------------------------------------------------
-
-
-def _filed_holder(session: Session, key: str) -> Center | None:
-    return session.exec(select(Center).where(Center.filed_domain_key == key)).first()
 
 
 def submit_application(
@@ -132,7 +83,7 @@ def submit_application(
             {"experts": _("Name at least one expert or technical team of the domain.")},
         )
     key = rules.domain_key(call.industry, call.domain)
-    if _filed_holder(session, key) is not None:
+    if registry.filed_holder(session, key) is not None:
         raise Conflict(_("A filed center already holds this domain in the city."))
 
     center = Center(
@@ -208,33 +159,6 @@ def submit_application(
             files.discard(file.stored_name)
         raise
     session.refresh(application)
-    return application
-
-
-def _load(session: Session, application_id: int) -> CenterApplication:
-    application = session.get(CenterApplication, application_id)
-    if application is None:
-        raise NotFound(_("No such application."))
-    return application
-
-
-def can_view_application(session: Session, user: User | None, application: CenterApplication) -> bool:
-    if is_bureau(user):
-        return True
-    if user is not None and user.org_id is not None and user.org_id == application.applicant_org_id:
-        return True
-    return expert_service.is_assigned(
-        session, user, subject=AssignmentSubject.application, subject_id=application.id
-    )
-
-
-def get_application(*, session: Session, user: User | None, application_id: int) -> CenterApplication:
-    """The application, for the bureau, the applicant and the panel's experts."""
-    application = _load(session, application_id)
-    if not can_view_application(session, user, application):
-        raise Forbidden(
-            _("Only the bureau, the applicant and the assigned experts may see this application.")
-        )
     return application
 
 
@@ -376,7 +300,7 @@ def form_panel(*, session: Session, user: User | None, application_id: int, data
     """The bureau sends the application to an expert panel."""
     require_bureau(user)
     panel_in = parse(PanelIn, data)
-    application = _load(session, application_id)
+    application = load_application(session, application_id)
     deadline = panel_in.deadline or date.today() + timedelta(days=REVIEW_DAYS)
     transition = rules.form_panel(
         _step(application),
@@ -398,7 +322,7 @@ def conclude_review(
     """The bureau closes the expert review: on to the site inspection, or refused."""
     require_bureau(user)
     decision = parse(DecisionIn, data)
-    application = _load(session, application_id)
+    application = load_application(session, application_id)
     members = [
         expert_service.membership(row)
         for row in expert_service.assignments_for(
@@ -422,7 +346,7 @@ def record_inspection(
     """The site inspection's record; passing puts the center on public notice."""
     require_bureau(user)
     inspection = parse(InspectionIn, data)
-    application = _load(session, application_id)
+    application = load_application(session, application_id)
     transition = rules.record_inspection(
         _step(application),
         inspected_on=inspection.inspected_on,
@@ -441,13 +365,13 @@ def decide_filing(
     """The bureau files the center (备案) or refuses it, with reasons."""
     require_bureau(user)
     decision = parse(DecisionIn, data)
-    application = _load(session, application_id)
+    application = load_application(session, application_id)
     if not decision.approve:
         return refuse_application(
             session=session, user=user, application_id=application_id, data={"reason": decision.reason}
         )
     center = session.get(Center, application.center_id)
-    holder = _filed_holder(session, rules.domain_key(center.industry, center.domain))
+    holder = registry.filed_holder(session, rules.domain_key(center.industry, center.domain))
     transition = rules.file_center(
         _step(application),
         reason=decision.reason,
@@ -466,236 +390,5 @@ def refuse_application(
     reason = str((data or {}).get("reason", "")).strip()
     if len(reason) < 2:
         raise Invalid(_("Some fields are not valid."), {"reason": _("Give the reasons for the decision.")})
-    application = _load(session, application_id)
+    application = load_application(session, application_id)
     return _apply(session, application, rules.refuse(_step(application), reason=reason, now=utcnow()), user)
-
-
-# --- public notice --------------------------------------------------------------------------------------------------
-
-
-def on_notice(*, session: Session, now: datetime | None = None) -> list[tuple[CenterApplication, Center]]:
-    """Applications whose public notice is running now."""
-    now = now or utcnow()
-    rows = session.exec(
-        select(CenterApplication, Center)
-        .join(Center, Center.id == CenterApplication.center_id)
-        .where(CenterApplication.status == CenterStatus.notice)
-        .order_by(CenterApplication.notice_ends)
-    ).all()
-    return [(a, c) for a, c in rows if a.notice_ends is None or a.notice_ends > now]
-
-
-def raise_objection(*, session: Session, application_id: int, data: dict) -> NoticeObjection:
-    """Anyone may object while the notice runs."""
-    objection_in = parse(ObjectionIn, data)
-    application = _load(session, application_id)
-    if application.status != CenterStatus.notice or (
-        application.notice_ends and application.notice_ends <= utcnow()
-    ):
-        raise Conflict(_("This center is not on public notice, so objections are closed."))
-    objection = NoticeObjection(application_id=application.id, **objection_in.model_dump())
-    session.add(objection)
-    log(
-        session,
-        center_id=application.center_id,
-        application_id=application.id,
-        event_type="objection_raised",
-        actor=None,
-        data={},
-    )
-    session.commit()
-    session.refresh(objection)
-    return objection
-
-
-def objections_of(session: Session, application_id: int) -> list[NoticeObjection]:
-    return list(
-        session.exec(
-            select(NoticeObjection)
-            .where(NoticeObjection.application_id == application_id)
-            .order_by(NoticeObjection.id)
-        ).all()
-    )
-
-
-def unanswered(session: Session, application_id: int) -> list[NoticeObjection]:
-    return [o for o in objections_of(session, application_id) if o.answer is None]
-
-
-def answer_objection(
-    *, session: Session, user: User | None, objection_id: int, data: dict
-) -> NoticeObjection:
-    """The bureau answers an objection, once."""
-    require_bureau(user)
-    answer_in = parse(AnswerIn, data)
-    objection = session.get(NoticeObjection, objection_id)
-    if objection is None:
-        raise NotFound(_("No such objection."))
-    result = session.execute(
-        update(NoticeObjection)
-        .where(NoticeObjection.id == objection.id, NoticeObjection.answer.is_(None))
-        .values(answer=answer_in.answer, answered_at=utcnow(), answered_by=user.id)
-    )
-    if result.rowcount != 1:
-        session.rollback()
-        raise Conflict(_("This objection has already been answered."))
-    application = session.get(CenterApplication, objection.application_id)
-    log(
-        session,
-        center_id=application.center_id,
-        application_id=application.id,
-        event_type="objection_answered",
-        actor=user,
-        data={"objection_id": objection.id},
-    )
-    session.commit()
-    session.refresh(objection)
-    return objection
-
-
-# --- the registry -----------------------------------------------------------------------------------------------------
-
-
-def registry(*, session: Session, user: User | None, status: str | None = None) -> list[Center]:
-    """Every center in every status, for the bureau."""
-    require_bureau(user)
-    query = select(Center).order_by(Center.status, Center.industry, Center.name)
-    if status:
-        if status not in CenterStatus.__members__:
-            raise Invalid(_("Some fields are not valid."), {"status": _("Not one of the allowed values.")})
-        query = query.where(Center.status == status)
-    return list(session.exec(query).all())
-
-
-@dataclass
-class CenterRecord:
-    center: Center
-    founders: list[CenterFounder]
-    experts: list[CenterExpert]
-    applications: list[CenterApplication]
-    promotions: list[Promotion]
-    history: list[CenterLog]
-
-
-def center_record(*, session: Session, user: User | None, center_id: int) -> CenterRecord:
-    """A center's registry entry with its history, for the bureau and the center's own users."""
-    center = get_center(session, center_id)
-    if not (is_bureau(user) or manages(user, center)):
-        raise Forbidden(_("Only the bureau and the center itself may see its registry record."))
-    return CenterRecord(
-        center=center,
-        founders=list(
-            session.exec(
-                select(CenterFounder)
-                .where(CenterFounder.center_id == center.id)
-                .order_by(CenterFounder.is_lead.desc(), CenterFounder.id)
-            ).all()
-        ),
-        experts=list(session.exec(select(CenterExpert).where(CenterExpert.center_id == center.id)).all()),
-        applications=list(
-            session.exec(
-                select(CenterApplication)
-                .where(CenterApplication.center_id == center.id)
-                .order_by(CenterApplication.id)
-            ).all()
-        ),
-        promotions=promotions_of(session, center.id),
-        history=list(
-            session.exec(
-                select(CenterLog).where(CenterLog.center_id == center.id).order_by(CenterLog.id)
-            ).all()
-        ),
-    )
-
-
-def status_counts(*, session: Session) -> dict[str, int]:
-    rows = session.exec(select(Center.status, func.count()).group_by(Center.status)).all()
-    return {status.value if hasattr(status, "value") else status: n for status, n in rows}
-
-
-# --- promotion ------------------------------------------------------------------------------------------------------
-
-
-def promotions_of(session: Session, center_id: int) -> list[Promotion]:
-    return list(
-        session.exec(
-            select(Promotion)
-            .where(Promotion.center_id == center_id)
-            .order_by(Promotion.recommended_on, Promotion.id)
-        ).all()
-    )
-
-
-def recommend_promotion(*, session: Session, user: User | None, center_id: int, data: dict) -> Promotion:
-    """The bureau recommends a filed center for the next level, on the basis of its evaluation record."""
-    require_bureau(user)
-    promotion_in = parse(PromotionIn, data)
-    center = get_center(session, center_id)
-    pending = any(p.outcome == PromotionOutcome.pending for p in promotions_of(session, center.id))
-    target = rules.promotion_target(status=center.status, level=center.level, pending=pending)
-    promotion = Promotion(
-        center_id=center.id,
-        from_level=center.level,
-        to_level=target,
-        basis=promotion_in.basis,
-        recommended_on=date.today(),
-        recommended_by=user.id,
-        pending_center_id=center.id,
-    )
-
-    def write() -> None:
-        session.add(promotion)
-        log(
-            session,
-            center_id=center.id,
-            event_type="promotion_recommended",
-            actor=user,
-            data={"to_level": target.value},
-        )
-
-    commit_unique(
-        session, _("This center already has a promotion recommendation awaiting its outcome."), write
-    )
-    session.refresh(promotion)
-    return promotion
-
-
-def record_promotion_outcome(
-    *, session: Session, user: User | None, promotion_id: int, data: dict
-) -> Promotion:
-    """The province's or the nation's answer; approval raises the center's level."""
-    require_bureau(user)
-    outcome_in = parse(PromotionOutcomeIn, data)
-    promotion = session.get(Promotion, promotion_id)
-    if promotion is None:
-        raise NotFound(_("No such promotion record."))
-    outcome = PromotionOutcome.approved if outcome_in.approved else PromotionOutcome.rejected
-    result = session.execute(
-        update(Promotion)
-        .where(Promotion.id == promotion.id, Promotion.outcome == PromotionOutcome.pending)
-        .values(
-            outcome=outcome,
-            outcome_on=outcome_in.decided_on,
-            remarks=outcome_in.remarks,
-            pending_center_id=None,
-        )
-    )
-    if result.rowcount != 1:
-        session.rollback()
-        raise Conflict(_("The outcome of this promotion is already recorded."))
-    if outcome == PromotionOutcome.approved:
-        session.execute(
-            update(Center)
-            .where(Center.id == promotion.center_id, Center.level == promotion.from_level)
-            .values(level=promotion.to_level, updated_at=utcnow())
-        )
-    log(
-        session,
-        center_id=promotion.center_id,
-        event_type="promotion_" + outcome.value,
-        actor=user,
-        data={"to_level": promotion.to_level.value, "on": outcome_in.decided_on.isoformat()},
-    )
-    session.commit()
-    session.refresh(promotion)
-    return promotion

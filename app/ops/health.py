@@ -3,7 +3,7 @@
 from flask import Flask
 from sqlalchemy import text
 
-from app.platform.indexes import search_backend, vector_index
+from app.market.services.indexes import search_backend, vector_index
 
 
 def _database(app: Flask) -> str:

@@ -1,0 +1,42 @@
+"""Who may see a center application: the bureau, the applicant and the panel's experts."""
+
+from flask_babel import gettext as _
+from sqlmodel import Session
+
+from app.oversight.services import experts as expert_service
+from app.oversight.services.access import (
+    is_bureau,
+)
+from app.platform.errors import Forbidden, NotFound
+from models import (
+    AssignmentSubject,
+    CenterApplication,
+    User,
+)
+
+
+def load_application(session: Session, application_id: int) -> CenterApplication:
+    application = session.get(CenterApplication, application_id)
+    if application is None:
+        raise NotFound(_("No such application."))
+    return application
+
+
+def can_view_application(session: Session, user: User | None, application: CenterApplication) -> bool:
+    if is_bureau(user):
+        return True
+    if user is not None and user.org_id is not None and user.org_id == application.applicant_org_id:
+        return True
+    return expert_service.is_assigned(
+        session, user, subject=AssignmentSubject.application, subject_id=application.id
+    )
+
+
+def get_application(*, session: Session, user: User | None, application_id: int) -> CenterApplication:
+    """The application, for the bureau, the applicant and the panel's experts."""
+    application = load_application(session, application_id)
+    if not can_view_application(session, user, application):
+        raise Forbidden(
+            _("Only the bureau, the applicant and the assigned experts may see this application.")
+        )
+    return application

@@ -1,0 +1,105 @@
+"""The public notice (公示) of centers about to be filed: objections and the bureau's answers."""
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from app.oversight.services.access import (
+    log,
+    require_bureau,
+)
+from app.oversight.services.application_access import load_application
+from app.platform.errors import Conflict, NotFound
+from app.platform.validation import parse
+from models import (
+    AnswerIn,
+    Center,
+    CenterApplication,
+    CenterStatus,
+    NoticeObjection,
+    ObjectionIn,
+    User,
+)
+from models.common import utcnow
+
+
+def on_notice(*, session: Session, now: datetime | None = None) -> list[tuple[CenterApplication, Center]]:
+    """Applications whose public notice is running now."""
+    now = now or utcnow()
+    rows = session.exec(
+        select(CenterApplication, Center)
+        .join(Center, Center.id == CenterApplication.center_id)
+        .where(CenterApplication.status == CenterStatus.notice)
+        .order_by(CenterApplication.notice_ends)
+    ).all()
+    return [(a, c) for a, c in rows if a.notice_ends is None or a.notice_ends > now]
+
+
+def raise_objection(*, session: Session, application_id: int, data: dict) -> NoticeObjection:
+    """Anyone may object while the notice runs."""
+    objection_in = parse(ObjectionIn, data)
+    application = load_application(session, application_id)
+    if application.status != CenterStatus.notice or (
+        application.notice_ends and application.notice_ends <= utcnow()
+    ):
+        raise Conflict(_("This center is not on public notice, so objections are closed."))
+    objection = NoticeObjection(application_id=application.id, **objection_in.model_dump())
+    session.add(objection)
+    log(
+        session,
+        center_id=application.center_id,
+        application_id=application.id,
+        event_type="objection_raised",
+        actor=None,
+        data={},
+    )
+    session.commit()
+    session.refresh(objection)
+    return objection
+
+
+def objections_of(session: Session, application_id: int) -> list[NoticeObjection]:
+    return list(
+        session.exec(
+            select(NoticeObjection)
+            .where(NoticeObjection.application_id == application_id)
+            .order_by(NoticeObjection.id)
+        ).all()
+    )
+
+
+def unanswered(session: Session, application_id: int) -> list[NoticeObjection]:
+    return [o for o in objections_of(session, application_id) if o.answer is None]
+
+
+def answer_objection(
+    *, session: Session, user: User | None, objection_id: int, data: dict
+) -> NoticeObjection:
+    """The bureau answers an objection, once."""
+    require_bureau(user)
+    answer_in = parse(AnswerIn, data)
+    objection = session.get(NoticeObjection, objection_id)
+    if objection is None:
+        raise NotFound(_("No such objection."))
+    result = session.execute(
+        update(NoticeObjection)
+        .where(NoticeObjection.id == objection.id, NoticeObjection.answer.is_(None))
+        .values(answer=answer_in.answer, answered_at=utcnow(), answered_by=user.id)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        raise Conflict(_("This objection has already been answered."))
+    application = session.get(CenterApplication, objection.application_id)
+    log(
+        session,
+        center_id=application.center_id,
+        application_id=application.id,
+        event_type="objection_answered",
+        actor=user,
+        data={"objection_id": objection.id},
+    )
+    session.commit()
+    session.refresh(objection)
+    return objection
