@@ -8,7 +8,7 @@ from app.api import bp
 from app.api.helpers import api_user, token_required
 from app.api.routes import json_body
 from app.db import get_session
-from app.deals.services import contracts, incubations, interests
+from app.deals.services import contracts, conversation, incubations, interests
 from app.market.services import need_access, saved_searches
 from app.platform import notifications
 from app.platform.errors import Invalid
@@ -117,8 +117,10 @@ def accept_nda(interest_id: int):
 @token_required
 def list_messages(interest_id: int):
     """The conversation of an interest."""
-    rows = interests.list_messages(session=get_session(), user=api_user(), interest_id=interest_id)
-    return jsonify(items=interests.messages_to_public(session=get_session(), user=api_user(), messages=rows))
+    rows = conversation.list_messages(session=get_session(), user=api_user(), interest_id=interest_id)
+    return jsonify(
+        items=conversation.messages_to_public(session=get_session(), user=api_user(), messages=rows)
+    )
 
 
 @bp.post("/interests/<int(max=2147483647):interest_id>/messages")
@@ -132,11 +134,11 @@ def post_message(interest_id: int):
         body, upload = json_body().get("body"), None
     if body is not None and not isinstance(body, str):
         raise Invalid(_("Some fields are not valid."), {"body": _("Wrong type of value.")})
-    message = interests.post_message(
+    message = conversation.post_message(
         session=get_session(), user=api_user(), interest_id=interest_id, body=body or "", upload=upload
     )
     return jsonify(
-        interests.messages_to_public(session=get_session(), user=api_user(), messages=[message])[0]
+        conversation.messages_to_public(session=get_session(), user=api_user(), messages=[message])[0]
     ), 201
 
 
@@ -144,7 +146,7 @@ def post_message(interest_id: int):
 @token_required
 def attachment(attachment_id: int):
     """Download an attachment (the two parties and the bureau)."""
-    path, name, mimetype = interests.open_attachment(
+    path, name, mimetype = conversation.open_attachment(
         session=get_session(), user=api_user(), attachment_id=attachment_id
     )
     return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)

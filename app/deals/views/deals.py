@@ -20,7 +20,7 @@ from app.deals.forms import (
     SavedSearchForm,
     TransitionForm,
 )
-from app.deals.services import contracts, incubations, interests
+from app.deals.services import contracts, conversation, incubations, interests
 from app.market.forms import choices
 from app.market.services import listings, need_access, profiles, saved_searches
 from app.oversight.services.centers import centers_of_org
@@ -218,7 +218,7 @@ def _interest_page(
     accepted = interest.status == "accepted"
     nda = interests.nda_text_for(session=session, interest=interest)
     messages = (
-        interests.list_messages(session=session, user=user, interest_id=interest.id) if accepted else []
+        conversation.list_messages(session=session, user=user, interest_id=interest.id) if accepted else []
     )
     forms = {
         "decline": DeclineForm(formdata=None),
@@ -240,7 +240,7 @@ def _interest_page(
         nda_acceptance=interests.nda_acceptance(session=session, interest=interest) if nda else None,
         contacts=interests.counterpart_contacts(session=session, user=user, interest=interest),
         messages=messages,
-        attachments=interests.attachments_of(session=session, message_ids=[m.id for m in messages]),
+        attachments=conversation.attachments_of(session=session, message_ids=[m.id for m in messages]),
         contracts=[
             c for c in contracts.list_contracts(session=session, user=user) if c.interest_id == interest.id
         ],
@@ -355,7 +355,7 @@ def post_message(interest_id: int):
     return _interest_action(
         interest_id,
         form,
-        lambda: interests.post_message(
+        lambda: conversation.post_message(
             session=session,
             user=user,
             interest_id=interest_id,
@@ -373,7 +373,9 @@ def post_message(interest_id: int):
 def attachment(attachment_id: int):
     """Download an attachment of a conversation the user takes part in."""
     session, user = _user()
-    path, name, mimetype = interests.open_attachment(session=session, user=user, attachment_id=attachment_id)
+    path, name, mimetype = conversation.open_attachment(
+        session=session, user=user, attachment_id=attachment_id
+    )
     return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
 
 

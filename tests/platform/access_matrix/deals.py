@@ -4,7 +4,7 @@ import io
 
 from werkzeug.datastructures import FileStorage
 
-from app.deals.services import contracts, incubations, interests
+from app.deals.services import contracts, conversation, incubations, interests
 from app.market.services import saved_searches
 from models import Center, CenterStatus
 from tests.platform.access_matrix import Case
@@ -36,14 +36,14 @@ def build(session, users) -> dict[str, int]:
         )
         interests.accept_interest(session=session, user=enterprise, interest_id=interest.id)
         interests.accept_nda(session=session, user=center, interest_id=interest.id)
-        message = interests.post_message(
+        message = conversation.post_message(
             session=session,
             user=enterprise,
             interest_id=interest.id,
             body="附件",
             upload=FileStorage(io.BytesIO(PDF), filename="方案.pdf"),
         )
-        attachment = interests.attachments_of(session=session, message_ids=[message.id])[message.id][0]
+        attachment = conversation.attachments_of(session=session, message_ids=[message.id])[message.id][0]
         contract = contracts.create_contract(
             session=session, user=enterprise, data={**CONTRACT, "interest_id": interest.id}
         )
