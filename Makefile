@@ -8,13 +8,29 @@ PORT ?= 5000
 SECRET_FILE := instance/secret_key
 FLASK := SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}" $(VENV)/bin/flask --app app
 
-.PHONY: run test install translations db demo index browser services-up services-down lint screenshots load
+.PHONY: run test install translations db demo index browser services-up services-down lint lock screenshots load
 
-$(STAMP): pyproject.toml
+# Every version comes from the lock (the app's dependencies and the test extra); the project itself without
+# dependencies, so nothing unlocked slips in.
+LOCK := requirements.lock
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[test]'
+	$(VENV)/bin/pip install -q -r $(LOCK)
+	$(VENV)/bin/pip install -q --no-deps -e .
 	touch $(STAMP)
+
+# `make lock` after changing a dependency in pyproject.toml. No hashes: torch installs from a CPU build on the
+# machine's disk, whose hash is not the registry's. That build is locked as its public version (which it
+# satisfies, so pip still picks it), and the CUDA packages (nvidia-*, triton) that the registry's torch asks
+# for are dropped, should the resolver ever read that one: the CPU build needs none of them.
+lock: $(STAMP)
+	$(VENV)/bin/pip-compile --quiet --extra test --strip-extras --allow-unsafe --no-emit-index-url \
+		--no-emit-find-links --no-emit-trusted-host --output-file $(LOCK) pyproject.toml
+	awk '/^(nvidia-|triton==)/ { skip = 1; next } /^[^ #]/ { skip = 0 } skip { next } \
+		/^ *#( via)? +(nvidia-|triton)/ { next } { sub(/^torch==[0-9.]+\+cpu$$/, substr($$0, 1, index($$0, "+") - 1)) } 1' \
+		$(LOCK) > $(LOCK).tmp
+	mv $(LOCK).tmp $(LOCK)
 
 # The Chinese font of the PDF exports (Noto Sans SC, SIL OFL), 8 MB, so fetched from the npm registry rather
 # than kept in the repository; the app finds it through PDF_FONT_PATH, whose default is this file.
@@ -82,6 +98,8 @@ load: translations $(LOAD_STAMP)
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 # The README's pictures, taken by the browser tests on the demo marketplace.
 screenshots: translations browser

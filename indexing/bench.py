@@ -22,12 +22,15 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from indexing.base import SearchBackend, SearchQuery
 from indexing.fts5 import FTS5Backend
 from matching.text import query_words
 from models.kinds import KIND_NAMES
+
+if TYPE_CHECKING:
+    from indexing.meili import MeiliBackend
 
 EVAL_DIR = Path(os.environ.get("MIC_EVAL_DIR", Path(__file__).resolve().parents[2] / "shared" / "eval"))
 MODES = ("commission", "license", "transfer", "joint", "service", "incubation")
@@ -144,7 +147,7 @@ def index_all(
     return len(docs) / (time.perf_counter() - start)
 
 
-def meili_backend(prefix: str, **options: Any) -> SearchBackend | None:
+def meili_backend(prefix: str, **options: Any) -> MeiliBackend | None:
     if not os.environ.get("MEILI_URL"):
         return None
     from indexing.meili import MeiliBackend
@@ -201,7 +204,7 @@ def bench_size(
         print(
             "meilisearch  skipped: MEILI_URL is not set (run .ci/meilisearch.sh start and export its env file)"
         )
-    if fts is not None:
+    if fts is not None and fts_p95 is not None:
         target = "meets" if fts_p95 <= 20 else "MISSES"
         print(
             f"FTS5 p95 {fts_p95:.1f} ms {target} the 20 ms target"
@@ -271,8 +274,8 @@ def relevance(eval_dir: Path, workdir: Path) -> None:
             f"{name:<12} {statistics.mean(scores):>8.3f} {statistics.mean(recalls):>10.3f} "
             f"{statistics.mean(rrs):>8.3f} {percentile(times, 95):>8.2f}"
         )
-        if name == "meilisearch":
-            backend.drop_index()
+        if name == "meilisearch" and meili is not None:
+            meili.drop_index()
     if meili is None:
         print("meilisearch  skipped: MEILI_URL is not set")
 

@@ -471,7 +471,8 @@ class _FacetCombos:
 
 def _filter_sql(q: SearchQuery) -> tuple[str, list[Any]]:
     """A WHERE fragment over ``search_doc d`` and its parameters; values are always bound, never inlined."""
-    clauses, params = ["1"], []
+    clauses: list[str] = ["1"]
+    params: list[Any] = []
     if q.type:
         clauses.append("d.type = ?")
         params.append(q.type)

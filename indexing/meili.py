@@ -98,7 +98,8 @@ class MeiliBackend(SearchBackend):
         self.fallback_strategy = fallback_strategy
         self.synonyms = synonyms
         self.task_timeout_ms = int(task_timeout * 1000)
-        self.client = meilisearch.Client(self.url, key or None, timeout=timeout)
+        # The client hands `timeout` to requests, which takes float seconds; its annotation says int.
+        self.client = meilisearch.Client(self.url, key or None, timeout=timeout)  # type: ignore[arg-type]
         self.index = self.client.index(self.uid)
         self._ready = False
 

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, func, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from indexing.base import ENTITY_TYPES, SearchBackend, doc_id
 from models.outbox import OutboxEvent, SyncCursor, utcnow
@@ -133,16 +133,16 @@ class OutboxWorker:
     def _cursors(self) -> dict[str, int]:
         with Session(self.engine) as session:
             rows = session.exec(
-                select(SyncCursor).where(SyncCursor.consumer.in_(self.consumers.values()))
+                select(SyncCursor).where(col(SyncCursor.consumer).in_(self.consumers.values()))
             ).all()
         by_consumer = {r.consumer: r.last_event_id for r in rows}
         return {name: by_consumer.get(consumer, 0) for name, consumer in self.consumers.items()}
 
     def _set_cursor(self, sink_name: str, value: int, *, forward_only: bool = True) -> None:
-        stmt = update(SyncCursor).where(SyncCursor.consumer == self.consumers[sink_name])
+        stmt = update(SyncCursor).where(col(SyncCursor.consumer) == self.consumers[sink_name])
         if forward_only:
             # Two workers on one consumer may race; the cursor must never move back over applied events.
-            stmt = stmt.where(SyncCursor.last_event_id < value)
+            stmt = stmt.where(col(SyncCursor.last_event_id) < value)
         with Session(self.engine) as session:
             session.exec(stmt.values(last_event_id=value, updated_at=utcnow(), failures=0, last_error=None))
             session.commit()
@@ -152,7 +152,7 @@ class OutboxWorker:
         count = SyncCursor.failures + 1 if failures is None else failures
         stmt = (
             update(SyncCursor)
-            .where(SyncCursor.consumer == self.consumers[sink_name])
+            .where(col(SyncCursor.consumer) == self.consumers[sink_name])
             .values(failures=count, last_error=last_error[:500] if last_error else None)
         )
         try:
@@ -181,19 +181,19 @@ class OutboxWorker:
             with Session(self.engine) as session:
                 events = session.exec(
                     select(OutboxEvent)
-                    .where(OutboxEvent.id > cursor)
-                    .order_by(OutboxEvent.id)
+                    .where(col(OutboxEvent.id) > cursor)
+                    .order_by(col(OutboxEvent.id))
                     .limit(batch_size)
                 ).all()
                 if not events:
                     continue
-                event_ids = [e.id for e in events]
+                event_ids = [e.id for e in events if e.id is not None]  # stored rows all have one
                 already = set.intersection(*(self._state[s.name].applied for s in group))
                 keys = list(
                     dict.fromkeys((e.entity_type, e.entity_id) for e in events if e.id not in already)
                 )
                 docs = self.load_documents(session, keys) if keys else {}
-            upserts = [docs[k] for k in keys if docs.get(k) is not None]
+            upserts = [doc for k in keys if (doc := docs.get(k)) is not None]
             deletes = [doc_id(*k) for k in keys if docs.get(k) is None]
             for sink in group:
                 state = self._state[sink.name]
@@ -279,13 +279,15 @@ class OutboxWorker:
             rows = {
                 r.consumer: r
                 for r in session.exec(
-                    select(SyncCursor).where(SyncCursor.consumer.in_(self.consumers.values()))
+                    select(SyncCursor).where(col(SyncCursor.consumer).in_(self.consumers.values()))
                 ).all()
             }
             for sink in self.sinks:
                 row = rows.get(self.consumers[sink.name]) or SyncCursor(consumer=self.consumers[sink.name])
                 lag = session.exec(
-                    select(func.count()).select_from(OutboxEvent).where(OutboxEvent.id > row.last_event_id)
+                    select(func.count())
+                    .select_from(OutboxEvent)
+                    .where(col(OutboxEvent.id) > row.last_event_id)
                 ).one()
                 out[row.consumer] = {
                     "sink": sink.name,
@@ -342,17 +344,19 @@ def applied_changes(
             return after, [], []
         events = session.exec(
             select(OutboxEvent)
-            .where(OutboxEvent.id > after, OutboxEvent.id <= upto)
-            .order_by(OutboxEvent.id)
+            .where(col(OutboxEvent.id) > after, col(OutboxEvent.id) <= upto)
+            .order_by(col(OutboxEvent.id))
             .limit(limit)
         ).all()
         if not events:
             return upto, [], []
         keys = list(dict.fromkeys((e.entity_type, e.entity_id) for e in events))
         docs = load_documents(session, keys)
-    upserts = [docs[k] for k in keys if docs.get(k) is not None]
+    upserts = [doc for k in keys if (doc := docs.get(k)) is not None]
     deletes = [doc_id(*k) for k in keys if docs.get(k) is None]
-    return events[-1].id, upserts, deletes
+    last = events[-1].id
+    assert last is not None  # a stored event has its id
+    return last, upserts, deletes
 
 
 def prune_applied(engine: Engine) -> tuple[int, str | None]:
@@ -365,12 +369,12 @@ def prune_applied(engine: Engine) -> tuple[int, str | None]:
     """
     with Session(engine) as session:
         slowest = session.exec(
-            select(SyncCursor).order_by(SyncCursor.last_event_id, SyncCursor.consumer)
+            select(SyncCursor).order_by(col(SyncCursor.last_event_id), col(SyncCursor.consumer))
         ).first()
         newest = session.exec(select(func.max(OutboxEvent.id))).one()
         if slowest is None or newest is None:
             return 0, slowest.consumer if slowest else None
         limit = min(slowest.last_event_id, newest - 1)
-        result = session.exec(delete(OutboxEvent).where(OutboxEvent.id <= limit))
+        result = session.exec(delete(OutboxEvent).where(col(OutboxEvent.id) <= limit))
         session.commit()
         return result.rowcount, slowest.consumer

@@ -28,6 +28,7 @@ def analyse(
 
 
 def _analyse_in_worker(texts: list[str]):
+    assert _worker_encoders is not None  # a worker is forked only after analysis_pool sets them
     return analyse(texts, _worker_encoders)
 
 

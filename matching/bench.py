@@ -106,7 +106,7 @@ def baseline_recommend(
     features = matcher._rows(
         need,
         "license",
-        [index.item(int(i)) for i in ids],
+        [index.base_items[int(i)] for i in ids],  # a freshly built index: every listing is in its base
         lexical,
         dense,
         evidence.probs,

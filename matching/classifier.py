@@ -5,11 +5,16 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from matching.encoders import tfidf_row
 from matching.text import semantic_terms
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.svm import LinearSVC
 
 # Training on more labelled listings than this adds little accuracy and minutes of fitting at 100k.
 FIT_SAMPLE = 5000
@@ -33,16 +38,16 @@ class IndustryClassifier:
         self.seed = seed
         self.classes: list[str] = []
         self.temperature = 0.1
-        self.vectorizer = None
-        self.model = None
-        self.weights_t = None
+        self.vectorizer: TfidfVectorizer | None = None
+        self.model: LinearSVC | None = None
+        self.weights_t: np.ndarray | None = None
 
     @property
     def fitted(self) -> bool:
         """Whether there were at least two industries to learn from."""
         return self.model is not None
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> IndustryClassifier:
+    def fit(self, texts: Sequence[str], labels: Sequence[str | None]) -> IndustryClassifier:
         """Learn from listings that carry an industry; with fewer than two industries stay unfitted."""
         from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -101,12 +106,13 @@ class IndustryClassifier:
 
     def predict_proba(self, text: str) -> dict[str, float]:
         """Return industry → probability for a text ({} when unfitted or the text is empty)."""
-        if not self.fitted or not text or not text.strip():
+        model, weights_t = self.model, self.weights_t  # set together by a fit with two industries or more
+        if model is None or weights_t is None or not text or not text.strip():
             return {}
         cols, weights = tfidf_row(self.vectorizer, text)
         if not len(cols):
             return {}
-        scores = (weights @ self.weights_t[cols] + self.model.intercept_).reshape(1, -1)
+        scores = (weights @ weights_t[cols] + model.intercept_).reshape(1, -1)
         if scores.shape[1] == 1:
             scores = np.column_stack([-scores[:, 0], scores[:, 0]])
         probs = softmax(scores, self.temperature)[0]

@@ -78,7 +78,8 @@ class MatcherConfig:
 
     def encoder_options(self, name: str) -> dict[str, Any]:
         """Return the constructor options of a registered encoder."""
-        return {"lsa": {"dim": self.lsa_dim}, "st": {"model_path": self.model}}[name]
+        options: dict[str, dict[str, Any]] = {"lsa": {"dim": self.lsa_dim}, "st": {"model_path": self.model}}
+        return options[name]
 
     def weights(self) -> dict[Feature, float]:
         """Return the fusion weight of each feature, with disabled channels zeroed."""

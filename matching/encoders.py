@@ -6,11 +6,16 @@ import os
 import random
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from matching.text import semantic_terms
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 # Fitting TF-IDF and SVD on more listings than this barely changes the space but costs minutes at 100k.
 FIT_SAMPLE = 5000
@@ -69,9 +74,9 @@ class LsaEncoder:
         self.requested_dim = dim
         self.dim = dim
         self.seed = seed
-        self.vectorizer = None
-        self.svd = None
-        self.projection = None
+        self.vectorizer: TfidfVectorizer | None = None
+        self.svd: TruncatedSVD | None = None
+        self.projection: np.ndarray | None = None
 
     def fit(self, texts: Sequence[str]) -> LsaEncoder:
         """Learn the term space and its SVD from (a sample of) the corpus."""
@@ -111,7 +116,7 @@ class LsaEncoder:
         """Return one unit vector per text (zero vector for text with no known terms)."""
         if self.vectorizer is None:
             raise ValueError("The LSA encoder must be fit on the corpus before it can encode.")
-        if self.svd is None:
+        if self.svd is None or self.projection is None:  # both are set together by a fit with an SVD
             return np.ones((len(texts), 1), dtype=np.float32)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -137,10 +142,10 @@ class SentenceTransformerEncoder:
         self.model_path = model_path
         self.batch_size = batch_size
         self.max_chars = max_chars
-        self._model = None
-        self._dim = None
+        self._model: SentenceTransformer | None = None
+        self._dim: int | None = None
 
-    def _load(self):
+    def _load(self) -> SentenceTransformer:
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -152,13 +157,19 @@ class SentenceTransformerEncoder:
                 getattr(self._model, "get_embedding_dimension", None)
                 or self._model.get_sentence_embedding_dimension
             )
-            self._dim = int(getter())
+            dim = getter()
+            if dim is None:
+                raise ValueError(
+                    f"The sentence-transformers model {self.model_path} states no embedding size."
+                )
+            self._dim = int(dim)
         return self._model
 
     @property
     def dim(self) -> int:
         """The model's embedding size (loads the model on first use)."""
         self._load()
+        assert self._dim is not None  # _load sets it
         return self._dim
 
     def fit(self, texts: Sequence[str]) -> SentenceTransformerEncoder:
@@ -169,7 +180,7 @@ class SentenceTransformerEncoder:
         """Return one unit vector per text; texts are clipped since the model reads 256 tokens at most."""
         model = self._load()
         if not texts:
-            return np.zeros((0, self._dim), dtype=np.float32)
+            return np.zeros((0, self.dim), dtype=np.float32)
         clipped = [(t or "")[: self.max_chars] for t in texts]
         vectors = model.encode(
             clipped,

@@ -38,7 +38,7 @@ class Delta:
     hidden: frozenset[int] = frozenset()
     # Compiled from the above when the delta is made: row order, tf-weight matrix, doc frequencies, vectors.
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    matrix: sp.csc_matrix | None = None
+    matrix: sp.csc_matrix = field(default_factory=lambda: sp.csc_matrix((0, 0), dtype=np.float32))
     df: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     dense: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -141,13 +141,13 @@ class KindIndex:
     ):
         self.listing_kind = listing_kind
         # A base of more rows than this gets pruned postings (MatcherConfig.scan_limit); None: never.
-        self.prune_above = same_base.prune_above if same_base is not None else prune_above
+        self.prune_above: int | None = same_base.prune_above if same_base is not None else prune_above
         self.base_items = items
         self.lexical = lexical
         self.stores = stores
         if same_base is not None:
             # A write shares the base, and everything derived from it: only the delta is new.
-            self._base = same_base._base
+            self._base: _Base = same_base._base
         else:
             # Compile now, in the writer: a reader must never be the one to build (and race on) the matrix.
             row_ids, matrix, _ = lexical.compiled()
@@ -157,7 +157,7 @@ class KindIndex:
             order = np.argsort(row_ids, kind="stable").astype(np.int32)
             # The narrowest type that holds every code (and len(names), the code of no industry).
             codes = np.array(
-                [code_of.get(item.industry, len(names)) for item in rows],
+                [code_of[item.industry] if item.industry else len(names) for item in rows],
                 dtype=np.min_scalar_type(len(names)),
             )
             incubators = np.array([item.offers_incubation for item in rows], dtype=bool)
@@ -203,7 +203,8 @@ class KindIndex:
         self._delta_position = {i: len(self.row_ids) + r for r, i in enumerate(self.delta.ids.tolist())}
         # Delta rows' own arrays: a write never copies the base's million-row ones (see the *_at methods).
         self._delta_codes = np.array(
-            [self._base.code_of.get(item.industry, unknown) for item in fresh], dtype=self.codes.dtype
+            [self._base.code_of.get(item.industry, unknown) if item.industry else unknown for item in fresh],
+            dtype=self.codes.dtype,
         )
         self._delta_incubators = np.array([item.offers_incubation for item in fresh], dtype=bool)
 
@@ -227,7 +228,7 @@ class KindIndex:
         lexical = LexicalIndex()
         stores = {name: make_store(encoder.dim) for name, encoder in encoders.items()}
         ids = [int(item.id) for item in items]
-        vectors = {name: [] for name in encoders}
+        vectors: dict[str, list[np.ndarray]] = {name: [] for name in encoders}
         batches = (
             [item.full_text for item in items[start : start + batch]] for start in range(0, len(items), batch)
         )
@@ -390,6 +391,7 @@ class KindIndex:
                 scores.__getitem__,
             )
         pruned = self._base.pruned
+        assert pruned is not None  # without pruned postings the scan above was exhaustive
         union, per_channel = self.lexical.channel_weights(channels)
         coefficients = self.lexical.channel_coefficients(channels, pruned.spreads(union, per_channel))
         base_weights = (per_channel @ coefficients).astype(np.float32)

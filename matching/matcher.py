@@ -578,7 +578,7 @@ class Matcher:
         query_words: list[str],
         weights,
     ) -> list[dict]:
-        reasons = []
+        reasons: list[dict[str, Any]] = []
         value = {f: float(row[COLUMN[f]]) for f in FEATURES}
         if value[Feature.LEXICAL] > 0:
             index = self.kinds[candidate.kind]

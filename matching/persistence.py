@@ -21,7 +21,7 @@ import pickle
 import shutil
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from matching.config import MatcherConfig
 from matching.kindindex import KindIndex
@@ -37,7 +37,7 @@ class WriterLock:
 
     def __init__(self, store_dir: str | Path):
         self.path = Path(store_dir) / "writer.lock"
-        self._handle = None
+        self._handle: IO[str] | None = None
 
     @property
     def held(self) -> bool:

@@ -46,7 +46,7 @@ class FeedbackRanker:
         """Whether a model was learned (otherwise score() returns the unlearned fused score)."""
         return self.model is not None
 
-    def fit(self, rows, labels: Sequence[str | int]) -> FeedbackRanker:
+    def fit(self, rows, labels: Sequence[str | int] | np.ndarray) -> FeedbackRanker:
         """Learn from feature rows (Matcher.features) and their labels, if there is enough to learn from."""
         from sklearn.ensemble import HistGradientBoostingRegressor
 
@@ -94,27 +94,27 @@ def evaluate_ranker(
     holdout: float = 0.3,
     seed: int = 0,
     min_pairs: int = MIN_PAIRS,
-) -> dict[str, float]:
+) -> dict[str, float | None]:
     """Fit on some queries' feedback, compare learned vs unlearned nDCG@10 on the held-back queries."""
     rows = _rows(rows)
     y = np.array([label_value(v) for v in labels], dtype=np.float32)
-    groups = np.asarray(groups)
+    query_of = np.asarray(groups)
     if not 0 < holdout < 1:
         raise ValueError(f"holdout must be between 0 and 1, not {holdout}.")
-    if not (len(rows) == len(y) == len(groups)):
+    if not (len(rows) == len(y) == len(query_of)):
         raise ValueError("rows, labels and groups must have the same length.")
-    unique = np.unique(groups)
+    unique = np.unique(query_of)
     rng = np.random.default_rng(seed)
     test_groups = (
         set(rng.choice(unique, max(1, int(round(len(unique) * holdout))), replace=False).tolist())
         if len(unique) > 1
         else set()
     )
-    test = np.array([g in test_groups for g in groups.tolist()], dtype=bool)
+    test = np.array([g in test_groups for g in query_of.tolist()], dtype=np.bool_)
     ranker = FeedbackRanker(min_pairs=min_pairs, seed=seed).fit(rows[~test], y[~test])
     learned, unlearned = [], []
     for group in test_groups:
-        mask = groups == group
+        mask = query_of == group
         if y[mask].max() <= 0:
             continue
         learned.append(ndcg(ranker.score(rows[mask]), y[mask]))

@@ -272,7 +272,7 @@ def _cached_words(text: str) -> tuple[str, ...]:
 
 def char_ngrams(text: str, low: int = 2, high: int = 3) -> list[str]:
     """Return character n-grams of the Chinese runs of already-normalised text."""
-    grams = []
+    grams: list[str] = []
     for run in _HAN_RUN_RE.findall(text):
         for n in range(low, high + 1):
             grams.extend(run[i : i + n] for i in range(len(run) - n + 1))

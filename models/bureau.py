@@ -307,16 +307,13 @@ class CenterEvaluation(SQLModel, table=True):
 
 # --- input ----------------------------------------------------------------------------------------------------------
 
-SHORT = {"min_length": 1, "max_length": 200}
-LONG = {"min_length": 1, "max_length": TEXT_MAX}
-
 
 class CallIn(SQLModel):
     title: str = Field(min_length=2, max_length=200)
     industry: str = Field(max_length=40)
     domain: str = Field(min_length=2, max_length=200)
-    conditions: str = Field(**LONG)
-    materials: str = Field(**LONG)
+    conditions: str = Field(min_length=1, max_length=TEXT_MAX)
+    materials: str = Field(min_length=1, max_length=TEXT_MAX)
     deadline: date
     weights: dict[str, int] | None = None
 

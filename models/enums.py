@@ -7,14 +7,15 @@ class OrgKind(StrEnum):
     enterprise = "enterprise"
     university = "university"
     institute = "institute"
-    center = "center"
+    # The member shadows str.center; typeshed's str stub makes that an error, the enum makes it a member.
+    center = "center"  # type: ignore[assignment]
     finance = "finance"
     bureau = "bureau"
 
 
 class Role(StrEnum):
     enterprise = "enterprise"
-    center = "center"
+    center = "center"  # type: ignore[assignment]  # shadows str.center, as in OrgKind
     bureau = "bureau"
     expert = "expert"
 

@@ -16,7 +16,8 @@ class FeedbackIn(SQLModel):
     query_type: Literal["need", "achievement", "service"]
     query_id: int = Field(ge=1, le=ID_MAX)
     rec_kind: Literal["commission", "license", "incubation", "needs"]
-    target_type: Literal[KIND_NAMES]  # any registered kind of listing
+    # Any registered kind of listing: the values come from the registry, which a type checker cannot read.
+    target_type: Literal[KIND_NAMES]  # type: ignore[valid-type]
     target_id: int = Field(ge=1, le=ID_MAX)
     label: FeedbackLabel
 
@@ -38,7 +39,8 @@ class RecommendationFeedback(FeedbackIn, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
-    query_type: str = Field(max_length=32)
-    rec_kind: str = Field(max_length=32)
+    # The table keeps the validated values as plain string columns.
+    query_type: str = Field(max_length=32)  # type: ignore[assignment]
+    rec_kind: str = Field(max_length=32)  # type: ignore[assignment]
     target_type: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow)

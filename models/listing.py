@@ -5,7 +5,7 @@ Each follows the same family: `XBase` (fields a user types), `XCreate` / `XUpdat
 """
 
 from datetime import date, datetime
-from typing import Self
+from typing import Any, Self
 
 from pydantic import model_validator
 from sqlalchemy import BigInteger, CheckConstraint, Index, text
@@ -21,16 +21,24 @@ from models.enums import (
     ServiceCategory,
 )
 
-TITLE = {"min_length": 2, "max_length": 200}
+TITLE_MIN, TITLE_MAX = 2, 200
 TEXT_MAX = 20_000
 MONEY_MAX = 10**12  # yuan; far above any real technology contract
-# Amounts up to MONEY_MAX need 64 bits (PostgreSQL's integer stops at 2^31 - 1).
-MONEY = {"ge": 0, "le": MONEY_MAX, "sa_type": BigInteger}
+
+
+# Helpers rather than `Field(**kwargs)` dicts, so a type checker sees each field's arguments.
+def optional_title() -> Any:
+    return Field(default=None, min_length=TITLE_MIN, max_length=TITLE_MAX)
+
+
+def optional_money() -> Any:
+    # Amounts up to MONEY_MAX need 64 bits (PostgreSQL's integer stops at 2^31 - 1).
+    return Field(default=None, ge=0, le=MONEY_MAX, sa_type=BigInteger)
 
 
 # Fields every listing shares.
 class ListingBase(SQLModel):
-    title: str = Field(**TITLE)
+    title: str = Field(min_length=TITLE_MIN, max_length=TITLE_MAX)
     description: str = Field(min_length=1, max_length=TEXT_MAX)
     industry: str | None = Field(default=None, max_length=40)
     cooperation_modes: list[CooperationMode] = json_list()
@@ -57,8 +65,8 @@ class NeedBase(ListingBase):
     # Public summary lives in `description`; `details` is hidden when the need is confidential.
     details: str = Field(default="", max_length=TEXT_MAX)
     trl: int | None = Field(default=None, ge=1, le=9)
-    budget_min: int | None = Field(default=None, **MONEY)
-    budget_max: int | None = Field(default=None, **MONEY)
+    budget_min: int | None = optional_money()
+    budget_max: int | None = optional_money()
     deadline: date | None = None
     confidential: bool = False
     region: str | None = Field(default=None, max_length=60)
@@ -77,14 +85,14 @@ class NeedCreate(NeedBase):
 
 # Input for a partial update; unset fields keep their value.
 class NeedUpdate(SQLModel):
-    title: str | None = Field(default=None, **TITLE)
+    title: str | None = optional_title()
     description: str | None = Field(default=None, min_length=1, max_length=TEXT_MAX)
     details: str | None = Field(default=None, max_length=TEXT_MAX)
     industry: str | None = Field(default=None, max_length=40)
     cooperation_modes: list[CooperationMode] | None = None
     trl: int | None = Field(default=None, ge=1, le=9)
-    budget_min: int | None = Field(default=None, **MONEY)
-    budget_max: int | None = Field(default=None, **MONEY)
+    budget_min: int | None = optional_money()
+    budget_max: int | None = optional_money()
     deadline: date | None = None
     confidential: bool | None = None
     region: str | None = Field(default=None, max_length=60)
@@ -146,7 +154,8 @@ class NeedPublic(NeedBase):
     id: int
     org_id: int
     status: ListingStatus
-    details: str | None = None
+    # Widened on purpose: None when the reader is not entitled to a confidential need's details.
+    details: str | None = None  # type: ignore[assignment]
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None
@@ -171,7 +180,7 @@ class AchievementBase(ListingBase):
     trl: int | None = Field(default=None, ge=1, le=9)
     patent_numbers: list[str] = json_list()
     ip_status: IPStatus = IPStatus.none
-    price: int | None = Field(default=None, **MONEY)
+    price: int | None = optional_money()
     center_id: int | None = Field(default=None, ge=1, le=ID_MAX, foreign_key="center.id")
 
 
@@ -180,7 +189,7 @@ class AchievementCreate(AchievementBase):
 
 
 class AchievementUpdate(SQLModel):
-    title: str | None = Field(default=None, **TITLE)
+    title: str | None = optional_title()
     description: str | None = Field(default=None, min_length=1, max_length=TEXT_MAX)
     industry: str | None = Field(default=None, max_length=40)
     cooperation_modes: list[CooperationMode] | None = None
@@ -188,7 +197,7 @@ class AchievementUpdate(SQLModel):
     trl: int | None = Field(default=None, ge=1, le=9)
     patent_numbers: list[str] | None = None
     ip_status: IPStatus | None = None
-    price: int | None = Field(default=None, **MONEY)
+    price: int | None = optional_money()
 
 
 class Achievement(AchievementBase, ListingTable, table=True):
@@ -210,7 +219,7 @@ class AchievementPublic(AchievementBase):
 
 class ServiceBase(ListingBase):
     category: ServiceCategory
-    price: int | None = Field(default=None, **MONEY)
+    price: int | None = optional_money()
     price_note: str = Field(default="", max_length=200)
     center_id: int | None = Field(default=None, ge=1, le=ID_MAX, foreign_key="center.id")
 
@@ -220,12 +229,12 @@ class ServiceCreate(ServiceBase):
 
 
 class ServiceUpdate(SQLModel):
-    title: str | None = Field(default=None, **TITLE)
+    title: str | None = optional_title()
     description: str | None = Field(default=None, min_length=1, max_length=TEXT_MAX)
     industry: str | None = Field(default=None, max_length=40)
     cooperation_modes: list[CooperationMode] | None = None
     category: ServiceCategory | None = None
-    price: int | None = Field(default=None, **MONEY)
+    price: int | None = optional_money()
     price_note: str | None = Field(default=None, max_length=200)
 
 

@@ -11,6 +11,17 @@ from models.credit_code import is_valid_credit_code
 from models.enums import ClaimStatus, OrgKind, Role
 
 
+# Both the organization form and the claim form take a credit code; they read it the same way.
+def normalised_credit_code(value: object) -> object:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def checked_credit_code(value: str) -> str:
+    if not is_valid_credit_code(value):
+        raise ValueError("invalid_credit_code")
+    return value
+
+
 # Shared fields of an organization, as a user types them.
 class OrganizationBase(SQLModel):
     kind: OrgKind
@@ -25,15 +36,13 @@ class OrganizationBase(SQLModel):
 
     @field_validator("credit_code", mode="before")
     @classmethod
-    def _normalise_credit_code(cls, value):
-        return value.strip().upper() if isinstance(value, str) else value
+    def _normalise_credit_code(cls, value: object) -> object:
+        return normalised_credit_code(value)
 
     @field_validator("credit_code")
     @classmethod
     def _valid_credit_code(cls, value: str) -> str:
-        if not is_valid_credit_code(value):
-            raise ValueError("invalid_credit_code")
-        return value
+        return checked_credit_code(value)
 
 
 # The table.
@@ -143,10 +152,15 @@ class OrganizationClaimIn(SQLModel):
     password: str = Field(min_length=8, max_length=128)
     evidence: str = Field(min_length=10, max_length=2000)
 
-    _normalise_credit_code = field_validator("credit_code", mode="before")(
-        OrganizationBase._normalise_credit_code.__func__
-    )
-    _valid_credit_code = field_validator("credit_code")(OrganizationBase._valid_credit_code.__func__)
+    @field_validator("credit_code", mode="before")
+    @classmethod
+    def _normalise_credit_code(cls, value: object) -> object:
+        return normalised_credit_code(value)
+
+    @field_validator("credit_code")
+    @classmethod
+    def _valid_credit_code(cls, value: str) -> str:
+        return checked_credit_code(value)
 
 
 # The table: the bureau transfers the organization to the claimant, or rejects the claim.

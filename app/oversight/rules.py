@@ -343,10 +343,11 @@ def three_year_assessment(grades: Mapping[int, Grade | None], *, end_year: int) 
     passed 2), so one weak year keeps a center out of the top grade."""
     years = tuple(range(end_year - ASSESSMENT_YEARS + 1, end_year + 1))
     row = tuple(grades.get(year) for year in years)
-    if any(g is None for g in row):
+    graded = [g for g in row if g is not None]
+    if len(graded) < len(row):
         return Assessment(years, row, None)
-    if Grade.failed in row:
+    if Grade.failed in graded:
         return Assessment(years, row, Grade.failed)
-    mean = sum(GRADE_POINTS[g] for g in row) // ASSESSMENT_YEARS
+    mean = sum(GRADE_POINTS[g] for g in graded) // ASSESSMENT_YEARS
     result = next(g for g, points in GRADE_POINTS.items() if points <= mean)
     return Assessment(years, row, result)

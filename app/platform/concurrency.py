@@ -7,9 +7,9 @@ either retries on fresh state or tells its user that someone else was first.
 """
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlmodel import Session
 
 from app.platform.errors import ServiceError
@@ -33,12 +33,11 @@ def versioned_update(
         conditions.append(model.version == version)
         values = {**values, "version": version + 1}
     # The caller's copy keeps what it read (a rule may compare old and new); it refreshes after committing.
-    won = (
-        session.execute(
-            update(model).where(*conditions).values(**values).execution_options(synchronize_session=False)
-        ).rowcount
-        == 1
+    result = session.execute(
+        update(model).where(*conditions).values(**values).execution_options(synchronize_session=False)
     )
+    # An UPDATE's result is a CursorResult, though Session.execute is annotated with the plain Result.
+    won = cast("CursorResult[Any]", result).rowcount == 1
     if not won and conflict is not None:
         session.rollback()
         raise conflict

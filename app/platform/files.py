@@ -150,6 +150,7 @@ def thumbnail_bytes(data: bytes) -> bytes:
         with warnings.catch_warnings():
             # Pillow only warns between its limit and twice that; here any image past it is refused.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image: Image.Image  # the file as opened, then each transformed copy
             with Image.open(io.BytesIO(data)) as image:
                 if image.width * image.height > limit or image.format not in ("PNG", "JPEG"):
                     raise _refused_image()

@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import event, func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.platform.errors import Forbidden
 from models import Notification, User
@@ -56,12 +56,12 @@ def notification_to_public(notification: Notification) -> dict:
 
 
 def _recipients(session: Session, user_ids: Iterable[int] | None, org_id: int | None) -> list[User]:
-    stmt = select(User).where(User.active.is_(True))
+    stmt = select(User).where(col(User.active).is_(True))
     if org_id is not None:
         stmt = stmt.where(User.org_id == org_id)
     else:
-        stmt = stmt.where(User.id.in_(list(user_ids or [])))
-    return list(session.exec(stmt.order_by(User.id)).all())
+        stmt = stmt.where(col(User.id).in_(list(user_ids or [])))
+    return list(session.exec(stmt.order_by(col(User.id))).all())
 
 
 def notify(
@@ -79,6 +79,7 @@ def notify(
     rows = []
     users = _recipients(session, user_ids, org_id)
     for user in users:
+        assert user.id is not None  # a stored user
         row = Notification(
             user_id=user.id, kind=kind, subject_type=subject_type, subject_id=subject_id, text=text[:500]
         )
@@ -100,7 +101,7 @@ def _render_mail(row: Notification, body: str) -> tuple[str, str]:
 
 
 def _queue_mail(session: Session, items: list[tuple[str, Notification, str]]) -> None:
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, which Flask annotates as the app
     messages = []
     for address, row, body in items:
         subject, text = _render_mail(row, body)
@@ -161,25 +162,25 @@ def list_notifications(
     """The user's notifications, newest first."""
     stmt = select(Notification).where(Notification.user_id == _require_user(user).id)
     if unread_only:
-        stmt = stmt.where(Notification.read_at.is_(None))
-    return list(session.exec(stmt.order_by(Notification.id.desc()).limit(limit)).all())
+        stmt = stmt.where(col(Notification.read_at).is_(None))
+    return list(session.exec(stmt.order_by(col(Notification.id).desc()).limit(limit)).all())
 
 
 def unread_count(*, session: Session, user: User) -> int:
     return session.exec(
         select(func.count())
         .select_from(Notification)
-        .where(Notification.user_id == _require_user(user).id, Notification.read_at.is_(None))
+        .where(Notification.user_id == _require_user(user).id, col(Notification.read_at).is_(None))
     ).one()
 
 
 def mark_read(*, session: Session, user: User, ids: list[int] | None = None) -> int:
     """Mark some (or all) of the user's unread notifications read; returns how many changed."""
     stmt = update(Notification).where(
-        Notification.user_id == _require_user(user).id, Notification.read_at.is_(None)
+        col(Notification.user_id) == _require_user(user).id, col(Notification.read_at).is_(None)
     )
     if ids is not None:
-        stmt = stmt.where(Notification.id.in_(ids))
+        stmt = stmt.where(col(Notification.id).in_(ids))
     changed = session.connection().execute(stmt.values(read_at=utcnow())).rowcount
     session.commit()
     return changed

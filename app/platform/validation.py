@@ -1,6 +1,7 @@
 """Turn pydantic validation errors into field messages in the user's language."""
 
 import re
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from flask_babel import gettext as _
@@ -20,7 +21,7 @@ CUSTOM = {
 }
 
 
-def _message(error: dict) -> str:
+def _message(error: Mapping[str, Any]) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "missing":
         return _("This field is required.")

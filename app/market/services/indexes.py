@@ -32,7 +32,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.market.services.index_documents import all_documents, listing_from_document, load_documents
 from indexing import SearchBackend, make_backend
@@ -70,7 +70,7 @@ def _backend_options(config) -> dict:
 
 def search_backend(app: Flask | None = None) -> SearchBackend:
     """The configured search backend, created once per app."""
-    app = app or current_app._get_current_object()
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, which Flask annotates as the app
     if "search_backend" not in app.extensions:
         app.extensions["search_backend"] = make_backend(
             app.config["SEARCH_BACKEND"], **_backend_options(app.config)
@@ -268,7 +268,7 @@ def _follow(ref: weakref.ref) -> None:
 
 
 def vector_index(app: Flask | None = None) -> VectorIndex:
-    app = app or current_app._get_current_object()
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, which Flask annotates as the app
     if "vector_index" not in app.extensions:
         config = MatcherConfig.from_mapping(app.config)
         changes = functools.partial(
@@ -321,7 +321,7 @@ def _replay_from(app: Flask, cursor: int) -> None:
     with Session(app.extensions["db_engine"]) as session:
         session.exec(
             update(SyncCursor)
-            .where(SyncCursor.consumer == _vector_consumer(app))
+            .where(col(SyncCursor.consumer) == _vector_consumer(app))
             .values(last_event_id=cursor)
         )
         session.commit()
