@@ -20,7 +20,7 @@ def test_posted_kinds_have_their_models_form_and_page():
     assert set(POSTED_KINDS) == {"need", "achievement", "service"}
     for name, kind in POSTED_KINDS.items():
         assert kind.create and kind.update and kind.public and name in FORMS
-        assert (ROOT / "templates" / "listings" / f"{name}_detail.html").is_file()
+        assert (ROOT / "templates" / "market" / "listings" / f"{name}_detail.html").is_file()
 
 
 def test_search_documents_are_typed_by_the_registry():
