@@ -158,10 +158,10 @@ def _ref(model) -> dict:
     return {"$ref": f"#/components/schemas/{_name(model)}"}
 
 
-def _errors(op: dict, *, path: str, method: str, view, bearer: str | None) -> None:
+def _errors(op: dict, *, method: str, view, bearer: str | None) -> None:
     notes = view.api_document["errors"] if hasattr(view, "api_document") else ()
     codes = {422, *notes}
-    if "{" in path:
+    if any(p["in"] == "path" and "enum" not in p["schema"] for p in op["parameters"]):
         codes.add(404)
     if bearer:
         codes.add(401)
@@ -180,7 +180,7 @@ def _errors(op: dict, *, path: str, method: str, view, bearer: str | None) -> No
         }
 
 
-def _finish(op: dict, *, path: str, method: str, view) -> None:
+def _finish(op: dict, *, method: str, view) -> None:
     """Security, error responses and non-JSON bodies of one operation."""
     declared = getattr(view, "api_document", {})
     bearer = "required" if getattr(view, "token_required", False) else declared.get("bearer")
@@ -191,7 +191,7 @@ def _finish(op: dict, *, path: str, method: str, view) -> None:
     for status, media_types in declared.get("files", {}).items():
         schema = {"type": "string"} if media_types == ("text/csv",) else BINARY
         op["responses"][str(status)]["content"] = {media: {"schema": schema} for media in media_types}
-    _errors(op, path=path, method=method, view=view, bearer=bearer)
+    _errors(op, method=method, view=view, bearer=bearer)
     for name in ("tags", "description"):
         if not op.get(name):
             op.pop(name, None)
@@ -231,7 +231,7 @@ def build_document() -> dict:
         path, _parameters = API.backend.parse_path(rule, None)
         for method in sorted(m.lower() for m in rule.methods - {"HEAD", "OPTIONS"}):
             op = generated[path][method]
-            _finish(op, path=path, method=method, view=view)
+            _finish(op, method=method, view=view)
             for variant_path, variant in _variants(path, op, view):
                 paths.setdefault(variant_path, {})[method] = variant
     schemas = spec["components"]["schemas"]
