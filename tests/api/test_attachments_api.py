@@ -62,7 +62,8 @@ def test_the_openapi_document_describes_the_attachment_calls(client):
     for plural in ("needs", "achievements", "services"):
         assert set(paths[f"/{plural}/{{listing_id}}/attachments"]) >= {"get", "post"}
         assert (
-            "multipart/form-data" in paths[f"/{plural}/{{listing_id}}/attachments"]["post"]["requestBody"]["content"]
+            "multipart/form-data"
+            in paths[f"/{plural}/{{listing_id}}/attachments"]["post"]["requestBody"]["content"]
         )
         assert set(paths[f"/{plural}/{{listing_id}}/attachments/{{attachment_id}}"]) >= {"get", "delete"}
         assert "get" in paths[f"/{plural}/{{listing_id}}/attachments/{{attachment_id}}/thumbnail"]
