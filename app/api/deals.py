@@ -1,18 +1,279 @@
 """Deals in the JSON API: interests, NDA, messages, attachments, contracts, incubations, notifications, saved
 searches. Every route needs a bearer token; anything of another pair of organizations is a 404."""
 
+from datetime import date, datetime
+from typing import Literal
+
 from flask import jsonify, request, send_file
 from flask_babel import gettext as _
+from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from app.api import bp
-from app.api.helpers import api_user, token_required
-from app.api.routes import json_body
+from app.api.document import documented
+from app.api.helpers import api_user, json_body, token_required
 from app.db import get_session
 from app.deals.services import contracts, conversation, incubations, interests
 from app.market.services import need_access, saved_searches
 from app.platform import notifications
 from app.platform.errors import Invalid
 from app.web.input_guards import accepts_upload
+from models import ContractIn, DeclineIn, IncubationIn, InterestIn, SavedSearchIn
+
+# --- shapes ------------------------------------------------------------------------------------------------------
+
+
+class OrgRef(BaseModel):
+    id: int
+    name: str | None
+
+
+class NdaText(BaseModel):
+    version: int
+    text: str
+    custom: bool
+
+
+class InterestView(BaseModel):
+    id: int
+    status: str
+    side: str | None = Field(
+        description="from (the interested side), to (the target's owner), or none (bureau)"
+    )
+    target_type: str
+    target_id: int
+    target_title: str | None
+    via_type: str | None
+    via_id: int | None
+    from_org: OrgRef
+    to_org: OrgRef
+    message: str | None
+    decline_reason: str | None
+    decline_note: str | None
+    created_at: datetime
+    decided_at: datetime | None
+    nda_required: bool
+    nda: NdaText | None
+    nda_accepted: bool
+    nda_accepted_at: datetime | None
+    contacts: dict[str, str | None] | None = Field(description="the other side's contact, once accepted")
+    parties: dict[str, int] = Field(description="the organizations that become party a and b of a contract")
+
+
+class InterestList(BaseModel):
+    items: list[InterestView]
+
+
+class NdaAcceptIn(BaseModel):
+    accept: Literal[True]
+
+
+class NdaAccepted(BaseModel):
+    interest_id: int
+    need_id: int
+    text_version: int
+    text_sha256: str
+    accepted_at: datetime
+
+
+class Sender(BaseModel):
+    name: str | None
+    organization: str | None
+
+
+class MessageAttachment(BaseModel):
+    id: int
+    name: str
+    size: int
+    mimetype: str
+    url: str
+
+
+class MessageView(BaseModel):
+    id: int
+    interest_id: int
+    body: str
+    created_at: datetime
+    mine: bool
+    sender: Sender
+    attachments: list[MessageAttachment]
+
+
+class MessageList(BaseModel):
+    items: list[MessageView]
+
+
+class MessageIn(BaseModel):
+    body: str
+
+
+class MessageForm(BaseModel):
+    body: str = ""
+    file: bytes | SkipJsonSchema[None] = None
+
+
+class DetailViewRow(BaseModel):
+    id: int
+    user: str | None
+    organization: str | None
+    bureau: bool
+    viewed_at: datetime
+
+
+class DetailViewList(BaseModel):
+    items: list[DetailViewRow]
+
+
+class NdaTextIn(BaseModel):
+    body: str = Field("", description="empty: the platform's text")
+
+
+class Party(BaseModel):
+    id: int
+    name: str
+    signed_at: datetime | None
+
+
+class MilestoneView(BaseModel):
+    id: int
+    position: int
+    title: str
+    due_on: date
+    amount: int | None
+    status: str
+    allowed: list[str]
+
+
+class ContractView(BaseModel):
+    id: int
+    interest_id: int | None
+    kind: str
+    title: str
+    status: str
+    amount: int | None
+    technology_amount: int | None
+    currency: str
+    signed_on: date | None
+    ends_on: date | None
+    field: str | None
+    ip_type: str | None
+    registration_number: str | None
+    party_a: Party
+    party_b: Party
+    terminated_reason: str | None
+    side: str | None
+    allowed: list[str] = Field(description="the statuses the caller may move it to now")
+    milestones: list[MilestoneView]
+
+
+class ContractList(BaseModel):
+    items: list[ContractView]
+
+
+class ContractQuery(BaseModel):
+    party: Literal["me"] = "me"
+
+
+class ContractTransitionIn(BaseModel):
+    to: Literal["signed", "in_progress", "completed", "terminated"]
+    note: str = Field("", description="the reason, when terminating")
+
+
+class MilestoneTransitionIn(BaseModel):
+    to: Literal["delivered", "accepted", "paid"]
+
+
+class RegistrationNumberIn(BaseModel):
+    number: str
+
+
+class ContractEventView(BaseModel):
+    model_config = {"populate_by_name": True}
+    id: int
+    action: str
+    from_: str | None = Field(alias="from")
+    to: str | None
+    note: str | None
+    milestone_id: int | None
+    at: datetime
+    user: str | None
+
+
+class ContractEventList(BaseModel):
+    items: list[ContractEventView]
+
+
+class IncubationView(BaseModel):
+    id: int
+    center_id: int
+    name: str
+    credit_code: str | None
+    achievement_id: int | None
+    contract_id: int | None
+    started_on: date
+    status: str
+    ended_on: date | None
+
+
+class IncubationList(BaseModel):
+    items: list[IncubationView]
+
+
+class IncubationQuery(BaseModel):
+    center_id: int | SkipJsonSchema[None] = Field(None, ge=1, json_schema_extra=lambda s: s.pop("default"))
+
+
+class IncubationTransitionIn(BaseModel):
+    to: Literal["graduated", "exited"]
+
+
+class InterestQuery(BaseModel):
+    box: Literal["in", "out"] = "in"
+
+
+class NotificationView(BaseModel):
+    id: int
+    kind: str
+    subject_type: str | None
+    subject_id: int | None
+    text: str
+    created_at: datetime
+    read: bool
+
+
+class NotificationList(BaseModel):
+    items: list[NotificationView]
+    unread: int
+
+
+class NotificationQuery(BaseModel):
+    unread: Literal["0", "1"] = Field("0", description="1: unread only")
+
+
+class ReadIn(BaseModel):
+    ids: list[int] | SkipJsonSchema[None] = Field(None, description="absent: all of them")
+
+
+class ReadDone(BaseModel):
+    marked: int
+    unread: int
+
+
+class SavedSearchView(BaseModel):
+    id: int
+    name: str
+    query: str
+    type: str | None
+    industry: str | None
+    mode: str | None
+    region: str | None
+    trl_min: int | None
+    created_at: datetime
+
+
+class SavedSearchList(BaseModel):
+    items: list[SavedSearchView]
+
 
 # Ids beyond the database's integer range are routed to a plain 404 (`int(max=...)` in the URL rules below).
 
@@ -26,6 +287,7 @@ def _contract(contract) -> dict:
 
 
 @bp.post("/interests")
+@documented(json=InterestIn, responses={201: InterestView})
 @token_required
 def express_interest():
     """Express interest in a need, achievement, service or center."""
@@ -43,6 +305,7 @@ def express_interest():
 
 
 @bp.get("/interests")
+@documented(query=InterestQuery, responses={200: InterestList})
 @token_required
 def list_interests():
     """Interests received (box=in, the default) or sent (box=out) by the caller's organization."""
@@ -51,6 +314,7 @@ def list_interests():
 
 
 @bp.get("/interests/<int(max=2147483647):interest_id>")
+@documented(responses={200: InterestView})
 @token_required
 def get_interest(interest_id: int):
     """One interest, to its two parties and the bureau."""
@@ -60,6 +324,7 @@ def get_interest(interest_id: int):
 
 
 @bp.post("/interests/<int(max=2147483647):interest_id>/accept")
+@documented(responses={200: InterestView})
 @token_required
 def accept_interest(interest_id: int):
     """The target's owner accepts."""
@@ -69,6 +334,7 @@ def accept_interest(interest_id: int):
 
 
 @bp.post("/interests/<int(max=2147483647):interest_id>/decline")
+@documented(json=DeclineIn, responses={200: InterestView})
 @token_required
 def decline_interest(interest_id: int):
     """The target's owner declines, with a reason."""
@@ -87,6 +353,7 @@ def decline_interest(interest_id: int):
 
 
 @bp.post("/interests/<int(max=2147483647):interest_id>/withdraw")
+@documented(responses={200: InterestView})
 @token_required
 def withdraw_interest(interest_id: int):
     """The interested side takes back a pending interest."""
@@ -98,6 +365,7 @@ def withdraw_interest(interest_id: int):
 
 
 @bp.post("/interests/<int(max=2147483647):interest_id>/nda")
+@documented(json=NdaAcceptIn, responses={201: NdaAccepted})
 @token_required
 def accept_nda(interest_id: int):
     """The interested side accepts the confidential need's NDA."""
@@ -114,6 +382,7 @@ def accept_nda(interest_id: int):
 
 
 @bp.get("/interests/<int(max=2147483647):interest_id>/messages")
+@documented(responses={200: MessageList})
 @token_required
 def list_messages(interest_id: int):
     """The conversation of an interest."""
@@ -124,6 +393,7 @@ def list_messages(interest_id: int):
 
 
 @bp.post("/interests/<int(max=2147483647):interest_id>/messages")
+@documented(json=MessageIn, form=MessageForm, responses={201: MessageView})
 @accepts_upload
 @token_required
 def post_message(interest_id: int):
@@ -143,6 +413,7 @@ def post_message(interest_id: int):
 
 
 @bp.get("/attachments/<int(max=2147483647):attachment_id>")
+@documented(responses={200: None}, files={200: ("application/octet-stream",)})
 @token_required
 def attachment(attachment_id: int):
     """Download an attachment (the two parties and the bureau)."""
@@ -153,6 +424,7 @@ def attachment(attachment_id: int):
 
 
 @bp.get("/needs/<int(max=2147483647):need_id>/detail-views")
+@documented(responses={200: DetailViewList})
 @token_required
 def need_detail_views(need_id: int):
     """Who read the confidential details of the caller's need."""
@@ -161,6 +433,7 @@ def need_detail_views(need_id: int):
 
 
 @bp.put("/needs/<int(max=2147483647):need_id>/nda")
+@documented(json=NdaTextIn, responses={200: NdaText})
 @token_required
 def set_need_nda(need_id: int):
     """The need's owner writes its own NDA text (an empty body restores the platform text)."""
@@ -172,6 +445,7 @@ def set_need_nda(need_id: int):
 
 
 @bp.post("/contracts")
+@documented(json=ContractIn, responses={201: ContractView})
 @token_required
 def create_contract():
     """Create a draft contract from an accepted interest."""
@@ -180,6 +454,7 @@ def create_contract():
 
 
 @bp.get("/contracts")
+@documented(query=ContractQuery, responses={200: ContractList})
 @token_required
 def list_contracts():
     """The caller's organization's contracts (party=me); the bureau sees all."""
@@ -191,6 +466,7 @@ def list_contracts():
 
 
 @bp.get("/contracts/<int(max=2147483647):contract_id>")
+@documented(responses={200: ContractView})
 @token_required
 def get_contract(contract_id: int):
     """One contract, to its parties and the bureau."""
@@ -212,6 +488,7 @@ def _string(data: dict, name: str, required: bool = True) -> str:
 
 
 @bp.post("/contracts/<int(max=2147483647):contract_id>/transition")
+@documented(json=ContractTransitionIn, responses={200: ContractView})
 @token_required
 def transition_contract(contract_id: int):
     """Sign, start, complete or terminate (with a reason in `note`)."""
@@ -229,6 +506,7 @@ def transition_contract(contract_id: int):
 @bp.post(
     "/contracts/<int(max=2147483647):contract_id>/milestones/<int(max=2147483647):milestone_id>/transition"
 )
+@documented(json=MilestoneTransitionIn, responses={200: ContractView})
 @token_required
 def transition_milestone(contract_id: int, milestone_id: int):
     """Deliver, accept or mark paid one milestone."""
@@ -245,6 +523,7 @@ def transition_milestone(contract_id: int, milestone_id: int):
 
 
 @bp.post("/contracts/<int(max=2147483647):contract_id>/registration")
+@documented(json=RegistrationNumberIn, responses={200: ContractView})
 @token_required
 def contract_registration(contract_id: int):
     """Record the registration number (登记编号) of a signed contract."""
@@ -255,6 +534,7 @@ def contract_registration(contract_id: int):
 
 
 @bp.get("/contracts/<int(max=2147483647):contract_id>/audit")
+@documented(responses={200: ContractEventList})
 @token_required
 def contract_audit(contract_id: int):
     """Every change of the contract, oldest first."""
@@ -263,6 +543,7 @@ def contract_audit(contract_id: int):
 
 
 @bp.get("/incubations")
+@documented(query=IncubationQuery, responses={200: IncubationList})
 @token_required
 def list_incubations():
     """The incubated enterprises of the caller's centers (all of them for the bureau)."""
@@ -272,6 +553,7 @@ def list_incubations():
 
 
 @bp.post("/incubations")
+@documented(json=IncubationIn, responses={201: IncubationView})
 @token_required
 def create_incubation():
     """Record an enterprise incubated by the caller's center."""
@@ -280,6 +562,7 @@ def create_incubation():
 
 
 @bp.post("/incubations/<int(max=2147483647):incubation_id>/transition")
+@documented(json=IncubationTransitionIn, responses={200: IncubationView})
 @token_required
 def transition_incubation(incubation_id: int):
     """The incubated enterprise graduated or exited."""
@@ -290,6 +573,7 @@ def transition_incubation(incubation_id: int):
 
 
 @bp.get("/notifications")
+@documented(query=NotificationQuery, responses={200: NotificationList})
 @token_required
 def list_notifications():
     """The caller's notifications, newest first (unread=1 for unread only), and the unread count."""
@@ -303,6 +587,7 @@ def list_notifications():
 
 
 @bp.post("/notifications/read")
+@documented(json=ReadIn, responses={200: ReadDone})
 @token_required
 def read_notifications():
     """Mark notifications read: {"ids": [...]} for some, {} for all."""
@@ -314,6 +599,7 @@ def read_notifications():
 
 
 @bp.get("/saved-searches")
+@documented(responses={200: SavedSearchList})
 @token_required
 def list_saved_searches():
     """The caller's saved searches."""
@@ -322,6 +608,7 @@ def list_saved_searches():
 
 
 @bp.post("/saved-searches")
+@documented(json=SavedSearchIn, responses={201: SavedSearchView})
 @token_required
 def create_saved_search():
     """Save a query and filters for the daily digest."""
@@ -330,6 +617,7 @@ def create_saved_search():
 
 
 @bp.delete("/saved-searches/<int(max=2147483647):saved_id>")
+@documented(responses={204: None})
 @token_required
 def delete_saved_search(saved_id: int):
     """Delete one of the caller's saved searches."""

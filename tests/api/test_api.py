@@ -212,16 +212,16 @@ def test_organization_profile_and_openapi(client, enterprise):
     assert spec["openapi"].startswith("3.")
     assert {
         "/needs",
-        "/needs/{id}",
+        "/needs/{listing_id}",
         "/achievements",
-        "/services/{id}",
+        "/services/{listing_id}",
         "/auth/token",
         "/auth/tokens",
-        "/auth/tokens/{id}",
-        "/organizations/{id}/verify",
+        "/auth/tokens/{token_id}",
+        "/organizations/{org_id}/verify",
         "/organization-claims",
-        "/organization-claims/{id}/resolve",
+        "/organization-claims/{claim_id}/resolve",
     } <= set(spec["paths"])
     assert {"post", "delete"} <= set(spec["paths"]["/auth/token"])
     assert org["verified"] is False
-    assert "trl" in spec["components"]["schemas"]["NeedCreate"]["properties"]
+    assert "trl" in spec["components"]["schemas"]["NeedCreateIn"]["properties"]

@@ -60,12 +60,13 @@ def test_the_owner_uploads_and_anyone_lists_downloads_and_sees_thumbnails(app, c
 def test_the_openapi_document_describes_the_attachment_calls(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     for plural in ("needs", "achievements", "services"):
-        assert set(paths[f"/{plural}/{{id}}/attachments"]) >= {"get", "post"}
+        assert set(paths[f"/{plural}/{{listing_id}}/attachments"]) >= {"get", "post"}
         assert (
-            "multipart/form-data" in paths[f"/{plural}/{{id}}/attachments"]["post"]["requestBody"]["content"]
+            "multipart/form-data"
+            in paths[f"/{plural}/{{listing_id}}/attachments"]["post"]["requestBody"]["content"]
         )
-        assert set(paths[f"/{plural}/{{id}}/attachments/{{attachment_id}}"]) >= {"get", "delete"}
-        assert "get" in paths[f"/{plural}/{{id}}/attachments/{{attachment_id}}/thumbnail"]
+        assert set(paths[f"/{plural}/{{listing_id}}/attachments/{{attachment_id}}"]) >= {"get", "delete"}
+        assert "get" in paths[f"/{plural}/{{listing_id}}/attachments/{{attachment_id}}/thumbnail"]
 
 
 @on_both_databases

@@ -1,32 +1,206 @@
-"""The bureau's oversight as JSON under /api/v1/bureau: calls, applications and their workflow, expert
-assignments, the registry, promotions, center records, first-commercialization flags and evaluations."""
+"""The bureau's oversight as JSON: under /api/v1/bureau calls, applications and their workflow, expert
+assignments, the registry, promotions, center records, first-commercialization flags and evaluations; under
+/api/v1/indicators the figures those records add up to, and the records behind each figure. One module: the
+indicators are the bureau's view of the same centers, read by the same people."""
 
 from dataclasses import asdict
+from datetime import datetime
+from typing import Any, Literal
 
 from flask import Response, current_app, jsonify, request, send_file
 from flask_babel import gettext as _
+from pydantic import BaseModel, Field, create_model
+from pydantic.json_schema import SkipJsonSchema
 
 from app.api import bp
-from app.api.helpers import api_user, token_required
-from app.api.routes import json_body
+from app.api.document import Text, documented
+from app.api.helpers import api_user, dump, json_body, token_required
 from app.db import get_session
 from app.oversight.services import application_documents as documents
 from app.oversight.services import applications as application_service
 from app.oversight.services import calls as call_service
 from app.oversight.services import center_records as records
-from app.oversight.services import evaluations
+from app.oversight.services import evaluations, indicators
 from app.oversight.services import experts as expert_service
 from app.oversight.services import notice as notice_service
 from app.oversight.services import promotion as promotion_service
 from app.oversight.services import registry as registry_service
 from app.platform.errors import Invalid
 from app.web.input_guards import accepts_upload
+from models import (
+    AnswerIn,
+    ApplicationDocument,
+    ApplicationIn,
+    CallIn,
+    Center,
+    CenterApplication,
+    CenterCall,
+    CenterCooperation,
+    CenterEvaluation,
+    CenterExpert,
+    CenterFounder,
+    CenterLog,
+    CenterTraining,
+    ConflictIn,
+    CooperationIn,
+    DecisionIn,
+    EvaluationRound,
+    ExpertAssignment,
+    FirstUseFlag,
+    FlagIn,
+    FlagReviewIn,
+    Grade,
+    GradeIn,
+    InspectionIn,
+    NoticeObjection,
+    ObjectionIn,
+    PanelIn,
+    Promotion,
+    PromotionIn,
+    PromotionOutcomeIn,
+    ReportIn,
+    RoundIn,
+    ScoreIn,
+    TrainingIn,
+)
 
 P = "/bureau"
 
 
-def dump(row) -> dict:
-    return row.model_dump(mode="json")
+# --- shapes ------------------------------------------------------------------------------------------------------
+
+
+def extended(name: str, table, *, exclude: tuple[str, ...] = (), **extra) -> type[BaseModel]:
+    """A table row's fields as the API dumps them, plus what the route adds to it."""
+    fields = {
+        field: (info.annotation, ... if info.is_required() else None)
+        for field, info in table.model_fields.items()
+        if field not in exclude
+    }
+    return create_model(name, **fields, **{key: (kind, ...) for key, kind in extra.items()})
+
+
+def items_of(model) -> type[BaseModel]:
+    return create_model(f"{model.__name__}List", items=(list[model], ...))
+
+
+class RefusalIn(BaseModel):
+    reason: str = Field(min_length=2, description="the reasons the applicant sees")
+
+
+class OpenQuery(BaseModel):
+    open: Literal["0", "1"] = Field("0", description="1: only calls still accepting applications")
+
+
+class StatusQuery(BaseModel):
+    status: Text = Field("", description="only those in this status")
+
+
+class AssessmentQuery(BaseModel):
+    end_year: int = Field(description="the last of the three years")
+
+
+class ScopeQuery(BaseModel):
+    year: int = Field(
+        None,
+        ge=indicators.YEAR_MIN,
+        le=indicators.YEAR_MAX,
+        description="this year when absent",
+        json_schema_extra=lambda s: s.pop("default"),
+    )
+    center_id: int | SkipJsonSchema[None] = Field(
+        None, ge=1, lt=2**31, json_schema_extra=lambda s: s.pop("default")
+    )
+    industry: Text = ""
+
+
+class DocumentForm(BaseModel):
+    file: bytes = Field(description="PDF, Word, Excel, PowerPoint, or a PNG or JPEG image")
+    title: str | SkipJsonSchema[None] = Field(None, max_length=200)
+    note: str | SkipJsonSchema[None] = Field(None, max_length=500)
+
+
+DocumentView = extended("DocumentView", ApplicationDocument, exclude=("stored_name",), url=str | None)
+PanelMember = extended("PanelMember", ExpertAssignment, expert_name=str | None)
+ApplicationView = extended(
+    "ApplicationView",
+    CenterApplication,
+    center=Center,
+    call=CenterCall,
+    founders=list[CenterFounder],
+    experts=list[CenterExpert],
+    documents=list[DocumentView],
+    panel=list[PanelMember],
+    objections=list[NoticeObjection],
+    history=list[CenterLog],
+)
+CenterRecord = extended(
+    "CenterRecord",
+    Center,
+    founders=list[CenterFounder],
+    experts=list[CenterExpert],
+    applications=list[CenterApplication],
+    promotions=list[Promotion],
+    history=list[CenterLog],
+)
+FlagRow = extended("FlagRow", FirstUseFlag, achievement_title=str, center_name=str)
+EvaluationRow = extended("EvaluationRow", CenterEvaluation, center_name=str)
+EvaluationView = extended(
+    "EvaluationView",
+    CenterEvaluation,
+    year=int,
+    center_name=str,
+    indicators=dict[str, Any],
+    mean_score=float | None,
+    panel=list[PanelMember],
+)
+
+
+class NoticeRow(BaseModel):
+    application_id: int
+    center: str
+    industry: str
+    domain: str
+    notice_ends: datetime | None
+
+
+class ObjectionFiled(BaseModel):
+    id: int
+    created_at: datetime
+
+
+class CenterActivity(BaseModel):
+    trainings: list[CenterTraining]
+    cooperation: list[CenterCooperation]
+    people_trained: int
+
+
+class AssessmentView(BaseModel):
+    years: list[int]
+    grades: list[Grade | None]
+    result: Grade | None = Field(description="none while any of the three years is not graded yet")
+    complete: bool
+
+
+class Figure(BaseModel):
+    count: int
+    amount: int | SkipJsonSchema[None] = Field(None, description="the indicators counted in money")
+    people: int | SkipJsonSchema[None] = Field(None, description="trainings: the people trained")
+
+
+class IndicatorsView(BaseModel):
+    year: int
+    center_id: int | None
+    industry: str | None
+    indicators: dict[Literal[indicators.INDICATOR_NAMES], Figure]
+
+
+class IndicatorRecords(BaseModel):
+    year: int
+    center_id: int | None
+    industry: str | None
+    indicator: str
+    items: list[dict[str, Any]]
 
 
 def dump_application(view: application_service.ApplicationView) -> dict:
@@ -62,6 +236,7 @@ def application_json(application_id: int, status: int = 200):
 
 
 @bp.get(f"{P}/calls")
+@documented(query=OpenQuery, responses={200: items_of(CenterCall)})
 def list_calls():
     """Published calls for applications; `open=1` for those still accepting."""
     calls = call_service.list_calls(session=get_session(), open_only=request.args.get("open") == "1")
@@ -69,6 +244,7 @@ def list_calls():
 
 
 @bp.post(f"{P}/calls")
+@documented(json=CallIn, responses={201: CenterCall})
 @token_required
 def create_call():
     """The bureau publishes a call: domain, conditions, required materials, deadline, criteria weights."""
@@ -78,12 +254,14 @@ def create_call():
 
 
 @bp.get(f"{P}/calls/<int:call_id>")
+@documented(responses={200: CenterCall})
 def get_call(call_id: int):
     """One call."""
     return jsonify(dump(call_service.get_call(session=get_session(), call_id=call_id)))
 
 
 @bp.post(f"{P}/calls/<int:call_id>/applications")
+@documented(json=ApplicationIn, responses={201: ApplicationView})
 @token_required
 def submit_application(call_id: int):
     """A lead unit applies with its plan, founding units, experts and documents."""
@@ -94,6 +272,7 @@ def submit_application(call_id: int):
 
 
 @bp.get(f"{P}/applications")
+@documented(query=StatusQuery, responses={200: items_of(CenterApplication)})
 @token_required
 def list_applications():
     """Every application for the bureau; the caller's organization's own for everyone else."""
@@ -104,6 +283,7 @@ def list_applications():
 
 
 @bp.get(f"{P}/applications/<int:application_id>")
+@documented(responses={200: ApplicationView})
 @token_required
 def get_application(application_id: int):
     """One application with its record so far."""
@@ -111,6 +291,7 @@ def get_application(application_id: int):
 
 
 @bp.post(f"{P}/applications/<int:application_id>/documents")
+@documented(form=DocumentForm, responses={201: DocumentView})
 @accepts_upload
 @token_required
 def add_document(application_id: int):
@@ -126,6 +307,7 @@ def add_document(application_id: int):
 
 
 @bp.get(f"{P}/applications/<int:application_id>/documents/<int:document_id>")
+@documented(responses={200: None}, files={200: ("application/octet-stream",)})
 @token_required
 def document(application_id: int, document_id: int):
     """Download a document (the applicant, the bureau and the assigned experts)."""
@@ -136,6 +318,7 @@ def document(application_id: int, document_id: int):
 
 
 @bp.delete(f"{P}/applications/<int:application_id>/documents/<int:document_id>")
+@documented(responses={204: None})
 @token_required
 def remove_document(application_id: int, document_id: int):
     """The applicant removes a document before the expert review begins."""
@@ -145,6 +328,12 @@ def remove_document(application_id: int, document_id: int):
     return "", 204
 
 
+WORKFLOW_BODIES = {
+    "panel": PanelIn,
+    "review-decision": DecisionIn,
+    "filing": DecisionIn,
+    "refusal": RefusalIn,
+}
 WORKFLOW = {
     "panel": application_service.form_panel,
     "review-decision": application_service.conclude_review,
@@ -154,6 +343,7 @@ WORKFLOW = {
 
 
 @bp.post(f"{P}/applications/<int:application_id>/<any('panel', 'review-decision', 'filing', 'refusal'):step>")
+@documented(json=WORKFLOW_BODIES, responses={200: ApplicationView})
 @token_required
 def application_step(application_id: int, step: str):
     """The bureau's decisions on an application: form the panel, conclude the review, file, or refuse."""
@@ -162,6 +352,7 @@ def application_step(application_id: int, step: str):
 
 
 @bp.post(f"{P}/applications/<int:application_id>/inspection")
+@documented(json=InspectionIn, responses={200: ApplicationView})
 @token_required
 def record_inspection(application_id: int):
     """The site inspection's record; passing opens the public notice."""
@@ -176,6 +367,7 @@ def record_inspection(application_id: int):
 
 
 @bp.get(f"{P}/notices")
+@documented(responses={200: items_of(NoticeRow)})
 def notices():
     """Centers on public notice now."""
     return jsonify(
@@ -193,6 +385,7 @@ def notices():
 
 
 @bp.post(f"{P}/applications/<int:application_id>/objections")
+@documented(json=ObjectionIn, responses={201: ObjectionFiled})
 def raise_objection(application_id: int):
     """Anyone may object to a center on public notice."""
     objection = notice_service.raise_objection(
@@ -202,6 +395,7 @@ def raise_objection(application_id: int):
 
 
 @bp.post(f"{P}/objections/<int:objection_id>/answer")
+@documented(json=AnswerIn, responses={200: NoticeObjection})
 @token_required
 def answer_objection(objection_id: int):
     """The bureau's answer to an objection."""
@@ -218,6 +412,7 @@ def answer_objection(objection_id: int):
 
 
 @bp.get(f"{P}/assignments")
+@documented(responses={200: items_of(ExpertAssignment)})
 @token_required
 def my_assignments():
     """The calling expert's assignments."""
@@ -227,6 +422,7 @@ def my_assignments():
 
 
 @bp.post(f"{P}/assignments/<int:assignment_id>/conflict")
+@documented(json=ConflictIn, responses={200: ExpertAssignment})
 @token_required
 def declare_conflict(assignment_id: int):
     """Declare, once, whether the expert has a conflict of interest."""
@@ -240,6 +436,7 @@ def declare_conflict(assignment_id: int):
 
 
 @bp.post(f"{P}/assignments/<int:assignment_id>/score")
+@documented(json=ScoreIn, responses={200: ExpertAssignment})
 @token_required
 def submit_score(assignment_id: int):
     """Scores per criterion and a written opinion; refused to a conflicted expert."""
@@ -256,6 +453,7 @@ def submit_score(assignment_id: int):
 
 
 @bp.get(f"{P}/centers")
+@documented(query=StatusQuery, responses={200: items_of(Center)})
 @token_required
 def registry():
     """Every center in every status (bureau)."""
@@ -266,6 +464,7 @@ def registry():
 
 
 @bp.get(f"{P}/centers/<int:center_id>")
+@documented(responses={200: CenterRecord})
 @token_required
 def center_record(center_id: int):
     """A center's registry record and history (bureau, or the center itself)."""
@@ -283,6 +482,7 @@ def center_record(center_id: int):
 
 
 @bp.post(f"{P}/centers/<int:center_id>/promotions")
+@documented(json=PromotionIn, responses={201: Promotion})
 @token_required
 def recommend_promotion(center_id: int):
     """Recommend a filed center for the next level."""
@@ -296,6 +496,7 @@ def recommend_promotion(center_id: int):
 
 
 @bp.post(f"{P}/promotions/<int:promotion_id>/outcome")
+@documented(json=PromotionOutcomeIn, responses={200: Promotion})
 @token_required
 def promotion_outcome(promotion_id: int):
     """Record the outcome of a promotion."""
@@ -309,6 +510,7 @@ def promotion_outcome(promotion_id: int):
 
 
 @bp.get(f"{P}/centers/<int:center_id>/activity")
+@documented(responses={200: CenterActivity})
 def center_activity(center_id: int):
     """A center's trainings and international cooperation projects (public, as on its profile)."""
     activity = records.center_activity(session=get_session(), center_id=center_id)
@@ -320,6 +522,7 @@ def center_activity(center_id: int):
 
 
 @bp.post(f"{P}/centers/<int:center_id>/trainings")
+@documented(json=TrainingIn, responses={201: CenterTraining})
 @token_required
 def add_training(center_id: int):
     """Record a training the center ran."""
@@ -333,6 +536,7 @@ def add_training(center_id: int):
 
 
 @bp.post(f"{P}/centers/<int:center_id>/cooperation")
+@documented(json=CooperationIn, responses={201: CenterCooperation})
 @token_required
 def add_cooperation(center_id: int):
     """Record an international cooperation project."""
@@ -346,6 +550,7 @@ def add_cooperation(center_id: int):
 
 
 @bp.post(f"{P}/centers/<int:center_id>/first-use-flags")
+@documented(json=FlagIn, responses={201: FirstUseFlag})
 @token_required
 def flag_first_use(center_id: int):
     """Flag one of the center's achievements as a first commercial application (首台套/首批次)."""
@@ -359,6 +564,7 @@ def flag_first_use(center_id: int):
 
 
 @bp.get(f"{P}/first-use-flags")
+@documented(query=StatusQuery, responses={200: items_of(FlagRow)})
 @token_required
 def list_flags():
     """Flags for the bureau's review; `status=recommended` is the recommended list."""
@@ -369,6 +575,7 @@ def list_flags():
 
 
 @bp.post(f"{P}/first-use-flags/<int:flag_id>/review")
+@documented(json=FlagReviewIn, responses={200: FirstUseFlag})
 @token_required
 def review_flag(flag_id: int):
     """Recommend or decline a flag."""
@@ -378,6 +585,7 @@ def review_flag(flag_id: int):
 
 
 @bp.get(f"{P}/first-use-flags/recommended.csv")
+@documented(responses={200: None}, files={200: ("text/csv",)})
 @token_required
 def recommended_csv():
     """The recommended list as CSV."""
@@ -396,6 +604,7 @@ def csv_response(text: str) -> Response:
 
 
 @bp.post(f"{P}/evaluation-rounds")
+@documented(json=RoundIn, responses={201: EvaluationRound})
 @token_required
 def open_round():
     """Open a year's evaluation round for every filed center."""
@@ -405,6 +614,7 @@ def open_round():
 
 
 @bp.get(f"{P}/evaluation-rounds/<int:round_id>")
+@documented(responses={200: items_of(EvaluationRow)})
 @token_required
 def round_evaluations(round_id: int):
     """The evaluations of one round."""
@@ -427,12 +637,14 @@ def evaluation_json(evaluation_id: int):
 
 
 @bp.get(f"{P}/evaluations/<int:evaluation_id>")
+@documented(responses={200: EvaluationView})
 @token_required
 def get_evaluation(evaluation_id: int):
     """One annual evaluation: report, indicators, scores, grade."""
     return evaluation_json(evaluation_id)
 
 
+EVALUATION_BODIES = {"report": ReportIn, "experts": PanelIn, "grade": GradeIn}
 EVALUATION_STEPS = {
     "report": evaluations.submit_report,
     "experts": evaluations.assign_experts,
@@ -441,6 +653,7 @@ EVALUATION_STEPS = {
 
 
 @bp.post(f"{P}/evaluations/<int:evaluation_id>/<any(report, experts, grade):step>")
+@documented(json=EVALUATION_BODIES, responses={200: EvaluationView})
 @token_required
 def evaluation_step(evaluation_id: int, step: str):
     """Submit the report (center), assign experts or grade (bureau)."""
@@ -451,6 +664,7 @@ def evaluation_step(evaluation_id: int, step: str):
 
 
 @bp.get(f"{P}/centers/<int:center_id>/assessment")
+@documented(query=AssessmentQuery, responses={200: AssessmentView})
 @token_required
 def assessment(center_id: int):
     """The three-year assessment ending with `end_year`."""
@@ -462,3 +676,27 @@ def assessment(center_id: int):
         session=get_session(), user=api_user(), center_id=center_id, end_year=end_year
     )
     return jsonify({**asdict(result), "complete": result.complete})
+
+
+# --- indicators ---------------------------------------------------------------------------------------------
+
+
+@bp.get("/indicators")
+@documented(query=ScopeQuery, responses={200: IndicatorsView})
+@token_required
+def get_indicators():
+    """The indicators of `year`, optionally of one `center_id` and one `industry`."""
+    scope = indicators.parse_scope(request.args)
+    return jsonify(indicators.indicators(session=get_session(), user=api_user(), scope=scope))
+
+
+@bp.get("/indicators/<indicator>/records")
+@documented(query=ScopeQuery, responses={200: IndicatorRecords})
+@token_required
+def indicator_records(indicator: str):
+    """The contracts, incubations, achievements, trainings or projects behind one figure."""
+    scope = indicators.parse_scope(request.args)
+    rows = indicators.records(session=get_session(), user=api_user(), scope=scope, indicator=indicator)
+    return jsonify(
+        year=scope.year, center_id=scope.center_id, industry=scope.industry, indicator=indicator, items=rows
+    )
