@@ -1,8 +1,7 @@
 """The JSON API under /api/v1, authenticated with bearer tokens: one module per domain (accounts, market, deals,
 oversight) sharing app.api.helpers, and its OpenAPI document generated from their declarations (document)."""
 
-from flask import Blueprint
+from app.api import accounts, deals, document, market, oversight
+from app.api.blueprint import bp
 
-bp = Blueprint("api", __name__)
-
-from app.api import accounts, deals, document, market, oversight  # noqa: E402,F401
+__all__ = ["accounts", "bp", "deals", "document", "market", "oversight"]

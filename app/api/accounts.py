@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel
 
 from app.accounts.services import accounts, organizations
-from app.api import bp
+from app.api.blueprint import bp
 from app.api.document import documented
 from app.api.helpers import api_token_id, api_user, dump_as, json_body, token_required, token_ttl_hours
 from app.db import get_session

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from app.api import bp
+from app.api.blueprint import bp
 from app.api.document import documented
 from app.api.helpers import api_user, json_body, token_required
 from app.db import get_session

@@ -18,7 +18,7 @@ from spectree import Response, SpecTree
 from spectree.plugins.flask_plugin import FlaskPlugin
 from werkzeug.routing import IntegerConverter
 
-from app.api import bp
+from app.api.blueprint import bp
 from app.web.limits import limiter
 
 PREFIX = "/api/v1"

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model
 from pydantic.json_schema import SkipJsonSchema
 
-from app.api import bp
+from app.api.blueprint import bp
 from app.api.document import Text, documented
 from app.api.helpers import KINDS, api_user, json_body, kind_name, per_page, token_required
 from app.config import Settings

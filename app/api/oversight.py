@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, Field, create_model
 from pydantic.json_schema import SkipJsonSchema
 
-from app.api import bp
+from app.api.blueprint import bp
 from app.api.document import Text, documented
 from app.api.helpers import api_user, dump, json_body, token_required
 from app.db import get_session
