@@ -66,6 +66,7 @@ from models.deals import (
     NdaAcceptance,
     NdaDocument,
     Notification,
+    NotificationsReadIn,
     SavedSearch,
     SavedSearchIn,
 )
@@ -204,6 +205,7 @@ __all__ = [
     "NdaAcceptance",
     "NdaDocument",
     "Notification",
+    "NotificationsReadIn",
     "SavedSearch",
     "SavedSearchIn",
     # bureau oversight

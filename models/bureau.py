@@ -10,7 +10,7 @@ from pydantic import field_validator
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.common import json_list, utcnow
+from models.common import Id, json_list, utcnow
 from models.credit_code import is_valid_credit_code
 from models.enums import (
     AssignmentSubject,
@@ -355,7 +355,7 @@ class ApplicationIn(SQLModel):
 
 
 class PanelIn(SQLModel):
-    expert_ids: list[int] = Field(min_length=1, max_length=20)
+    expert_ids: list[Id] = Field(min_length=1, max_length=20)
     deadline: date | None = None
 
 
@@ -409,7 +409,7 @@ class CooperationIn(SQLModel):
 
 
 class FlagIn(SQLModel):
-    achievement_id: int
+    achievement_id: Id
     category: FirstUseCategory
     reason: str = Field(min_length=5, max_length=5000)
 

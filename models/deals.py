@@ -12,10 +12,9 @@ from typing import Literal
 from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from models.common import utcnow
+from models.common import ID_MAX, Id, utcnow
 
 MONEY_MAX = 10**12  # yuan, like budgets and prices
-ID_MAX = 2**31 - 1  # an id beyond the database's integer is simply not found, never a database error
 TARGET_TYPES = ("need", "achievement", "service", "center")
 TargetType = Literal["need", "achievement", "service", "center"]
 
@@ -319,6 +318,11 @@ class Notification(SQLModel, table=True):
     text: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow, index=True)
     read_at: datetime | None = None
+
+
+# Which notifications to mark read: some ids, or (ids left out) all of them.
+class NotificationsReadIn(SQLModel):
+    ids: list[Id] | None = Field(default=None, max_length=1000)
 
 
 class SavedSearchIn(SQLModel):

@@ -17,8 +17,10 @@ from app.deals.services import contracts, conversation, incubations, interests
 from app.market.services import need_access, saved_searches
 from app.platform import notifications
 from app.platform.errors import Invalid
+from app.platform.validation import parse
+from app.web.args import id_arg
 from app.web.input_guards import accepts_upload
-from models import ContractIn, DeclineIn, IncubationIn, InterestIn, SavedSearchIn
+from models import ContractIn, DeclineIn, IncubationIn, InterestIn, NotificationsReadIn, SavedSearchIn
 
 # --- shapes ------------------------------------------------------------------------------------------------------
 
@@ -547,7 +549,7 @@ def contract_audit(contract_id: int):
 @token_required
 def list_incubations():
     """The incubated enterprises of the caller's centers (all of them for the bureau)."""
-    center_id = request.args.get("center_id", type=int)
+    center_id = id_arg("center_id", strict=True)
     rows = incubations.list_incubations(session=get_session(), user=api_user(), center_id=center_id)
     return jsonify(items=[incubations.incubation_to_public(row) for row in rows])
 
@@ -591,9 +593,7 @@ def list_notifications():
 @token_required
 def read_notifications():
     """Mark notifications read: {"ids": [...]} for some, {} for all."""
-    ids = json_body().get("ids")
-    if ids is not None and not (isinstance(ids, list) and all(isinstance(i, int) for i in ids)):
-        raise Invalid(_("Some fields are not valid."), {"ids": _("Wrong type of value.")})
+    ids = parse(NotificationsReadIn, json_body()).ids
     changed = notifications.mark_read(session=get_session(), user=api_user(), ids=ids)
     return jsonify(marked=changed, unread=notifications.unread_count(session=get_session(), user=api_user()))
 

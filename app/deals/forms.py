@@ -11,6 +11,7 @@ from wtforms.fields import FieldList
 
 from app.deals import labels
 from app.market.forms import blank_to_none, choices, wan_to_yuan
+from app.platform.validation import parse_id
 
 MILESTONE_ROWS = 4
 
@@ -28,7 +29,7 @@ class InterestForm(FlaskForm):
         return {
             "message": (self.message.data or "").strip(),
             "via_type": via_type or None,
-            "via_id": int(via_id) if via_id.isdigit() else None,
+            "via_id": parse_id(via_id),
         }
 
 
@@ -134,7 +135,7 @@ class IncubationForm(FlaskForm):
     def to_data(self) -> dict[str, Any]:
         def reference(field) -> int | str | None:
             value = blank_to_none(field.data)
-            return int(value) if value and value.isdigit() else value
+            return parse_id(value) or value
 
         return {
             "center_id": reference(self.center_id),

@@ -2,6 +2,8 @@
 
 from flask import request
 
+from app.platform.validation import parse_id
+
 FOUNDER_ROWS = 8
 EXPERT_ROWS = 3
 DOCUMENT_ROWS = 4
@@ -17,8 +19,8 @@ def form_data() -> dict:
 
 
 def expert_ids() -> list:
-    """Ticked experts; anything that is not a number goes to the service, which names the field."""
-    return [int(v) if v.isdigit() else v for v in request.form.getlist("expert_ids")]
+    """Ticked experts; anything that is not an id goes to the service as it came, which names the field."""
+    return [parse_id(v) or v for v in request.form.getlist("expert_ids")]
 
 
 def _rows(prefix: str, names: tuple[str, ...], count: int) -> list[dict]:

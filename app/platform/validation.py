@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 
 from app.platform.errors import Invalid
+from models.common import ID_MAX, is_id
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -96,3 +97,13 @@ def parse(model: type[M], data: Any) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise Invalid(_("Some fields are not valid."), field_errors(exc)) from None
+
+
+def parse_id(raw: str | None) -> int | None:
+    """``raw`` (a query, form or path value) as an id that can name a row, or None for anything else."""
+    raw = (raw or "").strip()
+    # ASCII digits only (int() takes "١" and refuses "²"), and never longer than ID_MAX before converting.
+    if not (raw.isascii() and raw.isdigit()) or len(raw.lstrip("0")) > len(str(ID_MAX)):
+        return None
+    value = int(raw)
+    return value if is_id(value) else None

@@ -7,6 +7,9 @@
 
 Absent or empty always means ``default``. Every value returned lies within [low, high], and ``high`` is at
 most ``MAX_INT_ARG``, so no query argument can overflow a database integer.
+
+Ids (``id_arg`` here, ``app.platform.validation.parse_id`` for form values) pass the same test as ids in a
+path and in JSON (``models.common.is_id``): a value the database could not hold names no row, never a database error.
 """
 
 import re
@@ -15,6 +18,8 @@ from flask import request
 from flask_babel import gettext as _
 
 from app.platform.errors import Invalid
+from app.platform.validation import parse_id
+from models.common import ID_MAX
 
 MAX_INT_ARG = 1_000_000
 # The furthest page any list goes: deep enough for every real listing set, far from any SQL limit.
@@ -45,3 +50,18 @@ def int_arg(
             {name: _("Must be a whole number from %(low)s to %(high)s.", low=low, high=high)},
         )
     return min(max(value, low), high)
+
+
+def id_arg(name: str, *, strict: bool) -> int | None:
+    """The query argument ``name`` as an id, None when absent; a bad one is a 422 for the API (``strict``) and
+    counts as absent on a page."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    value = parse_id(raw)
+    if value is None and strict:
+        raise Invalid(
+            _("Some fields are not valid."),
+            {name: _("Must be a whole number from %(low)s to %(high)s.", low=1, high=ID_MAX)},
+        )
+    return value

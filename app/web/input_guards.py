@@ -1,7 +1,7 @@
 """Input no view should have to think about: ids too large for the database, control characters in the
 query string, and `next` targets that would turn a redirect into a jump to another site."""
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import Flask, current_app, request
 from flask_babel import gettext as _
@@ -30,15 +30,18 @@ def same_site_path(target: str | None) -> str | None:
     """`target` if it is a path on this site, else None.
 
     Browsers drop tabs and newlines and read a backslash as a slash, so `/\\t/evil.example` or `/\\evil.example`
-    would leave the site although they start with one slash; such targets are refused outright.
+    would leave the site although they start with one slash; such targets are refused outright, and so are
+    ones that turn into such a target once percent-decoded (`/%09/evil.example`, `/%5Cevil.example`), in case
+    some later step decodes them again.
     """
     if not target or not target.startswith("/") or target != target.strip():
         return None
-    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or target.startswith("//"):
-        return None
+    for form in dict.fromkeys((target, unquote(target))):
+        if "\\" in form or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in form):
+            return None
+        parts = urlsplit(form)
+        if parts.scheme or parts.netloc or form.startswith("//"):
+            return None
     return target
 
 

@@ -27,8 +27,10 @@ from app.oversight.services.centers import centers_of_org
 from app.platform import notifications, permissions
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from app.platform.taxonomy import industry_choices
+from app.platform.validation import parse_id
+from app.web.args import id_arg
 from app.web.identity import current_user_or_none
-from app.web.input_guards import accepts_upload
+from app.web.input_guards import accepts_upload, same_site_path
 from app.web.labels import label
 from app.web.templating import org_name
 from models import Center, Role, User
@@ -138,8 +140,7 @@ def _user():
 
 
 def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() else None
+    return id_arg(name, strict=False)
 
 
 # --- interests ------------------------------------------------------------------------------------------------
@@ -644,12 +645,11 @@ def mark_read():
     """Mark one notification (or all of them) read."""
     session, user = _user()
     if ActionForm().validate_on_submit():
-        raw = request.form.get("id", "")
-        notifications.mark_read(session=session, user=user, ids=[int(raw)] if raw.isdigit() else None)
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(url_for("deals.notification_list"))
+        # No id means all of them; an id that can name no notification marks none, like an unknown one.
+        raw = request.form.get("id", "").strip()
+        one = parse_id(raw)
+        notifications.mark_read(session=session, user=user, ids=None if not raw else [one] if one else [])
+    return redirect(same_site_path(request.form.get("next")) or url_for("deals.notification_list"))
 
 
 @bp.route("/saved-searches", methods=["GET", "POST"])

@@ -22,6 +22,7 @@ from app.oversight.services.access import get_center, is_bureau, manages, requir
 from app.platform.errors import Forbidden, Invalid
 from app.platform.regions import region_name
 from app.platform.taxonomy import industry_name, is_industry
+from app.platform.validation import parse_id
 from models import (
     Achievement,
     Center,
@@ -85,7 +86,7 @@ def parse_scope(args, *, default_year: int | None = None) -> Scope:
     year = default_year or date.today().year
     raw = (args.get("year") or "").strip()
     if raw:
-        if raw.isdigit() and YEAR_MIN <= int(raw) <= YEAR_MAX:
+        if raw.isascii() and raw.isdigit() and len(raw) <= 4 and YEAR_MIN <= int(raw) <= YEAR_MAX:
             year = int(raw)
         else:
             errors["year"] = _(
@@ -94,9 +95,8 @@ def parse_scope(args, *, default_year: int | None = None) -> Scope:
     center_id = None
     raw = (args.get("center_id") or "").strip()
     if raw:
-        if raw.isdigit() and 0 < int(raw) < 2**31:
-            center_id = int(raw)
-        else:
+        center_id = parse_id(raw)
+        if center_id is None:
             errors["center_id"] = _("Unknown center.")
     industry = (args.get("industry") or "").strip() or None
     if industry is not None and not is_industry(industry):

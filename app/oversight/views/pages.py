@@ -45,6 +45,7 @@ from app.oversight.services.access import require_bureau, require_expert, user_n
 from app.oversight.views.blueprint import bp
 from app.platform.errors import Forbidden, ServiceError
 from app.platform.taxonomy import industry_choices
+from app.platform.validation import parse_id
 from app.web.identity import current_user_or_none
 from app.web.input_guards import accepts_upload
 from models import AssignmentSubject, CenterApplication, CenterEvaluation, Role
@@ -54,8 +55,7 @@ Page = Callable[..., tuple[str, int]]
 
 def _int_field(name: str) -> int:
     """A hidden id field naming the page to show again; junk names no page (and then answers 404)."""
-    value = request.form.get(name, "")
-    return int(value) if value.isdigit() else 0
+    return parse_id(request.form.get(name)) or 0
 
 
 def attempt(action: Callable[[], object], success: str, target: Callable[[object], str], page: Page):
