@@ -2,12 +2,15 @@
 decoding. Each test is what a user or client saw go wrong, in the language they read (Chinese first)."""
 
 import pytest
+from sqlmodel import select
 
+from app.deals.services import interests
 from app.web.input_guards import same_site_path
-from models import Notification, Role
+from models import NdaDocument, Notification, Role
 from tests.conftest import BACKENDS
 from tests.utils.bureau import apply, carry, create_account, create_call, create_expert
-from tests.utils.factories import PASSWORD, create_need, create_user
+from tests.utils.factories import PASSWORD, create_need, create_role_user, create_user, in_app
+from tests.utils.ui_deals import accept, express
 from tests.utils.web import bearer, csrf_token
 
 # Each test that touches the database runs on SQLite and PostgreSQL.
@@ -159,3 +162,57 @@ def test_marking_read_still_returns_to_the_page_it_came_from(client, session, au
 def test_same_site_path_refuses_targets_that_leave_once_decoded(target):
     assert same_site_path(target) is None
     assert same_site_path("/search?q=%E6%B1%BD%E8%BD%A6") == "/search?q=%E6%B1%BD%E8%BD%A6"
+
+
+# --- item 2: a need with its own NDA text (or a log of who read it) can be deleted ------------------------------
+
+
+@on_both
+def test_deleting_a_need_with_its_own_nda_through_the_api(client, session, enterprise):
+    need = create_need(session, enterprise, confidential=True, details="保密参数：焊接速度4m/min。")
+    headers = bearer(client, enterprise.email, PASSWORD)
+    for body in ("本保密协议第一版。", "本保密协议第二版。"):
+        assert (
+            client.put(f"/api/v1/needs/{need.id}/nda", json={"body": body}, headers=headers).status_code
+            == 200
+        )
+    assert client.delete(f"/api/v1/needs/{need.id}", headers=headers).status_code == 204
+    assert client.get(f"/api/v1/needs/{need.id}", headers=headers).status_code == 404
+    assert session.exec(select(NdaDocument).where(NdaDocument.need_id == need.id)).all() == []
+
+
+@on_both
+def test_deleting_a_need_whose_details_were_read_on_the_page(client, session, auth, enterprise):
+    need = create_need(session, enterprise, confidential=True, details="保密参数：焊接速度4m/min。")
+    headers = bearer(client, enterprise.email, PASSWORD)
+    assert (
+        client.put(
+            f"/api/v1/needs/{need.id}/nda", json={"body": "本需求的保密协议。"}, headers=headers
+        ).status_code
+        == 200
+    )
+    # The bureau reads the confidential details, which the owner's log records.
+    auth.login(create_role_user(session, "bureau").email)
+    assert "焊接速度" in client.get(f"/needs/{need.id}").get_data(as_text=True)
+    auth.logout()
+    auth.login(enterprise.email)
+    response = client.post(
+        f"/needs/{need.id}/delete", data={"csrf_token": csrf_token(client, f"/needs/{need.id}")}
+    )
+    assert response.status_code == 302
+    assert "已删除。" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert client.get(f"/needs/{need.id}").status_code == 404
+
+
+@on_both
+def test_a_need_with_an_accepted_nda_is_still_only_closed(client, session, enterprise):
+    need = create_need(session, enterprise, confidential=True, details="保密参数：焊接速度4m/min。")
+    lab = create_user(session, "university")
+    interest = express(session, lab, "need", need.id)
+    accept(session, enterprise, interest.id)
+    with in_app(session):
+        interests.accept_nda(session=session, user=lab, interest_id=interest.id)
+    response = client.delete(f"/api/v1/needs/{need.id}", headers=bearer(client, enterprise.email, PASSWORD))
+    assert response.status_code == 409
+    assert "因此不能删除；可以将它关闭" in response.json["error"]["message"]
+    assert client.get(f"/api/v1/needs/{need.id}").status_code == 200

@@ -33,11 +33,13 @@ from models import (
     CloseReason,
     Contract,
     ContractStatus,
+    DetailView,
     Incubation,
     Interest,
     ListingAttachment,
     ListingKind,
     ListingStatus,
+    NdaDocument,
     Need,
     NeedAccess,
     Service,
@@ -549,8 +551,11 @@ def delete_listing(*, session: Session, kind: str, listing_id: int, user: User) 
             )
         )
     if kind == "need":
-        for grant in session.exec(select(NeedAccess).where(NeedAccess.need_id == listing.id)).all():
-            session.delete(grant)
+        # What hangs on the need alone goes with it: grants to read its details, the log of who read them, and
+        # its own NDA texts (acceptances of them belong to interests, and an interest already refused deletion).
+        for table in (NeedAccess, DetailView, NdaDocument):
+            for row in session.exec(select(table).where(table.need_id == listing.id)).all():
+                session.delete(row)
     attached = session.exec(
         select(ListingAttachment).where(
             ListingAttachment.listing_type == kind, ListingAttachment.listing_id == listing.id
