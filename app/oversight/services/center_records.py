@@ -1,8 +1,6 @@
 """What centers record about themselves (trainings, international cooperation, first-commercialization flags),
 and the bureau's review of the flags with its recommended list."""
 
-import csv
-import io
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -19,6 +17,7 @@ from app.oversight.services.access import (
 )
 from app.platform.concurrency import versioned_update
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
+from app.platform.spreadsheets import csv_text
 from app.platform.validation import parse
 from models import (
     Achievement,
@@ -197,24 +196,21 @@ CATEGORY_ZH = {
 
 def recommended_csv(*, session: Session, user: User | None) -> str:
     """The recommended list as CSV with a byte-order mark, so spreadsheet programs read the Chinese correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    for n, (flag, achievement, center) in enumerate(
-        flags(session=session, user=user, status=FlagStatus.recommended), start=1
-    ):
-        writer.writerow(
-            (
-                n,
-                achievement.title,
-                CATEGORY_ZH[flag.category.value],
-                center.name,
-                flag.reason,
-                flag.review_note,
-                flag.reviewed_at.date().isoformat() if flag.reviewed_at else "",
-            )
+    rows = [
+        (
+            n,
+            achievement.title,
+            CATEGORY_ZH[flag.category.value],
+            center.name,
+            flag.reason,
+            flag.review_note,
+            flag.reviewed_at.date().isoformat() if flag.reviewed_at else "",
         )
-    return "\ufeff" + out.getvalue()
+        for n, (flag, achievement, center) in enumerate(
+            flags(session=session, user=user, status=FlagStatus.recommended), start=1
+        )
+    ]
+    return csv_text([CSV_HEADER, *rows])
 
 
 def center_achievements(*, session: Session, center_id: int) -> list[Achievement]:

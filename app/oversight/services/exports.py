@@ -2,7 +2,6 @@
 centers' registry as PDF. Each export is drawn from the same service functions as the API, so every format
 carries the same figures."""
 
-import csv
 import io
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from openpyxl import Workbook
 from app.oversight.labels import CENTER_STATUSES, GRADES, INDICATORS, MEASURES, REPORT_SECTIONS
 from app.oversight.services.indicators import Scope
 from app.platform.errors import ServiceError
+from app.platform.spreadsheets import csv_text, safe_row
 from app.platform.taxonomy import industry_name
 from app.web.labels import CENTER_LEVELS, label
 from models import Center
@@ -50,22 +50,15 @@ def _scope_line(result: dict, center_name: str | None) -> list[str]:
 
 def indicators_csv(result: dict, *, center_name: str | None = None) -> str:
     """CSV with a byte-order mark, so spreadsheet programs open the Chinese text as UTF-8."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(_scope_line(result, center_name))
-    writer.writerow(_header())
-    writer.writerows(indicator_rows(result))
-    return "\ufeff" + buffer.getvalue()
+    return csv_text([_scope_line(result, center_name), _header(), *indicator_rows(result)])
 
 
 def indicators_xlsx(result: dict, *, center_name: str | None = None) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = str(result["year"])
-    sheet.append(_scope_line(result, center_name))
-    sheet.append(_header())
-    for row in indicator_rows(result):
-        sheet.append(row)
+    for row in (_scope_line(result, center_name), _header(), *indicator_rows(result)):
+        sheet.append(safe_row(row))
     sheet.column_dimensions["A"].width = 28
     out = io.BytesIO()
     workbook.save(out)
