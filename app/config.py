@@ -18,6 +18,8 @@ from matching import MatcherConfig
 ROOT = Path(__file__).resolve().parent.parent
 # The value older versions used when SECRET_KEY was unset: anyone can read it here, so it is never accepted.
 PUBLIC_DEV_SECRET = "dev-only-change-me"
+# Sessions and CSRF tokens are signed with SECRET_KEY: a short one can be guessed offline from one cookie.
+SECRET_KEY_MIN_LENGTH = 32
 _MATCHER = MatcherConfig()
 UPLOAD_TYPES = (
     "application/pdf",
@@ -166,12 +168,19 @@ CONSTANTS = {
 
 
 def check_secret_key(config: Mapping, *, relaxed: bool) -> None:
-    """Refuse to serve with no secret or the public development one, except under debug or testing."""
+    """Refuse to serve with no secret, the public development one or one short enough to guess (sessions and
+    CSRF tokens are signed with it), except under debug or testing."""
     if relaxed:
         return
-    if not config.get("SECRET_KEY") or config["SECRET_KEY"] == PUBLIC_DEV_SECRET:
+    key = config.get("SECRET_KEY") or ""
+    if not key or key == PUBLIC_DEV_SECRET:
         raise ConfigError(
             "SECRET_KEY is not set: set it to a long random value (for example the output of "
             "`python -c 'import secrets; print(secrets.token_hex(32))'`). "
             "`make run` keeps one in instance/secret_key."
+        )
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        raise ConfigError(
+            f"SECRET_KEY is too short ({len(key)} characters): use at least {SECRET_KEY_MIN_LENGTH} random "
+            "characters (for example the output of `python -c 'import secrets; print(secrets.token_hex(32))'`)."
         )

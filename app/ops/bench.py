@@ -9,6 +9,7 @@ Nothing of an existing instance is touched.
 import argparse
 import json
 import random
+import secrets
 import tempfile
 import threading
 import time
@@ -43,7 +44,7 @@ def measure(folder: Path, count: int, poll_interval: float, seed: int = 0) -> di
     engine.dispose()
     app = create_app(
         {
-            "SECRET_KEY": "bench",
+            "SECRET_KEY": secrets.token_hex(32),
             "DATABASE_URL": url,
             "SEARCH_PATH": str(folder / "search.sqlite3"),
             "VECTOR_DIR": str(folder / "vectors"),

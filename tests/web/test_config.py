@@ -26,10 +26,21 @@ def test_refuses_to_start_without_secret_key_in_production(clean_env):
         create_app()
 
 
+@pytest.mark.parametrize("key", ["x", "short-but-not-empty", "y" * 31])
+def test_refuses_a_secret_key_short_enough_to_guess(clean_env, key):
+    clean_env.setenv("SECRET_KEY", key)
+    with pytest.raises(
+        ConfigError, match=f"SECRET_KEY is too short \\({len(key)} characters\\): use at least 32"
+    ):
+        create_app()
+    clean_env.setenv("FLASK_DEBUG", "1")
+    assert create_app().config["SECRET_KEY"] == key  # debug (and tests) take any key
+
+
 def test_starts_with_a_configured_secret_and_secure_cookies(clean_env):
-    clean_env.setenv("SECRET_KEY", "a-long-random-production-value")
+    clean_env.setenv("SECRET_KEY", "a-long-random-production-value-0123456789")
     app = create_app()
-    assert app.config["SECRET_KEY"] == "a-long-random-production-value"
+    assert app.config["SECRET_KEY"] == "a-long-random-production-value-0123456789"
     assert app.config["SESSION_COOKIE_SECURE"] is True
     clean_env.setenv("SESSION_COOKIE_SECURE", "0")
     assert create_app().config["SESSION_COOKIE_SECURE"] is False
