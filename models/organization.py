@@ -10,6 +10,9 @@ from models.common import json_list, utcnow
 from models.credit_code import is_valid_credit_code
 from models.enums import ClaimStatus, OrgKind, Role
 
+# The shortest password accepted (app/accounts/services/passwords.py holds the rest of the policy).
+PASSWORD_MIN_LENGTH = 10
+
 
 # Both the organization form and the claim form take a credit code; they read it the same way.
 def normalised_credit_code(value: object) -> object:
@@ -76,7 +79,7 @@ class OrganizationPublic(SQLModel):
 class RegistrationIn(SQLModel):
     organization: OrganizationBase
     email: EmailStr
-    password: str = Field(min_length=8, max_length=128)
+    password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=128)
     name: str = Field(min_length=1, max_length=60)
     # True when the user accepted the privacy notice and terms of use; the time and version are then stored.
     consent: bool = False
@@ -149,7 +152,7 @@ class OrganizationClaimIn(SQLModel):
     contact_name: str = Field(min_length=1, max_length=60)
     contact_phone: str | None = Field(default=None, max_length=40)
     email: EmailStr
-    password: str = Field(min_length=8, max_length=128)
+    password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=128)
     evidence: str = Field(min_length=10, max_length=2000)
 
     @field_validator("credit_code", mode="before")

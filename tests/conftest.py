@@ -149,8 +149,11 @@ class AuthActions:
     def __init__(self, client):
         self._client = client
 
-    def login(self, email: str, password: str = "password123"):
+    def login(self, email: str, password: str | None = None):
+        from tests.utils.factories import PASSWORD
         from tests.utils.web import csrf_token
+
+        password = password or PASSWORD
 
         token = csrf_token(self._client, "/auth/login")
         return self._client.post(

@@ -55,7 +55,7 @@ class RegisterForm(FlaskForm):
             ),
         ],
     )
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
     password2 = PasswordField(
         _l("Repeat password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords are not the same."))],
@@ -76,7 +76,7 @@ class ClaimForm(FlaskForm):
     contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=60)])
     contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=128)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
     evidence = TextAreaField(
         _l("Why this organization is yours"), validators=[DataRequired(), Length(min=10, max=2000)]
     )

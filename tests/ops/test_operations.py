@@ -17,7 +17,7 @@ from app.web import logs
 from indexing.sync import OutboxWorker, Sink, prune_applied, record_change
 from models import OutboxEvent, SyncCursor
 from tests.conftest import BACKENDS
-from tests.utils.factories import create_need
+from tests.utils.factories import PASSWORD, create_need
 from tests.utils.web import bearer, concurrently
 
 PAGES = [
@@ -83,7 +83,7 @@ def log_stream(app):
 
 
 def test_one_text_line_per_request_with_request_id_status_duration_and_user(client, enterprise, log_stream):
-    headers = bearer(client, enterprise.email, "password123")
+    headers = bearer(client, enterprise.email, PASSWORD)
     response = client.get("/api/v1/needs?mine=1", headers={**headers, "X-Request-ID": "req-42"})
     assert response.headers["X-Request-ID"] == "req-42"
     line = [entry for entry in log_stream.getvalue().splitlines() if "req-42" in entry]
@@ -203,7 +203,7 @@ def test_two_concurrent_prunes_delete_each_row_once_and_keep_the_newest(app, ses
 
 @pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 def test_two_concurrent_calls_with_one_token_both_work_and_note_its_use(app, client, session, enterprise):
-    headers = bearer(client, enterprise.email, "password123")
+    headers = bearer(client, enterprise.email, PASSWORD)
     responses = concurrently(*[lambda: app.test_client().get("/api/v1/auth/tokens", headers=headers)] * 2)
     assert [r.status_code for r in responses] == [200, 200]
     assert responses[0].json["items"][0]["last_used_at"] is not None

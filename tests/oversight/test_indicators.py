@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from app.oversight.services import indicators
 from tests.conftest import BACKENDS
-from tests.utils.factories import create_need
+from tests.utils.factories import PASSWORD, create_need
 from tests.utils.indicator_world import YEAR, add_activity, make_world, open_evaluation, sign
 from tests.utils.ui_deals import accept, create_contract, express
 from tests.utils.web import bearer
@@ -128,7 +128,7 @@ def test_api_csv_and_xlsx_agree_with_sql(client, auth, session, world, scope):
         **({"center_id": center_id} if center_id else {}),
         **({"industry": industry} if industry else {}),
     }
-    headers = bearer(client, world.bureau.email, "password123")
+    headers = bearer(client, world.bureau.email, PASSWORD)
     body = client.get("/api/v1/indicators", query_string=query, headers=headers).json
     assert body == {"year": YEAR, "center_id": center_id, "industry": industry, "indicators": expected}
 
@@ -237,7 +237,7 @@ def test_registry_pdf_lists_every_center(client, auth, world):
 
 
 def test_bad_scope_is_refused_in_the_users_language(client, world):
-    headers = bearer(client, world.bureau.email, "password123")
+    headers = bearer(client, world.bureau.email, PASSWORD)
     for query, field in (("year=20x6", "year"), ("industry=nope", "industry"), ("center_id=-1", "center_id")):
         response = client.get(f"/api/v1/indicators?{query}", headers=headers)
         assert response.status_code == 422 and field in response.json["error"]["fields"], query
@@ -247,7 +247,7 @@ def test_bad_scope_is_refused_in_the_users_language(client, world):
 
 
 def test_a_center_sees_its_own_figures_only(client, auth, world):
-    headers = bearer(client, world.center_user.email, "password123")
+    headers = bearer(client, world.center_user.email, PASSWORD)
     own = client.get(f"/api/v1/indicators?year={YEAR}&center_id={world.center_id}", headers=headers)
     assert own.status_code == 200
     assert (

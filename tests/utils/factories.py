@@ -11,7 +11,8 @@ from models import CHARSET, Organization, RegistrationIn, Role, User, check_char
 from models.common import utcnow
 
 _serial = itertools.count(1)
-PASSWORD = "password123"
+# Long enough and in no list of common passwords (see app/accounts/services/passwords.py).
+PASSWORD = "mic-test-pass-2026"
 
 
 def random_credit_code() -> str:

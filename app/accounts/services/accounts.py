@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.accounts.services.passwords import check_password
 from app.platform.errors import Conflict, Invalid, NotFound
 from app.platform.regions import resolve_region
 from app.platform.taxonomy import is_industry
@@ -53,6 +54,7 @@ def register(*, session: Session, registration: RegistrationIn, consent_version:
     if unknown:
         raise Invalid(_("Some fields are not valid."), {"organization.industries": _("Unknown industry.")})
     region = resolve_region(org_in.region, "organization.region")
+    check_password(registration.password, email=registration.email)
     _check_unique(session, email=registration.email, credit_code=org_in.credit_code)
     consented = registration.consent and consent_version is not None
     with _unique_or_conflict(session, email=registration.email, credit_code=org_in.credit_code):
@@ -89,10 +91,7 @@ def create_user(
     *, session: Session, email: str, password: str, name: str, role: Role, org_id: int | None = None
 ) -> User:
     """Create a user directly (bureau and expert accounts, demo data)."""
-    if len(password) < 8:
-        raise Invalid(
-            _("Some fields are not valid."), {"password": _("Too short: at least %(n)s characters.", n=8)}
-        )
+    check_password(password, email=email)
     _check_unique(session, email=email)
     user = User(
         email=email.lower(),

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from werkzeug.security import generate_password_hash
 
 from app.accounts.services import accounts
+from app.accounts.services.passwords import check_password
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from app.platform.validation import parse
 from models import ClaimStatus, Organization, OrganizationClaim, OrganizationClaimIn, Role, User
@@ -76,6 +77,7 @@ def unverified(*, session: Session) -> list[Organization]:
 def file_claim(*, session: Session, data: dict) -> OrganizationClaim:
     """Record a firm's claim to the organization registered under its credit code."""
     claim_in = parse(OrganizationClaimIn, data)
+    check_password(claim_in.password, email=claim_in.email)
     org = session.exec(select(Organization).where(Organization.credit_code == claim_in.credit_code)).first()
     if org is None:
         raise Invalid(
