@@ -81,6 +81,11 @@ class Settings(BaseModel):
     MAX_CONTENT_LENGTH: int = Field(2 * 1024 * 1024, ge=1024)
     LOG_FORMAT: Literal["text", "json"] = "text"
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # A browser session ends after this many minutes without a request (the bureau and experts sooner), and
+    # this many days after login however active it is (see app/web/identity.py).
+    SESSION_IDLE_MINUTES: int = Field(12 * 60, ge=1)
+    SESSION_IDLE_MINUTES_OVERSIGHT: int = Field(2 * 60, ge=1)
+    SESSION_MAX_DAYS: int = Field(7, ge=1)
     # Unset means on, except under debug or testing: production serves over HTTPS only.
     SESSION_COOKIE_SECURE: bool | None = None
     # Rate limits, in Flask-Limiter's notation; counters are per process unless the storage is shared.

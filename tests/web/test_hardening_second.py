@@ -3,6 +3,7 @@ decoding. Each test is what a user or client saw go wrong, in the language they 
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -10,6 +11,7 @@ from sqlmodel import select
 
 from app.deals.services import interests
 from app.platform.spreadsheets import safe_row
+from app.web import identity
 from app.web.input_guards import same_site_path
 from models import NdaDocument, Notification, Organization, Role, User
 from tests.conftest import BACKENDS
@@ -359,3 +361,74 @@ def test_a_claim_refuses_a_common_password(client, session, enterprise):
     assert response.json["error"]["fields"] == {
         "password": "该密码属于最常见的密码之一，请换一个不易被猜到的密码。"
     }
+
+
+# --- item 18: sessions end after idling, and some days after login however active -------------------------------
+
+
+class Clock:
+    """utcnow for app/web/identity.py, moved by the test instead of waited for."""
+
+    def __init__(self, monkeypatch):
+        self.now = datetime.now(UTC)
+        monkeypatch.setattr(identity, "utcnow", lambda: self.now)
+
+    def move(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+def signed_out(client, path: str) -> bool:
+    response = client.get(path)
+    if response.status_code != 302 or "/auth/login" not in response.headers["Location"]:
+        return False
+    assert "登录已过期，请重新登录。" in client.get(response.headers["Location"]).get_data(as_text=True)
+    return True
+
+
+@on_both
+def test_an_idle_session_ends_after_twelve_hours(client, auth, enterprise, monkeypatch):
+    clock = Clock(monkeypatch)
+    auth.login(enterprise.email)
+    clock.move(hours=11, minutes=58)
+    assert client.get("/my").status_code == 200  # used again: the idle clock restarts
+    clock.move(hours=11, minutes=58)
+    assert client.get("/my").status_code == 200
+    clock.move(hours=12, minutes=1)
+    assert signed_out(client, "/my")
+    assert client.get("/my").status_code == 302  # and it stays ended
+    auth.login(enterprise.email)
+    assert client.get("/my").status_code == 200
+
+
+@on_both
+def test_the_bureau_and_experts_are_signed_out_after_two_idle_hours(client, auth, session, monkeypatch):
+    clock = Clock(monkeypatch)
+    for role in ("bureau", "expert"):
+        user = create_role_user(session, role)
+        auth.login(user.email)
+        clock.move(hours=1, minutes=59)
+        assert client.get("/my").status_code != 302
+        clock.move(hours=2, minutes=1)
+        assert signed_out(client, "/my")
+
+
+@on_both
+def test_a_session_ends_seven_days_after_login_however_active(client, auth, enterprise, monkeypatch):
+    clock = Clock(monkeypatch)
+    auth.login(enterprise.email)
+    for _hour in range(0, 7 * 24 - 1, 6):
+        clock.move(hours=6)
+        assert client.get("/my").status_code == 200
+    clock.move(hours=6)
+    assert signed_out(client, "/my")
+
+
+@on_both
+def test_the_limits_are_settings(app, client, auth, enterprise, monkeypatch):
+    clock = Clock(monkeypatch)
+    app.config.update(SESSION_IDLE_MINUTES=5)
+    auth.login(enterprise.email)
+    clock.move(minutes=4)
+    assert client.get("/my").status_code == 200
+    clock.move(minutes=6)
+    assert signed_out(client, "/my")
