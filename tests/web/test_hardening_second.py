@@ -1,5 +1,6 @@
-"""The second outside audit (issue 21): ids the database cannot hold, redirects out of the site after
-decoding. Each test is what a user or client saw go wrong, in the language they read (Chinese first)."""
+"""The second outside audit (issue 21): ids the database cannot hold, deleting a need with its own NDA,
+formulas in exports, redirects that leave the site once decoded, weak passwords and sessions that never end.
+Each test is what a user or client saw go wrong, in the language they read (Chinese first)."""
 
 import csv
 import io
