@@ -1,5 +1,6 @@
 """SQLModel tables and enums of MIC Exchange. Imports nothing else of the project."""
 
+from models.audit import AuditEvent
 from models.bureau import (
     AnswerIn,
     ApplicationDocument,
@@ -12,7 +13,6 @@ from models.bureau import (
     CenterExpert,
     CenterExpertIn,
     CenterFounder,
-    CenterLog,
     CenterTraining,
     ConflictIn,
     CooperationIn,
@@ -44,7 +44,6 @@ from models.credit_code import CHARSET, check_character, is_valid_credit_code
 from models.deals import (
     Attachment,
     Contract,
-    ContractEvent,
     ContractIn,
     ContractKind,
     ContractStatus,
@@ -131,6 +130,7 @@ __all__ = [
     "AchievementKind",
     "AchievementPublic",
     "AchievementUpdate",
+    "AuditEvent",
     "ApiToken",
     "ApiTokenPublic",
     "CHARSET",
@@ -182,7 +182,6 @@ __all__ = [
     # deals
     "Attachment",
     "Contract",
-    "ContractEvent",
     "ContractIn",
     "ContractKind",
     "ContractStatus",
@@ -220,7 +219,6 @@ __all__ = [
     "CenterExpert",
     "CenterExpertIn",
     "CenterFounder",
-    "CenterLog",
     "CenterTraining",
     "ConflictIn",
     "CooperationForm",
