@@ -11,7 +11,7 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import and_, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import AuditEvent, User
 from models.common import utcnow
@@ -81,9 +81,10 @@ def history(
     session: Session, subject: str, subject_id: int, *, parts: Mapping[str, Iterable[int]] | None = None
 ) -> list[AuditEvent]:
     """The subject's rows, oldest first; `parts` adds the rows of what belongs to it (a center's applications)."""
-    wanted = [and_(AuditEvent.subject_type == subject, AuditEvent.subject_id == subject_id)]
+    kind, key = col(AuditEvent.subject_type), col(AuditEvent.subject_id)
+    wanted = [and_(kind == subject, key == subject_id)]
     for part, ids in (parts or {}).items():
-        ids = list(ids)
-        if ids:
-            wanted.append(and_(AuditEvent.subject_type == part, AuditEvent.subject_id.in_(ids)))
-    return list(session.exec(select(AuditEvent).where(or_(*wanted)).order_by(AuditEvent.id)).all())
+        chosen = list(ids)
+        if chosen:
+            wanted.append(and_(kind == part, key.in_(chosen)))
+    return list(session.exec(select(AuditEvent).where(or_(*wanted)).order_by(col(AuditEvent.id))).all())
