@@ -1,5 +1,6 @@
 """SQLModel tables and enums of MIC Exchange. Imports nothing else of the project."""
 
+from models.audit import AuditEvent
 from models.bureau import (
     AnswerIn,
     ApplicationDocument,
@@ -12,7 +13,6 @@ from models.bureau import (
     CenterExpert,
     CenterExpertIn,
     CenterFounder,
-    CenterLog,
     CenterTraining,
     ConflictIn,
     CooperationIn,
@@ -44,7 +44,6 @@ from models.credit_code import CHARSET, check_character, is_valid_credit_code
 from models.deals import (
     Attachment,
     Contract,
-    ContractEvent,
     ContractIn,
     ContractKind,
     ContractStatus,
@@ -132,6 +131,7 @@ __all__ = [
     "AchievementKind",
     "AchievementPublic",
     "AchievementUpdate",
+    "AuditEvent",
     "ApiToken",
     "ApiTokenPublic",
     "CHARSET",
@@ -183,7 +183,6 @@ __all__ = [
     # deals
     "Attachment",
     "Contract",
-    "ContractEvent",
     "ContractIn",
     "ContractKind",
     "ContractStatus",
@@ -222,7 +221,6 @@ __all__ = [
     "CenterExpert",
     "CenterExpertIn",
     "CenterFounder",
-    "CenterLog",
     "CenterTraining",
     "ConflictIn",
     "CooperationForm",

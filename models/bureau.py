@@ -1,7 +1,8 @@
 """The bureau's oversight records: calls, applications and their review, notice and filing, experts,
 trainings and international cooperation, first-commercialization flags, evaluations and promotions.
 
-Each table keeps its own audit trail in `CenterLog` (append-only); input models (`...In`) carry what a user types.
+What happens to centers and applications goes to the audit log (`models.audit.AuditEvent`); input models
+(`...In`) carry what a user types.
 """
 
 from datetime import date, datetime
@@ -98,20 +99,6 @@ class CenterExpert(SQLModel, table=True):
     name: str = Field(max_length=120)
     affiliation: str = Field(default="", max_length=120)
     specialty: str = Field(default="", max_length=200)
-
-
-class CenterLog(SQLModel, table=True):
-    """The center's history: one append-only row per thing that happened, with who did it and why."""
-
-    __tablename__ = "center_log"
-
-    id: int | None = Field(default=None, primary_key=True)
-    center_id: int = Field(foreign_key="center.id", index=True)
-    application_id: int | None = Field(default=None, foreign_key="center_application.id")
-    event_type: str = Field(max_length=40)
-    actor_id: int | None = Field(default=None, foreign_key="user.id")
-    data: dict = json_dict()
-    occurred_at: datetime = Field(default_factory=utcnow)
 
 
 class CenterCall(SQLModel, table=True):

@@ -1,8 +1,7 @@
 """Deals: expressions of interest (合作意向), NDAs, conversations, technology contracts (技术合同), incubations,
 notifications and saved searches.
 
-The audit trail of contracts (`ContractEvent`) is append-only: the migration adds database triggers that refuse
-UPDATE and DELETE on it, and no service edits it.
+Every change of a contract or its milestones is a row of the append-only audit log (`models.audit.AuditEvent`).
 """
 
 from datetime import date, datetime
@@ -256,23 +255,6 @@ class Milestone(SQLModel, table=True):
     amount: int
     status: MilestoneStatus = MilestoneStatus.pending
     updated_at: datetime = Field(default_factory=utcnow)
-
-
-class ContractEvent(SQLModel, table=True):
-    """One change of a contract or one of its milestones: append-only, in the database too."""
-
-    __tablename__ = "contract_event"
-
-    id: int | None = Field(default=None, primary_key=True)
-    contract_id: int = Field(foreign_key="contract.id", index=True)
-    milestone_id: int | None = Field(default=None, foreign_key="milestone.id")
-    # created | signed_by_a | signed_by_b | transition | milestone | registration
-    action: str = Field(max_length=32)
-    from_status: str | None = Field(default=None, max_length=32)
-    to_status: str = Field(max_length=32)
-    note: str = Field(default="", max_length=2000)
-    user_id: int | None = Field(default=None, foreign_key="user.id")
-    at: datetime = Field(default_factory=utcnow)
 
 
 # --- incubation -----------------------------------------------------------------------------------------------

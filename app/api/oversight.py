@@ -39,7 +39,6 @@ from models import (
     CenterEvaluation,
     CenterExpert,
     CenterFounder,
-    CenterLog,
     CenterTraining,
     ConflictIn,
     CooperationIn,
@@ -68,6 +67,38 @@ P = "/bureau"
 
 
 # --- shapes ------------------------------------------------------------------------------------------------------
+
+
+class HistoryEntry(BaseModel):
+    """One row of a center's or an application's history, as this API has always shown it (plus from/to)."""
+
+    id: int
+    center_id: int
+    application_id: int | None
+    event_type: str
+    actor_id: int | None
+    data: dict[str, Any]
+    occurred_at: datetime
+    from_state: str | None = None
+    to_state: str | None = None
+
+
+def history_json(rows, center_id: int) -> list[dict]:
+    """Audit rows of a center and its applications in the history shape above."""
+    return [
+        HistoryEntry(
+            id=row.id,
+            center_id=center_id,
+            application_id=row.subject_id if row.subject_type == "application" else None,
+            event_type=row.action,
+            actor_id=row.actor_id,
+            data=row.data,
+            occurred_at=row.occurred_at,
+            from_state=row.from_state,
+            to_state=row.to_state,
+        ).model_dump(mode="json")
+        for row in rows
+    ]
 
 
 def extended(name: str, table, *, exclude: tuple[str, ...] = (), **extra) -> type[BaseModel]:
@@ -132,7 +163,7 @@ ApplicationView = extended(
     documents=list[DocumentView],
     panel=list[PanelMember],
     objections=list[NoticeObjection],
-    history=list[CenterLog],
+    history=list[HistoryEntry],
 )
 CenterRecord = extended(
     "CenterRecord",
@@ -141,7 +172,7 @@ CenterRecord = extended(
     experts=list[CenterExpert],
     applications=list[CenterApplication],
     promotions=list[Promotion],
-    history=list[CenterLog],
+    history=list[HistoryEntry],
 )
 FlagRow = extended("FlagRow", FirstUseFlag, achievement_title=str, center_name=str)
 EvaluationRow = extended("EvaluationRow", CenterEvaluation, center_name=str)
@@ -213,7 +244,7 @@ def dump_application(view: application_service.ApplicationView) -> dict:
         "documents": [document_json(view.application.id, d) for d in view.documents],
         "panel": [{**dump(row), "expert_name": name} for row, name in view.panel],
         "objections": [dump(o) for o in view.objections],
-        "history": [dump(h) for h in view.history],
+        "history": history_json(view.history, view.center.id),
     }
 
 
@@ -476,7 +507,7 @@ def center_record(center_id: int):
             "experts": [dump(e) for e in record.experts],
             "applications": [dump(a) for a in record.applications],
             "promotions": [dump(p) for p in record.promotions],
-            "history": [dump(h) for h in record.history],
+            "history": history_json(record.history, record.center.id),
         }
     )
 

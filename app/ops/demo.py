@@ -16,6 +16,7 @@ from app.config import ROOT
 from app.deals import rules as deal_rules
 from app.deals.services.interests import PLATFORM_NDA, PLATFORM_NDA_VERSION, contract_side
 from app.ops.demo_oversight import load_oversight
+from app.platform import audit
 from app.platform.regions import resolve_region
 from indexing.sync import record_change
 from models import (
@@ -25,7 +26,6 @@ from models import (
     CenterMember,
     CenterStatus,
     Contract,
-    ContractEvent,
     Incubation,
     Interest,
     ListingStatus,
@@ -497,17 +497,17 @@ class _DealWriter:
         def log(side: str | None, entry: deal_rules.AuditEntry, at: datetime) -> None:
             clock["at"] = at
             user = self.users[parties[side]] if side else self.users[contract.party_a_org_id]
-            self.session.add(
-                ContractEvent(
-                    contract_id=contract.id,
-                    milestone_id=entry.milestone_id,
-                    action=entry.action,
-                    from_status=entry.from_status,
-                    to_status=entry.to_status,
-                    note=entry.note,
-                    user_id=user.id,
-                    at=at,
-                )
+            audit.record(
+                self.session,
+                subject="contract",
+                subject_id=contract.id,
+                action=entry.action,
+                actor=user,
+                from_state=entry.from_status,
+                to_state=entry.to_status,
+                occurred_at=at,
+                note=entry.note or None,
+                milestone_id=entry.milestone_id,
             )
 
         def step(side: str, to: str, at: datetime, note: str = "") -> None:
@@ -570,9 +570,7 @@ class _DealWriter:
                 contract.terminated_reason = reason
         contract.status = state.status
         contract.updated_at = clock["at"]
-        contract.version = 1 + len(
-            self.session.exec(select(ContractEvent.id).where(ContractEvent.contract_id == contract.id)).all()
-        )
+        contract.version = 1 + len(audit.history(self.session, "contract", contract.id))
         self.session.add(contract)
 
 

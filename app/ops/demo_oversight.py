@@ -9,10 +9,12 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from app.oversight import rules
+from app.platform import audit
 from models import (
     Achievement,
     ApplicationDocument,
     AssignmentSubject,
+    AuditEvent,
     Center,
     CenterApplication,
     CenterCall,
@@ -20,7 +22,6 @@ from models import (
     CenterEvaluation,
     CenterExpert,
     CenterFounder,
-    CenterLog,
     CenterMember,
     CenterStatus,
     CenterTraining,
@@ -99,22 +100,23 @@ def _log_once(
     data: dict,
     application_id: int | None = None,
 ) -> None:
+    subject, subject_id = ("application", application_id) if application_id else ("center", center.id)
     exists = session.exec(
-        select(CenterLog.id).where(
-            CenterLog.center_id == center.id,
-            CenterLog.event_type == event_type,
-            CenterLog.application_id == application_id,
+        select(AuditEvent.id).where(
+            AuditEvent.subject_type == subject,
+            AuditEvent.subject_id == subject_id,
+            AuditEvent.action == event_type,
         )
     ).first()
     if exists is None:
-        session.add(
-            CenterLog(
-                center_id=center.id,
-                application_id=application_id,
-                event_type=event_type,
-                data=data,
-                occurred_at=when,
-            )
+        audit.record(
+            session,
+            subject=subject,
+            subject_id=subject_id,
+            action=event_type,
+            actor=None,
+            occurred_at=when,
+            **data,
         )
 
 

@@ -37,9 +37,9 @@ from app.ops.demo import (
 from app.platform.taxonomy import Industry
 from models import (
     Achievement,
+    AuditEvent,
     Center,
     Contract,
-    ContractEvent,
     Interest,
     ListingStatus,
     Need,
@@ -426,17 +426,18 @@ def _grow_chunk(session: Session, gen: _Generator, size: int, first_org: int) ->
         for n, (side, entry) in enumerate(trail):
             events.append(
                 {
-                    "contract_id": contract_id,
-                    "milestone_id": None,
+                    "subject_type": "contract",
+                    "subject_id": contract_id,
                     "action": entry.action,
-                    "from_status": entry.from_status,
-                    "to_status": entry.to_status,
-                    "note": entry.note,
-                    "user_id": user_of[contract[f"party_{side}_org_id"]],
-                    "at": contract["created_at"] + timedelta(days=n),
+                    "from_state": entry.from_status,
+                    "to_state": entry.to_status,
+                    "actor_id": user_of[contract[f"party_{side}_org_id"]],
+                    "actor_org_id": contract[f"party_{side}_org_id"],
+                    "data": {"note": entry.note} if entry.note else {},
+                    "occurred_at": contract["created_at"] + timedelta(days=n),
                 }
             )
-    _add(session, ContractEvent, events)
+    _add(session, AuditEvent, events)
     return {
         "organizations": len(org_ids),
         "users": len(user_ids),

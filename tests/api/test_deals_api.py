@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from models import Attachment, ContractEvent, Interest, Message, Notification
+from models import Attachment, AuditEvent, Interest, Message, Notification
 from tests.conftest import BACKENDS
 from tests.utils.deal_world import CONTRACT, accepted_interest, draft_contract, make_world
 from tests.utils.factories import PASSWORD
@@ -158,7 +158,7 @@ def test_a_third_organization_gets_404_for_everything_of_another_pair(client, se
     milestone_id = client.get(f"/api/v1/contracts/{contract.id}", headers=tokens["sme"]).json["milestones"][
         0
     ]["id"]
-    before = (count(session, Message), count(session, ContractEvent))
+    before = (count(session, Message), count(session, AuditEvent, AuditEvent.subject_type == "contract"))
     requests = [
         ("get", f"/api/v1/interests/{interest.id}", None),
         ("post", f"/api/v1/interests/{interest.id}/accept", {}),
@@ -185,7 +185,10 @@ def test_a_third_organization_gets_404_for_everything_of_another_pair(client, se
         assert (
             client.open(path, method=method.upper(), json=body).status_code == 401
         )  # and visitors must log in
-    assert (count(session, Message), count(session, ContractEvent)) == before
+    assert (
+        count(session, Message),
+        count(session, AuditEvent, AuditEvent.subject_type == "contract"),
+    ) == before
     assert client.get(f"/api/v1/interests/{interest.id}", headers=tokens["sme"]).json["status"] == "accepted"
     # The bureau reads everything but changes nothing.
     assert client.get(f"/api/v1/attachments/{attachment_id}", headers=tokens["bureau"]).data == PDF
@@ -226,7 +229,9 @@ def test_illegal_contract_steps_are_409_naming_the_allowed_and_change_nothing(
             == 200
         )
     before = client.get(path, headers=tokens["sme"]).json
-    events = count(session, ContractEvent, ContractEvent.contract_id == contract.id)
+    events = count(
+        session, AuditEvent, AuditEvent.subject_type == "contract", AuditEvent.subject_id == contract.id
+    )
     response = client.post(
         f"{path}/transition",
         headers={**tokens["sme"], "Accept-Language": "en"},
@@ -235,7 +240,12 @@ def test_illegal_contract_steps_are_409_naming_the_allowed_and_change_nothing(
     assert response.status_code == 409
     assert allowed in response.json["error"]["message"]
     assert client.get(path, headers=tokens["sme"]).json == before
-    assert count(session, ContractEvent, ContractEvent.contract_id == contract.id) == events
+    assert (
+        count(
+            session, AuditEvent, AuditEvent.subject_type == "contract", AuditEvent.subject_id == contract.id
+        )
+        == events
+    )
 
 
 def test_other_refused_steps(client, session, world, tokens):

@@ -11,8 +11,8 @@ from sqlmodel import func, select
 from app.accounts.services import accounts
 from app.market.services import indexes
 from models import (
+    AuditEvent,
     Contract,
-    ContractEvent,
     Incubation,
     Interest,
     Message,
@@ -404,7 +404,12 @@ def test_contract_from_the_interest_page_signed_by_both_and_a_milestone_paid(
     assert "已付款" in page and "待交付" in page
     audit = page.split('id="audit-title"', 1)[1]
     assert audit.count("<tr>") == 1 + 1 + 2 + 3  # header, created, two signatures, three milestone steps
-    assert count(session, ContractEvent, ContractEvent.contract_id == contract.id) == 6
+    assert (
+        count(
+            session, AuditEvent, AuditEvent.subject_type == "contract", AuditEvent.subject_id == contract.id
+        )
+        == 6
+    )
 
 
 def contract_milestones(session, contract_id):
@@ -436,7 +441,12 @@ def test_illegal_steps_are_refused_and_change_nothing(client, auth, session, mar
     assert early.status_code in (403, 409)
     session.expire_all()
     assert session.get(Contract, contract.id).status == "draft"
-    assert count(session, ContractEvent, ContractEvent.contract_id == contract.id) == 1
+    assert (
+        count(
+            session, AuditEvent, AuditEvent.subject_type == "contract", AuditEvent.subject_id == contract.id
+        )
+        == 1
+    )
     assert post(client, f"{path}/transition", {"to": "terminated", "note": "需求取消"}).status_code == 302
     assert "需求取消" in text(client.get(path))
 

@@ -13,8 +13,9 @@ from app.deals.services import contracts, interests
 from app.market.services import indexes, saved_searches
 from app.platform import files
 from app.platform.errors import Forbidden
-from models import Contract, ContractEvent, Notification, Organization, RecommendationFeedback
+from models import Contract, Notification, Organization, RecommendationFeedback
 from tests.conftest import BACKENDS
+from tests.utils.audit import actions, trail
 from tests.utils.deal_world import SmtpSink, accepted_interest, draft_contract, make_world
 from tests.utils.factories import create_achievement, create_need, in_app
 from tests.utils.web import concurrently
@@ -38,12 +39,11 @@ def sink():
 def test_the_database_refuses_to_edit_or_delete_the_audit_trail(app, session, world):
     contract = draft_contract(session, world, accepted_interest(session, world))
     engine = app.extensions["db_engine"]
-    for statement in ("UPDATE contract_event SET note = 'forged'", "DELETE FROM contract_event"):
+    for statement in ("UPDATE audit_event SET action = 'forged'", "DELETE FROM audit_event"):
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
             conn.execute(text(statement))
-    session.expire_all()
-    rows = session.exec(select(ContractEvent).where(ContractEvent.contract_id == contract.id)).all()
-    assert [(r.action, r.note) for r in rows] == [("created", "")]
+    rows = trail(session, "contract", contract.id)
+    assert [(r.action, r.data) for r in rows] == [("created", {})]
     # No route offers to change it either.
     audit_methods = {
         m for rule in app.url_map.iter_rules() if rule.rule.endswith("/audit") for m in rule.methods
@@ -241,10 +241,10 @@ def test_office_documents_are_told_from_other_zips():
 @both_databases
 def test_demo_deals_are_plausible_and_loading_twice_changes_nothing(app, session):
     from app.ops import demo
-    from models import Contract, ContractKind, Incubation, Interest, Message, Milestone
+    from models import AuditEvent, Contract, ContractKind, Incubation, Interest, Message, Milestone
     from models.common import utcnow
 
-    tables = (Interest, Message, Contract, Milestone, ContractEvent, Incubation)
+    tables = (Interest, Message, Contract, Milestone, AuditEvent, Incubation)
     with in_app(session):
         demo.load_demo(session=session, ttl_days=180)
         first = {t.__name__: len(session.exec(select(t)).all()) for t in tables}
@@ -256,12 +256,11 @@ def test_demo_deals_are_plausible_and_loading_twice_changes_nothing(app, session
     assert all(0 < c.technology_amount <= c.amount for c in contracts_)
     assert (utcnow() - min(c.created_at for c in contracts_)).days > 600
     for contract in contracts_:
-        events = session.exec(
-            select(ContractEvent).where(ContractEvent.contract_id == contract.id).order_by(ContractEvent.id)
-        ).all()
-        assert [e.at for e in events] == sorted(e.at for e in events) and events[-1].at <= utcnow()
+        events = trail(session, "contract", contract.id)
+        assert [e.occurred_at for e in events] == sorted(e.occurred_at for e in events)
+        assert events[-1].occurred_at <= utcnow()
         status_events = [e for e in events if e.action not in ("milestone", "registration")]
-        assert status_events[-1].to_status == contract.status  # the trail explains the state it ends in
+        assert status_events[-1].to_state == contract.status  # the trail explains the state it ends in
         milestones = session.exec(select(Milestone).where(Milestone.contract_id == contract.id)).all()
         assert sum(m.amount for m in milestones) <= contract.amount
         if contract.status == "completed":
@@ -282,7 +281,4 @@ def test_an_unverified_organization_cannot_sign_and_nothing_changes(session, wor
     session.expire_all()
     refused = session.get(Contract, contract.id)
     assert (refused.status, refused.signed_by_a_at, refused.signed_by_b_at) == ("draft", None, None)
-    assert [
-        e.action
-        for e in session.exec(select(ContractEvent).where(ContractEvent.contract_id == contract.id)).all()
-    ] == ["created"]
+    assert actions(session, "contract", contract.id) == ["created"]

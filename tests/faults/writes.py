@@ -17,7 +17,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models import Contract, Interest, InterestStatus, Need
-from models.deals import ContractEvent, Notification
+from models.audit import AuditEvent
+from models.deals import Notification
 from models.outbox import OutboxEvent
 from tests.utils.deal_world import CONTRACT
 from tests.utils.factories import need_data
@@ -133,7 +134,9 @@ def assert_nothing_lost_or_half_written(engine, ledger: Ledger) -> None:
         contract_ids = set(session.exec(select(Contract.id)).all())
         events = dict(
             session.exec(
-                select(ContractEvent.contract_id, func.count()).group_by(ContractEvent.contract_id)
+                select(AuditEvent.subject_id, func.count())
+                .where(AuditEvent.subject_type == "contract")
+                .group_by(AuditEvent.subject_id)
             ).all()
         )
     assert set(ledger.needs) <= need_ids, "an acknowledged need is missing"

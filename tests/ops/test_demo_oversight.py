@@ -5,12 +5,12 @@ from sqlmodel import func, select
 
 from app.ops.demo import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, demo_email
 from models import (
+    AuditEvent,
     Center,
     CenterApplication,
     CenterCooperation,
     CenterEvaluation,
     CenterFounder,
-    CenterLog,
     CenterTraining,
     EvaluationRound,
     ExpertAssignment,
@@ -21,10 +21,10 @@ from tests.conftest import BACKENDS
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 TABLES = (
+    AuditEvent,
     Center,
     CenterApplication,
     CenterFounder,
-    CenterLog,
     CenterTraining,
     CenterCooperation,
     EvaluationRound,

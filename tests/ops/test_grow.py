@@ -15,8 +15,8 @@ from app.platform import taxonomy
 from indexing import SearchQuery
 from models import (
     Achievement,
+    AuditEvent,
     Contract,
-    ContractEvent,
     Interest,
     ListingStatus,
     Need,
@@ -26,6 +26,7 @@ from models import (
 )
 from models.outbox import OutboxEvent
 from tests.conftest import BACKENDS
+from tests.utils.audit import trail as audit_trail
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 # Fixed for the whole run, so two grows can be compared, and recent, so grown listings are live.
@@ -110,16 +111,16 @@ def test_n_listings_arrive_with_organizations_and_deals_in_the_demo_proportions(
         ).one()
     )
     trail = session.exec(
-        select(ContractEvent.contract_id, func.count()).group_by(ContractEvent.contract_id)
+        select(AuditEvent.subject_id, func.count())
+        .where(AuditEvent.subject_type == "contract")
+        .group_by(AuditEvent.subject_id)
     ).all()
     assert len(trail) == count(session, Contract)
     signed = session.exec(
         select(Contract).where(Contract.status == "completed", Contract.demo_key.is_(None))
     ).first()
     assert signed is not None and signed.signed_on is not None
-    assert signed.version == len(
-        session.exec(select(ContractEvent).where(ContractEvent.contract_id == signed.id)).all()
-    )
+    assert signed.version == len(audit_trail(session, "contract", signed.id))
     # Services belong to the demo's centers; achievements to universities and institutes.
     assert (
         session.exec(select(Service).where(Service.demo_key.is_(None), Service.center_id.is_(None))).first()

@@ -17,6 +17,7 @@ from werkzeug.security import generate_password_hash
 
 from app.accounts.services import accounts
 from app.accounts.services.passwords import check_password
+from app.platform import audit as audit_log
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from app.platform.validation import parse
 from models import ClaimStatus, Organization, OrganizationClaim, OrganizationClaimIn, Role, User
@@ -51,11 +52,20 @@ def verify(*, session: Session, user: User | None, org_id: int) -> Organization:
     _require_bureau(user)
     accounts.get_organization(session=session, org_id=org_id)
     # Conditional, so two bureau clerks verifying at once keep the first time.
-    session.exec(
+    verified = session.exec(
         update(Organization)
         .where(Organization.id == org_id, Organization.verified_at.is_(None))
         .values(verified_at=utcnow())
     )
+    if verified.rowcount == 1:
+        audit_log.record(
+            session,
+            subject="organization",
+            subject_id=org_id,
+            action="verified",
+            actor=user,
+            to_state="verified",
+        )
     session.commit()
     org = session.get(Organization, org_id)
     session.refresh(org)
@@ -96,6 +106,16 @@ def file_claim(*, session: Session, data: dict) -> OrganizationClaim:
         evidence=claim_in.evidence,
     )
     session.add(claim)
+    session.flush()
+    audit_log.record(
+        session,
+        subject="claim",
+        subject_id=claim.id,
+        action="filed",
+        actor=None,
+        to_state=claim.status,
+        org_id=org.id,
+    )
     session.commit()
     session.refresh(claim)
     return claim
@@ -128,8 +148,26 @@ def resolve_claim(*, session: Session, user: User | None, claim_id: int, decisio
     if taken.rowcount != 1:
         session.rollback()
         raise Conflict(_("This claim has already been decided."))
+    audit_log.record(
+        session,
+        subject="claim",
+        subject_id=claim_id,
+        action=decision,
+        actor=user,
+        from_state=ClaimStatus.pending,
+        to_state=DECISIONS[decision],
+        org_id=claim.org_id,
+    )
     if decision == "transfer":
         _transfer(session, claim)
+        audit_log.record(
+            session,
+            subject="organization",
+            subject_id=claim.org_id,
+            action="transferred",
+            actor=user,
+            claim_id=claim_id,
+        )
     try:
         session.commit()
     except IntegrityError:

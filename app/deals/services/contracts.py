@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from app.accounts.services import organizations
 from app.deals import rules as deal_rules
 from app.deals.services.interests import contract_side, get_interest, record_feedback
+from app.platform import audit
 from app.platform.concurrency import versioned_update
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from app.platform.notifications import notify
@@ -20,8 +21,8 @@ from app.platform.permissions import is_bureau
 from app.platform.taxonomy import is_industry
 from app.platform.validation import parse
 from models import (
+    AuditEvent,
     Contract,
-    ContractEvent,
     ContractIn,
     ContractStatus,
     FeedbackLabel,
@@ -78,16 +79,16 @@ def milestones_of(*, session: Session, contract_id: int) -> list[Milestone]:
 
 
 def _event(session: Session, contract: Contract, user: User | None, entry: deal_rules.AuditEntry) -> None:
-    session.add(
-        ContractEvent(
-            contract_id=contract.id,
-            milestone_id=entry.milestone_id,
-            action=entry.action,
-            from_status=entry.from_status,
-            to_status=entry.to_status,
-            note=entry.note,
-            user_id=user.id if user else None,
-        )
+    audit.record(
+        session,
+        subject="contract",
+        subject_id=contract.id,
+        action=entry.action,
+        actor=user,
+        from_state=entry.from_status,
+        to_state=entry.to_status,
+        note=entry.note or None,
+        milestone_id=entry.milestone_id,
     )
 
 
@@ -289,26 +290,22 @@ def set_registration_number(*, session: Session, user: User, contract_id: int, n
     return _with_retries(session, user, contract_id, attempt)
 
 
-def contract_audit(*, session: Session, user: User, contract_id: int) -> list[ContractEvent]:
+def contract_audit(*, session: Session, user: User, contract_id: int) -> list[AuditEvent]:
     """Every change of the contract and its milestones, oldest first."""
     contract = get_contract(session=session, user=user, contract_id=contract_id)
-    return list(
-        session.exec(
-            select(ContractEvent).where(ContractEvent.contract_id == contract.id).order_by(ContractEvent.id)
-        ).all()
-    )
+    return audit.history(session, "contract", contract.id)
 
 
-def event_to_public(*, session: Session, event: ContractEvent) -> dict:
-    who = session.get(User, event.user_id) if event.user_id else None
+def event_to_public(*, session: Session, event: AuditEvent) -> dict:
+    who = session.get(User, event.actor_id) if event.actor_id else None
     return {
         "id": event.id,
         "action": event.action,
-        "from": event.from_status,
-        "to": event.to_status,
-        "note": event.note,
-        "milestone_id": event.milestone_id,
-        "at": event.at.isoformat(),
+        "from": event.from_state,
+        "to": event.to_state,
+        "note": event.data.get("note", ""),
+        "milestone_id": event.data.get("milestone_id"),
+        "at": event.occurred_at.isoformat(),
         "user": who.name if who else None,
     }
 

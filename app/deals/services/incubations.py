@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from app.platform import audit
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from app.platform.permissions import is_bureau
 from app.platform.validation import parse
@@ -65,6 +66,16 @@ def create_incubation(*, session: Session, user: User, data: dict) -> Incubation
         values["credit_code"] = values["credit_code"].strip().upper()
     incubation = Incubation(**values, created_by=user.id)
     session.add(incubation)
+    session.flush()
+    audit.record(
+        session,
+        subject="incubation",
+        subject_id=incubation.id,
+        action="recorded",
+        actor=user,
+        to_state=incubation.status,
+        center_id=incubation.center_id,
+    )
     session.commit()
     session.refresh(incubation)
     return incubation
@@ -97,6 +108,15 @@ def transition_incubation(*, session: Session, user: User, incubation_id: int, t
             ),
             {"to": ""},
         )
+    audit.record(
+        session,
+        subject="incubation",
+        subject_id=incubation.id,
+        action=IncubationStatus(to).value,
+        actor=user,
+        from_state=IncubationStatus.incubating,
+        to_state=to,
+    )
     session.commit()
     session.refresh(incubation)
     return incubation

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from app.deals import rules as deal_rules
 from app.market.rules import is_live
+from app.platform import audit
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from app.platform.notifications import notify
 from app.platform.permissions import is_bureau, owns
@@ -188,6 +189,15 @@ def express_interest(
         # The partial unique index holds even when two requests pass any check made here at the same time.
         session.rollback()
         raise Conflict(_("Your organization already has an open expression of interest in this.")) from None
+    audit.record(
+        session,
+        subject="interest",
+        subject_id=interest.id,
+        action="expressed",
+        actor=user,
+        to_state=interest.status,
+        target=f"{interest.target_type}:{interest.target_id}",
+    )
     notify(
         session=session,
         org_id=interest.to_org_id,
@@ -250,6 +260,17 @@ def _decide(session: Session, user: User, interest_id: int, to: InterestStatus, 
         session.rollback()
         session.refresh(interest)
         raise _refused(interest, to)
+    audit.record(
+        session,
+        subject="interest",
+        subject_id=interest.id,
+        action=to.value,
+        actor=user,
+        from_state=InterestStatus.pending,
+        to_state=to,
+        reason=values.get("decline_reason"),
+        note=values.get("decline_note") or None,
+    )
     session.refresh(interest)
     return interest
 
@@ -434,6 +455,15 @@ def accept_nda(*, session: Session, user: User, interest_id: int) -> NdaAcceptan
         raise Conflict(_("Your organization has already accepted this NDA.")) from None
     if session.get(NeedAccess, (interest.target_id, user.org_id)) is None:
         session.add(NeedAccess(need_id=interest.target_id, org_id=user.org_id))
+    audit.record(
+        session,
+        subject="interest",
+        subject_id=interest.id,
+        action="nda_accepted",
+        actor=user,
+        nda_version=nda.version,
+        nda_sha256=nda.sha256,
+    )
     notify(
         session=session,
         org_id=interest.to_org_id,

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from app.market import rules
 from app.market.services import need_access
-from app.platform import files
+from app.platform import audit, files
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from app.platform.permissions import is_bureau, owns
 from app.platform.regions import resolve_region
@@ -360,6 +360,14 @@ def create_listing(
         _stamp_published(listing)
     session.add(listing)
     session.flush()
+    audit.record(
+        session,
+        subject=kind,
+        subject_id=listing.id,
+        action="publish" if publish else "create",
+        actor=user,
+        to_state=listing.status,
+    )
     record_change(session, kind, listing.id)
     _commit(session)
     session.refresh(listing)
@@ -476,6 +484,24 @@ def _apply_action(
         _stamp_published(listing)
 
 
+def _audit_action(
+    session: Session, kind: str, listing: ListingRow, action: str, before: ListingStatus, user: User
+) -> None:
+    """The audit row of a status action, with the close reason (and contract) when it closes the listing."""
+    closing = action == "close"
+    audit.record(
+        session,
+        subject=kind,
+        subject_id=listing.id,
+        action=action,
+        actor=user,
+        from_state=before,
+        to_state=listing.status,
+        reason=listing.close_reason if closing else None,
+        contract_id=listing.solved_contract_id if closing else None,
+    )
+
+
 def update_listing(
     *,
     session: Session,
@@ -507,7 +533,9 @@ def update_listing(
     for field_name, value in merged.items():
         setattr(listing, field_name, value)
     if action is not None:
+        before = listing.status
         _apply_action(session, kind, listing, action, reason, contract_id)
+        _audit_action(session, kind, listing, action, before, user)
     listing.updated_at = utcnow()
     session.add(listing)
     record_change(session, kind, listing.id)
@@ -530,7 +558,9 @@ def set_status(
     or reopen (as a draft) a listing of the user's organization."""
     listing = _lock(session, kind, listing_id, user)
     _check_action(listing, action, reason)
+    before = listing.status
     _apply_action(session, kind, listing, action, reason, contract_id)
+    _audit_action(session, kind, listing, action, before, user)
     listing.updated_at = utcnow()
     session.add(listing)
     record_change(session, kind, listing.id)
@@ -565,6 +595,9 @@ def delete_listing(*, session: Session, kind: str, listing_id: int, user: User) 
     for row in attached:
         session.delete(row)
     session.delete(listing)
+    audit.record(
+        session, subject=kind, subject_id=listing_id, action="delete", actor=user, from_state=listing.status
+    )
     record_change(session, kind, listing_id, op="delete")
     session.commit()
     # The files go only once the rows are gone: a failed commit leaves both in place.
@@ -606,6 +639,15 @@ def expire_listings(*, session: Session) -> int:
         for listing in rows:
             listing.status = ListingStatus.expired
             session.add(listing)
+            audit.record(
+                session,
+                subject=spec.name,
+                subject_id=listing.id,
+                action="expire",
+                actor=None,
+                from_state=ListingStatus.published,
+                to_state=ListingStatus.expired,
+            )
             record_change(session, spec.name, listing.id)
             changed += 1
     session.commit()

@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from app.platform import audit
 from app.platform.errors import Conflict, Forbidden, NotFound
-from models import Center, CenterLog, Role, User
-from models.common import utcnow
+from models import Center, Role, User
 
 T = TypeVar("T")
 
@@ -60,16 +60,19 @@ def log(
     actor: User | None,
     data: dict | None = None,
     application_id: int | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
 ) -> None:
-    session.add(
-        CenterLog(
-            center_id=center_id,
-            application_id=application_id,
-            event_type=event_type,
-            actor_id=actor.id if actor else None,
-            data=data or {},
-            occurred_at=utcnow(),
-        )
+    """An audit row of the center, or of its application when there is one (the center's history shows both)."""
+    audit.record(
+        session,
+        subject="application" if application_id is not None else "center",
+        subject_id=application_id if application_id is not None else center_id,
+        action=event_type,
+        actor=actor,
+        from_state=from_state,
+        to_state=to_state,
+        **(data or {}),
     )
 
 

@@ -25,7 +25,7 @@ from app.oversight.services.access import (
 from app.oversight.services.application_access import get_application, load_application
 from app.oversight.services.calls import get_call
 from app.oversight.services.notice import objections_of, unanswered
-from app.platform import files
+from app.platform import audit, files
 from app.platform.concurrency import versioned_update
 from app.platform.errors import Conflict, Forbidden, Invalid
 from app.platform.validation import parse
@@ -34,6 +34,7 @@ from models import (
     ApplicationDocument,
     ApplicationIn,
     AssignmentSubject,
+    AuditEvent,
     CallStatus,
     Center,
     CenterApplication,
@@ -41,7 +42,6 @@ from models import (
     CenterExpert,
     CenterFounder,
     CenterLevel,
-    CenterLog,
     CenterMember,
     CenterStatus,
     DecisionIn,
@@ -172,7 +172,7 @@ class ApplicationView:
     documents: list[ApplicationDocument]
     panel: list[tuple]  # (assignment, expert name)
     objections: list[NoticeObjection]
-    history: list[CenterLog]
+    history: list[AuditEvent]
 
 
 def application_view(*, session: Session, user: User | None, application_id: int) -> ApplicationView:
@@ -207,11 +207,7 @@ def application_view(*, session: Session, user: User | None, application_id: int
         # The applicant learns the outcome and reasons, not who on the panel said what.
         panel=[] if applicant else [(row, names.get(row.expert_id, "")) for row in panel_rows],
         objections=[] if applicant else objections_of(session, application.id),
-        history=list(
-            session.exec(
-                select(CenterLog).where(CenterLog.application_id == application.id).order_by(CenterLog.id)
-            ).all()
-        ),
+        history=audit.history(session, "application", application.id),
     )
 
 
@@ -249,7 +245,7 @@ def _apply(
 ) -> CenterApplication:
     """Write a transition: the application (only if nobody moved it meanwhile), the center's status, the log."""
     step, entry = transition
-    now = utcnow()
+    before, now = application.status, utcnow()
     try:
         # Pending rows (a panel's assignments) flush here; a racing request that added the same ones loses.
         versioned_update(
@@ -282,6 +278,8 @@ def _apply(
         event_type=entry.event_type,
         actor=actor,
         data=entry.data,
+        from_state=before,
+        to_state=step.status,
     )
     record_change(session, "center", center.id)
     try:

@@ -13,13 +13,14 @@ from app.oversight.services.access import (
     require_bureau,
 )
 from app.oversight.services.promotion import promotions_of
+from app.platform import audit
 from app.platform.errors import Forbidden, Invalid
 from models import (
+    AuditEvent,
     Center,
     CenterApplication,
     CenterExpert,
     CenterFounder,
-    CenterLog,
     CenterStatus,
     Promotion,
     User,
@@ -44,7 +45,7 @@ class CenterRecord:
     experts: list[CenterExpert]
     applications: list[CenterApplication]
     promotions: list[Promotion]
-    history: list[CenterLog]
+    history: list[AuditEvent]
 
 
 def center_record(*, session: Session, user: User | None, center_id: int) -> CenterRecord:
@@ -70,10 +71,15 @@ def center_record(*, session: Session, user: User | None, center_id: int) -> Cen
             ).all()
         ),
         promotions=promotions_of(session, center.id),
-        history=list(
-            session.exec(
-                select(CenterLog).where(CenterLog.center_id == center.id).order_by(CenterLog.id)
-            ).all()
+        history=audit.history(
+            session,
+            "center",
+            center.id,
+            parts={
+                "application": session.exec(
+                    select(CenterApplication.id).where(CenterApplication.center_id == center.id)
+                ).all()
+            },
         ),
     )
 
