@@ -2,6 +2,9 @@
 
 The database is SQLite by default; a module opts into PostgreSQL too with
 `pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)`.
+
+Whatever the shell exports, every app here is built from the mapping its fixture gives: the settings the app would
+read from the environment are removed for the whole run (see `_no_settings_from_the_shell`).
 """
 
 import os
@@ -12,11 +15,30 @@ from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
 from app import create_app
+from app.config import Settings
 from app.db import make_engine
 from app.migrate import upgrade
 from matching.text import set_user_dictionary
 
 BACKENDS = ["sqlite", "postgres"]
+
+# Read by the suite itself (the services it is given, and whether their absence fails or skips): kept.
+SUITE_VARIABLES = frozenset({"DATABASE_URL_TEST", "MEILI_URL", "MEILI_KEY", "REQUIRE_SERVICES"})
+# Everything create_app would take from the environment: every setting, the instance folder, Flask's debug switch.
+APP_VARIABLES = frozenset(Settings.model_fields) | {"INSTANCE_PATH", "FLASK_DEBUG", "FLASK_APP"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_settings_from_the_shell():
+    """A production shell (SEARCH_BACKEND=meilisearch, DATABASE_URL, MATCH_*...) must not reach the apps under test.
+
+    The suite's own service variables stay: the fixtures that need Meilisearch pass its URL to the app explicitly.
+    Everything removed is put back when the run ends.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        for name in APP_VARIABLES - SUITE_VARIABLES:
+            patch.delenv(name, raising=False)
+        yield
 
 
 def require_service(env: str, what: str) -> str:
@@ -99,6 +121,10 @@ def app(database_url, tmp_path, search_config, limits_config):
             "SEARCH_PATH": str(tmp_path / "search.sqlite3"),
             "VECTOR_DIR": str(tmp_path / "vectors"),
             "UPLOAD_DIR": str(tmp_path / "uploads"),
+            # The suite's Meilisearch is read from the environment only by the modules that ask for it.
+            "SEARCH_BACKEND": "fts5",
+            "MEILI_URL": "",
+            "MEILI_KEY": "",
             **search_config,
             **limits_config,
         }
