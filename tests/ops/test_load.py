@@ -2,14 +2,11 @@
 through real Locust, the report made from Locust's own statistics, and the freshness probe."""
 
 import json
-import os
 import subprocess
 import sys
-import threading
 
 import pytest
 from sqlmodel import Session
-from werkzeug.serving import make_server
 
 from app.config import ROOT
 from app.market.services import indexes
@@ -19,6 +16,8 @@ from app.ops.load.freshness import Api, probe
 from app.ops.load.plan import build_plan
 from app.platform import regions, taxonomy
 from tests.conftest import BACKENDS
+from tests.utils.processes import app_env
+from tests.utils.serving import serving
 
 ON_BOTH_DATABASES = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 # Endpoints every run has: each user logs in once, by form or for a token, before anything else.
@@ -50,12 +49,11 @@ def market(app):
 def served(app, market):
     """The app on a real socket, with its outbox worker in a thread, as the load generator meets it."""
     stop = index_worker.start_background_worker(app, poll_interval=0.1)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    stop.set()
+    try:
+        with serving(app) as base:
+            yield base
+    finally:
+        stop.set()
 
 
 @ON_BOTH_DATABASES
@@ -97,7 +95,8 @@ def test_locust_drives_every_kind_of_user_without_errors_and_the_report_reads_it
             "--stop-timeout",
             "5",
         ],
-        env={**os.environ, "LOAD_PLAN": str(plan), "LOAD_THINK_SECONDS": "0.02,0.1"},
+        # Its own environment: the load generator reads only these, and nothing the shell exports.
+        env=app_env(LOAD_PLAN=str(plan), LOAD_THINK_SECONDS="0.02,0.1"),
         cwd=ROOT,
         capture_output=True,
         text=True,
