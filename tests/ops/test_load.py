@@ -30,12 +30,11 @@ def search_config():
 
 
 @pytest.fixture
-def market(app):
-    """The demo plus 300 grown listings, indexed, and the plan a run would read from it."""
+def plan(app):
+    """The demo plus 300 grown listings, and the plan a run would read from it (the plan reads the database)."""
     with app.app_context(), Session(app.extensions["db_engine"]) as session:
         demo.load_demo(session=session, ttl_days=180)
         grow.grow(session=session, listings=300, seed=1, ttl_days=180, industries=taxonomy.industries())
-        indexes.rebuild(app)
         return build_plan(
             session=session,
             industries=taxonomy.industries(),
@@ -43,6 +42,15 @@ def market(app):
             listings_per_kind=40,
             accounts=20,
         )
+
+
+@pytest.fixture
+def market(app, plan):
+    """`plan`'s marketplace indexed, as a run meets it: the index fit is the costly part, so only the tests
+    that search or match pay for it."""
+    with app.app_context():
+        indexes.rebuild(app)
+    return plan
 
 
 @pytest.fixture
@@ -57,13 +65,13 @@ def served(app, market):
 
 
 @ON_BOTH_DATABASES
-def test_the_plan_holds_live_listings_search_words_and_accounts_of_each_role(market):
-    assert all(market["listings"][kind] for kind in ("need", "achievement", "service"))
-    assert market["queries"] and all(isinstance(word, str) for word in market["queries"])
-    firm = market["dealers"][0]
+def test_the_plan_holds_live_listings_search_words_and_accounts_of_each_role(plan):
+    assert all(plan["listings"][kind] for kind in ("need", "achievement", "service"))
+    assert plan["queries"] and all(isinstance(word, str) for word in plan["queries"])
+    firm = plan["dealers"][0]
     assert firm["email"].startswith("grow-1-") and firm["contracts"]
-    assert market["enterprises"] and market["providers"]
-    assert {d["email"] for d in market["dealers"]}.isdisjoint({p["email"] for p in market["providers"]})
+    assert plan["enterprises"] and plan["providers"]
+    assert {d["email"] for d in plan["dealers"]}.isdisjoint({p["email"] for p in plan["providers"]})
 
 
 @ON_BOTH_DATABASES
