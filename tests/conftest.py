@@ -2,6 +2,9 @@
 
 The database is SQLite by default; a module opts into PostgreSQL too with
 `pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)`.
+
+Whatever the shell exports, every app here is built from the mapping its fixture gives: the settings the app would
+read from the environment are removed for the whole run (see `_no_settings_from_the_shell`).
 """
 
 import os
@@ -12,11 +15,30 @@ from sqlalchemy import text
 from sqlmodel import Session, SQLModel
 
 from app import create_app
+from app.config import Settings
 from app.db import make_engine
 from app.migrate import upgrade
 from matching.text import set_user_dictionary
 
 BACKENDS = ["sqlite", "postgres"]
+
+# Read by the suite itself (the services it is given, and whether their absence fails or skips): kept.
+SUITE_VARIABLES = frozenset({"DATABASE_URL_TEST", "MEILI_URL", "MEILI_KEY", "REQUIRE_SERVICES"})
+# Everything create_app would take from the environment: every setting, the instance folder, Flask's debug switch.
+APP_VARIABLES = frozenset(Settings.model_fields) | {"INSTANCE_PATH", "FLASK_DEBUG", "FLASK_APP"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_settings_from_the_shell():
+    """A production shell (SEARCH_BACKEND=meilisearch, DATABASE_URL, MATCH_*...) must not reach the apps under test.
+
+    The suite's own service variables stay: the fixtures that need Meilisearch pass its URL to the app explicitly.
+    Everything removed is put back when the run ends.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        for name in APP_VARIABLES - SUITE_VARIABLES:
+            patch.delenv(name, raising=False)
+        yield
 
 
 def require_service(env: str, what: str) -> str:
@@ -57,6 +79,52 @@ def postgres_url():
     return url
 
 
+@pytest.fixture(scope="session")
+def postgres_emptier(postgres_url):
+    """Empties the test database between tests, as TRUNCATE ... RESTART IDENTITY of every table would.
+
+    TRUNCATE of all the tables takes about a second a test (each table gets new files); a test writes to a
+    handful, so only the tables holding rows are emptied, and only the sequences that moved are restarted: a few
+    milliseconds. DELETE, in reverse dependency order, except for the tables whose triggers refuse it (the
+    append-only logs), which are truncated first.
+    """
+    engine = make_engine(postgres_url)
+    tables = SQLModel.metadata.sorted_tables
+    holding = text(
+        " UNION ALL ".join(
+            f"SELECT '{t.name}' FROM (SELECT 1 FROM \"{t.name}\" LIMIT 1) AS t{i}"
+            for i, t in enumerate(tables)
+        )
+    )
+    moved = text("SELECT schemaname, sequencename FROM pg_sequences WHERE last_value IS NOT NULL")
+    with engine.connect() as conn:
+        # Tables with a trigger on DELETE (tgtype bit 3) of their own.
+        guarded = {
+            row[0]
+            for row in conn.execute(
+                text(
+                    "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    "WHERE NOT t.tgisinternal AND (t.tgtype & 8) <> 0"
+                )
+            )
+        }
+
+    def empty() -> None:
+        with engine.begin() as conn:
+            full = {row[0] for row in conn.execute(holding)}
+            if full & guarded:
+                names = ", ".join(f'"{name}"' for name in sorted(full & guarded))
+                conn.execute(text(f"TRUNCATE {names} CASCADE"))
+            for table in reversed(tables):
+                if table.name in full - guarded:
+                    conn.execute(text(f'DELETE FROM "{table.name}"'))
+            for schema, sequence in conn.execute(moved).all():
+                conn.execute(text(f'ALTER SEQUENCE "{schema}"."{sequence}" RESTART'))
+
+    yield empty
+    engine.dispose()
+
+
 @pytest.fixture
 def backend(request):
     return getattr(request, "param", "sqlite")
@@ -68,13 +136,8 @@ def database_url(backend, request, tmp_path, sqlite_template):
         path = tmp_path / "mic.sqlite3"
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}"
-    url = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-    return url
+    request.getfixturevalue("postgres_emptier")()
+    return request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture
@@ -99,6 +162,10 @@ def app(database_url, tmp_path, search_config, limits_config):
             "SEARCH_PATH": str(tmp_path / "search.sqlite3"),
             "VECTOR_DIR": str(tmp_path / "vectors"),
             "UPLOAD_DIR": str(tmp_path / "uploads"),
+            # The suite's Meilisearch is read from the environment only by the modules that ask for it.
+            "SEARCH_BACKEND": "fts5",
+            "MEILI_URL": "",
+            "MEILI_KEY": "",
             **search_config,
             **limits_config,
         }

@@ -1,14 +1,10 @@
 """A real server on a migrated temporary database, and a real browser (Debian's chromium) to drive it."""
 
 import os
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from app import create_app
-from app.db import make_engine
-from app.migrate import upgrade
+from tests.utils.serving import served_app, serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -22,29 +18,11 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
+def live_server(tmp_path_factory, sqlite_template):
     """The app served by werkzeug in a thread on a free 127.0.0.1 port; yields its base URL."""
-    root = tmp_path_factory.mktemp("live")
-    url = f"sqlite:///{root / 'mic.sqlite3'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    app = create_app(
-        {
-            "SECRET_KEY": "e2e",
-            # Served over plain HTTP, like `make run`.
-            "SESSION_COOKIE_SECURE": False,
-            "DATABASE_URL": url,
-            "SEARCH_PATH": str(root / "search.sqlite3"),
-            "VECTOR_DIR": str(root / "vectors"),
-        }
-    )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    app = served_app(tmp_path_factory.mktemp("live"), sqlite_template)
+    with serving(app) as base:
+        yield base
     app.extensions["db_engine"].dispose()
 
 

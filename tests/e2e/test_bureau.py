@@ -4,7 +4,7 @@ filed."""
 
 import io
 import re
-import threading
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,18 +12,16 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import update
 from sqlmodel import Session, select
-from werkzeug.serving import make_server
 
-from app import create_app
 from app.accounts.services import accounts
-from app.db import make_engine
 from app.deals.services import contracts, interests
 from app.market.services import listings
-from app.migrate import upgrade
 from app.oversight.services import experts
 from models import Center, CenterApplication, Organization, RegistrationIn, Role, User
 from models.common import utcnow
+from tests.utils.bureau import apply, carry, create_call
 from tests.utils.factories import achievement_data, need_data, random_credit_code, registration_data
+from tests.utils.serving import served_app, serving
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "bureau-e2e-123"
@@ -32,35 +30,8 @@ CENTER = "长春市智能制造装备制造业创新中心"
 SCORE_SHEET = {"技术创新基础": "85", "体制和运行机制": "80", "影响力": "75", "方案质量": "90"}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The app on a migrated temporary database, served in a thread; yields (base URL, app)."""
-    root = tmp_path_factory.mktemp("bureau")
-    url = f"sqlite:///{root / 'mic.sqlite3'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    app = create_app(
-        {
-            "SECRET_KEY": "e2e",
-            "DATABASE_URL": url,
-            "SEARCH_PATH": str(root / "search.sqlite3"),
-            "VECTOR_DIR": str(root / "vectors"),
-        }
-    )
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}", app
-    http.shutdown()
-    thread.join(timeout=10)
-    app.extensions["db_engine"].dispose()
-
-
-@pytest.fixture(scope="module")
-def people(server):
+def make_people(app) -> dict:
     """Accounts an administrator creates (the bureau, experts) and a registered university."""
-    _base, app = server
     with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
 
         def account(role: Role, email: str, name: str):
@@ -84,6 +55,32 @@ def people(server):
             ),
         )
     return {"bureau": bureau, "university": university, **made}
+
+
+@contextmanager
+def bureau_site(root, template):
+    """The app with `make_people`'s accounts on a migrated database, served; yields (base URL, app, people)."""
+    app = served_app(root, template)
+    people = make_people(app)
+    try:
+        with serving(app) as base:
+            yield base, app, people
+    finally:
+        app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def site(tmp_path, sqlite_template):
+    """A site of this test alone: the walkthroughs change what they find, so none sees another's steps."""
+    with bureau_site(tmp_path / "bureau", sqlite_template) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def shared_site(tmp_path_factory, sqlite_template):
+    """One site for the tests that only look at pages."""
+    with bureau_site(tmp_path_factory.mktemp("bureau"), sqlite_template) as served:
+        yield served
 
 
 PLAN_PDF = {
@@ -131,8 +128,8 @@ def score_as(page, base: str, email: str, *, conflict: bool) -> None:
     log_out(page)
 
 
-def test_a_center_goes_from_call_to_filing(server, people, page):
-    base, app = server
+def test_a_center_goes_from_call_to_filing(site, page):
+    base, app, _people = site
 
     # The bureau publishes a call; its navigation has no links it cannot use.
     log_in(page, base, "bureau@example.cn")
@@ -289,13 +286,23 @@ def _amount(page, indicator: str) -> int:
     return int(cell.inner_text().replace(",", ""))
 
 
+def file_the_center(app, people) -> None:
+    """Through the services, what the filing walkthrough does in the browser: a call, the university's
+    application for CENTER, a panel's scores, an inspection, the notice run out, and the center filed."""
+    with Session(app.extensions["db_engine"], expire_on_commit=False, info={"app": app}) as session:
+        bureau, university = session.merge(people["bureau"]), session.merge(people["university"])
+        call = create_call(session, bureau, industry="advanced_equipment")
+        application = apply(session, call, university, center_name=CENTER)
+        carry(session, bureau, application, "filed")
+
+
 def _sign_contracts_with_the_center(app) -> int:
     """Through the services: an enterprise licenses the center's achievement and commissions the center on its
     need, and both parties sign both contracts. Returns the filed center's id."""
     year = date.today().year
     with app.app_context(), Session(app.extensions["db_engine"], expire_on_commit=False) as session:
         center = session.exec(select(Center).where(Center.name == CENTER)).one()
-        assert center.status == "filed", "the filing walkthrough above must have filed the center"
+        assert center.status == "filed"
         university = session.exec(select(User).where(User.email == "univ@example.cn")).one()
         firm = accounts.register(
             session=session,
@@ -371,9 +378,10 @@ def _sign_contracts_with_the_center(app) -> int:
         return center.id
 
 
-def test_contracts_with_the_filed_center_move_the_dashboard_api_and_report(server, people, page):
+def test_contracts_with_the_filed_center_move_the_dashboard_api_and_report(site, page):
     """After filing, contracts signed with the center show on the dashboard, in the API and in its annual report."""
-    base, app = server
+    base, app, people = site
+    file_the_center(app, people)
     year = date.today().year
     log_in(page, base, "bureau@example.cn")
     page.get_by_role("link", name="监管工作台").first.click()
@@ -414,9 +422,9 @@ def test_contracts_with_the_filed_center_move_the_dashboard_api_and_report(serve
 
 
 @pytest.mark.parametrize("width", [1280, 375])
-def test_oversight_pages_fit_desktop_and_phone(server, people, browser, width):
+def test_oversight_pages_fit_desktop_and_phone(shared_site, browser, width):
     """The bureau's pages lay out without sideways scrolling; screenshots go to /tmp for a look."""
-    base, _app = server
+    base, _app, _people = shared_site
     SHOTS.mkdir(exist_ok=True)
     context = browser.new_context(locale="zh-CN", viewport={"width": width, "height": 900})
     page = context.new_page()

@@ -2,45 +2,24 @@
 amounts in 万元 that fit their axes, centers named short enough to leave room for their bars, the funnel with
 its counts, and a year without contracts saying so instead of showing empty axes."""
 
-import threading
-
 import pytest
 from sqlmodel import Session
-from werkzeug.serving import make_server
 
-from app import create_app
-from app.db import make_engine
-from app.migrate import upgrade
 from app.ops.demo import DEMO_PASSWORD, load_demo
+from tests.utils.serving import served_app, serving
 
 pytestmark = pytest.mark.e2e
 CHARTS = ("months", "industries", "top_centers", "funnel")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    root = tmp_path_factory.mktemp("dashboard")
-    url = f"sqlite:///{root / 'mic.sqlite3'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    app = create_app(
-        {
-            "SECRET_KEY": "e2e",
-            "SESSION_COOKIE_SECURE": False,
-            "DATABASE_URL": url,
-            "SEARCH_PATH": str(root / "search.sqlite3"),
-            "VECTOR_DIR": str(root / "vectors"),
-        }
-    )
+def demo(tmp_path_factory, sqlite_template):
+    """The demo marketplace, served; the tests only read it."""
+    app = served_app(tmp_path_factory.mktemp("dashboard"), sqlite_template)
     with app.app_context(), Session(app.extensions["db_engine"]) as session:
         load_demo(session=session, ttl_days=app.config["LISTING_TTL_DAYS"])
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    thread.join(timeout=10)
+    with serving(app) as base:
+        yield base
     app.extensions["db_engine"].dispose()
 
 

@@ -6,19 +6,19 @@ commissioned-development contract with two milestones; both sign; the first mile
 paid. Each side sees the other's steps as notifications.
 """
 
+import io
 import re
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from sqlmodel import Session
+from werkzeug.datastructures import FileStorage
 
-from app import create_app
-from app.db import make_engine
+from app.deals.services import contracts, conversation, interests
 from app.market.services import indexes
-from app.migrate import upgrade
 from tests.utils.factories import PASSWORD, create_achievement, create_need, create_user, in_app, verify_org
-from tests.utils.ui_deals import create_center
+from tests.utils.serving import served_app, serving
+from tests.utils.ui_deals import accept, create_center, create_contract, express
 
 pytestmark = pytest.mark.e2e
 
@@ -27,26 +27,9 @@ SHOTS = Path("/tmp/mic-screenshots")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    """A served app whose SME has a confidential need and whose university runs a center with a fitting achievement,
-    all indexed so that the achievement's page recommends the need."""
-    from sqlmodel import Session
-
-    root = tmp_path_factory.mktemp("deals")
-    url = f"sqlite:///{root / 'mic.sqlite3'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    app = create_app(
-        {
-            "SECRET_KEY": "e2e",
-            "DATABASE_URL": url,
-            "SEARCH_PATH": str(root / "search.sqlite3"),
-            "VECTOR_DIR": str(root / "vectors"),
-            "UPLOAD_DIR": str(root / "uploads"),
-        }
-    )
+def build_world(app) -> dict:
+    """An SME with a confidential need and a university running a center with a fitting achievement, all indexed
+    so that the achievement's page recommends the need; returns their ids and emails."""
     with Session(app.extensions["db_engine"], expire_on_commit=False, info={"app": app}) as session:
         sme = create_user(
             session,
@@ -84,14 +67,64 @@ def world(tmp_path_factory):
         )
         with in_app(session):
             indexes.rebuild(app)
-        ids = {"need": need.id, "achievement": achievement.id, "center": center.id, "sme_org": sme.org_id}
-        emails = {"sme": sme.email, "lab": lab.email}
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield {"base": f"http://127.0.0.1:{server.server_port}", "ids": ids, "emails": emails, "state": {}}
-    server.shutdown()
-    thread.join(timeout=10)
+    return {
+        "ids": {"need": need.id, "achievement": achievement.id, "center": center.id, "sme_org": sme.org_id},
+        "emails": {"sme": sme.email, "lab": lab.email},
+        "users": {"sme": sme, "lab": lab},
+    }
+
+
+@pytest.fixture
+def world(tmp_path, sqlite_template):
+    """A served app of this test alone holding `build_world`'s marketplace, before anyone has made contact."""
+    app = served_app(tmp_path / "deals", sqlite_template)
+    world = build_world(app)
+    with serving(app) as base:
+        yield {**world, "base": base}
+    app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture(scope="module")
+def signed_deal(tmp_path_factory, sqlite_template):
+    """`build_world`'s marketplace after the deal: the center's interest accepted and its NDA too, a message with
+    an attachment, and a two-milestone contract signed by both. Made through the services; the tests that use it
+    only look at pages, so they share it."""
+    app = served_app(tmp_path_factory.mktemp("signed-deal"), sqlite_template)
+    world = build_world(app)
+    sme, lab = world["users"]["sme"], world["users"]["lab"]
+    with Session(app.extensions["db_engine"], expire_on_commit=False, info={"app": app}) as session:
+        interest = express(
+            session,
+            lab,
+            "need",
+            world["ids"]["need"],
+            message="我中心摆动激光焊接工艺可将气孔率降至0.3%以下，希望承接委托研发。",
+            via_type="achievement",
+            via_id=world["ids"]["achievement"],
+        )
+        accept(session, sme, interest.id)
+        with in_app(session):
+            interests.accept_nda(session=session, user=lab, interest_id=interest.id)
+            conversation.post_message(
+                session=session,
+                user=lab,
+                interest_id=interest.id,
+                body="附上工艺方案，请查阅。",
+                upload=FileStorage(io.BytesIO(PDF), filename="工艺方案.pdf"),
+            )
+        contract = create_contract(session, lab, interest.id)
+        with in_app(session):
+            for signer in (lab, sme):
+                contracts.transition_contract(
+                    session=session, user=signer, contract_id=contract.id, to="signed"
+                )
+    with serving(app) as base:
+        yield {
+            **world,
+            "base": base,
+            "interest": f"{base}/interests/{interest.id}",
+            "contract": f"{base}/contracts/{contract.id}",
+        }
     app.extensions["db_engine"].dispose()
 
 
@@ -216,22 +249,20 @@ def test_recommendation_to_signed_contract_with_a_paid_milestone(world, browser)
     assert center_notices.count("铝合金车身激光焊接工艺委托开发合同") >= 2  # signed, then the milestone steps
     center.get_by_role("button", name="全部标为已读").click()
     assert unread(center) == 0
-    world["state"].update(interest=interest_url, contract=contract_url)
     center.context.close()
     sme.context.close()
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_deal_pages_fit_desktop_and_phone(world, browser, width):
+def test_deal_pages_fit_desktop_and_phone(signed_deal, browser, width):
     """The deal and profile pages lay out without sideways scrolling; screenshots go to /tmp for a look."""
-    if not world["state"]:
-        pytest.skip("needs the walkthrough above")
     SHOTS.mkdir(exist_ok=True)
+    world = signed_deal
     base, ids = world["base"], world["ids"]
     page = logged_in_page(browser, base, world["emails"]["sme"], width=width)
     pages = [
-        ("interest", world["state"]["interest"]),
-        ("contract", world["state"]["contract"]),
+        ("interest", world["interest"]),
+        ("contract", world["contract"]),
         ("inbox", f"{base}/interests"),
         ("contracts", f"{base}/contracts"),
         ("notifications", f"{base}/notifications"),

@@ -4,17 +4,12 @@ with a reason and reopening, and registering from a listing page."""
 
 import os
 import re
-import threading
 import uuid
 
 import pytest
 from sqlmodel import Session, select
-from werkzeug.serving import make_server
 
-from app import create_app
-from app.db import make_engine
 from app.market.services import indexes, listings
-from app.migrate import upgrade
 from app.ops.demo import DEMO_PASSWORD, demo_email, load_demo
 from app.platform.taxonomy import use_taxonomy_vocabulary
 from matching.text import set_user_dictionary
@@ -22,6 +17,7 @@ from models import Need, User
 from tests.conftest import require_service
 from tests.utils.factories import random_credit_code
 from tests.utils.images import png
+from tests.utils.serving import served_app, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -30,33 +26,17 @@ TWO_WORDS = "电池 热管理"
 LIVE_APPS = {}
 
 
-def serve_demo(root, search: dict):
-    """The app on a migrated database holding the demo data, indexed, served on a free port."""
-    url = f"sqlite:///{root / 'mic.sqlite3'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    app = create_app(
-        {
-            "SECRET_KEY": "e2e",
-            "DATABASE_URL": url,
-            "SEARCH_PATH": str(root / "search.sqlite3"),
-            "VECTOR_DIR": str(root / "vectors"),
-            "UPLOAD_DIR": str(root / "uploads"),
-            "INDEX_WORKER_IN_PROCESS": True,
-            **search,
-        }
-    )
+def demo_app(root, template, search: dict):
+    """The app on a migrated database holding the demo data, indexed."""
+    app = served_app(root, template, INDEX_WORKER_IN_PROCESS=True, **search)
     with app.app_context(), Session(app.extensions["db_engine"]) as session:
         load_demo(session=session, ttl_days=app.config["LISTING_TTL_DAYS"])
         indexes.rebuild(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return app, server
+    return app
 
 
 @pytest.fixture(scope="module")
-def live(request, tmp_path_factory):
+def live(request, tmp_path_factory, sqlite_template):
     """The demo marketplace on the embedded FTS5 index, or (parametrized) on a real Meilisearch server."""
     backend = getattr(request, "param", "fts5")
     if backend == "fts5":
@@ -68,10 +48,10 @@ def live(request, tmp_path_factory):
             "MEILI_KEY": os.environ.get("MEILI_KEY", ""),
             "MEILI_INDEX_PREFIX": f"e2e_{uuid.uuid4().hex[:8]}_",
         }
-    app, server = serve_demo(tmp_path_factory.mktemp(f"live-{backend}"), search)
+    app = demo_app(tmp_path_factory.mktemp(f"live-{backend}"), sqlite_template, search)
     LIVE_APPS[backend] = app
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(app) as base:
+        yield base
     app.extensions["index_worker_stop"].set()
     backend = app.extensions.get("search_backend")
     if backend is not None and hasattr(backend, "drop_index"):

@@ -12,7 +12,8 @@ from app.ops.demo import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
 from app.platform.taxonomy import use_taxonomy_vocabulary
 from matching.text import set_user_dictionary
 from models import Need
-from tests.e2e.test_finding_posting import serve_demo
+from tests.e2e.test_finding_posting import demo_app
+from tests.utils.serving import serving
 
 pytestmark = pytest.mark.e2e
 
@@ -21,10 +22,10 @@ NEED_TITLE = "铝合金车身激光焊接气孔缺陷控制技术开发"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    app, server = serve_demo(tmp_path_factory.mktemp("screens"), {"SEARCH_BACKEND": "fts5"})
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+def demo(tmp_path_factory, sqlite_template):
+    app = demo_app(tmp_path_factory.mktemp("screens"), sqlite_template, {"SEARCH_BACKEND": "fts5"})
+    with serving(app) as base:
+        yield app, base
     app.extensions["index_worker_stop"].set()
     app.extensions["db_engine"].dispose()
     set_user_dictionary()

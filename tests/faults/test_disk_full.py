@@ -24,7 +24,7 @@ from models import ListingAttachment
 from tests.conftest import BACKENDS
 from tests.utils.factories import create_achievement, create_need, create_user
 from tests.utils.images import png
-from tests.utils.processes import wait_for
+from tests.utils.waiting import wait_for
 from tests.utils.web import csrf_token
 
 PNG = png(64, 48)

@@ -13,7 +13,8 @@ from matching import persistence
 from models import Achievement, ListingStatus, Need
 from tests.conftest import BACKENDS
 from tests.utils.factories import create_achievement, create_need, create_user, in_app
-from tests.utils.processes import IndexWorker, app_env, wait_for
+from tests.utils.processes import IndexWorker, app_env
+from tests.utils.waiting import wait_for
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 WELDS = ["铝合金激光焊接气孔抑制工艺", "激光-电弧复合焊接铝合金薄板", "焊缝气孔在线监测与激光功率调节"]

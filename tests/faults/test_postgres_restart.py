@@ -11,7 +11,8 @@ from app.db import make_engine
 from app.migrate import upgrade
 from tests.faults.writes import WriteLoad, assert_nothing_lost_or_half_written
 from tests.utils.factories import PASSWORD, create_user, verify_org
-from tests.utils.processes import AppServer, app_env, wait_for
+from tests.utils.processes import AppServer, app_env
+from tests.utils.waiting import wait_for
 from tests.utils.web import bearer
 
 # How long the server stays down: long enough for requests to arrive while nothing listens.
@@ -79,6 +80,7 @@ def test_postgres_restart_under_load(app, session, client, private_postgres, tmp
     try:
         wait_for(lambda: load.ledger.acknowledged() >= 20, timeout=60, what="writes before the restart")
         private_postgres.down()
+        # The outage itself, not a wait for something: requests must meet a database that stays away this long.
         time.sleep(DOWN_SECONDS)
         private_postgres.up()
         restarted = load.ledger.acknowledged()

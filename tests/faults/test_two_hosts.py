@@ -12,7 +12,8 @@ from sqlmodel import select
 from models import SyncCursor
 from models.outbox import OutboxEvent
 from tests.utils.factories import PASSWORD, achievement_data, create_achievement, create_need, create_user
-from tests.utils.processes import AppServer, app_env, wait_for
+from tests.utils.processes import AppServer, app_env
+from tests.utils.waiting import wait_for
 from tests.utils.web import bearer
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"], indirect=True)

@@ -3,14 +3,14 @@ half written, and the master's new worker carries on serving."""
 
 import os
 import signal
-import time
 
 import pytest
 import requests
 
 from tests.faults.writes import WriteLoad, assert_nothing_lost_or_half_written
 from tests.utils.factories import PASSWORD, create_user, verify_org
-from tests.utils.processes import AppServer, app_env, wait_for
+from tests.utils.processes import AppServer, app_env
+from tests.utils.waiting import wait_for
 from tests.utils.web import bearer
 
 pytestmark = pytest.mark.parametrize("backend", ["postgres"], indirect=True)
@@ -48,7 +48,6 @@ def test_killed_worker_loses_no_acknowledged_write(app, session, client, databas
             wait_for(
                 lambda b=before: load.ledger.acknowledged() >= b + 10, timeout=30, what="writes after a kill"
             )
-            time.sleep(0.2)
     finally:
         ledger = load.stop()
     assert server.proc.poll() is None, "the gunicorn master died"

@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import threading
-import time
 import urllib.request
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from indexing.meili import MeiliBackend
 from indexing.sync import OutboxWorker, SearchSink
 from tests.indexing.listings import load_documents, make_engine, published_documents, remove, save
 from tests.indexing.test_sync import MemorySink
+from tests.utils.waiting import wait_for
 
 pytestmark = pytest.mark.meili
 SCRIPT = Path(__file__).resolve().parents[2] / ".ci" / "meilisearch.sh"
@@ -23,15 +23,12 @@ def read_env(path):
     return dict(line.split("=", 1) for line in path.read_text().split())
 
 
-def wait_healthy(url, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"Meilisearch at {url} did not come back")
+def healthy(url) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 @pytest.fixture
@@ -58,9 +55,7 @@ def test_edits_made_while_meilisearch_is_down_arrive_after_restart(private_meili
     assert meili.count() == 20
 
     os.kill(int(env["MEILI_PID"]), signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    while Path(f"/proc/{env['MEILI_PID']}").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: not Path(f"/proc/{env['MEILI_PID']}").exists(), timeout=10, what="Meilisearch stopped")
     for i in ids[:5]:
         save(engine, i, title=f"停机期间修改{i}")
     for i in ids[5:8]:
@@ -102,15 +97,15 @@ def test_edits_made_while_meilisearch_is_down_arrive_after_restart(private_meili
     private_meili.write_text(
         private_meili.read_text().replace(f"MEILI_PID={env['MEILI_PID']}", f"MEILI_PID={server.pid}")
     )
-    wait_healthy(env["MEILI_URL"])
+    wait_for(lambda: healthy(env["MEILI_URL"]), timeout=15, what="Meilisearch back")
 
     stop = threading.Event()
     thread = threading.Thread(target=worker.run, args=(stop, 0.02))
     thread.start()
     try:
-        deadline = time.monotonic() + 30
-        while worker.status()["outage:search"]["lag"] and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for(
+            lambda: not worker.status()["outage:search"]["lag"], timeout=30, what="the search sink drained"
+        )
     finally:
         stop.set()
         thread.join(10)

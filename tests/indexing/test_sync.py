@@ -7,7 +7,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -21,6 +20,8 @@ from indexing.sync import OutboxWorker, SearchSink, Sink, record_change
 from models.outbox import OutboxEvent
 from tests.indexing.conftest import require_services
 from tests.indexing.listings import load_documents, make_engine, published_documents, remove, save
+from tests.utils.processes import app_env
+from tests.utils.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -184,17 +185,17 @@ def test_run_backs_off_and_recovers(engine, worker, sinks):
     thread = threading.Thread(target=worker.run, args=(stop, 0.01, 10))
     thread.start()
     try:
-        deadline = time.monotonic() + 10
-        while worker.status()["test:search"]["failures"] < 3 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        status = worker.status
+        wait_for(
+            lambda: status()["test:search"]["failures"] >= 3, timeout=10, interval=0.01, what="3 failures"
+        )
         # The healthy sink drains everything while the failing one backs off.
-        while worker.status()["test:vectors"]["lag"] and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert worker.status()["test:vectors"]["lag"] == 0
+        wait_for(
+            lambda: not status()["test:vectors"]["lag"], timeout=10, interval=0.01, what="vectors drained"
+        )
         assert worker.status()["test:search"]["lag"] > 0
         search.failing = False
-        while worker.status()["test:search"]["lag"] and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_for(lambda: not status()["test:search"]["lag"], timeout=10, interval=0.01, what="search drained")
     finally:
         stop.set()
         thread.join(5)
@@ -268,17 +269,21 @@ def test_sigkill_mid_drain_then_restart_converges(tmp_path):
             save(engine, rng.choice(ids), title=f"修改{i}", published=rng.random() < 0.8)
     paths = [tmp_path / "search.sqlite3", tmp_path / "vectors.sqlite3"]
     args = [sys.executable, "-m", "tests.indexing.worker_process", f"sqlite:///{db}", *map(str, paths)]
-    proc = subprocess.Popen(args, cwd=REPO)
+    # An environment of its own: nothing the shell exports reaches the worker.
+    env = app_env()
+    proc = subprocess.Popen(args, cwd=REPO, env=env)
+
+    def halfway() -> int:
+        assert proc.poll() is None, "the worker finished before it could be killed"
+        with sqlite3.connect(db) as conn:
+            row = conn.execute(
+                "SELECT min(last_event_id) FROM sync_cursor WHERE consumer LIKE 'crash:%'"
+            ).fetchone()
+        cursor = row[0] or 0
+        return cursor if 200 < cursor < 800 else 0
+
     try:
-        deadline = time.monotonic() + 30
-        cursor = 0
-        while not 200 < cursor < 800 and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.005)
-            with sqlite3.connect(db) as conn:
-                row = conn.execute(
-                    "SELECT min(last_event_id) FROM sync_cursor WHERE consumer LIKE 'crash:%'"
-                ).fetchone()
-            cursor = row[0] or 0
+        cursor = wait_for(halfway, timeout=30, interval=0.005, what="the worker halfway through its drain")
         assert proc.poll() is None, "the worker finished before it could be killed"
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
@@ -286,7 +291,7 @@ def test_sigkill_mid_drain_then_restart_converges(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert 0 < cursor < 1000
-    subprocess.run(args, cwd=REPO, check=True, timeout=60)
+    subprocess.run(args, cwd=REPO, env=env, check=True, timeout=60)
     expected = published_documents(engine)
     for path in paths:
         with sqlite3.connect(path) as conn:

@@ -12,7 +12,7 @@ class SlowSink(SearchSink):
     """Slow enough that the test can kill the process in the middle of draining."""
 
     def apply(self, upserts, deletes):
-        time.sleep(0.01)
+        time.sleep(0.01)  # a pace, not a wait: slow enough that the test can kill it mid-drain
         super().apply(upserts, deletes)
 
 

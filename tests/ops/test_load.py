@@ -2,14 +2,11 @@
 through real Locust, the report made from Locust's own statistics, and the freshness probe."""
 
 import json
-import os
 import subprocess
 import sys
-import threading
 
 import pytest
 from sqlmodel import Session
-from werkzeug.serving import make_server
 
 from app.config import ROOT
 from app.market.services import indexes
@@ -19,6 +16,8 @@ from app.ops.load.freshness import Api, probe
 from app.ops.load.plan import build_plan
 from app.platform import regions, taxonomy
 from tests.conftest import BACKENDS
+from tests.utils.processes import app_env
+from tests.utils.serving import serving
 
 ON_BOTH_DATABASES = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 # Endpoints every run has: each user logs in once, by form or for a token, before anything else.
@@ -31,12 +30,11 @@ def search_config():
 
 
 @pytest.fixture
-def market(app):
-    """The demo plus 300 grown listings, indexed, and the plan a run would read from it."""
+def plan(app):
+    """The demo plus 300 grown listings, and the plan a run would read from it (the plan reads the database)."""
     with app.app_context(), Session(app.extensions["db_engine"]) as session:
         demo.load_demo(session=session, ttl_days=180)
         grow.grow(session=session, listings=300, seed=1, ttl_days=180, industries=taxonomy.industries())
-        indexes.rebuild(app)
         return build_plan(
             session=session,
             industries=taxonomy.industries(),
@@ -47,25 +45,33 @@ def market(app):
 
 
 @pytest.fixture
+def market(app, plan):
+    """`plan`'s marketplace indexed, as a run meets it: the index fit is the costly part, so only the tests
+    that search or match pay for it."""
+    with app.app_context():
+        indexes.rebuild(app)
+    return plan
+
+
+@pytest.fixture
 def served(app, market):
     """The app on a real socket, with its outbox worker in a thread, as the load generator meets it."""
     stop = index_worker.start_background_worker(app, poll_interval=0.1)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    stop.set()
+    try:
+        with serving(app) as base:
+            yield base
+    finally:
+        stop.set()
 
 
 @ON_BOTH_DATABASES
-def test_the_plan_holds_live_listings_search_words_and_accounts_of_each_role(market):
-    assert all(market["listings"][kind] for kind in ("need", "achievement", "service"))
-    assert market["queries"] and all(isinstance(word, str) for word in market["queries"])
-    firm = market["dealers"][0]
+def test_the_plan_holds_live_listings_search_words_and_accounts_of_each_role(plan):
+    assert all(plan["listings"][kind] for kind in ("need", "achievement", "service"))
+    assert plan["queries"] and all(isinstance(word, str) for word in plan["queries"])
+    firm = plan["dealers"][0]
     assert firm["email"].startswith("grow-1-") and firm["contracts"]
-    assert market["enterprises"] and market["providers"]
-    assert {d["email"] for d in market["dealers"]}.isdisjoint({p["email"] for p in market["providers"]})
+    assert plan["enterprises"] and plan["providers"]
+    assert {d["email"] for d in plan["dealers"]}.isdisjoint({p["email"] for p in plan["providers"]})
 
 
 @ON_BOTH_DATABASES
@@ -97,7 +103,8 @@ def test_locust_drives_every_kind_of_user_without_errors_and_the_report_reads_it
             "--stop-timeout",
             "5",
         ],
-        env={**os.environ, "LOAD_PLAN": str(plan), "LOAD_THINK_SECONDS": "0.02,0.1"},
+        # Its own environment: the load generator reads only these, and nothing the shell exports.
+        env=app_env(LOAD_PLAN=str(plan), LOAD_THINK_SECONDS="0.02,0.1"),
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -3,13 +3,11 @@
 import io
 import json
 import re
-import threading
 import urllib.request
 
 import pytest
 from sqlalchemy import text
 from sqlmodel import select
-from werkzeug.serving import make_server
 
 from app.db import make_engine
 from app.market.services import indexes
@@ -18,6 +16,7 @@ from indexing.sync import OutboxWorker, Sink, prune_applied, record_change
 from models import OutboxEvent, SyncCursor
 from tests.conftest import BACKENDS
 from tests.utils.factories import PASSWORD, create_need
+from tests.utils.serving import serving
 from tests.utils.web import bearer, concurrently
 
 PAGES = [
@@ -60,15 +59,8 @@ def test_pages_have_no_inline_script_or_style_the_policy_would_block(client, ent
 
 
 def test_the_server_header_names_no_software(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_port}/auth/login") as response:
-            servers = response.headers.get_all("Server")
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serving(app) as base, urllib.request.urlopen(f"{base}/auth/login") as response:
+        servers = response.headers.get_all("Server")
     assert servers == ["mic-exchange"]
 
 

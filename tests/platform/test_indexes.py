@@ -1,7 +1,6 @@
 """The vector index of a host: consistent snapshots under concurrent writes, upkeep beside requests."""
 
 import threading
-import time
 
 import pytest
 
@@ -13,6 +12,7 @@ from matching import MatcherConfig, MatchItem, persistence
 from tests.conftest import BACKENDS
 from tests.market.test_search_and_recommendations import drain
 from tests.utils.factories import create_achievement, create_need, create_user, in_app
+from tests.utils.waiting import wait_for
 
 ON_BOTH_DATABASES = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 WORDS = [
@@ -167,15 +167,6 @@ def test_upkeep_saves_pending_changes_and_fits_the_ranker_beside_requests(app, s
     ]
 
 
-def wait_for(condition, seconds: float = 60.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 @ON_BOTH_DATABASES
 def test_in_process_workers_on_one_directory_elect_one_writer_and_the_others_follow(app, session, tmp_path):
     """Several gunicorn workers with INDEX_WORKER_IN_PROCESS=1: one writes, the rest load its generations."""
@@ -282,18 +273,19 @@ def test_a_follower_serves_what_the_writer_applied_before_the_writer_saves_it(ap
         achievement = create_achievement(
             session, lab, title="激光焊接气孔抑制工艺", description="铝合金焊接气孔控制工艺。"
         )
-        time.sleep(3 * indexes.CATCH_UP_SECONDS)
+        # One round of the follower's thread, run here rather than waited for: it replays what the writer applied.
         # Committed, but the writer has not applied it: its cursor, not the outbox, says what is safe to read.
+        follower.catch_up()
         assert not follower.matcher().listing("achievement", achievement.id)
         drain(app)
-        assert wait_for(lambda: follower.matcher().listing("achievement", achievement.id), seconds=2)
+        assert wait_for(lambda: follower.matcher().listing("achievement", achievement.id), timeout=2)
         assert persistence.current_generation(follower.store_dir) == generation  # nothing saved meanwhile
         query = follower.matcher().listing("need", need.id)
         assert [r.target_id for r in follower.matcher().recommend(query, "license", k=5)] == [achievement.id]
         with in_app(session):
             listings.delete_listing(session=session, kind="achievement", listing_id=achievement.id, user=lab)
         drain(app)
-        assert wait_for(lambda: not follower.matcher().listing("achievement", achievement.id), seconds=2)
+        assert wait_for(lambda: not follower.matcher().listing("achievement", achievement.id), timeout=2)
     finally:
         follower_app.extensions["db_engine"].dispose()
 

@@ -14,10 +14,11 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import requests
+
+from tests.utils.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_ROOTS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
@@ -29,20 +30,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(condition, timeout: float = 30.0, interval: float = 0.1, what: str = "condition"):
-    """Poll until condition() is truthy and return its value; AssertionError after timeout seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not true within {timeout} s")
-        time.sleep(interval)
-
-
 def app_env(**settings: str) -> dict[str, str]:
-    """The environment of an app process: nothing inherited but PATH, rate limits off, plain HTTP."""
+    """The environment of an app process: nothing inherited but PATH, rate limits off, plain HTTP.
+
+    Built from nothing rather than from os.environ, so a setting exported in the shell never reaches the process.
+    """
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HF_HUB_OFFLINE": "1",
