@@ -6,7 +6,7 @@ Sides: "a" is the client (委托方, buyer, licensee), "b" the provider; None is
 
 from dataclasses import dataclass
 
-from models import ContractStatus, InterestStatus, MilestoneStatus
+from models import ContractStatus, IncubationStatus, InterestStatus, MilestoneStatus
 
 # Contract status -> the statuses a party may move it to. Signing needs both parties (see `transition_contract`).
 ALLOWED: dict[str, tuple[str, ...]] = {
@@ -43,6 +43,22 @@ INTEREST_SIDE: dict[str, str] = {
     InterestStatus.accepted: "to",
     InterestStatus.declined: "to",
     InterestStatus.withdrawn: "from",
+}
+
+# An incubation ends once: the firm graduates (毕业) or exits (退出). Only the incubating center ends it
+# (side "center"); the ending is news to the center's member units and to the firm if it is registered.
+INCUBATION_ALLOWED: dict[str, tuple[str, ...]] = {
+    IncubationStatus.incubating: (IncubationStatus.graduated, IncubationStatus.exited),
+    IncubationStatus.graduated: (),
+    IncubationStatus.exited: (),
+}
+INCUBATION_SIDE = "center"
+# Every status some step leads to: anything else is not a step at all.
+INCUBATION_TARGETS = tuple(dict.fromkeys(to for targets in INCUBATION_ALLOWED.values() for to in targets))
+# The notice each ending sends (a kind of app.platform.notifications).
+INCUBATION_NOTICE: dict[str, str] = {
+    IncubationStatus.graduated: "incubation_graduated",
+    IncubationStatus.exited: "incubation_exited",
 }
 
 
@@ -158,6 +174,16 @@ def decide_interest(*, current: str, to: str, side: str | None) -> str:
     if required is not None and side != required:
         raise WrongSide(required)
     allowed = INTEREST_ALLOWED.get(current, ())
+    if to not in allowed:
+        raise IllegalTransition(current, to, allowed)
+    return to
+
+
+def end_incubation(*, current: str, to: str, side: str | None) -> str:
+    """The incubating center ends an incubation that is still running; returns the new status."""
+    if side != INCUBATION_SIDE:
+        raise WrongSide(INCUBATION_SIDE)
+    allowed = INCUBATION_ALLOWED.get(current, ())
     if to not in allowed:
         raise IllegalTransition(current, to, allowed)
     return to

@@ -1,8 +1,10 @@
 """The rules of a center's lifecycle, as pure functions: no session, no clock, no request.
 
-Each transition takes the application's current `Step` and what the actor decided, checks the rule, and returns
-the new `Step` and the `LogEntry` to append to the center's history; `app.oversight.services.applications` persists both
-in one transaction. A refusal raises a `ServiceError` whose message the user sees as it is.
+`LIFECYCLE` is the table: which steps each status allows and the statuses each step may lead to; `STEP_ACTOR` says
+who takes each step. Each transition takes the application's current `Step` and what the actor decided, asks the
+table, checks the step's own conditions, and returns the new `Step` and the `LogEntry` to append to the center's
+history; `app.oversight.services.applications` persists both in one transaction. A refusal raises a `ServiceError`
+whose message the user sees as it is.
 """
 
 import re
@@ -14,14 +16,57 @@ from typing import Any
 from flask_babel import gettext as _
 
 from app.platform.errors import Conflict, Invalid
-from models import CenterLevel, CenterStatus, ExpertField, Grade, OrgKind
+from models import CenterLevel, CenterStatus, ExpertField, Grade, OrgKind, PromotionOutcome
 
 MIN_FOUNDERS = 5
 # The units that may lead a center: a leading institute, university or firm (policy section 3(2)1).
 LEAD_KINDS = frozenset({OrgKind.institute, OrgKind.university, OrgKind.enterprise})
-OPEN_STATUSES = frozenset(
-    {CenterStatus.applied, CenterStatus.review, CenterStatus.inspection, CenterStatus.notice}
-)
+BUREAU = "bureau"  # the city bureau's staff
+ANYONE = "anyone"  # the public, during the notice
+
+# Center status -> the steps it allows -> the statuses each step may lead to (the policy's 创建申报 → 专家评审 →
+# 现场考核 → 公示 → 备案, then promotion). Any open application may be refused; a filed center stays filed while
+# it is promoted (its level changes, not its status); a rejected or revoked center takes no step.
+LIFECYCLE: dict[CenterStatus, dict[str, tuple[CenterStatus, ...]]] = {
+    CenterStatus.applied: {
+        "form_panel": (CenterStatus.review,),
+        "refuse": (CenterStatus.rejected,),
+    },
+    CenterStatus.review: {
+        "conclude_review": (CenterStatus.inspection, CenterStatus.rejected),
+        "refuse": (CenterStatus.rejected,),
+    },
+    CenterStatus.inspection: {
+        "record_inspection": (CenterStatus.notice, CenterStatus.rejected),
+        "refuse": (CenterStatus.rejected,),
+    },
+    CenterStatus.notice: {
+        "object": (CenterStatus.notice,),
+        "file": (CenterStatus.filed,),
+        "refuse": (CenterStatus.rejected,),
+    },
+    CenterStatus.filed: {"recommend_promotion": (CenterStatus.filed,)},
+    CenterStatus.rejected: {},
+    CenterStatus.revoked: {},
+}
+STEP_ACTOR: dict[str, str] = {
+    "form_panel": BUREAU,
+    "conclude_review": BUREAU,
+    "record_inspection": BUREAU,
+    "object": ANYONE,
+    "file": BUREAU,
+    "refuse": BUREAU,
+    "recommend_promotion": BUREAU,
+}
+# The statuses of an application still in progress: those it may be refused from.
+OPEN_STATUSES = frozenset(status for status, steps in LIFECYCLE.items() if "refuse" in steps)
+
+# A promotion's outcome is recorded once: the province or the nation approves or rejects the recommendation.
+PROMOTION_ALLOWED: dict[PromotionOutcome, tuple[PromotionOutcome, ...]] = {
+    PromotionOutcome.pending: (PromotionOutcome.approved, PromotionOutcome.rejected),
+    PromotionOutcome.approved: (),
+    PromotionOutcome.rejected: (),
+}
 MIN_PANEL = 2
 SCORE_MAX = 100
 
@@ -177,11 +222,34 @@ def missing_fields(specialties: Iterable[Iterable[str]]) -> list[ExpertField]:
 # --- the creation workflow --------------------------------------------------------------------------------------------
 
 
-def _require(step: Step, status: CenterStatus) -> None:
-    if step.status != status:
-        raise Conflict(
-            _("This application is not at that step any more; reload the page to see where it is.")
-        )
+def stale_message() -> str:
+    return _("This application is not at that step any more; reload the page to see where it is.")
+
+
+# What the actor is told when the status does not allow the step; by default, that someone moved it on.
+_REFUSALS = {
+    "refuse": lambda: _("This application is already closed."),
+    "object": lambda: _("This center is not on public notice, so objections are closed."),
+    "recommend_promotion": lambda: _("Only a filed center can be recommended for promotion."),
+}
+
+
+def allows(status: CenterStatus, name: str) -> bool:
+    """Whether a center in `status` may take the step `name`."""
+    return name in LIFECYCLE.get(status, {})
+
+
+def _require(status: CenterStatus, name: str) -> None:
+    if not allows(status, name):
+        raise Conflict(_REFUSALS.get(name, stale_message)())
+
+
+def _move(step: Step, name: str, **changes) -> Step:
+    """The step's new state; its status must be one the table lets `name` lead to."""
+    new = replace(step, **changes)
+    if new.status not in LIFECYCLE[step.status][name]:
+        raise AssertionError(f"{name} may not lead from {step.status} to {new.status}")
+    return new
 
 
 def form_panel(
@@ -189,7 +257,7 @@ def form_panel(
 ) -> tuple[Step, LogEntry]:
     """The bureau sends an application to a panel that together covers economics, technology, industry,
     management and law."""
-    _require(step, CenterStatus.applied)
+    _require(step.status, "form_panel")
     if len(specialties) < MIN_PANEL:
         raise Invalid(
             _("A panel needs at least %(n)s experts.", n=MIN_PANEL), {"expert_ids": _("Too few experts.")}
@@ -201,7 +269,7 @@ def form_panel(
             {"expert_ids": _("Not covered: %(fields)s.", fields=", ".join(missing))},
         )
     return (
-        replace(step, status=CenterStatus.review, step_deadline=deadline),
+        _move(step, "form_panel", status=CenterStatus.review, step_deadline=deadline),
         LogEntry("review_started", {"experts": sorted(specialties), "deadline": deadline.isoformat()}),
     )
 
@@ -210,7 +278,7 @@ def conclude_review(
     step: Step, *, members: Iterable[Membership], approve: bool, reason: str, deadline: date, now: datetime
 ) -> tuple[Step, LogEntry]:
     """The bureau closes the review once every member has declared and every unconflicted one has scored."""
-    _require(step, CenterStatus.review)
+    _require(step.status, "conclude_review")
     members = list(members)
     if any(m.conflict is None or (not m.conflict and m.weighted_score is None) for m in members):
         raise Conflict(_("Some experts have not declared their conflicts or scored yet."))
@@ -218,9 +286,13 @@ def conclude_review(
     if mean is None:
         raise Conflict(_("No expert without a conflict of interest has scored; add experts to the panel."))
     if not approve:
-        return _refused(step, reason=reason, now=now, event="review_refused", review_mean=mean)
+        return _refused(
+            step, "conclude_review", reason=reason, now=now, event="review_refused", review_mean=mean
+        )
     return (
-        replace(step, status=CenterStatus.inspection, review_mean=mean, step_deadline=deadline),
+        _move(
+            step, "conclude_review", status=CenterStatus.inspection, review_mean=mean, step_deadline=deadline
+        ),
         LogEntry("review_passed", {"mean": mean, "reason": reason, "deadline": deadline.isoformat()}),
     )
 
@@ -236,17 +308,20 @@ def record_inspection(
     now: datetime,
 ) -> tuple[Step, LogEntry]:
     """The site inspection: passing opens the public notice for `notice_days`, failing ends the application."""
-    _require(step, CenterStatus.inspection)
+    _require(step.status, "record_inspection")
     record = {"inspected_on": inspected_on.isoformat(), "inspectors": inspectors, "passed": passed}
     inspected = replace(
         step, inspected_on=inspected_on, inspectors=inspectors, findings=findings, inspection_passed=passed
     )
     if not passed:
-        return _refused(inspected, reason=findings, now=now, event="inspection_failed", **record)
+        return _refused(
+            inspected, "record_inspection", reason=findings, now=now, event="inspection_failed", **record
+        )
     ends = now + timedelta(days=notice_days)
     return (
-        replace(
+        _move(
             inspected,
+            "record_inspection",
             status=CenterStatus.notice,
             notice_starts=now,
             notice_ends=ends,
@@ -260,7 +335,7 @@ def file_center(
     step: Step, *, reason: str, now: datetime, unanswered_objections: int, domain_taken: bool
 ) -> tuple[Step, LogEntry]:
     """Filing (备案) once the notice has run its course and every objection has its answer."""
-    _require(step, CenterStatus.notice)
+    _require(step.status, "file")
     if step.notice_ends is not None and now < step.notice_ends:
         raise Conflict(
             _(
@@ -280,22 +355,31 @@ def file_center(
             _("A filed center already holds this domain in the city; a second one cannot be filed.")
         )
     return (
-        replace(step, status=CenterStatus.filed, decision_reason=reason, decided_at=now, step_deadline=None),
+        _move(
+            step,
+            "file",
+            status=CenterStatus.filed,
+            decision_reason=reason,
+            decided_at=now,
+            step_deadline=None,
+        ),
         LogEntry("filed", {"reason": reason, "filed_on": now.date().isoformat()}),
     )
 
 
 def refuse(step: Step, *, reason: str, now: datetime) -> tuple[Step, LogEntry]:
     """The bureau ends an application at any open step, with reasons the applicant sees."""
-    if step.status not in OPEN_STATUSES:
-        raise Conflict(_("This application is already closed."))
-    return _refused(step, reason=reason, now=now, event="refused", at_step=step.status.value)
+    _require(step.status, "refuse")
+    return _refused(step, "refuse", reason=reason, now=now, event="refused", at_step=step.status.value)
 
 
-def _refused(step: Step, *, reason: str, now: datetime, event: str, **data) -> tuple[Step, LogEntry]:
+def _refused(
+    step: Step, name: str, *, reason: str, now: datetime, event: str, **data
+) -> tuple[Step, LogEntry]:
     return (
-        replace(
+        _move(
             step,
+            name,
             status=CenterStatus.rejected,
             decision_reason=reason,
             decided_at=now,
@@ -304,6 +388,13 @@ def _refused(step: Step, *, reason: str, now: datetime, event: str, **data) -> t
         ),
         LogEntry(event, {"reason": reason, **data}),
     )
+
+
+def accepts_objection(*, status: CenterStatus, notice_ends: datetime | None, now: datetime) -> None:
+    """Anyone may object while the public notice runs, and only then."""
+    _require(status, "object")
+    if notice_ends is not None and notice_ends <= now:
+        raise Conflict(_REFUSALS["object"]())
 
 
 def accepts_applications(*, call_open: bool, deadline: date, today: date) -> None:
@@ -316,13 +407,20 @@ def accepts_applications(*, call_open: bool, deadline: date, today: date) -> Non
 
 def promotion_target(*, status: CenterStatus, level: CenterLevel, pending: bool) -> CenterLevel:
     """The level a filed center may be recommended for: one above its own."""
-    if status != CenterStatus.filed:
-        raise Conflict(_("Only a filed center can be recommended for promotion."))
+    _require(status, "recommend_promotion")
     if pending:
         raise Conflict(_("This center already has a promotion recommendation awaiting its outcome."))
     if level not in NEXT_LEVEL:
         raise Conflict(_("A national center cannot be promoted further."))
     return NEXT_LEVEL[level]
+
+
+def promotion_outcome(*, current: PromotionOutcome, approved: bool) -> PromotionOutcome:
+    """The outcome to record on a recommendation still awaiting one."""
+    outcome = PromotionOutcome.approved if approved else PromotionOutcome.rejected
+    if outcome not in PROMOTION_ALLOWED[current]:
+        raise Conflict(_("The outcome of this promotion is already recorded."))
+    return outcome
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,8 @@ KIND_TEXT = {
     "contract_transition": lambda text: _("Contract status changed: %(text)s", text=text),
     "milestone_changed": lambda text: _("Milestone status changed: %(text)s", text=text),
     "registration": lambda text: _("Contract registration number recorded: %(text)s", text=text),
+    "incubation_graduated": lambda text: _("An incubated enterprise graduated: %(text)s", text=text),
+    "incubation_exited": lambda text: _("An incubated enterprise left incubation: %(text)s", text=text),
     "digest": lambda text: _("Your daily digest: %(text)s", text=text),
 }
 

@@ -5,7 +5,8 @@ import itertools
 import pytest
 
 from app.deals import rules
-from models import ContractStatus, InterestStatus, MilestoneStatus
+from app.platform.notifications import KIND_TEXT
+from models import ContractStatus, IncubationStatus, InterestStatus, MilestoneStatus
 
 DRAFT = rules.ContractState(ContractStatus.draft, False, False)
 
@@ -98,3 +99,24 @@ def test_interest_decisions(current, target):
     else:
         with pytest.raises(rules.IllegalTransition):
             rules.decide_interest(current=current, to=target, side=rules.INTEREST_SIDE.get(target, "to"))
+
+
+@pytest.mark.parametrize("current, target", list(itertools.product(IncubationStatus, IncubationStatus)))
+def test_every_incubation_step(current, target):
+    if target in rules.INCUBATION_ALLOWED[current]:
+        assert rules.end_incubation(current=current, to=target, side="center") == target
+        for side in ("a", "b", None):
+            with pytest.raises(rules.WrongSide):
+                rules.end_incubation(current=current, to=target, side=side)
+    else:
+        with pytest.raises(rules.IllegalTransition) as refused:
+            rules.end_incubation(current=current, to=target, side="center")
+        assert refused.value.allowed == rules.INCUBATION_ALLOWED[current]
+
+
+def test_an_incubation_ends_once_and_each_ending_has_its_notice():
+    assert rules.INCUBATION_TARGETS == (IncubationStatus.graduated, IncubationStatus.exited)
+    assert rules.INCUBATION_ALLOWED[IncubationStatus.graduated] == ()
+    assert rules.INCUBATION_ALLOWED[IncubationStatus.exited] == ()
+    assert set(rules.INCUBATION_NOTICE) == set(rules.INCUBATION_TARGETS)
+    assert set(rules.INCUBATION_NOTICE.values()) <= set(KIND_TEXT)

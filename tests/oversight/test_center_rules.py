@@ -6,7 +6,7 @@ import pytest
 
 from app.oversight import rules
 from app.platform.errors import Conflict, Invalid
-from models import CenterLevel, CenterStatus, Grade, OrgKind
+from models import CenterLevel, CenterStatus, Grade, OrgKind, PromotionOutcome
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 ALL_FIELDS = ["economics", "technology", "industry", "management", "law"]
@@ -241,3 +241,86 @@ def test_three_year_assessment(grades, result):
     )
     assert assessment.years == (2024, 2025, 2026)
     assert assessment.result == result and assessment.complete == (result is not None)
+
+
+# Each step of the lifecycle with arguments it accepts, for the table tests below.
+PANEL = {7: ["economics", "law", "management"], 9: ["technology", "industry"]}
+SCORED = [member(1, False, 80.0), member(2, False, 90.0)]
+TAKE = {
+    "form_panel": lambda s: rules.form_panel(s, specialties=PANEL, deadline=date(2026, 7, 1)),
+    "conclude_review": lambda s: rules.conclude_review(
+        s, members=SCORED, approve=True, reason="好", deadline=date(2026, 7, 1), now=NOW
+    ),
+    "record_inspection": lambda s: rules.record_inspection(
+        s,
+        inspected_on=date(2026, 6, 1),
+        inspectors="张三",
+        findings="好",
+        passed=True,
+        notice_days=7,
+        now=NOW,
+    ),
+    "file": lambda s: rules.file_center(
+        s, reason="同意", now=NOW, unanswered_objections=0, domain_taken=False
+    ),
+    "refuse": lambda s: rules.refuse(s, reason="材料不全", now=NOW),
+    "object": lambda s: rules.accepts_objection(status=s.status, notice_ends=None, now=NOW),
+    "recommend_promotion": lambda s: rules.promotion_target(
+        status=s.status, level=CenterLevel.city, pending=False
+    ),
+}
+REFUSALS = {
+    "refuse": "This application is already closed.",
+    "object": "This center is not on public notice, so objections are closed.",
+    "recommend_promotion": "Only a filed center can be recommended for promotion.",
+}
+STALE = "This application is not at that step any more; reload the page to see where it is."
+
+
+def test_the_table_is_the_policys_lifecycle():
+    allowed = {(status.value, name) for status, steps in rules.LIFECYCLE.items() for name in steps}
+    assert allowed == {
+        ("applied", "form_panel"),
+        ("review", "conclude_review"),
+        ("inspection", "record_inspection"),
+        ("notice", "object"),
+        ("notice", "file"),
+        ("filed", "recommend_promotion"),
+        *(("applied", "refuse"), ("review", "refuse"), ("inspection", "refuse"), ("notice", "refuse")),
+    }
+    assert set(rules.LIFECYCLE) == set(CenterStatus)  # every status is in the table, even the final ones
+    assert set(rules.STEP_ACTOR) == set(TAKE)
+    assert {name for name, actor in rules.STEP_ACTOR.items() if actor != rules.BUREAU} == {"object"}
+    assert rules.OPEN_STATUSES == {"applied", "review", "inspection", "notice"}
+
+
+@pytest.mark.parametrize(
+    "status, name", [(status, name) for status in CenterStatus for name in rules.STEP_ACTOR]
+)
+def test_every_step_from_every_status_is_taken_or_refused(status, name):
+    current = step(status, notice_starts=NOW - timedelta(days=8), notice_ends=NOW - timedelta(days=1))
+    if rules.allows(status, name):
+        result = TAKE[name](current)
+        if isinstance(result, tuple):  # an application's step: its new status is one the table names
+            assert result[0].status in rules.LIFECYCLE[status][name]
+    else:
+        with pytest.raises(Conflict) as refused:
+            TAKE[name](current)
+        assert refused.value.message == REFUSALS.get(name, STALE)
+
+
+def test_objections_close_when_the_notice_ends():
+    rules.accepts_objection(status=CenterStatus.notice, notice_ends=NOW + timedelta(seconds=1), now=NOW)
+    with pytest.raises(Conflict):
+        rules.accepts_objection(status=CenterStatus.notice, notice_ends=NOW, now=NOW)
+
+
+@pytest.mark.parametrize("current", list(PromotionOutcome))
+@pytest.mark.parametrize("approved", [True, False])
+def test_a_promotion_outcome_is_recorded_once(current, approved):
+    if current == PromotionOutcome.pending:
+        expected = PromotionOutcome.approved if approved else PromotionOutcome.rejected
+        assert rules.promotion_outcome(current=current, approved=approved) == expected
+    else:
+        with pytest.raises(Conflict):
+            rules.promotion_outcome(current=current, approved=approved)

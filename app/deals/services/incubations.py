@@ -4,25 +4,26 @@ from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from app.deals import rules
 from app.platform import audit
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
+from app.platform.notifications import notify
 from app.platform.permissions import is_bureau
 from app.platform.validation import parse
 from models import (
     Achievement,
     Center,
+    CenterMember,
     Contract,
     ContractKind,
     Incubation,
     IncubationIn,
     IncubationStatus,
+    Organization,
     User,
     is_valid_credit_code,
 )
 from models.common import utcnow
-
-# An incubation ends once: graduated (毕业) or exited (退出).
-ENDINGS = (IncubationStatus.graduated, IncubationStatus.exited)
 
 
 def _own_center(session: Session, user: User | None, center_id: int) -> Center:
@@ -82,18 +83,25 @@ def create_incubation(*, session: Session, user: User, data: dict) -> Incubation
 
 
 def transition_incubation(*, session: Session, user: User, incubation_id: int, to: str) -> Incubation:
-    """End an incubation: the firm graduated or exited."""
+    """End an incubation (the firm graduated or exited, see `rules.INCUBATION_ALLOWED`) and tell those who care,
+    in the same transaction."""
     incubation = session.get(Incubation, incubation_id)
     if incubation is None:
         raise NotFound(_("No such incubated enterprise."))
-    _own_center(session, user, incubation.center_id)
-    if to not in ENDINGS:
+    center = _own_center(session, user, incubation.center_id)
+    if to not in rules.INCUBATION_TARGETS:
         raise Invalid(_("Some fields are not valid."), {"to": _("Not one of the allowed values.")})
+    current = incubation.status
+    try:
+        rules.end_incubation(current=current, to=to, side=rules.INCUBATION_SIDE)
+    except rules.IllegalTransition:
+        raise _already_ended(incubation) from None
+    # Only from the status the rule was asked about: of two requests at once, one ends it, the other is told.
     changed = (
         session.connection()
         .execute(
             update(Incubation)
-            .where(Incubation.id == incubation.id, Incubation.status == IncubationStatus.incubating)
+            .where(Incubation.id == incubation.id, Incubation.status == current)
             .values(status=to, ended_on=utcnow().date())
         )
         .rowcount
@@ -101,13 +109,7 @@ def transition_incubation(*, session: Session, user: User, incubation_id: int, t
     if changed != 1:
         session.rollback()
         session.refresh(incubation)
-        raise Conflict(
-            _(
-                "This incubation has already ended (%(status)s); allowed: none.",
-                status=incubation.status.value,
-            ),
-            {"to": ""},
-        )
+        raise _already_ended(incubation)
     audit.record(
         session,
         subject="incubation",
@@ -117,9 +119,40 @@ def transition_incubation(*, session: Session, user: User, incubation_id: int, t
         from_state=IncubationStatus.incubating,
         to_state=to,
     )
+    _notify_ending(session, center, incubation, to, acting_org=user.org_id)
     session.commit()
     session.refresh(incubation)
     return incubation
+
+
+def _already_ended(incubation: Incubation) -> Conflict:
+    return Conflict(
+        _("This incubation has already ended (%(status)s); allowed: none.", status=incubation.status.value),
+        {"to": ""},
+    )
+
+
+def _notify_ending(
+    session: Session, center: Center, incubation: Incubation, to: str, acting_org: int | None
+) -> None:
+    """The center's member units and the incubated firm, when it is registered here, learn of the ending; the
+    acting organization knows already."""
+    orgs = set(session.exec(select(CenterMember.org_id).where(CenterMember.center_id == center.id)).all())
+    if incubation.credit_code:
+        orgs.update(
+            session.exec(
+                select(Organization.id).where(Organization.credit_code == incubation.credit_code)
+            ).all()
+        )
+    for org_id in sorted(orgs - {acting_org}):
+        notify(
+            session=session,
+            org_id=org_id,
+            kind=rules.INCUBATION_NOTICE[to],
+            subject_type="incubation",
+            subject_id=incubation.id,
+            text=incubation.name,
+        )
 
 
 def list_incubations(*, session: Session, user: User, center_id: int | None = None) -> list[Incubation]:

@@ -338,11 +338,38 @@ def _commit(session: Session) -> None:
         raise Conflict(_("The listing changed at the same time. Reload it and try again.")) from None
 
 
-def _stamp_published(listing: ListingRow) -> None:
-    now = utcnow()
-    listing.status = ListingStatus.published
-    listing.published_at = listing.published_at or now
-    listing.expires_at = now + timedelta(days=current_app.config["LISTING_TTL_DAYS"])
+def _state(listing: ListingRow) -> rules.ListingState:
+    return rules.ListingState(
+        **{name: getattr(listing, name) for name in rules.ListingState.__dataclass_fields__}
+    )
+
+
+def _ask(status: ListingStatus, action: str | None, **kwargs) -> rules.Action | None:
+    """The rule's answer for this action, its refusals as the errors the owner sees."""
+    try:
+        return rules.check(status, action, **kwargs)
+    except rules.ReasonRequired:
+        raise _close_reason_error() from None
+    except rules.IllegalAction as refused:
+        raise Conflict(str(refused.refusal)) from None
+    except rules.HasDeals:
+        raise Conflict(
+            _(
+                "Someone has already expressed interest in this listing or a deal refers to it, so it "
+                "cannot be deleted. Close it instead."
+            )
+        ) from None
+    except (rules.UnknownAction, rules.WrongActor):
+        raise Invalid(_("Unknown action.")) from None
+
+
+def _transition(listing: ListingRow, action: str, **kwargs) -> None:
+    """Move the listing as the rules say; the caller has checked the action with `_ask`."""
+    if rules.ACTIONS[action].to == ListingStatus.published:
+        kwargs["ttl"] = timedelta(days=current_app.config["LISTING_TTL_DAYS"])
+    new = rules.transition(_state(listing), action, now=utcnow(), **kwargs)
+    for name, value in vars(new).items():
+        setattr(listing, name, value)
 
 
 def create_listing(
@@ -357,7 +384,7 @@ def create_listing(
     _check_references(session, user, values)
     listing = spec.table(**values, org_id=user.org_id, owner_id=user.id)
     if publish:
-        _stamp_published(listing)
+        _transition(listing, "publish")
     session.add(listing)
     session.flush()
     audit.record(
@@ -374,18 +401,22 @@ def create_listing(
     return listing
 
 
-# close needs a reason; reopen turns a closed listing into a draft its owner checks before publishing again.
-STATUS_ACTIONS = ("publish", "reconfirm", "close", "reopen")
+# What an owner may do to a listing's status (see app.market.rules.ACTIONS).
+STATUS_ACTIONS = rules.STATUS_ACTIONS
+
+
+def _close_reason_error() -> Invalid:
+    return Invalid(
+        _("Some fields are not valid."), {"close_reason": _("Choose why you are closing this listing.")}
+    )
 
 
 def parse_close_reason(reason: Any) -> CloseReason:
     """The reason a listing is closed; Invalid, naming the field, when it is missing or unknown."""
     try:
-        return CloseReason(reason)
-    except ValueError:
-        raise Invalid(
-            _("Some fields are not valid."), {"close_reason": _("Choose why you are closing this listing.")}
-        ) from None
+        return rules.close_reason(reason)
+    except rules.ReasonRequired:
+        raise _close_reason_error() from None
 
 
 # A contract both parties signed; drafts and terminated contracts solved nothing.
@@ -431,57 +462,36 @@ def solved_contract(*, session: Session, user: User | None, listing: ListingRow)
 def _solving_contract_id(
     session: Session, kind: str, listing: ListingRow, reason: Any, contract_id: Any
 ) -> int | None:
-    """The contract to link when closing as solved here: the one named, or the only one there is. A form
-    sends its contract choice whatever the reason, so for other reasons it is ignored."""
+    """The contract to link when closing as solved here (see `rules.solving_contract`)."""
     if parse_close_reason(reason) != CloseReason.solved_here:
         return None
-    ids = [contract.id for contract in solving_contracts(session=session, kind=kind, listing_id=listing.id)]
-    if contract_id is None or contract_id == "":
-        if len(ids) > 1:
-            raise Invalid(
-                _("Some fields are not valid."),
-                {
-                    "contract_id": _(
-                        "This listing has several signed contracts: choose the one that solved it."
-                    )
-                },
-            )
-        return ids[0] if ids else None
+    signed = [
+        contract.id for contract in solving_contracts(session=session, kind=kind, listing_id=listing.id)
+    ]
     try:
-        chosen = int(contract_id) if not isinstance(contract_id, bool) else None
-    except (TypeError, ValueError):
-        chosen = None
-    if chosen not in ids:
+        return rules.solving_contract(reason, contract_id, signed)
+    except rules.ContractChoiceRequired:
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"contract_id": _("This listing has several signed contracts: choose the one that solved it.")},
+        ) from None
+    except rules.NotASolvingContract:
         raise Invalid(
             _("Some fields are not valid."), {"contract_id": _("Not one of this listing's signed contracts.")}
-        )
-    return chosen
+        ) from None
 
 
 def _check_action(listing: ListingRow, action: str | None, reason: Any = None) -> None:
     if action is not None and action not in STATUS_ACTIONS:
         raise Invalid(_("Unknown action."))
-    if action in ("publish", "reconfirm") and listing.status == ListingStatus.closed:
-        raise Conflict(_("A closed listing must be reopened as a draft before it is published again."))
-    if action == "close":
-        parse_close_reason(reason)
-        if listing.status == ListingStatus.closed:
-            raise Conflict(_("This listing is already closed."))
-    if action == "reopen" and listing.status != ListingStatus.closed:
-        raise Conflict(_("Only a closed listing can be reopened."))
+    _ask(listing.status, action, reason=reason)
 
 
 def _apply_action(
     session: Session, kind: str, listing: ListingRow, action: str, reason: Any = None, contract_id: Any = None
 ) -> None:
-    if action == "close":
-        listing.solved_contract_id = _solving_contract_id(session, kind, listing, reason, contract_id)
-        listing.status, listing.close_reason = ListingStatus.closed, parse_close_reason(reason)
-    elif action == "reopen":
-        listing.status, listing.close_reason, listing.expires_at = ListingStatus.draft, None, None
-        listing.solved_contract_id = None
-    else:
-        _stamp_published(listing)
+    solved = _solving_contract_id(session, kind, listing, reason, contract_id) if action == "close" else None
+    _transition(listing, action, reason=reason, solved_contract_id=solved)
 
 
 def _audit_action(
@@ -571,15 +581,12 @@ def set_status(
 
 def delete_listing(*, session: Session, kind: str, listing_id: int, user: User) -> None:
     listing = _lock(session, kind, listing_id, user)
-    if _has_deals(session, kind, listing_id):
+    try:
         # Interests, contracts and the bureau's indicators point at the listing: it is closed, never removed.
+        _ask(listing.status, "delete", has_deals=_has_deals(session, kind, listing_id))
+    except Conflict:
         session.rollback()
-        raise Conflict(
-            _(
-                "Someone has already expressed interest in this listing or a deal refers to it, so it "
-                "cannot be deleted. Close it instead."
-            )
-        )
+        raise
     if kind == "need":
         # What hangs on the need alone goes with it: grants to read its details, the log of who read them, and
         # its own NDA texts (acceptances of them belong to interests, and an interest already refused deletion).
@@ -633,11 +640,11 @@ def expire_listings(*, session: Session) -> int:
     for spec in POSTED_KINDS.values():
         rows = session.exec(
             select(spec.table).where(
-                spec.table.status == ListingStatus.published, spec.table.expires_at <= now
+                spec.table.status.in_(rules.ACTIONS["expire"].sources), spec.table.expires_at <= now
             )
         ).all()
         for listing in rows:
-            listing.status = ListingStatus.expired
+            _transition(listing, "expire", actor=rules.SYSTEM)
             session.add(listing)
             audit.record(
                 session,

@@ -232,7 +232,7 @@ def _step(application: CenterApplication) -> rules.Step:
 
 
 def _stale() -> Conflict:
-    return Conflict(_("This application is not at that step any more; reload the page to see where it is."))
+    return Conflict(rules.stale_message())
 
 
 def _apply(

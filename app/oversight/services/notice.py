@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from app.oversight import rules
 from app.oversight.services.access import (
     log,
     require_bureau,
@@ -41,10 +42,7 @@ def raise_objection(*, session: Session, application_id: int, data: dict) -> Not
     """Anyone may object while the notice runs."""
     objection_in = parse(ObjectionIn, data)
     application = load_application(session, application_id)
-    if application.status != CenterStatus.notice or (
-        application.notice_ends and application.notice_ends <= utcnow()
-    ):
-        raise Conflict(_("This center is not on public notice, so objections are closed."))
+    rules.accepts_objection(status=application.status, notice_ends=application.notice_ends, now=utcnow())
     objection = NoticeObjection(application_id=application.id, **objection_in.model_dump())
     session.add(objection)
     log(

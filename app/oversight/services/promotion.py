@@ -79,10 +79,12 @@ def record_promotion_outcome(
     promotion = session.get(Promotion, promotion_id)
     if promotion is None:
         raise NotFound(_("No such promotion record."))
-    outcome = PromotionOutcome.approved if outcome_in.approved else PromotionOutcome.rejected
+    current = promotion.outcome
+    outcome = rules.promotion_outcome(current=current, approved=outcome_in.approved)
+    # Only from the outcome the rule was asked about: of two answers at once, the first is recorded.
     result = session.execute(
         update(Promotion)
-        .where(Promotion.id == promotion.id, Promotion.outcome == PromotionOutcome.pending)
+        .where(Promotion.id == promotion.id, Promotion.outcome == current)
         .values(
             outcome=outcome,
             outcome_on=outcome_in.decided_on,
