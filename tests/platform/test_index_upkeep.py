@@ -163,7 +163,6 @@ def test_index_worker_command_drains_until_interrupted(
     app, session, enterprise, database_url, tmp_path, stop_signal
 ):
     env = app_env(
-        SECRET_KEY="test",
         DATABASE_URL=database_url,
         SEARCH_PATH=app.config["SEARCH_PATH"],
         VECTOR_DIR=app.config["VECTOR_DIR"],

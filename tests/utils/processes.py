@@ -30,6 +30,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# A key as long as the app asks of a process that is not in testing mode (never a real deployment's).
+PROCESS_SECRET_KEY = "process-test-key-not-a-secret-0123456789"
+
+
 def app_env(**settings: str) -> dict[str, str]:
     """The environment of an app process: nothing inherited but PATH, rate limits off, plain HTTP.
 
@@ -38,7 +42,7 @@ def app_env(**settings: str) -> dict[str, str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HF_HUB_OFFLINE": "1",
-        "SECRET_KEY": "fault-test",
+        "SECRET_KEY": PROCESS_SECRET_KEY,
         "RATELIMIT_ENABLED": "0",
         "SESSION_COOKIE_SECURE": "0",
         "SEARCH_BACKEND": "fts5",

@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.db import make_engine
 from app.migrate import upgrade
+from tests.utils.processes import PROCESS_SECRET_KEY
 
 
 @contextmanager
@@ -52,7 +53,7 @@ def served_app(root: Path, template: Path | None = None, **settings: Any) -> Fla
         engine.dispose()
     return create_app(
         {
-            "SECRET_KEY": "e2e",
+            "SECRET_KEY": PROCESS_SECRET_KEY,
             # Served over plain HTTP, so the session cookie cannot be marked Secure.
             "SESSION_COOKIE_SECURE": False,
             "DATABASE_URL": url,
