@@ -1,4 +1,4 @@
-"""Display labels of the deal enumerations, in the user's language (Chinese first), like `app.web.labels`."""
+"""Display labels of the deal enumerations, in the user's language (Chinese first), named in `TABLES` for the one `label` filter (see `app.web.labels`)."""
 
 from flask_babel import lazy_gettext as _l
 
@@ -92,4 +92,20 @@ CONTRACT_EVENT_ACTIONS = {
     "transition": _l("Status change"),
     "milestone": _l("Milestone"),
     "registration": _l("Registration number"),
+}
+
+
+TABLES = {
+    "target_type": TARGET_TYPES,
+    "interest_status": INTEREST_STATUSES,
+    "decline_reason": DECLINE_REASONS,
+    "contract_kind": CONTRACT_KINDS,
+    "contract_status": CONTRACT_STATUSES,
+    "milestone_status": MILESTONE_STATUSES,
+    "ip_type": IP_TYPES,
+    "incubation_status": INCUBATION_STATUSES,
+    "contract_action": CONTRACT_ACTIONS,
+    "milestone_action": MILESTONE_ACTIONS,
+    "incubation_action": INCUBATION_ACTIONS,
+    "contract_event_action": CONTRACT_EVENT_ACTIONS,
 }

@@ -2,8 +2,6 @@
 
 from flask_babel import lazy_gettext as _l
 
-from app.web import labels as common
-
 CENTER_STATUSES = {
     "applied": _l("Applied"),
     "review": _l("Expert review"),
@@ -121,12 +119,3 @@ TABLES = {
     "indicator": INDICATORS,
     "measure": MEASURES,
 }
-
-
-def oversight_label(value, table: str) -> str:
-    """`{{ center.status|oversight_label('center_status') }}`."""
-    return common.label(TABLES[table], value)
-
-
-def inject_oversight_labels() -> dict:
-    return {"oversight": TABLES}

@@ -1,7 +1,8 @@
 """Display labels of the domain's enumerations, in the user's language (Chinese first).
 
-Values are the enum values stored in the database; templates reach these through the filters that
-`app.web.templating` registers (`mode_label`, `status_label`, ...).
+Values are the enum values stored in the database. Each domain names its tables in a `TABLES` mapping (this
+module, `app.deals.labels`, `app.oversight.labels`); templates read every table through one filter,
+`{{ value|label('contract_status') }}`, and one global, `labels.cooperation_mode` (see `app.web.templating`).
 """
 
 from flask_babel import lazy_gettext as _l
@@ -94,3 +95,18 @@ def label(table: dict, value) -> str:
         return ""
     key = getattr(value, "value", value)
     return str(table.get(key, key))
+
+
+TABLES = {
+    "cooperation_mode": COOPERATION_MODES,
+    "listing_status": LISTING_STATUSES,
+    "close_reason": CLOSE_REASONS,
+    "achievement_kind": ACHIEVEMENT_KINDS,
+    "ip_status": IP_STATUSES,
+    "service_category": SERVICE_CATEGORIES,
+    "center_level": CENTER_LEVELS,
+    "org_kind": ORG_KINDS,
+    "post_action": POST_ACTIONS,
+    "listing_kind": LISTING_KINDS,
+    "listing_kind_plural": LISTING_KINDS_PLURAL,
+}

@@ -9,8 +9,10 @@ from sqlmodel import select
 
 from app.accounts.services import accounts
 from app.db import get_session
+from app.deals import labels as deal_labels
 from app.market.services import attachments
 from app.market.services.search import SORT_LABELS
+from app.oversight import labels as oversight_labels
 from app.platform.errors import NotFound
 from app.platform.regions import region_choices, region_name
 from app.platform.taxonomy import industry_choices, industry_name
@@ -28,39 +30,23 @@ def is_english() -> bool:
     return str(get_locale()).startswith("en")
 
 
-@bp.app_template_filter("mode_label")
-def mode_label(value) -> str:
-    return labels.label(labels.COOPERATION_MODES, value)
+def _all_tables() -> dict[str, dict]:
+    tables: dict[str, dict] = {}
+    for part in (labels.TABLES, deal_labels.TABLES, oversight_labels.TABLES):
+        clash = tables.keys() & part.keys()
+        assert not clash, f"label tables named twice: {clash}"
+        tables.update(part)
+    return tables
 
 
-@bp.app_template_filter("status_label")
-def status_label(value) -> str:
-    return labels.label(labels.LISTING_STATUSES, value)
+# Every enumeration's labels by table name: the `label` filter's and the `labels` global's one source.
+LABEL_TABLES = _all_tables()
 
 
-@bp.app_template_filter("achievement_kind_label")
-def achievement_kind_label(value) -> str:
-    return labels.label(labels.ACHIEVEMENT_KINDS, value)
-
-
-@bp.app_template_filter("ip_label")
-def ip_label(value) -> str:
-    return labels.label(labels.IP_STATUSES, value)
-
-
-@bp.app_template_filter("category_label")
-def category_label(value) -> str:
-    return labels.label(labels.SERVICE_CATEGORIES, value)
-
-
-@bp.app_template_filter("level_label")
-def level_label(value) -> str:
-    return labels.label(labels.CENTER_LEVELS, value)
-
-
-@bp.app_template_filter("org_kind_label")
-def org_kind_label(value) -> str:
-    return labels.label(labels.ORG_KINDS, value)
+@bp.app_template_filter("label")
+def label_filter(value, table: str) -> str:
+    """`{{ contract.status|label('contract_status') }}`: an enum value in the user's language."""
+    return labels.label(LABEL_TABLES[table], value)
 
 
 @bp.app_template_filter("industry_name")
@@ -201,7 +187,7 @@ def inject_globals() -> dict:
         "current_locale": str(get_locale()),
         "is_english": is_english(),
         "languages": current_app.config["LANGUAGES"],
-        "labels": labels,
+        "labels": LABEL_TABLES,
         "html_lang": "en" if is_english() else "zh-CN",
         "request_path": request.full_path.rstrip("?") if request else "/",
     }

@@ -129,12 +129,6 @@ def _unread_notifications() -> int:
     return g.unread_notifications
 
 
-@bp.app_template_filter("deal_label")
-def deal_label(value, table: str) -> str:
-    """`{{ contract.kind|deal_label('CONTRACT_KINDS') }}`: a deal enum value in the user's language."""
-    return label(getattr(labels, table), value)
-
-
 def _user():
     return get_session(), current_user_or_none()
 
