@@ -12,7 +12,7 @@ from app.oversight.services import calls as call_service
 from app.oversight.services import experts
 from models import CenterApplication, Role, User
 from models.common import utcnow
-from tests.utils.factories import PASSWORD, create_user, in_app, random_credit_code
+from tests.utils.factories import PASSWORD, create_user, in_app, random_credit_code, verify_org
 
 _serial = itertools.count(1)
 PLAN = "中心以企业为主体、产学研联合组建，三年内建成中试线两条，面向中小企业开放共享，形成成果转移转化机制。"
@@ -69,7 +69,11 @@ def application_data(**overrides) -> dict:
 
 
 def apply(session: Session, call, applicant: User | None = None, **overrides) -> CenterApplication:
-    applicant = applicant or create_user(session, "university", industries=["automotive"])
+    """An application to `call`; without an `applicant`, by a new university the bureau has verified (only a
+    verified organization may be filed as a center)."""
+    if applicant is None:
+        applicant = create_user(session, "university", industries=["automotive"])
+        verify_org(session, applicant)
     with in_app(session):
         return application_service.submit_application(
             session=session, user=applicant, call_id=call.id, data=application_data(**overrides)

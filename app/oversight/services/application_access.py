@@ -4,10 +4,8 @@ from flask_babel import gettext as _
 from sqlmodel import Session
 
 from app.oversight.services import experts as expert_service
-from app.oversight.services.access import (
-    is_bureau,
-)
 from app.platform.errors import Forbidden, NotFound
+from app.platform.permissions import is_bureau
 from models import (
     AssignmentSubject,
     CenterApplication,

@@ -8,17 +8,10 @@ from sqlmodel import Session, select
 from app.oversight import rules
 from app.oversight.services import experts as expert_service
 from app.oversight.services import indicators as indicator_service
-from app.oversight.services.access import (
-    commit_unique,
-    get_center,
-    is_bureau,
-    log,
-    manages,
-    require_bureau,
-    user_names,
-)
+from app.oversight.services.access import commit_unique, get_center, log, user_names
 from app.platform.concurrency import versioned_update
 from app.platform.errors import Conflict, Forbidden, NotFound
+from app.platform.permissions import is_bureau, manages, require_bureau
 from app.platform.validation import parse
 from models import (
     AssignmentSubject,

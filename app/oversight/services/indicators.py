@@ -18,8 +18,9 @@ from datetime import UTC, date, datetime
 from flask_babel import gettext as _
 from sqlmodel import Session, select
 
-from app.oversight.services.access import get_center, is_bureau, manages, require_bureau
+from app.oversight.services.access import get_center
 from app.platform.errors import Forbidden, Invalid
+from app.platform.permissions import is_bureau, managed_centers, manages, require_bureau
 from app.platform.regions import region_name
 from app.platform.taxonomy import industry_name, is_industry
 from app.platform.validation import parse_id
@@ -123,15 +124,7 @@ def authorize(*, session: Session, user: User | None, scope: Scope) -> None:
 
 def own_center_ids(*, session: Session, user: User | None) -> list[int]:
     """The filed centers a (non-bureau) user runs: those with figures to show by default."""
-    if user is None or user.org_id is None:
-        return []
-    return list(
-        session.exec(
-            select(Center.id)
-            .where(Center.org_id == user.org_id, Center.status == CenterStatus.filed)
-            .order_by(Center.id)
-        ).all()
-    )
+    return sorted(c.id for c in managed_centers(session, user) if c.status == CenterStatus.filed)
 
 
 # --- computing ------------------------------------------------------------------------------------------------

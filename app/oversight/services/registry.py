@@ -6,15 +6,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.oversight.services.access import (
-    get_center,
-    is_bureau,
-    manages,
-    require_bureau,
-)
+from app.oversight.services.access import get_center
 from app.oversight.services.promotion import promotions_of
 from app.platform import audit
 from app.platform.errors import Forbidden, Invalid
+from app.platform.permissions import is_bureau, manages, require_bureau
 from models import (
     AuditEvent,
     Center,
