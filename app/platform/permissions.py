@@ -66,9 +66,14 @@ def require_member(user: User | None, message: str | None = None) -> User:
 # --- what the user's organization owns ------------------------------------------------------------------------------
 
 
+def acts_for(user: User | None, org_id: int | None) -> bool:
+    """The user is a user of this organization (an applicant, a party, an owner)."""
+    return is_member(user) and org_id is not None and user.org_id == org_id
+
+
 def owns(user: User | None, row) -> bool:
     """The user acts for the organization that owns the row (its `org_id`): a listing, a center it runs."""
-    return is_member(user) and user.org_id == row.org_id
+    return acts_for(user, row.org_id)
 
 
 def require_owner(user: User | None, row, message: str) -> None:

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from app.accounts.services import organizations
 from app.deals import rules as deal_rules
+from app.deals.services import interests
 from app.deals.services.interests import contract_side, get_interest, record_feedback
 from app.platform import audit, permissions
 from app.platform.concurrency import versioned_update
@@ -108,7 +109,7 @@ def create_contract(*, session: Session, user: User, data: dict) -> Contract:
     """A draft contract between the two parties of an accepted interest, with its milestones."""
     contract_in = parse(ContractIn, data)
     interest = get_interest(session=session, user=user, interest_id=contract_in.interest_id)
-    if user is None or user.org_id not in (interest.from_org_id, interest.to_org_id):
+    if interests.side_of(user, interest) is None:
         raise Forbidden(_("Only the two organizations of this interest can create a contract."))
     if interest.status != InterestStatus.accepted:
         raise Conflict(_("A contract can be created once the interest has been accepted."))

@@ -5,7 +5,7 @@ from sqlmodel import Session
 
 from app.oversight.services import experts as expert_service
 from app.platform.errors import Forbidden, NotFound
-from app.platform.permissions import is_bureau
+from app.platform.permissions import acts_for, is_bureau
 from models import (
     AssignmentSubject,
     CenterApplication,
@@ -23,7 +23,7 @@ def load_application(session: Session, application_id: int) -> CenterApplication
 def can_view_application(session: Session, user: User | None, application: CenterApplication) -> bool:
     if is_bureau(user):
         return True
-    if user is not None and user.org_id is not None and user.org_id == application.applicant_org_id:
+    if acts_for(user, application.applicant_org_id):
         return True
     return expert_service.is_assigned(
         session, user, subject=AssignmentSubject.application, subject_id=application.id

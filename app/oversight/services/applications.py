@@ -22,7 +22,7 @@ from app.oversight.services.calls import get_call
 from app.oversight.services.notice import objections_of, unanswered
 from app.platform import audit, files
 from app.platform.concurrency import versioned_update
-from app.platform.errors import Conflict, Forbidden, Invalid
+from app.platform.errors import Conflict, Invalid
 from app.platform.permissions import is_bureau, is_expert, require_bureau, require_member
 from app.platform.validation import parse
 from indexing.sync import record_change
@@ -216,8 +216,7 @@ def list_applications(
     """The bureau sees every application; an organization sees its own."""
     query = select(CenterApplication).order_by(CenterApplication.updated_at.desc())
     if not is_bureau(user):
-        if user is None or user.org_id is None:
-            raise Forbidden(_("You are not allowed to do this."))
+        require_member(user, _("You are not allowed to do this."))
         query = query.where(CenterApplication.applicant_org_id == user.org_id)
     if status:
         if status not in CenterStatus.__members__:
