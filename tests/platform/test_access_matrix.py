@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.wrappers import Response
 
 from app import create_app
 from app.accounts.services import accounts
@@ -133,3 +134,21 @@ def test_every_route_has_a_case(app):
         if (rule.rule, method) not in covered
     )
     assert not missing, f"routes without an access-matrix case: {missing}"
+
+
+@pytest.mark.parametrize(
+    ("status", "location", "outcome"),
+    [
+        (302, "/auth/login?next=%2Fincubations", "log in"),
+        (401, None, "log in"),
+        (302, "/incubations", "let in"),
+        (200, None, "let in"),
+        (409, None, "let in"),
+        (403, None, "refused"),
+        (404, None, "refused"),
+    ],
+)
+def test_a_page_and_its_api_are_compared_by_what_the_answer_means(status, location, outcome):
+    """The HTML redirect to the login form and the API's 401 are the same answer; 403 and 404 both refuse."""
+    response = Response(status=status, headers={"Location": location} if location else {})
+    assert _outcome(response) == outcome

@@ -10,7 +10,7 @@ from app.oversight.services.access import commit_unique, get_center, log
 from app.platform import permissions
 from app.platform.concurrency import versioned_update
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
-from app.platform.permissions import is_bureau, manages, require_bureau, require_manager
+from app.platform.permissions import may_see_center_records, require_bureau, require_manager
 from app.platform.spreadsheets import csv_text
 from app.platform.validation import parse
 from models import (
@@ -168,7 +168,7 @@ def flags(
     )
     if center_id is not None:
         center = get_center(session, center_id)
-        if not (is_bureau(user) or manages(user, center)):
+        if not may_see_center_records(user, center):
             raise Forbidden(_("Only the bureau and the center itself may see its flags."))
         query = query.where(FirstUseFlag.center_id == center_id)
     else:

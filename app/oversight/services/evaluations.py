@@ -11,7 +11,7 @@ from app.oversight.services import indicators as indicator_service
 from app.oversight.services.access import commit_unique, get_center, log, user_names
 from app.platform.concurrency import versioned_update
 from app.platform.errors import Conflict, Forbidden, NotFound
-from app.platform.permissions import is_bureau, manages, require_bureau
+from app.platform.permissions import is_bureau, manages, may_see_center_records, require_bureau
 from app.platform.validation import parse
 from models import (
     AssignmentSubject,
@@ -94,7 +94,7 @@ def evaluation_view(*, session: Session, user: User | None, evaluation_id: int) 
     assigned = expert_service.is_assigned(
         session, user, subject=AssignmentSubject.evaluation, subject_id=evaluation.id
     )
-    if not (is_bureau(user) or manages(user, center) or assigned):
+    if not (may_see_center_records(user, center) or assigned):
         raise Forbidden(_("Only the bureau, the center and the assigned experts may see this evaluation."))
     round_ = session.get(EvaluationRound, evaluation.round_id)
     rows = expert_service.assignments_for(
@@ -199,7 +199,7 @@ def center_evaluations(
 ) -> list[tuple[CenterEvaluation, EvaluationRound]]:
     """A center's evaluations, newest year first, for the bureau and the center itself."""
     center = get_center(session, center_id)
-    if not (is_bureau(user) or manages(user, center)):
+    if not may_see_center_records(user, center):
         raise Forbidden(_("Only the bureau and the center itself may see its evaluations."))
     return list(
         session.exec(
