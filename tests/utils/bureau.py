@@ -10,7 +10,7 @@ from app.accounts.services import accounts
 from app.oversight.services import applications as application_service
 from app.oversight.services import calls as call_service
 from app.oversight.services import experts
-from models import CenterApplication, Role, User
+from models import CenterApplication, Organization, Role, User
 from models.common import utcnow
 from tests.utils.factories import PASSWORD, create_user, in_app, random_credit_code, verify_org
 
@@ -144,12 +144,22 @@ def carry(
         if order.index(until) < 3:
             return application
         end_notice(session, application)
+        # The bureau verifies the organization before filing it as a center (`can_be_filed_as_center`).
+        _verify(session, application.applicant_org_id)
         return application_service.decide_filing(
             session=session,
             user=bureau,
             application_id=application.id,
             data={"approve": True, "reason": "公示无异议，同意备案"},
         )
+
+
+def _verify(session: Session, org_id: int) -> None:
+    org = session.get(Organization, org_id)
+    if org.verified_at is None:
+        org.verified_at = utcnow()
+        session.add(org)
+        session.commit()
 
 
 def end_notice(session: Session, application: CenterApplication) -> None:
