@@ -10,8 +10,10 @@ Roles: the bureau oversees everything and writes nothing of an organization's ow
 organization and only score what they are assigned; enterprise and center users act for their organization.
 """
 
+from typing import TypeGuard
+
 from flask_babel import gettext as _
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, col, or_, select
 
 from app.platform.errors import Forbidden
 from models import Center, CenterMember, Role, User
@@ -19,17 +21,17 @@ from models import Center, CenterMember, Role, User
 # --- who the user is ----------------------------------------------------------------------------------------------
 
 
-def is_bureau(user: User | None) -> bool:
+def is_bureau(user: User | None) -> TypeGuard[User]:
     """The city bureau's staff: they oversee every listing, deal and center."""
     return user is not None and user.role == Role.bureau
 
 
-def is_expert(user: User | None) -> bool:
+def is_expert(user: User | None) -> TypeGuard[User]:
     """An expert account: scores applications and evaluations it is assigned, belongs to no organization."""
     return user is not None and user.role == Role.expert
 
 
-def is_member(user: User | None) -> bool:
+def is_member(user: User | None) -> TypeGuard[User]:
     """A user who acts for an organization (enterprise, university, institute, center): bureau and expert
     accounts are not."""
     return user is not None and user.org_id is not None
@@ -43,7 +45,7 @@ def require_login(user: User | None) -> User:
 
 def require_bureau(user: User | None, message: str | None = None) -> User:
     """The bureau only; `message` names the act when the generic refusal would not say enough."""
-    require_login(user)
+    user = require_login(user)
     if not is_bureau(user):
         raise Forbidden(message or _("Only the industry and IT bureau may do this."))
     return user
@@ -57,7 +59,7 @@ def require_expert(user: User | None) -> User:
 
 def require_member(user: User | None, message: str | None = None) -> User:
     """A user of an organization: expressing interest, applying, recording anything of one's own."""
-    require_login(user)
+    user = require_login(user)
     if not is_member(user):
         raise Forbidden(message or _("Only users of an organization can do this."))
     return user
@@ -130,7 +132,7 @@ def centers_of_org(session: Session, org_id: int | None) -> list[Center]:
     return list(
         session.exec(
             select(Center)
-            .where(or_(Center.org_id == org_id, Center.lead_org_id == org_id, Center.id.in_(member_of)))
+            .where(or_(Center.org_id == org_id, Center.lead_org_id == org_id, col(Center.id).in_(member_of)))
             .order_by(Center.name)
         ).all()
     )
@@ -169,7 +171,7 @@ def may_see_center_records(user: User | None, center: Center) -> bool:
 # --- incubated enterprises ------------------------------------------------------------------------------------------
 
 
-def may_list_incubations(user: User | None) -> bool:
+def may_list_incubations(user: User | None) -> TypeGuard[User]:
     """Who may open the list of incubated enterprises, in the browser and in the API alike.
 
     The bureau sees every center's (it counts incubated firms among the city's indicators); a user of an
@@ -182,7 +184,7 @@ def may_list_incubations(user: User | None) -> bool:
 
 
 def require_incubation_reader(user: User | None) -> User:
-    require_login(user)
+    user = require_login(user)
     if not may_list_incubations(user):
         raise Forbidden(_("You are not allowed to do this."))
     return user
