@@ -110,14 +110,14 @@ def test_full_disk_keeps_reads_refuses_uploads_and_recovers(
     assert indexes.rebuild(app) == 2
     store = Path(app.config["VECTOR_DIR"])
     first = persistence.current_generation(store)
-    monkeypatch.setattr(indexes, "PERSIST_SECONDS", 0.2)
+    monkeypatch.setattr(index_worker, "PERSIST_SECONDS", 0.2)
     before = set(threading.enumerate())
     stop = index_worker.start_background_worker(app, poll_interval=0.1)
     writer = next(t for t in threading.enumerate() if t not in before and t.name == "outbox-worker")
     try:
         ballast = fill(small_disk)
         # A listing posted now reaches this host's matcher in memory; saving it cannot succeed.
-        caplog.set_level(logging.ERROR, logger=indexes.log.name)
+        caplog.set_level(logging.ERROR, logger=index_worker.log.name)
         later = create_achievement(session, center, title="铝合金激光焊缝气孔在线检测系统")
         wait_for(lambda: "vector upkeep failed" in caplog.text, timeout=30, what="the failed save in the log")
         assert persistence.current_generation(store) == first
