@@ -2,7 +2,7 @@
 
 from flask_babel import gettext as _
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.deals import rules
 from app.platform import audit
@@ -68,6 +68,7 @@ def create_incubation(*, session: Session, user: User, data: dict) -> Incubation
     incubation = Incubation(**values, created_by=user.id)
     session.add(incubation)
     session.flush()
+    assert incubation.id is not None  # given by the flush
     audit.record(
         session,
         subject="incubation",
@@ -101,7 +102,7 @@ def transition_incubation(*, session: Session, user: User, incubation_id: int, t
         session.connection()
         .execute(
             update(Incubation)
-            .where(Incubation.id == incubation.id, Incubation.status == current)
+            .where(col(Incubation.id) == incubation.id, col(Incubation.status) == current)
             .values(status=to, ended_on=utcnow().date())
         )
         .rowcount
@@ -110,6 +111,7 @@ def transition_incubation(*, session: Session, user: User, incubation_id: int, t
         session.rollback()
         session.refresh(incubation)
         raise _already_ended(incubation)
+    assert incubation.id is not None  # a stored incubation
     audit.record(
         session,
         subject="incubation",
@@ -140,10 +142,13 @@ def _notify_ending(
     orgs = set(session.exec(select(CenterMember.org_id).where(CenterMember.center_id == center.id)).all())
     if incubation.credit_code:
         orgs.update(
-            session.exec(
+            org_id
+            for org_id in session.exec(
                 select(Organization.id).where(Organization.credit_code == incubation.credit_code)
             ).all()
+            if org_id is not None  # stored organizations: always
         )
+    assert incubation.id is not None  # a stored incubation
     for org_id in sorted(orgs - {acting_org}):
         notify(
             session=session,
@@ -164,10 +169,12 @@ def list_incubations(*, session: Session, user: User, center_id: int | None = No
         if user.org_id is None:
             raise Forbidden(_("You are not allowed to do this."))
         own = select(Center.id).where(Center.org_id == user.org_id)
-        stmt = stmt.where(Incubation.center_id.in_(own))
+        stmt = stmt.where(col(Incubation.center_id).in_(own))
     if center_id is not None:
         stmt = stmt.where(Incubation.center_id == center_id)
-    return list(session.exec(stmt.order_by(Incubation.started_on.desc(), Incubation.id.desc())).all())
+    return list(
+        session.exec(stmt.order_by(col(Incubation.started_on).desc(), col(Incubation.id).desc())).all()
+    )
 
 
 def incubation_to_public(incubation: Incubation) -> dict:
