@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.oversight.services.application_access import get_application
 from app.platform import files
@@ -68,7 +68,7 @@ def _lock(session: Session, application_id: int) -> CenterApplication:
     if session.get_bind().dialect.name == "sqlite":
         session.connection().execute(
             update(CenterApplication)
-            .where(CenterApplication.id == application_id)
+            .where(col(CenterApplication.id) == application_id)
             .values(id=CenterApplication.id)
         )
     return session.exec(
@@ -84,6 +84,7 @@ def add_document(
 ) -> ApplicationDocument:
     """The applicant adds a document to an application in progress."""
     application = get_application(session=session, user=user, application_id=application_id)
+    assert user is not None  # get_application let only a party or the bureau through
     if user.org_id is None or user.org_id != application.applicant_org_id:
         raise Forbidden(_("Only the applicant adds documents to an application."))
     if application.status not in IN_PROGRESS:
@@ -114,6 +115,7 @@ def add_document(
 def remove_document(*, session: Session, user: User | None, application_id: int, document_id: int) -> None:
     """The applicant removes a document before the expert review begins; its file is deleted after the commit."""
     application = get_application(session=session, user=user, application_id=application_id)
+    assert user is not None  # get_application let only a party or the bureau through
     if user.org_id is None or user.org_id != application.applicant_org_id:
         raise Forbidden(_("Only the applicant removes documents from an application."))
     try:

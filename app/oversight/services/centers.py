@@ -1,6 +1,6 @@
 """Innovation centers as their member organizations see them."""
 
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, col, or_, select
 
 from models import Center, CenterMember
 
@@ -12,6 +12,8 @@ def centers_of_org(*, session: Session, org_id: int | None) -> list[Center]:
     member_of = select(CenterMember.center_id).where(CenterMember.org_id == org_id)
     return list(
         session.exec(
-            select(Center).where(or_(Center.org_id == org_id, Center.id.in_(member_of))).order_by(Center.name)
+            select(Center)
+            .where(or_(col(Center.org_id) == org_id, col(Center.id).in_(member_of)))
+            .order_by(col(Center.name))
         ).all()
     )
