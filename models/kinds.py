@@ -5,12 +5,16 @@ Adding a kind is one entry here plus its table (with its migration) and its page
 """
 
 from dataclasses import dataclass
+from typing import Generic, TypeVar, cast
 
 from sqlmodel import SQLModel
 
 from models import listing
 from models.center import Center
 from models.enums import Role
+
+# The row type of a kind's table: one of the posted listings' tables, or Center.
+Row = TypeVar("Row", bound=SQLModel, covariant=True)
 
 
 def N_(message: str) -> str:
@@ -19,11 +23,11 @@ def N_(message: str) -> str:
 
 
 @dataclass(frozen=True)
-class ListingKind:
+class ListingKind(Generic[Row]):
     """One kind of listing: where it is stored, how it is named and addressed, who posts it."""
 
     name: str
-    table: type[SQLModel]
+    table: type[Row]
     # URL path segment of its pages and API: /needs/3, /api/v1/needs/3.
     segment: str
     label: str
@@ -40,7 +44,7 @@ class ListingKind:
         return self.poster_role is not None
 
 
-LISTING_KINDS: dict[str, ListingKind] = {
+LISTING_KINDS: dict[str, ListingKind[listing.Need | listing.Achievement | listing.Service | Center]] = {
     kind.name: kind
     for kind in (
         ListingKind(
@@ -81,8 +85,12 @@ LISTING_KINDS: dict[str, ListingKind] = {
 }
 # The names alone, for the layers that must not import tables (indexing, matching): search document types.
 KIND_NAMES: tuple[str, ...] = tuple(LISTING_KINDS)
-POSTED_KINDS: dict[str, ListingKind] = {name: kind for name, kind in LISTING_KINDS.items() if kind.posted}
-_KIND_OF_TABLE = {kind.table: kind.name for kind in LISTING_KINDS.values()}
+# A posted kind's table is one of the listing tables (Center, the one other table, is filed, not posted).
+PostedKind = ListingKind[listing.Need | listing.Achievement | listing.Service]
+POSTED_KINDS: dict[str, PostedKind] = {
+    name: cast(PostedKind, kind) for name, kind in LISTING_KINDS.items() if kind.posted
+}
+_KIND_OF_TABLE: dict[type[SQLModel], str] = {kind.table: kind.name for kind in LISTING_KINDS.values()}
 
 
 def kind_name_of(row: SQLModel) -> str:

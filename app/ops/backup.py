@@ -303,6 +303,7 @@ def _restore_postgres(engine: Engine, dump: Path) -> None:
     # One transaction: a failure leaves the database as it was. --clean drops what the dump recreates, which waits
     # for every open transaction on those tables; the lock timeout turns a running app into a clear failure.
     env = {**_pg_env(engine.url), "PGOPTIONS": f"-c lock_timeout={RESTORE_LOCK_TIMEOUT}"}
+    assert engine.url.database is not None  # a PostgreSQL URL names its database
     _run(
         [
             pg_restore,

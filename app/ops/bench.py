@@ -56,19 +56,25 @@ def measure(folder: Path, count: int, poll_interval: float, seed: int = 0) -> di
         demo.load_demo(session=session, ttl_days=180)
         need = session.exec(select(Need).where(Need.title == QUERY_NEED)).one()
         poster = session.exec(select(User).where(User.role == Role.center)).first()
+        assert poster is not None and need.id is not None  # the demo data has a center's user and the need
+        need_id = need.id
     stop = index_worker.start_background_worker(app, poll_interval=poll_interval)
     index = indexes.vector_index(app)
     try:
-        _wait(lambda: index.matcher() is not None and index.matcher().listing("need", need.id) is not None)
+        _wait(
+            lambda: (matcher := index.matcher()) is not None and matcher.listing("need", need_id) is not None
+        )
         rng = random.Random(seed)
         latencies = []
         for n in range(count):
             time.sleep(rng.uniform(0, poll_interval))
             with app.test_request_context(), Session(engine) as session:
+                user = session.get(User, poster.id)
+                assert user is not None and user.id is not None  # the poster read above
                 row = listings.create_listing(
                     session=session,
                     kind="achievement",
-                    user=session.get(User, poster.id),
+                    user=user,
                     publish=True,
                     data={
                         "title": f"铝合金激光焊接气孔抑制工艺 型号fx{n}q",
@@ -88,7 +94,7 @@ def measure(folder: Path, count: int, poll_interval: float, seed: int = 0) -> di
                     recs = recommendations.recommend(
                         session=session,
                         query_type="need",
-                        query_id=need.id,
+                        query_id=need_id,
                         rec_kind="license",
                         user=None,
                         k=10,
@@ -111,10 +117,12 @@ def measure(folder: Path, count: int, poll_interval: float, seed: int = 0) -> di
         index.writer.release()
         engine.dispose()
     ms = np.array(latencies) * 1000
+    matcher = index.matcher()
+    assert matcher is not None  # waited for above
     return {
         "listings": count,
         "poll_interval_s": poll_interval,
-        "indexed": sum(index.matcher().counts().values()),
+        "indexed": sum(matcher.counts().values()),
         "freshness_p50_ms": round(float(np.percentile(ms, 50)), 1),
         "freshness_p95_ms": round(float(np.percentile(ms, 95)), 1),
     }

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from werkzeug.security import generate_password_hash
 
 from app.accounts.services.accounts import ROLE_OF_KIND
@@ -26,11 +26,17 @@ from models import (
     CenterMember,
     CenterStatus,
     Contract,
+    ContractKind,
+    ContractStatus,
     Incubation,
+    IncubationStatus,
     Interest,
+    InterestStatus,
+    IPType,
     ListingStatus,
     Message,
     Milestone,
+    MilestoneStatus,
     NdaAcceptance,
     Need,
     NeedAccess,
@@ -127,8 +133,10 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
         fields["lead_org_id"] = orgs[item["lead_org_key"]].id if item.get("lead_org_key") else None
         center = centers[item["key"]] = _upsert(session, Center, item["key"], fields)
         for member_key in item.get("member_org_keys", []):
-            if session.get(CenterMember, (center.id, orgs[member_key].id)) is None:
-                session.add(CenterMember(center_id=center.id, org_id=orgs[member_key].id))
+            member_id = orgs[member_key].id
+            assert member_id is not None  # a stored organization
+            if session.get(CenterMember, (center.id, member_id)) is None:
+                session.add(CenterMember(center_id=center.id, org_id=member_id))
 
     needs = _read("needs", directory)
     for item in needs:
@@ -208,6 +216,7 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
             center_items=_read("centers", directory),
         )
     for center in centers.values():
+        assert center.id is not None  # a stored center
         record_change(session, "center", center.id)
     session.commit()
     return {
@@ -255,12 +264,12 @@ def _credit_code(rng: random.Random) -> str:
 class _DealPick:
     from_org_id: int
     target_type: str
-    target: object
+    target: Need | Achievement | Service | Center
     via_type: str
-    via: object
+    via: Need | Achievement | Service
 
     @property
-    def key(self) -> tuple[int, str, int]:
+    def key(self) -> tuple[int, str, int | None]:
         return self.from_org_id, self.target_type, self.target.id
 
 
@@ -268,7 +277,8 @@ class _Market:
     """The demo listings grouped by industry, and picks of plausible pairs of them (one open interest per pair)."""
 
     def __init__(self, session: Session, rng: random.Random):
-        self.rng, self.used = rng, set()
+        self.rng = rng
+        self.used: set[tuple[int, str, int | None]] = set()
         live = ListingStatus.published
 
         def grouped(table):
@@ -287,8 +297,8 @@ class _Market:
             session.exec(
                 select(Center)
                 .where(
-                    Center.demo_key.is_not(None),
-                    Center.offers_incubation.is_(True),
+                    col(Center.demo_key).is_not(None),
+                    col(Center.offers_incubation).is_(True),
                     Center.status == CenterStatus.filed,
                 )
                 .order_by(Center.demo_key)
@@ -359,15 +369,22 @@ class _DealWriter:
     ):
         self.session, self.spec, self.rng, self.users, self.now = session, spec, rng, users, now
 
+    def _user_id(self, org_id: int) -> int:
+        """The id of the demo user who acts for this organization."""
+        user_id = self.users[org_id].id
+        assert user_id is not None  # a stored user
+        return user_id
+
     def interest(self, key: str, pick: _DealPick, at: datetime, status: str) -> Interest | None:
         if self.session.exec(select(Interest).where(Interest.demo_key == key)).first() is not None:
             return None
-        title = getattr(pick.target, "title", None) or pick.target.name
+        title = pick.target.name if isinstance(pick.target, Center) else pick.target.title
         message = self.spec["interest_messages"][pick.target_type].format(target=title, via=pick.via.title)
+        assert pick.target.id is not None and pick.via.id is not None  # stored listings
         interest = Interest(
             demo_key=key,
             from_org_id=pick.from_org_id,
-            from_user_id=self.users[pick.from_org_id].id,
+            from_user_id=self._user_id(pick.from_org_id),
             target_type=pick.target_type,
             target_id=pick.target.id,
             to_org_id=pick.target.org_id,
@@ -375,7 +392,7 @@ class _DealWriter:
             via_id=pick.via.id,
             message=message,
             created_at=at,
-            status=status,
+            status=InterestStatus(status),
         )
         if status != "pending":
             interest.decided_at = at + timedelta(days=self.rng.randint(1, 6))
@@ -383,8 +400,10 @@ class _DealWriter:
             interest.decline_reason, interest.decline_note = self.rng.choice(self.spec["declines"])
         self.session.add(interest)
         self.session.flush()
+        assert interest.id is not None  # given by the flush
         if status == "pending":
             for user in self.session.exec(select(User).where(User.org_id == interest.to_org_id)).all():
+                assert user.id is not None  # a stored user
                 self.session.add(
                     Notification(
                         user_id=user.id,
@@ -396,8 +415,9 @@ class _DealWriter:
                     )
                 )
         if status == "accepted":
+            assert interest.decided_at is not None  # set above for every decided interest
             self._conversation(interest, interest.decided_at)
-            if pick.target_type == "need" and pick.target.confidential:
+            if pick.target_type == "need" and isinstance(pick.target, Need) and pick.target.confidential:
                 self.session.add(
                     NdaAcceptance(
                         interest_id=interest.id,
@@ -414,6 +434,7 @@ class _DealWriter:
         return interest
 
     def _conversation(self, interest: Interest, start: datetime) -> None:
+        assert interest.id is not None  # a stored interest
         lines = self.spec["conversation"][: self.rng.randint(2, len(self.spec["conversation"]))]
         for n, (side, body) in enumerate(lines, start=1):
             org_id = interest.from_org_id if side == "from" else interest.to_org_id
@@ -421,7 +442,7 @@ class _DealWriter:
                 Message(
                     interest_id=interest.id,
                     org_id=org_id,
-                    user_id=self.users[org_id].id,
+                    user_id=self._user_id(org_id),
                     body=body,
                     created_at=start + timedelta(days=n, hours=self.rng.randint(1, 8)),
                 )
@@ -433,7 +454,12 @@ class _DealWriter:
         low, high, share_low, share_high = self.spec["amounts"][kind]
         amount = _amount(self.rng, low, high)
         parties = contract_side(interest)
-        title = pick.via.title if pick.via_type == "need" else pick.target.title
+        # A center is always approached through a need (see _Market.pick).
+        title = (
+            pick.via.title
+            if pick.via_type == "need" or isinstance(pick.target, Center)
+            else pick.target.title
+        )
         signed_at = created + timedelta(days=self.rng.randint(4, 15))
         ends_on = (signed_at + timedelta(days=self.rng.randint(120, 540))).date()
         if status in ("completed", "terminated"):
@@ -442,19 +468,22 @@ class _DealWriter:
                 signed_at.date() + timedelta(days=30), min(ends_on, (self.now - timedelta(days=10)).date())
             )
         industry = getattr(pick.target, "industry", None)
+        assert interest.id is not None  # a stored interest
         contract = Contract(
             demo_key=key,
             interest_id=interest.id,
-            kind=kind,
+            kind=ContractKind(kind),
             title=f"{title}{CONTRACT_SUFFIX[kind]}",
             amount=amount,
             technology_amount=round(amount * self.rng.uniform(share_low, share_high) / 1000) * 1000,
             currency="CNY",
             ends_on=ends_on,
             field=industry,
-            ip_type="software_copyright"
-            if industry == "information_technology" and IP_TYPES[kind] == "patent"
-            else IP_TYPES[kind],
+            ip_type=IPType(
+                "software_copyright"
+                if industry == "information_technology" and IP_TYPES[kind] == "patent"
+                else IP_TYPES[kind]
+            ),
             party_a_org_id=parties["a"],
             party_b_org_id=parties["b"],
             created_by=self.users[parties["a"]].id,
@@ -462,6 +491,7 @@ class _DealWriter:
         )
         self.session.add(contract)
         self.session.flush()
+        assert contract.id is not None  # given by the flush
         milestones = []
         span = (ends_on - signed_at.date()).days
         for position, (m_title, share) in enumerate(self.spec["milestones"][kind], start=1):
@@ -497,6 +527,7 @@ class _DealWriter:
         def log(side: str | None, entry: deal_rules.AuditEntry, at: datetime) -> None:
             clock["at"] = at
             user = self.users[parties[side]] if side else self.users[contract.party_a_org_id]
+            assert contract.id is not None  # given by the flush
             audit.record(
                 self.session,
                 subject="contract",
@@ -518,6 +549,7 @@ class _DealWriter:
 
         def milestone_step(milestone: Milestone, to: str, at: datetime) -> None:
             side = deal_rules.MILESTONE_SIDE[to]
+            assert milestone.id is not None  # given by the flush
             log(
                 side,
                 deal_rules.transition_milestone(
@@ -529,7 +561,7 @@ class _DealWriter:
                 ),
                 at,
             )
-            milestone.status, milestone.updated_at = to, at
+            milestone.status, milestone.updated_at = MilestoneStatus(to), at
 
         log(None, deal_rules.AuditEntry("created", None, "draft"), created)
         if status == "draft":
@@ -554,6 +586,7 @@ class _DealWriter:
             done = len(milestones) if status == "completed" else self.rng.randint(0, len(milestones) - 1)
             # Finished milestones are spread between the start and the earlier of the end date and today.
             start = clock["at"]
+            assert contract.ends_on is not None  # set when the contract was made
             last = min(
                 datetime.combine(contract.ends_on, datetime.min.time(), tzinfo=UTC),
                 self.now - timedelta(days=5),
@@ -568,8 +601,9 @@ class _DealWriter:
                 reason = self.rng.choice(self.spec["terminations"])
                 step("a", "terminated", clock["at"] + timedelta(days=5), reason)
                 contract.terminated_reason = reason
-        contract.status = state.status
+        contract.status = ContractStatus(state.status)
         contract.updated_at = clock["at"]
+        assert contract.id is not None  # given by the flush
         contract.version = 1 + len(audit.history(self.session, "contract", contract.id))
         self.session.add(contract)
 
@@ -585,9 +619,10 @@ def load_demo_deals(
         u.org_id: u
         for u in session.exec(
             select(User)
-            .where(User.email.like(f"%@{DEMO_EMAIL_DOMAIN}"), User.org_id.is_not(None))
-            .order_by(User.id)
+            .where(col(User.email).like(f"%@{DEMO_EMAIL_DOMAIN}"), col(User.org_id).is_not(None))
+            .order_by(col(User.id))
         )
+        if u.org_id is not None  # the query's own condition
     }
     market, writer = _Market(session, rng), _DealWriter(session, spec, rng, users, now)
     counts = {"interests": 0, "contracts": 0, "incubations": 0}
@@ -651,7 +686,7 @@ def _demo_incubations(
                     center_id=center.id,
                     name=name,
                     started_on=started,
-                    status=status,
+                    status=IncubationStatus(status),
                     credit_code=credit_code if status != "incubating" or age > 90 else None,
                     achievement_id=rng.choice(achievements) if achievements and rng.random() < 0.7 else None,
                     contract_id=contract.id if contract else None,

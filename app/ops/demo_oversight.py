@@ -73,6 +73,7 @@ def _at(day: date) -> datetime:
 def _founders(
     session: Session, center: Center, orgs: dict[str, Organization], lead_key: str, member_keys: list[str]
 ) -> None:
+    assert center.id is not None  # a stored center
     for key in [lead_key, *member_keys]:
         org = orgs[key]
         exists = session.exec(
@@ -101,6 +102,7 @@ def _log_once(
     application_id: int | None = None,
 ) -> None:
     subject, subject_id = ("application", application_id) if application_id else ("center", center.id)
+    assert subject_id is not None  # a stored center
     exists = session.exec(
         select(AuditEvent.id).where(
             AuditEvent.subject_type == subject,
@@ -131,6 +133,7 @@ def _assignment(
         )
     ).first()
     if row is None:
+        assert expert.id is not None  # a stored user
         row = ExpertAssignment(subject=subject, subject_id=subject_id, expert_id=expert.id)
         session.add(row)
         session.flush()
@@ -168,6 +171,7 @@ def load_oversight(
             user = User(email=email, name=item["name"], role=Role.expert, password_hash=password_hash)
             session.add(user)
             session.flush()
+        assert user.id is not None  # stored, or given by the flush
         profile = session.get(ExpertProfile, user.id) or ExpertProfile(user_id=user.id)
         profile.specialties, profile.affiliation, profile.title = (
             item["specialties"],
@@ -210,8 +214,10 @@ def load_oversight(
         centers[item["key"]] = center
         _founders(session, center, orgs, item["lead_org_key"], item["member_org_keys"])
         for key in item["member_org_keys"]:
-            if session.get(CenterMember, (center.id, orgs[key].id)) is None:
-                session.add(CenterMember(center_id=center.id, org_id=orgs[key].id))
+            member_id = orgs[key].id
+            assert center.id is not None and member_id is not None  # stored rows
+            if session.get(CenterMember, (center.id, member_id)) is None:
+                session.add(CenterMember(center_id=center.id, org_id=member_id))
         for expert in item["experts"]:
             if (
                 session.exec(
@@ -473,6 +479,7 @@ def _evaluations(
                 )
             ).first()
             if evaluation is None:
+                assert round_.id is not None and center.id is not None  # stored rows
                 evaluation = CenterEvaluation(round_id=round_.id, center_id=center.id)
             evaluation.report = {
                 name: text.format(year=year, domain=center.domain) for name, text in REPORT.items()
@@ -483,6 +490,7 @@ def _evaluations(
             session.add(evaluation)
             session.flush()
             base = {"excellent": 90, "good": 80, "passed": 70, "failed": 55}[grade]
+            assert evaluation.id is not None  # given by the flush
             for m, expert in enumerate(evaluators):
                 row = _assignment(session, AssignmentSubject.evaluation, evaluation.id, expert)
                 _score(

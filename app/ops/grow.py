@@ -12,11 +12,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import psycopg
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 from werkzeug.security import generate_password_hash
 
 from app.accounts.services.accounts import ROLE_OF_KIND
@@ -126,7 +127,10 @@ def _share(rng: random.Random, total: float) -> int:
     return whole + (1 if rng.random() < total - whole else 0)
 
 
-def _pick(rng: random.Random, weighted: list[tuple]) -> object:
+T = TypeVar("T")
+
+
+def _pick(rng: random.Random, weighted: list[tuple[T, float]]) -> T:
     return rng.choices([item for item, _w in weighted], weights=[w for _i, w in weighted])[0]
 
 
@@ -342,11 +346,16 @@ def grow(
     # Services join centers that have a user to sign for them.
     center_users = session.exec(
         select(Center.id, Center.org_id, Center.industry, func.min(User.id))
-        .join(User, User.org_id == Center.org_id)
-        .group_by(Center.id, Center.org_id, Center.industry)
-        .order_by(Center.id)
+        .join(User, col(User.org_id) == Center.org_id)
+        .group_by(col(Center.id), col(Center.org_id), col(Center.industry))
+        .order_by(col(Center.id))
     ).all()
-    centers = [(center_id, org_id, industry) for center_id, org_id, industry, _user in center_users]
+    # Stored rows, joined to at least one user: neither id is ever None.
+    centers: list[tuple[int, int, str | None]] = [
+        (center_id, org_id, industry)
+        for center_id, org_id, industry, _user in center_users
+        if center_id is not None
+    ]
     gen = _Generator(
         vocab,
         seed,
@@ -354,9 +363,9 @@ def grow(
         ttl_days,
         generate_password_hash(DEMO_PASSWORD),
         centers,
-        {org_id: user_id for _c, org_id, _i, user_id in center_users},
+        {org_id: user_id for _c, org_id, _i, user_id in center_users if user_id is not None},
     )
-    totals = Counter()
+    totals: Counter[str] = Counter()
     done = 0
     try:
         while done < listings:

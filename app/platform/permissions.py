@@ -10,6 +10,7 @@ Roles: the bureau oversees everything and writes nothing of an organization's ow
 organization and only score what they are assigned; enterprise and center users act for their organization.
 """
 
+from collections.abc import Mapping
 from typing import TypeGuard
 
 from flask_babel import gettext as _
@@ -68,7 +69,7 @@ def require_member(user: User | None, message: str | None = None) -> User:
 # --- what the user's organization owns ------------------------------------------------------------------------------
 
 
-def acts_for(user: User | None, org_id: int | None) -> bool:
+def acts_for(user: User | None, org_id: int | None) -> TypeGuard[User]:
     """The user is a user of this organization (an applicant, a party, an owner)."""
     return is_member(user) and org_id is not None and user.org_id == org_id
 
@@ -104,7 +105,7 @@ def require_poster(user: User | None, poster_role: Role | None) -> None:
 # --- the two sides of a deal ---------------------------------------------------------------------------------------
 
 
-def side_of(user: User | None, sides: dict[str, int | None]) -> str | None:
+def side_of(user: User | None, sides: Mapping[str, int | None]) -> str | None:
     """Which side (a key of `sides`, e.g. {"from": .., "to": ..} of an interest or {"a": .., "b": ..} of a
     contract) the user's organization is, or None when it is neither."""
     if not is_member(user):
@@ -112,7 +113,7 @@ def side_of(user: User | None, sides: dict[str, int | None]) -> str | None:
     return next((side for side, org_id in sides.items() if org_id == user.org_id), None)
 
 
-def may_see_deal(user: User | None, sides: dict[str, int | None]) -> bool:
+def may_see_deal(user: User | None, sides: Mapping[str, int | None]) -> bool:
     """An interest, its conversation, a contract: the two organizations and the bureau. Anyone else is told it
     does not exist, so a deal's existence never leaks."""
     return side_of(user, sides) is not None or is_bureau(user)

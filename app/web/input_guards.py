@@ -67,7 +67,7 @@ def accepts_upload(view=None, *, files: int = 1):
 
 
 def _allow_upload_bodies() -> None:
-    view = current_app.view_functions.get(request.endpoint)
+    view = current_app.view_functions.get(request.endpoint or "")  # no endpoint (a 404): no view
     files = getattr(view, "accepts_upload", 0)
     if files:
         request.max_content_length = files * current_app.config["UPLOAD_MAX_BYTES"] + 64 * 1024

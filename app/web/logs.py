@@ -39,13 +39,18 @@ FORMATTERS = {
 }
 
 
+class _MicHandler(logging.StreamHandler):
+    """The `mic` loggers' own handler, marked so that configuring again finds it instead of adding another."""
+
+    mic_handler = True
+
+
 def configure(log_format: str, level: str) -> logging.Handler:
     """Give the `mic` loggers (and Flask's app logger) one handler on stderr; safe to call again."""
     logger = logging.getLogger(LOGGER)
     handler = next((h for h in logger.handlers if getattr(h, "mic_handler", False)), None)
     if handler is None:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.mic_handler = True
+        handler = _MicHandler(sys.stderr)
         logger.addHandler(handler)
     handler.setFormatter(FORMATTERS[log_format]())
     logger.setLevel(level)

@@ -41,7 +41,7 @@ HSTS = "max-age=63072000; includeSubDomains"
 
 
 def init_app(app: Flask) -> None:
-    WSGIRequestHandler.version_string = lambda _handler: SERVER_NAME
+    WSGIRequestHandler.version_string = lambda _handler: SERVER_NAME  # type: ignore[method-assign, assignment]  # patched on purpose: Werkzeug names itself
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

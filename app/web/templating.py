@@ -5,7 +5,7 @@ from decimal import Decimal
 from flask import Blueprint, current_app, g, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.accounts.services import accounts
 from app.db import get_session
@@ -122,7 +122,7 @@ def prefetch_orgs(org_ids) -> None:
     if not wanted:
         return
     english = is_english()
-    for org in get_session().exec(select(Organization).where(Organization.id.in_(sorted(wanted)))):
+    for org in get_session().exec(select(Organization).where(col(Organization.id).in_(sorted(wanted)))):
         cache[org.id] = {
             "name": org.name_en if (english and org.name_en) else org.name,
             "verified": org.verified,

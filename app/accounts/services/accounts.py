@@ -10,7 +10,7 @@ from functools import cache
 from flask_babel import gettext as _
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.services.passwords import check_password
@@ -137,7 +137,7 @@ def authenticate(*, session: Session, email: str, password: str) -> User | None:
 
 def end_sessions(*, session: Session, user_id: int) -> None:
     """Make every session cookie issued to this user so far worthless (logout, account handed over)."""
-    session.exec(update(User).where(User.id == user_id).values(session_version=User.session_version + 1))
+    session.exec(update(User).where(col(User.id) == user_id).values(session_version=User.session_version + 1))
     session.commit()
 
 
@@ -148,6 +148,7 @@ def _hash_token(token: str) -> str:
 def issue_token(*, session: Session, user: User, ttl_hours: int) -> tuple[str, ApiToken]:
     """A new bearer token; only its hash is stored, so the caller sees the token once."""
     token = secrets.token_urlsafe(32)
+    assert user.id is not None  # a stored user
     row = ApiToken(
         token_hash=_hash_token(token), user_id=user.id, expires_at=utcnow() + timedelta(hours=ttl_hours)
     )
@@ -167,7 +168,7 @@ def token_row(*, session: Session, token: str) -> ApiToken | None:
         return None
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > TOKEN_TOUCH_SECONDS:
         # A plain UPDATE, so a token revoked meanwhile is not written back.
-        session.exec(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+        session.exec(update(ApiToken).where(col(ApiToken.id) == row.id).values(last_used_at=now))
         session.commit()
         row.last_used_at = now
     return row
@@ -179,14 +180,16 @@ def list_tokens(*, session: Session, user: User) -> list[ApiToken]:
         session.exec(
             select(ApiToken)
             .where(ApiToken.user_id == user.id, ApiToken.expires_at >= utcnow())
-            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+            .order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc())
         ).all()
     )
 
 
 def revoke_token(*, session: Session, user: User, token_id: int) -> None:
     """Delete one of the user's tokens; someone else's token is as unknown as a missing one."""
-    result = session.exec(delete(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
+    result = session.exec(
+        delete(ApiToken).where(col(ApiToken.id) == token_id, col(ApiToken.user_id) == user.id)
+    )
     session.commit()
     if result.rowcount == 0:
         raise NotFound(_("No such token."))
@@ -194,7 +197,7 @@ def revoke_token(*, session: Session, user: User, token_id: int) -> None:
 
 def revoke_tokens_in(*, session: Session, user_id: int) -> None:
     """Delete all the user's tokens, in the caller's transaction (an account being closed)."""
-    session.exec(delete(ApiToken).where(ApiToken.user_id == user_id))
+    session.exec(delete(ApiToken).where(col(ApiToken.user_id) == user_id))
 
 
 def get_organization(*, session: Session, org_id: int) -> Organization:

@@ -12,7 +12,7 @@ import logging
 from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from werkzeug.security import generate_password_hash
 
 from app.accounts.services import accounts
@@ -54,7 +54,7 @@ def verify(*, session: Session, user: User | None, org_id: int) -> Organization:
     # Conditional, so two bureau clerks verifying at once keep the first time.
     verified = session.exec(
         update(Organization)
-        .where(Organization.id == org_id, Organization.verified_at.is_(None))
+        .where(col(Organization.id) == org_id, col(Organization.verified_at).is_(None))
         .values(verified_at=utcnow())
     )
     if verified.rowcount == 1:
@@ -68,7 +68,9 @@ def verify(*, session: Session, user: User | None, org_id: int) -> Organization:
         )
     session.commit()
     org = session.get(Organization, org_id)
+    assert org is not None  # get_organization found it above
     session.refresh(org)
+    assert user is not None  # _require_bureau let only the bureau through
     audit.info("organization %s verified by user %s", org_id, user.id)
     return org
 
@@ -78,8 +80,8 @@ def unverified(*, session: Session) -> list[Organization]:
     return list(
         session.exec(
             select(Organization)
-            .where(Organization.verified_at.is_(None))
-            .order_by(Organization.created_at, Organization.id)
+            .where(col(Organization.verified_at).is_(None))
+            .order_by(col(Organization.created_at), col(Organization.id))
         ).all()
     )
 
@@ -96,6 +98,7 @@ def file_claim(*, session: Session, data: dict) -> OrganizationClaim:
         )
     if session.exec(select(User).where(User.email == claim_in.email.lower())).first() is not None:
         raise Conflict(_("An account with this email already exists."), {"email": _("Already registered.")})
+    assert org.id is not None  # a stored organization
     claim = OrganizationClaim(
         org_id=org.id,
         org_name=claim_in.org_name,
@@ -107,6 +110,7 @@ def file_claim(*, session: Session, data: dict) -> OrganizationClaim:
     )
     session.add(claim)
     session.flush()
+    assert claim.id is not None  # given by the flush
     audit_log.record(
         session,
         subject="claim",
@@ -125,7 +129,7 @@ def claims(
     *, session: Session, user: User | None, status: ClaimStatus | None = ClaimStatus.pending
 ) -> list[OrganizationClaim]:
     _require_bureau(user)
-    query = select(OrganizationClaim).order_by(OrganizationClaim.created_at, OrganizationClaim.id)
+    query = select(OrganizationClaim).order_by(col(OrganizationClaim.created_at), col(OrganizationClaim.id))
     if status is not None:
         query = query.where(OrganizationClaim.status == status)
     return list(session.exec(query).all())
@@ -139,10 +143,11 @@ def resolve_claim(*, session: Session, user: User | None, claim_id: int, decisio
     claim = session.get(OrganizationClaim, claim_id)
     if claim is None:
         raise NotFound(_("No such claim."))
+    assert user is not None  # _require_bureau let only the bureau through
     # Only the request that moves the claim out of pending goes on: a second decision is a conflict.
     taken = session.exec(
         update(OrganizationClaim)
-        .where(OrganizationClaim.id == claim_id, OrganizationClaim.status == ClaimStatus.pending)
+        .where(col(OrganizationClaim.id) == claim_id, col(OrganizationClaim.status) == ClaimStatus.pending)
         .values(status=DECISIONS[decision], resolved_at=utcnow(), resolved_by=user.id)
     )
     if taken.rowcount != 1:
@@ -183,10 +188,11 @@ def resolve_claim(*, session: Session, user: User | None, claim_id: int, decisio
 def _transfer(session: Session, claim: OrganizationClaim) -> None:
     """In the caller's transaction: close the earlier registrant's accounts, open the claimant's, verify."""
     org = session.get(Organization, claim.org_id)
+    assert org is not None  # a claim's organization is never deleted
     if session.exec(select(User).where(User.email == claim.email)).first() is not None:
         session.rollback()
         raise Conflict(_("An account with this email already exists."), {"email": _("Already registered.")})
-    previous = session.exec(select(User).where(User.org_id == org.id, User.active.is_(True))).all()
+    previous = session.exec(select(User).where(col(User.org_id) == org.id, col(User.active).is_(True))).all()
     role = previous[0].role if previous else accounts.ROLE_OF_KIND[org.kind]
     for old in previous:
         old.active = False
@@ -207,4 +213,5 @@ def _transfer(session: Session, claim: OrganizationClaim) -> None:
     claim.user_id = new_user.id
     session.add(claim)
     for old in previous:
+        assert old.id is not None  # a stored user
         accounts.revoke_tokens_in(session=session, user_id=old.id)

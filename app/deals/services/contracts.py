@@ -8,7 +8,7 @@ of one contract are serialised: the loser re-reads and is judged again against t
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts.services import organizations
 from app.deals import rules as deal_rules
@@ -30,6 +30,7 @@ from models import (
     Interest,
     InterestStatus,
     Milestone,
+    MilestoneStatus,
     Organization,
     User,
 )
@@ -66,19 +67,24 @@ def list_contracts(*, session: Session, user: User) -> list[Contract]:
     if not is_bureau(user):
         if user.org_id is None:
             return []
-        stmt = stmt.where(or_(Contract.party_a_org_id == user.org_id, Contract.party_b_org_id == user.org_id))
-    return list(session.exec(stmt.order_by(Contract.created_at.desc(), Contract.id.desc())).all())
+        stmt = stmt.where(
+            or_(col(Contract.party_a_org_id) == user.org_id, col(Contract.party_b_org_id) == user.org_id)
+        )
+    return list(session.exec(stmt.order_by(col(Contract.created_at).desc(), col(Contract.id).desc())).all())
 
 
 def milestones_of(*, session: Session, contract_id: int) -> list[Milestone]:
     return list(
         session.exec(
-            select(Milestone).where(Milestone.contract_id == contract_id).order_by(Milestone.position)
+            select(Milestone)
+            .where(col(Milestone.contract_id) == contract_id)
+            .order_by(col(Milestone.position))
         ).all()
     )
 
 
 def _event(session: Session, contract: Contract, user: User | None, entry: deal_rules.AuditEntry) -> None:
+    assert contract.id is not None  # a stored contract
     audit.record(
         session,
         subject="contract",
@@ -93,6 +99,7 @@ def _event(session: Session, contract: Contract, user: User | None, entry: deal_
 
 
 def _notify_parties(session: Session, contract: Contract, kind: str, except_org: int | None = None) -> None:
+    assert contract.id is not None  # a stored contract
     for org_id in (contract.party_a_org_id, contract.party_b_org_id):
         if org_id != except_org:
             notify(
@@ -126,6 +133,7 @@ def create_contract(*, session: Session, user: User, data: dict) -> Contract:
         raise Invalid(_("Some fields are not valid."), fields)
     parties = contract_side(interest)
     values = contract_in.model_dump(exclude={"milestones", "interest_id"})
+    assert interest.id is not None  # a stored interest
     contract = Contract(
         **values,
         interest_id=interest.id,
@@ -135,6 +143,7 @@ def create_contract(*, session: Session, user: User, data: dict) -> Contract:
     )
     session.add(contract)
     session.flush()
+    assert contract.id is not None  # given by the flush
     for position, milestone in enumerate(contract_in.milestones, start=1):
         session.add(Milestone(contract_id=contract.id, position=position, **milestone.model_dump()))
     _event(session, contract, user, deal_rules.AuditEntry("created", None, ContractStatus.draft))
@@ -170,6 +179,7 @@ def _refusal(exc: deal_rules.RuleError, current: str) -> Exception:
 
 def _bump(session: Session, contract: Contract, **values) -> bool:
     """Write `values` if the contract is still at the version we read; False if someone else changed it."""
+    assert contract.id is not None  # a stored contract
     return versioned_update(
         session, Contract, contract.id, version=contract.version, values={"updated_at": utcnow(), **values}
     )
@@ -203,7 +213,7 @@ def transition_contract(
             outcome = deal_rules.transition_contract(state, side=side, to=to, note=note or "")
         except deal_rules.RuleError as exc:
             raise _refusal(exc, contract.status) from None
-        values = {"status": outcome.state.status}
+        values: dict[str, object] = {"status": outcome.state.status}
         if to == ContractStatus.signed:
             org = session.get(Organization, user.org_id)
             if not organizations.can_sign_contracts(org):
@@ -220,6 +230,7 @@ def transition_contract(
         _event(session, contract, user, outcome.entry)
         if outcome.state.status == ContractStatus.signed and contract.status != ContractStatus.signed:
             interest = session.get(Interest, contract.interest_id)
+            assert interest is not None  # a contract's interest is never deleted
             record_feedback(session=session, interest=interest, label=FeedbackLabel.contracted)
             _notify_parties(session, contract, "contract_signed")
         else:
@@ -239,6 +250,7 @@ def transition_milestone(
         if milestone is None or milestone.contract_id != contract.id:
             raise NotFound(_("No such milestone."))
         session.refresh(milestone)
+        assert milestone.id is not None  # a stored milestone
         try:
             entry = deal_rules.transition_milestone(
                 contract_status=contract.status,
@@ -253,7 +265,7 @@ def transition_milestone(
         if not _bump(session, contract):
             return None
         session.connection().execute(
-            update(Milestone).where(Milestone.id == milestone.id).values(status=to, updated_at=utcnow())
+            update(Milestone).where(col(Milestone.id) == milestone.id).values(status=to, updated_at=utcnow())
         )
         _event(session, contract, user, entry)
         _notify_parties(session, contract, "milestone_changed", except_org=user.org_id)
@@ -293,6 +305,7 @@ def set_registration_number(*, session: Session, user: User, contract_id: int, n
 def contract_audit(*, session: Session, user: User, contract_id: int) -> list[AuditEvent]:
     """Every change of the contract and its milestones, oldest first."""
     contract = get_contract(session=session, user=user, contract_id=contract_id)
+    assert contract.id is not None  # a stored contract
     return audit.history(session, "contract", contract.id)
 
 
@@ -316,14 +329,22 @@ def allowed_for(user: User | None, contract: Contract) -> list[str]:
     if side is None:
         return []
     signed = contract.signed_by_a_at if side == "a" else contract.signed_by_b_at
-    return [s.value for s in ALLOWED[contract.status] if not (s == ContractStatus.signed and signed)]
+    return [
+        ContractStatus(s).value
+        for s in ALLOWED[contract.status]
+        if not (s == ContractStatus.signed and signed)
+    ]
 
 
 def milestone_allowed_for(user: User | None, contract: Contract, milestone: Milestone) -> list[str]:
     side = side_of(user, contract)
     if side is None or contract.status not in deal_rules.MILESTONE_CONTRACT_STATES:
         return []
-    return [s.value for s in MILESTONE_ALLOWED[milestone.status] if deal_rules.MILESTONE_SIDE[s] == side]
+    return [
+        MilestoneStatus(s).value
+        for s in MILESTONE_ALLOWED[milestone.status]
+        if deal_rules.MILESTONE_SIDE[s] == side
+    ]
 
 
 def contract_to_public(*, session: Session, user: User, contract: Contract) -> dict:
@@ -332,10 +353,11 @@ def contract_to_public(*, session: Session, user: User, contract: Contract) -> d
         o.id: o
         for o in session.exec(
             select(Organization).where(
-                Organization.id.in_([contract.party_a_org_id, contract.party_b_org_id])
+                col(Organization.id).in_([contract.party_a_org_id, contract.party_b_org_id])
             )
         ).all()
     }
+    assert contract.id is not None  # a stored contract
     return {
         "id": contract.id,
         "interest_id": contract.interest_id,

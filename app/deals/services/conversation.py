@@ -4,7 +4,7 @@ file (a message attachment, stored with app.platform.files; a listing's own file
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.deals.services.interests import get_interest, side_of, target_title
 from app.platform import files
@@ -36,11 +36,14 @@ def post_message(*, session: Session, user: User, interest_id: int, body: str, u
         raise Invalid(
             _("Some fields are not valid."), {"body": _("Too long: at most %(n)s characters.", n=MESSAGE_MAX)}
         )
+    # stored; a party's user
+    assert interest.id is not None and user.id is not None and user.org_id is not None
     stored = files.store(upload) if has_file else None
     try:
         message = Message(interest_id=interest.id, org_id=user.org_id, user_id=user.id, body=body)
         session.add(message)
         session.flush()
+        assert message.id is not None  # given by the flush
         if stored is not None:
             session.add(
                 Attachment(
@@ -79,7 +82,9 @@ def list_messages(*, session: Session, user: User, interest_id: int) -> list[Mes
     interest = get_interest(session=session, user=user, interest_id=interest_id)
     return list(
         session.exec(
-            select(Message).where(Message.interest_id == interest.id).order_by(Message.created_at, Message.id)
+            select(Message)
+            .where(col(Message.interest_id) == interest.id)
+            .order_by(col(Message.created_at), col(Message.id))
         ).all()
     )
 
@@ -88,7 +93,7 @@ def attachments_of(*, session: Session, message_ids: list[int]) -> dict[int, lis
     found: dict[int, list[Attachment]] = {}
     if message_ids:
         for row in session.exec(
-            select(Attachment).where(Attachment.message_id.in_(message_ids)).order_by(Attachment.id)
+            select(Attachment).where(col(Attachment.message_id).in_(message_ids)).order_by(col(Attachment.id))
         ).all():
             found.setdefault(row.message_id, []).append(row)
     return found
@@ -96,14 +101,15 @@ def attachments_of(*, session: Session, message_ids: list[int]) -> dict[int, lis
 
 def messages_to_public(*, session: Session, user: User, messages: list[Message]) -> list[dict]:
     """Messages as the API shows them, each with its sender and attachments."""
-    attachments = attachments_of(session=session, message_ids=[m.id for m in messages])
+    attachments = attachments_of(session=session, message_ids=[m.id for m in messages if m.id is not None])
     users = {
-        u.id: u for u in session.exec(select(User).where(User.id.in_({m.user_id for m in messages}))).all()
+        u.id: u
+        for u in session.exec(select(User).where(col(User.id).in_({m.user_id for m in messages}))).all()
     }
     orgs = {
         o.id: o
         for o in session.exec(
-            select(Organization).where(Organization.id.in_({m.org_id for m in messages}))
+            select(Organization).where(col(Organization.id).in_({m.org_id for m in messages}))
         ).all()
     }
     return [
@@ -125,7 +131,7 @@ def messages_to_public(*, session: Session, user: User, messages: list[Message])
                     "mimetype": a.mimetype,
                     "url": f"/api/v1/attachments/{a.id}",
                 }
-                for a in attachments.get(m.id, [])
+                for a in (attachments.get(m.id, []) if m.id is not None else [])
             ],
         }
         for m in messages

@@ -2,7 +2,7 @@
 
 from flask_babel import gettext as _
 from sqlalchemy import false, or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.deals import rules
 from app.platform import audit
@@ -78,6 +78,7 @@ def create_incubation(*, session: Session, user: User, data: dict) -> Incubation
     incubation = Incubation(**values, created_by=user.id)
     session.add(incubation)
     session.flush()
+    assert incubation.id is not None  # given by the flush
     audit.record(
         session,
         subject="incubation",
@@ -111,7 +112,7 @@ def transition_incubation(*, session: Session, user: User, incubation_id: int, t
         session.connection()
         .execute(
             update(Incubation)
-            .where(Incubation.id == incubation.id, Incubation.status == current)
+            .where(col(Incubation.id) == incubation.id, col(Incubation.status) == current)
             .values(status=to, ended_on=utcnow().date())
         )
         .rowcount
@@ -120,6 +121,7 @@ def transition_incubation(*, session: Session, user: User, incubation_id: int, t
         session.rollback()
         session.refresh(incubation)
         raise _already_ended(incubation)
+    assert incubation.id is not None  # a stored incubation
     audit.record(
         session,
         subject="incubation",
@@ -150,10 +152,13 @@ def _notify_ending(
     orgs = set(session.exec(select(CenterMember.org_id).where(CenterMember.center_id == center.id)).all())
     if incubation.credit_code:
         orgs.update(
-            session.exec(
+            org_id
+            for org_id in session.exec(
                 select(Organization.id).where(Organization.credit_code == incubation.credit_code)
             ).all()
+            if org_id is not None  # stored organizations: always
         )
+    assert incubation.id is not None  # a stored incubation
     for org_id in sorted(orgs - {acting_org}):
         notify(
             session=session,
@@ -173,11 +178,15 @@ def list_incubations(*, session: Session, user: User, center_id: int | None = No
     if not is_bureau(user):
         own = [center.id for center in managed_centers(session, user)]
         org = session.get(Organization, user.org_id)
-        named = Incubation.credit_code == org.credit_code if org is not None and org.credit_code else false()
-        stmt = stmt.where(or_(Incubation.center_id.in_(own), named))
+        named = (
+            col(Incubation.credit_code) == org.credit_code if org is not None and org.credit_code else false()
+        )
+        stmt = stmt.where(or_(col(Incubation.center_id).in_(own), named))
     if center_id is not None:
         stmt = stmt.where(Incubation.center_id == center_id)
-    return list(session.exec(stmt.order_by(Incubation.started_on.desc(), Incubation.id.desc())).all())
+    return list(
+        session.exec(stmt.order_by(col(Incubation.started_on).desc(), col(Incubation.id).desc())).all()
+    )
 
 
 def incubation_to_public(incubation: Incubation) -> dict:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.deals import rules as deal_rules
 from app.market.rules import is_live
@@ -40,7 +40,12 @@ from models import (
 )
 from models.common import utcnow
 
-TARGET_TABLES = {"need": Need, "achievement": Achievement, "service": Service, "center": Center}
+TARGET_TABLES: dict[str, type[Need | Achievement | Service | Center]] = {
+    "need": Need,
+    "achievement": Achievement,
+    "service": Service,
+    "center": Center,
+}
 
 PLATFORM_NDA_VERSION = "platform-2026-1"
 PLATFORM_NDA = """保密协议（平台默认文本）
@@ -97,6 +102,8 @@ def _target(session: Session, target_type: str, target_id: int):
     row = session.get(TARGET_TABLES[target_type], target_id)
     if row is None:
         raise NotFound(_("No such listing."))
+    # SQLModel types a get over a union of tables as their base class
+    assert isinstance(row, Need | Achievement | Service | Center)
     if target_type == "center":
         # Only filed centers are public; one still under review cannot be approached.
         if row.status != CenterStatus.filed:
@@ -110,7 +117,9 @@ def target_title(session: Session, target_type: str, target_id: int) -> str:
     row = session.get(TARGET_TABLES.get(target_type, Need), target_id)
     if row is None:
         return ""
-    return getattr(row, "title", None) or getattr(row, "name", "")
+    # SQLModel types a get over a union of tables as their base class
+    assert isinstance(row, Need | Achievement | Service | Center)
+    return row.name if isinstance(row, Center) else row.title
 
 
 def get_interest(*, session: Session, user: User | None, interest_id: int) -> Interest:
@@ -121,7 +130,7 @@ def get_interest(*, session: Session, user: User | None, interest_id: int) -> In
     return interest
 
 
-def _require_side(user: User | None, interest: Interest, side: str) -> None:
+def _require_side(user: User | None, interest: Interest, side: str | None) -> None:
     if side_of(user, interest) != side:
         if side == "to":
             raise Forbidden(_("Only the organization that received this interest can do this."))
@@ -163,11 +172,13 @@ def express_interest(
             _("Your organization owns this listing."), {"target_id": _("Choose another organization's.")}
         )
     if data.via_type is not None:
+        assert data.via_id is not None  # checked above: both or neither
         via = session.get(TARGET_TABLES[data.via_type], data.via_id)
         if via is None or not owns(user, via):
             raise Invalid(
                 _("Some fields are not valid."), {"via_id": _("Not one of your organization's listings.")}
             )
+    assert user.id is not None and user.org_id is not None  # a stored user of an organization
     interest = Interest(
         from_org_id=user.org_id,
         from_user_id=user.id,
@@ -185,6 +196,7 @@ def express_interest(
         # The partial unique index holds even when two requests pass any check made here at the same time.
         session.rollback()
         raise Conflict(_("Your organization already has an open expression of interest in this.")) from None
+    assert interest.id is not None  # given by the flush
     audit.record(
         session,
         subject="interest",
@@ -219,7 +231,7 @@ def list_interests(*, session: Session, user: User, box: str) -> list[Interest]:
         user = require_sender(user)
         column = Interest.to_org_id if box == "in" else Interest.from_org_id
         stmt = stmt.where(column == user.org_id)
-    return list(session.exec(stmt.order_by(Interest.created_at.desc(), Interest.id.desc())).all())
+    return list(session.exec(stmt.order_by(col(Interest.created_at).desc(), col(Interest.id).desc())).all())
 
 
 def _refused(interest: Interest, target: str) -> Conflict:
@@ -247,7 +259,7 @@ def _decide(session: Session, user: User, interest_id: int, to: InterestStatus, 
         session.connection()
         .execute(
             update(Interest)
-            .where(Interest.id == interest.id, Interest.status == InterestStatus.pending)
+            .where(col(Interest.id) == interest.id, col(Interest.status) == InterestStatus.pending)
             .values(status=to, decided_at=utcnow(), **values)
         )
         .rowcount
@@ -256,6 +268,7 @@ def _decide(session: Session, user: User, interest_id: int, to: InterestStatus, 
         session.rollback()
         session.refresh(interest)
         raise _refused(interest, to)
+    assert interest.id is not None  # a stored interest
     audit.record(
         session,
         subject="interest",
@@ -275,6 +288,7 @@ def accept_interest(*, session: Session, user: User, interest_id: int) -> Intere
     """The target's owner accepts: both sides now see each other's contacts and may talk and contract."""
     interest = _decide(session, user, interest_id, InterestStatus.accepted)
     record_feedback(session=session, interest=interest, label=FeedbackLabel.interested)
+    assert interest.id is not None  # a stored interest
     notify(
         session=session,
         org_id=interest.from_org_id,
@@ -301,6 +315,7 @@ def decline_interest(
         decline_note=data.note.strip(),
     )
     record_feedback(session=session, interest=interest, label=FeedbackLabel.dismissed)
+    assert interest.id is not None  # a stored interest
     notify(
         session=session,
         org_id=interest.from_org_id,
@@ -316,6 +331,7 @@ def decline_interest(
 def withdraw_interest(*, session: Session, user: User, interest_id: int) -> Interest:
     """The interested side takes back a pending interest; it may express a new one later."""
     interest = _decide(session, user, interest_id, InterestStatus.withdrawn)
+    assert interest.id is not None  # a stored interest
     notify(
         session=session,
         org_id=interest.to_org_id,
@@ -334,8 +350,8 @@ def _feedback_query(interest: Interest) -> tuple[str, int, str] | None:
         rec_kind = {"achievement": "license", "service": "commission", "center": "commission"}.get(
             interest.target_type
         )
-        return ("need", interest.via_id, rec_kind) if rec_kind else None
-    if interest.via_type == "achievement" and interest.target_type == "need":
+        return ("need", interest.via_id, rec_kind) if rec_kind and interest.via_id is not None else None
+    if interest.via_type == "achievement" and interest.target_type == "need" and interest.via_id is not None:
         return "achievement", interest.via_id, "needs"
     return None
 
@@ -376,14 +392,16 @@ def _confidential_need(session: Session, interest: Interest) -> Need | None:
 def nda_text_for(*, session: Session, interest: Interest) -> NdaText | None:
     """The NDA the interested side must accept; None unless the target is a confidential need."""
     need = _confidential_need(session, interest)
-    if need is None:
+    if need is None or need.id is None:  # a stored need always has its id
         return None
     return current_nda(session=session, need_id=need.id)
 
 
 def current_nda(*, session: Session, need_id: int) -> NdaText:
     own = session.exec(
-        select(NdaDocument).where(NdaDocument.need_id == need_id).order_by(NdaDocument.version.desc())
+        select(NdaDocument)
+        .where(col(NdaDocument.need_id) == need_id)
+        .order_by(col(NdaDocument.version).desc())
     ).first()
     if own is None:
         return NdaText(PLATFORM_NDA_VERSION, PLATFORM_NDA, custom=False)
@@ -407,10 +425,13 @@ def set_nda_text(*, session: Session, user: User, need_id: int, body: str) -> Nd
             _("Some fields are not valid."), {"body": _("Too long: at most %(n)s characters.", n=20_000)}
         )
     latest = session.exec(
-        select(NdaDocument).where(NdaDocument.need_id == need_id).order_by(NdaDocument.version.desc())
+        select(NdaDocument)
+        .where(col(NdaDocument.need_id) == need_id)
+        .order_by(col(NdaDocument.version).desc())
     ).first()
     if not body:
         body = PLATFORM_NDA
+    assert user.id is not None  # a stored user
     session.add(
         NdaDocument(
             need_id=need_id, version=(latest.version if latest else 0) + 1, body=body, created_by=user.id
@@ -446,6 +467,8 @@ def accept_nda(*, session: Session, user: User, interest_id: int, agreed: bool) 
         raise Conflict(_("The owner of the need must accept your interest before you can accept its NDA."))
     if nda_acceptance(session=session, interest=interest) is not None:
         raise Conflict(_("Your organization has already accepted this NDA."))
+    # stored; of the "from" side
+    assert interest.id is not None and user.id is not None and user.org_id is not None
     acceptance = NdaAcceptance(
         interest_id=interest.id,
         need_id=interest.target_id,
@@ -494,7 +517,7 @@ def _org_email(session: Session, org_id: int, preferred_user_id: int | None) -> 
         if preferred is not None and preferred.org_id == org_id and preferred.active:
             return preferred.email
     first = session.exec(
-        select(User).where(User.org_id == org_id, User.active.is_(True)).order_by(User.id)
+        select(User).where(col(User.org_id) == org_id, col(User.active).is_(True)).order_by(col(User.id))
     ).first()
     return first.email if first else None
 
@@ -506,6 +529,7 @@ def counterpart_contacts(*, session: Session, user: User, interest: Interest) ->
         return None
     other_id = interest.to_org_id if side == "from" else interest.from_org_id
     org = session.get(Organization, other_id)
+    assert org is not None  # a party's organization is never deleted
     return {
         "organization": org.name,
         "contact_name": org.contact_name,

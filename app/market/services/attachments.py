@@ -6,13 +6,13 @@ except a confidential need's: those follow its details (the owner, the bureau, a
 
 from flask_babel import gettext as _
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.market.services.listings import get_listing, lock_listing, require_owner
 from app.market.services.need_access import can_see_details
 from app.platform import files
 from app.platform.errors import Conflict, Invalid, NotFound
-from models import ListingAttachment, User
+from models import ListingAttachment, Need, User
 
 # A listing shows pictures and documents; archives, Office files and text belong in a conversation.
 LISTING_TYPES = ("image/png", "image/jpeg", "application/pdf")
@@ -21,7 +21,7 @@ MAX_PER_LISTING = 10
 
 def _visible_listing(session: Session, kind: str, listing_id: int, user: User | None):
     listing = get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
-    if kind == "need" and not can_see_details(session, user, listing):
+    if kind == "need" and isinstance(listing, Need) and not can_see_details(session, user, listing):
         raise NotFound(_("No such file."))
     return listing
 
@@ -34,7 +34,7 @@ def attachments_of(*, session: Session, kind: str, listing, user: User | None) -
         session.exec(
             select(ListingAttachment)
             .where(ListingAttachment.listing_type == kind, ListingAttachment.listing_id == listing.id)
-            .order_by(ListingAttachment.id)
+            .order_by(col(ListingAttachment.id))
         ).all()
     )
 
@@ -60,6 +60,7 @@ def add_attachment(*, session: Session, kind: str, listing_id: int, user: User, 
             thumbnail_name = files.store_thumbnail(stored.stored_name)
         # Counted under the listing's lock: two uploads at once cannot both take the last free place.
         listing = lock_listing(session=session, kind=kind, listing_id=listing_id, user=user)
+        assert listing.id is not None and user.id is not None  # stored rows
         count = len(attachments_of(session=session, kind=kind, listing=listing, user=user))
         if count >= MAX_PER_LISTING:
             raise Conflict(_("A listing has at most %(n)s attachments.", n=MAX_PER_LISTING))
@@ -121,12 +122,13 @@ def card_thumbnails(*, session: Session, kind: str, listings) -> dict[int, int]:
         select(ListingAttachment.listing_id, func.min(ListingAttachment.id))
         .where(
             ListingAttachment.listing_type == kind,
-            ListingAttachment.listing_id.in_(ids),
-            ListingAttachment.thumbnail_name.is_not(None),
+            col(ListingAttachment.listing_id).in_(ids),
+            col(ListingAttachment.thumbnail_name).is_not(None),
         )
-        .group_by(ListingAttachment.listing_id)
+        .group_by(col(ListingAttachment.listing_id))
     ).all()
-    return dict(rows)
+    # min() of a group: never None
+    return {listing_id: first for listing_id, first in rows if first is not None}
 
 
 def delete_attachment(
@@ -155,8 +157,11 @@ def backfill_thumbnails(*, session: Session) -> tuple[int, int]:
     where none is yet, and the loser's file is deleted."""
     rows = session.exec(
         select(ListingAttachment.id, ListingAttachment.stored_name)
-        .where(ListingAttachment.thumbnail_name.is_(None), ListingAttachment.mimetype.startswith("image/"))
-        .order_by(ListingAttachment.id)
+        .where(
+            col(ListingAttachment.thumbnail_name).is_(None),
+            col(ListingAttachment.mimetype).startswith("image/"),
+        )
+        .order_by(col(ListingAttachment.id))
     ).all()
     made = unreadable = 0
     for attachment_id, stored_name in rows:
@@ -168,9 +173,12 @@ def backfill_thumbnails(*, session: Session) -> tuple[int, int]:
         try:
             recorded = session.execute(
                 update(ListingAttachment)
-                .where(ListingAttachment.id == attachment_id, ListingAttachment.thumbnail_name.is_(None))
+                .where(
+                    col(ListingAttachment.id) == attachment_id,
+                    col(ListingAttachment.thumbnail_name).is_(None),
+                )
                 .values(thumbnail_name=thumbnail_name)
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult, typed as Result
             session.commit()
         except BaseException:
             session.rollback()

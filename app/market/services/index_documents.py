@@ -5,11 +5,11 @@ Confidential details never leave the database this way: a confidential need cont
 
 from datetime import UTC, datetime, time
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.market.rules import is_live
 from matching import MatchItem
-from models import LISTING_KINDS, Center, CenterStatus, Need, Organization, Service, kind_name_of
+from models import LISTING_KINDS, Achievement, Center, CenterStatus, Need, Organization, Service, kind_name_of
 
 CENTER_MODES = ["commission", "joint", "service"]
 
@@ -52,7 +52,11 @@ def is_indexed(row) -> bool:
     return is_live(row)
 
 
-def load_rows(session: Session, refs: list[tuple[str, int]]) -> dict[tuple[str, int], object | None]:
+# A row of any kind in the registry: a posted listing or a center.
+IndexedRow = Need | Achievement | Service | Center
+
+
+def load_rows(session: Session, refs: list[tuple[str, int]]) -> dict[tuple[str, int], IndexedRow | None]:
     """The current row of each (kind, id), or None when it is gone or no longer public."""
     wanted: dict[str, set[int]] = {}
     for kind, entity_id in refs:
@@ -60,7 +64,7 @@ def load_rows(session: Session, refs: list[tuple[str, int]]) -> dict[tuple[str, 
             wanted.setdefault(kind, set()).add(entity_id)
     # One query per kind, not one per row: a page of hits or recommendations is 10-20 rows.
     found = {(kind, row.id): row for kind, ids in wanted.items() for row in rows_by_id(session, kind, ids)}
-    result: dict[tuple[str, int], object | None] = {}
+    result: dict[tuple[str, int], IndexedRow | None] = {}
     for ref in refs:
         row = found.get(ref)
         result[ref] = row if row is not None and is_indexed(row) else None
@@ -70,14 +74,16 @@ def load_rows(session: Session, refs: list[tuple[str, int]]) -> dict[tuple[str, 
 def rows_by_id(session: Session, kind: str, ids: set[int] | list[int]) -> list:
     """The rows of one kind with these ids (those that exist), in one query."""
     table = LISTING_KINDS[kind].table
-    return list(session.exec(select(table).where(table.id.in_(sorted(ids))))) if ids else []
+    return list(session.exec(select(table).where(col(table.id).in_(sorted(ids))))) if ids else []
 
 
 def org_names(session: Session, org_ids: set[int]) -> dict[int, str]:
     if not org_ids:
         return {}
-    rows = session.exec(select(Organization.id, Organization.name).where(Organization.id.in_(org_ids))).all()
-    return dict(rows)
+    rows = session.exec(
+        select(Organization.id, Organization.name).where(col(Organization.id).in_(org_ids))
+    ).all()
+    return {org_id: name for org_id, name in rows if org_id is not None}
 
 
 def search_document(row, org_name: str) -> dict:

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlalchemy import String, and_, cast, func, literal_column, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.market import rules
 from app.market.services import need_access
@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 ListingRow = Need | Achievement | Service
 
 
-def kind_of(name: str) -> ListingKind:
+def kind_of(name: str) -> ListingKind[ListingRow]:
     """The registry entry of a kind users post; NotFound for any other name."""
     try:
         return POSTED_KINDS[name]
@@ -91,6 +91,8 @@ def attachable_centers(*, session: Session, user: User | None) -> list[Center]:
 def get_listing(*, session: Session, kind: str, listing_id: int, user: User | None) -> ListingRow:
     """The listing if this user may see it; a hidden draft looks exactly like a missing one."""
     listing = session.get(kind_of(kind).table, listing_id)
+    # SQLModel types a query over a union of tables as their base class
+    assert listing is None or isinstance(listing, ListingRow)
     if listing is None or not can_view(user, listing):
         raise NotFound(_("No such listing."))
     return listing
@@ -99,6 +101,7 @@ def get_listing(*, session: Session, kind: str, listing_id: int, user: User | No
 def to_public(*, session: Session, kind: str, listing: ListingRow, user: User | None) -> dict[str, Any]:
     """The listing as the API shows it to this user."""
     public = kind_of(kind).public
+    assert public is not None  # every posted kind has its public model
     try:
         data = public.model_validate(listing, from_attributes=True).model_dump(mode="json")
     except ValidationError:
@@ -108,7 +111,11 @@ def to_public(*, session: Session, kind: str, listing: ListingRow, user: User | 
         data = public.model_construct(
             **{name: getattr(listing, name, None) for name in public.model_fields}
         ).model_dump(mode="json", warnings=False)
-    if kind == "need" and not need_access.reveal_details(session, user, listing):
+    if (
+        kind == "need"
+        and isinstance(listing, Need)
+        and not need_access.reveal_details(session, user, listing)
+    ):
         data["details"] = None
     data["type"] = kind
     data["close_reason"] = listing.close_reason
@@ -160,9 +167,9 @@ def sorts_of(kind: str) -> tuple[str, ...]:
 def _order(kind: str, sort: str | None) -> list:
     # The same expressions as the lists' indexes (models.listing.SORT_KEYS), so an index gives the order.
     table = kind_of(kind).table
-    newest = [table.updated_at.desc(), table.id.desc()]
+    newest = [col(table.updated_at).desc(), col(table.id).desc()]
     if sort == "deadline" and hasattr(table, "deadline"):
-        return [table.deadline.asc().nulls_last(), *newest]
+        return [col(table.deadline).asc().nulls_last(), *newest]
     key = SORT_KEYS.get(kind, {}).get(sort or "")
     return [literal_column(key).desc(), *newest] if key else newest
 
@@ -215,7 +222,7 @@ def _live_count(session: Session, kind: str, stmt, *, key: tuple) -> int:
         table = kind_of(kind).table
         next_expiry = session.exec(
             select(func.min(table.expires_at)).where(
-                table.status == ListingStatus.published, table.expires_at > now
+                col(table.status) == ListingStatus.published, col(table.expires_at) > now
             )
         ).one()
         with _kept_lock:
@@ -252,7 +259,7 @@ def browse(
     else:
         stmt = stmt.where(
             table.status == ListingStatus.published,
-            or_(table.expires_at.is_(None), table.expires_at > utcnow()),
+            or_(col(table.expires_at).is_(None), col(table.expires_at) > utcnow()),
         )
     if industry:
         stmt = stmt.where(table.industry == industry)
@@ -262,10 +269,10 @@ def browse(
     if region and hasattr(table, "region"):
         stmt = stmt.where(table.region == region)
     if trl_min and hasattr(table, "trl"):
-        stmt = stmt.where(table.trl >= trl_min)
+        stmt = stmt.where(col(table.trl) >= trl_min)
     if q:
         pattern = f"%{q.strip()}%"
-        stmt = stmt.where(or_(table.title.like(pattern), table.description.like(pattern)))
+        stmt = stmt.where(or_(col(table.title).like(pattern), col(table.description).like(pattern)))
     page = max(1, page)
     if mine or q:
         total = _count(session, stmt)
@@ -314,13 +321,15 @@ def _lock(session: Session, kind: str, listing_id: int, user: User) -> ListingRo
     """
     table = kind_of(kind).table
     if session.get_bind().dialect.name == "sqlite":
-        session.connection().execute(update(table).where(table.id == listing_id).values(id=table.id))
+        session.connection().execute(update(table).where(col(table.id) == listing_id).values(id=table.id))
     listing = session.exec(
         select(table)
         .where(table.id == listing_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).first()
+    # SQLModel types a query over a union of tables as their base class
+    assert listing is None or isinstance(listing, ListingRow)
     if listing is None or not can_view(user, listing):
         raise NotFound(_("No such listing."))
     require_owner(user, listing)
@@ -377,6 +386,8 @@ def create_listing(
     """Validate and save a new listing of the user's organization, as a draft or published."""
     spec = kind_of(kind)
     require_poster(user, spec)
+    # a posted kind; require_poster checked the org
+    assert spec.create is not None and user.org_id is not None
     listing_in = parse(spec.create, data)
     values = listing_in.model_dump()
     _check_deadline(values.get("deadline"))
@@ -386,6 +397,7 @@ def create_listing(
         _transition(listing, "publish")
     session.add(listing)
     session.flush()
+    assert listing.id is not None  # given by the flush
     audit.record(
         session,
         subject=kind,
@@ -428,15 +440,15 @@ def solving_contracts(*, session: Session, kind: str, listing_id: int) -> list[C
     return list(
         session.exec(
             select(Contract)
-            .join(Interest, Interest.id == Contract.interest_id)
+            .join(Interest, col(Interest.id) == Contract.interest_id)
             .where(
-                Contract.status.in_(SOLVING_STATUSES),
+                col(Contract.status).in_(SOLVING_STATUSES),
                 or_(
-                    and_(Interest.target_type == kind, Interest.target_id == listing_id),
-                    and_(Interest.via_type == kind, Interest.via_id == listing_id),
+                    and_(col(Interest.target_type) == kind, col(Interest.target_id) == listing_id),
+                    and_(col(Interest.via_type) == kind, col(Interest.via_id) == listing_id),
                 ),
             )
-            .order_by(Contract.signed_on.desc(), Contract.id.desc())
+            .order_by(col(Contract.signed_on).desc(), col(Contract.id).desc())
         ).all()
     )
 
@@ -460,8 +472,11 @@ def _solving_contract_id(
     """The contract to link when closing as solved here (see `rules.solving_contract`)."""
     if parse_close_reason(reason) != CloseReason.solved_here:
         return None
+    assert listing.id is not None  # a stored listing
     signed = [
-        contract.id for contract in solving_contracts(session=session, kind=kind, listing_id=listing.id)
+        contract.id
+        for contract in solving_contracts(session=session, kind=kind, listing_id=listing.id)
+        if contract.id is not None  # stored contracts: always
     ]
     try:
         return rules.solving_contract(reason, contract_id, signed)
@@ -494,6 +509,7 @@ def _audit_action(
 ) -> None:
     """The audit row of a status action, with the close reason (and contract) when it closes the listing."""
     closing = action == "close"
+    assert listing.id is not None  # a stored listing
     audit.record(
         session,
         subject=kind,
@@ -523,6 +539,7 @@ def update_listing(
     so either all of it is saved or none of it."""
     spec = kind_of(kind)
     listing = _lock(session, kind, listing_id, user)
+    assert spec.create is not None and spec.update is not None  # a posted kind has both
     changes = parse(spec.update, data).model_dump(exclude_unset=True)
     # The stored values as they are, not re-validated: a row that broke a rule before the rule existed
     # can still be repaired by the change that fixes it.
@@ -531,7 +548,7 @@ def update_listing(
     if "region" not in changes:
         # A region typed as free text before regions had codes stays as it is until its owner picks one.
         merged.pop("region", None)
-    if "deadline" in changes and changes["deadline"] != listing.deadline:
+    if "deadline" in changes and changes["deadline"] != getattr(listing, "deadline", None):
         _check_deadline(changes["deadline"])
     _check_references(session, user, merged)
     _check_action(listing, action, reason)
@@ -543,6 +560,7 @@ def update_listing(
         _audit_action(session, kind, listing, action, before, user)
     listing.updated_at = utcnow()
     session.add(listing)
+    assert listing.id is not None  # a stored listing
     record_change(session, kind, listing.id)
     _commit(session)
     session.refresh(listing)
@@ -568,6 +586,7 @@ def set_status(
     _audit_action(session, kind, listing, action, before, user)
     listing.updated_at = utcnow()
     session.add(listing)
+    assert listing.id is not None  # a stored listing
     record_change(session, kind, listing.id)
     _commit(session)
     session.refresh(listing)
@@ -612,8 +631,8 @@ def _has_deals(session: Session, kind: str, listing_id: int) -> bool:
         select(Interest.id)
         .where(
             or_(
-                (Interest.target_type == kind) & (Interest.target_id == listing_id),
-                (Interest.via_type == kind) & (Interest.via_id == listing_id),
+                (col(Interest.target_type) == kind) & (col(Interest.target_id) == listing_id),
+                (col(Interest.via_type) == kind) & (col(Interest.via_id) == listing_id),
             )
         )
         .limit(1)
@@ -635,10 +654,12 @@ def expire_listings(*, session: Session) -> int:
     for spec in POSTED_KINDS.values():
         rows = session.exec(
             select(spec.table).where(
-                spec.table.status.in_(rules.ACTIONS["expire"].sources), spec.table.expires_at <= now
+                col(spec.table.status).in_(rules.ACTIONS["expire"].sources), col(spec.table.expires_at) <= now
             )
         ).all()
         for listing in rows:
+            # SQLModel types a query over a union of tables as their base class
+            assert isinstance(listing, ListingRow) and listing.id is not None
             _transition(listing, "expire", actor=rules.SYSTEM)
             session.add(listing)
             audit.record(

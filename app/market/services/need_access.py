@@ -2,7 +2,7 @@
 the log of each reading by someone else, which the owner sees."""
 
 from flask_babel import gettext as _
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.market import rules
 from app.platform.errors import Forbidden, NotFound
@@ -43,6 +43,7 @@ def log_detail_view(*, session: Session, user: User | None, need: Need) -> None:
     """Record that someone other than the owner read a confidential need's details (called where they are shown)."""
     if user is None or not need.confidential or owns(user, need):
         return
+    assert need.id is not None and user.id is not None  # stored rows
     session.add(DetailView(need_id=need.id, user_id=user.id, org_id=user.org_id))
     session.commit()
 
@@ -56,7 +57,7 @@ def detail_views(*, session: Session, user: User, need_id: int) -> list[DetailVi
         session.exec(
             select(DetailView)
             .where(DetailView.need_id == need_id)
-            .order_by(DetailView.viewed_at.desc(), DetailView.id.desc())
+            .order_by(col(DetailView.viewed_at).desc(), col(DetailView.id).desc())
         ).all()
     )
 

@@ -8,8 +8,9 @@ once an owner accepts, both sides are meant to talk, and not before.
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlmodel import Session, and_, or_, select
+from sqlmodel import Session, and_, col, or_, select
 
+from app.market.services.index_documents import IndexedRow
 from app.market.services.listings import get_listing
 from app.platform import permissions
 from app.platform.errors import NotFound
@@ -17,12 +18,14 @@ from app.platform.permissions import is_bureau
 from models import (
     LISTING_KINDS,
     POSTED_KINDS,
+    Achievement,
     Center,
     CenterLevel,
     CenterMember,
     CenterStatus,
     ListingStatus,
     Organization,
+    Service,
     User,
 )
 from models.common import utcnow
@@ -81,7 +84,7 @@ def may_see_contacts(session: Session, user: User | None, org_id: int) -> bool:
 def contacts_of(session: Session, org: Organization) -> Contacts:
     """The contact person and phone given at registration, and the email of the organization's first user."""
     first_user = session.exec(
-        select(User).where(User.org_id == org.id, User.active).order_by(User.id).limit(1)
+        select(User).where(col(User.org_id) == org.id, User.active).order_by(col(User.id)).limit(1)
     ).first()
     return Contacts(
         name=org.contact_name, phone=org.contact_phone, email=first_user.email if first_user else None
@@ -89,6 +92,7 @@ def contacts_of(session: Session, org: Organization) -> Contacts:
 
 
 def _visible_contacts(session: Session, user: User | None, org: Organization) -> Contacts | None:
+    assert org.id is not None  # a stored organization
     return contacts_of(session, org) if may_see_contacts(session, user, org.id) else None
 
 
@@ -99,10 +103,10 @@ def _live(session: Session, kind: str, *conditions) -> list:
         select(table)
         .where(
             table.status == ListingStatus.published,
-            or_(table.expires_at.is_(None), table.expires_at > now),
+            or_(col(table.expires_at).is_(None), col(table.expires_at) > now),
             *conditions,
         )
-        .order_by(table.updated_at.desc(), table.id.desc())
+        .order_by(col(table.updated_at).desc(), col(table.id).desc())
         .limit(LISTINGS_SHOWN)
     )
     return list(session.exec(stmt).all())
@@ -153,16 +157,17 @@ def center_profile(*, session: Session, user: User | None, center_id: int) -> Ce
     if center is None or not _center_visible(user, center):
         raise NotFound(_("No such innovation center."))
     org = session.get(Organization, center.org_id)
+    assert org is not None  # a center's organization is never deleted
     lead = session.get(Organization, center.lead_org_id) if center.lead_org_id else None
     member_ids = select(CenterMember.org_id).where(CenterMember.center_id == center_id)
     members = list(
         session.exec(
-            select(Organization).where(Organization.id.in_(member_ids)).order_by(Organization.name)
+            select(Organization).where(col(Organization.id).in_(member_ids)).order_by(col(Organization.name))
         ).all()
     )
     listings = {
-        kind: _live(session, kind, POSTED_KINDS[kind].table.center_id == center_id)
-        for kind in ("achievement", "service")
+        kind: _live(session, kind, col(table.center_id) == center_id)
+        for kind, table in (("achievement", Achievement), ("service", Service))
     }
     return CenterProfile(
         center=center,
@@ -188,10 +193,12 @@ def target_of(*, session: Session, user: User | None, target_type: str, target_i
     """The listing or center the user may see under this type and id; anything else is NotFound."""
     if target_type == "center":
         center = center_profile(session=session, user=user, center_id=target_id).center
+        assert center.id is not None  # a stored center
         return Target("center", center.id, center.name, center.org_id)
     if target_type not in POSTED_KINDS:
         raise NotFound(_("No such listing."))
     listing = get_listing(session=session, kind=target_type, listing_id=target_id, user=user)
+    assert listing.id is not None  # a stored listing
     return Target(target_type, listing.id, listing.title, listing.org_id)
 
 
@@ -202,8 +209,10 @@ def target_titles(*, session: Session, pairs: set[tuple[str, int]]) -> dict[tupl
     for kind, table in tables.items():
         ids = {target_id for target_type, target_id in pairs if target_type == kind}
         if ids:
-            for row in session.exec(select(table).where(table.id.in_(ids))).all():
-                titles[(kind, row.id)] = getattr(row, "title", None) or row.name
+            for row in session.exec(select(table).where(col(table.id).in_(ids))).all():
+                # SQLModel types a query over a union of tables as their base class
+                assert isinstance(row, IndexedRow) and row.id is not None
+                titles[(kind, row.id)] = row.name if isinstance(row, Center) else row.title
     return titles
 
 

@@ -10,7 +10,7 @@ import logging
 from flask import g
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.market.services.index_documents import listing_from_document, load_rows, org_names, search_document
 from app.market.services.indexes import vector_index
@@ -21,7 +21,17 @@ from app.platform.taxonomy import industry_name
 from app.platform.validation import parse
 from matching import MatchItem, ReasonCode
 from matching.text import expand_synonyms
-from models import LISTING_KINDS, FeedbackIn, FeedbackLabel, ListingStatus, RecommendationFeedback, User
+from models import (
+    LISTING_KINDS,
+    Achievement,
+    Center,
+    FeedbackIn,
+    FeedbackLabel,
+    ListingStatus,
+    RecommendationFeedback,
+    Service,
+    User,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +112,7 @@ def _results(session: Session, recs, k: int) -> list[dict]:
             {
                 "target_type": rec.target_type,
                 "target_id": rec.target_id,
-                "title": getattr(target, "title", None) or target.name,
+                "title": target.name if isinstance(target, Center) else target.title,
                 "org_id": target.org_id,
                 "org_name": names.get(target.org_id, ""),
                 "url": _target_url(rec.target_type, rec.target_id),
@@ -182,10 +192,12 @@ def matched_needs_for_organization(*, session: Session, user: User | None, k: in
         rows = session.exec(
             select(table)
             .where(table.org_id == user.org_id, table.status == ListingStatus.published)
-            .order_by(table.updated_at.desc())
+            .order_by(col(table.updated_at).desc())
             .limit(MATCHED_LISTINGS_LIMIT)
         ).all()
         for row in rows:
+            # SQLModel types a query over a union of tables as their base class
+            assert isinstance(row, Achievement | Service)
             if not is_live(row):
                 continue
             try:
@@ -239,6 +251,7 @@ def record_feedback(
     existing = _same_feedback(session, user, feedback_in)
     if existing is not None:
         return existing, False
+    assert user.id is not None  # a stored user
     row = RecommendationFeedback(**feedback_in.model_dump(), user_id=user.id)
     session.add(row)
     try:
@@ -246,7 +259,9 @@ def record_feedback(
     except IntegrityError:
         # The same verdict from a concurrent request won the unique constraint; that row is the answer.
         session.rollback()
-        return _same_feedback(session, user, feedback_in), False
+        winner = _same_feedback(session, user, feedback_in)
+        assert winner is not None  # the row that won the unique constraint
+        return winner, False
     session.refresh(row)
     return row, True
 

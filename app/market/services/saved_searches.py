@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.market.rules import is_live
 from app.market.services import recommendations
@@ -20,7 +20,7 @@ from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from app.platform.notifications import notify
 from app.platform.taxonomy import is_industry
 from app.platform.validation import parse
-from models import Achievement, DigestRun, Need, SavedSearch, SavedSearchIn, User
+from models import Achievement, Center, DigestRun, Need, SavedSearch, SavedSearchIn, User
 from models.common import utcnow
 
 MAX_SAVED = 20
@@ -74,6 +74,7 @@ def create_saved_search(*, session: Session, user: User, data: dict) -> SavedSea
     values = saved_in.model_dump()
     values["query"] = values["query"].strip()
     values["name"] = values["name"].strip() or values["query"] or _("Saved search")
+    assert user.id is not None  # a stored user
     saved = SavedSearch(**values, user_id=user.id)
     session.add(saved)
     session.commit()
@@ -87,7 +88,7 @@ def list_saved_searches(*, session: Session, user: User) -> list[SavedSearch]:
         session.exec(
             select(SavedSearch)
             .where(SavedSearch.user_id == user.id)
-            .order_by(SavedSearch.created_at.desc(), SavedSearch.id.desc())
+            .order_by(col(SavedSearch.created_at).desc(), col(SavedSearch.id).desc())
         ).all()
     )
 
@@ -95,7 +96,9 @@ def list_saved_searches(*, session: Session, user: User) -> list[SavedSearch]:
 def delete_saved_search(*, session: Session, user: User, saved_id: int) -> None:
     user = _require_user(user)
     # One statement that finds and deletes: of two deletes at once, exactly one removes the row.
-    gone = session.exec(delete(SavedSearch).where(SavedSearch.id == saved_id, SavedSearch.user_id == user.id))
+    gone = session.exec(
+        delete(SavedSearch).where(col(SavedSearch.id) == saved_id, col(SavedSearch.user_id) == user.id)
+    )
     session.commit()
     if gone.rowcount != 1:
         raise NotFound(_("No such saved search."))
@@ -139,7 +142,13 @@ def _search_items(session: Session, user: User, since: datetime) -> list[DigestI
         for (kind, entity_id), row in load_rows(session, refs).items():
             if row is not None and row.org_id != user.org_id and _is_new(row, since):
                 items.append(
-                    DigestItem("search", saved.name, kind, entity_id, getattr(row, "title", None) or row.name)
+                    DigestItem(
+                        "search",
+                        saved.name,
+                        kind,
+                        entity_id,
+                        row.name if isinstance(row, Center) else row.title,
+                    )
                 )
     return items
 
@@ -149,7 +158,11 @@ def _match_items(session: Session, user: User, since: datetime) -> list[DigestIt
     for kind, table in (("need", Need), ("achievement", Achievement)):
         if user.org_id is None:
             break
-        for own in session.exec(select(table).where(table.org_id == user.org_id).order_by(table.id)).all():
+        for own in session.exec(
+            select(table).where(col(table.org_id) == user.org_id).order_by(col(table.id))
+        ).all():
+            # SQLModel types a query over a union of tables as their base class
+            assert isinstance(own, Need | Achievement) and own.id is not None
             if not is_live(own):
                 continue
             for rec_kind in MATCH_KINDS[kind]:
@@ -172,8 +185,11 @@ def _digest_users(session: Session) -> list[User]:
     return list(
         session.exec(
             select(User)
-            .where(User.active.is_(True), or_(User.id.in_(with_searches), User.org_id.in_(with_listings)))
-            .order_by(User.id)
+            .where(
+                col(User.active).is_(True),
+                or_(col(User.id).in_(with_searches), col(User.org_id).in_(with_listings)),
+            )
+            .order_by(col(User.id))
         ).all()
     )
 
@@ -197,6 +213,7 @@ def build_digests(*, session: Session, now: datetime | None = None) -> list[Dige
     day = now.date()
     built = []
     for user in _digest_users(session):
+        assert user.id is not None  # a stored user
         if session.get(DigestRun, (user.id, day)) is not None:
             continue
         last = session.exec(select(func.max(DigestRun.created_at)).where(DigestRun.user_id == user.id)).one()

@@ -18,6 +18,7 @@ import json
 import os
 import random
 import re
+from typing import Any
 
 from locust import FastHttpUser, between, task
 
@@ -57,11 +58,14 @@ def _take(pool: str) -> dict:
 class Browsing:
     """The pages a person reads; shared by visitors and signed-in members."""
 
-    def _listing(self) -> tuple[str, int]:
+    client: Any  # the HTTP client of the locust user class this is mixed into
+
+    # `self: object`: ApiClient borrows these two, which read nothing of the instance.
+    def _listing(self: object) -> tuple[str, int]:
         kind = random.choice(("need", "need", "achievement", "achievement", "service"))
         return kind, random.choice(PLAN["listings"][kind])
 
-    def _filters(self, kind: str) -> dict:
+    def _filters(self: object, kind: str) -> dict:
         params: dict = {"sort": random.choice(SORTS[kind]), "page": random.choice((1, 1, 1, 2, 3, 5))}
         draw = random.random()
         if draw < 0.5:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.ops.demo import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
 from app.platform.taxonomy import Industry
@@ -38,9 +38,13 @@ def _live_ids(session: Session, table, rng: random.Random, count: int) -> list[i
 def _accounts(session: Session, *, kinds: tuple[OrgKind, ...], grown: str, limit: int) -> list[dict]:
     rows = session.exec(
         select(User.email, User.org_id)
-        .join(Organization, Organization.id == User.org_id)
-        .where(Organization.kind.in_(kinds), Organization.demo_key.like(f"{grown}%"), User.active.is_(True))
-        .order_by(User.id)
+        .join(Organization, col(Organization.id) == User.org_id)
+        .where(
+            col(Organization.kind).in_(kinds),
+            col(Organization.demo_key).like(f"{grown}%"),
+            col(User.active).is_(True),
+        )
+        .order_by(col(User.id))
         .limit(limit)
     ).all()
     return [{"email": email, "org_id": org_id} for email, org_id in rows]
@@ -54,15 +58,15 @@ def _dealers(session: Session, *, grown: str, limit: int) -> list[dict]:
     """
     rows = session.exec(
         select(User.email, User.org_id, Contract.id)
-        .join(Organization, Organization.id == User.org_id)
-        .join(Contract, Contract.party_a_org_id == User.org_id)
+        .join(Organization, col(Organization.id) == User.org_id)
+        .join(Contract, col(Contract.party_a_org_id) == User.org_id)
         .where(
             Organization.kind == OrgKind.enterprise,
-            Organization.demo_key.like(f"{grown}%"),
-            Contract.status.in_(OPEN_CONTRACTS),
-            User.active.is_(True),
+            col(Organization.demo_key).like(f"{grown}%"),
+            col(Contract.status).in_(OPEN_CONTRACTS),
+            col(User.active).is_(True),
         )
-        .order_by(User.id, Contract.id)
+        .order_by(col(User.id), col(Contract.id))
     ).all()
     dealers: dict[str, dict] = {}
     for email, org_id, contract_id in rows:

@@ -193,7 +193,7 @@ class Stack:
             for process in self.processes:
                 if process.poll() is not None:
                     raise RuntimeError(
-                        f"{process.args[0]} exited with {process.returncode}; see "
+                        f"{process.args[0]} exited with {process.returncode}; see "  # type: ignore[index, str-bytes-safe]  # started from a list of str
                         f"{self.env['INSTANCE_PATH']}/*.log"
                     )
             if time.monotonic() > deadline:

@@ -5,7 +5,7 @@ from typing import TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.platform import audit
 from app.platform.errors import Conflict, NotFound
@@ -60,4 +60,8 @@ def user_names(session: Session, ids) -> dict[int, str]:
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
-    return {u.id: u.name for u in session.exec(select(User).where(User.id.in_(ids))).all()}
+    return {
+        u.id: u.name
+        for u in session.exec(select(User).where(col(User.id).in_(ids))).all()
+        if u.id is not None
+    }

@@ -25,6 +25,7 @@ def can_view_application(session: Session, user: User | None, application: Cente
         return True
     if acts_for(user, application.applicant_org_id):
         return True
+    assert application.id is not None  # a stored application
     return expert_service.is_assigned(
         session, user, subject=AssignmentSubject.application, subject_id=application.id
     )

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.oversight.services.application_access import get_application
 from app.platform import files
@@ -69,7 +69,7 @@ def _lock(session: Session, application_id: int) -> CenterApplication:
     if session.get_bind().dialect.name == "sqlite":
         session.connection().execute(
             update(CenterApplication)
-            .where(CenterApplication.id == application_id)
+            .where(col(CenterApplication.id) == application_id)
             .values(id=CenterApplication.id)
         )
     return session.exec(

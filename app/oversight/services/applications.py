@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.accounts.services import organizations
 from app.oversight import rules
@@ -64,13 +64,14 @@ def submit_application(
 ) -> CenterApplication:
     """A lead unit applies to create a center in the call's domain, with its founders, experts, plan and
     `uploads`, the documents as (title and note, uploaded file) pairs: all of it is saved, or nothing."""
-    require_applicant(user)
+    user = require_applicant(user)
     call = get_call(session=session, call_id=call_id)
     rules.accepts_applications(
         call_open=call.status == CallStatus.open, deadline=call.deadline, today=today or date.today()
     )
     application_in = parse(ApplicationIn, data)
     lead = session.get(Organization, user.org_id)
+    assert lead is not None and lead.id is not None  # the user's organization, stored
     codes = rules.check_founders(
         lead_kind=lead.kind,
         lead_code=lead.credit_code,
@@ -96,10 +97,12 @@ def submit_application(
     )
     session.add(center)
     session.flush()
+    assert center.id is not None and call.id is not None  # given by the flush; a stored call
     names = {f.credit_code: f.name for f in application_in.founders} | {lead.credit_code: lead.name}
     registered = {
         o.credit_code: o.id
-        for o in session.exec(select(Organization).where(Organization.credit_code.in_(codes))).all()
+        for o in session.exec(select(Organization).where(col(Organization.credit_code).in_(codes))).all()
+        if o.id is not None  # stored organizations: always
     }
     for code in codes:
         session.add(
@@ -134,6 +137,7 @@ def submit_application(
     def write() -> None:
         session.add(application)
         session.flush()
+        assert application.id is not None and center.id is not None  # given by the flush
         for meta, upload in uploads:
             stored.append(documents.store_document(upload))
             session.add(
@@ -178,6 +182,9 @@ def application_view(*, session: Session, user: User | None, application_id: int
     """Everything shown about one application; experts' opinions and objections only to the bureau and the panel."""
     application = get_application(session=session, user=user, application_id=application_id)
     center = session.get(Center, application.center_id)
+    call = session.get(CenterCall, application.call_id)
+    # An application's center and call are never deleted; get_application let only a party or the bureau through.
+    assert center is not None and call is not None and application.id is not None and user is not None
     panel_rows = expert_service.assignments_for(
         session, subject=AssignmentSubject.application, subject_id=application.id
     )
@@ -189,12 +196,12 @@ def application_view(*, session: Session, user: User | None, application_id: int
     return ApplicationView(
         application=application,
         center=center,
-        call=session.get(CenterCall, application.call_id),
+        call=call,
         founders=list(
             session.exec(
                 select(CenterFounder)
                 .where(CenterFounder.center_id == center.id)
-                .order_by(CenterFounder.is_lead.desc(), CenterFounder.id)
+                .order_by(col(CenterFounder.is_lead).desc(), col(CenterFounder.id))
             ).all()
         ),
         experts=list(session.exec(select(CenterExpert).where(CenterExpert.center_id == center.id)).all()),
@@ -214,9 +221,9 @@ def list_applications(
     *, session: Session, user: User | None, status: str | None = None
 ) -> list[CenterApplication]:
     """The bureau sees every application; an organization sees its own."""
-    query = select(CenterApplication).order_by(CenterApplication.updated_at.desc())
+    query = select(CenterApplication).order_by(col(CenterApplication.updated_at).desc())
     if not is_bureau(user):
-        require_member(user, _("You are not allowed to do this."))
+        user = require_member(user, _("You are not allowed to do this."))
         query = query.where(CenterApplication.applicant_org_id == user.org_id)
     if status:
         if status not in CenterStatus.__members__:
@@ -230,7 +237,8 @@ def center_names(*, session: Session, applications: list[CenterApplication]) -> 
     ids = {a.center_id for a in applications}
     if not ids:
         return {}
-    return {c.id: c.name for c in session.exec(select(Center).where(Center.id.in_(ids))).all()}
+    rows = session.exec(select(Center).where(col(Center.id).in_(ids))).all()
+    return {c.id: c.name for c in rows if c.id is not None}
 
 
 def _step(application: CenterApplication) -> rules.Step:
@@ -252,6 +260,7 @@ def _apply(
     """Write a transition: the application (only if nobody moved it meanwhile), the center's status, the log."""
     step, entry = transition
     before, now = application.status, utcnow()
+    assert application.id is not None  # a stored application
     try:
         # Pending rows (a panel's assignments) flush here; a racing request that added the same ones loses.
         versioned_update(
@@ -271,8 +280,10 @@ def _apply(
         session.rollback()
         raise _stale() from None
     center = session.get(Center, application.center_id)
+    assert center is not None and center.id is not None  # an application's center is never deleted
     center.status, center.updated_at = step.status, now
     if step.status == CenterStatus.filed:
+        assert step.decided_at is not None  # a filing is a decision
         center.filed_on = step.decided_at.date()
         center.filed_domain_key = rules.domain_key(center.industry, center.domain)
         center.established = center.established or center.filed_on
@@ -302,9 +313,10 @@ def _apply(
 
 def form_panel(*, session: Session, user: User | None, application_id: int, data: dict) -> CenterApplication:
     """The bureau sends the application to an expert panel."""
-    require_bureau(user)
+    user = require_bureau(user)
     panel_in = parse(PanelIn, data)
     application = load_application(session, application_id)
+    assert application.id is not None  # a stored application
     deadline = panel_in.deadline or date.today() + timedelta(days=REVIEW_DAYS)
     transition = rules.form_panel(
         _step(application),
@@ -324,9 +336,10 @@ def conclude_review(
     *, session: Session, user: User | None, application_id: int, data: dict
 ) -> CenterApplication:
     """The bureau closes the expert review: on to the site inspection, or refused."""
-    require_bureau(user)
+    user = require_bureau(user)
     decision = parse(DecisionIn, data)
     application = load_application(session, application_id)
+    assert application.id is not None  # a stored application
     members = [
         expert_service.membership(row)
         for row in expert_service.assignments_for(
@@ -348,7 +361,7 @@ def record_inspection(
     *, session: Session, user: User | None, application_id: int, data: dict, default_notice_days: int
 ) -> CenterApplication:
     """The site inspection's record; passing puts the center on public notice."""
-    require_bureau(user)
+    user = require_bureau(user)
     inspection = parse(InspectionIn, data)
     application = load_application(session, application_id)
     transition = rules.record_inspection(
@@ -369,7 +382,7 @@ def decide_filing(
     """The bureau files the center (备案) or refuses it, with reasons. Only an organization the bureau has
     verified may be filed as a center (`organizations.can_be_filed_as_center`): the check is here, where every
     filing passes, so the browser and the API refuse it alike."""
-    require_bureau(user)
+    user = require_bureau(user)
     decision = parse(DecisionIn, data)
     application = load_application(session, application_id)
     if not decision.approve:
@@ -377,6 +390,7 @@ def decide_filing(
             session=session, user=user, application_id=application_id, data={"reason": decision.reason}
         )
     center = session.get(Center, application.center_id)
+    assert center is not None and application.id is not None  # an application's center is never deleted
     holder = registry.filed_holder(session, rules.domain_key(center.industry, center.domain))
     transition = rules.file_center(
         _step(application),
@@ -401,7 +415,7 @@ def refuse_application(
     *, session: Session, user: User | None, application_id: int, data: dict
 ) -> CenterApplication:
     """End an application at any open step with reasons the applicant sees."""
-    require_bureau(user)
+    user = require_bureau(user)
     reason = str((data or {}).get("reason", "")).strip()
     if len(reason) < 2:
         raise Invalid(_("Some fields are not valid."), {"reason": _("Give the reasons for the decision.")})

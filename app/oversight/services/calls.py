@@ -3,7 +3,7 @@
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.oversight import rules
 from app.oversight.services import registry
@@ -21,7 +21,7 @@ from models import (
 
 def create_call(*, session: Session, user: User | None, data: dict) -> CenterCall:
     """The bureau opens a domain for applications."""
-    require_bureau(user)
+    user = require_bureau(user)
     call_in = parse(CallIn, data)
     if not is_industry(call_in.industry):
         raise Invalid(_("Some fields are not valid."), {"industry": _("Unknown industry.")})
@@ -38,7 +38,7 @@ def create_call(*, session: Session, user: User | None, data: dict) -> CenterCal
 
 
 def list_calls(*, session: Session, open_only: bool = False) -> list[CenterCall]:
-    query = select(CenterCall).order_by(CenterCall.deadline.desc(), CenterCall.id.desc())
+    query = select(CenterCall).order_by(col(CenterCall.deadline).desc(), col(CenterCall.id).desc())
     if open_only:
         query = query.where(CenterCall.status == CallStatus.open, CenterCall.deadline >= date.today())
     return list(session.exec(query).all())

@@ -4,7 +4,7 @@ and the bureau's review of the flags with its recommended list."""
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.oversight.services.access import commit_unique, get_center, log
 from app.platform import permissions
@@ -32,6 +32,7 @@ from models.common import utcnow
 def add_training(*, session: Session, user: User | None, center_id: int, data: dict) -> CenterTraining:
     """A training the center ran: date, topic, people trained, in person or online."""
     center = require_manager(user, get_center(session, center_id))
+    assert user is not None and center.id is not None  # require_manager let only the center's user through
     training = CenterTraining(center_id=center.id, created_by=user.id, **parse(TrainingIn, data).model_dump())
     session.add(training)
     session.commit()
@@ -43,6 +44,7 @@ def add_cooperation(*, session: Session, user: User | None, center_id: int, data
     """An international cooperation project: partner, country, form, dates."""
     center = require_manager(user, get_center(session, center_id))
     project_in = parse(CooperationIn, data)
+    assert user is not None and center.id is not None  # require_manager let only the center's user through
     if project_in.ended_on is not None and project_in.ended_on < project_in.started_on:
         raise Invalid(_("Some fields are not valid."), {"ended_on": _("The end is before the start.")})
     project = CenterCooperation(center_id=center.id, created_by=user.id, **project_in.model_dump())
@@ -70,14 +72,14 @@ def center_activity(*, session: Session, center_id: int) -> CenterActivity:
             session.exec(
                 select(CenterTraining)
                 .where(CenterTraining.center_id == center_id)
-                .order_by(CenterTraining.held_on.desc(), CenterTraining.id.desc())
+                .order_by(col(CenterTraining.held_on).desc(), col(CenterTraining.id).desc())
             ).all()
         ),
         cooperation=list(
             session.exec(
                 select(CenterCooperation)
                 .where(CenterCooperation.center_id == center_id)
-                .order_by(CenterCooperation.started_on.desc(), CenterCooperation.id.desc())
+                .order_by(col(CenterCooperation.started_on).desc(), col(CenterCooperation.id).desc())
             ).all()
         ),
     )
@@ -98,6 +100,8 @@ def flag_first_use(*, session: Session, user: User | None, center_id: int, data:
     achievement = session.get(Achievement, flag_in.achievement_id)
     if achievement is None or achievement.center_id != center.id:
         raise Forbidden(_("Only achievements published under this center can be flagged."))
+    # require_manager let only the center's user through; stored rows
+    assert user is not None and center.id is not None and achievement.id is not None
     flag = FirstUseFlag(
         achievement_id=achievement.id,
         center_id=center.id,
@@ -109,6 +113,7 @@ def flag_first_use(*, session: Session, user: User | None, center_id: int, data:
     def write() -> FirstUseFlag:
         session.add(flag)
         session.flush()
+        assert center.id is not None  # a stored center
         log(
             session,
             center_id=center.id,
@@ -125,12 +130,13 @@ def flag_first_use(*, session: Session, user: User | None, center_id: int, data:
 
 def review_flag(*, session: Session, user: User | None, flag_id: int, data: dict) -> FirstUseFlag:
     """The bureau recommends a flag for the province's first-set / first-batch list, or declines it; once."""
-    require_bureau(user)
+    user = require_bureau(user)
     review = parse(FlagReviewIn, data)
     flag = session.get(FirstUseFlag, flag_id)
     if flag is None:
         raise NotFound(_("No such flag."))
     status = FlagStatus.recommended if review.recommend else FlagStatus.declined
+    assert flag.id is not None  # a stored flag
     versioned_update(
         session,
         FirstUseFlag,
@@ -162,9 +168,9 @@ def flags(
     """Flags with their achievement and center: all for the bureau, a center's own for its users."""
     query = (
         select(FirstUseFlag, Achievement, Center)
-        .join(Achievement, Achievement.id == FirstUseFlag.achievement_id)
-        .join(Center, Center.id == FirstUseFlag.center_id)
-        .order_by(FirstUseFlag.id)
+        .join(Achievement, col(Achievement.id) == FirstUseFlag.achievement_id)
+        .join(Center, col(Center.id) == FirstUseFlag.center_id)
+        .order_by(col(FirstUseFlag.id))
     )
     if center_id is not None:
         center = get_center(session, center_id)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.oversight import rules
 from app.oversight.services import experts as expert_service
@@ -36,14 +36,16 @@ def indicators_for(*, session: Session, center_id: int, year: int) -> dict[str, 
 
 def open_round(*, session: Session, user: User | None, data: dict) -> EvaluationRound:
     """Open a year's round; every center filed at that moment gets an evaluation to report on."""
-    require_bureau(user)
+    user = require_bureau(user)
     round_in = parse(RoundIn, data)
     round_ = EvaluationRound(year=round_in.year, deadline=round_in.deadline, created_by=user.id)
 
     def write() -> EvaluationRound:
         session.add(round_)
         session.flush()
+        assert round_.id is not None  # given by the flush
         for center in session.exec(select(Center).where(Center.status == CenterStatus.filed)).all():
+            assert center.id is not None  # a stored center
             session.add(CenterEvaluation(round_id=round_.id, center_id=center.id))
         return round_
 
@@ -53,7 +55,7 @@ def open_round(*, session: Session, user: User | None, data: dict) -> Evaluation
 
 
 def rounds(*, session: Session) -> list[EvaluationRound]:
-    return list(session.exec(select(EvaluationRound).order_by(EvaluationRound.year.desc())).all())
+    return list(session.exec(select(EvaluationRound).order_by(col(EvaluationRound.year).desc())).all())
 
 
 def evaluations_of_round(
@@ -63,7 +65,7 @@ def evaluations_of_round(
     return list(
         session.exec(
             select(CenterEvaluation, Center)
-            .join(Center, Center.id == CenterEvaluation.center_id)
+            .join(Center, col(Center.id) == CenterEvaluation.center_id)
             .where(CenterEvaluation.round_id == round_id)
             .order_by(Center.name)
         ).all()
@@ -91,18 +93,25 @@ def evaluation_view(*, session: Session, user: User | None, evaluation_id: int) 
     """One evaluation for the bureau, the center itself (without who scored what) and its assigned experts."""
     evaluation = _load(session, evaluation_id)
     center = session.get(Center, evaluation.center_id)
+    # An evaluation's center is never deleted.
+    assert center is not None and center.id is not None and evaluation.id is not None
     assigned = expert_service.is_assigned(
         session, user, subject=AssignmentSubject.evaluation, subject_id=evaluation.id
     )
     if not (may_see_center_records(user, center) or assigned):
         raise Forbidden(_("Only the bureau, the center and the assigned experts may see this evaluation."))
     round_ = session.get(EvaluationRound, evaluation.round_id)
+    assert round_ is not None  # an evaluation's round is never deleted
     rows = expert_service.assignments_for(
         session, subject=AssignmentSubject.evaluation, subject_id=evaluation.id
     )
     names = user_names(session, [r.expert_id for r in rows])
     # The bureau sees the whole panel, an expert only their own row, the center the mean alone.
-    shown = rows if is_bureau(user) else [r for r in rows if assigned and r.expert_id == user.id]
+    shown = (
+        rows
+        if is_bureau(user)
+        else [r for r in rows if assigned and user is not None and r.expert_id == user.id]
+    )
     return EvaluationView(
         evaluation=evaluation,
         round=round_,
@@ -117,6 +126,8 @@ def submit_report(*, session: Session, user: User | None, evaluation_id: int, da
     """The center submits (or, until graded, revises) its operation and development report."""
     evaluation = _load(session, evaluation_id)
     center = session.get(Center, evaluation.center_id)
+    # An evaluation's center is never deleted.
+    assert center is not None and center.id is not None and evaluation.id is not None
     if not manages(user, center):
         raise Forbidden(_("Only the center's own users may submit its report."))
     report = parse(ReportIn, data).model_dump()
@@ -124,7 +135,7 @@ def submit_report(*, session: Session, user: User | None, evaluation_id: int, da
         session,
         CenterEvaluation,
         evaluation.id,
-        where=[CenterEvaluation.grade.is_(None)],
+        where=[col(CenterEvaluation.grade).is_(None)],
         values={"report": report, "submitted_at": utcnow()},
         conflict=Conflict(_("This evaluation has already been graded; the report can no longer change.")),
     )
@@ -144,7 +155,7 @@ def assign_experts(
     *, session: Session, user: User | None, evaluation_id: int, data: dict
 ) -> CenterEvaluation:
     """The bureau asks experts to score a center's report."""
-    require_bureau(user)
+    user = require_bureau(user)
     panel_in = parse(PanelIn, data)
     evaluation = _load(session, evaluation_id)
     if evaluation.grade is not None:
@@ -155,7 +166,7 @@ def assign_experts(
         lambda: expert_service.assign(
             session,
             subject=AssignmentSubject.evaluation,
-            subject_id=evaluation.id,
+            subject_id=evaluation_id,
             expert_ids=panel_in.expert_ids,
         ),
     )
@@ -164,16 +175,17 @@ def assign_experts(
 
 def grade(*, session: Session, user: User | None, evaluation_id: int, data: dict) -> CenterEvaluation:
     """The bureau's grade (优秀/良好/合格/不合格) and remarks, once the report is in."""
-    require_bureau(user)
+    user = require_bureau(user)
     grade_in = parse(GradeIn, data)
     evaluation = _load(session, evaluation_id)
     if evaluation.submitted_at is None:
         raise Conflict(_("The center has not submitted its report yet."))
+    assert evaluation.id is not None  # a stored evaluation
     versioned_update(
         session,
         CenterEvaluation,
         evaluation.id,
-        where=[CenterEvaluation.grade.is_(None)],
+        where=[col(CenterEvaluation.grade).is_(None)],
         values={
             "grade": grade_in.grade,
             "remarks": grade_in.remarks,
@@ -204,9 +216,9 @@ def center_evaluations(
     return list(
         session.exec(
             select(CenterEvaluation, EvaluationRound)
-            .join(EvaluationRound, EvaluationRound.id == CenterEvaluation.round_id)
+            .join(EvaluationRound, col(EvaluationRound.id) == CenterEvaluation.round_id)
             .where(CenterEvaluation.center_id == center_id)
-            .order_by(EvaluationRound.year.desc())
+            .order_by(col(EvaluationRound.year).desc())
         ).all()
     )
 

@@ -3,7 +3,7 @@ annual evaluations alike."""
 
 from flask_babel import gettext as _
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.oversight import rules
 from app.platform.errors import Conflict, Invalid, NotFound
@@ -84,7 +84,7 @@ def assignments_for(
         session.exec(
             select(ExpertAssignment)
             .where(ExpertAssignment.subject == subject, ExpertAssignment.subject_id == subject_id)
-            .order_by(ExpertAssignment.id)
+            .order_by(col(ExpertAssignment.id))
         ).all()
     )
 
@@ -94,19 +94,19 @@ def membership(row: ExpertAssignment) -> rules.Membership:
 
 
 def my_assignments(*, session: Session, user: User | None) -> list[ExpertAssignment]:
-    require_expert(user)
+    user = require_expert(user)
     return list(
         session.exec(
             select(ExpertAssignment)
             .where(ExpertAssignment.expert_id == user.id)
-            .order_by(ExpertAssignment.created_at.desc())
+            .order_by(col(ExpertAssignment.created_at).desc())
         ).all()
     )
 
 
 def get_assignment(*, session: Session, user: User | None, assignment_id: int) -> ExpertAssignment:
     """The caller's own assignment; another expert's is not even confirmed to exist."""
-    require_expert(user)
+    user = require_expert(user)
     row = session.get(ExpertAssignment, assignment_id)
     if row is None or row.expert_id != user.id:
         raise NotFound(_("No such assignment."))
@@ -117,7 +117,9 @@ def criteria_for(session: Session, row: ExpertAssignment) -> dict[str, int]:
     """The criteria and weights this assignment is scored against."""
     if row.subject == AssignmentSubject.application:
         application = session.get(CenterApplication, row.subject_id)
+        assert application is not None  # an assignment's application is never deleted
         call = session.get(CenterCall, application.call_id)
+        assert call is not None  # nor its call
         return dict(call.weights) or dict(rules.APPLICATION_CRITERIA)
     return dict(rules.EVALUATION_CRITERIA)
 
@@ -125,10 +127,12 @@ def criteria_for(session: Session, row: ExpertAssignment) -> dict[str, int]:
 def _require_open(session: Session, row: ExpertAssignment) -> None:
     if row.subject == AssignmentSubject.application:
         application = session.get(CenterApplication, row.subject_id)
+        assert application is not None  # an assignment's application is never deleted
         if application.status != CenterStatus.review:
             raise Conflict(_("The review of this application is closed."))
     else:
         evaluation = session.get(CenterEvaluation, row.subject_id)
+        assert evaluation is not None  # an assignment's evaluation is never deleted
         if evaluation.grade is not None:
             raise Conflict(_("This evaluation has already been graded."))
         if evaluation.submitted_at is None:
@@ -146,10 +150,10 @@ def declare_conflict(
     # Only a row still undeclared changes, so two racing declarations cannot both land.
     result = session.execute(
         update(ExpertAssignment)
-        .where(ExpertAssignment.id == row.id, ExpertAssignment.conflict.is_(None))
+        .where(col(ExpertAssignment.id) == row.id, col(ExpertAssignment.conflict).is_(None))
         .values(conflict=conflict_in.conflict, conflict_note=conflict_in.note, declared_at=utcnow())
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult, typed as Result
         session.rollback()
         raise Conflict(_("You have already declared your conflicts of interest for this assignment."))
     session.commit()
@@ -166,9 +170,9 @@ def submit_score(*, session: Session, user: User | None, assignment_id: int, dat
     result = session.execute(
         update(ExpertAssignment)
         .where(
-            ExpertAssignment.id == row.id,
-            ExpertAssignment.conflict.is_(False),
-            ExpertAssignment.weighted_score.is_(None),
+            col(ExpertAssignment.id) == row.id,
+            col(ExpertAssignment.conflict).is_(False),
+            col(ExpertAssignment.weighted_score).is_(None),
         )
         .values(
             scores=dict(score_in.scores),
@@ -177,7 +181,7 @@ def submit_score(*, session: Session, user: User | None, assignment_id: int, dat
             scored_at=utcnow(),
         )
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult, typed as Result
         session.rollback()
         raise Conflict(_("You have already scored this assignment."))
     session.commit()

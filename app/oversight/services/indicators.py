@@ -14,9 +14,10 @@ Every figure has a drill-down (`records`) listing exactly the rows it was comput
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.oversight.services.access import get_center
 from app.platform.errors import Forbidden, Invalid
@@ -124,7 +125,9 @@ def authorize(*, session: Session, user: User | None, scope: Scope) -> None:
 
 def own_center_ids(*, session: Session, user: User | None) -> list[int]:
     """The filed centers a (non-bureau) user runs: those with figures to show by default."""
-    return sorted(c.id for c in managed_centers(session, user) if c.status == CenterStatus.filed)
+    return sorted(
+        c.id for c in managed_centers(session, user) if c.status == CenterStatus.filed and c.id is not None
+    )
 
 
 # --- computing ------------------------------------------------------------------------------------------------
@@ -142,15 +145,16 @@ def counted_contracts(session: Session, *, year: int | None = None) -> list[Coun
     """Every counted contract (of `year`, if given), with its industry, centers and achievements."""
     query = (
         select(Contract, Interest)
-        .join(Interest, Interest.id == Contract.interest_id)
-        .where(Contract.status.in_(COUNTED_STATUSES), Contract.signed_on.is_not(None))
+        .join(Interest, col(Interest.id) == Contract.interest_id)
+        .where(col(Contract.status).in_(COUNTED_STATUSES), col(Contract.signed_on).is_not(None))
     )
     if year is not None:
         first, last = _year_bounds(year)
-        query = query.where(Contract.signed_on >= first, Contract.signed_on <= last)
-    rows = session.exec(query.order_by(Contract.signed_on, Contract.id)).all()
+        query = query.where(col(Contract.signed_on) >= first, col(Contract.signed_on) <= last)
+    rows = session.exec(query.order_by(col(Contract.signed_on), col(Contract.id))).all()
     centers_by_org: dict[int, set[int]] = defaultdict(set)
     for center_id, org_id in session.exec(select(Center.id, Center.org_id)).all():
+        assert center_id is not None  # a stored center
         centers_by_org[org_id].add(center_id)
     wanted: dict[str, set[int]] = {"achievement": set(), "service": set(), "need": set()}
     for _contract, interest in rows:
@@ -160,16 +164,17 @@ def counted_contracts(session: Session, *, year: int | None = None) -> list[Coun
         ):
             if kind in wanted and listing_id is not None:
                 wanted[kind].add(listing_id)
-    listings: dict[tuple[str, int], tuple[int | None, str | None]] = {}
+    # Keyed by an interest's (type, id) pairs, whose via side may be empty.
+    listings: dict[tuple[str | None, int | None], tuple[int | None, str | None]] = {}
     for kind, model in (("achievement", Achievement), ("service", Service)):
         if wanted[kind]:
             for row_id, center_id, industry in session.exec(
-                select(model.id, model.center_id, model.industry).where(model.id.in_(wanted[kind]))
+                select(model.id, model.center_id, model.industry).where(col(model.id).in_(wanted[kind]))
             ).all():
                 listings[(kind, row_id)] = (center_id, industry)
     if wanted["need"]:
         for row_id, industry in session.exec(
-            select(Need.id, Need.industry).where(Need.id.in_(wanted["need"]))
+            select(Need.id, Need.industry).where(col(Need.id).in_(wanted["need"]))
         ).all():
             listings[("need", row_id)] = (None, industry)
     result = []
@@ -189,7 +194,7 @@ def counted_contracts(session: Session, *, year: int | None = None) -> list[Coun
                 if center_id is not None:
                     counted.center_ids.add(center_id)
                 listing_industry = listing_industry or industry
-                if kind == "achievement":
+                if kind == "achievement" and listing_id is not None:
                     counted.achievement_ids.add(listing_id)
         counted.industry = counted.industry or listing_industry
         result.append(counted)
@@ -257,29 +262,33 @@ def basis(session: Session, scope: Scope) -> Basis:
             _center_filter(CenterCooperation, scope)
             .where(
                 CenterCooperation.started_on <= last,
-                (CenterCooperation.ended_on.is_(None)) | (CenterCooperation.ended_on >= first),
+                (col(CenterCooperation.ended_on).is_(None)) | (col(CenterCooperation.ended_on) >= first),
             )
             .order_by(CenterCooperation.started_on, CenterCooperation.id)
         ).all()
     ]
     published = select(Achievement).where(
         Achievement.status == ListingStatus.published,
-        Achievement.published_at.is_not(None),
-        Achievement.published_at >= _year_start(scope.year),
-        Achievement.published_at < _year_start(scope.year + 1),
+        col(Achievement.published_at).is_not(None),
+        col(Achievement.published_at) >= _year_start(scope.year),
+        col(Achievement.published_at) < _year_start(scope.year + 1),
     )
     if scope.center_id is not None:
         published = published.where(Achievement.center_id == scope.center_id)
     if scope.industry is not None:
         published = published.where(Achievement.industry == scope.industry)
-    achievements = list(session.exec(published.order_by(Achievement.published_at, Achievement.id)).all())
+    achievements = list(
+        session.exec(published.order_by(col(Achievement.published_at), col(Achievement.id))).all()
+    )
     transferred_ids = sorted(
         {a for c in contracts if c.contract.kind in TRANSFER_KINDS for a in c.achievement_ids}
     )
     transferred = (
         list(
             session.exec(
-                select(Achievement).where(Achievement.id.in_(transferred_ids)).order_by(Achievement.id)
+                select(Achievement)
+                .where(col(Achievement.id).in_(transferred_ids))
+                .order_by(col(Achievement.id))
             ).all()
         )
         if transferred_ids
@@ -339,7 +348,7 @@ def records(*, session: Session, user: User | None, scope: Scope, indicator: str
                 "id": c.contract.id,
                 "title": c.contract.title,
                 "kind": c.contract.kind.value,
-                "date": c.contract.signed_on.isoformat(),
+                "date": c.contract.signed_on.isoformat() if c.contract.signed_on else None,
                 "amount": c.contract.amount,
                 "technology_amount": c.contract.technology_amount,
                 "industry": c.industry,
@@ -410,6 +419,7 @@ def dashboard(*, session: Session, user: User | None, year: int) -> dict:
         lambda: {"count": 0, "amount": 0, "technology_amount": 0}
     )
     for c in b.contracts:
+        assert c.contract.signed_on is not None  # only signed contracts are counted
         buckets = [months[c.contract.signed_on.month - 1], by_industry[c.industry or ""]]
         buckets += [by_center[center_id] for center_id in c.center_ids]
         for bucket in buckets:
@@ -417,17 +427,14 @@ def dashboard(*, session: Session, user: User | None, year: int) -> dict:
             bucket["amount"] += c.contract.amount
             bucket["technology_amount"] += c.contract.technology_amount
     names = dict(session.exec(select(Center.id, Center.name)).all())
-    centers = sorted(
-        ({"center_id": cid, "name": names.get(cid, ""), **v} for cid, v in by_center.items()),
-        key=lambda r: (-r["amount"], r["name"]),
-    )
-    industries = sorted(
-        (
-            {"industry": k or None, "name": industry_name(k) if k else None, **v}
-            for k, v in by_industry.items()
-        ),
-        key=lambda r: (-r["technology_amount"], r["industry"] or ""),
-    )
+    center_rows: list[dict[str, Any]] = [
+        {"center_id": cid, "name": names.get(cid, ""), **v} for cid, v in by_center.items()
+    ]
+    centers = sorted(center_rows, key=lambda r: (-r["amount"], r["name"]))
+    industry_rows: list[dict[str, Any]] = [
+        {"industry": k or None, "name": industry_name(k) if k else None, **v} for k, v in by_industry.items()
+    ]
+    industries = sorted(industry_rows, key=lambda r: (-r["technology_amount"], r["industry"] or ""))
     return {
         "year": year,
         "indicators": figures_from(b),
@@ -449,7 +456,9 @@ def funnel(session: Session, *, year: int) -> list[dict]:
     ids = [row[0] for row in interest_rows]
     accepted = [i for i, status in interest_rows if status == "accepted"]
     contracts = (
-        session.exec(select(Contract.interest_id, Contract.status).where(Contract.interest_id.in_(ids))).all()
+        session.exec(
+            select(Contract.interest_id, Contract.status).where(col(Contract.interest_id).in_(ids))
+        ).all()
         if ids
         else []
     )
@@ -470,7 +479,7 @@ def districts(session: Session, contracts: list[CountedContract]) -> list[dict]:
     regions = (
         dict(
             session.exec(
-                select(Organization.id, Organization.region).where(Organization.id.in_(org_ids))
+                select(Organization.id, Organization.region).where(col(Organization.id).in_(org_ids))
             ).all()
         )
         if org_ids

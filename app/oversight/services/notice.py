@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.oversight import rules
 from app.oversight.services.access import log
@@ -29,9 +29,9 @@ def on_notice(*, session: Session, now: datetime | None = None) -> list[tuple[Ce
     now = now or utcnow()
     rows = session.exec(
         select(CenterApplication, Center)
-        .join(Center, Center.id == CenterApplication.center_id)
+        .join(Center, col(Center.id) == CenterApplication.center_id)
         .where(CenterApplication.status == CenterStatus.notice)
-        .order_by(CenterApplication.notice_ends)
+        .order_by(col(CenterApplication.notice_ends))
     ).all()
     return [(a, c) for a, c in rows if a.notice_ends is None or a.notice_ends > now]
 
@@ -41,6 +41,7 @@ def raise_objection(*, session: Session, application_id: int, data: dict) -> Not
     objection_in = parse(ObjectionIn, data)
     application = load_application(session, application_id)
     rules.accepts_objection(status=application.status, notice_ends=application.notice_ends, now=utcnow())
+    assert application.id is not None  # a stored application
     objection = NoticeObjection(application_id=application.id, **objection_in.model_dump())
     session.add(objection)
     log(
@@ -61,7 +62,7 @@ def objections_of(session: Session, application_id: int) -> list[NoticeObjection
         session.exec(
             select(NoticeObjection)
             .where(NoticeObjection.application_id == application_id)
-            .order_by(NoticeObjection.id)
+            .order_by(col(NoticeObjection.id))
         ).all()
     )
 
@@ -74,20 +75,21 @@ def answer_objection(
     *, session: Session, user: User | None, objection_id: int, data: dict
 ) -> NoticeObjection:
     """The bureau answers an objection, once."""
-    require_bureau(user)
+    user = require_bureau(user)
     answer_in = parse(AnswerIn, data)
     objection = session.get(NoticeObjection, objection_id)
     if objection is None:
         raise NotFound(_("No such objection."))
     result = session.execute(
         update(NoticeObjection)
-        .where(NoticeObjection.id == objection.id, NoticeObjection.answer.is_(None))
+        .where(col(NoticeObjection.id) == objection.id, col(NoticeObjection.answer).is_(None))
         .values(answer=answer_in.answer, answered_at=utcnow(), answered_by=user.id)
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult, typed as Result
         session.rollback()
         raise Conflict(_("This objection has already been answered."))
     application = session.get(CenterApplication, objection.application_id)
+    assert application is not None  # an objection's application is never deleted
     log(
         session,
         center_id=application.center_id,

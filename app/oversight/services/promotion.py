@@ -4,7 +4,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.oversight import rules
 from app.oversight.services.access import commit_unique, get_center, log
@@ -27,16 +27,17 @@ def promotions_of(session: Session, center_id: int) -> list[Promotion]:
         session.exec(
             select(Promotion)
             .where(Promotion.center_id == center_id)
-            .order_by(Promotion.recommended_on, Promotion.id)
+            .order_by(col(Promotion.recommended_on), col(Promotion.id))
         ).all()
     )
 
 
 def recommend_promotion(*, session: Session, user: User | None, center_id: int, data: dict) -> Promotion:
     """The bureau recommends a filed center for the next level, on the basis of its evaluation record."""
-    require_bureau(user)
+    user = require_bureau(user)
     promotion_in = parse(PromotionIn, data)
     center = get_center(session, center_id)
+    assert center.id is not None  # a stored center
     pending = any(p.outcome == PromotionOutcome.pending for p in promotions_of(session, center.id))
     target = rules.promotion_target(status=center.status, level=center.level, pending=pending)
     promotion = Promotion(
@@ -51,6 +52,7 @@ def recommend_promotion(*, session: Session, user: User | None, center_id: int, 
 
     def write() -> None:
         session.add(promotion)
+        assert center.id is not None  # a stored center
         log(
             session,
             center_id=center.id,
@@ -80,7 +82,7 @@ def record_promotion_outcome(
     # Only from the outcome the rule was asked about: of two answers at once, the first is recorded.
     result = session.execute(
         update(Promotion)
-        .where(Promotion.id == promotion.id, Promotion.outcome == current)
+        .where(col(Promotion.id) == promotion.id, col(Promotion.outcome) == current)
         .values(
             outcome=outcome,
             outcome_on=outcome_in.decided_on,
@@ -88,13 +90,13 @@ def record_promotion_outcome(
             pending_center_id=None,
         )
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult, typed as Result
         session.rollback()
         raise Conflict(_("The outcome of this promotion is already recorded."))
     if outcome == PromotionOutcome.approved:
         session.execute(
             update(Center)
-            .where(Center.id == promotion.center_id, Center.level == promotion.from_level)
+            .where(col(Center.id) == promotion.center_id, col(Center.level) == promotion.from_level)
             .values(level=promotion.to_level, updated_at=utcnow())
         )
     log(

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.oversight.services.access import get_center
 from app.oversight.services.promotion import promotions_of
@@ -49,13 +49,14 @@ def center_record(*, session: Session, user: User | None, center_id: int) -> Cen
     center = get_center(session, center_id)
     if not may_see_center_records(user, center):
         raise Forbidden(_("Only the bureau and the center itself may see its registry record."))
+    assert center.id is not None  # a stored center
     return CenterRecord(
         center=center,
         founders=list(
             session.exec(
                 select(CenterFounder)
                 .where(CenterFounder.center_id == center.id)
-                .order_by(CenterFounder.is_lead.desc(), CenterFounder.id)
+                .order_by(col(CenterFounder.is_lead).desc(), col(CenterFounder.id))
             ).all()
         ),
         experts=list(session.exec(select(CenterExpert).where(CenterExpert.center_id == center.id)).all()),
@@ -63,7 +64,7 @@ def center_record(*, session: Session, user: User | None, center_id: int) -> Cen
             session.exec(
                 select(CenterApplication)
                 .where(CenterApplication.center_id == center.id)
-                .order_by(CenterApplication.id)
+                .order_by(col(CenterApplication.id))
             ).all()
         ),
         promotions=promotions_of(session, center.id),
@@ -72,9 +73,13 @@ def center_record(*, session: Session, user: User | None, center_id: int) -> Cen
             "center",
             center.id,
             parts={
-                "application": session.exec(
-                    select(CenterApplication.id).where(CenterApplication.center_id == center.id)
-                ).all()
+                "application": [
+                    application_id
+                    for application_id in session.exec(
+                        select(CenterApplication.id).where(CenterApplication.center_id == center.id)
+                    ).all()
+                    if application_id is not None  # stored applications: always
+                ]
             },
         ),
     )
