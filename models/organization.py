@@ -81,7 +81,8 @@ class RegistrationIn(SQLModel):
     email: EmailStr
     password: str = Field(min_length=PASSWORD_MIN_LENGTH, max_length=128)
     name: str = Field(min_length=1, max_length=60)
-    # True when the user accepted the privacy notice and terms of use; the time and version are then stored.
+    # The user accepted the privacy notice and terms of use: registration is refused without it (the service says
+    # so in the user's language); the time and version are then stored.
     consent: bool = False
 
     @field_validator("organization")

@@ -371,9 +371,9 @@ def withdraw_interest(interest_id: int):
 @token_required
 def accept_nda(interest_id: int):
     """The interested side accepts the confidential need's NDA."""
-    if json_body().get("accept") is not True:
-        raise Invalid(_("Some fields are not valid."), {"accept": _("Send true to accept the NDA.")})
-    acceptance = interests.accept_nda(session=get_session(), user=api_user(), interest_id=interest_id)
+    acceptance = interests.accept_nda(
+        session=get_session(), user=api_user(), interest_id=interest_id, agreed=json_body().get("accept")
+    )
     return jsonify(
         interest_id=acceptance.interest_id,
         need_id=acceptance.need_id,

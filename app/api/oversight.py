@@ -26,6 +26,7 @@ from app.oversight.services import notice as notice_service
 from app.oversight.services import promotion as promotion_service
 from app.oversight.services import registry as registry_service
 from app.platform.errors import Invalid
+from app.web.args import int_arg
 from app.web.input_guards import accepts_upload
 from models import (
     AnswerIn,
@@ -699,10 +700,9 @@ def evaluation_step(evaluation_id: int, step: str):
 @token_required
 def assessment(center_id: int):
     """The three-year assessment ending with `end_year`."""
-    try:
-        end_year = int(request.args.get("end_year", ""))
-    except ValueError:
-        raise Invalid(_("Some fields are not valid."), {"end_year": _("Must be a whole number.")}) from None
+    end_year = int_arg("end_year", strict=True)
+    if end_year is None:
+        raise Invalid(_("Some fields are not valid."), {"end_year": _("This field is required.")})
     result = evaluations.assessment(
         session=get_session(), user=api_user(), center_id=center_id, end_year=end_year
     )

@@ -2,6 +2,7 @@
 
 import pytest
 
+from models import User
 from tests.conftest import BACKENDS
 from tests.utils.factories import PASSWORD, achievement_data, create_user, need_data, registration_data
 from tests.utils.web import bearer
@@ -25,6 +26,27 @@ def test_register_then_token_then_post_need(client):
     assert need["status"] == "published" and need["details"].startswith("现有焊接速度")
     listed = client.get("/api/v1/needs").json
     assert [item["id"] for item in listed["items"]] == [need["id"]]
+
+
+@pytest.mark.parametrize("consent", [None, False])
+def test_register_requires_consent_like_the_form(client, session, consent):
+    """The API, like the browser's form, refuses a registration without consent to the privacy notice and terms,
+    says why in the user's language, and creates nothing."""
+    data = registration_data("enterprise")
+    body = {key: value for key, value in data.items() if key != "consent"}
+    if consent is not None:
+        body["consent"] = consent
+    response = client.post("/api/v1/register", json=body, headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 422
+    assert response.json["error"]["fields"]["consent"] == "请阅读并同意隐私声明和用户协议。"
+    assert (
+        client.post("/api/v1/auth/token", json={"email": data["email"], "password": PASSWORD}).status_code
+        == 401
+    )
+    registered = client.post("/api/v1/register", json=data)
+    assert registered.status_code == 201
+    user = session.get(User, registered.json["user"]["id"])
+    assert user.consent_at is not None and user.consent_version
 
 
 def test_register_rejects_bad_credit_code_and_duplicate(client):

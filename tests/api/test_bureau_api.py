@@ -140,6 +140,9 @@ def test_workflow_through_the_api(client, session, bureau):
     from models import CenterApplication
 
     end_notice(session, session.get(CenterApplication, application_id))
+    # Only a verified organization is filed: the bureau verifies the applicant first.
+    verified = client.post(f"/api/v1/organizations/{applicant.org_id}/verify", headers=as_bureau)
+    assert verified.status_code == 200
     filed = client.post(
         f"{API}/applications/{application_id}/filing",
         json={"approve": True, "reason": "同意"},

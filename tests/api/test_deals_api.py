@@ -69,6 +69,15 @@ def test_from_interest_through_nda_to_a_signed_contract(client, world, tokens):
         ).status_code
         == 403
     )
+    # Consent is the service's rule: without "accept": true nothing is recorded, in the user's language.
+    refused = client.post(
+        f"/api/v1/interests/{interest['id']}/nda",
+        headers={**tokens["center"], "Accept-Language": "zh-CN"},
+        json={"accept": False},
+    )
+    assert refused.status_code == 422
+    assert refused.json["error"]["fields"]["accept"] == "请先同意并接受保密协议。"
+    assert client.get(need_path, headers=tokens["center"]).json["details"] is None
     nda = client.post(
         f"/api/v1/interests/{interest['id']}/nda", headers=tokens["center"], json={"accept": True}
     )

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import func, select
 
 from app.accounts.services import accounts
+from app.deals.services import incubations
 from app.market.services import indexes
 from models import (
     AuditEvent,
@@ -17,6 +18,7 @@ from models import (
     Interest,
     Message,
     Notification,
+    Organization,
     RecommendationFeedback,
     Role,
     SavedSearch,
@@ -263,7 +265,8 @@ def test_nda_click_through_then_details_and_the_view_log(client, auth, session, 
     assert "保密协议" in page and "接收方仅为评估" in page
     assert SECRET not in text(client.get(f"/needs/{need.id}"))
     unticked = post(client, f"/interests/{accepted.id}/nda")
-    assert unticked.status_code == 422 and "请勾选" in text(unticked)
+    # The service refuses an unticked box, with the same words the API answers.
+    assert unticked.status_code == 422 and "请先同意并接受保密协议" in text(unticked)
     assert post(client, f"/interests/{accepted.id}/nda", {"agree": "y"}).status_code == 302
     assert "已于" in text(client.get(f"/interests/{accepted.id}"))
     assert SECRET in text(client.get(f"/needs/{need.id}"))
@@ -583,10 +586,52 @@ def test_incubations_for_center_users(client, auth, session, market, bureau):
     assert count(session, Incubation, Incubation.contract_id == agreement.id) == 1
     auth.logout()
     auth.login(market["firm"].email)
-    assert client.get("/incubations").status_code == 403
+    # An enterprise opens the list too (as in the API) but sees no other organization's incubations.
+    firm_page = client.get("/incubations")
+    assert firm_page.status_code == 200 and "长春轻合金科技有限公司" not in text(firm_page)
     auth.logout()
     auth.login(bureau.email)
     assert "长春轻合金科技有限公司" in text(client.get("/incubations"))
+
+
+def test_an_incubated_enterprise_reads_its_own_record_in_the_page_and_the_api(client, auth, session, market):
+    """The firm a center names (by credit code) sees that record, and only that one, both ways."""
+    firm_code = session.get(Organization, market["firm"].org_id).credit_code
+    with in_app(session):
+        for name, code in (("长春入孵一号科技有限公司", firm_code), ("别家孵化科技有限公司", None)):
+            incubations.create_incubation(
+                session=session,
+                user=market["lab"],
+                data={
+                    "center_id": market["center"].id,
+                    "name": name,
+                    "credit_code": code,
+                    "started_on": "2026-03-01",
+                },
+            )
+    auth.login(market["firm"].email)
+    page = text(client.get("/incubations"))
+    assert "长春入孵一号科技有限公司" in page and "别家孵化科技有限公司" not in page
+    # The firm reads; it does not end the center's record.
+    incubation = session.exec(select(Incubation).where(Incubation.credit_code == firm_code)).one()
+    assert post(client, f"/incubations/{incubation.id}/graduated").status_code == 404
+    token, _row = accounts.issue_token(session=session, user=market["firm"], ttl_hours=1)
+    listed = client.get("/api/v1/incubations", headers={"Authorization": f"Bearer {token}"}).json["items"]
+    assert [row["name"] for row in listed] == ["长春入孵一号科技有限公司"]
+
+
+def test_an_expert_has_no_incubations_in_the_page_or_the_api(client, auth, session):
+    with in_app(session):
+        expert = accounts.create_user(
+            session=session, email="expert@example.cn", password=PASSWORD, name="专家", role=Role.expert
+        )
+        token, _row = accounts.issue_token(session=session, user=expert, ttl_hours=1)
+    api = client.get(
+        "/api/v1/incubations", headers={"Authorization": f"Bearer {token}", "Accept-Language": "zh-CN"}
+    )
+    auth.login(expert.email)
+    page = client.get("/incubations")
+    assert page.status_code == api.status_code == 403
 
 
 # --- two submissions at once ------------------------------------------------------------------------------------------

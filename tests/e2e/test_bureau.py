@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from app.accounts.services import accounts
+from app.accounts.services import accounts, organizations
 from app.deals.services import contracts, interests
 from app.market.services import listings
 from app.oversight.services import experts
@@ -54,6 +54,8 @@ def make_people(app) -> dict:
                 {**data, "email": "univ@example.cn", "password": PASSWORD}
             ),
         )
+        # Only a verified organization may be filed as a center.
+        organizations.verify(session=session, user=bureau, org_id=university.org_id)
     return {"bureau": bureau, "university": university, **made}
 
 

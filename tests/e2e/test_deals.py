@@ -104,7 +104,7 @@ def signed_deal(tmp_path_factory, sqlite_template):
         )
         accept(session, sme, interest.id)
         with in_app(session):
-            interests.accept_nda(session=session, user=lab, interest_id=interest.id)
+            interests.accept_nda(session=session, user=lab, interest_id=interest.id, agreed=True)
             conversation.post_message(
                 session=session,
                 user=lab,

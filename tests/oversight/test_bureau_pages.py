@@ -8,8 +8,8 @@ from sqlmodel import select
 
 from models import CenterApplication, CenterStatus, NoticeObjection, Role
 from tests.utils.bureau import SCORES, apply, carry, create_account, create_call, create_expert, end_notice
-from tests.utils.factories import create_achievement, create_user, random_credit_code
-from tests.utils.web import csrf_token
+from tests.utils.factories import PASSWORD, create_achievement, create_user, random_credit_code, verify_org
+from tests.utils.web import bearer, csrf_token
 
 
 @pytest.fixture
@@ -336,3 +336,46 @@ def test_expert_sees_only_their_own_assignment(client, auth, session, bureau, ca
     auth.login(outsider.email)
     assert client.get(f"/applications/{application.id}").status_code == 403
     assert client.get("/expert/assignments/1").status_code == 404
+
+
+def test_an_unverified_organization_is_not_filed_in_the_page_or_the_api(client, auth, session, bureau):
+    """`can_be_filed_as_center` is the filing service's rule: both ways refuse with the same words (409), and
+    filing goes through once the bureau has verified the organization."""
+    applicant = create_user(session, "university", industries=["automotive"])
+    html_app, api_app = (
+        carry(
+            session, bureau, apply(session, create_call(session, bureau, domain=domain), applicant), "notice"
+        )
+        for domain in ("未认证备案领域一", "未认证备案领域二")
+    )
+    for application in (html_app, api_app):
+        end_notice(session, application)
+    auth.login(bureau.email)
+    page = f"/applications/{html_app.id}"
+    refused = post(client, page, f"{page}/filing", {"approve": "true", "reason": "同意备案"})
+    assert refused.status_code == 409 and "尚未通过认证" in text(refused)
+    api = client.post(
+        f"/api/v1/bureau/applications/{api_app.id}/filing",
+        json={"approve": True, "reason": "同意备案"},
+        headers={**bearer(client, bureau.email, PASSWORD), "Accept-Language": "zh-CN"},
+    )
+    assert api.status_code == 409 and "尚未通过认证" in api.json["error"]["message"]
+    session.expire_all()
+    assert session.get(CenterApplication, html_app.id).status == CenterStatus.notice
+    verify_org(session, applicant)
+    assert post(client, page, f"{page}/filing", {"approve": "true", "reason": "同意备案"}).status_code == 302
+
+
+def test_an_applicant_lists_its_own_applications_as_in_the_api(client, auth, session, bureau, call):
+    """The applications page answers an organization as the API does: its own applications, not the others'."""
+    mine = create_user(session, "university", industries=["automotive"])
+    own, other = apply(session, call, mine), apply(session, call)
+    auth.login(mine.email)
+    page = client.get("/bureau/applications")
+    assert page.status_code == 200
+    ids = {int(n) for n in re.findall(r"/applications/(\d+)", text(page))}
+    assert own.id in ids and other.id not in ids
+    api = client.get("/api/v1/bureau/applications", headers=bearer(client, mine.email, PASSWORD)).json[
+        "items"
+    ]
+    assert {row["id"] for row in api} == {own.id}

@@ -10,9 +10,9 @@ from app.accounts.services import accounts
 from app.oversight.services import applications as application_service
 from app.oversight.services import calls as call_service
 from app.oversight.services import experts
-from models import CenterApplication, Role, User
+from models import CenterApplication, Organization, Role, User
 from models.common import utcnow
-from tests.utils.factories import PASSWORD, create_user, in_app, random_credit_code
+from tests.utils.factories import PASSWORD, create_user, in_app, random_credit_code, verify_org
 
 _serial = itertools.count(1)
 PLAN = "中心以企业为主体、产学研联合组建，三年内建成中试线两条，面向中小企业开放共享，形成成果转移转化机制。"
@@ -69,7 +69,11 @@ def application_data(**overrides) -> dict:
 
 
 def apply(session: Session, call, applicant: User | None = None, **overrides) -> CenterApplication:
-    applicant = applicant or create_user(session, "university", industries=["automotive"])
+    """An application to `call`; without an `applicant`, by a new university the bureau has verified (only a
+    verified organization may be filed as a center)."""
+    if applicant is None:
+        applicant = create_user(session, "university", industries=["automotive"])
+        verify_org(session, applicant)
     with in_app(session):
         return application_service.submit_application(
             session=session, user=applicant, call_id=call.id, data=application_data(**overrides)
@@ -140,12 +144,22 @@ def carry(
         if order.index(until) < 3:
             return application
         end_notice(session, application)
+        # The bureau verifies the organization before filing it as a center (`can_be_filed_as_center`).
+        _verify(session, application.applicant_org_id)
         return application_service.decide_filing(
             session=session,
             user=bureau,
             application_id=application.id,
             data={"approve": True, "reason": "公示无异议，同意备案"},
         )
+
+
+def _verify(session: Session, org_id: int) -> None:
+    org = session.get(Organization, org_id)
+    if org.verified_at is None:
+        org.verified_at = utcnow()
+        session.add(org)
+        session.commit()
 
 
 def end_notice(session: Session, application: CenterApplication) -> None:

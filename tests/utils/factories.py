@@ -35,6 +35,7 @@ def registration_data(kind: str = "enterprise", **org) -> dict:
         "email": f"user{n}-{random.randrange(10**6)}@example.cn",
         "password": PASSWORD,
         "name": f"测试用户{n}",
+        "consent": True,
     }
 
 

@@ -47,8 +47,16 @@ def _check_unique(session: Session, *, email: str, credit_code: str | None = Non
 
 
 def register(*, session: Session, registration: RegistrationIn, consent_version: str | None = None) -> User:
-    """Create an organization and its first user, whose role follows the organization's kind; when the user
-    consented, record when and to which version of the privacy notice and terms (``consent_version``)."""
+    """Create an organization and its first user, whose role follows the organization's kind, and record when
+    and to which version of the privacy notice and terms (``consent_version``) the user consented.
+
+    Consent is required whichever way the registration comes: the browser's form and the API alike are refused
+    (422, naming the `consent` field) until the user accepts the privacy notice and the terms of use."""
+    if not registration.consent:
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"consent": _("Please read and accept the privacy notice and the terms of use.")},
+        )
     org_in = registration.organization
     unknown = [code for code in org_in.industries if not is_industry(code)]
     if unknown:

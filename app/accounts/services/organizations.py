@@ -18,9 +18,10 @@ from werkzeug.security import generate_password_hash
 from app.accounts.services import accounts
 from app.accounts.services.passwords import check_password
 from app.platform import audit as audit_log
-from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
+from app.platform.errors import Conflict, Invalid, NotFound
+from app.platform.permissions import require_bureau
 from app.platform.validation import parse
-from models import ClaimStatus, Organization, OrganizationClaim, OrganizationClaimIn, Role, User
+from models import ClaimStatus, Organization, OrganizationClaim, OrganizationClaimIn, User
 from models.common import utcnow
 
 DECISIONS = {"transfer": ClaimStatus.transferred, "reject": ClaimStatus.rejected}
@@ -43,8 +44,7 @@ def can_be_filed_as_center(org: Organization | None) -> bool:
 
 
 def _require_bureau(user: User | None) -> None:
-    if user is None or user.role != Role.bureau:
-        raise Forbidden(_("Only the city bureau may do this."))
+    require_bureau(user, _("Only the city bureau may do this."))
 
 
 def verify(*, session: Session, user: User | None, org_id: int) -> Organization:

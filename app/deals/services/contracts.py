@@ -12,8 +12,9 @@ from sqlmodel import Session, col, select
 
 from app.accounts.services import organizations
 from app.deals import rules as deal_rules
+from app.deals.services import interests
 from app.deals.services.interests import contract_side, get_interest, record_feedback
-from app.platform import audit
+from app.platform import audit, permissions
 from app.platform.concurrency import versioned_update
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from app.platform.notifications import notify
@@ -40,21 +41,20 @@ MILESTONE_ALLOWED = deal_rules.MILESTONE_ALLOWED
 RETRIES = 3
 
 
+def sides(contract: Contract) -> dict[str, int]:
+    """ "a" (the client) and "b" (the provider)."""
+    return {"a": contract.party_a_org_id, "b": contract.party_b_org_id}
+
+
 def side_of(user: User | None, contract: Contract) -> str | None:
-    """ "a" (client), "b" (provider) or None."""
-    if user is None or user.org_id is None:
-        return None
-    if user.org_id == contract.party_a_org_id:
-        return "a"
-    if user.org_id == contract.party_b_org_id:
-        return "b"
-    return None
+    """ "a", "b" or None (see `permissions.side_of`)."""
+    return permissions.side_of(user, sides(contract))
 
 
 def get_contract(*, session: Session, user: User | None, contract_id: int) -> Contract:
     """The contract if this user is a party or the bureau; otherwise it does not exist."""
     contract = session.get(Contract, contract_id)
-    if contract is None or not (side_of(user, contract) or is_bureau(user)):
+    if contract is None or not permissions.may_see_deal(user, sides(contract)):
         raise NotFound(_("No such contract."))
     return contract
 
@@ -116,7 +116,7 @@ def create_contract(*, session: Session, user: User, data: dict) -> Contract:
     """A draft contract between the two parties of an accepted interest, with its milestones."""
     contract_in = parse(ContractIn, data)
     interest = get_interest(session=session, user=user, interest_id=contract_in.interest_id)
-    if user is None or user.org_id not in (interest.from_org_id, interest.to_org_id):
+    if interests.side_of(user, interest) is None:
         raise Forbidden(_("Only the two organizations of this interest can create a contract."))
     if interest.status != InterestStatus.accepted:
         raise Conflict(_("A contract can be created once the interest has been accepted."))

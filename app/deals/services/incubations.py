@@ -1,14 +1,20 @@
 """Incubated enterprises (孵化企业) recorded by the centers that incubate them."""
 
 from flask_babel import gettext as _
-from sqlalchemy import update
+from sqlalchemy import false, or_, update
 from sqlmodel import Session, col, select
 
 from app.deals import rules
 from app.platform import audit
-from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
+from app.platform.errors import Conflict, Invalid, NotFound
 from app.platform.notifications import notify
-from app.platform.permissions import is_bureau
+from app.platform.permissions import (
+    is_bureau,
+    managed_centers,
+    manages,
+    require_incubation_reader,
+    require_login,
+)
 from app.platform.validation import parse
 from models import (
     Achievement,
@@ -27,13 +33,17 @@ from models.common import utcnow
 
 
 def _own_center(session: Session, user: User | None, center_id: int) -> Center:
-    """The center whose users this user belongs to; anything else looks missing."""
-    if user is None:
-        raise Forbidden(_("Please log in first."))
+    """A center the user's organization runs (`permissions.manages`); anyone else's looks missing."""
+    require_login(user)
     center = session.get(Center, center_id)
-    if center is None or user.org_id is None or center.org_id != user.org_id:
+    if center is None or not manages(user, center):
         raise NotFound(_("No such center."))
     return center
+
+
+def incubation_centers(*, session: Session, user: User | None) -> list[Center]:
+    """The centers the user may record an incubated enterprise for: those it runs that offer incubation."""
+    return [center for center in managed_centers(session, user) if center.offers_incubation]
 
 
 def create_incubation(*, session: Session, user: User, data: dict) -> Incubation:
@@ -161,15 +171,17 @@ def _notify_ending(
 
 
 def list_incubations(*, session: Session, user: User, center_id: int | None = None) -> list[Incubation]:
-    """The incubations of the user's centers; the bureau sees every center's."""
-    if user is None:
-        raise Forbidden(_("Please log in first."))
+    """The incubations the user may read (`permissions.may_list_incubations`): the bureau every center's; a user
+    of an organization those of the centers it runs and those naming its organization as the incubated firm."""
+    require_incubation_reader(user)
     stmt = select(Incubation)
     if not is_bureau(user):
-        if user.org_id is None:
-            raise Forbidden(_("You are not allowed to do this."))
-        own = select(Center.id).where(Center.org_id == user.org_id)
-        stmt = stmt.where(col(Incubation.center_id).in_(own))
+        own = [center.id for center in managed_centers(session, user)]
+        org = session.get(Organization, user.org_id)
+        named = (
+            col(Incubation.credit_code) == org.credit_code if org is not None and org.credit_code else false()
+        )
+        stmt = stmt.where(or_(col(Incubation.center_id).in_(own), named))
     if center_id is not None:
         stmt = stmt.where(Incubation.center_id == center_id)
     return list(

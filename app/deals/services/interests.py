@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.deals import rules as deal_rules
 from app.market.rules import is_live
-from app.platform import audit
+from app.platform import audit, permissions
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from app.platform.notifications import notify
 from app.platform.permissions import is_bureau, owns
@@ -74,15 +74,14 @@ class NdaText:
 # --- who is who ---------------------------------------------------------------------------------------------------
 
 
+def sides(interest: Interest) -> dict[str, int]:
+    """ "from" (the interested organization) and "to" (the target's owner)."""
+    return {"from": interest.from_org_id, "to": interest.to_org_id}
+
+
 def side_of(user: User | None, interest: Interest) -> str | None:
-    """ "from" (the interested organization), "to" (the target's owner), or None."""
-    if user is None or user.org_id is None:
-        return None
-    if user.org_id == interest.from_org_id:
-        return "from"
-    if user.org_id == interest.to_org_id:
-        return "to"
-    return None
+    """ "from", "to", or None (see `permissions.side_of`)."""
+    return permissions.side_of(user, sides(interest))
 
 
 def contract_side(interest: Interest) -> dict[str, int]:
@@ -93,12 +92,9 @@ def contract_side(interest: Interest) -> dict[str, int]:
     return {"a": interest.from_org_id, "b": interest.to_org_id}
 
 
-def _require_member(user: User | None) -> User:
-    if user is None:
-        raise Forbidden(_("Please log in first."))
-    if user.org_id is None:
-        raise Forbidden(_("Only users of an organization can do this."))
-    return user
+def require_sender(user: User | None) -> User:
+    """Who may express interest (and open the form for it): a user of an organization."""
+    return permissions.require_member(user)
 
 
 def _target(session: Session, target_type: str, target_id: int):
@@ -129,7 +125,7 @@ def target_title(session: Session, target_type: str, target_id: int) -> str:
 def get_interest(*, session: Session, user: User | None, interest_id: int) -> Interest:
     """The interest if this user is one of its parties or the bureau; otherwise it does not exist."""
     interest = session.get(Interest, interest_id)
-    if interest is None or not (side_of(user, interest) or is_bureau(user)):
+    if interest is None or not permissions.may_see_deal(user, sides(interest)):
         raise NotFound(_("No such expression of interest."))
     return interest
 
@@ -155,7 +151,7 @@ def express_interest(
     via_id: int | None = None,
 ) -> Interest:
     """Send an interest from the user's organization to the owner of a live listing or a center."""
-    user = _require_member(user)
+    user = require_sender(user)
     data = parse(
         InterestIn,
         {
@@ -232,7 +228,7 @@ def list_interests(*, session: Session, user: User, box: str) -> list[Interest]:
         raise Forbidden(_("Please log in first."))
     stmt = select(Interest)
     if not is_bureau(user):
-        user = _require_member(user)
+        user = require_sender(user)
         column = Interest.to_org_id if box == "in" else Interest.from_org_id
         stmt = stmt.where(column == user.org_id)
     return list(session.exec(stmt.order_by(col(Interest.created_at).desc(), col(Interest.id).desc())).all())
@@ -412,11 +408,17 @@ def current_nda(*, session: Session, need_id: int) -> NdaText:
     return NdaText(f"need-{need_id}-v{own.version}", own.body, custom=True)
 
 
-def set_nda_text(*, session: Session, user: User, need_id: int, body: str) -> NdaText:
-    """The owner of a need writes its own NDA (a new version); an empty body goes back to the platform text."""
+def own_need(*, session: Session, user: User | None, need_id: int) -> Need:
+    """A need of the user's organization, whose NDA it writes; anyone else's need looks missing."""
     need = session.get(Need, need_id)
     if need is None or not owns(user, need):
         raise NotFound(_("No such listing."))
+    return need
+
+
+def set_nda_text(*, session: Session, user: User, need_id: int, body: str) -> NdaText:
+    """The owner of a need writes its own NDA (a new version); an empty body goes back to the platform text."""
+    own_need(session=session, user=user, need_id=need_id)
     body = (body or "").strip()
     if len(body) > 20_000:
         raise Invalid(
@@ -447,11 +449,17 @@ def nda_acceptance(*, session: Session, interest: Interest) -> NdaAcceptance | N
     return session.exec(select(NdaAcceptance).where(NdaAcceptance.interest_id == interest.id)).first()
 
 
-def accept_nda(*, session: Session, user: User, interest_id: int) -> NdaAcceptance:
+def accept_nda(*, session: Session, user: User, interest_id: int, agreed: bool) -> NdaAcceptance:
     """The interested side accepts the need's NDA by click-through, after the owner accepted the interest; from
-    then on it reads the need's confidential details."""
+    then on it reads the need's confidential details. `agreed` is the user's explicit consent (the ticked box, or
+    `"accept": true` in the API): without it nothing is recorded, whichever way the request came."""
     interest = get_interest(session=session, user=user, interest_id=interest_id)
     _require_side(user, interest, "from")
+    if agreed is not True:
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"accept": _("Please accept the confidentiality agreement first.")},
+        )
     nda = nda_text_for(session=session, interest=interest)
     if nda is None:
         raise Conflict(_("This expression of interest needs no NDA."))

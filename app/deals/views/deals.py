@@ -1,7 +1,7 @@
 """Deals in the browser: expressions of interest, NDA, conversation, contracts, incubations, notifications and
 saved searches. Every rule lives in the services; these views parse a form, call one function and render."""
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -22,10 +22,9 @@ from app.deals.forms import (
 )
 from app.deals.services import contracts, conversation, incubations, interests
 from app.market.forms import choices
-from app.market.services import listings, need_access, profiles, saved_searches
-from app.oversight.services.centers import centers_of_org
+from app.market.services import need_access, profiles, saved_searches
 from app.platform import notifications, permissions
-from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
+from app.platform.errors import Conflict, Invalid, NotFound
 from app.platform.taxonomy import industry_choices
 from app.platform.validation import parse_id
 from app.web.args import id_arg
@@ -33,7 +32,7 @@ from app.web.identity import current_user_or_none
 from app.web.input_guards import accepts_upload, same_site_path
 from app.web.labels import label
 from app.web.templating import org_name
-from models import Center, Role, User
+from models import Center, User
 
 bp = Blueprint("deals", __name__)
 
@@ -129,14 +128,6 @@ def _unread_notifications() -> int:
     return g.unread_notifications
 
 
-def _user():
-    return get_session(), current_user_or_none()
-
-
-def _int_arg(name: str) -> int | None:
-    return id_arg(name, strict=False)
-
-
 # --- interests ------------------------------------------------------------------------------------------------
 
 
@@ -144,10 +135,9 @@ def _int_arg(name: str) -> int | None:
 @login_required
 def new_interest():
     """The small form that expresses interest in a need, achievement, service or center."""
-    session, user = _user()
-    if user.org_id is None:
-        raise Forbidden(_("Only users of an organization can do this."))
-    target_id = _int_arg("target_id")
+    session, user = get_session(), current_user_or_none()
+    interests.require_sender(user)
+    target_id = id_arg("target_id", strict=False)
     if target_id is None:
         raise NotFound(_("No such listing."))
     target = profiles.target_of(
@@ -161,8 +151,8 @@ def new_interest():
             *[(f"{kind}:{row.id}", f"{labels.TARGET_TYPES[kind]}: {row.title}") for kind, row in own],
         ]
     )
-    if request.method == "GET" and request.args.get("via_type") and _int_arg("via_id"):
-        form.via.data = f"{request.args['via_type']}:{_int_arg('via_id')}"
+    if request.method == "GET" and request.args.get("via_type") and id_arg("via_id", strict=False):
+        form.via.data = f"{request.args['via_type']}:{id_arg('via_id', strict=False)}"
     errors: dict[str, str] = {}
     status = 200
     if form.validate_on_submit():
@@ -188,7 +178,7 @@ def new_interest():
 @login_required
 def inbox():
     """Expressions of interest received by the user's organization, or sent by it."""
-    session, user = _user()
+    session, user = get_session(), current_user_or_none()
     box = request.args.get("box") if request.args.get("box") in BOXES else "in"
     rows = interests.list_interests(session=session, user=user, box=box)
     titles = profiles.target_titles(session=session, pairs={(row.target_type, row.target_id) for row in rows})
@@ -203,7 +193,7 @@ def _interest_page(
     status: int = 200,
     field_errors: dict | None = None,
 ):
-    session, user = _user()
+    session, user = get_session(), current_user_or_none()
     interest = interests.get_interest(session=session, user=user, interest_id=interest_id)
     accepted = interest.status == "accepted"
     nda = interests.nda_text_for(session=session, interest=interest)
@@ -268,7 +258,7 @@ def _interest_action(interest_id: int, form, do, success: str, form_name: str, a
 @login_required
 def accept_interest(interest_id: int):
     """Accept an interest sent to the user's organization."""
-    session, user = _user()
+    session, user = get_session(), current_user_or_none()
     return _interest_action(
         interest_id,
         ActionForm(),
@@ -282,7 +272,7 @@ def accept_interest(interest_id: int):
 @login_required
 def decline_interest(interest_id: int):
     """Decline an interest, with a reason from the fixed list."""
-    session, user = _user()
+    session, user = get_session(), current_user_or_none()
     form = DeclineForm()
     return _interest_action(
         interest_id,
@@ -303,7 +293,7 @@ def decline_interest(interest_id: int):
 @login_required
 def withdraw_interest(interest_id: int):
     """Take back a pending interest the user's organization sent."""
-    session, user = _user()
+    session, user = get_session(), current_user_or_none()
     return _interest_action(
         interest_id,
         ActionForm(),
@@ -317,18 +307,15 @@ def withdraw_interest(interest_id: int):
 @login_required
 def accept_nda(interest_id: int):
     """Accept the confidential need's NDA by click-through."""
-    session, user = _user()
+    session, user = get_session(), current_user_or_none()
     form = NdaForm()
-
-    def accept():
-        if not form.agree.data:
-            raise Invalid(_("Tick the box to accept the confidentiality agreement."))
-        interests.accept_nda(session=session, user=user, interest_id=interest_id)
 
     return _interest_action(
         interest_id,
         form,
-        accept,
+        lambda: interests.accept_nda(
+            session=session, user=user, interest_id=interest_id, agreed=bool(form.agree.data)
+        ),
         _("Confidentiality agreement accepted: the need's details are now visible to you."),
         "nda",
     )
@@ -339,7 +326,7 @@ def accept_nda(interest_id: int):
 @login_required
 def post_message(interest_id: int):
     """Send a message, optionally with one attachment."""
-    session, user = _user()
+    session, user = get_session(), current_user_or_none()
     form = MessageForm()
     upload = form.file.data if form.file.data and form.file.data.filename else None
     return _interest_action(
@@ -362,7 +349,7 @@ def post_message(interest_id: int):
 @login_required
 def attachment(attachment_id: int):
     """Download an attachment of a conversation the user takes part in."""
-    session, user = _user()
+    session, user = get_session(), current_user_or_none()
     path, name, mimetype = conversation.open_attachment(
         session=session, user=user, attachment_id=attachment_id
     )
@@ -373,7 +360,7 @@ def attachment(attachment_id: int):
 @login_required
 def create_contract(interest_id: int):
     """Draft a technology contract from an accepted interest."""
-    session, user = _user()
+    session, user = get_session(), current_user_or_none()
     form = ContractForm(industries=industry_choices())
     if not form.validate_on_submit():
         return redirect(url_for("deals.interest", interest_id=interest_id))
@@ -400,7 +387,7 @@ def _error_text(exc) -> str:
 @login_required
 def detail_views(need_id: int):
     """Who read a confidential need's details, and when: for the need's owner."""
-    session, user = _user()
+    session, user = get_session(), current_user_or_none()
     views = need_access.detail_views(session=session, user=user, need_id=need_id)
     need = profiles.target_of(session=session, user=user, target_type="need", target_id=need_id)
     return render_template("deals/detail_views.html", need=need, views=views)
@@ -410,10 +397,8 @@ def detail_views(need_id: int):
 @login_required
 def need_nda(need_id: int):
     """The owner of a confidential need keeps the platform's NDA or writes its own (each edit is a new version)."""
-    session, user = _user()
-    need = listings.get_listing(session=session, kind="need", listing_id=need_id, user=user)
-    if not permissions.owns(user, need):
-        raise NotFound(_("No such listing."))
+    session, user = get_session(), current_user_or_none()
+    need = interests.own_need(session=session, user=user, need_id=need_id)
     form = NdaTextForm()
     errors: dict[str, str] = {}
     if form.validate_on_submit():
@@ -440,7 +425,7 @@ def need_nda(need_id: int):
 @login_required
 def contract_list():
     """The technology contracts of the user's organization (all of them for the bureau)."""
-    session, user = _user()
+    session, user = get_session(), current_user_or_none()
     return render_template(
         "deals/contracts.html", contracts=contracts.list_contracts(session=session, user=user)
     )
@@ -454,7 +439,7 @@ def _contract_page(
     status: int = 200,
     field_errors: dict | None = None,
 ):
-    session, user = _user()
+    session, user = get_session(), current_user_or_none()
     contract = contracts.get_contract(session=session, user=user, contract_id=contract_id)
     forms = {
         "transition": TransitionForm(formdata=None),
@@ -501,7 +486,7 @@ def _contract_action(contract_id: int, form, do, success: str, form_name: str):
 @login_required
 def transition_contract(contract_id: int):
     """Sign, start, complete or terminate a contract."""
-    session, user = _user()
+    session, user = get_session(), current_user_or_none()
     form = TransitionForm()
     to = form.to.data or ""
     return _contract_action(
@@ -519,7 +504,7 @@ def transition_contract(contract_id: int):
 @login_required
 def transition_milestone(contract_id: int, milestone_id: int):
     """Move one milestone on: delivered, accepted, paid."""
-    session, user = _user()
+    session, user = get_session(), current_user_or_none()
     form = TransitionForm()
     to = form.to.data or ""
     return _contract_action(
@@ -537,7 +522,7 @@ def transition_milestone(contract_id: int, milestone_id: int):
 @login_required
 def set_registration(contract_id: int):
     """Record the registration number (登记编号) of the technology contract."""
-    session, user = _user()
+    session, user = get_session(), current_user_or_none()
     form = RegistrationForm()
     return _contract_action(
         contract_id,
@@ -553,19 +538,10 @@ def set_registration(contract_id: int):
 # --- incubations ----------------------------------------------------------------------------------------------
 
 
-def _require_incubation_reader(user) -> None:
-    if user.role not in (Role.center, Role.bureau):
-        abort(403)
-
-
 def _incubation_form(session, user):
     form = IncubationForm()
     form.center_id.choices = choices(
-        [
-            (str(c.id), c.name)
-            for c in centers_of_org(session=session, org_id=user.org_id)
-            if c.offers_incubation
-        ]
+        [(str(c.id), c.name) for c in incubations.incubation_centers(session=session, user=user)]
     )
     achievements = [
         row for kind, row in profiles.own_live_listings(session=session, user=user) if kind == "achievement"
@@ -582,8 +558,8 @@ def _incubation_form(session, user):
 @login_required
 def incubation_list():
     """Enterprises incubated by the user's centers, and the form to record one."""
-    session, user = _user()
-    _require_incubation_reader(user)
+    session, user = get_session(), current_user_or_none()
+    rows = incubations.list_incubations(session=session, user=user)
     form = _incubation_form(session, user)
     errors: dict[str, str] = {}
     if request.method == "POST" and form.validate_on_submit():
@@ -594,10 +570,10 @@ def incubation_list():
         else:
             flash(_("Incubated enterprise recorded."), "success")
             return redirect(url_for("deals.incubation_list"))
-    rows = incubations.list_incubations(session=session, user=user)
     return render_template(
         "deals/incubations.html",
         incubations=rows,
+        managed={center.id for center in permissions.managed_centers(session, user)},
         form=form,
         errors=errors,
         actions=ActionForm(formdata=None),
@@ -608,8 +584,7 @@ def incubation_list():
 @login_required
 def transition_incubation(incubation_id: int, to: str):
     """An incubated enterprise graduates or exits."""
-    session, user = _user()
-    _require_incubation_reader(user)
+    session, user = get_session(), current_user_or_none()
     if ActionForm().validate_on_submit():
         incubations.transition_incubation(session=session, user=user, incubation_id=incubation_id, to=to)
         flash(_("Incubation updated: %(status)s.", status=labels.INCUBATION_STATUSES[to]), "success")
@@ -623,7 +598,7 @@ def transition_incubation(incubation_id: int, to: str):
 @login_required
 def notification_list():
     """The user's notifications, newest first."""
-    session, user = _user()
+    session, user = get_session(), current_user_or_none()
     rows = notifications.list_notifications(session=session, user=user)
     return render_template(
         "deals/notifications.html",
@@ -637,7 +612,7 @@ def notification_list():
 @login_required
 def mark_read():
     """Mark one notification (or all of them) read."""
-    session, user = _user()
+    session, user = get_session(), current_user_or_none()
     if ActionForm().validate_on_submit():
         # No id means all of them; an id that can name no notification marks none, like an unknown one.
         raw = request.form.get("id", "").strip()
@@ -650,7 +625,7 @@ def mark_read():
 @login_required
 def saved_search_list():
     """The user's saved searches; the search page's "save search" button posts here."""
-    session, user = _user()
+    session, user = get_session(), current_user_or_none()
     if request.method == "POST":
         form = SavedSearchForm()
         if form.validate_on_submit():
@@ -665,7 +640,7 @@ def saved_search_list():
 @login_required
 def delete_saved_search(saved_id: int):
     """Delete one of the user's saved searches."""
-    session, user = _user()
+    session, user = get_session(), current_user_or_none()
     if ActionForm().validate_on_submit():
         saved_searches.delete_saved_search(session=session, user=user, saved_id=saved_id)
         flash(_("Saved search deleted."), "success")

@@ -8,11 +8,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from app.market.services.listings import get_listing, lock_listing
+from app.market.services.listings import get_listing, lock_listing, require_owner
 from app.market.services.need_access import can_see_details
 from app.platform import files
-from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
-from app.platform.permissions import owns
+from app.platform.errors import Conflict, Invalid, NotFound
 from models import ListingAttachment, Need, User
 
 # A listing shows pictures and documents; archives, Office files and text belong in a conversation.
@@ -43,8 +42,7 @@ def attachments_of(*, session: Session, kind: str, listing, user: User | None) -
 def add_attachment(*, session: Session, kind: str, listing_id: int, user: User, upload) -> ListingAttachment:
     """Check and store one uploaded image or PDF for a listing of the user's organization."""
     listing = get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
-    if not owns(user, listing):
-        raise Forbidden(_("Only the organization that posted this listing may change it."))
+    require_owner(user, listing)
     if upload is None or not upload.filename:
         raise Invalid(_("Choose a file to upload."), {"file": _("Choose a file to upload.")})
     # The first bytes decide the type of an image or a PDF; anything else is refused before it is stored.

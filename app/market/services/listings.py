@@ -18,9 +18,8 @@ from sqlmodel import Session, col, select
 
 from app.market import rules
 from app.market.services import need_access
-from app.platform import audit, files
+from app.platform import audit, files, permissions
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
-from app.platform.permissions import is_bureau, owns
 from app.platform.regions import resolve_region
 from app.platform.taxonomy import is_industry
 from app.platform.validation import parse
@@ -29,7 +28,6 @@ from models import (
     POSTED_KINDS,
     Achievement,
     Center,
-    CenterMember,
     CloseReason,
     Contract,
     ContractStatus,
@@ -67,19 +65,24 @@ def kind_of(name: str) -> ListingKind[ListingRow]:
 
 
 def can_view(user: User | None, listing: ListingRow) -> bool:
-    return rules.is_live(listing) or owns(user, listing) or is_bureau(user)
+    """Live listings are public; any other status is for its organization and the bureau."""
+    return rules.is_live(listing) or permissions.may_see_unpublished(user, listing)
 
 
 def require_poster(user: User | None, kind: ListingKind) -> None:
-    if user is None:
-        raise Forbidden(_("Please log in first."))
-    if user.role != kind.poster_role or user.org_id is None:
-        raise Forbidden(_("Your role may not post this kind of listing."))
+    permissions.require_poster(user, kind.poster_role)
 
 
-def _require_owner(user: User | None, listing: ListingRow) -> None:
-    if not owns(user, listing):
-        raise Forbidden(_("Only the organization that posted this listing may change it."))
+def require_owner(user: User | None, listing: ListingRow) -> None:
+    """Changing a listing (edit, publish, close, attachments): its own organization only, not even the bureau."""
+    permissions.require_owner(
+        user, listing, _("Only the organization that posted this listing may change it.")
+    )
+
+
+def attachable_centers(*, session: Session, user: User | None) -> list[Center]:
+    """The centers a listing of the user's organization may name: its centers (`permissions.centers_of_org`)."""
+    return permissions.centers_of_org(session, user.org_id if user else None)
 
 
 # --- reading ----------------------------------------------------------------------------------------------------
@@ -291,11 +294,7 @@ def _check_references(session: Session, user: User, values: dict[str, Any]) -> N
         raise Invalid(_("Some fields are not valid."), {"industry": _("Unknown industry.")})
     center_id = values.get("center_id")
     if center_id is not None:
-        center = session.get(Center, center_id)
-        member = center is not None and (
-            center.org_id == user.org_id or session.get(CenterMember, (center_id, user.org_id)) is not None
-        )
-        if not member:
+        if not permissions.belongs_to_center(session, user, center_id):
             raise Invalid(
                 _("Some fields are not valid."),
                 {"center_id": _("Your organization is not a member of this center.")},
@@ -333,7 +332,7 @@ def _lock(session: Session, kind: str, listing_id: int, user: User) -> ListingRo
     assert listing is None or isinstance(listing, ListingRow)
     if listing is None or not can_view(user, listing):
         raise NotFound(_("No such listing."))
-    _require_owner(user, listing)
+    require_owner(user, listing)
     return listing
 
 
@@ -456,11 +455,7 @@ def solving_contracts(*, session: Session, kind: str, listing_id: int) -> list[C
 
 def may_see_contract(user: User | None, contract: Contract) -> bool:
     """A contract's parties and the bureau; the same rule as the contract's own page."""
-    return is_bureau(user) or (
-        user is not None
-        and user.org_id is not None
-        and user.org_id in (contract.party_a_org_id, contract.party_b_org_id)
-    )
+    return permissions.may_see_deal(user, {"a": contract.party_a_org_id, "b": contract.party_b_org_id})
 
 
 def solved_contract(*, session: Session, user: User | None, listing: ListingRow) -> Contract | None:

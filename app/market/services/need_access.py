@@ -6,7 +6,7 @@ from sqlmodel import Session, col, select
 
 from app.market import rules
 from app.platform.errors import Forbidden, NotFound
-from app.platform.permissions import is_bureau, owns
+from app.platform.permissions import is_bureau, is_member, owns
 from models import DetailView, Need, NeedAccess, Organization, User
 
 
@@ -14,7 +14,7 @@ def can_see_details(session: Session, user: User | None, need: Need) -> bool:
     """Confidential details: the owner, the bureau, and organizations the owner approved."""
     if not need.confidential or owns(user, need) or is_bureau(user):
         return True
-    if user is None or user.org_id is None:
+    if not is_member(user):
         return False
     return session.get(NeedAccess, (need.id, user.org_id)) is not None
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, and_, col, or_, select
 
 from app.market.services.index_documents import IndexedRow
 from app.market.services.listings import get_listing
+from app.platform import permissions
 from app.platform.errors import NotFound
 from app.platform.permissions import is_bureau
 from models import (
@@ -113,11 +114,7 @@ def _live(session: Session, kind: str, *conditions) -> list:
 
 def _center_visible(user: User | None, center: Center) -> bool:
     """Filed centers are public; one still in the bureau's procedure is for its own organization and the bureau."""
-    return (
-        center.status == CenterStatus.filed
-        or is_bureau(user)
-        or (user is not None and user.org_id == center.org_id)
-    )
+    return center.status == CenterStatus.filed or permissions.may_see_center_records(user, center)
 
 
 def organization_profile(*, session: Session, user: User | None, org_id: int) -> OrganizationProfile:
@@ -128,16 +125,7 @@ def organization_profile(*, session: Session, user: User | None, org_id: int) ->
     listings = {
         kind: _live(session, kind, POSTED_KINDS[kind].table.org_id == org_id) for kind in POSTED_KINDS
     }
-    member_of = select(CenterMember.center_id).where(CenterMember.org_id == org_id)
-    centers = session.exec(
-        select(Center)
-        .where(
-            or_(
-                col(Center.org_id) == org_id, col(Center.lead_org_id) == org_id, col(Center.id).in_(member_of)
-            )
-        )
-        .order_by(Center.name)
-    ).all()
+    centers = permissions.centers_of_org(session, org_id)
     return OrganizationProfile(
         org=org,
         listings=listings,

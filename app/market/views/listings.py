@@ -11,8 +11,8 @@ from app.market.forms import FORMS, choices
 from app.market.services import attachments, need_access, recommendations
 from app.market.services import listings as service
 from app.market.services.search import find_listings, sort_name
-from app.oversight.services.centers import centers_of_org
-from app.platform.errors import Conflict, Forbidden, Invalid
+from app.platform import permissions
+from app.platform.errors import Conflict, Invalid
 from app.platform.regions import region_choices, region_code
 from app.platform.taxonomy import industry_choices
 from app.web import labels, limits
@@ -41,7 +41,7 @@ def inject_segments() -> dict:
 
 def center_choices(session: Session, user: User | None) -> list[tuple[str, str]]:
     """Centers the user's organization runs or belongs to: the ones it may attach a listing to."""
-    centers = centers_of_org(session=session, org_id=user.org_id if user else None)
+    centers = service.attachable_centers(session=session, user=user)
     return [(str(center.id), center.name) for center in centers]
 
 
@@ -111,7 +111,7 @@ def detail(segment: str, listing_id: int):
         or None
     )
     files = attachments.attachments_of(session=session, kind=kind, listing=listing, user=user)
-    is_owner = service.owns(user, listing)
+    is_owner = permissions.owns(user, listing)
     close_contracts = (
         service.solving_contracts(session=session, kind=kind, listing_id=listing_id)
         if is_owner and listing.status != "closed"
@@ -186,8 +186,7 @@ def edit(segment: str, listing_id: int):
     """Edit a listing of the user's organization."""
     kind, session, user = KIND_OF_SEGMENT[segment], get_session(), current_user_or_none()
     listing = service.get_listing(session=session, kind=kind, listing_id=listing_id, user=user)
-    if not service.owns(user, listing):
-        raise Forbidden(_("Only the organization that posted this listing may change it."))
+    service.require_owner(user, listing)
     data = None if request.method == "POST" else FORMS[kind].initial(listing)
     form = _make_form(kind, session, user, editing=True, data=data)
     errors: dict[str, str] = {}

@@ -1,4 +1,4 @@
-"""Who may do what in the bureau's oversight, and the persistence helpers its services share."""
+"""The persistence helpers the oversight services share (who may do what is app.platform.permissions)."""
 
 from collections.abc import Callable
 from typing import TypeVar
@@ -8,47 +8,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.platform import audit
-from app.platform.errors import Conflict, Forbidden, NotFound
-from models import Center, Role, User
+from app.platform.errors import Conflict, NotFound
+from models import Center, User
 
 T = TypeVar("T")
-
-
-def require_bureau(user: User | None) -> User:
-    if user is None:
-        raise Forbidden(_("Please log in first."))
-    if user.role != Role.bureau:
-        raise Forbidden(_("Only the industry and IT bureau may do this."))
-    return user
-
-
-def require_expert(user: User | None) -> User:
-    if user is None or user.role != Role.expert:
-        raise Forbidden(_("Only expert accounts may do this."))
-    return user
-
-
-def is_bureau(user: User | None) -> bool:
-    return user is not None and user.role == Role.bureau
-
-
-def manages(user: User | None, center: Center) -> bool:
-    """The center's own users: those of the organization that runs it."""
-    return user is not None and user.org_id is not None and user.org_id == center.org_id
 
 
 def get_center(session: Session, center_id: int) -> Center:
     center = session.get(Center, center_id)
     if center is None:
         raise NotFound(_("No such innovation center."))
-    return center
-
-
-def require_manager(session: Session, user: User | None, center_id: int) -> Center:
-    """The center, when the user runs it; the bureau only oversees and does not write a center's own records."""
-    center = get_center(session, center_id)
-    if not manages(user, center):
-        raise Forbidden(_("Only the center's own users may record this."))
     return center
 
 

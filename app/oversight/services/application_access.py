@@ -4,10 +4,8 @@ from flask_babel import gettext as _
 from sqlmodel import Session
 
 from app.oversight.services import experts as expert_service
-from app.oversight.services.access import (
-    is_bureau,
-)
 from app.platform.errors import Forbidden, NotFound
+from app.platform.permissions import acts_for, is_bureau
 from models import (
     AssignmentSubject,
     CenterApplication,
@@ -25,7 +23,7 @@ def load_application(session: Session, application_id: int) -> CenterApplication
 def can_view_application(session: Session, user: User | None, application: CenterApplication) -> bool:
     if is_bureau(user):
         return True
-    if user is not None and user.org_id is not None and user.org_id == application.applicant_org_id:
+    if acts_for(user, application.applicant_org_id):
         return True
     assert application.id is not None  # a stored application
     return expert_service.is_assigned(

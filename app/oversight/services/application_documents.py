@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from app.oversight.services.application_access import get_application
 from app.platform import files
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
+from app.platform.permissions import acts_for
 from app.platform.validation import parse
 from models import ApplicationDocument, CenterApplication, CenterStatus, DocumentIn, User
 
@@ -84,8 +85,7 @@ def add_document(
 ) -> ApplicationDocument:
     """The applicant adds a document to an application in progress."""
     application = get_application(session=session, user=user, application_id=application_id)
-    assert user is not None  # get_application let only a party or the bureau through
-    if user.org_id is None or user.org_id != application.applicant_org_id:
+    if not acts_for(user, application.applicant_org_id):
         raise Forbidden(_("Only the applicant adds documents to an application."))
     if application.status not in IN_PROGRESS:
         raise Conflict(_("This application is decided: its documents can no longer change."))
@@ -101,6 +101,7 @@ def add_document(
         ).one()
         if count >= MAX_PER_APPLICATION:
             raise Conflict(_("An application has at most %(n)s documents.", n=MAX_PER_APPLICATION))
+        assert user is not None  # acts_for let only the applicant's user through
         row = document_row(application_id=application_id, user=user, data=data, stored=stored)
         session.add(row)
         session.commit()
@@ -115,8 +116,7 @@ def add_document(
 def remove_document(*, session: Session, user: User | None, application_id: int, document_id: int) -> None:
     """The applicant removes a document before the expert review begins; its file is deleted after the commit."""
     application = get_application(session=session, user=user, application_id=application_id)
-    assert user is not None  # get_application let only a party or the bureau through
-    if user.org_id is None or user.org_id != application.applicant_org_id:
+    if not acts_for(user, application.applicant_org_id):
         raise Forbidden(_("Only the applicant removes documents from an application."))
     try:
         application = _lock(session, application_id)

@@ -12,22 +12,18 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.accounts.services import organizations
 from app.oversight import rules
 from app.oversight.services import experts as expert_service
 from app.oversight.services import registry
-from app.oversight.services.access import (
-    commit_unique,
-    is_bureau,
-    log,
-    require_bureau,
-    user_names,
-)
+from app.oversight.services.access import commit_unique, log, user_names
 from app.oversight.services.application_access import get_application, load_application
 from app.oversight.services.calls import get_call
 from app.oversight.services.notice import objections_of, unanswered
 from app.platform import audit, files
 from app.platform.concurrency import versioned_update
-from app.platform.errors import Conflict, Forbidden, Invalid
+from app.platform.errors import Conflict, Invalid
+from app.platform.permissions import is_bureau, is_expert, require_bureau, require_member
 from app.platform.validation import parse
 from indexing.sync import record_change
 from models import (
@@ -49,7 +45,6 @@ from models import (
     NoticeObjection,
     Organization,
     PanelIn,
-    Role,
     User,
 )
 from models.common import utcnow
@@ -59,13 +54,17 @@ REVIEW_DAYS = 21
 INSPECTION_DAYS = 30
 
 
+def require_applicant(user: User | None) -> User:
+    """Who may apply for a center (and open the form): a user of a registered organization."""
+    return require_member(user, _("Only a registered institute, university or enterprise may apply."))
+
+
 def submit_application(
     *, session: Session, user: User | None, call_id: int, data: dict, today: date | None = None, uploads=()
 ) -> CenterApplication:
     """A lead unit applies to create a center in the call's domain, with its founders, experts, plan and
     `uploads`, the documents as (title and note, uploaded file) pairs: all of it is saved, or nothing."""
-    if user is None or user.org_id is None:
-        raise Forbidden(_("Only a registered institute, university or enterprise may apply."))
+    user = require_applicant(user)
     call = get_call(session=session, call_id=call_id)
     rules.accepts_applications(
         call_open=call.status == CallStatus.open, deadline=call.deadline, today=today or date.today()
@@ -190,8 +189,8 @@ def application_view(*, session: Session, user: User | None, application_id: int
         session, subject=AssignmentSubject.application, subject_id=application.id
     )
     names = user_names(session, [row.expert_id for row in panel_rows])
-    applicant = not is_bureau(user) and user.role != Role.expert
-    if user.role == Role.expert:
+    applicant = not is_bureau(user) and not is_expert(user)
+    if is_expert(user):
         # Each expert judges on their own: the others' scores stay hidden from them.
         panel_rows = [row for row in panel_rows if row.expert_id == user.id]
     return ApplicationView(
@@ -224,14 +223,25 @@ def list_applications(
     """The bureau sees every application; an organization sees its own."""
     query = select(CenterApplication).order_by(col(CenterApplication.updated_at).desc())
     if not is_bureau(user):
-        if user is None or user.org_id is None:
-            raise Forbidden(_("You are not allowed to do this."))
+        user = require_member(user, _("You are not allowed to do this."))
         query = query.where(CenterApplication.applicant_org_id == user.org_id)
     if status:
         if status not in CenterStatus.__members__:
             raise Invalid(_("Some fields are not valid."), {"status": _("Not one of the allowed values.")})
         query = query.where(CenterApplication.status == status)
     return list(session.exec(query).all())
+
+
+def center_names(*, session: Session, applications: list[CenterApplication]) -> dict[int, str]:
+    """The name of the center each application would create, by center id."""
+    ids = {a.center_id for a in applications}
+    if not ids:
+        return {}
+    return {
+        c.id: c.name
+        for c in session.exec(select(Center).where(col(Center.id).in_(ids))).all()
+        if c.id is not None
+    }
 
 
 def _step(application: CenterApplication) -> rules.Step:
@@ -372,7 +382,9 @@ def record_inspection(
 def decide_filing(
     *, session: Session, user: User | None, application_id: int, data: dict
 ) -> CenterApplication:
-    """The bureau files the center (备案) or refuses it, with reasons."""
+    """The bureau files the center (备案) or refuses it, with reasons. Only an organization the bureau has
+    verified may be filed as a center (`organizations.can_be_filed_as_center`): the check is here, where every
+    filing passes, so the browser and the API refuse it alike."""
     user = require_bureau(user)
     decision = parse(DecisionIn, data)
     application = load_application(session, application_id)
@@ -390,6 +402,15 @@ def decide_filing(
         unanswered_objections=len(unanswered(session, application.id)),
         domain_taken=holder is not None and holder.id != center.id,
     )
+    org = session.get(Organization, center.org_id)
+    if not organizations.can_be_filed_as_center(org):
+        raise Conflict(
+            _(
+                "%(org)s is not verified yet: verify the organization on the bureau's desk before filing it "
+                "as a center.",
+                org=org.name if org else "",
+            )
+        )
     return _apply(session, application, transition, user)
 
 

@@ -7,10 +7,8 @@ from sqlmodel import Session, col, select
 
 from app.oversight import rules
 from app.oversight.services import registry
-from app.oversight.services.access import (
-    require_bureau,
-)
 from app.platform.errors import Conflict, Invalid, NotFound
+from app.platform.permissions import require_bureau
 from app.platform.taxonomy import is_industry
 from app.platform.validation import parse
 from models import (

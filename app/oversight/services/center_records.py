@@ -6,17 +6,11 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
-from app.oversight.services.access import (
-    commit_unique,
-    get_center,
-    is_bureau,
-    log,
-    manages,
-    require_bureau,
-    require_manager,
-)
+from app.oversight.services.access import commit_unique, get_center, log
+from app.platform import permissions
 from app.platform.concurrency import versioned_update
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
+from app.platform.permissions import may_see_center_records, require_bureau, require_manager
 from app.platform.spreadsheets import csv_text
 from app.platform.validation import parse
 from models import (
@@ -37,7 +31,7 @@ from models.common import utcnow
 
 def add_training(*, session: Session, user: User | None, center_id: int, data: dict) -> CenterTraining:
     """A training the center ran: date, topic, people trained, in person or online."""
-    center = require_manager(session, user, center_id)
+    center = require_manager(user, get_center(session, center_id))
     assert user is not None and center.id is not None  # require_manager let only the center's user through
     training = CenterTraining(center_id=center.id, created_by=user.id, **parse(TrainingIn, data).model_dump())
     session.add(training)
@@ -48,7 +42,7 @@ def add_training(*, session: Session, user: User | None, center_id: int, data: d
 
 def add_cooperation(*, session: Session, user: User | None, center_id: int, data: dict) -> CenterCooperation:
     """An international cooperation project: partner, country, form, dates."""
-    center = require_manager(session, user, center_id)
+    center = require_manager(user, get_center(session, center_id))
     project_in = parse(CooperationIn, data)
     assert user is not None and center.id is not None  # require_manager let only the center's user through
     if project_in.ended_on is not None and project_in.ended_on < project_in.started_on:
@@ -93,9 +87,7 @@ def center_activity(*, session: Session, center_id: int) -> CenterActivity:
 
 def managed_centers(*, session: Session, user: User | None) -> list[Center]:
     """The centers the user's organization runs (in any status)."""
-    if user is None or user.org_id is None:
-        return []
-    return list(session.exec(select(Center).where(Center.org_id == user.org_id).order_by(Center.name)).all())
+    return permissions.managed_centers(session, user)
 
 
 # --- first commercial application (首台套 / 首批次) -------------------------------------------------------------------------
@@ -103,7 +95,7 @@ def managed_centers(*, session: Session, user: User | None) -> list[Center]:
 
 def flag_first_use(*, session: Session, user: User | None, center_id: int, data: dict) -> FirstUseFlag:
     """A center flags one of its achievements as a first commercial application."""
-    center = require_manager(session, user, center_id)
+    center = require_manager(user, get_center(session, center_id))
     flag_in = parse(FlagIn, data)
     achievement = session.get(Achievement, flag_in.achievement_id)
     if achievement is None or achievement.center_id != center.id:
@@ -182,7 +174,7 @@ def flags(
     )
     if center_id is not None:
         center = get_center(session, center_id)
-        if not (is_bureau(user) or manages(user, center)):
+        if not may_see_center_records(user, center):
             raise Forbidden(_("Only the bureau and the center itself may see its flags."))
         query = query.where(FirstUseFlag.center_id == center_id)
     else:

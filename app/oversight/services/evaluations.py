@@ -8,17 +8,10 @@ from sqlmodel import Session, col, select
 from app.oversight import rules
 from app.oversight.services import experts as expert_service
 from app.oversight.services import indicators as indicator_service
-from app.oversight.services.access import (
-    commit_unique,
-    get_center,
-    is_bureau,
-    log,
-    manages,
-    require_bureau,
-    user_names,
-)
+from app.oversight.services.access import commit_unique, get_center, log, user_names
 from app.platform.concurrency import versioned_update
 from app.platform.errors import Conflict, Forbidden, NotFound
+from app.platform.permissions import is_bureau, manages, may_see_center_records, require_bureau
 from app.platform.validation import parse
 from models import (
     AssignmentSubject,
@@ -105,7 +98,7 @@ def evaluation_view(*, session: Session, user: User | None, evaluation_id: int) 
     assigned = expert_service.is_assigned(
         session, user, subject=AssignmentSubject.evaluation, subject_id=evaluation.id
     )
-    if not (is_bureau(user) or manages(user, center) or assigned):
+    if not (may_see_center_records(user, center) or assigned):
         raise Forbidden(_("Only the bureau, the center and the assigned experts may see this evaluation."))
     round_ = session.get(EvaluationRound, evaluation.round_id)
     assert round_ is not None  # an evaluation's round is never deleted
@@ -218,7 +211,7 @@ def center_evaluations(
 ) -> list[tuple[CenterEvaluation, EvaluationRound]]:
     """A center's evaluations, newest year first, for the bureau and the center itself."""
     center = get_center(session, center_id)
-    if not (is_bureau(user) or manages(user, center)):
+    if not may_see_center_records(user, center):
         raise Forbidden(_("Only the bureau and the center itself may see its evaluations."))
     return list(
         session.exec(

@@ -6,8 +6,8 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.oversight import rules
-from app.oversight.services.access import require_expert
 from app.platform.errors import Conflict, Invalid, NotFound
+from app.platform.permissions import is_expert, require_expert
 from app.platform.validation import parse
 from models import (
     AssignmentSubject,
@@ -30,7 +30,7 @@ def set_profile(*, session: Session, user_id: int, data: dict) -> ExpertProfile:
     """Record which fields an expert covers."""
     profile_in = parse(ExpertProfileIn, data)
     user = session.get(User, user_id)
-    if user is None or user.role != Role.expert:
+    if not is_expert(user):
         raise NotFound(_("No such expert."))
     profile = session.get(ExpertProfile, user_id) or ExpertProfile(user_id=user_id)
     profile.specialties = list(dict.fromkeys(profile_in.specialties))
@@ -51,7 +51,7 @@ def specialties_of(session: Session, expert_ids: list[int]) -> dict[int, list]:
     specialties: dict[int, list] = {}
     for expert_id in dict.fromkeys(expert_ids):
         user = session.get(User, expert_id)
-        if user is None or user.role != Role.expert or not user.active:
+        if not is_expert(user) or not user.active:
             raise Invalid(
                 _("Some fields are not valid."),
                 {"expert_ids": _("Not an expert account: %(id)s.", id=expert_id)},
@@ -191,7 +191,7 @@ def submit_score(*, session: Session, user: User | None, assignment_id: int, dat
 
 def is_assigned(session: Session, user: User | None, *, subject: AssignmentSubject, subject_id: int) -> bool:
     """True when the user is an expert assigned to this subject."""
-    if user is None or user.role != Role.expert:
+    if not is_expert(user):
         return False
     return (
         session.exec(

@@ -19,8 +19,9 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
-from app.oversight.services.access import get_center, is_bureau, manages, require_bureau
+from app.oversight.services.access import get_center
 from app.platform.errors import Forbidden, Invalid
+from app.platform.permissions import is_bureau, managed_centers, manages, require_bureau
 from app.platform.regions import region_name
 from app.platform.taxonomy import industry_name, is_industry
 from app.platform.validation import parse_id
@@ -124,17 +125,9 @@ def authorize(*, session: Session, user: User | None, scope: Scope) -> None:
 
 def own_center_ids(*, session: Session, user: User | None) -> list[int]:
     """The filed centers a (non-bureau) user runs: those with figures to show by default."""
-    if user is None or user.org_id is None:
-        return []
-    return [
-        center_id
-        for center_id in session.exec(
-            select(Center.id)
-            .where(Center.org_id == user.org_id, Center.status == CenterStatus.filed)
-            .order_by(col(Center.id))
-        ).all()
-        if center_id is not None  # stored centers: always
-    ]
+    return sorted(
+        c.id for c in managed_centers(session, user) if c.status == CenterStatus.filed and c.id is not None
+    )
 
 
 # --- computing ------------------------------------------------------------------------------------------------

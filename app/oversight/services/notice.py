@@ -7,12 +7,10 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.oversight import rules
-from app.oversight.services.access import (
-    log,
-    require_bureau,
-)
+from app.oversight.services.access import log
 from app.oversight.services.application_access import load_application
 from app.platform.errors import Conflict, NotFound
+from app.platform.permissions import require_bureau
 from app.platform.validation import parse
 from models import (
     AnswerIn,

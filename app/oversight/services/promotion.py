@@ -7,13 +7,9 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.oversight import rules
-from app.oversight.services.access import (
-    commit_unique,
-    get_center,
-    log,
-    require_bureau,
-)
+from app.oversight.services.access import commit_unique, get_center, log
 from app.platform.errors import Conflict, NotFound
+from app.platform.permissions import require_bureau
 from app.platform.validation import parse
 from models import (
     Center,

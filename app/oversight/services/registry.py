@@ -6,15 +6,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.oversight.services.access import (
-    get_center,
-    is_bureau,
-    manages,
-    require_bureau,
-)
+from app.oversight.services.access import get_center
 from app.oversight.services.promotion import promotions_of
 from app.platform import audit
 from app.platform.errors import Forbidden, Invalid
+from app.platform.permissions import may_see_center_records, require_bureau
 from models import (
     AuditEvent,
     Center,
@@ -51,7 +47,7 @@ class CenterRecord:
 def center_record(*, session: Session, user: User | None, center_id: int) -> CenterRecord:
     """A center's registry entry with its history, for the bureau and the center's own users."""
     center = get_center(session, center_id)
-    if not (is_bureau(user) or manages(user, center)):
+    if not may_see_center_records(user, center):
         raise Forbidden(_("Only the bureau and the center itself may see its registry record."))
     assert center.id is not None  # a stored center
     return CenterRecord(

@@ -8,9 +8,9 @@ from flask_login import login_required
 from app.db import get_session
 from app.oversight.services import evaluations, exports, indicators
 from app.oversight.services import registry as registry_service
-from app.oversight.services.access import is_bureau, require_bureau
 from app.oversight.services.indicators import Scope
 from app.oversight.views.blueprint import bp
+from app.platform.permissions import is_bureau, require_bureau
 from app.platform.taxonomy import industry_choices
 from app.web.identity import current_user_or_none
 

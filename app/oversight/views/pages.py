@@ -41,21 +41,17 @@ from app.oversight.services import experts as expert_service
 from app.oversight.services import notice as notice_service
 from app.oversight.services import promotion as promotion_service
 from app.oversight.services import registry as registry_service
-from app.oversight.services.access import require_bureau, require_expert, user_names
+from app.oversight.services.access import user_names
 from app.oversight.views.blueprint import bp
-from app.platform.errors import Forbidden, ServiceError
+from app.platform.errors import ServiceError
+from app.platform.permissions import is_bureau, require_bureau, require_expert, require_member
 from app.platform.taxonomy import industry_choices
 from app.platform.validation import parse_id
 from app.web.identity import current_user_or_none
 from app.web.input_guards import accepts_upload
-from models import AssignmentSubject, CenterApplication, CenterEvaluation, Role
+from models import AssignmentSubject, CenterApplication, CenterEvaluation
 
 Page = Callable[..., tuple[str, int]]
-
-
-def _int_field(name: str) -> int:
-    """A hidden id field naming the page to show again; junk names no page (and then answers 404)."""
-    return parse_id(request.form.get(name)) or 0
 
 
 def attempt(action: Callable[[], object], success: str, target: Callable[[object], str], page: Page):
@@ -145,7 +141,7 @@ def recommend_promotion(center_id: int):
 @login_required
 def promotion_outcome(promotion_id: int):
     """Record a promotion's outcome."""
-    center_id = _int_field("center_id")
+    center_id = parse_id(request.form.get("center_id")) or 0
     return attempt(
         lambda: promotion_service.record_promotion_outcome(
             session=get_session(), user=current_user_or_none(), promotion_id=promotion_id, data=form_data()
@@ -192,16 +188,16 @@ def calls():
 @bp.route("/bureau/applications")
 @login_required
 def applications():
-    """Every application, by step."""
-    user = current_user_or_none()
-    require_bureau(user)
+    """Applications by step: every one for the bureau, its own for an organization (as in the API)."""
+    session, user = get_session(), current_user_or_none()
     status = request.args.get("status") or None
-    rows = application_service.list_applications(session=get_session(), user=user, status=status)
+    rows = application_service.list_applications(session=session, user=user, status=status)
     return render_template(
         "oversight/applications.html",
         applications=rows,
         status=status,
-        centers=_center_names(get_session(), user),
+        centers=application_service.center_names(session=session, applications=rows),
+        desk=is_bureau(user),
     )
 
 
@@ -218,7 +214,7 @@ def _document_upload_hints() -> dict:
 def _application_page(application_id: int, *, errors=None, error_message=None, status=200):
     session, user = get_session(), current_user_or_none()
     view = application_service.application_view(session=session, user=user, application_id=application_id)
-    experts = expert_service.experts(session=session) if user.role == Role.bureau else []
+    experts = expert_service.experts(session=session) if is_bureau(user) else []
     owner = user_names(session, [view.application.step_owner_id]).get(view.application.step_owner_id)
     return render_template(
         "oversight/application.html",
@@ -345,7 +341,7 @@ def inspection(application_id: int):
 @login_required
 def answer_objection(objection_id: int):
     """Answer an objection raised during the notice."""
-    application_id = _int_field("application_id")
+    application_id = parse_id(request.form.get("application_id")) or 0
     return attempt(
         lambda: notice_service.answer_objection(
             session=get_session(), user=current_user_or_none(), objection_id=objection_id, data=form_data()
@@ -411,9 +407,7 @@ def _apply_page(call_id: int, *, errors=None, error_message=None, status=200):
 @login_required
 def apply(call_id: int):
     """Apply to create a center in a call's domain."""
-    user = current_user_or_none()
-    if user.org_id is None:
-        raise Forbidden(_("Only a registered institute, university or enterprise may apply."))
+    user = application_service.require_applicant(current_user_or_none())
     if request.method == "GET":
         return _apply_page(call_id)
     return attempt(
@@ -435,8 +429,7 @@ def apply(call_id: int):
 
 def _my_center_page(*, errors=None, error_message=None, status=200, center_id: int | None = None):
     session, user = get_session(), current_user_or_none()
-    if user.org_id is None:
-        raise Forbidden(_("Only the users of a center or an applicant unit have this page."))
+    require_member(user, _("Only the users of a center or an applicant unit have this page."))
     centers = records.managed_centers(session=session, user=user)
     filed = [c for c in centers if c.status == "filed"]
     panels = {
@@ -581,7 +574,7 @@ def rounds():
 def _evaluation_page(evaluation_id: int, *, errors=None, error_message=None, status=200):
     session, user = get_session(), current_user_or_none()
     view = evaluations.evaluation_view(session=session, user=user, evaluation_id=evaluation_id)
-    experts = expert_service.experts(session=session) if user.role == Role.bureau else []
+    experts = expert_service.experts(session=session) if is_bureau(user) else []
     return render_template(
         "oversight/evaluation.html",
         view=view,

@@ -8,7 +8,7 @@ import tempfile
 from werkzeug.datastructures import FileStorage
 
 from app.market.services import attachments, listings
-from tests.platform.access_matrix import Case, everyone, only
+from tests.platform.access_matrix import Case, Pair, everyone, only
 from tests.utils.factories import in_app, need_data
 from tests.utils.images import png
 
@@ -74,5 +74,25 @@ CASES: list[Case] = [
         "DELETE",
         "/api/v1/needs/{attached_need}/attachments/{api_listing_file_delete}",
         only({"enterprise": 204}, visitor=401),
+    ),
+]
+
+PAIRS: list[Pair] = [
+    Pair(
+        "GET /needs/{attached_need}/attachments/{listing_file}",
+        "GET /api/v1/needs/{attached_need}/attachments/{listing_file}",
+    ),
+    Pair(
+        "GET /needs/{secret_need}/attachments/{secret_attachment}",
+        "GET /api/v1/needs/{secret_need}/attachments/{secret_attachment}",
+    ),
+    Pair(
+        "GET /needs/{secret_need}/attachments/{secret_attachment}/thumbnail",
+        "GET /api/v1/needs/{secret_need}/attachments/{secret_attachment}/thumbnail",
+    ),
+    Pair("POST /needs/{attached_need}/attachments", "POST /api/v1/needs/{attached_need}/attachments"),
+    Pair(
+        "POST /needs/{attached_need}/attachments/{listing_file_delete}/delete",
+        "DELETE /api/v1/needs/{attached_need}/attachments/{api_listing_file_delete}",
     ),
 ]

@@ -11,7 +11,7 @@ from app.oversight.services import center_records, evaluations, experts
 from app.oversight.services import notice as notice_service
 from app.oversight.services import promotion as promotion_service
 from models import Center, CenterStatus, check_character
-from tests.platform.access_matrix import Case
+from tests.platform.access_matrix import Case, Pair
 from tests.utils.bureau import (
     SCORES,
     application_data,
@@ -238,7 +238,10 @@ CASES: list[Case] = [
             "weight_plan_quality": "25",
         },
     ),
-    Case("GET", "/bureau/applications", BUREAU_PAGE),
+    # The bureau sees every application; an organization its own (as in the API); an expert belongs to none.
+    Case(
+        "GET", "/bureau/applications", only({"enterprise": 200, "center": 200, "bureau": 200}, visitor=LOGIN)
+    ),
     Case("GET", "/bureau/first-use", BUREAU_PAGE),
     Case("POST", "/bureau/first-use/{flag}/review", BUREAU_FORM, body={"recommend": "true", "note": "推荐"}),
     Case("GET", "/bureau/first-use/recommended.csv", BUREAU_PAGE),
@@ -476,4 +479,57 @@ CASES: list[Case] = [
         f"{API}/centers/{{hub}}/assessment?end_year=2025",
         only({"bureau": 200, "center": 200}, visitor=401),
     ),
+]
+
+# The bureau's workbench (/bureau), its calls desk (/bureau/calls: the public list of calls is /notices) and the
+# expert's apply form have no API twin.
+PAIRS: list[Pair] = [
+    Pair("GET /bureau/centers", f"GET {API}/centers"),
+    Pair("GET /bureau/centers/{hub}", f"GET {API}/centers/{{hub}}"),
+    Pair("POST /bureau/centers/{promote}/promotions", f"POST {API}/centers/{{promote_api}}/promotions"),
+    Pair("POST /bureau/promotions/{promotion}/outcome", f"POST {API}/promotions/{{promotion_api}}/outcome"),
+    Pair("GET /notices", f"GET {API}/calls"),
+    Pair("GET /notices", f"GET {API}/notices"),
+    Pair("POST /bureau/calls", f"POST {API}/calls"),
+    Pair("GET /bureau/applications", f"GET {API}/applications"),
+    Pair("GET /bureau/first-use", f"GET {API}/first-use-flags"),
+    Pair("POST /bureau/first-use/{flag}/review", f"POST {API}/first-use-flags/{{flag_api}}/review"),
+    Pair("GET /bureau/first-use/recommended.csv", f"GET {API}/first-use-flags/recommended.csv"),
+    Pair("POST /bureau/evaluations", f"POST {API}/evaluation-rounds"),
+    Pair("POST /bureau/objections/{objection}/answer", f"POST {API}/objections/{{objection_api}}/answer"),
+    Pair("GET /applications/{review}", f"GET {API}/applications/{{review_api}}"),
+    Pair("POST /applications/{applied}/panel", f"POST {API}/applications/{{applied_api}}/panel"),
+    Pair(
+        "POST /applications/{concluded}/review-decision",
+        f"POST {API}/applications/{{concluded_api}}/review-decision",
+    ),
+    Pair(
+        "POST /applications/{inspection}/inspection", f"POST {API}/applications/{{inspection_api}}/inspection"
+    ),
+    Pair("POST /applications/{filing}/filing", f"POST {API}/applications/{{filing_api}}/filing"),
+    Pair("POST /applications/{refuse}/refusal", f"POST {API}/applications/{{refuse_api}}/refusal"),
+    Pair(
+        "GET /applications/{documented}/documents/{document}",
+        f"GET {API}/applications/{{documented}}/documents/{{document}}",
+    ),
+    Pair("POST /applications/{documented}/documents", f"POST {API}/applications/{{documented}}/documents"),
+    Pair(
+        "POST /applications/{documented}/documents/{document}/delete",
+        f"DELETE {API}/applications/{{documented}}/documents/{{document}}",
+    ),
+    Pair("POST /notices/{notice}/objections", f"POST {API}/applications/{{notice_api}}/objections"),
+    Pair("POST /calls/{call}/apply", f"POST {API}/calls/{{call_api}}/applications"),
+    Pair("POST /my-center/{hub}/trainings", f"POST {API}/centers/{{hub}}/trainings"),
+    Pair("POST /my-center/{hub}/cooperation", f"POST {API}/centers/{{hub}}/cooperation"),
+    Pair("POST /my-center/{hub}/first-use-flags", f"POST {API}/centers/{{hub}}/first-use-flags"),
+    Pair("GET /evaluations/{evaluation}", f"GET {API}/evaluations/{{evaluation_api}}"),
+    Pair("POST /evaluations/{evaluation}/report", f"POST {API}/evaluations/{{evaluation_api}}/report"),
+    Pair("POST /evaluations/{evaluation}/experts", f"POST {API}/evaluations/{{evaluation_api}}/experts"),
+    Pair("POST /evaluations/{evaluation}/grade", f"POST {API}/evaluations/{{evaluation_api}}/grade"),
+    Pair("GET /expert", f"GET {API}/assignments"),
+    Pair(
+        "POST /expert/assignments/{assignment}/conflict",
+        f"POST {API}/assignments/{{assignment_api}}/conflict",
+    ),
+    Pair("POST /expert/assignments/{declared}/score", f"POST {API}/assignments/{{declared_api}}/score"),
 ]

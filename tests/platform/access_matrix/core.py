@@ -4,7 +4,7 @@ tokens, the bureau's verification desk and claims, language, health."""
 from app.accounts.services import accounts, organizations
 from app.market.services import indexes, listings
 from models import Organization
-from tests.platform.access_matrix import Case, everyone, only
+from tests.platform.access_matrix import Case, Pair, everyone, only
 from tests.utils.factories import achievement_data, create_user, in_app, need_data
 
 FORM_NEED = {
@@ -134,6 +134,10 @@ CASES: list[Case] = [
     Case("POST", "/api/v1/achievements", only({"center": 201}, visitor=401), body=achievement_data()),
     Case("GET", "/api/v1/needs/{need}", everyone(200)),
     Case("GET", "/api/v1/services/{service}", everyone(200)),
+    Case("GET", "/api/v1/achievements/{achievement}", everyone(200)),
+    Case(
+        "GET", "/api/v1/needs/{need_draft}", only({"enterprise": 200, "bureau": 200}, visitor=404, others=404)
+    ),
     Case(
         "PATCH",
         "/api/v1/needs/{need}",
@@ -174,4 +178,23 @@ CASES: list[Case] = [
         only({"bureau": 200}, visitor=401),
         body={"decision": "reject"},
     ),
+]
+
+PAIRS: list[Pair] = [
+    Pair("GET /needs", "GET /api/v1/needs"),
+    Pair("GET /needs/{need}", "GET /api/v1/needs/{need}"),
+    Pair("GET /needs/{need_draft}", "GET /api/v1/needs/{need_draft}"),
+    Pair("GET /achievements/{achievement}", "GET /api/v1/achievements/{achievement}"),
+    Pair("GET /services/{service}", "GET /api/v1/services/{service}"),
+    Pair("GET /search?q=焊接", "GET /api/v1/search?q=焊接"),
+    Pair("POST /needs/new", "POST /api/v1/needs"),
+    Pair("POST /needs/{need}/edit", "PATCH /api/v1/needs/{need}"),
+    Pair("POST /needs/{need}/reconfirm", "POST /api/v1/needs/{need}/reconfirm"),
+    Pair("POST /needs/{need_delete}/delete", "DELETE /api/v1/needs/{need_api_delete}"),
+    Pair("POST /recommendations/feedback", "POST /api/v1/recommendations/feedback"),
+    Pair("POST /auth/register", "POST /api/v1/register"),
+    Pair("GET /account/tokens", "GET /api/v1/auth/tokens"),
+    Pair("POST /account/tokens/{token_html}/revoke", "DELETE /api/v1/auth/tokens/{token_api}"),
+    Pair("POST /bureau/organizations/{org}/verify", "POST /api/v1/organizations/{org}/verify"),
+    Pair("POST /bureau/claims/{claim_reject}/reject", "POST /api/v1/organization-claims/{claim_api}/resolve"),
 ]

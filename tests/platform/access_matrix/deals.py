@@ -35,7 +35,7 @@ def build(session, users) -> dict[str, int]:
             session=session, user=center, target_type="need", target_id=need.id, message="希望合作"
         )
         interests.accept_interest(session=session, user=enterprise, interest_id=interest.id)
-        interests.accept_nda(session=session, user=center, interest_id=interest.id)
+        interests.accept_nda(session=session, user=center, interest_id=interest.id, agreed=True)
         message = conversation.post_message(
             session=session,
             user=enterprise,
@@ -106,6 +106,7 @@ CASES = [
     ),
     Case("GET", "/api/v1/contracts?party=me", expected=ANY_USER),
     Case("GET", "/api/v1/needs/{need}/detail-views", expected=_expect(401, 200, 404, 404, 404)),
+    # The same rule as the page: any organization (its centers' incubations and those naming it), not an expert.
     Case("GET", "/api/v1/incubations", expected=_expect(401, 200, 200, 200, 403)),
     Case(
         "POST",

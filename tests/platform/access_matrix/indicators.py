@@ -5,7 +5,7 @@ from datetime import date
 
 from app.oversight.services import evaluations
 from models import Center, CenterStatus
-from tests.platform.access_matrix import Case, only
+from tests.platform.access_matrix import Case, Pair, only
 from tests.utils.factories import create_user, in_app
 
 LOGIN = 302
@@ -79,4 +79,27 @@ CASES: list[Case] = [
         only({"bureau": 200, "center": 200}, visitor=401),
     ),
     Case("GET", f"{API}/trainings/records?center_id={{ind_foreign}}", only({"bureau": 200}, visitor=401)),
+    Case(
+        "GET",
+        f"{API}/trainings/records?center_id={{ind_own}}",
+        only({"bureau": 200, "center": 200}, visitor=401),
+    ),
+    Case(
+        "GET",
+        f"{API}/technology_market_turnover/records?center_id={{ind_foreign}}",
+        only({"bureau": 200}, visitor=401),
+    ),
+]
+
+# Without a center_id the page shows a center's user their own center and the API the city: not one resource.
+PAIRS: list[Pair] = [
+    Pair("GET /indicators?center_id={ind_own}", f"GET {API}?center_id={{ind_own}}"),
+    Pair("GET /indicators?center_id={ind_foreign}", f"GET {API}?center_id={{ind_foreign}}"),
+    Pair(
+        "GET /indicators/trainings?center_id={ind_own}", f"GET {API}/trainings/records?center_id={{ind_own}}"
+    ),
+    Pair(
+        "GET /indicators/technology_market_turnover?center_id={ind_foreign}",
+        f"GET {API}/technology_market_turnover/records?center_id={{ind_foreign}}",
+    ),
 ]
