@@ -101,6 +101,7 @@ def add_document(
         ).one()
         if count >= MAX_PER_APPLICATION:
             raise Conflict(_("An application has at most %(n)s documents.", n=MAX_PER_APPLICATION))
+        assert user is not None  # acts_for let only the applicant's user through
         row = document_row(application_id=application_id, user=user, data=data, stored=stored)
         session.add(row)
         session.commit()
