@@ -321,12 +321,9 @@ def conclude_review(
     require_bureau(user)
     decision = parse(DecisionIn, data)
     application = load_application(session, application_id)
-    members = [
-        expert_service.membership(row)
-        for row in expert_service.assignments_for(
-            session, subject=AssignmentSubject.application, subject_id=application.id
-        )
-    ]
+    members = expert_service.panel_of(
+        session, subject=AssignmentSubject.application, subject_id=application.id
+    )
     transition = rules.conclude_review(
         _step(application),
         members=members,
