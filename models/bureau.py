@@ -5,6 +5,7 @@ What happens to centers and applications goes to the audit log (`models.audit.Au
 (`...In`) carry what a user types.
 """
 
+import re
 from datetime import date, datetime
 
 from pydantic import field_validator
@@ -369,10 +370,26 @@ class InspectionIn(SQLModel):
     notice_days: int | None = Field(default=None, ge=1, le=60)
 
 
+# An email address, or a phone number (a mobile, or a landline with its area code; spaces, hyphens and
+# parentheses between the digits are allowed).
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+PHONE = re.compile(r"\+?\d{7,15}")
+
+
 class ObjectionIn(SQLModel):
+    """An objection from anyone; the contact must be one the bureau can reach, so answering is possible."""
+
     name: str = Field(min_length=1, max_length=60)
     contact: str = Field(min_length=3, max_length=120)
     text: str = Field(min_length=5, max_length=5000)
+
+    @field_validator("contact")
+    @classmethod
+    def _reachable(cls, value: str) -> str:
+        value = value.strip()
+        if EMAIL.fullmatch(value) or PHONE.fullmatch(re.sub(r"[\s()-]", "", value)):
+            return value
+        raise ValueError("objection_contact")
 
 
 class AnswerIn(SQLModel):

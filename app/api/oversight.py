@@ -26,6 +26,7 @@ from app.oversight.services import notice as notice_service
 from app.oversight.services import promotion as promotion_service
 from app.oversight.services import registry as registry_service
 from app.platform.errors import Invalid
+from app.web import limits
 from app.web.input_guards import accepts_upload
 from models import (
     AnswerIn,
@@ -276,6 +277,7 @@ def list_calls():
 
 @bp.post(f"{P}/calls")
 @documented(json=CallIn, responses={201: CenterCall})
+@limits.writes
 @token_required
 def create_call():
     """The bureau publishes a call: domain, conditions, required materials, deadline, criteria weights."""
@@ -293,6 +295,7 @@ def get_call(call_id: int):
 
 @bp.post(f"{P}/calls/<int:call_id>/applications")
 @documented(json=ApplicationIn, responses={201: ApplicationView})
+@limits.writes
 @token_required
 def submit_application(call_id: int):
     """A lead unit applies with its plan, founding units, experts and documents."""
@@ -324,6 +327,7 @@ def get_application(application_id: int):
 @bp.post(f"{P}/applications/<int:application_id>/documents")
 @documented(form=DocumentForm, responses={201: DocumentView})
 @accepts_upload
+@limits.writes
 @token_required
 def add_document(application_id: int):
     """The applicant adds a document (multipart: `file`, and optionally `title` and `note`)."""
@@ -350,6 +354,7 @@ def document(application_id: int, document_id: int):
 
 @bp.delete(f"{P}/applications/<int:application_id>/documents/<int:document_id>")
 @documented(responses={204: None})
+@limits.writes
 @token_required
 def remove_document(application_id: int, document_id: int):
     """The applicant removes a document before the expert review begins."""
@@ -375,6 +380,7 @@ WORKFLOW = {
 
 @bp.post(f"{P}/applications/<int:application_id>/<any('panel', 'review-decision', 'filing', 'refusal'):step>")
 @documented(json=WORKFLOW_BODIES, responses={200: ApplicationView})
+@limits.writes
 @token_required
 def application_step(application_id: int, step: str):
     """The bureau's decisions on an application: form the panel, conclude the review, file, or refuse."""
@@ -384,6 +390,7 @@ def application_step(application_id: int, step: str):
 
 @bp.post(f"{P}/applications/<int:application_id>/inspection")
 @documented(json=InspectionIn, responses={200: ApplicationView})
+@limits.writes
 @token_required
 def record_inspection(application_id: int):
     """The site inspection's record; passing opens the public notice."""
@@ -417,6 +424,8 @@ def notices():
 
 @bp.post(f"{P}/applications/<int:application_id>/objections")
 @documented(json=ObjectionIn, responses={201: ObjectionFiled})
+@limits.objection_by_address
+@limits.objection_by_application
 def raise_objection(application_id: int):
     """Anyone may object to a center on public notice."""
     objection = notice_service.raise_objection(
@@ -427,6 +436,7 @@ def raise_objection(application_id: int):
 
 @bp.post(f"{P}/objections/<int:objection_id>/answer")
 @documented(json=AnswerIn, responses={200: NoticeObjection})
+@limits.writes
 @token_required
 def answer_objection(objection_id: int):
     """The bureau's answer to an objection."""
@@ -454,6 +464,7 @@ def my_assignments():
 
 @bp.post(f"{P}/assignments/<int:assignment_id>/conflict")
 @documented(json=ConflictIn, responses={200: ExpertAssignment})
+@limits.writes
 @token_required
 def declare_conflict(assignment_id: int):
     """Declare, once, whether the expert has a conflict of interest."""
@@ -468,6 +479,7 @@ def declare_conflict(assignment_id: int):
 
 @bp.post(f"{P}/assignments/<int:assignment_id>/score")
 @documented(json=ScoreIn, responses={200: ExpertAssignment})
+@limits.writes
 @token_required
 def submit_score(assignment_id: int):
     """Scores per criterion and a written opinion; refused to a conflicted expert."""
@@ -514,6 +526,7 @@ def center_record(center_id: int):
 
 @bp.post(f"{P}/centers/<int:center_id>/promotions")
 @documented(json=PromotionIn, responses={201: Promotion})
+@limits.writes
 @token_required
 def recommend_promotion(center_id: int):
     """Recommend a filed center for the next level."""
@@ -528,6 +541,7 @@ def recommend_promotion(center_id: int):
 
 @bp.post(f"{P}/promotions/<int:promotion_id>/outcome")
 @documented(json=PromotionOutcomeIn, responses={200: Promotion})
+@limits.writes
 @token_required
 def promotion_outcome(promotion_id: int):
     """Record the outcome of a promotion."""
@@ -554,6 +568,7 @@ def center_activity(center_id: int):
 
 @bp.post(f"{P}/centers/<int:center_id>/trainings")
 @documented(json=TrainingIn, responses={201: CenterTraining})
+@limits.writes
 @token_required
 def add_training(center_id: int):
     """Record a training the center ran."""
@@ -568,6 +583,7 @@ def add_training(center_id: int):
 
 @bp.post(f"{P}/centers/<int:center_id>/cooperation")
 @documented(json=CooperationIn, responses={201: CenterCooperation})
+@limits.writes
 @token_required
 def add_cooperation(center_id: int):
     """Record an international cooperation project."""
@@ -582,6 +598,7 @@ def add_cooperation(center_id: int):
 
 @bp.post(f"{P}/centers/<int:center_id>/first-use-flags")
 @documented(json=FlagIn, responses={201: FirstUseFlag})
+@limits.writes
 @token_required
 def flag_first_use(center_id: int):
     """Flag one of the center's achievements as a first commercial application (首台套/首批次)."""
@@ -607,6 +624,7 @@ def list_flags():
 
 @bp.post(f"{P}/first-use-flags/<int:flag_id>/review")
 @documented(json=FlagReviewIn, responses={200: FirstUseFlag})
+@limits.writes
 @token_required
 def review_flag(flag_id: int):
     """Recommend or decline a flag."""
@@ -636,6 +654,7 @@ def csv_response(text: str) -> Response:
 
 @bp.post(f"{P}/evaluation-rounds")
 @documented(json=RoundIn, responses={201: EvaluationRound})
+@limits.writes
 @token_required
 def open_round():
     """Open a year's evaluation round for every filed center."""
@@ -685,6 +704,7 @@ EVALUATION_STEPS = {
 
 @bp.post(f"{P}/evaluations/<int:evaluation_id>/<any(report, experts, grade):step>")
 @documented(json=EVALUATION_BODIES, responses={200: EvaluationView})
+@limits.writes
 @token_required
 def evaluation_step(evaluation_id: int, step: str):
     """Submit the report (center), assign experts or grade (bureau)."""

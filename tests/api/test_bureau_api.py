@@ -331,6 +331,23 @@ def _notice(client, session, bureau, call):
     return application, headers(client, bureau)
 
 
+@pytest.mark.parametrize("contact", ["随便写写", "qq123", "li@", "12345"])
+def test_an_objection_needs_a_contact_the_bureau_can_reach(client, session, bureau, call, contact):
+    application, _auth = _notice(client, session, bureau, call)
+    body = {"name": "王", "contact": contact, "text": "请核实发起单位资质。"}
+    response = client.post(f"{API}/applications/{application.id}/objections", json=body)
+    assert response.status_code == 422
+    assert (
+        response.json["error"]["fields"]["contact"]
+        == "请填写有效的手机号、电话号码或电子邮箱，以便主管部门联系您。"
+    )
+    for reachable in ("13800000000", "0431-8555 0123", "+86 138 0000 0000", "wang@example.cn"):
+        filed = client.post(
+            f"{API}/applications/{application.id}/objections", json={**body, "contact": reachable}
+        )
+        assert filed.status_code == 201
+
+
 def test_race_each_bureau_decision_lands_once(app, client, session, bureau, call):
     auth = headers(client, bureau)
     reviewed = carry(session, bureau, apply(session, call), "review")
