@@ -8,6 +8,7 @@ What happens to centers and applications goes to the audit log (`models.audit.Au
 import re
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from pydantic import field_validator
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -176,7 +177,8 @@ class ApplicationDocument(SQLModel, table=True):
 
 
 class NoticeObjection(SQLModel, table=True):
-    """An objection raised during public notice; filing waits until every one is answered."""
+    """An objection raised during public notice; filing waits until every one is answered or dismissed (the
+    bureau sets aside duplicates and spam in batches, with one reason kept as the answer)."""
 
     __tablename__ = "notice_objection"
 
@@ -189,6 +191,12 @@ class NoticeObjection(SQLModel, table=True):
     answer: str | None = Field(default=None, max_length=5000)
     answered_at: datetime | None = None
     answered_by: int | None = Field(default=None, foreign_key="user.id")
+    dismissed: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+
+
+class ObjectionDismissalIn(SQLModel):
+    ids: list[Id] = Field(min_length=1, max_length=500)
+    reason: str = Field(min_length=2, max_length=5000)
 
 
 class Promotion(SQLModel, table=True):

@@ -53,6 +53,7 @@ from models import (
     GradeIn,
     InspectionIn,
     NoticeObjection,
+    ObjectionDismissalIn,
     ObjectionIn,
     PanelIn,
     Promotion,
@@ -199,6 +200,10 @@ class NoticeRow(BaseModel):
 class ObjectionFiled(BaseModel):
     id: int
     created_at: datetime
+
+
+class ObjectionsDismissed(BaseModel):
+    dismissed: list[NoticeObjection]
 
 
 class CenterActivity(BaseModel):
@@ -447,6 +452,19 @@ def answer_objection(objection_id: int):
             )
         )
     )
+
+
+@bp.post(f"{P}/applications/<int:application_id>/objections/dismiss")
+@documented(json=ObjectionDismissalIn, responses={200: ObjectionsDismissed})
+@limits.writes
+@token_required
+def dismiss_objections(application_id: int):
+    """The bureau sets aside duplicate or spam objections with one reason; they no longer hold up filing.
+    `dismissed` lists those this call dismissed (one answered or dismissed before is left as it was)."""
+    dismissed = notice_service.dismiss_objections(
+        session=get_session(), user=api_user(), application_id=application_id, data=json_body()
+    )
+    return jsonify(dismissed=[dump(o) for o in dismissed])
 
 
 # --- experts ------------------------------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ def _message(error: Mapping[str, Any]) -> str:
         return _("This field is required.")
     if kind == "string_too_short":
         return _("Too short: at least %(n)s characters.", n=ctx.get("min_length"))
+    if kind == "too_short":
+        return _("Choose at least %(n)s.", n=ctx.get("min_length"))
     if kind == "string_too_long":
         return _("Too long: at most %(n)s characters.", n=ctx.get("max_length"))
     if kind in ("greater_than_equal", "greater_than"):

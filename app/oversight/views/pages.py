@@ -365,6 +365,22 @@ def answer_objection(objection_id: int):
     )
 
 
+@bp.route("/applications/<int:application_id>/objections/dismiss", methods=["POST"])
+@limits.writes
+@login_required
+def dismiss_objections(application_id: int):
+    """Set aside the ticked objections as duplicates or spam, with one reason."""
+    data = {**form_data(), "ids": [parse_id(v) or v for v in request.form.getlist("ids")]}
+    return attempt(
+        lambda: notice_service.dismiss_objections(
+            session=get_session(), user=current_user_or_none(), application_id=application_id, data=data
+        ),
+        _("The objections are dismissed."),
+        lambda _d: url_for("oversight.application", application_id=application_id) + "#objections",
+        lambda **kw: _application_page(application_id, **kw),
+    )
+
+
 # --- public notice and calls ------------------------------------------------------------------------------------------
 
 
