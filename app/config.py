@@ -100,9 +100,13 @@ class Settings(BaseModel):
     RATE_LIMIT_TOKEN: str = "20 per hour"
     RATE_LIMIT_WRITE: str = "60 per minute; 1000 per day"
     RATE_LIMIT_FEEDBACK: str = "30 per minute; 500 per day"
+    RATE_LIMIT_OBJECTION_ADDRESS: str = "5 per hour; 20 per day"
+    RATE_LIMIT_OBJECTION_APPLICATION: str = "30 per hour; 100 per day"
     # Conversation attachments: stored here, outside the web root, under generated names.
     UPLOAD_DIR: str = "{instance}/uploads"
     UPLOAD_MAX_BYTES: int = Field(10 * 1024 * 1024, ge=1024)
+    # What one organization's message attachments may take in all; a file beyond it is refused (422).
+    MESSAGE_ATTACHMENTS_QUOTA_MB: int = Field(200, ge=1)
     # An uploaded image larger than this (width × height) is refused before it is decoded for its thumbnail.
     IMAGE_MAX_PIXELS: int = Field(40_000_000, ge=1_000_000)
     # Types decided by the file's bytes (see app/platform/files.py); comma-separated in the environment.

@@ -5,8 +5,10 @@ What happens to centers and applications goes to the audit log (`models.audit.Au
 (`...In`) carry what a user types.
 """
 
+import re
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from pydantic import field_validator
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -175,7 +177,8 @@ class ApplicationDocument(SQLModel, table=True):
 
 
 class NoticeObjection(SQLModel, table=True):
-    """An objection raised during public notice; filing waits until every one is answered."""
+    """An objection raised during public notice; filing waits until every one is answered or dismissed (the
+    bureau sets aside duplicates and spam in batches, with one reason kept as the answer)."""
 
     __tablename__ = "notice_objection"
 
@@ -188,6 +191,12 @@ class NoticeObjection(SQLModel, table=True):
     answer: str | None = Field(default=None, max_length=5000)
     answered_at: datetime | None = None
     answered_by: int | None = Field(default=None, foreign_key="user.id")
+    dismissed: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+
+
+class ObjectionDismissalIn(SQLModel):
+    ids: list[Id] = Field(min_length=1, max_length=500)
+    reason: str = Field(min_length=2, max_length=5000)
 
 
 class Promotion(SQLModel, table=True):
@@ -369,10 +378,26 @@ class InspectionIn(SQLModel):
     notice_days: int | None = Field(default=None, ge=1, le=60)
 
 
+# An email address, or a phone number (a mobile, or a landline with its area code; spaces, hyphens and
+# parentheses between the digits are allowed).
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+PHONE = re.compile(r"\+?\d{7,15}")
+
+
 class ObjectionIn(SQLModel):
+    """An objection from anyone; the contact must be one the bureau can reach, so answering is possible."""
+
     name: str = Field(min_length=1, max_length=60)
     contact: str = Field(min_length=3, max_length=120)
     text: str = Field(min_length=5, max_length=5000)
+
+    @field_validator("contact")
+    @classmethod
+    def _reachable(cls, value: str) -> str:
+        value = value.strip()
+        if EMAIL.fullmatch(value) or PHONE.fullmatch(re.sub(r"[\s()-]", "", value)):
+            return value
+        raise ValueError("objection_contact")
 
 
 class AnswerIn(SQLModel):

@@ -133,6 +133,7 @@ def organization(org_id: int):
 
 @bp.post("/organizations/<int:org_id>/verify")
 @documented(responses={200: OrganizationPublic})
+@limits.writes
 @token_required
 def verify_organization(org_id: int):
     """The bureau confirms an organization is who it says it is."""
@@ -160,6 +161,7 @@ def list_organization_claims():
 
 @bp.post("/organization-claims/<int:claim_id>/resolve")
 @documented(json=ClaimDecisionIn, responses={200: OrganizationClaimPublic})
+@limits.writes
 @token_required
 def resolve_organization_claim(claim_id: int):
     """The bureau transfers the organization to the claimant or rejects the claim."""

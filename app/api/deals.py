@@ -18,6 +18,7 @@ from app.market.services import need_access, saved_searches
 from app.platform import notifications
 from app.platform.errors import Invalid
 from app.platform.validation import parse
+from app.web import limits
 from app.web.args import id_arg
 from app.web.input_guards import accepts_upload
 from models import ContractIn, DeclineIn, IncubationIn, InterestIn, NotificationsReadIn, SavedSearchIn
@@ -290,6 +291,7 @@ def _contract(contract) -> dict:
 
 @bp.post("/interests")
 @documented(json=InterestIn, responses={201: InterestView})
+@limits.writes
 @token_required
 def express_interest():
     """Express interest in a need, achievement, service or center."""
@@ -327,6 +329,7 @@ def get_interest(interest_id: int):
 
 @bp.post("/interests/<int(max=2147483647):interest_id>/accept")
 @documented(responses={200: InterestView})
+@limits.writes
 @token_required
 def accept_interest(interest_id: int):
     """The target's owner accepts."""
@@ -337,6 +340,7 @@ def accept_interest(interest_id: int):
 
 @bp.post("/interests/<int(max=2147483647):interest_id>/decline")
 @documented(json=DeclineIn, responses={200: InterestView})
+@limits.writes
 @token_required
 def decline_interest(interest_id: int):
     """The target's owner declines, with a reason."""
@@ -356,6 +360,7 @@ def decline_interest(interest_id: int):
 
 @bp.post("/interests/<int(max=2147483647):interest_id>/withdraw")
 @documented(responses={200: InterestView})
+@limits.writes
 @token_required
 def withdraw_interest(interest_id: int):
     """The interested side takes back a pending interest."""
@@ -368,6 +373,7 @@ def withdraw_interest(interest_id: int):
 
 @bp.post("/interests/<int(max=2147483647):interest_id>/nda")
 @documented(json=NdaAcceptIn, responses={201: NdaAccepted})
+@limits.writes
 @token_required
 def accept_nda(interest_id: int):
     """The interested side accepts the confidential need's NDA."""
@@ -397,6 +403,7 @@ def list_messages(interest_id: int):
 @bp.post("/interests/<int(max=2147483647):interest_id>/messages")
 @documented(json=MessageIn, form=MessageForm, responses={201: MessageView})
 @accepts_upload
+@limits.writes
 @token_required
 def post_message(interest_id: int):
     """Send a message: JSON {"body"}, or multipart with `body` and a file field `file`."""
@@ -436,6 +443,7 @@ def need_detail_views(need_id: int):
 
 @bp.put("/needs/<int(max=2147483647):need_id>/nda")
 @documented(json=NdaTextIn, responses={200: NdaText})
+@limits.writes
 @token_required
 def set_need_nda(need_id: int):
     """The need's owner writes its own NDA text (an empty body restores the platform text)."""
@@ -448,6 +456,7 @@ def set_need_nda(need_id: int):
 
 @bp.post("/contracts")
 @documented(json=ContractIn, responses={201: ContractView})
+@limits.writes
 @token_required
 def create_contract():
     """Create a draft contract from an accepted interest."""
@@ -491,6 +500,7 @@ def _string(data: dict, name: str, required: bool = True) -> str:
 
 @bp.post("/contracts/<int(max=2147483647):contract_id>/transition")
 @documented(json=ContractTransitionIn, responses={200: ContractView})
+@limits.writes
 @token_required
 def transition_contract(contract_id: int):
     """Sign, start, complete or terminate (with a reason in `note`)."""
@@ -509,6 +519,7 @@ def transition_contract(contract_id: int):
     "/contracts/<int(max=2147483647):contract_id>/milestones/<int(max=2147483647):milestone_id>/transition"
 )
 @documented(json=MilestoneTransitionIn, responses={200: ContractView})
+@limits.writes
 @token_required
 def transition_milestone(contract_id: int, milestone_id: int):
     """Deliver, accept or mark paid one milestone."""
@@ -526,6 +537,7 @@ def transition_milestone(contract_id: int, milestone_id: int):
 
 @bp.post("/contracts/<int(max=2147483647):contract_id>/registration")
 @documented(json=RegistrationNumberIn, responses={200: ContractView})
+@limits.writes
 @token_required
 def contract_registration(contract_id: int):
     """Record the registration number (登记编号) of a signed contract."""
@@ -556,6 +568,7 @@ def list_incubations():
 
 @bp.post("/incubations")
 @documented(json=IncubationIn, responses={201: IncubationView})
+@limits.writes
 @token_required
 def create_incubation():
     """Record an enterprise incubated by the caller's center."""
@@ -565,6 +578,7 @@ def create_incubation():
 
 @bp.post("/incubations/<int(max=2147483647):incubation_id>/transition")
 @documented(json=IncubationTransitionIn, responses={200: IncubationView})
+@limits.writes
 @token_required
 def transition_incubation(incubation_id: int):
     """The incubated enterprise graduated or exited."""
@@ -590,6 +604,7 @@ def list_notifications():
 
 @bp.post("/notifications/read")
 @documented(json=ReadIn, responses={200: ReadDone})
+@limits.writes
 @token_required
 def read_notifications():
     """Mark notifications read: {"ids": [...]} for some, {} for all."""
@@ -609,6 +624,7 @@ def list_saved_searches():
 
 @bp.post("/saved-searches")
 @documented(json=SavedSearchIn, responses={201: SavedSearchView})
+@limits.writes
 @token_required
 def create_saved_search():
     """Save a query and filters for the daily digest."""
@@ -618,6 +634,7 @@ def create_saved_search():
 
 @bp.delete("/saved-searches/<int(max=2147483647):saved_id>")
 @documented(responses={204: None})
+@limits.writes
 @token_required
 def delete_saved_search(saved_id: int):
     """Delete one of the caller's saved searches."""

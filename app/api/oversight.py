@@ -26,6 +26,7 @@ from app.oversight.services import notice as notice_service
 from app.oversight.services import promotion as promotion_service
 from app.oversight.services import registry as registry_service
 from app.platform.errors import Invalid
+from app.web import limits
 from app.web.args import int_arg
 from app.web.input_guards import accepts_upload
 from models import (
@@ -53,6 +54,7 @@ from models import (
     GradeIn,
     InspectionIn,
     NoticeObjection,
+    ObjectionDismissalIn,
     ObjectionIn,
     PanelIn,
     Promotion,
@@ -201,6 +203,10 @@ class ObjectionFiled(BaseModel):
     created_at: datetime
 
 
+class ObjectionsDismissed(BaseModel):
+    dismissed: list[NoticeObjection]
+
+
 class CenterActivity(BaseModel):
     trainings: list[CenterTraining]
     cooperation: list[CenterCooperation]
@@ -277,6 +283,7 @@ def list_calls():
 
 @bp.post(f"{P}/calls")
 @documented(json=CallIn, responses={201: CenterCall})
+@limits.writes
 @token_required
 def create_call():
     """The bureau publishes a call: domain, conditions, required materials, deadline, criteria weights."""
@@ -294,6 +301,7 @@ def get_call(call_id: int):
 
 @bp.post(f"{P}/calls/<int:call_id>/applications")
 @documented(json=ApplicationIn, responses={201: ApplicationView})
+@limits.writes
 @token_required
 def submit_application(call_id: int):
     """A lead unit applies with its plan, founding units, experts and documents."""
@@ -325,6 +333,7 @@ def get_application(application_id: int):
 @bp.post(f"{P}/applications/<int:application_id>/documents")
 @documented(form=DocumentForm, responses={201: DocumentView})
 @accepts_upload
+@limits.writes
 @token_required
 def add_document(application_id: int):
     """The applicant adds a document (multipart: `file`, and optionally `title` and `note`)."""
@@ -351,6 +360,7 @@ def document(application_id: int, document_id: int):
 
 @bp.delete(f"{P}/applications/<int:application_id>/documents/<int:document_id>")
 @documented(responses={204: None})
+@limits.writes
 @token_required
 def remove_document(application_id: int, document_id: int):
     """The applicant removes a document before the expert review begins."""
@@ -376,6 +386,7 @@ WORKFLOW = {
 
 @bp.post(f"{P}/applications/<int:application_id>/<any('panel', 'review-decision', 'filing', 'refusal'):step>")
 @documented(json=WORKFLOW_BODIES, responses={200: ApplicationView})
+@limits.writes
 @token_required
 def application_step(application_id: int, step: str):
     """The bureau's decisions on an application: form the panel, conclude the review, file, or refuse."""
@@ -385,6 +396,7 @@ def application_step(application_id: int, step: str):
 
 @bp.post(f"{P}/applications/<int:application_id>/inspection")
 @documented(json=InspectionIn, responses={200: ApplicationView})
+@limits.writes
 @token_required
 def record_inspection(application_id: int):
     """The site inspection's record; passing opens the public notice."""
@@ -418,6 +430,8 @@ def notices():
 
 @bp.post(f"{P}/applications/<int:application_id>/objections")
 @documented(json=ObjectionIn, responses={201: ObjectionFiled})
+@limits.objection_by_address
+@limits.objection_by_application
 def raise_objection(application_id: int):
     """Anyone may object to a center on public notice."""
     objection = notice_service.raise_objection(
@@ -428,6 +442,7 @@ def raise_objection(application_id: int):
 
 @bp.post(f"{P}/objections/<int:objection_id>/answer")
 @documented(json=AnswerIn, responses={200: NoticeObjection})
+@limits.writes
 @token_required
 def answer_objection(objection_id: int):
     """The bureau's answer to an objection."""
@@ -438,6 +453,19 @@ def answer_objection(objection_id: int):
             )
         )
     )
+
+
+@bp.post(f"{P}/applications/<int:application_id>/objections/dismiss")
+@documented(json=ObjectionDismissalIn, responses={200: ObjectionsDismissed})
+@limits.writes
+@token_required
+def dismiss_objections(application_id: int):
+    """The bureau sets aside duplicate or spam objections with one reason; they no longer hold up filing.
+    `dismissed` lists those this call dismissed (one answered or dismissed before is left as it was)."""
+    dismissed = notice_service.dismiss_objections(
+        session=get_session(), user=api_user(), application_id=application_id, data=json_body()
+    )
+    return jsonify(dismissed=[dump(o) for o in dismissed])
 
 
 # --- experts ------------------------------------------------------------------------------------------------------
@@ -455,6 +483,7 @@ def my_assignments():
 
 @bp.post(f"{P}/assignments/<int:assignment_id>/conflict")
 @documented(json=ConflictIn, responses={200: ExpertAssignment})
+@limits.writes
 @token_required
 def declare_conflict(assignment_id: int):
     """Declare, once, whether the expert has a conflict of interest."""
@@ -469,6 +498,7 @@ def declare_conflict(assignment_id: int):
 
 @bp.post(f"{P}/assignments/<int:assignment_id>/score")
 @documented(json=ScoreIn, responses={200: ExpertAssignment})
+@limits.writes
 @token_required
 def submit_score(assignment_id: int):
     """Scores per criterion and a written opinion; refused to a conflicted expert."""
@@ -515,6 +545,7 @@ def center_record(center_id: int):
 
 @bp.post(f"{P}/centers/<int:center_id>/promotions")
 @documented(json=PromotionIn, responses={201: Promotion})
+@limits.writes
 @token_required
 def recommend_promotion(center_id: int):
     """Recommend a filed center for the next level."""
@@ -529,6 +560,7 @@ def recommend_promotion(center_id: int):
 
 @bp.post(f"{P}/promotions/<int:promotion_id>/outcome")
 @documented(json=PromotionOutcomeIn, responses={200: Promotion})
+@limits.writes
 @token_required
 def promotion_outcome(promotion_id: int):
     """Record the outcome of a promotion."""
@@ -555,6 +587,7 @@ def center_activity(center_id: int):
 
 @bp.post(f"{P}/centers/<int:center_id>/trainings")
 @documented(json=TrainingIn, responses={201: CenterTraining})
+@limits.writes
 @token_required
 def add_training(center_id: int):
     """Record a training the center ran."""
@@ -569,6 +602,7 @@ def add_training(center_id: int):
 
 @bp.post(f"{P}/centers/<int:center_id>/cooperation")
 @documented(json=CooperationIn, responses={201: CenterCooperation})
+@limits.writes
 @token_required
 def add_cooperation(center_id: int):
     """Record an international cooperation project."""
@@ -583,6 +617,7 @@ def add_cooperation(center_id: int):
 
 @bp.post(f"{P}/centers/<int:center_id>/first-use-flags")
 @documented(json=FlagIn, responses={201: FirstUseFlag})
+@limits.writes
 @token_required
 def flag_first_use(center_id: int):
     """Flag one of the center's achievements as a first commercial application (首台套/首批次)."""
@@ -608,6 +643,7 @@ def list_flags():
 
 @bp.post(f"{P}/first-use-flags/<int:flag_id>/review")
 @documented(json=FlagReviewIn, responses={200: FirstUseFlag})
+@limits.writes
 @token_required
 def review_flag(flag_id: int):
     """Recommend or decline a flag."""
@@ -637,6 +673,7 @@ def csv_response(text: str) -> Response:
 
 @bp.post(f"{P}/evaluation-rounds")
 @documented(json=RoundIn, responses={201: EvaluationRound})
+@limits.writes
 @token_required
 def open_round():
     """Open a year's evaluation round for every filed center."""
@@ -686,6 +723,7 @@ EVALUATION_STEPS = {
 
 @bp.post(f"{P}/evaluations/<int:evaluation_id>/<any(report, experts, grade):step>")
 @documented(json=EVALUATION_BODIES, responses={200: EvaluationView})
+@limits.writes
 @token_required
 def evaluation_step(evaluation_id: int, step: str):
     """Submit the report (center), assign experts or grade (bureau)."""

@@ -79,6 +79,7 @@ EVENTS = {
     "notice_opened": _l("Site inspection passed; public notice opened"),
     "objection_raised": _l("Objection raised"),
     "objection_answered": _l("Objection answered"),
+    "objection_dismissed": _l("Objection dismissed as a duplicate or spam"),
     "filed": _l("Filed"),
     "refused": _l("Refused"),
     "promotion_recommended": _l("Recommended for promotion"),

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from app.oversight.labels import EXPERT_FIELDS
 from app.platform.errors import Conflict, Invalid
 from models import CenterLevel, CenterStatus, ExpertField, Grade, OrgKind, PromotionOutcome
 
@@ -109,11 +110,13 @@ class Step:
 
 @dataclass(frozen=True)
 class Membership:
-    """An expert's standing on a panel: the conflict declaration and the weighted score, if any."""
+    """An expert's standing on a panel: the conflict declaration, the weighted score, if any, and the fields the
+    expert covers (a review counts the fields of those who scored, not of everyone named)."""
 
     expert_id: int
     conflict: bool | None
     weighted_score: float | None
+    specialties: tuple[str, ...] = ()
 
 
 # --- registry -------------------------------------------------------------------------------------------------------
@@ -285,6 +288,15 @@ def conclude_review(
     mean = panel_mean(members)
     if mean is None:
         raise Conflict(_("No expert without a conflict of interest has scored; add experts to the panel."))
+    # Experts who declared a conflict did not score, so the fields only they cover were never reviewed.
+    uncovered = missing_fields(m.specialties for m in members if m.weighted_score is not None)
+    if approve and uncovered:
+        raise Conflict(
+            _(
+                "The experts who scored do not cover %(fields)s, so the review cannot pass.",
+                fields=_(", ").join(str(EXPERT_FIELDS[f]) for f in uncovered),
+            )
+        )
     if not approve:
         return _refused(
             step, "conclude_review", reason=reason, now=now, event="review_refused", review_mean=mean

@@ -18,6 +18,7 @@ CUSTOM = {
         "Not a valid unified social credit code (18 characters with a check character)."
     ),
     "budget_order": lambda: _("The minimum budget is above the maximum."),
+    "objection_contact": lambda: _("Give a phone number or an email address where the bureau can reach you."),
     "bureau_not_self_registered": lambda: _("Bureau accounts are created by an administrator."),
 }
 
@@ -28,6 +29,8 @@ def _message(error: Mapping[str, Any]) -> str:
         return _("This field is required.")
     if kind == "string_too_short":
         return _("Too short: at least %(n)s characters.", n=ctx.get("min_length"))
+    if kind == "too_short":
+        return _("Choose at least %(n)s.", n=ctx.get("min_length"))
     if kind == "string_too_long":
         return _("Too long: at most %(n)s characters.", n=ctx.get("max_length"))
     if kind in ("greater_than_equal", "greater_than"):

@@ -1,4 +1,5 @@
-"""Rate limits (Flask-Limiter): login per account and per address, registration, tokens, writes, feedback.
+"""Rate limits (Flask-Limiter): login per account and per address, registration, tokens, every write, feedback,
+objections per address and per application.
 
 Each limit is a setting (`RATE_LIMIT_*`, in the library's notation: "5 per minute; 20 per hour"), read on
 every request. Counters live in `RATELIMIT_STORAGE_URI`: memory by default, which is per process; several
@@ -50,6 +51,11 @@ def user_key() -> str:
     return f"user:{user.id}" if user is not None else f"address:{client_address()}"
 
 
+def application_key() -> str:
+    """The application an objection is raised against (its page and its API call name it the same way)."""
+    return f"application:{(request.view_args or {}).get('application_id')}"
+
+
 def _setting(name: str):
     return lambda: current_app.config[name]
 
@@ -79,10 +85,25 @@ token_creation = limiter.shared_limit(
     _setting("RATE_LIMIT_TOKEN"), scope="token", key_func=client_address, methods=["POST"]
 )
 writes = limiter.shared_limit(
-    _setting("RATE_LIMIT_WRITE"), scope="write", key_func=user_key, methods=["POST", "PATCH", "DELETE"]
+    _setting("RATE_LIMIT_WRITE"), scope="write", key_func=user_key, methods=["POST", "PUT", "PATCH", "DELETE"]
 )
 feedback = limiter.shared_limit(
     _setting("RATE_LIMIT_FEEDBACK"), scope="feedback", key_func=user_key, methods=["POST"]
+)
+
+# Anyone may object without an account: each address is slowed, and so is the flood one application can receive
+# from many addresses (the bureau must read every objection before it files a center).
+objection_by_address = limiter.shared_limit(
+    _setting("RATE_LIMIT_OBJECTION_ADDRESS"),
+    scope="objection-address",
+    key_func=client_address,
+    methods=["POST"],
+)
+objection_by_application = limiter.shared_limit(
+    _setting("RATE_LIMIT_OBJECTION_APPLICATION"),
+    scope="objection-application",
+    key_func=application_key,
+    methods=["POST"],
 )
 
 
@@ -93,6 +114,8 @@ LIMIT_SETTINGS = (
     "RATE_LIMIT_TOKEN",
     "RATE_LIMIT_WRITE",
     "RATE_LIMIT_FEEDBACK",
+    "RATE_LIMIT_OBJECTION_ADDRESS",
+    "RATE_LIMIT_OBJECTION_APPLICATION",
 )
 
 

@@ -20,7 +20,7 @@ from tests.utils.bureau import (
     end_notice,
 )
 from tests.utils.factories import PASSWORD, create_achievement, create_user
-from tests.utils.web import bearer
+from tests.utils.web import bearer, concurrently
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 API = "/api/v1/bureau"
@@ -332,6 +332,74 @@ def test_race_declaring_and_scoring_twice(app, client, session, bureau, call):
 def _notice(client, session, bureau, call):
     application = carry(session, bureau, apply(session, call), "notice")
     return application, headers(client, bureau)
+
+
+@pytest.mark.parametrize("contact", ["随便写写", "qq123", "li@", "12345"])
+def test_an_objection_needs_a_contact_the_bureau_can_reach(client, session, bureau, call, contact):
+    application, _auth = _notice(client, session, bureau, call)
+    body = {"name": "王", "contact": contact, "text": "请核实发起单位资质。"}
+    response = client.post(f"{API}/applications/{application.id}/objections", json=body)
+    assert response.status_code == 422
+    assert (
+        response.json["error"]["fields"]["contact"]
+        == "请填写有效的手机号、电话号码或电子邮箱，以便主管部门联系您。"
+    )
+    for reachable in ("13800000000", "0431-8555 0123", "+86 138 0000 0000", "wang@example.cn"):
+        filed = client.post(
+            f"{API}/applications/{application.id}/objections", json={**body, "contact": reachable}
+        )
+        assert filed.status_code == 201
+
+
+def test_the_bureau_dismisses_a_flood_of_objections_with_one_reason(client, session, bureau, call):
+    application, auth = _notice(client, session, bureau, call)
+    objections = f"{API}/applications/{application.id}/objections"
+    body = {"name": "匿名", "contact": "13800000000", "text": "重复提交的同一条异议。"}
+    ids = [client.post(objections, json=body).json["id"] for _ in range(4)]
+    real = client.post(objections, json={**body, "text": "发起单位之一已停业，请核实。"}).json["id"]
+    dismiss = f"{API}/applications/{application.id}/objections/dismiss"
+    other, _auth = _notice(client, session, bureau, call)
+    stranger = client.post(f"{API}/applications/{other.id}/objections", json=body).json["id"]
+    refused = client.post(dismiss, json={"ids": [ids[0], stranger], "reason": "重复"}, headers=auth)
+    assert refused.status_code == 422
+    assert refused.json["error"]["fields"]["ids"] == f"不是对本申请的异议：{stranger}。"
+    done = client.post(dismiss, json={"ids": ids, "reason": "同一内容重复提交"}, headers=auth)
+    assert done.status_code == 200
+    assert [o["id"] for o in done.json["dismissed"]] == ids
+    assert {(o["dismissed"], o["answer"]) for o in done.json["dismissed"]} == {(True, "同一内容重复提交")}
+    # The one objection on its merits still holds up filing, and only it.
+    end_notice(session, application)
+    filing = f"{API}/applications/{application.id}/filing"
+    blocked = client.post(filing, json={"approve": True, "reason": "同意"}, headers=auth)
+    assert blocked.status_code == 409 and "尚有 1 条未答复" in blocked.json["error"]["message"]
+    client.post(f"{API}/objections/{real}/answer", json={"answer": "已核实，仍在经营。"}, headers=auth)
+    assert client.post(filing, json={"approve": True, "reason": "同意"}, headers=auth).status_code == 200
+    history = client.get(f"{API}/applications/{application.id}", headers=auth).json["history"]
+    assert [h["event_type"] for h in history].count("objection_dismissed") == 4
+    # Only the bureau dismisses.
+    applicant = create_user(session, "university")
+    assert (
+        client.post(
+            dismiss, json={"ids": ids, "reason": "x" * 5}, headers=headers(client, applicant)
+        ).status_code
+        == 403
+    )
+
+
+def test_two_dismissals_at_once_dismiss_each_objection_once(app, client, session, bureau, call):
+    application, auth = _notice(client, session, bureau, call)
+    objections = f"{API}/applications/{application.id}/objections"
+    body = {"name": "匿名", "contact": "li@example.cn", "text": "重复提交的同一条异议。"}
+    ids = [client.post(objections, json=body).json["id"] for _ in range(3)]
+    dismiss = f"{API}/applications/{application.id}/objections/dismiss"
+    first, second = concurrently(
+        lambda: app.test_client().post(dismiss, json={"ids": ids, "reason": "重复"}, headers=auth),
+        lambda: app.test_client().post(dismiss, json={"ids": ids[::-1], "reason": "垃圾信息"}, headers=auth),
+    )
+    assert first.status_code == second.status_code == 200
+    assert sorted(o["id"] for o in first.json["dismissed"] + second.json["dismissed"]) == ids
+    history = client.get(f"{API}/applications/{application.id}", headers=auth).json["history"]
+    assert [h["event_type"] for h in history].count("objection_dismissed") == 3
 
 
 def test_race_each_bureau_decision_lands_once(app, client, session, bureau, call):

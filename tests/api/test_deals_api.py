@@ -420,6 +420,26 @@ def test_attachments_are_checked_stored_privately_and_served_to_parties(app, cli
     assert client.get(f"/api/v1/attachments/{stored.id}", headers=tokens["other"]).status_code == 404
 
 
+def test_message_attachments_stop_at_the_organization_quota(app, client, session, world, tokens):
+    app.config["MESSAGE_ATTACHMENTS_QUOTA_MB"] = 1
+    interest = accepted_interest(session, world)
+    path = f"/api/v1/interests/{interest.id}/messages"
+    big = PDF + b"%" * 600_000
+
+    def send(who: str):
+        return client.post(
+            path, headers=tokens[who], data={"body": "附件", "file": (io.BytesIO(big), "a.pdf")}
+        )
+
+    assert send("sme").status_code == 201
+    refused = send("sme")
+    assert refused.status_code == 422
+    assert "贵单位的消息附件已达 1 MB 存储上限，此文件未发送" in refused.json["error"]["message"]
+    assert refused.json["error"]["fields"]["file"] == "已用 0.6 MB，上限 1 MB。"
+    assert count(session, Attachment) == 1 and len(list(Path(app.config["UPLOAD_DIR"]).iterdir())) == 1
+    assert send("center").status_code == 201  # the other organization has a quota of its own
+
+
 def test_incubations_and_saved_searches(client, world, tokens):
     body = {
         "center_id": world.center_id,

@@ -71,7 +71,8 @@ def test_refusals_use_the_error_envelope_and_bearer_routes_say_so(document):
         "$ref": "#/components/schemas/Error"
     }
     # Rate limits only where a limit applies; uploads are bodies and may be too large.
-    assert "429" not in document["paths"]["/interests"]["post"]["responses"]
+    assert "429" in document["paths"]["/interests"]["post"]["responses"]
+    assert "429" not in document["paths"]["/auth/tokens/{token_id}"]["delete"]["responses"]
     assert "413" in document["paths"]["/needs/{listing_id}/attachments"]["post"]["responses"]
     assert "security" not in document["paths"]["/bureau/notices"]["get"]
 

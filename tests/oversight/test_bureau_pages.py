@@ -203,6 +203,31 @@ def test_bureau_carries_an_application_through_the_pages(client, auth, session, 
     assert session.get(CenterApplication, application.id).status == CenterStatus.filed
 
 
+def test_the_bureau_dismisses_duplicate_objections_on_the_application_page(
+    client, auth, session, bureau, call
+):
+    application = carry(session, bureau, apply(session, call), "notice")
+    page = f"/applications/{application.id}"
+    body = {"name": "匿名", "contact": "li@example.cn", "text": "同一条异议反复提交。"}
+    for _ in range(3):
+        assert post(client, "/notices", f"/notices/{application.id}/objections", body).status_code == 302
+    wrong = post(client, "/notices", f"/notices/{application.id}/objections", {**body, "contact": "随便写写"})
+    assert wrong.status_code == 422 and "请填写有效的手机号、电话号码或电子邮箱" in text(wrong)
+    auth.login(bureau.email)
+    ids = [str(i) for i in session.exec(select(NoticeObjection.id)).all()]
+    action = f"{page}/objections/dismiss"
+    nothing = post(client, page, action, {"reason": "重复提交"})
+    assert nothing.status_code == 422 and "请至少选择 1 项" in text(nothing)
+    client.post(
+        action, data={"ids": ids[:2], "reason": "同一内容重复提交", "csrf_token": csrf_token(client, page)}
+    )
+    html = text(client.get(page))
+    assert html.count("重复或垃圾异议，不予受理") == 2 and "同一内容重复提交" in html
+    end_notice(session, session.get(CenterApplication, application.id))
+    blocked = post(client, page, f"{page}/filing", {"approve": "true", "reason": "同意备案"})
+    assert blocked.status_code == 409 and "尚有 1 条未答复" in text(blocked)
+
+
 def test_refusal_reasons_reach_the_applicant(client, auth, session, bureau, call):
     applicant = create_user(session, "institute")
     application = apply(session, call, applicant)

@@ -220,6 +220,48 @@ def test_panel_coverage_conflicts_and_scoring(session, bureau, call):
     assert [row.expert_id for row, _name in own.panel] == [engineer.id]
 
 
+def test_a_review_passes_only_if_those_who_scored_cover_every_field(session, bureau, call):
+    """Two of four experts declare conflicts; the two who score cover neither industry nor law."""
+    application = apply(session, call)
+    scorers = [create_expert(session, ["economics", "management"]), create_expert(session, ["technology"])]
+    conflicted = [create_expert(session, ["industry", "law"]), create_expert(session, ["law"])]
+    with in_app(session):
+        application_service.form_panel(
+            session=session,
+            user=bureau,
+            application_id=application.id,
+            data={"expert_ids": [u.id for u in scorers + conflicted]},
+        )
+        for user in scorers + conflicted:
+            row = expert_service.my_assignments(session=session, user=user)[0]
+            expert_service.declare_conflict(
+                session=session, user=user, assignment_id=row.id, data={"conflict": user in conflicted}
+            )
+            if user in scorers:
+                expert_service.submit_score(
+                    session=session,
+                    user=user,
+                    assignment_id=row.id,
+                    data={"scores": SCORES, "opinion": "意见：基础扎实，机制可行。"},
+                )
+        with pytest.raises(Conflict, match="参与评分的专家未覆盖产业、法律，评审不能通过"):
+            application_service.conclude_review(
+                session=session,
+                user=bureau,
+                application_id=application.id,
+                data={"approve": True, "reason": "通过"},
+            )
+        session.refresh(application)
+        assert application.status == CenterStatus.review
+        refused = application_service.conclude_review(
+            session=session,
+            user=bureau,
+            application_id=application.id,
+            data={"approve": False, "reason": "评分专家未覆盖产业与法律"},
+        )
+    assert refused.status == CenterStatus.rejected
+
+
 def test_refusal_ends_the_application_with_reasons_the_applicant_sees(session, bureau, call):
     applicant = create_user(session, "institute", industries=["automotive"])
     application = carry(session, bureau, apply(session, call, applicant), "inspection")

@@ -17,8 +17,12 @@ def step(status: CenterStatus, **fields) -> rules.Step:
     return rules.Step(status=status, **fields)
 
 
-def member(expert_id: int, conflict: bool | None, score: float | None = None) -> rules.Membership:
-    return rules.Membership(expert_id=expert_id, conflict=conflict, weighted_score=score)
+def member(
+    expert_id: int, conflict: bool | None, score: float | None = None, fields: list[str] = ALL_FIELDS
+) -> rules.Membership:
+    return rules.Membership(
+        expert_id=expert_id, conflict=conflict, weighted_score=score, specialties=tuple(fields)
+    )
 
 
 def test_domain_key_ignores_spacing_punctuation_and_case():
@@ -103,6 +107,24 @@ def test_panel_must_cover_five_fields_with_two_experts_at_least():
     with pytest.raises(Conflict):
         rules.form_panel(
             step(CenterStatus.review), deadline=deadline, specialties={7: ALL_FIELDS, 8: ALL_FIELDS}
+        )
+
+
+def test_a_review_counts_the_fields_of_those_who_scored_not_of_the_panel():
+    members = [
+        member(1, False, 80.0, ["economics", "management"]),
+        member(2, False, 90.0, ["technology"]),
+        member(3, True, fields=["industry", "law"]),
+        member(4, True, fields=["law"]),
+    ]
+    with pytest.raises(Conflict, match="do not cover Industry practice, Law"):
+        rules.conclude_review(
+            step(CenterStatus.review),
+            members=members,
+            approve=True,
+            reason="x",
+            deadline=date(2026, 7, 1),
+            now=NOW,
         )
 
 

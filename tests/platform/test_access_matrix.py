@@ -28,13 +28,17 @@ PLACEHOLDER = re.compile(r"^\{(\w+)\}$")
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    """The app with CSRF checks off: the matrix is about roles; CSRF has its own tests."""
+    """The app with CSRF checks off and limits out of reach: the matrix is about roles (every role of a kind
+    shares one address); CSRF and rate limits have their own tests."""
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test",
             "DATABASE_URL": database_url,
             "WTF_CSRF_ENABLED": False,
+            "RATE_LIMIT_WRITE": "100000 per minute",
+            "RATE_LIMIT_OBJECTION_ADDRESS": "100000 per minute",
+            "RATE_LIMIT_OBJECTION_APPLICATION": "100000 per minute",
             "SEARCH_PATH": str(tmp_path / "search.sqlite3"),
             "VECTOR_DIR": str(tmp_path / "vectors"),
         }

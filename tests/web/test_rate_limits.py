@@ -3,8 +3,12 @@
 import threading
 
 import pytest
+from flask_limiter.util import get_qualified_name
 
 from app import create_app
+from app.web import limits
+from models import Role
+from tests.utils.bureau import apply, carry, create_account, create_call
 from tests.utils.factories import (
     PASSWORD,
     create_achievement,
@@ -13,6 +17,7 @@ from tests.utils.factories import (
     need_data,
     registration_data,
 )
+from tests.utils.ui_deals import accept, express
 from tests.utils.web import bearer, csrf_token
 
 
@@ -27,6 +32,8 @@ def limits_config():
         "RATE_LIMIT_TOKEN": "4 per hour",
         "RATE_LIMIT_WRITE": "3 per minute",
         "RATE_LIMIT_FEEDBACK": "2 per minute",
+        "RATE_LIMIT_OBJECTION_ADDRESS": "3 per minute",
+        "RATE_LIMIT_OBJECTION_APPLICATION": "5 per minute",
     }
 
 
@@ -258,3 +265,104 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_login_limit(
         assert attempt("198.51.100.9", 99).status_code == (422 if trusted else 429)
     finally:
         app.extensions["db_engine"].dispose()
+
+
+# The routes a limit must never stand between a user and: leaving, and cutting off a leaked token.
+UNLIMITED_WRITES = {
+    "auth.logout",
+    "account.revoke_token",
+    "api.revoke_current_token",
+    "api.revoke_token",
+}
+
+
+def test_every_write_route_has_a_rate_limit(app):
+    """A route that changes something and has no limit is how 65 messages in a few seconds got through."""
+    unlimited = []
+    with app.app_context():
+        named = limits.limiter.limit_manager.decorated_limits
+        limited = {
+            endpoint for endpoint, view in app.view_functions.items() if named(get_qualified_name(view))
+        }
+    for rule in app.url_map.iter_rules():
+        if not rule.methods & {"POST", "PUT", "PATCH", "DELETE"} or rule.endpoint in UNLIMITED_WRITES:
+            continue
+        if rule.endpoint not in limited:
+            unlimited.append(rule.endpoint)
+    assert unlimited == []
+
+
+def test_deal_writes_are_limited_per_user_on_pages_and_api(client, session, auth):
+    firm, lab = create_user(session, "enterprise"), create_user(session, "university")
+    need = create_need(session, firm, confidential=True, details="保密参数")
+    achievement = create_achievement(session, lab)
+    interest = express(session, lab, "need", need.id, via_type="achievement", via_id=achievement.id)
+    accept(session, firm, interest.id)
+    # Messages: three through the API, the fourth is refused on the page too.
+    lab_api = bearer(client, lab.email, PASSWORD)
+    for n in range(3):
+        sent = client.post(
+            f"/api/v1/interests/{interest.id}/messages", json={"body": f"第{n}条"}, headers=lab_api
+        )
+        assert sent.status_code == 201
+    assert_throttled(
+        client.post(f"/api/v1/interests/{interest.id}/messages", json={"body": "再一条"}, headers=lab_api),
+        api=True,
+    )
+    auth.login(lab.email)
+    token = csrf_token(client, f"/interests/{interest.id}")
+    assert_throttled(
+        client.post(f"/interests/{interest.id}/messages", data={"body": "网页再发", "csrf_token": token}),
+        api=False,
+    )
+    assert_throttled(
+        client.post("/saved-searches", data={"q": "焊接", "name": "焊接", "csrf_token": token}), api=False
+    )
+    auth.logout()
+    # The need's owner: NDA edits (PUT on the API, POST on the page) and saved searches share one counter.
+    firm_api = bearer(client, firm.email, PASSWORD)
+    for n in range(2):
+        edited = client.put(
+            f"/api/v1/needs/{need.id}/nda", json={"body": f"保密期{n + 1}年"}, headers=firm_api
+        )
+        assert edited.status_code == 200
+    assert client.post("/api/v1/saved-searches", json={"query": "焊接"}, headers=firm_api).status_code == 201
+    assert_throttled(
+        client.put(f"/api/v1/needs/{need.id}/nda", json={"body": "保密期九年"}, headers=firm_api), api=True
+    )
+    assert_throttled(
+        client.post("/api/v1/saved-searches", json={"query": "激光"}, headers=firm_api), api=True
+    )
+    auth.login(firm.email)
+    page = client.get(f"/needs/{need.id}/nda").get_data(as_text=True)
+    assert "保密期2年" in page and "保密期九年" not in page  # the refused edit saved nothing
+
+
+def test_objections_are_limited_per_address_and_per_application(client, session):
+    """65 anonymous objections in 0.6 s each had to be answered before the center could be filed."""
+    bureau = create_account(session, Role.bureau, "市工信局审核员")
+    call = create_call(session, bureau)
+    application = carry(session, bureau, apply(session, call), "notice")
+    other = carry(session, bureau, apply(session, call), "notice")
+    body = {"name": "王", "contact": "wang@example.cn", "text": "请核实发起单位资质。"}
+    api = f"/api/v1/bureau/applications/{application.id}/objections"
+    for _ in range(3):
+        assert client.post(api, json=body).status_code == 201
+    assert_throttled(client.post(f"/api/v1/bureau/applications/{other.id}/objections", json=body), api=True)
+    page = f"/notices/{other.id}/objections"
+    assert_throttled(
+        client.post(page, data={**body, "csrf_token": csrf_token(client, "/notices")}), api=False
+    )
+    # From other addresses, the application still takes only so many in all.
+    statuses = [
+        client.post(api, json=body, environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}).status_code for n in range(3)
+    ]
+    assert statuses == [201, 201, 429]
+    assert (
+        client.post(
+            f"/api/v1/bureau/applications/{other.id}/objections",
+            json=body,
+            environ_base={"REMOTE_ADDR": "10.0.1.1"},
+        ).status_code
+        == 201
+    )

@@ -6,6 +6,7 @@ from flask_login import login_required
 
 from app.accounts.services import organizations
 from app.db import get_session
+from app.web import limits
 from app.web.identity import current_user_or_none
 
 bp = Blueprint("bureau", __name__)
@@ -32,6 +33,7 @@ def desk():
 
 
 @bp.route("/organizations/<int:org_id>/verify", methods=["POST"])
+@limits.writes
 @login_required
 def verify(org_id: int):
     """Mark an organization verified."""
@@ -41,6 +43,7 @@ def verify(org_id: int):
 
 
 @bp.route(f"/claims/<int:claim_id>/{DECISION}", methods=["POST"])
+@limits.writes
 @login_required
 def resolve_claim(claim_id: int, decision: str):
     """Transfer the claimed organization to the claimant, or reject the claim."""

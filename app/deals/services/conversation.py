@@ -3,8 +3,9 @@ file (a message attachment, stored with app.platform.files; a listing's own file
 
 from pathlib import Path
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.deals.services.interests import get_interest, side_of, target_title
 from app.platform import files
@@ -19,6 +20,31 @@ from models import (
 )
 
 MESSAGE_MAX = 5000
+
+
+def attachment_bytes(session: Session, org_id: int) -> int:
+    """What the organization's message attachments take in storage now."""
+    used = session.exec(
+        select(func.coalesce(func.sum(Attachment.size), 0))
+        .join(Message, col(Message.id) == col(Attachment.message_id))
+        .where(Message.org_id == org_id)
+    ).one()
+    return int(used)
+
+
+def _check_quota(session: Session, org_id: int, size: int) -> None:
+    """One organization's files cannot fill the disk every other organization's files share."""
+    quota_mb = current_app.config["MESSAGE_ATTACHMENTS_QUOTA_MB"]
+    used = attachment_bytes(session, org_id)
+    if used + size > quota_mb * 1024 * 1024:
+        raise Invalid(
+            _(
+                "Your organization's message attachments have reached the %(quota)s MB quota, so this "
+                "file was not sent. Send a link instead, or ask the platform to raise the quota.",
+                quota=quota_mb,
+            ),
+            {"file": _("%(used)s of %(quota)s MB used.", used=round(used / 1024 / 1024, 1), quota=quota_mb)},
+        )
 
 
 def post_message(*, session: Session, user: User, interest_id: int, body: str, upload=None) -> Message:
@@ -40,6 +66,8 @@ def post_message(*, session: Session, user: User, interest_id: int, body: str, u
     assert interest.id is not None and user.id is not None and user.org_id is not None
     stored = files.store(upload) if has_file else None
     try:
+        if stored is not None:
+            _check_quota(session, user.org_id, stored.size)
         message = Message(interest_id=interest.id, org_id=user.org_id, user_id=user.id, body=body)
         session.add(message)
         session.flush()

@@ -27,6 +27,7 @@ from app.platform import notifications, permissions
 from app.platform.errors import Conflict, Invalid, NotFound
 from app.platform.taxonomy import industry_choices
 from app.platform.validation import parse_id
+from app.web import limits
 from app.web.args import id_arg
 from app.web.identity import current_user_or_none
 from app.web.input_guards import accepts_upload, same_site_path
@@ -132,6 +133,7 @@ def _unread_notifications() -> int:
 
 
 @bp.route("/interests/new", methods=["GET", "POST"])
+@limits.writes
 @login_required
 def new_interest():
     """The small form that expresses interest in a need, achievement, service or center."""
@@ -255,6 +257,7 @@ def _interest_action(interest_id: int, form, do, success: str, form_name: str, a
 
 
 @bp.route("/interests/<int:interest_id>/accept", methods=["POST"])
+@limits.writes
 @login_required
 def accept_interest(interest_id: int):
     """Accept an interest sent to the user's organization."""
@@ -269,6 +272,7 @@ def accept_interest(interest_id: int):
 
 
 @bp.route("/interests/<int:interest_id>/decline", methods=["POST"])
+@limits.writes
 @login_required
 def decline_interest(interest_id: int):
     """Decline an interest, with a reason from the fixed list."""
@@ -290,6 +294,7 @@ def decline_interest(interest_id: int):
 
 
 @bp.route("/interests/<int:interest_id>/withdraw", methods=["POST"])
+@limits.writes
 @login_required
 def withdraw_interest(interest_id: int):
     """Take back a pending interest the user's organization sent."""
@@ -304,6 +309,7 @@ def withdraw_interest(interest_id: int):
 
 
 @bp.route("/interests/<int:interest_id>/nda", methods=["POST"])
+@limits.writes
 @login_required
 def accept_nda(interest_id: int):
     """Accept the confidential need's NDA by click-through."""
@@ -323,6 +329,7 @@ def accept_nda(interest_id: int):
 
 @bp.route("/interests/<int:interest_id>/messages", methods=["POST"])
 @accepts_upload
+@limits.writes
 @login_required
 def post_message(interest_id: int):
     """Send a message, optionally with one attachment."""
@@ -357,6 +364,7 @@ def attachment(attachment_id: int):
 
 
 @bp.route("/interests/<int:interest_id>/contract", methods=["POST"])
+@limits.writes
 @login_required
 def create_contract(interest_id: int):
     """Draft a technology contract from an accepted interest."""
@@ -394,6 +402,7 @@ def detail_views(need_id: int):
 
 
 @bp.route("/needs/<int:need_id>/nda", methods=["GET", "POST"])
+@limits.writes
 @login_required
 def need_nda(need_id: int):
     """The owner of a confidential need keeps the platform's NDA or writes its own (each edit is a new version)."""
@@ -483,6 +492,7 @@ def _contract_action(contract_id: int, form, do, success: str, form_name: str):
 
 
 @bp.route("/contracts/<int:contract_id>/transition", methods=["POST"])
+@limits.writes
 @login_required
 def transition_contract(contract_id: int):
     """Sign, start, complete or terminate a contract."""
@@ -501,6 +511,7 @@ def transition_contract(contract_id: int):
 
 
 @bp.route("/contracts/<int:contract_id>/milestones/<int:milestone_id>/transition", methods=["POST"])
+@limits.writes
 @login_required
 def transition_milestone(contract_id: int, milestone_id: int):
     """Move one milestone on: delivered, accepted, paid."""
@@ -519,6 +530,7 @@ def transition_milestone(contract_id: int, milestone_id: int):
 
 
 @bp.route("/contracts/<int:contract_id>/registration", methods=["POST"])
+@limits.writes
 @login_required
 def set_registration(contract_id: int):
     """Record the registration number (登记编号) of the technology contract."""
@@ -555,6 +567,7 @@ def _incubation_form(session, user):
 
 
 @bp.route("/incubations", methods=["GET", "POST"])
+@limits.writes
 @login_required
 def incubation_list():
     """Enterprises incubated by the user's centers, and the form to record one."""
@@ -581,6 +594,7 @@ def incubation_list():
 
 
 @bp.route("/incubations/<int:incubation_id>/<any(graduated, exited):to>", methods=["POST"])
+@limits.writes
 @login_required
 def transition_incubation(incubation_id: int, to: str):
     """An incubated enterprise graduates or exits."""
@@ -609,6 +623,7 @@ def notification_list():
 
 
 @bp.route("/notifications/read", methods=["POST"])
+@limits.writes
 @login_required
 def mark_read():
     """Mark one notification (or all of them) read."""
@@ -622,6 +637,7 @@ def mark_read():
 
 
 @bp.route("/saved-searches", methods=["GET", "POST"])
+@limits.writes
 @login_required
 def saved_search_list():
     """The user's saved searches; the search page's "save search" button posts here."""
@@ -637,6 +653,7 @@ def saved_search_list():
 
 
 @bp.route("/saved-searches/<int:saved_id>/delete", methods=["POST"])
+@limits.writes
 @login_required
 def delete_saved_search(saved_id: int):
     """Delete one of the user's saved searches."""

@@ -289,6 +289,7 @@ def mine():
 
 @bp.route(f"/{SEGMENT}/<int:listing_id>/attachments", methods=["POST"])
 @accepts_upload
+@limits.writes
 @login_required
 def upload_attachment(segment: str, listing_id: int):
     """Attach an image or a PDF to a listing of the user's organization."""
@@ -341,6 +342,7 @@ def thumbnail(segment: str, listing_id: int, attachment_id: int):
 
 
 @bp.route(f"/{SEGMENT}/<int:listing_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
+@limits.writes
 @login_required
 def delete_attachment(segment: str, listing_id: int, attachment_id: int):
     """Remove an attachment from a listing of the user's organization."""

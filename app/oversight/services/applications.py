@@ -340,12 +340,9 @@ def conclude_review(
     decision = parse(DecisionIn, data)
     application = load_application(session, application_id)
     assert application.id is not None  # a stored application
-    members = [
-        expert_service.membership(row)
-        for row in expert_service.assignments_for(
-            session, subject=AssignmentSubject.application, subject_id=application.id
-        )
-    ]
+    members = expert_service.panel_of(
+        session, subject=AssignmentSubject.application, subject_id=application.id
+    )
     transition = rules.conclude_review(
         _step(application),
         members=members,

@@ -1,6 +1,8 @@
 """Expert accounts, their fields, and their assignments: declaring conflicts and scoring, for applications and
 annual evaluations alike."""
 
+from collections.abc import Iterable
+
 from flask_babel import gettext as _
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -89,8 +91,22 @@ def assignments_for(
     )
 
 
-def membership(row: ExpertAssignment) -> rules.Membership:
-    return rules.Membership(expert_id=row.expert_id, conflict=row.conflict, weighted_score=row.weighted_score)
+def membership(row: ExpertAssignment, specialties: Iterable[str] = ()) -> rules.Membership:
+    return rules.Membership(
+        expert_id=row.expert_id,
+        conflict=row.conflict,
+        weighted_score=row.weighted_score,
+        specialties=tuple(str(item) for item in specialties),
+    )
+
+
+def panel_of(session: Session, *, subject: AssignmentSubject, subject_id: int) -> list[rules.Membership]:
+    """A panel's members with the fields each covers now, so a conclusion can check what its scorers cover."""
+    members = []
+    for row in assignments_for(session, subject=subject, subject_id=subject_id):
+        profile = session.get(ExpertProfile, row.expert_id)
+        members.append(membership(row, profile.specialties if profile else ()))
+    return members
 
 
 def my_assignments(*, session: Session, user: User | None) -> list[ExpertAssignment]:

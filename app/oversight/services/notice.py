@@ -1,15 +1,16 @@
 """The public notice (公示) of centers about to be filed: objections and the bureau's answers."""
 
 from datetime import datetime
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, select
 
 from app.oversight import rules
 from app.oversight.services.access import log
 from app.oversight.services.application_access import load_application
-from app.platform.errors import Conflict, NotFound
+from app.platform.errors import Conflict, Invalid, NotFound
 from app.platform.permissions import require_bureau
 from app.platform.validation import parse
 from models import (
@@ -18,6 +19,7 @@ from models import (
     CenterApplication,
     CenterStatus,
     NoticeObjection,
+    ObjectionDismissalIn,
     ObjectionIn,
     User,
 )
@@ -101,3 +103,47 @@ def answer_objection(
     session.commit()
     session.refresh(objection)
     return objection
+
+
+def dismiss_objections(
+    *, session: Session, user: User | None, application_id: int, data: dict
+) -> list[NoticeObjection]:
+    """The bureau sets aside a batch of duplicate or spam objections with one reason, so a flood of them cannot
+    hold up filing; each dismissal is an audit row. Objections already answered or dismissed stay as they are."""
+    user = require_bureau(user)
+    dismissal = parse(ObjectionDismissalIn, data)
+    application = load_application(session, application_id)
+    ids = sorted(set(dismissal.ids))  # in one order, so two batches lock rows alike and never deadlock
+    known = set(
+        session.exec(
+            select(NoticeObjection.id).where(
+                NoticeObjection.application_id == application.id, col(NoticeObjection.id).in_(ids)
+            )
+        ).all()
+    )
+    strangers = [i for i in ids if i not in known]
+    if strangers:
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"ids": _("Not an objection to this application: %(ids)s.", ids=", ".join(map(str, strangers)))},
+        )
+    dismissed = []
+    for objection_id in ids:
+        # One row at a time, only while unanswered: two bureau members dismissing together dismiss each once.
+        result = session.execute(
+            update(NoticeObjection)
+            .where(col(NoticeObjection.id) == objection_id, col(NoticeObjection.answer).is_(None))
+            .values(answer=dismissal.reason, answered_at=utcnow(), answered_by=user.id, dismissed=True)
+        )
+        if cast("CursorResult[Any]", result).rowcount == 1:
+            dismissed.append(objection_id)
+            log(
+                session,
+                center_id=application.center_id,
+                application_id=application.id,
+                event_type="objection_dismissed",
+                actor=user,
+                data={"objection_id": objection_id, "reason": dismissal.reason},
+            )
+    session.commit()
+    return [row for i in dismissed if (row := session.get(NoticeObjection, i)) is not None]

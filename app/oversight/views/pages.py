@@ -47,6 +47,7 @@ from app.platform.errors import ServiceError
 from app.platform.permissions import is_bureau, require_bureau, require_expert, require_member
 from app.platform.taxonomy import industry_choices
 from app.platform.validation import parse_id
+from app.web import limits
 from app.web.identity import current_user_or_none
 from app.web.input_guards import accepts_upload
 from models import AssignmentSubject, CenterApplication, CenterEvaluation
@@ -124,6 +125,7 @@ def center(center_id: int):
 
 
 @bp.route("/bureau/centers/<int:center_id>/promotions", methods=["POST"])
+@limits.writes
 @login_required
 def recommend_promotion(center_id: int):
     """Recommend a filed center for the next level."""
@@ -138,6 +140,7 @@ def recommend_promotion(center_id: int):
 
 
 @bp.route("/bureau/promotions/<int:promotion_id>/outcome", methods=["POST"])
+@limits.writes
 @login_required
 def promotion_outcome(promotion_id: int):
     """Record a promotion's outcome."""
@@ -170,6 +173,7 @@ def _calls_page(*, errors=None, error_message=None, status=200):
 
 
 @bp.route("/bureau/calls", methods=["GET", "POST"])
+@limits.writes
 @login_required
 def calls():
     """Calls for applications, and a form to publish one."""
@@ -243,6 +247,7 @@ def application(application_id: int):
 
 @bp.route("/applications/<int:application_id>/documents", methods=["POST"])
 @accepts_upload
+@limits.writes
 @login_required
 def add_document(application_id: int):
     """The applicant adds a document to an application in progress."""
@@ -261,6 +266,7 @@ def add_document(application_id: int):
 
 
 @bp.route("/applications/<int:application_id>/documents/<int:document_id>/delete", methods=["POST"])
+@limits.writes
 @login_required
 def remove_document(application_id: int, document_id: int):
     """The applicant removes a document before the expert review begins."""
@@ -302,6 +308,7 @@ STEPS = {
     "/applications/<int:application_id>/<any('panel', 'review-decision', 'filing', 'refusal'):step>",
     methods=["POST"],
 )
+@limits.writes
 @login_required
 def application_step(application_id: int, step: str):
     """The bureau's decision at one step of an application."""
@@ -320,6 +327,7 @@ def application_step(application_id: int, step: str):
 
 
 @bp.route("/applications/<int:application_id>/inspection", methods=["POST"])
+@limits.writes
 @login_required
 def inspection(application_id: int):
     """Record the site inspection."""
@@ -338,6 +346,7 @@ def inspection(application_id: int):
 
 
 @bp.route("/bureau/objections/<int:objection_id>/answer", methods=["POST"])
+@limits.writes
 @login_required
 def answer_objection(objection_id: int):
     """Answer an objection raised during the notice."""
@@ -348,6 +357,22 @@ def answer_objection(objection_id: int):
         ),
         _("The answer is recorded."),
         lambda o: url_for("oversight.application", application_id=o.application_id),
+        lambda **kw: _application_page(application_id, **kw),
+    )
+
+
+@bp.route("/applications/<int:application_id>/objections/dismiss", methods=["POST"])
+@limits.writes
+@login_required
+def dismiss_objections(application_id: int):
+    """Set aside the ticked objections as duplicates or spam, with one reason."""
+    data = {**form_data(), "ids": [parse_id(v) or v for v in request.form.getlist("ids")]}
+    return attempt(
+        lambda: notice_service.dismiss_objections(
+            session=get_session(), user=current_user_or_none(), application_id=application_id, data=data
+        ),
+        _("The objections are dismissed."),
+        lambda _d: url_for("oversight.application", application_id=application_id) + "#objections",
         lambda **kw: _application_page(application_id, **kw),
     )
 
@@ -375,6 +400,8 @@ def notices():
 
 
 @bp.route("/notices/<int:application_id>/objections", methods=["POST"])
+@limits.objection_by_address
+@limits.objection_by_application
 def raise_objection(application_id: int):
     """Anyone may object while a notice runs."""
     return attempt(
@@ -404,6 +431,7 @@ def _apply_page(call_id: int, *, errors=None, error_message=None, status=200):
 
 @bp.route("/calls/<int:call_id>/apply", methods=["GET", "POST"])
 @accepts_upload(files=DOCUMENT_ROWS)
+@limits.writes
 @login_required
 def apply(call_id: int):
     """Apply to create a center in a call's domain."""
@@ -476,6 +504,7 @@ RECORDS = {
 @bp.route(
     "/my-center/<int:center_id>/<any('trainings', 'cooperation', 'first-use-flags'):kind>", methods=["POST"]
 )
+@limits.writes
 @login_required
 def add_record(center_id: int, kind: str):
     """Record a training, an international cooperation project, or a first-commercialization flag."""
@@ -512,6 +541,7 @@ def first_use():
 
 
 @bp.route("/bureau/first-use/<int:flag_id>/review", methods=["POST"])
+@limits.writes
 @login_required
 def review_flag(flag_id: int):
     """Recommend or decline one flag."""
@@ -558,6 +588,7 @@ def _rounds_page(*, errors=None, error_message=None, status=200):
 
 
 @bp.route("/bureau/evaluations", methods=["GET", "POST"])
+@limits.writes
 @login_required
 def rounds():
     """Annual evaluation rounds, and a form to open one."""
@@ -600,6 +631,7 @@ EVALUATION_STEPS = {
 
 
 @bp.route("/evaluations/<int:evaluation_id>/<any('report', 'experts', 'grade'):step>", methods=["POST"])
+@limits.writes
 @login_required
 def evaluation_step(evaluation_id: int, step: str):
     """Submit the report (the center), assign experts or grade (the bureau)."""
@@ -686,6 +718,7 @@ ASSIGNMENT_STEPS = {
 
 
 @bp.route("/expert/assignments/<int:assignment_id>/<any('conflict', 'score'):step>", methods=["POST"])
+@limits.writes
 @login_required
 def assignment_step(assignment_id: int, step: str):
     """Declare conflicts of interest, or submit scores and the written opinion."""

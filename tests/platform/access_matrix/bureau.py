@@ -253,6 +253,12 @@ CASES: list[Case] = [
         BUREAU_FORM,
         body={"answer": "已核实。", "application_id": "{notice}"},
     ),
+    Case(
+        "POST",
+        "/applications/{notice}/objections/dismiss",
+        BUREAU_FORM,
+        body={"ids": ["{objection}"], "reason": "重复提交的异议"},
+    ),
     # --- one application: the bureau, the panel's experts (reading), nobody else ---
     Case("GET", "/applications/{review}", only({"bureau": 200, "expert": 200}, visitor=LOGIN)),
     Case("GET", "/applications/{applied}", only({"bureau": 200}, visitor=LOGIN)),
@@ -394,6 +400,12 @@ CASES: list[Case] = [
         f"{API}/objections/{{objection_api}}/answer",
         only({"bureau": 200}, visitor=401),
         body={"answer": "已核实。"},
+    ),
+    Case(
+        "POST",
+        f"{API}/applications/{{notice_api}}/objections/dismiss",
+        only({"bureau": 200}, visitor=401),
+        body={"ids": ["{objection_api}"], "reason": "重复提交的异议"},
     ),
     Case("GET", f"{API}/assignments", only({"expert": 200}, visitor=401)),
     Case(
