@@ -6,7 +6,7 @@ from sqlmodel import Session, col, select
 
 from app.market import rules
 from app.platform.errors import Forbidden, NotFound
-from app.platform.permissions import is_bureau, is_member, owns
+from app.platform.permissions import is_bureau, is_member, may_see_unpublished, owns
 from models import DetailView, Need, NeedAccess, Organization, User
 
 
@@ -30,7 +30,7 @@ def reveal_details(session: Session, user: User | None, need: Need) -> bool:
 def grant_details(*, session: Session, need_id: int, org_id: int, user: User) -> None:
     """Let another organization read a confidential need's details."""
     need = session.get(Need, need_id)
-    if need is None or not (rules.is_live(need) or owns(user, need) or is_bureau(user)):
+    if need is None or not (rules.is_live(need) or may_see_unpublished(user, need)):
         raise NotFound(_("No such listing."))
     if not owns(user, need):
         raise Forbidden(_("Only the organization that posted this listing may change it."))
