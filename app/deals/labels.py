@@ -36,6 +36,21 @@ CONTRACT_KINDS = {
     "incubation": _l("Incubation agreement"),
 }
 
+# The parties' roles by contract kind (`app.deals.rules.ROLES`).
+PARTY_ROLES = {
+    "client": _l("Client"),
+    "developer": _l("Developer"),
+    "partner": _l("Partner"),
+    "transferee": _l("Transferee"),
+    "transferor": _l("Transferor"),
+    "licensee": _l("Licensee"),
+    "licensor": _l("Licensor"),
+    "service_provider": _l("Service provider"),
+    "consultant": _l("Consultant"),
+    "incubatee": _l("Incubated firm"),
+    "incubator": _l("Incubator"),
+}
+
 CONTRACT_STATUSES = {
     "draft": _l("Draft"),
     "signed": _l("Signed"),
@@ -101,6 +116,7 @@ TABLES = {
     "decline_reason": DECLINE_REASONS,
     "contract_kind": CONTRACT_KINDS,
     "contract_status": CONTRACT_STATUSES,
+    "party_role": PARTY_ROLES,
     "milestone_status": MILESTONE_STATUSES,
     "ip_type": IP_TYPES,
     "incubation_status": INCUBATION_STATUSES,

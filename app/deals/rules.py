@@ -6,7 +6,7 @@ Sides: "a" is the client (委托方, buyer, licensee), "b" the provider; None is
 
 from dataclasses import dataclass
 
-from models import ContractStatus, IncubationStatus, InterestStatus, MilestoneStatus
+from models import ContractKind, ContractStatus, IncubationStatus, InterestStatus, MilestoneStatus
 
 # Contract status -> the statuses a party may move it to. Signing needs both parties (see `transition_contract`).
 ALLOWED: dict[str, tuple[str, ...]] = {
@@ -16,6 +16,25 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     ContractStatus.completed: (),
     ContractStatus.terminated: (),
 }
+
+# The parties' roles by contract kind, as the contract text, pages, PDFs and exports name them: (side a, side b).
+# Side "a" is the one that pays or receives the technology (委托方, 受让方, 被许可方, 入孵企业); "b" provides it.
+ROLES: dict[str, tuple[str, str]] = {
+    ContractKind.commissioned_development: ("client", "developer"),
+    ContractKind.cooperative_development: ("partner", "partner"),
+    ContractKind.transfer: ("transferee", "transferor"),
+    ContractKind.license: ("licensee", "licensor"),
+    ContractKind.technical_service: ("client", "service_provider"),
+    ContractKind.technical_consulting: ("client", "consultant"),
+    ContractKind.incubation: ("incubatee", "incubator"),
+}
+
+
+def roles(kind: str) -> dict[str, str]:
+    """The role codes of sides "a" and "b" in a contract of this kind (labels: `app.deals.labels.PARTY_ROLES`)."""
+    a, b = ROLES[kind]
+    return {"a": a, "b": b}
+
 
 MILESTONE_ALLOWED: dict[str, tuple[str, ...]] = {
     MilestoneStatus.pending: (MilestoneStatus.delivered,),
