@@ -7,6 +7,7 @@ contracts, messages and audit rows that point at it keep their meaning. Existing
 Revision ID: 0017
 Revises: 0011
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -21,7 +22,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("deletion_requested_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+        batch_op.add_column(
+            sa.Column("deletion_requested_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
+        )
         batch_op.add_column(sa.Column("deletion_due_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column("deleted_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch_op.create_check_constraint(
