@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from app.accounts.services import deletion
 from app.deals.services import contracts, conversation
@@ -198,6 +198,28 @@ def test_two_deletion_requests_at_once_make_one_schedule(app, session, enterpris
     )
     assert sorted(r.status_code for r in responses) == [202, 409]
     assert audit_actions(session, enterprise.id) == ["deletion_requested"]
+
+
+def test_two_cancellations_at_once_cancel_once(app, session, enterprise):
+    headers = bearer(app.test_client(), enterprise.email, PASSWORD)
+    app.test_client().post("/api/v1/me/deletion", json={"password": PASSWORD}, headers=headers)
+    clients = [app.test_client() for _ in range(2)]
+    responses = concurrently(*(lambda c=c: c.delete("/api/v1/me/deletion", headers=headers) for c in clients))
+    assert sorted(r.status_code for r in responses) == [200, 409]
+    assert audit_actions(session, enterprise.id) == ["deletion_requested", "deletion_cancelled"]
+
+
+def test_two_purges_at_once_delete_an_account_once(app, session, enterprise):
+    headers = bearer(app.test_client(), enterprise.email, PASSWORD)
+    app.test_client().post("/api/v1/me/deletion", json={"password": PASSWORD}, headers=headers)
+    later = utcnow() + timedelta(days=16)
+
+    def purge():
+        with app.app_context(), Session(app.extensions["db_engine"]) as own:
+            return deletion.purge_due(session=own, now=later)
+
+    assert sorted(concurrently(purge, purge)) == [[], [enterprise.id]]
+    assert audit_actions(session, enterprise.id) == ["deletion_requested", "deleted"]
 
 
 def test_nothing_is_purged_before_its_day(app, runner, session, enterprise):
