@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.accounts.services import deletion
@@ -220,6 +221,13 @@ def test_two_purges_at_once_delete_an_account_once(app, session, enterprise):
 
     assert sorted(concurrently(purge, purge)) == [[], [enterprise.id]]
     assert audit_actions(session, enterprise.id) == ["deletion_requested", "deleted"]
+
+
+def test_the_database_refuses_a_deletion_date_without_a_request(session, enterprise):
+    with pytest.raises(IntegrityError):
+        session.exec(update(User).where(col(User.id) == enterprise.id).values(deletion_due_at=utcnow()))
+        session.commit()
+    session.rollback()
 
 
 def test_nothing_is_purged_before_its_day(app, runner, session, enterprise):
