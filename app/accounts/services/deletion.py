@@ -19,11 +19,13 @@ Each step (requested, cancelled, deleted) is a row of the audit log.
 
 import hashlib
 import hmac
+import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 from werkzeug.security import check_password_hash
 
@@ -46,6 +48,7 @@ PSEUDONYM_PREFIX = "已注销用户-"
 # A domain reserved never to exist (RFC 2606), so the placeholder address can reach no one.
 PLACEHOLDER_DOMAIN = "deleted.invalid"
 SCHEDULED, DELETED = "deletion_scheduled", "deleted"
+log = logging.getLogger(__name__)
 
 
 def _digest(user_id: int) -> str:
@@ -160,7 +163,19 @@ def purge_due(*, session: Session, now: datetime | None = None) -> list[int]:
             col(User.deletion_due_at) <= now,
         )
     ).all()
-    return [user_id for user_id in due if user_id is not None and _purge(session, user_id, now)]
+    deleted = []
+    for user_id in due:
+        if user_id is None:
+            continue
+        try:
+            if _purge(session, user_id, now):
+                deleted.append(user_id)
+        except SQLAlchemyError:
+            # One account that cannot be purged now (a lost connection, a constraint) must not keep the others
+            # waiting; it is still due, so the next run tries it again.
+            session.rollback()
+            log.exception("deleting account %s failed; the next run tries again", user_id)
+    return deleted
 
 
 def _purge(session: Session, user_id: int, now: datetime) -> bool:
