@@ -155,6 +155,8 @@ def test_a_deletion_is_scheduled_shown_and_cancelled_in_the_browser(app, session
         headers=ZH,
     )
     assert asked.status_code == 302
+    scheduled = client.get("/account/data", headers=ZH).get_data(as_text=True)
+    assert "保留我的账号" in scheduled and 'name="password"' not in scheduled
     session.expire_all()
     user = session.get(User, enterprise.id)
     assert timedelta(days=14, hours=23) < user.deletion_due_at - utcnow() <= timedelta(days=15)
