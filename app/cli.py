@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 from sqlmodel import Session
 
 from app import migrate
-from app.accounts.services import accounts
+from app.accounts.services import accounts, deletion
 from app.db import get_engine
 from app.market.services import attachments, indexes, listings, recommendations, saved_searches
 from app.ops import backup, demo, grow
@@ -24,7 +24,7 @@ from indexing.sync import prune_applied
 from models import ExpertField, Role, User
 
 db_cli = AppGroup("db", help="Database schema.")
-users_cli = AppGroup("users", help="Accounts created by an administrator.")
+users_cli = AppGroup("users", help="Accounts: created by an administrator, deleted at their owner's request.")
 demo_cli = AppGroup("demo", help="Demo data.")
 listings_cli = AppGroup("listings", help="Listing lifecycle.")
 index_cli = AppGroup("index", help="Search and vector indexes.")
@@ -91,6 +91,14 @@ def create_expert(email: str, name: str, password: str, fields: tuple[str, ...],
                 data={"specialties": list(fields), "affiliation": affiliation},
             )
         click.echo(f"fields: {', '.join(fields)}")
+
+
+@users_cli.command("purge-deletions")
+def purge_deletions() -> None:
+    """Delete the accounts whose waiting period has ended (their owners asked); meant for a daily cron job."""
+    with Session(get_engine()) as session:
+        deleted = deletion.purge_due(session=session)
+    click.echo(f"{len(deleted)} accounts deleted")
 
 
 @demo_cli.command("load")

@@ -50,6 +50,8 @@ class Settings(BaseModel):
     PAGE_SIZE: int = Field(20, ge=1, le=100)
     # Days a center stays on public notice (公示) before it may be filed, unless the bureau sets another period.
     NOTICE_DAYS: int = Field(7, ge=1, le=90)
+    # Days between a person's request to delete their account and its deletion; they may cancel until then.
+    ACCOUNT_DELETION_DAYS: int = Field(15, ge=1, le=365)
     INDUSTRY_TAXONOMY: str = str(ROOT / "app" / "data" / "industries.yaml")
     REGIONS_FILE: str = str(ROOT / "app" / "data" / "regions.yaml")
     # The privacy notice and terms of use shown at registration (see app/platform/legal.py).
