@@ -4,7 +4,7 @@ A user asks for deletion (个人信息保护法 art. 47), may cancel until `dele
 purge-deletions` replaces their personal information with a pseudonym and sets `deleted_at`. The row stays, so
 contracts, messages and audit rows that point at it keep their meaning. Existing users have asked for nothing.
 
-Revision ID: 0017
+Revision ID: 0012
 Revises: 0011
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0017"
+revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
