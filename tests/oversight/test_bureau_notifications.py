@@ -17,7 +17,7 @@ from models import Notification, Role, User
 from tests.conftest import BACKENDS
 from tests.utils.bureau import apply, carry, create_account, create_call, create_expert, panel
 from tests.utils.factories import PASSWORD, create_user, in_app, verify_org
-from tests.utils.web import bearer, csrf_token
+from tests.utils.web import bearer, concurrently, csrf_token
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
@@ -231,3 +231,53 @@ def test_the_api_gives_state_and_link(client, session, bureau, call):
     assert item["link"] == f"/applications/{application.id}"
     assert item["subject_type"] == "application" and item["subject_id"] == application.id
     assert "专家评审" in item["text"] and body["unread"] == 1
+
+
+def _race(app, *requests) -> list[int]:
+    """The requests sent at the same moment, each from its own client; their statuses, sorted."""
+    return sorted(
+        response.status_code
+        for response in concurrently(
+            *(
+                lambda path=path, body=body, auth=auth: app.test_client().post(path, json=body, headers=auth)
+                for path, body, auth in requests
+            )
+        )
+    )
+
+
+def test_two_panels_or_two_first_reports_at_once_notify_once(app, client, session, bureau, call):
+    applicant = create_user(session, "university", industries=["automotive"])
+    verify_org(session, applicant)
+    application = apply(session, call, applicant)
+    experts = panel(session)
+    auth = bearer(client, bureau.email, PASSWORD)
+    path = f"/api/v1/bureau/applications/{application.id}/panel"
+    body = {"expert_ids": [e.id for e in experts]}
+    assert _race(app, (path, body, auth), (path, body, auth)) == [200, 409]
+    # The loser's notices went with its transaction: one of each, never two.
+    assert [n.kind for n in notices_of(session, applicant)] == ["application_review"]
+    for expert in experts:
+        assert [n.kind for n in notices_of(session, expert)] == ["review_assigned"]
+
+    application = carry(session, bureau, apply(session, call), "filed")
+    center_user = session.get(User, application.submitted_by)
+    with in_app(session):
+        round_ = evaluations.open_round(
+            session=session, user=bureau, data={"year": 2027, "deadline": "2027-12-31"}
+        )
+        evaluation = next(
+            e
+            for e, c in evaluations.evaluations_of_round(session=session, user=bureau, round_id=round_.id)
+            if c.id == application.center_id
+        )
+    scorer = create_expert(session, ["technology"])
+    with in_app(session):
+        evaluations.assign_experts(
+            session=session, user=bureau, evaluation_id=evaluation.id, data={"expert_ids": [scorer.id]}
+        )
+    report = f"/api/v1/bureau/evaluations/{evaluation.id}/report"
+    as_center = bearer(client, center_user.email, PASSWORD)
+    first, second = {"summary": "第一版运行发展报告全文。"}, {"summary": "第二版运行发展报告全文。"}
+    assert _race(app, (report, first, as_center), (report, second, as_center)) == [200, 200]
+    assert [n.kind for n in notices_of(session, scorer, "scoring_open")] == ["scoring_open"]

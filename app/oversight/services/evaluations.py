@@ -136,7 +136,14 @@ def submit_report(*, session: Session, user: User | None, evaluation_id: int, da
     if not manages(user, center):
         raise Forbidden(_("Only the center's own users may submit its report."))
     report = parse(ReportIn, data).model_dump()
-    first = evaluation.submitted_at is None
+    # The first submission opens scoring: decided by the database, so two at once open it (and notify) once.
+    first = versioned_update(
+        session,
+        CenterEvaluation,
+        evaluation.id,
+        where=[col(CenterEvaluation.submitted_at).is_(None), col(CenterEvaluation.grade).is_(None)],
+        values={"submitted_at": utcnow()},
+    )
     versioned_update(
         session,
         CenterEvaluation,
