@@ -125,6 +125,8 @@ class Settings(BaseModel):
     MAIL_PASSWORD: str = ""
     MAIL_DEFAULT_SENDER: str = "MIC Exchange <noreply@mic-exchange.cn>"
     MAIL_TIMEOUT: int = Field(10, ge=1)
+    # Where the site is reached from outside: emails and the daily digest link to it (no trailing slash needed).
+    PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
 
     @field_validator("UPLOAD_TYPES", mode="before")
     @classmethod

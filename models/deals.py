@@ -290,7 +290,11 @@ class Incubation(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """One in-app notice to one user; its text is rendered in the reader's language from `kind` and `text`."""
+    """One in-app notice to one user; its sentence is rendered in the reader's language from `kind`, `text` (the
+    object's name), `state` (the object's new status, a code of one of the label tables) and `detail` (what else
+    the sentence names: a milestone's title, the reasons of a refusal). Its link comes from `subject_type` and
+    `subject_id` (`app.platform.notifications.SUBJECT_LINKS`). Rows older than `state` and `detail` have neither
+    and render as before."""
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
@@ -298,6 +302,8 @@ class Notification(SQLModel, table=True):
     subject_type: str = Field(max_length=32)
     subject_id: int
     text: str = Field(default="", max_length=500)
+    state: str | None = Field(default=None, max_length=32)
+    detail: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, index=True)
     read_at: datetime | None = None
 

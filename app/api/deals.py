@@ -240,6 +240,8 @@ class NotificationView(BaseModel):
     subject_type: str | None
     subject_id: int | None
     text: str
+    state: str | None = Field(None, description="the object's new status code; its label is in `text`")
+    link: str | None = Field(None, description="the path of the object's page")
     created_at: datetime
     read: bool
 

@@ -126,7 +126,10 @@ def test_email_goes_out_when_smtp_is_configured(app, session, world, sink):
     mails = sink.wait_for(2)
     assert {m["To"] for m in mails} == {world.sme.email, world.center.email}
     new = next(m for m in mails if m["To"] == world.sme.email)
-    assert "合作意向" in new["Subject"] and "New expression of interest" in new.get_content()
+    assert (
+        "合作意向" in new["Subject"]
+        and "New expression of interest" in new.get_body(("plain",)).get_content()
+    )
 
 
 @both_databases
@@ -186,7 +189,7 @@ def test_daily_digest_batches_alerts_once_per_user_per_day(app, runner, session,
     assert fresh.title in by_user[world.sme.id].text  # found by the saved search
     assert fresh.title in by_user[world.other.id].text  # a new match for the other firm's need
     mails = [m for m in sink.wait_for(2) if m["To"] == world.sme.email]
-    assert len(mails) == 1 and fresh.title in mails[0].get_content()
+    assert len(mails) == 1 and fresh.title in mails[0].get_body(("plain",)).get_content()
 
 
 @both_databases

@@ -268,7 +268,17 @@ def transition_milestone(
             update(Milestone).where(col(Milestone.id) == milestone.id).values(status=to, updated_at=utcnow())
         )
         _event(session, contract, user, entry)
-        _notify_parties(session, contract, "milestone_changed", except_org=user.org_id)
+        # The notice names the milestone and what it became: "合同《X》的里程碑「样机交付」：已交付".
+        notify(
+            session=session,
+            org_ids=[o for o in (contract.party_a_org_id, contract.party_b_org_id) if o != user.org_id],
+            kind="milestone_changed",
+            subject_type="contract",
+            subject_id=contract.id,
+            text=contract.title,
+            state=to,
+            detail=milestone.title,
+        )
         return milestone
 
     milestone = _with_retries(session, user, contract_id, attempt)

@@ -39,11 +39,6 @@ bp = Blueprint("deals", __name__)
 
 
 BOXES = ("in", "out")
-# Where a notification's subject lives in the browser.
-SUBJECT_ENDPOINTS = {
-    "interest": ("deals.interest", "interest_id"),
-    "contract": ("deals.contract", "contract_id"),
-}
 
 
 @bp.app_context_processor
@@ -106,6 +101,12 @@ def _audit_status(event, value: str | None) -> str:
 @bp.app_template_filter("notification_text")
 def notification_text(notification) -> str:
     return notifications.notification_text(notification)
+
+
+@bp.app_template_filter("notification_link")
+def notification_link(notification) -> str | None:
+    """The path of the notice's object (`notifications.SUBJECT_LINKS`), or None when it has no page."""
+    return notifications.notification_link(notification)
 
 
 @bp.app_template_filter("filesize")
@@ -618,7 +619,6 @@ def notification_list():
         "deals/notifications.html",
         notifications=rows,
         form=ActionForm(formdata=None),
-        subject_endpoints=SUBJECT_ENDPOINTS,
     )
 
 
