@@ -694,7 +694,8 @@ def _demo_incubations(
                     if status != "incubating"
                     else None,
                     # Confirmed (by the firm, the bureau or the signed agreement): only those count.
-                    confirmed_at=datetime.combine(started, datetime.min.time(), tzinfo=UTC) + timedelta(days=7),
+                    confirmed_at=datetime.combine(started, datetime.min.time(), tzinfo=UTC)
+                    + timedelta(days=7),
                 )
             )
     return len(plans)
