@@ -262,7 +262,11 @@ class Milestone(SQLModel, table=True):
 
 class IncubationIn(SQLModel):
     center_id: int = Field(ge=1, le=ID_MAX)
-    name: str = Field(min_length=2, max_length=120)
+    # A registered firm the center deals with (`incubations.firm_choices`): its name and credit code are taken
+    # from its organization, so neither needs typing.
+    firm_org_id: int | None = Field(default=None, ge=1, le=ID_MAX)
+    # Required unless `firm_org_id` names the firm.
+    name: str | None = Field(default=None, min_length=2, max_length=120)
     credit_code: str | None = Field(default=None, min_length=18, max_length=18)
     achievement_id: int | None = Field(default=None, ge=1, le=ID_MAX)
     contract_id: int | None = Field(default=None, ge=1, le=ID_MAX)

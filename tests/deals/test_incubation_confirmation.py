@@ -169,3 +169,34 @@ def test_a_signed_incubation_agreement_confirms_it_at_once(client, session, worl
         )
     assert row.credit_code == credit_code(session, world.sme)  # taken from the agreement's other party
     assert row.confirmed_at is not None and incubated(client, world) == 1
+
+
+def test_the_center_picks_a_registered_firm_it_deals_with_instead_of_retyping_it(
+    client, session, world, auth
+):
+    accepted_interest(session, world)  # the center and the SME have dealt with each other
+    auth.login(world.center.email)
+    page = client.get("/incubations").get_data(as_text=True)
+    sme = session.get(Organization, world.sme.org_id)
+    assert f'<option value="{sme.id}">{sme.name} ({sme.credit_code})</option>' in page
+    assert session.get(Organization, world.other.org_id).name not in page  # no dealings: not offered
+    token = csrf_token(client, "/incubations")
+    saved = client.post(
+        "/incubations",
+        data={
+            "csrf_token": token,
+            "center_id": world.center_id,
+            "firm_org_id": sme.id,
+            "started_on": f"{YEAR}-03-01",
+        },
+    )
+    assert saved.status_code == 302
+    row = session.exec(select(Incubation)).one()
+    assert (row.name, row.credit_code, row.confirmed_at) == (sme.name, sme.credit_code, None)
+    headers = bearer(client, world.center.email, PASSWORD)
+    stranger = client.post(
+        "/api/v1/incubations", json={**record(world), "firm_org_id": world.other.org_id}, headers=headers
+    )
+    assert stranger.status_code == 422 and "firm_org_id" in stranger.json["error"]["fields"]
+    nameless = client.post("/api/v1/incubations", json={**record(world), "name": None}, headers=headers)
+    assert nameless.status_code == 422 and "name" in nameless.json["error"]["fields"]

@@ -34,6 +34,7 @@ from models import (
     Incubation,
     IncubationIn,
     IncubationStatus,
+    Interest,
     Organization,
     User,
     is_valid_credit_code,
@@ -58,6 +59,8 @@ def incubation_centers(*, session: Session, user: User | None) -> list[Center]:
 # A contract in one of these states was signed by both parties.
 SIGNED_STATES = (ContractStatus.signed, ContractStatus.in_progress, ContractStatus.completed)
 CONFIRM_DECISIONS = ("confirm", "reject")
+# How many registered firms the center's form offers to pick from.
+FIRM_CHOICES_LIMIT = 200
 # The notice each decision sends to the center that recorded the incubation.
 DECISION_NOTICE = {"confirm": "incubation_confirmed", "reject": "incubation_rejected"}
 
@@ -88,6 +91,19 @@ def create_incubation(*, session: Session, user: User, data: dict) -> Incubation
         and session.get(Achievement, incubation_in.achievement_id) is None
     ):
         fields["achievement_id"] = _("No such listing.")
+    name = incubation_in.name
+    if incubation_in.firm_org_id is not None:
+        firm_org = session.get(Organization, incubation_in.firm_org_id)
+        if firm_org is None or firm_org.id not in {
+            org.id for org in firm_choices(session=session, user=user)
+        }:
+            fields["firm_org_id"] = _("Not an organization your center deals with.")
+        elif credit_code and credit_code != firm_org.credit_code:
+            fields["credit_code"] = _("Not the credit code of the enterprise chosen.")
+        else:
+            credit_code, name = firm_org.credit_code, name or firm_org.name
+    if not name and "firm_org_id" not in fields:
+        fields["name"] = _("Please enter the enterprise's name or choose a registered enterprise.")
     contract = None
     if incubation_in.contract_id is not None:
         contract = session.get(Contract, incubation_in.contract_id)
@@ -107,7 +123,7 @@ def create_incubation(*, session: Session, user: User, data: dict) -> Incubation
     if credit_code and _running(session, center.id, credit_code):
         raise _already_incubated()
     firm = firm_org_id(session, credit_code)
-    values = {**incubation_in.model_dump(), "credit_code": credit_code}
+    values = {**incubation_in.model_dump(exclude={"firm_org_id"}), "credit_code": credit_code, "name": name}
     incubation = Incubation(**values, created_by=user.id)
     agreed = (
         contract is not None
@@ -159,6 +175,38 @@ def create_incubation(*, session: Session, user: User, data: dict) -> Incubation
         raise _already_incubated() from None
     session.refresh(incubation)
     return incubation
+
+
+def firm_choices(*, session: Session, user: User | None) -> list[Organization]:
+    """The registered organizations a center's user may pick as the incubated firm instead of typing it: those
+    its organization has dealt with (an interest either way, or a contract), at most FIRM_CHOICES_LIMIT."""
+    if user is None or user.org_id is None:
+        return []
+    org = user.org_id
+    ids: set[int] = set()
+    for a, b in session.exec(
+        select(Interest.from_org_id, Interest.to_org_id).where(
+            or_(col(Interest.from_org_id) == org, col(Interest.to_org_id) == org)
+        )
+    ).all():
+        ids.update((a, b))
+    for a, b in session.exec(
+        select(Contract.party_a_org_id, Contract.party_b_org_id).where(
+            or_(col(Contract.party_a_org_id) == org, col(Contract.party_b_org_id) == org)
+        )
+    ).all():
+        ids.update((a, b))
+    ids.discard(org)
+    if not ids:
+        return []
+    return list(
+        session.exec(
+            select(Organization)
+            .where(col(Organization.id).in_(ids))
+            .order_by(col(Organization.name))
+            .limit(FIRM_CHOICES_LIMIT)
+        ).all()
+    )
 
 
 def _other_party(contract: Contract, org_id: int | None) -> int:

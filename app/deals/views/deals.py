@@ -561,6 +561,15 @@ def _incubation_form(session, user):
     form.achievement_id.choices = choices(
         [("", _("None")), *[(str(row.id), row.title) for row in achievements]]
     )
+    form.firm_org_id.choices = choices(
+        [
+            ("", _("None: type the name below")),
+            *[
+                (str(org.id), f"{org.name} ({org.credit_code})")
+                for org in incubations.firm_choices(session=session, user=user)
+            ],
+        ]
+    )
     agreements = [c for c in contracts.list_contracts(session=session, user=user) if c.kind == "incubation"]
     form.contract_id.choices = choices([("", _("None")), *[(str(c.id), c.title) for c in agreements]])
     return form
