@@ -216,6 +216,8 @@ class IncubationView(BaseModel):
     started_on: date
     status: str
     ended_on: date | None
+    confirmed_at: datetime | None
+    rejected_at: datetime | None
 
 
 class IncubationList(BaseModel):
@@ -228,6 +230,10 @@ class IncubationQuery(BaseModel):
 
 class IncubationTransitionIn(BaseModel):
     to: Literal["graduated", "exited"]
+
+
+class IncubationConfirmIn(BaseModel):
+    decision: Literal["confirm", "reject"]
 
 
 class InterestQuery(BaseModel):
@@ -586,6 +592,22 @@ def transition_incubation(incubation_id: int):
     """The incubated enterprise graduated or exited."""
     row = incubations.transition_incubation(
         session=get_session(), user=api_user(), incubation_id=incubation_id, to=_string(json_body(), "to")
+    )
+    return jsonify(incubations.incubation_to_public(row))
+
+
+@bp.post("/incubations/<int(max=2147483647):incubation_id>/confirm")
+@documented(json=IncubationConfirmIn, responses={200: IncubationView})
+@limits.writes
+@token_required
+def confirm_incubation(incubation_id: int):
+    """The incubated firm (the bureau, for a firm without an account) confirms or rejects the record; only
+    confirmed incubations count in the indicators."""
+    row = incubations.confirm_incubation(
+        session=get_session(),
+        user=api_user(),
+        incubation_id=incubation_id,
+        decision=_string(json_body(), "decision"),
     )
     return jsonify(incubations.incubation_to_public(row))
 

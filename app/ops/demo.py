@@ -693,6 +693,9 @@ def _demo_incubations(
                     ended_on=started + timedelta(days=rng.randint(365, max(366, age)))
                     if status != "incubating"
                     else None,
+                    # Confirmed (by the firm, the bureau or the signed agreement): only those count.
+                    confirmed_at=datetime.combine(started, datetime.min.time(), tzinfo=UTC)
+                    + timedelta(days=7),
                 )
             )
     return len(plans)

@@ -54,6 +54,14 @@ KIND_TEXT: dict[str, Callable[..., str]] = {
     "registration": lambda text: _("Contract registration number recorded: %(text)s", text=text),
     "incubation_graduated": lambda text: _("An incubated enterprise graduated: %(text)s", text=text),
     "incubation_exited": lambda text: _("An incubated enterprise left incubation: %(text)s", text=text),
+    "incubation_to_confirm": lambda text: _(
+        "An innovation center recorded your enterprise as incubated; please confirm or reject: %(text)s",
+        text=text,
+    ),
+    "incubation_confirmed": lambda text: _("The enterprise confirmed its incubation: %(text)s", text=text),
+    "incubation_rejected": lambda text: _(
+        "The enterprise rejected the incubation record: %(text)s", text=text
+    ),
     "digest": lambda text: _("Your daily digest: %(text)s", text=text),
     # The bureau's workflow: the applicant (the lead unit's users) at every step of its application.
     "application_review": lambda text, state="", detail="": _(

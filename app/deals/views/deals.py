@@ -562,6 +562,15 @@ def _incubation_form(session, user):
     form.achievement_id.choices = choices(
         [("", _("None")), *[(str(row.id), row.title) for row in achievements]]
     )
+    form.firm_org_id.choices = choices(
+        [
+            ("", _("None: type the name below")),
+            *[
+                (str(org.id), f"{org.name} ({org.credit_code})")
+                for org in incubations.firm_choices(session=session, user=user)
+            ],
+        ]
+    )
     agreements = [c for c in contracts.list_contracts(session=session, user=user) if c.kind == "incubation"]
     form.contract_id.choices = choices([("", _("None")), *[(str(c.id), c.title) for c in agreements]])
     return form
@@ -588,6 +597,11 @@ def incubation_list():
         "deals/incubations.html",
         incubations=rows,
         managed={center.id for center in permissions.managed_centers(session, user)},
+        may_confirm={
+            incubation_id
+            for incubation_id, firm in incubations.confirmers(session=session, rows=rows).items()
+            if permissions.may_confirm_incubation(user, firm)
+        },
         form=form,
         errors=errors,
         actions=ActionForm(formdata=None),
@@ -603,6 +617,23 @@ def transition_incubation(incubation_id: int, to: str):
     if ActionForm().validate_on_submit():
         incubations.transition_incubation(session=session, user=user, incubation_id=incubation_id, to=to)
         flash(_("Incubation updated: %(status)s.", status=labels.INCUBATION_STATUSES[to]), "success")
+    return redirect(url_for("deals.incubation_list"))
+
+
+@bp.route("/incubations/<int:incubation_id>/<any(confirm, reject):decision>", methods=["POST"])
+@limits.writes
+@login_required
+def confirm_incubation(incubation_id: int, decision: str):
+    """The incubated firm (the bureau, for a firm without an account) confirms or rejects a center's record."""
+    session, user = get_session(), current_user_or_none()
+    if ActionForm().validate_on_submit():
+        incubations.confirm_incubation(
+            session=session, user=user, incubation_id=incubation_id, decision=decision
+        )
+        flash(
+            _("Incubation confirmed.") if decision == "confirm" else _("Incubation record rejected."),
+            "success",
+        )
     return redirect(url_for("deals.incubation_list"))
 
 

@@ -6,7 +6,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.deals.services import contracts, conversation, incubations, interests
 from app.market.services import saved_searches
-from models import Center, CenterStatus
+from models import Center, CenterStatus, Organization
 from tests.platform.access_matrix import Case
 from tests.utils.deal_world import CONTRACT
 from tests.utils.factories import create_achievement, create_need, in_app
@@ -52,8 +52,26 @@ def build(session, users) -> dict[str, int]:
             user=center,
             data={"center_id": hub.id, "name": "矩阵孵化科技有限公司", "started_on": "2026-05-01"},
         )
+        # Awaiting confirmation: the bureau's (a firm without an account) and the enterprise's (its credit code).
+        unconfirmed = incubations.create_incubation(
+            session=session,
+            user=center,
+            data={"center_id": hub.id, "name": "矩阵待确认科技有限公司", "started_on": "2026-05-02"},
+        )
+        of_firm = incubations.create_incubation(
+            session=session,
+            user=center,
+            data={
+                "center_id": hub.id,
+                "name": "矩阵企业自身",
+                "credit_code": session.get(Organization, enterprise.org_id).credit_code,
+                "started_on": "2026-05-03",
+            },
+        )
         saved = saved_searches.create_saved_search(session=session, user=enterprise, data={"query": "焊接"})
     return {
+        "incubation_to_confirm_api": unconfirmed.id,
+        "firm_incubation_api": of_firm.id,
         "need": need.id,
         "interest": interest.id,
         "attachment": attachment.id,
@@ -113,6 +131,20 @@ CASES = [
         "/api/v1/incubations/{incubation}/transition",
         expected=_expect(401, 404, 422, 404, 404),
         body={"to": "paused"},
+    ),
+    # A firm without an account: the bureau confirms; the center that recorded it may not (403); others: 404.
+    Case(
+        "POST",
+        "/api/v1/incubations/{incubation_to_confirm_api}/confirm",
+        expected=_expect(401, 404, 403, 200, 404),
+        body={"decision": "confirm"},
+    ),
+    # A firm with an account confirms its own record, neither its center nor the bureau.
+    Case(
+        "POST",
+        "/api/v1/incubations/{firm_incubation_api}/confirm",
+        expected=_expect(401, 200, 403, 403, 404),
+        body={"decision": "confirm"},
     ),
     # Valid bodies throughout: what differs between roles is the role check, not the validation before it.
     Case(
