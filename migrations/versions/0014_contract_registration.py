@@ -27,7 +27,7 @@ contract = sa.table(
     sa.column("signed_on", sa.Date),
     sa.column("ends_on", sa.Date),
     sa.column("registration_number", sa.String),
-    sa.column("updated_at", sa.DateTime),
+    sa.column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime()),
 )
 
 
@@ -53,9 +53,9 @@ def upgrade() -> None:
         sa.Column("number", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
         sa.Column("office", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
         sa.Column("refusal_reason", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
-        sa.Column("submitted_at", sa.DateTime(), nullable=True),
-        sa.Column("decided_at", sa.DateTime(), nullable=True),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("submitted_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("decided_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "status IN ('not_submitted', 'submitted', 'registered', 'refused')",
