@@ -2,6 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
+from app.deals.registration_labels import EVENT_ACTIONS as REGISTRATION_EVENT_ACTIONS
+
 TARGET_TYPES = {
     "need": _l("Technical need"),
     "achievement": _l("Achievement"),
@@ -107,6 +109,7 @@ CONTRACT_EVENT_ACTIONS = {
     "transition": _l("Status change"),
     "milestone": _l("Milestone"),
     "registration": _l("Registration number"),
+    **REGISTRATION_EVENT_ACTIONS,
 }
 
 
