@@ -103,7 +103,7 @@ INCUBATION_ACTIONS = {
 }
 
 CONTRACT_EVENT_ACTIONS = {
-    "created": _l("Created"),
+    "created": _l("Contract drafted"),
     "signed_by_a": _l("Signed by party A"),
     "signed_by_b": _l("Signed by party B"),
     "transition": _l("Status change"),

@@ -367,9 +367,9 @@ def test_the_registration_form_as_pdf_and_xlsx(client, contract, tokens):
         assert expected in text, expected
     sheet = client.get(f"{path(contract)}.xlsx", headers={**tokens["bureau"], "Accept-Language": "zh-CN"})
     assert sheet.status_code == 200
-    values = dict(
-        (row[0], row[1]) for row in load_workbook(io.BytesIO(sheet.data)).active.iter_rows(values_only=True)
-    )
+    values = {
+        row[0]: row[1] for row in load_workbook(io.BytesIO(sheet.data)).active.iter_rows(values_only=True)
+    }
     assert values["登记编号"] == NUMBER and values["登记机构"] == OFFICE
     assert values["合同子类"] == "委托开发" and values["技术交易额（元）"] == "1,000,000"
     assert client.get(f"{path(contract)}.pdf", headers=tokens["other"]).status_code == 404

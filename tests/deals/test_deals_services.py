@@ -262,7 +262,9 @@ def test_demo_deals_are_plausible_and_loading_twice_changes_nothing(app, session
         events = trail(session, "contract", contract.id)
         assert [e.occurred_at for e in events] == sorted(e.occurred_at for e in events)
         assert events[-1].occurred_at <= utcnow()
-        status_events = [e for e in events if e.action not in ("milestone", "registration")]
+        status_events = [
+            e for e in events if e.action != "milestone" and not e.action.startswith("registration")
+        ]
         assert status_events[-1].to_state == contract.status  # the trail explains the state it ends in
         milestones = session.exec(select(Milestone).where(Milestone.contract_id == contract.id)).all()
         assert sum(m.amount for m in milestones) <= contract.amount

@@ -418,6 +418,7 @@ def update_registration(
 def record_number(*, session: Session, user: User, contract_id: int, number: str) -> ContractRegistration:
     """The older one-box step (`POST .../registration {"number"}`): a party records the office's number; the
     registration becomes registered from whatever status it had, keeping the office already entered."""
+    get_contract(session=session, user=user, contract_id=contract_id)  # not a party nor the bureau: 404 first
     number = (number or "").strip()
     if not number:
         raise Invalid(_("Some fields are not valid."), {"number": _("This field is required.")})
