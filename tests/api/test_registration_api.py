@@ -175,6 +175,13 @@ def test_a_party_fills_submits_and_the_bureau_records_the_number(client, session
         n.kind for n in session.exec(select(Notification).where(Notification.user_id == world.sme.id)).all()
     }
     assert {"registration_submitted", "registration_registered"} <= kinds
+    # The office decides once: the same decision again changes nothing, another one is refused.
+    decision = {"status": "registered", "number": NUMBER, "office": OFFICE}
+    assert client.put(path(contract), headers=tokens["center"], json=decision).status_code == 200
+    other = {**decision, "number": "2027220100000999"}
+    assert client.put(path(contract), headers=tokens["center"], json=other).status_code == 409
+    assert rows(session, contract.id)[0].number == NUMBER
+    assert len(audit_actions(session, contract.id)) == 3
     # Registered is final.
     again = client.put(path(contract), headers=tokens["sme"], json={"status": "submitted"})
     assert again.status_code == 409

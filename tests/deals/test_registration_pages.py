@@ -15,7 +15,7 @@ from models.common import utcnow
 from tests.conftest import BACKENDS
 from tests.utils.factories import PASSWORD, create_achievement, create_need, create_user, in_app, verify_org
 from tests.utils.ui_deals import accept, create_contract, express
-from tests.utils.web import csrf_token
+from tests.utils.web import concurrently, csrf_token
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
@@ -178,3 +178,47 @@ def test_the_bureau_downloads_the_batch_for_a_period(client, auth, session, deal
     auth.login(deal["firm"].email)
     assert client.get("/contracts/registrations").status_code == 403
     assert client.get(f"/contracts/registrations.xlsx?from={today}&to={today}").status_code == 403
+
+
+def test_two_decisions_at_once_record_one(app, session, deal):
+    """The bureau and a party record the office's decision at the same moment: one wins, the other is told."""
+    contract = deal["contract"]
+    path = f"/contracts/{contract.id}/registration"
+    clients = []
+    for user in (deal["firm"], deal["bureau"]):
+        c = app.test_client()
+        c.post(
+            "/auth/login",
+            data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_token(c, "/auth/login")},
+        )
+        clients.append(c)
+    first = post(
+        clients[0],
+        f"{path}/form",
+        {
+            "step": "submitted",
+            "ip_type": "patent",
+            "payment_method": "lump_sum",
+            "seller_region": "220104",
+            "buyer_region": "outside",
+            "term_end": "2027-11-30",
+        },
+    )
+    assert first.status_code == 302, re.findall(r'class="field-error"[^<]*<', page_text(first))
+    tokens = [csrf_token(c, "/") for c in clients]
+    answers = concurrently(
+        *(
+            lambda c=c, t=t, n=n: c.post(
+                f"{path}/decision",
+                data={"status": "registered", "number": n, "office": OFFICE, "csrf_token": t},
+            )
+            for c, t, n in zip(clients, tokens, (NUMBER, "2026220100000999"), strict=True)
+        )
+    )
+    assert sorted(a.status_code for a in answers) == [302, 409]
+    session.expire_all()
+    row = session.exec(select(ContractRegistration)).one()
+    winner = NUMBER if answers[0].status_code == 302 else "2026220100000999"
+    assert (row.status, row.number) == ("registered", winner)
+    events = session.exec(select(AuditEvent).where(AuditEvent.action == "registration_registered")).all()
+    assert [e.data["note"] for e in events] == [winner]

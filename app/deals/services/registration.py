@@ -297,6 +297,10 @@ def _attempt(session: Session, user: User, contract_id: int, data: dict, version
     before = form_of(row) if row else prefill(session, contract)
     fields, target, decision, errors = _parse(data)
     target = target or current
+    if target == current and row is not None and _another_decision(row, decision):
+        # The office decides once: a second, different decision (say a race of two people recording it) is
+        # refused, not silently dropped; the same one again is nothing to do.
+        raise _refusal(rules.IllegalStep(current, target))
     changed = sorted(name for name, value in fields.items() if getattr(before, name) != value)
     try:
         if target != current:
@@ -360,6 +364,19 @@ def _attempt(session: Session, user: User, contract_id: int, data: dict, version
         assert actor is not None  # check_step let only a party or the bureau through
         _notify(session, contract, user, actor, rules.ACTIONS[target])
     return stored(session, contract_id) if row is None else row
+
+
+def _another_decision(row: ContractRegistration, decision: dict[str, str | None]) -> bool:
+    """A decision's texts that differ from the one recorded (only a decided row has one)."""
+    if row.status == rules.REGISTERED:
+        number, office = decision.get("number"), decision.get("office")
+        return (number is not None and rules.normalise_number(number) != row.number) or (
+            office is not None and office != row.office
+        )
+    if row.status == rules.REFUSED:
+        reason = decision.get("refusal_reason")
+        return reason is not None and reason != row.refusal_reason
+    return False
 
 
 def _write(session: Session, contract_id: int, row: ContractRegistration | None, values: dict) -> bool:
