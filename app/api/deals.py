@@ -644,25 +644,34 @@ def update_registration(contract_id: int):
     return jsonify(_registration(contract_id))
 
 
-@bp.get("/contracts/<int(max=2147483647):contract_id>/registration.<any(pdf, xlsx):fmt>")
-@documented(
-    responses={200: None},
-    files={200: ("application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
-)
-@token_required
-def registration_form_file(contract_id: int, fmt: str):
-    """The contract's registration form (登记表) as PDF or XLSX, to its parties and the bureau."""
+def _form_file(contract_id: int, fmt: str):
     name, mimetype, data = registration_exports.form_file(
         session=get_session(), user=api_user(), contract_id=contract_id, fmt=fmt
     )
     return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
 
 
+@bp.get("/contracts/<int(max=2147483647):contract_id>/registration.pdf")
+@documented(responses={200: None}, files={200: ("application/pdf",)})
+@token_required
+def registration_pdf(contract_id: int):
+    """The contract's registration form (登记表) as PDF, to its parties and the bureau."""
+    return _form_file(contract_id, "pdf")
+
+
+@bp.get("/contracts/<int(max=2147483647):contract_id>/registration.xlsx")
+@documented(responses={200: None}, files={200: (registration_exports.XLSX,)})
+@token_required
+def registration_xlsx(contract_id: int):
+    """The contract's registration form (登记表) as XLSX, to its parties and the bureau."""
+    return _form_file(contract_id, "xlsx")
+
+
 @bp.get("/bureau/registrations.xlsx")
 @documented(
     query=PeriodQuery,
     responses={200: None},
-    files={200: ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",)},
+    files={200: (registration_exports.XLSX,)},
 )
 @token_required
 def registrations_xlsx():
