@@ -125,6 +125,7 @@ from models.organization import (
     UserPublic,
 )
 from models.outbox import OutboxEvent, SyncCursor
+from models.registration import REGISTRATION_STATUSES, ContractRegistration
 
 __all__ = [
     "Achievement",
@@ -183,6 +184,8 @@ __all__ = [
     "kind_name_of",
     # deals
     "Attachment",
+    "ContractRegistration",
+    "REGISTRATION_STATUSES",
     "Contract",
     "ContractIn",
     "ContractKind",

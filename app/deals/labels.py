@@ -2,6 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
+from app.deals.registration_labels import EVENT_ACTIONS as REGISTRATION_EVENT_ACTIONS
+
 TARGET_TYPES = {
     "need": _l("Technical need"),
     "achievement": _l("Achievement"),
@@ -101,12 +103,13 @@ INCUBATION_ACTIONS = {
 }
 
 CONTRACT_EVENT_ACTIONS = {
-    "created": _l("Created"),
+    "created": _l("Contract drafted"),
     "signed_by_a": _l("Signed by party A"),
     "signed_by_b": _l("Signed by party B"),
     "transition": _l("Status change"),
     "milestone": _l("Milestone"),
     "registration": _l("Registration number"),
+    **REGISTRATION_EVENT_ACTIONS,
 }
 
 

@@ -52,6 +52,16 @@ KIND_TEXT: dict[str, Callable[..., str]] = {
         else _("Milestone status changed: %(text)s", text=text)
     ),
     "registration": lambda text: _("Contract registration number recorded: %(text)s", text=text),
+    "registration_submitted": lambda text: _(
+        "Contract submitted for technology contract registration: %(text)s", text=text
+    ),
+    "registration_withdrawn": lambda text: _(
+        "Contract registration submission withdrawn: %(text)s", text=text
+    ),
+    "registration_registered": lambda text: _(
+        "Contract registered by the technology contract registration office: %(text)s", text=text
+    ),
+    "registration_refused": lambda text: _("Contract registration refused: %(text)s", text=text),
     "incubation_graduated": lambda text: _("An incubated enterprise graduated: %(text)s", text=text),
     "incubation_exited": lambda text: _("An incubated enterprise left incubation: %(text)s", text=text),
     "incubation_to_confirm": lambda text: _(

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.services import organizations
 from app.deals import rules as deal_rules
-from app.deals.services import interests
+from app.deals.services import interests, registration
 from app.deals.services.interests import contract_side, get_interest, record_feedback
 from app.platform import audit, permissions
 from app.platform.concurrency import versioned_update
@@ -287,29 +287,10 @@ def transition_milestone(
 
 
 def set_registration_number(*, session: Session, user: User, contract_id: int, number: str) -> Contract:
-    """Record the registration number (登记编号) given by the technology contract registration office."""
-    number = (number or "").strip()
-    if len(number) > 40:
-        raise Invalid(
-            _("Some fields are not valid."), {"number": _("Too long: at most %(n)s characters.", n=40)}
-        )
-
-    def attempt(contract: Contract):
-        try:
-            entry = deal_rules.registration_entry(
-                status=contract.status, side=side_of(user, contract), number=number
-            )
-        except deal_rules.ReasonRequired:
-            raise Invalid(_("Some fields are not valid."), {"number": _("This field is required.")}) from None
-        except deal_rules.RuleError as exc:
-            raise _refusal(exc, contract.status) from None
-        if not _bump(session, contract, registration_number=number):
-            return None
-        _event(session, contract, user, entry)
-        _notify_parties(session, contract, "registration", except_org=user.org_id)
-        return contract
-
-    return _with_retries(session, user, contract_id, attempt)
+    """Record the registration number (登记编号) given by the technology contract registration office: the
+    older one-box step, now the registration's `registered` status (see `registration.record_number`)."""
+    registration.record_number(session=session, user=user, contract_id=contract_id, number=number)
+    return get_contract(session=session, user=user, contract_id=contract_id)
 
 
 def contract_audit(*, session: Session, user: User, contract_id: int) -> list[AuditEvent]:
@@ -382,6 +363,7 @@ def contract_to_public(*, session: Session, user: User, contract: Contract) -> d
         "field": contract.field,
         "ip_type": contract.ip_type.value if contract.ip_type else None,
         "registration_number": contract.registration_number,
+        "registration": registration.registration_to_public(session=session, user=user, contract=contract),
         "party_a": {
             "id": contract.party_a_org_id,
             "name": orgs[contract.party_a_org_id].name,

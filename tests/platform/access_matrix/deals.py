@@ -6,7 +6,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.deals.services import contracts, conversation, incubations, interests
 from app.market.services import saved_searches
-from models import Center, CenterStatus, Organization
+from models import Center, CenterStatus, ContractStatus, Organization
 from tests.platform.access_matrix import Case
 from tests.utils.deal_world import CONTRACT
 from tests.utils.factories import create_achievement, create_need, in_app
@@ -47,6 +47,9 @@ def build(session, users) -> dict[str, int]:
         contract = contracts.create_contract(
             session=session, user=enterprise, data={**CONTRACT, "interest_id": interest.id}
         )
+        registrable = contracts.create_contract(
+            session=session, user=enterprise, data={**CONTRACT, "interest_id": interest.id}
+        )
         incubation = incubations.create_incubation(
             session=session,
             user=center,
@@ -69,9 +72,14 @@ def build(session, users) -> dict[str, int]:
             },
         )
         saved = saved_searches.create_saved_search(session=session, user=enterprise, data={"query": "焊接"})
+    # Signed directly: the registration's role checks, not signing, are what its cases try.
+    registrable.status = ContractStatus.signed
+    session.add(registrable)
+    session.commit()
     return {
         "incubation_to_confirm_api": unconfirmed.id,
         "firm_incubation_api": of_firm.id,
+        "registrable": registrable.id,
         "need": need.id,
         "interest": interest.id,
         "attachment": attachment.id,
@@ -163,7 +171,27 @@ CASES = [
         "POST",
         "/api/v1/contracts/{contract}/registration",
         expected=_expect(401, 409, 409, 403, 404),
-        body={"number": "2201012026000123"},
+        body={"number": "2026220100000123"},
+    ),
+    # 技术合同认定登记: the parties fill the form of a signed contract; the bureau records decisions only.
+    Case(
+        "PUT",
+        "/api/v1/contracts/{registrable}/registration",
+        expected=_expect(401, 200, 200, 403, 404),
+        body={"objective": "industry_commerce"},
+    ),
+    Case(
+        "PUT",
+        "/api/v1/contracts/{contract}/registration",
+        expected=_expect(401, 409, 409, 409, 404),
+        body={"status": "registered", "number": "2026220100000123", "office": "长春市技术市场管理办公室"},
+    ),
+    Case("GET", "/api/v1/contracts/{registrable}/registration.pdf", expected=READ_BY_PARTIES_AND_BUREAU),
+    Case("GET", "/api/v1/contracts/{registrable}/registration.xlsx", expected=READ_BY_PARTIES_AND_BUREAU),
+    Case(
+        "GET",
+        "/api/v1/bureau/registrations.xlsx?from=2026-01-01&to=2026-12-31",
+        expected=_expect(401, 403, 403, 200, 403),
     ),
     # Another organization's center does not exist for the caller.
     Case(

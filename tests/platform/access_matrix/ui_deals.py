@@ -138,7 +138,28 @@ CASES = [
         "POST",
         "/contracts/{contract}/registration",
         expected=_expect(302, 409, 409, 403, 404),
-        body={"number": "2201012026000001"},
+        body={"number": "2026220100000001"},
+    ),
+    # 技术合同认定登记 of a draft: not yet (409) for the parties and the bureau; the form's fields are the parties'.
+    Case(
+        "POST",
+        "/contracts/{contract}/registration/form",
+        expected=_expect(302, 409, 409, 409, 404),
+        body={"objective": "industry_commerce", "step": "submitted"},
+    ),
+    Case(
+        "POST",
+        "/contracts/{contract}/registration/decision",
+        expected=_expect(302, 409, 409, 409, 404),
+        body={"status": "registered", "number": "2026220100000123", "office": "长春市技术市场管理办公室"},
+    ),
+    Case("GET", "/contracts/{contract}/registration.pdf", expected=PARTIES_AND_BUREAU),
+    Case("GET", "/contracts/{contract}/registration.xlsx", expected=PARTIES_AND_BUREAU),
+    Case("GET", "/contracts/registrations", expected=_expect(302, 403, 403, 200, 403)),
+    Case(
+        "GET",
+        "/contracts/registrations.xlsx?from=2026-01-01&to=2026-12-31",
+        expected=_expect(302, 403, 403, 200, 403),
     ),
     # An organization reads the incubations of the centers it runs and those naming it; an expert has none.
     Case("GET", "/incubations", expected=_expect(302, 200, 200, 200, 403)),
@@ -205,6 +226,17 @@ PAIRS: list[Pair] = [
     Pair("GET /contracts/{contract}", "GET /api/v1/contracts/{contract}"),
     Pair("POST /contracts/{contract}/transition", "POST /api/v1/contracts/{contract}/transition"),
     Pair("POST /contracts/{contract}/registration", "POST /api/v1/contracts/{contract}/registration"),
+    Pair("POST /contracts/{contract}/registration/decision", "PUT /api/v1/contracts/{contract}/registration"),
+    Pair(
+        "GET /contracts/{contract}/registration.pdf", "GET /api/v1/contracts/{registrable}/registration.pdf"
+    ),
+    Pair(
+        "GET /contracts/{contract}/registration.xlsx", "GET /api/v1/contracts/{registrable}/registration.xlsx"
+    ),
+    Pair(
+        "GET /contracts/registrations.xlsx?from=2026-01-01&to=2026-12-31",
+        "GET /api/v1/bureau/registrations.xlsx?from=2026-01-01&to=2026-12-31",
+    ),
     Pair(
         "POST /contracts/{contract}/milestones/{milestone}/transition",
         "POST /api/v1/contracts/{contract}/milestones/{milestone}/transition",
