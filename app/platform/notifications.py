@@ -25,10 +25,7 @@ from markupsafe import escape
 from sqlalchemy import event, func, update
 from sqlmodel import Session, col, select
 
-from app.deals import labels as deal_labels
-from app.oversight import labels as oversight_labels
 from app.platform.errors import Forbidden
-from app.web import labels as web_labels
 from models import LISTING_KINDS, Notification, User
 from models.common import utcnow
 
@@ -126,7 +123,6 @@ STATE_TABLES_BY_SUBJECT = {
     "achievement": "listing_status",
     "service": "listing_status",
 }
-_LABEL_TABLES = {**web_labels.TABLES, **deal_labels.TABLES, **oversight_labels.TABLES}
 
 # subject_type -> (endpoint, the argument the subject's id fills or None, fixed arguments): where a notice links.
 SUBJECT_LINKS: dict[str, tuple[str, str | None, dict[str, str]]] = {
@@ -160,7 +156,9 @@ def state_label(notification: Notification) -> str:
     table = STATE_TABLES_BY_KIND.get(notification.kind) or STATE_TABLES_BY_SUBJECT.get(
         notification.subject_type
     )
-    return web_labels.label(_LABEL_TABLES.get(table or "", {}), notification.state)
+    # The label tables of every domain, which the web layer shares on the app (platform imports no domain).
+    labels = current_app.extensions.get("label_tables", {}).get(table or "", {})
+    return str(labels.get(notification.state, notification.state))
 
 
 def notification_text(notification: Notification) -> str:

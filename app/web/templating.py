@@ -51,6 +51,12 @@ def _all_tables() -> dict[str, dict]:
 LABEL_TABLES = _all_tables()
 
 
+@bp.record_once
+def _share_labels(state) -> None:
+    """Services that word a state (notifications) read the tables from the app: the platform imports no domain."""
+    state.app.extensions["label_tables"] = LABEL_TABLES
+
+
 @bp.app_template_filter("label")
 def label_filter(value, table: str) -> str:
     """`{{ contract.status|label('contract_status') }}`: an enum value in the user's language."""

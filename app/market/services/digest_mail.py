@@ -3,8 +3,8 @@ and as HTML (every title and name escaped), Chinese then English like every noti
 language is not known when cron sends it)."""
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -13,8 +13,16 @@ from markupsafe import escape
 from app.platform.notifications import absolute_url, link_path
 from app.web.labels import LISTING_KINDS_PLURAL
 
-if TYPE_CHECKING:  # saved_searches builds the digest and imports this module
-    from app.market.services.saved_searches import DigestItem
+
+# One line of a digest (saved_searches finds them, this module words them).
+@dataclass(frozen=True)
+class DigestItem:
+    reason: str  # "search" (a saved search found it) or "match" (it fits one of the user's listings)
+    label: str  # the saved search's name, or the title of the user's listing
+    target_type: str
+    target_id: int
+    title: str
+
 
 # The order of the groups: what a firm acts on first.
 KIND_ORDER = ("need", "achievement", "service", "center")

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from app.market.rules import is_live
 from app.market.services import digest_mail, recommendations
+from app.market.services.digest_mail import DigestItem
 from app.market.services.index_documents import load_rows
 from app.market.services.search import search_listings
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
@@ -27,15 +28,6 @@ MAX_SAVED = 20
 HITS_PER_SEARCH = 50
 # The matcher's recommendation kinds that say "someone new fits your listing".
 MATCH_KINDS = {"need": ("commission", "license"), "achievement": ("needs",)}
-
-
-@dataclass(frozen=True)
-class DigestItem:
-    reason: str  # "search" (a saved search found it) or "match" (it fits one of the user's listings)
-    label: str  # the saved search's name, or the title of the user's listing
-    target_type: str
-    target_id: int
-    title: str
 
 
 @dataclass(frozen=True)
