@@ -112,6 +112,7 @@ def detail(segment: str, listing_id: int):
     )
     files = attachments.attachments_of(session=session, kind=kind, listing=listing, user=user)
     is_owner = permissions.owns(user, listing)
+    manages_grants = kind == "need" and is_owner and listing.confidential
     close_contracts = (
         service.solving_contracts(session=session, kind=kind, listing_id=listing_id)
         if is_owner and listing.status != "closed"
@@ -128,6 +129,12 @@ def detail(segment: str, listing_id: int):
         attachment_types=",".join(attachments.LISTING_TYPES),
         details_visible=details_visible,
         is_owner=is_owner,
+        grants=need_access.grant_rows(session=session, user=user, need_id=listing_id)
+        if manages_grants
+        else None,
+        grant_partners=need_access.conversation_partners(session=session, user=user, need_id=listing_id)
+        if manages_grants
+        else [],
         is_live=rules.is_live(listing),
         center=center,
         recommendations=panel,

@@ -35,7 +35,13 @@ def build(session, users) -> dict[str, int]:
             session=session, user=center, target_type="need", target_id=need.id, message="希望合作"
         )
         interests.accept_interest(session=session, user=enterprise, interest_id=interest.id)
-        interests.accept_nda(session=session, user=center, interest_id=interest.id, agreed=True)
+        interests.accept_nda(
+            session=session,
+            user=center,
+            interest_id=interest.id,
+            agreed=True,
+            version=interests.PLATFORM_NDA_VERSION,
+        )
         message = conversation.post_message(
             session=session,
             user=enterprise,

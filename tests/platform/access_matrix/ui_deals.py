@@ -28,7 +28,13 @@ def build(session, users) -> dict[str, int]:
             session=session, user=center, target_type="need", target_id=need.id, message="希望合作"
         )
         interests.accept_interest(session=session, user=enterprise, interest_id=interest.id)
-        interests.accept_nda(session=session, user=center, interest_id=interest.id, agreed=True)
+        interests.accept_nda(
+            session=session,
+            user=center,
+            interest_id=interest.id,
+            agreed=True,
+            version=interests.PLATFORM_NDA_VERSION,
+        )
         message = conversation.post_message(
             session=session,
             user=enterprise,
@@ -93,7 +99,12 @@ CASES = [
         body={"reason": "price"},
     ),
     Case("POST", "/interests/{interest}/withdraw", expected=_expect(302, 403, 409, 403, 404), body={}),
-    Case("POST", "/interests/{interest}/nda", expected=_expect(302, 403, 409, 403, 404), body={"agree": "y"}),
+    Case(
+        "POST",
+        "/interests/{interest}/nda",
+        expected=_expect(302, 403, 409, 403, 404),
+        body={"agree": "y", "version": "platform-2026-1"},
+    ),
     Case(
         "POST",
         "/interests/{interest}/messages",
