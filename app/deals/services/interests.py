@@ -558,9 +558,10 @@ def accept_nda(
     shown, and the new one must be read first."""
     interest = get_interest(session=session, user=user, interest_id=interest_id)
     link = nda_link(session=session, interest=interest)
+    # Without a confidential need, the interested side is told there is nothing to accept; the other is refused.
+    _require_side(user, interest, link.acceptor_side if link is not None else "from")
     if link is None:
         raise Conflict(_("This expression of interest needs no NDA."))
-    _require_side(user, interest, link.acceptor_side)
     if agreed is not True:
         raise Invalid(
             _("Some fields are not valid."),
