@@ -141,9 +141,13 @@ def insert_grant(session: Session, *, need_id: int, org_id: int, granted_by: int
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(NeedAccess).values(**values).on_conflict_do_nothing(index_elements=["need_id", "org_id"])
+        insert(NeedAccess)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["need_id", "org_id"])
+        .returning(col(NeedAccess.id))
     )
-    return session.connection().execute(statement).rowcount == 1
+    # A row comes back only when this insert added it (rowcount is not reliable for it on every driver).
+    return session.connection().execute(statement).first() is not None
 
 
 def grant_details(*, session: Session, need_id: int, org_id: object, user: User) -> tuple[NeedAccess, bool]:
