@@ -351,8 +351,6 @@ def test_migration_keeps_existing_grants_and_views(app, session):
                 text("INSERT INTO need_access (need_id, org_id, granted_at) VALUES (:n, :o, '2026-01-04')"),
                 {"n": fresh.id, "o": other.org_id},
             )
-            assert (
-                conn.execute(text("SELECT max(id) FROM need_access")).scalar() > max(r.id for r in rows)
-            )
+            assert conn.execute(text("SELECT max(id) FROM need_access")).scalar() > max(r.id for r in rows)
     finally:
         upgrade(engine)
