@@ -121,6 +121,7 @@ def test_sme_first_grant_in_the_conversation_then_nda_then_details(client, auth,
     auth.logout()
 
     auth.login(lab.email)
+    assert "发布方已授权贵单位查看详情" in text(client.get(f"/needs/{need.id}"))
     page = text(client.get(path))
     assert "接收方仅为评估" in page and SECRET not in page
     assert f'name="version" value="{interests.PLATFORM_NDA_VERSION}"' in page
