@@ -271,6 +271,30 @@ def test_the_other_way_round_the_owner_is_sent_to_the_providers_interest(client,
     assert sme_reaches_out(client, world, tokens)["via_id"] == world.need_id
 
 
+def test_both_sides_reaching_out_at_once_make_one_conversation(app, session, world, tokens):
+    bodies = [
+        (
+            tokens["sme"],
+            {
+                "target_type": "achievement",
+                "target_id": world.achievement_id,
+                "message": "希望合作",
+                "via_type": "need",
+                "via_id": world.need_id,
+            },
+        ),
+        (tokens["center"], {"target_type": "need", "target_id": world.need_id, "message": "我们有成熟工艺"}),
+    ]
+    results = concurrently(
+        *[lambda h=h, b=b: app.test_client().post("/api/v1/interests", headers=h, json=b) for h, b in bodies]
+    )
+    assert sorted(r.status_code for r in results) == [201, 409], [r.json for r in results]
+    made = next(r for r in results if r.status_code == 201).json
+    refused = next(r for r in results if r.status_code == 409).json
+    assert refused["error"]["fields"] == {"interest_id": str(made["id"])}
+    assert count(session, Interest) == 1
+
+
 def test_two_concurrent_grants_give_one_row_and_both_callers_the_grant(app, session, world, tokens):
     path = f"/api/v1/needs/{world.need_id}/grants"
     results = concurrently(

@@ -242,8 +242,9 @@ def _refuse_second_conversation(
     """One conversation per pair of organizations and need, whichever way it started: a provider expressing
     interest in a need whose owner already reached out to it about that need (the need as `via`), or the owner
     reaching out about its need to a provider already interested in it, is sent to the open interest instead
-    (409 naming it in `fields.interest_id`). The need's row is locked first (PostgreSQL), so two such requests
-    at once see each other's interest."""
+    (409 naming it in `fields.interest_id`). The need's row is locked first, so two such requests at once see
+    each other's interest: PostgreSQL locks the row; on SQLite a write as the transaction's first statement
+    takes the database's write lock, as `listings._lock` does."""
     open_ = col(Interest.status).in_([InterestStatus.pending, InterestStatus.accepted])
     if target_type == "need":
         need_id = target_id
@@ -264,6 +265,8 @@ def _refuse_second_conversation(
         )
     else:
         return
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().execute(update(Need).where(col(Need.id) == need_id).values(id=Need.id))
     session.exec(select(Need.id).where(col(Need.id) == need_id).with_for_update()).first()
     existing = session.exec(stmt.order_by(col(Interest.id))).first()
     if existing is not None:
