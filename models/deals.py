@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.common import ID_MAX, Id, utcnow
@@ -158,15 +158,26 @@ class NdaAcceptance(SQLModel, table=True):
     accepted_at: datetime = Field(default_factory=utcnow)
 
 
+# What a row of the detail-view log records: a reading of the details, or a change of who may read them.
+DETAIL_EVENTS = ("view", "grant", "revoke", "nda_accepted")
+
+
 class DetailView(SQLModel, table=True):
-    """One view of a confidential need's details by someone other than its owner."""
+    """One line of a confidential need's access log: a view of its details by someone other than its owner, or a
+    grant, a revocation or an NDA acceptance (`event`). `user_id` is who acted (the viewer, the owner's user who
+    granted or revoked, the grantee's user who accepted) and `org_id` the organization concerned (the viewer's
+    or the grantee's; empty for the bureau)."""
 
     __tablename__ = "detail_view"
+    __table_args__ = (
+        CheckConstraint("event IN ('view', 'grant', 'revoke', 'nda_accepted')", name="ck_detail_view_event"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     need_id: int = Field(foreign_key="need.id", index=True)
     user_id: int = Field(foreign_key="user.id")
     org_id: int | None = Field(default=None, foreign_key="organization.id")
+    event: str = Field(default="view", max_length=16, sa_column_kwargs={"server_default": "view"})
     viewed_at: datetime = Field(default_factory=utcnow)
 
 

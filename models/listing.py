@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any, Self
 
 from pydantic import model_validator
-from sqlalchemy import BigInteger, CheckConstraint, Index, text
+from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.common import ID_MAX, json_list, utcnow
@@ -166,13 +166,19 @@ class NeedPublic(NeedBase):
 
 
 class NeedAccess(SQLModel, table=True):
-    """An organization the need's owner approved to read its confidential details."""
+    """A grant: an organization the need's owner approved to read its confidential details (after accepting the
+    need's NDA). One per (need, organization), which the database holds, so two concurrent grants give one row.
+    `granted_by` is the owner's user who granted it; empty for grants older than that record, and for those given
+    by accepting the organization's interest in the need itself."""
 
     __tablename__ = "need_access"
+    __table_args__ = (UniqueConstraint("need_id", "org_id", name="uq_need_access_need_org"),)
 
-    need_id: int = Field(foreign_key="need.id", primary_key=True)
-    org_id: int = Field(foreign_key="organization.id", primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
+    need_id: int = Field(foreign_key="need.id")
+    org_id: int = Field(foreign_key="organization.id")
     granted_at: datetime = Field(default_factory=utcnow)
+    granted_by: int | None = Field(default=None, foreign_key="user.id")
 
 
 class AchievementBase(ListingBase):

@@ -40,7 +40,7 @@ class OrgRef(BaseModel):
 
 
 class NdaText(BaseModel):
-    version: int
+    version: str = Field(description="what an acceptance names: the text's version")
     text: str
     custom: bool
 
@@ -67,6 +67,10 @@ class InterestView(BaseModel):
     nda: NdaText | None
     nda_accepted: bool
     nda_accepted_at: datetime | None
+    nda_need_id: int | None = Field(
+        description="the confidential need the interest is about (its target or its via), whose NDA applies"
+    )
+    access_granted: bool = Field(description="the need's owner granted the other side access to its details")
     contacts: dict[str, str | None] | None = Field(description="the other side's contact, once accepted")
     parties: dict[str, int] = Field(description="the organizations that become party a and b of a contract")
 
@@ -77,12 +81,15 @@ class InterestList(BaseModel):
 
 class NdaAcceptIn(BaseModel):
     accept: Literal[True]
+    version: str = Field(
+        description="the version accepted: nda.version of the interest (409 when not current)"
+    )
 
 
 class NdaAccepted(BaseModel):
     interest_id: int
     need_id: int
-    text_version: int
+    text_version: str
     text_sha256: str
     accepted_at: datetime
 
@@ -125,6 +132,9 @@ class MessageForm(BaseModel):
 
 class DetailViewRow(BaseModel):
     id: int
+    event: Literal["view", "grant", "revoke", "nda_accepted"] = Field(
+        description="a view of the details, or a grant, a revocation or an NDA acceptance"
+    )
     user: str | None
     organization: str | None
     bureau: bool
@@ -133,6 +143,21 @@ class DetailViewRow(BaseModel):
 
 class DetailViewList(BaseModel):
     items: list[DetailViewRow]
+
+
+class GrantIn(BaseModel):
+    org_id: int = Field(ge=1, description="the organization granted access to the need's details")
+
+
+class GrantView(BaseModel):
+    id: int
+    org_id: int
+    granted_at: datetime
+    nda_required: bool = Field(description="the grantee must still accept the need's NDA to read the details")
+
+
+class GrantList(BaseModel):
+    items: list[GrantView]
 
 
 class NdaTextIn(BaseModel):
@@ -393,9 +418,15 @@ def withdraw_interest(interest_id: int):
 @limits.writes
 @token_required
 def accept_nda(interest_id: int):
-    """The interested side accepts the confidential need's NDA."""
+    """The organization on the other side of a confidential need's owner accepts the need's NDA, naming the
+    version it read (the interest's nda.version)."""
+    data = json_body()
     acceptance = interests.accept_nda(
-        session=get_session(), user=api_user(), interest_id=interest_id, agreed=json_body().get("accept")
+        session=get_session(),
+        user=api_user(),
+        interest_id=interest_id,
+        agreed=data.get("accept"),
+        version=data.get("version"),
     )
     return jsonify(
         interest_id=acceptance.interest_id,
@@ -469,6 +500,38 @@ def set_need_nda(need_id: int):
         raise Invalid(_("Some fields are not valid."), {"body": _("Wrong type of value.")})
     nda = interests.set_nda_text(session=get_session(), user=api_user(), need_id=need_id, body=body)
     return jsonify(version=nda.version, text=nda.body, custom=nda.custom)
+
+
+@bp.post("/needs/<int(max=2147483647):need_id>/grants")
+@documented(json=GrantIn, responses={201: GrantView, 200: GrantView})
+@limits.writes
+@token_required
+def grant_need_access(need_id: int):
+    """The need's owner grants an organization access to its confidential details (授权查看); granting one
+    already granted answers 200 with the same grant."""
+    grant, created = need_access.grant_details(
+        session=get_session(), need_id=need_id, org_id=json_body().get("org_id"), user=api_user()
+    )
+    return jsonify(need_access.grant_to_public(session=get_session(), grant=grant)), 201 if created else 200
+
+
+@bp.get("/needs/<int(max=2147483647):need_id>/grants")
+@documented(responses={200: GrantList})
+@token_required
+def list_need_grants(need_id: int):
+    """The organizations granted access to the need's details: for its owner and the bureau."""
+    rows = need_access.list_grants(session=get_session(), user=api_user(), need_id=need_id)
+    return jsonify(items=[need_access.grant_to_public(session=get_session(), grant=row) for row in rows])
+
+
+@bp.delete("/needs/<int(max=2147483647):need_id>/grants/<int(max=2147483647):grant_id>")
+@documented(responses={204: None})
+@limits.writes
+@token_required
+def revoke_need_access(need_id: int, grant_id: int):
+    """The need's owner revokes a grant (撤销授权)."""
+    need_access.revoke_details(session=get_session(), need_id=need_id, grant_id=grant_id, user=api_user())
+    return "", 204
 
 
 @bp.post("/contracts")

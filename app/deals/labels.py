@@ -18,6 +18,14 @@ INTEREST_STATUSES = {
     "withdrawn": _l("Withdrawn"),
 }
 
+# The lines of a confidential need's access log (`models.DetailView.event`).
+DETAIL_EVENTS = {
+    "view": _l("Read the details"),
+    "grant": _l("Access granted"),
+    "revoke": _l("Access revoked"),
+    "nda_accepted": _l("NDA accepted"),
+}
+
 DECLINE_REASONS = {
     "not_relevant": _l("Not relevant"),
     "capability": _l("Beyond our capability"),
@@ -116,6 +124,7 @@ CONTRACT_EVENT_ACTIONS = {
 TABLES = {
     "target_type": TARGET_TYPES,
     "interest_status": INTEREST_STATUSES,
+    "detail_event": DETAIL_EVENTS,
     "decline_reason": DECLINE_REASONS,
     "contract_kind": CONTRACT_KINDS,
     "contract_status": CONTRACT_STATUSES,

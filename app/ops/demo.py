@@ -450,7 +450,12 @@ class _DealWriter:
                         accepted_at=interest.decided_at + timedelta(hours=3),
                     )
                 )
-                if self.session.get(NeedAccess, (pick.target.id, pick.from_org_id)) is None:
+                granted = self.session.exec(
+                    select(NeedAccess).where(
+                        NeedAccess.need_id == pick.target.id, NeedAccess.org_id == pick.from_org_id
+                    )
+                ).first()
+                if granted is None:
                     self.session.add(NeedAccess(need_id=pick.target.id, org_id=pick.from_org_id))
         return interest
 

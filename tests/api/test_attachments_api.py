@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
+from app.deals.services import interests
 from app.market.services import attachments, need_access
 from models import ListingAttachment
 from tests.conftest import BACKENDS
@@ -116,6 +117,19 @@ def test_a_confidential_needs_files_only_for_those_entitled(app, client, session
         assert client.get(row["thumbnail_url"], headers=headers).status_code == 404
     with in_app(session):
         need_access.grant_details(session=session, need_id=need.id, org_id=university.org_id, user=enterprise)
+    # A grant opens the files only once the grantee accepted the need's NDA.
+    assert client.get(row["thumbnail_url"], headers=stranger).status_code == 404
+    with in_app(session):
+        interest = interests.express_interest(
+            session=session, user=university, target_type="need", target_id=need.id, message="希望合作"
+        )
+        interests.accept_nda(
+            session=session,
+            user=university,
+            interest_id=interest.id,
+            agreed=True,
+            version=interests.PLATFORM_NDA_VERSION,
+        )
     assert client.get(row["thumbnail_url"], headers=stranger).status_code == 200
 
 

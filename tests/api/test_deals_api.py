@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
+from app.deals.services.interests import PLATFORM_NDA_VERSION
 from models import Attachment, AuditEvent, Interest, Message, Notification
 from tests.conftest import BACKENDS
 from tests.utils.deal_world import CONTRACT, accepted_interest, draft_contract, make_world
@@ -78,13 +79,18 @@ def test_from_interest_through_nda_to_a_signed_contract(client, world, tokens):
     assert refused.status_code == 422
     assert refused.json["error"]["fields"]["accept"] == "请先同意并接受保密协议。"
     assert client.get(need_path, headers=tokens["center"]).json["details"] is None
+    version = seen_by_center["nda"]["version"]
     nda = client.post(
-        f"/api/v1/interests/{interest['id']}/nda", headers=tokens["center"], json={"accept": True}
+        f"/api/v1/interests/{interest['id']}/nda",
+        headers=tokens["center"],
+        json={"accept": True, "version": version},
     )
     assert nda.status_code == 201 and nda.json["text_version"] == seen_by_center["nda"]["version"]
     assert (
         client.post(
-            f"/api/v1/interests/{interest['id']}/nda", headers=tokens["center"], json={"accept": True}
+            f"/api/v1/interests/{interest['id']}/nda",
+            headers=tokens["center"],
+            json={"accept": True, "version": version},
         ).status_code
         == 409
     )
@@ -93,7 +99,12 @@ def test_from_interest_through_nda_to_a_signed_contract(client, world, tokens):
     assert client.get(need_path, headers=tokens["bureau"]).json["details"]
     client.get(need_path, headers=tokens["sme"])  # the owner's own views are not logged
     views = client.get(f"{need_path}/detail-views", headers=tokens["sme"]).json["items"]
-    assert len(views) == 2 and {v["bureau"] for v in views} == {True, False}
+    # Newest first: the bureau's view, the center's view, and the center's acceptance of the NDA before them.
+    assert [(v["event"], v["bureau"]) for v in views] == [
+        ("view", True),
+        ("view", False),
+        ("nda_accepted", False),
+    ]
     assert client.get(f"{need_path}/detail-views", headers=tokens["center"]).status_code == 404
 
     said = client.post(
@@ -172,7 +183,7 @@ def test_a_third_organization_gets_404_for_everything_of_another_pair(client, se
         ("get", f"/api/v1/interests/{interest.id}", None),
         ("post", f"/api/v1/interests/{interest.id}/accept", {}),
         ("post", f"/api/v1/interests/{interest.id}/decline", {"reason": "price"}),
-        ("post", f"/api/v1/interests/{interest.id}/nda", {"accept": True}),
+        ("post", f"/api/v1/interests/{interest.id}/nda", {"accept": True, "version": PLATFORM_NDA_VERSION}),
         ("get", f"/api/v1/interests/{interest.id}/messages", None),
         ("post", f"/api/v1/interests/{interest.id}/messages", {"body": "插话"}),
         ("get", f"/api/v1/attachments/{attachment_id}", None),
@@ -551,7 +562,11 @@ def test_concurrent_nda_acceptance_withdrawal_and_incubation_endings(app, sessio
 
     interest = accepted_interest(session, world)
     results = _twice(
-        app, "POST", f"/api/v1/interests/{interest.id}/nda", [tokens["center"]] * 2, [{"accept": True}] * 2
+        app,
+        "POST",
+        f"/api/v1/interests/{interest.id}/nda",
+        [tokens["center"]] * 2,
+        [{"accept": True, "version": PLATFORM_NDA_VERSION}] * 2,
     )
     assert sorted(r.status_code for r in results) == [201, 409]
     assert count(session, NdaAcceptance) == 1

@@ -267,7 +267,12 @@ def test_nda_click_through_then_details_and_the_view_log(client, auth, session, 
     unticked = post(client, f"/interests/{accepted.id}/nda")
     # The service refuses an unticked box, with the same words the API answers.
     assert unticked.status_code == 422 and "请先同意并接受保密协议" in text(unticked)
-    assert post(client, f"/interests/{accepted.id}/nda", {"agree": "y"}).status_code == 302
+    assert (
+        post(
+            client, f"/interests/{accepted.id}/nda", {"agree": "y", "version": "platform-2026-1"}
+        ).status_code
+        == 302
+    )
     assert "已于" in text(client.get(f"/interests/{accepted.id}"))
     assert SECRET in text(client.get(f"/needs/{need.id}"))
     auth.logout()

@@ -112,7 +112,7 @@ def test_the_nda_accepted_is_the_exact_text_version_the_owner_set(session, world
             interests.set_nda_text(session=session, user=world.center, need_id=world.need_id, body="篡改")
         interest = accepted_interest(session, world)
         acceptance = interests.accept_nda(
-            session=session, user=world.center, interest_id=interest.id, agreed=True
+            session=session, user=world.center, interest_id=interest.id, agreed=True, version=own.version
         )
     assert own.custom and own.version == f"need-{world.need_id}-v1"
     assert (acceptance.text_version, acceptance.text_sha256) == (own.version, own.sha256)

@@ -104,7 +104,13 @@ def signed_deal(tmp_path_factory, sqlite_template):
         )
         accept(session, sme, interest.id)
         with in_app(session):
-            interests.accept_nda(session=session, user=lab, interest_id=interest.id, agreed=True)
+            interests.accept_nda(
+                session=session,
+                user=lab,
+                interest_id=interest.id,
+                agreed=True,
+                version=interests.PLATFORM_NDA_VERSION,
+            )
             conversation.post_message(
                 session=session,
                 user=lab,

@@ -3,6 +3,7 @@
 import pytest
 from sqlmodel import func, select
 
+from app.deals.services import interests
 from app.market.services import need_access
 from models import Need, Service
 from tests.utils.factories import PASSWORD, create_achievement, create_need, create_user, drain_index, in_app
@@ -114,6 +115,23 @@ def test_confidential_details_shown_to_owner_and_approved_org(
             session=session, need_id=confidential_need.id, org_id=approved.org_id, user=enterprise
         )
     auth.login(approved.email, PASSWORD)
+    # Granted, but the NDA comes first.
+    assert SECRET not in client.get(path).get_data(as_text=True)
+    with in_app(session):
+        interest = interests.express_interest(
+            session=session,
+            user=approved,
+            target_type="need",
+            target_id=confidential_need.id,
+            message="希望合作",
+        )
+        interests.accept_nda(
+            session=session,
+            user=approved,
+            interest_id=interest.id,
+            agreed=True,
+            version=interests.PLATFORM_NDA_VERSION,
+        )
     assert SECRET in client.get(path).get_data(as_text=True)
 
 

@@ -152,7 +152,13 @@ def test_an_interest_history_shows_expression_decision_and_nda(session):
     world = make_world(session)
     accepted = accepted_interest(session, world)
     with in_app(session):
-        interests.accept_nda(session=session, user=world.center, interest_id=accepted.id, agreed=True)
+        interests.accept_nda(
+            session=session,
+            user=world.center,
+            interest_id=accepted.id,
+            agreed=True,
+            version=interests.PLATFORM_NDA_VERSION,
+        )
         declined = interests.express_interest(
             session=session,
             user=world.other,

@@ -228,7 +228,13 @@ def test_a_need_with_an_accepted_nda_is_still_only_closed(client, session, enter
     interest = express(session, lab, "need", need.id)
     accept(session, enterprise, interest.id)
     with in_app(session):
-        interests.accept_nda(session=session, user=lab, interest_id=interest.id, agreed=True)
+        interests.accept_nda(
+            session=session,
+            user=lab,
+            interest_id=interest.id,
+            agreed=True,
+            version=interests.PLATFORM_NDA_VERSION,
+        )
     response = client.delete(f"/api/v1/needs/{need.id}", headers=bearer(client, enterprise.email, PASSWORD))
     assert response.status_code == 409
     assert "因此不能删除；可以将它关闭" in response.json["error"]["message"]

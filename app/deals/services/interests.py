@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.deals import rules as deal_rules
 from app.market.rules import is_live
+from app.market.services import need_access
 from app.platform import audit, permissions
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from app.platform.notifications import notify
@@ -32,7 +33,6 @@ from models import (
     NdaAcceptance,
     NdaDocument,
     Need,
-    NeedAccess,
     Organization,
     RecommendationFeedback,
     Service,
@@ -179,6 +179,15 @@ def express_interest(
                 _("Some fields are not valid."), {"via_id": _("Not one of your organization's listings.")}
             )
     assert user.id is not None and user.org_id is not None  # a stored user of an organization
+    _refuse_second_conversation(
+        session,
+        from_org_id=user.org_id,
+        to_org_id=target.org_id,
+        target_type=data.target_type,
+        target_id=data.target_id,
+        via_type=data.via_type,
+        via_id=data.via_id,
+    )
     interest = Interest(
         from_org_id=user.org_id,
         from_user_id=user.id,
@@ -218,6 +227,54 @@ def express_interest(
     session.commit()
     session.refresh(interest)
     return interest
+
+
+def _refuse_second_conversation(
+    session: Session,
+    *,
+    from_org_id: int,
+    to_org_id: int,
+    target_type: str,
+    target_id: int,
+    via_type: str | None,
+    via_id: int | None,
+) -> None:
+    """One conversation per pair of organizations and need, whichever way it started: a provider expressing
+    interest in a need whose owner already reached out to it about that need (the need as `via`), or the owner
+    reaching out about its need to a provider already interested in it, is sent to the open interest instead
+    (409 naming it in `fields.interest_id`). The need's row is locked first, so two such requests at once see
+    each other's interest: PostgreSQL locks the row; on SQLite a write as the transaction's first statement
+    takes the database's write lock, as `listings._lock` does."""
+    open_ = col(Interest.status).in_([InterestStatus.pending, InterestStatus.accepted])
+    if target_type == "need":
+        need_id = target_id
+        stmt = select(Interest).where(
+            open_,
+            col(Interest.from_org_id) == to_org_id,
+            col(Interest.to_org_id) == from_org_id,
+            col(Interest.via_type) == "need",
+            col(Interest.via_id) == target_id,
+        )
+    elif via_type == "need" and via_id is not None:
+        need_id = via_id
+        stmt = select(Interest).where(
+            open_,
+            col(Interest.from_org_id) == to_org_id,
+            col(Interest.target_type) == "need",
+            col(Interest.target_id) == via_id,
+        )
+    else:
+        return
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().execute(update(Need).where(col(Need.id) == need_id).values(id=Need.id))
+    session.exec(select(Need.id).where(col(Need.id) == need_id).with_for_update()).first()
+    existing = session.exec(stmt.order_by(col(Interest.id))).first()
+    if existing is not None:
+        session.rollback()
+        raise Conflict(
+            _("The two organizations already have a conversation about this need; continue it there."),
+            {"interest_id": str(existing.id)},
+        )
 
 
 def list_interests(*, session: Session, user: User, box: str) -> list[Interest]:
@@ -382,19 +439,40 @@ def record_feedback(
 # --- confidential needs -------------------------------------------------------------------------------------------
 
 
-def _confidential_need(session: Session, interest: Interest) -> Need | None:
-    if interest.target_type != "need":
+@dataclass(frozen=True)
+class NdaLink:
+    """The confidential need an interest is about (its target, or its `via` when the need's owner reached out
+    first), and the organization that must accept the need's NDA to read its details: the other side."""
+
+    need: Need
+    acceptor_side: str  # "from" or "to"
+    acceptor_org_id: int
+
+
+def nda_link(*, session: Session, interest: Interest) -> NdaLink | None:
+    """The confidential need this interest links the two organizations about, if any."""
+    if interest.target_type == "need":
+        need_id: int | None = interest.target_id
+    elif interest.via_type == "need":
+        need_id = interest.via_id
+    else:
         return None
-    need = session.get(Need, interest.target_id)
-    return need if need is not None and need.confidential else None
+    need = session.get(Need, need_id) if need_id is not None else None
+    if need is None or not need.confidential:
+        return None
+    if need.org_id == interest.to_org_id:
+        return NdaLink(need, "from", interest.from_org_id)
+    if need.org_id == interest.from_org_id:
+        return NdaLink(need, "to", interest.to_org_id)
+    return None
 
 
 def nda_text_for(*, session: Session, interest: Interest) -> NdaText | None:
-    """The NDA the interested side must accept; None unless the target is a confidential need."""
-    need = _confidential_need(session, interest)
-    if need is None or need.id is None:  # a stored need always has its id
+    """The NDA the other side must accept; None unless the interest links a confidential need."""
+    link = nda_link(session=session, interest=interest)
+    if link is None or link.need.id is None:  # a stored need always has its id
         return None
-    return current_nda(session=session, need_id=need.id)
+    return current_nda(session=session, need_id=link.need.id)
 
 
 def current_nda(*, session: Session, need_id: int) -> NdaText:
@@ -446,32 +524,79 @@ def set_nda_text(*, session: Session, user: User, need_id: int, body: str) -> Nd
 
 
 def nda_acceptance(*, session: Session, interest: Interest) -> NdaAcceptance | None:
-    return session.exec(select(NdaAcceptance).where(NdaAcceptance.interest_id == interest.id)).first()
+    """The acceptance of the linked need's NDA by the other organization: on this interest, or on another of
+    theirs about the same need (a grantee accepts once)."""
+    link = nda_link(session=session, interest=interest)
+    if link is None:
+        return None
+    return session.exec(
+        select(NdaAcceptance)
+        .where(
+            col(NdaAcceptance.need_id) == link.need.id,
+            col(NdaAcceptance.org_id) == link.acceptor_org_id,
+        )
+        .order_by(col(NdaAcceptance.id))
+    ).first()
 
 
-def accept_nda(*, session: Session, user: User, interest_id: int, agreed: bool) -> NdaAcceptance:
-    """The interested side accepts the need's NDA by click-through, after the owner accepted the interest; from
-    then on it reads the need's confidential details. `agreed` is the user's explicit consent (the ticked box, or
-    `"accept": true` in the API): without it nothing is recorded, whichever way the request came."""
+def may_accept_nda(*, session: Session, interest: Interest) -> bool:
+    """The other side may accept now: the owner granted it access, or accepted its interest in the need itself
+    (which grants access on acceptance of the NDA, as it always did)."""
+    link = nda_link(session=session, interest=interest)
+    if link is None or link.need.id is None:
+        return False
+    if need_access.grant_of(session, link.need.id, link.acceptor_org_id) is not None:
+        return True
+    return interest.target_type == "need" and interest.status == InterestStatus.accepted
+
+
+def accept_nda(
+    *, session: Session, user: User, interest_id: int, agreed: object, version: object = None
+) -> NdaAcceptance:
+    """The organization on the other side of a confidential need's owner accepts the need's NDA by click-through,
+    naming the version it was shown; from then on, with the owner's grant, it reads the need's details.
+
+    `agreed` is the user's explicit consent (the ticked box, or `"accept": true` in the API): without it nothing is
+    recorded. A version that is not the current text's is refused (409): the owner changed the text after it was
+    shown, and the new one must be read first."""
     interest = get_interest(session=session, user=user, interest_id=interest_id)
-    _require_side(user, interest, "from")
+    link = nda_link(session=session, interest=interest)
+    # Without a confidential need, the interested side is told there is nothing to accept; the other is refused.
+    _require_side(user, interest, link.acceptor_side if link is not None else "from")
+    if link is None:
+        raise Conflict(_("This expression of interest needs no NDA."))
     if agreed is not True:
         raise Invalid(
             _("Some fields are not valid."),
             {"accept": _("Please accept the confidentiality agreement first.")},
         )
-    nda = nda_text_for(session=session, interest=interest)
-    if nda is None:
-        raise Conflict(_("This expression of interest needs no NDA."))
-    if interest.status != InterestStatus.accepted:
-        raise Conflict(_("The owner of the need must accept your interest before you can accept its NDA."))
+    if not isinstance(version, str) or not version.strip():
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"version": _("Name the version of the agreement you accept (nda.version of the interest).")},
+        )
+    need = link.need
+    assert need.id is not None and interest.id is not None and user.id is not None and user.org_id is not None
+    nda = current_nda(session=session, need_id=need.id)
+    if version.strip() != nda.version:
+        raise Conflict(
+            _(
+                "The agreement was changed since you read it: it is now version %(version)s. "
+                "Please read the new text and accept it again.",
+                version=nda.version,
+            )
+        )
+    if not may_accept_nda(session=session, interest=interest):
+        if interest.target_type == "need":
+            raise Conflict(
+                _("The owner of the need must accept your interest before you can accept its NDA.")
+            )
+        raise Conflict(_("The owner of the need has not granted your organization access to its details."))
     if nda_acceptance(session=session, interest=interest) is not None:
         raise Conflict(_("Your organization has already accepted this NDA."))
-    # stored; of the "from" side
-    assert interest.id is not None and user.id is not None and user.org_id is not None
     acceptance = NdaAcceptance(
         interest_id=interest.id,
-        need_id=interest.target_id,
+        need_id=need.id,
         org_id=user.org_id,
         user_id=user.id,
         text_version=nda.version,
@@ -484,8 +609,12 @@ def accept_nda(*, session: Session, user: User, interest_id: int, agreed: bool) 
     except IntegrityError:
         session.rollback()
         raise Conflict(_("Your organization has already accepted this NDA.")) from None
-    if session.get(NeedAccess, (interest.target_id, user.org_id)) is None:
-        session.add(NeedAccess(need_id=interest.target_id, org_id=user.org_id))
+    if interest.target_type == "need":
+        # The owner accepted this interest in the need: that was its consent (granted_by stays empty).
+        need_access.insert_grant(session, need_id=need.id, org_id=user.org_id, granted_by=None)
+    need_access.log_event(
+        session=session, need_id=need.id, user=user, org_id=user.org_id, event="nda_accepted"
+    )
     audit.record(
         session,
         subject="interest",
@@ -497,11 +626,11 @@ def accept_nda(*, session: Session, user: User, interest_id: int, agreed: bool) 
     )
     notify(
         session=session,
-        org_id=interest.to_org_id,
+        org_id=need.org_id,
         kind="nda_accepted",
         subject_type="interest",
         subject_id=interest.id,
-        text=target_title(session, "need", interest.target_id),
+        text=need.title,
     )
     session.commit()
     session.refresh(acceptance)
@@ -548,6 +677,12 @@ def interest_to_public(*, session: Session, user: User, interest: Interest) -> d
     side = side_of(user, interest)
     nda = nda_text_for(session=session, interest=interest)
     acceptance = nda_acceptance(session=session, interest=interest) if nda else None
+    link = nda_link(session=session, interest=interest)
+    granted = (
+        link is not None
+        and link.need.id is not None
+        and need_access.grant_of(session, link.need.id, link.acceptor_org_id) is not None
+    )
     return {
         "id": interest.id,
         "status": interest.status.value,
@@ -568,6 +703,8 @@ def interest_to_public(*, session: Session, user: User, interest: Interest) -> d
         "nda": ({"version": nda.version, "text": nda.body, "custom": nda.custom} if nda else None),
         "nda_accepted": acceptance is not None,
         "nda_accepted_at": acceptance.accepted_at.isoformat() if acceptance else None,
+        "nda_need_id": link.need.id if link else None,
+        "access_granted": granted,
         "contacts": counterpart_contacts(session=session, user=user, interest=interest),
         "parties": contract_side(interest),
     }

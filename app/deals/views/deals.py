@@ -178,6 +178,10 @@ def new_interest():
                 session=session, user=user, target_type=target.type, target_id=target.id, **form.to_data()
             )
         except (Invalid, Conflict) as exc:
+            existing = parse_id(exc.fields.get("interest_id"))
+            if isinstance(exc, Conflict) and existing is not None:
+                flash(exc.message, "info")
+                return redirect(url_for("deals.interest", interest_id=existing))
             errors, status = {**exc.fields, "__all__": exc.message}, exc.status
         else:
             flash(_("Your expression of interest was sent. You will be notified of the reply."), "success")
@@ -214,6 +218,21 @@ def _interest_page(
     interest = interests.get_interest(session=session, user=user, interest_id=interest_id)
     accepted = interest.status == "accepted"
     nda = interests.nda_text_for(session=session, interest=interest)
+    link = interests.nda_link(session=session, interest=interest)
+    grant = (
+        need_access.grant_of(session, link.need.id, link.acceptor_org_id)
+        if link is not None and link.need.id is not None
+        else None
+    )
+    side = interests.side_of(user, interest)
+    # The grantee reads the details here once granted and the NDA accepted (a logged view, as on the need's page).
+    shown_need = (
+        link.need
+        if link is not None
+        and side == link.acceptor_side
+        and need_access.reveal_details(session, user, link.need)
+        else None
+    )
     messages = (
         conversation.list_messages(session=session, user=user, interest_id=interest.id) if accepted else []
     )
@@ -228,13 +247,17 @@ def _interest_page(
     return render_template(
         "deals/interest.html",
         interest=interest,
-        side=interests.side_of(user, interest),
+        side=side,
+        shown_need=shown_need,
         target_title=interests.target_title(session, interest.target_type, interest.target_id),
         via_title=interests.target_title(session, interest.via_type, interest.via_id)
         if interest.via_type
         else "",
         nda=nda,
         nda_acceptance=interests.nda_acceptance(session=session, interest=interest) if nda else None,
+        nda_link=link,
+        nda_grant=grant,
+        may_accept_nda=interests.may_accept_nda(session=session, interest=interest),
         contacts=interests.counterpart_contacts(session=session, user=user, interest=interest),
         messages=messages,
         attachments=conversation.attachments_of(session=session, message_ids=[m.id for m in messages]),
@@ -335,7 +358,12 @@ def accept_nda(interest_id: int):
         interest_id,
         form,
         lambda: interests.accept_nda(
-            session=session, user=user, interest_id=interest_id, agreed=bool(form.agree.data)
+            session=session,
+            user=user,
+            interest_id=interest_id,
+            agreed=bool(form.agree.data),
+            # The version of the text the page showed: a newer one is refused and shown instead.
+            version=request.form.get("version"),
         ),
         _("Confidentiality agreement accepted: the need's details are now visible to you."),
         "nda",
@@ -414,6 +442,60 @@ def detail_views(need_id: int):
     views = need_access.detail_views(session=session, user=user, need_id=need_id)
     need = profiles.target_of(session=session, user=user, target_type="need", target_id=need_id)
     return render_template("deals/detail_views.html", need=need, views=views)
+
+
+def _back_to(need_id: int):
+    """Where a grant or a revocation returns: the page it came from (the need's or a conversation), same-site only."""
+    return redirect(
+        same_site_path(request.form.get("next"))
+        or url_for("listings.detail", segment="needs", listing_id=need_id, _anchor="grants")
+    )
+
+
+@bp.route("/needs/<int:need_id>/grants", methods=["POST"])
+@limits.writes
+@login_required
+def grant_access(need_id: int):
+    """The owner of a confidential need grants an organization access to its details (授权查看): one chosen among
+    those it talks with, or one named exactly (name or 统一社会信用代码)."""
+    session, user = get_session(), current_user_or_none()
+    form = ActionForm()
+    if not form.validate_on_submit():
+        flash(_("The form expired or was not sent from this site. Please try again."), "error")
+        return _back_to(need_id)
+    raw = (request.form.get("org_id") or "").strip()
+    named = (request.form.get("org") or "").strip()
+    if named and not raw:
+        found = need_access.find_organization(session=session, query=named)
+        org_id: object = found.id if found is not None else 0
+    else:
+        org_id = parse_id(raw) if raw else None
+        if raw and org_id is None:
+            org_id = 0  # not an id: the service answers "no such organization"
+    try:
+        grant, created = need_access.grant_details(session=session, need_id=need_id, org_id=org_id, user=user)
+    except (Invalid, Conflict) as exc:
+        flash(_error_text(exc), "error")
+    else:
+        if created:
+            flash(_("Access granted to %(org)s.", org=org_name(grant.org_id)), "success")
+        else:
+            flash(_("%(org)s already has access.", org=org_name(grant.org_id)), "success")
+    return _back_to(need_id)
+
+
+@bp.route("/needs/<int:need_id>/grants/<int:grant_id>/revoke", methods=["POST"])
+@limits.writes
+@login_required
+def revoke_access(need_id: int, grant_id: int):
+    """The owner takes a grant back (撤销授权)."""
+    session, user = get_session(), current_user_or_none()
+    if ActionForm().validate_on_submit():
+        need_access.revoke_details(session=session, need_id=need_id, grant_id=grant_id, user=user)
+        flash(_("Access revoked."), "success")
+    else:
+        flash(_("The form expired or was not sent from this site. Please try again."), "error")
+    return _back_to(need_id)
 
 
 @bp.route("/needs/<int:need_id>/nda", methods=["GET", "POST"])

@@ -112,6 +112,14 @@ def detail(segment: str, listing_id: int):
     )
     files = attachments.attachments_of(session=session, kind=kind, listing=listing, user=user)
     is_owner = permissions.owns(user, listing)
+    manages_grants = kind == "need" and is_owner and listing.confidential
+    # Granted by the owner but the NDA not yet accepted: the page says where to accept it.
+    awaiting_nda = (
+        kind == "need"
+        and not details_visible
+        and permissions.is_member(user)
+        and need_access.grant_of(session, listing_id, user.org_id) is not None
+    )
     close_contracts = (
         service.solving_contracts(session=session, kind=kind, listing_id=listing_id)
         if is_owner and listing.status != "closed"
@@ -128,6 +136,13 @@ def detail(segment: str, listing_id: int):
         attachment_types=",".join(attachments.LISTING_TYPES),
         details_visible=details_visible,
         is_owner=is_owner,
+        awaiting_nda=awaiting_nda,
+        grants=need_access.grant_rows(session=session, user=user, need_id=listing_id)
+        if manages_grants
+        else None,
+        grant_partners=need_access.conversation_partners(session=session, user=user, need_id=listing_id)
+        if manages_grants
+        else [],
         is_live=rules.is_live(listing),
         center=center,
         recommendations=panel,

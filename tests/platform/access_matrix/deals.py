@@ -5,11 +5,11 @@ import io
 from werkzeug.datastructures import FileStorage
 
 from app.deals.services import contracts, conversation, incubations, interests
-from app.market.services import saved_searches
+from app.market.services import need_access, saved_searches
 from models import Center, CenterStatus, ContractStatus, Organization
 from tests.platform.access_matrix import Case
 from tests.utils.deal_world import CONTRACT
-from tests.utils.factories import create_achievement, create_need, in_app
+from tests.utils.factories import create_achievement, create_need, create_user, in_app
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 
@@ -35,7 +35,13 @@ def build(session, users) -> dict[str, int]:
             session=session, user=center, target_type="need", target_id=need.id, message="希望合作"
         )
         interests.accept_interest(session=session, user=enterprise, interest_id=interest.id)
-        interests.accept_nda(session=session, user=center, interest_id=interest.id, agreed=True)
+        interests.accept_nda(
+            session=session,
+            user=center,
+            interest_id=interest.id,
+            agreed=True,
+            version=interests.PLATFORM_NDA_VERSION,
+        )
         message = conversation.post_message(
             session=session,
             user=enterprise,
@@ -76,10 +82,20 @@ def build(session, users) -> dict[str, int]:
     registrable.status = ContractStatus.signed
     session.add(registrable)
     session.commit()
+    # Grants of another confidential need: one to revoke (the center's), and an organization to grant.
+    grants_need = create_need(session, enterprise, confidential=True)
+    grantee = create_user(session, "university")
+    with in_app(session):
+        grant, _created = need_access.grant_details(
+            session=session, need_id=grants_need.id, org_id=center.org_id, user=enterprise
+        )
     return {
         "incubation_to_confirm_api": unconfirmed.id,
         "firm_incubation_api": of_firm.id,
         "registrable": registrable.id,
+        "grants_need_api": grants_need.id,
+        "grant_api": grant.id,
+        "grantee_api": grantee.org_id,
         "need": need.id,
         "interest": interest.id,
         "attachment": attachment.id,
@@ -112,7 +128,7 @@ CASES = [
         "POST",
         "/api/v1/interests/{interest}/nda",
         expected=_expect(401, 403, 409, 403, 404),
-        body={"accept": True},
+        body={"accept": True, "version": interests.PLATFORM_NDA_VERSION},
     ),
     Case("GET", "/api/v1/interests/{interest}/messages", expected=READ_BY_PARTIES_AND_BUREAU),
     Case(
@@ -132,6 +148,19 @@ CASES = [
     ),
     Case("GET", "/api/v1/contracts?party=me", expected=ANY_USER),
     Case("GET", "/api/v1/needs/{need}/detail-views", expected=_expect(401, 200, 404, 404, 404)),
+    # Grants: the owner grants and revokes, the bureau lists (and is refused a change), anyone else: 404.
+    Case("GET", "/api/v1/needs/{grants_need_api}/grants", expected=_expect(401, 200, 404, 200, 404)),
+    Case(
+        "POST",
+        "/api/v1/needs/{grants_need_api}/grants",
+        expected=_expect(401, 201, 404, 403, 404),
+        body={"org_id": "{grantee_api}"},
+    ),
+    Case(
+        "DELETE",
+        "/api/v1/needs/{grants_need_api}/grants/{grant_api}",
+        expected=_expect(401, 204, 404, 403, 404),
+    ),
     # The same rule as the page: any organization (its centers' incubations and those naming it), not an expert.
     Case("GET", "/api/v1/incubations", expected=_expect(401, 200, 200, 200, 403)),
     Case(

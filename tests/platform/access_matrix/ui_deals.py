@@ -7,10 +7,10 @@ from sqlmodel import select
 from werkzeug.datastructures import FileStorage
 
 from app.deals.services import contracts, conversation, incubations, interests
-from app.market.services import saved_searches
+from app.market.services import need_access, saved_searches
 from models import Milestone, Organization
 from tests.platform.access_matrix import Case, Pair
-from tests.utils.factories import create_need, in_app
+from tests.utils.factories import create_need, create_user, in_app
 from tests.utils.ui_deals import contract_data, create_center
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -28,7 +28,13 @@ def build(session, users) -> dict[str, int]:
             session=session, user=center, target_type="need", target_id=need.id, message="希望合作"
         )
         interests.accept_interest(session=session, user=enterprise, interest_id=interest.id)
-        interests.accept_nda(session=session, user=center, interest_id=interest.id, agreed=True)
+        interests.accept_nda(
+            session=session,
+            user=center,
+            interest_id=interest.id,
+            agreed=True,
+            version=interests.PLATFORM_NDA_VERSION,
+        )
         message = conversation.post_message(
             session=session,
             user=enterprise,
@@ -79,7 +85,20 @@ def build(session, users) -> dict[str, int]:
         "center": hub.id,
         "under_review": under_review.id,
         "org": enterprise.org_id,
+        **_grants(session, enterprise, center),
     }
+
+
+def _grants(session, enterprise, center) -> dict[str, int]:
+    """Another confidential need of the enterprise, granted to the center (to revoke), and an organization to
+    grant."""
+    need = create_need(session, enterprise, confidential=True)
+    grantee = create_user(session, "university")
+    with in_app(session):
+        grant, _created = need_access.grant_details(
+            session=session, need_id=need.id, org_id=center.org_id, user=enterprise
+        )
+    return {"grants_need_ui": need.id, "grant_ui": grant.id, "grantee_ui": grantee.org_id}
 
 
 def _expect(visitor, enterprise, center, bureau, expert) -> dict[str, int]:
@@ -110,7 +129,12 @@ CASES = [
         body={"reason": "price"},
     ),
     Case("POST", "/interests/{interest}/withdraw", expected=_expect(302, 403, 409, 403, 404), body={}),
-    Case("POST", "/interests/{interest}/nda", expected=_expect(302, 403, 409, 403, 404), body={"agree": "y"}),
+    Case(
+        "POST",
+        "/interests/{interest}/nda",
+        expected=_expect(302, 403, 409, 403, 404),
+        body={"agree": "y", "version": "platform-2026-1"},
+    ),
     Case(
         "POST",
         "/interests/{interest}/messages",
@@ -126,6 +150,18 @@ CASES = [
     Case("GET", "/attachments/{attachment}", expected=PARTIES_AND_BUREAU),
     Case("GET", "/needs/{need}/views", expected=_expect(302, 200, 404, 404, 404)),
     Case("GET", "/needs/{need}/nda", expected=_expect(302, 200, 404, 404, 404)),
+    Case(
+        "POST",
+        "/needs/{grants_need_ui}/grants",
+        expected=_expect(302, 302, 404, 403, 404),
+        body={"org_id": "{grantee_ui}"},
+    ),
+    Case(
+        "POST",
+        "/needs/{grants_need_ui}/grants/{grant_ui}/revoke",
+        expected=_expect(302, 302, 404, 403, 404),
+        body={},
+    ),
     Case("GET", "/contracts", expected=ANY_USER),
     Case("GET", "/contracts/{contract}", expected=PARTIES_AND_BUREAU),
     Case(
@@ -210,6 +246,11 @@ CASES = [
 ]
 
 PAIRS: list[Pair] = [
+    Pair("POST /needs/{grants_need_ui}/grants", "POST /api/v1/needs/{grants_need_api}/grants"),
+    Pair(
+        "POST /needs/{grants_need_ui}/grants/{grant_ui}/revoke",
+        "DELETE /api/v1/needs/{grants_need_api}/grants/{grant_api}",
+    ),
     Pair("GET /interests?box=in", "GET /api/v1/interests?box=in"),
     Pair("GET /interests/new?target_type=need&target_id={need}", "POST /api/v1/interests"),
     Pair("GET /interests/{interest}", "GET /api/v1/interests/{interest}"),
