@@ -41,6 +41,7 @@ from models.bureau import (
     TrainingIn,
 )
 from models.center import Center, CenterBase, CenterMember
+from models.contract_text import ContractSignature, ContractText
 from models.credit_code import CHARSET, check_character, is_valid_credit_code
 from models.deals import (
     Attachment,
@@ -127,6 +128,8 @@ from models.organization import (
 from models.outbox import OutboxEvent, SyncCursor
 
 __all__ = [
+    "ContractSignature",
+    "ContractText",
     "Achievement",
     "AchievementCreate",
     "AchievementKind",

@@ -30,6 +30,7 @@ KIND_TEXT = {
     "message_new": lambda text: _("New message about: %(text)s", text=text),
     "contract_created": lambda text: _("A draft contract was created: %(text)s", text=text),
     "contract_signed": lambda text: _("Contract signed: %(text)s", text=text),
+    "contract_text_edited": lambda text: _("The other party edited the contract text: %(text)s", text=text),
     "contract_transition": lambda text: _("Contract status changed: %(text)s", text=text),
     "milestone_changed": lambda text: _("Milestone status changed: %(text)s", text=text),
     "registration": lambda text: _("Contract registration number recorded: %(text)s", text=text),
