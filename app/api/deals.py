@@ -153,6 +153,7 @@ class ContractTextView(BaseModel):
     version: int
     sha256: str = Field(description="SHA-256 of the canonical text: what a signature names")
     clauses: dict[str, str] = Field(description="clause code -> body, the codes of the contract's kind")
+    clause_order: list[str] = Field(description="the clause codes in the order of the text (and of its hash)")
 
 
 class SignatureView(BaseModel):

@@ -14,6 +14,7 @@ from werkzeug.security import generate_password_hash
 from app.accounts.services.accounts import ROLE_OF_KIND
 from app.config import ROOT
 from app.deals import rules as deal_rules
+from app.deals.services import contract_texts
 from app.deals.services.interests import PLATFORM_NDA, PLATFORM_NDA_VERSION, contract_side
 from app.ops.demo_oversight import load_oversight
 from app.platform import audit
@@ -27,6 +28,7 @@ from models import (
     CenterStatus,
     Contract,
     ContractKind,
+    ContractSignature,
     ContractStatus,
     Incubation,
     IncubationStatus,
@@ -509,8 +511,32 @@ class _DealWriter:
             self.session.add(milestone)
             milestones.append(milestone)
         self.session.flush()
+        # Version 1 of the text, from the model text, as `create_contract` makes it.
+        text = contract_texts.first_version(self.session, contract, self.users[parties["a"]])
+        text.created_at = created
+        self.session.flush()
         self._history(contract, milestones, status, created, signed_at, parties)
         return contract
+
+    def _signature(self, contract: Contract, side: str, parties: dict[str, int], at: datetime) -> None:
+        """The signature record of `side` on version 1 of the text, signed with the password on the page."""
+        assert contract.id is not None  # given by the flush
+        text = contract_texts.current(self.session, contract)
+        user = self.users[parties[side]]
+        assert user.id is not None  # a stored user
+        self.session.add(
+            ContractSignature(
+                contract_id=contract.id,
+                party=side,
+                user_id=user.id,
+                org_id=parties[side],
+                text_version=text.version,
+                text_sha256=text.sha256,
+                signed_at=at,
+                address="",
+                method="password",
+            )
+        )
 
     def _history(
         self,
@@ -567,11 +593,15 @@ class _DealWriter:
         if status == "draft":
             if self.rng.random() < 0.5:
                 step("b", "signed", created + timedelta(days=2))
+                contract.signed_by_b_at = created + timedelta(days=2)
+                self._signature(contract, "b", parties, created + timedelta(days=2))
         else:
             step("a", "signed", signed_at - timedelta(days=1))
             step("b", "signed", signed_at)
             contract.signed_on = signed_at.date()
             contract.signed_by_a_at, contract.signed_by_b_at = signed_at - timedelta(days=1), signed_at
+            self._signature(contract, "a", parties, signed_at - timedelta(days=1))
+            self._signature(contract, "b", parties, signed_at)
             if self.rng.random() < 0.8:
                 contract.registration_number = f"{signed_at.year}2201{contract.id:06d}"
                 log(

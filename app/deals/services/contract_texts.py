@@ -258,7 +258,13 @@ def to_public(session: Session, contract: Contract) -> dict:
     assert contract.id is not None  # a stored contract
     text = current(session, contract)
     return {
-        "text": {"version": text.version, "sha256": text.sha256, "clauses": dict(text.clauses)},
+        "text": {
+            "version": text.version,
+            "sha256": text.sha256,
+            "clauses": dict(text.clauses),
+            # JSON objects have no order; the hash is of the clauses in this one.
+            "clause_order": list(templates.CLAUSES[contract.kind]),
+        },
         "signatures": [
             {
                 "party": s.party,

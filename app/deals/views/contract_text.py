@@ -92,7 +92,12 @@ def edit_contract_text(contract_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         return redirect(url_for("deals.edit_contract_text", contract_id=contract_id))
-    bodies = {code: request.form.get(f"clause-{code}", "") for code in templates.CLAUSES[contract.kind]}
+    # The form sends every clause; what it does not send stays as it is.
+    bodies = {
+        code: request.form[f"clause-{code}"]
+        for code in templates.CLAUSES[contract.kind]
+        if f"clause-{code}" in request.form
+    }
     try:
         text = contract_texts.edit_text(
             session=get_session(), user=user, contract_id=contract_id, clauses=bodies
