@@ -151,6 +151,7 @@ def edit_text(*, session: Session, user: User, contract_id: int, clauses: object
     from app.deals.services import contracts
 
     def attempt(contract: Contract):
+        assert contract.id is not None  # a stored contract
         side = contracts.side_of(user, contract)
         if side is None:
             raise Forbidden(_("Only the parties of the contract can change it."))
@@ -194,7 +195,6 @@ def edit_text(*, session: Session, user: User, contract_id: int, clauses: object
             user,
             deal_rules.AuditEntry("text_edited", contract.status, contract.status, f"v{text.version}"),
         )
-        assert contract.id is not None  # a stored contract
         other = contract.party_b_org_id if side == "a" else contract.party_a_org_id
         notify(
             session=session,
