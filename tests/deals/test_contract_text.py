@@ -416,3 +416,25 @@ def test_signed_demo_contracts_carry_their_text_and_both_signatures(app, session
         assert all(r.text_sha256 == current.sha256 for r in rows)
         if contract.status != "draft":
             assert expected == {"a", "b"}
+
+
+@on_both_databases
+def test_two_edits_at_once_make_two_versions_in_turn(app, session, world, tokens):
+    contract = draft_contract(session, world, accepted_interest(session, world))
+    path = f"/api/v1/contracts/{contract.id}/text"
+    results = concurrently(
+        lambda: app.test_client().put(
+            path, headers=tokens["sme"], json={"clauses": {"terms": "甲方的术语。"}}
+        ),
+        lambda: app.test_client().put(
+            path, headers=tokens["center"], json={"clauses": {"disputes": "提交长春仲裁委员会仲裁。"}}
+        ),
+    )
+    assert [r.status_code for r in results] == [200, 200]
+    versions = session.exec(
+        select(ContractText).where(ContractText.contract_id == contract.id).order_by(ContractText.version)
+    ).all()
+    assert [v.version for v in versions] == [1, 2, 3]
+    # The later edit was made on top of the earlier one: both changes are in the newest version.
+    assert versions[-1].clauses["terms"] == "甲方的术语。"
+    assert versions[-1].clauses["disputes"] == "提交长春仲裁委员会仲裁。"

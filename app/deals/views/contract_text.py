@@ -128,6 +128,7 @@ def _sign_page(contract: Contract, form: SignForm, *, error: str | None = None, 
 
 @bp.route("/contracts/<int:contract_id>/sign", methods=["GET", "POST"])
 @limits.writes
+@limits.password_confirmation
 @login_required
 def sign_contract(contract_id: int):
     """Sign: the exact text and its SHA-256 first, then the signer's password again; a wrong one signs nothing."""
