@@ -90,7 +90,6 @@ writes = limiter.shared_limit(
 )
 
 
-
 def signer_account_key() -> str:
     """The signed-in user's account, keyed like a login naming it (`account_key`)."""
     user = current_user_or_none()
