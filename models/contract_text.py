@@ -1,7 +1,7 @@
 """A contract's text, version by version, and the parties' signatures of it.
 
 Each edit of a draft's text is a new `ContractText` row (the database refuses UPDATE and DELETE on PostgreSQL and
-SQLite alike, see migration 0013); `sha256` is the hash of the canonical text (`app.deals.contract_templates`).
+SQLite alike, see migration 0016); `sha256` is the hash of the canonical text (`app.deals.contract_templates`).
 A `ContractSignature` names the version and hash it signed; an edit after one party signed voids that signature
 (`voided_at`), so at most one live signature per party exists (a partial unique index).
 """

@@ -2,6 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
+from app.deals.registration_labels import EVENT_ACTIONS as REGISTRATION_EVENT_ACTIONS
+
 TARGET_TYPES = {
     "need": _l("Technical need"),
     "achievement": _l("Achievement"),
@@ -101,7 +103,7 @@ INCUBATION_ACTIONS = {
 }
 
 CONTRACT_EVENT_ACTIONS = {
-    "created": _l("Created"),
+    "created": _l("Contract drafted"),
     "signed_by_a": _l("Signed by party A"),
     "signed_by_b": _l("Signed by party B"),
     "transition": _l("Status change"),
@@ -109,6 +111,7 @@ CONTRACT_EVENT_ACTIONS = {
     "registration": _l("Registration number"),
     "text_edited": _l("Contract text edited"),
     "signature_voided": _l("Signature voided by an edit"),
+    **REGISTRATION_EVENT_ACTIONS,
 }
 
 # The clauses of the contract texts (`app.deals.contract_templates.CLAUSES`); the text itself carries the
