@@ -121,6 +121,9 @@ class Settings(BaseModel):
     PDF_FONT_PATH: str = str(
         Path(__file__).resolve().parent.parent / ".cache" / "fonts" / "NotoSansHans-Regular.otf"
     )
+    # Who proves a contract signature on the pages (app/deals/signing.py SIGNERS): "password" re-asks the
+    # signer's password; a licensed e-signature provider registers its own name there.
+    CONTRACT_SIGNER: str = "password"
     # Email is optional: without MAIL_SERVER, notifications stay in the app.
     MAIL_SERVER: str = ""
     MAIL_PORT: int = Field(25, ge=1, le=65535)

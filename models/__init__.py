@@ -41,6 +41,7 @@ from models.bureau import (
     TrainingIn,
 )
 from models.center import Center, CenterBase, CenterMember
+from models.contract_text import ContractSignature, ContractText
 from models.credit_code import CHARSET, check_character, is_valid_credit_code
 from models.deals import (
     Attachment,
@@ -128,6 +129,8 @@ from models.outbox import OutboxEvent, SyncCursor
 from models.registration import REGISTRATION_STATUSES, ContractRegistration
 
 __all__ = [
+    "ContractSignature",
+    "ContractText",
     "Achievement",
     "AchievementCreate",
     "AchievementKind",

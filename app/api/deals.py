@@ -14,7 +14,9 @@ from app.api.blueprint import bp
 from app.api.document import documented
 from app.api.helpers import api_user, json_body, token_required
 from app.db import get_session
+from app.deals.services import contract_document as contract_document_service
 from app.deals.services import (
+    contract_texts,
     contracts,
     conversation,
     incubations,
@@ -180,6 +182,20 @@ class MilestoneView(BaseModel):
     allowed: list[str]
 
 
+class ContractTextView(BaseModel):
+    version: int
+    sha256: str = Field(description="SHA-256 of the canonical text: what a signature names")
+    clauses: dict[str, str] = Field(description="clause code -> body, the codes of the contract's kind")
+    clause_order: list[str] = Field(description="the clause codes in the order of the text (and of its hash)")
+
+
+class SignatureView(BaseModel):
+    party: Literal["a", "b"]
+    user_id: int
+    signed_at: datetime
+    text_sha256: str
+
+
 class ContractView(BaseModel):
     id: int
     interest_id: int | None
@@ -201,6 +217,8 @@ class ContractView(BaseModel):
     allowed: list[str] = Field(description="the statuses the caller may move it to now")
     milestones: list[MilestoneView]
     registration: dict | None = Field(None, description="as GET /contracts/<id>/registration's PUT answers")
+    text: ContractTextView
+    signatures: list[SignatureView] = Field(description="the live (not voided) signatures")
 
 
 class ContractList(BaseModel):
@@ -211,9 +229,18 @@ class ContractQuery(BaseModel):
     party: Literal["me"] = "me"
 
 
+class ContractTextIn(BaseModel):
+    clauses: dict[str, str] = Field(description="the clauses to change (code -> body); the others stay")
+
+
 class ContractTransitionIn(BaseModel):
     to: Literal["signed", "in_progress", "completed", "terminated"]
     note: str = Field("", description="the reason, when terminating")
+    text_sha256: str | None = Field(
+        None,
+        description="required to sign: the SHA-256 of the current text (`text.sha256`); the bearer token is the "
+        "signer's credential (method api_token)",
+    )
 
 
 class MilestoneTransitionIn(BaseModel):
@@ -591,8 +618,36 @@ def transition_contract(contract_id: int):
         contract_id=contract_id,
         to=_string(data, "to"),
         note=_string(data, "note", required=False),
+        text_sha256=data.get("text_sha256"),
+        method="api_token",
+        address=request.remote_addr or "",
     )
     return jsonify(_contract(contract))
+
+
+@bp.put("/contracts/<int(max=2147483647):contract_id>/text")
+@documented(json=ContractTextIn, responses={200: ContractView})
+@limits.writes
+@token_required
+def edit_contract_text(contract_id: int):
+    """Change clauses of a draft's text (a party): a new version; a signature already given is voided."""
+    contract_texts.edit_text(
+        session=get_session(), user=api_user(), contract_id=contract_id, clauses=json_body().get("clauses")
+    )
+    return jsonify(
+        _contract(contracts.get_contract(session=get_session(), user=api_user(), contract_id=contract_id))
+    )
+
+
+@bp.get("/contracts/<int(max=2147483647):contract_id>/document.pdf")
+@documented(responses={200: None}, files={200: ("application/pdf",)})
+@token_required
+def contract_document(contract_id: int):
+    """The contract as a PDF: its text, milestones, both signatures and the text's SHA-256."""
+    data, name = contract_document_service.contract_pdf(
+        session=get_session(), user=api_user(), contract_id=contract_id
+    )
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name)
 
 
 @bp.post(

@@ -117,7 +117,37 @@ CONTRACT_EVENT_ACTIONS = {
     "transition": _l("Status change"),
     "milestone": _l("Milestone"),
     "registration": _l("Registration number"),
+    "text_edited": _l("Contract text edited"),
+    "signature_voided": _l("Signature voided by an edit"),
     **REGISTRATION_EVENT_ACTIONS,
+}
+
+# The clauses of the contract texts (`app.deals.contract_templates.CLAUSES`); the text itself carries the
+# Chinese headings (`contract_templates.HEADINGS`), which these translate to.
+CONTRACT_CLAUSES = {
+    "project_name": _l("Project name"),
+    "subject": _l("Subject matter: content, scope and requirements"),
+    "performance": _l("Plan, progress, term, place and manner of performance"),
+    "confidentiality": _l("Confidentiality of technical information and materials"),
+    "ownership": _l("Ownership of technical results and sharing of proceeds"),
+    "acceptance": _l("Acceptance criteria and method"),
+    "price": _l("Price or remuneration and manner of payment"),
+    "liability": _l("Liquidated damages and calculation of compensation"),
+    "disputes": _l("Dispute resolution"),
+    "terms": _l("Definitions of terms"),
+    "patent_number": _l("Patent number"),
+    "license_mode": _l("Manner of licensing"),
+    "right_type": _l("Type of right transferred"),
+    "incubation_services": _l("Incubation services"),
+    "service_content": _l("Content of the service"),
+    "working_conditions": _l("Working conditions"),
+    "contributions": _l("Contributions and division of work"),
+}
+
+# How a signer proved it was them (`app.deals.signing.SIGNERS`).
+SIGNATURE_METHODS = {
+    "password": _l("Password confirmed"),
+    "api_token": _l("API token"),
 }
 
 
@@ -136,4 +166,6 @@ TABLES = {
     "milestone_action": MILESTONE_ACTIONS,
     "incubation_action": INCUBATION_ACTIONS,
     "contract_event_action": CONTRACT_EVENT_ACTIONS,
+    "contract_clause": CONTRACT_CLAUSES,
+    "signature_method": SIGNATURE_METHODS,
 }

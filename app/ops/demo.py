@@ -15,7 +15,7 @@ from app.accounts.services.accounts import ROLE_OF_KIND
 from app.config import ROOT
 from app.deals import registration_rules as reg_rules
 from app.deals import rules as deal_rules
-from app.deals.services import registration
+from app.deals.services import contract_texts, registration
 from app.deals.services.interests import PLATFORM_NDA, PLATFORM_NDA_VERSION, contract_side
 from app.ops.demo_oversight import load_oversight
 from app.platform import audit
@@ -30,6 +30,7 @@ from models import (
     Contract,
     ContractKind,
     ContractRegistration,
+    ContractSignature,
     ContractStatus,
     Incubation,
     IncubationStatus,
@@ -535,8 +536,32 @@ class _DealWriter:
             self.session.add(milestone)
             milestones.append(milestone)
         self.session.flush()
+        # Version 1 of the text, from the model text, as `create_contract` makes it.
+        text = contract_texts.first_version(self.session, contract, self.users[parties["a"]])
+        text.created_at = created
+        self.session.flush()
         self._history(contract, milestones, status, created, signed_at, parties)
         return contract
+
+    def _signature(self, contract: Contract, side: str, parties: dict[str, int], at: datetime) -> None:
+        """The signature record of `side` on version 1 of the text, signed with the password on the page."""
+        assert contract.id is not None  # given by the flush
+        text = contract_texts.current(self.session, contract)
+        user = self.users[parties[side]]
+        assert user.id is not None  # a stored user
+        self.session.add(
+            ContractSignature(
+                contract_id=contract.id,
+                party=side,
+                user_id=user.id,
+                org_id=parties[side],
+                text_version=text.version,
+                text_sha256=text.sha256,
+                signed_at=at,
+                address="",
+                method="password",
+            )
+        )
 
     def _history(
         self,
@@ -594,11 +619,15 @@ class _DealWriter:
         if status == "draft":
             if self.rng.random() < 0.5:
                 step("b", "signed", created + timedelta(days=2))
+                contract.signed_by_b_at = created + timedelta(days=2)
+                self._signature(contract, "b", parties, created + timedelta(days=2))
         else:
             step("a", "signed", signed_at - timedelta(days=1))
             step("b", "signed", signed_at)
             contract.signed_on = signed_at.date()
             contract.signed_by_a_at, contract.signed_by_b_at = signed_at - timedelta(days=1), signed_at
+            self._signature(contract, "a", parties, signed_at - timedelta(days=1))
+            self._signature(contract, "b", parties, signed_at)
             # (drawn here, where the one-box number was, so the rest of the demo stays as it was)
             registers = self.rng.random() < 0.8
         if status in ("in_progress", "completed", "terminated"):

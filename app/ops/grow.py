@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from werkzeug.security import generate_password_hash
 
 from app.accounts.services.accounts import ROLE_OF_KIND
+from app.deals import contract_templates as templates
 from app.deals import rules as deal_rules
 from app.deals.services.interests import contract_side
 from app.ops.demo import (
@@ -41,6 +42,8 @@ from models import (
     AuditEvent,
     Center,
     Contract,
+    ContractSignature,
+    ContractText,
     Interest,
     ListingStatus,
     Need,
@@ -269,6 +272,65 @@ def _contract_events(status: str, reason: str) -> list[tuple[str, deal_rules.Aud
     return entries
 
 
+def _texts_and_signatures(
+    session: Session, contract_ids: list[int], contracts: list[dict], user_of: dict[int, int]
+) -> None:
+    """Version 1 of each contract's text (its model text, as `create_contract` makes it) and a signature record
+    for each side that signed, naming that text's hash."""
+    org_ids = {c[f"party_{side}_org_id"] for c in contracts for side in ("a", "b")}
+    names = dict(
+        session.exec(
+            select(Organization.id, Organization.name).where(col(Organization.id).in_(org_ids))
+        ).all()
+    )
+    texts, signatures = [], []
+    for contract_id, contract in zip(contract_ids, contracts, strict=True):
+        role = deal_rules.roles(contract["kind"])
+        clauses = templates.default_clauses(
+            templates.Facts(
+                kind=contract["kind"],
+                title=contract["title"],
+                party_a=names[contract["party_a_org_id"]],
+                party_b=names[contract["party_b_org_id"]],
+                role_a=role["a"],
+                role_b=role["b"],
+                amount=contract["amount"],
+                technology_amount=contract["technology_amount"],
+                ends_on=contract["ends_on"],
+            )
+        )
+        sha = templates.text_sha256(contract["kind"], clauses)
+        texts.append(
+            {
+                "contract_id": contract_id,
+                "version": 1,
+                "clauses": clauses,
+                "sha256": sha,
+                "created_by": contract["created_by"],
+                "created_at": contract["created_at"],
+            }
+        )
+        for side in ("a", "b"):
+            org_id = contract[f"party_{side}_org_id"]
+            if contract[f"signed_by_{side}_at"] is not None:
+                signatures.append(
+                    {
+                        "contract_id": contract_id,
+                        "party": side,
+                        "user_id": user_of[org_id],
+                        "org_id": org_id,
+                        "text_version": 1,
+                        "text_sha256": sha,
+                        "signed_at": contract[f"signed_by_{side}_at"],
+                        "address": "",
+                        "method": "password",
+                        "voided_at": None,
+                    }
+                )
+    _add(session, ContractText, texts)
+    _add(session, ContractSignature, signatures)
+
+
 def _insert(session: Session, table, rows: list[dict]) -> list[int]:
     """Insert many rows in multi-row statements and return their ids in the order given."""
     if not rows:
@@ -447,6 +509,7 @@ def _grow_chunk(session: Session, gen: _Generator, size: int, first_org: int) ->
                 }
             )
     _add(session, AuditEvent, events)
+    _texts_and_signatures(session, contract_ids, contracts, user_of)
     return {
         "organizations": len(org_ids),
         "users": len(user_ids),

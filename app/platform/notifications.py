@@ -44,6 +44,7 @@ KIND_TEXT: dict[str, Callable[..., str]] = {
     "message_new": lambda text: _("New message about: %(text)s", text=text),
     "contract_created": lambda text: _("A draft contract was created: %(text)s", text=text),
     "contract_signed": lambda text: _("Contract signed: %(text)s", text=text),
+    "contract_text_edited": lambda text: _("The other party edited the contract text: %(text)s", text=text),
     "contract_transition": lambda text: _("Contract status changed: %(text)s", text=text),
     "milestone_changed": lambda text, state="", detail="": (
         _("Contract “%(text)s”, milestone “%(detail)s”: %(state)s", text=text, detail=detail, state=state)

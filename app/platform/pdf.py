@@ -59,3 +59,15 @@ def table(pdf: Any, header: list[str] | None, rows: list[list], widths: list[int
             row = grid.row()
             for value in values:
                 row.cell("" if value is None else str(value))
+
+
+def heading(pdf: Any, text: str) -> None:
+    """A section heading: larger type and a little space above (one weight of the font: no bold)."""
+    pdf.ln(2)
+    pdf.set_font("cjk", size=13)
+    pdf.multi_cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("cjk", size=11)
+
+
+def paragraph(pdf: Any, text: str, height: float = 6) -> None:
+    pdf.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT")

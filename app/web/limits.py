@@ -15,6 +15,7 @@ from flask_limiter import Limiter
 from limits import parse_many
 
 from app.platform.errors import ServiceError
+from app.web.identity import current_user_or_none
 
 
 def client_address() -> str:
@@ -86,6 +87,23 @@ token_creation = limiter.shared_limit(
 )
 writes = limiter.shared_limit(
     _setting("RATE_LIMIT_WRITE"), scope="write", key_func=user_key, methods=["POST", "PUT", "PATCH", "DELETE"]
+)
+
+
+def signer_account_key() -> str:
+    """The signed-in user's account, keyed like a login naming it (`account_key`)."""
+    user = current_user_or_none()
+    return f"account:{str(user.email if user else '').strip().lower()[:254]}"
+
+
+# Typing one's password again (signing a contract) counts with the logins to the same account: a stolen session
+# cannot guess the password faster there than at the login form.
+password_confirmation = limiter.shared_limit(
+    _setting("RATE_LIMIT_LOGIN_ACCOUNT"),
+    scope="login-account",
+    key_func=signer_account_key,
+    methods=["POST"],
+    deduct_when=_failed_login,
 )
 feedback = limiter.shared_limit(
     _setting("RATE_LIMIT_FEEDBACK"), scope="feedback", key_func=user_key, methods=["POST"]

@@ -11,12 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.accounts.services import deletion
-from app.deals.services import contracts, conversation
+from app.deals.services import conversation
 from app.market.services import need_access
 from models import ApiToken, AuditEvent, Contract, Need, Notification, Organization, SavedSearch, User
 from models.common import utcnow
 from tests.conftest import BACKENDS
-from tests.utils.deal_world import accepted_interest, draft_contract, make_world
+from tests.utils.deal_world import accepted_interest, draft_contract, make_world, sign_contract
 from tests.utils.factories import PASSWORD, create_role_user, create_user, in_app
 from tests.utils.web import bearer, concurrently, csrf_token
 
@@ -41,7 +41,7 @@ def deal(session):
         )
         contract = draft_contract(session, world, interest)
         for user in (world.sme, world.center):
-            contracts.transition_contract(session=session, user=user, contract_id=contract.id, to="signed")
+            sign_contract(session, user, contract.id)
     return world, interest, contract
 
 

@@ -125,9 +125,14 @@ def test_from_interest_through_nda_to_a_signed_contract(client, world, tokens):
     contract = contract.json
     assert contract["status"] == "draft" and contract["party_a"]["id"] == world.sme.org_id
     path = f"/api/v1/contracts/{contract['id']}"
-    half = client.post(f"{path}/transition", headers=tokens["sme"], json={"to": "signed"}).json
+    sha = contract["text"]["sha256"]
+    half = client.post(
+        f"{path}/transition", headers=tokens["sme"], json={"to": "signed", "text_sha256": sha}
+    ).json
     assert half["status"] == "draft" and half["party_a"]["signed_at"] and half["allowed"] == ["terminated"]
-    signed = client.post(f"{path}/transition", headers=tokens["center"], json={"to": "signed"}).json
+    signed = client.post(
+        f"{path}/transition", headers=tokens["center"], json={"to": "signed", "text_sha256": sha}
+    ).json
     assert signed["status"] == "signed"
     first, second = signed["milestones"]
     assert first["allowed"] == ["delivered"]
@@ -242,9 +247,10 @@ def test_illegal_contract_steps_are_409_naming_the_allowed_and_change_nothing(
     contract = draft_contract(session, world, accepted_interest(session, world))
     path = f"/api/v1/contracts/{contract.id}"
     for who, to in status_steps:
+        sha = client.get(path, headers=tokens[who]).json["text"]["sha256"]
         assert (
             client.post(
-                f"{path}/transition", headers=tokens[who], json={"to": to, "note": "原因"}
+                f"{path}/transition", headers=tokens[who], json={"to": to, "note": "原因", "text_sha256": sha}
             ).status_code
             == 200
         )
@@ -283,9 +289,10 @@ def test_other_refused_steps(client, session, world, tokens):
     assert (
         client.post(f"{path}/transition", headers=tokens["sme"], json={"to": "terminated"}).status_code == 422
     )
-    assert client.post(f"{path}/transition", headers=tokens["sme"], json={"to": "signed"}).status_code == 200
-    assert client.post(f"{path}/transition", headers=tokens["sme"], json={"to": "signed"}).status_code == 409
-    client.post(f"{path}/transition", headers=tokens["center"], json={"to": "signed"})
+    sign = {"to": "signed", "text_sha256": client.get(path, headers=tokens["sme"]).json["text"]["sha256"]}
+    assert client.post(f"{path}/transition", headers=tokens["sme"], json=sign).status_code == 200
+    assert client.post(f"{path}/transition", headers=tokens["sme"], json=sign).status_code == 409
+    client.post(f"{path}/transition", headers=tokens["center"], json=sign)
     wrong_side = client.post(
         f"{path}/milestones/{milestone}/transition", headers=tokens["sme"], json={"to": "delivered"}
     )
@@ -375,9 +382,13 @@ def test_two_concurrent_transitions_of_one_contract(app, session, world, tokens)
     contract = draft_contract(session, world, accepted_interest(session, world))
     path = f"/api/v1/contracts/{contract.id}"
     # Both parties sign at once: both signatures count and the contract ends up signed.
+    sign = {
+        "to": "signed",
+        "text_sha256": app.test_client().get(path, headers=tokens["sme"]).json["text"]["sha256"],
+    }
     results = concurrently(
-        lambda: app.test_client().post(f"{path}/transition", headers=tokens["sme"], json={"to": "signed"}),
-        lambda: app.test_client().post(f"{path}/transition", headers=tokens["center"], json={"to": "signed"}),
+        lambda: app.test_client().post(f"{path}/transition", headers=tokens["sme"], json=sign),
+        lambda: app.test_client().post(f"{path}/transition", headers=tokens["center"], json=sign),
     )
     assert [r.status_code for r in results] == [200, 200]
     client = app.test_client()
@@ -618,8 +629,9 @@ def test_concurrent_milestone_steps_registration_and_contract_creation(app, sess
     contract = draft_contract(session, world, interest)
     path = f"/api/v1/contracts/{contract.id}"
     client = app.test_client()
+    sign = {"to": "signed", "text_sha256": client.get(path, headers=tokens["sme"]).json["text"]["sha256"]}
     for who in ("sme", "center"):
-        client.post(f"{path}/transition", headers=tokens[who], json={"to": "signed"})
+        client.post(f"{path}/transition", headers=tokens[who], json=sign)
     milestone = client.get(path, headers=tokens["sme"]).json["milestones"][0]["id"]
     results = _twice(
         app,

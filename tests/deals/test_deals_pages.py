@@ -26,7 +26,7 @@ from models import (
 from tests.conftest import BACKENDS
 from tests.utils.factories import PASSWORD, create_achievement, create_need, create_user, in_app, verify_org
 from tests.utils.ui_deals import accept, create_center, create_contract, express
-from tests.utils.web import csrf_token
+from tests.utils.web import csrf_token, sign_on_page
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
@@ -382,13 +382,13 @@ def test_contract_from_the_interest_page_signed_by_both_and_a_milestone_paid(
     contract_path = response.location
     page = text(client.get(contract_path))
     assert "委托开发" in page and "120 万元" in page and "100 万元" in page and "工艺方案" in page
-    assert post(client, f"{contract_path}/transition", {"to": "signed"}).status_code == 302
+    assert sign_on_page(client, contract_path, PASSWORD).status_code == 302
     page = text(client.get(contract_path))
-    assert "草稿" in page and page.count("未签署") == 1
+    assert "草稿" in page and page.count("未签署") == 2  # the parties box and the text's signature records
     auth.logout()
 
     auth.login(market["firm"].email)
-    assert post(client, f"{contract_path}/transition", {"to": "signed"}).status_code == 302
+    assert sign_on_page(client, contract_path, PASSWORD).status_code == 302
     assert 'contract-status">已签订' in text(client.get(contract_path))
     contract = session.exec(select(Contract)).one()
     first, second = sorted(contract_milestones(session, contract.id), key=lambda m: m.position)
@@ -462,10 +462,10 @@ def test_illegal_steps_are_refused_and_change_nothing(client, auth, session, mar
 def test_registration_number_and_contract_list(client, auth, session, market, accepted):
     contract = create_contract(session, market["firm"], accepted.id)
     auth.login(market["firm"].email)
-    post(client, f"/contracts/{contract.id}/transition", {"to": "signed"})
+    assert sign_on_page(client, f"/contracts/{contract.id}", PASSWORD).status_code == 302
     auth.logout()
     auth.login(market["lab"].email)
-    post(client, f"/contracts/{contract.id}/transition", {"to": "signed"})
+    assert sign_on_page(client, f"/contracts/{contract.id}", PASSWORD).status_code == 302
     assert post(client, f"/contracts/{contract.id}/registration", {"number": "abc 123!"}).status_code == 422
     assert (
         post(client, f"/contracts/{contract.id}/registration", {"number": "2026220100000123"}).status_code

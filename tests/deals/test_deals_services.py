@@ -16,7 +16,14 @@ from app.platform.errors import Forbidden
 from models import Contract, Notification, Organization, RecommendationFeedback
 from tests.conftest import BACKENDS
 from tests.utils.audit import actions, trail
-from tests.utils.deal_world import SmtpSink, accepted_interest, draft_contract, mail_settled, make_world
+from tests.utils.deal_world import (
+    SmtpSink,
+    accepted_interest,
+    draft_contract,
+    mail_settled,
+    make_world,
+    sign_contract,
+)
 from tests.utils.factories import create_achievement, create_need, in_app
 from tests.utils.web import concurrently
 
@@ -84,7 +91,7 @@ def test_decisions_and_signatures_become_matcher_feedback(session, world):
     contract = draft_contract(session, world, interest)
     with in_app(session):
         for user in (world.sme, world.center):
-            contracts.transition_contract(session=session, user=user, contract_id=contract.id, to="signed")
+            sign_contract(session, user, contract.id)
     assert _feedback(session)[1:] == [
         ("achievement", "needs", "need", "interested"),
         ("achievement", "needs", "need", "contracted"),

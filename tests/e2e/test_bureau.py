@@ -20,6 +20,7 @@ from app.oversight.services import experts
 from models import Center, CenterApplication, Organization, RegistrationIn, Role, User
 from models.common import utcnow
 from tests.utils.bureau import apply, carry, create_call
+from tests.utils.deal_world import current_sha256
 from tests.utils.factories import achievement_data, need_data, random_credit_code, registration_data
 from tests.utils.serving import served_app, serving
 
@@ -375,7 +376,12 @@ def _sign_contracts_with_the_center(app) -> int:
             )
             for signer in (firm, university):
                 contracts.transition_contract(
-                    session=session, user=signer, contract_id=contract.id, to="signed"
+                    session=session,
+                    user=signer,
+                    contract_id=contract.id,
+                    to="signed",
+                    text_sha256=current_sha256(session, contract.id),
+                    method="api_token",
                 )
         return center.id
 

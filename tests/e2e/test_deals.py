@@ -14,8 +14,9 @@ import pytest
 from sqlmodel import Session
 from werkzeug.datastructures import FileStorage
 
-from app.deals.services import contracts, conversation, interests
+from app.deals.services import conversation, interests
 from app.market.services import indexes
+from tests.utils.deal_world import sign_contract
 from tests.utils.factories import PASSWORD, create_achievement, create_need, create_user, in_app, verify_org
 from tests.utils.serving import served_app, serving
 from tests.utils.ui_deals import accept, create_center, create_contract, express
@@ -121,9 +122,7 @@ def signed_deal(tmp_path_factory, sqlite_template):
         contract = create_contract(session, lab, interest.id)
         with in_app(session):
             for signer in (lab, sme):
-                contracts.transition_contract(
-                    session=session, user=signer, contract_id=contract.id, to="signed"
-                )
+                sign_contract(session, signer, contract.id)
     with serving(app) as base:
         yield {
             **world,
@@ -224,14 +223,23 @@ def test_recommendation_to_signed_contract_with_a_paid_milestone(world, browser)
     contract_url = center.url
     facts = center.locator(".facts").first.inner_text()
     assert "120 万元" in facts and "100 万元" in facts
-    center.get_by_role("button", name="签署").click()
+    # Signing shows the exact text and its hash, then asks for the password again.
+    center.get_by_role("link", name="签署", exact=True).click()
+    assert "一、项目名称" in center.locator("#sign-text").inner_text()
+    assert len(center.locator("#sign-sha256").inner_text()) == 64
+    center.get_by_label("您的密码").fill(PASSWORD)
+    center.get_by_role("button", name="签署此文本").click()
+    center.wait_for_url(contract_url)
     assert center.locator(".signature.signed").count() == 1
 
     # The SME signs from its notifications: the contract is signed.
     sme.goto(f"{base}/notifications")
     sme.get_by_role("link", name=re.compile("铝合金车身激光焊接工艺委托开发合同")).first.click()
     assert sme.url == contract_url
-    sme.get_by_role("button", name="签署").click()
+    sme.get_by_role("link", name="签署", exact=True).click()
+    sme.get_by_label("您的密码").fill(PASSWORD)
+    sme.get_by_role("button", name="签署此文本").click()
+    sme.wait_for_url(contract_url)
     assert sme.locator("#contract-status").inner_text() == "已签订"
 
     # The first milestone: delivered by the center, accepted and paid by the SME.

@@ -17,6 +17,8 @@ from models import (
     Achievement,
     AuditEvent,
     Contract,
+    ContractSignature,
+    ContractText,
     Interest,
     ListingStatus,
     Need,
@@ -121,6 +123,14 @@ def test_n_listings_arrive_with_organizations_and_deals_in_the_demo_proportions(
     ).first()
     assert signed is not None and signed.signed_on is not None
     assert signed.version == len(audit_trail(session, "contract", signed.id))
+    # Every grown contract has its text; a signed one both signature records, naming that text's hash.
+    assert count(session, ContractText) == count(session, Contract)
+    [text_row] = session.exec(select(ContractText).where(ContractText.contract_id == signed.id)).all()
+    signatures = session.exec(
+        select(ContractSignature).where(ContractSignature.contract_id == signed.id)
+    ).all()
+    assert sorted(s.party for s in signatures) == ["a", "b"]
+    assert {s.text_sha256 for s in signatures} == {text_row.sha256}
     # Services belong to the demo's centers; achievements to universities and institutes.
     assert (
         session.exec(select(Service).where(Service.demo_key.is_(None), Service.center_id.is_(None))).first()

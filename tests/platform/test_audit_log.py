@@ -22,7 +22,7 @@ from tests.accounts.test_organizations import claim_data
 from tests.conftest import BACKENDS
 from tests.utils.audit import trail
 from tests.utils.bureau import apply, create_account, create_call
-from tests.utils.deal_world import accepted_interest, draft_contract, make_world
+from tests.utils.deal_world import accepted_interest, draft_contract, make_world, sign_contract
 from tests.utils.factories import PASSWORD, create_need, create_user, in_app
 from tests.utils.web import bearer, concurrently
 
@@ -191,7 +191,7 @@ def test_a_contract_history_is_read_from_the_audit_log(session):
     world = make_world(session)
     contract = draft_contract(session, world, accepted_interest(session, world))
     with in_app(session):
-        contracts.transition_contract(session=session, user=world.sme, contract_id=contract.id, to="signed")
+        sign_contract(session, world.sme, contract.id)
         history = contracts.contract_audit(session=session, user=world.bureau, contract_id=contract.id)
         public = [contracts.event_to_public(session=session, event=e) for e in history]
     assert [(e["action"], e["from"], e["to"]) for e in public] == [

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from email import message_from_bytes, policy
 
 from app.accounts.services import accounts
-from app.deals.services import contracts, interests
-from models import Center, CenterStatus, Role, User
+from app.deals.services import contract_texts, contracts, interests
+from models import Center, CenterStatus, Contract, Role, User
 from tests.utils.factories import PASSWORD, create_achievement, create_need, create_user, in_app, verify_org
 from tests.utils.waiting import wait_for
 
@@ -89,6 +89,26 @@ def draft_contract(session, world: World, interest):
         return contracts.create_contract(
             session=session, user=world.sme, data={**CONTRACT, "interest_id": interest.id}
         )
+
+
+def current_sha256(session, contract_id: int) -> str:
+    """The SHA-256 of the contract's current text: what a signature must name."""
+    contract = session.get(Contract, contract_id)
+    session.refresh(contract)
+    return contract_texts.current(session, contract).sha256
+
+
+def sign_contract(session, user: User, contract_id: int, **kwargs):
+    """`user` signs the current text with their password (call inside `in_app`)."""
+    return contracts.transition_contract(
+        session=session,
+        user=user,
+        contract_id=contract_id,
+        to="signed",
+        text_sha256=current_sha256(session, contract_id),
+        credential=PASSWORD,
+        **kwargs,
+    )
 
 
 class SmtpSink:

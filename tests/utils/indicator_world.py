@@ -6,10 +6,11 @@ from datetime import date
 
 from sqlmodel import Session
 
-from app.deals.services import contracts, incubations
+from app.deals.services import incubations
 from app.oversight.services import center_records, evaluations
 from models import Role, User
 from tests.utils.bureau import create_account
+from tests.utils.deal_world import sign_contract
 from tests.utils.factories import create_achievement, create_need, create_user, in_app, verify_org
 from tests.utils.ui_deals import accept, create_center, create_contract, express
 
@@ -32,7 +33,7 @@ class IndicatorWorld:
 def sign(session: Session, contract_id: int, *users: User):
     with in_app(session):
         for user in users:
-            contracts.transition_contract(session=session, user=user, contract_id=contract_id, to="signed")
+            sign_contract(session, user, contract_id)
 
 
 def signed_contract(session: Session, creator: User, interest_id: int, signers: tuple[User, ...], **fields):

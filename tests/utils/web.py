@@ -42,3 +42,19 @@ def concurrently(*calls):
     if errors:
         raise errors[0]
     return results
+
+
+def sign_on_page(client, contract_path: str, password: str):
+    """Sign a contract as a user would: open the confirmation page (the text and its hash), type the password."""
+    html = client.get(f"{contract_path}/sign").get_data(as_text=True)
+    sha = re.search(r'name="text_sha256"[^>]*value="([0-9a-f]{64})"', html) or re.search(
+        r'value="([0-9a-f]{64})"[^>]*name="text_sha256"', html
+    )
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert sha and token, f"no signing form on {contract_path}/sign"
+    return client.post(
+        f"{contract_path}/sign",
+        data={"csrf_token": token.group(1), "text_sha256": sha.group(1), "password": password},
+    )

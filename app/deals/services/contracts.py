@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 
 from app.accounts.services import organizations
 from app.deals import rules as deal_rules
-from app.deals.services import interests, registration
+from app.deals import signing
+from app.deals.services import contract_texts, interests, registration
 from app.deals.services.interests import contract_side, get_interest, record_feedback
 from app.platform import audit, permissions
 from app.platform.concurrency import versioned_update
@@ -146,6 +147,8 @@ def create_contract(*, session: Session, user: User, data: dict) -> Contract:
     assert contract.id is not None  # given by the flush
     for position, milestone in enumerate(contract_in.milestones, start=1):
         session.add(Milestone(contract_id=contract.id, position=position, **milestone.model_dump()))
+    session.flush()
+    contract_texts.first_version(session, contract, user)
     _event(session, contract, user, deal_rules.AuditEntry("created", None, ContractStatus.draft))
     _notify_parties(session, contract, "contract_created", except_org=user.org_id)
     session.commit()
@@ -200,9 +203,23 @@ def _with_retries(session: Session, user: User, contract_id: int, attempt):
 
 
 def transition_contract(
-    *, session: Session, user: User, contract_id: int, to: str, note: str = ""
+    *,
+    session: Session,
+    user: User,
+    contract_id: int,
+    to: str,
+    note: str = "",
+    text_sha256: str | None = None,
+    credential: str | None = None,
+    method: str | None = None,
+    address: str = "",
 ) -> Contract:
-    """Sign, start, complete or terminate a contract, as one of its parties."""
+    """Sign, start, complete or terminate a contract, as one of its parties.
+
+    Signing names the SHA-256 of the current text (`text_sha256`) and proves the signer with `credential` by the
+    `signing` method (None: the config's); the signature row is written with the contract's change, after the
+    hash was compared with the text stored now (see `contract_texts`)."""
+    proof: dict[str, signing.SignatureRecord] = {}
 
     def attempt(contract: Contract):
         side = side_of(user, contract)
@@ -220,13 +237,25 @@ def transition_contract(
                 raise Forbidden(
                     _("Your organization may not sign contracts until the bureau has verified it.")
                 )
-            values["signed_by_a_at" if side == "a" else "signed_by_b_at"] = utcnow()
+            text = contract_texts.signable(session=session, contract=contract, text_sha256=text_sha256)
+            if "record" not in proof:  # the credential is checked once, not on every retry
+                proof["record"] = signing.signer(method).sign(
+                    session=session,
+                    user=user,
+                    credential=credential,
+                    text_sha256=text.sha256,
+                    address=address,
+                )
+            values["signed_by_a_at" if side == "a" else "signed_by_b_at"] = proof["record"].signed_at
             if outcome.state.status == ContractStatus.signed and contract.signed_on is None:
                 values["signed_on"] = utcnow().date()
         if to == ContractStatus.terminated:
             values["terminated_reason"] = outcome.entry.note
         if not _bump(session, contract, **values):
             return None
+        if to == ContractStatus.signed:
+            assert side is not None  # the rules let only a party sign
+            contract_texts.add_signature(session, contract, text, side, proof["record"])
         _event(session, contract, user, outcome.entry)
         if outcome.state.status == ContractStatus.signed and contract.status != ContractStatus.signed:
             interest = session.get(Interest, contract.interest_id)
@@ -391,4 +420,5 @@ def contract_to_public(*, session: Session, user: User, contract: Contract) -> d
         ],
         "created_at": contract.created_at.isoformat(),
         "updated_at": contract.updated_at.isoformat(),
+        **contract_texts.to_public(session, contract),
     }

@@ -906,3 +906,7 @@ def delete_saved_search(saved_id: int):
         saved_searches.delete_saved_search(session=session, user=user, saved_id=saved_id)
         flash(_("Saved search deleted."), "success")
     return redirect(url_for("deals.saved_search_list"))
+
+
+# The contract text's routes (edit, sign, document) live in their own module on this blueprint.
+from app.deals.views import contract_text  # noqa: E402, F401

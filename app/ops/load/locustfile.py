@@ -284,7 +284,8 @@ class Firm(ApiClient):
             return
         self.client.post(
             f"/api/v1/contracts/{contract_id}/transition",
-            json={"to": forward[0]},
+            # Signing names the hash of the text read just now (another user may edit it in between: 409).
+            json={"to": forward[0], "text_sha256": response.json()["text"]["sha256"]},
             headers=self.headers,
             name="POST /api/v1/contracts/[id]/transition",
         )

@@ -3,26 +3,21 @@ centers' registry as PDF. Each export is drawn from the same service functions a
 carries the same figures."""
 
 import io
-from pathlib import Path
 
-from flask import current_app
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from app.oversight.labels import CENTER_STATUSES, GRADES, INDICATORS, MEASURES, REPORT_SECTIONS
 from app.oversight.services.indicators import Scope
-from app.platform.errors import ServiceError
+from app.platform.pdf import document as _pdf
+from app.platform.pdf import table as _table
+from app.platform.pdf import title as _title
 from app.platform.spreadsheets import csv_text, safe_row
 from app.platform.taxonomy import industry_name
 from app.web.labels import CENTER_LEVELS, label
 from models import Center
 
 MEASURE_ORDER = ("count", "amount", "people")
-
-
-class ExportUnavailable(ServiceError):
-    status = 503
-    code = "unavailable"
 
 
 def indicator_rows(result: dict) -> list[list]:
@@ -66,40 +61,6 @@ def indicators_xlsx(result: dict, *, center_name: str | None = None) -> bytes:
 
 
 # --- PDF ----------------------------------------------------------------------------------------------------
-
-
-def _pdf():
-    """A PDF document with the CJK font embedded (a subset of it: only the glyphs used)."""
-    from fpdf import FPDF
-
-    path = Path(current_app.config["PDF_FONT_PATH"])
-    if not path.is_file():
-        current_app.logger.error("PDF font missing at %s; run `make install` to fetch it", path)
-        raise ExportUnavailable(_("PDF export is not available: the Chinese font is not installed."))
-    pdf = FPDF()
-    pdf.add_font("cjk", fname=str(path))
-    pdf.set_font("cjk", size=11)
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.add_page()
-    return pdf
-
-
-def _title(pdf, text: str) -> None:
-    pdf.set_font("cjk", size=16)
-    pdf.multi_cell(0, 10, text, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("cjk", size=11)
-
-
-def _table(pdf, header: list[str], rows: list[list], widths: list[int]) -> None:
-    from fpdf import FontFace
-
-    # One weight of the font is embedded, so the headings are set apart by a fill instead of bold.
-    headings = FontFace(emphasis="", fill_color=(230, 236, 245))
-    with pdf.table(col_widths=widths, text_align="LEFT", headings_style=headings) as table:
-        for values in [header, *rows]:
-            row = table.row()
-            for value in values:
-                row.cell("" if value is None else str(value))
 
 
 def evaluation_pdf(view, result: dict) -> bytes:
