@@ -5,8 +5,8 @@ contract gets no version here: the app creates version 1 from the model text whe
 `app.deals.services.contract_texts.current`). `contract_signature` keeps one live row per party (a partial unique
 index on both SQLite and PostgreSQL).
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 """
 from collections.abc import Sequence
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0016"
-down_revision: str | None = "0015"
+revision: str = "0017"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
