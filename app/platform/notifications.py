@@ -33,6 +33,10 @@ KIND_TEXT = {
     "contract_transition": lambda text: _("Contract status changed: %(text)s", text=text),
     "milestone_changed": lambda text: _("Milestone status changed: %(text)s", text=text),
     "registration": lambda text: _("Contract registration number recorded: %(text)s", text=text),
+    "contract_completed_need": lambda text: _(
+        "A contract for your need is completed: %(text)s. Close the need as solved on this platform?",
+        text=text,
+    ),
     "incubation_graduated": lambda text: _("An incubated enterprise graduated: %(text)s", text=text),
     "incubation_exited": lambda text: _("An incubated enterprise left incubation: %(text)s", text=text),
     "digest": lambda text: _("Your daily digest: %(text)s", text=text),
