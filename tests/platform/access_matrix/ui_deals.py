@@ -123,6 +123,8 @@ CASES = [
         expected=_expect(302, 409, 409, 403, 404),
         body={"number": "2201012026000001"},
     ),
+    # The need's owner (the enterprise) may close it once the contract is completed; this one is a draft.
+    Case("POST", "/contracts/{contract}/close-need", expected=_expect(302, 409, 403, 403, 404), body={}),
     # An organization reads the incubations of the centers it runs and those naming it; an expert has none.
     Case("GET", "/incubations", expected=_expect(302, 200, 200, 200, 403)),
     Case("GET", "/notifications", expected=ANY_USER),
@@ -175,6 +177,7 @@ PAIRS: list[Pair] = [
     Pair("GET /contracts/{contract}", "GET /api/v1/contracts/{contract}"),
     Pair("POST /contracts/{contract}/transition", "POST /api/v1/contracts/{contract}/transition"),
     Pair("POST /contracts/{contract}/registration", "POST /api/v1/contracts/{contract}/registration"),
+    Pair("POST /contracts/{contract}/close-need", "POST /api/v1/contracts/{contract}/close-need"),
     Pair(
         "POST /contracts/{contract}/milestones/{milestone}/transition",
         "POST /api/v1/contracts/{contract}/milestones/{milestone}/transition",
