@@ -224,3 +224,27 @@ def test_a_declared_signing_date_is_today_or_within_30_days(client, session, wor
     assert client.get(path, headers=tokens["sme"]).json["signed_on"] == str(declared)  # kept as declared
     undeclared = signed(client, tokens, interest.id)
     assert client.get(undeclared, headers=tokens["sme"]).json["signed_on"] == str(utcnow().date())
+
+
+def test_closing_the_need_twice_at_once_closes_it_once(app, client, session, world, tokens):
+    path = signed(client, tokens, accepted_interest(session, world).id)
+    finish_milestones(client, tokens, path)
+    client.post(f"{path}/transition", headers=tokens["sme"], json={"to": "in_progress"})
+    for side in ("sme", "center"):
+        assert (
+            client.post(f"{path}/transition", headers=tokens[side], json={"to": "completed"}).status_code
+            == 200
+        )
+    results = concurrently(
+        lambda: app.test_client().post(f"{path}/close-need", headers=tokens["sme"], json={}),
+        lambda: app.test_client().post(f"{path}/close-need", headers=tokens["sme"], json={}),
+    )
+    assert sorted(r.status_code for r in results) == [200, 409]
+    closes = count(
+        session,
+        AuditEvent,
+        AuditEvent.subject_type == "need",
+        AuditEvent.subject_id == world.need_id,
+        AuditEvent.action == "close",
+    )
+    assert closes == 1
