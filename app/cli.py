@@ -4,6 +4,7 @@ import json
 import signal
 import threading
 import time
+from datetime import date
 from pathlib import Path
 
 import click
@@ -12,19 +13,19 @@ from flask.cli import AppGroup
 from sqlmodel import Session
 
 from app import migrate
-from app.accounts.services import accounts
+from app.accounts.services import accounts, deletion
 from app.db import get_engine
 from app.market.services import attachments, indexes, listings, recommendations, saved_searches
 from app.ops import backup, demo, grow
 from app.ops import index_worker as worker_loop
-from app.oversight.services import experts
+from app.oversight.services import experts, notices
 from app.platform import taxonomy
 from app.platform.errors import ServiceError
 from indexing.sync import prune_applied
 from models import ExpertField, Role, User
 
 db_cli = AppGroup("db", help="Database schema.")
-users_cli = AppGroup("users", help="Accounts created by an administrator.")
+users_cli = AppGroup("users", help="Accounts: created by an administrator, deleted at their owner's request.")
 demo_cli = AppGroup("demo", help="Demo data.")
 listings_cli = AppGroup("listings", help="Listing lifecycle.")
 index_cli = AppGroup("index", help="Search and vector indexes.")
@@ -91,6 +92,14 @@ def create_expert(email: str, name: str, password: str, fields: tuple[str, ...],
                 data={"specialties": list(fields), "affiliation": affiliation},
             )
         click.echo(f"fields: {', '.join(fields)}")
+
+
+@users_cli.command("purge-deletions")
+def purge_deletions() -> None:
+    """Delete the accounts whose waiting period has ended (their owners asked); meant for a daily cron job."""
+    with Session(get_engine()) as session:
+        deleted = deletion.purge_due(session=session)
+    click.echo(f"{len(deleted)} accounts deleted")
 
 
 @demo_cli.command("load")
@@ -223,6 +232,17 @@ def notify_digest() -> None:
     with Session(get_engine()) as session:
         digests = saved_searches.build_digests(session=session)
     click.echo(f"{len(digests)} digests, {sum(len(d.items) for d in digests)} items")
+
+
+@notify_cli.command("reports-due")
+@click.option("--days", default=14, show_default=True, help="remind of reports due within this many days")
+def notify_reports_due(days: int) -> None:
+    """Remind centers whose annual report is still missing and due soon (or overdue), once per evaluation;
+    meant for a daily cron job."""
+    with Session(get_engine()) as session:
+        count = notices.reports_due(session, today=date.today(), within_days=days)
+        session.commit()
+    click.echo(f"{count} centers reminded")
 
 
 @backup_cli.command("create")

@@ -50,6 +50,8 @@ class Settings(BaseModel):
     PAGE_SIZE: int = Field(20, ge=1, le=100)
     # Days a center stays on public notice (公示) before it may be filed, unless the bureau sets another period.
     NOTICE_DAYS: int = Field(7, ge=1, le=90)
+    # Days between a person's request to delete their account and its deletion; they may cancel until then.
+    ACCOUNT_DELETION_DAYS: int = Field(15, ge=1, le=365)
     INDUSTRY_TAXONOMY: str = str(ROOT / "app" / "data" / "industries.yaml")
     REGIONS_FILE: str = str(ROOT / "app" / "data" / "regions.yaml")
     # The privacy notice and terms of use shown at registration (see app/platform/legal.py).
@@ -107,8 +109,12 @@ class Settings(BaseModel):
     UPLOAD_MAX_BYTES: int = Field(10 * 1024 * 1024, ge=1024)
     # What one organization's message attachments may take in all; a file beyond it is refused (422).
     MESSAGE_ATTACHMENTS_QUOTA_MB: int = Field(200, ge=1)
-    # An uploaded image larger than this (width × height) is refused before it is decoded for its thumbnail.
-    IMAGE_MAX_PIXELS: int = Field(40_000_000, ge=1_000_000)
+    # An uploaded image larger than this (width × height) is refused before it is decoded for its thumbnail:
+    # 24 MP is a 6000×4000 camera picture, more than a listing's pictures need (they are shown at most 1200 px
+    # wide); decoding one takes 72–96 MB.
+    IMAGE_MAX_PIXELS: int = Field(24_000_000, ge=1_000_000)
+    # How many images one process decodes at once (the others wait): bounds the memory uploads can take.
+    IMAGE_DECODE_CONCURRENCY: int = Field(2, ge=1, le=64)
     # Types decided by the file's bytes (see app/platform/files.py); comma-separated in the environment.
     UPLOAD_TYPES: tuple[str, ...] = UPLOAD_TYPES
     # The CJK font embedded (as a subset) in PDF exports; `make install` fetches it from the npm registry.
@@ -123,6 +129,8 @@ class Settings(BaseModel):
     MAIL_PASSWORD: str = ""
     MAIL_DEFAULT_SENDER: str = "MIC Exchange <noreply@mic-exchange.cn>"
     MAIL_TIMEOUT: int = Field(10, ge=1)
+    # Where the site is reached from outside: emails and the daily digest link to it (no trailing slash needed).
+    PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
 
     @field_validator("UPLOAD_TYPES", mode="before")
     @classmethod

@@ -126,6 +126,7 @@ from models.organization import (
     UserPublic,
 )
 from models.outbox import OutboxEvent, SyncCursor
+from models.registration import REGISTRATION_STATUSES, ContractRegistration
 
 __all__ = [
     "Achievement",
@@ -184,6 +185,8 @@ __all__ = [
     "kind_name_of",
     # deals
     "Attachment",
+    "ContractRegistration",
+    "REGISTRATION_STATUSES",
     "Contract",
     "ContractIn",
     "ContractKind",

@@ -21,7 +21,7 @@ class AuditEvent(SQLModel, table=True):
     __table_args__ = (Index("ix_audit_event_subject", "subject_type", "subject_id", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    # need | achievement | service | interest | contract | incubation | organization | claim | center | application
+    # need | achievement | service | interest | contract | incubation | organization | claim | center | application | user
     subject_type: str = Field(max_length=32)
     subject_id: int
     action: str = Field(max_length=40)

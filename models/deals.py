@@ -281,7 +281,11 @@ class Milestone(SQLModel, table=True):
 
 class IncubationIn(SQLModel):
     center_id: int = Field(ge=1, le=ID_MAX)
-    name: str = Field(min_length=2, max_length=120)
+    # A registered firm the center deals with (`incubations.firm_choices`): its name and credit code are taken
+    # from its organization, so neither needs typing.
+    firm_org_id: int | None = Field(default=None, ge=1, le=ID_MAX)
+    # Required unless `firm_org_id` names the firm.
+    name: str | None = Field(default=None, min_length=2, max_length=120)
     credit_code: str | None = Field(default=None, min_length=18, max_length=18)
     achievement_id: int | None = Field(default=None, ge=1, le=ID_MAX)
     contract_id: int | None = Field(default=None, ge=1, le=ID_MAX)
@@ -289,7 +293,24 @@ class IncubationIn(SQLModel):
 
 
 class Incubation(SQLModel, table=True):
-    """An enterprise incubated by a center (孵化企业)."""
+    """An enterprise incubated by a center (孵化企业).
+
+    It counts in the city's indicators only once confirmed (`confirmed_at`): by the firm's own users when the
+    firm has an account here (an organization with its credit code), by the bureau when it has none, or at once
+    when it comes from a signed incubation agreement between the center's organization and the firm. A firm
+    that rejects it ends it (`rejected_at`, status exited)."""
+
+    __table_args__ = (
+        # One running incubation per firm and center: 65 identical posts make one row (and 64 conflicts).
+        Index(
+            "uq_incubation_running",
+            "center_id",
+            "credit_code",
+            unique=True,
+            sqlite_where=text("status = 'incubating' AND credit_code IS NOT NULL"),
+            postgresql_where=text("status = 'incubating' AND credit_code IS NOT NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     center_id: int = Field(foreign_key="center.id", index=True)
@@ -302,6 +323,10 @@ class Incubation(SQLModel, table=True):
     ended_on: date | None = None
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
+    confirmed_at: datetime | None = None
+    # Who confirmed: a user of the firm or of the bureau; empty when a signed agreement confirmed it.
+    confirmed_by: int | None = Field(default=None, foreign_key="user.id")
+    rejected_at: datetime | None = None
     demo_key: str | None = Field(default=None, max_length=80, unique=True)
 
 
@@ -309,7 +334,11 @@ class Incubation(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """One in-app notice to one user; its text is rendered in the reader's language from `kind` and `text`."""
+    """One in-app notice to one user; its sentence is rendered in the reader's language from `kind`, `text` (the
+    object's name), `state` (the object's new status, a code of one of the label tables) and `detail` (what else
+    the sentence names: a milestone's title, the reasons of a refusal). Its link comes from `subject_type` and
+    `subject_id` (`app.platform.notifications.SUBJECT_LINKS`). Rows older than `state` and `detail` have neither
+    and render as before."""
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
@@ -317,6 +346,8 @@ class Notification(SQLModel, table=True):
     subject_type: str = Field(max_length=32)
     subject_id: int
     text: str = Field(default="", max_length=500)
+    state: str | None = Field(default=None, max_length=32)
+    detail: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, index=True)
     read_at: datetime | None = None
 

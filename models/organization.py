@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from pydantic import EmailStr, field_validator
+from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
 from models.common import json_list, utcnow
@@ -95,6 +96,13 @@ class RegistrationIn(SQLModel):
 
 # UserMixin gives Flask-Login what it asks of a user (get_id, is_authenticated...); is_active follows `active`.
 class User(UserMixin, SQLModel, table=True):
+    __table_args__ = (
+        # A deletion asked for always has its date, and a date is never set without the request.
+        CheckConstraint(
+            "(deletion_requested_at IS NULL) = (deletion_due_at IS NULL)", name="ck_user_deletion_schedule"
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)
     name: str = Field(max_length=60)
@@ -108,6 +116,12 @@ class User(UserMixin, SQLModel, table=True):
     consent_version: str | None = Field(default=None, max_length=20)
     # Copied into the session cookie at login; raising it (logout) makes every older cookie worthless.
     session_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    # The person asked to delete their account (个人信息保护法 art. 47): when, and from when it may be carried
+    # out (ACCOUNT_DELETION_DAYS later; they may cancel until then). `deleted_at`: when the personal information
+    # was removed (app/accounts/services/personal_data.py); the row stays, under a pseudonym, for what others keep.
+    deletion_requested_at: datetime | None = None
+    deletion_due_at: datetime | None = None
+    deleted_at: datetime | None = None
 
     @property
     def is_active(self) -> bool:

@@ -81,3 +81,10 @@ class ClaimForm(FlaskForm):
         _l("Why this organization is yours"), validators=[DataRequired(), Length(min=10, max=2000)]
     )
     submit = SubmitField(_l("File the claim"))
+
+
+class DeletionForm(FlaskForm):
+    """Asking to delete one's account: the password again, so an unattended session cannot do it."""
+
+    password = PasswordField(_l("Your password"), validators=[DataRequired()])
+    submit = SubmitField(_l("Delete my account"))

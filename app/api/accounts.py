@@ -1,13 +1,15 @@
-"""Accounts in the JSON API: bearer tokens, registration, organizations and the claims to a credit code."""
+"""Accounts in the JSON API: bearer tokens, registration, organizations and the claims to a credit code, and the
+caller's rights over their own data (`/me/export`, `/me/deletion`)."""
 
 from datetime import datetime
 from typing import Literal
 
 from flask import jsonify
 from flask_babel import gettext as _
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
-from app.accounts.services import accounts, organizations
+from app.accounts.labels import ACCOUNT_EVENTS
+from app.accounts.services import accounts, deletion, organizations, personal_data
 from app.api.blueprint import bp
 from app.api.document import documented
 from app.api.helpers import api_token_id, api_user, dump_as, json_body, token_required, token_ttl_hours
@@ -16,6 +18,7 @@ from app.platform.errors import Unauthorized
 from app.platform.legal import legal_version
 from app.platform.validation import parse
 from app.web import limits
+from app.web.labels import label
 from models import (
     ApiTokenPublic,
     OrganizationClaimIn,
@@ -61,6 +64,48 @@ class ClaimList(BaseModel):
 
 class ClaimDecisionIn(BaseModel):
     decision: Literal["transfer", "reject"]
+
+
+class DataExport(BaseModel):
+    """A copy of everything the platform holds about the caller (see app/accounts/services/personal_data.py)."""
+
+    model_config = ConfigDict(extra="allow")
+    format: int
+    generated_at: datetime
+    account: dict
+    organization: dict | None
+    listings: dict[str, list[dict]]
+    interests: list[dict]
+    messages: list[dict]
+    contracts: list[dict]
+    detail_views_of_our_needs: list[dict]
+    notifications: list[dict]
+
+
+class DeletionIn(BaseModel):
+    password: str
+
+
+class DeletionStatus(BaseModel):
+    scheduled: bool
+    requested_at: datetime | None
+    due_at: datetime | None
+
+
+class OrganizationEvent(BaseModel):
+    id: int
+    subject: Literal["organization", "claim"]
+    subject_id: int
+    action: str
+    label: str
+    from_state: str | None
+    to_state: str | None
+    at: datetime
+    actor: str | None
+
+
+class OrganizationHistory(BaseModel):
+    items: list[OrganizationEvent]
 
 
 @bp.post("/auth/token")
@@ -172,3 +217,76 @@ def resolve_organization_claim(claim_id: int):
         decision=str(json_body().get("decision", "")),
     )
     return jsonify(dump_as(OrganizationClaimPublic, claim))
+
+
+@bp.get("/organizations/<int:org_id>/history")
+@documented(responses={200: OrganizationHistory})
+@token_required
+def organization_history(org_id: int):
+    """The bureau's record of an organization, newest first: verification, claims and their decisions."""
+    rows = organizations.history(session=get_session(), user=api_user(), org_id=org_id)
+    return jsonify(
+        items=[
+            {
+                "id": row["id"],
+                "subject": row["subject"],
+                "subject_id": row["subject_id"],
+                "action": row["action"],
+                "label": label(ACCOUNT_EVENTS, f"{row['subject']}:{row['action']}"),
+                "from_state": row["from"],
+                "to_state": row["to"],
+                "at": row["at"].isoformat(),
+                "actor": row["actor"],
+            }
+            for row in rows
+        ]
+    )
+
+
+def _deletion_status(user) -> dict:
+    return {
+        "scheduled": deletion.is_scheduled(user),
+        "requested_at": user.deletion_requested_at.isoformat() if user.deletion_requested_at else None,
+        "due_at": user.deletion_due_at.isoformat() if user.deletion_due_at else None,
+    }
+
+
+@bp.get("/me/export")
+@documented(responses={200: DataExport})
+@token_required
+def export_my_data():
+    """A copy of the caller's data: account, organization and its listings, interests, messages they wrote,
+    contracts, who read their confidential needs, notifications (个人信息保护法 art. 45)."""
+    return jsonify(personal_data.export(session=get_session(), user=api_user()))
+
+
+@bp.get("/me/deletion")
+@documented(responses={200: DeletionStatus})
+@token_required
+def my_deletion():
+    """Whether the caller's account is scheduled for deletion, and when."""
+    return jsonify(_deletion_status(api_user()))
+
+
+@bp.post("/me/deletion")
+@documented(json=DeletionIn, responses={202: DeletionStatus})
+@limits.writes
+@token_required
+def request_my_deletion():
+    """Ask to delete the caller's account (the password again in the body); it is carried out after
+    ACCOUNT_DELETION_DAYS, and may be cancelled until then (个人信息保护法 art. 47)."""
+    password = json_body().get("password")
+    user = deletion.request_deletion(
+        session=get_session(), user=api_user(), password=password if isinstance(password, str) else None
+    )
+    return jsonify(_deletion_status(user)), 202
+
+
+@bp.delete("/me/deletion")
+@documented(responses={200: DeletionStatus})
+@limits.writes
+@token_required
+def cancel_my_deletion():
+    """Keep the caller's account: cancel its scheduled deletion (409 when none is scheduled)."""
+    user = deletion.cancel_deletion(session=get_session(), user=api_user())
+    return jsonify(_deletion_status(user))

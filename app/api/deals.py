@@ -1,6 +1,7 @@
 """Deals in the JSON API: interests, NDA, messages, attachments, contracts, incubations, notifications, saved
 searches. Every route needs a bearer token; anything of another pair of organizations is a 404."""
 
+import io
 from datetime import date, datetime
 from typing import Literal
 
@@ -13,7 +14,14 @@ from app.api.blueprint import bp
 from app.api.document import documented
 from app.api.helpers import api_user, json_body, token_required
 from app.db import get_session
-from app.deals.services import contracts, conversation, incubations, interests
+from app.deals.services import (
+    contracts,
+    conversation,
+    incubations,
+    interests,
+    registration,
+    registration_exports,
+)
 from app.market.services import need_access, saved_searches
 from app.platform import notifications
 from app.platform.errors import Invalid
@@ -187,6 +195,7 @@ class ContractView(BaseModel):
     roles: Roles
     completion: Completion = Field(description="completed once both sides confirmed")
     milestones: list[MilestoneView]
+    registration: dict | None = Field(None, description="as GET /contracts/<id>/registration's PUT answers")
 
 
 class ContractList(BaseModel):
@@ -243,6 +252,8 @@ class IncubationView(BaseModel):
     started_on: date
     status: str
     ended_on: date | None
+    confirmed_at: datetime | None
+    rejected_at: datetime | None
 
 
 class IncubationList(BaseModel):
@@ -257,6 +268,10 @@ class IncubationTransitionIn(BaseModel):
     to: Literal["graduated", "exited"]
 
 
+class IncubationConfirmIn(BaseModel):
+    decision: Literal["confirm", "reject"]
+
+
 class InterestQuery(BaseModel):
     box: Literal["in", "out"] = "in"
 
@@ -267,6 +282,8 @@ class NotificationView(BaseModel):
     subject_type: str | None
     subject_id: int | None
     text: str
+    state: str | None = Field(None, description="the object's new status code; its label is in `text`")
+    link: str | None = Field(None, description="the path of the object's page")
     created_at: datetime
     read: bool
 
@@ -601,6 +618,126 @@ def contract_audit(contract_id: int):
     return jsonify(items=[contracts.event_to_public(session=get_session(), event=row) for row in rows])
 
 
+# --- technology contract registration (技术合同认定登记) ------------------------------------------------------
+
+
+class ContractRegistrationIn(BaseModel):
+    """Absent fields keep their value; null clears one. Amounts in yuan, dates YYYY-MM-DD."""
+
+    sub_kind: str | None = None
+    field: str | None = Field(None, description="技术领域 code")
+    ip_type: str | None = None
+    deal_amount: int | None = Field(None, description="合同成交额, yuan")
+    technology_amount: int | None = Field(None, description="技术交易额, yuan, at most deal_amount")
+    payment_method: Literal["lump_sum", "installments", "royalty", "other"] | None = None
+    seller_type: Literal["enterprise", "university", "institute", "other"] | None = None
+    buyer_type: Literal["enterprise", "university", "institute", "other"] | None = None
+    seller_region: str | None = Field(None, description="a region code or name, or `outside`")
+    buyer_region: str | None = None
+    term_start: date | None = None
+    term_end: date | None = None
+    objective: str | None = Field(None, description="社会经济目标 code, where it applies")
+    status: Literal["not_submitted", "submitted", "registered", "refused"] | None = None
+    number: str | None = Field(
+        None, description="登记编号, required for registered: year + 6-digit code + serial"
+    )
+    office: str | None = Field(None, description="登记机构, required for registered")
+    refusal_reason: str | None = Field(None, description="required for refused")
+    version: int | None = Field(None, description="the version read; a stale one is a 409")
+
+
+class ContractRegistrationView(BaseModel):
+    contract_id: int
+    status: str
+    sub_kind: str | None
+    field: str | None
+    ip_type: str | None
+    deal_amount: int | None
+    technology_amount: int | None
+    payment_method: str | None
+    seller_type: str | None
+    buyer_type: str | None
+    seller_region: str | None
+    buyer_region: str | None
+    term_start: date | None
+    term_end: date | None
+    objective: str | None
+    number: str | None
+    office: str | None
+    refusal_reason: str | None
+    submitted_at: datetime | None
+    decided_at: datetime | None
+    updated_at: datetime | None
+    version: int = Field(description="0 until a party first saves the (prefilled) form")
+    registrable: bool
+    editable: bool = Field(description="the caller may change the fields now")
+    allowed: list[str] = Field(description="the statuses the caller may move it to now")
+
+
+class PeriodQuery(BaseModel):
+    from_: str = Field(alias="from", description="YYYY-MM-DD, the first day of submission")
+    to: str = Field(description="YYYY-MM-DD, the last day of submission")
+
+
+def _registration(contract_id: int) -> dict:
+    contract = registration.get_contract(session=get_session(), user=api_user(), contract_id=contract_id)
+    return registration.registration_to_public(session=get_session(), user=api_user(), contract=contract)
+
+
+@bp.put("/contracts/<int(max=2147483647):contract_id>/registration")
+@documented(json=ContractRegistrationIn, responses={200: ContractRegistrationView})
+@limits.writes
+@token_required
+def update_registration(contract_id: int):
+    """Fill the registration form (a party), submit or withdraw it, or record the office's decision (a party or
+    the bureau): `status` registered with `number` and `office`, or refused with `refusal_reason`."""
+    registration.update_registration(
+        session=get_session(), user=api_user(), contract_id=contract_id, data=json_body()
+    )
+    return jsonify(_registration(contract_id))
+
+
+def _form_file(contract_id: int, fmt: str):
+    name, mimetype, data = registration_exports.form_file(
+        session=get_session(), user=api_user(), contract_id=contract_id, fmt=fmt
+    )
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
+
+
+@bp.get("/contracts/<int(max=2147483647):contract_id>/registration.pdf")
+@documented(responses={200: None}, files={200: ("application/pdf",)})
+@token_required
+def registration_pdf(contract_id: int):
+    """The contract's registration form (登记表) as PDF, to its parties and the bureau."""
+    return _form_file(contract_id, "pdf")
+
+
+@bp.get("/contracts/<int(max=2147483647):contract_id>/registration.xlsx")
+@documented(responses={200: None}, files={200: (registration_exports.XLSX,)})
+@token_required
+def registration_xlsx(contract_id: int):
+    """The contract's registration form (登记表) as XLSX, to its parties and the bureau."""
+    return _form_file(contract_id, "xlsx")
+
+
+@bp.get("/bureau/registrations.xlsx")
+@documented(
+    query=PeriodQuery,
+    responses={200: None},
+    files={200: (registration_exports.XLSX,)},
+)
+@token_required
+def registrations_xlsx():
+    """Every contract submitted for registration in the period (both days included), with its status, number
+    and office (bureau)."""
+    name, data = registration_exports.batch_file(
+        session=get_session(), user=api_user(), start=request.args.get("from"), end=request.args.get("to")
+    )
+    return send_file(
+        io.BytesIO(data), mimetype=registration_exports.XLSX, as_attachment=True, download_name=name
+    )
+
+
 @bp.get("/incubations")
 @documented(query=IncubationQuery, responses={200: IncubationList})
 @token_required
@@ -629,6 +766,22 @@ def transition_incubation(incubation_id: int):
     """The incubated enterprise graduated or exited."""
     row = incubations.transition_incubation(
         session=get_session(), user=api_user(), incubation_id=incubation_id, to=_string(json_body(), "to")
+    )
+    return jsonify(incubations.incubation_to_public(row))
+
+
+@bp.post("/incubations/<int(max=2147483647):incubation_id>/confirm")
+@documented(json=IncubationConfirmIn, responses={200: IncubationView})
+@limits.writes
+@token_required
+def confirm_incubation(incubation_id: int):
+    """The incubated firm (the bureau, for a firm without an account) confirms or rejects the record; only
+    confirmed incubations count in the indicators."""
+    row = incubations.confirm_incubation(
+        session=get_session(),
+        user=api_user(),
+        incubation_id=incubation_id,
+        decision=_string(json_body(), "decision"),
     )
     return jsonify(incubations.incubation_to_public(row))
 

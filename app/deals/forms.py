@@ -147,7 +147,9 @@ class RegistrationForm(FlaskForm):
 
 class IncubationForm(FlaskForm):
     center_id = SelectField(_l("Innovation center"), validate_choice=False)
-    name = StringField(_l("Enterprise name"), render_kw={"maxlength": 120, "required": True})
+    # A firm registered here that the center deals with: picked, its name and credit code are not retyped.
+    firm_org_id = SelectField(_l("Registered enterprise (instead of typing its name)"), validate_choice=False)
+    name = StringField(_l("Enterprise name"), render_kw={"maxlength": 120})
     credit_code = StringField(_l("Unified social credit code (once registered)"), render_kw={"maxlength": 18})
     achievement_id = SelectField(_l("Based on achievement (optional)"), validate_choice=False)
     contract_id = SelectField(_l("From an incubation contract (optional)"), validate_choice=False)
@@ -160,7 +162,8 @@ class IncubationForm(FlaskForm):
 
         return {
             "center_id": reference(self.center_id),
-            "name": (self.name.data or "").strip(),
+            "firm_org_id": reference(self.firm_org_id),
+            "name": (self.name.data or "").strip() or None,
             "credit_code": blank_to_none((self.credit_code.data or "").upper()),
             "achievement_id": reference(self.achievement_id),
             "contract_id": reference(self.contract_id),

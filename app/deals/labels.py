@@ -2,6 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
+from app.deals.registration_labels import EVENT_ACTIONS as REGISTRATION_EVENT_ACTIONS
+
 TARGET_TYPES = {
     "need": _l("Technical need"),
     "achievement": _l("Achievement"),
@@ -124,7 +126,7 @@ INCUBATION_ACTIONS = {
 }
 
 CONTRACT_EVENT_ACTIONS = {
-    "created": _l("Created"),
+    "created": _l("Contract drafted"),
     "signed_by_a": _l("Signed by party A"),
     "signed_by_b": _l("Signed by party B"),
     "transition": _l("Status change"),
@@ -132,6 +134,7 @@ CONTRACT_EVENT_ACTIONS = {
     "completed_by_b": _l("Completion confirmed by party B"),
     "milestone": _l("Milestone"),
     "registration": _l("Registration number"),
+    **REGISTRATION_EVENT_ACTIONS,
 }
 
 

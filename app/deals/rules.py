@@ -257,20 +257,6 @@ def first_open(milestones: list[tuple[str, str, str]]) -> str | None:
     return next((title for kind, status, title in milestones if not milestone_done(kind, status)), None)
 
 
-REGISTRABLE_STATES = (ContractStatus.signed, ContractStatus.in_progress, ContractStatus.completed)
-
-
-def registration_entry(*, status: str, side: str | None, number: str) -> AuditEntry:
-    """Recording the registration number (登记编号) of a signed contract is a change like any other: audited."""
-    if side not in ("a", "b"):
-        raise WrongSide(None)
-    if status not in REGISTRABLE_STATES:
-        raise ContractNotActive(status)
-    if not number.strip():
-        raise ReasonRequired()
-    return AuditEntry("registration", status, status, number.strip())
-
-
 def decide_interest(*, current: str, to: str, side: str | None) -> str:
     """Accept or decline (the target's owner, side "to") or withdraw (the interested side, "from") a pending
     interest; returns the new status."""

@@ -13,7 +13,9 @@ from werkzeug.security import generate_password_hash
 
 from app.accounts.services.accounts import ROLE_OF_KIND
 from app.config import ROOT
+from app.deals import registration_rules as reg_rules
 from app.deals import rules as deal_rules
+from app.deals.services import registration
 from app.deals.services.interests import PLATFORM_NDA, PLATFORM_NDA_VERSION, contract_side
 from app.ops.demo_oversight import load_oversight
 from app.platform import audit
@@ -27,6 +29,7 @@ from models import (
     CenterStatus,
     Contract,
     ContractKind,
+    ContractRegistration,
     ContractStatus,
     Incubation,
     IncubationStatus,
@@ -234,6 +237,23 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
 # --- deals: two years of interests, conversations, contracts and incubations ----------------------------------------
 
 DEAL_SEED = 2026
+# The registration status of the demo's registered-kind signed contracts, in turn: every status occurs.
+REGISTRATION_CYCLE = ("registered", "submitted", "registered", "refused", "not_submitted", "registered")
+DEMO_OFFICES = ("长春市技术市场管理办公室", "吉林省技术市场管理办公室")
+DEMO_OBJECTIVES = (
+    "industry_commerce",
+    "industry_commerce",
+    "energy",
+    "environment",
+    "health",
+    "agriculture",
+    None,
+)
+DEMO_REFUSALS = (
+    "合同标的为一般加工承揽，不属于技术开发范畴，请按普通合同办理。",
+    "技术交易额核定依据不足：请补充技术性收入的计算说明和相关票据。",
+    "卖方名称与营业执照不一致，请更正合同文本后重新申请。",
+)
 DEAL_AGE_DAYS = (20, 730)
 # Interests that led to no contract: (status, how many, age range in days).
 DEMO_OPEN_INTERESTS = (("pending", 8, (1, 30)), ("declined", 10, (20, 700)), ("accepted", 7, (15, 400)))
@@ -369,6 +389,7 @@ class _DealWriter:
         self, session: Session, spec: dict, rng: random.Random, users: dict[int, User], now: datetime
     ):
         self.session, self.spec, self.rng, self.users, self.now = session, spec, rng, users, now
+        self.registrations = 0
 
     def _user_id(self, org_id: int) -> int:
         """The id of the demo user who acts for this organization."""
@@ -568,6 +589,7 @@ class _DealWriter:
             milestone.status, milestone.updated_at = MilestoneStatus(to), at
 
         log(None, deal_rules.AuditEntry("created", None, "draft"), created)
+        registers = False
         if status == "draft":
             if self.rng.random() < 0.5:
                 step("b", "signed", created + timedelta(days=2))
@@ -576,15 +598,8 @@ class _DealWriter:
             step("b", "signed", signed_at)
             contract.signed_on = signed_at.date()
             contract.signed_by_a_at, contract.signed_by_b_at = signed_at - timedelta(days=1), signed_at
-            if self.rng.random() < 0.8:
-                contract.registration_number = f"{signed_at.year}2201{contract.id:06d}"
-                log(
-                    "a",
-                    deal_rules.registration_entry(
-                        status=state.status, side="a", number=contract.registration_number
-                    ),
-                    signed_at + timedelta(days=2),
-                )
+            # (drawn here, where the one-box number was, so the rest of the demo stays as it was)
+            registers = self.rng.random() < 0.8
         if status in ("in_progress", "completed", "terminated"):
             step("a", "in_progress", signed_at + timedelta(days=self.rng.randint(3, 10)))
             done = len(milestones) if status == "completed" else self.rng.randint(0, len(milestones) - 1)
@@ -610,11 +625,65 @@ class _DealWriter:
                 reason = self.rng.choice(self.spec["terminations"])
                 step("a", "terminated", clock["at"] + timedelta(days=5), reason)
                 contract.terminated_reason = reason
+        if status != "draft" and registers and status != "terminated" and contract.kind in reg_rules.CATEGORY:
+            self._registration(contract, parties, clock["at"])
         contract.status = ContractStatus(state.status)
         contract.updated_at = clock["at"]
         assert contract.id is not None  # given by the flush
         contract.version = 1 + len(audit.history(self.session, "contract", contract.id))
         self.session.add(contract)
+
+    def _registration(self, contract: Contract, parties: dict[str, int], after: datetime) -> None:
+        """技术合同认定登记 of a signed contract: the form as the prefill gives it, completed by hand, then the
+        statuses in turn (every status occurs: see REGISTRATION_CYCLE), each step an audit row after `after`."""
+        assert contract.id is not None  # given by the flush
+        target = REGISTRATION_CYCLE[self.registrations % len(REGISTRATION_CYCLE)]
+        self.registrations += 1
+        rng = random.Random(f"registration-{contract.demo_key}")
+        form = registration.prefill(self.session, contract)
+        values = {name: getattr(form, name) for name in reg_rules.FORM_FIELDS}
+        values["sub_kind"] = values["sub_kind"] or reg_rules.sub_kinds_for(contract.kind)[0]
+        values["field"] = values["field"] or "other"
+        values["ip_type"] = values["ip_type"] or "none"
+        values["payment_method"] = values["payment_method"] or "lump_sum"
+        values["seller_region"] = values["seller_region"] or reg_rules.REGION_OUTSIDE
+        values["buyer_region"] = values["buyer_region"] or reg_rules.REGION_OUTSIDE
+        values["objective"] = rng.choice(DEMO_OBJECTIVES)
+        span = min(timedelta(days=40), (self.now - after) * 0.9)
+        saved_at, submitted_at, decided_at = (after + span * share for share in (0.2, 0.4, 0.9))
+        user = self.users[parties[rng.choice("ab")]]
+        row = ContractRegistration(contract_id=contract.id, **values, status=target, updated_at=saved_at)
+        steps: list[tuple[str, str, str, datetime, str | None]] = [
+            ("registration_saved", "not_submitted", "not_submitted", saved_at, None)
+        ]
+        if target != "not_submitted":
+            row.submitted_at = row.updated_at = submitted_at
+            steps.append(("registration_submitted", "not_submitted", "submitted", submitted_at, None))
+        if target == "registered":
+            office = rng.choice(DEMO_OFFICES)
+            row.number = f"{decided_at.year}220100{contract.id:06d}"
+            row.office, row.decided_at, row.updated_at = office, decided_at, decided_at
+            contract.registration_number = row.number
+            steps.append(("registration_registered", "submitted", "registered", decided_at, row.number))
+        elif target == "refused":
+            row.refusal_reason = rng.choice(DEMO_REFUSALS)
+            row.decided_at = row.updated_at = decided_at
+            steps.append(("registration_refused", "submitted", "refused", decided_at, row.refusal_reason))
+        row.version = len(steps)
+        self.session.add(row)
+        for action, before, to, at, note in steps:
+            audit.record(
+                self.session,
+                subject="contract",
+                subject_id=contract.id,
+                action=action,
+                actor=user,
+                from_state=before,
+                to_state=to,
+                occurred_at=at,
+                note=note,
+                office=row.office if action == "registration_registered" else None,
+            )
 
 
 def load_demo_deals(
@@ -702,6 +771,9 @@ def _demo_incubations(
                     ended_on=started + timedelta(days=rng.randint(365, max(366, age)))
                     if status != "incubating"
                     else None,
+                    # Confirmed (by the firm, the bureau or the signed agreement): only those count.
+                    confirmed_at=datetime.combine(started, datetime.min.time(), tzinfo=UTC)
+                    + timedelta(days=7),
                 )
             )
     return len(plans)

@@ -29,6 +29,7 @@ SUBJECTS = frozenset(
         "claim",
         "center",
         "application",
+        "user",
     }
 )
 

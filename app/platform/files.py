@@ -5,9 +5,11 @@ browser's claim), generated names, and a directory outside the web root.
 import errno
 import hashlib
 import io
+import math
 import os
 import re
 import secrets
+import threading
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -132,6 +134,11 @@ def _write(data: bytes) -> str:
 
 # Thumbnails fit this box; cards show them at about half that, so they stay sharp on dense screens.
 THUMBNAIL_BOX = (480, 360)
+# EXIF orientations that turn the picture a quarter: the box is fitted before turning, so it is turned too.
+QUARTER_TURNS = (5, 6, 7, 8)
+ORIENTATION = 0x0112
+# Guards the lazy creation of each app's decode slots.
+_slots_lock = threading.Lock()
 
 
 def _refused_image() -> Invalid:
@@ -142,34 +149,97 @@ def _refused_image() -> Invalid:
     return Invalid(message, {"file": message})
 
 
+def _too_large(width: int, height: int) -> Invalid:
+    """An image past IMAGE_MAX_PIXELS: the message names its size and a size that fits."""
+    limit = current_app.config["IMAGE_MAX_PIXELS"]
+    message = _(
+        "This image is too large: %(width)s×%(height)s pixels, more than %(mp)s million. Please upload a smaller "
+        "picture (at most %(example)s, for instance).",
+        width=width,
+        height=height,
+        mp=f"{limit / 1_000_000:g}",
+        example=_largest_example(limit),
+    )
+    return Invalid(message, {"file": message})
+
+
+def _largest_example(limit: int) -> str:
+    """The largest 3:2 picture within the limit, as "6000×4000": a size a user can act on."""
+    unit = math.isqrt(limit // 6)
+    return f"{3 * unit}×{2 * unit}"
+
+
+IMAGE_ERRORS = (
+    Image.DecompressionBombError,
+    Image.DecompressionBombWarning,
+    UnidentifiedImageError,
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+)
+
+
+def decode_slots() -> threading.BoundedSemaphore:
+    """This process's image decode slots (IMAGE_DECODE_CONCURRENCY of them).
+
+    Decoding is what an image costs in memory: width × height × 3 or 4 bytes, whatever the size of the file (a
+    165 KB PNG of 6300×6300 decodes to 119 MB). Requests beyond the slots wait their turn, so at most that many
+    full-size pictures are held at once, however many uploads arrive together."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    slots = app.extensions.get("image_decode_slots")
+    if slots is None:
+        with _slots_lock:
+            slots = app.extensions.setdefault(
+                "image_decode_slots", threading.BoundedSemaphore(app.config["IMAGE_DECODE_CONCURRENCY"])
+            )
+    return slots
+
+
 def thumbnail_bytes(data: bytes) -> bytes:
     """A small JPEG (PNG when the image has transparency) of an uploaded image; Invalid for a damaged image
-    or one whose declared size would take too much memory to decode (a decompression bomb)."""
+    or one whose declared size would take too much memory to decode (a decompression bomb).
+
+    The declared size is checked from the header before anything is decoded, and outside the decode slots, so a
+    refused image costs neither memory nor a wait."""
     limit = current_app.config["IMAGE_MAX_PIXELS"]
     try:
         with warnings.catch_warnings():
             # Pillow only warns between its limit and twice that; here any image past it is refused.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height, kind = image.width, image.height, image.format
+    except IMAGE_ERRORS:
+        # Damaged, or past Pillow's own bomb limit (it refuses before giving a size to name).
+        raise _refused_image() from None
+    if width * height > limit:
+        raise _too_large(width, height)
+    if kind not in ("PNG", "JPEG"):
+        raise _refused_image()
+    with decode_slots():
+        return _decode_thumbnail(data)
+
+
+def _decode_thumbnail(data: bytes) -> bytes:
+    """Decode one image into its thumbnail holding as little as the format allows: a JPEG decodes at 1/2 to 1/8
+    scale (`draft`); a PNG decodes whole (the format has no reduced decode) and is shrunk in place by an integer
+    factor first (`reducing_gap`), then resampled, so the full-size picture is the only large copy; the EXIF
+    turn is applied to the thumbnail, not to the full picture."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
             image: Image.Image  # the file as opened, then each transformed copy
             with Image.open(io.BytesIO(data)) as image:
-                if image.width * image.height > limit or image.format not in ("PNG", "JPEG"):
-                    raise _refused_image()
-                image.draft("RGB", THUMBNAIL_BOX)  # JPEG decodes at a reduced scale: less memory and time
+                turned = image.getexif().get(ORIENTATION, 1) in QUARTER_TURNS
+                box = (THUMBNAIL_BOX[1], THUMBNAIL_BOX[0]) if turned else THUMBNAIL_BOX
+                image.draft("RGB", box)  # JPEG only: a no-op for PNG
+                image.thumbnail(box, reducing_gap=2.0)
                 image = ImageOps.exif_transpose(image)
-                image.thumbnail(THUMBNAIL_BOX)
                 transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
                 image = image.convert("RGBA" if transparent else "RGB")
                 out = io.BytesIO()
                 image.save(out, "PNG" if transparent else "JPEG", **({} if transparent else {"quality": 82}))
-    except (
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        EOFError,
-    ):
+    except IMAGE_ERRORS:
         raise _refused_image() from None
     return out.getvalue()
 

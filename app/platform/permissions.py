@@ -189,3 +189,12 @@ def require_incubation_reader(user: User | None) -> User:
     if not may_list_incubations(user):
         raise Forbidden(_("You are not allowed to do this."))
     return user
+
+
+def may_confirm_incubation(user: User | None, firm_org_id: int | None) -> bool:
+    """Who confirms that a center incubates a firm (only confirmed incubations count in the indicators): the
+    firm's own users when it has an account here (`firm_org_id`, the organization with its credit code), the
+    bureau when it has none. The center that recorded it never confirms its own claim, nor does anyone else."""
+    if firm_org_id is not None:
+        return is_member(user) and user.org_id == firm_org_id
+    return is_bureau(user)

@@ -7,9 +7,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlmodel import col, select
 
+from app.accounts import labels as account_labels
 from app.accounts.services import accounts
 from app.db import get_session
 from app.deals import labels as deal_labels
+from app.deals import registration_labels
 from app.market.services import attachments
 from app.market.services.search import SORT_LABELS
 from app.oversight import labels as oversight_labels
@@ -32,7 +34,13 @@ def is_english() -> bool:
 
 def _all_tables() -> dict[str, dict]:
     tables: dict[str, dict] = {}
-    for part in (labels.TABLES, deal_labels.TABLES, oversight_labels.TABLES):
+    for part in (
+        labels.TABLES,
+        deal_labels.TABLES,
+        registration_labels.TABLES,
+        oversight_labels.TABLES,
+        account_labels.TABLES,
+    ):
         clash = tables.keys() & part.keys()
         assert not clash, f"label tables named twice: {clash}"
         tables.update(part)

@@ -618,12 +618,12 @@ def test_concurrent_milestone_steps_registration_and_contract_creation(app, sess
         "POST",
         f"{path}/registration",
         [tokens["sme"], tokens["center"]],
-        [{"number": "2027220100001"}, {"number": "2027220100002"}],
+        [{"number": "20272201000001"}, {"number": "20272201000002"}],
     )
     assert [r.status_code for r in results] == [200, 200]
     audit = client.get(f"{path}/audit", headers=tokens["sme"]).json["items"]
     assert [e["action"] for e in audit].count("milestone") == 1
-    registrations = [e["note"] for e in audit if e["action"] == "registration"]
+    registrations = [e["note"] for e in audit if e["action"] == "registration_registered"]
     assert len(registrations) == 2  # both were recorded, in order; the contract shows the later one
     assert client.get(path, headers=tokens["sme"]).json["registration_number"] == registrations[-1]
     results = _twice(

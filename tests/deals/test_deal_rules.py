@@ -203,15 +203,6 @@ def test_milestones_move_only_under_a_signed_contract(status):
         )
 
 
-def test_registration_number_is_audited_and_needs_a_signed_contract():
-    entry = rules.registration_entry(status="signed", side="a", number=" 2201012027000123 ")
-    assert (entry.action, entry.note) == ("registration", "2201012027000123")
-    with pytest.raises(rules.ContractNotActive):
-        rules.registration_entry(status="draft", side="a", number="1")
-    with pytest.raises(rules.ReasonRequired):
-        rules.registration_entry(status="signed", side="b", number=" ")
-
-
 @pytest.mark.parametrize("current, target", list(itertools.product(InterestStatus, InterestStatus)))
 def test_interest_decisions(current, target):
     if target in rules.INTEREST_ALLOWED[current]:

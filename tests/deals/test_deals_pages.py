@@ -543,11 +543,13 @@ def test_registration_number_and_contract_list(client, auth, session, market, ac
     auth.logout()
     auth.login(market["lab"].email)
     post(client, f"/contracts/{contract.id}/transition", {"to": "signed"})
+    assert post(client, f"/contracts/{contract.id}/registration", {"number": "abc 123!"}).status_code == 422
     assert (
-        post(client, f"/contracts/{contract.id}/registration", {"number": "2201012026000123"}).status_code
+        post(client, f"/contracts/{contract.id}/registration", {"number": "2026220100000123"}).status_code
         == 302
     )
-    assert "2201012026000123" in text(client.get(f"/contracts/{contract.id}"))
+    page = text(client.get(f"/contracts/{contract.id}"))
+    assert "2026220100000123" in page and "已登记" in page
     assert contract.title in text(client.get("/contracts"))
 
 

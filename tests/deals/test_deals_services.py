@@ -127,7 +127,10 @@ def test_email_goes_out_when_smtp_is_configured(app, session, world, sink):
     mails = sink.wait_for(2)
     assert {m["To"] for m in mails} == {world.sme.email, world.center.email}
     new = next(m for m in mails if m["To"] == world.sme.email)
-    assert "合作意向" in new["Subject"] and "New expression of interest" in new.get_content()
+    assert (
+        "合作意向" in new["Subject"]
+        and "New expression of interest" in new.get_body(("plain",)).get_content()
+    )
 
 
 @both_databases
@@ -187,7 +190,7 @@ def test_daily_digest_batches_alerts_once_per_user_per_day(app, runner, session,
     assert fresh.title in by_user[world.sme.id].text  # found by the saved search
     assert fresh.title in by_user[world.other.id].text  # a new match for the other firm's need
     mails = [m for m in sink.wait_for(2) if m["To"] == world.sme.email]
-    assert len(mails) == 1 and fresh.title in mails[0].get_content()
+    assert len(mails) == 1 and fresh.title in mails[0].get_body(("plain",)).get_content()
 
 
 @both_databases
@@ -246,9 +249,10 @@ def test_office_documents_are_told_from_other_zips():
 def test_demo_deals_are_plausible_and_loading_twice_changes_nothing(app, session):
     from app.ops import demo
     from models import AuditEvent, Contract, ContractKind, Incubation, Interest, Message, Milestone
+    from models import ContractRegistration as Registration
     from models.common import utcnow
 
-    tables = (Interest, Message, Contract, Milestone, AuditEvent, Incubation)
+    tables = (Interest, Message, Contract, Milestone, AuditEvent, Incubation, Registration)
     with in_app(session):
         demo.load_demo(session=session, ttl_days=180)
         first = {t.__name__: len(session.exec(select(t)).all()) for t in tables}
@@ -263,13 +267,45 @@ def test_demo_deals_are_plausible_and_loading_twice_changes_nothing(app, session
         events = trail(session, "contract", contract.id)
         assert [e.occurred_at for e in events] == sorted(e.occurred_at for e in events)
         assert events[-1].occurred_at <= utcnow()
-        status_events = [e for e in events if e.action not in ("milestone", "registration")]
+        status_events = [
+            e for e in events if e.action != "milestone" and not e.action.startswith("registration")
+        ]
         assert status_events[-1].to_state == contract.status  # the trail explains the state it ends in
         milestones = session.exec(select(Milestone).where(Milestone.contract_id == contract.id)).all()
         assert sum(m.amount for m in milestones) <= contract.amount
         if contract.status == "completed":
             assert all(deal_rules.milestone_done(m.kind, m.status) for m in milestones)
             assert contract.completed_by_a_at and contract.completed_by_b_at  # both parties confirmed
+    # 技术合同认定登记: contracts in every registration status, with the fields the office asks for.
+    from app.deals import registration_rules
+    from models import ContractRegistration
+
+    registrations = session.exec(select(ContractRegistration)).all()
+    assert {r.status for r in registrations} == set(registration_rules.STATUSES)
+    by_id = {c.id: c for c in contracts_}
+    for row in registrations:
+        contract = by_id[row.contract_id]
+        assert contract.kind != "incubation" and contract.status in registration_rules.REGISTRABLE_STATES
+        assert all(getattr(row, name) is not None for name in registration_rules.REQUIRED_TO_SUBMIT)
+        assert row.technology_amount <= row.deal_amount and row.term_start <= row.term_end
+        if row.status == "registered":
+            assert registration_rules.number_is_valid(row.number) and row.office.endswith(
+                "技术市场管理办公室"
+            )
+            assert contract.registration_number == row.number
+        assert (row.status == "refused") == bool(row.refusal_reason)
+        actions = [
+            e.action for e in trail(session, "contract", contract.id) if e.action.startswith("registration")
+        ]
+        assert (
+            actions[-1]
+            == {
+                "not_submitted": "registration_saved",
+                "submitted": "registration_submitted",
+                "registered": "registration_registered",
+                "refused": "registration_refused",
+            }[row.status]
+        )
 
 
 @both_databases

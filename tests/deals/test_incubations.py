@@ -8,7 +8,7 @@ from sqlmodel import select
 from app.deals.services import incubations
 from app.platform.errors import Conflict, Invalid
 from app.platform.notifications import list_notifications, notification_text
-from models import CenterMember, Notification, Organization
+from models import Center, CenterMember, Notification, Organization
 from tests.conftest import BACKENDS
 from tests.utils.deal_world import make_world
 from tests.utils.factories import create_user, in_app
@@ -35,6 +35,10 @@ def incubate(session, world, **fields):
         )
 
 
+def world_center_name(session, world) -> str:
+    return session.get(Center, world.center_id).name
+
+
 def notices(session, user):
     session.expire_all()
     return [(n.kind, n.subject_type, n.text) for n in list_notifications(session=session, user=user)]
@@ -54,7 +58,16 @@ def test_graduation_notifies_the_member_units_and_the_registered_firm(session, w
         )
     assert ended.status == "graduated" and ended.ended_on is not None
     expected = [("incubation_graduated", "incubation", "长春轻量化材料科技有限公司")]
-    assert notices(session, member) == notices(session, firm) == expected
+    assert notices(session, member) == expected
+    # The firm was also asked to confirm the record when the center made it.
+    assert notices(session, firm) == [
+        *expected,
+        (
+            "incubation_to_confirm",
+            "incubation",
+            f"{world_center_name(session, world)}: 长春轻量化材料科技有限公司",
+        ),
+    ]
     # The center did it itself, and organizations with nothing to do with it hear nothing.
     assert notices(session, world.center) == []
     assert notices(session, world.other) == []

@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 
 from matching import FEATURE_NAMES, MatchItem
-from matching.ranker import FeedbackRanker, evaluate_ranker, label_value
+from matching.ranker import (
+    ORG_WEIGHT_CAP,
+    FeedbackRanker,
+    evaluate_ranker,
+    gate_ranker,
+    label_value,
+    org_weights,
+)
 
 REGION = FEATURE_NAMES.index("region")
 FUSED = FEATURE_NAMES.index("fused")
@@ -65,3 +72,39 @@ def test_matcher_features_and_a_set_ranker_reorder_results(matcher, need):
     reordered = matcher.with_ranker(PreferTextiles()).recommend(need, "license", k=3)
     assert reordered[0].target_id != 1
     assert matcher.recommend(need, "license", k=1)[0].target_id == 1
+
+
+def test_one_organization_alone_never_switches_the_learned_order_on():
+    """However much one organization says, held-back feedback of one organization cannot carry the gate."""
+    rows, labels, groups = feedback(n_queries=40)
+    ranker, decision = gate_ranker(rows, labels, groups, orgs=["fresh"] * len(labels))
+    assert ranker is None and not decision.live
+    assert decision.heldout_orgs == 1 and "3 needed" in decision.reason
+
+
+def test_several_organizations_that_improve_held_out_order_switch_it_on():
+    rows, labels, groups = feedback(n_queries=40)
+    orgs = [f"org{q % 5}" for q in groups]
+    ranker, decision = gate_ranker(
+        rows, labels, [f"{o}:{q}" for o, q in zip(orgs, groups, strict=True)], orgs
+    )
+    assert decision.live and ranker is not None and ranker.fitted
+    assert decision.heldout_orgs == 5 and decision.orgs == 5
+    assert decision.learned_ndcg > decision.unlearned_ndcg + 0.1
+    assert "LIVE" in decision.summary() and "5 organizations" in decision.summary()
+
+
+def test_feedback_that_does_not_help_on_held_out_queries_keeps_the_unlearned_order():
+    rows, labels, groups = feedback(n_queries=40)
+    # Users agree with the fused score: a learned order can at best tie with it, so nothing changes.
+    agree = [2 if row[FUSED] > 0.5 else (1 if row[FUSED] > 0.4 else 0) for row in rows]
+    orgs = [f"org{q % 5}" for q in groups]
+    ranker, decision = gate_ranker(rows, agree, [f"{o}:{q}" for o, q in zip(orgs, groups, strict=True)], orgs)
+    assert ranker is None and not decision.live and decision.heldout_orgs == 5
+    assert "does not beat" in decision.reason
+
+
+def test_an_organization_weighs_at_most_a_bounded_number_of_rows():
+    weights = org_weights(["big"] * 100 + ["small"] * 5)
+    assert weights[:100].sum() == pytest.approx(ORG_WEIGHT_CAP)
+    assert weights[100:].tolist() == [1.0] * 5

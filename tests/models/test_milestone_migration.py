@@ -1,4 +1,4 @@
-"""Migration 0015 on rows the old schema wrote: a deliverable's old accepted → paid step folds back into accepted
+"""Migration 0016 on rows the old schema wrote: a deliverable's old accepted → paid step folds back into accepted
 (payments are milestones of their own now), and a contract already completed counts as confirmed by both."""
 
 import pytest
@@ -16,7 +16,7 @@ def test_old_paid_deliverables_become_accepted_and_completed_contracts_confirmed
     contract_id = contract.id
     session.close()
     engine = app.extensions["db_engine"]
-    downgrade(engine, "0011")
+    downgrade(engine, "0015")
     try:
         with engine.begin() as conn:
             conn.execute(

@@ -48,7 +48,7 @@ SQL = {
     "services_contracted": f"SELECT COUNT(*), COALESCE(SUM(c.amount), 0) {CONTRACTS} "
     "AND c.kind IN ('technical_service', 'technical_consulting')",
     "incubated_enterprises": f"SELECT COUNT(*) FROM incubation r {CENTER_RECORD} "
-    "AND r.started_on BETWEEN :first AND :last",
+    "AND r.confirmed_at IS NOT NULL AND r.started_on BETWEEN :first AND :last",
     "achievements_published": "SELECT COUNT(*) FROM achievement a WHERE a.status = 'published' "
     "AND a.published_at >= :start AND a.published_at < :end "
     "AND (:center IS NULL OR a.center_id = :center) "

@@ -138,15 +138,23 @@ def add_activity(session: Session, w: IndicatorWorld) -> None:
         field="new_materials",
     )
     with in_app(session):
+        # Firms without an account here: the bureau confirms them; only confirmed ones count.
+        for name, started_on in (
+            ("长春轻量化科技有限公司", f"{YEAR}-04-01"),
+            ("早年孵化企业", f"{YEAR - 1}-04-01"),
+        ):
+            recorded = incubations.create_incubation(
+                session=session,
+                user=w.center_user,
+                data={"center_id": w.center_id, "name": name, "started_on": started_on},
+            )
+            incubations.confirm_incubation(
+                session=session, user=w.bureau, incubation_id=recorded.id, decision="confirm"
+            )
         incubations.create_incubation(
             session=session,
             user=w.center_user,
-            data={"center_id": w.center_id, "name": "长春轻量化科技有限公司", "started_on": f"{YEAR}-04-01"},
-        )
-        incubations.create_incubation(
-            session=session,
-            user=w.center_user,
-            data={"center_id": w.center_id, "name": "早年孵化企业", "started_on": f"{YEAR - 1}-04-01"},
+            data={"center_id": w.center_id, "name": "尚未确认的孵化企业", "started_on": f"{YEAR}-05-01"},
         )
         center_records.add_training(
             session=session,

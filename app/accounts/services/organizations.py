@@ -75,6 +75,44 @@ def verify(*, session: Session, user: User | None, org_id: int) -> Organization:
     return org
 
 
+def history(*, session: Session, user: User | None, org_id: int) -> list[dict]:
+    """The bureau's record of one organization, newest first: its verification, the claims filed on it and how
+    each was decided, transfers. Each row names its step (`action`, labelled in the reader's language by the
+    page), who took it (None: the system or an anonymous claimant) and when."""
+    _require_bureau(user)
+    accounts.get_organization(session=session, org_id=org_id)
+    claim_ids = [
+        claim_id
+        for claim_id in session.exec(
+            select(OrganizationClaim.id).where(OrganizationClaim.org_id == org_id)
+        ).all()
+        if claim_id is not None
+    ]
+    rows = audit_log.history(session, "organization", org_id, parts={"claim": claim_ids})
+    actors = {row.actor_id for row in rows if row.actor_id is not None}
+    names = (
+        {
+            person.id: person.name
+            for person in session.exec(select(User).where(col(User.id).in_(actors))).all()
+        }
+        if actors
+        else {}
+    )
+    return [
+        {
+            "id": row.id,
+            "subject": row.subject_type,
+            "subject_id": row.subject_id,
+            "action": row.action,
+            "from": row.from_state,
+            "to": row.to_state,
+            "at": row.occurred_at,
+            "actor": names.get(row.actor_id) if row.actor_id is not None else None,
+        }
+        for row in reversed(rows)
+    ]
+
+
 def unverified(*, session: Session) -> list[Organization]:
     """Organizations waiting for the bureau, oldest first."""
     return list(

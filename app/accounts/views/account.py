@@ -1,11 +1,16 @@
-"""The signed-in user's own account: API tokens."""
+"""The signed-in user's own account: API tokens, a copy of their data, and deleting the account."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from app.accounts.services import accounts
+from app.accounts.forms import DeletionForm
+from app.accounts.services import accounts, deletion, personal_data
 from app.db import get_session
+from app.platform.errors import ServiceError
+from app.web import limits
 from app.web.identity import current_user_or_none
 
 bp = Blueprint("account", __name__)
@@ -26,3 +31,76 @@ def revoke_token(token_id: int):
     accounts.revoke_token(session=get_session(), user=current_user_or_none(), token_id=token_id)
     flash(_("Token revoked: programs using it can no longer call the API."), "success")
     return redirect(url_for("account.tokens"))
+
+
+def _data_page(form: DeletionForm, errors: dict[str, str] | None = None, status: int = 200):
+    return render_template(
+        "accounts/data.html",
+        form=form,
+        errors=errors or {},
+        user=current_user_or_none(),
+        waiting_days=deletion.waiting_days(),
+    ), status
+
+
+@bp.route("/data")
+@login_required
+def data():
+    """The user's data: download a copy, and delete the account (or keep it while a deletion is scheduled)."""
+    return _data_page(DeletionForm())
+
+
+@bp.route("/data/export")
+@login_required
+def export_page():
+    """A readable, printable copy of the user's data (the same as the JSON download)."""
+    copy = personal_data.export(session=get_session(), user=current_user_or_none())
+    return render_template("accounts/export.html", data=copy)
+
+
+@bp.route("/data/export.json")
+@login_required
+def export_json():
+    """The user's data as a JSON file to keep or take elsewhere."""
+    copy = personal_data.export(session=get_session(), user=current_user_or_none())
+    body = json.dumps(copy, ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="mic-exchange-my-data.json"'},
+    )
+
+
+@bp.route("/deletion", methods=["POST"])
+@limits.writes
+@login_required
+def request_deletion():
+    """Ask to delete the account, with the password again; it is deleted after the waiting period."""
+    form = DeletionForm()
+    if not form.validate_on_submit():
+        return _data_page(form, status=422)
+    try:
+        user = deletion.request_deletion(
+            session=get_session(), user=current_user_or_none(), password=form.password.data
+        )
+    except ServiceError as exc:
+        return _data_page(form, exc.fields or {"__all__": exc.message}, status=exc.status)
+    assert user.deletion_due_at is not None  # just scheduled
+    flash(
+        _(
+            "Your account will be deleted on %(date)s. Until then you can keep it with one click.",
+            date=user.deletion_due_at.strftime("%Y-%m-%d"),
+        ),
+        "warning",
+    )
+    return redirect(url_for("account.data"))
+
+
+@bp.route("/deletion/cancel", methods=["POST"])
+@limits.writes
+@login_required
+def cancel_deletion():
+    """Keep the account: cancel the scheduled deletion."""
+    deletion.cancel_deletion(session=get_session(), user=current_user_or_none())
+    flash(_("Your account will not be deleted."), "success")
+    return redirect(url_for("account.data"))

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from app.accounts.services import organizations
 from app.deals import rules as deal_rules
-from app.deals.services import interests
+from app.deals.services import interests, registration
 from app.deals.services.interests import contract_side, get_interest, record_feedback
 from app.market.services import listings
 from app.platform import audit, permissions
@@ -337,7 +337,17 @@ def transition_milestone(
             update(Milestone).where(col(Milestone.id) == milestone.id).values(status=to, updated_at=utcnow())
         )
         _event(session, contract, user, entry)
-        _notify_parties(session, contract, "milestone_changed", except_org=user.org_id)
+        # The notice names the milestone and what it became: "合同《X》的里程碑「样机交付」：已交付".
+        notify(
+            session=session,
+            org_ids=[o for o in (contract.party_a_org_id, contract.party_b_org_id) if o != user.org_id],
+            kind="milestone_changed",
+            subject_type="contract",
+            subject_id=contract.id,
+            text=contract.title,
+            state=to,
+            detail=milestone.title,
+        )
         return milestone
 
     milestone = _with_retries(session, user, contract_id, attempt)
@@ -412,29 +422,10 @@ def close_need_as_solved(*, session: Session, user: User, contract_id: int) -> N
 
 
 def set_registration_number(*, session: Session, user: User, contract_id: int, number: str) -> Contract:
-    """Record the registration number (登记编号) given by the technology contract registration office."""
-    number = (number or "").strip()
-    if len(number) > 40:
-        raise Invalid(
-            _("Some fields are not valid."), {"number": _("Too long: at most %(n)s characters.", n=40)}
-        )
-
-    def attempt(contract: Contract):
-        try:
-            entry = deal_rules.registration_entry(
-                status=contract.status, side=side_of(user, contract), number=number
-            )
-        except deal_rules.ReasonRequired:
-            raise Invalid(_("Some fields are not valid."), {"number": _("This field is required.")}) from None
-        except deal_rules.RuleError as exc:
-            raise _refusal(exc, contract.status) from None
-        if not _bump(session, contract, registration_number=number):
-            return None
-        _event(session, contract, user, entry)
-        _notify_parties(session, contract, "registration", except_org=user.org_id)
-        return contract
-
-    return _with_retries(session, user, contract_id, attempt)
+    """Record the registration number (登记编号) given by the technology contract registration office: the
+    older one-box step, now the registration's `registered` status (see `registration.record_number`)."""
+    registration.record_number(session=session, user=user, contract_id=contract_id, number=number)
+    return get_contract(session=session, user=user, contract_id=contract_id)
 
 
 def contract_audit(*, session: Session, user: User, contract_id: int) -> list[AuditEvent]:
@@ -540,6 +531,7 @@ def contract_to_public(*, session: Session, user: User, contract: Contract) -> d
         "field": contract.field,
         "ip_type": contract.ip_type.value if contract.ip_type else None,
         "registration_number": contract.registration_number,
+        "registration": registration.registration_to_public(session=session, user=user, contract=contract),
         "party_a": {
             "id": contract.party_a_org_id,
             "name": orgs[contract.party_a_org_id].name,

@@ -1,12 +1,14 @@
 """Deals in the browser: expressions of interest, NDA, conversation, contracts, incubations, notifications and
 saved searches. Every rule lives in the services; these views parse a form, call one function and render."""
 
+import io
+
 from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from app.db import get_session
-from app.deals import labels
+from app.deals import labels, registration_labels, registration_rules
 from app.deals import rules as deal_rules
 from app.deals.forms import (
     ActionForm,
@@ -21,11 +23,19 @@ from app.deals.forms import (
     SavedSearchForm,
     TransitionForm,
 )
-from app.deals.services import contracts, conversation, incubations, interests
-from app.market.forms import choices
+from app.deals.services import (
+    contracts,
+    conversation,
+    incubations,
+    interests,
+    registration,
+    registration_exports,
+)
+from app.market.forms import choices, wan_to_yuan, yuan_to_wan
 from app.market.services import need_access, profiles, saved_searches
 from app.platform import notifications, permissions
 from app.platform.errors import Conflict, Invalid, NotFound
+from app.platform.regions import region_choices
 from app.platform.taxonomy import industry_choices
 from app.platform.validation import parse_id
 from app.web import limits
@@ -40,11 +50,6 @@ bp = Blueprint("deals", __name__)
 
 
 BOXES = ("in", "out")
-# Where a notification's subject lives in the browser.
-SUBJECT_ENDPOINTS = {
-    "interest": ("deals.interest", "interest_id"),
-    "contract": ("deals.contract", "contract_id"),
-}
 
 
 @bp.app_context_processor
@@ -96,11 +101,12 @@ def _center_name(center_id: int) -> str:
 
 
 def _audit_status(event, value: str | None) -> str:
-    """An audit row's from/to in words: milestone or contract statuses; a registration number stays as typed."""
+    """An audit row's from/to in the user's words: registration, milestone or contract statuses (the older
+    one-box registration rows hold the contract's status, and their number is the row's note)."""
     if value is None:
         return ""
-    if event.action == "registration":
-        return value
+    if event.action.startswith("registration_"):
+        return label(registration_labels.STATUSES, value)
     if event.action == "milestone":
         milestone_id = event.data.get("milestone_id")
         milestone = get_session().get(Milestone, milestone_id) if milestone_id else None
@@ -111,6 +117,12 @@ def _audit_status(event, value: str | None) -> str:
 @bp.app_template_filter("notification_text")
 def notification_text(notification) -> str:
     return notifications.notification_text(notification)
+
+
+@bp.app_template_filter("notification_link")
+def notification_link(notification) -> str | None:
+    """The path of the notice's object (`notifications.SUBJECT_LINKS`), or None when it has no page."""
+    return notifications.notification_link(notification)
 
 
 @bp.app_template_filter("filesize")
@@ -579,6 +591,123 @@ def set_registration(contract_id: int):
     )
 
 
+# --- technology contract registration (技术合同认定登记) ------------------------------------------------------
+
+
+def _registration_choices(contract) -> dict:
+    """The registration form's options for this contract, as (code, label) pairs in the user's language."""
+
+    def pairs(codes, table) -> list[tuple[str, str]]:
+        return [(code, label(table, code)) for code in codes]
+
+    return {
+        "sub_kind": pairs(registration_rules.sub_kinds_for(contract.kind), registration_labels.SUB_KINDS),
+        "field": pairs(registration_rules.FIELDS, registration_labels.FIELDS),
+        "ip_type": pairs(registration_rules.IP_TYPES, labels.IP_TYPES),
+        "payment_method": pairs(registration_rules.PAYMENT_METHODS, registration_labels.PAYMENT_METHODS),
+        "party_type": pairs(registration_rules.PARTY_TYPES, registration_labels.PARTY_TYPES),
+        "objective": pairs(registration_rules.OBJECTIVES, registration_labels.OBJECTIVES),
+        "region": [
+            *region_choices(),
+            (registration_rules.REGION_OUTSIDE, str(registration_labels.REGION_OUTSIDE)),
+        ],
+    }
+
+
+@bp.app_context_processor
+def inject_registration_helpers() -> dict:
+    return {"registration_choices": _registration_choices, "yuan_to_wan": yuan_to_wan}
+
+
+def _registration_step(contract_id: int, data: dict, success: str):
+    """One change of the registration from a page form; errors re-render the contract page next to the fields."""
+    session, user = get_session(), current_user_or_none()
+    return _contract_action(
+        contract_id,
+        ActionForm(),
+        lambda: registration.update_registration(
+            session=session, user=user, contract_id=contract_id, data=data
+        ),
+        success,
+        "action",
+    )
+
+
+@bp.route("/contracts/<int:contract_id>/registration/form", methods=["POST"])
+@limits.writes
+@login_required
+def save_registration(contract_id: int):
+    """A party saves the registration form (amounts in 10k yuan), and submits or withdraws it."""
+    form = request.form
+    # Only the fields the form sent: the withdraw button sends none, and an absent field keeps its value.
+    data: dict = {name: form.get(name, "") for name in registration_rules.FORM_FIELDS if name in form}
+    for name in ("deal_amount", "technology_amount"):
+        if name in form:
+            data[name] = wan_to_yuan(form.get(name))
+    step = form.get("step", "")
+    if step:
+        data["status"] = step
+    version = parse_id(form.get("version")) if form.get("version") != "0" else 0
+    if version is not None:
+        data["version"] = version
+    done = registration_labels.STEPS.get(step) if step else _("Registration form saved.")
+    return _registration_step(contract_id, data, _("Done: %(action)s.", action=done))
+
+
+@bp.route("/contracts/<int:contract_id>/registration/decision", methods=["POST"])
+@limits.writes
+@login_required
+def decide_registration(contract_id: int):
+    """The registration office's decision, recorded by a party or the bureau: registered (number and office) or
+    refused (with the reason)."""
+    form = request.form
+    data = {name: form.get(name, "") for name in ("status", "number", "office", "refusal_reason")}
+    return _registration_step(
+        contract_id,
+        data,
+        _("Done: %(action)s.", action=label(registration_labels.STEPS, data["status"])),
+    )
+
+
+@bp.route("/contracts/<int:contract_id>/registration.<any(pdf, xlsx):fmt>")
+@login_required
+def registration_form_file(contract_id: int, fmt: str):
+    """The contract's registration form (登记表) as PDF or XLSX."""
+    name, mimetype, data = registration_exports.form_file(
+        session=get_session(), user=current_user_or_none(), contract_id=contract_id, fmt=fmt
+    )
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
+
+
+@bp.route("/contracts/registrations")
+@login_required
+def registrations():
+    """The bureau's batch export of registrations: a period to download as XLSX."""
+    permissions.require_bureau(current_user_or_none())
+    return render_template("deals/registrations.html", errors={}, period={})
+
+
+@bp.route("/contracts/registrations.xlsx")
+@login_required
+def registrations_xlsx():
+    """Every contract submitted for registration in the period (XLSX, bureau); bad dates re-show the form."""
+    session, user = get_session(), current_user_or_none()
+    period = {"from": request.args.get("from", ""), "to": request.args.get("to", "")}
+    try:
+        name, data = registration_exports.batch_file(
+            session=session, user=user, start=period["from"], end=period["to"]
+        )
+    except Invalid as exc:
+        return render_template("deals/registrations.html", errors=exc.fields, period=period), 422
+    return send_file(
+        io.BytesIO(data),
+        mimetype=registration_exports.XLSX,
+        as_attachment=True,
+        download_name=name,
+        max_age=0,
+    )
+
+
 # --- incubations ----------------------------------------------------------------------------------------------
 
 
@@ -592,6 +721,15 @@ def _incubation_form(session, user):
     ]
     form.achievement_id.choices = choices(
         [("", _("None")), *[(str(row.id), row.title) for row in achievements]]
+    )
+    form.firm_org_id.choices = choices(
+        [
+            ("", _("None: type the name below")),
+            *[
+                (str(org.id), f"{org.name} ({org.credit_code})")
+                for org in incubations.firm_choices(session=session, user=user)
+            ],
+        ]
     )
     agreements = [c for c in contracts.list_contracts(session=session, user=user) if c.kind == "incubation"]
     form.contract_id.choices = choices([("", _("None")), *[(str(c.id), c.title) for c in agreements]])
@@ -619,6 +757,11 @@ def incubation_list():
         "deals/incubations.html",
         incubations=rows,
         managed={center.id for center in permissions.managed_centers(session, user)},
+        may_confirm={
+            incubation_id
+            for incubation_id, firm in incubations.confirmers(session=session, rows=rows).items()
+            if permissions.may_confirm_incubation(user, firm)
+        },
         form=form,
         errors=errors,
         actions=ActionForm(formdata=None),
@@ -637,6 +780,23 @@ def transition_incubation(incubation_id: int, to: str):
     return redirect(url_for("deals.incubation_list"))
 
 
+@bp.route("/incubations/<int:incubation_id>/<any(confirm, reject):decision>", methods=["POST"])
+@limits.writes
+@login_required
+def confirm_incubation(incubation_id: int, decision: str):
+    """The incubated firm (the bureau, for a firm without an account) confirms or rejects a center's record."""
+    session, user = get_session(), current_user_or_none()
+    if ActionForm().validate_on_submit():
+        incubations.confirm_incubation(
+            session=session, user=user, incubation_id=incubation_id, decision=decision
+        )
+        flash(
+            _("Incubation confirmed.") if decision == "confirm" else _("Incubation record rejected."),
+            "success",
+        )
+    return redirect(url_for("deals.incubation_list"))
+
+
 # --- notifications and saved searches -------------------------------------------------------------------------
 
 
@@ -650,7 +810,6 @@ def notification_list():
         "deals/notifications.html",
         notifications=rows,
         form=ActionForm(formdata=None),
-        subject_endpoints=SUBJECT_ENDPOINTS,
     )
 
 

@@ -27,7 +27,10 @@ from models import (
     Center,
     FeedbackIn,
     FeedbackLabel,
+    Interest,
+    InterestStatus,
     ListingStatus,
+    Organization,
     RecommendationFeedback,
     Service,
     User,
@@ -279,49 +282,96 @@ def _same_feedback(session: Session, user: User, feedback_in: FeedbackIn) -> Rec
     ).first()
 
 
-def feedback_dataset(*, session: Session, matcher=None) -> tuple[list, list[str], list[str]]:
-    """Feature rows, labels and query groups of all stored feedback whose listings are still public."""
+def orgs_with_history(session: Session) -> set[int]:
+    """The organizations whose feedback teaches the ranker: verified by the bureau, or party to at least one
+    accepted interest with a verified organization. A fresh account (or a ring of fresh accounts accepting one
+    another's interests) has no history, so its verdicts are stored (they still hide what it dismissed) but do
+    not move anyone else's ranking."""
+    verified = set(
+        session.exec(select(Organization.id).where(col(Organization.verified_at).is_not(None))).all()
+    )
+    accepted = session.exec(
+        select(Interest.from_org_id, Interest.to_org_id).where(Interest.status == InterestStatus.accepted)
+    ).all()
+    with_history = {org for org in verified if org is not None}
+    for sender, receiver in accepted:
+        if sender != receiver and receiver in verified:
+            with_history.add(sender)
+        if sender != receiver and sender in verified:
+            with_history.add(receiver)
+    return with_history
+
+
+@dataclasses.dataclass
+class FeedbackData:
+    """Feature rows, labels, query groups and the giving organization of the feedback that counts."""
+
+    rows: list = dataclasses.field(default_factory=list)
+    labels: list[str] = dataclasses.field(default_factory=list)
+    groups: list[str] = dataclasses.field(default_factory=list)
+    orgs: list[int] = dataclasses.field(default_factory=list)
+    # Usable rows (both listings still public) before the history filter, for the operator's report.
+    stored: int = 0
+
+
+def feedback_dataset(*, session: Session, matcher=None) -> FeedbackData:
+    """The stored feedback whose listings are still public and whose giver's organization has a history
+    (orgs_with_history), as feature rows; a query group is one query as one organization saw it."""
+    data = FeedbackData()
     matcher = matcher or vector_index().matcher()
     if matcher is None:
-        return [], [], []
-    feedback = session.exec(select(RecommendationFeedback)).all()
-    refs = {(f.query_type, f.query_id) for f in feedback} | {(f.target_type, f.target_id) for f in feedback}
+        return data
+    counted = orgs_with_history(session)
+    feedback = session.exec(
+        select(RecommendationFeedback, User.org_id).join(User, col(User.id) == RecommendationFeedback.user_id)
+    ).all()
+    refs = {(f.query_type, f.query_id) for f, _org in feedback} | {
+        (f.target_type, f.target_id) for f, _org in feedback
+    }
     rows_by_ref = load_rows(session, list(refs))
-    rows, labels, groups = [], [], []
-    for item in feedback:
+    for item, org_id in feedback:
         query, target = (
             rows_by_ref.get((item.query_type, item.query_id)),
             rows_by_ref.get((item.target_type, item.target_id)),
         )
         if query is None or target is None:
             continue
+        data.stored += 1
+        if org_id not in counted:
+            continue
         features = matcher.features(
             _query_item(query), [listing_from_document(search_document(target, ""))], rec_kind=item.rec_kind
         )
-        rows.append(features[0])
-        labels.append(item.label.value)
-        groups.append(f"{item.query_type}-{item.query_id}-{item.rec_kind}")
-    return rows, labels, groups
+        data.rows.append(features[0])
+        data.labels.append(item.label.value)
+        data.groups.append(f"{org_id}:{item.query_type}-{item.query_id}-{item.rec_kind}")
+        data.orgs.append(org_id)
+    return data
+
+
+def gate_feedback_ranker(*, session: Session, matcher=None):
+    """The ranker to publish and the gate's decision (see matching.ranker.gate_ranker): None, the unlearned
+    order, unless a ranker fitted on counted feedback beats it on several organizations' held-back queries."""
+    from matching.ranker import gate_ranker
+
+    data = feedback_dataset(session=session, matcher=matcher)
+    ranker, decision = gate_ranker(data.rows, data.labels, data.groups, data.orgs)
+    return ranker, decision, data.stored
 
 
 def fit_feedback_ranker(*, session: Session, matcher):
-    """A ranker fitted on all stored feedback (unfitted, so changing nothing, until there is enough)."""
-    from matching.ranker import FeedbackRanker
-
-    rows, labels, _groups = feedback_dataset(session=session, matcher=matcher)
-    return FeedbackRanker().fit(rows, labels) if rows else None
+    """The ranker the writer publishes at a refit: learned only when the gate lets it go live; the decision
+    (held-out nDCG before and after, organizations counted) goes to the log for the operator."""
+    ranker, decision, stored = gate_feedback_ranker(session=session, matcher=matcher)
+    log.info("%s; %d usable feedback rows stored", decision.summary(), stored)
+    return ranker
 
 
 def evaluate_feedback_ranker(*, session: Session) -> dict:
-    """Does a ranker learned from feedback beat the unlearned ranking on held-back queries?"""
-    from matching.ranker import evaluate_ranker
-
-    rows, labels, groups = feedback_dataset(session=session)
-    if len(set(groups)) < 2:
-        return {
-            "pairs": len(rows),
-            "learned_ndcg": None,
-            "unlearned_ndcg": None,
-            "note": "not enough feedback yet",
-        }
-    return evaluate_ranker(rows, labels, groups)
+    """The gate's decision on the stored feedback, as `flask match evaluate-feedback` prints it: would a
+    ranker learned from counted feedback go live, and with which held-out nDCG@10?"""
+    _ranker, decision, stored = gate_feedback_ranker(session=session)
+    result = {**decision.as_dict(), "counted_pairs": decision.pairs, "pairs": stored}
+    if not decision.pairs:
+        result["note"] = "not enough feedback yet"
+    return result

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.market.rules import is_live
-from app.market.services import recommendations
+from app.market.services import digest_mail, recommendations
 from app.market.services.index_documents import load_rows
 from app.market.services.search import search_listings
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
@@ -194,17 +194,6 @@ def _digest_users(session: Session) -> list[User]:
     )
 
 
-def _email_body(items: list[DigestItem]) -> str:
-    lines = []
-    for item in items:
-        lines.append(
-            f"- {item.title}  [{item.label}]  /{item.target_type}s/{item.target_id}"
-            if item.target_type != "center"
-            else f"- {item.title}  [{item.label}]"
-        )
-    return "\n".join(lines)
-
-
 def build_digests(*, session: Session, now: datetime | None = None) -> list[Digest]:
     """Build today's digest for every user who has saved searches, or whose organization has listings, and has none
     yet today: what their saved searches and the matcher found that was published since their last digest (or in
@@ -230,6 +219,7 @@ def build_digests(*, session: Session, now: datetime | None = None) -> list[Dige
             session.rollback()
             continue
         if items:
+            body, html = digest_mail.render(items)
             notify(
                 session=session,
                 user_ids=[user.id],
@@ -237,7 +227,8 @@ def build_digests(*, session: Session, now: datetime | None = None) -> list[Dige
                 subject_type="digest",
                 subject_id=user.id,
                 text="、".join(item.title for item in items),
-                email_body=_email_body(items),
+                email_body=body,
+                email_html=html,
             )
         session.commit()
         if items:

@@ -2,8 +2,10 @@
 
 from flask import Blueprint, render_template, request
 
+from app.accounts.services import organizations
 from app.db import get_session
 from app.market.services import profiles
+from app.platform.permissions import is_bureau
 from app.web.identity import current_user_or_none
 
 bp = Blueprint("profiles", __name__)
@@ -11,9 +13,13 @@ bp = Blueprint("profiles", __name__)
 
 @bp.route("/organizations/<int:org_id>")
 def organization(org_id: int):
-    """An organization's profile: description, industries, region, live listings, centers, contacts if entitled."""
-    profile = profiles.organization_profile(session=get_session(), user=current_user_or_none(), org_id=org_id)
-    return render_template("market/profiles/organization.html", profile=profile)
+    """An organization's profile: description, industries, region, live listings, centers, contacts if entitled;
+    for the bureau, the organization's verification and claim history."""
+    session, user = get_session(), current_user_or_none()
+    profile = profiles.organization_profile(session=session, user=user, org_id=org_id)
+    # The bureau also sees its record of the organization: verification, claims and their decisions.
+    history = organizations.history(session=session, user=user, org_id=org_id) if is_bureau(user) else None
+    return render_template("market/profiles/organization.html", profile=profile, history=history)
 
 
 @bp.route("/centers")

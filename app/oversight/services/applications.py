@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from app.accounts.services import organizations
 from app.oversight import rules
 from app.oversight.services import experts as expert_service
-from app.oversight.services import registry
+from app.oversight.services import notices, registry
 from app.oversight.services.access import commit_unique, log, user_names
 from app.oversight.services.application_access import get_application, load_application
 from app.oversight.services.calls import get_call
@@ -41,6 +41,7 @@ from models import (
     CenterMember,
     CenterStatus,
     DecisionIn,
+    ExpertAssignment,
     InspectionIn,
     NoticeObjection,
     Organization,
@@ -256,8 +257,10 @@ def _apply(
     actor: User,
     *,
     owner_id: int | None = None,
+    assigned: list[ExpertAssignment] | None = None,
 ) -> CenterApplication:
-    """Write a transition: the application (only if nobody moved it meanwhile), the center's status, the log."""
+    """Write a transition: the application (only if nobody moved it meanwhile), the center's status, the log, and
+    the notices of the applicant and of the experts just `assigned` to its panel."""
     step, entry = transition
     before, now = application.status, utcnow()
     assert application.id is not None  # a stored application
@@ -298,6 +301,12 @@ def _apply(
         from_state=before,
         to_state=step.status,
     )
+    # No flush before the commit below: a filing's unique key must break there, where it becomes a 409.
+    with session.no_autoflush:
+        notices.application_step(
+            session, application, center, event=entry.event_type, status=step.status, data=entry.data
+        )
+        notices.panel_assigned(session, center, assigned or [])
     record_change(session, "center", center.id)
     try:
         session.commit()
@@ -323,13 +332,13 @@ def form_panel(*, session: Session, user: User | None, application_id: int, data
         deadline=deadline,
         specialties=expert_service.specialties_of(session, panel_in.expert_ids),
     )
-    expert_service.assign(
+    assigned = expert_service.assign(
         session,
         subject=AssignmentSubject.application,
         subject_id=application.id,
         expert_ids=panel_in.expert_ids,
     )
-    return _apply(session, application, transition, user, owner_id=user.id)
+    return _apply(session, application, transition, user, owner_id=user.id, assigned=assigned)
 
 
 def conclude_review(

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 from app.oversight import rules
 from app.oversight.services import experts as expert_service
 from app.oversight.services import indicators as indicator_service
+from app.oversight.services import notices
 from app.oversight.services.access import commit_unique, get_center, log, user_names
 from app.platform.concurrency import versioned_update
 from app.platform.errors import Conflict, Forbidden, NotFound
@@ -44,9 +45,13 @@ def open_round(*, session: Session, user: User | None, data: dict) -> Evaluation
         session.add(round_)
         session.flush()
         assert round_.id is not None  # given by the flush
+        evaluations = []
         for center in session.exec(select(Center).where(Center.status == CenterStatus.filed)).all():
             assert center.id is not None  # a stored center
-            session.add(CenterEvaluation(round_id=round_.id, center_id=center.id))
+            evaluations.append(CenterEvaluation(round_id=round_.id, center_id=center.id))
+            session.add(evaluations[-1])
+        session.flush()
+        notices.evaluation_opened(session, round_, evaluations)
         return round_
 
     commit_unique(session, _("An evaluation round for %(year)s already exists.", year=round_in.year), write)
@@ -131,6 +136,14 @@ def submit_report(*, session: Session, user: User | None, evaluation_id: int, da
     if not manages(user, center):
         raise Forbidden(_("Only the center's own users may submit its report."))
     report = parse(ReportIn, data).model_dump()
+    # The first submission opens scoring: decided by the database, so two at once open it (and notify) once.
+    first = versioned_update(
+        session,
+        CenterEvaluation,
+        evaluation.id,
+        where=[col(CenterEvaluation.submitted_at).is_(None), col(CenterEvaluation.grade).is_(None)],
+        values={"submitted_at": utcnow()},
+    )
     versioned_update(
         session,
         CenterEvaluation,
@@ -146,6 +159,8 @@ def submit_report(*, session: Session, user: User | None, evaluation_id: int, da
         actor=user,
         data={"evaluation_id": evaluation.id},
     )
+    if first:  # a revision of a report already in opens nothing new
+        notices.scoring_open(session, evaluation)
     session.commit()
     session.refresh(evaluation)
     return evaluation
@@ -160,16 +175,18 @@ def assign_experts(
     evaluation = _load(session, evaluation_id)
     if evaluation.grade is not None:
         raise Conflict(_("This evaluation has already been graded."))
-    commit_unique(
-        session,
-        _("These experts are already assigned."),
-        lambda: expert_service.assign(
+
+    def write() -> None:
+        assigned = expert_service.assign(
             session,
             subject=AssignmentSubject.evaluation,
             subject_id=evaluation_id,
             expert_ids=panel_in.expert_ids,
-        ),
-    )
+        )
+        session.flush()  # the assignments' ids, for the notices' links; a racing duplicate fails here
+        notices.evaluation_assigned(session, evaluation, assigned)
+
+    commit_unique(session, _("These experts are already assigned."), write)
     return evaluation
 
 

@@ -63,8 +63,10 @@ def specialties_of(session: Session, expert_ids: list[int]) -> dict[int, list]:
     return specialties
 
 
-def assign(session: Session, *, subject: AssignmentSubject, subject_id: int, expert_ids: list[int]) -> None:
-    """Add the assignments not made yet (no commit); call it once every check has passed."""
+def assign(
+    session: Session, *, subject: AssignmentSubject, subject_id: int, expert_ids: list[int]
+) -> list[ExpertAssignment]:
+    """Add the assignments not made yet (no commit) and return them; call it once every check has passed."""
     specialties_of(session, expert_ids)
     made = set(
         session.exec(
@@ -74,9 +76,12 @@ def assign(session: Session, *, subject: AssignmentSubject, subject_id: int, exp
         ).all()
     )
     # The new rows flush with the caller's write, where a racing request's duplicates become a 409.
+    added = []
     for expert_id in dict.fromkeys(expert_ids):
         if expert_id not in made:
-            session.add(ExpertAssignment(subject=subject, subject_id=subject_id, expert_id=expert_id))
+            added.append(ExpertAssignment(subject=subject, subject_id=subject_id, expert_id=expert_id))
+            session.add(added[-1])
+    return added
 
 
 def assignments_for(

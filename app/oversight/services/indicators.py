@@ -243,6 +243,9 @@ def basis(session: Session, scope: Scope) -> Basis:
         row
         for row, _c in session.exec(
             _center_filter(Incubation, scope)
+            # Only what the firm (or, for a firm without an account, the bureau) confirmed: a center's own
+            # record is a claim, and 65 typed-in copies of one firm must not count 65 times.
+            .where(col(Incubation.confirmed_at).is_not(None))
             .where(Incubation.started_on >= first, Incubation.started_on <= last)
             .order_by(Incubation.started_on, Incubation.id)
         ).all()

@@ -8,6 +8,7 @@ from sqlalchemy import CursorResult, update
 from sqlmodel import Session, col, select
 
 from app.oversight import rules
+from app.oversight.services import notices
 from app.oversight.services.access import log
 from app.oversight.services.application_access import load_application
 from app.platform.errors import Conflict, Invalid, NotFound
@@ -53,6 +54,12 @@ def raise_objection(*, session: Session, application_id: int, data: dict) -> Not
         event_type="objection_raised",
         actor=None,
         data={},
+    )
+    center = session.get(Center, application.center_id)
+    assert center is not None  # an application's center is never deleted
+    # The applicant learns an objection came in, not who raised it or what it says (the bureau answers it).
+    notices.application_step(
+        session, application, center, event="objection_raised", status=application.status, data={}
     )
     session.commit()
     session.refresh(objection)

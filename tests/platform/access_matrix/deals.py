@@ -6,7 +6,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.deals.services import contracts, conversation, incubations, interests
 from app.market.services import saved_searches
-from models import Center, CenterStatus
+from models import Center, CenterStatus, ContractStatus, Organization
 from tests.platform.access_matrix import Case
 from tests.utils.deal_world import CONTRACT
 from tests.utils.factories import create_achievement, create_need, in_app
@@ -47,13 +47,39 @@ def build(session, users) -> dict[str, int]:
         contract = contracts.create_contract(
             session=session, user=enterprise, data={**CONTRACT, "interest_id": interest.id}
         )
+        registrable = contracts.create_contract(
+            session=session, user=enterprise, data={**CONTRACT, "interest_id": interest.id}
+        )
         incubation = incubations.create_incubation(
             session=session,
             user=center,
             data={"center_id": hub.id, "name": "矩阵孵化科技有限公司", "started_on": "2026-05-01"},
         )
+        # Awaiting confirmation: the bureau's (a firm without an account) and the enterprise's (its credit code).
+        unconfirmed = incubations.create_incubation(
+            session=session,
+            user=center,
+            data={"center_id": hub.id, "name": "矩阵待确认科技有限公司", "started_on": "2026-05-02"},
+        )
+        of_firm = incubations.create_incubation(
+            session=session,
+            user=center,
+            data={
+                "center_id": hub.id,
+                "name": "矩阵企业自身",
+                "credit_code": session.get(Organization, enterprise.org_id).credit_code,
+                "started_on": "2026-05-03",
+            },
+        )
         saved = saved_searches.create_saved_search(session=session, user=enterprise, data={"query": "焊接"})
+    # Signed directly: the registration's role checks, not signing, are what its cases try.
+    registrable.status = ContractStatus.signed
+    session.add(registrable)
+    session.commit()
     return {
+        "incubation_to_confirm_api": unconfirmed.id,
+        "firm_incubation_api": of_firm.id,
+        "registrable": registrable.id,
         "need": need.id,
         "interest": interest.id,
         "attachment": attachment.id,
@@ -118,6 +144,20 @@ CASES = [
         expected=_expect(401, 404, 422, 404, 404),
         body={"to": "paused"},
     ),
+    # A firm without an account: the bureau confirms; the center that recorded it may not (403); others: 404.
+    Case(
+        "POST",
+        "/api/v1/incubations/{incubation_to_confirm_api}/confirm",
+        expected=_expect(401, 404, 403, 200, 404),
+        body={"decision": "confirm"},
+    ),
+    # A firm with an account confirms its own record, neither its center nor the bureau.
+    Case(
+        "POST",
+        "/api/v1/incubations/{firm_incubation_api}/confirm",
+        expected=_expect(401, 200, 403, 403, 404),
+        body={"decision": "confirm"},
+    ),
     # Valid bodies throughout: what differs between roles is the role check, not the validation before it.
     Case(
         "POST",
@@ -135,7 +175,27 @@ CASES = [
         "POST",
         "/api/v1/contracts/{contract}/registration",
         expected=_expect(401, 409, 409, 403, 404),
-        body={"number": "2201012026000123"},
+        body={"number": "2026220100000123"},
+    ),
+    # 技术合同认定登记: the parties fill the form of a signed contract; the bureau records decisions only.
+    Case(
+        "PUT",
+        "/api/v1/contracts/{registrable}/registration",
+        expected=_expect(401, 200, 200, 403, 404),
+        body={"objective": "industry_commerce"},
+    ),
+    Case(
+        "PUT",
+        "/api/v1/contracts/{contract}/registration",
+        expected=_expect(401, 409, 409, 409, 404),
+        body={"status": "registered", "number": "2026220100000123", "office": "长春市技术市场管理办公室"},
+    ),
+    Case("GET", "/api/v1/contracts/{registrable}/registration.pdf", expected=READ_BY_PARTIES_AND_BUREAU),
+    Case("GET", "/api/v1/contracts/{registrable}/registration.xlsx", expected=READ_BY_PARTIES_AND_BUREAU),
+    Case(
+        "GET",
+        "/api/v1/bureau/registrations.xlsx?from=2026-01-01&to=2026-12-31",
+        expected=_expect(401, 403, 403, 200, 403),
     ),
     # Another organization's center does not exist for the caller.
     Case(

@@ -8,7 +8,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.deals.services import contracts, conversation, incubations, interests
 from app.market.services import saved_searches
-from models import Milestone
+from models import Milestone, Organization
 from tests.platform.access_matrix import Case, Pair
 from tests.utils.factories import create_need, in_app
 from tests.utils.ui_deals import contract_data, create_center
@@ -45,12 +45,29 @@ def build(session, users) -> dict[str, int]:
             user=center,
             data={"center_id": hub.id, "name": "矩阵孵化科技有限公司", "started_on": "2026-05-01"},
         )
+        unconfirmed = incubations.create_incubation(
+            session=session,
+            user=center,
+            data={"center_id": hub.id, "name": "矩阵待确认科技有限公司", "started_on": "2026-05-02"},
+        )
+        of_firm = incubations.create_incubation(
+            session=session,
+            user=center,
+            data={
+                "center_id": hub.id,
+                "name": "矩阵企业自身",
+                "credit_code": session.get(Organization, enterprise.org_id).credit_code,
+                "started_on": "2026-05-03",
+            },
+        )
         saved = saved_searches.create_saved_search(session=session, user=enterprise, data={"query": "焊接"})
         saved_api = saved_searches.create_saved_search(
             session=session, user=enterprise, data={"query": "铸造"}
         )
     milestone = session.exec(select(Milestone).where(Milestone.contract_id == contract.id)).first()
     return {
+        "incubation_to_confirm_page": unconfirmed.id,
+        "firm_incubation_page": of_firm.id,
         "saved_api": saved_api.id,
         "milestone": milestone.id,
         "need": need.id,
@@ -121,7 +138,28 @@ CASES = [
         "POST",
         "/contracts/{contract}/registration",
         expected=_expect(302, 409, 409, 403, 404),
-        body={"number": "2201012026000001"},
+        body={"number": "2026220100000001"},
+    ),
+    # 技术合同认定登记 of a draft: not yet (409) for the parties and the bureau; the form's fields are the parties'.
+    Case(
+        "POST",
+        "/contracts/{contract}/registration/form",
+        expected=_expect(302, 409, 409, 409, 404),
+        body={"objective": "industry_commerce", "step": "submitted"},
+    ),
+    Case(
+        "POST",
+        "/contracts/{contract}/registration/decision",
+        expected=_expect(302, 409, 409, 409, 404),
+        body={"status": "registered", "number": "2026220100000123", "office": "长春市技术市场管理办公室"},
+    ),
+    Case("GET", "/contracts/{contract}/registration.pdf", expected=PARTIES_AND_BUREAU),
+    Case("GET", "/contracts/{contract}/registration.xlsx", expected=PARTIES_AND_BUREAU),
+    Case("GET", "/contracts/registrations", expected=_expect(302, 403, 403, 200, 403)),
+    Case(
+        "GET",
+        "/contracts/registrations.xlsx?from=2026-01-01&to=2026-12-31",
+        expected=_expect(302, 403, 403, 200, 403),
     ),
     # The need's owner (the enterprise) may close it once the contract is completed; this one is a draft.
     Case("POST", "/contracts/{contract}/close-need", expected=_expect(302, 409, 403, 403, 404), body={}),
@@ -144,6 +182,19 @@ CASES = [
         body={"center_id": "{center}", "name": "矩阵新孵化科技有限公司", "started_on": "2026-06-01"},
     ),
     Case("POST", "/incubations/{incubation}/graduated", expected=_expect(302, 404, 302, 404, 404), body={}),
+    # The bureau confirms for a firm without an account, the firm itself when it has one; never the center.
+    Case(
+        "POST",
+        "/incubations/{incubation_to_confirm_page}/confirm",
+        expected=_expect(302, 404, 403, 302, 404),
+        body={},
+    ),
+    Case(
+        "POST",
+        "/incubations/{firm_incubation_page}/reject",
+        expected=_expect(302, 302, 403, 403, 404),
+        body={},
+    ),
     # No target named: there is nothing to be interested in.
     Case("POST", "/interests/new", expected=_expect(302, 404, 404, 403, 403), body={}),
     Case("POST", "/needs/{need}/nda", expected=_expect(302, 302, 404, 404, 404), body={}),
@@ -178,6 +229,17 @@ PAIRS: list[Pair] = [
     Pair("POST /contracts/{contract}/transition", "POST /api/v1/contracts/{contract}/transition"),
     Pair("POST /contracts/{contract}/registration", "POST /api/v1/contracts/{contract}/registration"),
     Pair("POST /contracts/{contract}/close-need", "POST /api/v1/contracts/{contract}/close-need"),
+    Pair("POST /contracts/{contract}/registration/decision", "PUT /api/v1/contracts/{contract}/registration"),
+    Pair(
+        "GET /contracts/{contract}/registration.pdf", "GET /api/v1/contracts/{registrable}/registration.pdf"
+    ),
+    Pair(
+        "GET /contracts/{contract}/registration.xlsx", "GET /api/v1/contracts/{registrable}/registration.xlsx"
+    ),
+    Pair(
+        "GET /contracts/registrations.xlsx?from=2026-01-01&to=2026-12-31",
+        "GET /api/v1/bureau/registrations.xlsx?from=2026-01-01&to=2026-12-31",
+    ),
     Pair(
         "POST /contracts/{contract}/milestones/{milestone}/transition",
         "POST /api/v1/contracts/{contract}/milestones/{milestone}/transition",
@@ -185,6 +247,14 @@ PAIRS: list[Pair] = [
     Pair("GET /incubations", "GET /api/v1/incubations"),
     Pair("POST /incubations", "POST /api/v1/incubations"),
     Pair("POST /incubations/{incubation}/graduated", "POST /api/v1/incubations/{incubation}/transition"),
+    Pair(
+        "POST /incubations/{incubation_to_confirm_page}/confirm",
+        "POST /api/v1/incubations/{incubation_to_confirm_api}/confirm",
+    ),
+    Pair(
+        "POST /incubations/{firm_incubation_page}/reject",
+        "POST /api/v1/incubations/{firm_incubation_api}/confirm",
+    ),
     Pair("GET /notifications", "GET /api/v1/notifications"),
     Pair("POST /notifications/read", "POST /api/v1/notifications/read"),
     Pair("GET /saved-searches", "GET /api/v1/saved-searches"),

@@ -7,8 +7,8 @@ milestone of its own), so the old accepted → paid step is folded back into `ac
 A contract is completed once both parties confirm: `completed_by_a_at` / `completed_by_b_at`. Contracts already
 completed count as confirmed by both, at their last change.
 
-Revision ID: 0015
-Revises: 0011
+Revision ID: 0016
+Revises: 0015
 """
 
 from collections.abc import Sequence
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0015"
-down_revision: str | None = "0011"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
