@@ -58,6 +58,13 @@ def parse_wan(value: str | None) -> tuple[int | None, str | None]:
     return int(wan * YUAN_PER_WAN), None
 
 
+def wan_to_yuan(value: str | None) -> int | str | None:
+    """An amount in 万元 read from a raw form (not a `WanField`): whole yuan, None when blank, or "" (which the
+    service refuses as not a number) when it is not a usable amount; `parse_wan` says why."""
+    yuan, reason = parse_wan(value)
+    return "" if reason else yuan
+
+
 class WanField(StringField):
     """An amount typed in 万元 and stored in whole 元 (see `parse_wan`). The form hands the service the yuan, or a
     value the service refuses (so nothing is saved) and `problem` says why in words that fit what was typed."""
