@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Column, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.common import ID_MAX, Id, utcnow
@@ -63,6 +63,14 @@ class MilestoneStatus(StrEnum):
     delivered = "delivered"
     accepted = "accepted"
     paid = "paid"
+    received = "received"
+
+
+class MilestoneKind(StrEnum):
+    """A deliverable (交付 → 验收) or a payment (付款 → 确认收款): see `app.deals.rules.MILESTONE_ALLOWED`."""
+
+    deliverable = "deliverable"
+    payment = "payment"
 
 
 class IncubationStatus(StrEnum):
@@ -210,6 +218,7 @@ class Attachment(SQLModel, table=True):
 
 class MilestoneIn(SQLModel):
     title: str = Field(min_length=1, max_length=200)
+    kind: MilestoneKind = MilestoneKind.deliverable
     due_on: date
     amount: int = Field(ge=0, le=MONEY_MAX)
 
@@ -248,6 +257,9 @@ class Contract(SQLModel, table=True):
     party_b_org_id: int = Field(foreign_key="organization.id", index=True)
     signed_by_a_at: datetime | None = None
     signed_by_b_at: datetime | None = None
+    # Completion needs both parties: when each side confirmed it (the contract is completed once both have).
+    completed_by_a_at: datetime | None = None
+    completed_by_b_at: datetime | None = None
     terminated_reason: str = Field(default="", max_length=2000)
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
@@ -258,10 +270,17 @@ class Contract(SQLModel, table=True):
 
 
 class Milestone(SQLModel, table=True):
+    __table_args__ = (CheckConstraint("kind IN ('deliverable', 'payment')", name="ck_milestone_kind"),)
+
     id: int | None = Field(default=None, primary_key=True)
     contract_id: int = Field(foreign_key="contract.id", index=True)
     position: int
     title: str = Field(max_length=200)
+    # Stored as text under a CHECK (see MilestoneKind); rows read back hold the plain string.
+    kind: str = Field(
+        default=MilestoneKind.deliverable,
+        sa_column=Column(String(16), nullable=False, server_default=MilestoneKind.deliverable.value),
+    )
     due_on: date
     amount: int
     status: MilestoneStatus = MilestoneStatus.pending

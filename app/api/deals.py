@@ -176,9 +176,15 @@ class MilestoneView(BaseModel):
     id: int
     position: int
     title: str
+    kind: Literal["deliverable", "payment"] = Field(
+        description="deliverable: pending → delivered (b) → accepted (a); "
+        "payment: pending → paid (a) → received (b)"
+    )
     due_on: date
     amount: int | None
     status: str
+    done: bool = Field(description="accepted (a deliverable) or received (a payment)")
+    waits_for: str | None = Field(description="the earlier unfinished milestone this one waits for")
     allowed: list[str]
 
 
@@ -194,6 +200,18 @@ class SignatureView(BaseModel):
     user_id: int
     signed_at: datetime
     text_sha256: str
+
+
+class Roles(BaseModel):
+    a: str = Field(
+        description="side a's role code in this kind of contract (client, transferee, licensee, ...)"
+    )
+    b: str = Field(description="side b's role code (developer, transferor, licensor, ...)")
+
+
+class Completion(BaseModel):
+    a: bool = Field(description="side a confirmed completion")
+    b: bool = Field(description="side b confirmed completion")
 
 
 class ContractView(BaseModel):
@@ -215,6 +233,8 @@ class ContractView(BaseModel):
     terminated_reason: str | None
     side: str | None
     allowed: list[str] = Field(description="the statuses the caller may move it to now")
+    roles: Roles
+    completion: Completion = Field(description="completed once both sides confirmed")
     milestones: list[MilestoneView]
     registration: dict | None = Field(None, description="as GET /contracts/<id>/registration's PUT answers")
     text: ContractTextView
@@ -244,11 +264,18 @@ class ContractTransitionIn(BaseModel):
 
 
 class MilestoneTransitionIn(BaseModel):
-    to: Literal["delivered", "accepted", "paid"]
+    to: Literal["delivered", "accepted", "paid", "received"]
 
 
 class RegistrationNumberIn(BaseModel):
     number: str
+
+
+class NeedClosedView(BaseModel):
+    need_id: int
+    status: str
+    close_reason: str | None
+    solved_contract_id: int | None
 
 
 class ContractEventView(BaseModel):
@@ -610,7 +637,9 @@ def _string(data: dict, name: str, required: bool = True) -> str:
 @limits.writes
 @token_required
 def transition_contract(contract_id: int):
-    """Sign, start, complete or terminate (with a reason in `note`)."""
+    """Sign, start, complete or terminate (with a reason in `note`). `completed` records the caller's side's
+    confirmation (200 each time); the contract is completed once both sides have confirmed and every milestone
+    is finished."""
     data = json_body()
     contract = contracts.transition_contract(
         session=get_session(),
@@ -657,7 +686,8 @@ def contract_document(contract_id: int):
 @limits.writes
 @token_required
 def transition_milestone(contract_id: int, milestone_id: int):
-    """Deliver, accept or mark paid one milestone."""
+    """One step of one milestone, in order of position: a deliverable is delivered (b) then accepted (a); a
+    payment is paid (a) then received (b)."""
     contracts.transition_milestone(
         session=get_session(),
         user=api_user(),
@@ -680,6 +710,21 @@ def contract_registration(contract_id: int):
         session=get_session(), user=api_user(), contract_id=contract_id, number=_string(json_body(), "number")
     )
     return jsonify(_contract(contract))
+
+
+@bp.post("/contracts/<int(max=2147483647):contract_id>/close-need")
+@documented(responses={200: NeedClosedView})
+@limits.writes
+@token_required
+def close_need(contract_id: int):
+    """The need's owner closes the need a completed contract came from, as solved on this platform."""
+    need = contracts.close_need_as_solved(session=get_session(), user=api_user(), contract_id=contract_id)
+    return jsonify(
+        need_id=need.id,
+        status=need.status.value,
+        close_reason=need.close_reason.value if need.close_reason else None,
+        solved_contract_id=need.solved_contract_id,
+    )
 
 
 @bp.get("/contracts/<int(max=2147483647):contract_id>/audit")

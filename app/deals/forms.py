@@ -10,7 +10,7 @@ from wtforms import BooleanField, Form, FormField, HiddenField, SelectField, Str
 from wtforms.fields import FieldList
 
 from app.deals import labels
-from app.market.forms import blank_to_none, choices, wan_to_yuan
+from app.market.forms import WanField, blank_to_none, choices
 from app.platform.validation import parse_id
 
 MILESTONE_ROWS = 4
@@ -56,8 +56,12 @@ class MessageForm(FlaskForm):
 
 class MilestoneForm(Form):
     title = StringField(_l("Milestone"), render_kw={"maxlength": 200})
+    kind = SelectField(
+        _l("Kind of milestone"), choices=choices(labels.MILESTONE_KINDS.items()), validate_choice=False
+    )
     due_on = StringField(_l("Due on"), render_kw={"type": "date"})
-    amount = StringField(_l("Amount (10k yuan)"), render_kw={"inputmode": "decimal"})
+    # Required in a row that is filled in at all; a row left empty is no milestone.
+    amount = WanField(_l("Amount (10k yuan)"), required=True, render_kw={"required": False})
 
     def is_blank(self) -> bool:
         return not any((self[name].data or "").strip() for name in ("title", "due_on", "amount"))
@@ -68,12 +72,8 @@ class ContractForm(FlaskForm):
         _l("Contract kind"), choices=choices(labels.CONTRACT_KINDS.items()), validate_choice=False
     )
     title = StringField(_l("Contract title"), render_kw={"maxlength": 200, "required": True})
-    amount = StringField(
-        _l("Contract amount (10k yuan)"), render_kw={"inputmode": "decimal", "required": True}
-    )
-    technology_amount = StringField(
-        _l("Technology transaction amount (10k yuan)"), render_kw={"inputmode": "decimal", "required": True}
-    )
+    amount = WanField(_l("Contract amount (10k yuan)"), required=True)
+    technology_amount = WanField(_l("Technology transaction amount (10k yuan)"), required=True)
     signed_on = StringField(_l("Signing date"), render_kw={"type": "date"})
     ends_on = StringField(_l("End date"), render_kw={"type": "date"})
     field = SelectField(_l("Technical field"), validate_choice=False)
@@ -90,15 +90,19 @@ class ContractForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.field.choices = choices([("", _l("Choose an industry")), *industries])
 
+    def _rows(self) -> list[MilestoneForm]:
+        """The milestone rows filled in at all; blank rows are left out."""
+        return [row.form for row in self.milestones if not row.form.is_blank()]
+
     def to_data(self, interest_id: int) -> dict[str, Any]:
-        """The form as the API body `create_contract` validates; blank milestone rows are left out."""
-        rows = [row.form for row in self.milestones if not row.form.is_blank()]
+        """The form as the API body `create_contract` validates; amounts in whole yuan (see `WanField`)."""
+        rows = self._rows()
         return {
             "interest_id": interest_id,
             "kind": self.kind.data,
             "title": (self.title.data or "").strip(),
-            "amount": wan_to_yuan(self.amount.data),
-            "technology_amount": wan_to_yuan(self.technology_amount.data),
+            "amount": self.amount.to_yuan(),
+            "technology_amount": self.technology_amount.to_yuan(),
             "currency": "CNY",
             "signed_on": blank_to_none(self.signed_on.data),
             "ends_on": blank_to_none(self.ends_on.data),
@@ -107,12 +111,29 @@ class ContractForm(FlaskForm):
             "milestones": [
                 {
                     "title": (row.title.data or "").strip(),
+                    "kind": row.kind.data or "deliverable",
                     "due_on": blank_to_none(row.due_on.data),
-                    "amount": wan_to_yuan(row.amount.data),
+                    "amount": row.amount.to_yuan(),
                 }
                 for row in rows
             ],
         }
+
+    def explain(self, fields: dict[str, str]) -> dict[str, str]:
+        """The service's field messages, with the amounts' own reasons (blank, not a number, negative, too many
+        decimals) in place of "must be a whole number"; a milestone's amount is named by its row."""
+        better = dict(fields)
+        for name in self.MONEY_FIELDS:
+            problem = self[name].problem()
+            if problem and name in better:
+                better[name] = problem
+        row_problems = {
+            row.amount.name: problem for row in self._rows() if (problem := row.amount.problem()) is not None
+        }
+        if row_problems:
+            better.pop("milestones.amount", None)
+            better.update(row_problems)
+        return better
 
 
 class TransitionForm(FlaskForm):

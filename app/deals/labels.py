@@ -69,12 +69,34 @@ CONTRACT_STATUSES = {
     "terminated": _l("Terminated"),
 }
 
+# A milestone's status in words depends on its kind: a deliverable is delivered and accepted (验收), a payment
+# is paid and its receipt confirmed (确认收款). `milestone_status` reads a deliverable's, `payment_status` a
+# payment's; `milestone_status_label` picks the table.
 MILESTONE_STATUSES = {
     "pending": _l("Not yet delivered"),
     "delivered": _l("Delivered"),
-    "accepted": _l("Accepted"),
+    "accepted": _l("Delivery accepted"),
     "paid": _l("Paid"),
+    "received": _l("Payment received"),
 }
+
+PAYMENT_STATUSES = {
+    "pending": _l("Not yet paid"),
+    "paid": _l("Paid"),
+    "received": _l("Payment received"),
+}
+
+MILESTONE_KINDS = {
+    "deliverable": _l("Deliverable"),
+    "payment": _l("Payment"),
+}
+
+
+def milestone_status_label(kind: str | None, status: str) -> str:
+    """A milestone's status in the reader's language, as its kind words it."""
+    table = PAYMENT_STATUSES if kind == "payment" else MILESTONE_STATUSES
+    return str(table.get(status, status))
+
 
 IP_TYPES = {
     "patent": _l("Patent"),
@@ -103,6 +125,7 @@ MILESTONE_ACTIONS = {
     "delivered": _l("Mark delivered"),
     "accepted": _l("Accept delivery"),
     "paid": _l("Mark paid"),
+    "received": _l("Confirm receipt of payment"),
 }
 
 INCUBATION_ACTIONS = {
@@ -115,6 +138,8 @@ CONTRACT_EVENT_ACTIONS = {
     "signed_by_a": _l("Signed by party A"),
     "signed_by_b": _l("Signed by party B"),
     "transition": _l("Status change"),
+    "completed_by_a": _l("Completion confirmed by party A"),
+    "completed_by_b": _l("Completion confirmed by party B"),
     "milestone": _l("Milestone"),
     "registration": _l("Registration number"),
     "text_edited": _l("Contract text edited"),
@@ -160,6 +185,8 @@ TABLES = {
     "contract_status": CONTRACT_STATUSES,
     "party_role": PARTY_ROLES,
     "milestone_status": MILESTONE_STATUSES,
+    "payment_status": PAYMENT_STATUSES,
+    "milestone_kind": MILESTONE_KINDS,
     "ip_type": IP_TYPES,
     "incubation_status": INCUBATION_STATUSES,
     "contract_action": CONTRACT_ACTIONS,

@@ -4,9 +4,16 @@ return the new state and the audit entry, or raise. No session, no Flask: the se
 Sides: "a" is the client (委托方, buyer, licensee), "b" the provider; None is anyone else (the bureau reads only).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from models import ContractKind, ContractStatus, IncubationStatus, InterestStatus, MilestoneStatus
+from models import (
+    ContractKind,
+    ContractStatus,
+    IncubationStatus,
+    InterestStatus,
+    MilestoneKind,
+    MilestoneStatus,
+)
 
 # Contract status -> the statuses a party may move it to. Signing needs both parties (see `transition_contract`).
 ALLOWED: dict[str, tuple[str, ...]] = {
@@ -36,20 +43,43 @@ def roles(kind: str) -> dict[str, str]:
     return {"a": a, "b": b}
 
 
-MILESTONE_ALLOWED: dict[str, tuple[str, ...]] = {
-    MilestoneStatus.pending: (MilestoneStatus.delivered,),
-    MilestoneStatus.delivered: (MilestoneStatus.accepted,),
-    MilestoneStatus.accepted: (MilestoneStatus.paid,),
-    MilestoneStatus.paid: (),
+# Milestones are of two kinds. A deliverable (交付 → 验收): the provider (b) delivers, the client (a) accepts it.
+# A payment (付款 → 确认收款): the paying side (a) pays, the receiving side (b) confirms it received the money.
+# Each table: kind -> status -> the statuses it may move to; and target status -> the side that takes the step.
+MILESTONE_ALLOWED: dict[str, dict[str, tuple[str, ...]]] = {
+    MilestoneKind.deliverable: {
+        MilestoneStatus.pending: (MilestoneStatus.delivered,),
+        MilestoneStatus.delivered: (MilestoneStatus.accepted,),
+        MilestoneStatus.accepted: (),
+    },
+    MilestoneKind.payment: {
+        MilestoneStatus.pending: (MilestoneStatus.paid,),
+        MilestoneStatus.paid: (MilestoneStatus.received,),
+        MilestoneStatus.received: (),
+    },
 }
-# The provider delivers; the client accepts the delivery and records its payment.
-MILESTONE_SIDE: dict[str, str] = {
-    MilestoneStatus.delivered: "b",
-    MilestoneStatus.accepted: "a",
-    MilestoneStatus.paid: "a",
+MILESTONE_SIDE: dict[str, dict[str, str]] = {
+    MilestoneKind.deliverable: {MilestoneStatus.delivered: "b", MilestoneStatus.accepted: "a"},
+    MilestoneKind.payment: {MilestoneStatus.paid: "a", MilestoneStatus.received: "b"},
 }
+# The status that ends a milestone of each kind: the next milestone may move only after it, and the contract is
+# complete only when every milestone has reached it.
+MILESTONE_DONE: dict[str, str] = {
+    MilestoneKind.deliverable: MilestoneStatus.accepted,
+    MilestoneKind.payment: MilestoneStatus.received,
+}
+# Every status some milestone step leads to: anything else is not a step at all.
+MILESTONE_TARGETS = tuple(
+    dict.fromkeys(to for table in MILESTONE_ALLOWED.values() for targets in table.values() for to in targets)
+)
 # Work on milestones happens under a signed contract, not in a draft or after its end.
 MILESTONE_CONTRACT_STATES = (ContractStatus.signed, ContractStatus.in_progress)
+
+
+def milestone_done(kind: str, status: str) -> bool:
+    """Whether a milestone of this kind in this status is finished (accepted, or its payment received)."""
+    return MILESTONE_DONE[kind] == status
+
 
 INTEREST_ALLOWED: dict[str, tuple[str, ...]] = {
     InterestStatus.pending: (InterestStatus.accepted, InterestStatus.declined, InterestStatus.withdrawn),
@@ -105,6 +135,26 @@ class ReasonRequired(RuleError):
     pass
 
 
+class AlreadyConfirmed(RuleError):
+    """This side has already confirmed completion; the other side has not yet."""
+
+
+class MilestonesOpen(RuleError):
+    """Completion while milestones are unfinished: names them, in order."""
+
+    def __init__(self, titles: tuple[str, ...]):
+        super().__init__(f"milestones not finished: {', '.join(titles)}")
+        self.titles = titles
+
+
+class EarlierMilestoneOpen(RuleError):
+    """Milestones run in order: this one waits for the earlier one named."""
+
+    def __init__(self, title: str):
+        super().__init__(f"the earlier milestone {title!r} is not finished")
+        self.title = title
+
+
 class ContractNotActive(RuleError):
     def __init__(self, status: str):
         super().__init__(f"milestones change only under a signed contract, not {status}")
@@ -125,6 +175,9 @@ class ContractState:
     status: str
     signed_by_a: bool
     signed_by_b: bool
+    # Completion needs both parties: each side's confirmation is kept until the other's arrives.
+    completed_by_a: bool = False
+    completed_by_b: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,10 +187,12 @@ class ContractOutcome:
 
 
 def transition_contract(
-    state: ContractState, *, side: str | None, to: str, note: str = ""
+    state: ContractState, *, side: str | None, to: str, note: str = "", open_milestones: tuple[str, ...] = ()
 ) -> ContractOutcome:
     """One party's step on a contract. "signed" records that side's signature; the contract is signed once both
-    have signed. "terminated" needs a reason."""
+    have signed. "completed" records that side's confirmation, once every milestone is finished (`open_milestones`
+    names the unfinished ones, in order); the contract is completed once both have confirmed. "terminated" needs
+    a reason."""
     if side not in ("a", "b"):
         raise WrongSide(None)
     allowed = ALLOWED.get(state.status, ())
@@ -148,28 +203,58 @@ def transition_contract(
             raise AlreadySigned(side)
         signed_a, signed_b = state.signed_by_a or side == "a", state.signed_by_b or side == "b"
         status = ContractStatus.signed if signed_a and signed_b else ContractStatus.draft
-        new = ContractState(status, signed_a, signed_b)
+        new = replace(state, status=status, signed_by_a=signed_a, signed_by_b=signed_b)
         return ContractOutcome(new, AuditEntry(f"signed_by_{side}", state.status, status, note.strip()))
+    if to == ContractStatus.completed:
+        if state.completed_by_a if side == "a" else state.completed_by_b:
+            raise AlreadyConfirmed(side)
+        if open_milestones:
+            raise MilestonesOpen(tuple(open_milestones))
+        done_a, done_b = state.completed_by_a or side == "a", state.completed_by_b or side == "b"
+        reached: str = ContractStatus.completed if done_a and done_b else state.status
+        new = replace(state, status=reached, completed_by_a=done_a, completed_by_b=done_b)
+        return ContractOutcome(new, AuditEntry(f"completed_by_{side}", state.status, reached, note.strip()))
     if to == ContractStatus.terminated and not note.strip():
         raise ReasonRequired()
-    new = ContractState(to, state.signed_by_a, state.signed_by_b)
+    new = replace(state, status=to)
     return ContractOutcome(new, AuditEntry("transition", state.status, to, note.strip()))
 
 
 def transition_milestone(
-    *, contract_status: str, milestone_id: int, current: str, side: str | None, to: str
+    *,
+    contract_status: str,
+    milestone_id: int,
+    kind: str = MilestoneKind.deliverable,
+    current: str,
+    side: str | None,
+    to: str,
+    earlier_open: str | None = None,
 ) -> AuditEntry:
-    """One step of a milestone: pending → delivered (provider) → accepted (client) → paid (client)."""
+    """One step of a milestone. A deliverable: pending → delivered (provider, b) → accepted (client, a). A payment:
+    pending → paid (the paying side, a) → received (the receiving side, b). Milestones run in order: while an
+    earlier one is unfinished (`earlier_open` is its title), this one does not move."""
     if side not in ("a", "b"):
         raise WrongSide(None)
     if contract_status not in MILESTONE_CONTRACT_STATES:
         raise ContractNotActive(contract_status)
-    allowed = MILESTONE_ALLOWED.get(current, ())
+    allowed = MILESTONE_ALLOWED[kind].get(current, ())
     if to not in allowed:
         raise IllegalTransition(current, to, allowed)
-    if MILESTONE_SIDE[to] != side:
-        raise WrongSide(MILESTONE_SIDE[to])
+    if MILESTONE_SIDE[kind][to] != side:
+        raise WrongSide(MILESTONE_SIDE[kind][to])
+    if earlier_open is not None:
+        raise EarlierMilestoneOpen(earlier_open)
     return AuditEntry("milestone", current, to, "", milestone_id)
+
+
+def milestone_steps(*, kind: str, current: str, side: str | None) -> list[str]:
+    """The steps this side may take on a milestone now, ignoring order and the contract's status (for buttons)."""
+    return [to for to in MILESTONE_ALLOWED[kind].get(current, ()) if MILESTONE_SIDE[kind][to] == side]
+
+
+def first_open(milestones: list[tuple[str, str, str]]) -> str | None:
+    """The title of the first unfinished milestone among (kind, status, title) rows in position order."""
+    return next((title for kind, status, title in milestones if not milestone_done(kind, status)), None)
 
 
 def decide_interest(*, current: str, to: str, side: str | None) -> str:

@@ -2,7 +2,7 @@
 so a select accepts any value here and a bad one comes back as a field message from the service."""
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
@@ -34,16 +34,61 @@ def blank_to_none(value: str | None) -> str | None:
     return value or None
 
 
-def wan_to_yuan(value: str | None) -> int | str | None:
-    """A money field typed in 万元 ("12.5") as whole yuan; unreadable text goes to the service as is,
-    which answers with a message next to the field."""
-    text = (value or "").strip().replace(",", "")
+# An amount in 万元 as people type it: digits, at most two decimals (1 元 = 0.0001 万元 would be four; amounts are
+# agreed in 万元 to two decimals, i.e. to the hundred yuan). Separators "," and "，" and spaces are ignored.
+WAN_PATTERN = re.compile(r"-?\d+(?:\.\d+)?")
+WAN_DECIMALS = 2
+
+
+def parse_wan(value: str | None) -> tuple[int | None, str | None]:
+    """A money field typed in 万元 as (whole yuan, None), (None, None) when blank, or (None, the reason in the
+    user's language). Exact: Decimal, never float, so 1.25 万元 is 12500 元."""
+    text = re.sub(r"[,，\s]", "", value or "")
     if not text:
-        return None
-    try:
-        return int(Decimal(text) * YUAN_PER_WAN)
-    except (InvalidOperation, ValueError, OverflowError):
-        return text
+        return None, None
+    if not WAN_PATTERN.fullmatch(text):
+        return None, _("Enter an amount in 10k yuan, like 12.5.")
+    if text.startswith("-"):
+        return None, _("The amount cannot be negative.")
+    wan = Decimal(text)
+    exponent = wan.as_tuple().exponent
+    assert isinstance(exponent, int)  # a finite number, by the pattern
+    if -exponent > WAN_DECIMALS:
+        return None, _("Enter the amount in 10k yuan with at most two decimals, like 1.25.")
+    return int(wan * YUAN_PER_WAN), None
+
+
+def wan_to_yuan(value: str | None) -> int | str | None:
+    """An amount in 万元 read from a raw form (not a `WanField`): whole yuan, None when blank, or "" (which the
+    service refuses as not a number) when it is not a usable amount; `parse_wan` says why."""
+    yuan, reason = parse_wan(value)
+    return "" if reason else yuan
+
+
+class WanField(StringField):
+    """An amount typed in 万元 and stored in whole 元 (see `parse_wan`). The form hands the service the yuan, or a
+    value the service refuses (so nothing is saved) and `problem` says why in words that fit what was typed."""
+
+    def __init__(self, label=None, validators=None, required: bool = False, **kwargs):
+        render_kw = {"inputmode": "decimal", **kwargs.pop("render_kw", {})}
+        if required:
+            render_kw.setdefault("required", True)
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+        self.required = required
+
+    def problem(self) -> str | None:
+        """Why the typed amount cannot be used, or None: blank where required, not a number, negative, or more
+        than two decimals."""
+        yuan, reason = parse_wan(self.data)
+        if reason is None and yuan is None and self.required:
+            return _("Please enter an amount.")
+        return reason
+
+    def to_yuan(self) -> int | str | None:
+        """The amount in yuan for the service; blank is None; an unusable entry is "", which the service refuses
+        as not a number (the form's `problem` then replaces its message)."""
+        yuan, reason = parse_wan(self.data)
+        return "" if reason else yuan
 
 
 def yuan_to_wan(value: int | None) -> str:
@@ -93,7 +138,7 @@ class ListingForm(FlaskForm):
         data.update(
             {name: blank_to_none(self[name].data) for name in self.OPTIONAL_FIELDS if name in present}
         )
-        data.update({name: wan_to_yuan(self[name].data) for name in self.MONEY_FIELDS if name in present})
+        data.update({name: self[name].to_yuan() for name in self.MONEY_FIELDS if name in present})
         data["cooperation_modes"] = list(self.cooperation_modes.data or [])
         return data
 
@@ -108,9 +153,9 @@ class ListingForm(FlaskForm):
         # Amounts are typed in 万元, so "must be a whole number" (of yuan) would mislead.
         better.update(
             {
-                name: _("Enter an amount in 10k yuan, like 12.5.")
+                name: problem
                 for name in self.MONEY_FIELDS
-                if name in present and isinstance(wan_to_yuan(self[name].data), str)
+                if name in present and (problem := self[name].problem()) is not None
             }
         )
         return {name: better.get(name, message) for name, message in fields.items()}
@@ -131,8 +176,8 @@ class NeedForm(ListingForm):
     description = TextAreaField(_l("Public summary"), render_kw={"rows": 4, "required": True})
     details = TextAreaField(_l("Details"), render_kw={"rows": 8})
     trl = SelectField(_l("Technology readiness level (TRL)"), choices=TRL_CHOICES, validate_choice=False)
-    budget_min = StringField(_l("Budget from (10k yuan)"), render_kw={"inputmode": "decimal"})
-    budget_max = StringField(_l("Budget up to (10k yuan)"), render_kw={"inputmode": "decimal"})
+    budget_min = WanField(_l("Budget from (10k yuan)"))
+    budget_max = WanField(_l("Budget up to (10k yuan)"))
     deadline = StringField(_l("Deadline"), render_kw={"type": "date"})
     region = SelectField(_l("Region"), validate_choice=False)
     confidential = BooleanField(_l("Confidential: show the details only to approved organizations"))
@@ -168,7 +213,7 @@ class AchievementForm(ListingForm):
         validate_choice=False,
         render_kw={"required": True},
     )
-    price = StringField(_l("Price (10k yuan)"), render_kw={"inputmode": "decimal"})
+    price = WanField(_l("Price (10k yuan)"))
     center_id = SelectField(_l("Innovation center"), validate_choice=False)
 
     TEXT_FIELDS = ("title", "description", "kind", "ip_status")
@@ -188,7 +233,7 @@ class ServiceForm(ListingForm):
     category = SelectField(
         _l("Service category"), choices=choices(labels.SERVICE_CATEGORIES.items()), validate_choice=False
     )
-    price = StringField(_l("Price (10k yuan)"), render_kw={"inputmode": "decimal"})
+    price = WanField(_l("Price (10k yuan)"))
     price_note = StringField(_l("Price note"), render_kw={"maxlength": 200})
     center_id = SelectField(_l("Innovation center"), validate_choice=False)
 

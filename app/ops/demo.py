@@ -40,6 +40,7 @@ from models import (
     ListingStatus,
     Message,
     Milestone,
+    MilestoneKind,
     MilestoneStatus,
     NdaAcceptance,
     Need,
@@ -521,7 +522,8 @@ class _DealWriter:
         assert contract.id is not None  # given by the flush
         milestones = []
         span = (ends_on - signed_at.date()).days
-        for position, (m_title, share) in enumerate(self.spec["milestones"][kind], start=1):
+        # Each milestone is [title, share of the amount] or [title, share, "payment"] (a deliverable otherwise).
+        for position, (m_title, share, *m_kind) in enumerate(self.spec["milestones"][kind], start=1):
             due = signed_at.date() + timedelta(
                 days=round(span * position / len(self.spec["milestones"][kind]))
             )
@@ -531,6 +533,7 @@ class _DealWriter:
                 title=m_title,
                 due_on=due,
                 amount=round(amount * share / 1000) * 1000,
+                kind=MilestoneKind(m_kind[0] if m_kind else "deliverable"),
                 updated_at=created,
             )
             self.session.add(milestone)
@@ -599,13 +602,14 @@ class _DealWriter:
             log(side, outcome.entry, at)
 
         def milestone_step(milestone: Milestone, to: str, at: datetime) -> None:
-            side = deal_rules.MILESTONE_SIDE[to]
+            side = deal_rules.MILESTONE_SIDE[milestone.kind][to]
             assert milestone.id is not None  # given by the flush
             log(
                 side,
                 deal_rules.transition_milestone(
                     contract_status=state.status,
                     milestone_id=milestone.id,
+                    kind=milestone.kind,
                     current=milestone.status,
                     side=side,
                     to=to,
@@ -642,10 +646,15 @@ class _DealWriter:
             )
             for k, milestone in enumerate(milestones[:done], start=1):
                 at = start + (last - start) * k / (done + 1)
-                for to, hours in (("delivered", 0), ("accepted", 30), ("paid", 60)):
+                steps = ("paid", "received") if milestone.kind == "payment" else ("delivered", "accepted")
+                for to, hours in zip(steps, (0, 30), strict=True):
                     milestone_step(milestone, to, at + timedelta(hours=hours))
             if status == "completed":
+                # Completion needs both parties' confirmation.
                 step("b", "completed", clock["at"] + timedelta(days=2))
+                contract.completed_by_b_at = clock["at"]
+                step("a", "completed", clock["at"] + timedelta(days=1))
+                contract.completed_by_a_at = clock["at"]
             elif status == "terminated":
                 reason = self.rng.choice(self.spec["terminations"])
                 step("a", "terminated", clock["at"] + timedelta(days=5), reason)

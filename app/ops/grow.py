@@ -261,7 +261,8 @@ def _contract_events(status: str, reason: str) -> list[tuple[str, deal_rules.Aud
     state = deal_rules.ContractState("draft", False, False)
     steps = {"draft": [], "signed": [("a", "signed"), ("b", "signed")]}
     steps["in_progress"] = [*steps["signed"], ("a", "in_progress")]
-    steps["completed"] = [*steps["in_progress"], ("b", "completed")]
+    # Completion needs both parties' confirmation.
+    steps["completed"] = [*steps["in_progress"], ("b", "completed"), ("a", "completed")]
     steps["terminated"] = [*steps["in_progress"], ("a", "terminated")]
     for side, to in steps[status]:
         outcome = deal_rules.transition_contract(
@@ -600,6 +601,8 @@ def _deals(
             "party_b_org_id": parties["b"],
             "signed_by_a_at": created + timedelta(days=1) if signed else None,
             "signed_by_b_at": created + timedelta(days=2) if signed else None,
+            "completed_by_a_at": created + timedelta(days=len(events) - 1) if status == "completed" else None,
+            "completed_by_b_at": created + timedelta(days=len(events) - 2) if status == "completed" else None,
             "terminated_reason": reason,
             "created_by": user_of[parties["a"]],
             "created_at": created,

@@ -52,6 +52,10 @@ KIND_TEXT: dict[str, Callable[..., str]] = {
         else _("Milestone status changed: %(text)s", text=text)
     ),
     "registration": lambda text: _("Contract registration number recorded: %(text)s", text=text),
+    "contract_completed_need": lambda text: _(
+        "A contract for your need is completed: %(text)s. Close the need as solved on this platform?",
+        text=text,
+    ),
     "registration_submitted": lambda text: _(
         "Contract submitted for technology contract registration: %(text)s", text=text
     ),

@@ -61,6 +61,7 @@ def signed(session, world, interest, *, kind: str = "commissioned_development") 
     contract = draft_contract(session, world, interest)
     contract.status, contract.kind = ContractStatus.signed, ContractKind(kind)
     contract.signed_by_a_at = contract.signed_by_b_at = utcnow()
+    contract.signed_on = utcnow().date()  # the day both signed, as signing records it
     session.add(contract)
     session.commit()
     return contract
@@ -113,7 +114,7 @@ def test_the_contract_carries_a_prefilled_registration_until_a_party_saves_it(cl
         "buyer_type": "enterprise",
         "seller_region": got["seller_region"],
         "buyer_region": got["buyer_region"],
-        "term_start": "2027-01-10",
+        "term_start": str(utcnow().date()),  # the day both signed
         "term_end": "2027-12-31",
         "objective": None,
         "number": None,

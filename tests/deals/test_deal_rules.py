@@ -6,7 +6,7 @@ import pytest
 
 from app.deals import rules
 from app.platform.notifications import KIND_TEXT
-from models import ContractStatus, IncubationStatus, InterestStatus, MilestoneStatus
+from models import ContractStatus, IncubationStatus, InterestStatus, MilestoneKind, MilestoneStatus
 
 DRAFT = rules.ContractState(ContractStatus.draft, False, False)
 
@@ -17,7 +17,10 @@ def test_every_contract_step_is_allowed_or_refused_naming_the_allowed(current, t
     if target in rules.ALLOWED[current]:
         outcome = rules.transition_contract(state, side="a", to=target, note="理由")
         assert outcome.entry.from_status == current
-        expected = ContractStatus.draft if target == ContractStatus.signed else target
+        # One side's signature or confirmation of completion leaves the status until the other's arrives.
+        expected = {ContractStatus.signed: ContractStatus.draft, ContractStatus.completed: current}.get(
+            target, target
+        )
         assert outcome.state.status == expected == outcome.entry.to_status
     else:
         with pytest.raises(rules.IllegalTransition) as refused:
@@ -52,24 +55,144 @@ def test_only_parties_move_a_contract(side):
         rules.transition_contract(DRAFT, side=side, to="signed")
 
 
-@pytest.mark.parametrize("current, target", list(itertools.product(MilestoneStatus, MilestoneStatus)))
-def test_every_milestone_step(current, target):
-    if target in rules.MILESTONE_ALLOWED[current]:
-        side = rules.MILESTONE_SIDE[target]
+STEPS = list(itertools.product(MilestoneKind, MilestoneStatus, MilestoneStatus))
+
+
+@pytest.mark.parametrize("kind, current, target", STEPS)
+def test_every_milestone_step_of_each_kind(kind, current, target):
+    if target in rules.MILESTONE_ALLOWED[kind].get(current, ()):
+        side = rules.MILESTONE_SIDE[kind][target]
         entry = rules.transition_milestone(
-            contract_status="in_progress", milestone_id=7, current=current, side=side, to=target
+            contract_status="in_progress", milestone_id=7, kind=kind, current=current, side=side, to=target
         )
         assert (entry.from_status, entry.to_status, entry.milestone_id) == (current, target, 7)
         other = "a" if side == "b" else "b"
         with pytest.raises(rules.WrongSide):
             rules.transition_milestone(
-                contract_status="in_progress", milestone_id=7, current=current, side=other, to=target
+                contract_status="in_progress",
+                milestone_id=7,
+                kind=kind,
+                current=current,
+                side=other,
+                to=target,
             )
     else:
-        with pytest.raises(rules.IllegalTransition):
-            rules.transition_milestone(
-                contract_status="in_progress", milestone_id=7, current=current, side="a", to=target
-            )
+        for side in ("a", "b"):
+            with pytest.raises(rules.IllegalTransition):
+                rules.transition_milestone(
+                    contract_status="in_progress",
+                    milestone_id=7,
+                    kind=kind,
+                    current=current,
+                    side=side,
+                    to=target,
+                )
+
+
+def test_a_deliverable_is_delivered_by_b_and_accepted_by_a_and_ends_there():
+    steps = [("b", "delivered"), ("a", "accepted")]
+    current = "pending"
+    for side, to in steps:
+        rules.transition_milestone(
+            contract_status="in_progress",
+            milestone_id=1,
+            kind="deliverable",
+            current=current,
+            side=side,
+            to=to,
+        )
+        current = to
+    assert rules.milestone_done("deliverable", "accepted")
+    with pytest.raises(
+        rules.IllegalTransition
+    ):  # the old accepted → paid step is gone: payments are milestones
+        rules.transition_milestone(
+            contract_status="in_progress",
+            milestone_id=1,
+            kind="deliverable",
+            current="accepted",
+            side="a",
+            to="paid",
+        )
+
+
+def test_a_payment_is_paid_by_a_and_its_receipt_confirmed_by_b():
+    with pytest.raises(rules.IllegalTransition):  # nothing to deliver
+        rules.transition_milestone(
+            contract_status="signed",
+            milestone_id=2,
+            kind="payment",
+            current="pending",
+            side="b",
+            to="delivered",
+        )
+    with pytest.raises(rules.WrongSide) as wrong:  # the receiving side does not mark it paid
+        rules.transition_milestone(
+            contract_status="signed", milestone_id=2, kind="payment", current="pending", side="b", to="paid"
+        )
+    assert wrong.value.required == "a"
+    paid = rules.transition_milestone(
+        contract_status="signed", milestone_id=2, kind="payment", current="pending", side="a", to="paid"
+    )
+    assert (paid.from_status, paid.to_status) == ("pending", "paid")
+    with pytest.raises(rules.WrongSide) as wrong:  # the payer cannot confirm its own payment arrived
+        rules.transition_milestone(
+            contract_status="signed", milestone_id=2, kind="payment", current="paid", side="a", to="received"
+        )
+    assert wrong.value.required == "b"
+    received = rules.transition_milestone(
+        contract_status="signed", milestone_id=2, kind="payment", current="paid", side="b", to="received"
+    )
+    assert received.to_status == "received"
+    assert rules.milestone_done("payment", "received") and not rules.milestone_done("payment", "paid")
+    assert rules.milestone_steps(kind="payment", current="pending", side="a") == ["paid"]
+    assert rules.milestone_steps(kind="payment", current="pending", side="b") == []
+
+
+def test_milestones_run_in_order():
+    with pytest.raises(rules.EarlierMilestoneOpen) as waiting:
+        rules.transition_milestone(
+            contract_status="in_progress",
+            milestone_id=2,
+            kind="payment",
+            current="pending",
+            side="a",
+            to="paid",
+            earlier_open="工艺方案",
+        )
+    assert waiting.value.title == "工艺方案"
+    rows = [
+        ("deliverable", "accepted", "方案"),
+        ("payment", "paid", "首付款"),
+        ("deliverable", "pending", "样件"),
+    ]
+    assert rules.first_open(rows) == "首付款"
+    assert rules.first_open(rows[:1]) is None
+
+
+IN_PROGRESS = rules.ContractState(ContractStatus.in_progress, True, True)
+
+
+def test_completion_needs_both_parties_each_once():
+    first = rules.transition_contract(IN_PROGRESS, side="b", to="completed")
+    assert first.state.status == ContractStatus.in_progress
+    assert (first.state.completed_by_a, first.state.completed_by_b) == (False, True)
+    assert (first.entry.action, first.entry.to_status) == ("completed_by_b", "in_progress")
+    with pytest.raises(rules.AlreadyConfirmed):
+        rules.transition_contract(first.state, side="b", to="completed")
+    second = rules.transition_contract(first.state, side="a", to="completed")
+    assert second.state.status == ContractStatus.completed
+    assert (second.entry.action, second.entry.from_status, second.entry.to_status) == (
+        "completed_by_a",
+        "in_progress",
+        "completed",
+    )
+
+
+def test_completion_waits_for_every_milestone_naming_them():
+    with pytest.raises(rules.MilestonesOpen) as open_:
+        rules.transition_contract(IN_PROGRESS, side="a", to="completed", open_milestones=("中试验证", "尾款"))
+    assert open_.value.titles == ("中试验证", "尾款")
 
 
 @pytest.mark.parametrize("status", ["draft", "completed", "terminated"])

@@ -359,7 +359,6 @@ def contract_form(**overrides) -> dict:
         "title": "铝合金激光焊接工艺委托开发合同",
         "amount": "120",
         "technology_amount": "100",
-        "signed_on": "2026-12-01",
         "ends_on": "2027-12-31",
         "field": "automotive",
         "ip_type": "know_how",
@@ -373,51 +372,134 @@ def contract_form(**overrides) -> dict:
     }
 
 
-def test_contract_from_the_interest_page_signed_by_both_and_a_milestone_paid(
+def step(client, contract_path: str, milestone_id: int, to: str):
+    return post(client, f"{contract_path}/milestones/{milestone_id}/transition", {"to": to})
+
+
+def test_contract_from_the_interest_page_runs_a_deliverable_then_a_payment_and_completes_with_both(
     client, auth, session, market, accepted
 ):
-    auth.login(market["lab"].email)
-    response = post(client, f"/interests/{accepted.id}/contract", contract_form())
+    firm, lab, need = market["firm"], market["lab"], market["need"]
+    auth.login(lab.email)
+    form = text(client.get(f"/interests/{accepted.id}"))
+    roles = form.split('id="contract-roles"', 1)[1].split("</details>", 1)[0]
+    assert "被许可方" in roles and "许可方" in roles and "受托方" in roles  # each kind names its parties
+    response = post(
+        client, f"/interests/{accepted.id}/contract", contract_form(**{"milestones-1-kind": "payment"})
+    )
     assert response.status_code == 302
     contract_path = response.location
     page = text(client.get(contract_path))
     assert "委托开发" in page and "120 万元" in page and "100 万元" in page and "工艺方案" in page
+    parties = page.split('id="parties-title"', 1)[1]
+    assert "委托方" in parties and "受托方" in parties
     assert sign_on_page(client, contract_path, PASSWORD).status_code == 302
     page = text(client.get(contract_path))
-    assert "草稿" in page and page.count("未签署") == 2  # the parties box and the text's signature records
+    assert "草稿" in page and "未签署" in page and "等待对方签署" in page
     auth.logout()
 
-    auth.login(market["firm"].email)
+    auth.login(firm.email)
     assert sign_on_page(client, contract_path, PASSWORD).status_code == 302
     assert 'contract-status">已签订' in text(client.get(contract_path))
     contract = session.exec(select(Contract)).one()
     first, second = sorted(contract_milestones(session, contract.id), key=lambda m: m.position)
+    assert (first.kind, second.kind) == ("deliverable", "payment")
+    # Milestones run in order: the payment waits for the delivery to be accepted.
+    refused = step(client, contract_path, second.id, "paid")
+    assert refused.status_code == 409 and "请先完成前一个里程碑“工艺方案”" in text(refused)
+    assert [m.status for m in contract_milestones(session, contract.id)] == ["pending", "pending"]
     auth.logout()
 
-    auth.login(market["lab"].email)  # the provider delivers
-    assert (
-        post(client, f"{contract_path}/milestones/{first.id}/transition", {"to": "delivered"}).status_code
-        == 302
-    )
+    auth.login(lab.email)  # the provider delivers
+    assert step(client, contract_path, first.id, "delivered").status_code == 302
     auth.logout()
-    auth.login(market["firm"].email)  # the client accepts and pays
-    assert (
-        post(client, f"{contract_path}/milestones/{first.id}/transition", {"to": "accepted"}).status_code
-        == 302
-    )
-    assert (
-        post(client, f"{contract_path}/milestones/{first.id}/transition", {"to": "paid"}).status_code == 302
-    )
+    auth.login(firm.email)  # the client accepts, then pays
+    assert step(client, contract_path, first.id, "accepted").status_code == 302
+    assert step(client, contract_path, first.id, "paid").status_code == 409  # a deliverable ends at accepted
+    assert step(client, contract_path, second.id, "paid").status_code == 302
     page = text(client.get(contract_path))
-    assert "已付款" in page and "待交付" in page
+    assert "已验收" in page and "已付款" in page
+    assert (
+        step(client, contract_path, second.id, "received").status_code == 403
+    )  # the payer cannot confirm it
+    auth.logout()
+    auth.login(lab.email)  # the provider confirms the money arrived
+    assert step(client, contract_path, second.id, "received").status_code == 302
+    assert "已确认收款" in text(client.get(contract_path))
+    assert post(client, f"{contract_path}/transition", {"to": "in_progress"}).status_code == 302
+    assert post(client, f"{contract_path}/transition", {"to": "completed"}).status_code == 302
+    page = text(client.get(contract_path))
+    assert 'contract-status">履行中' in page and "等待对方确认" in page.split('id="next-step"', 1)[1][:200]
+    assert "关闭需求（已通过本平台解决）" not in page  # the provider does not own the need
+    auth.logout()
+
+    auth.login(firm.email)
+    assert "对方已确认完成" in text(client.get(contract_path))
+    assert post(client, f"{contract_path}/transition", {"to": "completed"}).status_code == 302
+    page = text(client.get(contract_path))
+    assert 'contract-status">已完成' in page and "关闭需求（已通过本平台解决）" in page
     audit = page.split('id="audit-title"', 1)[1]
-    assert audit.count("<tr>") == 1 + 1 + 2 + 3  # header, created, two signatures, three milestone steps
+    # header, created, two signatures, four milestone steps, start, two confirmations of completion
+    assert audit.count("<tr>") == 1 + 1 + 2 + 4 + 1 + 2
+    assert "甲方确认完成" in audit and "乙方确认完成" in audit
     assert (
         count(
             session, AuditEvent, AuditEvent.subject_type == "contract", AuditEvent.subject_id == contract.id
         )
-        == 6
+        == 10
     )
+    assert count(session, Notification, Notification.kind == "contract_completed_need") >= 1
+
+    assert post(client, f"{contract_path}/close-need", {}).status_code == 302
+    session.expire_all()
+    closed = session.get(type(need), need.id)
+    assert (closed.status, closed.close_reason, closed.solved_contract_id) == (
+        "closed",
+        "solved_here",
+        contract.id,
+    )
+    assert "已通过本平台合同解决" in text(client.get(f"/needs/{need.id}"))
+    assert "关闭需求（已通过本平台解决）" not in text(client.get(contract_path))
+    assert post(client, f"{contract_path}/close-need", {}).status_code == 409  # already closed
+
+
+def test_contract_amounts_in_wan_take_two_decimals_and_say_what_is_wrong(
+    client, auth, session, market, accepted
+):
+    auth.login(market["firm"].email)
+    blank = post(client, f"/interests/{accepted.id}/contract", contract_form(amount=""))
+    assert blank.status_code == 422
+    html = text(blank)
+    assert "请填写金额" in html.split('id="amount-error"', 1)[1][:200] and "必须为整数" not in html
+    for typed, says in (
+        ("1.234", "最多两位小数"),
+        ("-5", "金额不能为负数"),
+        ("十万", "如 12.5"),
+    ):
+        refused = post(client, f"/interests/{accepted.id}/contract", contract_form(technology_amount=typed))
+        assert refused.status_code == 422, typed
+        assert says in text(refused).split('id="technology_amount-error"', 1)[1][:200], typed
+    row = post(
+        client, f"/interests/{accepted.id}/contract", contract_form(**{"milestones-1-amount": "0.125"})
+    )
+    assert (
+        row.status_code == 422
+        and "最多两位小数" in text(row).split('id="milestones-1-amount-error"', 1)[1][:200]
+    )
+    assert count(session, Contract) == 0
+    made = post(
+        client,
+        f"/interests/{accepted.id}/contract",
+        contract_form(
+            amount="1.25",
+            technology_amount="1.2",
+            **{"milestones-0-amount": "0.45", "milestones-1-amount": "0.8"},
+        ),
+    )
+    assert made.status_code == 302
+    contract = session.exec(select(Contract)).one()
+    assert (contract.amount, contract.technology_amount) == (12_500, 12_000)
+    assert sorted(m.amount for m in contract_milestones(session, contract.id)) == [4_500, 8_000]
 
 
 def contract_milestones(session, contract_id):

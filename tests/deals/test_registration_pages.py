@@ -36,6 +36,7 @@ def deal(session):
     contract = create_contract(session, firm, interest.id, field="new_materials", ip_type="patent")
     contract.status = ContractStatus.in_progress
     contract.signed_by_a_at = contract.signed_by_b_at = utcnow()
+    contract.signed_on = utcnow().date()  # the day both signed, as signing records it
     session.add(contract)
     session.commit()
     with in_app(session):

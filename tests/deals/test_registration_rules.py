@@ -122,7 +122,8 @@ def test_the_database_keeps_the_rules_and_0015_registers_old_numbers(app, sessio
         with engine.begin() as conn:
             conn.execute(
                 text(
-                    "UPDATE contract SET registration_number = '2201012026000123', status = 'signed' WHERE id = :id"
+                    "UPDATE contract SET registration_number = '2201012026000123', status = 'signed',"
+                    " signed_on = '2027-01-10' WHERE id = :id"
                 ),
                 {"id": old.id},
             )

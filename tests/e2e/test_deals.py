@@ -2,8 +2,9 @@
 
 The center finds the SME's confidential need among its achievement's recommendations and expresses interest; the
 SME accepts; the center accepts the NDA and reads the details; they talk, with an attachment; the center drafts a
-commissioned-development contract with two milestones; both sign; the first milestone is delivered, accepted and
-paid. Each side sees the other's steps as notifications.
+commissioned-development contract with a deliverable and a payment milestone; both sign; the deliverable is
+delivered and accepted, the payment paid and its receipt confirmed; both confirm completion and the SME closes its
+need as solved here. Each side sees the other's steps as notifications.
 """
 
 import io
@@ -213,9 +214,11 @@ def test_recommendation_to_signed_contract_with_a_paid_milestone(world, browser)
     center.get_by_label("合同金额（万元）").fill("120")
     center.get_by_label("技术交易额（万元）").fill("100")
     for row, (title, due, amount) in enumerate(
-        [("工艺方案与试焊", "2027-02-01", "40"), ("中试验证与验收", "2027-06-30", "80")]
+        [("工艺方案与试焊", "2027-02-01", "40"), ("首付款", "2027-06-30", "80")]
     ):
         center.locator(f"#milestones-{row}-title").fill(title)
+        if row == 1:
+            center.locator(f"#milestones-{row}-kind").select_option("payment")
         center.locator(f"#milestones-{row}-due_on").fill(due)
         center.locator(f"#milestones-{row}-amount").fill(amount)
     center.get_by_role("button", name="创建合同草稿").click()
@@ -242,17 +245,31 @@ def test_recommendation_to_signed_contract_with_a_paid_milestone(world, browser)
     sme.wait_for_url(contract_url)
     assert sme.locator("#contract-status").inner_text() == "已签订"
 
-    # The first milestone: delivered by the center, accepted and paid by the SME.
+    # The deliverable: delivered by the center, accepted by the SME; then the payment: paid by the SME, its receipt
+    # confirmed by the center.
     center.goto(contract_url)
     first = center.locator(".milestone", has_text="工艺方案与试焊")
     first.get_by_role("button", name="确认交付").click()
     sme.goto(contract_url)
     sme.locator(".milestone", has_text="工艺方案与试焊").get_by_role("button", name="验收通过").click()
-    sme.locator(".milestone", has_text="工艺方案与试焊").get_by_role("button", name="确认付款").click()
-    assert "已付款" in sme.locator(".milestone", has_text="工艺方案与试焊").inner_text()
-    assert "待交付" in sme.locator(".milestone", has_text="中试验证与验收").inner_text()
-    audit = sme.locator(".audit-table tbody tr")
-    assert audit.count() == 6  # created, two signatures, delivered, accepted, paid
+    assert "已验收" in sme.locator(".milestone", has_text="工艺方案与试焊").inner_text()
+    sme.locator(".milestone", has_text="首付款").get_by_role("button", name="确认付款").click()
+    assert "已付款" in sme.locator(".milestone", has_text="首付款").inner_text()
+    center.goto(contract_url)
+    center.locator(".milestone", has_text="首付款").get_by_role("button", name="确认收款").click()
+    assert "已确认收款" in center.locator(".milestone", has_text="首付款").inner_text()
+    audit = center.locator(".audit-table tbody tr")
+    assert audit.count() == 7  # created, two signatures, delivered, accepted, paid, received
+
+    # Both confirm completion; the SME, whose need it was, closes the need as solved here.
+    center.get_by_role("button", name="开始履行").click()
+    center.get_by_role("button", name="确认完成").click()
+    assert "等待对方确认" in center.locator("#next-step").inner_text()
+    sme.goto(contract_url)
+    sme.get_by_role("button", name="确认完成").click()
+    assert sme.locator("#contract-status").inner_text() == "已完成"
+    sme.get_by_role("button", name="关闭需求（已通过本平台解决）").click()
+    assert sme.get_by_role("button", name="关闭需求（已通过本平台解决）").count() == 0
 
     # Both sides have seen the other's steps as notifications.
     sme.goto(f"{base}/notifications")

@@ -239,7 +239,7 @@ def test_closing_as_solved_here_links_the_contract(live, page):
     page.locator("#close").get_by_role("button", name="关闭").click()
     page.wait_for_load_state()
     notice = page.locator("#solved-here")
-    assert "已在本平台达成" in notice.inner_text()
+    assert "已通过本平台合同解决" in notice.inner_text()
     notice.get_by_role("link", name=contract.title).click()
     page.wait_for_url(f"{live}/contracts/{contract.id}")
     assert contract.title in page.locator("h1").inner_text()

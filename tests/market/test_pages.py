@@ -203,7 +203,8 @@ def test_post_service_as_draft(client, auth, session, university):
         ({"title": "X"}, "内容过短：至少 2 个字符"),
         ({"trl": "12"}, "不能大于 9"),
         ({"budget_min": "很多"}, "请按万元填写金额"),
-        ({"budget_max": "-5"}, "不能小于 0"),
+        ({"budget_max": "-5"}, "金额不能为负数"),
+        ({"budget_max": "1.234"}, "最多两位小数"),
         ({"budget_min": "100", "budget_max": "10"}, "预算下限不能高于上限"),
         ({"industry": "shipbuilding"}, "未知的产业类别"),
         ({"cooperation_modes": ["barter"]}, "不是允许的取值"),
@@ -221,6 +222,15 @@ def test_post_bad_need_is_refused_with_a_chinese_message(
     assert field_message in html and "请修改标出的字段" in html
     assert 'aria-invalid="true"' in html or "预算下限" in html
     assert count(session, Need) == 0
+
+
+def test_budgets_in_wan_keep_two_decimals_exactly(client, auth, session, enterprise):
+    auth.login(enterprise.email, PASSWORD)
+    response = post_form(client, "/needs/new", need_form(budget_min="1.25", budget_max="12.35"))
+    assert response.status_code == 302
+    session.expire_all()
+    need = session.exec(select(Need)).one()
+    assert (need.budget_min, need.budget_max) == (12_500, 123_500)
 
 
 def test_edit_saves_and_bad_edit_changes_nothing(client, auth, session, enterprise):

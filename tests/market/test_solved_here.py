@@ -54,7 +54,7 @@ def test_the_only_contract_is_linked_and_shown_to_the_parties_and_the_bureau(
     session.expire_all()
     assert session.get(Need, need.id).solved_contract_id == contract.id
     notice = page.split('id="solved-here"', 1)[1].split("</p>", 1)[0]
-    assert "已在本平台达成" in notice and f'href="/contracts/{contract.id}"' in notice
+    assert "已通过本平台合同解决" in notice and f'href="/contracts/{contract.id}"' in notice
     assert (
         client.get(f"/api/v1/needs/{need.id}", headers=bearer(client, enterprise.email, PASSWORD)).json[
             "solved_contract_id"

@@ -74,7 +74,6 @@ CONTRACT = {
     "amount": 1_200_000,
     "technology_amount": 1_000_000,
     "currency": "CNY",
-    "signed_on": "2027-01-10",
     "ends_on": "2027-12-31",
     "field": "automotive",
     "milestones": [

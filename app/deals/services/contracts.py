@@ -6,6 +6,8 @@ its audit row in one transaction. Each write updates only the contract `version`
 of one contract are serialised: the loser re-reads and is judged again against the new state.
 """
 
+from datetime import date, timedelta
+
 from flask_babel import gettext as _
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
@@ -15,6 +17,7 @@ from app.deals import rules as deal_rules
 from app.deals import signing
 from app.deals.services import contract_texts, interests, registration
 from app.deals.services.interests import contract_side, get_interest, record_feedback
+from app.market.services import listings
 from app.platform import audit, permissions
 from app.platform.concurrency import versioned_update
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
@@ -24,22 +27,32 @@ from app.platform.taxonomy import is_industry
 from app.platform.validation import parse
 from models import (
     AuditEvent,
+    CloseReason,
     Contract,
     ContractIn,
     ContractStatus,
     FeedbackLabel,
     Interest,
     InterestStatus,
+    ListingStatus,
     Milestone,
-    MilestoneStatus,
+    Need,
     Organization,
     User,
 )
 from models.common import utcnow
 
 ALLOWED = deal_rules.ALLOWED
-MILESTONE_ALLOWED = deal_rules.MILESTONE_ALLOWED
 RETRIES = 3
+# A signing date declared at creation may lie this many days back at most (an offline signature shortly before);
+# older contracts signed offline need the bureau's confirmation, so one party cannot move a past year's figures.
+SIGNED_ON_WINDOW_DAYS = 30
+
+
+def signed_on_allowed(signed_on: date, today: date | None = None) -> bool:
+    """Whether a declared signing date is today or within the last `SIGNED_ON_WINDOW_DAYS` days."""
+    today = today or utcnow().date()
+    return today - timedelta(days=SIGNED_ON_WINDOW_DAYS) <= signed_on <= today
 
 
 def sides(contract: Contract) -> dict[str, int]:
@@ -124,6 +137,10 @@ def create_contract(*, session: Session, user: User, data: dict) -> Contract:
     fields = {}
     if contract_in.technology_amount > contract_in.amount:
         fields["technology_amount"] = _("The technology amount cannot exceed the contract amount.")
+    if contract_in.signed_on is not None and not signed_on_allowed(contract_in.signed_on):
+        fields["signed_on"] = _(
+            "The signing date can only be today or within the last %(days)s days.", days=SIGNED_ON_WINDOW_DAYS
+        )
     if contract_in.signed_on and contract_in.ends_on and contract_in.ends_on < contract_in.signed_on:
         fields["ends_on"] = _("The end date is before the signing date.")
     if sum(m.amount for m in contract_in.milestones) > contract_in.amount:
@@ -173,6 +190,24 @@ def _refusal(exc: deal_rules.RuleError, current: str) -> Exception:
         return Conflict(_("Your organization has already signed; the other party has not yet."))
     if isinstance(exc, deal_rules.ReasonRequired):
         return Invalid(_("Some fields are not valid."), {"note": _("This field is required.")})
+    if isinstance(exc, deal_rules.AlreadyConfirmed):
+        return Conflict(
+            _("Your organization has already confirmed completion; awaiting the other party's confirmation.")
+        )
+    if isinstance(exc, deal_rules.MilestonesOpen):
+        return Conflict(
+            _(
+                "The contract can be completed once every milestone is finished. Still open: %(titles)s.",
+                titles="、".join(exc.titles),
+            )
+        )
+    if isinstance(exc, deal_rules.EarlierMilestoneOpen):
+        return Conflict(
+            _(
+                "Milestones are carried out in order: first finish the earlier milestone “%(title)s”.",
+                title=exc.title,
+            )
+        )
     if isinstance(exc, deal_rules.ContractNotActive):
         return Conflict(_("Not possible while the contract is %(status)s.", status=current))
     if isinstance(exc, deal_rules.WrongSide) and exc.required:
@@ -224,13 +259,21 @@ def transition_contract(
     def attempt(contract: Contract):
         side = side_of(user, contract)
         state = deal_rules.ContractState(
-            contract.status, contract.signed_by_a_at is not None, contract.signed_by_b_at is not None
+            contract.status,
+            contract.signed_by_a_at is not None,
+            contract.signed_by_b_at is not None,
+            completed_by_a=contract.completed_by_a_at is not None,
+            completed_by_b=contract.completed_by_b_at is not None,
         )
         try:
-            outcome = deal_rules.transition_contract(state, side=side, to=to, note=note or "")
+            outcome = deal_rules.transition_contract(
+                state, side=side, to=to, note=note or "", open_milestones=_open_milestones(session, contract)
+            )
         except deal_rules.RuleError as exc:
             raise _refusal(exc, contract.status) from None
         values: dict[str, object] = {"status": outcome.state.status}
+        if to == ContractStatus.completed:
+            values["completed_by_a_at" if side == "a" else "completed_by_b_at"] = utcnow()
         if to == ContractStatus.signed:
             org = session.get(Organization, user.org_id)
             if not organizations.can_sign_contracts(org):
@@ -262,6 +305,9 @@ def transition_contract(
             assert interest is not None  # a contract's interest is never deleted
             record_feedback(session=session, interest=interest, label=FeedbackLabel.contracted)
             _notify_parties(session, contract, "contract_signed")
+        elif outcome.state.status == ContractStatus.completed and contract.status != ContractStatus.completed:
+            _notify_parties(session, contract, "contract_transition", except_org=user.org_id)
+            _ask_need_owner_to_close(session, contract)
         else:
             _notify_parties(session, contract, "contract_transition", except_org=user.org_id)
         return contract
@@ -269,24 +315,47 @@ def transition_contract(
     return _with_retries(session, user, contract_id, attempt)
 
 
+def _open_milestones(session: Session, contract: Contract) -> tuple[str, ...]:
+    """The titles of the contract's unfinished milestones, in order (completion waits for them)."""
+    assert contract.id is not None  # a stored contract
+    return tuple(
+        m.title
+        for m in milestones_of(session=session, contract_id=contract.id)
+        if not deal_rules.milestone_done(m.kind, m.status)
+    )
+
+
+def _earlier_open(milestones: list[Milestone], milestone: Milestone) -> str | None:
+    """The title of the first unfinished milestone before this one (milestones run in order)."""
+    return deal_rules.first_open(
+        [(m.kind, m.status, m.title) for m in milestones if m.position < milestone.position]
+    )
+
+
 def transition_milestone(
     *, session: Session, user: User, contract_id: int, milestone_id: int, to: str
 ) -> Milestone:
-    """Deliver (provider), accept or mark paid (client) one milestone of a signed contract."""
+    """One step of one milestone of a signed contract: a deliverable is delivered (provider) and accepted
+    (client); a payment is paid (client) and its receipt confirmed (provider). In order of position."""
 
     def attempt(contract: Contract):
         milestone = session.get(Milestone, milestone_id)
         if milestone is None or milestone.contract_id != contract.id:
             raise NotFound(_("No such milestone."))
         session.refresh(milestone)
-        assert milestone.id is not None  # a stored milestone
+        assert milestone.id is not None and contract.id is not None  # stored rows
+        siblings = milestones_of(session=session, contract_id=contract.id)
+        for sibling in siblings:
+            session.refresh(sibling)
         try:
             entry = deal_rules.transition_milestone(
                 contract_status=contract.status,
                 milestone_id=milestone.id,
+                kind=milestone.kind,
                 current=milestone.status,
                 side=side_of(user, contract),
                 to=to,
+                earlier_open=_earlier_open(siblings, milestone),
             )
         except deal_rules.RuleError as exc:
             raise _refusal(exc, contract.status) from None
@@ -313,6 +382,72 @@ def transition_milestone(
     milestone = _with_retries(session, user, contract_id, attempt)
     session.refresh(milestone)
     return milestone
+
+
+def need_of(session: Session, contract: Contract) -> Need | None:
+    """The need the contract's interest concerns, as its target or the need it went through (`via`)."""
+    interest = session.get(Interest, contract.interest_id)
+    if interest is None:
+        return None
+    if interest.target_type == "need":
+        return session.get(Need, interest.target_id)
+    if interest.via_type == "need" and interest.via_id is not None:
+        return session.get(Need, interest.via_id)
+    return None
+
+
+def _ask_need_owner_to_close(session: Session, contract: Contract) -> None:
+    """A completed contract solved the need it came from: its owner is asked to close it as solved here."""
+    need = need_of(session, contract)
+    if need is None or need.status == ListingStatus.closed:
+        return
+    assert contract.id is not None  # a stored contract
+    notify(
+        session=session,
+        org_id=need.org_id,
+        kind="contract_completed_need",
+        subject_type="contract",
+        subject_id=contract.id,
+        text=need.title,
+    )
+
+
+def need_to_close(*, session: Session, user: User | None, contract: Contract) -> Need | None:
+    """The need this user may now close as solved by this contract: the contract is completed, the user's
+    organization posted the need, and the need is not closed yet (for the page's button)."""
+    if contract.status != ContractStatus.completed:
+        return None
+    need = need_of(session, contract)
+    if need is None or need.status == ListingStatus.closed or not permissions.owns(user, need):
+        return None
+    return need
+
+
+def close_need_as_solved(*, session: Session, user: User, contract_id: int) -> Need:
+    """Close the need a completed contract came from as solved on this platform, linking the contract. Only the
+    need's owner; the listing's own rules and audit row apply (`listings.set_status`)."""
+    contract = get_contract(session=session, user=user, contract_id=contract_id)
+    need = need_of(session, contract)
+    if need is None:
+        raise Conflict(_("This contract did not come from a technical need."))
+    if not permissions.owns(user, need):
+        raise Forbidden(_("Only the organization that posted the need may close it."))
+    if contract.status != ContractStatus.completed:
+        raise Conflict(
+            _("The need can be closed as solved here once both parties have completed the contract.")
+        )
+    assert need.id is not None and contract.id is not None  # stored rows
+    closed = listings.set_status(
+        session=session,
+        kind="need",
+        listing_id=need.id,
+        user=user,
+        action="close",
+        reason=CloseReason.solved_here,
+        contract_id=contract.id,
+    )
+    assert isinstance(closed, Need)
+    return closed
 
 
 def set_registration_number(*, session: Session, user: User, contract_id: int, number: str) -> Contract:
@@ -343,28 +478,61 @@ def event_to_public(*, session: Session, event: AuditEvent) -> dict:
     }
 
 
+def completion(contract: Contract) -> dict[str, bool]:
+    """Which sides have confirmed completion."""
+    return {"a": contract.completed_by_a_at is not None, "b": contract.completed_by_b_at is not None}
+
+
 def allowed_for(user: User | None, contract: Contract) -> list[str]:
-    """The statuses this user may move the contract to now (for buttons)."""
+    """The statuses this user may move the contract to now (for buttons): a side that already signed, or
+    already confirmed completion, waits for the other."""
     side = side_of(user, contract)
     if side is None:
         return []
-    signed = contract.signed_by_a_at if side == "a" else contract.signed_by_b_at
-    return [
-        ContractStatus(s).value
-        for s in ALLOWED[contract.status]
-        if not (s == ContractStatus.signed and signed)
-    ]
+    done: dict[str, object] = {
+        ContractStatus.signed: contract.signed_by_a_at if side == "a" else contract.signed_by_b_at,
+        ContractStatus.completed: completion(contract)[side],
+    }
+    return [ContractStatus(s).value for s in ALLOWED[contract.status] if not done.get(s)]
 
 
-def milestone_allowed_for(user: User | None, contract: Contract, milestone: Milestone) -> list[str]:
+def milestone_allowed_for(
+    user: User | None, contract: Contract, milestone: Milestone, earlier_open: str | None = None
+) -> list[str]:
+    """The steps this user may take on the milestone now: its side's, under a signed contract, in order."""
     side = side_of(user, contract)
-    if side is None or contract.status not in deal_rules.MILESTONE_CONTRACT_STATES:
+    if (
+        side is None
+        or contract.status not in deal_rules.MILESTONE_CONTRACT_STATES
+        or earlier_open is not None
+    ):
         return []
-    return [
-        MilestoneStatus(s).value
-        for s in MILESTONE_ALLOWED[milestone.status]
-        if deal_rules.MILESTONE_SIDE[s] == side
-    ]
+    return deal_rules.milestone_steps(kind=milestone.kind, current=milestone.status, side=side)
+
+
+def milestones_to_public(*, session: Session, user: User | None, contract: Contract) -> list[dict]:
+    """The milestones in order, each with the steps the user may take now and, while an earlier one is open,
+    the title it waits for."""
+    assert contract.id is not None  # a stored contract
+    rows = milestones_of(session=session, contract_id=contract.id)
+    out = []
+    for m in rows:
+        waiting = _earlier_open(rows, m)
+        out.append(
+            {
+                "id": m.id,
+                "position": m.position,
+                "title": m.title,
+                "kind": m.kind,
+                "due_on": m.due_on.isoformat(),
+                "amount": m.amount,
+                "status": m.status.value,
+                "done": deal_rules.milestone_done(m.kind, m.status),
+                "waits_for": waiting,
+                "allowed": milestone_allowed_for(user, contract, m, waiting),
+            }
+        )
+    return out
 
 
 def contract_to_public(*, session: Session, user: User, contract: Contract) -> dict:
@@ -406,18 +574,9 @@ def contract_to_public(*, session: Session, user: User, contract: Contract) -> d
         "terminated_reason": contract.terminated_reason,
         "side": side_of(user, contract),
         "allowed": allowed_for(user, contract),
-        "milestones": [
-            {
-                "id": m.id,
-                "position": m.position,
-                "title": m.title,
-                "due_on": m.due_on.isoformat(),
-                "amount": m.amount,
-                "status": m.status.value,
-                "allowed": milestone_allowed_for(user, contract, m),
-            }
-            for m in milestones_of(session=session, contract_id=contract.id)
-        ],
+        "roles": deal_rules.roles(contract.kind),
+        "completion": completion(contract),
+        "milestones": milestones_to_public(session=session, user=user, contract=contract),
         "created_at": contract.created_at.isoformat(),
         "updated_at": contract.updated_at.isoformat(),
         **contract_texts.to_public(session, contract),

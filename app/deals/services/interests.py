@@ -423,6 +423,23 @@ def record_feedback(
     if query is None:
         return None
     query_type, query_id, rec_kind = query
+    key: dict[str, object] = {
+        "user_id": interest.from_user_id,
+        "query_type": query_type,
+        "query_id": query_id,
+        "target_type": interest.target_type,
+        "target_id": interest.target_id,
+        "label": label,
+    }
+    # One signal per interest and label: a second contract signed from the same interest teaches nothing new
+    # (and the table's unique key would refuse it).
+    existing = session.exec(
+        select(RecommendationFeedback).where(
+            *(getattr(RecommendationFeedback, name) == value for name, value in key.items())
+        )
+    ).first()
+    if existing is not None:
+        return existing
     row = RecommendationFeedback(
         user_id=interest.from_user_id,
         query_type=query_type,

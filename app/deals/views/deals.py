@@ -9,6 +9,7 @@ from flask_login import login_required
 
 from app.db import get_session
 from app.deals import labels, registration_labels, registration_rules
+from app.deals import rules as deal_rules
 from app.deals.forms import (
     ActionForm,
     ContractForm,
@@ -43,7 +44,7 @@ from app.web.identity import current_user_or_none
 from app.web.input_guards import accepts_upload, same_site_path
 from app.web.labels import label
 from app.web.templating import org_name
-from models import Center, User
+from models import Center, ContractStatus, Milestone, User
 
 bp = Blueprint("deals", __name__)
 
@@ -60,6 +61,7 @@ def inject_deal_helpers() -> dict:
         "audit_status": _audit_status,
         "open_interest": _open_interest,
         "target_org": _target_org,
+        "contract_roles": deal_rules.roles,
     }
 
 
@@ -104,12 +106,12 @@ def _audit_status(event, value: str | None) -> str:
     if value is None:
         return ""
     if event.action.startswith("registration_"):
-        table = registration_labels.STATUSES
-    elif event.action == "milestone":
-        table = labels.MILESTONE_STATUSES
-    else:
-        table = labels.CONTRACT_STATUSES
-    return label(table, value)
+        return label(registration_labels.STATUSES, value)
+    if event.action == "milestone":
+        milestone_id = event.data.get("milestone_id")
+        milestone = get_session().get(Milestone, milestone_id) if milestone_id else None
+        return labels.milestone_status_label(milestone.kind if milestone else None, value)
+    return label(labels.CONTRACT_STATUSES, value)
 
 
 @bp.app_template_filter("notification_text")
@@ -264,6 +266,8 @@ def _interest_page(
         contracts=[
             c for c in contracts.list_contracts(session=session, user=user) if c.interest_id == interest.id
         ],
+        contract_parties=interests.contract_side(interest),
+        contract_kinds=labels.CONTRACT_KINDS,
         forms=forms,
         error=error,
         field_errors=field_errors or {},
@@ -418,12 +422,13 @@ def create_contract(interest_id: int):
     try:
         contract = contracts.create_contract(session=session, user=user, data=form.to_data(interest_id))
     except (Invalid, Conflict) as exc:
+        fields = form.explain(exc.fields)
         return _interest_page(
             interest_id,
             forms={"contract": form},
-            error=_error_text(exc),
+            error=" ".join([exc.message, *fields.values()]) if fields else exc.message,
             status=exc.status,
-            field_errors=exc.fields,
+            field_errors=fields,
         )
     flash(_("Contract drafted. Both parties sign it on this page."), "success")
     return redirect(url_for("deals.contract", contract_id=contract.id))
@@ -558,6 +563,7 @@ def _contract_page(
         contract=contract,
         public=contracts.contract_to_public(session=session, user=user, contract=contract),
         side=contracts.side_of(user, contract),
+        need_to_close=contracts.need_to_close(session=session, user=user, contract=contract),
         audit=contracts.contract_audit(session=session, user=user, contract_id=contract_id),
         forms=forms,
         error=error,
@@ -572,10 +578,12 @@ def contract(contract_id: int):
     return _contract_page(contract_id)
 
 
-def _contract_action(contract_id: int, form, do, success: str, form_name: str):
+def _contract_action(contract_id: int, form, do, success, form_name: str):
+    """Run one step on a contract; a refused step shows the page again with the reason. `success` is the
+    message, or a function of what the step returned that gives it."""
     if form.validate_on_submit():
         try:
-            do()
+            result = do()
         except (Invalid, Conflict) as exc:
             return _contract_page(
                 contract_id,
@@ -584,7 +592,7 @@ def _contract_action(contract_id: int, form, do, success: str, form_name: str):
                 status=exc.status,
                 field_errors=exc.fields,
             )
-        flash(success, "success")
+        flash(success(result) if callable(success) else success, "success")
     return redirect(url_for("deals.contract", contract_id=contract_id))
 
 
@@ -602,7 +610,11 @@ def transition_contract(contract_id: int):
         lambda: contracts.transition_contract(
             session=session, user=user, contract_id=contract_id, to=to, note=(form.note.data or "").strip()
         ),
-        _("Done: %(action)s.", action=labels.CONTRACT_ACTIONS.get(to, to)),
+        lambda contract: (
+            _("Your confirmation is recorded; awaiting the other party's confirmation.")
+            if to == ContractStatus.completed and contract.status != ContractStatus.completed
+            else _("Done: %(action)s.", action=labels.CONTRACT_ACTIONS.get(to, to))
+        ),
         "transition",
     )
 
@@ -611,7 +623,7 @@ def transition_contract(contract_id: int):
 @limits.writes
 @login_required
 def transition_milestone(contract_id: int, milestone_id: int):
-    """Move one milestone on: delivered, accepted, paid."""
+    """Move one milestone on: a deliverable delivered or accepted, a payment paid or its receipt confirmed."""
     session, user = get_session(), current_user_or_none()
     form = TransitionForm()
     to = form.to.data or ""
@@ -621,7 +633,24 @@ def transition_milestone(contract_id: int, milestone_id: int):
         lambda: contracts.transition_milestone(
             session=session, user=user, contract_id=contract_id, milestone_id=milestone_id, to=to
         ),
-        _("Milestone updated: %(status)s.", status=labels.MILESTONE_STATUSES.get(to, to)),
+        lambda milestone: _(
+            "Milestone updated: %(status)s.", status=labels.milestone_status_label(milestone.kind, to)
+        ),
+        "action",
+    )
+
+
+@bp.route("/contracts/<int:contract_id>/close-need", methods=["POST"])
+@limits.writes
+@login_required
+def close_need(contract_id: int):
+    """The need's owner closes the need a completed contract came from, as solved on this platform."""
+    session, user = get_session(), current_user_or_none()
+    return _contract_action(
+        contract_id,
+        ActionForm(),
+        lambda: contracts.close_need_as_solved(session=session, user=user, contract_id=contract_id),
+        _("The need is closed as solved on this platform."),
         "action",
     )
 

@@ -147,6 +147,10 @@ CASES = [
         body={"to": "completed"},
     ),
     Case("GET", "/api/v1/contracts?party=me", expected=ANY_USER),
+    # The need's owner (the enterprise) may close it once the contract is completed; this one is a draft.
+    Case(
+        "POST", "/api/v1/contracts/{contract}/close-need", expected=_expect(401, 409, 403, 403, 404), body={}
+    ),
     Case("GET", "/api/v1/needs/{need}/detail-views", expected=_expect(401, 200, 404, 404, 404)),
     # Grants: the owner grants and revokes, the bureau lists (and is refused a change), anyone else: 404.
     Case("GET", "/api/v1/needs/{grants_need_api}/grants", expected=_expect(401, 200, 404, 200, 404)),

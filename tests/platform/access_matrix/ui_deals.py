@@ -197,6 +197,8 @@ CASES = [
         "/contracts/registrations.xlsx?from=2026-01-01&to=2026-12-31",
         expected=_expect(302, 403, 403, 200, 403),
     ),
+    # The need's owner (the enterprise) may close it once the contract is completed; this one is a draft.
+    Case("POST", "/contracts/{contract}/close-need", expected=_expect(302, 409, 403, 403, 404), body={}),
     # An organization reads the incubations of the centers it runs and those naming it; an expert has none.
     Case("GET", "/incubations", expected=_expect(302, 200, 200, 200, 403)),
     Case("GET", "/notifications", expected=ANY_USER),
@@ -267,6 +269,7 @@ PAIRS: list[Pair] = [
     Pair("GET /contracts/{contract}", "GET /api/v1/contracts/{contract}"),
     Pair("POST /contracts/{contract}/transition", "POST /api/v1/contracts/{contract}/transition"),
     Pair("POST /contracts/{contract}/registration", "POST /api/v1/contracts/{contract}/registration"),
+    Pair("POST /contracts/{contract}/close-need", "POST /api/v1/contracts/{contract}/close-need"),
     Pair("POST /contracts/{contract}/registration/decision", "PUT /api/v1/contracts/{contract}/registration"),
     Pair(
         "GET /contracts/{contract}/registration.pdf", "GET /api/v1/contracts/{registrable}/registration.pdf"
