@@ -61,7 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from app.accounts.views.auth import bp as auth_bp
     from app.accounts.views.verification import bp as bureau_bp
     from app.api import bp as api_bp
-    from app.deals.views.deals import bp as deals_bp
+    from app.deals.views import bp as deals_bp
     from app.market.views.home import bp as main_bp
     from app.market.views.listings import bp as listings_bp
     from app.market.views.profiles import bp as profiles_bp

@@ -53,10 +53,10 @@ def signed(client, tokens, interest_id: int, **overrides) -> str:
     made = create(client, tokens, interest_id, **overrides)
     assert made.status_code == 201, made.json
     path = f"/api/v1/contracts/{made.json['id']}"
+    sha = made.json["text"]["sha256"]  # a signature names the text it signs
     for side in ("sme", "center"):
-        assert (
-            client.post(f"{path}/transition", headers=tokens[side], json={"to": "signed"}).status_code == 200
-        )
+        signing = {"to": "signed", "text_sha256": sha}
+        assert client.post(f"{path}/transition", headers=tokens[side], json=signing).status_code == 200
     return path
 
 

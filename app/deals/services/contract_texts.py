@@ -2,7 +2,7 @@
 every edit of a draft, the diff the other party reads, and the checks a signature needs.
 
 Versions are append-only rows (`ContractText`). An edit bumps the contract's own `version` like every other
-change of the contract (`contracts._bump`), and a signature is written under the same check after comparing its
+change of the contract (`contract_access.bump`), and a signature is written under the same check after comparing its
 hash with the current text's, inside the same attempt: an edit and a signature racing each other are serialised
 by the contract row, and the loser is judged again on fresh state. So a signature always names the text stored
 as current when it was written; an edit after one signature voids it (both sign again). Once both parties have
@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from app.deals import contract_templates as templates
 from app.deals import rules as deal_rules
+from app.deals.services import contract_access
 from app.platform.errors import Conflict, Forbidden, Invalid
 from app.platform.notifications import notify
 from models import (
@@ -147,12 +148,10 @@ def _checked(kind: str, clauses: object) -> dict[str, str]:
 def edit_text(*, session: Session, user: User, contract_id: int, clauses: object) -> ContractText:
     """A party changes clauses of a draft: the next version (the clauses not sent stay as they are); a party's
     signature of the previous version is voided. 409 once the contract is no longer a draft."""
-    # contracts imports this module; the workflow's helpers are reached at call time.
-    from app.deals.services import contracts
 
     def attempt(contract: Contract):
         assert contract.id is not None  # a stored contract
-        side = contracts.side_of(user, contract)
+        side = contract_access.side_of(user, contract)
         if side is None:
             raise Forbidden(_("Only the parties of the contract can change it."))
         if contract.status != ContractStatus.draft:
@@ -169,7 +168,7 @@ def edit_text(*, session: Session, user: User, contract_id: int, clauses: object
         voided = {"signed_by_a_at": None} if contract.signed_by_a_at else {}
         if contract.signed_by_b_at:
             voided["signed_by_b_at"] = None
-        if not contracts._bump(session, contract, **voided):
+        if not contract_access.bump(session, contract, **voided):
             return None
         _stored(session, now)
         text = _version(contract, now.version + 1, merged, user)
@@ -181,7 +180,7 @@ def edit_text(*, session: Session, user: User, contract_id: int, clauses: object
                 .where(col(ContractSignature.id) == signature.id)
                 .values(voided_at=stamp)
             )
-            contracts._event(
+            contract_access.event(
                 session,
                 contract,
                 user,
@@ -189,7 +188,7 @@ def edit_text(*, session: Session, user: User, contract_id: int, clauses: object
                     "signature_voided", contract.status, contract.status, signature.party.upper()
                 ),
             )
-        contracts._event(
+        contract_access.event(
             session,
             contract,
             user,
@@ -206,7 +205,7 @@ def edit_text(*, session: Session, user: User, contract_id: int, clauses: object
         )
         return text
 
-    return contracts._with_retries(session, user, contract_id, attempt)
+    return contract_access.with_retries(session, user, contract_id, attempt)
 
 
 # --- signing ---------------------------------------------------------------------------------------------------

@@ -16,10 +16,13 @@ from app.accounts.services import organizations
 from app.deals import rules as deal_rules
 from app.deals import signing
 from app.deals.services import contract_texts, interests, registration
+from app.deals.services.contract_access import bump as _bump
+from app.deals.services.contract_access import event as _event
+from app.deals.services.contract_access import get_contract, side_of
+from app.deals.services.contract_access import with_retries as _with_retries
 from app.deals.services.interests import contract_side, get_interest, record_feedback
 from app.market.services import listings
 from app.platform import audit, permissions
-from app.platform.concurrency import versioned_update
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from app.platform.notifications import notify
 from app.platform.permissions import is_bureau
@@ -43,7 +46,6 @@ from models import (
 from models.common import utcnow
 
 ALLOWED = deal_rules.ALLOWED
-RETRIES = 3
 # A signing date declared at creation may lie this many days back at most (an offline signature shortly before);
 # older contracts signed offline need the bureau's confirmation, so one party cannot move a past year's figures.
 SIGNED_ON_WINDOW_DAYS = 30
@@ -53,24 +55,6 @@ def signed_on_allowed(signed_on: date, today: date | None = None) -> bool:
     """Whether a declared signing date is today or within the last `SIGNED_ON_WINDOW_DAYS` days."""
     today = today or utcnow().date()
     return today - timedelta(days=SIGNED_ON_WINDOW_DAYS) <= signed_on <= today
-
-
-def sides(contract: Contract) -> dict[str, int]:
-    """ "a" (the client) and "b" (the provider)."""
-    return {"a": contract.party_a_org_id, "b": contract.party_b_org_id}
-
-
-def side_of(user: User | None, contract: Contract) -> str | None:
-    """ "a", "b" or None (see `permissions.side_of`)."""
-    return permissions.side_of(user, sides(contract))
-
-
-def get_contract(*, session: Session, user: User | None, contract_id: int) -> Contract:
-    """The contract if this user is a party or the bureau; otherwise it does not exist."""
-    contract = session.get(Contract, contract_id)
-    if contract is None or not permissions.may_see_deal(user, sides(contract)):
-        raise NotFound(_("No such contract."))
-    return contract
 
 
 def list_contracts(*, session: Session, user: User) -> list[Contract]:
@@ -94,21 +78,6 @@ def milestones_of(*, session: Session, contract_id: int) -> list[Milestone]:
             .where(col(Milestone.contract_id) == contract_id)
             .order_by(col(Milestone.position))
         ).all()
-    )
-
-
-def _event(session: Session, contract: Contract, user: User | None, entry: deal_rules.AuditEntry) -> None:
-    assert contract.id is not None  # a stored contract
-    audit.record(
-        session,
-        subject="contract",
-        subject_id=contract.id,
-        action=entry.action,
-        actor=user,
-        from_state=entry.from_status,
-        to_state=entry.to_status,
-        note=entry.note or None,
-        milestone_id=entry.milestone_id,
     )
 
 
@@ -213,28 +182,6 @@ def _refusal(exc: deal_rules.RuleError, current: str) -> Exception:
     if isinstance(exc, deal_rules.WrongSide) and exc.required:
         return Forbidden(_("Only party %(side)s of the contract can do this.", side=exc.required.upper()))
     return Forbidden(_("Only the parties of the contract can change it."))
-
-
-def _bump(session: Session, contract: Contract, **values) -> bool:
-    """Write `values` if the contract is still at the version we read; False if someone else changed it."""
-    assert contract.id is not None  # a stored contract
-    return versioned_update(
-        session, Contract, contract.id, version=contract.version, values={"updated_at": utcnow(), **values}
-    )
-
-
-def _with_retries(session: Session, user: User, contract_id: int, attempt):
-    """Run `attempt(contract)` on fresh state until its compare-and-set wins; rule refusals propagate."""
-    for _try in range(RETRIES):
-        contract = get_contract(session=session, user=user, contract_id=contract_id)
-        session.refresh(contract)
-        result = attempt(contract)
-        if result is not None:
-            session.commit()
-            session.refresh(contract)
-            return result
-        session.rollback()
-    raise Conflict(_("The contract was changed at the same time; please reload and try again."))
 
 
 def transition_contract(

@@ -15,7 +15,7 @@ from app.db import get_session
 from app.deals import contract_templates as templates
 from app.deals.forms import ActionForm
 from app.deals.services import contract_document, contract_texts, contracts
-from app.deals.views.deals import _error_text, bp
+from app.deals.views.blueprint import bp, error_text
 from app.platform.errors import Conflict, Forbidden, Invalid
 from app.web import limits
 from app.web.identity import current_user_or_none
@@ -104,7 +104,7 @@ def edit_contract_text(contract_id: int):
         )
     except (Invalid, Conflict) as exc:
         return _text_page(
-            contract, bodies=bodies, errors={"_": _error_text(exc), **exc.fields}, status=exc.status
+            contract, bodies=bodies, errors={"_": error_text(exc), **exc.fields}, status=exc.status
         )
     flash(_("Saved as version %(n)s. The other party will see what changed.", n=text.version), "success")
     return redirect(url_for("deals.contract", contract_id=contract_id, _anchor="contract-text"))
@@ -155,7 +155,7 @@ def sign_contract(contract_id: int):
     except (Invalid, Conflict) as exc:
         get_session().rollback()
         fresh = contracts.get_contract(session=get_session(), user=user, contract_id=contract_id)
-        return _sign_page(fresh, SignForm(formdata=None), error=_error_text(exc), status=exc.status)
+        return _sign_page(fresh, SignForm(formdata=None), error=error_text(exc), status=exc.status)
     signed = contract_texts.current(
         get_session(), contracts.get_contract(session=get_session(), user=user, contract_id=contract_id)
     )

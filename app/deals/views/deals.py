@@ -3,7 +3,7 @@ saved searches. Every rule lives in the services; these views parse a form, call
 
 import io
 
-from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
+from flask import flash, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -31,6 +31,7 @@ from app.deals.services import (
     registration,
     registration_exports,
 )
+from app.deals.views.blueprint import bp, error_text
 from app.market.forms import choices, wan_to_yuan, yuan_to_wan
 from app.market.services import need_access, profiles, saved_searches
 from app.platform import notifications, permissions
@@ -45,9 +46,6 @@ from app.web.input_guards import accepts_upload, same_site_path
 from app.web.labels import label
 from app.web.templating import org_name
 from models import Center, ContractStatus, Milestone, User
-
-bp = Blueprint("deals", __name__)
-
 
 BOXES = ("in", "out")
 
@@ -290,7 +288,7 @@ def _interest_action(interest_id: int, form, do, success: str, form_name: str, a
             return _interest_page(
                 interest_id,
                 forms={form_name: form},
-                error=_error_text(exc),
+                error=error_text(exc),
                 status=exc.status,
                 field_errors=exc.fields,
             )
@@ -434,11 +432,6 @@ def create_contract(interest_id: int):
     return redirect(url_for("deals.contract", contract_id=contract.id))
 
 
-def _error_text(exc) -> str:
-    """A refusal in one line: the message, then what it says about each field."""
-    return " ".join([exc.message, *exc.fields.values()]) if exc.fields else exc.message
-
-
 @bp.route("/needs/<int:need_id>/views")
 @login_required
 def detail_views(need_id: int):
@@ -480,7 +473,7 @@ def grant_access(need_id: int):
     try:
         grant, created = need_access.grant_details(session=session, need_id=need_id, org_id=org_id, user=user)
     except (Invalid, Conflict) as exc:
-        flash(_error_text(exc), "error")
+        flash(error_text(exc), "error")
     else:
         if created:
             flash(_("Access granted to %(org)s.", org=org_name(grant.org_id)), "success")
@@ -588,7 +581,7 @@ def _contract_action(contract_id: int, form, do, success, form_name: str):
             return _contract_page(
                 contract_id,
                 forms={form_name: form},
-                error=_error_text(exc),
+                error=error_text(exc),
                 status=exc.status,
                 field_errors=exc.fields,
             )
@@ -935,7 +928,3 @@ def delete_saved_search(saved_id: int):
         saved_searches.delete_saved_search(session=session, user=user, saved_id=saved_id)
         flash(_("Saved search deleted."), "success")
     return redirect(url_for("deals.saved_search_list"))
-
-
-# The contract text's routes (edit, sign, document) live in their own module on this blueprint.
-from app.deals.views import contract_text  # noqa: E402, F401
