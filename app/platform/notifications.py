@@ -333,7 +333,7 @@ def compose_mail(to: str, subject: str, text: str) -> EmailMessage:
 def send_soon(messages: list[EmailMessage]) -> None:
     """Hand messages that belong to no transaction (or to one already committed) to the mail thread."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, which Flask annotates as the app
-    if messages:
+    if messages and app.config.get("MAIL_SERVER"):
         _mail_executor(app).submit(send_mail, app.config, messages, app.logger)
 
 

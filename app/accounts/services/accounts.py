@@ -116,9 +116,12 @@ def create_registered(
         role=ROLE_OF_KIND[org_in.kind],
         consent_at=utcnow() if consented else None,
         consent_version=consent_version if consented else None,
-        email_confirmed_at=utcnow() if confirmed else None,
     )
     session.add(user)
+    if not confirmed:
+        # The column's default (confirmed now) also fills a None given at insert: clear it once the row exists.
+        session.flush()
+        user.email_confirmed_at = None
     session.commit()
     return user
 
