@@ -132,6 +132,8 @@ class Settings(BaseModel):
     MAIL_PASSWORD: str = ""
     MAIL_DEFAULT_SENDER: str = "MIC Exchange <noreply@mic-exchange.cn>"
     MAIL_TIMEOUT: int = Field(10, ge=1)
+    # With email, a registration must follow the link mailed to its address within this many hours.
+    EMAIL_CONFIRM_HOURS: int = Field(48, ge=1, le=24 * 30)
     # Where the site is reached from outside: emails and the daily digest link to it (no trailing slash needed).
     PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
 

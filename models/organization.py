@@ -122,6 +122,10 @@ class User(UserMixin, SQLModel, table=True):
     deletion_requested_at: datetime | None = None
     deletion_due_at: datetime | None = None
     deleted_at: datetime | None = None
+    # When the person proved they read mail at `email` (the link sent at registration when email is configured).
+    # Empty: registered, not confirmed yet, so the account cannot log in. Accounts made any other way (the
+    # bureau's, experts', an approved claim's, demo data) and every account made before count as confirmed.
+    email_confirmed_at: datetime | None = Field(default_factory=utcnow)
 
     @property
     def is_active(self) -> bool:

@@ -31,6 +31,11 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Log in"))
 
 
+class ResendConfirmationForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField(_l("Send a new link"))
+
+
 class RegisterForm(FlaskForm):
     org_kind = SelectField(_l("Organization type"), choices=ORG_KINDS)
     org_name = StringField(_l("Organization name"), validators=[DataRequired(), Length(max=120)])

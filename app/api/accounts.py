@@ -9,13 +9,14 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict
 
 from app.accounts.labels import ACCOUNT_EVENTS
-from app.accounts.services import accounts, deletion, organizations, personal_data
+from app.accounts.services import accounts, confirmation, deletion, organizations, personal_data
 from app.api.blueprint import bp
 from app.api.document import documented
 from app.api.helpers import api_token_id, api_user, dump_as, json_body, token_required, token_ttl_hours
 from app.db import get_session
-from app.platform.errors import Unauthorized
+from app.platform.errors import Forbidden, Unauthorized
 from app.platform.legal import legal_version
+from app.platform.notifications import mail_enabled
 from app.platform.validation import parse
 from app.web import limits
 from app.web.labels import label
@@ -51,6 +52,13 @@ class TokenList(BaseModel):
 class Registered(BaseModel):
     user: UserPublic
     organization: OrganizationPublic
+
+
+class ConfirmationSent(BaseModel):
+    """With email configured: the answer to every acceptable registration, whether the address was new (a
+    confirmation link went to it) or already had an account (its owner was told)."""
+
+    status: Literal["confirmation_sent"]
 
 
 class ClaimFiled(BaseModel):
@@ -121,6 +129,10 @@ def issue_token():
     )
     if user is None:
         raise Unauthorized(_("Wrong email or password."))
+    if user.email_confirmed_at is None:
+        raise Forbidden(
+            _("Your email is not confirmed yet: follow the link in the email we sent at registration.")
+        )
     token, row = accounts.issue_token(session=get_session(), user=user, ttl_hours=token_ttl_hours())
     return jsonify(token=token, token_type="bearer", expires_at=row.expires_at.isoformat())
 
@@ -155,10 +167,18 @@ def revoke_token(token_id: int):
 
 
 @bp.post("/register")
-@documented(json=RegistrationIn, responses={201: Registered})
+@documented(json=RegistrationIn, responses={201: Registered, 202: ConfirmationSent})
 @limits.registration
 def register():
-    """Register an organization and its first user."""
+    """Register an organization and its first user. With email configured the answer is 202 whether the address
+    is new or known (the address's owner is mailed either way), and the account logs in once confirmed."""
+    if mail_enabled():
+        confirmation.register_pending(
+            session=get_session(),
+            registration=parse(RegistrationIn, json_body()),
+            consent_version=legal_version(),
+        )
+        return jsonify(status="confirmation_sent"), 202
     user = accounts.register(
         session=get_session(),
         registration=parse(RegistrationIn, json_body()),

@@ -320,6 +320,28 @@ def _mail_executor(app) -> ThreadPoolExecutor:
     return executor
 
 
+def mail_enabled() -> bool:
+    """Whether the app can write to people (MAIL_SERVER set)."""
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
+def compose_mail(to: str, subject: str, text: str) -> EmailMessage:
+    """A plain-text message from the platform's sender."""
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(text)
+    return message
+
+
+def send_soon(messages: list[EmailMessage]) -> None:
+    """Hand messages that belong to no transaction (or to one already committed) to the mail thread."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, which Flask annotates as the app
+    if messages and app.config.get("MAIL_SERVER"):
+        _mail_executor(app).submit(send_mail, app.config, messages, app.logger)
+
+
 def _send_pending(app, session: Session) -> None:
     messages = session.info.pop("pending_mail", None)
     if messages:

@@ -36,6 +36,10 @@ ROLE_OF_KIND = {
 def _check_unique(session: Session, *, email: str, credit_code: str | None = None) -> None:
     if session.exec(select(User).where(User.email == email.lower())).first():
         raise Conflict(_("An account with this email already exists."), {"email": _("Already registered.")})
+    _check_unique_code(session, credit_code)
+
+
+def _check_unique_code(session: Session, credit_code: str | None) -> None:
     if (
         credit_code
         and session.exec(select(Organization).where(Organization.credit_code == credit_code)).first()
@@ -51,7 +55,29 @@ def register(*, session: Session, registration: RegistrationIn, consent_version:
     and to which version of the privacy notice and terms (``consent_version``) the user consented.
 
     Consent is required whichever way the registration comes: the browser's form and the API alike are refused
-    (422, naming the `consent` field) until the user accepts the privacy notice and the terms of use."""
+    (422, naming the `consent` field) until the user accepts the privacy notice and the terms of use.
+
+    This is the path without email (no way to write to the address's owner): the account can log in at once and
+    a known email is refused (409). With email, `confirmation.register_pending` is used instead."""
+    region = check_registration(registration)
+    _check_unique(session, email=registration.email, credit_code=registration.organization.credit_code)
+    with _unique_or_conflict(
+        session, email=registration.email, credit_code=registration.organization.credit_code
+    ):
+        user = create_registered(
+            session,
+            registration,
+            region=region,
+            password_hash=generate_password_hash(registration.password),
+            consent_version=consent_version,
+            confirmed=True,
+        )
+    session.refresh(user)
+    return user
+
+
+def check_registration(registration: RegistrationIn) -> str | None:
+    """Refuse a registration whose fields are not acceptable (422); returns the organization's region code."""
     if not registration.consent:
         raise Invalid(
             _("Some fields are not valid."),
@@ -63,25 +89,52 @@ def register(*, session: Session, registration: RegistrationIn, consent_version:
         raise Invalid(_("Some fields are not valid."), {"organization.industries": _("Unknown industry.")})
     region = resolve_region(org_in.region, "organization.region")
     check_password(registration.password, email=registration.email)
-    _check_unique(session, email=registration.email, credit_code=org_in.credit_code)
+    return region
+
+
+def create_registered(
+    session: Session,
+    registration: RegistrationIn,
+    *,
+    region: str | None,
+    password_hash: str,
+    consent_version: str | None,
+    confirmed: bool,
+) -> User:
+    """Store the organization and its first user and commit (an IntegrityError when the email or credit code
+    was taken meanwhile: the caller decides what that means)."""
+    org_in = registration.organization
     consented = registration.consent and consent_version is not None
-    with _unique_or_conflict(session, email=registration.email, credit_code=org_in.credit_code):
-        org = Organization.model_validate(org_in.model_copy(update={"region": region}))
-        session.add(org)
+    org = Organization.model_validate(org_in.model_copy(update={"region": region}))
+    session.add(org)
+    session.flush()
+    user = User(
+        email=registration.email.lower(),
+        name=registration.name,
+        org_id=org.id,
+        password_hash=password_hash,
+        role=ROLE_OF_KIND[org_in.kind],
+        consent_at=utcnow() if consented else None,
+        consent_version=consent_version if consented else None,
+    )
+    session.add(user)
+    if not confirmed:
+        # The column's default (confirmed now) also fills a None given at insert: clear it once the row exists.
         session.flush()
-        user = User(
-            email=registration.email.lower(),
-            name=registration.name,
-            org_id=org.id,
-            password_hash=generate_password_hash(registration.password),
-            role=ROLE_OF_KIND[org_in.kind],
-            consent_at=utcnow() if consented else None,
-            consent_version=consent_version if consented else None,
-        )
-        session.add(user)
-        session.commit()
-    session.refresh(user)
+        user.email_confirmed_at = None
+    session.commit()
     return user
+
+
+def check_credit_code(session: Session, credit_code: str | None) -> None:
+    """An organization's credit code is public: a taken one is refused (409) whatever the path."""
+    _check_unique_code(session, credit_code)
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    if CONTROL_CHARACTERS.search(email or ""):
+        return None  # no account has such an email, and PostgreSQL refuses NUL in a query parameter
+    return session.exec(select(User).where(User.email == (email or "").strip().lower())).first()
 
 
 @contextmanager

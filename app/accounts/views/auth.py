@@ -4,12 +4,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, logout_user
 
-from app.accounts.forms import ClaimForm, LoginForm, RegisterForm
-from app.accounts.services import accounts, organizations
+from app.accounts.forms import ClaimForm, LoginForm, RegisterForm, ResendConfirmationForm
+from app.accounts.services import accounts, confirmation, organizations
 from app.db import get_session
 from app.market.forms import choices
 from app.platform.errors import ServiceError
 from app.platform.legal import legal_version
+from app.platform.notifications import mail_enabled
 from app.platform.regions import region_choices
 from app.platform.taxonomy import industry_choices
 from app.platform.validation import parse
@@ -40,16 +41,20 @@ def _safe_next(target: str | None) -> str:
 def login():
     """Log in with email and password."""
     form = LoginForm()
+    unconfirmed = False
     if form.validate_on_submit():
         user = accounts.authenticate(
             session=get_session(), email=form.email.data, password=form.password.data
         )
-        if user is not None:
+        if user is not None and user.email_confirmed_at is None:
+            unconfirmed = True  # the right password: saying so tells nothing the person does not know
+        elif user is not None:
             start_session(user)
             return redirect(_safe_next(request.args.get("next")))
-        form.password.errors.append(_("Wrong email or password."))
-    status = 422 if form.errors else 200
-    return render_template("accounts/login.html", form=form), status
+        else:
+            form.password.errors.append(_("Wrong email or password."))
+    status = 422 if (form.errors or unconfirmed) else 200
+    return render_template("accounts/login.html", form=form, unconfirmed=unconfirmed), status
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -79,6 +84,14 @@ def register():
             "consent": bool(form.consent.data),
         }
         try:
+            if mail_enabled():
+                confirmation.register_pending(
+                    session=get_session(),
+                    registration=parse(RegistrationIn, data),
+                    consent_version=legal_version(),
+                )
+                # The same page whether the address was new or known: see confirmation.py.
+                return render_template("accounts/check_email.html", resent=False)
             user = accounts.register(
                 session=get_session(),
                 registration=parse(RegistrationIn, data),
@@ -96,6 +109,32 @@ def register():
     return render_template(
         "accounts/register.html", form=form, errors=errors, legal_version=legal_version()
     ), status
+
+
+@bp.route("/register/confirm/<token>")
+def confirm_email(token: str):
+    """The link mailed at registration: confirms the address, logs the person in and opens the home page."""
+    try:
+        user = confirmation.confirm(session=get_session(), token=token)
+    except confirmation.BadLink as exc:
+        return render_template(
+            "accounts/resend.html", form=ResendConfirmationForm(), problem=exc.message
+        ), exc.status
+    start_session(user)
+    flash(_("Your email is confirmed. Welcome!"), "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/register/resend", methods=["GET", "POST"])
+@limits.registration
+def resend_confirmation():
+    """A new confirmation link; the answer is the same whatever the address."""
+    form = ResendConfirmationForm()
+    if form.validate_on_submit():
+        confirmation.resend(session=get_session(), email=form.email.data)
+        return render_template("accounts/check_email.html", resent=True)
+    status = 422 if form.errors else 200
+    return render_template("accounts/resend.html", form=form, problem=None), status
 
 
 @bp.route("/logout", methods=["POST"])
