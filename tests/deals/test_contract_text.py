@@ -2,14 +2,10 @@
 other party sees as a diff, signatures that name the hash of the text stored (never another one, even when a
 signature races an edit), the password asked again on the page, and the contract PDF."""
 
-import io
-import re
 from datetime import date
 
 import pytest
 from flask_babel import force_locale
-from pypdf import PdfReader
-from pypdf.generic import NameObject
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import func, select
@@ -21,6 +17,7 @@ from models import AuditEvent, Contract, ContractSignature, ContractText
 from tests.conftest import BACKENDS
 from tests.utils.deal_world import CONTRACT, accepted_interest, draft_contract, make_world
 from tests.utils.factories import PASSWORD
+from tests.utils.pdfs import pdf_text
 from tests.utils.web import bearer, concurrently, csrf_token, sign_on_page
 
 on_both_databases = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
@@ -374,18 +371,6 @@ def test_the_contract_pdf_carries_the_text_the_signatures_and_the_hash(client, a
     auth.logout()
     auth.login(world.other.email)
     assert client.get(f"/contracts/{contract.id}/document.pdf").status_code == 404
-
-
-def pdf_text(data: bytes) -> str:
-    """The PDF's text without white space. fpdf2 embeds the font's encoding as a CMap stream with two-byte codes,
-    which pypdf reads one byte at a time once more than 255 glyphs are used (a long Chinese text); the codes are
-    Identity-H in fact, so the font is told so before extracting (the ToUnicode map stays the PDF's own)."""
-    reader = PdfReader(io.BytesIO(data))
-    for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
-            font.get_object()[NameObject("/Encoding")] = NameObject("/Identity-H")
-    raw = "\n".join(page.extract_text() for page in reader.pages).replace("\x00", "")
-    return re.sub(r"\s+", "", raw)
 
 
 @on_both_databases
