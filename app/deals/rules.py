@@ -16,9 +16,11 @@ from models import (
 )
 
 # Contract status -> the statuses a party may move it to. Signing needs both parties (see `transition_contract`).
+# Starting the work (in_progress) is a courtesy, not a gate: a signed contract whose milestones are done may be
+# confirmed completed straight away, as an API client following the contract's milestones would expect.
 ALLOWED: dict[str, tuple[str, ...]] = {
     ContractStatus.draft: (ContractStatus.signed, ContractStatus.terminated),
-    ContractStatus.signed: (ContractStatus.in_progress, ContractStatus.terminated),
+    ContractStatus.signed: (ContractStatus.in_progress, ContractStatus.completed, ContractStatus.terminated),
     ContractStatus.in_progress: (ContractStatus.completed, ContractStatus.terminated),
     ContractStatus.completed: (),
     ContractStatus.terminated: (),

@@ -236,7 +236,7 @@ def test_a_third_organization_gets_404_for_everything_of_another_pair(client, se
     [
         ([], "completed", "signed, terminated"),
         ([], "in_progress", "signed, terminated"),
-        ([("sme", "signed"), ("center", "signed")], "completed", "in_progress, terminated"),
+        ([("sme", "signed"), ("center", "signed")], "signed", "in_progress, completed, terminated"),
         ([("sme", "terminated")], "signed", "none"),
     ],
 )
