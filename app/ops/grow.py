@@ -180,6 +180,8 @@ class _Generator:
             "org_id": org_id,
             "active": True,
             "created_at": self.now,
+            # Grown accounts are confirmed, as the demo's are: written in bulk, no column default fills it.
+            "email_confirmed_at": self.now,
             "session_version": 1,
         }
 
