@@ -20,6 +20,9 @@ from app.db import make_engine
 from app.migrate import upgrade
 from matching.text import set_user_dictionary
 
+# The deal tests' `world` and `tokens` (a module may define its own of the same name).
+pytest_plugins = ["tests.utils.deal_fixtures"]
+
 BACKENDS = ["sqlite", "postgres"]
 
 # Read by the suite itself (the services it is given, and whether their absence fails or skips): kept.

@@ -10,9 +10,8 @@ from sqlmodel import func, select
 from models import AuditEvent, Contract, Need, Notification
 from models.common import utcnow
 from tests.conftest import BACKENDS
-from tests.utils.deal_world import CONTRACT, accepted_interest, make_world
-from tests.utils.factories import PASSWORD
-from tests.utils.web import bearer, concurrently
+from tests.utils.deal_world import CONTRACT, accepted_interest
+from tests.utils.web import concurrently
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
@@ -20,19 +19,6 @@ MILESTONES = [
     {"title": "工艺方案与样件", "kind": "deliverable", "due_on": "2027-04-30", "amount": 500_000},
     {"title": "首付款", "kind": "payment", "due_on": "2027-05-31", "amount": 700_000},
 ]
-
-
-@pytest.fixture
-def world(session):
-    return make_world(session)
-
-
-@pytest.fixture
-def tokens(client, world):
-    return {
-        name: bearer(client, getattr(world, name).email, PASSWORD)
-        for name in ("sme", "center", "other", "bureau")
-    }
 
 
 def count(session, table, *where) -> int:

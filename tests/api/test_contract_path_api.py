@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import BACKENDS
-from tests.utils.deal_world import CONTRACT, make_world
+from tests.utils.deal_world import CONTRACT
 from tests.utils.factories import PASSWORD
 from tests.utils.pdfs import pdf_text
 from tests.utils.web import bearer
@@ -42,11 +42,6 @@ REGISTRATION = {
     "term_end": "2027-12-31",
     "objective": "industry_commerce",
 }
-
-
-@pytest.fixture
-def world(session):
-    return make_world(session)
 
 
 @pytest.fixture

@@ -11,26 +11,12 @@ from sqlmodel import func, select
 from app.deals.services.interests import PLATFORM_NDA_VERSION
 from models import Attachment, AuditEvent, Interest, Message, Notification
 from tests.conftest import BACKENDS
-from tests.utils.deal_world import CONTRACT, accepted_interest, draft_contract, make_world
-from tests.utils.factories import PASSWORD
-from tests.utils.web import bearer, concurrently
+from tests.utils.deal_world import CONTRACT, accepted_interest, draft_contract
+from tests.utils.web import concurrently
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture
-def world(session):
-    return make_world(session)
-
-
-@pytest.fixture
-def tokens(client, world):
-    return {
-        name: bearer(client, getattr(world, name).email, PASSWORD)
-        for name in ("sme", "center", "other", "bureau")
-    }
 
 
 def count(session, table, *where) -> int:

@@ -19,11 +19,6 @@ ZH = {"Accept-Language": "zh-CN"}
 
 
 @pytest.fixture
-def world(session):
-    return make_world(session)
-
-
-@pytest.fixture
 def tokens(client, world):
     return {
         name: {**bearer(client, getattr(world, name).email, PASSWORD), **ZH}

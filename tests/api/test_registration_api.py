@@ -13,9 +13,8 @@ from sqlmodel import func, select
 from models import AuditEvent, Contract, ContractKind, ContractRegistration, ContractStatus, Notification
 from models.common import utcnow
 from tests.conftest import BACKENDS
-from tests.utils.deal_world import accepted_interest, draft_contract, make_world
-from tests.utils.factories import PASSWORD
-from tests.utils.web import bearer, concurrently
+from tests.utils.deal_world import accepted_interest, draft_contract
+from tests.utils.web import concurrently
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
@@ -36,19 +35,6 @@ FORM = {
     "term_end": "2027-12-31",
     "objective": "industry_commerce",
 }
-
-
-@pytest.fixture
-def world(session):
-    return make_world(session)
-
-
-@pytest.fixture
-def tokens(client, world):
-    return {
-        name: bearer(client, getattr(world, name).email, PASSWORD)
-        for name in ("sme", "center", "other", "bureau")
-    }
 
 
 @pytest.fixture

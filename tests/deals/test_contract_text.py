@@ -15,10 +15,10 @@ from app.deals import labels
 from app.deals.rules import ROLES
 from models import AuditEvent, Contract, ContractSignature, ContractText
 from tests.conftest import BACKENDS
-from tests.utils.deal_world import CONTRACT, accepted_interest, draft_contract, make_world
+from tests.utils.deal_world import CONTRACT, accepted_interest, draft_contract
 from tests.utils.factories import PASSWORD
 from tests.utils.pdfs import pdf_text
-from tests.utils.web import bearer, concurrently, csrf_token, sign_on_page
+from tests.utils.web import concurrently, csrf_token, sign_on_page
 
 on_both_databases = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
@@ -97,19 +97,6 @@ def test_the_hash_is_of_the_canonical_text_and_changes_with_any_character():
 
 
 # --- the database ---------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def world(session):
-    return make_world(session)
-
-
-@pytest.fixture
-def tokens(client, world):
-    return {
-        name: bearer(client, getattr(world, name).email, PASSWORD)
-        for name in ("sme", "center", "other", "bureau")
-    }
 
 
 def count(session, table, *where) -> int:

@@ -22,18 +22,12 @@ from tests.utils.deal_world import (
     accepted_interest,
     draft_contract,
     mail_settled,
-    make_world,
     sign_contract,
 )
 from tests.utils.factories import create_achievement, create_need, in_app
 from tests.utils.web import concurrently
 
 both_databases = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
-
-
-@pytest.fixture
-def world(session):
-    return make_world(session)
 
 
 @pytest.fixture

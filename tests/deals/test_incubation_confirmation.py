@@ -9,7 +9,7 @@ from sqlmodel import func, select
 from app.deals.services import incubations
 from models import Incubation, Organization
 from tests.conftest import BACKENDS
-from tests.utils.deal_world import accepted_interest, make_world
+from tests.utils.deal_world import accepted_interest
 from tests.utils.factories import PASSWORD, create_user, in_app
 from tests.utils.indicator_world import sign
 from tests.utils.ui_deals import create_contract
@@ -17,11 +17,6 @@ from tests.utils.web import bearer, concurrently, csrf_token
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 YEAR = 2026
-
-
-@pytest.fixture
-def world(session):
-    return make_world(session)
 
 
 def credit_code(session, user) -> str:

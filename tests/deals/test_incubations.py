@@ -10,15 +10,9 @@ from app.platform.errors import Conflict, Invalid
 from app.platform.notifications import list_notifications, notification_text
 from models import Center, CenterMember, Notification, Organization
 from tests.conftest import BACKENDS
-from tests.utils.deal_world import make_world
 from tests.utils.factories import create_user, in_app
 
 both_databases = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
-
-
-@pytest.fixture
-def world(session):
-    return make_world(session)
 
 
 def incubate(session, world, **fields):

@@ -19,17 +19,11 @@ from tests.utils.deal_world import (
     accepted_interest,
     draft_contract,
     mail_settled,
-    make_world,
 )
 from tests.utils.factories import PASSWORD, create_achievement, create_need, in_app
 from tests.utils.web import bearer
 
 both_databases = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
-
-
-@pytest.fixture
-def world(session):
-    return make_world(session)
 
 
 @pytest.fixture
