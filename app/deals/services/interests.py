@@ -500,7 +500,11 @@ def current_nda(*, session: Session, need_id: int) -> NdaText:
     ).first()
     if own is None:
         return NdaText(PLATFORM_NDA_VERSION, PLATFORM_NDA, custom=False)
-    return NdaText(f"need-{need_id}-v{own.version}", own.body, custom=True)
+    return _own_text(own)
+
+
+def _own_text(document: NdaDocument) -> NdaText:
+    return NdaText(f"need-{document.need_id}-v{document.version}", document.body, custom=True)
 
 
 def own_need(*, session: Session, user: User | None, need_id: int) -> Need:
@@ -527,17 +531,17 @@ def set_nda_text(*, session: Session, user: User, need_id: int, body: str) -> Nd
     if not body:
         body = PLATFORM_NDA
     assert user.id is not None  # a stored user
-    session.add(
-        NdaDocument(
-            need_id=need_id, version=(latest.version if latest else 0) + 1, body=body, created_by=user.id
-        )
+    document = NdaDocument(
+        need_id=need_id, version=(latest.version if latest else 0) + 1, body=body, created_by=user.id
     )
+    session.add(document)
     try:
         session.commit()
     except IntegrityError:
         session.rollback()
         raise Conflict(_("Someone changed this NDA at the same time; please reload and try again.")) from None
-    return current_nda(session=session, need_id=need_id)
+    # The version this call wrote, not whatever is newest now: a concurrent edit may already have followed it.
+    return _own_text(document)
 
 
 def nda_acceptance(*, session: Session, interest: Interest) -> NdaAcceptance | None:
