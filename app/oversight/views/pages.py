@@ -40,6 +40,7 @@ from app.oversight.services import evaluations
 from app.oversight.services import experts as expert_service
 from app.oversight.services import notice as notice_service
 from app.oversight.services import promotion as promotion_service
+from app.oversight.services import rectification as rectification_service
 from app.oversight.services import registry as registry_service
 from app.oversight.services.access import user_names
 from app.oversight.views.blueprint import bp
@@ -382,9 +383,12 @@ def dismiss_objections(application_id: int):
 
 def _notices_page(*, errors=None, error_message=None, status=200, objecting: int | None = None):
     session = get_session()
+    rectifying, revoked = rectification_service.public(session=session)
     return render_template(
         "oversight/notices.html",
         notices=notice_service.on_notice(session=session),
+        rectifying=rectifying,
+        revoked=revoked,
         calls=call_service.list_calls(session=session, open_only=True),
         objecting=objecting,
         errors=errors or {},
@@ -395,7 +399,8 @@ def _notices_page(*, errors=None, error_message=None, status=200, objecting: int
 
 @bp.route("/notices")
 def notices():
-    """Public notice (公示): centers about to be filed, with an objection form; and the open calls."""
+    """Public notice (公示): centers about to be filed, with an objection form; rectification orders and
+    revocations of filing, with their reasons; and the open calls."""
     return _notices_page()
 
 
