@@ -510,10 +510,8 @@ def check_bounds(bounds: Mapping[str, Any] | None) -> dict[str, list[int]]:
             raise Invalid(_("Some fields are not valid."), fields)
         out[name] = [int(pair[0]), int(pair[1])]
     if not sum(lo for lo, _hi in out.values()) <= WEIGHT_TOTAL <= sum(hi for _lo, hi in out.values()):
-        raise Invalid(
-            _("Some fields are not valid."),
-            {"weight_bounds": _("No weights within these bounds add up to 100.")},
-        )
+        message = _("No weights within these bounds add up to 100.")
+        raise Invalid(message, {"weight_bounds": message})
     return out
 
 
