@@ -18,6 +18,7 @@ from models import (
     Promotion,
 )
 from tests.conftest import BACKENDS
+from tests.utils.web import csrf_token
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 TABLES = (
@@ -106,13 +107,14 @@ def test_demo_assessments_targets_and_rectification(runner, session, client, aut
     auth.login(f"bureau@{DEMO_EMAIL_DOMAIN}", DEMO_PASSWORD)
     lightweight = session.exec(select(Center).where(Center.demo_key == "c_auto_lightweight")).one()
     equipment = session.exec(select(Center).where(Center.demo_key == "c_adv_equipment")).one()
-    assert (
-        client.post(
-            f"/bureau/centers/{lightweight.id}/promotions", data={"basis": "三年考核优秀"}
-        ).status_code
-        == 302
+    page = f"/bureau/centers/{lightweight.id}"
+    assert "2023–2025：优秀" in client.get(page).get_data(as_text=True)
+    token = csrf_token(client, page)
+    promoted = client.post(f"{page}/promotions", data={"basis": "三年考核优秀", "csrf_token": token})
+    assert promoted.status_code == 302
+    refused = client.post(
+        f"/bureau/centers/{equipment.id}/promotions", data={"basis": "推荐", "csrf_token": token}
     )
-    refused = client.post(f"/bureau/centers/{equipment.id}/promotions", data={"basis": "推荐"})
     assert refused.status_code == 409 and "考核为优秀" in refused.get_data(as_text=True)
     dashboard = client.get("/bureau/dashboard").get_data(as_text=True)
     assert "规划目标" in dashboard and "10–15" in dashboard

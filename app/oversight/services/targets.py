@@ -153,6 +153,11 @@ def center_targets(*, session: Session, user: User | None, center_id: int, year:
     center = get_center(session, center_id)
     if not may_see_center_records(user, center):
         raise Forbidden(_("Only the bureau and the center itself may see its targets."))
+    return target_progress(session, center_id, year)
+
+
+def target_progress(session: Session, center_id: int, year: int) -> list[TargetProgress]:
+    """The same, unchecked: for callers that have already decided who may see them (an evaluation's experts)."""
     rows = session.exec(
         select(CenterTarget).where(CenterTarget.center_id == center_id, CenterTarget.year == year)
     ).all()
