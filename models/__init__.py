@@ -1,5 +1,19 @@
 """SQLModel tables and enums of MIC Exchange. Imports nothing else of the project."""
 
+from models.assessment import (
+    AssessmentIn,
+    CenterAssessment,
+    CenterTarget,
+    CenterTargetIn,
+    CenterTargetsIn,
+    PlanTarget,
+    PlanTargetIn,
+    Rectification,
+    RectificationDecisionIn,
+    RectificationIn,
+    RectificationReportIn,
+    WeightsIn,
+)
 from models.audit import AuditEvent
 from models.bureau import (
     AnswerIn,
@@ -91,6 +105,7 @@ from models.enums import (
     ListingStatus,
     OrgKind,
     PromotionOutcome,
+    RectificationStatus,
     Role,
     ServiceCategory,
     TrainingMode,
@@ -263,4 +278,18 @@ __all__ = [
     "ScoreIn",
     "TrainingIn",
     "TrainingMode",
+    # targets, assessments, rectification
+    "AssessmentIn",
+    "CenterAssessment",
+    "CenterTarget",
+    "CenterTargetIn",
+    "CenterTargetsIn",
+    "PlanTarget",
+    "PlanTargetIn",
+    "Rectification",
+    "RectificationDecisionIn",
+    "RectificationIn",
+    "RectificationReportIn",
+    "RectificationStatus",
+    "WeightsIn",
 ]

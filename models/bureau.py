@@ -280,6 +280,8 @@ class EvaluationRound(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     year: int = Field(unique=True)
     deadline: date
+    # Aspect → [min, max]: the range within which the bureau sets each center's weights (empty: the defaults').
+    weight_bounds: dict[str, list[int]] = json_dict()
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -294,6 +296,8 @@ class CenterEvaluation(SQLModel, table=True):
     round_id: int = Field(foreign_key="evaluation_round.id", index=True)
     center_id: int = Field(foreign_key="center.id", index=True)
     report: dict[str, str] = json_dict()
+    # Aspect → weight for this center (its 功能定位); empty: the round's defaults.
+    weights: dict[str, int] = json_dict()
     submitted_at: datetime | None = None
     grade: Grade | None = None
     remarks: str = Field(default="", max_length=TEXT_MAX)
@@ -434,6 +438,7 @@ class FlagReviewIn(SQLModel):
 class RoundIn(SQLModel):
     year: int = Field(ge=2000, le=2100)
     deadline: date
+    weight_bounds: dict[str, list[int]] | None = None
 
 
 class ReportIn(SQLModel):

@@ -168,3 +168,12 @@ class PromotionOutcome(StrEnum):
     pending = "pending"
     approved = "approved"
     rejected = "rejected"
+
+
+class RectificationStatus(StrEnum):
+    """A rectification (整改) ordered after a failed assessment: ordered → reported → accepted, or revoked."""
+
+    ordered = "ordered"
+    reported = "reported"
+    accepted = "accepted"
+    revoked = "revoked"

@@ -17,6 +17,7 @@ from app.deals import registration_rules as reg_rules
 from app.deals import rules as deal_rules
 from app.deals.services import contract_texts, registration
 from app.deals.services.interests import PLATFORM_NDA, PLATFORM_NDA_VERSION, contract_side
+from app.ops.demo_assessments import load_assessments
 from app.ops.demo_oversight import load_oversight
 from app.platform import audit
 from app.platform.regions import resolve_region
@@ -219,6 +220,13 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
             email_of=demo_email,
             password_hash=password_hash,
             center_items=_read("centers", directory),
+        )
+    if (directory / "assessments.json").exists():
+        bureau = session.exec(select(User).where(User.email == bureau_email)).one()
+        oversight.update(
+            load_assessments(
+                session=session, path=directory / "assessments.json", centers=centers, bureau=bureau
+            )
         )
     for center in centers.values():
         assert center.id is not None  # a stored center

@@ -90,6 +90,20 @@ EVENTS = {
     "first_use_declined": _l("First commercial application declined"),
     "report_submitted": _l("Annual report submitted"),
     "graded": _l("Annual evaluation graded"),
+    "assessment_decided": _l("Three-year assessment decided"),
+    "rectification_ordered": _l("Rectification ordered"),
+    "rectification_reported": _l("Rectification report submitted"),
+    "rectification_accepted": _l("Rectification accepted"),
+    "filing_revoked": _l("Filing revoked"),
+    "weights_set": _l("Evaluation weights set"),
+    "targets_set": _l("Annual targets set"),
+}
+
+RECTIFICATION_STATUSES = {
+    "ordered": _l("Ordered to rectify"),
+    "reported": _l("Report submitted"),
+    "accepted": _l("Rectification accepted"),
+    "revoked": _l("Filing revoked"),
 }
 
 INDICATORS = {
@@ -119,4 +133,5 @@ TABLES = {
     "event": EVENTS,
     "indicator": INDICATORS,
     "measure": MEASURES,
+    "rectification_status": RECTIFICATION_STATUSES,
 }

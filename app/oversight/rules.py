@@ -17,7 +17,15 @@ from flask_babel import gettext as _
 
 from app.oversight.labels import EXPERT_FIELDS
 from app.platform.errors import Conflict, Invalid
-from models import CenterLevel, CenterStatus, ExpertField, Grade, OrgKind, PromotionOutcome
+from models import (
+    CenterLevel,
+    CenterStatus,
+    ExpertField,
+    Grade,
+    OrgKind,
+    PromotionOutcome,
+    RectificationStatus,
+)
 
 MIN_FOUNDERS = 5
 # The units that may lead a center: a leading institute, university or firm (policy section 3(2)1).
@@ -46,7 +54,7 @@ LIFECYCLE: dict[CenterStatus, dict[str, tuple[CenterStatus, ...]]] = {
         "file": (CenterStatus.filed,),
         "refuse": (CenterStatus.rejected,),
     },
-    CenterStatus.filed: {"recommend_promotion": (CenterStatus.filed,)},
+    CenterStatus.filed: {"recommend_promotion": (CenterStatus.filed,), "revoke": (CenterStatus.revoked,)},
     CenterStatus.rejected: {},
     CenterStatus.revoked: {},
 }
@@ -58,6 +66,7 @@ STEP_ACTOR: dict[str, str] = {
     "file": BUREAU,
     "refuse": BUREAU,
     "recommend_promotion": BUREAU,
+    "revoke": BUREAU,
 }
 # The statuses of an application still in progress: those it may be refused from.
 OPEN_STATUSES = frozenset(status for status, steps in LIFECYCLE.items() if "refuse" in steps)
@@ -234,6 +243,7 @@ _REFUSALS = {
     "refuse": lambda: _("This application is already closed."),
     "object": lambda: _("This center is not on public notice, so objections are closed."),
     "recommend_promotion": lambda: _("Only a filed center can be recommended for promotion."),
+    "revoke": lambda: _("Only a filed center's filing can be revoked."),
 }
 
 
@@ -461,3 +471,194 @@ def three_year_assessment(grades: Mapping[int, Grade | None], *, end_year: int) 
     mean = sum(GRADE_POINTS[g] for g in graded) // ASSESSMENT_YEARS
     result = next(g for g, points in GRADE_POINTS.items() if points <= mean)
     return Assessment(years, row, result)
+
+
+# --- per-center weights, the recorded assessment, rectification -----------------------------------------------------
+
+# How far a center's weight of an aspect may stray from the default when the round sets no bounds of its own.
+WEIGHT_SPREAD = 10
+WEIGHT_TOTAL = 100
+
+
+def default_bounds() -> dict[str, list[int]]:
+    return {
+        name: [max(0, w - WEIGHT_SPREAD), min(SCORE_MAX, w + WEIGHT_SPREAD)]
+        for name, w in EVALUATION_CRITERIA.items()
+    }
+
+
+def check_bounds(bounds: Mapping[str, Any] | None) -> dict[str, list[int]]:
+    """A round's bounds: [min, max] for exactly the evaluation aspects, within which some weights sum to 100."""
+    if not bounds:
+        return default_bounds()
+    fields = {
+        "weight_bounds": _(
+            "Give [min, max] for each aspect: %(names)s.", names=", ".join(EVALUATION_CRITERIA)
+        )
+    }
+    if set(bounds) != set(EVALUATION_CRITERIA):
+        raise Invalid(_("Some fields are not valid."), fields)
+    out: dict[str, list[int]] = {}
+    for name in EVALUATION_CRITERIA:
+        pair = bounds[name]
+        if (
+            not isinstance(pair, list | tuple)
+            or len(pair) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in pair)
+            or not 0 <= pair[0] <= pair[1] <= SCORE_MAX
+        ):
+            raise Invalid(_("Some fields are not valid."), fields)
+        out[name] = [int(pair[0]), int(pair[1])]
+    if not sum(lo for lo, _hi in out.values()) <= WEIGHT_TOTAL <= sum(hi for _lo, hi in out.values()):
+        message = _("No weights within these bounds add up to 100.")
+        raise Invalid(message, {"weight_bounds": message})
+    return out
+
+
+def check_center_weights(weights: Mapping[str, Any], bounds: Mapping[str, list[int]]) -> dict[str, int]:
+    """A center's weights (its 功能定位): one per aspect, each within the round's [min, max], summing to 100."""
+    if set(weights) != set(bounds):
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"weights": _("Give one weight for each aspect: %(names)s.", names=", ".join(bounds))},
+        )
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in weights.values()):
+        raise Invalid(_("Some fields are not valid."), {"weights": _("Each weight is a whole number.")})
+    outside = [
+        f"{name} {weights[name]} ∉ [{lo}, {hi}]"
+        for name, (lo, hi) in bounds.items()
+        if not lo <= weights[name] <= hi
+    ]
+    if outside:
+        raise Invalid(
+            _(
+                "Some weights are outside the bounds the evaluation round sets: %(list)s.",
+                list="; ".join(outside),
+            ),
+            {"weights": _("Outside the bounds: %(list)s.", list="; ".join(outside))},
+        )
+    total = sum(weights.values())
+    if total != WEIGHT_TOTAL:
+        raise Invalid(
+            _("The weights must add up to 100 (they add up to %(total)s).", total=total),
+            {"weights": _("The weights must add up to 100 (they add up to %(total)s).", total=total)},
+        )
+    return {name: int(weights[name]) for name in bounds}
+
+
+def suggested_grade(grades: Iterable[Grade]) -> Grade:
+    """The assessment the annual grades suggest: fails with any failed year; otherwise the mean of the grade
+    points rounded down, so one weak year keeps a center out of the top grade (as `three_year_assessment`)."""
+    graded = list(grades)
+    if not graded:
+        raise Conflict(_("No annual evaluation of these three years is graded; the assessment has no basis."))
+    if Grade.failed in graded:
+        return Grade.failed
+    mean = sum(GRADE_POINTS[g] for g in graded) // len(graded)
+    return next(g for g, points in GRADE_POINTS.items() if points <= mean)
+
+
+def assessment_basis(
+    evaluations: Mapping[int, tuple[int, Grade | None]], *, end_year: int, status: CenterStatus
+) -> tuple[list[int], Grade]:
+    """What an assessment ending with `end_year` rests on: the annual evaluations of the three years
+    (year → (evaluation id, grade)), every one graded, and the grade they suggest."""
+    if status != CenterStatus.filed:
+        raise Conflict(_("Only a filed center is assessed."))
+    years = range(end_year - ASSESSMENT_YEARS + 1, end_year + 1)
+    rows = [evaluations[y] for y in years if y in evaluations]
+    ungraded = [y for y in years if y in evaluations and evaluations[y][1] is None]
+    if ungraded:
+        raise Conflict(
+            _(
+                "The annual evaluation of %(years)s is not graded yet; grade it before the assessment.",
+                years=", ".join(str(y) for y in ungraded),
+            )
+        )
+    return [eid for eid, _g in rows], suggested_grade(g for _eid, g in rows if g is not None)
+
+
+def promotion_allowed(latest: Grade | None) -> None:
+    """Only a center whose latest three-year assessment is 优秀 (excellent) may be recommended (§三(三))."""
+    if latest is None:
+        raise Conflict(
+            _(
+                "Only a center whose latest three-year assessment is excellent can be recommended; it has none."
+            )
+        )
+    if latest != Grade.excellent:
+        raise Conflict(
+            _(
+                "Only a center whose latest three-year assessment is excellent can be recommended for promotion."
+            )
+        )
+
+
+# A rectification order's status -> the steps it allows -> the status each leads to.
+RECTIFICATION: dict[RectificationStatus, dict[str, RectificationStatus]] = {
+    RectificationStatus.ordered: {
+        "report": RectificationStatus.reported,
+        "revoke": RectificationStatus.revoked,
+    },
+    RectificationStatus.reported: {
+        "accept": RectificationStatus.accepted,
+        "revoke": RectificationStatus.revoked,
+    },
+    RectificationStatus.accepted: {},
+    RectificationStatus.revoked: {},
+}
+
+
+def order_rectification(
+    *, latest: Grade | None, status: CenterStatus, deadline: date, today: date
+) -> RectificationStatus:
+    """A failing (不合格) latest assessment of a filed center leads to rectification by a future deadline."""
+    if status != CenterStatus.filed:
+        raise Conflict(_("Only a filed center can be ordered to rectify."))
+    if latest != Grade.failed:
+        raise Conflict(
+            _("Rectification follows a failed three-year assessment; this center's latest is not failed.")
+        )
+    if deadline <= today:
+        raise Invalid(_("Some fields are not valid."), {"deadline": _("The deadline must be after today.")})
+    return RectificationStatus.ordered
+
+
+def rectification_report(*, status: RectificationStatus, deadline: date, today: date) -> RectificationStatus:
+    """The center reports on its rectification once, by the deadline."""
+    if "report" not in RECTIFICATION[status]:
+        raise Conflict(_("This rectification is not awaiting a report."))
+    if today > deadline:
+        raise Conflict(
+            _(
+                "The rectification report was due by %(day)s; the bureau decides now.",
+                day=deadline.isoformat(),
+            )
+        )
+    return RECTIFICATION[status]["report"]
+
+
+def rectification_decision(
+    *, status: RectificationStatus, accept: bool, deadline: date, today: date
+) -> RectificationStatus:
+    """The bureau accepts the report (the center is back to normal) or revokes the filing: when it rejects the
+    report, or when the deadline passed without one."""
+    step = "accept" if accept else "revoke"
+    if step not in RECTIFICATION[status]:
+        if status == RectificationStatus.ordered and accept:
+            raise Conflict(_("The center has not reported on its rectification yet."))
+        raise Conflict(_("This rectification is already decided."))
+    if status == RectificationStatus.ordered and today <= deadline:
+        raise Conflict(
+            _(
+                "The center may report until %(day)s; the filing can be revoked without a report only after that.",
+                day=deadline.isoformat(),
+            )
+        )
+    return RECTIFICATION[status][step]
+
+
+def revoke(status: CenterStatus) -> CenterStatus:
+    """Revocation of the filing (撤销备案)."""
+    _require(status, "revoke")
+    return CenterStatus.revoked

@@ -117,10 +117,26 @@ KIND_TEXT: dict[str, Callable[..., str]] = {
     "report_due": lambda text, state="", detail="": _(
         "The annual report of “%(text)s” is due by %(detail)s", text=text, detail=detail
     ),
+    # Centers: their three-year assessment and what a failing one leads to.
+    "assessment_decided": lambda text, state="", detail="": _(
+        "The three-year assessment of “%(text)s”: %(state)s", text=text, state=state
+    ),
+    "rectification_ordered": lambda text, state="", detail="": _(
+        "“%(text)s” is ordered to rectify; report by %(detail)s", text=text, detail=detail
+    ),
+    "rectification_reported": lambda text, state="", detail="": _(
+        "The rectification report of “%(text)s” is submitted; the bureau will decide", text=text
+    ),
+    "rectification_accepted": lambda text, state="", detail="": _(
+        "The rectification of “%(text)s” is accepted: %(detail)s", text=text, detail=detail
+    ),
+    "filing_revoked": lambda text, state="", detail="": _(
+        "The filing of “%(text)s” is revoked: %(detail)s", text=text, detail=detail
+    ),
 }
 
 # Which label table a notice's `state` is a code of: by kind first, else by the subject's type.
-STATE_TABLES_BY_KIND = {"milestone_changed": "milestone_status"}
+STATE_TABLES_BY_KIND = {"milestone_changed": "milestone_status", "assessment_decided": "grade"}
 STATE_TABLES_BY_SUBJECT = {
     "contract": "contract_status",
     "interest": "interest_status",
@@ -145,6 +161,9 @@ SUBJECT_LINKS: dict[str, tuple[str, str | None, dict[str, str]]] = {
     "application": ("oversight.application", "application_id", {}),
     "evaluation": ("oversight.evaluation", "evaluation_id", {}),
     "assignment": ("oversight.assignment", "assignment_id", {}),
+    # A center's assessment and rectification: its users act on them on their own center page.
+    "center_assessment": ("oversight.my_center", None, {}),
+    "rectification": ("oversight.my_center", None, {}),
 }
 
 

@@ -12,6 +12,7 @@ from tests.utils.bureau import (
     SCORES,
     application_data,
     apply,
+    assess,
     call_data,
     carry,
     create_account,
@@ -482,6 +483,7 @@ def test_race_filing_two_centers_for_one_domain(app, client, session, bureau, ca
 
 def test_race_promotions(app, client, session, bureau, call):
     center_id = carry(session, bureau, apply(session, call), "filed").center_id
+    assess(session, center_id, "excellent")
     auth = headers(client, bureau)
     path = f"{API}/centers/{center_id}/promotions"
     assert race(

@@ -18,6 +18,7 @@ from models import (
     Promotion,
 )
 from tests.conftest import BACKENDS
+from tests.utils.web import csrf_token
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 TABLES = (
@@ -72,3 +73,48 @@ def test_demo_shows_every_step_and_history_and_loads_idempotently(runner, sessio
     auth.login(demo_email("expert_sun"), DEMO_PASSWORD)
     reviews = client.get("/expert").get_data(as_text=True)
     assert iiot.name in reviews and "待您评审" in reviews
+
+
+def test_demo_assessments_targets_and_rectification(runner, session, client, auth):
+    """The demo's plan targets are the seed's; one excellent center may be recommended, one failing center is
+    under rectification, public on /notices; loading twice adds nothing."""
+    from models import CenterAssessment, PlanTarget, Rectification
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    plan = {
+        (t.target_year, t.level.value): (t.min_count, t.max_count) for t in session.exec(select(PlanTarget))
+    }
+    assert plan == {
+        (2020, "city"): (8, 10),
+        (2020, "province"): (3, 4),
+        (2025, "city"): (10, 15),
+        (2025, "province"): (8, 10),
+        (2025, "national"): (1, 2),
+    }
+    grades = {
+        session.get(Center, a.center_id).demo_key: (a.grade.value, a.suggested.value)
+        for a in session.exec(select(CenterAssessment))
+    }
+    assert grades == {
+        "c_auto_lightweight": ("excellent", "excellent"),
+        "c_adv_equipment": ("failed", "failed"),
+    }
+    (order,) = session.exec(select(Rectification)).all()
+    assert order.status == "ordered"
+    assert order.reasons in client.get("/notices").get_data(as_text=True)
+
+    auth.login(f"bureau@{DEMO_EMAIL_DOMAIN}", DEMO_PASSWORD)
+    lightweight = session.exec(select(Center).where(Center.demo_key == "c_auto_lightweight")).one()
+    equipment = session.exec(select(Center).where(Center.demo_key == "c_adv_equipment")).one()
+    page = f"/bureau/centers/{lightweight.id}"
+    assert "2023–2025：优秀" in client.get(page).get_data(as_text=True)
+    token = csrf_token(client, page)
+    promoted = client.post(f"{page}/promotions", data={"basis": "三年考核优秀", "csrf_token": token})
+    assert promoted.status_code == 302
+    refused = client.post(
+        f"/bureau/centers/{equipment.id}/promotions", data={"basis": "推荐", "csrf_token": token}
+    )
+    assert refused.status_code == 409 and "考核为优秀" in refused.get_data(as_text=True)
+    dashboard = client.get("/bureau/dashboard").get_data(as_text=True)
+    assert "规划目标" in dashboard and "10–15" in dashboard

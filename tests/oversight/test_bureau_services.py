@@ -29,6 +29,7 @@ from tests.utils.bureau import (
     SCORES,
     application_data,
     apply,
+    assess,
     carry,
     create_account,
     create_call,
@@ -354,6 +355,11 @@ def test_only_the_bureau_moves_the_workflow(session, bureau, call):
 
 def test_promotion_raises_the_level_on_approval(session, bureau, call):
     application = carry(session, bureau, apply(session, call), "filed")
+    with in_app(session), pytest.raises(Conflict, match="考核为优秀"):
+        promotion_service.recommend_promotion(
+            session=session, user=bureau, center_id=application.center_id, data={"basis": "未经考核"}
+        )
+    assess(session, application.center_id, "excellent")
     with in_app(session):
         promotion = promotion_service.recommend_promotion(
             session=session, user=bureau, center_id=application.center_id, data={"basis": "连续两年评估优秀"}

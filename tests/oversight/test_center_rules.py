@@ -290,11 +290,13 @@ TAKE = {
     "recommend_promotion": lambda s: rules.promotion_target(
         status=s.status, level=CenterLevel.city, pending=False
     ),
+    "revoke": lambda s: rules.revoke(s.status),
 }
 REFUSALS = {
     "refuse": "This application is already closed.",
     "object": "This center is not on public notice, so objections are closed.",
     "recommend_promotion": "Only a filed center can be recommended for promotion.",
+    "revoke": "Only a filed center's filing can be revoked.",
 }
 STALE = "This application is not at that step any more; reload the page to see where it is."
 
@@ -308,6 +310,7 @@ def test_the_table_is_the_policys_lifecycle():
         ("notice", "object"),
         ("notice", "file"),
         ("filed", "recommend_promotion"),
+        ("filed", "revoke"),
         *(("applied", "refuse"), ("review", "refuse"), ("inspection", "refuse"), ("notice", "refuse")),
     }
     assert set(rules.LIFECYCLE) == set(CenterStatus)  # every status is in the table, even the final ones

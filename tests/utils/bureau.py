@@ -171,3 +171,59 @@ def end_notice(session: Session, application: CenterApplication) -> None:
     )
     session.commit()
     session.refresh(application)
+
+
+def graded_years(session: Session, center_id: int, grades: dict[int, str]) -> list[int]:
+    """Annual evaluations of a center, graded, one per year (the rounds made where missing); their ids."""
+    from sqlmodel import select
+
+    from models import CenterEvaluation, EvaluationRound
+
+    ids = []
+    for year, grade in sorted(grades.items()):
+        round_ = session.exec(select(EvaluationRound).where(EvaluationRound.year == year)).first()
+        if round_ is None:
+            round_ = EvaluationRound(year=year, deadline=date(year, 12, 31))
+            session.add(round_)
+            session.flush()
+        evaluation = CenterEvaluation(
+            round_id=round_.id,
+            center_id=center_id,
+            report={"summary": "运行发展报告"},
+            submitted_at=utcnow(),
+            grade=grade,
+            remarks="评估意见",
+            graded_at=utcnow(),
+        )
+        session.add(evaluation)
+        session.flush()
+        ids.append(evaluation.id)
+    session.commit()
+    return ids
+
+
+def assess(session: Session, center_id: int, grade: str, end_year: int = 2025):
+    """A recorded three-year assessment of a center (as if the bureau had decided it)."""
+    from models import CenterAssessment
+
+    row = CenterAssessment(
+        center_id=center_id,
+        period_start_year=end_year - 2,
+        period_end_year=end_year,
+        grade=grade,
+        suggested=grade,
+        reasons="三年评估结果",
+    )
+    session.add(row)
+    session.commit()
+    return row
+
+
+def center_user(session: Session, center_id: int) -> User:
+    """A user of the organization that runs the center (who `manages` it)."""
+    from sqlmodel import col, select
+
+    from models import Center
+
+    center = session.get(Center, center_id)
+    return session.exec(select(User).where(User.org_id == center.org_id).order_by(col(User.id))).first()

@@ -39,7 +39,12 @@ def open_round(*, session: Session, user: User | None, data: dict) -> Evaluation
     """Open a year's round; every center filed at that moment gets an evaluation to report on."""
     user = require_bureau(user)
     round_in = parse(RoundIn, data)
-    round_ = EvaluationRound(year=round_in.year, deadline=round_in.deadline, created_by=user.id)
+    round_ = EvaluationRound(
+        year=round_in.year,
+        deadline=round_in.deadline,
+        weight_bounds=rules.check_bounds(round_in.weight_bounds),  # within which each center's weights lie
+        created_by=user.id,
+    )
 
     def write() -> EvaluationRound:
         session.add(round_)

@@ -142,7 +142,9 @@ def criteria_for(session: Session, row: ExpertAssignment) -> dict[str, int]:
         call = session.get(CenterCall, application.call_id)
         assert call is not None  # nor its call
         return dict(call.weights) or dict(rules.APPLICATION_CRITERIA)
-    return dict(rules.EVALUATION_CRITERIA)
+    evaluation = session.get(CenterEvaluation, row.subject_id)
+    assert evaluation is not None  # an assignment's evaluation is never deleted
+    return dict(evaluation.weights) or dict(rules.EVALUATION_CRITERIA)  # the center's own weights, if set
 
 
 def _require_open(session: Session, row: ExpertAssignment) -> None:

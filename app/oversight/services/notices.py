@@ -186,3 +186,28 @@ def _evaluation_context(session: Session, evaluation: CenterEvaluation) -> tuple
     round_ = session.get(EvaluationRound, evaluation.round_id)
     assert center is not None and round_ is not None  # an evaluation's center and round are never deleted
     return center, round_
+
+
+def center_step(
+    session: Session,
+    center: Center,
+    *,
+    kind: str,
+    state: str | None = None,
+    detail: str | None = None,
+    subject: tuple[str, int] | None = None,
+) -> None:
+    """Tell a center's users what the bureau decided about it: an assessment, a rectification step, a
+    revocation (with its reasons)."""
+    assert center.id is not None  # a stored center
+    subject_type, subject_id = subject or ("center_assessment", center.id)
+    notify(
+        session=session,
+        org_id=center.org_id,
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        text=center.name,
+        state=state,
+        detail=detail,
+    )

@@ -7,6 +7,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.oversight import rules
+from app.oversight.services import assessments
 from app.oversight.services.access import commit_unique, get_center, log
 from app.platform.errors import Conflict, NotFound
 from app.platform.permissions import require_bureau
@@ -33,13 +34,16 @@ def promotions_of(session: Session, center_id: int) -> list[Promotion]:
 
 
 def recommend_promotion(*, session: Session, user: User | None, center_id: int, data: dict) -> Promotion:
-    """The bureau recommends a filed center for the next level, on the basis of its evaluation record."""
+    """The bureau recommends a filed center whose latest three-year assessment is excellent for the next level."""
     user = require_bureau(user)
     promotion_in = parse(PromotionIn, data)
     center = get_center(session, center_id)
     assert center.id is not None  # a stored center
     pending = any(p.outcome == PromotionOutcome.pending for p in promotions_of(session, center.id))
     target = rules.promotion_target(status=center.status, level=center.level, pending=pending)
+    # Only an excellent (优秀) center is promoted (§三(三)): its latest recorded three-year assessment says so.
+    latest = assessments.latest(session, center.id)
+    rules.promotion_allowed(latest.grade if latest else None)
     promotion = Promotion(
         center_id=center.id,
         from_level=center.level,

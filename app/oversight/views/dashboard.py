@@ -6,7 +6,7 @@ from flask import Response, abort, jsonify, render_template, request
 from flask_login import login_required
 
 from app.db import get_session
-from app.oversight.services import evaluations, exports, indicators
+from app.oversight.services import evaluations, exports, indicators, targets
 from app.oversight.services import registry as registry_service
 from app.oversight.services.indicators import Scope
 from app.oversight.views.blueprint import bp
@@ -45,6 +45,7 @@ def dashboard():
     return render_template(
         "oversight/dashboard.html",
         data=data,
+        progress=targets.plan_progress(session),  # the plan's targets (§一(二)) and where the city stands
         year=year,
         years=range(date.today().year, date.today().year - 6, -1),
     )

@@ -40,8 +40,10 @@ from app.oversight.services import evaluations
 from app.oversight.services import experts as expert_service
 from app.oversight.services import notice as notice_service
 from app.oversight.services import promotion as promotion_service
+from app.oversight.services import rectification as rectification_service
 from app.oversight.services import registry as registry_service
 from app.oversight.services.access import user_names
+from app.oversight.views import yardsticks
 from app.oversight.views.blueprint import bp
 from app.platform.errors import ServiceError
 from app.platform.permissions import is_bureau, require_bureau, require_expert, require_member
@@ -111,6 +113,7 @@ def _center_page(center_id: int, *, errors=None, error_message=None, status=200)
             session=session, user=user, center_id=center_id, end_year=date.today().year - 1
         ),
         flags=records.flags(session=session, user=user, center_id=center_id),
+        **yardsticks.center_context(session, user, center_id),
         errors=errors or {},
         error_message=error_message,
         form=request.form,
@@ -382,9 +385,12 @@ def dismiss_objections(application_id: int):
 
 def _notices_page(*, errors=None, error_message=None, status=200, objecting: int | None = None):
     session = get_session()
+    rectifying, revoked = rectification_service.public(session=session)
     return render_template(
         "oversight/notices.html",
         notices=notice_service.on_notice(session=session),
+        rectifying=rectifying,
+        revoked=revoked,
         calls=call_service.list_calls(session=session, open_only=True),
         objecting=objecting,
         errors=errors or {},
@@ -395,7 +401,8 @@ def _notices_page(*, errors=None, error_message=None, status=200, objecting: int
 
 @bp.route("/notices")
 def notices():
-    """Public notice (公示): centers about to be filed, with an objection form; and the open calls."""
+    """Public notice (公示): centers about to be filed, with an objection form; rectification orders and
+    revocations of filing, with their reasons; and the open calls."""
     return _notices_page()
 
 
@@ -465,6 +472,7 @@ def _my_center_page(*, errors=None, error_message=None, status=200, center_id: i
             "activity": records.center_activity(session=session, center_id=c.id),
             "evaluations": evaluations.center_evaluations(session=session, user=user, center_id=c.id),
             "flags": records.flags(session=session, user=user, center_id=c.id),
+            **yardsticks.center_context(session, user, c.id),
             "achievements": [
                 (a.id, a.title) for a in records.center_achievements(session=session, center_id=c.id)
             ],
@@ -610,6 +618,7 @@ def _evaluation_page(evaluation_id: int, *, errors=None, error_message=None, sta
         "oversight/evaluation.html",
         view=view,
         experts=experts,
+        **yardsticks.evaluation_context(session, user, view.evaluation, view.round.year),
         errors=errors or {},
         error_message=error_message,
         form=request.form,

@@ -16,6 +16,7 @@ from tests.utils.bureau import (
     SCORES,
     application_data,
     apply,
+    assess,
     call_data,
     carry,
     create_call,
@@ -149,6 +150,8 @@ def build(session, users) -> dict[str, int]:
     ids["hub_api"] = _filed_center(session, center_user.org_id, "矩阵测试创新中心二")
     ids["promote"] = _filed_center(session, create_user(session, "university").org_id, "矩阵晋升中心")
     ids["promote_api"] = _filed_center(session, create_user(session, "university").org_id, "矩阵晋升中心二")
+    for name in ("promote", "promote_api"):  # only an excellent latest assessment may be promoted
+        assess(session, ids[name], "excellent")
     with in_app(session):
         for name in ("flag_me", "flag_me_api", "flagged", "flagged_api"):
             ids[name] = create_achievement(session, center_user, center_id=ids["hub"]).id
@@ -166,6 +169,7 @@ def build(session, users) -> dict[str, int]:
             pending = _filed_center(
                 session, create_user(session, "university").org_id, f"矩阵待定中心{suffix}"
             )
+            assess(session, pending, "excellent")
             ids["promotion" + suffix] = promotion_service.recommend_promotion(
                 session=session, user=bureau, center_id=pending, data={"basis": "连续优秀"}
             ).id
