@@ -43,7 +43,7 @@ from app.oversight.services import promotion as promotion_service
 from app.oversight.services import rectification as rectification_service
 from app.oversight.services import registry as registry_service
 from app.oversight.services.access import user_names
-from app.oversight.views import yardsticks
+from app.oversight.views import yardstick_context
 from app.oversight.views.blueprint import bp
 from app.platform.errors import ServiceError
 from app.platform.permissions import is_bureau, require_bureau, require_expert, require_member
@@ -113,7 +113,7 @@ def _center_page(center_id: int, *, errors=None, error_message=None, status=200)
             session=session, user=user, center_id=center_id, end_year=date.today().year - 1
         ),
         flags=records.flags(session=session, user=user, center_id=center_id),
-        **yardsticks.center_context(session, user, center_id),
+        **yardstick_context.center_context(session, user, center_id),
         errors=errors or {},
         error_message=error_message,
         form=request.form,
@@ -472,7 +472,7 @@ def _my_center_page(*, errors=None, error_message=None, status=200, center_id: i
             "activity": records.center_activity(session=session, center_id=c.id),
             "evaluations": evaluations.center_evaluations(session=session, user=user, center_id=c.id),
             "flags": records.flags(session=session, user=user, center_id=c.id),
-            **yardsticks.center_context(session, user, c.id),
+            **yardstick_context.center_context(session, user, c.id),
             "achievements": [
                 (a.id, a.title) for a in records.center_achievements(session=session, center_id=c.id)
             ],
@@ -618,7 +618,7 @@ def _evaluation_page(evaluation_id: int, *, errors=None, error_message=None, sta
         "oversight/evaluation.html",
         view=view,
         experts=experts,
-        **yardsticks.evaluation_context(session, user, view.evaluation, view.round.year),
+        **yardstick_context.evaluation_context(session, user, view.evaluation, view.round.year),
         errors=errors or {},
         error_message=error_message,
         form=request.form,

@@ -3,13 +3,11 @@ three-year assessments and rectification on the bureau's center page, the rectif
 own page, per-center weights on the evaluation page. Thin views: parse the form, call one service, redirect or
 show the page again with the message and what was typed."""
 
-from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlmodel import Session
 
 from app.db import get_session
 from app.oversight import rules
@@ -20,38 +18,9 @@ from app.oversight.views.blueprint import bp
 from app.platform.permissions import require_bureau
 from app.web import limits
 from app.web.identity import current_user_or_none
-from models import CenterEvaluation, CenterLevel, EvaluationRound, User
+from models import CenterLevel
 
 YUAN_PER_WAN = 10_000
-
-
-def center_context(session: Session, user: User | None, center_id: int) -> dict:
-    """What the bureau's center page and the center's own page show of targets, assessments and rectification."""
-    year = date.today().year
-    return {
-        "targets_year": year,
-        "target_rows": targets.center_targets(session=session, user=user, center_id=center_id, year=year),
-        "indicator_names": indicator_service.INDICATOR_NAMES,
-        "amount_indicators": indicator_service.AMOUNT_INDICATORS,
-        "assessments": assessments.assessments_of(session=session, user=user, center_id=center_id),
-        "suggestion": assessments.suggestion(
-            session=session, user=user, center_id=center_id, end_year=year - 1
-        ),
-        "rectifications": rectification.rectifications_of(session=session, user=user, center_id=center_id),
-        "today": date.today(),
-    }
-
-
-def evaluation_context(session: Session, user: User | None, evaluation: CenterEvaluation, year: int) -> dict:
-    """The evaluation page's targets of the year (定量指标的完成情况) and the center's weights within the bounds."""
-    round_ = session.get(EvaluationRound, evaluation.round_id)
-    assert round_ is not None  # an evaluation's round is never deleted
-    return {
-        # Whoever may see the evaluation (its experts too) sees the targets it is judged against.
-        "target_rows": targets.target_progress(session, evaluation.center_id, year),
-        "weights": weights.weights_of(evaluation),
-        "weight_bounds": weights.bounds_of(round_),
-    }
 
 
 def _center_page(center_id: int, **kw):
