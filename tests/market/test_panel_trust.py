@@ -138,3 +138,38 @@ def test_the_panel_labels_its_score_and_tells_feedback_from_a_deal(client, auth,
     assert re.search(
         r'class="btn btn-accent btn-sm interest-button"[^>]*>\s*<svg.*?</svg>\s*联系合作', page, re.S
     )
+
+
+@pytest.mark.parametrize("backend", BACKENDS, indirect=True)
+def test_an_english_need_gets_chinese_recommendations(app, client, session):
+    firm = create_user(session, "enterprise")
+    uni = create_user(session, "university", industries=["new_energy"])
+    need = create_need(
+        session,
+        firm,
+        title="Battery thermal management for energy storage in cold climates",
+        description="Our energy storage battery racks need low temperature heating and thermal management.",
+        industry=None,
+        details="",
+    )
+    battery = create_achievement(
+        session,
+        uni,
+        title="储能电池低温加热与热管理技术",
+        description="储能电池系统严寒地区低温加热，电池热管理使温差小于3℃。",
+        industry="new_energy",
+    )
+    create_achievement(
+        session,
+        uni,
+        title="鲜食玉米常温保鲜技术",
+        description="真空包装鲜食玉米保质期延长。",
+        industry="agri_food",
+    )
+    with in_app(session):
+        indexes.rebuild(app)
+    assert need.language == "en"
+    recs = client.get(f"/api/v1/needs/{need.id}/recommendations", query_string={"kind": "license"}).json
+    assert recs[0]["target_id"] == battery.id
+    terms = {t for reason in recs[0]["reasons"] if reason["code"] == "shared_terms" for t in reason["terms"]}
+    assert {"电池", "储能"} <= terms
