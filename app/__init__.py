@@ -56,6 +56,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     use_taxonomy_vocabulary(app)
 
+    from app.market.services import suggestions
+
+    suggestions.init_app(app)
+
     from app import cli
     from app.accounts.views.account import bp as account_bp
     from app.accounts.views.auth import bp as auth_bp

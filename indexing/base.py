@@ -126,6 +126,8 @@ class SearchResult:
     hits: list[dict[str, Any]]
     total: int
     facets: dict[str, dict[str, int]]
+    # Did-you-mean words when the query found little (filled by the app's search service, best first).
+    suggestions: list[str] = field(default_factory=list)
 
 
 def validate_documents(docs: list[dict[str, Any]]) -> None:

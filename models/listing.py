@@ -59,6 +59,9 @@ class ListingTable(SQLModel):
     # With close_reason solved_here: the signed contract that solved it, when the listing has one.
     solved_contract_id: int | None = Field(default=None, foreign_key="contract.id")
     demo_key: str | None = Field(default=None, max_length=80, unique=True)
+    # The language the listing is written in, 'zh' or 'en' (matching.language.detect_language of its title
+    # and description), set on every save; English listings are found by Chinese queries and the reverse.
+    language: str = Field(default="zh", max_length=2, sa_column_kwargs={"server_default": "zh"})
 
 
 class NeedBase(ListingBase):
@@ -128,6 +131,7 @@ def _live_indexes(table: str) -> tuple[Index, ...]:
 
 
 TRL_RULE = ("trl", "trl IS NULL OR (trl >= 1 AND trl <= 9)")
+LANGUAGE_RULE = ("language", "language IN ('zh', 'en')")
 
 
 def _money_rule(column: str) -> tuple[str, str]:
@@ -139,6 +143,7 @@ class Need(NeedBase, ListingTable, table=True):
         *_checks(
             "need",
             TRL_RULE,
+            LANGUAGE_RULE,
             _money_rule("budget_min"),
             _money_rule("budget_max"),
             ("budget_order", "budget_min IS NULL OR budget_max IS NULL OR budget_min <= budget_max"),
@@ -163,6 +168,7 @@ class NeedPublic(NeedBase):
     close_reason: CloseReason | None = None
     # Only for the contract's parties and the bureau; None for everyone else.
     solved_contract_id: int | None = None
+    language: str = "zh"
 
 
 class NeedAccess(SQLModel, table=True):
@@ -207,7 +213,10 @@ class AchievementUpdate(SQLModel):
 
 
 class Achievement(AchievementBase, ListingTable, table=True):
-    __table_args__ = (*_checks("achievement", TRL_RULE, _money_rule("price")), *_live_indexes("achievement"))
+    __table_args__ = (
+        *_checks("achievement", TRL_RULE, LANGUAGE_RULE, _money_rule("price")),
+        *_live_indexes("achievement"),
+    )
 
 
 class AchievementPublic(AchievementBase):
@@ -221,6 +230,7 @@ class AchievementPublic(AchievementBase):
     close_reason: CloseReason | None = None
     # Only for the contract's parties and the bureau; None for everyone else.
     solved_contract_id: int | None = None
+    language: str = "zh"
 
 
 class ServiceBase(ListingBase):
@@ -245,7 +255,7 @@ class ServiceUpdate(SQLModel):
 
 
 class Service(ServiceBase, ListingTable, table=True):
-    __table_args__ = (*_checks("service", _money_rule("price")), *_live_indexes("service"))
+    __table_args__ = (*_checks("service", LANGUAGE_RULE, _money_rule("price")), *_live_indexes("service"))
 
 
 class ServicePublic(ServiceBase):
@@ -259,6 +269,7 @@ class ServicePublic(ServiceBase):
     close_reason: CloseReason | None = None
     # Only for the contract's parties and the bureau; None for everyone else.
     solved_contract_id: int | None = None
+    language: str = "zh"
 
 
 class ListingAttachment(SQLModel, table=True):

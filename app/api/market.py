@@ -19,6 +19,7 @@ from app.market.services.search import (
     SORTS,
     find_listings,
     hit_summary,
+    mark_languages,
     rows_of_hits,
     search_listings,
     sort_name,
@@ -195,12 +196,21 @@ class SearchHit(BaseModel):
     budget_min: int | None = None
     budget_max: int | None = None
     price: int | None = None
+    language: Literal["zh", "en"] = Field("zh", description="the language the listing is written in")
+    cross_language: bool = Field(
+        False, description="found across languages: the query and the listing are in different languages"
+    )
 
 
 class SearchResult(BaseModel):
     hits: list[SearchHit]
     total: int
     facets: dict[str, dict[str, int]] = Field(description="per facet, the count of each value over all hits")
+    suggestions: list[str] = Field(
+        default_factory=list,
+        description="您是不是要找: when the query found fewer than 3 hits, words of the market it may have meant, "
+        "best first (run the search again with one as q); empty otherwise",
+    )
 
 
 def _public(kind: str, listing) -> dict[str, Any]:
@@ -484,5 +494,6 @@ def search():
         per_page=size,
     )
     rows = rows_of_hits(session=get_session(), hits=result.hits)
+    mark_languages(result.hits, rows, request.args.get("q", "").strip())
     hits = [{**hit, **hit_summary(rows[hit["id"]])} if hit["id"] in rows else hit for hit in result.hits]
-    return jsonify(hits=hits, total=result.total, facets=result.facets)
+    return jsonify(hits=hits, total=result.total, facets=result.facets, suggestions=result.suggestions)

@@ -11,6 +11,7 @@ import time
 from flask import Flask
 from sqlmodel import Session
 
+from app.market.services import suggestions
 from app.market.services.indexes import (
     RELOAD_CHECK_SECONDS,
     _replay_from,
@@ -62,9 +63,11 @@ def upkeep_once(app: Flask, last_fit: float) -> float:
     if time.monotonic() - last_fit >= RANKER_REFIT_SECONDS:
         refit_ranker(app)
         last_fit = time.monotonic()
-    if index.dirty:
+    changed = index.dirty
+    if changed:
         # The cursor is read before the snapshot is taken, so the snapshot holds at least that much.
         index.persist(vector_cursor(app))
+    suggestions.rebuild_if_due(app, changed)
     return last_fit
 
 

@@ -337,7 +337,8 @@ def test_each_kind_of_recommendation_lists_what_it_is_for(client, providers):
     where = client.get(
         f"/api/v1/achievements/{providers['laser'].id}/recommendations", query_string={"kind": "incubation"}
     ).json
-    assert pairs(where) == pairs(lists["incubation"])
+    # The achievement's own organization runs that center and offers that service: never recommended to itself.
+    assert not pairs(where) & pairs(lists["incubation"])
 
 
 @pytest.mark.parametrize("backend", BACKENDS, indirect=True)

@@ -346,4 +346,8 @@ def rebuild(app: Flask, workers: int = 1) -> int:
         docs = all_documents(session)
     count = worker.rebuild(docs)
     vectors.finish_rebuild(vector_cursor(app), workers=workers)
+    # The did-you-mean vocabulary is built here too, from the same documents (never inside a request).
+    from app.market.services import suggestions
+
+    suggestions.rebuild(app, [doc["title"] for doc in docs])
     return count

@@ -5,14 +5,14 @@ import math
 import threading
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
 from pydantic import ValidationError
-from sqlalchemy import String, and_, cast, func, literal_column, or_, update
+from sqlalchemy import String, and_, cast, event, func, literal_column, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -24,6 +24,7 @@ from app.platform.regions import resolve_region
 from app.platform.taxonomy import is_industry
 from app.platform.validation import parse
 from indexing.sync import record_change
+from matching.language import detect_language
 from models import (
     POSTED_KINDS,
     Achievement,
@@ -136,6 +137,8 @@ class Page:
     per_page: int
     # Search hits by listing id (title_html, snippet), when the page came from a keyword search.
     hits: dict[int, dict] | None = None
+    # Did-you-mean words when a keyword search found little (app.market.services.suggestions), best first.
+    suggestions: list[str] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
@@ -675,3 +678,13 @@ def expire_listings(*, session: Session) -> int:
             changed += 1
     session.commit()
     return changed
+
+
+def _set_language(_mapper, _connection, listing) -> None:
+    """Every save of a listing, whichever path writes it (a form, the API, the demo), records its language."""
+    listing.language = detect_language(f"{listing.title}\n{listing.description}")
+
+
+for _kind in POSTED_KINDS.values():
+    event.listen(_kind.table, "before_insert", _set_language)
+    event.listen(_kind.table, "before_update", _set_language)

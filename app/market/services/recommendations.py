@@ -6,18 +6,21 @@ ready or fails, the user sees "no recommendations yet" and the error goes to the
 
 import dataclasses
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from flask import g
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.market.recommendation_rules import Own, citable_terms, is_own, own_side
 from app.market.services.index_documents import listing_from_document, load_rows, org_names, search_document
 from app.market.services.indexes import vector_index
 from app.market.services.listings import get_listing
 from app.platform.errors import Forbidden, Invalid
 from app.platform.regions import region_name
-from app.platform.taxonomy import industry_name
+from app.platform.taxonomy import generic_words, industry_name
 from app.platform.validation import parse
 from matching import MatchItem, ReasonCode
 from matching.text import expand_synonyms
@@ -102,14 +105,57 @@ def _target_url(target_type: str, target_id: int) -> str:
     return f"/{LISTING_KINDS[target_type].segment}/{target_id}"
 
 
-def _results(session: Session, recs, k: int) -> list[dict]:
-    """The recommendations still public, as the API and the panel show them: title, organization, link."""
+# Spare candidates asked of the matcher beyond k, for those a panel leaves out (the asking side's own).
+SPARE = 10
+
+
+def _readable_text(row) -> str:
+    """A listing's text as its public page shows it: what a reason's words must be found in."""
+    document = search_document(row, "")
+    return f"{document['title']}\n{document['body']}"
+
+
+def _reasons(reasons: list[dict], query_text: str | None, target) -> list[dict]:
+    """The matcher's reasons, rendered; shared terms only where both texts hold them (see
+    app.market.recommendation_rules), and the reason dropped when none is left."""
+    shown = []
+    for reason in reasons:
+        if reason["code"] == ReasonCode.SHARED_TERMS and query_text is not None:
+            terms = citable_terms(
+                reason.get("terms", []), query_text, _readable_text(target), generic_words()
+            )
+            if not terms:
+                continue
+            reason = {**reason, "terms": terms}
+        shown.append({**reason, "text": describe(reason)})
+    return shown
+
+
+def _results(
+    session: Session,
+    recs,
+    k: int,
+    own: Own | None = None,
+    query_text: Callable[[Any], str | None] = lambda rec: None,
+) -> list[dict]:
+    """The recommendations still public, as the API and the panel show them: title, organization, link.
+
+    `own`: the asking side, never recommended to itself; `query_text(rec)`: the readable text of the listing
+    the recommendation was made for, which the words its reasons cite must appear in."""
     targets = load_rows(session, [(r.target_type, r.target_id) for r in recs])
     names = org_names(session, {row.org_id for row in targets.values() if row is not None})
     results = []
     for rec in recs:
         target = targets.get((rec.target_type, rec.target_id))
         if target is None:  # no longer public since the index last heard of it
+            continue
+        if own is not None and is_own(
+            own,
+            target_type=rec.target_type,
+            target_id=rec.target_id,
+            target_org_id=target.org_id,
+            lead_org_id=getattr(target, "lead_org_id", None),
+        ):
             continue
         results.append(
             {
@@ -120,7 +166,7 @@ def _results(session: Session, recs, k: int) -> list[dict]:
                 "org_name": names.get(target.org_id, ""),
                 "url": _target_url(rec.target_type, rec.target_id),
                 "score": round(rec.score, 4),
-                "reasons": [{**reason, "text": describe(reason)} for reason in rec.reasons],
+                "reasons": _reasons(rec.reasons, query_text(rec), target),
             }
         )
         if len(results) == k:
@@ -169,12 +215,18 @@ def recommendation_panels(
     dismissed = _dismissed(session, user, query_type, query_id)
     try:
         recs = matcher.recommend_kinds(
-            query, rec_kinds, k=k + len(dismissed), exclude={(query_type, query_id), *dismissed}
+            query, rec_kinds, k=k + len(dismissed) + SPARE, exclude={(query_type, query_id), *dismissed}
         )
     except Exception:  # noqa: BLE001 - a matcher fault must cost the user a panel, not the page
         log.exception("recommendations failed for %s %s (%s)", query_type, query_id, ", ".join(rec_kinds))
         return {rec_kind: [] for rec_kind in rec_kinds}
-    return {rec_kind: _results(session, recs[rec_kind], k) for rec_kind in rec_kinds}
+    own = own_side(
+        listing_org_id=row.org_id,
+        viewer_org_id=user.org_id if user is not None else None,
+        center_id=getattr(row, "center_id", None),
+    )
+    text = _readable_text(row)
+    return {rec_kind: _results(session, recs[rec_kind], k, own, lambda _rec: text) for rec_kind in rec_kinds}
 
 
 def matched_needs_for_organization(*, session: Session, user: User | None, k: int = 20) -> list[dict]:
@@ -190,6 +242,7 @@ def matched_needs_for_organization(*, session: Session, user: User | None, k: in
     if matcher is None:
         return []
     best: dict[int, dict] = {}
+    texts: dict[tuple[str, int | None], str] = {}
     for listing_kind in ("achievement", "service"):
         table = LISTING_KINDS[listing_kind].table
         rows = session.exec(
@@ -208,14 +261,25 @@ def matched_needs_for_organization(*, session: Session, user: User | None, k: in
             except Exception:  # noqa: BLE001 - one listing's failure must not hide the others' matches
                 log.exception("matched needs failed for %s %s", listing_kind, row.id)
                 continue
+            texts[(listing_kind, row.id)] = _readable_text(row)
             for rec in recs:
-                entry = best.setdefault(rec.target_id, {"rec": rec, "via": []})
+                entry = best.setdefault(
+                    rec.target_id, {"rec": rec, "via": [], "from": (listing_kind, row.id)}
+                )
                 if rec.score > entry["rec"].score:
-                    entry["rec"] = rec
+                    entry["rec"], entry["from"] = rec, (listing_kind, row.id)
                 entry["via"].append({"kind": listing_kind, "id": row.id, "title": row.title})
     ranked = sorted(best.values(), key=lambda e: (-e["rec"].score, e["rec"].target_id))
-    # A few spare candidates stand in for needs withdrawn since the index last heard of them.
-    results = _results(session, [e["rec"] for e in ranked[: 3 * k]], k)
+    # A few spare candidates stand in for needs withdrawn since the index last heard of them. Each need's
+    # reasons cite the words it shares with the listing of ours that matched it best.
+    origin = {e["rec"].target_id: e["from"] for e in ranked}
+    results = _results(
+        session,
+        [e["rec"] for e in ranked[: 3 * k]],
+        k,
+        own_side(listing_org_id=user.org_id),
+        lambda rec: texts[origin[rec.target_id]],
+    )
     via = {e["rec"].target_id: e["via"] for e in ranked}
     return [{**result, "matched_listings": via[result["target_id"]]} for result in results]
 

@@ -4,11 +4,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
+from app.market.services import suggestions
 from app.market.services.index_documents import rows_by_id
 from app.market.services.indexes import search_backend
 from app.market.services.listings import Page, browse
 from app.platform.errors import Invalid, ServiceError
+from app.platform.taxonomy import bilingual
 from indexing import SearchBackendError, SearchQuery, SearchResult
+from matching.language import detect_language
 from models import User
 from models.common import utcnow
 
@@ -73,9 +76,26 @@ def search_listings(
     except (ValueError, KeyError):
         raise Invalid(_("Some search parameters are not valid.")) from None
     try:
-        return search_backend().search(query)
+        result = search_backend().search(query)
     except SearchBackendError:
         raise SearchUnavailable(_("Search is temporarily unavailable. Please try again shortly.")) from None
+    result.suggestions = suggestions.suggest(query.text, result.total)
+    return result
+
+
+def mark_languages(hits: list[dict], rows: dict[str, object], text: str) -> list[dict]:
+    """Give each hit its listing's `language` and `cross_language`: True when the hit is written in the other
+    language than the query and the query named a word the taxonomy knows in both (battery → 电池), so the
+    page can say the hit was found across languages. A hit may already carry the flag (the dense channel's
+    nearest vectors set it themselves); it is kept."""
+    query_language = detect_language(text)
+    crosses = bool(text) and bilingual().crosses(text)
+    for hit in hits:
+        row = rows.get(hit["id"])
+        language = getattr(row, "language", None) or detect_language(hit.get("title", ""))
+        hit["language"] = language
+        hit["cross_language"] = bool(hit.get("cross_language")) or (crosses and language != query_language)
+    return hits
 
 
 def rows_of_hits(*, session: Session, hits: list[dict]) -> dict[str, object]:
@@ -134,5 +154,13 @@ def find_listings(
         )
     result = search_listings(text=q, type=kind, sort=sort, page=page, per_page=per_page, **filters)
     rows = rows_of_hits(session=session, hits=result.hits)
+    mark_languages(result.hits, rows, q)
     items = [rows[hit["id"]] for hit in result.hits if hit["id"] in rows]
-    return Page(items, result.total, page, per_page, hits={hit["entity_id"]: hit for hit in result.hits})
+    return Page(
+        items,
+        result.total,
+        page,
+        per_page,
+        hits={hit["entity_id"]: hit for hit in result.hits},
+        suggestions=result.suggestions,
+    )
