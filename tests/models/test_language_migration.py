@@ -2,9 +2,10 @@
 listing posted earlier is found by Chinese queries once the index is rebuilt."""
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from app.migrate import downgrade, upgrade
+from app.migrate import alembic_config, downgrade, upgrade
 from matching.language import detect_language
 from tests.conftest import BACKENDS
 from tests.utils.factories import create_achievement, create_need, create_user
@@ -26,7 +27,7 @@ def test_existing_listings_get_their_language_backfilled(app, session):
     ids = {"need": chinese.id, "achievement": english.id}
     session.close()
     engine = app.extensions["db_engine"]
-    downgrade(engine, "0019")
+    downgrade(engine, ScriptDirectory.from_config(alembic_config(engine)).get_revision("0024").down_revision)
     try:
         with engine.begin() as conn:
             result = conn.execute(text("SELECT * FROM achievement WHERE id = :i"), {"i": ids["achievement"]})
