@@ -16,4 +16,12 @@ ACCOUNT_EVENTS = {
     "user:deleted": _l("Account deleted"),
 }
 
-TABLES = {"account_event": ACCOUNT_EVENTS}
+# 企业规模 (models/size_class.py).
+SIZE_CLASSES = {
+    "large": _l("Large"),
+    "medium": _l("Medium"),
+    "small": _l("Small"),
+    "micro": _l("Micro"),
+}
+
+TABLES = {"account_event": ACCOUNT_EVENTS, "size_class": SIZE_CLASSES}
