@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 # Keyed by "<subject>:<action>", since a claim's "transfer" and an organization's "transferred" differ in subject.
 ACCOUNT_EVENTS = {
     "organization:verified": _l("Verified by the bureau"),
+    "organization:size_class_changed": _l("Size class changed"),
     "organization:transferred": _l("Handed over to a claimant"),
     "claim:filed": _l("Claim filed"),
     "claim:transfer": _l("Claim approved: organization transferred"),

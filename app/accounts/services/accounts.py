@@ -99,7 +99,11 @@ def check_size_class(kind: str, size_class: str | None, *, field: str = "size_cl
     if size_class is not None and kind in NO_SIZE_CLASS:
         raise Invalid(
             _("Some fields are not valid."),
-            {field: _("Only enterprises have a size class; leave it empty for a university or an institute.")},
+            {
+                field: _(
+                    "Only enterprises have a size class; leave it empty for a university or an institute."
+                )
+            },
         )
 
 
