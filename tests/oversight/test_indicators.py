@@ -468,7 +468,12 @@ def test_every_export_carries_each_breakdown_of_the_dashboard_and_the_definition
     register_first_technology_contract(session, world)
     auth.login(world.bureau.email)
     data = client.get(f"/bureau/dashboard.json?year={YEAR}").json
-    sections = {"月度趋势": "months", "按产业浏览": "industries", "按创新中心": "centers", "按区县": "districts"}
+    sections = {
+        "月度趋势": "months",
+        "按产业浏览": "industries",
+        "按创新中心": "centers",
+        "按区县": "districts",
+    }
 
     rows = csv_rows(client.get(f"/indicators.csv?year={YEAR}").get_data(as_text=True))
     titles = [r[0] for i, r in enumerate(rows) if len(r) == 1 and i and rows[i - 1] == []]

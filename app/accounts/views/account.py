@@ -8,9 +8,9 @@ from flask_login import login_required
 
 from app.accounts.forms import DeletionForm, SizeClassForm
 from app.accounts.services import accounts, deletion, personal_data, size_class
-from app.platform.money import YUAN_PER_WAN
 from app.db import get_session
 from app.platform.errors import ServiceError
+from app.platform.money import YUAN_PER_WAN
 from app.web import limits
 from app.web.identity import current_user_or_none
 

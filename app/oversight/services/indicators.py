@@ -328,9 +328,9 @@ def _smes_served(
         else {}
     )
     for i in incubations:
-        org_id = by_code.get(i.credit_code or "")
-        if org_id is not None:
-            add(org_id, i.started_on, {i.center_id})
+        incubated = by_code.get(i.credit_code or "")
+        if incubated is not None:
+            add(incubated, i.started_on, {i.center_id})
     if not seen:
         return []
     orgs = session.exec(
