@@ -143,8 +143,13 @@ from models.organization import (
 )
 from models.outbox import OutboxEvent, SyncCursor
 from models.registration import REGISTRATION_STATUSES, ContractRegistration
+from models.size_class import SIZE_CLASSES, SME_CLASSES, SizeClass, suggest_size_class
 
 __all__ = [
+    "SIZE_CLASSES",
+    "SME_CLASSES",
+    "SizeClass",
+    "suggest_size_class",
     "ContractSignature",
     "ContractText",
     "Achievement",

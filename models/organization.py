@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 from models.common import json_list, utcnow
 from models.credit_code import is_valid_credit_code
 from models.enums import ClaimStatus, OrgKind, Role
+from models.size_class import NO_SIZE_CLASS, SIZE_CLASSES
 
 # The shortest password accepted (app/accounts/services/passwords.py holds the rest of the policy).
 PASSWORD_MIN_LENGTH = 10
@@ -37,6 +38,8 @@ class OrganizationBase(SQLModel):
     description: str | None = Field(default=None, max_length=2000)
     contact_name: str | None = Field(default=None, max_length=60)
     contact_phone: str | None = Field(default=None, max_length=40)
+    # 企业规模 (models/size_class.py): large, medium, small or micro; empty when not given or not an enterprise.
+    size_class: str | None = Field(default=None, max_length=8)
 
     @field_validator("credit_code", mode="before")
     @classmethod
@@ -48,9 +51,37 @@ class OrganizationBase(SQLModel):
     def _valid_credit_code(cls, value: str) -> str:
         return checked_credit_code(value)
 
+    @field_validator("size_class", mode="before")
+    @classmethod
+    def _known_size_class(cls, value: object) -> object:
+        return checked_size_class(value)
+
+
+def checked_size_class(value: object) -> str | None:
+    """One of the four codes, or None for an empty choice; anything else is refused with its own message."""
+    if value is None or value == "":
+        return None
+    if value not in SIZE_CLASSES:
+        raise ValueError("size_class_unknown")
+    return str(value)
+
+
+# Checks the database holds whatever path writes: a known size class, and none for a non-enterprise.
+SIZE_CLASS_CHECKS = (
+    ("size_class", "size_class IS NULL OR size_class IN (" + ", ".join(f"'{c}'" for c in SIZE_CLASSES) + ")"),
+    (
+        "size_class_kind",
+        "size_class IS NULL OR kind NOT IN (" + ", ".join(f"'{k}'" for k in NO_SIZE_CLASS) + ")",
+    ),
+)
+
 
 # The table.
 class Organization(OrganizationBase, table=True):
+    __table_args__ = tuple(
+        CheckConstraint(sql, name=f"ck_organization_{name}") for name, sql in SIZE_CLASS_CHECKS
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     credit_code: str = Field(min_length=18, max_length=18, unique=True, index=True)
     demo_key: str | None = Field(default=None, max_length=80, unique=True)
@@ -73,6 +104,7 @@ class OrganizationPublic(SQLModel):
     region: str | None
     industries: list[str]
     description: str | None
+    size_class: str | None
     verified: bool
 
 

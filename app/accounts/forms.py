@@ -4,7 +4,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DecimalField,
     EmailField,
+    IntegerField,
     PasswordField,
     SelectField,
     StringField,
@@ -23,6 +25,20 @@ ORG_KINDS = [
     SelectChoice("center", _l("Innovation center")),
     SelectChoice("finance", _l("Financial institution")),
 ]
+
+
+# 企业规模 (models/size_class.py); the service judges the value, so a bad one gets its own message.
+SIZE_CLASSES = [
+    SelectChoice("", _l("Not given / not an enterprise")),
+    SelectChoice("large", _l("Large")),
+    SelectChoice("medium", _l("Medium")),
+    SelectChoice("small", _l("Small")),
+    SelectChoice("micro", _l("Micro")),
+]
+
+
+def size_class_field() -> SelectField:
+    return SelectField(_l("Size class"), choices=SIZE_CLASSES, validate_choice=False)
 
 
 class LoginForm(FlaskForm):
@@ -44,6 +60,7 @@ class RegisterForm(FlaskForm):
         _l("Unified social credit code"), validators=[DataRequired(), Length(min=18, max=18)]
     )
     region = SelectField(_l("Region"), validate_choice=False)
+    size_class = size_class_field()
     industries = MultiCheckboxField(_l("Industries"), choices=[])
     org_description = TextAreaField(_l("About the organization"), validators=[Optional(), Length(max=2000)])
     contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=60)])
@@ -93,3 +110,12 @@ class DeletionForm(FlaskForm):
 
     password = PasswordField(_l("Your password"), validators=[DataRequired()])
     submit = SubmitField(_l("Delete my account"))
+
+
+class SizeClassForm(FlaskForm):
+    """The organization's size class; or, left empty, its employees and revenue for the suggested class."""
+
+    size_class = size_class_field()
+    employees = IntegerField(_l("Employees"), validators=[Optional()])
+    revenue_wan = DecimalField(_l("Yearly operating revenue (10k yuan)"), places=2, validators=[Optional()])
+    submit = SubmitField(_l("Save"))

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 # Keyed by "<subject>:<action>", since a claim's "transfer" and an organization's "transferred" differ in subject.
 ACCOUNT_EVENTS = {
     "organization:verified": _l("Verified by the bureau"),
+    "organization:size_class_changed": _l("Size class changed"),
     "organization:transferred": _l("Handed over to a claimant"),
     "claim:filed": _l("Claim filed"),
     "claim:transfer": _l("Claim approved: organization transferred"),
@@ -16,4 +17,12 @@ ACCOUNT_EVENTS = {
     "user:deleted": _l("Account deleted"),
 }
 
-TABLES = {"account_event": ACCOUNT_EVENTS}
+# 企业规模 (models/size_class.py).
+SIZE_CLASSES = {
+    "large": _l("Large"),
+    "medium": _l("Medium"),
+    "small": _l("Small"),
+    "micro": _l("Micro"),
+}
+
+TABLES = {"account_event": ACCOUNT_EVENTS, "size_class": SIZE_CLASSES}

@@ -6,10 +6,11 @@ from typing import Literal
 
 from flask import jsonify
 from flask_babel import gettext as _
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from app.accounts.labels import ACCOUNT_EVENTS
-from app.accounts.services import accounts, confirmation, deletion, organizations, personal_data
+from app.accounts.services import accounts, confirmation, deletion, organizations, personal_data, size_class
 from app.api.blueprint import bp
 from app.api.document import documented
 from app.api.helpers import api_token_id, api_user, dump_as, json_body, token_required, token_ttl_hours
@@ -28,6 +29,18 @@ from models import (
     RegistrationIn,
     UserPublic,
 )
+
+
+class SizeClassIn(BaseModel):
+    """Name the class, or give employees and revenue for the class the national classification suggests."""
+
+    size_class: Literal["large", "medium", "small", "micro"] | None = Field(
+        description="企业规模; null: not given (universities, institutes and the bureau have none)"
+    )
+    employees: int | SkipJsonSchema[None] = Field(
+        None, ge=0, description="with `revenue`, when no class is named"
+    )
+    revenue: int | SkipJsonSchema[None] = Field(None, ge=0, description="yearly operating revenue, yuan")
 
 
 class TokenIn(BaseModel):
@@ -203,6 +216,18 @@ def organization(org_id: int):
 def verify_organization(org_id: int):
     """The bureau confirms an organization is who it says it is."""
     org = organizations.verify(session=get_session(), user=api_user(), org_id=org_id)
+    return jsonify(dump_as(OrganizationPublic, org))
+
+
+@bp.patch("/organizations/<int:org_id>")
+@documented(json=SizeClassIn, responses={200: OrganizationPublic})
+@limits.writes
+@token_required
+def edit_organization(org_id: int):
+    """The organization's own users or the bureau change its enterprise size class."""
+    org = size_class.change_size_class(
+        session=get_session(), user=api_user(), org_id=org_id, data=json_body()
+    )
     return jsonify(dump_as(OrganizationPublic, org))
 
 

@@ -16,6 +16,7 @@ from app.api.blueprint import bp
 from app.api.document import Text, documented
 from app.api.helpers import api_user, dump, json_body, token_required
 from app.db import get_session
+from app.oversight import indicator_definitions
 from app.oversight.services import application_documents as documents
 from app.oversight.services import applications as application_service
 from app.oversight.services import calls as call_service
@@ -750,9 +751,16 @@ def assessment(center_id: int):
 # --- indicators ---------------------------------------------------------------------------------------------
 
 
+def _with_definitions(view):
+    """The indicators' definitions (app/oversight/indicator_definitions.py) as the operation's description."""
+    view.__doc__ = f"{view.__doc__}\n\n{indicator_definitions.api_description()}"
+    return view
+
+
 @bp.get("/indicators")
 @documented(query=ScopeQuery, responses={200: IndicatorsView})
 @token_required
+@_with_definitions
 def get_indicators():
     """The indicators of `year`, optionally of one `center_id` and one `industry`."""
     scope = indicators.parse_scope(request.args)

@@ -104,6 +104,7 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
                 "description",
                 "contact_name",
                 "contact_phone",
+                "size_class",
             )
         }
         # The files name regions as people write them (高新区); the database holds their codes.
@@ -232,6 +233,8 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
         assert center.id is not None  # a stored center
         record_change(session, "center", center.id)
     session.commit()
+    deals = load_demo_deals(session=session, directory=directory)
+    date_first_publications(session=session)
     return {
         "organizations": len(orgs),
         "centers": len(centers),
@@ -239,8 +242,43 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
         "achievements": len(achievements),
         "services": len(services),
         **oversight,
-        **load_demo_deals(session=session, directory=directory),
+        **deals,
     }
+
+
+def date_first_publications(*, session: Session, now: datetime | None = None) -> None:
+    """Give the demo's achievements the first publication a marketplace running for two years would have: some
+    weeks before the first interest in them, else a day of the last two years (the same on every load, by key).
+    The bureau counts achievements by the year first published, so a year with transfers has publications too."""
+    now = now or utcnow()
+    first_interest: dict[int, datetime] = {}
+    for side_type, side_id in (
+        (Interest.target_type, Interest.target_id),
+        (Interest.via_type, Interest.via_id),
+    ):
+        for listing_id, at in session.exec(
+            select(side_id, Interest.created_at).where(side_type == "achievement", col(side_id).is_not(None))
+        ).all():
+            if listing_id is not None:
+                first_interest[listing_id] = min(at, first_interest.get(listing_id, at))
+    rows = session.exec(
+        select(Achievement).where(
+            col(Achievement.demo_key).is_not(None), col(Achievement.published_at).is_not(None)
+        )
+    ).all()
+    for achievement in rows:
+        rng = random.Random(f"published-{achievement.demo_key}")
+        assert achievement.id is not None  # a stored row
+        before = first_interest.get(achievement.id)
+        published = (
+            (before - timedelta(days=rng.randint(14, 90)))
+            if before
+            else now - timedelta(days=rng.randint(10, 700), hours=rng.randint(0, 12))
+        )
+        achievement.published_at = published
+        achievement.created_at = min(achievement.created_at, published - timedelta(days=rng.randint(1, 10)))
+        session.add(achievement)
+    session.commit()
 
 
 # --- deals: two years of interests, conversations, contracts and incubations ----------------------------------------

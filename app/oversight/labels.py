@@ -2,6 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
+from app.oversight.indicator_definitions import LABELS
+
 CENTER_STATUSES = {
     "applied": _l("Applied"),
     "review": _l("Expert review"),
@@ -106,18 +108,12 @@ RECTIFICATION_STATUSES = {
     "revoked": _l("Filing revoked"),
 }
 
-INDICATORS = {
-    "commissioned_rd_contracts": _l("Commissioned R&D contracts"),
-    "technology_market_turnover": _l("Technology-market turnover"),
-    "incubated_enterprises": _l("Incubated enterprises"),
-    "achievements_published": _l("Achievements published"),
-    "achievements_transferred": _l("Achievements transferred"),
-    "services_contracted": _l("Services contracted"),
-    "trainings": _l("Trainings"),
-    "international_projects": _l("International projects"),
-}
+# The indicators' names come with their definitions, written once (app/oversight/indicator_definitions.py).
+INDICATORS = LABELS
 
 MEASURES = {"count": _l("Count"), "amount": _l("Amount (yuan)"), "people": _l("People")}
+# The same measures as people read them on pages and in PDFs: money in 万元.
+MEASURES_WAN = {"count": _l("Count"), "amount": _l("Amount (10k yuan)"), "people": _l("People")}
 
 TABLES = {
     "center_status": CENTER_STATUSES,

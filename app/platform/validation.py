@@ -20,6 +20,7 @@ CUSTOM = {
     "budget_order": lambda: _("The minimum budget is above the maximum."),
     "objection_contact": lambda: _("Give a phone number or an email address where the bureau can reach you."),
     "bureau_not_self_registered": lambda: _("Bureau accounts are created by an administrator."),
+    "size_class_unknown": lambda: _("Choose the size class: large, medium, small or micro."),
 }
 
 

@@ -1,7 +1,5 @@
 """Jinja filters and globals: enum labels, money in 万元, industry and organization names."""
 
-from decimal import Decimal
-
 from flask import Blueprint, current_app, g, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -16,6 +14,7 @@ from app.market.services import attachments
 from app.market.services.search import SORT_LABELS
 from app.oversight import labels as oversight_labels
 from app.platform.errors import NotFound
+from app.platform.money import format_wan
 from app.platform.regions import region_choices, region_name
 from app.platform.taxonomy import industry_choices, industry_name
 from app.web import labels
@@ -24,8 +23,6 @@ from models import POSTED_KINDS, Organization
 
 # No routes: it only carries the filters and globals every page uses.
 bp = Blueprint("templating", __name__)
-
-YUAN_PER_WAN = 10_000
 
 
 def is_english() -> bool:
@@ -68,10 +65,14 @@ def industry_name_filter(code: str | None) -> str:
     return industry_name(code)
 
 
-def format_wan(yuan: int) -> str:
-    """An amount in yuan as a plain number of 万元: 1 500 000 → "150", 1 234 567 → "123.46"."""
-    wan = (Decimal(yuan) / YUAN_PER_WAN).quantize(Decimal("0.01"))
-    return f"{wan:,.2f}".rstrip("0").rstrip(".")
+@bp.app_template_filter("wan")
+def wan(yuan: int | None, unit: bool = False) -> str:
+    """A figure in 万元 for a table whose header names the unit (`{{ row.amount|wan }}` → "806"), or with the
+    unit when `unit` (`|wan(true)` → "806 万元"); "—" when there is none. Unlike `money_wan`, 0 is "0", not
+    "free": these are totals, not prices."""
+    if yuan is None:
+        return "—"
+    return _("%(amount)s 10k yuan", amount=format_wan(yuan)) if unit else format_wan(yuan)
 
 
 @bp.app_template_filter("money_wan")

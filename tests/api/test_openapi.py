@@ -131,3 +131,20 @@ def test_documented_query_bounds_are_the_ones_the_routes_enforce(client, session
 def test_integer_path_parameters_carry_the_database_bound(document):
     (listing_id,) = document["paths"]["/needs/{listing_id}"]["get"]["parameters"]
     assert listing_id["schema"] == {"type": "integer", "minimum": 0, "maximum": 2147483647}
+
+
+def test_the_indicators_operation_defines_every_indicator_it_answers(document):
+    """The definitions written once (app/oversight/indicator_definitions.py) are the operation's description."""
+    from app.oversight.indicator_definitions import DEFINITIONS
+
+    operation = document["paths"]["/indicators"]["get"]
+    for definition in DEFINITIONS:
+        assert (
+            f"`{definition.key}`" in operation["description"]
+            and definition.definition in operation["description"]
+        )
+    assert "registration date" in operation["description"] and "yuan" in operation["description"]
+    names = document["components"]["schemas"]["IndicatorsView"]["properties"]["indicators"]["propertyNames"][
+        "enum"
+    ]
+    assert set(names) == {d.key for d in DEFINITIONS}

@@ -286,7 +286,8 @@ def _amount(page, indicator: str) -> int:
     cell = page.locator(
         f'[data-testid="indicators"] tr[data-indicator="{indicator}"] td[data-measure="amount"]'
     )
-    return int(cell.inner_text().replace(",", ""))
+    # Shown in 万元 with at most two decimals.
+    return round(float(cell.inner_text().replace(",", "")) * 10_000)
 
 
 def file_the_center(app, people) -> None:
@@ -406,7 +407,9 @@ def test_contracts_with_the_filed_center_move_the_dashboard_api_and_report(site,
     center_id = _sign_contracts_with_the_center(app)
 
     page.reload()
-    assert _amount(page, "technology_market_turnover") == 1_800_000
+    # Signed, not registered yet: beside the turnover, not in it.
+    assert _amount(page, "technology_market_turnover") == 0
+    assert _amount(page, "technology_market_turnover_unregistered") == 2_000_000
     assert _amount(page, "commissioned_rd_contracts") == 1_200_000
     page.wait_for_selector('#dashboard[data-ready="1"]', state="attached")
     assert page.locator('[data-chart="months"] canvas').count() == 1
@@ -415,17 +418,18 @@ def test_contracts_with_the_filed_center_move_the_dashboard_api_and_report(site,
         f"{base}/api/v1/indicators?year={year}&center_id={center_id}",
         headers={"Authorization": f"Bearer {token}"},
     ).json()
-    assert api["indicators"]["technology_market_turnover"] == {"count": 2, "amount": 1_800_000}
+    assert api["indicators"]["technology_market_turnover"] == {"count": 0, "amount": 0}
+    assert api["indicators"]["technology_market_turnover_unregistered"] == {"count": 2, "amount": 2_000_000}
     assert api["indicators"]["achievements_transferred"] == {"count": 1}
     # The center's annual report fills in the same figures.
     page.get_by_role("link", name="年度评估").first.click()
     page.locator(".detail-section", has_text=f"{year} 年度评估").get_by_role("link", name=CENTER).click()
-    row = page.locator('tr[data-indicator="technology_market_turnover"]').inner_text()
-    assert "1800000" in row
+    row = page.locator('tr[data-indicator="technology_market_turnover_unregistered"]').inner_text()
+    assert "200 万元" in row
     pdf = page.request.get(base + page.get_by_role("link", name="评估报告（PDF）").get_attribute("href"))
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages).replace("\x00", "")
-    assert CENTER in text and "1800000" in text
+    assert CENTER in text and "200" in text and "2000000" not in text
     log_out(page)
 
 

@@ -45,7 +45,7 @@ def signed_contract(session: Session, creator: User, interest_id: int, signers: 
 def make_world(session: Session) -> IndicatorWorld:
     bureau = create_account(session, Role.bureau, "市工信局统计员")
     expert = create_account(session, Role.expert, "钱专家")
-    sme = create_user(session, "enterprise", region="朝阳区")
+    sme = create_user(session, "enterprise", region="朝阳区", size_class="small")
     center_user = create_user(session, "center", region="长春新区")
     member = create_user(session, "university", region="南关区", industries=["automotive"])
     other = create_user(session, "center", region="绿园区", industries=["new_materials"])

@@ -20,6 +20,7 @@ from app.platform.taxonomy import is_industry
 from app.platform.validation import CONTROL_CHARACTERS
 from models import ApiToken, Organization, OrgKind, RegistrationIn, Role, User
 from models.common import utcnow
+from models.size_class import NO_SIZE_CLASS
 
 # A token's last use is written at most this often: enough to spot an idle token, without a write per call.
 TOKEN_TOUCH_SECONDS = 60
@@ -88,8 +89,22 @@ def check_registration(registration: RegistrationIn) -> str | None:
     if unknown:
         raise Invalid(_("Some fields are not valid."), {"organization.industries": _("Unknown industry.")})
     region = resolve_region(org_in.region, "organization.region")
+    check_size_class(org_in.kind, org_in.size_class, field="organization.size_class")
     check_password(registration.password, email=registration.email)
     return region
+
+
+def check_size_class(kind: str, size_class: str | None, *, field: str = "size_class") -> None:
+    """A university, institute or the bureau is no enterprise: it has no size class (422 naming the field)."""
+    if size_class is not None and kind in NO_SIZE_CLASS:
+        raise Invalid(
+            _("Some fields are not valid."),
+            {
+                field: _(
+                    "Only enterprises have a size class; leave it empty for a university or an institute."
+                )
+            },
+        )
 
 
 def create_registered(

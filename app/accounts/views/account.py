@@ -6,10 +6,11 @@ from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from app.accounts.forms import DeletionForm
-from app.accounts.services import accounts, deletion, personal_data
+from app.accounts.forms import DeletionForm, SizeClassForm
+from app.accounts.services import accounts, deletion, personal_data, size_class
 from app.db import get_session
 from app.platform.errors import ServiceError
+from app.platform.money import YUAN_PER_WAN
 from app.web import limits
 from app.web.identity import current_user_or_none
 
@@ -31,6 +32,39 @@ def revoke_token(token_id: int):
     accounts.revoke_token(session=get_session(), user=current_user_or_none(), token_id=token_id)
     flash(_("Token revoked: programs using it can no longer call the API."), "success")
     return redirect(url_for("account.tokens"))
+
+
+@bp.route("/organization", methods=["GET", "POST"])
+@login_required
+@limits.writes
+def organization():
+    """The user's organization: its enterprise size class, which its users may change."""
+    session, user = get_session(), current_user_or_none()
+    assert user is not None  # login_required
+    if user.org_id is None:
+        flash(_("Your account belongs to no organization."), "error")
+        return redirect(url_for("account.tokens"))
+    org = accounts.get_organization(session=session, org_id=user.org_id)
+    form = SizeClassForm(data={"size_class": org.size_class or ""})
+    errors: dict[str, str] = {}
+    if form.validate_on_submit():
+        revenue = form.revenue_wan.data
+        data = {
+            "size_class": form.size_class.data or None,
+            "employees": form.employees.data,
+            "revenue": int(revenue * YUAN_PER_WAN) if revenue is not None else None,
+        }
+        try:
+            size_class.change_size_class(session=session, user=user, org_id=org.id, data=data)
+        except ServiceError as exc:
+            errors = {("revenue_wan" if k == "revenue" else k): v for k, v in exc.fields.items()} or {
+                "__all__": exc.message
+            }
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("account.organization"))
+    status = 422 if (form.errors or errors) else 200
+    return render_template("accounts/organization.html", form=form, errors=errors, org=org), status
 
 
 def _data_page(form: DeletionForm, errors: dict[str, str] | None = None, status: int = 200):

@@ -73,6 +73,7 @@ def register():
                 "name_en": form.org_name_en.data or None,
                 "credit_code": form.credit_code.data,
                 "region": form.region.data or None,
+                "size_class": form.size_class.data or None,
                 "industries": form.industries.data,
                 "description": form.org_description.data or None,
                 "contact_name": form.contact_name.data or None,

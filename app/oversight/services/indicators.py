@@ -7,7 +7,12 @@ Counting rules, shared by the API, the dashboard, the exports and the annual eva
   center: the interest's target or its `via` listing is the center itself or an achievement or service that
   names the center (that is how a member unit acts through its center);
 - a contract's industry is its `field`, else the industry of the listing it came from (target, then via);
-- records kept by a center (incubations, trainings, cooperation projects) take the center's industry.
+- records kept by a center (incubations, trainings, cooperation projects) take the center's industry;
+- the technology-market turnover counts registered technology contracts by their registration date (the
+  national statistics of 技术合同认定登记), the contracts signed but not registered stand beside it;
+- an achievement counts as published in the year of its first publication (`published_at`, which the listing
+  rules stamp once and never clear), whatever its state now.
+What each indicator counts, in words, is in app/oversight/indicator_definitions.py.
 Every figure has a drill-down (`records`) listing exactly the rows it was computed from.
 """
 
@@ -19,6 +24,8 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
+from app.deals.registration_rules import CATEGORY
+from app.oversight import indicator_definitions
 from app.oversight.services.access import get_center
 from app.platform.errors import Forbidden, Invalid
 from app.platform.permissions import is_bureau, managed_centers, manages, require_bureau
@@ -26,17 +33,19 @@ from app.platform.regions import region_name
 from app.platform.taxonomy import industry_name, is_industry
 from app.platform.validation import parse_id
 from models import (
+    SME_CLASSES,
     Achievement,
     Center,
     CenterCooperation,
+    CenterMember,
     CenterStatus,
     CenterTraining,
     Contract,
     ContractKind,
+    ContractRegistration,
     ContractStatus,
     Incubation,
     Interest,
-    ListingStatus,
     Need,
     Organization,
     Service,
@@ -44,17 +53,17 @@ from models import (
 )
 
 COUNTED_STATUSES = (ContractStatus.signed, ContractStatus.in_progress, ContractStatus.completed)
-INDICATOR_NAMES = (
+INDICATOR_NAMES = indicator_definitions.KEYS
+AMOUNT_INDICATORS = (
     "commissioned_rd_contracts",
     "technology_market_turnover",
-    "incubated_enterprises",
-    "achievements_published",
-    "achievements_transferred",
+    "technology_market_turnover_unregistered",
     "services_contracted",
-    "trainings",
-    "international_projects",
 )
-AMOUNT_INDICATORS = ("commissioned_rd_contracts", "technology_market_turnover", "services_contracted")
+# The kinds 技术合同认定登记 registers (an incubation agreement is none of them).
+REGISTRATION_KINDS = tuple(CATEGORY)
+
+REGISTERED = "registered"
 SERVICE_KINDS = (ContractKind.technical_service, ContractKind.technical_consulting)
 TRANSFER_KINDS = (ContractKind.transfer, ContractKind.license)
 YEAR_MIN, YEAR_MAX = 2000, 2100
@@ -77,6 +86,22 @@ class CountedContract:
     industry: str | None
     center_ids: set[int] = field(default_factory=set)
     achievement_ids: set[int] = field(default_factory=set)
+    registration: ContractRegistration | None = None
+
+    @property
+    def registered(self) -> bool:
+        return self.registration is not None and self.registration.status == REGISTERED
+
+    @property
+    def registered_on(self) -> date | None:
+        decided = self.registration.decided_at if self.registered and self.registration else None
+        return decided.date() if decided else None
+
+    @property
+    def turnover(self) -> int:
+        """合同成交额: the amount the registration office registered, else the contract's amount."""
+        deal = self.registration.deal_amount if self.registration else None
+        return deal if deal is not None else self.contract.amount
 
 
 # --- reading the request ------------------------------------------------------------------------------------
@@ -141,17 +166,30 @@ def _year_start(year: int) -> datetime:
     return datetime(year, 1, 1, tzinfo=UTC)
 
 
-def counted_contracts(session: Session, *, year: int | None = None) -> list[CountedContract]:
-    """Every counted contract (of `year`, if given), with its industry, centers and achievements."""
+def counted_contracts(
+    session: Session, *, year: int | None = None, registered_in: int | None = None
+) -> list[CountedContract]:
+    """Every counted contract (signed in `year`, or registered in `registered_in`, if given), with its
+    industry, centers, achievements and registration."""
     query = (
-        select(Contract, Interest)
+        select(Contract, Interest, ContractRegistration)
         .join(Interest, col(Interest.id) == Contract.interest_id)
+        .outerjoin(ContractRegistration, col(ContractRegistration.contract_id) == Contract.id)
         .where(col(Contract.status).in_(COUNTED_STATUSES), col(Contract.signed_on).is_not(None))
     )
     if year is not None:
         first, last = _year_bounds(year)
         query = query.where(col(Contract.signed_on) >= first, col(Contract.signed_on) <= last)
-    rows = session.exec(query.order_by(col(Contract.signed_on), col(Contract.id))).all()
+    if registered_in is not None:
+        query = query.where(
+            ContractRegistration.status == REGISTERED,
+            col(ContractRegistration.decided_at) >= _year_start(registered_in),
+            col(ContractRegistration.decided_at) < _year_start(registered_in + 1),
+        )
+    order = (col(ContractRegistration.decided_at),) if registered_in is not None else ()
+    with_registrations = session.exec(query.order_by(*order, col(Contract.signed_on), col(Contract.id))).all()
+    registrations = {c.id: r for c, _i, r in with_registrations if r is not None}
+    rows = [(c, i) for c, i, _r in with_registrations]
     centers_by_org: dict[int, set[int]] = defaultdict(set)
     for center_id, org_id in session.exec(select(Center.id, Center.org_id)).all():
         assert center_id is not None  # a stored center
@@ -179,7 +217,9 @@ def counted_contracts(session: Session, *, year: int | None = None) -> list[Coun
             listings[("need", row_id)] = (None, industry)
     result = []
     for contract, interest in rows:
-        counted = CountedContract(contract=contract, industry=contract.field)
+        counted = CountedContract(
+            contract=contract, industry=contract.field, registration=registrations.get(contract.id)
+        )
         for org_id in (contract.party_a_org_id, contract.party_b_org_id):
             counted.center_ids |= centers_by_org.get(org_id, set())
         listing_industry = None
@@ -218,6 +258,15 @@ def _center_filter(model, scope: Scope):
 
 
 @dataclass
+class SmeServed:
+    """A small or medium-sized enterprise served in the year: when first, and through which centers."""
+
+    org: Organization
+    first: date
+    center_ids: set[int] = field(default_factory=set)
+
+
+@dataclass
 class Basis:
     """The rows behind every indicator of one scope."""
 
@@ -227,13 +276,72 @@ class Basis:
     transferred: list[Achievement]
     trainings: list[CenterTraining]
     projects: list[CenterCooperation]
+    # Technology contracts registered in the year (whenever signed): the technology-market turnover.
+    registered: list[CountedContract] = field(default_factory=list)
+    smes: list[SmeServed] = field(default_factory=list)
 
     def contracts_of(self, name: str) -> list[CountedContract]:
         if name == "commissioned_rd_contracts":
             return [c for c in self.contracts if c.contract.kind == ContractKind.commissioned_development]
         if name == "services_contracted":
             return [c for c in self.contracts if c.contract.kind in SERVICE_KINDS]
+        if name == "technology_market_turnover":
+            return self.registered
+        if name == "technology_market_turnover_unregistered":
+            return [c for c in self.contracts if c.contract.kind in REGISTRATION_KINDS and not c.registered]
         return self.contracts
+
+
+def _smes_served(
+    session: Session, contracts: list[CountedContract], incubations: list[Incubation], scope: Scope
+) -> list[SmeServed]:
+    """The SMEs among the contracts' parties and the incubated firms (matched by credit code). A center's own
+    organization and its member units are the center, not its clients: an SME counts for a center only when
+    it is neither."""
+    center_orgs = dict(session.exec(select(Center.id, Center.org_id)).all())
+    members: dict[int, set[int]] = defaultdict(set)
+    for center_id, org_id in session.exec(select(CenterMember.center_id, CenterMember.org_id)).all():
+        members[center_id].add(org_id)
+    seen: dict[int, tuple[date, set[int]]] = {}
+
+    def add(org_id: int, on: date, center_ids: set[int]) -> None:
+        if org_id in center_orgs.values():
+            return
+        first, centers = seen.get(org_id, (on, set()))
+        centers |= {c for c in center_ids if org_id != center_orgs.get(c) and org_id not in members[c]}
+        seen[org_id] = (min(first, on), centers)
+
+    for c in contracts:
+        assert c.contract.signed_on is not None  # only signed contracts are counted
+        for org_id in (c.contract.party_a_org_id, c.contract.party_b_org_id):
+            add(org_id, c.contract.signed_on, c.center_ids)
+    codes = {i.credit_code for i in incubations if i.credit_code}
+    by_code = (
+        dict(
+            session.exec(
+                select(Organization.credit_code, Organization.id).where(
+                    col(Organization.credit_code).in_(codes)
+                )
+            ).all()
+        )
+        if codes
+        else {}
+    )
+    for i in incubations:
+        incubated = by_code.get(i.credit_code or "")
+        if incubated is not None:
+            add(incubated, i.started_on, {i.center_id})
+    if not seen:
+        return []
+    orgs = session.exec(
+        select(Organization)
+        .where(col(Organization.id).in_(seen), col(Organization.size_class).in_(SME_CLASSES))
+        .order_by(col(Organization.id))
+    ).all()
+    served = [SmeServed(org, *seen[org.id]) for org in orgs if org.id is not None]
+    if scope.center_id is not None:
+        served = [s for s in served if scope.center_id in s.center_ids]
+    return sorted(served, key=lambda s: (s.first, s.org.id or 0))
 
 
 def basis(session: Session, scope: Scope) -> Basis:
@@ -270,8 +378,8 @@ def basis(session: Session, scope: Scope) -> Basis:
             .order_by(CenterCooperation.started_on, CenterCooperation.id)
         ).all()
     ]
+    # First published in the year, whatever the state now: the rules stamp `published_at` once, never clear it.
     published = select(Achievement).where(
-        Achievement.status == ListingStatus.published,
         col(Achievement.published_at).is_not(None),
         col(Achievement.published_at) >= _year_start(scope.year),
         col(Achievement.published_at) < _year_start(scope.year + 1),
@@ -297,7 +405,13 @@ def basis(session: Session, scope: Scope) -> Basis:
         if transferred_ids
         else []
     )
-    return Basis(contracts, incubations, achievements, transferred, trainings, projects)
+    registered = [
+        c
+        for c in counted_contracts(session, registered_in=scope.year)
+        if c.contract.kind in REGISTRATION_KINDS and _in_scope(c, scope)
+    ]
+    smes = _smes_served(session, contracts, incubations, scope)
+    return Basis(contracts, incubations, achievements, transferred, trainings, projects, registered, smes)
 
 
 def figures_from(b: Basis) -> dict[str, dict[str, int]]:
@@ -305,18 +419,19 @@ def figures_from(b: Basis) -> dict[str, dict[str, int]]:
     figures: dict[str, dict[str, int]] = {}
     for name in AMOUNT_INDICATORS:
         rows = b.contracts_of(name)
-        money = (
-            (lambda c: c.contract.technology_amount)
-            if name == "technology_market_turnover"
-            else (lambda c: c.contract.amount)
-        )
-        figures[name] = {"count": len(rows), "amount": sum(money(c) for c in rows)}
+        figures[name] = {"count": len(rows), "amount": sum(_amount(name, c) for c in rows)}
     figures["incubated_enterprises"] = {"count": len(b.incubations)}
     figures["achievements_published"] = {"count": len(b.achievements)}
     figures["achievements_transferred"] = {"count": len(b.transferred)}
     figures["trainings"] = {"count": len(b.trainings), "people": sum(t.people for t in b.trainings)}
     figures["international_projects"] = {"count": len(b.projects)}
+    figures["smes_served"] = {"count": len(b.smes)}
     return {name: figures[name] for name in INDICATOR_NAMES}
+
+
+def _amount(name: str, c: CountedContract) -> int:
+    """The money a contract adds to an indicator: the registered 合同成交额 for the turnover, else the amount."""
+    return c.turnover if name == "technology_market_turnover" else c.contract.amount
 
 
 def figures(session: Session, scope: Scope) -> dict[str, dict[str, int]]:
@@ -345,19 +460,37 @@ def records(*, session: Session, user: User | None, scope: Scope, indicator: str
     authorize(session=session, user=user, scope=scope)
     b = basis(session, scope)
     if indicator in AMOUNT_INDICATORS:
+        # `date` and `amount` are what the figure counts: for the turnover the registration date and the
+        # registered 合同成交额; for the others the signing date and the contract amount.
+        turnover = indicator == "technology_market_turnover"
         return [
             {
                 "type": "contract",
                 "id": c.contract.id,
                 "title": c.contract.title,
                 "kind": c.contract.kind.value,
-                "date": c.contract.signed_on.isoformat() if c.contract.signed_on else None,
-                "amount": c.contract.amount,
+                "date": _iso(c.registered_on if turnover else c.contract.signed_on),
+                "signed_on": _iso(c.contract.signed_on),
+                "registered_on": _iso(c.registered_on),
+                "registration_status": c.registration.status if c.registration else None,
+                "amount": _amount(indicator, c),
                 "technology_amount": c.contract.technology_amount,
                 "industry": c.industry,
                 "center_ids": sorted(c.center_ids),
             }
             for c in b.contracts_of(indicator)
+        ]
+    if indicator == "smes_served":
+        return [
+            {
+                "type": "organization",
+                "id": s.org.id,
+                "title": s.org.name,
+                "size_class": s.org.size_class,
+                "date": s.first.isoformat(),
+                "center_ids": sorted(s.center_ids),
+            }
+            for s in b.smes
         ]
     if indicator == "incubated_enterprises":
         return [
@@ -406,6 +539,10 @@ def records(*, session: Session, user: User | None, scope: Scope, indicator: str
     ]
 
 
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
 # --- the dashboard ----------------------------------------------------------------------------------------------
 
 
@@ -414,40 +551,82 @@ def dashboard(*, session: Session, user: User | None, year: int) -> dict:
     industry and by center, the top centers by contract amount, the funnel and the table by district."""
     require_bureau(user)
     b = basis(session, Scope(year=year))
-    months = [{"month": m, "count": 0, "amount": 0, "technology_amount": 0} for m in range(1, 13)]
-    by_industry: dict[str, dict[str, int]] = defaultdict(
-        lambda: {"count": 0, "amount": 0, "technology_amount": 0}
-    )
-    by_center: dict[int, dict[str, int]] = defaultdict(
-        lambda: {"count": 0, "amount": 0, "technology_amount": 0}
-    )
+    parts = _breakdowns(session, b, Scope(year=year))
+    return {
+        "year": year,
+        "indicators": figures_from(b),
+        "months": parts["months"],
+        "industries": parts["industries"],
+        "centers": parts["centers"],
+        "top_centers": parts["centers"][:10],
+        "funnel": funnel(session, year=year),
+        "districts": parts["districts"],
+    }
+
+
+def breakdowns(*, session: Session, user: User | None, scope: Scope) -> dict[str, list[dict]]:
+    """The dashboard's breakdowns (months, industries, centers, districts) of any scope the user may see: what
+    the exports carry beside the figures."""
+    authorize(session=session, user=user, scope=scope)
+    return _breakdowns(session, basis(session, scope), scope)
+
+
+def _breakdowns(session: Session, b: Basis, scope: Scope) -> dict[str, list[dict]]:
+    months = [{"month": m, **_bucket()} for m in range(1, 13)]
+    by_industry: dict[str, dict[str, int]] = defaultdict(_bucket)
+    by_center: dict[int, dict[str, int]] = defaultdict(lambda: {**_bucket(), "smes": 0})
     for c in b.contracts:
         assert c.contract.signed_on is not None  # only signed contracts are counted
         buckets = [months[c.contract.signed_on.month - 1], by_industry[c.industry or ""]]
         buckets += [by_center[center_id] for center_id in c.center_ids]
         for bucket in buckets:
-            bucket["count"] += 1
-            bucket["amount"] += c.contract.amount
-            bucket["technology_amount"] += c.contract.technology_amount
+            _add_signed(bucket, c)
+    # The turnover by the month it was registered in, which may follow the signing by weeks.
+    for c in b.registered:
+        assert c.registered_on is not None  # only registered contracts are in it
+        buckets = [months[c.registered_on.month - 1], by_industry[c.industry or ""]]
+        buckets += [by_center[center_id] for center_id in c.center_ids]
+        for bucket in buckets:
+            _add_registered(bucket, c)
+    for sme in b.smes:
+        for center_id in sme.center_ids:
+            by_center[center_id]["smes"] += 1
     names = dict(session.exec(select(Center.id, Center.name)).all())
     center_rows: list[dict[str, Any]] = [
-        {"center_id": cid, "name": names.get(cid, ""), **v} for cid, v in by_center.items()
+        {"center_id": cid, "name": names.get(cid, ""), **v}
+        for cid, v in by_center.items()
+        if scope.center_id is None or cid == scope.center_id
     ]
     centers = sorted(center_rows, key=lambda r: (-r["amount"], r["name"]))
     industry_rows: list[dict[str, Any]] = [
         {"industry": k or None, "name": industry_name(k) if k else None, **v} for k, v in by_industry.items()
     ]
-    industries = sorted(industry_rows, key=lambda r: (-r["technology_amount"], r["industry"] or ""))
+    industries = sorted(
+        industry_rows, key=lambda r: (-r["turnover"], -r["technology_amount"], r["industry"] or "")
+    )
     return {
-        "year": year,
-        "indicators": figures_from(b),
         "months": months,
         "industries": industries,
         "centers": centers,
-        "top_centers": centers[:10],
-        "funnel": funnel(session, year=year),
-        "districts": districts(session, b.contracts),
+        "districts": districts(session, b.contracts, b.registered),
     }
+
+
+def _bucket() -> dict[str, int]:
+    """One row of a breakdown: contracts signed (count, amount, technology amount), the registered turnover
+    (count, 合同成交额)."""
+    return {"count": 0, "amount": 0, "technology_amount": 0, "registered_count": 0, "turnover": 0}
+
+
+def _add_signed(bucket: dict[str, int], c: CountedContract) -> None:
+    bucket["count"] += 1
+    bucket["amount"] += c.contract.amount
+    bucket["technology_amount"] += c.contract.technology_amount
+
+
+def _add_registered(bucket: dict[str, int], c: CountedContract) -> None:
+    bucket["registered_count"] += 1
+    bucket["turnover"] += c.turnover
 
 
 def funnel(session: Session, *, year: int) -> list[dict]:
@@ -475,10 +654,16 @@ def funnel(session: Session, *, year: int) -> list[dict]:
     ]
 
 
-def districts(session: Session, contracts: list[CountedContract]) -> list[dict]:
-    """Counted contracts by the district (region) of their parties; a contract between two districts counts in
-    both, once in each."""
-    org_ids = {o for c in contracts for o in (c.contract.party_a_org_id, c.contract.party_b_org_id)}
+def districts(
+    session: Session, contracts: list[CountedContract], registered: list[CountedContract] | None = None
+) -> list[dict]:
+    """Counted contracts (and the registered turnover) by the district (region) of their parties; a contract
+    between two districts counts in both, once in each."""
+    org_ids = {
+        o
+        for c in [*contracts, *(registered or [])]
+        for o in (c.contract.party_a_org_id, c.contract.party_b_org_id)
+    }
     regions = (
         dict(
             session.exec(
@@ -488,16 +673,14 @@ def districts(session: Session, contracts: list[CountedContract]) -> list[dict]:
         if org_ids
         else {}
     )
-    table: dict[str, dict[str, int]] = defaultdict(lambda: {"count": 0, "amount": 0, "technology_amount": 0})
-    for c in contracts:
-        for region in {
-            regions.get(c.contract.party_a_org_id) or "",
-            regions.get(c.contract.party_b_org_id) or "",
-        }:
-            row = table[region]
-            row["count"] += 1
-            row["amount"] += c.contract.amount
-            row["technology_amount"] += c.contract.technology_amount
+    table: dict[str, dict[str, int]] = defaultdict(_bucket)
+    for rows, add in ((contracts, _add_signed), (registered or [], _add_registered)):
+        for c in rows:
+            for region in {
+                regions.get(c.contract.party_a_org_id) or "",
+                regions.get(c.contract.party_b_org_id) or "",
+            }:
+                add(table[region], c)
     # Regions are stored as codes (app/data/regions.yaml); people read the name.
     return sorted(
         (

@@ -101,20 +101,26 @@ def indicator_records(indicator: str):
     )
 
 
-@bp.route("/indicators.<any('csv', 'xlsx'):fmt>")
+@bp.route("/indicators.<any('csv', 'xlsx', 'pdf'):fmt>")
 @login_required
 def indicator_export(fmt: str):
-    """The indicators as CSV or XLSX, the same figures as the API."""
+    """The indicators as CSV, XLSX or PDF: the same figures as the API, every breakdown of the dashboard and
+    the definitions."""
     session, user = get_session(), current_user_or_none()
     scope = _scope()
     result = indicators.indicators(session=session, user=user, scope=scope)
+    parts = indicators.breakdowns(session=session, user=user, scope=scope)
     name = exports.scope_center_name(session, scope)
     filename = f"indicators-{scope.year}{'-center-' + str(scope.center_id) if scope.center_id else ''}.{fmt}"
     if fmt == "csv":
         return _attachment(
-            exports.indicators_csv(result, center_name=name), "text/csv; charset=utf-8", filename
+            exports.indicators_csv(result, center_name=name, parts=parts), "text/csv; charset=utf-8", filename
         )
-    return _attachment(exports.indicators_xlsx(result, center_name=name), XLSX, filename)
+    if fmt == "pdf":
+        return _attachment(
+            exports.indicators_pdf(result, center_name=name, parts=parts), "application/pdf", filename
+        )
+    return _attachment(exports.indicators_xlsx(result, center_name=name, parts=parts), XLSX, filename)
 
 
 @bp.route("/evaluations/<int:evaluation_id>/report.pdf")

@@ -7,7 +7,8 @@
   var NARROW = 560;
   var WAN = 10000;
 
-  function wan(yuan) { return Math.round(yuan / WAN * 10) / 10; }
+  // People read money in 万元, with at most two decimals (the API and this page's JSON keep yuan).
+  function wan(yuan) { return Math.round(yuan / WAN * 100) / 100; }
   function grouped(n) { return Number(n).toLocaleString("zh-CN"); }
 
   // "长春市汽车轻量化制造业创新中心" → "汽车轻量化": every center shares the city and the suffix, so on an axis
@@ -44,8 +45,8 @@
       var list = [].concat(params);
       var head = list[0].name;
       return head + "<br>" + list.map(function (p) {
-        var raw = p.data && p.data.yuan !== undefined ? p.data.yuan : p.value;
-        var shown = p.data && p.data.yuan !== undefined ? grouped(raw) + " " + label.labelYuan : grouped(raw);
+        var shown = p.data && p.data.yuan !== undefined ? grouped(wan(p.data.yuan)) + " " + label.labelWan
+                                                         : grouped(p.value);
         return p.marker + p.seriesName + "：" + shown;
       }).join("<br>");
     }
@@ -65,24 +66,24 @@
           { name: label.labelAmountWanSeries, type: "bar", data: data.months.map(function (m) {
             return { value: wan(m.amount), yuan: m.amount }; }) },
           { name: label.labelTechnologyWan, type: "bar", data: data.months.map(function (m) {
-            return { value: wan(m.technology_amount), yuan: m.technology_amount }; }) },
+            return { value: wan(m.turnover), yuan: m.turnover }; }) },
           { name: label.labelCount, type: "line", yAxisIndex: 1, data: data.months.map(function (m) { return m.count; }) }
         ]
       };
     });
 
-    var industries = data.industries.filter(function (r) { return r.technology_amount > 0; });
+    var industries = data.industries.filter(function (r) { return r.turnover > 0; });
     chart("industries", industries.length > 0, function (narrow) {
       return {
         tooltip: { trigger: "item", formatter: function (p) {
-          return p.marker + p.name + "：" + grouped(p.data.yuan) + " " + label.labelYuan + "（" + p.percent + "%）"; } },
+          return p.marker + p.name + "：" + grouped(wan(p.data.yuan)) + " " + label.labelWan + "（" + p.percent + "%）"; } },
         legend: narrow ? { type: "scroll", bottom: 0 } : { show: false },
         series: [{ type: "pie", radius: narrow ? ["30%", "55%"] : ["38%", "68%"],
                    center: ["50%", narrow ? "44%" : "50%"], avoidLabelOverlap: true,
                    label: narrow ? { show: false } : { formatter: "{b}\n{d}%" },
                    data: industries.map(function (r) {
-                     return { name: r.name || label.labelUnclassified, value: wan(r.technology_amount),
-                              yuan: r.technology_amount };
+                     return { name: r.name || label.labelUnclassified, value: wan(r.turnover),
+                              yuan: r.turnover };
                    }) }]
       };
     });
@@ -94,7 +95,7 @@
         tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, formatter: function (params) {
           var p = params[0];
           return data.top_centers[p.dataIndex].name + "<br>" + p.marker + p.seriesName + "：" +
-            grouped(p.data.yuan) + " " + label.labelYuan; } },
+            grouped(wan(p.data.yuan)) + " " + label.labelWan; } },
         grid: { left: 8, right: narrow ? 40 : 56, top: 8, bottom: 30, containLabel: true },
         // The unit under the axis: at its end it would run off the chart's right edge.
         xAxis: Object.assign(moneyAxis(narrow), { nameLocation: "middle", nameGap: 26 }),

@@ -121,6 +121,18 @@ CASES: list[Case] = [
     Case("POST", "/auth/claim", everyone(422), body={"credit_code": "x"}),
     Case("POST", "/auth/logout", only(dict.fromkeys(ALL_USERS, 302), visitor=LOGIN)),
     Case("GET", "/account/tokens", only(dict.fromkeys(ALL_USERS, 200), visitor=LOGIN)),
+    # One's own organization's size class; the bureau and experts belong to none and are sent to their tokens.
+    Case(
+        "GET",
+        "/account/organization",
+        only({"enterprise": 200, "center": 200, "bureau": 302, "expert": 302}, visitor=LOGIN),
+    ),
+    Case(
+        "POST",
+        "/account/organization",
+        only({"enterprise": 302, "center": 302, "bureau": 302, "expert": 302}, visitor=LOGIN),
+        body={"size_class": "small"},
+    ),
     # Someone else's token is as unknown as a missing one.
     Case("POST", "/account/tokens/{token_html}/revoke", only({"enterprise": 302}, visitor=LOGIN, others=404)),
     # --- the bureau's desk ---
@@ -168,6 +180,12 @@ CASES: list[Case] = [
     # --- JSON API: organizations, verification and claims ---
     Case("GET", "/api/v1/organizations/{org}", everyone(200)),
     Case("POST", "/api/v1/organizations/{org}/verify", only({"bureau": 200}, visitor=401)),
+    Case(
+        "PATCH",
+        "/api/v1/organizations/{org}",
+        only({"enterprise": 200, "bureau": 200}, visitor=401),
+        body={"size_class": "medium"},
+    ),
     Case(
         "POST", "/api/v1/organization-claims", everyone(201), body={**CLAIM, "credit_code": "{squatter_code}"}
     ),

@@ -65,6 +65,8 @@ CASES: list[Case] = [
     Case("GET", "/indicators/technology_market_turnover?center_id={ind_foreign}", BUREAU_PAGE),
     Case("GET", "/indicators.csv?center_id={ind_own}", OWN_PAGE),
     Case("GET", "/indicators.xlsx?center_id={ind_foreign}", BUREAU_PAGE),
+    Case("GET", "/indicators.pdf?center_id={ind_own}", OWN_PAGE),
+    Case("GET", "/indicators.pdf?center_id={ind_foreign}", BUREAU_PAGE),
     Case(
         "GET",
         "/evaluations/{ind_evaluation}/report.pdf",
