@@ -104,8 +104,10 @@ def test_bureau_carries_an_application_through_the_pages(client, auth, session, 
     auth.login(bureau.email)
     page = f"/applications/{application.id}"
     assert "钱经济" in text(client.get(page))
-    short = post(client, page, f"{page}/panel", {"expert_ids": [str(engineer.id)]})
+    short = post(client, page, f"{page}/panel", {"expert_ids": [str(engineer.id)], "form_id": "panel"})
     assert short.status_code == 422 and "专家组至少需要 2 名专家" in text(short)
+    # Each message once: the summary on top, the field's own message beside the experts.
+    assert text(short).count("专家组至少需要 2 名专家") == 1 and text(short).count("专家人数不足") == 1
     assert (
         post(
             client,
