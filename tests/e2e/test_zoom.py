@@ -81,3 +81,28 @@ def test_a_need_and_a_contract_are_usable_at_200_percent_zoom(signed_deal, brows
     finally:
         sme.context.close()
         lab.context.close()
+
+
+# How much of the placeholder the search box can show: its text width against the input's inner width.
+PLACEHOLDER = """() => {
+    const input = document.getElementById('site-search');
+    const style = getComputedStyle(input);
+    const ctx = document.createElement('canvas').getContext('2d');
+    ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return [ctx.measureText(input.placeholder).width, room];
+}"""
+
+
+@pytest.mark.parametrize("width", [1024, 1280, 1440])
+def test_the_crowded_header_keeps_the_whole_search_placeholder(signed_deal, browser, width):  # noqa: F811
+    """A center's user has the most header links (interests, contracts, the bell, two post buttons)."""
+    page = zoomed_page(browser, signed_deal["base"], signed_deal["emails"]["lab"])
+    try:
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in ("/", "/needs"):
+            page.goto(signed_deal["base"] + path)
+            text, room = page.evaluate(PLACEHOLDER)
+            assert text <= room, f"the search placeholder is cut at {width}px: {text:.0f} > {room:.0f} px"
+    finally:
+        page.context.close()
