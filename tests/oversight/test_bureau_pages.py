@@ -406,3 +406,18 @@ def test_an_applicant_lists_its_own_applications_as_in_the_api(client, auth, ses
         "items"
     ]
     assert {row["id"] for row in api} == {own.id}
+
+
+def test_the_filing_form_says_when_it_opens_and_stays_disabled_until_then(
+    client, auth, session, bureau, call
+):
+    application = carry(session, bureau, apply(session, call), "notice")
+    auth.login(bureau.email)
+    page = f"/applications/{application.id}"
+    html = text(client.get(page))
+    day = application.notice_ends.date().isoformat()
+    assert day in html.split('id="filing-wait"', 1)[1].split("</p>", 1)[0]  # the day filing opens
+    assert re.search(r'<fieldset class="plain-fieldset" disabled aria-describedby="filing-wait">', html)
+    end_notice(session, application)
+    html = text(client.get(page))
+    assert 'id="filing-wait"' not in html and '<fieldset class="plain-fieldset">' in html
