@@ -46,6 +46,21 @@ $(FONT):
 
 install: $(STAMP) $(FONT)
 
+# axe-core (Deque, MPL-2.0), the accessibility engine the browser tests inject into every page they visit; from
+# the npm registry, pinned, and refused unless the tarball's sha512 is the registry's integrity recorded here.
+AXE_PKG := axe-core@4.10.3
+AXE_SHA512 := Xm7bpRXnDSX2YE2YFfBk2FnF0ep6tmG7xPh8iHee8MIcrgq762Nkce856dYtJYLkuIoYZvGfTs/PbZhideTcEg==
+AXE := .cache/axe/axe.min.js
+$(AXE):
+	rm -rf .cache/axe/pack && mkdir -p .cache/axe/pack
+	cd .cache/axe/pack && npm pack --silent $(AXE_PKG) >/dev/null
+	test "$$(openssl dgst -sha512 -binary .cache/axe/pack/axe-core-4.10.3.tgz | base64 -w0)" = "$(AXE_SHA512)" \
+		|| (echo "axe-core tarball does not match its recorded sha512" >&2; rm -rf .cache/axe/pack; exit 1)
+	cd .cache/axe/pack && tar -xzf axe-core-4.10.3.tgz package/axe.min.js package/LICENSE
+	mv .cache/axe/pack/package/LICENSE .cache/axe/LICENSE-axe-core
+	mv .cache/axe/pack/package/axe.min.js $(AXE)
+	rm -rf .cache/axe/pack
+
 $(SECRET_FILE): | $(STAMP)
 	mkdir -p instance
 	umask 077 && $(PY) -c 'import secrets; print(secrets.token_hex(32))' > $@
@@ -78,7 +93,7 @@ services-down:
 	-bash .ci/meilisearch.sh stop .ci/.meili.env
 	-bash .ci/postgres.sh stop .ci/.pg.env
 
-test: translations browser services-up
+test: translations browser $(AXE) services-up
 	set -a; . ./.ci/.pg.env; . ./.ci/.meili.env; set +a; \
 	REQUIRE_SERVICES=1 $(PY) -m pytest -q -p no:cacheprovider; rc=$$?; \
 	$(MAKE) --no-print-directory services-down; exit $$rc

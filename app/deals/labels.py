@@ -129,8 +129,8 @@ MILESTONE_ACTIONS = {
 }
 
 INCUBATION_ACTIONS = {
-    "graduated": _l("Graduated"),
-    "exited": _l("Exited"),
+    "graduated": _l("Mark graduated"),
+    "exited": _l("Record the exit"),
 }
 
 CONTRACT_EVENT_ACTIONS = {

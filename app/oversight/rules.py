@@ -353,25 +353,30 @@ def record_inspection(
     )
 
 
+def filing_wait(*, notice_ends: datetime | None, now: datetime, unanswered_objections: int) -> str | None:
+    """Why a center under public notice cannot be filed yet (the notice still runs, objections wait for their
+    answer), or None once it can: the filing form says so and stays disabled, `file_center` refuses alike."""
+    if notice_ends is not None and now < notice_ends:
+        return _(
+            "The public notice runs until %(day)s; file the center after that.",
+            day=notice_ends.date().isoformat(),
+        )
+    if unanswered_objections:
+        return _(
+            "Answer every objection raised during the public notice before filing (%(n)s unanswered).",
+            n=unanswered_objections,
+        )
+    return None
+
+
 def file_center(
     step: Step, *, reason: str, now: datetime, unanswered_objections: int, domain_taken: bool
 ) -> tuple[Step, LogEntry]:
     """Filing (备案) once the notice has run its course and every objection has its answer."""
     _require(step.status, "file")
-    if step.notice_ends is not None and now < step.notice_ends:
-        raise Conflict(
-            _(
-                "The public notice runs until %(day)s; file the center after that.",
-                day=step.notice_ends.date().isoformat(),
-            )
-        )
-    if unanswered_objections:
-        raise Conflict(
-            _(
-                "Answer every objection raised during the public notice before filing (%(n)s unanswered).",
-                n=unanswered_objections,
-            )
-        )
+    wait = filing_wait(notice_ends=step.notice_ends, now=now, unanswered_objections=unanswered_objections)
+    if wait:
+        raise Conflict(wait)
     if domain_taken:
         raise Conflict(
             _("A filed center already holds this domain in the city; a second one cannot be filed.")

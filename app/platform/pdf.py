@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from app.platform.errors import ServiceError
@@ -32,6 +33,12 @@ def document() -> Any:
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     return pdf
+
+
+def labelled(label: str, value: object) -> str:
+    """ "等级：优秀" in Chinese (a full-width colon, no space), "Grade: Excellent" in English."""
+    colon = ": " if str(get_locale()).startswith("en") else "："
+    return f"{label}{colon}{value}"
 
 
 def title(pdf: Any, text: str) -> None:

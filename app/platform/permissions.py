@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlmodel import Session, col, or_, select
 
 from app.platform.errors import Forbidden
-from models import Center, CenterMember, Role, User
+from models import Center, CenterApplication, CenterMember, Role, User
 
 # --- who the user is ----------------------------------------------------------------------------------------------
 
@@ -162,6 +162,23 @@ def require_manager(user: User | None, center: Center, message: str | None = Non
     if not manages(user, center):
         raise Forbidden(message or _("Only the center's own users may record this."))
     return center
+
+
+def has_center_page(session: Session, user: User | None) -> bool:
+    """Whether "My center" (center applications, a center's own records) is of any use to the user: users of a
+    center, university or institute (the units that lead and run centers), and any other organization that already
+    belongs to a center or has applied to create one. An enterprise with neither (an SME) has nothing there, so its
+    header does not offer the page."""
+    if not is_member(user):
+        return False
+    if user.role == Role.center or centers_of_org(session, user.org_id):
+        return True
+    return (
+        session.exec(
+            select(CenterApplication.id).where(CenterApplication.applicant_org_id == user.org_id).limit(1)
+        ).first()
+        is not None
+    )
 
 
 def may_see_center_records(user: User | None, center: Center) -> bool:

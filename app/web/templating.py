@@ -1,5 +1,7 @@
 """Jinja filters and globals: enum labels, money in 万元, industry and organization names."""
 
+import re
+
 from flask import Blueprint, current_app, g, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -13,6 +15,7 @@ from app.deals import registration_labels
 from app.market.services import attachments
 from app.market.services.search import SORT_LABELS
 from app.oversight import labels as oversight_labels
+from app.platform import permissions
 from app.platform.errors import NotFound
 from app.platform.money import format_wan
 from app.platform.regions import region_choices, region_name
@@ -58,6 +61,17 @@ def _share_labels(state) -> None:
 def label_filter(value, table: str) -> str:
     """`{{ contract.status|label('contract_status') }}`: an enum value in the user's language."""
     return labels.label(LABEL_TABLES[table], value)
+
+
+@bp.app_template_filter("nda_version")
+def nda_version(version: str) -> str:
+    """An NDA's version as a person reads it: "platform-2026-1" is the platform's standard text, 2026 edition 1;
+    "need-7-v3" is the need owner's own text, version 3. The codes stay in the database and the API."""
+    platform = re.fullmatch(r"platform-(\d{4})-(\d+)", version)
+    if platform:
+        return _("standard text, %(year)s edition %(n)s", year=platform[1], n=platform[2])
+    own = re.fullmatch(r"need-\d+-v(\d+)", version)
+    return _("version %(v)s", v=own[1]) if own else version
 
 
 @bp.app_template_filter("industry_name")
@@ -190,6 +204,12 @@ def postable_kinds() -> list[str]:
     return [name for name, kind in POSTED_KINDS.items() if kind.poster_role == user.role]
 
 
+def has_center_page() -> bool:
+    """Whether the header offers "My center" to the current user (`permissions.has_center_page`)."""
+    user = current_user_or_none()
+    return user is not None and permissions.has_center_page(get_session(), user)
+
+
 @bp.app_context_processor
 def inject_globals() -> dict:
     return {
@@ -198,6 +218,7 @@ def inject_globals() -> dict:
         "industry_choices": industry_choices,
         "region_choices": region_choices,
         "postable_kinds": postable_kinds(),
+        "has_center_page": has_center_page,
         "sort_labels": SORT_LABELS,
         "current_locale": str(get_locale()),
         "is_english": is_english(),

@@ -166,9 +166,7 @@ def test_a_signed_incubation_agreement_confirms_it_at_once(client, session, worl
     assert row.confirmed_at is not None and incubated(client, world) == 1
 
 
-def test_the_center_picks_a_registered_firm_it_deals_with_instead_of_retyping_it(
-    client, session, world, auth
-):
+def test_the_center_picks_a_registered_firm_instead_of_retyping_it(client, session, world, auth):
     accepted_interest(session, world)  # the center and the SME have dealt with each other
     auth.login(world.center.email)
     page = client.get("/incubations").get_data(as_text=True)
@@ -188,10 +186,20 @@ def test_the_center_picks_a_registered_firm_it_deals_with_instead_of_retyping_it
     assert saved.status_code == 302
     row = session.exec(select(Incubation)).one()
     assert (row.name, row.credit_code, row.confirmed_at) == (sme.name, sme.credit_code, None)
+    # A registered firm the center has not dealt with is found by its name or credit code, not retyped.
+    other = session.get(Organization, world.other.org_id)
+    for query in (other.name[2:8], other.credit_code[:10]):
+        found = client.get("/incubations", query_string={"firm_q": query}).get_data(as_text=True)
+        assert f'<option value="{other.id}">{other.name} ({other.credit_code})</option>' in found, query
     headers = bearer(client, world.center.email, PASSWORD)
-    stranger = client.post(
-        "/api/v1/incubations", json={**record(world), "firm_org_id": world.other.org_id}, headers=headers
+    picked = client.post(
+        "/api/v1/incubations", json={**record(world), "firm_org_id": other.id, "name": None}, headers=headers
     )
-    assert stranger.status_code == 422 and "firm_org_id" in stranger.json["error"]["fields"]
+    assert picked.status_code == 201, picked.json
+    # Only an enterprise is an incubated firm: not the center's own organization.
+    own = client.post(
+        "/api/v1/incubations", json={**record(world), "firm_org_id": world.center.org_id}, headers=headers
+    )
+    assert own.status_code == 422 and "firm_org_id" in own.json["error"]["fields"]
     nameless = client.post("/api/v1/incubations", json={**record(world), "name": None}, headers=headers)
     assert nameless.status_code == 422 and "name" in nameless.json["error"]["fields"]

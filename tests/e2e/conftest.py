@@ -1,9 +1,11 @@
 """A real server on a migrated temporary database, and a real browser (Debian's chromium) to drive it."""
 
 import os
+import warnings
 
 import pytest
 
+from tests.e2e import axe
 from tests.utils.serving import served_app, serving
 
 CHROMIUM = "/usr/bin/chromium"
@@ -15,6 +17,30 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def axe_watch():
+    """axe-core on every page the browser tests visit (tests/e2e/axe.py); `make test` fetches it first."""
+    if not axe.AXE_SCRIPT.exists():
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{axe.AXE_SCRIPT} is missing (make {axe.AXE_SCRIPT.relative_to(axe.ROOT)})")
+        warnings.warn(f"{axe.AXE_SCRIPT} is missing: pages are not checked for accessibility", stacklevel=1)
+        yield None
+        return
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        watch = axe.install(monkeypatch)
+        yield watch
+        assert not watch.failures, "accessibility violations (axe-core):\n" + "\n".join(watch.take_failures())
+
+
+@pytest.fixture(autouse=True)
+def accessible(axe_watch):
+    """Fails the test whose pages have a serious or critical accessibility violation, naming each."""
+    yield
+    if axe_watch is not None:
+        failures = axe_watch.take_failures()
+        assert not failures, "accessibility violations (axe-core):\n" + "\n".join(failures)
 
 
 @pytest.fixture(scope="module")

@@ -258,10 +258,9 @@ def test_a_center_goes_from_call_to_filing(site, page):
     # Filing waits for the answer to the objection; then the center is filed.
     log_in(page, base, "bureau@example.cn")
     page.goto(application_url)
-    page.get_by_label("予以备案").check()
-    page.get_by_label("理由", exact=True).fill("公示期满，同意备案。")
-    page.get_by_role("button", name="记录决定").click()
-    assert "尚有 1 条未答复" in page.locator(".alert-error").inner_text()
+    # The form says why it waits and cannot be submitted before: no refusal after filling it in.
+    assert "尚有 1 条未答复" in page.locator("#filing-wait").inner_text()
+    assert page.get_by_role("button", name="记录决定").is_disabled()
     page.get_by_label("答复").fill("经核实，该单位为独立法人。")
     page.get_by_role("button", name="提交答复").click()
     assert "答复已记录" in flash(page)

@@ -135,6 +135,27 @@ def test_district_select_filters_and_shows_names(client, market):
     assert [item["region"] for item in api["items"]] == ["2201Z01"]
 
 
+def test_active_filters_show_as_removable_chips_with_clear_all(client, market):
+    html = client.get("/needs", query_string={"region": "220113", "q": "热管理", "sort": "newest"}).get_data(
+        as_text=True
+    )
+    chips = html.split('class="filter-chips"', 1)[1].split("</div>", 1)[0]
+    # Each chip names its filter and links to the same list without it; 清除全部 keeps only the sort.
+    assert "地区：九台区" in chips and "关键词：热管理" in chips
+    assert 'href="/needs?q=%E7%83%AD%E7%AE%A1%E7%90%86&amp;sort=newest"' in chips
+    assert 'href="/needs?region=220113&amp;sort=newest"' in chips
+    assert '<a class="chip-clear" href="/needs?sort=newest">清除全部</a>' in chips
+    assert 'class="filter-chips"' not in client.get("/needs").get_data(as_text=True)
+    searched = client.get("/search", query_string={"q": "碳化硅", "type": "achievement"}).get_data(
+        as_text=True
+    )
+    chips = searched.split('class="filter-chips"', 1)[1].split("</div>", 1)[0]
+    assert (
+        "类型：" in chips
+        and '<a class="chip-clear" href="/search?q=%E7%A2%B3%E5%8C%96%E7%A1%85">清除全部</a>' in chips
+    )
+
+
 def test_hits_and_cards_tell_who_what_price_and_when(client, market):
     html = client.get("/search", query_string={"q": "碳化硅"}).get_data(as_text=True)
     assert "免费" in html and "0 万元" not in html and "TRL" in html

@@ -1,5 +1,7 @@
 """The HTML pages: browsing, confidential details, posting and editing, status changes, CSRF, language."""
 
+import re
+
 import pytest
 from sqlmodel import func, select
 
@@ -277,6 +279,27 @@ def test_owner_reconfirms_closes_and_deletes(client, auth, session, enterprise):
     response = client.post(f"/needs/{need.id}/delete", data={"csrf_token": token})
     assert response.status_code == 302 and "/my" in response.headers["Location"]
     assert count(session, Need) == 0
+
+
+def test_a_listing_with_deals_offers_no_deletion_but_says_why(client, auth, session, enterprise, university):
+    need = create_need(session, enterprise)
+    auth.login(enterprise.email, PASSWORD)
+    html = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    assert f'action="/needs/{need.id}/delete"' in html and "不能删除" not in html
+    auth.logout()
+    with in_app(session):
+        interests.express_interest(
+            session=session, user=university, target_type="need", target_id=need.id, message="我们可以承接。"
+        )
+    auth.login(enterprise.email, PASSWORD)
+    html = client.get(f"/needs/{need.id}").get_data(as_text=True)
+    # The button is there, disabled, with the reason beside it; no form would be refused after its dialog.
+    assert f'action="/needs/{need.id}/delete"' not in html
+    assert re.search(
+        r'<button class="btn btn-danger" type="button" disabled aria-describedby="no-delete">删除', html
+    )
+    assert "已有机构对其表达合作意向或有交易引用，不能删除；可以关闭。" in html
+    assert count(session, Need) == 1
 
 
 def test_achievement_publish_from_draft(client, auth, session, university):

@@ -1,5 +1,5 @@
-"""The header shows each role only what it can use: every link in it opens (no 403), for the bureau and for an
-expert; the bureau's oversight tabs lead to the dashboard and the indicators."""
+"""The header shows each role only what it can use: every link in it opens (no 403), for every role; the
+bureau's oversight tabs lead to the dashboard and the indicators."""
 
 import re
 
@@ -7,6 +7,7 @@ import pytest
 
 from models import Role
 from tests.utils.bureau import create_account
+from tests.utils.factories import create_user
 
 
 def header_links(html: str) -> list[str]:
@@ -18,9 +19,10 @@ def header_links(html: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("role", [Role.bureau, Role.expert])
+@pytest.mark.parametrize("role", [Role.bureau, Role.expert, "enterprise", "university", "center"])
 def test_every_header_link_opens(client, auth, session, role):
-    user = create_account(session, role)
+    """Every role's header; the links of its pages are crawled in tests/web/test_navigation_by_role.py."""
+    user = create_account(session, role) if isinstance(role, Role) else create_user(session, role)
     auth.login(user.email)
     links = header_links(client.get("/").get_data(as_text=True))
     assert links

@@ -104,8 +104,10 @@ def test_bureau_carries_an_application_through_the_pages(client, auth, session, 
     auth.login(bureau.email)
     page = f"/applications/{application.id}"
     assert "钱经济" in text(client.get(page))
-    short = post(client, page, f"{page}/panel", {"expert_ids": [str(engineer.id)]})
+    short = post(client, page, f"{page}/panel", {"expert_ids": [str(engineer.id)], "form_id": "panel"})
     assert short.status_code == 422 and "专家组至少需要 2 名专家" in text(short)
+    # Each message once: the summary on top, the field's own message beside the experts.
+    assert text(short).count("专家组至少需要 2 名专家") == 1 and text(short).count("专家人数不足") == 1
     assert (
         post(
             client,
@@ -404,3 +406,37 @@ def test_an_applicant_lists_its_own_applications_as_in_the_api(client, auth, ses
         "items"
     ]
     assert {row["id"] for row in api} == {own.id}
+
+
+def test_the_filing_form_says_when_it_opens_and_stays_disabled_until_then(
+    client, auth, session, bureau, call
+):
+    application = carry(session, bureau, apply(session, call), "notice")
+    auth.login(bureau.email)
+    page = f"/applications/{application.id}"
+    html = text(client.get(page))
+    day = application.notice_ends.date().isoformat()
+    assert day in html.split('id="filing-wait"', 1)[1].split("</p>", 1)[0]  # the day filing opens
+    assert re.search(r'<fieldset class="plain-fieldset" disabled aria-describedby="filing-wait">', html)
+    end_notice(session, application)
+    html = text(client.get(page))
+    assert 'id="filing-wait"' not in html and '<fieldset class="plain-fieldset">' in html
+
+
+def test_answers_to_objections_show_on_the_notice_without_the_objector(client, auth, session, bureau, call):
+    application = carry(session, bureau, apply(session, call), "notice")
+    body = {"name": "李先生", "contact": "13800000000", "text": "请核实发起单位的独立法人资格。"}
+    assert post(client, "/notices", f"/notices/{application.id}/objections", body).status_code == 302
+    assert "请核实发起单位的独立法人资格" not in text(client.get("/notices"))  # not before it has its answer
+    auth.login(bureau.email)
+    objection_id = session.exec(select(NoticeObjection.id)).one()
+    page = f"/applications/{application.id}"
+    answer = {"application_id": str(application.id), "answer": "经核实，五家发起单位均为独立法人。"}
+    assert post(client, page, f"/bureau/objections/{objection_id}/answer", answer).status_code == 302
+    auth.logout()
+    notice = (
+        text(client.get("/notices")).split(f'id="notice-{application.id}"', 1)[1].split("</article>", 1)[0]
+    )
+    assert "异议及市工信局的答复" in notice
+    assert "请核实发起单位的独立法人资格。" in notice and "经核实，五家发起单位均为独立法人。" in notice
+    assert "李先生" not in notice and "13800000000" not in notice

@@ -234,6 +234,8 @@ def test_dashboard_data_agrees_and_the_evaluation_report_carries_the_figures(cli
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     extracted = pdf_text(response.data)
     assert "年度评估" in extracted and "长春市汽车轻量化制造业创新中心" in extracted
+    # Chinese labels take the full-width colon: 等级：…, never 等级: …
+    assert "等级：" in extracted and "等级:" not in extracted
     table = extracted.split("年度指标", 1)[1].split("运行发展报告")[0]
     assert re.findall(r"[\d.,]+", table) == [
         format_wan(v) if m == "amount" else str(v) for f in mine.values() for m, v in f.items()

@@ -36,6 +36,7 @@ from models import (
     IncubationStatus,
     Interest,
     Organization,
+    OrgKind,
     User,
     is_valid_credit_code,
 )
@@ -61,6 +62,7 @@ SIGNED_STATES = (ContractStatus.signed, ContractStatus.in_progress, ContractStat
 CONFIRM_DECISIONS = ("confirm", "reject")
 # How many registered firms the center's form offers to pick from.
 FIRM_CHOICES_LIMIT = 200
+FIRM_SEARCH_LIMIT = 20
 # The notice each decision sends to the center that recorded the incubation.
 DECISION_NOTICE = {"confirm": "incubation_confirmed", "reject": "incubation_rejected"}
 
@@ -94,10 +96,8 @@ def create_incubation(*, session: Session, user: User, data: dict) -> Incubation
     name = incubation_in.name
     if incubation_in.firm_org_id is not None:
         firm_org = session.get(Organization, incubation_in.firm_org_id)
-        if firm_org is None or firm_org.id not in {
-            org.id for org in firm_choices(session=session, user=user)
-        }:
-            fields["firm_org_id"] = _("Not an organization your center deals with.")
+        if firm_org is None or firm_org.kind != OrgKind.enterprise or firm_org.id == user.org_id:
+            fields["firm_org_id"] = _("Not a registered enterprise.")
         elif credit_code and credit_code != firm_org.credit_code:
             fields["credit_code"] = _("Not the credit code of the enterprise chosen.")
         else:
@@ -177,9 +177,33 @@ def create_incubation(*, session: Session, user: User, data: dict) -> Incubation
     return incubation
 
 
+def find_firms(*, session: Session, user: User | None, query: str) -> list[Organization]:
+    """Registered enterprises whose name contains `query` or whose credit code starts with it, for a center's
+    user to pick the incubated firm instead of retyping a name and code the platform already has."""
+    query = query.strip()
+    if user is None or user.org_id is None or len(query) < 2:
+        return []
+    return list(
+        session.exec(
+            select(Organization)
+            .where(
+                col(Organization.kind) == OrgKind.enterprise,
+                col(Organization.id) != user.org_id,
+                or_(
+                    col(Organization.name).contains(query, autoescape=True),
+                    col(Organization.credit_code).startswith(query.upper(), autoescape=True),
+                ),
+            )
+            .order_by(col(Organization.name))
+            .limit(FIRM_SEARCH_LIMIT)
+        ).all()
+    )
+
+
 def firm_choices(*, session: Session, user: User | None) -> list[Organization]:
-    """The registered organizations a center's user may pick as the incubated firm instead of typing it: those
-    its organization has dealt with (an interest either way, or a contract), at most FIRM_CHOICES_LIMIT."""
+    """The registered organizations a center's user is offered first as the incubated firm: those its
+    organization has dealt with (an interest either way, or a contract), at most FIRM_CHOICES_LIMIT; any other
+    registered enterprise is found by name or credit code (`find_firms`)."""
     if user is None or user.org_id is None:
         return []
     org = user.org_id

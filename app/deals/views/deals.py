@@ -786,7 +786,7 @@ def registrations_xlsx():
 # --- incubations ----------------------------------------------------------------------------------------------
 
 
-def _incubation_form(session, user):
+def _incubation_form(session, user, firm_query: str = ""):
     form = IncubationForm()
     form.center_id.choices = choices(
         [(str(c.id), c.name) for c in incubations.incubation_centers(session=session, user=user)]
@@ -802,7 +802,10 @@ def _incubation_form(session, user):
             ("", _("None: type the name below")),
             *[
                 (str(org.id), f"{org.name} ({org.credit_code})")
-                for org in incubations.firm_choices(session=session, user=user)
+                for org in (
+                    incubations.find_firms(session=session, user=user, query=firm_query)
+                    or incubations.firm_choices(session=session, user=user)
+                )
             ],
         ]
     )
@@ -818,7 +821,9 @@ def incubation_list():
     """Enterprises incubated by the user's centers, and the form to record one."""
     session, user = get_session(), current_user_or_none()
     rows = incubations.list_incubations(session=session, user=user)
-    form = _incubation_form(session, user)
+    # 查找已注册企业: a search by name or credit code fills the firm choices; typing is for firms with no account.
+    firm_query = request.args.get("firm_q", "")[:60]
+    form = _incubation_form(session, user, firm_query)
     errors: dict[str, str] = {}
     if request.method == "POST" and form.validate_on_submit():
         try:
@@ -838,6 +843,7 @@ def incubation_list():
             if permissions.may_confirm_incubation(user, firm)
         },
         form=form,
+        firm_query=firm_query,
         errors=errors,
         actions=ActionForm(formdata=None),
     ), (422 if errors else 200)

@@ -629,6 +629,12 @@ def delete_listing(*, session: Session, kind: str, listing_id: int, user: User) 
         files.discard(stored_name)
 
 
+def has_deals(*, session: Session, kind: str, listing_id: int) -> bool:
+    """Whether an interest or a contract refers to the listing: it can then be closed but not deleted, and its
+    owner's page says so instead of offering a deletion that would be refused after the confirmation."""
+    return _has_deals(session, kind, listing_id)
+
+
 def _has_deals(session: Session, kind: str, listing_id: int) -> bool:
     interest = (
         select(Interest.id)

@@ -132,6 +132,7 @@ def detail(segment: str, listing_id: int):
         listing=listing,
         solved_contract=service.solved_contract(session=session, user=user, listing=listing),
         close_contracts=close_contracts,
+        has_deals=is_owner and service.has_deals(session=session, kind=kind, listing_id=listing_id),
         attachments=files,
         attachment_types=",".join(attachments.LISTING_TYPES),
         details_visible=details_visible,

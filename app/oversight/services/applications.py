@@ -177,6 +177,8 @@ class ApplicationView:
     panel: list[tuple]  # (assignment, expert name)
     objections: list[NoticeObjection]
     history: list[AuditEvent]
+    # Under public notice: why filing must wait (the form says so and stays disabled), None once it may go ahead.
+    filing_wait: str | None = None
 
 
 def application_view(*, session: Session, user: User | None, application_id: int) -> ApplicationView:
@@ -215,6 +217,13 @@ def application_view(*, session: Session, user: User | None, application_id: int
         panel=[] if applicant else [(row, names.get(row.expert_id, "")) for row in panel_rows],
         objections=[] if applicant else objections_of(session, application.id),
         history=audit.history(session, "application", application.id),
+        filing_wait=rules.filing_wait(
+            notice_ends=application.notice_ends,
+            now=utcnow(),
+            unanswered_objections=len(unanswered(session, application.id)),
+        )
+        if application.status == CenterStatus.notice
+        else None,
     )
 
 

@@ -20,6 +20,7 @@ from app.oversight.services.indicators import Scope
 from app.platform.money import format_wan
 from app.platform.pdf import document as _pdf
 from app.platform.pdf import heading as _heading
+from app.platform.pdf import labelled as _labelled
 from app.platform.pdf import paragraph as _paragraph
 from app.platform.pdf import table as _table
 from app.platform.pdf import title as _title
@@ -158,9 +159,9 @@ def evaluation_pdf(view, result: dict) -> bytes:
     pdf = _pdf()
     _title(pdf, _("Annual evaluation %(year)s", year=view.round.year) + " · " + view.center.name)
     grade = label(GRADES, view.evaluation.grade) if view.evaluation.grade else _("Not graded yet")
-    pdf.multi_cell(0, 7, f"{_('Grade')}: {grade}", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 7, _labelled(_("Grade"), grade), new_x="LMARGIN", new_y="NEXT")
     if view.evaluation.remarks:
-        pdf.multi_cell(0, 7, f"{_('Remarks')}: {view.evaluation.remarks}", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 7, _labelled(_("Remarks"), view.evaluation.remarks), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     pdf.multi_cell(0, 8, _("Indicators of the year"), new_x="LMARGIN", new_y="NEXT")
     _table(pdf, _header(wan=True), indicator_rows(result, wan=True), [70, 40, 50, 30])

@@ -1,6 +1,7 @@
 """The public notice (公示) of centers about to be filed: objections and the bureau's answers."""
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, cast
 
 from flask_babel import gettext as _
@@ -74,6 +75,44 @@ def objections_of(session: Session, application_id: int) -> list[NoticeObjection
             .order_by(col(NoticeObjection.id))
         ).all()
     )
+
+
+@dataclass(frozen=True)
+class PublicAnswer:
+    """An answered objection as the public notice shows it: what was objected and the bureau's answer, never who
+    objected (their name and contact stay with the bureau)."""
+
+    text: str
+    raised_on: date
+    answer: str
+    answered_on: date | None
+
+
+def public_answers(*, session: Session, application_ids: list[int]) -> dict[int, list[PublicAnswer]]:
+    """The bureau's answers to the objections of these applications, by application, oldest first; objections
+    set aside as duplicates or spam are left out."""
+    if not application_ids:
+        return {}
+    rows = session.exec(
+        select(NoticeObjection)
+        .where(
+            col(NoticeObjection.application_id).in_(application_ids),
+            col(NoticeObjection.answer).is_not(None),
+            col(NoticeObjection.dismissed).is_(False),
+        )
+        .order_by(col(NoticeObjection.id))
+    ).all()
+    answers: dict[int, list[PublicAnswer]] = {}
+    for row in rows:
+        answers.setdefault(row.application_id, []).append(
+            PublicAnswer(
+                text=row.text,
+                raised_on=row.created_at.date(),
+                answer=row.answer or "",
+                answered_on=row.answered_at.date() if row.answered_at else None,
+            )
+        )
+    return answers
 
 
 def unanswered(session: Session, application_id: int) -> list[NoticeObjection]:

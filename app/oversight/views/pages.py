@@ -385,10 +385,14 @@ def dismiss_objections(application_id: int):
 
 def _notices_page(*, errors=None, error_message=None, status=200, objecting: int | None = None):
     session = get_session()
+    notices = notice_service.on_notice(session=session)
     rectifying, revoked = rectification_service.public(session=session)
     return render_template(
         "oversight/notices.html",
-        notices=notice_service.on_notice(session=session),
+        notices=notices,
+        answers=notice_service.public_answers(
+            session=session, application_ids=[a.id for a, _c in notices if a.id is not None]
+        ),
         rectifying=rectifying,
         revoked=revoked,
         calls=call_service.list_calls(session=session, open_only=True),
