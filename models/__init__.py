@@ -22,6 +22,7 @@ from models.bureau import (
     ExpertAssignment,
     ExpertProfile,
     ExpertProfileIn,
+    FilingIn,
     FirstUseFlag,
     FlagIn,
     FlagReviewIn,
@@ -40,7 +41,15 @@ from models.bureau import (
     ScoreIn,
     TrainingIn,
 )
-from models.center import Center, CenterBase, CenterMember
+from models.center import (
+    Center,
+    CenterBase,
+    CenterContribution,
+    CenterGovernanceMember,
+    CenterMember,
+    ContributionIn,
+    GovernanceMemberIn,
+)
 from models.contract_text import ContractSignature, ContractText
 from models.credit_code import CHARSET, check_character, is_valid_credit_code
 from models.deals import (
@@ -80,12 +89,14 @@ from models.enums import (
     CenterStatus,
     ClaimStatus,
     CloseReason,
+    ContributionKind,
     CooperationForm,
     CooperationMode,
     ExpertField,
     FeedbackLabel,
     FirstUseCategory,
     FlagStatus,
+    GoverningBody,
     Grade,
     IPStatus,
     ListingStatus,
@@ -263,4 +274,11 @@ __all__ = [
     "ScoreIn",
     "TrainingIn",
     "TrainingMode",
+    "CenterContribution",
+    "CenterGovernanceMember",
+    "ContributionIn",
+    "ContributionKind",
+    "FilingIn",
+    "GovernanceMemberIn",
+    "GoverningBody",
 ]

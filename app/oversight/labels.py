@@ -90,6 +90,19 @@ EVENTS = {
     "first_use_declined": _l("First commercial application declined"),
     "report_submitted": _l("Annual report submitted"),
     "graded": _l("Annual evaluation graded"),
+    "legal_entity": _l("Legal entity of the center recorded"),
+    "governance_member_added": _l("Governance member added"),
+    "contribution_recorded": _l("Member contribution recorded"),
+}
+
+GOVERNING_BODIES = {
+    "decision_body": _l("Decision body"),
+    "expert_committee": _l("Technical expert committee"),
+}
+
+CONTRIBUTION_KINDS = {
+    "shares": _l("Shares"),
+    "membership_fee": _l("Membership fee"),
 }
 
 INDICATORS = {
@@ -119,4 +132,6 @@ TABLES = {
     "event": EVENTS,
     "indicator": INDICATORS,
     "measure": MEASURES,
+    "governing_body": GOVERNING_BODIES,
+    "contribution_kind": CONTRIBUTION_KINDS,
 }

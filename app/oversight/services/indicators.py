@@ -153,8 +153,10 @@ def counted_contracts(session: Session, *, year: int | None = None) -> list[Coun
         query = query.where(col(Contract.signed_on) >= first, col(Contract.signed_on) <= last)
     rows = session.exec(query.order_by(col(Contract.signed_on), col(Contract.id))).all()
     centers_by_org: dict[int, set[int]] = defaultdict(set)
-    for center_id, org_id in session.exec(select(Center.id, Center.org_id)).all():
-        assert center_id is not None  # a stored center
+    for center_id, org_id in session.exec(
+        select(Center.id, Center.org_id).where(col(Center.org_id).is_not(None))
+    ).all():
+        assert center_id is not None and org_id is not None  # a stored center with its own legal entity
         centers_by_org[org_id].add(center_id)
     wanted: dict[str, set[int]] = {"achievement": set(), "service": set(), "need": set()}
     for _contract, interest in rows:
@@ -411,7 +413,8 @@ def records(*, session: Session, user: User | None, scope: Scope, indicator: str
 
 def dashboard(*, session: Session, user: User | None, year: int) -> dict:
     """Everything the bureau's dashboard draws for one year: the city's figures, the monthly trend, the split by
-    industry and by center, the top centers by contract amount, the funnel and the table by district."""
+    industry and by (filed) center, the top centers by contract amount, the applications in progress apart, the
+    funnel and the table by district."""
     require_bureau(user)
     b = basis(session, Scope(year=year))
     months = [{"month": m, "count": 0, "amount": 0, "technology_amount": 0} for m in range(1, 13)]
@@ -429,11 +432,7 @@ def dashboard(*, session: Session, user: User | None, year: int) -> dict:
             bucket["count"] += 1
             bucket["amount"] += c.contract.amount
             bucket["technology_amount"] += c.contract.technology_amount
-    names = dict(session.exec(select(Center.id, Center.name)).all())
-    center_rows: list[dict[str, Any]] = [
-        {"center_id": cid, "name": names.get(cid, ""), **v} for cid, v in by_center.items()
-    ]
-    centers = sorted(center_rows, key=lambda r: (-r["amount"], r["name"]))
+    centers, applicants = ranked_centers(session, by_center)
     industry_rows: list[dict[str, Any]] = [
         {"industry": k or None, "name": industry_name(k) if k else None, **v} for k, v in by_industry.items()
     ]
@@ -445,9 +444,35 @@ def dashboard(*, session: Session, user: User | None, year: int) -> dict:
         "industries": industries,
         "centers": centers,
         "top_centers": centers[:10],
+        "applicants": applicants,
         "funnel": funnel(session, year=year),
         "districts": districts(session, b.contracts),
     }
+
+
+RANKED_STATUSES = (CenterStatus.filed,)
+APPLYING_STATUSES = (CenterStatus.applied, CenterStatus.review, CenterStatus.inspection, CenterStatus.notice)
+
+
+def ranked_centers(
+    session: Session, by_center: dict[int, dict[str, int]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows by center, largest contract amount first: the filed centers (promotion keeps a center filed, at
+    its new level), which are the city's centers and the only ones ranked; and, apart, the applications in
+    progress (申报中), which are not centers yet. Refused and revoked ones are in neither."""
+    rows = session.exec(select(Center.id, Center.name, Center.status)).all()
+    ranked: list[dict[str, Any]] = []
+    applying: list[dict[str, Any]] = []
+    empty = {"count": 0, "amount": 0, "technology_amount": 0}
+    for cid, name, status in rows:
+        if status in RANKED_STATUSES and cid in by_center:
+            ranked.append({"center_id": cid, "name": name, **by_center[cid]})
+        elif status in APPLYING_STATUSES:
+            applying.append(
+                {"center_id": cid, "name": name, "status": str(status), **by_center.get(cid, empty)}
+            )
+    key = lambda r: (-r["amount"], r["name"])  # noqa: E731
+    return sorted(ranked, key=key), sorted(applying, key=key)
 
 
 def funnel(session: Session, *, year: int) -> list[dict]:
