@@ -105,7 +105,9 @@ def _target_url(target_type: str, target_id: int) -> str:
 def _results(session: Session, recs, k: int) -> list[dict]:
     """The recommendations still public, as the API and the panel show them: title, organization, link."""
     targets = load_rows(session, [(r.target_type, r.target_id) for r in recs])
-    names = org_names(session, {row.org_id for row in targets.values() if row is not None})
+    names = org_names(
+        session, {row.org_id for row in targets.values() if row is not None and row.org_id is not None}
+    )
     results = []
     for rec in recs:
         target = targets.get((rec.target_type, rec.target_id))
@@ -117,7 +119,7 @@ def _results(session: Session, recs, k: int) -> list[dict]:
                 "target_id": rec.target_id,
                 "title": target.name if isinstance(target, Center) else target.title,
                 "org_id": target.org_id,
-                "org_name": names.get(target.org_id, ""),
+                "org_name": names.get(target.org_id, "") if target.org_id is not None else "",
                 "url": _target_url(rec.target_type, rec.target_id),
                 "score": round(rec.score, 4),
                 "reasons": [{**reason, "text": describe(reason)} for reason in rec.reasons],

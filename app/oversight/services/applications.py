@@ -421,6 +421,7 @@ def decide_filing(
             )
         )
     entity, created = legal_entity(session, center, decision)
+    assert center.id is not None  # a stored center
     center.org_id = entity.id
     log(
         session,

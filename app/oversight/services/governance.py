@@ -93,14 +93,15 @@ def add_governance_member(
         )
     ).first():
         raise Invalid(_("Some fields are not valid."), {"name": duplicate})
-    member = CenterGovernanceMember(center_id=center.id, created_by=user.id, **member_in.model_dump())
+    center_id = center.id
+    member = CenterGovernanceMember(center_id=center_id, created_by=user.id, **member_in.model_dump())
 
     def write() -> None:
         session.add(member)
         session.flush()
         log(
             session,
-            center_id=center.id,
+            center_id=center_id,
             event_type="governance_member_added",
             actor=user,
             data={
@@ -188,14 +189,15 @@ def record_contribution(
         )
     ).first():
         raise Invalid(_("Some fields are not valid."), {"contributed_on": duplicate})
-    contribution = CenterContribution(center_id=center.id, created_by=user.id, **contribution_in.model_dump())
+    center_id = center.id
+    contribution = CenterContribution(center_id=center_id, created_by=user.id, **contribution_in.model_dump())
 
     def write() -> None:
         session.add(contribution)
         session.flush()
         log(
             session,
-            center_id=center.id,
+            center_id=center_id,
             event_type="contribution_recorded",
             actor=user,
             data={

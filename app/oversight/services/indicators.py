@@ -465,14 +465,18 @@ def ranked_centers(
     applying: list[dict[str, Any]] = []
     empty = {"count": 0, "amount": 0, "technology_amount": 0}
     for cid, name, status in rows:
+        assert cid is not None  # a stored center
         if status in RANKED_STATUSES and cid in by_center:
             ranked.append({"center_id": cid, "name": name, **by_center[cid]})
         elif status in APPLYING_STATUSES:
             applying.append(
                 {"center_id": cid, "name": name, "status": str(status), **by_center.get(cid, empty)}
             )
-    key = lambda r: (-r["amount"], r["name"])  # noqa: E731
-    return sorted(ranked, key=key), sorted(applying, key=key)
+
+    def largest_first(row: dict[str, Any]) -> tuple[int, str]:
+        return -row["amount"], row["name"]
+
+    return sorted(ranked, key=largest_first), sorted(applying, key=largest_first)
 
 
 def funnel(session: Session, *, year: int) -> list[dict]:
