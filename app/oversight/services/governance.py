@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlmodel import Session, col, select
 
 from app.oversight.services.access import commit_unique, get_center, log
-from app.platform.errors import Forbidden, Invalid, NotFound
+from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from app.platform.permissions import (
     may_manage_governance,
     may_see_center_records,
@@ -77,7 +77,7 @@ def add_governance_member(
     *, session: Session, user: User | None, center_id: int, data: dict
 ) -> CenterGovernanceMember:
     """Seat a member on the decision body or the expert committee for a term; the same person on the same body
-    from the same day is recorded once (a second, concurrent request is a 409)."""
+    from the same day is recorded once: a second request, concurrent or not, is a 409."""
     center = _managed_center(session, user, center_id)
     member_in = parse(GovernanceMemberIn, data)
     if member_in.term_end is not None and member_in.term_end < member_in.term_start:
@@ -92,7 +92,7 @@ def add_governance_member(
             CenterGovernanceMember.term_start == member_in.term_start,
         )
     ).first():
-        raise Invalid(_("Some fields are not valid."), {"name": duplicate})
+        raise Conflict(duplicate, {"name": duplicate})
     center_id = center.id
     member = CenterGovernanceMember(center_id=center_id, created_by=user.id, **member_in.model_dump())
 
@@ -169,8 +169,8 @@ def contributors(session: Session, center: Center) -> list[Organization]:
 def record_contribution(
     *, session: Session, user: User | None, center_id: int, data: dict
 ) -> CenterContribution:
-    """A member unit's shares or membership fee, in 元; one of a kind per member and day (a form sent twice, or
-    two concurrent requests, record it once and the second is a 409)."""
+    """A member unit's shares or membership fee, in 元; one of a kind per member and day: a form sent twice, or two
+    concurrent requests, record it once and the second is a 409."""
     center = _managed_center(session, user, center_id)
     contribution_in = parse(ContributionIn, data)
     assert user is not None and center.id is not None  # _managed_center let only a manager through
@@ -188,7 +188,7 @@ def record_contribution(
             CenterContribution.contributed_on == contribution_in.contributed_on,
         )
     ).first():
-        raise Invalid(_("Some fields are not valid."), {"contributed_on": duplicate})
+        raise Conflict(duplicate, {"contributed_on": duplicate})
     center_id = center.id
     contribution = CenterContribution(center_id=center_id, created_by=user.id, **contribution_in.model_dump())
 
