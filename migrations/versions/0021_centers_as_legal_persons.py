@@ -92,13 +92,17 @@ def upgrade() -> None:
     ).all()
     organization = sa.table(
         "organization",
-        sa.column("kind", sa.String),
+        sa.column(
+            "kind",
+            sa.Enum("enterprise", "university", "institute", "center", "finance", "bureau", name="orgkind"),
+        ),
         sa.column("name", sa.String),
         sa.column("credit_code", sa.String),
         sa.column("region", sa.String),
         sa.column("industries", sa.JSON),
         sa.column("description", sa.String),
-        sa.column("created_at", sqlmodel.sql.sqltypes.UTCDateTime()),
+        # Untyped: the value read from center.created_at goes back as the driver gave it.
+        sa.column("created_at"),
     )
     for center_id, name, status, industry, created_at, region in shared:
         if status not in ("filed", "revoked"):
