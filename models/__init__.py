@@ -36,6 +36,7 @@ from models.bureau import (
     ExpertAssignment,
     ExpertProfile,
     ExpertProfileIn,
+    FilingIn,
     FirstUseFlag,
     FlagIn,
     FlagReviewIn,
@@ -54,7 +55,15 @@ from models.bureau import (
     ScoreIn,
     TrainingIn,
 )
-from models.center import Center, CenterBase, CenterMember
+from models.center import (
+    Center,
+    CenterBase,
+    CenterContribution,
+    CenterGovernanceMember,
+    CenterMember,
+    ContributionIn,
+    GovernanceMemberIn,
+)
 from models.contract_text import ContractSignature, ContractText
 from models.credit_code import CHARSET, check_character, is_valid_credit_code
 from models.deals import (
@@ -94,12 +103,14 @@ from models.enums import (
     CenterStatus,
     ClaimStatus,
     CloseReason,
+    ContributionKind,
     CooperationForm,
     CooperationMode,
     ExpertField,
     FeedbackLabel,
     FirstUseCategory,
     FlagStatus,
+    GoverningBody,
     Grade,
     IPStatus,
     ListingStatus,
@@ -297,4 +308,11 @@ __all__ = [
     "RectificationReportIn",
     "RectificationStatus",
     "WeightsIn",
+    "CenterContribution",
+    "CenterGovernanceMember",
+    "ContributionIn",
+    "ContributionKind",
+    "FilingIn",
+    "GovernanceMemberIn",
+    "GoverningBody",
 ]

@@ -28,6 +28,7 @@ from models.enums import (
     PromotionOutcome,
     TrainingMode,
 )
+from models.organization import checked_credit_code, normalised_credit_code
 
 TEXT_MAX = 20_000
 PLAN_MAX = 50_000
@@ -372,6 +373,30 @@ class ScoreIn(SQLModel):
 class DecisionIn(SQLModel):
     approve: bool
     reason: str = Field(min_length=2, max_length=TEXT_MAX)
+
+
+class FilingIn(DecisionIn):
+    """The filing decision (备案). Filing makes the center a legal person of its own: the bureau names its legal
+    entity (the name and unified social credit code on its business licence), required while the center has
+    none yet."""
+
+    entity_name: str | None = Field(default=None, min_length=2, max_length=120)
+    entity_credit_code: str | None = Field(default=None, min_length=18, max_length=18)
+
+    @field_validator("entity_name", mode="before")
+    @classmethod
+    def _blank_name(cls, value):
+        return (value.strip() or None) if isinstance(value, str) else value
+
+    @field_validator("entity_credit_code", mode="before")
+    @classmethod
+    def _normalise_code(cls, value):
+        return (normalised_credit_code(value) or None) if isinstance(value, str) else value
+
+    @field_validator("entity_credit_code")
+    @classmethod
+    def _valid_code(cls, value: str | None) -> str | None:
+        return None if value is None else checked_credit_code(value)
 
 
 class InspectionIn(SQLModel):

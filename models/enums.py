@@ -177,3 +177,17 @@ class RectificationStatus(StrEnum):
     reported = "reported"
     accepted = "accepted"
     revoked = "revoked"
+
+
+class GoverningBody(StrEnum):
+    """The two bodies a center's charter sets up (policy section 3(2)2)."""
+
+    decision_body = "decision_body"  # 决策机构 (理事会/董事会)
+    expert_committee = "expert_committee"  # 技术专家委员会
+
+
+class ContributionKind(StrEnum):
+    """How a member unit contributes to a center (policy section 5(2)): by shares or by a membership fee."""
+
+    shares = "shares"  # 入股
+    membership_fee = "membership_fee"  # 会员费

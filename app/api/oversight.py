@@ -23,6 +23,7 @@ from app.oversight.services import calls as call_service
 from app.oversight.services import center_records as records
 from app.oversight.services import evaluations, indicators
 from app.oversight.services import experts as expert_service
+from app.oversight.services import governance as governance_service
 from app.oversight.services import notice as notice_service
 from app.oversight.services import promotion as promotion_service
 from app.oversight.services import registry as registry_service
@@ -38,19 +39,24 @@ from models import (
     Center,
     CenterApplication,
     CenterCall,
+    CenterContribution,
     CenterCooperation,
     CenterEvaluation,
     CenterExpert,
     CenterFounder,
+    CenterGovernanceMember,
     CenterTraining,
     ConflictIn,
+    ContributionIn,
     CooperationIn,
     DecisionIn,
     EvaluationRound,
     ExpertAssignment,
+    FilingIn,
     FirstUseFlag,
     FlagIn,
     FlagReviewIn,
+    GovernanceMemberIn,
     Grade,
     GradeIn,
     InspectionIn,
@@ -179,6 +185,13 @@ CenterRecord = extended(
     history=list[HistoryEntry],
 )
 FlagRow = extended("FlagRow", FirstUseFlag, achievement_title=str, center_name=str)
+ContributionRow = extended(
+    "ContributionRow",
+    CenterContribution,
+    exclude=("amount",),
+    org_name=str,
+    amount=int | None,
+)
 EvaluationRow = extended("EvaluationRow", CenterEvaluation, center_name=str)
 EvaluationView = extended(
     "EvaluationView",
@@ -374,7 +387,7 @@ def remove_document(application_id: int, document_id: int):
 WORKFLOW_BODIES = {
     "panel": PanelIn,
     "review-decision": DecisionIn,
-    "filing": DecisionIn,
+    "filing": FilingIn,
     "refusal": RefusalIn,
 }
 WORKFLOW = {
@@ -584,6 +597,54 @@ def center_activity(center_id: int):
         cooperation=[dump(c) for c in activity.cooperation],
         people_trained=activity.people_trained,
     )
+
+
+@bp.get(f"{P}/centers/<int:center_id>/governance")
+@documented(responses={200: items_of(CenterGovernanceMember)})
+def center_governance(center_id: int):
+    """A center's decision body and technical expert committee: names, roles, affiliations, terms (public for a
+    filed center, as on its profile)."""
+    rows = governance_service.governance(session=get_session(), user=api_user(), center_id=center_id)
+    return jsonify(items=[dump(m) for m in rows])
+
+
+@bp.post(f"{P}/centers/<int:center_id>/governance")
+@documented(json=GovernanceMemberIn, responses={201: CenterGovernanceMember})
+@limits.writes
+@token_required
+def add_governance_member(center_id: int):
+    """Seat a member on the decision body or the expert committee (the center's own users, or the bureau)."""
+    return jsonify(
+        dump(
+            governance_service.add_governance_member(
+                session=get_session(), user=api_user(), center_id=center_id, data=json_body()
+            )
+        )
+    ), 201
+
+
+@bp.get(f"{P}/centers/<int:center_id>/contributions")
+@documented(responses={200: items_of(ContributionRow)})
+def center_contributions(center_id: int):
+    """Members' contributions by shares or membership fee; `amount` (元) is null except for the center's own users
+    and the bureau."""
+    rows = governance_service.contributions(session=get_session(), user=api_user(), center_id=center_id)
+    return jsonify(items=[{**dump(r.contribution), "org_name": r.org_name, "amount": r.amount} for r in rows])
+
+
+@bp.post(f"{P}/centers/<int:center_id>/contributions")
+@documented(json=ContributionIn, responses={201: CenterContribution})
+@limits.writes
+@token_required
+def record_contribution(center_id: int):
+    """Record a member unit's shares or membership fee, in 元 (the center's own users, or the bureau)."""
+    return jsonify(
+        dump(
+            governance_service.record_contribution(
+                session=get_session(), user=api_user(), center_id=center_id, data=json_body()
+            )
+        )
+    ), 201
 
 
 @bp.post(f"{P}/centers/<int:center_id>/trainings")

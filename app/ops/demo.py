@@ -444,6 +444,12 @@ class _DealWriter:
         assert user_id is not None  # a stored user
         return user_id
 
+    @staticmethod
+    def _org_of(target: Need | Achievement | Service | Center) -> int:
+        """The organization a deal is struck with: the listing's owner, or a (filed) center's own legal entity."""
+        assert target.org_id is not None  # only filed centers, each its own legal person, are targets
+        return target.org_id
+
     def interest(self, key: str, pick: _DealPick, at: datetime, status: str) -> Interest | None:
         if self.session.exec(select(Interest).where(Interest.demo_key == key)).first() is not None:
             return None
@@ -456,7 +462,7 @@ class _DealWriter:
             from_user_id=self._user_id(pick.from_org_id),
             target_type=pick.target_type,
             target_id=pick.target.id,
-            to_org_id=pick.target.org_id,
+            to_org_id=self._org_of(pick.target),
             via_type=pick.via_type,
             via_id=pick.via.id,
             message=message,

@@ -207,7 +207,8 @@ def load_oversight(
                 "industry": item["industry"],
                 "domain": item["domain"],
                 "description": item["description"],
-                "org_id": lead.id,
+                # Applied for, not filed: no legal entity of its own yet (`Center.org_id`).
+                "org_id": None,
                 "lead_org_id": lead.id,
             },
         )

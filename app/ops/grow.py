@@ -419,7 +419,7 @@ def grow(
     centers: list[tuple[int, int, str | None]] = [
         (center_id, org_id, industry)
         for center_id, org_id, industry, _user in center_users
-        if center_id is not None
+        if center_id is not None and org_id is not None
     ]
     gen = _Generator(
         vocab,
@@ -428,7 +428,11 @@ def grow(
         ttl_days,
         generate_password_hash(DEMO_PASSWORD),
         centers,
-        {org_id: user_id for _c, org_id, _i, user_id in center_users if user_id is not None},
+        {
+            org_id: user_id
+            for _c, org_id, _i, user_id in center_users
+            if org_id is not None and user_id is not None
+        },
     )
     totals: Counter[str] = Counter()
     done = 0

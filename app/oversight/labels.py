@@ -99,6 +99,19 @@ EVENTS = {
     "filing_revoked": _l("Filing revoked"),
     "weights_set": _l("Evaluation weights set"),
     "targets_set": _l("Annual targets set"),
+    "legal_entity": _l("Legal entity of the center recorded"),
+    "governance_member_added": _l("Governance member added"),
+    "contribution_recorded": _l("Member contribution recorded"),
+}
+
+GOVERNING_BODIES = {
+    "decision_body": _l("Decision body"),
+    "expert_committee": _l("Technical expert committee"),
+}
+
+CONTRIBUTION_KINDS = {
+    "shares": _l("Shares"),
+    "membership_fee": _l("Membership fee"),
 }
 
 RECTIFICATION_STATUSES = {
@@ -130,4 +143,6 @@ TABLES = {
     "indicator": INDICATORS,
     "measure": MEASURES,
     "rectification_status": RECTIFICATION_STATUSES,
+    "governing_body": GOVERNING_BODIES,
+    "contribution_kind": CONTRIBUTION_KINDS,
 }

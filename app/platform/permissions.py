@@ -182,8 +182,25 @@ def has_center_page(session: Session, user: User | None) -> bool:
 
 
 def may_see_center_records(user: User | None, center: Center) -> bool:
-    """A center's registry record, evaluations, indicators and flags: the bureau and the center itself."""
+    """A center's registry record, evaluations, indicators and flags: the bureau and the center itself. Before
+    filing a center has no organization of its own (`Center.org_id`): its lead unit, the applicant, follows it
+    then."""
+    return (
+        is_bureau(user)
+        or manages(user, center)
+        or (center.org_id is None and acts_for(user, center.lead_org_id))
+    )
+
+
+def may_manage_governance(user: User | None, center: Center) -> bool:
+    """A center's decision body, expert committee and members' contributions: kept by the center's own users
+    and by the bureau, which files and oversees the center (seed 3(2)2, 5(2))."""
     return is_bureau(user) or manages(user, center)
+
+
+def may_see_contribution_amounts(user: User | None, center: Center) -> bool:
+    """How much each member put in is for the center's own users and the bureau; the public sees who and how."""
+    return may_manage_governance(user, center)
 
 
 # --- incubated enterprises ------------------------------------------------------------------------------------------

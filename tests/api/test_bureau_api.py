@@ -19,7 +19,9 @@ from tests.utils.bureau import (
     create_call,
     create_expert,
     end_notice,
+    entity,
 )
+from tests.utils.bureau import center_user as user_of_center
 from tests.utils.factories import PASSWORD, create_achievement, create_user
 from tests.utils.web import bearer, concurrently
 
@@ -146,14 +148,19 @@ def test_workflow_through_the_api(client, session, bureau):
     assert verified.status_code == 200
     filed = client.post(
         f"{API}/applications/{application_id}/filing",
-        json={"approve": True, "reason": "同意"},
+        json={"approve": True, "reason": "同意", **entity()},
         headers=as_bureau,
     )
     assert filed.status_code == 200 and filed.json["status"] == "filed"
     center_id = filed.json["center_id"]
     registry = client.get(f"{API}/centers?status=filed", headers=as_bureau).json["items"]
     assert [c["id"] for c in registry] == [center_id]
-    record = client.get(f"{API}/centers/{center_id}", headers=as_applicant).json
+    # Filed, the center is a legal person of its own: its users see its record; the lead unit only belongs to it.
+    assert client.get(f"{API}/centers/{center_id}", headers=as_applicant).status_code == 403
+    record = client.get(
+        f"{API}/centers/{center_id}", headers=headers(client, user_of_center(session, center_id))
+    ).json
+    assert record["org_id"] not in (None, applicant.org_id) and record["lead_org_id"] == applicant.org_id
     assert record["filed_on"] == date.today().isoformat()
     assert [h["event_type"] for h in record["history"]][-1] == "filed"
 
@@ -204,7 +211,7 @@ def test_bad_input_is_a_clear_422(client, session, bureau, call):
 def test_records_flags_and_evaluations_through_the_api(client, session, bureau, call):
     applicant = create_user(session, "university")
     center_id = carry(session, bureau, apply(session, call, applicant), "filed").center_id
-    as_center, as_bureau = headers(client, applicant), headers(client, bureau)
+    as_center, as_bureau = headers(client, user_of_center(session, center_id)), headers(client, bureau)
     assert (
         client.post(
             f"{API}/centers/{center_id}/trainings",
@@ -374,7 +381,10 @@ def test_the_bureau_dismisses_a_flood_of_objections_with_one_reason(client, sess
     blocked = client.post(filing, json={"approve": True, "reason": "同意"}, headers=auth)
     assert blocked.status_code == 409 and "尚有 1 条未答复" in blocked.json["error"]["message"]
     client.post(f"{API}/objections/{real}/answer", json={"answer": "已核实，仍在经营。"}, headers=auth)
-    assert client.post(filing, json={"approve": True, "reason": "同意"}, headers=auth).status_code == 200
+    assert (
+        client.post(filing, json={"approve": True, "reason": "同意", **entity()}, headers=auth).status_code
+        == 200
+    )
     history = client.get(f"{API}/applications/{application.id}", headers=auth).json["history"]
     assert [h["event_type"] for h in history].count("objection_dismissed") == 4
     # Only the bureau dismisses.
@@ -460,11 +470,8 @@ def test_race_objections_answers_and_filing(app, client, session, bureau, call):
     client.post(f"{API}/objections/{objections[1]['id']}/answer", json={"answer": "已核实"}, headers=auth)
     end_notice(session, application)
     path = f"{API}/applications/{application.id}/filing"
-    assert race(
-        app,
-        ("POST", path, {"approve": True, "reason": "同意"}, auth),
-        ("POST", path, {"approve": True, "reason": "同意"}, auth),
-    ) == [200, 409]
+    body = {"approve": True, "reason": "同意", **entity()}
+    assert race(app, ("POST", path, body, auth), ("POST", path, body, auth)) == [200, 409]
 
 
 def test_race_filing_two_centers_for_one_domain(app, client, session, bureau, call):
@@ -475,8 +482,8 @@ def test_race_filing_two_centers_for_one_domain(app, client, session, bureau, ca
     body = {"approve": True, "reason": "同意"}
     assert race(
         app,
-        ("POST", f"{API}/applications/{first.id}/filing", body, auth),
-        ("POST", f"{API}/applications/{second.id}/filing", body, auth),
+        ("POST", f"{API}/applications/{first.id}/filing", {**body, **entity("一号中心有限公司")}, auth),
+        ("POST", f"{API}/applications/{second.id}/filing", {**body, **entity("二号中心有限公司")}, auth),
     ) == [200, 409]
     assert len(client.get(f"{API}/centers?status=filed", headers=auth).json["items"]) == 1
 
@@ -502,7 +509,7 @@ def test_race_promotions(app, client, session, bureau, call):
 def test_race_center_records(app, client, session, bureau, call):
     applicant = create_user(session, "university")
     center_id = carry(session, bureau, apply(session, call, applicant), "filed").center_id
-    auth = headers(client, applicant)
+    auth = headers(client, user_of_center(session, center_id))
     training = {"held_on": "2026-03-01", "topic": "培训", "people": 10, "mode": "online"}
     assert race(
         app,
@@ -533,8 +540,8 @@ def test_race_center_records(app, client, session, bureau, call):
 
 def test_race_evaluation_rounds_reports_experts_and_grades(app, client, session, bureau, call):
     applicant = create_user(session, "university")
-    carry(session, bureau, apply(session, call, applicant), "filed")
-    auth, as_center = headers(client, bureau), headers(client, applicant)
+    center_id = carry(session, bureau, apply(session, call, applicant), "filed").center_id
+    auth, as_center = headers(client, bureau), headers(client, user_of_center(session, center_id))
     body = {"year": 2025, "deadline": (date.today() + timedelta(days=30)).isoformat()}
     assert race(
         app,

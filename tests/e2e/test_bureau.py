@@ -266,6 +266,9 @@ def test_a_center_goes_from_call_to_filing(site, page):
     assert "答复已记录" in flash(page)
     page.get_by_label("予以备案").check()
     page.get_by_label("理由", exact=True).fill("公示期满，异议已答复，同意备案。")
+    # Filing makes the center a legal person: its own entity (the name is offered), with its credit code.
+    assert page.get_by_label("创新中心法人名称").input_value() == CENTER
+    page.get_by_label("其统一社会信用代码").fill(random_credit_code())
     page.get_by_role("button", name="记录决定").click()
     assert "已备案" in page.locator("h1").inner_text()
     assert "公示期满，异议已答复，同意备案。" in page.get_by_test_id("decision-reason").inner_text()
@@ -353,6 +356,9 @@ def _sign_contracts_with_the_center(app) -> int:
                     target_type="need",
                     target_id=need.id,
                     message="中心可承担研发。",
+                    # Through the center (its achievement names it): not the university's ordinary business.
+                    via_type="achievement",
+                    via_id=achievement.id,
                 ),
                 firm,
                 "commissioned_development",

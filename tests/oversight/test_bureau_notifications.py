@@ -16,6 +16,7 @@ from app.platform import notifications
 from models import Notification, Role, User
 from tests.conftest import BACKENDS
 from tests.utils.bureau import apply, carry, create_account, create_call, create_expert, panel
+from tests.utils.bureau import center_user as user_of_center
 from tests.utils.factories import PASSWORD, create_user, in_app, verify_org
 from tests.utils.web import bearer, concurrently, csrf_token
 
@@ -160,6 +161,9 @@ def test_centers_and_experts_hear_of_the_annual_evaluation(client, runner, sessi
     applicant = create_user(session, "university", industries=["automotive"])
     verify_org(session, applicant)
     application = carry(session, bureau, apply(session, call, applicant), "filed")
+    # The center is a legal person of its own: its users hear of the evaluation, not the lead unit's.
+    lead = applicant
+    applicant = user_of_center(session, application.center_id)
     stranger = create_user(session, "enterprise")
     expert, late_expert = create_expert(session, ["technology"]), create_expert(session, ["economics"])
     deadline = date.today() + timedelta(days=10)
@@ -219,6 +223,7 @@ def test_centers_and_experts_hear_of_the_annual_evaluation(client, runner, sessi
     # Assigned once the report is in: told both at once.
     assert [n.kind for n in notices_of(session, late_expert)] == ["evaluation_assigned", "scoring_open"]
     assert notices_of(session, stranger) == [] and notices_of(session, bureau) == []
+    assert notices_of(session, lead, "evaluation_opened") == []
 
 
 def test_the_api_gives_state_and_link(client, session, bureau, call):
@@ -261,7 +266,7 @@ def test_two_panels_or_two_first_reports_at_once_notify_once(app, client, sessio
         assert [n.kind for n in notices_of(session, expert)] == ["review_assigned"]
 
     application = carry(session, bureau, apply(session, call), "filed")
-    center_user = session.get(User, application.submitted_by)
+    center_user = user_of_center(session, application.center_id)
     with in_app(session):
         round_ = evaluations.open_round(
             session=session, user=bureau, data={"year": 2027, "deadline": "2027-12-31"}

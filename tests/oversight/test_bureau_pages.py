@@ -7,7 +7,17 @@ import pytest
 from sqlmodel import select
 
 from models import CenterApplication, CenterStatus, NoticeObjection, Role
-from tests.utils.bureau import SCORES, apply, carry, create_account, create_call, create_expert, end_notice
+from tests.utils.bureau import (
+    SCORES,
+    apply,
+    carry,
+    center_user,
+    create_account,
+    create_call,
+    create_expert,
+    end_notice,
+    entity,
+)
 from tests.utils.factories import PASSWORD, create_achievement, create_user, random_credit_code, verify_org
 from tests.utils.web import bearer, csrf_token
 
@@ -195,8 +205,26 @@ def test_bureau_carries_an_application_through_the_pages(client, auth, session, 
         ).status_code
         == 302
     )
+    # Filing makes the center a legal person: without its own legal entity it is refused, what was typed kept.
+    nameless = post(client, page, f"{page}/filing", {"approve": "true", "reason": "公示期满，同意备案"})
+    assert nameless.status_code == 422 and "公示期满，同意备案" in text(nameless)
+    assert "请填写创新中心自身法人的统一社会信用代码" in text(nameless)
+    bad_code = post(
+        client,
+        page,
+        f"{page}/filing",
+        {
+            "approve": "true",
+            "reason": "公示期满，同意备案",
+            **entity(),
+            "entity_credit_code": "91220101ABCDEFGH12",
+        },
+    )
+    assert bad_code.status_code == 422 and "统一社会信用代码" in text(bad_code)
     assert (
-        post(client, page, f"{page}/filing", {"approve": "true", "reason": "公示期满，同意备案"}).status_code
+        post(
+            client, page, f"{page}/filing", {"approve": "true", "reason": "公示期满，同意备案", **entity()}
+        ).status_code
         == 302
     )
     html = text(client.get(page))
@@ -255,6 +283,8 @@ def test_center_records_trainings_cooperation_flags_and_reports(client, auth, se
     application = carry(session, bureau, apply(session, call, applicant), "filed")
     center_id = application.center_id
     achievement = create_achievement(session, applicant, center_id=center_id, title="一体化压铸后地板")
+    # The center's own users run its records (the lead unit's users only belong to it).
+    applicant = center_user(session, center_id)
     auth.login(applicant.email)
     page = "/my-center"
     assert (
@@ -390,7 +420,12 @@ def test_an_unverified_organization_is_not_filed_in_the_page_or_the_api(client, 
     session.expire_all()
     assert session.get(CenterApplication, html_app.id).status == CenterStatus.notice
     verify_org(session, applicant)
-    assert post(client, page, f"{page}/filing", {"approve": "true", "reason": "同意备案"}).status_code == 302
+    assert (
+        post(
+            client, page, f"{page}/filing", {"approve": "true", "reason": "同意备案", **entity()}
+        ).status_code
+        == 302
+    )
 
 
 def test_an_applicant_lists_its_own_applications_as_in_the_api(client, auth, session, bureau, call):

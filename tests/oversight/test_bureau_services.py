@@ -31,10 +31,12 @@ from tests.utils.bureau import (
     apply,
     assess,
     carry,
+    center_user,
     create_account,
     create_call,
     create_expert,
     end_notice,
+    entity,
 )
 from tests.utils.factories import create_achievement, create_user, in_app
 
@@ -70,6 +72,8 @@ def test_application_to_filing_keeps_a_history_and_files_the_center(session, bur
     assert application.status == CenterStatus.applied
     center = session.get(Center, application.center_id)
     assert center.lead_org_id == applicant.org_id and center.industry == "automotive"
+    # Not a legal person yet: the lead unit's organization is not the center's.
+    assert center.org_id is None
     codes = session.exec(select(CenterFounder).where(CenterFounder.center_id == center.id)).all()
     assert len(codes) == 5 and sum(f.is_lead for f in codes) == 1
     # A founder already registered on the platform becomes a member unit of the center.
@@ -84,8 +88,12 @@ def test_application_to_filing_keeps_a_history_and_files_the_center(session, bur
         "review_started",
         "review_passed",
         "notice_opened",
+        "legal_entity",
         "filed",
     ]
+    # Filing made it a legal person of its own, not the lead unit.
+    own = session.get(Organization, center.org_id)
+    assert own is not None and own.id != applicant.org_id and own.kind == "center" and own.verified
     # The filed center goes to the search index through the outbox.
     assert (
         session.exec(
@@ -324,7 +332,7 @@ def test_objections_must_be_answered_before_filing(session, bureau, call):
             session=session,
             user=bureau,
             application_id=application.id,
-            data={"approve": True, "reason": "异议已答复，同意备案"},
+            data={"approve": True, "reason": "异议已答复，同意备案", **entity()},
         )
     assert filed.status == CenterStatus.filed
 
@@ -392,23 +400,24 @@ def test_promotion_raises_the_level_on_approval(session, bureau, call):
 def test_trainings_cooperation_and_activity(session, bureau, call):
     applicant = create_user(session, "university")
     application = carry(session, bureau, apply(session, call, applicant), "filed")
+    manager = center_user(session, application.center_id)
     center_id = application.center_id
     with in_app(session):
         records.add_training(
             session=session,
-            user=applicant,
+            user=manager,
             center_id=center_id,
             data={"held_on": "2026-03-01", "topic": "轻量化设计培训", "people": 40, "mode": "in_person"},
         )
         records.add_training(
             session=session,
-            user=applicant,
+            user=manager,
             center_id=center_id,
             data={"held_on": "2026-05-01", "topic": "压铸仿真线上课", "people": 120, "mode": "online"},
         )
         records.add_cooperation(
             session=session,
-            user=applicant,
+            user=manager,
             center_id=center_id,
             data={
                 "partner": "Fraunhofer IWU",
@@ -420,7 +429,7 @@ def test_trainings_cooperation_and_activity(session, bureau, call):
         with pytest.raises(Invalid):
             records.add_cooperation(
                 session=session,
-                user=applicant,
+                user=manager,
                 center_id=center_id,
                 data={
                     "partner": "X Lab",
@@ -446,6 +455,7 @@ def test_trainings_cooperation_and_activity(session, bureau, call):
 def test_first_use_flags_review_and_csv(session, bureau, call):
     applicant = create_user(session, "university")
     application = carry(session, bureau, apply(session, call, applicant), "filed")
+    manager = center_user(session, application.center_id)
     achievement = create_achievement(
         session, applicant, center_id=application.center_id, title="一体化压铸后车体"
     )
@@ -453,7 +463,7 @@ def test_first_use_flags_review_and_csv(session, bureau, call):
     with in_app(session):
         flag = records.flag_first_use(
             session=session,
-            user=applicant,
+            user=manager,
             center_id=application.center_id,
             data={
                 "achievement_id": achievement.id,
@@ -464,14 +474,14 @@ def test_first_use_flags_review_and_csv(session, bureau, call):
         with pytest.raises(Conflict, match="该成果已经标注"):
             records.flag_first_use(
                 session=session,
-                user=applicant,
+                user=manager,
                 center_id=application.center_id,
                 data={"achievement_id": achievement.id, "category": "key_part", "reason": "重复标记同一成果"},
             )
         with pytest.raises(Forbidden):
             records.flag_first_use(
                 session=session,
-                user=applicant,
+                user=manager,
                 center_id=application.center_id,
                 data={"achievement_id": other.id, "category": "key_part", "reason": "不属于中心"},
             )
@@ -496,6 +506,7 @@ def test_first_use_flags_review_and_csv(session, bureau, call):
 def test_evaluations_grades_and_the_three_year_assessment(session, bureau, call):
     applicant = create_user(session, "university")
     application = carry(session, bureau, apply(session, call, applicant), "filed")
+    manager = center_user(session, application.center_id)
     center_id = application.center_id
     expert = create_expert(session, ["technology"])
     report = {"summary": "本年度中心完成委托研发项目12项，孵化企业2家。", "transfer": "转让专利3项"}
@@ -515,9 +526,7 @@ def test_evaluations_grades_and_the_three_year_assessment(session, bureau, call)
                     evaluation_id=evaluation.id,
                     data={"grade": grade, "remarks": "尚无报告"},
                 )
-            evaluations.submit_report(
-                session=session, user=applicant, evaluation_id=evaluation.id, data=report
-            )
+            evaluations.submit_report(session=session, user=manager, evaluation_id=evaluation.id, data=report)
             evaluations.assign_experts(
                 session=session, user=bureau, evaluation_id=evaluation.id, data={"expert_ids": [expert.id]}
             )
@@ -555,13 +564,11 @@ def test_evaluations_grades_and_the_three_year_assessment(session, bureau, call)
                 session=session, user=bureau, data={"year": 2026, "deadline": "2026-12-31"}
             )
         with pytest.raises(Conflict, match="已经定级"):
-            evaluations.submit_report(
-                session=session, user=applicant, evaluation_id=evaluation.id, data=report
-            )
-        view = evaluations.evaluation_view(session=session, user=applicant, evaluation_id=evaluation.id)
+            evaluations.submit_report(session=session, user=manager, evaluation_id=evaluation.id, data=report)
+        view = evaluations.evaluation_view(session=session, user=manager, evaluation_id=evaluation.id)
         assert view.mean == 74.5 and view.panel == []  # (90·25 + 80·30 + 70·20 + 60·15 + 50·10) / 100
         assert view.indicators["commissioned_rd_contracts"] == {"count": 0, "amount": 0}
-        result = evaluations.assessment(session=session, user=applicant, center_id=center_id, end_year=2026)
+        result = evaluations.assessment(session=session, user=manager, center_id=center_id, end_year=2026)
         assert result.grades == (Grade.excellent, Grade.good, Grade.excellent) and result.result == Grade.good
         assert not evaluations.assessment(
             session=session, user=bureau, center_id=center_id, end_year=2027

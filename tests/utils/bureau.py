@@ -4,13 +4,14 @@ import itertools
 from datetime import date, timedelta
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, select
+from werkzeug.security import generate_password_hash
 
 from app.accounts.services import accounts
 from app.oversight.services import applications as application_service
 from app.oversight.services import calls as call_service
 from app.oversight.services import experts
-from models import CenterApplication, Organization, Role, User
+from models import Center, CenterApplication, Organization, Role, User
 from models.common import utcnow
 from tests.utils.factories import PASSWORD, create_user, in_app, random_credit_code, verify_org
 
@@ -150,8 +151,34 @@ def carry(
             session=session,
             user=bureau,
             application_id=application.id,
-            data={"approve": True, "reason": "公示无异议，同意备案"},
+            data={"approve": True, "reason": "公示无异议，同意备案", **entity()},
         )
+
+
+def entity(name: str = "长春市示范制造业创新中心有限公司") -> dict:
+    """The legal entity a filing names for the center (a fresh credit code each time)."""
+    return {"entity_name": name, "entity_credit_code": random_credit_code()}
+
+
+def center_user(session: Session, center_id: int) -> User:
+    """A user of the center's own legal entity (filing created it without accounts; in the product its people
+    get theirs through the bureau, as with a claim): the one who runs the center's records."""
+    center = session.get(Center, center_id)
+    assert center is not None and center.org_id is not None, "only a filed center has its own organization"
+    user = session.exec(select(User).where(User.org_id == center.org_id, User.active == True)).first()  # noqa: E712
+    if user is None:
+        n = next(_serial)
+        user = User(
+            email=f"center{n}@bureau-test.cn",
+            name=f"中心用户{n}",
+            role=Role.center,
+            org_id=center.org_id,
+            password_hash=generate_password_hash(PASSWORD),
+        )
+        session.add(user)
+        session.commit()
+        session.refresh(user)
+    return user
 
 
 def _verify(session: Session, org_id: int) -> None:
@@ -217,13 +244,3 @@ def assess(session: Session, center_id: int, grade: str, end_year: int = 2025):
     session.add(row)
     session.commit()
     return row
-
-
-def center_user(session: Session, center_id: int) -> User:
-    """A user of the organization that runs the center (who `manages` it)."""
-    from sqlmodel import col, select
-
-    from models import Center
-
-    center = session.get(Center, center_id)
-    return session.exec(select(User).where(User.org_id == center.org_id).order_by(col(User.id))).first()

@@ -16,7 +16,7 @@ from app.web import identity
 from app.web.input_guards import same_site_path
 from models import NdaDocument, Notification, Organization, Role, User
 from tests.conftest import BACKENDS
-from tests.utils.bureau import apply, carry, create_account, create_call, create_expert
+from tests.utils.bureau import apply, carry, center_user, create_account, create_call, create_expert
 from tests.utils.factories import (
     PASSWORD,
     create_achievement,
@@ -259,7 +259,8 @@ def test_the_first_use_list_csv_neutralises_formulas(client, session):
     achievement = create_achievement(
         session, applicant, center_id=center_id, title="+86 高强度铝合金成形工艺"
     )
-    as_center, as_bureau = bearer(client, applicant.email, PASSWORD), bearer(client, bureau.email, PASSWORD)
+    manager = center_user(session, center_id)  # the center's own user flags; the lead unit published
+    as_center, as_bureau = bearer(client, manager.email, PASSWORD), bearer(client, bureau.email, PASSWORD)
     flag = client.post(
         f"/api/v1/bureau/centers/{center_id}/first-use-flags",
         headers=as_center,

@@ -12,6 +12,7 @@ from sqlmodel import Session, and_, col, or_, select
 
 from app.market.services.index_documents import IndexedRow
 from app.market.services.listings import get_listing
+from app.oversight.services import governance
 from app.platform import permissions
 from app.platform.errors import NotFound
 from app.platform.permissions import is_bureau
@@ -52,11 +53,14 @@ class OrganizationProfile:
 @dataclass
 class CenterProfile:
     center: Center
-    org: Organization
+    org: Organization | None  # None until filing makes the center a legal person (see `Center.org_id`)
     lead_org: Organization | None
     members: list[Organization]
     listings: dict[str, list]  # "achievement" / "service" → live listings attached to the center
     contacts: Contacts | None
+    governance: list = field(default_factory=list)  # decision body and expert committee seats
+    contributions: list = field(default_factory=list)  # governance.ContributionRow, amounts only if entitled
+    amounts_visible: bool = False
 
 
 def shares_accepted_interest(session: Session, org_a: int, org_b: int) -> bool:
@@ -140,7 +144,14 @@ def list_centers(
     """Centers the user may see (filed ones for everybody), national first, then by name."""
     stmt = select(Center)
     if not is_bureau(user):
-        own = Center.org_id == user.org_id if user is not None and user.org_id is not None else False
+        own = (
+            or_(
+                Center.org_id == user.org_id,
+                and_(col(Center.org_id).is_(None), Center.lead_org_id == user.org_id),
+            )
+            if user is not None and user.org_id is not None
+            else False
+        )
         stmt = stmt.where(or_(Center.status == CenterStatus.filed, own))
     if level in CenterLevel.__members__:  # an unknown level is no filter (PostgreSQL would refuse the value)
         stmt = stmt.where(Center.level == level)
@@ -156,10 +167,10 @@ def center_profile(*, session: Session, user: User | None, center_id: int) -> Ce
     center = session.get(Center, center_id)
     if center is None or not _center_visible(user, center):
         raise NotFound(_("No such innovation center."))
-    org = session.get(Organization, center.org_id)
-    assert org is not None  # a center's organization is never deleted
+    org = session.get(Organization, center.org_id) if center.org_id is not None else None
     lead = session.get(Organization, center.lead_org_id) if center.lead_org_id else None
     member_ids = select(CenterMember.org_id).where(CenterMember.center_id == center_id)
+    amounts_visible = permissions.may_see_contribution_amounts(user, center)
     members = list(
         session.exec(
             select(Organization).where(col(Organization.id).in_(member_ids)).order_by(col(Organization.name))
@@ -175,7 +186,10 @@ def center_profile(*, session: Session, user: User | None, center_id: int) -> Ce
         lead_org=lead,
         members=members,
         listings=listings,
-        contacts=_visible_contacts(session, user, org),
+        contacts=_visible_contacts(session, user, org) if org is not None else None,
+        governance=governance.members_of(session, center),
+        contributions=governance.contributions_of(session, center, show_amounts=amounts_visible),
+        amounts_visible=amounts_visible,
     )
 
 
@@ -194,6 +208,8 @@ def target_of(*, session: Session, user: User | None, target_type: str, target_i
     if target_type == "center":
         center = center_profile(session=session, user=user, center_id=target_id).center
         assert center.id is not None  # a stored center
+        if center.org_id is None:  # not a legal person yet: nobody to talk to
+            raise NotFound(_("No such innovation center."))
         return Target("center", center.id, center.name, center.org_id)
     if target_type not in POSTED_KINDS:
         raise NotFound(_("No such listing."))

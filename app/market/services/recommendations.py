@@ -143,7 +143,9 @@ def _results(
     `own`: the asking side, never recommended to itself; `query_text(rec)`: the readable text of the listing
     the recommendation was made for, which the words its reasons cite must appear in."""
     targets = load_rows(session, [(r.target_type, r.target_id) for r in recs])
-    names = org_names(session, {row.org_id for row in targets.values() if row is not None})
+    names = org_names(
+        session, {row.org_id for row in targets.values() if row is not None and row.org_id is not None}
+    )
     results = []
     for rec in recs:
         target = targets.get((rec.target_type, rec.target_id))
@@ -163,7 +165,7 @@ def _results(
                 "target_id": rec.target_id,
                 "title": target.name if isinstance(target, Center) else target.title,
                 "org_id": target.org_id,
-                "org_name": names.get(target.org_id, ""),
+                "org_name": names.get(target.org_id, "") if target.org_id is not None else "",
                 "url": _target_url(rec.target_type, rec.target_id),
                 "score": round(rec.score, 4),
                 "reasons": _reasons(rec.reasons, query_text(rec), target),

@@ -42,9 +42,11 @@ from models import (
     CenterStatus,
     DecisionIn,
     ExpertAssignment,
+    FilingIn,
     InspectionIn,
     NoticeObjection,
     Organization,
+    OrgKind,
     PanelIn,
     User,
 )
@@ -87,12 +89,13 @@ def submit_application(
     if registry.filed_holder(session, key) is not None:
         raise Conflict(_("A filed center already holds this domain in the city."))
 
+    # No organization of its own yet: the center becomes a legal person at filing (see `Center.org_id`).
     center = Center(
         name=application_in.center_name,
         level=CenterLevel.city,
         industry=call.industry,
         domain=call.domain,
-        org_id=lead.id,
+        org_id=None,
         lead_org_id=lead.id,
         status=CenterStatus.applied,
     )
@@ -394,11 +397,14 @@ def record_inspection(
 def decide_filing(
     *, session: Session, user: User | None, application_id: int, data: dict
 ) -> CenterApplication:
-    """The bureau files the center (备案) or refuses it, with reasons. Only an organization the bureau has
-    verified may be filed as a center (`organizations.can_be_filed_as_center`): the check is here, where every
+    """The bureau files the center (备案) or refuses it, with reasons.
+
+    Filing makes the center a legal person of its own (seed 3(2)1): the bureau names its legal entity, and the
+    organization with that credit code becomes the center's (`legal_entity`). Only a lead unit the bureau has
+    verified may have its center filed (`organizations.can_be_filed_as_center`): the check is here, where every
     filing passes, so the browser and the API refuse it alike."""
     user = require_bureau(user)
-    decision = parse(DecisionIn, data)
+    decision = parse(FilingIn, data)
     application = load_application(session, application_id)
     if not decision.approve:
         return refuse_application(
@@ -414,16 +420,110 @@ def decide_filing(
         unanswered_objections=len(unanswered(session, application.id)),
         domain_taken=holder is not None and holder.id != center.id,
     )
-    org = session.get(Organization, center.org_id)
-    if not organizations.can_be_filed_as_center(org):
+    lead = session.get(Organization, application.applicant_org_id)
+    if not organizations.can_be_filed_as_center(lead):
         raise Conflict(
             _(
                 "%(org)s is not verified yet: verify the organization on the bureau's desk before filing it "
                 "as a center.",
-                org=org.name if org else "",
+                org=lead.name if lead else "",
             )
         )
+    entity, created = legal_entity(session, center, decision)
+    assert center.id is not None  # a stored center
+    center.org_id = entity.id
+    log(
+        session,
+        center_id=center.id,
+        event_type="legal_entity",
+        actor=user,
+        data={
+            "org_id": entity.id,
+            "name": entity.name,
+            "credit_code": entity.credit_code,
+            "created": created,
+        },
+    )
     return _apply(session, application, transition, user)
+
+
+def legal_entity(session: Session, center: Center, decision: FilingIn) -> tuple[Organization, bool]:
+    """The center's own organization at filing, and whether it is new (flushed, uncommitted).
+
+    A center that already has one keeps it (the bureau may restate its credit code, not change it). Otherwise the
+    bureau must name it: an organization registered under that credit code is linked (it must be verified, and
+    not be another center's or a unit of this one: the lead or a founder is not the center), else one is created,
+    verified by this very act, since the bureau has just checked the business licence for the filing."""
+    errors = {}
+    if center.org_id is not None:
+        own = session.get(Organization, center.org_id)
+        assert own is not None  # a center's organization is never deleted
+        if decision.entity_credit_code not in (None, own.credit_code):
+            errors["entity_credit_code"] = _(
+                "The center already has its legal entity: %(name)s.", name=own.name
+            )
+            raise Invalid(_("Some fields are not valid."), errors)
+        return own, False
+    if decision.entity_name is None:
+        errors["entity_name"] = _("Name the center's own legal entity: filing makes it a legal person.")
+    if decision.entity_credit_code is None:
+        errors["entity_credit_code"] = _("Give the unified social credit code of the center's legal entity.")
+    if errors:
+        raise Invalid(_("Some fields are not valid."), errors)
+    assert decision.entity_name is not None and decision.entity_credit_code is not None  # checked just above
+    code = decision.entity_credit_code
+    founders = session.exec(
+        select(CenterFounder.credit_code).where(CenterFounder.center_id == center.id)
+    ).all()
+    if code in founders:
+        raise Invalid(
+            _("Some fields are not valid."),
+            {
+                "entity_credit_code": _(
+                    "This is a founding unit's code: the center is a legal person of its own."
+                )
+            },
+        )
+    existing = session.exec(select(Organization).where(Organization.credit_code == code)).first()
+    if existing is not None:
+        assert existing.id is not None  # a stored organization
+        other = session.exec(
+            select(Center).where(Center.org_id == existing.id, Center.id != center.id)
+        ).first()
+        if other is not None:
+            raise Conflict(
+                _("%(org)s is already the legal entity of %(center)s.", org=existing.name, center=other.name),
+                {"entity_credit_code": _("Already another center's legal entity.")},
+            )
+        if not organizations.can_be_filed_as_center(existing):
+            raise Conflict(
+                _(
+                    "%(org)s is not verified yet: verify the organization on the bureau's desk before filing it "
+                    "as a center.",
+                    org=existing.name,
+                )
+            )
+        return existing, False
+    lead = session.get(Organization, center.lead_org_id) if center.lead_org_id else None
+    entity = Organization(
+        kind=OrgKind.center,
+        name=decision.entity_name,
+        credit_code=code,
+        region=lead.region if lead else None,
+        industries=[center.industry],
+        verified_at=utcnow(),
+    )
+    session.add(entity)
+    try:
+        session.flush()
+    except IntegrityError:
+        # Registered a moment ago by someone else under this code: the bureau looks at it and files again.
+        session.rollback()
+        raise Conflict(
+            _("An organization with this credit code was registered meanwhile; decide again."),
+            {"entity_credit_code": _("Already registered.")},
+        ) from None
+    return entity, True
 
 
 def refuse_application(

@@ -191,8 +191,10 @@ def counted_contracts(
     registrations = {c.id: r for c, _i, r in with_registrations if r is not None}
     rows = [(c, i) for c, i, _r in with_registrations]
     centers_by_org: dict[int, set[int]] = defaultdict(set)
-    for center_id, org_id in session.exec(select(Center.id, Center.org_id)).all():
-        assert center_id is not None  # a stored center
+    for center_id, org_id in session.exec(
+        select(Center.id, Center.org_id).where(col(Center.org_id).is_not(None))
+    ).all():
+        assert center_id is not None and org_id is not None  # a stored center with its own legal entity
         centers_by_org[org_id].add(center_id)
     wanted: dict[str, set[int]] = {"achievement": set(), "service": set(), "need": set()}
     for _contract, interest in rows:
@@ -548,7 +550,8 @@ def _iso(day: date | None) -> str | None:
 
 def dashboard(*, session: Session, user: User | None, year: int) -> dict:
     """Everything the bureau's dashboard draws for one year: the city's figures, the monthly trend, the split by
-    industry and by center, the top centers by contract amount, the funnel and the table by district."""
+    industry and by (filed) center, the top centers by contract amount, the applications in progress apart, the
+    funnel and the table by district."""
     require_bureau(user)
     b = basis(session, Scope(year=year))
     parts = _breakdowns(session, b, Scope(year=year))
@@ -559,6 +562,7 @@ def dashboard(*, session: Session, user: User | None, year: int) -> dict:
         "industries": parts["industries"],
         "centers": parts["centers"],
         "top_centers": parts["centers"][:10],
+        "applicants": parts["applicants"],
         "funnel": funnel(session, year=year),
         "districts": parts["districts"],
     }
@@ -591,13 +595,7 @@ def _breakdowns(session: Session, b: Basis, scope: Scope) -> dict[str, list[dict
     for sme in b.smes:
         for center_id in sme.center_ids:
             by_center[center_id]["smes"] += 1
-    names = dict(session.exec(select(Center.id, Center.name)).all())
-    center_rows: list[dict[str, Any]] = [
-        {"center_id": cid, "name": names.get(cid, ""), **v}
-        for cid, v in by_center.items()
-        if scope.center_id is None or cid == scope.center_id
-    ]
-    centers = sorted(center_rows, key=lambda r: (-r["amount"], r["name"]))
+    centers, applicants = ranked_centers(session, by_center, scope)
     industry_rows: list[dict[str, Any]] = [
         {"industry": k or None, "name": industry_name(k) if k else None, **v} for k, v in by_industry.items()
     ]
@@ -609,6 +607,7 @@ def _breakdowns(session: Session, b: Basis, scope: Scope) -> dict[str, list[dict
         "industries": industries,
         "centers": centers,
         "districts": districts(session, b.contracts, b.registered),
+        "applicants": applicants,
     }
 
 
@@ -627,6 +626,37 @@ def _add_signed(bucket: dict[str, int], c: CountedContract) -> None:
 def _add_registered(bucket: dict[str, int], c: CountedContract) -> None:
     bucket["registered_count"] += 1
     bucket["turnover"] += c.turnover
+
+
+RANKED_STATUSES = (CenterStatus.filed,)
+APPLYING_STATUSES = (CenterStatus.applied, CenterStatus.review, CenterStatus.inspection, CenterStatus.notice)
+
+
+def ranked_centers(
+    session: Session, by_center: dict[int, dict[str, int]], scope: Scope
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows by center, largest contract amount first: the filed centers (promotion keeps a center filed, at
+    its new level), which are the city's centers and the only ones ranked; and, apart, the applications in
+    progress (申报中), which are not centers yet. Refused and revoked ones are in neither."""
+    rows = session.exec(select(Center.id, Center.name, Center.status)).all()
+    ranked: list[dict[str, Any]] = []
+    applying: list[dict[str, Any]] = []
+    empty = {**_bucket(), "smes": 0}
+    for cid, name, status in rows:
+        assert cid is not None  # a stored center
+        if scope.center_id is not None and cid != scope.center_id:
+            continue
+        if status in RANKED_STATUSES and cid in by_center:
+            ranked.append({"center_id": cid, "name": name, **by_center[cid]})
+        elif status in APPLYING_STATUSES:
+            applying.append(
+                {"center_id": cid, "name": name, "status": str(status), **by_center.get(cid, empty)}
+            )
+
+    def largest_first(row: dict[str, Any]) -> tuple[int, str]:
+        return -row["amount"], row["name"]
+
+    return sorted(ranked, key=largest_first), sorted(applying, key=largest_first)
 
 
 def funnel(session: Session, *, year: int) -> list[dict]:

@@ -38,6 +38,7 @@ from app.oversight.services import calls as call_service
 from app.oversight.services import center_records as records
 from app.oversight.services import evaluations
 from app.oversight.services import experts as expert_service
+from app.oversight.services import governance as governance_service
 from app.oversight.services import notice as notice_service
 from app.oversight.services import promotion as promotion_service
 from app.oversight.services import rectification as rectification_service
@@ -46,7 +47,14 @@ from app.oversight.services.access import user_names
 from app.oversight.views import yardstick_context
 from app.oversight.views.blueprint import bp
 from app.platform.errors import ServiceError
-from app.platform.permissions import is_bureau, require_bureau, require_expert, require_member
+from app.platform.permissions import (
+    is_bureau,
+    may_manage_governance,
+    may_see_contribution_amounts,
+    require_bureau,
+    require_expert,
+    require_member,
+)
 from app.platform.taxonomy import industry_choices
 from app.platform.validation import parse_id
 from app.web import limits
@@ -114,6 +122,12 @@ def _center_page(center_id: int, *, errors=None, error_message=None, status=200)
         ),
         flags=records.flags(session=session, user=user, center_id=center_id),
         **yardstick_context.center_context(session, user, center_id),
+        governance=governance_service.members_of(session, record.center),
+        contributions=governance_service.contributions_of(
+            session, record.center, show_amounts=may_see_contribution_amounts(user, record.center)
+        ),
+        contributor_options=[(o.id, o.name) for o in governance_service.contributors(session, record.center)],
+        may_manage_governance=may_manage_governance(user, record.center),
         errors=errors or {},
         error_message=error_message,
         form=request.form,
@@ -138,6 +152,29 @@ def recommend_promotion(center_id: int):
         ),
         _("Recommended for promotion."),
         lambda _r: url_for("oversight.center", center_id=center_id),
+        lambda **kw: _center_page(center_id, **kw),
+    )
+
+
+GOVERNANCE_WRITES = {
+    "governance": (governance_service.add_governance_member, lambda: _("The member is recorded.")),
+    "contributions": (governance_service.record_contribution, lambda: _("The contribution is recorded.")),
+}
+
+
+@bp.route("/bureau/centers/<int:center_id>/<any('governance', 'contributions'):kind>", methods=["POST"])
+@limits.writes
+@login_required
+def governance_write(center_id: int, kind: str):
+    """Seat a member on the center's decision body or expert committee, or record a member's contribution (the
+    center's own users and the bureau)."""
+    service, message = GOVERNANCE_WRITES[kind]
+    return attempt(
+        lambda: service(
+            session=get_session(), user=current_user_or_none(), center_id=center_id, data=form_data()
+        ),
+        message(),
+        lambda _r: url_for("oversight.center", center_id=center_id) + f"#{kind}",
         lambda **kw: _center_page(center_id, **kw),
     )
 

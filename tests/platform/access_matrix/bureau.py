@@ -10,7 +10,7 @@ from app.oversight.services import application_documents as documents
 from app.oversight.services import center_records, evaluations, experts
 from app.oversight.services import notice as notice_service
 from app.oversight.services import promotion as promotion_service
-from models import Center, CenterStatus, check_character
+from models import Center, CenterMember, CenterStatus, check_character
 from tests.platform.access_matrix import Case, Pair
 from tests.utils.bureau import (
     SCORES,
@@ -42,6 +42,15 @@ CODES = tuple(
     body + check_character(body)
     for body in ("91220101MA17A9K5X", "91220101MA17A9K6X", "91220101MA17A9K7X", "91220101MA17A9K8X")
 )
+# The legal entity a filing names: the page and the API file different centers, so each has its own code.
+ENTITY_CODES = tuple(body + check_character(body) for body in ("91220101MA17A9K9X", "91220101MA17A9KAX"))
+GOVERNANCE = {"body": "decision_body", "name": "赵理事长", "role": "理事长", "term_start": "2026-01-01"}
+CONTRIBUTION = {
+    "org_id": "{gov_member}",
+    "kind": "shares",
+    "amount": "2000000",
+    "contributed_on": "2026-01-15",
+}
 FORM_APPLICATION = {
     "center_name": "长春市矩阵测试创新中心",
     "plan": "以企业为主体、产学研联合组建，建设中试线，面向中小企业开放共享。",
@@ -191,6 +200,11 @@ def build(session, users) -> dict[str, int]:
             evaluations.assign_experts(
                 session=session, user=bureau, evaluation_id=evaluation_id, data={"expert_ids": [expert.id]}
             )
+    # A filed center of the center user with a member unit: its governance and its members' contributions.
+    ids["gov"] = _filed_center(session, center_user.org_id, "矩阵治理中心")
+    ids["gov_member"] = create_user(session, "university").org_id
+    session.add(CenterMember(center_id=ids["gov"], org_id=ids["gov_member"]))
+    session.commit()
     return ids
 
 
@@ -228,6 +242,19 @@ CASES: list[Case] = [
     Case("POST", "/bureau/centers/{promote}/promotions", BUREAU_FORM, body={"basis": "连续两年优秀"}),
     Case(
         "POST", "/bureau/promotions/{promotion}/outcome", BUREAU_FORM, body={**OUTCOME, "center_id": "{hub}"}
+    ),
+    # A center's governance and members' contributions: its own users and the bureau keep them.
+    Case(
+        "POST",
+        "/bureau/centers/{gov}/governance",
+        only({"center": 302, "bureau": 302}, visitor=LOGIN),
+        body=GOVERNANCE,
+    ),
+    Case(
+        "POST",
+        "/bureau/centers/{gov}/contributions",
+        only({"center": 302, "bureau": 302}, visitor=LOGIN),
+        body=CONTRIBUTION,
     ),
     Case("GET", "/bureau/calls", BUREAU_PAGE),
     Case(
@@ -277,7 +304,15 @@ CASES: list[Case] = [
     ),
     Case("POST", "/applications/{inspection}/inspection", BUREAU_FORM, body=INSPECTION),
     Case(
-        "POST", "/applications/{filing}/filing", BUREAU_FORM, body={"approve": "true", "reason": "同意备案"}
+        "POST",
+        "/applications/{filing}/filing",
+        BUREAU_FORM,
+        body={
+            "approve": "true",
+            "reason": "同意备案",
+            "entity_name": "矩阵备案中心有限公司",
+            "entity_credit_code": ENTITY_CODES[0],
+        },
     ),
     Case("POST", "/applications/{refuse}/refusal", BUREAU_FORM, body={"reason": "材料不全"}),
     # Documents: the applicant, the bureau and the assigned experts read them; only the applicant adds
@@ -389,7 +424,12 @@ CASES: list[Case] = [
         "POST",
         f"{API}/applications/{{filing_api}}/filing",
         only({"bureau": 200}, visitor=401),
-        body={"approve": True, "reason": "同意备案"},
+        body={
+            "approve": True,
+            "reason": "同意备案",
+            "entity_name": "矩阵备案中心二有限公司",
+            "entity_credit_code": ENTITY_CODES[1],
+        },
     ),
     Case(
         "POST",
@@ -439,6 +479,21 @@ CASES: list[Case] = [
         body={**OUTCOME, "approved": True},
     ),
     Case("GET", f"{API}/centers/{{hub}}/activity", everyone(200)),
+    # Who sits where and who contributed how is public for a filed center; the amounts are not (see the tests).
+    Case("GET", f"{API}/centers/{{gov}}/governance", everyone(200)),
+    Case("GET", f"{API}/centers/{{gov}}/contributions", everyone(200)),
+    Case(
+        "POST",
+        f"{API}/centers/{{gov}}/governance",
+        only({"center": 201, "bureau": 201}, visitor=401),
+        body={**GOVERNANCE, "body": "expert_committee", "name": "孙主任", "role": "主任"},
+    ),
+    Case(
+        "POST",
+        f"{API}/centers/{{gov}}/contributions",
+        only({"center": 201, "bureau": 201}, visitor=401),
+        body={**CONTRIBUTION, "kind": "membership_fee", "amount": 50000},
+    ),
     Case(
         "POST",
         f"{API}/centers/{{hub}}/trainings",
@@ -504,6 +559,8 @@ PAIRS: list[Pair] = [
     Pair("GET /bureau/centers/{hub}", f"GET {API}/centers/{{hub}}"),
     Pair("POST /bureau/centers/{promote}/promotions", f"POST {API}/centers/{{promote_api}}/promotions"),
     Pair("POST /bureau/promotions/{promotion}/outcome", f"POST {API}/promotions/{{promotion_api}}/outcome"),
+    Pair("POST /bureau/centers/{gov}/governance", f"POST {API}/centers/{{gov}}/governance"),
+    Pair("POST /bureau/centers/{gov}/contributions", f"POST {API}/centers/{{gov}}/contributions"),
     Pair("GET /notices", f"GET {API}/calls"),
     Pair("GET /notices", f"GET {API}/notices"),
     Pair("POST /bureau/calls", f"POST {API}/calls"),
