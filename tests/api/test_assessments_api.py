@@ -81,6 +81,7 @@ def test_an_assessment_without_graded_evaluations_is_refused(client, session, bu
 def _failed(client, session, bureau, call) -> tuple[int, dict]:
     auth = headers(client, bureau)
     center_id = filed_center(session, bureau, call)
+    center_user(session, center_id)  # the center's people have their accounts before the bureau's decisions
     graded_years(session, center_id, {2024: "passed", 2025: "failed"})
     response = client.post(
         f"{API}/centers/{center_id}/assessments",
