@@ -126,6 +126,8 @@ class SearchResult:
     hits: list[dict[str, Any]]
     total: int
     facets: dict[str, dict[str, int]]
+    # How the app made the result beyond the backend (e.g. {"e5": "used"}: see app.market.services.dense_search).
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 def validate_documents(docs: list[dict[str, Any]]) -> None:

@@ -72,6 +72,7 @@ from models.deals import (
     SavedSearch,
     SavedSearchIn,
 )
+from models.embedding import TextEmbedding
 from models.enums import (
     AchievementKind,
     AssignmentSubject,
@@ -130,6 +131,7 @@ from models.outbox import OutboxEvent, SyncCursor
 from models.registration import REGISTRATION_STATUSES, ContractRegistration
 
 __all__ = [
+    "TextEmbedding",
     "ContractSignature",
     "ContractText",
     "Achievement",

@@ -144,6 +144,9 @@ class Recommendation(BaseModel):
     url: str
     score: float
     reasons: list[Reason]
+    meta: dict[str, str] | None = Field(
+        None, description='{"e5": "used" | "skipped"} when the multilingual channel is configured'
+    )
 
 
 def _recommendation_query(query_type: str, default: str) -> type[BaseModel]:
@@ -195,12 +198,18 @@ class SearchHit(BaseModel):
     budget_min: int | None = None
     budget_max: int | None = None
     price: int | None = None
+    found_by: str | None = Field(None, description='"e5" when only the multilingual vectors found this hit')
 
 
 class SearchResult(BaseModel):
     hits: list[SearchHit]
     total: int
     facets: dict[str, dict[str, int]] = Field(description="per facet, the count of each value over all hits")
+    meta: dict[str, str] = Field(
+        default_factory=dict,
+        description='how the result was made: {"e5": "used" | "skipped" | "not configured"} when the '
+        'multilingual vector channel is configured; a hit it alone found has "found_by": "e5"',
+    )
 
 
 def _public(kind: str, listing) -> dict[str, Any]:
@@ -485,4 +494,4 @@ def search():
     )
     rows = rows_of_hits(session=get_session(), hits=result.hits)
     hits = [{**hit, **hit_summary(rows[hit["id"]])} if hit["id"] in rows else hit for hit in result.hits]
-    return jsonify(hits=hits, total=result.total, facets=result.facets)
+    return jsonify(hits=hits, total=result.total, facets=result.facets, meta=result.meta)

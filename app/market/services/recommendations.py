@@ -121,6 +121,8 @@ def _results(session: Session, recs, k: int) -> list[dict]:
                 "url": _target_url(rec.target_type, rec.target_id),
                 "score": round(rec.score, 4),
                 "reasons": [{**reason, "text": describe(reason)} for reason in rec.reasons],
+                # Which channels made the ranking: {"e5": "used" | "skipped"} when the service is configured.
+                **({"meta": rec.meta} if rec.meta else {}),
             }
         )
         if len(results) == k:

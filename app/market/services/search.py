@@ -1,9 +1,11 @@
 """Search across listings: the one search box, the list pages' keyword filter, the results page and the API."""
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
+from app.market.services import dense_search
 from app.market.services.index_documents import rows_by_id
 from app.market.services.indexes import search_backend
 from app.market.services.listings import Page, browse
@@ -73,6 +75,9 @@ def search_listings(
     except (ValueError, KeyError):
         raise Invalid(_("Some search parameters are not valid.")) from None
     try:
+        if current_app.config.get("E5_URL") and dense_search.applies(query):
+            # Words that share nothing with a listing (another language) still find it through its vector.
+            return dense_search.fuse(query, search_backend().search(dense_search.window(query)))
         return search_backend().search(query)
     except SearchBackendError:
         raise SearchUnavailable(_("Search is temporarily unavailable. Please try again shortly.")) from None
