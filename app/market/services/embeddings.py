@@ -33,6 +33,11 @@ E5_SINK = "e5"
 MODEL = "multilingual-e5-small-q4"
 # Listings per outbox batch and per background step: about a second of encoding on one core.
 BATCH = 32
+# Texts per request from the worker: the service answers one request at a time, so a typed search waits
+# behind at most one of these (a few tenths of a second), not behind a whole batch.
+WORKER_REQUEST = 8
+# The worker may wait this long for a request of passages (a busy service is slow, not down).
+WORKER_TIMEOUT = 30.0
 POLL_SECONDS = 0.25
 
 
@@ -41,9 +46,7 @@ def client(app: Flask) -> e5.E5Client | None:
     if not app.config.get("E5_URL"):
         return None
     if "e5_client" not in app.extensions:
-        app.extensions["e5_client"] = e5.E5Client(
-            app.config["E5_URL"], timeout=float(app.config.get("E5_TIMEOUT", 2.0))
-        )
+        app.extensions["e5_client"] = e5.E5Client(app.config["E5_URL"], timeout=app.config["E5_TIMEOUT"])
     return app.extensions["e5_client"]
 
 
