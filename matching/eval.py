@@ -117,8 +117,13 @@ def _prepare_e5(config: MatcherConfig, passages: list[str], needs: list[str]) ->
     """Have a vector for every listing and need (from the cache, else encoded now, as the index worker would);
     with the service down, the e5 channel is skipped (no source), as the app does."""
     assert config.e5_url is not None  # the config refuses e5 without it
-    client = e5.E5Client(config.e5_url, timeout=120.0)
+    client = e5.E5Client(config.e5_url, timeout=900.0)
     source = e5.EncodingSource(e5.FileCache(E5_CACHE), client)
+    if not client.health(timeout=2.0):
+        # As in the app while the service has been down: nothing was encoded, the channel is skipped.
+        print(f"e5 channel skipped: the embeddings service at {config.e5_url} does not answer", file=sys.stderr)
+        e5.configure(None, None)
+        return False
     try:
         # Needs are listings too: the app stores their passage vectors at index time.
         source.vectors(needs + passages, "passage")

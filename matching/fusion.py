@@ -42,7 +42,7 @@ def fuse_standardized(scores: list[np.ndarray], best: list[float]) -> np.ndarray
 
 # How much the multilingual dense reading counts beside the lexical one, in units of their spreads over the
 # candidates (tuned on ccf-pool-dev, see README "Matching and search, measured").
-DENSE_SHARE = 0.3
+DENSE_SHARE = 1.5
 # With no lexical evidence at all (a query in another language than the listings), the dense reading alone
 # orders the candidates, scaled to at most this lexical score.
 DENSE_ALONE = 0.5
