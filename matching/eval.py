@@ -121,7 +121,9 @@ def _prepare_e5(config: MatcherConfig, passages: list[str], needs: list[str]) ->
     source = e5.EncodingSource(e5.FileCache(E5_CACHE), client)
     if not client.health(timeout=2.0):
         # As in the app while the service has been down: nothing was encoded, the channel is skipped.
-        print(f"e5 channel skipped: the embeddings service at {config.e5_url} does not answer", file=sys.stderr)
+        print(
+            f"e5 channel skipped: the embeddings service at {config.e5_url} does not answer", file=sys.stderr
+        )
         e5.configure(None, None)
         return False
     try:
