@@ -79,7 +79,7 @@ def measure(folder: Path, url: str, rounds: int) -> dict:
     for _ in range(rounds):
         for query in QUERIES:
             started = time.perf_counter()
-            body = client.get("/api/v1/search", query_string={"q": query}).json
+            body = client.get("/api/v1/search", query_string={"q": query}).json or {}
             times.append((time.perf_counter() - started) * 1000)
             found[query] = (body["total"], body["meta"].get("e5"))
     english = [q for q in QUERIES if q.isascii()]

@@ -270,10 +270,6 @@ def _follow(ref: weakref.ref) -> None:
 def vector_index(app: Flask | None = None) -> VectorIndex:
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy, which Flask annotates as the app
     if "vector_index" not in app.extensions:
-        from app.market.services import embeddings
-
-        # The matcher's e5 encoder reads stored vectors from the database, and typed queries from the service.
-        embeddings.configure(app)
         config = MatcherConfig.from_mapping(app.config)
         changes = functools.partial(
             applied_changes, app.extensions["db_engine"], _vector_consumer(app), load_documents=load_documents
