@@ -83,7 +83,7 @@ def measure(folder: Path, url: str, rounds: int) -> dict:
             except E5Unavailable:
                 if attempt == 4:
                     raise
-                time.sleep(2.0)
+                time.sleep(sink.client.cooldown + 1.0)
     client = app.test_client()
     client.get("/api/v1/search?q=warm")
     times, found = [], {}
