@@ -36,8 +36,9 @@ BATCH = 32
 # Texts per request from the worker: the service answers one request at a time, so a typed search waits
 # behind at most one of these (a few tenths of a second), not behind a whole batch.
 WORKER_REQUEST = 8
-# The worker may wait this long for a request of passages (a busy service is slow, not down).
-WORKER_TIMEOUT = 30.0
+# The worker may wait this long for a request of passages (a busy service is slow, not down; a request
+# given up on is still worked through by the service, so giving up early only queues more work).
+WORKER_TIMEOUT = 120.0
 POLL_SECONDS = 0.25
 
 
