@@ -44,7 +44,21 @@ $(FONT):
 	mv .cache/fonts/pack/package/LICENSE .cache/fonts/LICENSE-NotoSansHans
 	rm -rf .cache/fonts/pack
 
-install: $(STAMP) $(FONT)
+# The multilingual embeddings service (matching.e5) runs in its own environment: its engine is built for CPython
+# 3.12 only. Python 3.12 as PYTHON312, else the newest 3.12 pyenv has (where a bare python3.12 is only a shim that
+# refuses to run outside a pyenv version); without one, the app runs without the e5 channel.
+PYTHON312 ?= $(shell python3.12 -c 'pass' >/dev/null 2>&1 && echo python3.12 || \
+	(v=$$(pyenv versions --bare 2>/dev/null | grep '^3\.12' | sort -V | tail -n 1); [ -n "$$v" ] && echo "PYENV_VERSION=$$v python3.12"))
+E5_VENV := .venv-e5
+E5_STAMP := $(E5_VENV)/.installed-stamp
+E5_PORT ?= 8765
+E5_ENV := .ci/.e5.env
+$(E5_STAMP): requirements-e5.txt
+	@if [ -z "$(PYTHON312)" ]; then echo "make: no Python 3.12 found: the e5 embeddings service is not installed" >&2; \
+	else test -x $(E5_VENV)/bin/python || $(PYTHON312) -m venv $(E5_VENV); \
+	$(E5_VENV)/bin/pip install -q -r requirements-e5.txt && touch $(E5_STAMP); fi
+
+install: $(STAMP) $(FONT) $(E5_STAMP)
 
 # axe-core (Deque, MPL-2.0), the accessibility engine the browser tests inject into every page they visit; from
 # the npm registry, pinned, and refused unless the tarball's sha512 is the registry's integrity recorded here.
@@ -78,8 +92,12 @@ index: demo
 	$(FLASK) index rebuild
 
 # Plain HTTP on 127.0.0.1, so the session cookie cannot be marked Secure here; production keeps it Secure.
+# The embeddings service starts first (when installed) and stops with the app; its vectors fill in the background.
 run: translations index
-	INDEX_WORKER_IN_PROCESS=1 SESSION_COOKIE_SECURE=0 $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	@E5_PORT=$(E5_PORT) bash .ci/e5.sh start $(E5_ENV) || echo "make: running without the e5 embeddings service" >&2
+	set -a; [ -f $(E5_ENV) ] && . ./$(E5_ENV); set +a; \
+	INDEX_WORKER_IN_PROCESS=1 SESSION_COOKIE_SECURE=0 $(FLASK) run --host 127.0.0.1 --port $(PORT); rc=$$?; \
+	bash .ci/e5.sh stop $(E5_ENV); exit $$rc
 
 # Debian's chromium for the browser tests; no browser download.
 browser:
@@ -88,13 +106,15 @@ browser:
 services-up:
 	bash .ci/postgres.sh start .ci/.pg.env
 	bash .ci/meilisearch.sh start .ci/.meili.env
+	E5_PORT=$(E5_PORT) bash .ci/e5.sh start $(E5_ENV)
 
 services-down:
+	-bash .ci/e5.sh stop $(E5_ENV)
 	-bash .ci/meilisearch.sh stop .ci/.meili.env
 	-bash .ci/postgres.sh stop .ci/.pg.env
 
 test: translations browser $(AXE) services-up
-	set -a; . ./.ci/.pg.env; . ./.ci/.meili.env; set +a; \
+	set -a; . ./.ci/.pg.env; . ./.ci/.meili.env; . ./$(E5_ENV); set +a; \
 	REQUIRE_SERVICES=1 $(PY) -m pytest -q -p no:cacheprovider; rc=$$?; \
 	$(MAKE) --no-print-directory services-down; exit $$rc
 

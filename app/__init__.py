@@ -90,6 +90,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never cookies
     errors.init_app(app)
     cli.init_app(app)
+    from app.market.services import embeddings
+
+    # The matcher's e5 encoder reads stored vectors from this database, and typed queries from the service.
+    embeddings.configure(app)
     if app.config["INDEX_WORKER_IN_PROCESS"]:
         from app.ops.index_worker import start_background_worker
 

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from app import migrate
 from app.accounts.services import accounts, deletion
 from app.db import get_engine
-from app.market.services import attachments, indexes, listings, recommendations, saved_searches
+from app.market.services import attachments, embeddings, indexes, listings, recommendations, saved_searches
 from app.ops import backup, demo, grow
 from app.ops import index_worker as worker_loop
 from app.oversight.services import experts, notices
@@ -196,7 +196,12 @@ def index_status() -> None:
     """Show each consumer's cursor, lag and last error, and what each index holds."""
     app = current_app._get_current_object()
     worker, _vectors = indexes.make_worker(app)
-    for name, state in worker.status().items():
+    status = worker.status()
+    # The multilingual encoder's consumer, when E5_URL is set (its lag is listings waiting for a vector).
+    encoder = embeddings.make_worker(app, publish=False)
+    if encoder is not None:
+        status.update(encoder[0].status())
+    for name, state in status.items():
         click.echo(f"{name}: " + ", ".join(f"{k}={v}" for k, v in state.items()))
     click.echo(
         f"search backend {app.config['SEARCH_BACKEND']}: {indexes.search_backend(app).count()} documents"

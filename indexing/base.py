@@ -128,6 +128,8 @@ class SearchResult:
     facets: dict[str, dict[str, int]]
     # Did-you-mean words when the query found little (filled by the app's search service, best first).
     suggestions: list[str] = field(default_factory=list)
+    # How the app made the result beyond the backend (e.g. {"e5": "used"}: see app.market.services.dense_search).
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 def validate_documents(docs: list[dict[str, Any]]) -> None:

@@ -212,6 +212,10 @@ class OutboxWorker:
                 state.failures, state.last_error, state.retry_at = 0, None, 0.0
         return moved
 
+    def retry_in(self, sink_name: str) -> float:
+        """Seconds until a failing sink is due again (0 when it is due now)."""
+        return max(0.0, self._state[sink_name].retry_at - time.monotonic())
+
     def _advance(self, state: _SinkState, cursor: int, event_ids: list[int]) -> int:
         """The new cursor: past every contiguous event, and past a hole once it is older than gap_timeout.
 

@@ -39,6 +39,8 @@ class MatcherConfig:
 
     model: str | None = None
     encoders: tuple[str, ...] = ("lsa",)
+    # The multilingual embeddings service (see matching.e5); with it the default encoders are lsa,e5.
+    e5_url: str | None = None
     exact_limit: int = 20000
     lsa_dim: int = 256
     nprobe: int = 16
@@ -56,7 +58,12 @@ class MatcherConfig:
         """Read MATCH_* keys (app config or environment); unknown values raise ValueError."""
         mapping = mapping or {}
         model = mapping.get("MATCH_MODEL") or None
-        encoders = _as_names(mapping, "MATCH_ENCODERS", cls.encoders, ENCODERS)
+        e5_url = str(mapping.get("E5_URL") or "").strip() or None
+        # The service, when configured, is part of the default: its channel is skipped while it is down.
+        default = (*cls.encoders, "e5") if e5_url else cls.encoders
+        encoders = _as_names(mapping, "MATCH_ENCODERS", default, ENCODERS)
+        if "e5" in encoders and not e5_url:
+            raise ValueError("MATCH_ENCODERS names e5, which needs E5_URL (the embeddings service).")
         if model is not None:
             if not Path(str(model)).is_dir():
                 raise ValueError(
@@ -67,6 +74,7 @@ class MatcherConfig:
         return cls(
             model=str(model) if model else None,
             encoders=encoders,
+            e5_url=e5_url,
             exact_limit=_as_int(mapping, "MATCH_EXACT_LIMIT", cls.exact_limit),
             lsa_dim=_as_int(mapping, "MATCH_LSA_DIM", cls.lsa_dim),
             nprobe=_as_int(mapping, "MATCH_NPROBE", cls.nprobe),
@@ -78,7 +86,11 @@ class MatcherConfig:
 
     def encoder_options(self, name: str) -> dict[str, Any]:
         """Return the constructor options of a registered encoder."""
-        options: dict[str, dict[str, Any]] = {"lsa": {"dim": self.lsa_dim}, "st": {"model_path": self.model}}
+        options: dict[str, dict[str, Any]] = {
+            "lsa": {"dim": self.lsa_dim},
+            "st": {"model_path": self.model},
+            "e5": {"url": self.e5_url},
+        }
         return options[name]
 
     def weights(self) -> dict[Feature, float]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from matching.e5 import E5Encoder
 from matching.text import semantic_terms
 
 if TYPE_CHECKING:
@@ -198,7 +199,7 @@ class SentenceTransformerEncoder:
         return state
 
 
-ENCODERS: dict[str, type] = {"lsa": LsaEncoder, "st": SentenceTransformerEncoder}
+ENCODERS: dict[str, type] = {"lsa": LsaEncoder, "st": SentenceTransformerEncoder, "e5": E5Encoder}
 
 
 def make_encoder(name: str, **options: Any) -> Encoder:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
 
+from matching import e5
 from matching.config import MatcherConfig
 from matching.matcher import Matcher
 from matching.schema import CHANNELS
@@ -58,7 +60,7 @@ def need_of(query: dict, listing_id: int) -> MatchItem:
 
 def evaluate(
     folder: str | Path, config: MatcherConfig, per_query: list[dict] | None = None
-) -> dict[str, float]:
+) -> dict[str, float | str]:
     """Index the corpus as achievements, run every judged query as a need, and average the metrics.
 
     When `per_query` is a list, one row of metrics per query is appended to it.
@@ -76,10 +78,13 @@ def evaluate(
         for i, doc in enumerate(corpus)
     ]
     doc_ids = [doc["_id"] for doc in corpus]
+    judged = [q for q in queries if q["_id"] in qrels]
+    e5_used = "e5" in config.encoders and _prepare_e5(
+        config, [a.full_text for a in achievements], [need_of(q, 0).full_text for q in judged]
+    )
     matcher = Matcher(config)
     matcher.rebuild(achievements)
     totals = dict.fromkeys(("ndcg@10", "recall@10", "mrr@10", "recall@100"), 0.0)
-    judged = [q for q in queries if q["_id"] in qrels]
     for n, query in enumerate(judged):
         ranked = [
             doc_ids[r.target_id] for r in matcher.recommend(need_of(query, 10**9 + n), "license", k=100)
@@ -95,9 +100,41 @@ def evaluate(
                     **{key: round(value, 4) for key, value in scores.items()},
                 }
             )
-    result = {key: round(value / max(1, len(judged)), 4) for key, value in totals.items()}
+    result: dict[str, float | str] = {
+        key: round(value / max(1, len(judged)), 4) for key, value in totals.items()
+    }
     result.update(queries=len(judged), seconds=round(time.perf_counter() - started, 1))
+    if "e5" in config.encoders:
+        result["e5"] = "used" if e5_used else "skipped"
     return result
+
+
+# Vectors the evaluation encoded, by text hash: a rerun reads them instead of encoding for minutes again.
+E5_CACHE = Path(".cache/e5/vectors.sqlite3")
+
+
+def _prepare_e5(config: MatcherConfig, passages: list[str], needs: list[str]) -> bool:
+    """Have a vector for every listing and need (from the cache, else encoded now, as the index worker would);
+    with the service down, the e5 channel is skipped (no source), as the app does."""
+    assert config.e5_url is not None  # the config refuses e5 without it
+    client = e5.E5Client(config.e5_url, timeout=900.0)
+    source = e5.EncodingSource(e5.FileCache(E5_CACHE), client)
+    if not client.health(timeout=2.0):
+        # As in the app while the service has been down: nothing was encoded, the channel is skipped.
+        print(
+            f"e5 channel skipped: the embeddings service at {config.e5_url} does not answer", file=sys.stderr
+        )
+        e5.configure(None, None)
+        return False
+    try:
+        # Needs are listings too: the app stores their passage vectors at index time.
+        source.vectors(needs + passages, "passage")
+    except e5.E5Unavailable as error:
+        print(f"e5 channel skipped: {error}", file=sys.stderr)
+        e5.configure(None, None)
+        return False
+    e5.configure(source, client)
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     mapping = {"MATCH_CHANNELS": ",".join(CHANNEL_CHOICES[args.channel])}
+    if os.environ.get("E5_URL"):
+        # The embeddings service, when named, is part of the default configuration (see matching.config).
+        mapping["E5_URL"] = os.environ["E5_URL"]
     if args.encoders:
         mapping["MATCH_ENCODERS"] = args.encoders
     if args.scan_limit is not None:

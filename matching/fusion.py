@@ -38,3 +38,40 @@ def fuse_standardized(scores: list[np.ndarray], best: list[float]) -> np.ndarray
         if coefficient:
             total += coefficient * np.asarray(channel, dtype=np.float64)
     return total.astype(np.float32)
+
+
+# How much the multilingual dense reading counts beside the lexical one, in units of their spreads over the
+# candidates (tuned on ccf-pool-dev, see README "Matching and search, measured").
+DENSE_SHARE = 1.5
+# With no lexical evidence at all (a query in another language than the listings), the dense reading alone
+# orders the candidates, scaled to at most this lexical score.
+DENSE_ALONE = 0.5
+
+
+def fuse_dense_reading(lexical: np.ndarray, similarity: np.ndarray, share: float | None = None) -> np.ndarray:
+    """Return lexical scores with a dense encoder's cosine similarities fused in, over one pool of candidates.
+
+    The lexical readings are fused by their spread (`standardized_coefficients`); the dense reading joins the
+    same way: its cosines, centred on the pool's mean (a multilingual encoder's cosines sit in a narrow band
+    well above 0, so their level says nothing), are brought to the lexical scores' spread and added at
+    `share`, then weighed by the channel's evidence: how far its best candidate stands above the pool, in
+    spreads (a flat reading, one that finds nothing in particular, adds little). The lexical scale is kept, so
+    the structured features weigh as before. Without lexical spread (no shared word: another language), the
+    dense reading alone orders the pool, as a fraction of its best, up to DENSE_ALONE.
+    """
+    share = DENSE_SHARE if share is None else share
+    lexical = np.asarray(lexical, dtype=np.float32)
+    similarity = np.asarray(similarity, dtype=np.float32)
+    if not len(lexical) or share <= 0:
+        return lexical
+    centred = np.maximum(similarity - float(similarity.mean()), 0.0)
+    spread = float(similarity.std())
+    top = float(centred.max())
+    if spread <= 0 or top <= 0:
+        return lexical
+    evidence = min(1.0, top / spread / 3.0)
+    lexical_spread = float(lexical.std())
+    if lexical_spread <= 0:
+        return np.clip(lexical + DENSE_ALONE * evidence * centred / top, 0.0, 1.0).astype(np.float32)
+    fused = lexical + share * evidence * (lexical_spread / spread) * centred
+    return np.clip(fused, 0.0, 1.0).astype(np.float32)

@@ -21,7 +21,9 @@ import numpy as np
 from matching.analysis import analysis_pool
 from matching.classifier import IndustryClassifier
 from matching.config import MatcherConfig
+from matching.e5 import E5Encoder
 from matching.encoders import make_encoder
+from matching.fusion import fuse_dense_reading
 from matching.kindindex import KindIndex, LexicalHits
 from matching.reasons import ReasonCode, is_evidence
 from matching.schema import COLUMN, FEATURES, Feature
@@ -108,6 +110,9 @@ class Recommendation:
     target_id: int
     score: float
     reasons: list[dict] = field(default_factory=list)
+    # How the ranking was made, for the API and logs: {"e5": "used" | "skipped" | "no vector"} when the
+    # multilingual channel is configured.
+    meta: dict = field(default_factory=dict)
 
 
 def _check_listing_kind(listing_kind: str) -> str:
@@ -289,7 +294,33 @@ class Matcher:
         return self.classifier.predict_proba(query.full_text), False
 
     def _query_vectors(self, query: MatchItem) -> dict[str, np.ndarray]:
-        return {name: encoder.encode([query.full_text])[0] for name, encoder in self.encoders.items()}
+        """Each encoder's vector of the query; e5 only when one is stored (an indexed listing's own vector, or
+        one stored for its text): a recommendation never waits for the embeddings service."""
+        vectors = {}
+        for name, encoder in self.encoders.items():
+            if isinstance(encoder, E5Encoder):
+                vector = self._stored_vector(name, query)
+                if vector is not None:
+                    vectors[name] = vector
+                continue
+            vectors[name] = encoder.encode([query.full_text])[0]
+        return vectors
+
+    def _stored_vector(self, name: str, query: MatchItem) -> np.ndarray | None:
+        """The query listing's indexed vector of one encoder, else the one stored for its text; None if neither."""
+        index = self.kinds.get(query.kind)
+        vector = None
+        if index is not None and index.item(int(query.id)) is not None:
+            vector = index.vectors(name, np.array([int(query.id)], dtype=np.int64))[0]
+        if vector is None or not vector.any():
+            vector = self.encoders[name].encode([query.full_text])[0]
+        return vector if vector.any() else None
+
+    def e5_state(self, vectors: dict[str, np.ndarray]) -> dict[str, str]:
+        """What the answer says about the multilingual channel: used, or skipped (no vector for the query)."""
+        if "e5" not in self.encoders:
+            return {}
+        return {"e5": "used" if "e5" in vectors else "skipped"}
 
     @staticmethod
     def _blend_neighbour_fields(
@@ -428,13 +459,16 @@ class Matcher:
             if weights[Feature.DENSE] > 0
             else np.zeros(len(items), np.float32)
         )
+        lexical = hits.at(positions)
+        if "e5" in vectors and weights[Feature.DENSE] > 0:
+            lexical = fuse_dense_reading(lexical, index.vectors("e5", chosen_ids) @ vectors["e5"])
         return _Pool(
             items,
             self._rows(
                 query,
                 rec_kind,
                 items,
-                hits.at(positions),
+                lexical,
                 dense,
                 probs,
                 weights,
@@ -444,11 +478,13 @@ class Matcher:
         )
 
     def _dense(self, index: KindIndex, vectors: dict[str, np.ndarray], ids: np.ndarray) -> np.ndarray:
-        """Return the mean cosine over encoders between the query and stored listings (negatives as 0)."""
+        """Return the mean cosine over corpus-fit encoders between the query and stored listings (negatives as
+        0). e5 is not among them: its ranking is fused with the lexical one (see fusion.fuse_dense_reading)."""
         total = np.zeros(len(ids), dtype=np.float32)
-        for name, vector in vectors.items():
-            total += np.maximum(index.vectors(name, ids) @ vector, 0.0)
-        return total / max(1, len(vectors))
+        names = [name for name in vectors if name != "e5"]
+        for name in names:
+            total += np.maximum(index.vectors(name, ids) @ vectors[name], 0.0)
+        return total / max(1, len(names))
 
     def _rows(
         self,
@@ -504,12 +540,17 @@ class Matcher:
         vectors = self._query_vectors(query)
         size = max(self.config.pool, 3 * k)
         scored: dict[str, LexicalHits] = {}
-        return {
+        meta = self.e5_state(vectors)
+        answer = {
             rec_kind: self._recommend(
                 query, rec_kind, spec, k, weights, exclude, probs, stated, vectors, size, scored
             )
             for rec_kind, spec in specs.items()
         }
+        for recs in answer.values():
+            for rec in recs:
+                rec.meta = dict(meta)
+        return answer
 
     def _recommend(
         self,
@@ -636,9 +677,11 @@ class Matcher:
         vectors = self._query_vectors(query)
         texts = [c.full_text for c in candidates]
         dense = np.zeros(len(candidates), dtype=np.float32)
-        for name, vector in vectors.items():
-            dense += np.maximum(self.encoders[name].encode(texts) @ vector, 0.0)
-        dense /= max(1, len(vectors))
+        corpus_fit = [name for name in vectors if name != "e5"]
+        for name in corpus_fit:
+            dense += np.maximum(self.encoders[name].encode(texts) @ vectors[name], 0.0)
+        dense /= max(1, len(corpus_fit))
+        similarity = self.encoders["e5"].encode(texts) @ vectors["e5"] if "e5" in vectors else None
         rows = np.zeros((len(candidates), len(FEATURES)), dtype=np.float32)
         for target_kind in {c.kind for c in candidates}:
             index = self.kinds[_check_listing_kind(target_kind)]
@@ -650,6 +693,8 @@ class Matcher:
             indexed = found >= 0
             lexical = np.zeros(len(found), dtype=np.float32)
             lexical[indexed] = hits.at(found[indexed])
+            if similarity is not None and weights[Feature.DENSE] > 0:
+                lexical = fuse_dense_reading(lexical, similarity[positions])
             credit = np.zeros(len(found), dtype=np.float32)
             credit[indexed] = evidence.credit(index, found[indexed])
             rows[positions] = self._rows(

@@ -95,6 +95,7 @@ from models.deals import (
     SavedSearch,
     SavedSearchIn,
 )
+from models.embedding import TextEmbedding
 from models.enums import (
     AchievementKind,
     AssignmentSubject,
@@ -161,6 +162,7 @@ __all__ = [
     "SME_CLASSES",
     "SizeClass",
     "suggest_size_class",
+    "TextEmbedding",
     "ContractSignature",
     "ContractText",
     "Achievement",

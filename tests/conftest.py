@@ -26,7 +26,9 @@ pytest_plugins = ["tests.utils.deal_fixtures"]
 BACKENDS = ["sqlite", "postgres"]
 
 # Read by the suite itself (the services it is given, and whether their absence fails or skips): kept.
-SUITE_VARIABLES = frozenset({"DATABASE_URL_TEST", "MEILI_URL", "MEILI_KEY", "REQUIRE_SERVICES"})
+SUITE_VARIABLES = frozenset(
+    {"DATABASE_URL_TEST", "MEILI_URL", "MEILI_KEY", "REQUIRE_SERVICES", "E5_URL_TEST"}
+)
 # Everything create_app would take from the environment: every setting, the instance folder, Flask's debug switch.
 APP_VARIABLES = frozenset(Settings.model_fields) | {"INSTANCE_PATH", "FLASK_DEBUG", "FLASK_APP"}
 

@@ -145,6 +145,9 @@ class Recommendation(BaseModel):
     url: str
     score: float
     reasons: list[Reason]
+    meta: dict[str, str] | None = Field(
+        None, description='{"e5": "used" | "skipped"} when the multilingual channel is configured'
+    )
 
 
 def _recommendation_query(query_type: str, default: str) -> type[BaseModel]:
@@ -200,6 +203,7 @@ class SearchHit(BaseModel):
     cross_language: bool = Field(
         False, description="found across languages: the query and the listing are in different languages"
     )
+    found_by: str | None = Field(None, description='"e5" when only the multilingual vectors found this hit')
 
 
 class SearchResult(BaseModel):
@@ -210,6 +214,11 @@ class SearchResult(BaseModel):
         default_factory=list,
         description="您是不是要找: when the query found fewer than 3 hits, words of the market it may have meant, "
         "best first (run the search again with one as q); empty otherwise",
+    )
+    meta: dict[str, str] = Field(
+        default_factory=dict,
+        description='how the result was made: {"e5": "used" | "skipped" | "not configured"} when the '
+        'multilingual vector channel is configured; a hit it alone found has "found_by": "e5"',
     )
 
 
@@ -496,4 +505,6 @@ def search():
     rows = rows_of_hits(session=get_session(), hits=result.hits)
     mark_languages(result.hits, rows, request.args.get("q", "").strip())
     hits = [{**hit, **hit_summary(rows[hit["id"]])} if hit["id"] in rows else hit for hit in result.hits]
-    return jsonify(hits=hits, total=result.total, facets=result.facets, suggestions=result.suggestions)
+    return jsonify(
+        hits=hits, total=result.total, facets=result.facets, suggestions=result.suggestions, meta=result.meta
+    )

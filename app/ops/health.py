@@ -3,6 +3,7 @@
 from flask import Flask
 from sqlalchemy import text
 
+from app.market.services import embeddings
 from app.market.services.indexes import search_backend, vector_index
 
 
@@ -23,10 +24,16 @@ def _vectors(app: Flask) -> str:
 
 
 CHECKS = {"database": _database, "search": _search, "vectors": _vectors}
+# Parts the host serves without: reported, never a reason to take the host out of the load balancer.
+OPTIONAL = {"embeddings": embeddings.service_state}
 
 
 def check(*, app: Flask) -> tuple[bool, dict[str, str]]:
-    """Each part's state ("ok" or what is wrong); healthy only when every part is ok."""
+    """Each part's state ("ok" or what is wrong); healthy only when every required part is ok.
+
+    The embeddings service is optional: "up", "down" (the host serves without the multilingual channel:
+    degraded, still healthy) or "not configured".
+    """
     states = {}
     for name, probe in CHECKS.items():
         try:
@@ -34,4 +41,14 @@ def check(*, app: Flask) -> tuple[bool, dict[str, str]]:
         except Exception as exc:  # noqa: BLE001 - a failing part is what this reports, not a crash
             app.logger.warning("health check %s failed: %s", name, exc)
             states[name] = "error"
-    return all(state == "ok" for state in states.values()), states
+    healthy = all(state == "ok" for state in states.values())
+    for name, probe in OPTIONAL.items():
+        states[name] = probe(app)
+    return healthy, states
+
+
+def status_word(healthy: bool, states: dict[str, str]) -> str:
+    """ "ok", "degraded" (serving, an optional part down) or "unavailable"."""
+    if not healthy:
+        return "unavailable"
+    return "degraded" if states.get("embeddings") == "down" else "ok"

@@ -11,7 +11,7 @@ import time
 from flask import Flask
 from sqlmodel import Session
 
-from app.market.services import suggestions
+from app.market.services import embeddings, suggestions
 from app.market.services.indexes import (
     RELOAD_CHECK_SECONDS,
     _replay_from,
@@ -92,11 +92,15 @@ def run_writer(app: Flask, stop: threading.Event, poll_interval: float = 1.0) ->
 
     saver = threading.Thread(target=upkeep, name="vector-upkeep", daemon=True)
     saver.start()
+    # The multilingual encoder's consumer: its own thread, so encoding never holds up search or the matcher.
+    encoder = embeddings.start(app, stop)
     try:
         worker.run(stop, poll_interval=poll_interval)
     finally:
         stop.set()
         saver.join()
+        if encoder is not None:
+            encoder.join(timeout=10)
         if vector_index(app).dirty:
             try:
                 vector_index(app).persist(vector_cursor(app))

@@ -97,12 +97,17 @@ def test_healthz_reports_each_part(app, client, session, enterprise):
     create_need(session, enterprise)
     before = client.get("/healthz")
     assert before.status_code == 503
-    assert before.json["checks"] == {"database": "ok", "search": "ok", "vectors": "not built"}
+    assert before.json["checks"] == {
+        "database": "ok",
+        "search": "ok",
+        "vectors": "not built",
+        "embeddings": "not configured",
+    }
     indexes.rebuild(app)
     after = client.get("/healthz")
     assert after.status_code == 200 and after.json == {
         "status": "ok",
-        "checks": {"database": "ok", "search": "ok", "vectors": "ok"},
+        "checks": {"database": "ok", "search": "ok", "vectors": "ok", "embeddings": "not configured"},
     }
 
 

@@ -169,6 +169,8 @@ def _results(
                 "url": _target_url(rec.target_type, rec.target_id),
                 "score": round(rec.score, 4),
                 "reasons": _reasons(rec.reasons, query_text(rec), target),
+                # Which channels made the ranking: {"e5": "used" | "skipped"} when the service is configured.
+                **({"meta": rec.meta} if rec.meta else {}),
             }
         )
         if len(results) == k:

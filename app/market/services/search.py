@@ -1,10 +1,11 @@
 """Search across listings: the one search box, the list pages' keyword filter, the results page and the API."""
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlmodel import Session
 
-from app.market.services import suggestions
+from app.market.services import dense_search, suggestions
 from app.market.services.index_documents import rows_by_id
 from app.market.services.indexes import search_backend
 from app.market.services.listings import Page, browse
@@ -76,7 +77,11 @@ def search_listings(
     except (ValueError, KeyError):
         raise Invalid(_("Some search parameters are not valid.")) from None
     try:
-        result = search_backend().search(query)
+        if current_app.config.get("E5_URL") and dense_search.applies(query):
+            # Words that share nothing with a listing (another language) still find it through its vector.
+            result = dense_search.fuse(query, search_backend().search(dense_search.window(query)))
+        else:
+            result = search_backend().search(query)
     except SearchBackendError:
         raise SearchUnavailable(_("Search is temporarily unavailable. Please try again shortly.")) from None
     result.suggestions = suggestions.suggest(query.text, result.total)
@@ -94,7 +99,10 @@ def mark_languages(hits: list[dict], rows: dict[str, object], text: str) -> list
         row = rows.get(hit["id"])
         language = getattr(row, "language", None) or detect_language(hit.get("title", ""))
         hit["language"] = language
-        hit["cross_language"] = bool(hit.get("cross_language")) or (crosses and language != query_language)
+        found_by_vector = hit.get("found_by") == "e5"
+        hit["cross_language"] = bool(hit.get("cross_language")) or (
+            (crosses or found_by_vector) and language != query_language
+        )
     return hits
 
 

@@ -55,6 +55,7 @@ def set_language(code: str):
 
 @bp.route("/healthz")
 def healthz():
-    """Database, search backend and vector store state: 200 when all are ok, 503 otherwise."""
+    """Database, search backend and vector store state: 200 when all are ok, 503 otherwise; the embeddings
+    service is reported (up, down: "degraded", not configured) without failing the host."""
     healthy, checks = health.check(app=current_app._get_current_object())
-    return jsonify(status="ok" if healthy else "unavailable", checks=checks), 200 if healthy else 503
+    return jsonify(status=health.status_word(healthy, checks), checks=checks), 200 if healthy else 503
