@@ -96,6 +96,22 @@ from models.enums import (
     TrainingMode,
 )
 from models.feedback import FeedbackIn, RecommendationFeedback
+from models.instrument import (
+    ACTIVE_BOOKING_STATUSES,
+    BookableBy,
+    Booking,
+    BookingIn,
+    BookingStatus,
+    ClosureIn,
+    Instrument,
+    InstrumentCategory,
+    InstrumentClosure,
+    InstrumentCreate,
+    InstrumentPublic,
+    InstrumentUpdate,
+    PriceCategory,
+    PriceUnit,
+)
 from models.kinds import KIND_NAMES, LISTING_KINDS, POSTED_KINDS, ListingKind, kind_at_segment, kind_name_of
 from models.listing import (
     Achievement,
@@ -130,6 +146,20 @@ from models.outbox import OutboxEvent, SyncCursor
 from models.registration import REGISTRATION_STATUSES, ContractRegistration
 
 __all__ = [
+    "ACTIVE_BOOKING_STATUSES",
+    "BookableBy",
+    "Booking",
+    "BookingIn",
+    "BookingStatus",
+    "ClosureIn",
+    "Instrument",
+    "InstrumentCategory",
+    "InstrumentClosure",
+    "InstrumentCreate",
+    "InstrumentPublic",
+    "InstrumentUpdate",
+    "PriceCategory",
+    "PriceUnit",
     "ContractSignature",
     "ContractText",
     "Achievement",

@@ -33,6 +33,7 @@ from models import (
     ContractStatus,
     DetailView,
     Incubation,
+    Instrument,
     Interest,
     ListingAttachment,
     ListingKind,
@@ -50,7 +51,7 @@ from models.outbox import OutboxEvent
 log = logging.getLogger(__name__)
 
 # The SQL row of any posted kind (the matcher has its own, unrelated `Listing` dataclass).
-ListingRow = Need | Achievement | Service
+ListingRow = Need | Achievement | Service | Instrument
 
 
 def kind_of(name: str) -> ListingKind[ListingRow]:
