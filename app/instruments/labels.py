@@ -55,4 +55,5 @@ TABLES = {
     "price_category": PRICE_CATEGORIES,
     "price_unit": PRICE_UNITS,
     "bookable_by": BOOKABLE_BY,
+    "weekday": WEEKDAYS,
 }
