@@ -398,3 +398,17 @@ def test_postgresql_refuses_overlapping_live_bookings_whatever_path_writes(app, 
     session.add(row(1, "cancelled"))
     session.add(row(2))  # touching [9,11) and [11,13): no overlap
     session.commit()
+
+
+def test_the_bookings_interest_shows_in_the_deal_lists(client, world):
+    """The interest a confirmed booking opens (its contract hangs on it) reads like any other in both boxes."""
+    day = week_after_next(0)
+    booking = book(client, world, day, 9, 10).json
+    client.post(
+        f"/api/v1/bookings/{booking['id']}/transition", json={"to": "confirmed"}, headers=world["owner"]
+    )
+    inbox = client.get("/api/v1/interests?box=in", headers=world["owner"])
+    assert inbox.status_code == 200, inbox.json
+    assert [item["target_type"] for item in inbox.json["items"]] == ["instrument"]
+    outbox = client.get("/api/v1/interests?box=out", headers=world["booker"])
+    assert outbox.status_code == 200 and outbox.json["items"][0]["target_title"] == "电液伺服疲劳试验机"

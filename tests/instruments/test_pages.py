@@ -82,6 +82,11 @@ def test_book_approve_and_see_the_contract(app, client, session, university, ent
     assert row.status == "confirmed" and row.contract_id
     html = client.get(f"/bookings/{booking.id}").get_data(as_text=True)
     assert f"/contracts/{row.contract_id}" in html
+    # The contract and the deal lists read like any other deal's.
+    contract = client.get(f"/contracts/{row.contract_id}")
+    assert contract.status_code == 200 and "技术服务" in contract.get_data(as_text=True)
+    assert client.get("/interests").status_code == 200
+    assert client.get("/contracts").status_code == 200
 
 
 def test_lists_filter_by_category(client, university):

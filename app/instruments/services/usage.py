@@ -28,11 +28,11 @@ def attach_report(*, session: Session, user: User | None, booking_id: int, uploa
     """The owner's report of a booking whose slot has ended (confirmed or completed); a new one replaces the
     old. The file is stored first and discarded again if the row cannot be written."""
     member = permissions.require_member(user)
-    if upload is None or not getattr(upload, "filename", None):
-        raise Invalid(_("Some fields are not valid."), {"file": _("Choose a file.")})
     booking, instrument = bookings.get_booking(session=session, user=member, booking_id=booking_id)
     if bookings.side_of(member, booking, instrument) != OWNER:
         raise Forbidden(_("Only the instrument's organization records its usage."))
+    if upload is None or not getattr(upload, "filename", None):
+        raise Invalid(_("Some fields are not valid."), {"file": _("Choose a file.")})
     if booking.status not in (BookingStatus.confirmed, BookingStatus.completed):
         raise Conflict(_("The booking is no longer in a state that allows this. Reload it."))
     if utcnow() < booking.ends_at:

@@ -21,6 +21,8 @@ from models import Instrument, InstrumentClosure, User
 from models.common import utcnow
 
 bp = Blueprint("instruments", __name__)
+# Refusals that are the page's answer (the error page); rule breaks and conflicts come back as a message instead.
+REFUSED = (401, 403, 404)
 
 
 def error_text(exc: ServiceError) -> str:
@@ -136,7 +138,7 @@ def book(instrument_id: int):
             session=get_session(), user=current_user_or_none(), instrument_id=instrument_id, data=data
         )
     except ServiceError as exc:
-        if exc.status == 404:
+        if exc.status in REFUSED:
             raise
         flash(error_text(exc), "error")
         return redirect(back)
@@ -201,7 +203,7 @@ def transition(booking_id: int):
             session=get_session(), user=current_user_or_none(), booking_id=booking_id, data=data
         )
     except ServiceError as exc:
-        if exc.status == 404:
+        if exc.status in REFUSED:
             raise
         flash(error_text(exc), "error")
     else:
@@ -222,7 +224,7 @@ def upload_report(booking_id: int):
             upload=request.files.get("file"),
         )
     except ServiceError as exc:
-        if exc.status == 404:
+        if exc.status in REFUSED:
             raise
         flash(error_text(exc), "error")
     else:
@@ -254,7 +256,7 @@ def add_closure(instrument_id: int):
             session=get_session(), user=current_user_or_none(), instrument_id=instrument_id, data=data
         )
     except ServiceError as exc:
-        if exc.status == 404:
+        if exc.status in REFUSED:
             raise
         flash(error_text(exc), "error")
     else:
