@@ -23,6 +23,7 @@ from models import (
     CenterLevel,
     CenterMember,
     CenterStatus,
+    Instrument,
     ListingStatus,
     Organization,
     Service,
@@ -167,7 +168,7 @@ def center_profile(*, session: Session, user: User | None, center_id: int) -> Ce
     )
     listings = {
         kind: _live(session, kind, col(table.center_id) == center_id)
-        for kind, table in (("achievement", Achievement), ("service", Service))
+        for kind, table in (("achievement", Achievement), ("service", Service), ("instrument", Instrument))
     }
     return CenterProfile(
         center=center,
