@@ -6,6 +6,7 @@ from flask import Response, abort, jsonify, render_template, request
 from flask_login import login_required
 
 from app.db import get_session
+from app.instruments.services import usage_stats
 from app.oversight.services import evaluations, exports, indicators
 from app.oversight.services import registry as registry_service
 from app.oversight.services.indicators import Scope
@@ -45,6 +46,7 @@ def dashboard():
     return render_template(
         "oversight/dashboard.html",
         data=data,
+        instrument_usage=usage_stats.summary(session=session, year=year),
         year=year,
         years=range(date.today().year, date.today().year - 6, -1),
     )
