@@ -221,7 +221,7 @@ def request_booking(*, session: Session, user: User | None, instrument_id: int, 
     return booking
 
 
-def _service_contract(session: Session, booking: Booking, instrument: Instrument, user: User) -> Contract:
+def draft_service_contract(session: Session, booking: Booking, instrument: Instrument, user: User) -> Contract:
     """The draft technical-service contract (技术服务合同) of a confirmed booking: the booker is party A (the
     client), the instrument's organization party B; the amount is the price table's; the text is the kind's
     model text, like any contract's version 1. It goes through the contract chain from there (text, signatures,
@@ -283,7 +283,7 @@ def _service_contract(session: Session, booking: Booking, instrument: Instrument
 
 
 def _confirm(session: Session, booking: Booking, instrument: Instrument, user: User, note: str) -> None:
-    contract = _service_contract(session, booking, instrument, user)
+    contract = draft_service_contract(session, booking, instrument, user)
     before = booking.status
     booking.status = BookingStatus.confirmed
     booking.contract_id = contract.id
