@@ -49,7 +49,7 @@ WEEKDAYS = {
     6: _l("Sunday"),
 }
 
-TABLES = {
+TABLES: dict[str, dict] = {
     "instrument_category": INSTRUMENT_CATEGORIES,
     "booking_status": BOOKING_STATUSES,
     "price_category": PRICE_CATEGORIES,

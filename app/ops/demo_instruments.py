@@ -869,7 +869,7 @@ def _bookings(session: Session, orgs: dict[str, Organization], instruments: list
             if session.exec(select(Booking).where(col(Booking.demo_key) == key)).first():
                 continue
             booker = orgs[booker_key]
-            if booker.id == instrument.org_id:
+            if booker.id is None or booker.id == instrument.org_id:
                 continue
             starts_at = _at(offset + n % 4, hour)
             ends_at = starts_at + timedelta(hours=hours)

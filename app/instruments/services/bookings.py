@@ -178,6 +178,7 @@ def request_booking(*, session: Session, user: User | None, instrument_id: int, 
         session.rollback()
         raise
     price = quote_for(session, instrument, org, booking_in)
+    assert org.id is not None  # a stored organization
     booking = Booking(
         instrument_id=instrument.id,
         org_id=org.id,
@@ -221,7 +222,9 @@ def request_booking(*, session: Session, user: User | None, instrument_id: int, 
     return booking
 
 
-def draft_service_contract(session: Session, booking: Booking, instrument: Instrument, user: User) -> Contract:
+def draft_service_contract(
+    session: Session, booking: Booking, instrument: Instrument, user: User
+) -> Contract:
     """The draft technical-service contract (技术服务合同) of a confirmed booking: the booker is party A (the
     client), the instrument's organization party B; the amount is the price table's; the text is the kind's
     model text, like any contract's version 1. It goes through the contract chain from there (text, signatures,
@@ -236,6 +239,7 @@ def draft_service_contract(session: Session, booking: Booking, instrument: Instr
         )
     ).first()
     if interest is None:
+        assert user.id is not None  # a stored user
         interest = Interest(
             from_org_id=booking.org_id,
             from_user_id=booking.user_id or user.id,

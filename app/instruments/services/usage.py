@@ -8,6 +8,7 @@ from sqlmodel import Session
 from app.instruments.rules import OWNER
 from app.instruments.services import bookings
 from app.platform import audit, files, permissions
+from app.platform.concurrency import versioned_update
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from app.platform.notifications import notify
 from models import Booking, BookingStatus, User
@@ -41,20 +42,18 @@ def attach_report(*, session: Session, user: User | None, booking_id: int, uploa
         upload, types=REPORT_TYPES, accepted=_("Accepted: PDF, images, Word, Excel, plain text.")
     )
     old = booking.report_stored_name
-    won = (
-        session.execute(
-            Booking.__table__.update()
-            .where(Booking.__table__.c.id == booking_id, Booking.__table__.c.version == booking.version)
-            .values(
-                report_name=stored.original_name,
-                report_stored_name=stored.stored_name,
-                report_mimetype=stored.mimetype,
-                report_size=stored.size,
-                version=booking.version + 1,
-                updated_at=utcnow(),
-            )
-        ).rowcount
-        == 1
+    won = versioned_update(
+        session,
+        Booking,
+        booking_id,
+        version=booking.version,
+        values={
+            "report_name": stored.original_name,
+            "report_stored_name": stored.stored_name,
+            "report_mimetype": stored.mimetype,
+            "report_size": stored.size,
+            "updated_at": utcnow(),
+        },
     )
     if not won:
         session.rollback()
