@@ -26,4 +26,6 @@ def test_demo_instruments_and_bookings(session):
             if a.id < b.id and a.instrument_id == b.instrument_id:
                 assert a.ends_at <= b.starts_at or b.ends_at <= a.starts_at
     confirmed = [b for b in bookings if b.status == BookingStatus.confirmed]
-    assert confirmed and all(session.get(Contract, b.contract_id).kind == "technical_service" for b in confirmed)
+    assert confirmed and all(
+        session.get(Contract, b.contract_id).kind == "technical_service" for b in confirmed
+    )
