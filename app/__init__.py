@@ -66,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from app.accounts.views.verification import bp as bureau_bp
     from app.api import bp as api_bp
     from app.deals.views import bp as deals_bp
+    from app.instruments.views.pages import bp as instruments_bp
     from app.market.views.home import bp as main_bp
     from app.market.views.listings import bp as listings_bp
     from app.market.views.profiles import bp as profiles_bp
@@ -84,6 +85,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(listings_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(deals_bp)
+    app.register_blueprint(instruments_bp)
     app.register_blueprint(profiles_bp)
     app.register_blueprint(oversight_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -250,6 +250,17 @@ def notify_reports_due(days: int) -> None:
     click.echo(f"{count} centers reminded")
 
 
+@notify_cli.command("booking-reminders")
+def notify_booking_reminders() -> None:
+    """Remind both sides of each confirmed instrument booking that starts within a day, once; meant for an
+    hourly or daily cron job."""
+    from app.instruments.services import bookings
+
+    with Session(get_engine()) as session:
+        count = bookings.due_reminders(session=session)
+    click.echo(f"{count} bookings reminded")
+
+
 @backup_cli.command("create")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def backup_create(directory: Path) -> None:

@@ -41,7 +41,7 @@ from matching.scoring import (
 from matching.text import lexical_terms
 from matching.vectorstore import VectorStore
 
-LISTING_KINDS = ("need", "achievement", "service", "center")
+LISTING_KINDS = ("need", "achievement", "service", "instrument", "center")
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,8 @@ RECOMMENDATION_KINDS = {
     "license": RecommendationKind(("achievement",), frozenset({"license", "transfer"})),
     "incubation": RecommendationKind(("center", "service"), frozenset({"incubation"}), incubators_only=True),
     "needs": RecommendationKind(("need",), frozenset()),
+    # Shared instruments and facilities that perform the test or work a need asks for.
+    "instruments": RecommendationKind(("instrument",), frozenset()),
 }
 # How many best lexical matches vote on the field of a need, and how much their vote counts.
 NEIGHBOURS = 10

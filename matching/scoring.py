@@ -111,7 +111,13 @@ def trl_for_need(query: MatchItem):
     return lambda asked: np.clip(1.0 - 0.25 * np.maximum(0.0, asked - offered), 0.0, 1.0)
 
 
-TRL_FIT = {"license": trl_for_license, "commission": trl_for_commission, "incubation": trl_for_incubation}
+# An instrument has no readiness of its own: any fits (its TRL column is empty, so the fit stays neutral).
+TRL_FIT = {
+    "license": trl_for_license,
+    "commission": trl_for_commission,
+    "incubation": trl_for_incubation,
+    "instruments": trl_for_commission,
+}
 
 
 def trl_fit(query: MatchItem, columns: Columns, rec_kind: str) -> np.ndarray:

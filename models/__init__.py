@@ -123,6 +123,22 @@ from models.enums import (
     TrainingMode,
 )
 from models.feedback import FeedbackIn, RecommendationFeedback
+from models.instrument import (
+    ACTIVE_BOOKING_STATUSES,
+    BookableBy,
+    Booking,
+    BookingIn,
+    BookingStatus,
+    ClosureIn,
+    Instrument,
+    InstrumentCategory,
+    InstrumentClosure,
+    InstrumentCreate,
+    InstrumentPublic,
+    InstrumentUpdate,
+    PriceCategory,
+    PriceUnit,
+)
 from models.kinds import KIND_NAMES, LISTING_KINDS, POSTED_KINDS, ListingKind, kind_at_segment, kind_name_of
 from models.listing import (
     Achievement,
@@ -163,6 +179,20 @@ __all__ = [
     "SizeClass",
     "suggest_size_class",
     "TextEmbedding",
+    "ACTIVE_BOOKING_STATUSES",
+    "BookableBy",
+    "Booking",
+    "BookingIn",
+    "BookingStatus",
+    "ClosureIn",
+    "Instrument",
+    "InstrumentCategory",
+    "InstrumentClosure",
+    "InstrumentCreate",
+    "InstrumentPublic",
+    "InstrumentUpdate",
+    "PriceCategory",
+    "PriceUnit",
     "ContractSignature",
     "ContractText",
     "Achievement",

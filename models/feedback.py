@@ -15,7 +15,7 @@ from models.kinds import KIND_NAMES
 class FeedbackIn(SQLModel):
     query_type: Literal["need", "achievement", "service"]
     query_id: int = Field(ge=1, le=ID_MAX)
-    rec_kind: Literal["commission", "license", "incubation", "needs"]
+    rec_kind: Literal["commission", "license", "incubation", "needs", "instruments"]
     # Any registered kind of listing: the values come from the registry, which a type checker cannot read.
     target_type: Literal[KIND_NAMES]  # type: ignore[valid-type]
     target_id: int = Field(ge=1, le=ID_MAX)

@@ -9,7 +9,7 @@ from typing import Generic, TypeVar, cast
 
 from sqlmodel import SQLModel
 
-from models import listing
+from models import instrument, listing
 from models.center import Center
 from models.enums import Role
 
@@ -44,7 +44,9 @@ class ListingKind(Generic[Row]):
         return self.poster_role is not None
 
 
-LISTING_KINDS: dict[str, ListingKind[listing.Need | listing.Achievement | listing.Service | Center]] = {
+LISTING_KINDS: dict[
+    str, ListingKind[listing.Need | listing.Achievement | listing.Service | instrument.Instrument | Center]
+] = {
     kind.name: kind
     for kind in (
         ListingKind(
@@ -80,13 +82,24 @@ LISTING_KINDS: dict[str, ListingKind[listing.Need | listing.Achievement | listin
             listing.ServiceUpdate,
             listing.ServicePublic,
         ),
+        ListingKind(
+            "instrument",
+            instrument.Instrument,
+            "instruments",
+            N_("Instrument or facility"),
+            N_("Instruments and facilities"),
+            Role.center,
+            instrument.InstrumentCreate,
+            instrument.InstrumentUpdate,
+            instrument.InstrumentPublic,
+        ),
         ListingKind("center", Center, "centers", N_("Innovation center"), N_("Innovation centers")),
     )
 }
 # The names alone, for the layers that must not import tables (indexing, matching): search document types.
 KIND_NAMES: tuple[str, ...] = tuple(LISTING_KINDS)
 # A posted kind's table is one of the listing tables (Center, the one other table, is filed, not posted).
-PostedKind = ListingKind[listing.Need | listing.Achievement | listing.Service]
+PostedKind = ListingKind[listing.Need | listing.Achievement | listing.Service | instrument.Instrument]
 POSTED_KINDS: dict[str, PostedKind] = {
     name: cast(PostedKind, kind) for name, kind in LISTING_KINDS.items() if kind.posted
 }

@@ -113,6 +113,7 @@ SORT_KEYS: dict[str, dict[str, str]] = {
     "need": {"trl": "coalesce(trl, 0)", "price": "coalesce(budget_max, budget_min, -1)"},
     "achievement": {"trl": "coalesce(trl, 0)", "price": "coalesce(price, -1)"},
     "service": {"price": "coalesce(price, -1)"},
+    "instrument": {"price": "coalesce(price, -1)"},
 }
 
 

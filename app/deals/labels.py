@@ -8,6 +8,7 @@ TARGET_TYPES = {
     "need": _l("Technical need"),
     "achievement": _l("Achievement"),
     "service": _l("Public service"),
+    "instrument": _l("Instrument or facility"),
     "center": _l("Innovation center"),
 }
 

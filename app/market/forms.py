@@ -12,6 +12,7 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.instruments.forms import InstrumentFields
 from app.web import labels
 
 YUAN_PER_WAN = 10_000
@@ -242,4 +243,13 @@ class ServiceForm(ListingForm):
     MONEY_FIELDS = ("price",)
 
 
-FORMS = {"need": NeedForm, "achievement": AchievementForm, "service": ServiceForm}
+class InstrumentForm(InstrumentFields, ListingForm):
+    """An instrument or facility (app/instruments/forms.py holds its fields)."""
+
+
+FORMS = {
+    "need": NeedForm,
+    "achievement": AchievementForm,
+    "service": ServiceForm,
+    "instrument": InstrumentForm,
+}

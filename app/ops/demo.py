@@ -18,6 +18,7 @@ from app.deals import rules as deal_rules
 from app.deals.services import contract_texts, registration
 from app.deals.services.interests import PLATFORM_NDA, PLATFORM_NDA_VERSION, contract_side
 from app.ops.demo_assessments import load_assessments
+from app.ops.demo_instruments import load_instruments
 from app.ops.demo_oversight import load_oversight
 from app.platform import audit
 from app.platform.regions import resolve_region
@@ -209,6 +210,10 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
         service = _upsert(session, Service, item["key"], fields)
         record_change(session, "service", service.id)
 
+    instruments = load_instruments(
+        session=session, orgs=orgs, centers=centers, lifecycle=lambda status: _lifecycle(status, ttl_days)
+    )
+
     oversight: dict[str, int] = {}
     if (directory / "oversight.json").exists():
         bureau = session.exec(select(User).where(User.email == bureau_email)).one()
@@ -241,6 +246,7 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
         "needs": len(needs),
         "achievements": len(achievements),
         "services": len(services),
+        **instruments,
         **oversight,
         **deals,
     }

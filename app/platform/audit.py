@@ -22,6 +22,8 @@ SUBJECTS = frozenset(
         "need",
         "achievement",
         "service",
+        "instrument",
+        "booking",
         "interest",
         "contract",
         "incubation",

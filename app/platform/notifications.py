@@ -43,6 +43,13 @@ KIND_TEXT: dict[str, Callable[..., str]] = {
     "need_access_revoked": lambda text: _("Your access to the details was revoked: %(text)s", text=text),
     "message_new": lambda text: _("New message about: %(text)s", text=text),
     "contract_created": lambda text: _("A draft contract was created: %(text)s", text=text),
+    # Instrument bookings: to the owner (requests, cancellations), to the booker (decisions, reports), to both
+    # the day before.
+    "booking_requested": lambda text: _("New booking request: %(text)s", text=text),
+    "booking_decided": lambda text: _("Your booking was decided: %(text)s", text=text),
+    "booking_cancelled": lambda text: _("A booking was cancelled: %(text)s", text=text),
+    "booking_report": lambda text: _("Usage recorded with a report: %(text)s", text=text),
+    "booking_reminder": lambda text: _("Reminder, a booking starts tomorrow: %(text)s", text=text),
     "contract_signed": lambda text: _("Contract signed: %(text)s", text=text),
     "contract_text_edited": lambda text: _("The other party edited the contract text: %(text)s", text=text),
     "contract_transition": lambda text: _("Contract status changed: %(text)s", text=text),
@@ -145,6 +152,8 @@ STATE_TABLES_BY_SUBJECT = {
     "need": "listing_status",
     "achievement": "listing_status",
     "service": "listing_status",
+    "instrument": "listing_status",
+    "booking": "booking_status",
 }
 
 # subject_type -> (endpoint, the argument the subject's id fills or None, fixed arguments): where a notice links.
@@ -155,8 +164,9 @@ SUBJECT_LINKS: dict[str, tuple[str, str | None, dict[str, str]]] = {
     "digest": ("deals.saved_search_list", None, {}),
     **{
         kind: ("listings.detail", "listing_id", {"segment": LISTING_KINDS[kind].segment})
-        for kind in ("need", "achievement", "service")
+        for kind in ("need", "achievement", "service", "instrument")
     },
+    "booking": ("instruments.booking", "booking_id", {}),
     "center": ("profiles.center", "center_id", {}),
     "application": ("oversight.application", "application_id", {}),
     "evaluation": ("oversight.evaluation", "evaluation_id", {}),

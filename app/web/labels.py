@@ -82,6 +82,7 @@ POST_ACTIONS = {
     "need": _l("Post a need"),
     "achievement": _l("Post an achievement"),
     "service": _l("Post a service"),
+    "instrument": _l("Post an instrument"),
 }
 
 # Each kind of listing as the browser names it, singular and plural (the registry holds the messages).

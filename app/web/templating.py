@@ -12,6 +12,7 @@ from app.accounts.services import accounts
 from app.db import get_session
 from app.deals import labels as deal_labels
 from app.deals import registration_labels
+from app.instruments import labels as instrument_labels
 from app.market.services import attachments
 from app.market.services.search import SORT_LABELS
 from app.oversight import labels as oversight_labels
@@ -40,6 +41,7 @@ def _all_tables() -> dict[str, dict]:
         registration_labels.TABLES,
         oversight_labels.TABLES,
         account_labels.TABLES,
+        instrument_labels.TABLES,
     ):
         clash = tables.keys() & part.keys()
         assert not clash, f"label tables named twice: {clash}"

@@ -51,11 +51,23 @@ def test_vector_index_is_empty_until_rebuilt_then_persists(app, weld):
         assert index.matcher() is None
         assert index.apply(documents(app), []) is False
         index.rebuild(documents(app))
-        assert index.matcher().counts() == {"need": 1, "achievement": 1, "service": 0, "center": 0}
+        assert index.matcher().counts() == {
+            "need": 1,
+            "achievement": 1,
+            "service": 0,
+            "instrument": 0,
+            "center": 0,
+        }
         # Another reader of the same directory loads the generation this writer saved.
         other = indexes.VectorIndex(MatcherConfig(), app.config["VECTOR_DIR"])
         assert other.load_newest() is not None
-        assert other.matcher().counts() == {"need": 1, "achievement": 1, "service": 0, "center": 0}
+        assert other.matcher().counts() == {
+            "need": 1,
+            "achievement": 1,
+            "service": 0,
+            "instrument": 0,
+            "center": 0,
+        }
 
 
 def test_vector_index_applies_changes_in_place(app, weld):
@@ -83,6 +95,7 @@ def test_vector_sink_builds_from_the_database_when_nothing_is_fitted(app, weld):
             "need": 1,
             "achievement": 1,
             "service": 0,
+            "instrument": 0,
             "center": 0,
         }
 

@@ -27,6 +27,7 @@ from models import (
     CenterStatus,
     DeclineIn,
     FeedbackLabel,
+    Instrument,
     Interest,
     InterestIn,
     InterestStatus,
@@ -40,10 +41,12 @@ from models import (
 )
 from models.common import utcnow
 
-TARGET_TABLES: dict[str, type[Need | Achievement | Service | Center]] = {
+TARGET_TABLES: dict[str, type[Need | Achievement | Service | Instrument | Center]] = {
     "need": Need,
     "achievement": Achievement,
     "service": Service,
+    # An instrument's bookings open an interest of their own (the technical-service contract hangs on it).
+    "instrument": Instrument,
     "center": Center,
 }
 
@@ -103,7 +106,7 @@ def _target(session: Session, target_type: str, target_id: int):
     if row is None:
         raise NotFound(_("No such listing."))
     # SQLModel types a get over a union of tables as their base class
-    assert isinstance(row, Need | Achievement | Service | Center)
+    assert isinstance(row, Need | Achievement | Service | Instrument | Center)
     if target_type == "center":
         # Only filed centers are public; one still under review cannot be approached.
         if row.status != CenterStatus.filed:
@@ -118,7 +121,7 @@ def target_title(session: Session, target_type: str, target_id: int) -> str:
     if row is None:
         return ""
     # SQLModel types a get over a union of tables as their base class
-    assert isinstance(row, Need | Achievement | Service | Center)
+    assert isinstance(row, Need | Achievement | Service | Instrument | Center)
     return row.name if isinstance(row, Center) else row.title
 
 

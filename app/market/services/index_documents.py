@@ -9,7 +9,17 @@ from sqlmodel import Session, col, select
 
 from app.market.rules import is_live
 from matching import MatchItem
-from models import LISTING_KINDS, Achievement, Center, CenterStatus, Need, Organization, Service, kind_name_of
+from models import (
+    LISTING_KINDS,
+    Achievement,
+    Center,
+    CenterStatus,
+    Instrument,
+    Need,
+    Organization,
+    Service,
+    kind_name_of,
+)
 
 CENTER_MODES = ["commission", "joint", "service"]
 
@@ -26,6 +36,10 @@ def _expiry(row) -> float | None:
 def _public_text(row) -> str:
     if isinstance(row, Need) and not row.confidential and row.details:
         return f"{row.description}\n{row.details}"
+    if isinstance(row, Instrument):
+        # Found by the standards and tests it performs, its model and maker, as well as its description.
+        plate = " ".join(part for part in (row.model, row.maker) if part)
+        return "\n".join(part for part in (row.description, " ".join(row.standards), plate) if part)
     return row.description
 
 
@@ -53,7 +67,7 @@ def is_indexed(row) -> bool:
 
 
 # A row of any kind in the registry: a posted listing or a center.
-IndexedRow = Need | Achievement | Service | Center
+IndexedRow = Need | Achievement | Service | Instrument | Center
 
 
 def load_rows(session: Session, refs: list[tuple[str, int]]) -> dict[tuple[str, int], IndexedRow | None]:

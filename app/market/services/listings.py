@@ -34,6 +34,7 @@ from models import (
     ContractStatus,
     DetailView,
     Incubation,
+    Instrument,
     Interest,
     ListingAttachment,
     ListingKind,
@@ -51,7 +52,7 @@ from models.outbox import OutboxEvent
 log = logging.getLogger(__name__)
 
 # The SQL row of any posted kind (the matcher has its own, unrelated `Listing` dataclass).
-ListingRow = Need | Achievement | Service
+ListingRow = Need | Achievement | Service | Instrument
 
 
 def kind_of(name: str) -> ListingKind[ListingRow]:
@@ -249,9 +250,13 @@ def browse(
     q: str | None = None,
     mine: bool = False,
     sort: str | None = None,
+    category: str | None = None,
+    price_max: int | None = None,
+    ids: list[int] | None = None,
 ) -> Page:
     """Live listings (or the user's own, in any status), filtered, sorted (newest first by default) and
-    paginated. Keyword search of live listings goes through the search backend (app.market.services.search);
+    paginated. `category` and `price_max` apply to the kinds that have them (services, instruments); `ids`
+    keeps only those listings (an instrument list's "free next week"). Keyword search of live listings goes through the search backend (app.market.services.search);
     ``q`` here only filters the user's own listings, most of which (drafts, closed) are not indexed."""
     table = kind_of(kind).table
     stmt = select(table)
@@ -273,14 +278,22 @@ def browse(
         stmt = stmt.where(table.region == region)
     if trl_min and hasattr(table, "trl"):
         stmt = stmt.where(col(table.trl) >= trl_min)
+    if category and hasattr(table, "category"):
+        stmt = stmt.where(cast(table.category, String) == category)
+    if price_max is not None and hasattr(table, "price"):
+        stmt = stmt.where(col(table.price).is_not(None), col(table.price) <= price_max)
+    if ids is not None:
+        stmt = stmt.where(col(table.id).in_(ids))
     if q:
         pattern = f"%{q.strip()}%"
         stmt = stmt.where(or_(col(table.title).like(pattern), col(table.description).like(pattern)))
     page = max(1, page)
-    if mine or q:
+    if mine or q or ids is not None:
         total = _count(session, stmt)
     else:
-        total = _live_count(session, kind, stmt, key=(kind, industry, mode, region, trl_min))
+        total = _live_count(
+            session, kind, stmt, key=(kind, industry, mode, region, trl_min, category, price_max)
+        )
     items = session.exec(
         stmt.order_by(*_order(kind, sort)).offset((page - 1) * per_page).limit(per_page)
     ).all()

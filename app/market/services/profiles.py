@@ -24,6 +24,7 @@ from models import (
     CenterLevel,
     CenterMember,
     CenterStatus,
+    Instrument,
     ListingStatus,
     Organization,
     Service,
@@ -178,7 +179,7 @@ def center_profile(*, session: Session, user: User | None, center_id: int) -> Ce
     )
     listings = {
         kind: _live(session, kind, col(table.center_id) == center_id)
-        for kind, table in (("achievement", Achievement), ("service", Service))
+        for kind, table in (("achievement", Achievement), ("service", Service), ("instrument", Instrument))
     }
     return CenterProfile(
         center=center,
@@ -236,8 +237,10 @@ def own_live_listings(*, session: Session, user: User | None) -> list[tuple[str,
     """The (kind, listing) pairs an interest can be sent on behalf of: the user's organization's live listings."""
     if user is None or user.org_id is None:
         return []
+    # Instruments are booked, not offered through an interest.
     return [
         (kind, listing)
         for kind in POSTED_KINDS
+        if kind != "instrument"
         for listing in _live(session, kind, POSTED_KINDS[kind].table.org_id == user.org_id)
     ]

@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 
 # Which recommendations each kind of listing asks for, each for a different next step.
 REC_KINDS = {
-    "need": ("commission", "license", "incubation"),
+    "need": ("commission", "license", "incubation", "instruments"),
+    "instrument": ("needs",),
     "achievement": ("needs", "incubation"),
     "service": ("needs",),
 }

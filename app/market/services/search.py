@@ -148,7 +148,9 @@ def find_listings(
 ) -> Page:
     """A list page: with keywords, the search backend's hits (the same as site search, with highlights)
     as listing rows; without, the database's live listings in the chosen order."""
-    if not q or mine:
+    # Filters only the database knows (category, price ceiling, a set of ids) keep keyword lists on the database.
+    database_only = any(filters.get(name) is not None for name in ("category", "price_max", "ids"))
+    if not q or mine or database_only:
         return browse(
             session=session,
             kind=kind,
@@ -160,6 +162,7 @@ def find_listings(
             per_page=per_page,
             **filters,
         )
+    filters = {name: value for name, value in filters.items() if name not in ("category", "price_max", "ids")}
     result = search_listings(text=q, type=kind, sort=sort, page=page, per_page=per_page, **filters)
     rows = rows_of_hits(session=session, hits=result.hits)
     mark_languages(result.hits, rows, q)

@@ -6,6 +6,7 @@ from flask_login import login_required
 from sqlmodel import Session
 
 from app.db import get_session
+from app.instruments.views import pages as instrument_pages
 from app.market import rules
 from app.market.forms import FORMS, choices
 from app.market.services import attachments, need_access, recommendations
@@ -68,6 +69,10 @@ def browse(segment: str):
         "trl_min": int_arg("trl_min", None, high=9, strict=False),
         "q": (request.args.get("q") or "").strip()[:100] or None,
     }
+    if kind in ("service", "instrument"):
+        filters["category"] = (request.args.get("category") or "").strip()[:40] or None
+    if kind == "instrument":
+        filters.update(instrument_pages.list_filters(get_session()))
     sort = sort_name(request.args.get("sort"), strict=False)
     page = find_listings(
         session=get_session(),
@@ -76,7 +81,7 @@ def browse(segment: str):
         sort=sort,
         page=int_arg("page", 1, high=MAX_PAGE, strict=False),
         per_page=current_app.config["PAGE_SIZE"],
-        **filters,
+        **{name: value for name, value in filters.items() if name != "free"},
     )
     if page.page > page.pages:
         return redirect(
@@ -149,6 +154,7 @@ def detail(segment: str, listing_id: int):
         recommendations=panel,
         more_recommendations=not all_recs and any(len(items) >= shown for items in (panel or {}).values()),
         rec_target_labels=labels.LISTING_KINDS,
+        **(instrument_pages.detail_context(session, user, listing) if kind == "instrument" else {}),
     )
 
 

@@ -6,6 +6,7 @@ from flask import Response, abort, jsonify, render_template, request
 from flask_login import login_required
 
 from app.db import get_session
+from app.instruments.services import usage_stats
 from app.oversight.services import evaluations, exports, indicators, targets
 from app.oversight.services import registry as registry_service
 from app.oversight.services.indicators import Scope
@@ -46,6 +47,7 @@ def dashboard():
         "oversight/dashboard.html",
         data=data,
         progress=targets.plan_progress(session),  # the plan's targets (§一(二)) and where the city stands
+        instrument_usage=usage_stats.summary(session=session, year=year),
         year=year,
         years=range(date.today().year, date.today().year - 6, -1),
     )
