@@ -128,6 +128,28 @@ from models.organization import (
 )
 from models.outbox import OutboxEvent, SyncCursor
 from models.registration import REGISTRATION_STATUSES, ContractRegistration
+from models.trading import (
+    AchievementTrading,
+    Auction,
+    AuctionBidder,
+    AuctionIn,
+    AuctionStatus,
+    Bid,
+    BidIn,
+    Challenge,
+    ChallengeIn,
+    ChallengeProposal,
+    ChallengeStatus,
+    PriceNotice,
+    PriceNoticeAnswerIn,
+    PriceNoticeIn,
+    PriceNoticeObjection,
+    ProposalIn,
+    ScoreProposalIn,
+    SelectionIn,
+    TradingMode,
+    TradingModeIn,
+)
 
 __all__ = [
     "ContractSignature",
@@ -263,4 +285,24 @@ __all__ = [
     "ScoreIn",
     "TrainingIn",
     "TrainingMode",
+    "AchievementTrading",
+    "Auction",
+    "AuctionBidder",
+    "AuctionIn",
+    "AuctionStatus",
+    "Bid",
+    "BidIn",
+    "Challenge",
+    "ChallengeIn",
+    "ChallengeProposal",
+    "ChallengeStatus",
+    "PriceNotice",
+    "PriceNoticeAnswerIn",
+    "PriceNoticeIn",
+    "PriceNoticeObjection",
+    "ProposalIn",
+    "ScoreProposalIn",
+    "SelectionIn",
+    "TradingMode",
+    "TradingModeIn",
 ]

@@ -1,7 +1,7 @@
 """The JSON API under /api/v1, authenticated with bearer tokens: one module per domain (accounts, market, deals,
 oversight) sharing app.api.helpers, and its OpenAPI document generated from their declarations (document)."""
 
-from app.api import accounts, deals, document, market, oversight
+from app.api import accounts, deals, document, market, oversight, trading
 from app.api.blueprint import bp
 
-__all__ = ["accounts", "bp", "deals", "document", "market", "oversight"]
+__all__ = ["accounts", "bp", "deals", "document", "market", "oversight", "trading"]

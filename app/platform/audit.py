@@ -30,6 +30,8 @@ SUBJECTS = frozenset(
         "center",
         "application",
         "user",
+        "auction",
+        "challenge",
     }
 )
 

@@ -18,6 +18,7 @@ from app.oversight import labels as oversight_labels
 from app.platform.errors import NotFound
 from app.platform.regions import region_choices, region_name
 from app.platform.taxonomy import industry_choices, industry_name
+from app.trading import labels as trading_labels
 from app.web import labels
 from app.web.identity import current_user_or_none
 from models import POSTED_KINDS, Organization
@@ -40,6 +41,7 @@ def _all_tables() -> dict[str, dict]:
         registration_labels.TABLES,
         oversight_labels.TABLES,
         account_labels.TABLES,
+        trading_labels.TABLES,
     ):
         clash = tables.keys() & part.keys()
         assert not clash, f"label tables named twice: {clash}"
