@@ -13,7 +13,7 @@ from flask_login import login_required
 
 from app.db import get_session
 from app.platform.errors import ServiceError
-from app.platform.permissions import is_bureau
+from app.platform.permissions import is_bureau, require_bureau
 from app.trading.forms import auction_data, form_data, join_data
 from app.trading.services import auctions, challenges, modes, price_notices
 from app.web import limits
@@ -208,6 +208,7 @@ def object_to_price(notice_id: int):
 @limits.writes
 def answer_price_objection(objection_id: int):
     """The bureau answers an objection to a price notice (and may uphold it)."""
+    require_bureau(current_user_or_none())
     data = form_data()
     data["upheld"] = data.get("upheld") == "on"
     try:
