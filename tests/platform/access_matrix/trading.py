@@ -89,7 +89,9 @@ CASES = [
         only(SELLER, visitor=401),
         body={"mode": "listed", "asking_price": 900000},
     ),
-    Case("POST", "/api/v1/achievements/{t_for_api}/auction", only({"center": 201}, visitor=401), body=AUCTION),
+    Case(
+        "POST", "/api/v1/achievements/{t_for_api}/auction", only({"center": 201}, visitor=401), body=AUCTION
+    ),
     Case("GET", "/achievements/{t_for_page}/trading", only(SELLER, visitor=302)),
     Case(
         "POST",
@@ -108,7 +110,9 @@ CASES = [
     Case("POST", "/auctions/{t_auction}/join", only({}, visitor=302), body={"accept_terms": "on"}),
     Case("POST", "/auctions/{t_auction}/bids", only({}, visitor=302), body={"amount": "100000"}),
     # price notices: the university sells; anyone objects; the bureau answers
-    Case("POST", "/api/v1/achievements/{t_priced}/price-notice", only({}, visitor=401), body={"price": 500000}),
+    Case(
+        "POST", "/api/v1/achievements/{t_priced}/price-notice", only({}, visitor=401), body={"price": 500000}
+    ),
     Case("POST", "/achievements/{t_priced}/price-notice", only({}, visitor=302), body={"price": "500000"}),
     Case("GET", "/api/v1/price-notices", everyone(200)),
     Case("POST", "/api/v1/price-notices/{t_notice}/objections", everyone(201), body=OBJECTION),
