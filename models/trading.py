@@ -161,9 +161,12 @@ class PriceNotice(SQLModel, table=True):
     """The public notice of an achievement's name and intended price before a sale by agreement."""
 
     __tablename__ = "price_notice"
+    # The n-th notice of an achievement: two opened at once compute one number, and one of them fails here.
+    __table_args__ = (UniqueConstraint("achievement_id", "round", name="uq_price_notice_round"),)
 
     id: int | None = Field(default=None, primary_key=True)
     achievement_id: int = Field(foreign_key="achievement.id", index=True)
+    round: int = 1
     seller_org_id: int = Field(foreign_key="organization.id")
     title: str = Field(max_length=200)
     price: int

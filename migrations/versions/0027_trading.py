@@ -130,6 +130,7 @@ def upgrade() -> None:
     op.create_table('price_notice',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('achievement_id', sa.Integer(), nullable=False),
+    sa.Column('round', sa.Integer(), nullable=False),
     sa.Column('seller_org_id', sa.Integer(), nullable=False),
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('price', sa.Integer(), nullable=False),
@@ -141,6 +142,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['created_by'], ['user.id'], ),
     sa.ForeignKeyConstraint(['seller_org_id'], ['organization.id'], ),
     sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('achievement_id', 'round', name='uq_price_notice_round'),
     sa.UniqueConstraint('demo_key')
     )
     with op.batch_alter_table('price_notice', schema=None) as batch_op:

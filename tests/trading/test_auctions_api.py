@@ -36,7 +36,7 @@ def test_a_schedule_without_offset_or_ending_in_the_past_is_refused_with_a_messa
     path = f"/api/v1/achievements/{market.achievement_id}/auction"
     naive = {**auction_body(), "ends_at": "2030-01-01T10:00:00"}
     response = client.post(path, json=naive, headers={**heads["seller"], "Accept-Language": "zh-CN"})
-    assert response.status_code == 422 and "UTC" in response.json["error"]["fields"]["starts_at"]
+    assert response.status_code == 422 and "+08:00" in response.json["error"]["fields"]["starts_at"]
     past = auction_body(minutes=-30)
     past["starts_at"] = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
     response = client.post(path, json=past, headers=heads["seller"])

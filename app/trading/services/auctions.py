@@ -285,7 +285,7 @@ def join(*, session: Session, user: User | None, auction_id: int, terms: bool, n
     ).first()
     if existing is not None:
         return existing
-    assert auction.id is not None and user.org_id is not None  # a stored auction; a member
+    assert auction.id is not None and user.org_id is not None and user.id is not None  # stored rows
     row = AuctionBidder(
         auction_id=auction.id,
         org_id=user.org_id,
@@ -346,7 +346,7 @@ def place_bid(*, session: Session, user: User | None, auction_id: int, data: dic
         raise Forbidden(_("The seller cannot bid in its own auction."))
     if not is_bidder(session, user, auction):
         raise Forbidden(_("Accept the auction's terms before bidding."))
-    assert auction.id is not None and user.org_id is not None  # a stored auction; a member
+    assert auction.id is not None and user.org_id is not None and user.id is not None  # stored rows
     for _attempt in range(BID_ATTEMPTS):
         now = utcnow()
         try:

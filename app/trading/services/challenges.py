@@ -116,7 +116,7 @@ def submit_proposal(
     proposal_in = parse(ProposalIn, data)
     if not accepts_proposals(challenge):
         raise Conflict(_("This challenge no longer takes proposals."))
-    assert challenge.id is not None and user.org_id is not None
+    assert challenge.id is not None and user.org_id is not None and user.id is not None
     proposal = ChallengeProposal(
         challenge_id=challenge.id, org_id=user.org_id, user_id=user.id, **proposal_in.model_dump()
     )

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.market.rules import is_live
@@ -80,8 +81,10 @@ def open_notice(*, session: Session, user: User | None, achievement_id: int, dat
     if state_of(session, latest(session, achievement.id)) in ("running", "pending"):
         raise Conflict(_("A price notice for this achievement is already running."))
     now = utcnow()
+    previous = latest(session, achievement.id)
     notice = PriceNotice(
         achievement_id=achievement.id,
+        round=previous.round + 1 if previous is not None else 1,
         seller_org_id=achievement.org_id,
         title=achievement.title,
         price=notice_in.price,
@@ -90,7 +93,11 @@ def open_notice(*, session: Session, user: User | None, achievement_id: int, dat
         created_by=user.id,
     )
     session.add(notice)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # opened twice at once: the other one stands
+        session.rollback()
+        raise Conflict(_("A price notice for this achievement is already running.")) from None
     audit.record(
         session,
         subject="achievement",
