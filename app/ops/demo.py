@@ -18,6 +18,7 @@ from app.deals import rules as deal_rules
 from app.deals.services import contract_texts, registration
 from app.deals.services.interests import PLATFORM_NDA, PLATFORM_NDA_VERSION, contract_side
 from app.ops.demo_oversight import load_oversight
+from app.ops.demo_trading import load_trading
 from app.platform import audit
 from app.platform.regions import resolve_region
 from indexing.sync import record_change
@@ -232,6 +233,7 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
         "services": len(services),
         **oversight,
         **load_demo_deals(session=session, directory=directory),
+        **load_trading(session=session),
     }
 
 

@@ -35,6 +35,25 @@ def attempt(action: Callable[[], object], success: str, target: Callable[[object
     return redirect(target(result))
 
 
+@bp.app_context_processor
+def _trading_facts():
+    """`trading_facts(achievement_id)` for the achievement page: its mode, asking price, auction and notice."""
+
+    def trading_facts(achievement_id: int) -> dict:
+        session = get_session()
+        row = modes.mode_of(session, achievement_id)
+        notice = price_notices.latest(session, achievement_id)
+        return {
+            "mode": row.mode if row is not None else "negotiated",
+            "asking_price": row.asking_price if row is not None else None,
+            "auction": auctions.auction_of(session, achievement_id),
+            "notice": notice,
+            "notice_state": price_notices.state_of(session, notice),
+        }
+
+    return {"trading_facts": trading_facts}
+
+
 # --- the seller's trading page -------------------------------------------------------------------------------------
 
 
