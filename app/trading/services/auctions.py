@@ -17,13 +17,13 @@ from sqlmodel import Session, col, select
 
 from app.accounts.services import organizations
 from app.deals.services.interests import PLATFORM_NDA, PLATFORM_NDA_VERSION
-from app.market.rules import is_live
 from app.platform import audit, permissions
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from app.platform.notifications import notify
 from app.platform.validation import parse
 from app.trading import rules
 from app.trading.services import deal_links, modes
+from app.trading.services.sellers import own_achievement
 from models import (
     Achievement,
     Auction,
@@ -94,19 +94,6 @@ def _aware(value: datetime) -> datetime:
 
 
 # --- opening -------------------------------------------------------------------------------------------------------
-
-
-def own_achievement(session: Session, user: User | None, achievement_id: int) -> Achievement:
-    """The seller's published achievement; another's is a 403, an unknown or unpublished one a 404."""
-    user = permissions.require_member(user)
-    achievement = session.get(Achievement, achievement_id)
-    if achievement is None or not (is_live(achievement) or permissions.owns(user, achievement)):
-        raise NotFound(_("No such listing."))
-    if not permissions.owns(user, achievement):
-        raise Forbidden(_("Only the organization that posted this achievement can sell it."))
-    if not is_live(achievement):
-        raise Conflict(_("Publish the achievement before selling it."))
-    return achievement
 
 
 def create_auction(*, session: Session, user: User | None, achievement_id: int, data: dict) -> Auction:

@@ -8,7 +8,8 @@ from sqlmodel import Session, select
 from app.platform import audit
 from app.platform.errors import Conflict, Invalid
 from app.platform.validation import parse
-from models import Achievement, AchievementTrading, TradingMode, TradingModeIn, User
+from app.trading.services.sellers import own_achievement
+from models import Achievement, AchievementTrading, Auction, AuctionStatus, TradingMode, TradingModeIn, User
 from models.common import utcnow
 
 
@@ -51,9 +52,7 @@ def store(
 
 def set_mode(*, session: Session, user: User | None, achievement_id: int, data: dict) -> AchievementTrading:
     """The seller chooses 协议定价 or 挂牌 (with its price); 拍卖 is chosen by opening an auction."""
-    from app.trading.services import auctions  # auctions stores the mode too
-
-    achievement = auctions.own_achievement(session, user, achievement_id)
+    achievement = own_achievement(session, user, achievement_id)
     mode_in = parse(TradingModeIn, data)
     if mode_in.mode == TradingMode.auction:
         raise Invalid(_("Some fields are not valid."), {"mode": _("Open an auction to sell by auction.")})
@@ -62,8 +61,12 @@ def set_mode(*, session: Session, user: User | None, achievement_id: int, data: 
             _("Some fields are not valid."), {"asking_price": _("A listing needs its asking price.")}
         )
     assert achievement.id is not None
-    running = auctions.auction_of(session, achievement.id)
-    if running is not None and running.status == "open":
+    running = session.exec(
+        select(Auction.id).where(
+            Auction.achievement_id == achievement.id, Auction.status == AuctionStatus.open
+        )
+    ).first()
+    if running is not None:
         raise Conflict(_("This achievement is being auctioned; its mode changes when the auction ends."))
     price = mode_in.asking_price if mode_in.mode == TradingMode.listed else None
     try:

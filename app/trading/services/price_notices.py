@@ -20,7 +20,8 @@ from app.platform.notifications import notify
 from app.platform.permissions import require_bureau
 from app.platform.validation import parse
 from app.trading import rules
-from app.trading.services import auctions, modes
+from app.trading.services import modes
+from app.trading.services.sellers import own_achievement
 from models import (
     Achievement,
     Contract,
@@ -70,7 +71,7 @@ def state_of(session: Session, notice: PriceNotice | None, now: datetime | None 
 
 def open_notice(*, session: Session, user: User | None, achievement_id: int, data: dict) -> PriceNotice:
     """The seller (a university or institute) publishes the achievement's name and intended price."""
-    achievement = auctions.own_achievement(session, user, achievement_id)
+    achievement = own_achievement(session, user, achievement_id)
     assert user is not None and achievement.id is not None
     notice_in = parse(PriceNoticeIn, data)
     org = session.get(Organization, achievement.org_id)

@@ -16,6 +16,7 @@ from app.platform.errors import ServiceError
 from app.platform.permissions import is_bureau, require_bureau
 from app.trading.forms import auction_data, form_data, join_data
 from app.trading.services import auctions, challenges, modes, price_notices
+from app.trading.services.sellers import own_achievement
 from app.web import limits
 from app.web.identity import current_user_or_none
 from models import Achievement, Need
@@ -59,7 +60,7 @@ def _trading_facts():
 
 def _sell_page(achievement_id: int, *, errors=None, error_message=None, status=200, form_id: str = ""):
     session, user = get_session(), current_user_or_none()
-    achievement = auctions.own_achievement(session, user, achievement_id)
+    achievement = own_achievement(session, user, achievement_id)
     notice = price_notices.latest(session, achievement_id)
     return render_template(
         "trading/sell.html",
