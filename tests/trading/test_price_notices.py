@@ -101,6 +101,17 @@ def test_a_university_sale_is_signed_only_after_its_notice_closed_cleared(client
     assert {"price_notice_opened", "price_objection", "price_objection_answered"} <= set(actions)
 
 
+def test_a_contract_at_another_price_than_noticed_is_not_signed(client, session):
+    seller, buyer, achievement, contract = _sale(session)
+    seller_h, buyer_h = bearer(client, seller.email, PASSWORD), bearer(client, buyer.email, PASSWORD)
+    notice = client.post(
+        f"/api/v1/achievements/{achievement.id}/price-notice", json={"price": 1_000_000}, headers=seller_h
+    ).json
+    _close_notice(session, notice["id"])
+    refused = _sign(client, session, buyer_h, contract.id)
+    assert refused.status_code == 409 and "1000000" in refused.json["error"]["message"]
+
+
 def test_an_upheld_objection_stops_the_sale(client, session):
     seller, buyer, achievement, contract = _sale(session)
     seller_h, buyer_h = bearer(client, seller.email, PASSWORD), bearer(client, buyer.email, PASSWORD)

@@ -207,6 +207,16 @@ def require_cleared(session: Session, contract: Contract) -> None:
     notice = latest(session, achievement.id)
     state = state_of(session, notice)
     if state == "cleared":
+        assert notice is not None
+        if contract.amount != notice.price:
+            raise Conflict(
+                _(
+                    "The contract amount (%(amount)s yuan) differs from the price on notice (%(price)s yuan): "
+                    "publish a new notice at this price first.",
+                    amount=contract.amount,
+                    price=notice.price,
+                )
+            )
         return
     if state == "none":
         raise Conflict(
