@@ -14,7 +14,9 @@ from sqlmodel import Field, SQLModel
 
 from models.common import ID_MAX, utcnow
 
-MONEY_MAX = 10**12  # yuan, like budgets and prices
+# Yuan. 20亿元 is far above any technology auction, and every amount here may become a contract's amount, which
+# the contract table keeps in a 32-bit integer (PostgreSQL's integer stops at 2^31 - 1).
+MONEY_MAX = 2_000_000_000
 
 
 class TradingMode(StrEnum):

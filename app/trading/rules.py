@@ -80,13 +80,21 @@ def outcome(*, highest: int | None, reserve_price: int) -> str:
     return AuctionStatus.unsold
 
 
+# An auction runs for at most this long and starts within a year: a lot nobody can bid on for years is a mistake.
+LONGEST_AUCTION = timedelta(days=90)
+FURTHEST_START = timedelta(days=365)
+
+
 def valid_schedule(starts_at: datetime, ends_at: datetime, now: datetime) -> dict[str, str]:
-    """Field codes of a schedule's faults: the end must follow the start and lie in the future."""
+    """Field codes of a schedule's faults: the end must follow the start, lie in the future, and come within
+    `LONGEST_AUCTION` of a start within `FURTHEST_START`."""
     faults = {}
     if ends_at <= starts_at:
         faults["ends_at"] = "before_start"
     elif ends_at <= now:
         faults["ends_at"] = "past"
+    elif ends_at - starts_at > LONGEST_AUCTION or starts_at > now + FURTHEST_START:
+        faults["ends_at"] = "too_long"
     return faults
 
 

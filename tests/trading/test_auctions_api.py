@@ -36,7 +36,14 @@ def test_a_schedule_without_offset_or_ending_in_the_past_is_refused_with_a_messa
     path = f"/api/v1/achievements/{market.achievement_id}/auction"
     naive = {**auction_body(), "ends_at": "2030-01-01T10:00:00"}
     response = client.post(path, json=naive, headers={**heads["seller"], "Accept-Language": "zh-CN"})
-    assert response.status_code == 422 and "+08:00" in response.json["error"]["fields"]["starts_at"]
+    assert response.status_code == 422 and "+08:00" in response.json["error"]["fields"]["ends_at"]
+    far = {**auction_body(), "ends_at": "9999-12-31T23:30:00-05:00"}
+    assert client.post(path, json=far, headers=heads["seller"]).status_code == 422
+    endless = auction_body(minutes=60 * 24 * 200)
+    response = client.post(path, json=endless, headers=heads["seller"])
+    assert response.status_code == 422 and "ends_at" in response.json["error"]["fields"]
+    too_rich = client.post(path, json=auction_body(start=3_000_000_000), headers=heads["seller"])
+    assert too_rich.status_code == 422 and "start_price" in too_rich.json["error"]["fields"]
     past = auction_body(minutes=-30)
     past["starts_at"] = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
     response = client.post(path, json=past, headers=heads["seller"])

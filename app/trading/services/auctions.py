@@ -87,10 +87,13 @@ def minimum_bid(auction: Auction) -> int:
     return rules.minimum_bid(_state(auction))
 
 
-def _aware(value: datetime) -> datetime:
+def _aware(value: datetime, field: str) -> datetime:
     if value.tzinfo is None:
-        raise Invalid(_("Some fields are not valid."), {"starts_at": _("Give the time with its UTC offset.")})
-    return value.astimezone(UTC)
+        raise Invalid(_("Some fields are not valid."), {field: _("Give the time with its UTC offset.")})
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # the year 9999 a little before UTC, or the year 1 a little after
+        raise Invalid(_("Some fields are not valid."), {field: _("This date is out of range.")}) from None
 
 
 # --- opening -------------------------------------------------------------------------------------------------------
@@ -101,12 +104,13 @@ def create_auction(*, session: Session, user: User | None, achievement_id: int, 
     achievement = own_achievement(session, user, achievement_id)
     assert user is not None and achievement.id is not None  # own_achievement required both
     auction_in = parse(AuctionIn, data)
-    starts_at, ends_at = _aware(auction_in.starts_at), _aware(auction_in.ends_at)
+    starts_at, ends_at = _aware(auction_in.starts_at, "starts_at"), _aware(auction_in.ends_at, "ends_at")
     faults = rules.valid_schedule(starts_at, ends_at, utcnow())
     if faults:
         message = {
             "before_start": _("The end must come after the start."),
             "past": _("The end must lie in the future."),
+            "too_long": _("An auction starts within a year and runs for at most 90 days."),
         }[faults["ends_at"]]
         raise Invalid(_("Some fields are not valid."), {"ends_at": message})
     auction = Auction(
