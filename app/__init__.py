@@ -72,6 +72,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from app.market.views.profiles import bp as profiles_bp
     from app.market.views.search import bp as search_bp
     from app.oversight.views import bp as oversight_bp
+    from app.trading.views import bp as trading_bp
     from app.web import errors, input_guards, limits
     from app.web.templating import bp as templating_bp
 
@@ -88,6 +89,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(instruments_bp)
     app.register_blueprint(profiles_bp)
     app.register_blueprint(oversight_bp)
+    app.register_blueprint(trading_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never cookies
     errors.init_app(app)

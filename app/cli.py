@@ -21,6 +21,7 @@ from app.ops import index_worker as worker_loop
 from app.oversight.services import experts, notices
 from app.platform import taxonomy
 from app.platform.errors import ServiceError
+from app.trading.cli import trading_cli
 from indexing.sync import prune_applied
 from models import ExpertField, Role, User
 
@@ -312,5 +313,6 @@ def init_app(app: Flask) -> None:
         notify_cli,
         backup_cli,
         files_cli,
+        trading_cli,
     ):
         app.cli.add_command(group)

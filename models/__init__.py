@@ -172,6 +172,28 @@ from models.organization import (
 from models.outbox import OutboxEvent, SyncCursor
 from models.registration import REGISTRATION_STATUSES, ContractRegistration
 from models.size_class import SIZE_CLASSES, SME_CLASSES, SizeClass, suggest_size_class
+from models.trading import (
+    AchievementTrading,
+    Auction,
+    AuctionBidder,
+    AuctionIn,
+    AuctionStatus,
+    Bid,
+    BidIn,
+    Challenge,
+    ChallengeIn,
+    ChallengeProposal,
+    ChallengeStatus,
+    PriceNotice,
+    PriceNoticeAnswerIn,
+    PriceNoticeIn,
+    PriceNoticeObjection,
+    ProposalIn,
+    ScoreProposalIn,
+    SelectionIn,
+    TradingMode,
+    TradingModeIn,
+)
 
 __all__ = [
     "SIZE_CLASSES",
@@ -347,4 +369,24 @@ __all__ = [
     "FilingIn",
     "GovernanceMemberIn",
     "GoverningBody",
+    "AchievementTrading",
+    "Auction",
+    "AuctionBidder",
+    "AuctionIn",
+    "AuctionStatus",
+    "Bid",
+    "BidIn",
+    "Challenge",
+    "ChallengeIn",
+    "ChallengeProposal",
+    "ChallengeStatus",
+    "PriceNotice",
+    "PriceNoticeAnswerIn",
+    "PriceNoticeIn",
+    "PriceNoticeObjection",
+    "ProposalIn",
+    "ScoreProposalIn",
+    "SelectionIn",
+    "TradingMode",
+    "TradingModeIn",
 ]

@@ -20,6 +20,7 @@ from app.deals.services.interests import PLATFORM_NDA, PLATFORM_NDA_VERSION, con
 from app.ops.demo_assessments import load_assessments
 from app.ops.demo_instruments import load_instruments
 from app.ops.demo_oversight import load_oversight
+from app.ops.demo_trading import load_trading
 from app.platform import audit
 from app.platform.regions import resolve_region
 from indexing.sync import record_change
@@ -240,6 +241,7 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
     session.commit()
     deals = load_demo_deals(session=session, directory=directory)
     date_first_publications(session=session)
+    trading = load_trading(session=session)
     return {
         "organizations": len(orgs),
         "centers": len(centers),
@@ -249,6 +251,7 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
         **instruments,
         **oversight,
         **deals,
+        **trading,
     }
 
 

@@ -32,6 +32,8 @@ SUBJECTS = frozenset(
         "center",
         "application",
         "user",
+        "auction",
+        "challenge",
     }
 )
 

@@ -140,6 +140,26 @@ KIND_TEXT: dict[str, Callable[..., str]] = {
     "filing_revoked": lambda text, state="", detail="": _(
         "The filing of “%(text)s” is revoked: %(detail)s", text=text, detail=detail
     ),
+    # Open trading (app.trading): auctions, price notices, open challenges.
+    "auction_outbid": lambda text, state="", detail="": _(
+        "You were outbid in the auction of “%(text)s”: the price is now %(detail)s yuan",
+        text=text,
+        detail=detail,
+    ),
+    "auction_won": lambda text, state="", detail="": _(
+        "You won the auction of “%(text)s” at %(detail)s yuan: a draft contract awaits you",
+        text=text,
+        detail=detail,
+    ),
+    "auction_sold": lambda text: _("Your auction of “%(text)s” closed sold", text=text),
+    "auction_unsold": lambda text: _("Your auction of “%(text)s” closed unsold", text=text),
+    "price_notice_objection": lambda text: _(
+        "An objection to the price notice of “%(text)s” was received", text=text
+    ),
+    "challenge_proposal": lambda text: _("A new proposal to your challenge: %(text)s", text=text),
+    "challenge_selected": lambda text: _(
+        "Your proposal was selected for the challenge “%(text)s”: a draft contract follows", text=text
+    ),
 }
 
 # Which label table a notice's `state` is a code of: by kind first, else by the subject's type.
@@ -174,6 +194,8 @@ SUBJECT_LINKS: dict[str, tuple[str, str | None, dict[str, str]]] = {
     # A center's assessment and rectification: its users act on them on their own center page.
     "center_assessment": ("oversight.my_center", None, {}),
     "rectification": ("oversight.my_center", None, {}),
+    "auction": ("trading.auction", "auction_id", {}),
+    "challenge": ("trading.challenge", "challenge_id", {}),
 }
 
 

@@ -21,6 +21,7 @@ from app.platform.errors import NotFound
 from app.platform.money import format_wan
 from app.platform.regions import region_choices, region_name
 from app.platform.taxonomy import industry_choices, industry_name
+from app.trading import labels as trading_labels
 from app.web import labels
 from app.web.identity import current_user_or_none
 from models import POSTED_KINDS, Organization
@@ -42,6 +43,7 @@ def _all_tables() -> dict[str, dict]:
         oversight_labels.TABLES,
         account_labels.TABLES,
         instrument_labels.TABLES,
+        trading_labels.TABLES,
     ):
         clash = tables.keys() & part.keys()
         assert not clash, f"label tables named twice: {clash}"

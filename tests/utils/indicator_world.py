@@ -2,13 +2,14 @@
 contracts in every state that the counting rules tell apart. Everything is made through the services."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session
 
 from app.deals.services import incubations
 from app.oversight.services import center_records, evaluations
-from models import Role, User
+from models import Achievement, PriceNotice, Role, User
+from models.common import utcnow
 from tests.utils.bureau import create_account
 from tests.utils.deal_world import sign_contract
 from tests.utils.factories import create_achievement, create_need, create_user, in_app, verify_org
@@ -42,6 +43,22 @@ def signed_contract(session: Session, creator: User, interest_id: int, signers: 
     return contract
 
 
+def cleared_price_notice(session: Session, achievement_id: int, price: int) -> None:
+    """A price notice of the achievement that ran its period without objection (app.trading.services.price_notices)."""
+    achievement = session.get(Achievement, achievement_id)
+    session.add(
+        PriceNotice(
+            achievement_id=achievement_id,
+            seller_org_id=achievement.org_id,
+            title=achievement.title,
+            price=price,
+            opened_at=utcnow() - timedelta(days=40),
+            ends_at=utcnow() - timedelta(days=20),
+        )
+    )
+    session.commit()
+
+
 def make_world(session: Session) -> IndicatorWorld:
     bureau = create_account(session, Role.bureau, "市工信局统计员")
     expert = create_account(session, Role.expert, "钱专家")
@@ -68,7 +85,9 @@ def make_world(session: Session) -> IndicatorWorld:
 
 def add_activity(session: Session, w: IndicatorWorld) -> None:
     """Contracts, incubations, trainings and projects, some counted in YEAR and some not."""
-    # A license of the member's achievement (through the center): counts for the center, transfers it.
+    # A license of the member's achievement (through the center): counts for the center, transfers it. The member
+    # is a university selling by agreement, so its price notice (公示) ran and closed first.
+    cleared_price_notice(session, w.achievement_id, 800_000)
     interest = express(session, w.sme, "achievement", w.achievement_id)
     accept(session, w.member, interest.id)
     signed_contract(

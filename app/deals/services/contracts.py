@@ -227,6 +227,9 @@ def transition_contract(
                 raise Forbidden(
                     _("Your organization may not sign contracts until the bureau has verified it.")
                 )
+            from app.trading.services import price_notices  # trading builds on deals, not the other way
+
+            price_notices.require_cleared(session, contract)
             text = contract_texts.signable(session=session, contract=contract, text_sha256=text_sha256)
             if "record" not in proof:  # the credential is checked once, not on every retry
                 proof["record"] = signing.signer(method).sign(

@@ -57,6 +57,7 @@ from app.platform.permissions import (
 )
 from app.platform.taxonomy import industry_choices
 from app.platform.validation import parse_id
+from app.trading.services import price_notices as price_notice_service
 from app.web import limits
 from app.web.identity import current_user_or_none
 from app.web.input_guards import accepts_upload
@@ -433,6 +434,9 @@ def _notices_page(*, errors=None, error_message=None, status=200, objecting: int
         rectifying=rectifying,
         revoked=revoked,
         calls=call_service.list_calls(session=session, open_only=True),
+        price_notices=price_notice_service.on_notice(session=session),
+        price_notice_state=lambda n: price_notice_service.state_of(session, n),
+        price_objections=lambda n: price_notice_service.objections_of(session, n.id),
         objecting=objecting,
         errors=errors or {},
         error_message=error_message,

@@ -1,0 +1,5 @@
+"""The trading pages (one blueprint, `trading`)."""
+
+from app.trading.views.pages import bp
+
+__all__ = ["bp"]
