@@ -113,9 +113,11 @@ services-down:
 	-bash .ci/meilisearch.sh stop .ci/.meili.env
 	-bash .ci/postgres.sh stop .ci/.pg.env
 
+# Two workers, each taking whole files (a file's module fixtures are built once) and its own PostgreSQL database.
+TEST_WORKERS ?= 2
 test: translations browser $(AXE) services-up
 	set -a; . ./.ci/.pg.env; . ./.ci/.meili.env; . ./$(E5_ENV); set +a; \
-	REQUIRE_SERVICES=1 $(PY) -m pytest -q -p no:cacheprovider; rc=$$?; \
+	REQUIRE_SERVICES=1 $(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile; rc=$$?; \
 	$(MAKE) --no-print-directory services-down; exit $$rc
 
 # `make load`: 100k listings on PostgreSQL (grown and indexed once, then cached), gunicorn -w 2 and a separate

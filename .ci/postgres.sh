@@ -47,7 +47,7 @@ start)
   su postgres -c "psql -q -h 127.0.0.1 -p $port -v ON_ERROR_STOP=1" <<SQL
 DROP DATABASE IF EXISTS mic_test;
 DROP ROLE IF EXISTS mic_test;
-CREATE ROLE mic_test LOGIN PASSWORD '$password';
+CREATE ROLE mic_test LOGIN CREATEDB PASSWORD '$password';
 CREATE DATABASE mic_test OWNER mic_test;
 SQL
   echo "DATABASE_URL_TEST=postgresql+psycopg://mic_test:$password@127.0.0.1:$port/mic_test" > "$envfile"

@@ -11,7 +11,7 @@ import os
 import shutil
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlmodel import Session, SQLModel
 
 from app import create_app
@@ -21,7 +21,7 @@ from app.migrate import upgrade
 from matching.text import set_user_dictionary
 
 # The deal tests' `world` and `tokens` (a module may define its own of the same name).
-pytest_plugins = ["tests.utils.deal_fixtures"]
+pytest_plugins = ["tests.utils.deal_fixtures", "tests.utils.compile_caches"]
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -72,9 +72,25 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
+def _worker_database(url: str) -> str:
+    """Under `pytest -n`, each worker gets a database of its own beside the given one, made on first use."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = make_engine(url)
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
-    url = require_service("DATABASE_URL_TEST", "PostgreSQL")
+    url = _worker_database(require_service("DATABASE_URL_TEST", "PostgreSQL"))
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
