@@ -19,6 +19,7 @@ from sqlmodel import JSON, Field, SQLModel
 from models.common import ID_MAX, json_list, utcnow
 from models.enums import CloseReason, CooperationMode, ListingStatus
 from models.listing import (
+    LANGUAGE_RULE,
     MONEY_MAX,
     SORT_KEYS,
     TEXT_MAX,
@@ -204,6 +205,7 @@ class Instrument(InstrumentBase, ListingTable, table=True):
     __table_args__ = (
         *(_money_check(column) for column in ("price", "price_member", "price_sme", "price_university")),
         CheckConstraint("subsidy_percent >= 0 AND subsidy_percent <= 100", name="ck_instrument_subsidy"),
+        CheckConstraint(LANGUAGE_RULE[1], name=f"ck_instrument_{LANGUAGE_RULE[0]}"),
         CheckConstraint("min_slot_minutes <= max_slot_minutes", name="ck_instrument_slot_order"),
         Index("ix_instrument_live_newest", "status", "updated_at", "id"),
         Index("ix_instrument_live_category", "status", "category"),

@@ -57,6 +57,8 @@ def upgrade() -> None:
         sa.Column("description", sqlmodel.sql.sqltypes.AutoString(length=20000), nullable=False),
         sa.Column("industry", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
         sa.Column("cooperation_modes", sa.JSON(), nullable=False),
+        # Every listing kind records its language (0024); an instrument too, by the same rule.
+        sa.Column("language", sa.String(length=2), server_default="zh", nullable=False),
         sa.Column("model", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("maker", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column(
@@ -109,6 +111,7 @@ def upgrade() -> None:
             name="ck_instrument_price_university",
         ),
         sa.CheckConstraint("subsidy_percent >= 0 AND subsidy_percent <= 100", name="ck_instrument_subsidy"),
+        sa.CheckConstraint("language IN ('zh', 'en')", name="ck_instrument_language"),
         sa.ForeignKeyConstraint(
             ["center_id"],
             ["center.id"],

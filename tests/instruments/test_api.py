@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from models import Booking, Contract, ContractText, Interest
+from models import Booking, Contract, ContractText, Interest, Organization, SizeClass
 from tests.conftest import BACKENDS
 from tests.instruments.helpers import at, post_instrument, week_after_next
 from tests.utils.factories import PASSWORD
@@ -412,3 +412,21 @@ def test_the_bookings_interest_shows_in_the_deal_lists(client, world):
     assert [item["target_type"] for item in inbox.json["items"]] == ["instrument"]
     outbox = client.get("/api/v1/interests?box=out", headers=world["booker"])
     assert outbox.status_code == 200 and outbox.json["items"][0]["target_title"] == "电液伺服疲劳试验机"
+
+
+def test_a_recorded_size_class_decides_the_sme_price(client, session, world, enterprise):
+    """A booker whose size class is on record pays by it: a large firm ticking "SME" pays the list price, a
+    small one pays the SME price without ticking anything."""
+    org = session.get(Organization, enterprise.org_id)
+    org.size_class = SizeClass.large
+    session.add(org)
+    session.commit()
+    large = book(client, world, week_after_next(0), 9, 10, sme=True)
+    assert large.status_code == 201, large.json
+    assert large.json["price_category"] == "enterprise" and large.json["amount"] == 400
+    org.size_class = SizeClass.small
+    session.add(org)
+    session.commit()
+    small = book(client, world, week_after_next(1), 9, 10, sme=False)
+    assert small.status_code == 201, small.json
+    assert small.json["price_category"] == "sme" and small.json["amount"] == 300

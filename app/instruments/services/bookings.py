@@ -43,6 +43,7 @@ from models import (
 from models.center import Center
 from models.common import utcnow
 from models.deals import ContractKind
+from models.size_class import SME_CLASSES
 
 log = logging.getLogger(__name__)
 
@@ -96,12 +97,20 @@ def _may_book(session: Session, org: Organization, instrument: Instrument) -> No
         )
 
 
+def is_sme(org: Organization, declared: bool) -> bool:
+    """An organization whose size class is on record is an SME by that class (中型/小型/微型); the booker's own
+    declaration counts only while none is recorded, so a large firm cannot book at the SME price by ticking a box."""
+    if org.size_class is not None:
+        return org.size_class in SME_CLASSES
+    return declared
+
+
 def quote_for(
     session: Session, instrument: Instrument, org: Organization, booking_in: BookingIn
 ) -> rules.Price:
     assert org.id is not None
     category = rules.price_category(
-        member=_member(session, org.id, instrument), org_kind=org.kind.value, sme=booking_in.sme
+        member=_member(session, org.id, instrument), org_kind=org.kind.value, sme=is_sme(org, booking_in.sme)
     )
     return rules.quote(
         prices={
