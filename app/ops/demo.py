@@ -242,6 +242,9 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
     deals = load_demo_deals(session=session, directory=directory)
     date_first_publications(session=session)
     trading = load_trading(session=session)
+    # The last steps only read: end their transaction, so the caller's session holds no lock on any table (a
+    # restore or a migration run next would wait on it).
+    session.commit()
     return {
         "organizations": len(orgs),
         "centers": len(centers),

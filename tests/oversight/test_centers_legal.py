@@ -31,7 +31,7 @@ from tests.utils.factories import (
     random_credit_code,
     verify_org,
 )
-from tests.utils.indicator_world import signed_contract
+from tests.utils.indicator_world import cleared_price_notice, signed_contract
 from tests.utils.ui_deals import accept, express
 from tests.utils.web import bearer, concurrently, csrf_token
 
@@ -143,6 +143,8 @@ def test_the_lead_firms_ordinary_contracts_do_not_count_for_its_center(session, 
     achievement = create_achievement(session, member, center_id=center.id, title="轻量化车身连接工艺")
     interest = express(session, buyer, "achievement", achievement.id)
     accept(session, member, interest.id)
+    # A university licensing by agreement publishes the price first (公示): the notice ran and closed.
+    cleared_price_notice(session, achievement.id, 1_200_000)
     through = signed_contract(
         session,
         buyer,
