@@ -100,7 +100,7 @@ def test_the_worker_encodes_in_batches(app, session, fake):
 
 def test_an_english_search_finds_the_chinese_listing(app, client, fake, market):
     encode_pending(app)
-    response = client.get("/api/v1/search?q=battery")
+    response = client.get("/api/v1/search?q=accumulator")
     assert response.status_code == 200
     body = response.json
     assert body["meta"] == {"e5": "used"}
@@ -109,10 +109,10 @@ def test_an_english_search_finds_the_chinese_listing(app, client, fake, market):
     assert body["hits"][0]["found_by"] == "e5" and body["total"] >= 1
     assert ("achievement", market["textile"].id) not in ids
     # The site search and a list page's keyword filter read the same fusion.
-    page = client.get("/search?q=laser")
-    assert page.status_code == 200 and "铝合金激光焊接气孔抑制" in page.get_data(as_text=True)
-    listing = client.get("/achievements?q=laser")
-    assert listing.status_code == 200 and "铝合金激光焊接气孔抑制" in listing.get_data(as_text=True)
+    page = client.get("/search?q=accumulator")
+    assert page.status_code == 200 and "动力电池极片涂布厚度控制" in page.get_data(as_text=True)
+    listing = client.get("/needs?q=accumulator")
+    assert listing.status_code == 200 and "动力电池极片涂布厚度控制" in listing.get_data(as_text=True)
 
 
 def test_a_chinese_search_keeps_its_lexical_hits_first(app, client, fake, market):
@@ -130,7 +130,7 @@ def test_with_the_service_down_search_and_recommendations_work_and_say_so(app, c
     assert response.json["meta"] == {"e5": "skipped"}
     assert response.json["hits"][0]["entity_id"] == market["laser"].id
     assert "e5 channel skipped" in caplog.text
-    assert client.get("/api/v1/search?q=battery").json["hits"] == []
+    assert client.get("/api/v1/search?q=accumulator").json["hits"] == []
     recs = client.get(f"/api/v1/needs/{market['battery'].id}/recommendations")
     assert recs.status_code == 200
 
@@ -144,7 +144,7 @@ def test_vectors_catch_up_when_the_service_returns(app, client, session, fake, m
         worker.drain_once(batch_size=embeddings.BATCH)
     assert worker.retry_in(sink.name) > 0  # failed: retried later, with back-off
     assert session.exec(select(TextEmbedding)).all() == []
-    assert client.get("/api/v1/search?q=battery").json["hits"] == []
+    assert client.get("/api/v1/search?q=accumulator").json["hits"] == []
     fake.start()
     sink.client.cooldown = 0
     sink.client._down_until = 0.0
@@ -152,7 +152,7 @@ def test_vectors_catch_up_when_the_service_returns(app, client, session, fake, m
         worker.drain_once(batch_size=embeddings.BATCH)
     assert len(session.exec(select(TextEmbedding)).all()) == 3
     # The host's matcher re-read the listings with their vectors: the English search finds the battery need.
-    hits = client.get("/api/v1/search?q=battery").json["hits"]
+    hits = client.get("/api/v1/search?q=accumulator").json["hits"]
     assert hits and hits[0]["entity_id"] == market["battery"].id
 
 

@@ -46,7 +46,7 @@ def test_lsa_must_be_fit_first_and_tiny_corpora_still_work():
 
 
 def test_registry_and_bad_arguments():
-    assert set(ENCODERS) == {"lsa", "st"}
+    assert set(ENCODERS) == {"lsa", "st", "e5"}
     assert make_encoder("lsa", dim=8).requested_dim == 8
     with pytest.raises(ValueError, match="Unknown encoder"):
         make_encoder("word2vec")

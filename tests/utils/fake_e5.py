@@ -18,6 +18,8 @@ import numpy as np
 DIM = 384
 CONCEPTS = {
     "battery": 1,
+    # A word the taxonomy's English names do not know, so only the vectors can carry it across languages.
+    "accumulator": 1,
     "电池": 1,
     "laser": 2,
     "激光": 2,
