@@ -22,6 +22,7 @@ from models.common import utcnow
 from tests.utils.bureau import apply, carry, create_call
 from tests.utils.deal_world import current_sha256
 from tests.utils.factories import achievement_data, need_data, random_credit_code, registration_data
+from tests.utils.indicator_world import cleared_price_notice
 from tests.utils.serving import served_app, serving
 
 pytestmark = pytest.mark.e2e
@@ -368,6 +369,9 @@ def _sign_contracts_with_the_center(app) -> int:
         ]
         for interest, accepter, kind, amount, technology in deals:
             interests.accept_interest(session=session, user=accepter, interest_id=interest.id)
+            sold = interest.target_id if interest.target_type == "achievement" else interest.via_id
+            if kind in ("license", "transfer") and sold is not None:
+                cleared_price_notice(session, sold, amount)  # a university's sale by agreement: 公示 first
             contract = contracts.create_contract(
                 session=session,
                 user=firm,
