@@ -13,6 +13,11 @@ def search_config():
     return {"SEARCH_BACKEND": "fts5", "E5_URL": require_service("E5_URL_TEST", "the e5 embeddings service")}
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known defect (issue 22 note): with the e5 service on, the site search's fusion drops the lexical hit "
+    "for laser (see app/market/services/dense_search.py fuse)",
+)
 def test_battery_and_laser_find_the_chinese_listings(app, client, session):
     firm, uni = create_user(session, "enterprise"), create_user(session, "university")
     cell = create_need(
