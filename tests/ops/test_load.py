@@ -139,11 +139,6 @@ def test_the_report_marks_reads_over_150_ms_and_any_errors_as_missing_the_target
 
 
 @ON_BOTH_DATABASES
-@pytest.mark.xfail(
-    strict=True,
-    reason="known defect (issue 22 note): the freshness probe posts and reads recommendations as one organization, "
-    "which the panel rightly never recommends to itself; the probe needs a second organization",
-)
 def test_a_listing_posted_while_serving_is_found_by_search_and_by_the_need_it_fits(served, market):
     api = Api(served)
     api.login(market["providers"][-1]["email"], market["password"])

@@ -1,8 +1,10 @@
 """How soon a listing posted during the run is found: by search, and by the recommendations of a need it fits.
 
 A provider posts an achievement written from an existing need's own words (so the need's "license"
-recommendations should rank it), then polls the search API and that need's recommendations until the
-achievement appears. The clock starts when the POST is answered: from then on the listing is saved.
+recommendations should rank it), then a visitor who is not that provider polls the search API and that need's
+recommendations until the achievement appears. The reader must be someone else: the panel never recommends
+the viewer's own organization, so a provider polling for its own listing would wait forever. The clock
+starts when the POST is answered: from then on the listing is saved.
 """
 
 from __future__ import annotations
@@ -60,9 +62,11 @@ class Api:
         self.token = self.call("POST", "/auth/token", {"email": email, "password": password})["token"]
 
 
-def probe(api: Api, *, need_id: int, wait: float = 30.0) -> Freshness:
-    """Post an achievement that fits need `need_id`, time how long search and recommendations take to find
-    it, then delete it (the cached database keeps no probes)."""
+def probe(api: Api, *, need_id: int, wait: float = 30.0, reader: Api | None = None) -> Freshness:
+    """Post an achievement as `api`'s account that fits need `need_id`, time how long search and
+    recommendations take to show it to `reader` (an anonymous visitor unless given), then delete it (the
+    cached database keeps no probes)."""
+    reader = reader or Api(api.base)
     need = api.call("GET", f"/needs/{need_id}")
     # A word no listing has, so a search for it can only find this one.
     marker = f"探针{secrets.token_hex(4)}"
@@ -83,11 +87,11 @@ def probe(api: Api, *, need_id: int, wait: float = 30.0) -> Freshness:
     try:
 
         def in_search():
-            hits = api.call("GET", "/search", q=marker, type="achievement")["hits"]
+            hits = reader.call("GET", "/search", q=marker, type="achievement")["hits"]
             return any(hit["entity_id"] == listing_id for hit in hits)
 
         def in_recommendations():
-            recs = api.call("GET", f"/needs/{need_id}/recommendations", kind="license", k=10)
+            recs = reader.call("GET", f"/needs/{need_id}/recommendations", kind="license", k=10)
             return any(rec["target_id"] == listing_id for rec in recs)
 
         found: dict[str, float] = {}
