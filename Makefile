@@ -117,7 +117,7 @@ services-down:
 TEST_WORKERS ?= 2
 test: translations browser $(AXE) services-up
 	set -a; . ./.ci/.pg.env; . ./.ci/.meili.env; . ./$(E5_ENV); set +a; \
-	REQUIRE_SERVICES=1 $(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile; rc=$$?; \
+	REQUIRE_SERVICES=1 $(PY) -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile --durations=25; rc=$$?; \
 	$(MAKE) --no-print-directory services-down; exit $$rc
 
 # `make load`: 100k listings on PostgreSQL (grown and indexed once, then cached), gunicorn -w 2 and a separate
