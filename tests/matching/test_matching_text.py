@@ -161,3 +161,42 @@ def test_one_jieba_dictionary_serves_search_and_matching(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["1", "False"]
+
+
+def _flat_rewrite(canonical: dict[str, str], text: str) -> str:
+    """The plain definition: every spelling in one alternation, longest first, Latin edges on word boundaries."""
+    import re
+
+    alternatives = []
+    for variant in sorted({*canonical, *canonical.values()}, key=len, reverse=True):
+        escaped = re.escape(variant)
+        if variant[0].isascii() and variant[0].isalnum():
+            escaped = r"(?<![0-9a-z])" + escaped
+        if variant[-1].isascii() and variant[-1].isalnum():
+            escaped += r"(?![0-9a-z])"
+        alternatives.append(escaped)
+    return re.compile("|".join(alternatives)).sub(lambda m: canonical.get(m.group(), m.group()), text)
+
+
+def test_the_spelling_trie_rewrites_exactly_as_the_longest_first_alternation():
+    import random
+
+    synonyms = {
+        "电驱动": ["电驱", "电驱动系统"],
+        "人工智能": ["ai", "a.i."],
+        "电动垂直起降": ["evtol", "ev-tol"],
+        "电动汽车": ["ev", "纯电车"],
+        "增材制造": ["3d打印", "3d打印机"],
+        "c++": ["cpp"],
+    }
+    set_user_dictionary([], synonyms)
+    canonical = {v: k for k, vs in synonyms.items() for v in vs}
+    # Prefixes of one another, Latin edges inside words, a canonical word containing a variant.
+    assert normalize("电驱动系统和电驱") == "电驱动和电驱动"
+    assert normalize("evtol and ev, evx, maintain ai") == "电动垂直起降 and 电动汽车, evx, maintain 人工智能"
+    rng = random.Random(7)
+    pieces = [*canonical, *synonyms, "x", "a", "m", "动", "车", "系统", " ", ",", "+", "."]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        # These pieces fold to themselves but for spaces, which collapse.
+        assert normalize(text) == _flat_rewrite(canonical, " ".join(text.split())), text
