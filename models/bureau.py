@@ -399,6 +399,29 @@ class FilingIn(DecisionIn):
         return None if value is None else checked_credit_code(value)
 
 
+class LegalEntityIn(SQLModel):
+    """The name and unified social credit code on a center's business licence, completing a legal entity that
+    was recorded without them (the centers filed before centers were legal persons of their own)."""
+
+    entity_name: str = Field(min_length=2, max_length=120)
+    entity_credit_code: str = Field(min_length=18, max_length=18)
+
+    @field_validator("entity_name", mode="before")
+    @classmethod
+    def _strip_name(cls, value):
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("entity_credit_code", mode="before")
+    @classmethod
+    def _normalise_code(cls, value):
+        return normalised_credit_code(value) if isinstance(value, str) else value
+
+    @field_validator("entity_credit_code")
+    @classmethod
+    def _valid_code(cls, value: str) -> str:
+        return checked_credit_code(value)
+
+
 class InspectionIn(SQLModel):
     inspected_on: date
     inspectors: str = Field(min_length=2, max_length=500)

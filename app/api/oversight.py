@@ -21,7 +21,7 @@ from app.oversight.services import application_documents as documents
 from app.oversight.services import applications as application_service
 from app.oversight.services import calls as call_service
 from app.oversight.services import center_records as records
-from app.oversight.services import evaluations, indicators
+from app.oversight.services import evaluations, indicators, legal_entities
 from app.oversight.services import experts as expert_service
 from app.oversight.services import governance as governance_service
 from app.oversight.services import notice as notice_service
@@ -60,9 +60,11 @@ from models import (
     Grade,
     GradeIn,
     InspectionIn,
+    LegalEntityIn,
     NoticeObjection,
     ObjectionDismissalIn,
     ObjectionIn,
+    Organization,
     PanelIn,
     Promotion,
     PromotionIn,
@@ -645,6 +647,49 @@ def record_contribution(center_id: int):
             )
         )
     ), 201
+
+
+class LegalEntityView(BaseModel):
+    center_id: int
+    center_name: str
+    org_id: int
+    name: str
+    credit_code: str
+    verified: bool
+
+
+def _legal_entity(center: Center, org: Organization) -> dict:
+    return {
+        "center_id": center.id,
+        "center_name": center.name,
+        "org_id": org.id,
+        "name": org.name,
+        "credit_code": org.credit_code,
+        "verified": org.verified,
+    }
+
+
+@bp.get(f"{P}/legal-entities/pending")
+@documented(responses={200: items_of(LegalEntityView)})
+@token_required
+def legal_entities_pending():
+    """Centers whose own organization still waits for the name and credit code on its business licence
+    (bureau)."""
+    rows = legal_entities.awaiting_licence(session=get_session(), user=api_user())
+    return jsonify(items=[_legal_entity(c, o) for c, o in rows])
+
+
+@bp.put(f"{P}/centers/<int:center_id>/legal-entity")
+@documented(json=LegalEntityIn, responses={200: LegalEntityView})
+@limits.writes
+@token_required
+def complete_legal_entity(center_id: int):
+    """Complete a center's legal entity from its business licence, once (bureau): 409 when already complete or
+    when the code belongs to another organization."""
+    center, org = legal_entities.complete_legal_entity(
+        session=get_session(), user=api_user(), center_id=center_id, data=json_body()
+    )
+    return jsonify(_legal_entity(center, org))
 
 
 @bp.post(f"{P}/centers/<int:center_id>/trainings")

@@ -36,7 +36,7 @@ from app.oversight.services import application_documents as documents
 from app.oversight.services import applications as application_service
 from app.oversight.services import calls as call_service
 from app.oversight.services import center_records as records
-from app.oversight.services import evaluations
+from app.oversight.services import evaluations, legal_entities
 from app.oversight.services import experts as expert_service
 from app.oversight.services import governance as governance_service
 from app.oversight.services import notice as notice_service
@@ -61,7 +61,7 @@ from app.trading.services import price_notices as price_notice_service
 from app.web import limits
 from app.web.identity import current_user_or_none
 from app.web.input_guards import accepts_upload
-from models import AssignmentSubject, CenterApplication, CenterEvaluation
+from models import AssignmentSubject, CenterApplication, CenterEvaluation, Organization
 
 Page = Callable[..., tuple[str, int]]
 
@@ -106,8 +106,14 @@ def _center_names(session, user) -> dict[int, str]:
 def registry():
     """The centers' registry, every status."""
     status = request.args.get("status") or None
-    centers = registry_service.registry(session=get_session(), user=current_user_or_none(), status=status)
-    return render_template("oversight/registry.html", centers=centers, status=status)
+    session, user = get_session(), current_user_or_none()
+    centers = registry_service.registry(session=session, user=user, status=status)
+    return render_template(
+        "oversight/registry.html",
+        centers=centers,
+        status=status,
+        awaiting_licence=legal_entities.awaiting_licence(session=session, user=user),
+    )
 
 
 def _center_page(center_id: int, *, errors=None, error_message=None, status=200):
@@ -129,6 +135,9 @@ def _center_page(center_id: int, *, errors=None, error_message=None, status=200)
         ),
         contributor_options=[(o.id, o.name) for o in governance_service.contributors(session, record.center)],
         may_manage_governance=may_manage_governance(user, record.center),
+        legal_entity_pending=legal_entities.is_placeholder(
+            org.credit_code if (org := session.get(Organization, record.center.org_id or 0)) else None
+        ),
         errors=errors or {},
         error_message=error_message,
         form=request.form,
@@ -140,6 +149,21 @@ def _center_page(center_id: int, *, errors=None, error_message=None, status=200)
 def center(center_id: int):
     """A center's registry record: founders, experts, applications, promotions, records, evaluations, history."""
     return _center_page(center_id)
+
+
+@bp.route("/bureau/centers/<int:center_id>/legal-entity", methods=["POST"])
+@limits.writes
+@login_required
+def complete_legal_entity(center_id: int):
+    """Complete a center's legal entity from its business licence (bureau)."""
+    return attempt(
+        lambda: legal_entities.complete_legal_entity(
+            session=get_session(), user=current_user_or_none(), center_id=center_id, data=form_data()
+        ),
+        _("The center's legal entity is complete."),
+        lambda _r: url_for("oversight.center", center_id=center_id),
+        lambda **kw: _center_page(center_id, **kw),
+    )
 
 
 @bp.route("/bureau/centers/<int:center_id>/promotions", methods=["POST"])
