@@ -50,7 +50,7 @@ class ValuationIn(SQLModel):
     ip_type: ValuationIPType
     ip_status: IPStatus
     claims: int = Field(default=0, ge=0, le=500)
-    remaining_years: int = Field(default=0, ge=0, le=30)
+    remaining_years: int = Field(default=0, ge=0, le=50)  # software copyright: 50 years
     family_size: int = Field(default=0, ge=0, le=200)
     market_readiness: MarketReadiness
     application_readiness: ApplicationReadiness
