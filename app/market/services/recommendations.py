@@ -22,6 +22,7 @@ from app.platform.errors import Forbidden, Invalid
 from app.platform.regions import region_name
 from app.platform.taxonomy import generic_words, industry_name
 from app.platform.validation import parse
+from app.trading.services import open_challenges
 from matching import MatchItem, ReasonCode
 from matching.text import expand_synonyms
 from models import (
@@ -176,6 +177,7 @@ def _results(
         )
         if len(results) == k:
             break
+    open_challenges.annotate(session, results, type_key="target_type", id_key="target_id", with_reason=True)
     return results
 
 
