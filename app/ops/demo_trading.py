@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from app.trading.services import auctions
+from indexing.sync import record_change
 from models import (
     Achievement,
     AchievementTrading,
@@ -262,6 +263,7 @@ def load_trading(*, session: Session, now: datetime | None = None) -> dict[str, 
             )
             session.add(challenge)
             session.flush()
+            record_change(session, "need", need.id)  # its search document now carries the challenge
             assert challenge.id is not None
             plans = (
                 ("依托中心中试线，分三阶段完成工艺开发、样件验证和小批量试制。", 1_200_000, 8, 86),

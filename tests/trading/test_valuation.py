@@ -148,7 +148,7 @@ def test_bad_input_is_a_422_with_its_fields_and_keeps_the_saved_assessment(clien
     assert bad.status_code == 422
     assert {"trl", "market_readiness"} <= set(bad.json["error"]["fields"])
     no_version = client.put(path(market), json={**BODY, "trl": 7}, headers=heads["seller"])
-    assert no_version.status_code == 422 and "version" in no_version.json["error"]["fields"]
+    assert no_version.status_code == 409 and "version" in no_version.json["error"]["fields"]
     stale = client.put(path(market), json={**BODY, "trl": 7, "version": 1}, headers=heads["seller"])
     assert stale.status_code == 200
     again = client.put(path(market), json={**BODY, "trl": 8, "version": 1}, headers=heads["seller"])

@@ -18,7 +18,7 @@ from app.market.services import recommendations
 from app.market.services.listings import get_listing
 from app.platform import audit, permissions
 from app.platform.concurrency import versioned_update
-from app.platform.errors import Conflict, Invalid, NotFound
+from app.platform.errors import Conflict, NotFound
 from app.platform.money import format_wan
 from app.platform.validation import parse
 from app.trading import valuation_rules as rules
@@ -213,7 +213,8 @@ def save_valuation(
     *, session: Session, user: User | None, achievement_id: int, data: dict
 ) -> AchievementValuation:
     """The seller saves the assessment (and whether it is published): the first save inserts, later ones must
-    name the version they read; a stale or concurrent save gets 409 and changes nothing."""
+    name the version they read; a stale or concurrent save (or one without a version once an assessment exists)
+    gets 409 and changes nothing."""
     achievement = own_achievement(session, user, achievement_id)
     assert user is not None and achievement.id is not None
     valuation_in = parse(ValuationIn, data)
@@ -229,11 +230,8 @@ def save_valuation(
             session.rollback()
             raise Conflict(str(STALE)) from None
     else:
-        if valuation_in.version is None:
-            raise Invalid(
-                _("Some fields are not valid."),
-                {"version": _("Send the version of the assessment you read.")},
-            )
+        if valuation_in.version is None:  # saved as a first save, but another save came first
+            raise Conflict(str(STALE), {"version": _("Send the version of the assessment you read.")})
         assert row.id is not None
         versioned_update(
             session,
