@@ -195,8 +195,20 @@ from models.trading import (
     TradingMode,
     TradingModeIn,
 )
+from models.valuation import (
+    AchievementValuation,
+    ApplicationReadiness,
+    MarketReadiness,
+    ValuationIn,
+    ValuationIPType,
+)
 
 __all__ = [
+    "AchievementValuation",
+    "ApplicationReadiness",
+    "MarketReadiness",
+    "ValuationIn",
+    "ValuationIPType",
     "SIZE_CLASSES",
     "SME_CLASSES",
     "SizeClass",

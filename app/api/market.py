@@ -25,6 +25,7 @@ from app.market.services.search import (
     sort_name,
 )
 from app.platform.errors import Invalid
+from app.trading.services import open_challenges
 from app.web import limits
 from app.web.args import MAX_PAGE, int_arg
 from app.web.input_guards import accepts_upload
@@ -204,6 +205,9 @@ class SearchHit(BaseModel):
         False, description="found across languages: the query and the listing are in different languages"
     )
     found_by: str | None = Field(None, description='"e5" when only the multilingual vectors found this hit')
+    challenge: dict[str, Any] | None = Field(
+        None, description="a need's open challenge (揭榜挂帅): {id, reward (yuan), deadline, url}"
+    )
 
 
 class SearchResult(BaseModel):
@@ -505,6 +509,7 @@ def search():
     rows = rows_of_hits(session=get_session(), hits=result.hits)
     mark_languages(result.hits, rows, request.args.get("q", "").strip())
     hits = [{**hit, **hit_summary(rows[hit["id"]])} if hit["id"] in rows else hit for hit in result.hits]
+    open_challenges.annotate(get_session(), hits, type_key="type", id_key="entity_id")
     return jsonify(
         hits=hits, total=result.total, facets=result.facets, suggestions=result.suggestions, meta=result.meta
     )

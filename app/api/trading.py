@@ -10,7 +10,7 @@ from app.api.blueprint import bp
 from app.api.document import documented
 from app.api.helpers import api_user, json_body, token_required
 from app.db import get_session
-from app.trading.services import auctions, challenges, modes, price_notices
+from app.trading.services import auctions, challenges, modes, price_notices, valuations
 from app.web import limits
 from models import (
     AuctionIn,
@@ -23,6 +23,7 @@ from models import (
     ScoreProposalIn,
     SelectionIn,
     TradingModeIn,
+    ValuationIn,
 )
 
 ID = "<int(max=2147483647):{}>"
@@ -367,3 +368,86 @@ def select_proposal(challenge_id: int):
         session=get_session(), user=api_user(), challenge_id=challenge_id, data=json_body()
     )
     return jsonify(_dump(ChallengeView, row)), 201
+
+
+# --- valuation guidance (科技成果评价) ------------------------------------------------------------------------------
+
+
+class AssessmentView(BaseModel):
+    trl: int
+    ip_type: str
+    ip_status: str
+    claims: int
+    remaining_years: int
+    family_size: int
+    market_readiness: str = Field(description="unexplored, validated or selling")
+    application_readiness: str = Field(description="lab, pilot or production")
+    note: str
+    published: bool
+    version: int = Field(description="send it back with the next PUT")
+    updated_at: datetime
+
+
+class SuggestedRange(BaseModel):
+    low: int | None = Field(description="yuan; null when there are no comparables")
+    high: int | None
+    basis: str = Field(
+        description="median (3+ comparables), band (1-2: the middle of their amount band) or none"
+    )
+    spread: float | None
+    factors: dict[str, float] = Field(description="trl, ip, market, application")
+
+
+class ComparableGroup(BaseModel):
+    kind: str | None = Field(description="contract kind; null for kinds merged because each had fewer than 3")
+    kinds: list[str] | None = None
+    count: int
+    years: list[int]
+    min: int
+    median: int
+    max: int
+
+
+class Comparables(BaseModel):
+    count: int
+    years: list[int] | None = Field(default=None, description="only with 3 or more deals")
+    median_band: list[int | None] | None = Field(
+        description="[low, high) in yuan; high null for the top band"
+    )
+    groups: list[ComparableGroup] = Field(description="empty with fewer than 3 deals: no amount is shown")
+    unshown: int = Field(description="deals counted but in no group")
+
+
+class ValuationReason(BaseModel):
+    code: str
+    text: str
+
+
+class ValuationView(BaseModel):
+    achievement_id: int
+    assessment: AssessmentView | None
+    suggested_range: SuggestedRange | None
+    reasons: list[ValuationReason]
+    comparables: Comparables
+    disclaimer: str
+
+
+@bp.get("/achievements/" + ID.format("achievement_id") + "/valuation")
+@documented(responses={200: ValuationView}, bearer="optional")
+def get_valuation(achievement_id: int):
+    """The valuation guidance: to the seller and the bureau always, to others once published (404 otherwise).
+    Comparable deals appear only as aggregates; it is a reference opinion, not a licensed appraisal."""
+    return jsonify(
+        valuations.get_valuation(session=get_session(), user=api_user(), achievement_id=achievement_id)
+    )
+
+
+@bp.put("/achievements/" + ID.format("achievement_id") + "/valuation")
+@documented(json=ValuationIn, responses={200: ValuationView})
+@limits.writes
+@token_required
+def save_valuation(achievement_id: int):
+    """The seller saves the assessment; after the first save, send the `version` read (409 when stale)."""
+    session, user = get_session(), api_user()
+    valuations.save_valuation(session=session, user=user, achievement_id=achievement_id, data=json_body())
+    return jsonify(valuations.get_valuation(session=session, user=user, achievement_id=achievement_id))

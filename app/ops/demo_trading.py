@@ -1,6 +1,7 @@
 """The demo's open trading: achievements listed at a public price (挂牌), a running auction and a finished one
 (sold, with the winner's draft contract made by the real closing path), an open challenge (揭榜挂帅) with two
-proposals, and a university's price notice (公示) with an answered objection.
+proposals, a university's price notice (公示) with an answered objection, and valuations (科技成果评价) of four
+achievements, three published with the listing.
 
 Every record has a demo key; one that exists already is left alone, so loading twice changes nothing (bids are
 append-only, so an auction's bids are written only with the auction itself)."""
@@ -10,9 +11,11 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from app.trading.services import auctions
+from indexing.sync import record_change
 from models import (
     Achievement,
     AchievementTrading,
+    AchievementValuation,
     Auction,
     AuctionBidder,
     Bid,
@@ -130,6 +133,49 @@ def _auction(
     return auction
 
 
+# The assessments of the demo's valuations: (trl, ip type, ip status, claims, years left, family, market,
+# application, note, published).
+VALUATIONS = (
+    (7, "invention_patent", "granted", 12, 14, 2, "validated", "pilot", "已在两家企业完成中试验证。", True),
+    (6, "invention_patent", "pending", 9, 20, 0, "unexplored", "pilot", "发明专利已进入实质审查。", True),
+    (8, "software_copyright", "granted", 0, 45, 0, "selling", "production", "已有三家用户付费使用。", True),
+    (5, "utility_patent", "granted", 6, 7, 0, "validated", "lab", "", False),
+)
+
+
+def _valuations(session: Session, achievements: list[Achievement], now: datetime) -> None:
+    """An assessment on each achievement, unless its key exists."""
+    for n, (achievement, values) in enumerate(zip(achievements, VALUATIONS, strict=False)):
+        key = f"valuation-{n + 1}"
+        if session.exec(select(AchievementValuation).where(AchievementValuation.demo_key == key)).first():
+            continue
+        if session.exec(
+            select(AchievementValuation).where(AchievementValuation.achievement_id == achievement.id)
+        ).first():
+            continue
+        trl, ip_type, status, claims, years, family, market, application, note, published = values
+        assert achievement.id is not None
+        session.add(
+            AchievementValuation(
+                achievement_id=achievement.id,
+                trl=trl,
+                ip_type=ip_type,
+                ip_status=status,
+                claims=claims,
+                remaining_years=years,
+                family_size=family,
+                market_readiness=market,
+                application_readiness=application,
+                note=note,
+                published=published,
+                updated_by=_user_of(session, achievement.org_id).id,
+                updated_at=now - timedelta(days=n + 1),
+                created_at=now - timedelta(days=n + 1),
+                demo_key=key,
+            )
+        )
+
+
 def load_trading(*, session: Session, now: datetime | None = None) -> dict[str, int]:
     """The demo's trading records (call in an app context: closing the finished auction drafts its contract)."""
     now = now or utcnow()
@@ -217,6 +263,7 @@ def load_trading(*, session: Session, now: datetime | None = None) -> dict[str, 
             )
             session.add(challenge)
             session.flush()
+            record_change(session, "need", need.id)  # its search document now carries the challenge
             assert challenge.id is not None
             plans = (
                 ("依托中心中试线，分三阶段完成工艺开发、样件验证和小批量试制。", 1_200_000, 8, 86),
@@ -237,8 +284,10 @@ def load_trading(*, session: Session, now: datetime | None = None) -> dict[str, 
                         created_at=now - timedelta(days=2),
                     )
                 )
+    _valuations(session, [*listed, finished], now)
     session.commit()
     return {
+        "valuations": len(session.exec(select(AchievementValuation.id)).all()),
         "auctions": len(session.exec(select(Auction.id)).all()),
         "challenges": len(session.exec(select(Challenge.id)).all()),
         "price_notices": len(session.exec(select(PriceNotice.id)).all()),

@@ -5,7 +5,7 @@ from app.oversight.forms import form_data
 
 CITY_OFFSET = "+08:00"
 
-__all__ = ["auction_data", "form_data", "join_data"]
+__all__ = ["auction_data", "form_data", "join_data", "valuation_data"]
 
 
 def _with_offset(value: str) -> str:
@@ -27,3 +27,12 @@ def auction_data() -> dict:
 def join_data() -> dict[str, bool]:
     data = form_data()
     return {"terms": data.get("accept_terms") == "on", "nda": data.get("accept_nda") == "on"}
+
+
+def valuation_data() -> dict:
+    """The assessment form: a ticked box publishes it; an unsaved assessment sends no version."""
+    data = form_data()
+    data["published"] = data.get("published") == "on"
+    if not data.get("version"):
+        data.pop("version", None)
+    return data

@@ -3,13 +3,31 @@ the winning price), a challenge with proposals and a university's price notice; 
 
 from sqlmodel import select
 
-from models import AchievementTrading, Auction, Bid, Challenge, ChallengeProposal, Contract, PriceNotice
+from models import (
+    AchievementTrading,
+    AchievementValuation,
+    Auction,
+    Bid,
+    Challenge,
+    ChallengeProposal,
+    Contract,
+    PriceNotice,
+)
 
 
 def _snapshot(session):
     return {
         table.__name__: len(session.exec(select(table)).all())
-        for table in (AchievementTrading, Auction, Bid, Challenge, ChallengeProposal, PriceNotice, Contract)
+        for table in (
+            AchievementTrading,
+            AchievementValuation,
+            Auction,
+            Bid,
+            Challenge,
+            ChallengeProposal,
+            PriceNotice,
+            Contract,
+        )
     }
 
 
@@ -47,6 +65,14 @@ def test_the_demo_trades_in_every_way(runner, session, client):
         f"/achievements/{listed[0].achievement_id}", headers={"Accept-Language": "zh-CN"}
     )
     assert "挂牌" in listed_page.get_data(as_text=True)
+    valued = session.exec(select(AchievementValuation).order_by(AchievementValuation.id)).all()
+    assert len(valued) == 4 and [v.published for v in valued] == [True, True, True, False]
+    shown = client.get(f"/achievements/{valued[0].achievement_id}", headers={"Accept-Language": "zh-CN"})
+    assert "科技成果评价" in shown.get_data(as_text=True) and "不是持证资产评估机构" in shown.get_data(
+        as_text=True
+    )
+    hidden = client.get(f"/api/v1/achievements/{valued[3].achievement_id}/valuation")
+    assert hidden.status_code == 404
     before = _snapshot(session)
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     session.expire_all()

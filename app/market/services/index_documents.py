@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time
 from sqlmodel import Session, col, select
 
 from app.market.rules import is_live
+from app.trading.services import open_challenges
 from matching import MatchItem
 from models import (
     LISTING_KINDS,
@@ -168,8 +169,18 @@ def listing_from_document(doc: dict) -> MatchItem:
 
 
 def documents_for(session: Session, rows: list) -> list[dict]:
+    """The documents of these rows; a need with an open challenge (揭榜挂帅) carries the challenge's text, so a
+    search for its goals, or for 揭榜挂帅, finds the need (app.trading.services.open_challenges)."""
     names = org_names(session, {row.org_id for row in rows})
-    return [search_document(row, names.get(row.org_id, "")) for row in rows]
+    challenges = open_challenges.open_by_need(session, [row.id for row in rows if isinstance(row, Need)])
+    documents = []
+    for row in rows:
+        document = search_document(row, names.get(row.org_id, ""))
+        challenge = challenges.get(row.id or 0) if isinstance(row, Need) else None
+        if challenge is not None:
+            document["body"] = f"{document['body']}\n{open_challenges.index_text(challenge)}"
+        documents.append(document)
+    return documents
 
 
 def load_documents(session: Session, refs: list[tuple[str, int]]) -> dict[tuple[str, int], dict | None]:

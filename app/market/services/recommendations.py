@@ -22,6 +22,7 @@ from app.platform.errors import Forbidden, Invalid
 from app.platform.regions import region_name
 from app.platform.taxonomy import generic_words, industry_name
 from app.platform.validation import parse
+from app.trading.services import open_challenges
 from matching import MatchItem, ReasonCode
 from matching.text import expand_synonyms
 from models import (
@@ -176,6 +177,7 @@ def _results(
         )
         if len(results) == k:
             break
+    open_challenges.annotate(session, results, type_key="target_type", id_key="target_id", with_reason=True)
     return results
 
 
@@ -232,6 +234,27 @@ def recommendation_panels(
     )
     text = _readable_text(row)
     return {rec_kind: _results(session, recs[rec_kind], k, own, lambda _rec: text) for rec_kind in rec_kinds}
+
+
+def similar_achievements(row: Achievement, k: int = 20) -> list[int]:
+    """The ids of the public achievements most like this one, best first (the matcher's "license" ranking of the
+    achievement's public text, itself left out), keeping only those the matcher found alike in content (shared
+    terms or meaning), not merely in readiness; empty when the matcher is not ready or fails. Valuation reads the
+    deals of these achievements as its comparables."""
+    matcher = _snapshot()
+    if matcher is None or row.id is None:
+        return []
+    try:
+        recs = matcher.recommend(_query_item(row), "license", k=k, exclude={("achievement", row.id)})
+    except Exception:  # noqa: BLE001 - a matcher fault costs the valuation its comparables, not the page
+        log.exception("similar achievements failed for achievement %s", row.id)
+        return []
+    alike = {ReasonCode.SHARED_TERMS, ReasonCode.SEMANTIC}
+    return [
+        rec.target_id
+        for rec in recs
+        if rec.target_type == "achievement" and any(r["code"] in alike for r in rec.reasons)
+    ]
 
 
 def matched_needs_for_organization(*, session: Session, user: User | None, k: int = 20) -> list[dict]:

@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 
 from app.db import get_session
 from app.market.services.search import SORTS, mark_languages, rows_of_hits, search_listings, sort_name
+from app.trading.services import open_challenges
 from app.web.args import int_arg
 from app.web.templating import prefetch_orgs
 from indexing.base import MAX_TOTAL_HITS
@@ -33,6 +34,7 @@ def results():
         return redirect(url_for("search.results", **{**request.args.to_dict(), "page": pages}))
     rows = rows_of_hits(session=get_session(), hits=result.hits)
     mark_languages(result.hits, rows, args["text"])
+    open_challenges.annotate(get_session(), result.hits, type_key="type", id_key="entity_id")
     prefetch_orgs(row.org_id for row in rows.values())
     return render_template(
         "market/search/results.html",

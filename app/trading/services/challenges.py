@@ -20,6 +20,7 @@ from app.platform.notifications import notify
 from app.platform.validation import parse
 from app.trading import rules
 from app.trading.services import deal_links
+from indexing.sync import record_change
 from models import (
     Challenge,
     ChallengeIn,
@@ -79,6 +80,7 @@ def create_challenge(*, session: Session, user: User | None, data: dict) -> Chal
         need_id=need.id,
         reward=challenge.reward,
     )
+    record_change(session, "need", need.id)  # the need's search document now carries the challenge
     session.commit()
     session.refresh(challenge)
     return challenge
@@ -227,6 +229,7 @@ def select_proposal(*, session: Session, user: User | None, challenge_id: int, d
         proposal_id=proposal.id,
         amount=proposal.price,
     )
+    record_change(session, "need", challenge.need_id)  # no longer open: the need's document drops it
     notify(
         session=session,
         org_id=proposal.org_id,

@@ -14,9 +14,11 @@ from flask_login import login_required
 from app.db import get_session
 from app.platform.errors import ServiceError
 from app.platform.permissions import is_bureau, require_bureau
-from app.trading.forms import auction_data, form_data, join_data
-from app.trading.services import auctions, challenges, modes, price_notices
+from app.trading import labels
+from app.trading.forms import auction_data, form_data, join_data, valuation_data
+from app.trading.services import auctions, challenges, modes, price_notices, valuations
 from app.trading.services.sellers import own_achievement
+from app.web import labels as web_labels
 from app.web import limits
 from app.web.identity import current_user_or_none
 from models import Achievement, Need
@@ -52,7 +54,16 @@ def _trading_facts():
             "notice_state": price_notices.state_of(session, notice),
         }
 
-    return {"trading_facts": trading_facts}
+    def published_valuation(achievement_id: int) -> dict | None:
+        """The valuation the seller published with the listing, as everyone sees it; None otherwise."""
+        session = get_session()
+        row = valuations.published_valuation(session, achievement_id)
+        achievement = session.get(Achievement, achievement_id)
+        if row is None or achievement is None:
+            return None
+        return valuations.valuation_view(session, achievement, row)
+
+    return {"trading_facts": trading_facts, "published_valuation": published_valuation}
 
 
 # --- the seller's trading page -------------------------------------------------------------------------------------
@@ -131,6 +142,57 @@ def open_price_notice(achievement_id: int):
         _("The price notice is published on the notices page."),
         lambda _n: url_for("trading.sell", achievement_id=achievement_id),
         lambda **kw: _sell_page(achievement_id, **kw),
+    )
+
+
+# --- valuation guidance (科技成果评价) ------------------------------------------------------------------------------
+
+
+def _valuation_page(achievement_id: int, *, errors=None, error_message=None, status=200):
+    session, user = get_session(), current_user_or_none()
+    view = valuations.get_valuation(session=session, user=user, achievement_id=achievement_id)
+    achievement = session.get(Achievement, achievement_id)
+    assessment = view["assessment"] or {}
+    return render_template(
+        "trading/valuation.html",
+        achievement=achievement,
+        valuation=view,
+        may_edit=valuations.may_edit(user, achievement),
+        options={
+            "ip_type": list(labels.VALUATION_IP_TYPES.items()),
+            "ip_status": list(web_labels.IP_STATUSES.items()),
+            "market_readiness": list(labels.MARKET_READINESS.items()),
+            "application_readiness": list(labels.APPLICATION_READINESS.items()),
+        },
+        errors=errors or {},
+        error_message=error_message,
+        form=request.form
+        if errors is not None or error_message
+        else {k: str(v) for k, v in assessment.items()},
+    ), status
+
+
+@bp.route("/achievements/<int:achievement_id>/valuation")
+def valuation(achievement_id: int):
+    """The valuation guidance: the seller's assessment form, the suggested range, its reasons, the comparables.
+    Like the API, it is the seller's and the bureau's, and everyone's once published (404 otherwise)."""
+    return _valuation_page(achievement_id)
+
+
+@bp.route("/achievements/<int:achievement_id>/valuation", methods=["POST"])
+@login_required
+@limits.writes
+def save_valuation(achievement_id: int):
+    return attempt(
+        lambda: valuations.save_valuation(
+            session=get_session(),
+            user=current_user_or_none(),
+            achievement_id=achievement_id,
+            data=valuation_data(),
+        ),
+        _("The assessment is saved."),
+        lambda _r: url_for("trading.valuation", achievement_id=achievement_id),
+        lambda **kw: _valuation_page(achievement_id, **kw),
     )
 
 

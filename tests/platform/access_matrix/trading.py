@@ -5,7 +5,7 @@ proposals, score and select; teams (the center) propose; the bureau answers pric
 
 from datetime import UTC, datetime, timedelta
 
-from app.trading.services import auctions, challenges, price_notices
+from app.trading.services import auctions, challenges, price_notices, valuations
 from tests.platform.access_matrix import Case, Pair, everyone, only
 from tests.utils.factories import create_achievement, create_need, create_user, in_app
 
@@ -26,6 +26,16 @@ AUCTION_FORM = {
 }
 CHALLENGE = {"goals": "气孔率降到0.5%以下", "acceptance_criteria": "第三方检测报告", "reward": 800000}
 PROPOSAL = {"plan": "激光-电弧复合焊接工艺方案，三个月内完成样件。", "price": 600000, "months": 6}
+VALUATION = {
+    "trl": 6,
+    "ip_type": "invention_patent",
+    "ip_status": "granted",
+    "claims": 8,
+    "remaining_years": 12,
+    "market_readiness": "validated",
+    "application_readiness": "pilot",
+}
+VALUATION_FORM = {k: str(v) for k, v in VALUATION.items()}
 OBJECTION = {"name": "张三", "contact": "zhang@example.cn", "text": "价格明显低于市场水平。"}
 
 
@@ -38,6 +48,7 @@ def build(session, users) -> dict[str, int | str]:
     for_page = create_achievement(session, center)
     priced = create_achievement(session, university)
     need = create_need(session, enterprise)
+    valued = {name: create_achievement(session, center) for name in ("private", "public", "api", "page")}
     deadline = (NOW + timedelta(days=30)).date().isoformat()
     with in_app(session):
         auction = auctions.create_auction(session=session, user=center, achievement_id=sold.id, data=AUCTION)
@@ -46,6 +57,13 @@ def build(session, users) -> dict[str, int | str]:
         )
         objection_api = price_notices.raise_objection(session=session, notice_id=notice.id, data=OBJECTION)
         objection_page = price_notices.raise_objection(session=session, notice_id=notice.id, data=OBJECTION)
+        for name, published in (("private", False), ("public", True)):
+            valuations.save_valuation(
+                session=session,
+                user=center,
+                achievement_id=valued[name].id,
+                data={**VALUATION, "published": published},
+            )
         made = {}
         for name in ("open_api", "open_page", "score", "select_api", "select_page"):
             challenge = challenges.create_challenge(
@@ -69,6 +87,7 @@ def build(session, users) -> dict[str, int | str]:
         "t_objection_api": objection_api.id,
         "t_objection_page": objection_page.id,
         **{f"t_ch_{k}": v for k, v in made.items()},
+        **{f"t_val_{k}": v.id for k, v in valued.items()},
     }
 
 
@@ -100,6 +119,26 @@ CASES = [
         body={"mode": "negotiated"},
     ),
     Case("POST", "/achievements/{t_for_page}/auction", only({"center": 302}, visitor=302), body=AUCTION_FORM),
+    # valuation guidance: the seller and the bureau always, others once published; the seller saves
+    Case(
+        "GET",
+        "/api/v1/achievements/{t_val_private}/valuation",
+        only({"center": 200, "bureau": 200}, visitor=404, others=404),
+    ),
+    Case("GET", "/api/v1/achievements/{t_val_public}/valuation", everyone(200)),
+    Case("PUT", "/api/v1/achievements/{t_val_api}/valuation", only(SELLER, visitor=401), body=VALUATION),
+    Case(
+        "GET",
+        "/achievements/{t_val_private}/valuation",
+        only({"center": 200, "bureau": 200}, visitor=404, others=404),
+    ),
+    Case(
+        "POST",
+        "/achievements/{t_val_page}/valuation",
+        # others: refused, and the page they would see again is not theirs either
+        only({"center": 302, "bureau": 403}, visitor=302, others=404),
+        body=VALUATION_FORM,
+    ),
     # auctions: public reading; bidders must be verified (none of the matrix's organizations is)
     Case("GET", "/api/v1/auctions/{t_auction}", everyone(200)),
     Case("GET", "/auctions", everyone(200)),
@@ -191,6 +230,8 @@ CASES = [
 ]
 
 PAIRS = [
+    Pair("GET /achievements/{t_val_private}/valuation", "GET /api/v1/achievements/{t_val_private}/valuation"),
+    Pair("POST /achievements/{t_val_page}/valuation", "PUT /api/v1/achievements/{t_val_api}/valuation"),
     Pair("GET /auctions/{t_auction}", "GET /api/v1/auctions/{t_auction}"),
     Pair("GET /challenges/{t_ch_open_page}", "GET /api/v1/challenges/{t_ch_open_api}"),
     Pair("POST /auctions/{t_auction}/bids", "POST /api/v1/auctions/{t_auction}/bids"),
