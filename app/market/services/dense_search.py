@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 
 from app.market.services.indexes import vector_index
-from indexing import SearchQuery, SearchResult
+from indexing import SearchBackend, SearchQuery, SearchResult
 from indexing.base import doc_id
 from matching.e5 import E5Encoder
 from matching.scoring import MatchItem
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 WINDOW = 60
 # Nearest listings read per kind.
 NEIGHBOURS = 20
+# At most this many hits only the vectors found are added after the lexical ones.
+MAX_ADDED = 20
 # Reciprocal-rank fusion: 1 / (RRF_K + rank), the vector ranking at DENSE_WEIGHT.
 RRF_K = 60
 DENSE_WEIGHT = 0.5
@@ -44,8 +47,9 @@ SNIPPET_CHARS = 120
 
 
 def applies(query: SearchQuery) -> bool:
-    """Whether a query is fused with the vectors: words, ranked by relevance, within the fused pages."""
-    return bool(query.text) and query.effective_sort == "relevance" and query.offset < WINDOW
+    """Whether a query is fused with the vectors: words, ranked by relevance, on a page that may hold a
+    position of the fused list (the lexical window and the vector-only hits after it)."""
+    return bool(query.text) and query.effective_sort == "relevance" and query.offset < WINDOW + MAX_ADDED
 
 
 def _fits(item: MatchItem, query: SearchQuery) -> bool:
@@ -107,8 +111,25 @@ def _hit(item: MatchItem, similarity: float) -> dict:
     }
 
 
-def fuse(query: SearchQuery, lexical: SearchResult) -> SearchResult:
-    """One page of `query` from the backend's first WINDOW hits (`lexical`, page 1) and the nearest vectors."""
+def search(query: SearchQuery, backend: SearchBackend) -> SearchResult:
+    """One page of `query`: the backend's lexical hits fused with the nearest vectors (see `fuse`)."""
+    return fuse(query, backend.search(window(query)), backend.search)
+
+
+def fuse(
+    query: SearchQuery, lexical: SearchResult, page_search: Callable[[SearchQuery], SearchResult]
+) -> SearchResult:
+    """One page of `query` from the backend's first WINDOW hits (`lexical`, page 1) and the nearest vectors.
+
+    The fused order is one list every page of the query reads, so no lexical hit is ever lost between pages:
+    - the lexical window, reordered by the vectors (a hit both channels find rises), then the hits only the
+      vectors found (they are weaker evidence than any lexical hit: another language, no word in common);
+    - when the backend has more hits than the window holds (a query with plenty of lexical hits), no
+      vector-only hit is added and every position from the window's end on is the backend's own, read from
+      the backend's page (`page_search(query)`) for a page that reaches past the window. Adding vector-only
+      hits there would push lexical hits past the window's end, where the next page's backend query, which
+      starts at the page's own offset, would never show them.
+    """
     try:
         near, state = neighbours(query)
     except Exception:  # noqa: BLE001 - the vectors are an addition: a fault there must not cost the search
@@ -118,15 +139,20 @@ def fuse(query: SearchQuery, lexical: SearchResult) -> SearchResult:
     hits = {hit["id"]: hit for hit in lexical.hits}
     for rank, hit in enumerate(lexical.hits):
         scores[hit["id"]] = 1.0 / (RRF_K + rank)
+    overflow = lexical.total > len(lexical.hits)
     added: list[dict] = []
     for rank, (item, similarity) in enumerate(near):
         key = doc_id(item.kind, item.id)
-        if key not in hits:
-            hits[key] = _hit(item, similarity)
-            added.append(hits[key])
-        scores[key] = scores.get(key, 0.0) + DENSE_WEIGHT / (RRF_K + rank)
-    ordered = sorted(hits, key=lambda key: -scores[key])
-    page = [hits[key] for key in ordered[query.offset : query.offset + query.per_page]]
+        if key in hits:
+            scores[key] += DENSE_WEIGHT / (RRF_K + rank)
+        elif not overflow and len(added) < MAX_ADDED:
+            added.append(_hit(item, similarity))
+    ordered = sorted(lexical.hits, key=lambda hit: -scores[hit["id"]]) + added
+    start, end = query.offset, query.offset + query.per_page
+    page = ordered[start:end]
+    if overflow and end > len(ordered):
+        # Past the window the order is the backend's: its page holds positions start..end.
+        page += page_search(query).hits[max(0, len(ordered) - start) :]
     facets = {name: dict(counts) for name, counts in lexical.facets.items()}
     for hit in added:
         _count(facets, hit, near)

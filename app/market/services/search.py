@@ -79,7 +79,7 @@ def search_listings(
     try:
         if current_app.config.get("E5_URL") and dense_search.applies(query):
             # Words that share nothing with a listing (another language) still find it through its vector.
-            result = dense_search.fuse(query, search_backend().search(dense_search.window(query)))
+            result = dense_search.search(query, search_backend())
         else:
             result = search_backend().search(query)
     except SearchBackendError:
