@@ -18,6 +18,7 @@ import html
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 import numpy as np
 
@@ -28,6 +29,7 @@ from matching.e5 import E5Encoder
 from matching.scoring import MatchItem
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # The lexical hits fused with the vectors' (the first pages); later pages are the backend's own.
 WINDOW = 60
@@ -86,13 +88,31 @@ def neighbours(query: SearchQuery) -> tuple[list[tuple[MatchItem, float]], str]:
         similarity = index.vectors("e5", ids) @ vector
         for listing_id, value in zip(ids.tolist(), similarity.tolist(), strict=True):
             item = index.item(listing_id)
-            if item is not None and value >= MIN_SIMILARITY and _fits(item, query):
+            if item is not None and _fits(item, query):
                 found.append((item, float(value)))
-    found.sort(key=lambda pair: -pair[1])
-    if found:
-        best = found[0][1]
-        found = [pair for pair in found if pair[1] >= best - MARGIN]
-    return found, "used"
+    return close(found), "used"
+
+
+def close(found: list[tuple[T, float]]) -> list[tuple[T, float]]:
+    """The neighbours near enough to count as hits, nearest first: at least MIN_SIMILARITY to the query and
+    within MARGIN of the nearest one."""
+    kept = sorted((pair for pair in found if pair[1] >= MIN_SIMILARITY), key=lambda pair: -pair[1])
+    return [pair for pair in kept if pair[1] >= kept[0][1] - MARGIN] if kept else []
+
+
+def fused_order(lexical: list[str], near: list[str], overflow: bool) -> tuple[list[str], list[str]]:
+    """The fused order of the lexical window's keys and the near neighbours' keys (nearest first), and the
+    keys only the vectors found that it added (see `fuse`): the lexical keys reordered by reciprocal rank
+    with the vectors' at DENSE_WEIGHT, then, unless the backend has more hits than the window (`overflow`),
+    up to MAX_ADDED vector-only keys, nearest first."""
+    scores = {key: 1.0 / (RRF_K + rank) for rank, key in enumerate(lexical)}
+    added: list[str] = []
+    for rank, key in enumerate(near):
+        if key in scores:
+            scores[key] += DENSE_WEIGHT / (RRF_K + rank)
+        elif not overflow and len(added) < MAX_ADDED and key not in added:
+            added.append(key)
+    return sorted(lexical, key=lambda key: -scores[key]) + added, added
 
 
 def _hit(item: MatchItem, similarity: float) -> dict:
@@ -135,19 +155,13 @@ def fuse(
     except Exception:  # noqa: BLE001 - the vectors are an addition: a fault there must not cost the search
         log.exception("e5 neighbours failed for a search; lexical hits only")
         near, state = [], "skipped"
-    scores: dict[str, float] = {}
-    hits = {hit["id"]: hit for hit in lexical.hits}
-    for rank, hit in enumerate(lexical.hits):
-        scores[hit["id"]] = 1.0 / (RRF_K + rank)
     overflow = lexical.total > len(lexical.hits)
-    added: list[dict] = []
-    for rank, (item, similarity) in enumerate(near):
-        key = doc_id(item.kind, item.id)
-        if key in hits:
-            scores[key] += DENSE_WEIGHT / (RRF_K + rank)
-        elif not overflow and len(added) < MAX_ADDED:
-            added.append(_hit(item, similarity))
-    ordered = sorted(lexical.hits, key=lambda hit: -scores[hit["id"]]) + added
+    hits = {hit["id"]: hit for hit in lexical.hits}
+    nearest = {doc_id(item.kind, item.id): (item, similarity) for item, similarity in near}
+    keys, added_keys = fused_order([hit["id"] for hit in lexical.hits], list(nearest), overflow)
+    added = [_hit(*nearest[key]) for key in added_keys]
+    hits.update((hit["id"], hit) for hit in added)
+    ordered = [hits[key] for key in keys]
     start, end = query.offset, query.offset + query.per_page
     page = ordered[start:end]
     if overflow and end > len(ordered):
