@@ -94,8 +94,15 @@ class E5Client:
             raise ValueError(f"expected {len(texts)} vectors of {DIM}, got shape {vectors.shape}")
         return vectors
 
-    def embed(self, texts: Sequence[str], mode: str = "passage", timeout: float | None = None) -> np.ndarray:
-        """Return one unit vector per text (rows in order); raise E5Unavailable when the service cannot."""
+    def embed(
+        self,
+        texts: Sequence[str],
+        mode: str = "passage",
+        timeout: float | None = None,
+        batch: int | None = None,
+    ) -> np.ndarray:
+        """Return one unit vector per text (rows in order), `batch` texts per request (the client's own by
+        default), each request given `timeout` seconds; raise E5Unavailable when the service cannot."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         if not texts:
@@ -105,8 +112,9 @@ class E5Client:
         clipped = [e5_text(t) or " " for t in texts]
         parts = []
         try:
-            for start in range(0, len(clipped), self.batch):
-                parts.append(self._post(clipped[start : start + self.batch], mode, timeout or self.timeout))
+            size = batch or self.batch
+            for start in range(0, len(clipped), size):
+                parts.append(self._post(clipped[start : start + size], mode, timeout or self.timeout))
         except (OSError, urllib.error.URLError, ValueError, KeyError, TypeError) as error:
             self.last_error = f"{type(error).__name__}: {error}"
             self._down_until = time.monotonic() + self.cooldown

@@ -96,6 +96,14 @@ PAGE = _per_kind(
         total=(int, ...),
         page=(int, ...),
         pages=(int, ...),
+        suggestions=(
+            list[str],
+            Field(
+                default_factory=list,
+                description="您是不是要找: as in /search, when q found fewer than 3 listings, words of the market "
+                "it may have meant, best first; empty otherwise (and always without q)",
+            ),
+        ),
     )
 )
 
@@ -253,7 +261,9 @@ def list_listings(kinds: str):
         sort=sort_name(request.args.get("sort"), strict=True),
     )
     items = [_public(kind, item) for item in page.items]
-    return jsonify(items=items, total=page.total, page=page.page, pages=page.pages)
+    return jsonify(
+        items=items, total=page.total, page=page.page, pages=page.pages, suggestions=page.suggestions
+    )
 
 
 @bp.post(f"/{KINDS}")

@@ -31,9 +31,12 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from app.platform.taxonomy import english_names, taxonomy_vocabulary
 from indexing import SearchQuery, make_backend
 from indexing.base import SearchBackend
+from matching.scoring import MatchItem
 from matching.text import normalize, set_user_dictionary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,6 +111,49 @@ def ndcg(ranked: list[str], relevant: dict[str, int], k: int = K) -> float:
 
 def lexical(backend: SearchBackend, text: str) -> list[str]:
     return [hit["id"] for hit in backend.search(SearchQuery(text=text, per_page=K)).hits]
+
+
+def e5_ranker(docs: list[dict]) -> Ranker:
+    """The site search's fusion with the service up (``lsa,e5``: search reads the e5 channel, LSA serves
+    recommendations only): the lexical window fused with the nearest e5 vectors by the app's own functions
+    (`dense_search.close`, `dense_search.fused_order`). The listings are encoded as the index worker
+    encodes them (title and summary), through the evaluation's vector cache; each query online."""
+    from app.market.services import dense_search
+    from matching import e5
+
+    url = os.environ.get("E5_URL")
+    if not url:
+        raise SystemExit("error: --encoders lsa,e5 needs E5_URL (the embeddings service)")
+    client = e5.E5Client(url, timeout=120.0)
+    source = e5.EncodingSource(e5.FileCache(ROOT / ".cache" / "e5" / "vectors.sqlite3"), client)
+    ids = [doc["id"] for doc in docs]
+    # The index worker's text of a listing (embeddings.listing_text): title, then its public summary.
+    texts = [
+        MatchItem(id=0, kind=doc["type"], title=doc["title"], text=doc["body"]).full_text for doc in docs
+    ]
+    matrix = source.vectors(texts, "passage")
+    by_kind: dict[str, np.ndarray] = {}
+    for kind in {doc["type"] for doc in docs}:
+        by_kind[kind] = np.array([i for i, doc in enumerate(docs) if doc["type"] == kind])
+
+    def rank(backend: SearchBackend, text: str) -> list[str]:
+        window = backend.search(SearchQuery(text=text, per_page=dense_search.WINDOW))
+        query = source.vectors([text], "query")[0]
+        similarity = matrix @ query
+        found = []
+        for rows in by_kind.values():  # as the app reads them: NEIGHBOURS per kind
+            nearest = rows[similarity[rows].argsort()[::-1][: dense_search.NEIGHBOURS]]
+            found += [(ids[i], float(similarity[i])) for i in nearest]
+        near = dense_search.close(found)
+        keys, _added = dense_search.fused_order(
+            [hit["id"] for hit in window.hits], [key for key, _ in near], window.total > len(window.hits)
+        )
+        return keys[:K]
+
+    return rank
+
+
+FUSED_RANKERS["lsa,e5"] = e5_ranker
 
 
 def _backend(name: str, folder: Path) -> SearchBackend:

@@ -6,7 +6,7 @@ import logging
 import pytest
 from sqlmodel import select
 
-from app.market.services import embeddings, indexes
+from app.market.services import dense_search, embeddings, indexes
 from app.market.services.index_documents import all_documents
 from models import TextEmbedding
 from tests.conftest import BACKENDS
@@ -119,6 +119,31 @@ def test_a_chinese_search_keeps_its_lexical_hits_first(app, client, fake, market
     encode_pending(app)
     body = client.get("/api/v1/search?q=激光焊接").json
     assert body["hits"][0]["entity_id"] == market["laser"].id and "found_by" not in body["hits"][0]
+
+
+@pytest.mark.parametrize("per_page", [3, 4])
+def test_paging_a_fused_search_shows_every_lexical_hit_once(
+    app, client, session, fake, monkeypatch, per_page
+):
+    """The fused pages read past the lexical window: a page that straddles its end, and the pages after it,
+    show every hit the backend found, each once (a page straddling the window used to drop the hits between
+    the window's end and the next page's offset)."""
+    uni = create_user(session, "university")
+    welds = [
+        create_achievement(
+            session, uni, title=f"激光焊接工艺第{n}号", description=f"第{n}种激光焊接气孔控制方法。"
+        )
+        for n in range(8)
+    ]
+    indexes.rebuild(app)
+    encode_pending(app)
+    monkeypatch.setattr(dense_search, "WINDOW", 5)
+    seen: list[int] = []
+    for number in range(1, 5):
+        body = client.get(f"/api/v1/search?q=激光焊接&per_page={per_page}&page={number}").json
+        assert body["total"] == 8 and body["meta"] == {"e5": "used"}
+        seen += [hit["entity_id"] for hit in body["hits"]]
+    assert sorted(seen) == sorted(weld.id for weld in welds)
 
 
 def test_with_the_service_down_search_and_recommendations_work_and_say_so(app, client, fake, market, caplog):

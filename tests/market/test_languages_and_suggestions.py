@@ -149,6 +149,23 @@ def test_the_suggestion_is_a_link_that_runs_the_corrected_search(client, market)
     assert "您是不是要找" in listing_page and "转向架" in listing_page
 
 
+def test_the_list_api_carries_the_same_suggestions_as_the_search(client, market):
+    for kinds in ("needs", "achievements"):
+        body = client.get(f"/api/v1/{kinds}", query_string={"q": "新能原汽车"}).json
+        assert body["suggestions"][0] == "新能源汽车", (kinds, body)
+        assert body["suggestions"] == search(client, "新能原汽车", type=kinds[:-1])["suggestions"]
+    # A keyword list that finds enough, and a list without keywords, offer nothing (the key is always there).
+    assert client.get("/api/v1/needs", query_string={"q": "电池"}).json["suggestions"] == []
+    plain = client.get("/api/v1/needs").json
+    assert plain["suggestions"] == [] and plain["total"] == 2
+
+
+def test_a_list_filtered_on_the_database_offers_the_suggestion_too(client, market):
+    # A category keeps a service list's keyword match on the database: the suggestion is the search's all the same.
+    page = client.get("/services", query_string={"q": "转像架", "category": "testing"}).get_data(as_text=True)
+    assert "您是不是要找" in page and "转向架" in page
+
+
 def test_titles_words_join_the_vocabulary_at_index_time(app, client, session, market):
     # A word only a listing title holds is learned when the index is rebuilt, not inside a request.
     create_need(session, market["firm"], title="磁流变抛光工艺开发", description="大口径非球面磁流变抛光。")

@@ -58,3 +58,11 @@ def sign_on_page(client, contract_path: str, password: str):
         f"{contract_path}/sign",
         data={"csrf_token": token.group(1), "text_sha256": sha.group(1), "password": password},
     )
+
+
+def card_titles(html: str) -> list[str]:
+    """The titles of a results page's cards, in order, as a reader sees them (highlight tags and spacing gone)."""
+    return [
+        " ".join(re.sub(r"<[^>]+>", "", title).split())
+        for _tag, title in re.findall(r'<(h[23]) class="card-title">(.*?)</\1>', html, flags=re.S)
+    ]

@@ -16,22 +16,27 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 import numpy as np
 
 from app.market.services.indexes import vector_index
-from indexing import SearchQuery, SearchResult
+from indexing import SearchBackend, SearchQuery, SearchResult
 from indexing.base import doc_id
 from matching.e5 import E5Encoder
 from matching.scoring import MatchItem
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # The lexical hits fused with the vectors' (the first pages); later pages are the backend's own.
 WINDOW = 60
 # Nearest listings read per kind.
 NEIGHBOURS = 20
+# At most this many hits only the vectors found are added after the lexical ones.
+MAX_ADDED = 20
 # Reciprocal-rank fusion: 1 / (RRF_K + rank), the vector ranking at DENSE_WEIGHT.
 RRF_K = 60
 DENSE_WEIGHT = 0.5
@@ -44,8 +49,9 @@ SNIPPET_CHARS = 120
 
 
 def applies(query: SearchQuery) -> bool:
-    """Whether a query is fused with the vectors: words, ranked by relevance, within the fused pages."""
-    return bool(query.text) and query.effective_sort == "relevance" and query.offset < WINDOW
+    """Whether a query is fused with the vectors: words, ranked by relevance, on a page that may hold a
+    position of the fused list (the lexical window and the vector-only hits after it)."""
+    return bool(query.text) and query.effective_sort == "relevance" and query.offset < WINDOW + MAX_ADDED
 
 
 def _fits(item: MatchItem, query: SearchQuery) -> bool:
@@ -82,13 +88,31 @@ def neighbours(query: SearchQuery) -> tuple[list[tuple[MatchItem, float]], str]:
         similarity = index.vectors("e5", ids) @ vector
         for listing_id, value in zip(ids.tolist(), similarity.tolist(), strict=True):
             item = index.item(listing_id)
-            if item is not None and value >= MIN_SIMILARITY and _fits(item, query):
+            if item is not None and _fits(item, query):
                 found.append((item, float(value)))
-    found.sort(key=lambda pair: -pair[1])
-    if found:
-        best = found[0][1]
-        found = [pair for pair in found if pair[1] >= best - MARGIN]
-    return found, "used"
+    return close(found), "used"
+
+
+def close(found: list[tuple[T, float]]) -> list[tuple[T, float]]:
+    """The neighbours near enough to count as hits, nearest first: at least MIN_SIMILARITY to the query and
+    within MARGIN of the nearest one."""
+    kept = sorted((pair for pair in found if pair[1] >= MIN_SIMILARITY), key=lambda pair: -pair[1])
+    return [pair for pair in kept if pair[1] >= kept[0][1] - MARGIN] if kept else []
+
+
+def fused_order(lexical: list[str], near: list[str], overflow: bool) -> tuple[list[str], list[str]]:
+    """The fused order of the lexical window's keys and the near neighbours' keys (nearest first), and the
+    keys only the vectors found that it added (see `fuse`): the lexical keys reordered by reciprocal rank
+    with the vectors' at DENSE_WEIGHT, then, unless the backend has more hits than the window (`overflow`),
+    up to MAX_ADDED vector-only keys, nearest first."""
+    scores = {key: 1.0 / (RRF_K + rank) for rank, key in enumerate(lexical)}
+    added: list[str] = []
+    for rank, key in enumerate(near):
+        if key in scores:
+            scores[key] += DENSE_WEIGHT / (RRF_K + rank)
+        elif not overflow and len(added) < MAX_ADDED and key not in added:
+            added.append(key)
+    return sorted(lexical, key=lambda key: -scores[key]) + added, added
 
 
 def _hit(item: MatchItem, similarity: float) -> dict:
@@ -107,26 +131,42 @@ def _hit(item: MatchItem, similarity: float) -> dict:
     }
 
 
-def fuse(query: SearchQuery, lexical: SearchResult) -> SearchResult:
-    """One page of `query` from the backend's first WINDOW hits (`lexical`, page 1) and the nearest vectors."""
+def search(query: SearchQuery, backend: SearchBackend) -> SearchResult:
+    """One page of `query`: the backend's lexical hits fused with the nearest vectors (see `fuse`)."""
+    return fuse(query, backend.search(window(query)), backend.search)
+
+
+def fuse(
+    query: SearchQuery, lexical: SearchResult, page_search: Callable[[SearchQuery], SearchResult]
+) -> SearchResult:
+    """One page of `query` from the backend's first WINDOW hits (`lexical`, page 1) and the nearest vectors.
+
+    The fused order is one list every page of the query reads, so no lexical hit is ever lost between pages:
+    - the lexical window, reordered by the vectors (a hit both channels find rises), then the hits only the
+      vectors found (they are weaker evidence than any lexical hit: another language, no word in common);
+    - when the backend has more hits than the window holds (a query with plenty of lexical hits), no
+      vector-only hit is added and every position from the window's end on is the backend's own, read from
+      the backend's page (`page_search(query)`) for a page that reaches past the window. Adding vector-only
+      hits there would push lexical hits past the window's end, where the next page's backend query, which
+      starts at the page's own offset, would never show them.
+    """
     try:
         near, state = neighbours(query)
     except Exception:  # noqa: BLE001 - the vectors are an addition: a fault there must not cost the search
         log.exception("e5 neighbours failed for a search; lexical hits only")
         near, state = [], "skipped"
-    scores: dict[str, float] = {}
+    overflow = lexical.total > len(lexical.hits)
     hits = {hit["id"]: hit for hit in lexical.hits}
-    for rank, hit in enumerate(lexical.hits):
-        scores[hit["id"]] = 1.0 / (RRF_K + rank)
-    added: list[dict] = []
-    for rank, (item, similarity) in enumerate(near):
-        key = doc_id(item.kind, item.id)
-        if key not in hits:
-            hits[key] = _hit(item, similarity)
-            added.append(hits[key])
-        scores[key] = scores.get(key, 0.0) + DENSE_WEIGHT / (RRF_K + rank)
-    ordered = sorted(hits, key=lambda key: -scores[key])
-    page = [hits[key] for key in ordered[query.offset : query.offset + query.per_page]]
+    nearest = {doc_id(item.kind, item.id): (item, similarity) for item, similarity in near}
+    keys, added_keys = fused_order([hit["id"] for hit in lexical.hits], list(nearest), overflow)
+    added = [_hit(*nearest[key]) for key in added_keys]
+    hits.update((hit["id"], hit) for hit in added)
+    ordered = [hits[key] for key in keys]
+    start, end = query.offset, query.offset + query.per_page
+    page = ordered[start:end]
+    if overflow and end > len(ordered):
+        # Past the window the order is the backend's: its page holds positions start..end.
+        page += page_search(query).hits[max(0, len(ordered) - start) :]
     facets = {name: dict(counts) for name, counts in lexical.facets.items()}
     for hit in added:
         _count(facets, hit, near)

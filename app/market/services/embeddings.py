@@ -127,7 +127,10 @@ class EmbeddingSink(Sink):
             return 0
         started = time.perf_counter()
         texts = [listing_text(doc) for doc in todo]
-        vectors = self.client.embed(texts, "passage")
+        # Small requests with a long timeout: the client's own timeout is the typed query's (about a second),
+        # and a request given up on is still encoded by the single-threaded service, so a batch that timed
+        # out and was retried only queued the same work again behind itself.
+        vectors = self.client.embed(texts, "passage", timeout=WORKER_TIMEOUT, batch=WORKER_REQUEST)
         self.source.store({e5.passage_key(t): v for t, v in zip(texts, vectors, strict=True)})
         self.encoded += len(todo)
         self.seconds += time.perf_counter() - started

@@ -79,7 +79,7 @@ def search_listings(
     try:
         if current_app.config.get("E5_URL") and dense_search.applies(query):
             # Words that share nothing with a listing (another language) still find it through its vector.
-            result = dense_search.fuse(query, search_backend().search(dense_search.window(query)))
+            result = dense_search.search(query, search_backend())
         else:
             result = search_backend().search(query)
     except SearchBackendError:
@@ -147,11 +147,12 @@ def find_listings(
     **filters,
 ) -> Page:
     """A list page: with keywords, the search backend's hits (the same as site search, with highlights)
-    as listing rows; without, the database's live listings in the chosen order."""
+    as listing rows; without, the database's live listings in the chosen order. A keyword list that found
+    little carries the search's did-you-mean words either way (`Page.suggestions`)."""
     # Filters only the database knows (category, price ceiling, a set of ids) keep keyword lists on the database.
     database_only = any(filters.get(name) is not None for name in ("category", "price_max", "ids"))
     if not q or mine or database_only:
-        return browse(
+        found = browse(
             session=session,
             kind=kind,
             user=user,
@@ -162,6 +163,10 @@ def find_listings(
             per_page=per_page,
             **filters,
         )
+        if q and not mine:
+            # The same 您是不是要找 as the search's, when the database's keyword match found little.
+            found.suggestions = suggestions.suggest(q, found.total)
+        return found
     filters = {name: value for name, value in filters.items() if name not in ("category", "price_max", "ids")}
     result = search_listings(text=q, type=kind, sort=sort, page=page, per_page=per_page, **filters)
     rows = rows_of_hits(session=session, hits=result.hits)
