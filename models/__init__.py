@@ -169,6 +169,18 @@ from models.organization import (
     User,
     UserPublic,
 )
+from models.fund import (
+    FUND_MAX,
+    BudgetLineIn,
+    DisbursementIn,
+    FundApplication,
+    FundApplicationIn,
+    FundApplicationStatus,
+    FundCall,
+    FundCallIn,
+    FundDecisionIn,
+    FundDisbursement,
+)
 from models.outbox import OutboxEvent, SyncCursor
 from models.registration import REGISTRATION_STATUSES, ContractRegistration
 from models.size_class import SIZE_CLASSES, SME_CLASSES, SizeClass, suggest_size_class
@@ -302,6 +314,16 @@ __all__ = [
     "SavedSearch",
     "SavedSearchIn",
     # bureau oversight
+    "FUND_MAX",
+    "BudgetLineIn",
+    "DisbursementIn",
+    "FundApplication",
+    "FundApplicationIn",
+    "FundApplicationStatus",
+    "FundCall",
+    "FundCallIn",
+    "FundDecisionIn",
+    "FundDisbursement",
     "AnswerIn",
     "ApplicationDocument",
     "ApplicationIn",
