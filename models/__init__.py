@@ -123,6 +123,18 @@ from models.enums import (
     TrainingMode,
 )
 from models.feedback import FeedbackIn, RecommendationFeedback
+from models.fund import (
+    FUND_MAX,
+    BudgetLineIn,
+    DisbursementIn,
+    FundApplication,
+    FundApplicationIn,
+    FundApplicationStatus,
+    FundCall,
+    FundCallIn,
+    FundDecisionIn,
+    FundDisbursement,
+)
 from models.instrument import (
     ACTIVE_BOOKING_STATUSES,
     BookableBy,
@@ -168,18 +180,6 @@ from models.organization import (
     RegistrationIn,
     User,
     UserPublic,
-)
-from models.fund import (
-    FUND_MAX,
-    BudgetLineIn,
-    DisbursementIn,
-    FundApplication,
-    FundApplicationIn,
-    FundApplicationStatus,
-    FundCall,
-    FundCallIn,
-    FundDecisionIn,
-    FundDisbursement,
 )
 from models.outbox import OutboxEvent, SyncCursor
 from models.registration import REGISTRATION_STATUSES, ContractRegistration
