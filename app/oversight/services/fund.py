@@ -429,6 +429,11 @@ def disburse(*, session: Session, user: User | None, application_id: int, data: 
     return row
 
 
+def center_names(session: Session, center_ids) -> list[Center]:
+    ids = {i for i in center_ids if i is not None}
+    return list(session.exec(select(Center).where(col(Center.id).in_(ids))).all()) if ids else []
+
+
 # --- per center and for the dashboard --------------------------------------------------------------------------------
 
 
@@ -474,7 +479,4 @@ def figures_by_call(session: Session) -> list[CallFigures]:
             ).group_by(FundApplication.call_id)
         ).all()
     }
-    return [
-        CallFigures(call, *totals.get(call.id, (0, 0, 0, 0, 0)))
-        for call in list_calls(session=session)
-    ]
+    return [CallFigures(call, *totals.get(call.id, (0, 0, 0, 0, 0))) for call in list_calls(session=session)]
