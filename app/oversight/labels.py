@@ -41,7 +41,7 @@ CRITERIA = {
     "price": _l("Price"),
 }
 
-FUND_STATUSES = {"submitted": _l("In review"), "granted": _l("Granted"), "declined": _l("Declined")}
+FUND_STATUSES = {"submitted": _l("In review"), "granted": _l("Funding granted"), "declined": _l("Not funded")}
 
 GRADES = {"excellent": _l("Excellent"), "good": _l("Good"), "passed": _l("Pass"), "failed": _l("Fail")}
 
