@@ -106,3 +106,24 @@ def test_only_the_bureau_opens_calls_and_decides(session, people):
     assert refused.status_code == 403 and session.exec(select(FundCall)).all() == []
     page = clients["center"].get("/fund", headers=ZH).get_data(as_text=True)
     assert "发布基金申报" not in page
+
+
+def test_the_centers_notices_say_what_happened_and_link_to_it(session, people):
+    clients, center_id = people
+    assert _post(clients["bureau"], "/bureau/fund/calls", CALL_FORM, "/fund").status_code == 302
+    call = session.exec(select(FundCall)).one()
+    form = {
+        "center_id": str(center_id),
+        "plan": "建设激光焊接中试线，服务本地企业。",
+        "line_item_0": "设备",
+        "line_amount_0": "100",
+    }
+    _post(clients["center"], f"/fund/calls/{call.id}/applications", form, f"/fund/calls/{call.id}")
+    application = session.exec(select(FundApplication)).one()
+    path = f"/fund/applications/{application.id}"
+    _post(clients["bureau"], f"{path}/decision", {"grant": "true", "amount": "100"}, path)
+    _post(clients["bureau"], f"{path}/disbursements", {"paid_on": TODAY.isoformat(), "amount": "40"}, path)
+    notices = clients["center"].get("/notifications", headers=ZH).get_data(as_text=True)
+    assert "创新中心发展基金“2026年度创新中心发展基金”开始申报" in notices
+    assert "已拨付 400000 元" in notices and "：予以资助" in notices
+    assert f'href="/fund/calls/{call.id}"' in notices and f'href="{path}"' in notices
