@@ -32,3 +32,17 @@ def test_the_demo_fund_has_every_state_and_shows_on_the_dashboard(runner, sessio
     )
     page = client.get("/bureau/dashboard", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "发展基金" in page and "450" in page  # granted 250 + 200 万元
+
+
+def test_a_centers_public_profile_shows_its_grants_only(runner, session, client):
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    by_key = {a.demo_key: a for a in session.exec(select(FundApplication))}
+    granted, declined = by_key["fund-application-1"], by_key["fund-application-3"]
+    page = client.get(f"/centers/{granted.center_id}", headers={"Accept-Language": "zh-CN"}).get_data(
+        as_text=True
+    )
+    assert "发展基金" in page and "资助金额（万元） 250" in page
+    other = client.get(f"/centers/{declined.center_id}", headers={"Accept-Language": "zh-CN"}).get_data(
+        as_text=True
+    )
+    assert 'data-testid="fund-grants"' not in other

@@ -454,6 +454,21 @@ def center_applications(
     )
 
 
+def grants_of_center(session: Session, center_id: int) -> list[tuple[FundApplication, FundCall]]:
+    """The grants a center received, newest call first: public money, shown on its public profile."""
+    return list(
+        session.exec(
+            select(FundApplication, FundCall)
+            .join(FundCall, col(FundCall.id) == FundApplication.call_id)
+            .where(
+                FundApplication.center_id == center_id,
+                FundApplication.status == FundApplicationStatus.granted.value,
+            )
+            .order_by(col(FundCall.opens_on).desc())
+        ).all()
+    )
+
+
 @dataclass(frozen=True)
 class CallFigures:
     call: FundCall
