@@ -307,3 +307,28 @@ def test_the_database_refuses_payments_beyond_the_grant(fund_world, session):
     with pytest.raises(DatabaseError):
         session.commit()
     session.rollback()
+
+
+def test_twelve_payments_at_once_stop_exactly_at_the_grant(fund_world, app, session):
+    """Twelve payments of 10万元 against a grant of 100万元, all at once: ten land, two get 409, the total is the
+    grant to the yuan."""
+    w = fund_world
+    application_id = _granted(w, amount=1_000_000)
+    clients = [app.test_client() for _ in range(12)]
+    body = {"paid_on": TODAY.isoformat(), "amount": 100_000}
+    responses = concurrently(
+        *(
+            lambda c=c: c.post(
+                f"/api/v1/fund-applications/{application_id}/disbursements",
+                json=body,
+                headers=w["tokens"]["bureau"],
+            )
+            for c in clients
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [201] * 10 + [409] * 2
+    session.expire_all()
+    rows = session.exec(
+        select(FundDisbursement).where(FundDisbursement.application_id == application_id)
+    ).all()
+    assert sum(r.amount for r in rows) == 1_000_000 == session.get(FundApplication, application_id).disbursed
