@@ -10,7 +10,8 @@ from app.api.blueprint import bp
 from app.api.document import documented
 from app.api.helpers import api_user, json_body, token_required
 from app.db import get_session
-from app.trading.services import auctions, challenge_reviews, challenges, modes, price_notices
+from app.trading.services import auctions, challenges, modes, price_notices
+from app.trading.services.challenge_reviews import ask_experts, expert_means
 from app.web import limits
 from models import (
     AuctionIn,
@@ -346,9 +347,7 @@ def list_proposals(challenge_id: int):
     session, user = get_session(), api_user()
     rows = challenges.proposals_of(session=session, user=user, challenge_id=challenge_id)
     challenge = challenges.get_challenge(session=session, challenge_id=challenge_id)
-    means = (
-        challenge_reviews.expert_means(session, challenge_id) if challenges.is_poster(user, challenge) else {}
-    )
+    means = expert_means(session, challenge_id) if challenges.is_poster(user, challenge) else {}
     return jsonify(items=[{**_dump(ProposalView, row), "expert_score": means.get(row.id)} for row in rows])
 
 
@@ -359,9 +358,7 @@ def list_proposals(challenge_id: int):
 def ask_challenge_experts(challenge_id: int):
     """The poster asks the bureau's experts to score the proposals (those to come too); an expert of a proposing
     organization is left off its proposal. The experts score through /api/v1/bureau/assignments."""
-    panel = challenge_reviews.ask_experts(
-        session=get_session(), user=api_user(), challenge_id=challenge_id, data=json_body()
-    )
+    panel = ask_experts(session=get_session(), user=api_user(), challenge_id=challenge_id, data=json_body())
     return jsonify(experts=panel)
 
 

@@ -17,7 +17,9 @@ from app.oversight.services import experts as expert_service
 from app.platform.errors import ServiceError
 from app.platform.permissions import is_bureau, require_bureau
 from app.trading.forms import auction_data, form_data, join_data
-from app.trading.services import auctions, challenge_reviews, challenges, modes, price_notices
+from app.trading.services import auctions, challenges, modes, price_notices
+from app.trading.services.challenge_reviews import ask_experts as request_experts
+from app.trading.services.challenge_reviews import expert_means, panel_of
 from app.trading.services.sellers import own_achievement
 from app.web import limits
 from app.web.identity import current_user_or_none
@@ -307,8 +309,8 @@ def _challenge_page(challenge_id: int, *, errors=None, error_message=None, statu
         challenge=challenge,
         poster=poster,
         proposals=proposals,
-        expert_means=challenge_reviews.expert_means(session, challenge_id) if poster else {},
-        panel=challenge_reviews.panel_of(session, challenge_id) if poster else [],
+        expert_means=expert_means(session, challenge_id) if poster else {},
+        panel=panel_of(session, challenge_id) if poster else [],
         experts=expert_service.experts(session=session) if poster and challenge.status == "open" else [],
         open_for_proposals=challenges.accepts_proposals(challenge),
         errors=errors or {},
@@ -342,7 +344,7 @@ def submit_proposal(challenge_id: int):
 def ask_experts(challenge_id: int):
     """The poster asks the bureau's experts to score the proposals."""
     return attempt(
-        lambda: challenge_reviews.ask_experts(
+        lambda: request_experts(
             session=get_session(),
             user=current_user_or_none(),
             challenge_id=challenge_id,
