@@ -124,6 +124,18 @@ from models.enums import (
     TrainingMode,
 )
 from models.feedback import FeedbackIn, RecommendationFeedback
+from models.fund import (
+    FUND_MAX,
+    BudgetLineIn,
+    DisbursementIn,
+    FundApplication,
+    FundApplicationIn,
+    FundApplicationStatus,
+    FundCall,
+    FundCallIn,
+    FundDecisionIn,
+    FundDisbursement,
+)
 from models.instrument import (
     ACTIVE_BOOKING_STATUSES,
     BookableBy,
@@ -315,6 +327,16 @@ __all__ = [
     "SavedSearch",
     "SavedSearchIn",
     # bureau oversight
+    "FUND_MAX",
+    "BudgetLineIn",
+    "DisbursementIn",
+    "FundApplication",
+    "FundApplicationIn",
+    "FundApplicationStatus",
+    "FundCall",
+    "FundCallIn",
+    "FundDecisionIn",
+    "FundDisbursement",
     "AnswerIn",
     "ApplicationDocument",
     "ApplicationIn",

@@ -127,6 +127,8 @@ class AssignmentSubject(StrEnum):
 
     application = "application"
     evaluation = "evaluation"
+    fund_application = "fund_application"  # a center's application to the development fund
+    challenge_proposal = "challenge_proposal"  # a proposal to an open challenge (揭榜挂帅)
 
 
 class TrainingMode(StrEnum):

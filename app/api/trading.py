@@ -11,12 +11,14 @@ from app.api.document import documented
 from app.api.helpers import api_user, json_body, token_required
 from app.db import get_session
 from app.trading.services import auctions, challenges, modes, price_notices, valuations
+from app.trading.services.challenge_reviews import ask_experts, expert_means
 from app.web import limits
 from models import (
     AuctionIn,
     BidIn,
     ChallengeIn,
     ObjectionIn,
+    PanelIn,
     PriceNoticeAnswerIn,
     PriceNoticeIn,
     ProposalIn,
@@ -135,7 +137,12 @@ class ProposalView(BaseModel):
     price: int
     months: int
     score: int | None
+    expert_score: float | None = None  # the mean of the bureau's experts' weighted scores, when asked
     created_at: datetime
+
+
+class ExpertPanelView(BaseModel):
+    experts: list[int]
 
 
 class ProposalList(BaseModel):
@@ -338,8 +345,22 @@ def submit_proposal(challenge_id: int):
 @token_required
 def list_proposals(challenge_id: int):
     """Every proposal to the poster and the bureau; a team sees its own."""
-    rows = challenges.proposals_of(session=get_session(), user=api_user(), challenge_id=challenge_id)
-    return jsonify(items=[_dump(ProposalView, row) for row in rows])
+    session, user = get_session(), api_user()
+    rows = challenges.proposals_of(session=session, user=user, challenge_id=challenge_id)
+    challenge = challenges.get_challenge(session=session, challenge_id=challenge_id)
+    means = expert_means(session, challenge_id) if challenges.is_poster(user, challenge) else {}
+    return jsonify(items=[{**_dump(ProposalView, row), "expert_score": means.get(row.id)} for row in rows])
+
+
+@bp.post("/challenges/" + ID.format("challenge_id") + "/experts")
+@documented(json=PanelIn, responses={200: ExpertPanelView})
+@limits.writes
+@token_required
+def ask_challenge_experts(challenge_id: int):
+    """The poster asks the bureau's experts to score the proposals (those to come too); an expert of a proposing
+    organization is left off its proposal. The experts score through /api/v1/bureau/assignments."""
+    panel = ask_experts(session=get_session(), user=api_user(), challenge_id=challenge_id, data=json_body())
+    return jsonify(experts=panel)
 
 
 @bp.put("/challenges/" + ID.format("challenge_id") + "/proposals/" + ID.format("proposal_id") + "/score")

@@ -32,7 +32,16 @@ CRITERIA = {
     "industry_support": _l("Support to the industry"),
     "talent": _l("Talent"),
     "cooperation": _l("International cooperation"),
+    "budget_soundness": _l("Soundness of the budget"),
+    "expected_results": _l("Expected results"),
+    "capacity": _l("Capacity to deliver"),
+    "technical_approach": _l("Technical approach"),
+    "feasibility": _l("Feasibility"),
+    "team": _l("Team"),
+    "price": _l("Price"),
 }
+
+FUND_STATUSES = {"submitted": _l("In review"), "granted": _l("Funding granted"), "declined": _l("Not funded")}
 
 GRADES = {"excellent": _l("Excellent"), "good": _l("Good"), "passed": _l("Pass"), "failed": _l("Fail")}
 
@@ -145,4 +154,5 @@ TABLES = {
     "rectification_status": RECTIFICATION_STATUSES,
     "governing_body": GOVERNING_BODIES,
     "contribution_kind": CONTRIBUTION_KINDS,
+    "fund_status": FUND_STATUSES,
 }

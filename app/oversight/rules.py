@@ -89,6 +89,10 @@ APPLICATION_CRITERIA = {
 }
 # The evaluation's aspects (section 3(3)).
 EVALUATION_CRITERIA = {"results": 25, "transfer": 30, "industry_support": 20, "talent": 15, "cooperation": 10}
+# The development fund's default criteria (a call may set its own weights) and those of an open challenge's
+# proposals when the poster asks the bureau's experts to score them.
+FUND_CRITERIA = {"plan_quality": 30, "budget_soundness": 25, "expected_results": 25, "capacity": 20}
+CHALLENGE_CRITERIA = {"technical_approach": 40, "feasibility": 30, "team": 15, "price": 15}
 NEXT_LEVEL = {CenterLevel.city: CenterLevel.province, CenterLevel.province: CenterLevel.national}
 GRADE_POINTS = {Grade.excellent: 4, Grade.good: 3, Grade.passed: 2, Grade.failed: 0}
 ASSESSMENT_YEARS = 3
@@ -667,3 +671,35 @@ def revoke(status: CenterStatus) -> CenterStatus:
     """Revocation of the filing (撤销备案)."""
     _require(status, "revoke")
     return CenterStatus.revoked
+
+
+# --- the development fund -------------------------------------------------------------------------------------------
+
+
+def fund_window_open(opens_on: date, closes_on: date, today: date) -> bool:
+    """A fund call takes applications from its opening day to its closing day, both included."""
+    return opens_on <= today <= closes_on
+
+
+def check_grant(*, requested: int, amount: int | None) -> int:
+    """A grant names an amount of at most what the center asked for."""
+    if amount is None:
+        raise Invalid(_("Some fields are not valid."), {"amount": _("Name the amount granted.")})
+    if amount > requested:
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"amount": _("The grant cannot exceed the amount requested (%(yuan)s yuan).", yuan=requested)},
+        )
+    return amount
+
+
+def check_criteria(criteria: Mapping[str, int]) -> dict[str, int]:
+    """A call's own criteria: names with positive weights adding up to 100 (empty: the default criteria)."""
+    if not criteria:
+        return dict(FUND_CRITERIA)
+    if any(not name or weight <= 0 for name, weight in criteria.items()) or sum(criteria.values()) != 100:
+        raise Invalid(
+            _("Some fields are not valid."),
+            {"criteria": _("The weights must be positive and add up to 100.")},
+        )
+    return dict(criteria)

@@ -34,6 +34,8 @@ SUBJECTS = frozenset(
         "user",
         "auction",
         "challenge",
+        "fund_call",
+        "fund_application",
     }
 )
 

@@ -160,6 +160,26 @@ KIND_TEXT: dict[str, Callable[..., str]] = {
     "challenge_selected": lambda text: _(
         "Your proposal was selected for the challenge “%(text)s”: a draft contract follows", text=text
     ),
+    "challenge_review_assigned": lambda text: _(
+        "You were asked to score a proposal to the open challenge “%(text)s”", text=text
+    ),
+    # The development fund (app.oversight.services.fund).
+    "fund_call_opened": lambda text, state="", detail="": _(
+        "The development fund call “%(text)s” is open for applications until %(detail)s",
+        text=text,
+        detail=detail,
+    ),
+    "fund_review_assigned": lambda text: _(
+        "You were assigned to score the development fund application “%(text)s”", text=text
+    ),
+    "fund_decided": lambda text, state="", detail="": _(
+        "Your application to the development fund call “%(text)s”: %(state)s", text=text, state=state
+    ),
+    "fund_disbursed": lambda text, state="", detail="": _(
+        "A payment of %(detail)s yuan from the development fund call “%(text)s” was recorded",
+        text=text,
+        detail=detail,
+    ),
 }
 
 # Which label table a notice's `state` is a code of: by kind first, else by the subject's type.
@@ -174,6 +194,7 @@ STATE_TABLES_BY_SUBJECT = {
     "service": "listing_status",
     "instrument": "listing_status",
     "booking": "booking_status",
+    "fund_application": "fund_status",
 }
 
 # subject_type -> (endpoint, the argument the subject's id fills or None, fixed arguments): where a notice links.
@@ -196,6 +217,8 @@ SUBJECT_LINKS: dict[str, tuple[str, str | None, dict[str, str]]] = {
     "rectification": ("oversight.my_center", None, {}),
     "auction": ("trading.auction", "auction_id", {}),
     "challenge": ("trading.challenge", "challenge_id", {}),
+    "fund_call": ("oversight.fund_call", "call_id", {}),
+    "fund_application": ("oversight.fund_application", "application_id", {}),
 }
 
 

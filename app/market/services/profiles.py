@@ -12,7 +12,7 @@ from sqlmodel import Session, and_, col, or_, select
 
 from app.market.services.index_documents import IndexedRow
 from app.market.services.listings import get_listing
-from app.oversight.services import governance
+from app.oversight.services import fund, governance
 from app.platform import permissions
 from app.platform.errors import NotFound
 from app.platform.permissions import is_bureau
@@ -62,6 +62,7 @@ class CenterProfile:
     governance: list = field(default_factory=list)  # decision body and expert committee seats
     contributions: list = field(default_factory=list)  # governance.ContributionRow, amounts only if entitled
     amounts_visible: bool = False
+    fund_grants: list = field(default_factory=list)  # (application, call) of the development fund's grants
 
 
 def shares_accepted_interest(session: Session, org_a: int, org_b: int) -> bool:
@@ -191,6 +192,7 @@ def center_profile(*, session: Session, user: User | None, center_id: int) -> Ce
         governance=governance.members_of(session, center),
         contributions=governance.contributions_of(session, center, show_amounts=amounts_visible),
         amounts_visible=amounts_visible,
+        fund_grants=fund.grants_of_center(session, center_id),
     )
 
 

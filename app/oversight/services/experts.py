@@ -17,10 +17,16 @@ from models import (
     CenterCall,
     CenterEvaluation,
     CenterStatus,
+    Challenge,
+    ChallengeProposal,
+    ChallengeStatus,
     ConflictIn,
     ExpertAssignment,
     ExpertProfile,
     ExpertProfileIn,
+    FundApplication,
+    FundApplicationStatus,
+    FundCall,
     Role,
     ScoreIn,
     User,
@@ -134,8 +140,29 @@ def get_assignment(*, session: Session, user: User | None, assignment_id: int) -
     return row
 
 
+def from_organizations(
+    session: Session, expert_ids: Iterable[int], org_ids: Iterable[int | None]
+) -> set[int]:
+    """The experts who work for one of these organizations: they may not score what those organizations ask for
+    (a center's fund application, a team's challenge proposal), whatever they would declare."""
+    orgs = {org_id for org_id in org_ids if org_id is not None}
+    ids = list(dict.fromkeys(expert_ids))
+    if not orgs or not ids:
+        return set()
+    found = session.exec(select(User.id).where(col(User.id).in_(ids), col(User.org_id).in_(orgs))).all()
+    return {user_id for user_id in found if user_id is not None}
+
+
 def criteria_for(session: Session, row: ExpertAssignment) -> dict[str, int]:
     """The criteria and weights this assignment is scored against."""
+    if row.subject == AssignmentSubject.fund_application:
+        fund_application = session.get(FundApplication, row.subject_id)
+        assert fund_application is not None  # an assignment's application is never deleted
+        fund_call = session.get(FundCall, fund_application.call_id)
+        assert fund_call is not None  # nor its call
+        return dict(fund_call.criteria) or dict(rules.FUND_CRITERIA)
+    if row.subject == AssignmentSubject.challenge_proposal:
+        return dict(rules.CHALLENGE_CRITERIA)
     if row.subject == AssignmentSubject.application:
         application = session.get(CenterApplication, row.subject_id)
         assert application is not None  # an assignment's application is never deleted
@@ -148,6 +175,19 @@ def criteria_for(session: Session, row: ExpertAssignment) -> dict[str, int]:
 
 
 def _require_open(session: Session, row: ExpertAssignment) -> None:
+    if row.subject == AssignmentSubject.fund_application:
+        fund_application = session.get(FundApplication, row.subject_id)
+        assert fund_application is not None  # an assignment's application is never deleted
+        if fund_application.status != FundApplicationStatus.submitted:
+            raise Conflict(_("The bureau has already decided on this application."))
+        return
+    if row.subject == AssignmentSubject.challenge_proposal:
+        proposal = session.get(ChallengeProposal, row.subject_id)
+        challenge = session.get(Challenge, proposal.challenge_id) if proposal else None
+        assert challenge is not None  # a proposal and its challenge are never deleted
+        if challenge.status != ChallengeStatus.open:
+            raise Conflict(_("A proposal has already been selected."))
+        return
     if row.subject == AssignmentSubject.application:
         application = session.get(CenterApplication, row.subject_id)
         assert application is not None  # an assignment's application is never deleted

@@ -7,7 +7,7 @@ from flask_login import login_required
 
 from app.db import get_session
 from app.instruments.services import usage_stats
-from app.oversight.services import evaluations, exports, indicators, targets
+from app.oversight.services import evaluations, exports, fund, indicators, targets
 from app.oversight.services import registry as registry_service
 from app.oversight.services.indicators import Scope
 from app.oversight.views.blueprint import bp
@@ -48,6 +48,7 @@ def dashboard():
         data=data,
         progress=targets.plan_progress(session),  # the plan's targets (§一(二)) and where the city stands
         instrument_usage=usage_stats.summary(session=session, year=year),
+        fund_calls=fund.figures_by_call(session),  # the development fund: asked, granted and paid, by call
         year=year,
         years=range(date.today().year, date.today().year - 6, -1),
     )

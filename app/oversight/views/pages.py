@@ -38,6 +38,7 @@ from app.oversight.services import calls as call_service
 from app.oversight.services import center_records as records
 from app.oversight.services import evaluations, legal_entities
 from app.oversight.services import experts as expert_service
+from app.oversight.services import fund as fund_service
 from app.oversight.services import governance as governance_service
 from app.oversight.services import notice as notice_service
 from app.oversight.services import promotion as promotion_service
@@ -57,6 +58,7 @@ from app.platform.permissions import (
 )
 from app.platform.taxonomy import industry_choices
 from app.platform.validation import parse_id
+from app.trading.services import challenge_reviews
 from app.trading.services import price_notices as price_notice_service
 from app.web import limits
 from app.web.identity import current_user_or_none
@@ -124,6 +126,7 @@ def _center_page(center_id: int, *, errors=None, error_message=None, status=200)
         record=record,
         activity=records.center_activity(session=session, center_id=center_id),
         evaluations=evaluations.center_evaluations(session=session, user=user, center_id=center_id),
+        fund=fund_service.center_applications(session=session, user=user, center_id=center_id),
         assessment=evaluations.assessment(
             session=session, user=user, center_id=center_id, end_year=date.today().year - 1
         ),
@@ -541,6 +544,7 @@ def _my_center_page(*, errors=None, error_message=None, status=200, center_id: i
             "activity": records.center_activity(session=session, center_id=c.id),
             "evaluations": evaluations.center_evaluations(session=session, user=user, center_id=c.id),
             "flags": records.flags(session=session, user=user, center_id=c.id),
+            "fund": fund_service.center_applications(session=session, user=user, center_id=c.id),
             **yardstick_context.center_context(session, user, c.id),
             "achievements": [
                 (a.id, a.title) for a in records.center_achievements(session=session, center_id=c.id)
@@ -742,6 +746,29 @@ def assignments():
 def _subject(row) -> dict:
     """What an assignment is about, for its title and link."""
     session = get_session()
+    if row.subject == AssignmentSubject.fund_application:
+        fund_view = fund_service.application_view(
+            session=session, user=current_user_or_none(), application_id=row.subject_id
+        )
+        return {
+            "title": f"{fund_view.center.name} · {fund_view.call.title}",
+            "kind": _("Development fund application"),
+            "status": fund_view.application.status,
+            "open": fund_view.application.status == "submitted",
+            "link": url_for("oversight.fund_application", application_id=row.subject_id),
+        }
+    if row.subject == AssignmentSubject.challenge_proposal:
+        challenge, proposal, team = challenge_reviews.proposal_for_expert(
+            session=session, user=current_user_or_none(), proposal_id=row.subject_id
+        )
+        return {
+            "title": f"{challenge.title} · {team}",
+            "kind": _("Open challenge proposal"),
+            "status": challenge.status,
+            "open": challenge.status == "open",
+            "link": url_for("trading.challenge", challenge_id=challenge.id),
+            "proposal": proposal,
+        }
     if row.subject == AssignmentSubject.application:
         application = session.get(CenterApplication, row.subject_id)
         view = application_service.application_view(

@@ -131,6 +131,9 @@ def submit_proposal(
     audit.record(
         session, subject="challenge", subject_id=challenge.id, action="proposal_submitted", actor=user
     )
+    from app.trading.services import challenge_reviews  # imports this module
+
+    challenge_reviews.assign_new_proposal(session, challenge, proposal)
     notify(
         session=session,
         org_id=challenge.poster_org_id,

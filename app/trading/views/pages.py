@@ -12,11 +12,15 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from app.db import get_session
+from app.oversight.forms import expert_ids
+from app.oversight.services import experts as expert_service
 from app.platform.errors import ServiceError
 from app.platform.permissions import is_bureau, require_bureau
 from app.trading import labels
 from app.trading.forms import auction_data, form_data, join_data, valuation_data
 from app.trading.services import auctions, challenges, modes, price_notices, valuations
+from app.trading.services.challenge_reviews import ask_experts as request_experts
+from app.trading.services.challenge_reviews import expert_means, panel_of
 from app.trading.services.sellers import own_achievement
 from app.web import labels as web_labels
 from app.web import limits
@@ -367,6 +371,9 @@ def _challenge_page(challenge_id: int, *, errors=None, error_message=None, statu
         challenge=challenge,
         poster=poster,
         proposals=proposals,
+        expert_means=expert_means(session, challenge_id) if poster else {},
+        panel=panel_of(session, challenge_id) if poster else [],
+        experts=expert_service.experts(session=session) if poster and challenge.status == "open" else [],
         open_for_proposals=challenges.accepts_proposals(challenge),
         errors=errors or {},
         error_message=error_message,
@@ -388,6 +395,24 @@ def submit_proposal(challenge_id: int):
             session=get_session(), user=current_user_or_none(), challenge_id=challenge_id, data=form_data()
         ),
         _("Your proposal is submitted; only the poster reads it."),
+        lambda _p: url_for("trading.challenge", challenge_id=challenge_id),
+        lambda **kw: _challenge_page(challenge_id, **kw),
+    )
+
+
+@bp.route("/challenges/<int:challenge_id>/experts", methods=["POST"])
+@login_required
+@limits.writes
+def ask_experts(challenge_id: int):
+    """The poster asks the bureau's experts to score the proposals."""
+    return attempt(
+        lambda: request_experts(
+            session=get_session(),
+            user=current_user_or_none(),
+            challenge_id=challenge_id,
+            data={"expert_ids": expert_ids()},
+        ),
+        _("The experts are asked to score the proposals."),
         lambda _p: url_for("trading.challenge", challenge_id=challenge_id),
         lambda **kw: _challenge_page(challenge_id, **kw),
     )
