@@ -130,7 +130,9 @@ def target_title(session: Session, target_type: str, target_id: int) -> str:
     if row is None:
         return ""
     # SQLModel types a get over a union of tables as their base class
-    assert isinstance(row, Need | Achievement | Service | Instrument | Center)
+    assert isinstance(
+        row, Need | Achievement | Service | Instrument | Center | FinancingRequest | FinanceProduct
+    )
     return row.name if isinstance(row, Center) else row.title
 
 
