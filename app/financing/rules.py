@@ -21,6 +21,10 @@ SERVES: dict[str, frozenset[str]] = {
 }
 
 
+# The conditions a product may state: type, amount range, minimum TRL, size classes, industries.
+CONDITIONS = 5
+
+
 @dataclass(frozen=True)
 class Ask:
     """What a request asks, and what is known of the organization asking."""
@@ -90,19 +94,10 @@ def fit(ask: Ask, offer: Offer) -> Fit:
         else:
             failed.append({"code": "industry_mismatch", "industry": ask.industry})
     evidence = history(ask)
-    stated = 1 + sum(
-        1
-        for stated in (
-            offer.amount_min is not None or offer.amount_max is not None,
-            offer.trl_min is not None,
-            bool(offer.size_classes),
-            bool(offer.industries),
-        )
-        if stated
-    )
+    # Met conditions first, out of the five a product can state: a product whose every stated condition fits is
+    # a closer fit than one that states none. The track record on the platform adds up to 0.2.
     met = sum(1 for r in reasons if r["code"].endswith("_fit"))
-    # Met conditions first; the track record on the platform adds a little (a lender reads it as evidence).
-    score = met / stated + 0.05 * min(ask.contracts, 4) + 0.05 * min(ask.patents, 2)
+    score = 0.8 * met / CONDITIONS + 0.05 * min(ask.contracts, 2) + 0.05 * min(ask.patents, 2)
     return Fit(not failed, round(score, 4) if not failed else 0.0, reasons + evidence, failed)
 
 

@@ -179,7 +179,6 @@ def panel(
                     min(1.0, 0.8 * result.score + 0.2 * (similar["score"] if similar else 0.0)), 4
                 ),
                 "reasons": reasons,
-                "eligible": True,
             }
         )
     items.sort(key=lambda item: (-item["score"], -item["target_id"]))
