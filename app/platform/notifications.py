@@ -194,7 +194,7 @@ SUBJECT_LINKS: dict[str, tuple[str, str | None, dict[str, str]]] = {
         for kind in ("need", "achievement", "service", "instrument", "financing", "finance_product")
     },
     "booking": ("instruments.booking", "booking_id", {}),
-    "financing_record": ("financing.records", None, {}),
+    "financing_record": ("financing.records_page", None, {}),
     "center": ("profiles.center", "center_id", {}),
     "application": ("oversight.application", "application_id", {}),
     "evaluation": ("oversight.evaluation", "evaluation_id", {}),
