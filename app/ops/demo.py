@@ -18,6 +18,7 @@ from app.deals import rules as deal_rules
 from app.deals.services import contract_texts, registration
 from app.deals.services.interests import PLATFORM_NDA, PLATFORM_NDA_VERSION, contract_side
 from app.ops.demo_assessments import load_assessments
+from app.ops.demo_financing import load_financing
 from app.ops.demo_instruments import load_instruments
 from app.ops.demo_oversight import load_oversight
 from app.ops.demo_trading import load_trading
@@ -242,6 +243,7 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
     deals = load_demo_deals(session=session, directory=directory)
     date_first_publications(session=session)
     trading = load_trading(session=session)
+    financing = load_financing(session=session, lifecycle=lambda status: _lifecycle(status, ttl_days))
     # The last steps only read: end their transaction, so the caller's session holds no lock on any table (a
     # restore or a migration run next would wait on it).
     session.commit()
@@ -255,6 +257,7 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
         **oversight,
         **deals,
         **trading,
+        **financing,
     }
 
 
