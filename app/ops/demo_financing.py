@@ -13,9 +13,11 @@ from indexing.sync import record_change
 from models import (
     SME_CLASSES,
     FinanceProduct,
+    FinanceType,
     FinancingRecord,
     FinancingRecordStatus,
     FinancingRequest,
+    FinancingStage,
     Interest,
     InterestStatus,
     ListingStatus,
@@ -143,16 +145,17 @@ def load_financing(*, session: Session, lifecycle: Callable[[str], dict]) -> dic
     products: dict[str, FinanceProduct] = {}
     for key, org_key, title, kind, (low, high), trl_min, sizes, industries, terms, description in PRODUCTS:
         org = by_key[org_key]
-        row = session.exec(select(FinanceProduct).where(FinanceProduct.demo_key == key)).first()
-        if row is None:
-            owner = _user_of(session, org.id or 0)
-            row = FinanceProduct(
+        assert org.id is not None  # a stored organization
+        product = session.exec(select(FinanceProduct).where(FinanceProduct.demo_key == key)).first()
+        if product is None:
+            owner = _user_of(session, org.id)
+            product = FinanceProduct(
                 demo_key=key,
                 org_id=org.id,
                 owner_id=owner.id if owner else None,
                 title=title,
                 description=description,
-                finance_type=kind,
+                finance_type=FinanceType(kind),
                 amount_min=low * WAN,
                 amount_max=high * WAN,
                 trl_min=trl_min,
@@ -161,26 +164,28 @@ def load_financing(*, session: Session, lifecycle: Callable[[str], dict]) -> dic
                 terms=terms,
                 **lifecycle(ListingStatus.published),
             )
-            session.add(row)
+            session.add(product)
             session.flush()
-            record_change(session, "finance_product", row.id)
-        products[key] = row
+            assert product.id is not None
+            record_change(session, "finance_product", product.id)
+        products[key] = product
     requests: dict[str, FinancingRequest] = {}
     for firm, (key, kind, stage, amount, trl, title, summary, use, traction) in zip(
         firms, REQUESTS, strict=False
     ):
-        row = session.exec(select(FinancingRequest).where(FinancingRequest.demo_key == key)).first()
-        if row is None:
-            owner = _user_of(session, firm.id or 0)
-            row = FinancingRequest(
+        assert firm.id is not None  # a stored organization
+        request = session.exec(select(FinancingRequest).where(FinancingRequest.demo_key == key)).first()
+        if request is None:
+            owner = _user_of(session, firm.id)
+            request = FinancingRequest(
                 demo_key=key,
                 org_id=firm.id,
                 owner_id=owner.id if owner else None,
                 title=title,
                 description=summary,
                 industry=firm.industries[0] if firm.industries else None,
-                finance_type=kind,
-                stage=stage,
+                finance_type=FinanceType(kind),
+                stage=FinancingStage(stage),
                 amount=amount * WAN,
                 trl=trl,
                 use_of_funds=use,
@@ -188,10 +193,11 @@ def load_financing(*, session: Session, lifecycle: Callable[[str], dict]) -> dic
                 region=firm.region,
                 **lifecycle(ListingStatus.published),
             )
-            session.add(row)
+            session.add(request)
             session.flush()
-            record_change(session, "financing", row.id)
-        requests[key] = row
+            assert request.id is not None
+            record_change(session, "financing", request.id)
+        requests[key] = request
     # The fund invested in the seed round; the guarantor guaranteed the IP-pledge loan; the growth round's
     # record awaits the firm's confirmation.
     now = utcnow()
@@ -229,10 +235,12 @@ def load_financing(*, session: Session, lifecycle: Callable[[str], dict]) -> dic
             continue
         request, fund = requests[request_key], by_key[org_key]
         fund_user = _user_of(session, fund.id or 0)
-        if fund_user is None or fund.id is None or request.id is None:
+        if fund_user is None or fund_user.id is None or fund.id is None or request.id is None:
             continue
         at = now - timedelta(days=days_ago + 10)
-        interest = Interest(
+        interest = session.exec(
+            select(Interest).where(Interest.demo_key == f"{key}_interest")
+        ).first() or Interest(
             demo_key=f"{key}_interest",
             from_org_id=fund.id,
             from_user_id=fund_user.id,
@@ -246,13 +254,14 @@ def load_financing(*, session: Session, lifecycle: Callable[[str], dict]) -> dic
         )
         session.add(interest)
         session.flush()
+        assert interest.id is not None
         firm_user = _user_of(session, request.org_id)
         session.add(
             FinancingRecord(
                 demo_key=key,
                 interest_id=interest.id,
                 request_id=request.id,
-                finance_type=kind,
+                finance_type=FinanceType(kind),
                 amount=amount * WAN,
                 financed_on=(now - timedelta(days=days_ago)).date(),
                 financed_org_id=request.org_id,

@@ -44,7 +44,8 @@ def _track_records(session: Session, org_ids: set[int]) -> dict[int, dict]:
     for org_id, size_class in session.exec(
         select(Organization.id, Organization.size_class).where(col(Organization.id).in_(org_ids))
     ).all():
-        records[org_id]["size_class"] = size_class
+        if org_id is not None:
+            records[org_id]["size_class"] = size_class
     for a_org, b_org, amount in session.exec(
         select(Contract.party_a_org_id, Contract.party_b_org_id, Contract.amount).where(
             col(Contract.status).in_(SIGNED),

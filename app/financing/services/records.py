@@ -102,6 +102,7 @@ def create(*, session: Session, user: User | None, data) -> FinancingRecord:
         raise Invalid(
             _("Some fields are not valid."), {"financed_on": _("The date cannot be in the future.")}
         )
+    assert interest.id is not None  # a stored interest
     record = FinancingRecord(
         interest_id=interest.id,
         # The request the money is for: the target, or the firm's own request it approached a product through.

@@ -267,8 +267,8 @@ def org_names_of_kind(session: Session, kind: str) -> dict[int, str]:
     """The names of the organizations with live listings of a kind (the few finance organizations, the firms
     asking for money): a financing panel names every candidate it keeps."""
     table = LISTING_KINDS[kind].table
-    org_ids = set(session.exec(select(table.org_id).where(table.status == ListingStatus.published)).all())
-    return org_names(session, org_ids)
+    org_ids = session.exec(select(table.org_id).where(table.status == ListingStatus.published)).all()
+    return org_names(session, {org_id for org_id in org_ids if org_id is not None})
 
 
 def matched_needs_for_organization(*, session: Session, user: User | None, k: int = 20) -> list[dict]:
