@@ -118,7 +118,7 @@ DEFINITIONS: tuple[Definition, ...] = (
         "Financings; amount in 10k yuan",
         "Financings (technology loans, IP-pledge loans, equity investments, guarantees) recorded on the platform "
         "by the finance organization and confirmed by the financed organization, by the date financed in the "
-        "year; amount: the amount financed. By type in `financing_by_type`.",
+        "year; amount: the amount financed. Also shown by type of financing.",
         MONEY,
     ),
 )
