@@ -24,6 +24,7 @@ from tests.utils.factories import create_role_user, create_user
 from tests.utils.web import concurrently
 
 on_both_databases = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
+pytestmark = on_both_databases
 
 
 @pytest.fixture
@@ -180,7 +181,6 @@ def test_record_refusals_say_why(client, session, world):
     assert session.exec(select(FinancingRecord)).all() == []
 
 
-@on_both_databases
 def test_two_records_for_one_conversation_give_one_201_and_one_409(app, session, world, client):
     interest_id = accepted_interest(
         client, world["h"]["sme"], world["h"]["fund"], "finance_product", world["product"]["id"]
@@ -194,7 +194,6 @@ def test_two_records_for_one_conversation_give_one_201_and_one_409(app, session,
     assert len(session.exec(select(FinancingRecord)).all()) == 1
 
 
-@on_both_databases
 def test_two_answers_to_one_record_decide_it_once(app, session, world, client):
     interest_id = accepted_interest(
         client, world["h"]["fund"], world["h"]["sme"], "financing", world["request"]["id"]

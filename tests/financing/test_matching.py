@@ -2,11 +2,15 @@
 is eligible for, never an ineligible one, with the structured fit and the firm's history as reasons; a product's
 page recommends the requests it may serve."""
 
+import pytest
 from sqlmodel import Session
 
 from models import Achievement, Contract, ContractKind, ContractStatus, Interest, InterestStatus
+from tests.conftest import BACKENDS
 from tests.financing.helpers import finance_user, headers, post, product_data, request_data, sme_user
 from tests.utils.factories import create_user
+
+pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
 
 def _history(session: Session, org_id: int, other) -> None:
