@@ -64,6 +64,8 @@ AMOUNT_INDICATORS = (
     "technology_market_turnover_unregistered",
     "services_contracted",
 )
+# Every indicator counted in money (the contract ones above and `financing`): what a target may give an amount for.
+MONEY_INDICATORS = tuple(d.key for d in indicator_definitions.DEFINITIONS if "amount" in d.measures)
 # The kinds 技术合同认定登记 registers (an incubation agreement is none of them).
 REGISTRATION_KINDS = tuple(CATEGORY)
 
