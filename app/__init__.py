@@ -66,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from app.accounts.views.verification import bp as bureau_bp
     from app.api import bp as api_bp
     from app.deals.views import bp as deals_bp
+    from app.financing.views.pages import bp as financing_bp
     from app.instruments.views.pages import bp as instruments_bp
     from app.market.views.home import bp as main_bp
     from app.market.views.listings import bp as listings_bp
@@ -87,6 +88,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(search_bp)
     app.register_blueprint(deals_bp)
     app.register_blueprint(instruments_bp)
+    app.register_blueprint(financing_bp)
     app.register_blueprint(profiles_bp)
     app.register_blueprint(oversight_bp)
     app.register_blueprint(trading_bp)

@@ -41,7 +41,7 @@ from matching.scoring import (
 from matching.text import lexical_terms
 from matching.vectorstore import VectorStore
 
-LISTING_KINDS = ("need", "achievement", "service", "instrument", "center")
+LISTING_KINDS = ("need", "achievement", "service", "instrument", "financing", "finance_product", "center")
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,10 @@ RECOMMENDATION_KINDS = {
     "needs": RecommendationKind(("need",), frozenset()),
     # Shared instruments and facilities that perform the test or work a need asks for.
     "instruments": RecommendationKind(("instrument",), frozenset()),
+    # Money for a financing request, and the requests a finance product may serve (app/financing/rules.py
+    # decides eligibility; the matcher ranks by text, industry and region).
+    "finance_products": RecommendationKind(("finance_product",), frozenset()),
+    "financing_requests": RecommendationKind(("financing",), frozenset()),
 }
 # How many best lexical matches vote on the field of a need, and how much their vote counts.
 NEIGHBOURS = 10

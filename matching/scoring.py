@@ -117,6 +117,9 @@ TRL_FIT = {
     "commission": trl_for_commission,
     "incubation": trl_for_incubation,
     "instruments": trl_for_commission,
+    # Eligibility by TRL is decided outside the matcher (app/financing/rules.py): neutral here.
+    "finance_products": lambda trl: np.full_like(trl, np.nan),
+    "financing_requests": lambda trl: np.full_like(trl, np.nan),
 }
 
 

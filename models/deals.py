@@ -14,8 +14,8 @@ from sqlmodel import Field, SQLModel
 from models.common import ID_MAX, Id, utcnow
 
 MONEY_MAX = 10**12  # yuan, like budgets and prices
-TARGET_TYPES = ("need", "achievement", "service", "center")
-TargetType = Literal["need", "achievement", "service", "center"]
+TARGET_TYPES = ("need", "achievement", "service", "center", "financing", "finance_product")
+TargetType = Literal["need", "achievement", "service", "center", "financing", "finance_product"]
 
 
 class InterestStatus(StrEnum):
@@ -96,7 +96,7 @@ class InterestIn(SQLModel):
     target_type: TargetType
     target_id: int = Field(ge=1, le=ID_MAX)
     message: str = Field(min_length=1, max_length=2000)
-    via_type: Literal["need", "achievement", "service"] | None = None
+    via_type: Literal["need", "achievement", "service", "financing"] | None = None
     via_id: int | None = Field(default=None, ge=1, le=ID_MAX)
 
 

@@ -13,9 +13,17 @@ from models.kinds import KIND_NAMES
 
 # What a user sends about one recommendation.
 class FeedbackIn(SQLModel):
-    query_type: Literal["need", "achievement", "service"]
+    query_type: Literal["need", "achievement", "service", "financing", "finance_product"]
     query_id: int = Field(ge=1, le=ID_MAX)
-    rec_kind: Literal["commission", "license", "incubation", "needs", "instruments"]
+    rec_kind: Literal[
+        "commission",
+        "license",
+        "incubation",
+        "needs",
+        "instruments",
+        "finance_products",
+        "financing_requests",
+    ]
     # Any registered kind of listing: the values come from the registry, which a type checker cannot read.
     target_type: Literal[KIND_NAMES]  # type: ignore[valid-type]
     target_id: int = Field(ge=1, le=ID_MAX)

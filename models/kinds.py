@@ -9,9 +9,9 @@ from typing import Generic, TypeVar, cast
 
 from sqlmodel import SQLModel
 
-from models import instrument, listing
+from models import financing, instrument, listing
 from models.center import Center
-from models.enums import Role
+from models.enums import OrgKind, Role
 
 # The row type of a kind's table: one of the posted listings' tables, or Center.
 Row = TypeVar("Row", bound=SQLModel, covariant=True)
@@ -20,6 +20,17 @@ Row = TypeVar("Row", bound=SQLModel, covariant=True)
 def N_(message: str) -> str:
     """Mark a message for translation where it is defined; the app translates it where it shows it."""
     return message
+
+
+# The row of any posted kind.
+PostedRow = (
+    listing.Need
+    | listing.Achievement
+    | listing.Service
+    | instrument.Instrument
+    | financing.FinancingRequest
+    | financing.FinanceProduct
+)
 
 
 @dataclass(frozen=True)
@@ -38,15 +49,22 @@ class ListingKind(Generic[Row]):
     create: type[SQLModel] | None = None
     update: type[SQLModel] | None = None
     public: type[SQLModel] | None = None
+    # Narrower than the role, where a kind says so: the organization kinds that may post it (finance products
+    # by finance organizations only; financing requests also by center users). None: any of the role.
+    poster_org_kinds: frozenset[OrgKind] | None = None
+    # Other roles that post it as well (a center's financing round besides a firm's).
+    also_posted_by: tuple[Role, ...] = ()
 
     @property
     def posted(self) -> bool:
         return self.poster_role is not None
 
+    @property
+    def poster_roles(self) -> tuple[Role, ...]:
+        return (self.poster_role, *self.also_posted_by) if self.poster_role is not None else ()
 
-LISTING_KINDS: dict[
-    str, ListingKind[listing.Need | listing.Achievement | listing.Service | instrument.Instrument | Center]
-] = {
+
+LISTING_KINDS: dict[str, ListingKind[PostedRow | Center]] = {
     kind.name: kind
     for kind in (
         ListingKind(
@@ -93,13 +111,41 @@ LISTING_KINDS: dict[
             instrument.InstrumentUpdate,
             instrument.InstrumentPublic,
         ),
+        ListingKind(
+            "financing",
+            financing.FinancingRequest,
+            "financing-requests",
+            N_("Financing request"),
+            N_("Financing requests"),
+            Role.enterprise,
+            financing.FinancingRequestCreate,
+            financing.FinancingRequestUpdate,
+            financing.FinancingRequestPublic,
+            # A firm's round or loan, or a center's; a finance organization offers money, it does not ask here.
+            poster_org_kinds=frozenset(
+                {OrgKind.enterprise, OrgKind.center, OrgKind.university, OrgKind.institute}
+            ),
+            also_posted_by=(Role.center,),
+        ),
+        ListingKind(
+            "finance_product",
+            financing.FinanceProduct,
+            "finance-products",
+            N_("Finance product"),
+            N_("Finance products"),
+            Role.enterprise,
+            financing.FinanceProductCreate,
+            financing.FinanceProductUpdate,
+            financing.FinanceProductPublic,
+            poster_org_kinds=frozenset({OrgKind.finance}),
+        ),
         ListingKind("center", Center, "centers", N_("Innovation center"), N_("Innovation centers")),
     )
 }
 # The names alone, for the layers that must not import tables (indexing, matching): search document types.
 KIND_NAMES: tuple[str, ...] = tuple(LISTING_KINDS)
 # A posted kind's table is one of the listing tables (Center, the one other table, is filed, not posted).
-PostedKind = ListingKind[listing.Need | listing.Achievement | listing.Service | instrument.Instrument]
+PostedKind = ListingKind[PostedRow]
 POSTED_KINDS: dict[str, PostedKind] = {
     name: cast(PostedKind, kind) for name, kind in LISTING_KINDS.items() if kind.posted
 }

@@ -114,6 +114,7 @@ SORT_KEYS: dict[str, dict[str, str]] = {
     "achievement": {"trl": "coalesce(trl, 0)", "price": "coalesce(price, -1)"},
     "service": {"price": "coalesce(price, -1)"},
     "instrument": {"price": "coalesce(price, -1)"},
+    "financing": {"trl": "coalesce(trl, 0)"},
 }
 
 

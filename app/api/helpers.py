@@ -15,7 +15,7 @@ from indexing.base import MAX_PER_PAGE
 from models import POSTED_KINDS, User, kind_at_segment
 
 # The URL segment of a posted kind of listing: needs, achievements or services.
-KINDS = f"<any({', '.join(kind.segment for kind in POSTED_KINDS.values())}):kinds>"
+KINDS = f"<any({', '.join(repr(kind.segment) for kind in POSTED_KINDS.values())}):kinds>"
 
 
 def api_user() -> User | None:

@@ -488,6 +488,29 @@ def service_recommendations(listing_id: int):
     return _recommend("service", listing_id, "needs")
 
 
+@bp.get("/financing-requests/<int:listing_id>/recommendations")
+@documented(
+    query=_recommendation_query("financing", "finance_products"),
+    responses={200: Recommendations},
+    bearer="optional",
+)
+def financing_recommendations(listing_id: int):
+    """The finance products one financing request is eligible for (type, amount, TRL, size class, industry),
+    best fit first, with the firm's contracts and patents on the platform as evidence."""
+    return _recommend("financing", listing_id, "finance_products")
+
+
+@bp.get("/finance-products/<int:listing_id>/recommendations")
+@documented(
+    query=_recommendation_query("finance_product", "financing_requests"),
+    responses={200: Recommendations},
+    bearer="optional",
+)
+def finance_product_recommendations(listing_id: int):
+    """The financing requests one finance product may serve, best fit first."""
+    return _recommend("finance_product", listing_id, "financing_requests")
+
+
 @bp.post("/recommendations/feedback")
 @documented(json=FeedbackIn, responses={201: FeedbackRecorded, 200: FeedbackRecorded})
 @limits.feedback

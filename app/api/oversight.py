@@ -247,6 +247,9 @@ class IndicatorsView(BaseModel):
     center_id: int | None
     industry: str | None
     indicators: dict[Literal[indicators.INDICATOR_NAMES], Figure]
+    financing_by_type: dict[Literal["tech_loan", "ip_pledge_loan", "equity", "guarantee"], Figure] = Field(
+        description="the `financing` figure by type of financing: count and amount (yuan) of each"
+    )
 
 
 class IndicatorRecords(BaseModel):

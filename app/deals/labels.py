@@ -9,6 +9,8 @@ TARGET_TYPES = {
     "achievement": _l("Achievement"),
     "service": _l("Public service"),
     "instrument": _l("Instrument or facility"),
+    "financing": _l("Financing request"),
+    "finance_product": _l("Finance product"),
     "center": _l("Innovation center"),
 }
 

@@ -12,6 +12,8 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.accounts.labels import SIZE_CLASSES
+from app.financing import labels as financing_labels
 from app.instruments.forms import InstrumentFields
 from app.web import labels
 
@@ -247,9 +249,82 @@ class InstrumentForm(InstrumentFields, ListingForm):
     """An instrument or facility (app/instruments/forms.py holds its fields)."""
 
 
+class FinancingForm(ListingForm):
+    """A financing request: the summary is public; the use of funds and traction only for the owner, the bureau
+    and finance organizations."""
+
+    description = TextAreaField(_l("Public summary"), render_kw={"rows": 4, "required": True})
+    finance_type = SelectField(
+        _l("Type of financing"),
+        choices=choices([PLEASE_CHOOSE, *financing_labels.FINANCE_TYPES.items()]),
+        validate_choice=False,
+        render_kw={"required": True},
+    )
+    stage = SelectField(
+        _l("Stage"), choices=choices(financing_labels.FINANCING_STAGES.items()), validate_choice=False
+    )
+    amount = WanField(_l("Amount sought (10k yuan)"), required=True)
+    trl = SelectField(_l("Technology readiness level (TRL)"), choices=TRL_CHOICES, validate_choice=False)
+    use_of_funds = TextAreaField(_l("Use of funds"), render_kw={"rows": 4})
+    traction = TextAreaField(_l("Traction: revenue, customers, contracts"), render_kw={"rows": 4})
+    region = SelectField(_l("Region"), validate_choice=False)
+    center_id = SelectField(_l("Innovation center"), validate_choice=False)
+
+    TEXT_FIELDS = ("title", "description", "finance_type", "stage", "use_of_funds", "traction")
+    OPTIONAL_FIELDS = ("industry", "trl", "region", "center_id")
+    MONEY_FIELDS = ("amount",)
+    REQUIRED = ("title", "description", "finance_type", "amount")
+
+
+class FinanceProductForm(ListingForm):
+    """A finance organization's product, with its eligibility (empty lists: any)."""
+
+    finance_type = SelectField(
+        _l("Type of product"),
+        choices=choices([PLEASE_CHOOSE, *financing_labels.FINANCE_TYPES.items()]),
+        validate_choice=False,
+        render_kw={"required": True},
+    )
+    amount_min = WanField(_l("Amount from (10k yuan)"))
+    amount_max = WanField(_l("Amount up to (10k yuan)"))
+    terms = TextAreaField(_l("Terms: rate, term, collateral"), render_kw={"rows": 4})
+    trl_min = SelectField(_l("Lowest TRL financed"), choices=TRL_CHOICES, validate_choice=False)
+    size_classes = MultiCheckboxField(
+        _l("Size classes served (none: any)"), choices=choices(SIZE_CLASSES.items()), validate_choice=False
+    )
+    industries = MultiCheckboxField(_l("Industries served (none: any)"), validate_choice=False)
+    region = SelectField(_l("Region"), validate_choice=False)
+
+    TEXT_FIELDS = ("title", "description", "finance_type", "terms")
+    OPTIONAL_FIELDS = ("industry", "trl_min", "region")
+    MONEY_FIELDS = ("amount_min", "amount_max")
+    REQUIRED = ("title", "description", "finance_type")
+
+    def __init__(self, *args, industries: list[tuple[str, str]] = (), **kwargs):
+        super().__init__(*args, industries=industries, **kwargs)
+        self.industries.choices = choices(industries)
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            **super().to_data(),
+            "size_classes": list(self.size_classes.data or []),
+            "industries": list(self.industries.data or []),
+        }
+
+    @classmethod
+    def initial(cls, listing) -> dict[str, Any]:
+        return {
+            **super().initial(listing),
+            "size_classes": list(listing.size_classes),
+            "industries": list(listing.industries),
+        }
+
+
 FORMS = {
     "need": NeedForm,
     "achievement": AchievementForm,
     "service": ServiceForm,
     "instrument": InstrumentForm,
+    "financing": FinancingForm,
+    "finance_product": FinanceProductForm,
 }

@@ -18,6 +18,7 @@ from app.deals import rules as deal_rules
 from app.deals.services import contract_texts, registration
 from app.deals.services.interests import PLATFORM_NDA, PLATFORM_NDA_VERSION, contract_side
 from app.ops.demo_assessments import load_assessments
+from app.ops.demo_financing import load_financing
 from app.ops.demo_fund import load_fund
 from app.ops.demo_instruments import load_instruments
 from app.ops.demo_oversight import load_oversight
@@ -243,6 +244,7 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
     deals = load_demo_deals(session=session, directory=directory)
     date_first_publications(session=session)
     trading = load_trading(session=session)
+    financing = load_financing(session=session, lifecycle=lambda status: _lifecycle(status, ttl_days))
     bureau_user = session.exec(select(User).where(User.email == bureau_email)).first()
     fund = load_fund(session=session, bureau=bureau_user) if bureau_user is not None else {}
     # The last steps only read: end their transaction, so the caller's session holds no lock on any table (a
@@ -259,6 +261,7 @@ def load_demo(*, session: Session, ttl_days: int, directory: Path = DEMO_DIR) ->
         **deals,
         **trading,
         **fund,
+        **financing,
     }
 
 

@@ -112,6 +112,15 @@ DEFINITIONS: tuple[Definition, ...] = (
         "contract counted in the year (other than a center's own organization) or whose incubation started in "
         "the year.",
     ),
+    Definition(
+        "financing",
+        "Financing",
+        "Financings; amount in 10k yuan",
+        "Financings (technology loans, IP-pledge loans, equity investments, guarantees) recorded on the platform "
+        "by the finance organization and confirmed by the financed organization, by the date financed in the "
+        "year; amount: the amount financed. Also shown by type of financing.",
+        MONEY,
+    ),
 )
 
 BY_KEY: dict[str, Definition] = {d.key: d for d in DEFINITIONS}

@@ -157,6 +157,12 @@ KIND_TEXT: dict[str, Callable[..., str]] = {
         "An objection to the price notice of “%(text)s” was received", text=text
     ),
     "challenge_proposal": lambda text: _("A new proposal to your challenge: %(text)s", text=text),
+    "financing_recorded": lambda text: _(
+        "A financing was recorded for you, please confirm it: %(text)s", text=text
+    ),
+    "financing_decided": lambda text: _(
+        "The financed organization answered your financing record: %(text)s", text=text
+    ),
     "challenge_selected": lambda text: _(
         "Your proposal was selected for the challenge “%(text)s”: a draft contract follows", text=text
     ),
@@ -195,6 +201,7 @@ STATE_TABLES_BY_SUBJECT = {
     "instrument": "listing_status",
     "booking": "booking_status",
     "fund_application": "fund_status",
+    "financing_record": "financing_record_status",
 }
 
 # subject_type -> (endpoint, the argument the subject's id fills or None, fixed arguments): where a notice links.
@@ -205,9 +212,10 @@ SUBJECT_LINKS: dict[str, tuple[str, str | None, dict[str, str]]] = {
     "digest": ("deals.saved_search_list", None, {}),
     **{
         kind: ("listings.detail", "listing_id", {"segment": LISTING_KINDS[kind].segment})
-        for kind in ("need", "achievement", "service", "instrument")
+        for kind in ("need", "achievement", "service", "instrument", "financing", "finance_product")
     },
     "booking": ("instruments.booking", "booking_id", {}),
+    "financing_record": ("financing.records_page", None, {}),
     "center": ("profiles.center", "center_id", {}),
     "application": ("oversight.application", "application_id", {}),
     "evaluation": ("oversight.evaluation", "evaluation_id", {}),

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlmodel import Session, col, or_, select
 
 from app.platform.errors import Forbidden
-from models import Center, CenterApplication, CenterMember, Role, User
+from models import Center, CenterApplication, CenterMember, Organization, Role, User
 
 # --- who the user is ----------------------------------------------------------------------------------------------
 
@@ -90,16 +90,49 @@ def may_see_unpublished(user: User | None, row) -> bool:
     return owns(user, row) or is_bureau(user)
 
 
-def may_post(user: User | None, poster_role: Role | None) -> bool:
+def may_post(
+    user: User | None,
+    poster_role: Role | None,
+    *,
+    also: tuple[Role, ...] = (),
+    org_kind: str | None = None,
+    org_kinds: frozenset | None = None,
+) -> bool:
     """A kind of listing is posted by one role (needs by enterprises, achievements and services by centers),
-    always for the user's organization."""
-    return is_member(user) and poster_role is not None and user.role == poster_role
+    sometimes by others as well (`also`), and sometimes only by some kinds of organization (`org_kinds`, read
+    against the user's organization's `org_kind`: finance products by finance organizations), always for the
+    user's organization."""
+    roles = () if poster_role is None else (poster_role, *also)
+    if not (is_member(user) and user.role in roles):
+        return False
+    return org_kinds is None or org_kind in org_kinds
 
 
-def require_poster(user: User | None, poster_role: Role | None) -> None:
+def require_poster(
+    user: User | None,
+    poster_role: Role | None,
+    *,
+    also: tuple[Role, ...] = (),
+    org_kind: str | None = None,
+    org_kinds: frozenset | None = None,
+) -> None:
     require_login(user)
-    if not may_post(user, poster_role):
+    if not may_post(user, poster_role, also=also, org_kind=org_kind, org_kinds=org_kinds):
         raise Forbidden(_("Your role may not post this kind of listing."))
+
+
+def is_finance_org(session: Session, user: User | None) -> bool:
+    """The user acts for a finance organization (a bank, guarantor or venture fund: OrgKind.finance)."""
+    if not is_member(user):
+        return False
+    org = session.get(Organization, user.org_id)
+    return org is not None and org.kind == "finance"
+
+
+def may_see_financing_figures(session: Session, user: User | None, row) -> bool:
+    """A financing request's use of funds and traction: its organization, the bureau, and finance organizations,
+    who are asked to finance it; everyone else (other firms, centers, experts, visitors) reads the summary."""
+    return owns(user, row) or is_bureau(user) or is_finance_org(session, user)
 
 
 # --- the two sides of a deal ---------------------------------------------------------------------------------------

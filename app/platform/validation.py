@@ -18,6 +18,7 @@ CUSTOM = {
         "Not a valid unified social credit code (18 characters with a check character)."
     ),
     "budget_order": lambda: _("The minimum budget is above the maximum."),
+    "amount_order": lambda: _("The minimum amount is above the maximum."),
     "objection_contact": lambda: _("Give a phone number or an email address where the bureau can reach you."),
     "bureau_not_self_registered": lambda: _("Bureau accounts are created by an administrator."),
     "size_class_unknown": lambda: _("Choose the size class: large, medium, small or micro."),

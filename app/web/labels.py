@@ -83,6 +83,8 @@ POST_ACTIONS = {
     "achievement": _l("Post an achievement"),
     "service": _l("Post a service"),
     "instrument": _l("Post an instrument"),
+    "financing": _l("Post a financing request"),
+    "finance_product": _l("Post a finance product"),
 }
 
 # Each kind of listing as the browser names it, singular and plural (the registry holds the messages).

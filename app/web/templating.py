@@ -12,6 +12,7 @@ from app.accounts.services import accounts
 from app.db import get_session
 from app.deals import labels as deal_labels
 from app.deals import registration_labels
+from app.financing import labels as financing_labels
 from app.instruments import labels as instrument_labels
 from app.market.services import attachments
 from app.market.services.search import SORT_LABELS
@@ -43,6 +44,7 @@ def _all_tables() -> dict[str, dict]:
         oversight_labels.TABLES,
         account_labels.TABLES,
         instrument_labels.TABLES,
+        financing_labels.TABLES,
         trading_labels.TABLES,
     ):
         clash = tables.keys() & part.keys()
@@ -144,6 +146,7 @@ def _org(org_id: int) -> dict:
             cache[org_id] = {
                 "name": org.name_en if (is_english() and org.name_en) else org.name,
                 "verified": org.verified,
+                "kind": org.kind,
             }
     return cache[org_id]
 
@@ -205,7 +208,18 @@ def postable_kinds() -> list[str]:
     user = current_user_or_none()
     if user is None or user.org_id is None:
         return []
-    return [name for name, kind in POSTED_KINDS.items() if kind.poster_role == user.role]
+    org_kind = _org(user.org_id).get("kind")
+    return [
+        name
+        for name, kind in POSTED_KINDS.items()
+        if permissions.may_post(
+            user,
+            kind.poster_role,
+            also=kind.also_posted_by,
+            org_kind=org_kind,
+            org_kinds=kind.poster_org_kinds,
+        )
+    ]
 
 
 def has_center_page() -> bool:

@@ -316,4 +316,21 @@ def test_targets_and_progress(client, session, bureau, call):
         path, json={"year": year, "targets": [{"indicator": "nope", "target_count": 1}]}, headers=auth
     )
     assert unknown.status_code == 422 and "nope" in unknown.json["error"]["fields"]["targets"]
+    # Financing is counted in money too: a center's target may give its amount; trainings have none.
+    money = client.put(
+        path,
+        json={
+            "year": year,
+            "targets": [{"indicator": "financing", "target_count": 1, "target_amount": 2_000_000}],
+        },
+        headers=auth,
+    )
+    assert money.status_code == 200, money.json
+    no_money = client.put(
+        path,
+        json={"year": year, "targets": [{"indicator": "trainings", "target_count": 1, "target_amount": 10}]},
+        headers=auth,
+    )
+    assert no_money.status_code == 422
+    client.put(path, json=body, headers=auth)
     assert client.put(path, json=body, headers=manager).status_code == 403

@@ -148,7 +148,15 @@ def test_upsert_and_remove_change_results_without_rebuild(matcher, need):
     matcher = matcher.with_changes(removals={"achievement": [1, 77]})
     ids = [r.target_id for r in matcher.recommend(need, "license", k=20)]
     assert 1 not in ids and 77 not in ids
-    assert matcher.counts() == {"need": 2, "achievement": 9, "service": 2, "instrument": 0, "center": 2}
+    assert matcher.counts() == {
+        "need": 2,
+        "achievement": 9,
+        "service": 2,
+        "instrument": 0,
+        "financing": 0,
+        "finance_product": 0,
+        "center": 2,
+    }
     with pytest.raises(ValueError, match="listing kind"):
         matcher.with_changes(removals={"patent": [1]})
 

@@ -21,7 +21,7 @@ def _trigger_exists(conn) -> bool:
 @pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 def test_the_fund_migration_goes_down_and_up(app):
     engine = app.extensions["db_engine"]
-    downgrade(engine, "0027")
+    downgrade(engine, "0029")
     assert not FUND_TABLES & set(inspect(engine).get_table_names())
     assert "expert_assignment" in inspect(engine).get_table_names()
     upgrade(engine)

@@ -17,14 +17,33 @@ def test_every_kind_has_a_table_a_segment_and_labels():
 
 
 def test_posted_kinds_have_their_models_form_and_page():
-    assert set(POSTED_KINDS) == {"need", "achievement", "service", "instrument"}
+    assert set(POSTED_KINDS) == {
+        "need",
+        "achievement",
+        "service",
+        "instrument",
+        "financing",
+        "finance_product",
+    }
     for name, kind in POSTED_KINDS.items():
         assert kind.create and kind.update and kind.public and name in FORMS
         assert (ROOT / "templates" / "market" / "listings" / f"{name}_detail.html").is_file()
 
 
 def test_search_documents_are_typed_by_the_registry():
-    assert ENTITY_TYPES == KIND_NAMES == ("need", "achievement", "service", "instrument", "center")
+    assert (
+        ENTITY_TYPES
+        == KIND_NAMES
+        == (
+            "need",
+            "achievement",
+            "service",
+            "instrument",
+            "financing",
+            "finance_product",
+            "center",
+        )
+    )
 
 
 def test_pages_and_api_exist_for_posted_kinds_only(client):

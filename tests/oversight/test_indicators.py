@@ -85,8 +85,16 @@ SQL = {
   AND (o.id IN ({PARTY.format(side="a")}) OR o.id IN ({PARTY.format(side="b")})
        OR o.credit_code IN (SELECT r.credit_code FROM incubation r {CENTER_RECORD}
                             AND r.confirmed_at IS NOT NULL AND r.started_on BETWEEN :first AND :last))""",
+    # Confirmed financing records by the date financed; for a center, the center's own organization financed or
+    # a request naming the center; by industry, the request's.
+    "financing": """SELECT COUNT(*), COALESCE(SUM(f.amount), 0) FROM financing_record f
+  LEFT JOIN financing_request q ON q.id = f.request_id
+  WHERE f.status = 'confirmed' AND f.financed_on BETWEEN :first AND :last
+  AND (:industry IS NULL OR q.industry = :industry)
+  AND (:center IS NULL OR q.center_id = :center
+       OR f.financed_org_id IN (SELECT org_id FROM center WHERE id = :center))""",
 }
-MEASURES = {"trainings": ("count", "people")}
+MEASURES = {"trainings": ("count", "people"), "financing": ("count", "amount")}
 
 
 def from_sql(session, *, year: int, center_id=None, industry=None) -> dict:
@@ -110,6 +118,25 @@ def from_sql(session, *, year: int, center_id=None, industry=None) -> dict:
         )
         result[name] = {m: int(v) for m, v in zip(measures, row, strict=True)}
     return {n: result[n] for n in indicators.INDICATOR_NAMES}
+
+
+def financing_by_type_sql(session, *, year: int, center_id=None, industry=None) -> dict:
+    """The `financing` figure split by type, each type's own query."""
+    result = {}
+    for kind in ("tech_loan", "ip_pledge_loan", "equity", "guarantee"):
+        sql = SQL["financing"].replace("WHERE f.status", f"WHERE f.finance_type = '{kind}' AND f.status")
+        sql = sql.replace(":center IS NULL", "CAST(:center AS INTEGER) IS NULL").replace(
+            ":industry IS NULL", "CAST(:industry AS VARCHAR) IS NULL"
+        )
+        params = {
+            "first": f"{year}-01-01",
+            "last": f"{year}-12-31",
+            "center": center_id,
+            "industry": industry,
+        }
+        count, amount = session.execute(text(sql), params).one()
+        result[kind] = {"count": int(count), "amount": int(amount)}
+    return result
 
 
 @pytest.fixture
@@ -166,7 +193,15 @@ def test_api_csv_and_xlsx_agree_with_sql(client, auth, session, world, scope):
     }
     headers = bearer(client, world.bureau.email, PASSWORD)
     body = client.get("/api/v1/indicators", query_string=query, headers=headers).json
-    assert body == {"year": YEAR, "center_id": center_id, "industry": industry, "indicators": expected}
+    assert body == {
+        "year": YEAR,
+        "center_id": center_id,
+        "industry": industry,
+        "indicators": expected,
+        "financing_by_type": financing_by_type_sql(
+            session, year=YEAR, center_id=center_id, industry=industry
+        ),
+    }
 
     auth.login(world.bureau.email)
     response = client.get("/indicators.csv", query_string=query)
@@ -479,7 +514,11 @@ def test_every_export_carries_each_breakdown_of_the_dashboard_and_the_definition
 
     rows = csv_rows(client.get(f"/indicators.csv?year={YEAR}").get_data(as_text=True))
     titles = [r[0] for i, r in enumerate(rows) if len(r) == 1 and i and rows[i - 1] == []]
-    assert titles == [*sections, "指标定义"]
+    assert titles == [*sections, "按融资类型", "指标定义"]
+    # The financing figure by type: one row per type (none financed in this world).
+    start = rows.index(["按融资类型"]) + 2
+    assert [r[0] for r in rows[start : start + 4]] == ["科技贷", "知识产权质押贷款", "股权投资", "担保"]
+    assert {tuple(r[1:]) for r in rows[start : start + 4]} == {("0", "0")}
     for title, key in sections.items():
         start = rows.index([title]) + 2
         body = rows[start : rows.index([], start) if [] in rows[start:] else None]
@@ -491,7 +530,7 @@ def test_every_export_carries_each_breakdown_of_the_dashboard_and_the_definition
     assert all(r[3] for r in definitions)
 
     book = load_workbook(io.BytesIO(client.get(f"/indicators.xlsx?year={YEAR}").data))
-    assert book.sheetnames == [str(YEAR), *sections, "指标定义"]
+    assert book.sheetnames == [str(YEAR), *sections, "按融资类型", "指标定义"]
     for title, key in sections.items():
         assert book[title].max_row == 1 + len(data[key]), title
     assert [row[0] for row in book["指标定义"].iter_rows(min_row=2, values_only=True)] == list(
@@ -501,7 +540,7 @@ def test_every_export_carries_each_breakdown_of_the_dashboard_and_the_definition
     response = client.get(f"/indicators.pdf?year={YEAR}")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     extracted = pdf_text(response.data)
-    for title in [*sections, "指标定义", "首次发布"]:
+    for title in [*sections, "按融资类型", "指标定义", "首次发布"]:
         assert title in extracted, title
     assert "长春市汽车轻量化制造业创新中心" in extracted.replace("\n", "") and not raw_yuan(extracted)
     assert "80" in extracted  # the registered 800,000 yuan licence, in 万元

@@ -56,6 +56,8 @@ def test_vector_index_is_empty_until_rebuilt_then_persists(app, weld):
             "achievement": 1,
             "service": 0,
             "instrument": 0,
+            "financing": 0,
+            "finance_product": 0,
             "center": 0,
         }
         # Another reader of the same directory loads the generation this writer saved.
@@ -66,6 +68,8 @@ def test_vector_index_is_empty_until_rebuilt_then_persists(app, weld):
             "achievement": 1,
             "service": 0,
             "instrument": 0,
+            "financing": 0,
+            "finance_product": 0,
             "center": 0,
         }
 
@@ -96,6 +100,8 @@ def test_vector_sink_builds_from_the_database_when_nothing_is_fitted(app, weld):
             "achievement": 1,
             "service": 0,
             "instrument": 0,
+            "financing": 0,
+            "finance_product": 0,
             "center": 0,
         }
 

@@ -27,6 +27,8 @@ from models import (
     CenterStatus,
     DeclineIn,
     FeedbackLabel,
+    FinanceProduct,
+    FinancingRequest,
     Instrument,
     Interest,
     InterestIn,
@@ -41,13 +43,18 @@ from models import (
 )
 from models.common import utcnow
 
-TARGET_TABLES: dict[str, type[Need | Achievement | Service | Instrument | Center]] = {
+TARGET_TABLES: dict[
+    str, type[Need | Achievement | Service | Instrument | Center | FinancingRequest | FinanceProduct]
+] = {
     "need": Need,
     "achievement": Achievement,
     "service": Service,
     # An instrument's bookings open an interest of their own (the technical-service contract hangs on it).
     "instrument": Instrument,
     "center": Center,
+    # A financing request or a finance product: the conversation that ends in a financing record.
+    "financing": FinancingRequest,
+    "finance_product": FinanceProduct,
 }
 
 PLATFORM_NDA_VERSION = "platform-2026-1"
@@ -106,7 +113,9 @@ def _target(session: Session, target_type: str, target_id: int):
     if row is None:
         raise NotFound(_("No such listing."))
     # SQLModel types a get over a union of tables as their base class
-    assert isinstance(row, Need | Achievement | Service | Instrument | Center)
+    assert isinstance(
+        row, Need | Achievement | Service | Instrument | Center | FinancingRequest | FinanceProduct
+    )
     if target_type == "center":
         # Only filed centers are public; one still under review cannot be approached.
         if row.status != CenterStatus.filed:
@@ -121,7 +130,9 @@ def target_title(session: Session, target_type: str, target_id: int) -> str:
     if row is None:
         return ""
     # SQLModel types a get over a union of tables as their base class
-    assert isinstance(row, Need | Achievement | Service | Instrument | Center)
+    assert isinstance(
+        row, Need | Achievement | Service | Instrument | Center | FinancingRequest | FinanceProduct
+    )
     return row.name if isinstance(row, Center) else row.title
 
 

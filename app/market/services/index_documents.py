@@ -15,6 +15,8 @@ from models import (
     Achievement,
     Center,
     CenterStatus,
+    FinanceProduct,
+    FinancingRequest,
     Instrument,
     Need,
     Organization,
@@ -41,6 +43,9 @@ def _public_text(row) -> str:
         # Found by the standards and tests it performs, its model and maker, as well as its description.
         plate = " ".join(part for part in (row.model, row.maker) if part)
         return "\n".join(part for part in (row.description, " ".join(row.standards), plate) if part)
+    if isinstance(row, FinanceProduct) and row.terms:
+        return f"{row.description}\n{row.terms}"
+    # A financing request is found by its summary only: its use of funds and traction are confidential.
     return row.description
 
 
@@ -53,6 +58,10 @@ def _money(row) -> int | None:
     """The amount the money sort reads: a need's largest budget, an offer's price, in yuan."""
     if isinstance(row, Need):
         return row.budget_max if row.budget_max is not None else row.budget_min
+    if isinstance(row, FinancingRequest):
+        return row.amount
+    if isinstance(row, FinanceProduct):
+        return row.amount_max if row.amount_max is not None else row.amount_min
     return getattr(row, "price", None)
 
 
@@ -68,7 +77,7 @@ def is_indexed(row) -> bool:
 
 
 # A row of any kind in the registry: a posted listing or a center.
-IndexedRow = Need | Achievement | Service | Instrument | Center
+IndexedRow = Need | Achievement | Service | Instrument | FinancingRequest | FinanceProduct | Center
 
 
 def load_rows(session: Session, refs: list[tuple[str, int]]) -> dict[tuple[str, int], IndexedRow | None]:

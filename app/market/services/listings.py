@@ -27,12 +27,15 @@ from indexing.sync import record_change
 from matching.language import detect_language
 from models import (
     POSTED_KINDS,
+    SIZE_CLASSES,
     Achievement,
     Center,
     CloseReason,
     Contract,
     ContractStatus,
     DetailView,
+    FinanceProduct,
+    FinancingRequest,
     Incubation,
     Instrument,
     Interest,
@@ -42,6 +45,7 @@ from models import (
     NdaDocument,
     Need,
     NeedAccess,
+    Organization,
     Service,
     User,
 )
@@ -52,7 +56,7 @@ from models.outbox import OutboxEvent
 log = logging.getLogger(__name__)
 
 # The SQL row of any posted kind (the matcher has its own, unrelated `Listing` dataclass).
-ListingRow = Need | Achievement | Service | Instrument
+ListingRow = Need | Achievement | Service | Instrument | FinancingRequest | FinanceProduct
 
 
 def kind_of(name: str) -> ListingKind[ListingRow]:
@@ -71,8 +75,17 @@ def can_view(user: User | None, listing: ListingRow) -> bool:
     return rules.is_live(listing) or permissions.may_see_unpublished(user, listing)
 
 
-def require_poster(user: User | None, kind: ListingKind) -> None:
-    permissions.require_poster(user, kind.poster_role)
+def require_poster(user: User | None, kind: ListingKind, *, session: Session) -> None:
+    """The user's role posts this kind, and, for a kind only some organizations post (finance products), the
+    user's organization is of one of those kinds."""
+    org = session.get(Organization, user.org_id) if user is not None and user.org_id is not None else None
+    permissions.require_poster(
+        user,
+        kind.poster_role,
+        also=kind.also_posted_by,
+        org_kind=org.kind if org is not None else None,
+        org_kinds=kind.poster_org_kinds,
+    )
 
 
 def require_owner(user: User | None, listing: ListingRow) -> None:
@@ -119,6 +132,8 @@ def to_public(*, session: Session, kind: str, listing: ListingRow, user: User | 
         and not need_access.reveal_details(session, user, listing)
     ):
         data["details"] = None
+    if kind == "financing" and not permissions.may_see_financing_figures(session, user, listing):
+        data["use_of_funds"] = data["traction"] = None
     data["type"] = kind
     data["close_reason"] = listing.close_reason
     contract = solved_contract(session=session, user=user, listing=listing)
@@ -308,6 +323,18 @@ def _check_references(session: Session, user: User, values: dict[str, Any]) -> N
         values["region"] = resolve_region(values["region"])
     if not is_industry(values.get("industry")):
         raise Invalid(_("Some fields are not valid."), {"industry": _("Unknown industry.")})
+    # A finance product's eligibility: industries and size classes from their lists, each named once.
+    if values.get("industries") is not None:
+        if not all(is_industry(code) and code for code in values["industries"]):
+            raise Invalid(_("Some fields are not valid."), {"industries": _("Unknown industry.")})
+        values["industries"] = list(dict.fromkeys(values["industries"]))
+    if values.get("size_classes") is not None:
+        if not set(values["size_classes"]) <= set(SIZE_CLASSES):
+            raise Invalid(
+                _("Some fields are not valid."),
+                {"size_classes": _("Choose the size class: large, medium, small or micro.")},
+            )
+        values["size_classes"] = list(dict.fromkeys(values["size_classes"]))
     center_id = values.get("center_id")
     if center_id is not None:
         if not permissions.belongs_to_center(session, user, center_id):
@@ -401,7 +428,7 @@ def create_listing(
 ) -> ListingRow:
     """Validate and save a new listing of the user's organization, as a draft or published."""
     spec = kind_of(kind)
-    require_poster(user, spec)
+    require_poster(user, spec, session=session)
     # a posted kind; require_poster checked the org
     assert spec.create is not None and user.org_id is not None
     listing_in = parse(spec.create, data)

@@ -239,10 +239,10 @@ def own_live_listings(*, session: Session, user: User | None) -> list[tuple[str,
     """The (kind, listing) pairs an interest can be sent on behalf of: the user's organization's live listings."""
     if user is None or user.org_id is None:
         return []
-    # Instruments are booked, not offered through an interest.
+    # Instruments are booked, not offered through an interest; a finance product is the offer itself.
     return [
         (kind, listing)
         for kind in POSTED_KINDS
-        if kind != "instrument"
+        if kind not in ("instrument", "finance_product")
         for listing in _live(session, kind, POSTED_KINDS[kind].table.org_id == user.org_id)
     ]

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.financing.services import matching as financing_matching
 from app.market.recommendation_rules import Own, citable_terms, is_own, own_side
 from app.market.services.index_documents import listing_from_document, load_rows, org_names, search_document
 from app.market.services.indexes import vector_index
@@ -31,6 +32,8 @@ from models import (
     Center,
     FeedbackIn,
     FeedbackLabel,
+    FinanceProduct,
+    FinancingRequest,
     Interest,
     InterestStatus,
     ListingStatus,
@@ -48,6 +51,8 @@ REC_KINDS = {
     "instrument": ("needs",),
     "achievement": ("needs", "incubation"),
     "service": ("needs",),
+    "financing": ("finance_products",),
+    "finance_product": ("financing_requests",),
 }
 MAX_K = 50
 # How many matched needs each of an organization's listings contributes to its combined view.
@@ -215,25 +220,57 @@ def recommendation_panels(
         raise Invalid(_("Some fields are not valid."), {"k": _("Out of range.")})
     row = get_listing(session=session, kind=query_type, listing_id=query_id, user=user)
     matcher = _snapshot()
-    if matcher is None or not rec_kinds:
+    # Financing panels stand on eligibility, which needs no matcher: without one they lose only the similarity.
+    by_fit = bool(set(rec_kinds) & set(financing_matching.PANELS))
+    if not rec_kinds or (matcher is None and not by_fit):
         return {rec_kind: [] for rec_kind in rec_kinds}
     # The query is the listing's public text only: a confidential need's details never reach the matcher.
     query = _query_item(row)
     dismissed = _dismissed(session, user, query_type, query_id)
     try:
-        recs = matcher.recommend_kinds(
-            query, rec_kinds, k=k + len(dismissed) + SPARE, exclude={(query_type, query_id), *dismissed}
+        recs = (
+            matcher.recommend_kinds(
+                query, rec_kinds, k=k + len(dismissed) + SPARE, exclude={(query_type, query_id), *dismissed}
+            )
+            if matcher is not None
+            else {rec_kind: [] for rec_kind in rec_kinds}
         )
     except Exception:  # noqa: BLE001 - a matcher fault must cost the user a panel, not the page
         log.exception("recommendations failed for %s %s (%s)", query_type, query_id, ", ".join(rec_kinds))
-        return {rec_kind: [] for rec_kind in rec_kinds}
+        if not by_fit:
+            return {rec_kind: [] for rec_kind in rec_kinds}
+        recs = {rec_kind: [] for rec_kind in rec_kinds}
     own = own_side(
         listing_org_id=row.org_id,
         viewer_org_id=user.org_id if user is not None else None,
         center_id=getattr(row, "center_id", None),
     )
     text = _readable_text(row)
-    return {rec_kind: _results(session, recs[rec_kind], k, own, lambda _rec: text) for rec_kind in rec_kinds}
+    panels = {
+        rec_kind: _results(session, recs[rec_kind], k, own, lambda _rec: text) for rec_kind in rec_kinds
+    }
+    for rec_kind in set(rec_kinds) & set(financing_matching.PANELS):
+        # Money is paired by eligibility first (app/financing/rules.py), the matcher's similarity second.
+        assert isinstance(row, FinancingRequest | FinanceProduct)
+        panels[rec_kind] = financing_matching.panel(
+            session,
+            row=row,
+            rec_kind=rec_kind,
+            matched=_results(session, recs[rec_kind], k + SPARE, own, lambda _rec: text),
+            names=org_names_of_kind(session, financing_matching.PANELS[rec_kind]),
+            own_org_ids=set(own.org_ids),
+            dismissed=dismissed,
+            k=k,
+        )
+    return panels
+
+
+def org_names_of_kind(session: Session, kind: str) -> dict[int, str]:
+    """The names of the organizations with live listings of a kind (the few finance organizations, the firms
+    asking for money): a financing panel names every candidate it keeps."""
+    table = LISTING_KINDS[kind].table
+    org_ids = session.exec(select(table.org_id).where(table.status == ListingStatus.published)).all()
+    return org_names(session, {org_id for org_id in org_ids if org_id is not None})
 
 
 def similar_achievements(row: Achievement, k: int = 20) -> list[int]:

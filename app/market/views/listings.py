@@ -31,7 +31,8 @@ SEGMENTS = {name: kind.segment for name, kind in POSTED_KINDS.items()}
 RECOMMENDATIONS_SHOWN = 3
 RECOMMENDATIONS_MORE = 10
 KIND_OF_SEGMENT = {segment: kind for kind, segment in SEGMENTS.items()}
-SEGMENT = f"<any({', '.join(SEGMENTS.values())}):segment>"
+# Quoted: a segment may hold a hyphen (financing-requests), which the converter reads only inside quotes.
+SEGMENT = f"<any({', '.join(repr(s) for s in SEGMENTS.values())}):segment>"
 ACTIONS = "<any(publish, reconfirm, close, reopen, delete):action>"
 
 
@@ -155,6 +156,7 @@ def detail(segment: str, listing_id: int):
         more_recommendations=not all_recs and any(len(items) >= shown for items in (panel or {}).values()),
         rec_target_labels=labels.LISTING_KINDS,
         **(instrument_pages.detail_context(session, user, listing) if kind == "instrument" else {}),
+        figures_visible=kind == "financing" and permissions.may_see_financing_figures(session, user, listing),
     )
 
 
@@ -180,7 +182,7 @@ def recommendation_feedback():
 def new(segment: str):
     """Post a listing, as a draft or published at once."""
     kind, session, user = KIND_OF_SEGMENT[segment], get_session(), current_user_or_none()
-    service.require_poster(user, service.kind_of(kind))
+    service.require_poster(user, service.kind_of(kind), session=session)
     form = _make_form(kind, session, user)
     errors: dict[str, str] = {}
     if form.validate_on_submit():

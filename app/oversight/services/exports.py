@@ -7,6 +7,7 @@ import io
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
+from app.financing.labels import FINANCE_TYPES
 from app.oversight.indicator_definitions import DEFINITIONS
 from app.oversight.labels import (
     CENTER_STATUSES,
@@ -110,6 +111,24 @@ def breakdown_sections(
             _breakdown_header(_("District"), wan=wan),
             [[r["district"] or _("Not given"), *cells(r)] for r in parts["districts"]],
         ),
+        *(
+            [
+                (
+                    _("Financing by type"),
+                    [
+                        _("Type of financing"),
+                        _("Financings"),
+                        _("Amount (10k yuan)") if wan else _("Amount (yuan)"),
+                    ],
+                    [
+                        [label(FINANCE_TYPES, r["finance_type"]), r["count"], _money(r["amount"], wan)]
+                        for r in parts["financing_types"]
+                    ],
+                )
+            ]
+            if "financing_types" in parts
+            else []
+        ),
     ]
 
 
@@ -195,7 +214,11 @@ def indicators_pdf(result: dict, *, center_name: str | None = None, parts: dict)
     _table(pdf, _header(wan=True), indicator_rows(result, wan=True), [70, 40, 50, 30])
     for title, header, body in breakdown_sections(parts, result["year"], wan=True):
         _heading(pdf, title)
-        widths = [48, 18, 24, 24, 18, 28] + ([16] if len(header) == 7 else [])
+        widths = (
+            [60, 40, 50]
+            if len(header) == 3
+            else [48, 18, 24, 24, 18, 28] + ([16] if len(header) == 7 else [])
+        )
         _table(pdf, header, body, widths)
     _definitions(pdf, result["indicators"])
     return bytes(pdf.output())

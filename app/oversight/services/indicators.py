@@ -44,6 +44,10 @@ from models import (
     ContractKind,
     ContractRegistration,
     ContractStatus,
+    FinanceType,
+    FinancingRecord,
+    FinancingRecordStatus,
+    FinancingRequest,
     Incubation,
     Interest,
     Need,
@@ -60,6 +64,8 @@ AMOUNT_INDICATORS = (
     "technology_market_turnover_unregistered",
     "services_contracted",
 )
+# Every indicator counted in money (the contract ones above and `financing`): what a target may give an amount for.
+MONEY_INDICATORS = tuple(d.key for d in indicator_definitions.DEFINITIONS if "amount" in d.measures)
 # The kinds 技术合同认定登记 registers (an incubation agreement is none of them).
 REGISTRATION_KINDS = tuple(CATEGORY)
 
@@ -281,6 +287,8 @@ class Basis:
     # Technology contracts registered in the year (whenever signed): the technology-market turnover.
     registered: list[CountedContract] = field(default_factory=list)
     smes: list[SmeServed] = field(default_factory=list)
+    # Confirmed financing records financed in the year.
+    financings: list[FinancingRecord] = field(default_factory=list)
 
     def contracts_of(self, name: str) -> list[CountedContract]:
         if name == "commissioned_rd_contracts":
@@ -413,7 +421,49 @@ def basis(session: Session, scope: Scope) -> Basis:
         if c.contract.kind in REGISTRATION_KINDS and _in_scope(c, scope)
     ]
     smes = _smes_served(session, contracts, incubations, scope)
-    return Basis(contracts, incubations, achievements, transferred, trainings, projects, registered, smes)
+    financings = _financings(session, scope)
+    return Basis(
+        contracts, incubations, achievements, transferred, trainings, projects, registered, smes, financings
+    )
+
+
+def _financings(session: Session, scope: Scope) -> list[FinancingRecord]:
+    """The confirmed financing records of the scope's year, by the date financed. For a center: the ones whose
+    financed organization is the center's own, or whose request names the center. By industry: the request's."""
+    first, last = _year_bounds(scope.year)
+    query = (
+        select(FinancingRecord, FinancingRequest)
+        .join(FinancingRequest, col(FinancingRequest.id) == FinancingRecord.request_id, isouter=True)
+        .where(
+            FinancingRecord.status == FinancingRecordStatus.confirmed,
+            FinancingRecord.financed_on >= first,
+            FinancingRecord.financed_on <= last,
+        )
+        .order_by(col(FinancingRecord.financed_on), col(FinancingRecord.id))
+    )
+    if scope.industry is not None:
+        query = query.where(FinancingRequest.industry == scope.industry)
+    rows = session.exec(query).all()
+    if scope.center_id is None:
+        return [record for record, _request in rows]
+    center = session.get(Center, scope.center_id)
+    center_org = center.org_id if center is not None else None
+    return [
+        record
+        for record, request in rows
+        if record.financed_org_id == center_org
+        or (request is not None and request.center_id == scope.center_id)
+    ]
+
+
+def financing_by_type(b: Basis) -> dict[str, dict[str, int]]:
+    """The `financing` figure by type of financing: every type, with its count and amount (yuan)."""
+    result = {str(kind): {"count": 0, "amount": 0} for kind in FinanceType}
+    for record in b.financings:
+        bucket = result[str(record.finance_type)]
+        bucket["count"] += 1
+        bucket["amount"] += record.amount
+    return result
 
 
 def figures_from(b: Basis) -> dict[str, dict[str, int]]:
@@ -428,6 +478,7 @@ def figures_from(b: Basis) -> dict[str, dict[str, int]]:
     figures["trainings"] = {"count": len(b.trainings), "people": sum(t.people for t in b.trainings)}
     figures["international_projects"] = {"count": len(b.projects)}
     figures["smes_served"] = {"count": len(b.smes)}
+    figures["financing"] = {"count": len(b.financings), "amount": sum(r.amount for r in b.financings)}
     return {name: figures[name] for name in INDICATOR_NAMES}
 
 
@@ -444,11 +495,13 @@ def figures(session: Session, scope: Scope) -> dict[str, dict[str, int]]:
 def indicators(*, session: Session, user: User | None, scope: Scope) -> dict:
     """Exactly the body of GET /api/v1/indicators."""
     authorize(session=session, user=user, scope=scope)
+    b = basis(session, scope)
     return {
         "year": scope.year,
         "center_id": scope.center_id,
         "industry": scope.industry,
-        "indicators": figures(session, scope),
+        "indicators": figures_from(b),
+        "financing_by_type": financing_by_type(b),
     }
 
 
@@ -481,6 +534,20 @@ def records(*, session: Session, user: User | None, scope: Scope, indicator: str
                 "center_ids": sorted(c.center_ids),
             }
             for c in b.contracts_of(indicator)
+        ]
+    if indicator == "financing":
+        return [
+            {
+                "type": "financing_record",
+                "id": r.id,
+                "title": f"{r.finance_type}",
+                "finance_type": str(r.finance_type),
+                "date": r.financed_on.isoformat(),
+                "amount": r.amount,
+                "financed_org_id": r.financed_org_id,
+                "finance_org_id": r.finance_org_id,
+            }
+            for r in b.financings
         ]
     if indicator == "smes_served":
         return [
@@ -558,6 +625,7 @@ def dashboard(*, session: Session, user: User | None, year: int) -> dict:
     return {
         "year": year,
         "indicators": figures_from(b),
+        "financing_by_type": financing_by_type(b),
         "months": parts["months"],
         "industries": parts["industries"],
         "centers": parts["centers"],
@@ -572,7 +640,13 @@ def breakdowns(*, session: Session, user: User | None, scope: Scope) -> dict[str
     """The dashboard's breakdowns (months, industries, centers, districts) of any scope the user may see: what
     the exports carry beside the figures."""
     authorize(session=session, user=user, scope=scope)
-    return _breakdowns(session, basis(session, scope), scope)
+    b = basis(session, scope)
+    return {**_breakdowns(session, b, scope), "financing_types": _financing_rows(b)}
+
+
+def _financing_rows(b: Basis) -> list[dict[str, Any]]:
+    """The financing by type as breakdown rows (the exports' "by type of financing" section)."""
+    return [{"finance_type": kind, **figure} for kind, figure in financing_by_type(b).items()]
 
 
 def _breakdowns(session: Session, b: Basis, scope: Scope) -> dict[str, list[dict]]:

@@ -197,7 +197,7 @@ def set_center_targets(
             raise Invalid(
                 _("Some fields are not valid."), {"targets": _("%(name)s is given twice.", name=t.indicator)}
             )
-        if t.target_amount is not None and t.indicator not in indicator_service.AMOUNT_INDICATORS:
+        if t.target_amount is not None and t.indicator not in indicator_service.MONEY_INDICATORS:
             raise Invalid(
                 _("Some fields are not valid."),
                 {"targets": _("%(name)s has no amount; give a count.", name=t.indicator)},

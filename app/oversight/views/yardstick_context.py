@@ -18,7 +18,7 @@ def center_context(session: Session, user: User | None, center_id: int) -> dict:
         "targets_year": year,
         "target_rows": targets.center_targets(session=session, user=user, center_id=center_id, year=year),
         "indicator_names": indicator_service.INDICATOR_NAMES,
-        "amount_indicators": indicator_service.AMOUNT_INDICATORS,
+        "amount_indicators": indicator_service.MONEY_INDICATORS,
         "assessments": assessments.assessments_of(session=session, user=user, center_id=center_id),
         "suggestion": assessments.suggestion(
             session=session, user=user, center_id=center_id, end_year=year - 1
