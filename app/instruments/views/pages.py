@@ -31,8 +31,19 @@ def error_text(exc: ServiceError) -> str:
     return " ".join([exc.message, *extra])
 
 
+def _by_day(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """A span cut at each local midnight: a machine open round the clock has one free span Monday to Saturday,
+    and each day's row must show its own part of it."""
+    pieces = []
+    while start < end:
+        midnight = datetime.combine(start.date() + timedelta(days=1), datetime.min.time(), start.tzinfo)
+        pieces.append((start, min(end, midnight)))
+        start = midnight
+    return pieces
+
+
 def _days(calendar: dict, first: date, last: date) -> list[dict]:
-    """The calendar grouped by local day, for the page's table."""
+    """The calendar grouped by local day, for the page's table; spans over midnight show on every day they hold."""
     days: dict[date, dict] = {}
     day = first
     while day <= last:
@@ -42,8 +53,9 @@ def _days(calendar: dict, first: date, last: date) -> list[dict]:
         for slot in calendar[key]:
             start = datetime.fromisoformat(slot["starts_at"])
             end = datetime.fromisoformat(slot["ends_at"])
-            if start.date() in days:
-                days[start.date()][key].append((start, end, slot.get("kind")))
+            for piece_start, piece_end in _by_day(start, end):
+                if piece_start.date() in days:
+                    days[piece_start.date()][key].append((piece_start, piece_end, slot.get("kind")))
     return list(days.values())
 
 
