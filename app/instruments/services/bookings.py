@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from app.deals import rules as deal_rules
 from app.deals.services import contract_access, contract_texts
 from app.instruments import rules
-from app.instruments.services import instruments
+from app.instruments.services import free_time, instruments
 from app.market.rules import is_live
 from app.platform import audit, permissions
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
@@ -226,6 +226,7 @@ def request_booking(*, session: Session, user: User | None, instrument_id: int, 
     )
     if not instrument.approval_required:
         _confirm(session, booking, instrument, member, note="")
+    free_time.refresh(session, instrument)
     _commit(session)
     session.refresh(booking)
     return booking
@@ -558,6 +559,7 @@ def transition(*, session: Session, user: User | None, booking_id: int, data: di
             text=_text(instrument, booking),
             state=target.value,
         )
+    free_time.refresh(session, instrument)
     _commit(session)
     session.refresh(booking)
     return booking

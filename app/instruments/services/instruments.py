@@ -108,6 +108,9 @@ def add_closure(*, session: Session, user: User, instrument_id: int, data: dict)
     assert instrument.id is not None
     row = InstrumentClosure(instrument_id=instrument.id, created_by=user.id, **closure_in.model_dump())
     session.add(row)
+    from app.instruments.services import free_time  # it reads this module's queries
+
+    free_time.refresh(session, instrument)
     session.commit()
     session.refresh(row)
     return row
@@ -134,46 +137,3 @@ def next_week(today: date | None = None) -> tuple[date, date]:
     today = today or utcnow().astimezone(rules.LOCAL).date()
     monday = today + timedelta(days=7 - today.weekday())
     return monday, monday + timedelta(days=6)
-
-
-def free_ids(session: Session, first: date, last: date, now: datetime | None = None) -> list[int]:
-    """The live instruments with any free slot in first..last (opening hours, closures, bookings and lead time
-    all counted): three queries for every instrument at once, then the calendar rules per instrument."""
-    now = now or utcnow()
-    start, end = rules.local_day_bounds(first, last)
-    live = session.exec(
-        select(Instrument).where(
-            col(Instrument.status) == ListingStatus.published,
-            (col(Instrument.expires_at).is_(None)) | (col(Instrument.expires_at) > now),
-        )
-    ).all()
-    held: dict[int, list[rules.Interval]] = {}
-    for instrument_id, starts_at, ends_at in session.exec(
-        select(Booking.instrument_id, Booking.starts_at, Booking.ends_at).where(
-            col(Booking.status).in_(ACTIVE_BOOKING_STATUSES),
-            col(Booking.starts_at) < end,
-            col(Booking.ends_at) > start,
-        )
-    ).all():
-        held.setdefault(instrument_id, []).append((starts_at, ends_at))
-    for instrument_id, starts_at, ends_at in session.exec(
-        select(InstrumentClosure.instrument_id, InstrumentClosure.starts_at, InstrumentClosure.ends_at).where(
-            col(InstrumentClosure.starts_at) < end, col(InstrumentClosure.ends_at) > start
-        )
-    ).all():
-        held.setdefault(instrument_id, []).append((starts_at, ends_at))
-    result = []
-    for instrument in live:
-        assert instrument.id is not None
-        if rules.free_slots(
-            opening_hours=instrument.opening_hours,
-            first=first,
-            last=last,
-            closures=held.get(instrument.id, []),
-            busy=[],
-            now=now,
-            lead_hours=instrument.lead_hours,
-            min_minutes=instrument.min_slot_minutes,
-        ):
-            result.append(instrument.id)
-    return result

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from app.db import get_session
 from app.instruments import rules
 from app.instruments.forms import BookingForm
-from app.instruments.services import availability, bookings, instruments, usage
+from app.instruments.services import availability, bookings, free_time, instruments, usage
 from app.platform import permissions
 from app.platform.errors import ServiceError
 from app.web import limits
@@ -97,7 +97,7 @@ def list_filters(session: Session) -> dict:
     if request.args.get("free") == "next_week":
         first, last = instruments.next_week()
         filters["free"] = "next_week"
-        filters["ids"] = instruments.free_ids(session, first, last)
+        filters["ids"] = free_time.free_ids_query(session, first, last)
     return filters
 
 

@@ -1,0 +1,172 @@
+"""Stored free time of instruments: what the list's "free next week" filter reads.
+
+Why stored spans. Free time is opening hours (a weekly JSON table) less closures and live bookings, cut by the
+lead time and kept only where a piece holds the shortest slot. Laying a weekly JSON table over dates is
+dialect-specific SQL on each database (generate_series and jsonb on PostgreSQL, recursive CTEs and json_each on
+SQLite) and would be a second implementation of the calendar rules to keep identical to the first; running the
+rules in Python over every live instrument took about 8 s at 10,000. So the rules run once per instrument when its
+calendar changes, here, and their answer (before the lead time, which moves with the clock) is stored as spans of
+epoch seconds for the coming HORIZON_DAYS. The filter is then one indexed query: a span, clipped to the window and
+to now + the instrument's lead time, that still holds its shortest slot. Clipping commutes with subtracting, so
+this is exactly `availability.calendar(...)["free"]` being non-empty (tests/instruments/test_free_time.py checks
+it on several instruments).
+
+When the spans are recomputed: on every booking request or move and every closure (the services call `refresh`
+under the instrument's lock, in the same transaction); an edit of the instrument (opening hours, status) bumps its
+`updated_at`, which the horizon row remembers, so the next filter finds it stale and recomputes it; so does a
+window beyond the stored horizon. `flask instruments refresh-free-time` (daily) keeps the horizons ahead so that
+reads seldom recompute anything, and bulk writers (demo, grow, benchmarks) call `refresh_all`.
+"""
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, delete, func, or_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from app.instruments import rules
+from app.instruments.services import instruments
+from models import Instrument, InstrumentFreeHorizon, InstrumentFreeSpan, ListingStatus
+from models.common import utcnow
+
+# How far ahead the spans reach from the day they are computed: next week and the two after it.
+HORIZON_DAYS = 28
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def spans(session: Session, instrument: Instrument, first: date, last: date) -> list[rules.Interval]:
+    """The free time of first..last with no lead time and no shortest slot: what later clipping starts from."""
+    assert instrument.id is not None
+    start, end = rules.local_day_bounds(first, last)
+    return rules.free_slots(
+        opening_hours=instrument.opening_hours,
+        first=first,
+        last=last,
+        closures=[
+            (c.starts_at, c.ends_at) for c in instruments.closures_between(session, instrument.id, start, end)
+        ],
+        busy=[
+            (b.starts_at, b.ends_at)
+            for b in instruments.active_bookings_between(session, instrument.id, start, end)
+        ],
+        now=start - timedelta(days=1),
+        lead_hours=0,
+        min_minutes=0,
+    )
+
+
+def _upsert_horizon(session: Session, values: dict) -> None:
+    """Insert or replace the horizon row in one statement: two readers refreshing one instrument both succeed."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(InstrumentFreeHorizon).values(**values)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["instrument_id"],
+            set_={name: statement.excluded[name] for name in values if name != "instrument_id"},
+        )
+    )
+
+
+def refresh(session: Session, instrument: Instrument, today: date | None = None) -> None:
+    """Recompute one instrument's spans from today for HORIZON_DAYS; the caller commits."""
+    assert instrument.id is not None
+    today = today or utcnow().astimezone(rules.LOCAL).date()
+    last = today + timedelta(days=HORIZON_DAYS - 1)
+    session.flush()
+    session.execute(delete(InstrumentFreeSpan).where(col(InstrumentFreeSpan.instrument_id) == instrument.id))
+    rows = [
+        {"instrument_id": instrument.id, "starts_s": _epoch(s), "ends_s": _epoch(e)}
+        for s, e in spans(session, instrument, today, last)
+    ]
+    if rows:
+        session.execute(InstrumentFreeSpan.__table__.insert(), rows)  # type: ignore[attr-defined]
+    window_start, window_end = rules.local_day_bounds(today, last)
+    _upsert_horizon(
+        session,
+        {
+            "instrument_id": instrument.id,
+            "from_s": _epoch(window_start),
+            "through_s": _epoch(window_end),
+            "listing_updated_at": instrument.updated_at,
+            "computed_at": utcnow(),
+        },
+    )
+
+
+def _live(now: datetime):
+    return and_(
+        col(Instrument.status) == ListingStatus.published,
+        or_(col(Instrument.expires_at).is_(None), col(Instrument.expires_at) > now),
+    )
+
+
+def stale(session: Session, start_s: int, end_s: int, now: datetime) -> list[Instrument]:
+    """Live instruments whose stored spans do not answer for start_s..end_s: none yet, a shorter horizon, or
+    computed before the instrument's last edit."""
+    return list(
+        session.exec(
+            select(Instrument)
+            .outerjoin(InstrumentFreeHorizon, col(InstrumentFreeHorizon.instrument_id) == Instrument.id)
+            .where(
+                _live(now),
+                or_(
+                    col(InstrumentFreeHorizon.instrument_id).is_(None),
+                    col(InstrumentFreeHorizon.from_s) > start_s,
+                    col(InstrumentFreeHorizon.through_s) < end_s,
+                    col(InstrumentFreeHorizon.listing_updated_at) != Instrument.updated_at,
+                ),
+            )
+        ).all()
+    )
+
+
+def refresh_all(session: Session, instruments_: list[Instrument] | None = None) -> int:
+    """Recompute the spans of these instruments (every live one by default) and commit; returns how many."""
+    now = utcnow()
+    rows = (
+        instruments_ if instruments_ is not None else list(session.exec(select(Instrument).where(_live(now))))
+    )
+    for instrument in rows:
+        refresh(session, instrument)
+    session.commit()
+    return len(rows)
+
+
+def free_ids_query(session: Session, first: date, last: date, now: datetime | None = None):
+    """SELECT the ids of live instruments with a free slot in first..last (opening hours, closures, bookings,
+    lead time and the shortest slot all honoured), after recomputing any stale instrument."""
+    now = now or utcnow()
+    window_start, window_end = rules.local_day_bounds(first, last)
+    start_s, end_s, now_s = _epoch(window_start), _epoch(window_end), _epoch(now)
+    behind = stale(session, start_s, end_s, now)
+    if behind:
+        refresh_all(session, behind)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    greatest, least = (func.greatest, func.least) if postgres else (func.max, func.min)
+    earliest = now_s + col(Instrument.lead_hours) * 3600
+    clipped = least(col(InstrumentFreeSpan.ends_s), end_s) - greatest(
+        col(InstrumentFreeSpan.starts_s), start_s, earliest
+    )
+    return (
+        select(Instrument.id)
+        .where(_live(now))
+        .where(
+            select(InstrumentFreeSpan.id)
+            .where(
+                col(InstrumentFreeSpan.instrument_id) == Instrument.id,
+                col(InstrumentFreeSpan.ends_s) > start_s,
+                col(InstrumentFreeSpan.starts_s) < end_s,
+                clipped >= col(Instrument.min_slot_minutes) * 60,
+            )
+            .exists()
+        )
+    )
+
+
+def free_ids(session: Session, first: date, last: date, now: datetime | None = None) -> list[int]:
+    """The ids `free_ids_query` selects, in id order."""
+    return list(session.exec(free_ids_query(session, first, last, now).order_by(col(Instrument.id))).all())
