@@ -23,11 +23,20 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, delete, func, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.instruments import rules
 from app.instruments.services import instruments
-from models import Instrument, InstrumentFreeHorizon, InstrumentFreeSpan, ListingStatus
+from models import (
+    ACTIVE_BOOKING_STATUSES,
+    Booking,
+    Instrument,
+    InstrumentClosure,
+    InstrumentFreeHorizon,
+    InstrumentFreeSpan,
+    ListingStatus,
+)
 from models.common import utcnow
 
 # How far ahead the spans reach from the day they are computed: next week and the two after it.
@@ -36,6 +45,12 @@ HORIZON_DAYS = 28
 
 def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
+
+
+def window_seconds(first: date, last: date) -> tuple[int, int]:
+    """first 00:00 .. the day after last 00:00 (local), as epoch seconds."""
+    start, end = rules.local_day_bounds(first, last)
+    return _epoch(start), _epoch(end)
 
 
 def spans(session: Session, instrument: Instrument, first: date, last: date) -> list[rules.Interval]:
@@ -124,14 +139,68 @@ def stale(session: Session, start_s: int, end_s: int, now: datetime) -> list[Ins
     )
 
 
+def refresh_many(session: Session, rows: list[Instrument], now: datetime | None = None) -> None:
+    """`refresh` for many instruments at once (bulk writers, stale instruments on a read, the daily job): the
+    closures and live bookings of all of them read in two queries per 500, the spans written in bulk; the caller
+    commits. `now` (the clock by default) names the first day and the computing time."""
+    now = now or utcnow()
+    today = now.astimezone(rules.LOCAL).date()
+    last = today + timedelta(days=HORIZON_DAYS - 1)
+    start, end = rules.local_day_bounds(today, last)
+    session.flush()
+    for offset in range(0, len(rows), 500):
+        chunk = rows[offset : offset + 500]
+        ids = [i.id for i in chunk]
+        held: dict[int, list[rules.Interval]] = {i: [] for i in ids if i is not None}
+        for model in (InstrumentClosure, Booking):
+            query = select(model.instrument_id, model.starts_at, model.ends_at).where(
+                col(model.instrument_id).in_(ids), col(model.starts_at) < end, col(model.ends_at) > start
+            )
+            if model is Booking:
+                query = query.where(col(Booking.status).in_(ACTIVE_BOOKING_STATUSES))
+            for instrument_id, starts_at, ends_at in session.exec(query).all():
+                held[instrument_id].append((starts_at, ends_at))
+        session.execute(delete(InstrumentFreeSpan).where(col(InstrumentFreeSpan.instrument_id).in_(ids)))
+        spans_rows, horizons = [], []
+        for instrument in chunk:
+            assert instrument.id is not None
+            for s, e in rules.free_slots(
+                opening_hours=instrument.opening_hours,
+                first=today,
+                last=last,
+                closures=held[instrument.id],
+                busy=[],
+                now=start - timedelta(days=1),
+                lead_hours=0,
+                min_minutes=0,
+            ):
+                spans_rows.append(
+                    {"instrument_id": instrument.id, "starts_s": _epoch(s), "ends_s": _epoch(e)}
+                )
+            horizons.append(
+                {
+                    "instrument_id": instrument.id,
+                    "from_s": _epoch(start),
+                    "through_s": _epoch(end),
+                    "listing_updated_at": instrument.updated_at,
+                    "computed_at": now,
+                }
+            )
+        if spans_rows:
+            session.execute(InstrumentFreeSpan.__table__.insert(), spans_rows)  # type: ignore[attr-defined]
+        session.execute(
+            delete(InstrumentFreeHorizon).where(col(InstrumentFreeHorizon.instrument_id).in_(ids))
+        )
+        session.execute(InstrumentFreeHorizon.__table__.insert(), horizons)  # type: ignore[attr-defined]
+
+
 def refresh_all(session: Session, instruments_: list[Instrument] | None = None) -> int:
     """Recompute the spans of these instruments (every live one by default) and commit; returns how many."""
     now = utcnow()
     rows = (
         instruments_ if instruments_ is not None else list(session.exec(select(Instrument).where(_live(now))))
     )
-    for instrument in rows:
-        refresh(session, instrument)
+    refresh_many(session, rows)
     session.commit()
     return len(rows)
 
@@ -140,11 +209,13 @@ def free_ids_query(session: Session, first: date, last: date, now: datetime | No
     """SELECT the ids of live instruments with a free slot in first..last (opening hours, closures, bookings,
     lead time and the shortest slot all honoured), after recomputing any stale instrument."""
     now = now or utcnow()
-    window_start, window_end = rules.local_day_bounds(first, last)
-    start_s, end_s, now_s = _epoch(window_start), _epoch(window_end), _epoch(now)
+    (start_s, end_s), now_s = window_seconds(first, last), _epoch(now)
     behind = stale(session, start_s, end_s, now)
     if behind:
-        refresh_all(session, behind)
+        try:
+            refresh_all(session, behind)
+        except IntegrityError:
+            session.rollback()  # another request refreshed the same instruments at the same moment: theirs stands
     postgres = session.get_bind().dialect.name == "postgresql"
     greatest, least = (func.greatest, func.least) if postgres else (func.max, func.min)
     earliest = now_s + col(Instrument.lead_hours) * 3600
