@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 
 from app.instruments import rules
 from app.ops.demo_instruments import INSTRUMENTS
-from models import BookingStatus, ListingStatus, PriceCategory
+from models import BookableBy, BookingStatus, ListingStatus, PriceCategory
 
 PAST_STATES = [
     (BookingStatus.completed, 0.7),
@@ -76,6 +76,7 @@ def instrument_row(
         "price_university": price_university,
         "subsidy_percent": subsidy,
         "approval_required": not instant,
+        "bookable_by": BookableBy.anyone,
         "opening_hours": hours,
         "min_slot_minutes": min(min_slot, 120),
         "max_slot_minutes": max(max_slot, 240),
