@@ -11,12 +11,10 @@ from sqlmodel import Session, col, select
 from app.instruments import rules
 from app.market.rules import is_live
 from app.platform import permissions
-from app.platform.errors import Invalid, NotFound
-from app.platform.validation import parse
+from app.platform.errors import NotFound
 from models import (
     ACTIVE_BOOKING_STATUSES,
     Booking,
-    ClosureIn,
     Instrument,
     InstrumentClosure,
     ListingStatus,
@@ -89,31 +87,6 @@ def active_bookings_between(
             .order_by(col(Booking.starts_at))
         ).all()
     )
-
-
-def add_closure(*, session: Session, user: User, instrument_id: int, data: dict) -> InstrumentClosure:
-    """Close the instrument for a period (maintenance, holidays). Bookings already in it stay: the owner cancels
-    them explicitly, so each booker is told."""
-    instrument = lock(session, instrument_id)
-    if instrument is None or not permissions.owns(user, instrument):
-        session.rollback()
-        raise NotFound(_("No such listing."))
-    closure_in = parse(ClosureIn, data)
-    if closure_in.starts_at.tzinfo is None or closure_in.ends_at.tzinfo is None:
-        closure_in.starts_at = closure_in.starts_at.replace(tzinfo=rules.LOCAL)
-        closure_in.ends_at = closure_in.ends_at.replace(tzinfo=rules.LOCAL)
-    if closure_in.ends_at <= closure_in.starts_at:
-        session.rollback()
-        raise Invalid(_("Some fields are not valid."), {"ends_at": _("The end must come after the start.")})
-    assert instrument.id is not None
-    row = InstrumentClosure(instrument_id=instrument.id, created_by=user.id, **closure_in.model_dump())
-    session.add(row)
-    from app.instruments.services import free_time  # it reads this module's queries
-
-    free_time.refresh(session, instrument)
-    session.commit()
-    session.refresh(row)
-    return row
 
 
 def of_center(session: Session, center_id: int) -> list[Instrument]:

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from app.db import get_session
 from app.instruments import rules
 from app.instruments.forms import BookingForm
-from app.instruments.services import availability, bookings, free_time, instruments, usage
+from app.instruments.services import availability, bookings, closures, free_time, instruments, usage
 from app.platform import permissions
 from app.platform.errors import ServiceError
 from app.web import limits
@@ -78,6 +78,23 @@ def detail_context(session: Session, user: User | None, listing: Instrument) -> 
         else []
     )
     form = BookingForm(data={"day": calendar["free"][0]["starts_at"][:10] if calendar["free"] else ""})
+    may_book = permissions.is_member(user) and not permissions.owns(user, listing)
+    standing_text = ""
+    if may_book and user is not None and user.org_id is not None:
+        # Told before filling the form, in the words the refusal would use.
+        standing = bookings.standing(session, user.org_id)
+        if standing.level == "banned":
+            assert standing.until is not None
+            standing_text = bookings.rule_message(
+                "no_show_blacklist",
+                {"count": standing.count, "until": standing.until.astimezone(rules.LOCAL).date().isoformat()},
+            )
+        elif standing.level == "approval":
+            standing_text = _(
+                "Your organization did not turn up for %(count)s booked slots lately: its bookings wait for the "
+                "owner's approval, even where they are usually confirmed at once.",
+                count=standing.count,
+            )
     return {
         "calendar_days": _days(calendar, first, last),
         "calendar_from": first,
@@ -86,7 +103,8 @@ def detail_context(session: Session, user: User | None, listing: Instrument) -> 
         "later": last + timedelta(days=1),
         "booking_form": form,
         "closures": closures,
-        "may_book": permissions.is_member(user) and not permissions.owns(user, listing),
+        "may_book": may_book,
+        "booking_standing": standing_text,
     }
 
 
@@ -264,7 +282,7 @@ def add_closure(instrument_id: int):
         "reason": (request.form.get("reason") or "").strip(),
     }
     try:
-        instruments.add_closure(
+        _row, cancelled = closures.add_closure(
             session=get_session(), user=current_user_or_none(), instrument_id=instrument_id, data=data
         )
     except ServiceError as exc:
@@ -273,6 +291,11 @@ def add_closure(instrument_id: int):
         flash(error_text(exc), "error")
     else:
         flash(_("Closed for that period."), "success")
+        if cancelled:
+            flash(
+                _("%(n)s bookings inside it were cancelled; each booker has been told.", n=len(cancelled)),
+                "info",
+            )
     return redirect(url_for("listings.detail", segment="instruments", listing_id=instrument_id) + "#calendar")
 
 
