@@ -264,7 +264,7 @@ def request_booking(*, session: Session, user: User | None, instrument_id: int, 
     # Instant confirmation is for bookers in good standing; after no-shows every request waits for the owner.
     if not instrument.approval_required and booker_standing.level == "ok":
         _confirm(session, booking, instrument, member, note="")
-    free_time.refresh(session, instrument)
+    free_time.take(session, instrument.id, booking.starts_at, booking.ends_at)
     _commit(session)
     session.refresh(booking)
     return booking

@@ -11,11 +11,12 @@ to now + the instrument's lead time, that still holds its shortest slot. Clippin
 this is exactly `availability.calendar(...)["free"]` being non-empty (tests/instruments/test_free_time.py checks
 it on several instruments).
 
-When the spans are recomputed: on every booking request or move and every closure (the services call `refresh`
-under the instrument's lock, in the same transaction); an edit of the instrument (opening hours, status) bumps its
-`updated_at`, which the horizon row remembers, so the next filter finds it stale and recomputes it; so does a
-window beyond the stored horizon. `flask instruments refresh-free-time` (daily) keeps the horizons ahead so that
-reads seldom recompute anything, and bulk writers (demo, grow, benchmarks) call `refresh_all`.
+When the spans change: a booking request cuts its slot out of them (`take`), every other booking move and every
+closure recomputes the instrument's (`refresh`), both under the instrument's lock in the same transaction; an edit
+of the instrument (opening hours, status) bumps its `updated_at`, which the horizon row remembers, so the next
+filter finds it stale and recomputes it; so does a window beyond the stored horizon. `flask instruments
+refresh-free-time` (daily) keeps the horizons ahead so that reads seldom recompute anything, and bulk writers
+(demo, grow, benchmarks) call `refresh_all` or `refresh_many`.
 """
 
 from datetime import date, datetime, timedelta
@@ -110,6 +111,31 @@ def refresh(session: Session, instrument: Instrument, today: date | None = None)
             "computed_at": utcnow(),
         },
     )
+
+
+def take(session: Session, instrument_id: int, start: datetime, end: datetime) -> None:
+    """A new booking holds start..end: cut it out of the stored spans it overlaps, without recomputing the
+    calendar (a set difference, so the same spans a full `refresh` would store). The request path's share of
+    keeping free time: two small statements instead of the calendar over the horizon."""
+    start_s, end_s = _epoch(start), _epoch(end)
+    hit = session.exec(
+        select(InstrumentFreeSpan).where(
+            col(InstrumentFreeSpan.instrument_id) == instrument_id,
+            col(InstrumentFreeSpan.starts_s) < end_s,
+            col(InstrumentFreeSpan.ends_s) > start_s,
+        )
+    ).all()
+    if not hit:
+        return
+    pieces = []
+    for span in hit:
+        if span.starts_s < start_s:
+            pieces.append({"instrument_id": instrument_id, "starts_s": span.starts_s, "ends_s": start_s})
+        if end_s < span.ends_s:
+            pieces.append({"instrument_id": instrument_id, "starts_s": end_s, "ends_s": span.ends_s})
+    session.execute(delete(InstrumentFreeSpan).where(col(InstrumentFreeSpan.id).in_([s.id for s in hit])))
+    if pieces:
+        session.execute(InstrumentFreeSpan.__table__.insert(), pieces)  # type: ignore[attr-defined]
 
 
 def _live(now: datetime):
