@@ -110,8 +110,9 @@ def measure(url: str, folder: Path, listings: int, runs: int, samples: int, seed
         email = booker.email
     rng = random.Random(seed)
     client = app.test_client()
-    token = client.post("/api/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD}).json["token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    answer = client.post("/api/v1/auth/token", json={"email": email, "password": DEMO_PASSWORD}).json
+    assert answer is not None, "no token for the grown booker"
+    headers = {"Authorization": f"Bearer {answer['token']}"}
     today = utcnow().astimezone(rules.LOCAL).date()
     # Grown bookings reach 35 days ahead: from day 42 on every weekday 09:00-11:00 is free.
     days = [today + timedelta(days=d) for d in range(42, 400) if (today + timedelta(days=d)).weekday() < 5]
