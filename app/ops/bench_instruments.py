@@ -178,15 +178,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--reset", action="store_true", help="empty --database-url first (all its tables)")
     args = parser.parse_args(argv)
+    if args.database_url and not args.reset:
+        parser.error("--database-url needs --reset: the benchmark empties that database")
     logging.disable(logging.INFO)  # one request log line per timed request would drown the answer
-    with tempfile.TemporaryDirectory(prefix="mic-bench-instruments-") as tmp:
-        folder = Path(tmp)
-        url = args.database_url or f"sqlite:///{folder / 'mic.sqlite3'}"
-        if args.database_url:
-            if not args.reset:
-                parser.error("--database-url needs --reset: the benchmark empties that database")
-            _reset(url)
-        print(json.dumps(measure(url, folder, args.listings, args.runs, args.samples), ensure_ascii=False))
+    try:
+        with tempfile.TemporaryDirectory(prefix="mic-bench-instruments-") as tmp:
+            folder = Path(tmp)
+            url = args.database_url or f"sqlite:///{folder / 'mic.sqlite3'}"
+            if args.database_url:
+                _reset(url)
+            figures = measure(url, folder, args.listings, args.runs, args.samples)
+    finally:
+        logging.disable(logging.NOTSET)
+    print(json.dumps(figures, ensure_ascii=False))
     return 0
 
 
