@@ -34,6 +34,7 @@ match_cli = AppGroup("match", help="The matcher's learned ranking.")
 notify_cli = AppGroup("notify", help="Notifications and alerts.")
 backup_cli = AppGroup("backup", help="Backups of the database and the uploads.")
 files_cli = AppGroup("files", help="Uploaded files.")
+instruments_cli = AppGroup("instruments", help="Shared instruments: their stored free time.")
 
 
 @db_cli.command("upgrade")
@@ -262,6 +263,17 @@ def notify_booking_reminders() -> None:
     click.echo(f"{count} bookings reminded")
 
 
+@instruments_cli.command("refresh-free-time")
+def instruments_refresh_free_time() -> None:
+    """Recompute every live instrument's stored free time for the coming weeks, so that the "free next week"
+    filter finds none stale; meant for a daily cron job (writes refresh their own instrument already)."""
+    from app.instruments.services import free_time
+
+    with Session(get_engine()) as session:
+        count = free_time.refresh_all(session)
+    click.echo(f"{count} instruments refreshed")
+
+
 @backup_cli.command("create")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def backup_create(directory: Path) -> None:
@@ -314,5 +326,6 @@ def init_app(app: Flask) -> None:
         backup_cli,
         files_cli,
         trading_cli,
+        instruments_cli,
     ):
         app.cli.add_command(group)

@@ -302,3 +302,34 @@ class Booking(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     version: int = 1
     demo_key: str | None = Field(default=None, max_length=80, unique=True)
+
+
+class InstrumentFreeSpan(SQLModel, table=True):
+    """A stretch of an instrument's free time (opening hours less closures and live bookings, before any lead
+    time), as epoch seconds so that both databases clip and compare it with plain integer arithmetic.
+    Kept by app/instruments/services/free_time.py; the list's "free next week" filter reads only this."""
+
+    __tablename__ = "instrument_free_span"
+    __table_args__ = (
+        CheckConstraint("starts_s < ends_s", name="ck_instrument_free_span_order"),
+        Index("ix_instrument_free_span_instrument_ends", "instrument_id", "ends_s"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    instrument_id: int = Field(foreign_key="instrument.id", ondelete="CASCADE")
+    starts_s: int = Field(sa_type=BigInteger)
+    ends_s: int = Field(sa_type=BigInteger)
+
+
+class InstrumentFreeHorizon(SQLModel, table=True):
+    """How far an instrument's stored free spans reach (`from_s`..`through_s`), and the instrument's
+    `updated_at` they were computed from: an edit of its opening hours makes them stale without any hook."""
+
+    __tablename__ = "instrument_free_horizon"
+    __table_args__ = (CheckConstraint("from_s < through_s", name="ck_instrument_free_horizon_order"),)
+
+    instrument_id: int = Field(primary_key=True, foreign_key="instrument.id", ondelete="CASCADE")
+    from_s: int = Field(sa_type=BigInteger)
+    through_s: int = Field(sa_type=BigInteger)
+    listing_updated_at: datetime
+    computed_at: datetime = Field(default_factory=utcnow)

@@ -10,7 +10,7 @@ from app.api.document import Text, documented
 from app.api.helpers import api_user, json_body, token_required
 from app.db import get_session
 from app.instruments.rules import iso
-from app.instruments.services import availability, bookings, instruments, usage
+from app.instruments.services import availability, bookings, closures, usage
 from app.market.services.listings import get_listing
 from app.web import limits
 from app.web.input_guards import accepts_upload
@@ -87,6 +87,7 @@ class ClosureView(BaseModel):
     starts_at: str
     ends_at: str
     reason: str
+    cancelled_bookings: list[int] = Field(description="the bookings inside the period, cancelled by it")
 
 
 class ReportForm(BaseModel):
@@ -112,11 +113,18 @@ def instrument_availability(instrument_id: int):
 @limits.writes
 @token_required
 def add_closure(instrument_id: int):
-    """Close the instrument for a period (maintenance, holidays): its owner only."""
-    row = instruments.add_closure(
+    """Close the instrument for a period (maintenance, holidays): its owner only. The bookings inside it are
+    cancelled, each booker notified with the reason."""
+    row, cancelled = closures.add_closure(
         session=get_session(), user=api_user(), instrument_id=instrument_id, data=json_body()
     )
-    return jsonify(id=row.id, starts_at=iso(row.starts_at), ends_at=iso(row.ends_at), reason=row.reason), 201
+    return jsonify(
+        id=row.id,
+        starts_at=iso(row.starts_at),
+        ends_at=iso(row.ends_at),
+        reason=row.reason,
+        cancelled_bookings=cancelled,
+    ), 201
 
 
 @bp.post("/instruments/<int:instrument_id>/bookings")

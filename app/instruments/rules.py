@@ -163,6 +163,39 @@ def free_slots(
     return [(s, e) for s, e in spans if (e - s) >= timedelta(minutes=min_minutes)]
 
 
+# --- no-shows --------------------------------------------------------------------------------------------------
+
+# An organization that leaves booked slots empty costs the owners the time others could have used (the sharing
+# platforms' 黑名单): within NO_SHOW_WINDOW_DAYS, NO_SHOW_APPROVAL no-shows end instant confirmation (every
+# request waits for the owner), NO_SHOW_BAN no-shows end booking altogether until the oldest of them leaves the
+# window.
+NO_SHOW_WINDOW_DAYS = 180
+NO_SHOW_APPROVAL = 2
+NO_SHOW_BAN = 3
+
+
+@dataclass(frozen=True)
+class Standing:
+    """`ok`, `approval` (no instant confirmation) or `banned` (no booking until `until`); `count` no-shows."""
+
+    level: str
+    count: int
+    until: datetime | None = None
+
+
+def no_show_standing(no_shows: Iterable[datetime], *, now: datetime) -> Standing:
+    """The booker's standing from the start times of its no-shows (any instrument, any owner)."""
+    since = now - timedelta(days=NO_SHOW_WINDOW_DAYS)
+    recent = sorted(moment for moment in no_shows if moment >= since)
+    if len(recent) >= NO_SHOW_BAN:
+        # Booking opens again when fewer than NO_SHOW_BAN remain in the window.
+        until = recent[len(recent) - NO_SHOW_BAN] + timedelta(days=NO_SHOW_WINDOW_DAYS)
+        return Standing("banned", len(recent), until)
+    if len(recent) >= NO_SHOW_APPROVAL:
+        return Standing("approval", len(recent))
+    return Standing("ok", len(recent))
+
+
 # --- prices ----------------------------------------------------------------------------------------------------
 
 

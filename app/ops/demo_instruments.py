@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from sqlmodel import Session, col, select
 
 from app.instruments import rules
+from app.instruments.services import free_time
 from app.instruments.services.bookings import draft_service_contract
 from indexing.sync import record_change
 from models import (
@@ -838,6 +839,7 @@ def load_instruments(
         record_change(session, "instrument", row.id)
         made.append(row)
     bookings = _bookings(session, orgs, made)
+    free_time.refresh_many(session, made)  # the bookings above are written directly, not through the service
     session.commit()
     return {"instruments": len(made), "bookings": bookings}
 

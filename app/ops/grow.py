@@ -24,6 +24,8 @@ from app.accounts.services.accounts import ROLE_OF_KIND
 from app.deals import contract_templates as templates
 from app.deals import rules as deal_rules
 from app.deals.services.interests import contract_side
+from app.instruments.services import free_time
+from app.ops import grow_instruments
 from app.ops.demo import (
     CONTRACT_SUFFIX,
     DEAL_AGE_DAYS,
@@ -40,10 +42,12 @@ from app.platform.taxonomy import Industry
 from models import (
     Achievement,
     AuditEvent,
+    Booking,
     Center,
     Contract,
     ContractSignature,
     ContractText,
+    Instrument,
     Interest,
     ListingStatus,
     Need,
@@ -56,6 +60,10 @@ from models.common import utcnow
 from models.outbox import OutboxEvent
 
 CHUNK = 5000
+# A tenth of the listings are shared instruments (10,000 at 100k), each with 20 bookings (200,000 at 100k): the
+# proportions issue 23 measures at.
+INSTRUMENT_SHARE = 0.1
+BOOKINGS_PER_INSTRUMENT = 20
 # Which listing an interest is about for each contract kind; incubation is about a center, which grow adds none of.
 TARGET_OF_KIND = {
     "commissioned_development": "service",
@@ -472,7 +480,8 @@ def _grow_chunk(session: Session, gen: _Generator, size: int, first_org: int) ->
 
     shares = {kind: len(t) for kind, t in vocab.templates.items()}
     rows: dict[str, list[dict]] = {"need": [], "achievement": [], "service": []}
-    for _ in range(size):
+    instrument_count = int(round(size * INSTRUMENT_SHARE))
+    for _ in range(size - instrument_count):
         kind = _pick(rng, sorted(shares.items()))
         row = gen.listing(kind, rng.choice(posters[kind] or org_ids))
         if kind == "service":
@@ -489,6 +498,8 @@ def _grow_chunk(session: Session, gen: _Generator, size: int, first_org: int) ->
             for entity_id in ids[kind]
         ],
     )
+
+    instruments, bookings = _instruments(session, gen, instrument_count, posters, org_ids, orgs, user_of)
 
     listed = {kind: list(zip(ids[kind], rows[kind], strict=True)) for kind in rows}
     interests = _deals(gen, listed, user_of, size)
@@ -525,8 +536,52 @@ def _grow_chunk(session: Session, gen: _Generator, size: int, first_org: int) ->
         "services": len(ids["service"]),
         "interests": len(interest_ids),
         "contracts": len(contract_ids),
-        "outbox_events": sum(map(len, ids.values())),
+        "instruments": instruments,
+        "bookings": bookings,
+        "outbox_events": sum(map(len, ids.values())) + instruments,
     }
+
+
+def _instruments(
+    session: Session,
+    gen: _Generator,
+    count: int,
+    posters: dict[str, list[int]],
+    org_ids: list[int],
+    orgs: list[dict],
+    user_of: dict[int, int],
+) -> tuple[int, int]:
+    """`count` instruments (owned by universities and institutes, under a center of theirs when one fits) with
+    their bookings by the chunk's enterprises, written in bulk; their stored free time refreshed."""
+    if count < 1:
+        return 0, 0
+    rng = gen.rng
+    rows = []
+    for n in range(count):
+        owner = rng.choice(posters["achievement"] or org_ids)
+        row = grow_instruments.instrument_row(rng, n, owner, None, gen.now, gen.ttl)
+        row["org_id"], row["center_id"] = gen.service_home(owner, row["industry"])
+        rows.append(row)
+    ids = _insert(session, Instrument, rows)
+    _add(
+        session,
+        OutboxEvent,
+        [{"entity_type": "instrument", "entity_id": i, "op": "upsert", "created_at": gen.now} for i in ids],
+    )
+    firms = [i for i, org in zip(org_ids, orgs, strict=True) if org["kind"] == OrgKind.enterprise] or org_ids
+    bookers = [(org_id, user_of[org_id]) for org_id in firms]
+    bookings = [
+        booking
+        for instrument_id, row in zip(ids, rows, strict=True)
+        for booking in grow_instruments.booking_rows(
+            rng, instrument_id, row["org_id"], BOOKINGS_PER_INSTRUMENT, bookers, gen.now
+        )
+    ]
+    _add(session, Booking, bookings)
+    free_time.refresh_many(
+        session, list(session.exec(select(Instrument).where(col(Instrument.id).in_(ids)))), now=gen.now
+    )
+    return len(ids), len(bookings)
 
 
 def _deals(

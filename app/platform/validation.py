@@ -22,6 +22,18 @@ CUSTOM = {
     "objection_contact": lambda: _("Give a phone number or an email address where the bureau can reach you."),
     "bureau_not_self_registered": lambda: _("Bureau accounts are created by an administrator."),
     "size_class_unknown": lambda: _("Choose the size class: large, medium, small or micro."),
+    # Opening hours (models/instrument.py check_opening_hours): what a period must look like, with an example.
+    "time_format": lambda: _("Opening hours: write each time as HH:MM, from 00:00 to 24:00, e.g. 08:30."),
+    "opening_hours_format": lambda: _(
+        'Opening hours: give each period as [weekday, "HH:MM", "HH:MM"], e.g. [0, "08:30", "17:30"].'
+    ),
+    "opening_hours_weekday": lambda: _(
+        "Opening hours: the weekday is a number from 0 (Monday) to 6 (Sunday)."
+    ),
+    "opening_hours_order": lambda: _(
+        "Opening hours: each period must open before it closes, e.g. 08:30 to 17:30."
+    ),
+    "opening_hours_too_many": lambda: _("Opening hours: at most 50 periods a week."),
 }
 
 

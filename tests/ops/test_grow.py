@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import func, text
 from sqlmodel import Session, SQLModel, select
 
+from app.instruments.services import free_time
+from app.instruments.services.instruments import next_week
 from app.market.services import indexes
 from app.ops import demo, grow
 from app.platform import taxonomy
@@ -19,6 +21,8 @@ from models import (
     Contract,
     ContractSignature,
     ContractText,
+    Instrument,
+    InstrumentFreeHorizon,
     Interest,
     ListingStatus,
     Need,
@@ -26,6 +30,7 @@ from models import (
     Service,
     User,
 )
+from models.common import utcnow
 from models.outbox import OutboxEvent
 from tests.conftest import BACKENDS
 from tests.utils.audit import trail as audit_trail
@@ -57,7 +62,7 @@ def count(session: Session, table) -> int:
 
 
 def listing_count(session: Session) -> int:
-    return sum(count(session, table) for table in (Need, Achievement, Service))
+    return sum(count(session, table) for table in (Need, Achievement, Service, Instrument))
 
 
 def all_rows(app) -> dict[str, list[tuple]]:
@@ -94,7 +99,12 @@ def test_n_listings_arrive_with_organizations_and_deals_in_the_demo_proportions(
 
     assert listing_count(session) - listings_before == 1000
     assert count(session, OutboxEvent) - before[OutboxEvent] == 1000
-    assert counts["needs"] + counts["achievements"] + counts["services"] == 1000
+    assert counts["needs"] + counts["achievements"] + counts["services"] + counts["instruments"] == 1000
+    # A tenth are shared instruments with 20 bookings each, their free time stored for "free next week".
+    assert counts["instruments"] == 100 and counts["bookings"] == 2000
+    assert count(session, InstrumentFreeHorizon) >= 100
+    monday, sunday = next_week()
+    assert free_time.stale(session, *free_time.window_seconds(monday, sunday), utcnow()) == []
     # The demo has 266 listings, 63 organizations, 66 interests and 41 contracts.
     assert 150 <= count(session, Organization) - before[Organization] <= 280
     assert count(session, User) - before[User] == count(session, Organization) - before[Organization]

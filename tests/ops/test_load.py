@@ -67,6 +67,7 @@ def served(app, market):
 @ON_BOTH_DATABASES
 def test_the_plan_holds_live_listings_search_words_and_accounts_of_each_role(plan):
     assert all(plan["listings"][kind] for kind in ("need", "achievement", "service"))
+    assert plan["instruments"]
     assert plan["queries"] and all(isinstance(word, str) for word in plan["queries"])
     firm = plan["dealers"][0]
     assert firm["email"].startswith("grow-1-") and firm["contracts"]
@@ -116,6 +117,12 @@ def test_locust_drives_every_kind_of_user_without_errors_and_the_report_reads_it
     assert result.returncode == 0 and total.errors == 0, failures + result.stdout[-3000:]
     assert LOGINS <= names
     assert {"GET /", "GET /search", "GET /api/v1/search"} <= names
+    # The booker's endpoints (each of its tasks but a cancellation without a request sends one).
+    assert names & {
+        "GET /instruments?free=next_week",
+        "GET /api/v1/instruments/[id]/availability",
+        "POST /api/v1/instruments/[id]/bookings",
+    }
     assert any(name.startswith("POST /api/v1/") and name not in LOGINS for name in names)
     assert total.requests == sum(row.requests for row in endpoints) > 50
 

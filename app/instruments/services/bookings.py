@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from app.deals import rules as deal_rules
 from app.deals.services import contract_access, contract_texts
 from app.instruments import rules
-from app.instruments.services import instruments
+from app.instruments.services import free_time, instruments
 from app.market.rules import is_live
 from app.platform import audit, permissions
 from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
@@ -66,13 +66,22 @@ def rule_message(rule: str, details: dict) -> str:
         "closed_period": lambda: _(
             "Booking rule “closed period”: the instrument is closed then (maintenance)."
         ),
+        "no_show_blacklist": lambda: _(
+            "Booking rule “no-shows”: your organization did not turn up for %(count)s booked slots in the last "
+            "%(days)s days, so it may not book instruments until %(until)s.",
+            count=details.get("count"),
+            days=rules.NO_SHOW_WINDOW_DAYS,
+            until=details.get("until"),
+        ),
     }
     return texts[rule]()
 
 
 def _refuse_slot(broken: rules.RuleBroken) -> Invalid:
     message = rule_message(broken.rule, broken.details)
-    field = "starts_at" if broken.rule in ("lead_time", "timezone") else "ends_at"
+    field = {"lead_time": "starts_at", "timezone": "starts_at", "no_show_blacklist": "org"}.get(
+        broken.rule, "ends_at"
+    )
     return Invalid(message, {field: message, "rule": broken.rule})
 
 
@@ -95,6 +104,32 @@ def _may_book(session: Session, org: Organization, instrument: Instrument) -> No
         raise Forbidden(
             _("Booking rule “who may book”: only the center's member units may book this instrument.")
         )
+
+
+def standing(session: Session, org_id: int, now=None) -> rules.Standing:
+    """The organization's no-show standing (app/instruments/rules.py): its no-shows of the rules' window."""
+    now = now or utcnow()
+    since = now - timedelta(days=rules.NO_SHOW_WINDOW_DAYS)
+    return rules.no_show_standing(
+        session.exec(
+            select(Booking.starts_at).where(
+                col(Booking.org_id) == org_id,
+                col(Booking.status) == BookingStatus.no_show,
+                col(Booking.starts_at) >= since,
+            )
+        ).all(),
+        now=now,
+    )
+
+
+def _check_standing(session: Session, org_id: int, now) -> rules.Standing:
+    """Refuse a booker with too many no-shows (422 naming the rule); otherwise its standing."""
+    current = standing(session, org_id, now)
+    if current.level == "banned":
+        assert current.until is not None
+        until = current.until.astimezone(rules.LOCAL).date().isoformat()
+        raise _refuse_slot(rules.RuleBroken("no_show_blacklist", count=current.count, until=until))
+    return current
 
 
 def is_sme(org: Organization, declared: bool) -> bool:
@@ -138,7 +173,8 @@ def _commit(session: Session) -> None:
         raise Conflict(_("This slot has just been booked by someone else. Choose another time.")) from None
 
 
-def _text(instrument: Instrument, booking: Booking) -> str:
+def booking_text(instrument: Instrument, booking: Booking) -> str:
+    """A booking in a notice: the instrument and the slot's start."""
     start = booking.starts_at.astimezone(rules.LOCAL).strftime("%Y-%m-%d %H:%M")
     return f"{instrument.title} · {start}"
 
@@ -154,9 +190,10 @@ def request_booking(*, session: Session, user: User | None, instrument_id: int, 
         if instrument is None or not is_live(instrument):
             raise NotFound(_("No such listing."))
         org = session.get(Organization, member.org_id)
-        assert org is not None and instrument.id is not None
+        assert org is not None and org.id is not None and instrument.id is not None
         _may_book(session, org, instrument)
         now = utcnow()
+        booker_standing = _check_standing(session, org.id, now)
         start, end = booking_in.starts_at, booking_in.ends_at
         comparable = start.tzinfo is not None and end.tzinfo is not None and start < end
         closures = (
@@ -221,11 +258,13 @@ def request_booking(*, session: Session, user: User | None, instrument_id: int, 
         kind="booking_requested",
         subject_type="booking",
         subject_id=booking.id,
-        text=_text(instrument, booking),
+        text=booking_text(instrument, booking),
         state=BookingStatus.requested.value,
     )
-    if not instrument.approval_required:
+    # Instant confirmation is for bookers in good standing; after no-shows every request waits for the owner.
+    if not instrument.approval_required and booker_standing.level == "ok":
         _confirm(session, booking, instrument, member, note="")
+    free_time.take(session, instrument.id, booking.starts_at, booking.ends_at)
     _commit(session)
     session.refresh(booking)
     return booking
@@ -321,7 +360,7 @@ def _confirm(session: Session, booking: Booking, instrument: Instrument, user: U
         kind="booking_decided",
         subject_type="booking",
         subject_id=booking.id,
-        text=_text(instrument, booking),
+        text=booking_text(instrument, booking),
         state=BookingStatus.confirmed.value,
     )
 
@@ -555,9 +594,10 @@ def transition(*, session: Session, user: User | None, booking_id: int, data: di
             kind=kind,
             subject_type="booking",
             subject_id=booking.id,
-            text=_text(instrument, booking),
+            text=booking_text(instrument, booking),
             state=target.value,
         )
+    free_time.refresh(session, instrument)
     _commit(session)
     session.refresh(booking)
     return booking
@@ -584,7 +624,7 @@ def due_reminders(*, session: Session, now=None) -> int:
             kind="booking_reminder",
             subject_type="booking",
             subject_id=booking.id,
-            text=_text(instrument, booking),
+            text=booking_text(instrument, booking),
         )
         booking.reminded_at = now
         session.add(booking)

@@ -11,12 +11,10 @@ from sqlmodel import Session, col, select
 from app.instruments import rules
 from app.market.rules import is_live
 from app.platform import permissions
-from app.platform.errors import Invalid, NotFound
-from app.platform.validation import parse
+from app.platform.errors import NotFound
 from models import (
     ACTIVE_BOOKING_STATUSES,
     Booking,
-    ClosureIn,
     Instrument,
     InstrumentClosure,
     ListingStatus,
@@ -91,28 +89,6 @@ def active_bookings_between(
     )
 
 
-def add_closure(*, session: Session, user: User, instrument_id: int, data: dict) -> InstrumentClosure:
-    """Close the instrument for a period (maintenance, holidays). Bookings already in it stay: the owner cancels
-    them explicitly, so each booker is told."""
-    instrument = lock(session, instrument_id)
-    if instrument is None or not permissions.owns(user, instrument):
-        session.rollback()
-        raise NotFound(_("No such listing."))
-    closure_in = parse(ClosureIn, data)
-    if closure_in.starts_at.tzinfo is None or closure_in.ends_at.tzinfo is None:
-        closure_in.starts_at = closure_in.starts_at.replace(tzinfo=rules.LOCAL)
-        closure_in.ends_at = closure_in.ends_at.replace(tzinfo=rules.LOCAL)
-    if closure_in.ends_at <= closure_in.starts_at:
-        session.rollback()
-        raise Invalid(_("Some fields are not valid."), {"ends_at": _("The end must come after the start.")})
-    assert instrument.id is not None
-    row = InstrumentClosure(instrument_id=instrument.id, created_by=user.id, **closure_in.model_dump())
-    session.add(row)
-    session.commit()
-    session.refresh(row)
-    return row
-
-
 def of_center(session: Session, center_id: int) -> list[Instrument]:
     """A center's live instruments, for its profile."""
     now = utcnow()
@@ -134,46 +110,3 @@ def next_week(today: date | None = None) -> tuple[date, date]:
     today = today or utcnow().astimezone(rules.LOCAL).date()
     monday = today + timedelta(days=7 - today.weekday())
     return monday, monday + timedelta(days=6)
-
-
-def free_ids(session: Session, first: date, last: date, now: datetime | None = None) -> list[int]:
-    """The live instruments with any free slot in first..last (opening hours, closures, bookings and lead time
-    all counted): three queries for every instrument at once, then the calendar rules per instrument."""
-    now = now or utcnow()
-    start, end = rules.local_day_bounds(first, last)
-    live = session.exec(
-        select(Instrument).where(
-            col(Instrument.status) == ListingStatus.published,
-            (col(Instrument.expires_at).is_(None)) | (col(Instrument.expires_at) > now),
-        )
-    ).all()
-    held: dict[int, list[rules.Interval]] = {}
-    for instrument_id, starts_at, ends_at in session.exec(
-        select(Booking.instrument_id, Booking.starts_at, Booking.ends_at).where(
-            col(Booking.status).in_(ACTIVE_BOOKING_STATUSES),
-            col(Booking.starts_at) < end,
-            col(Booking.ends_at) > start,
-        )
-    ).all():
-        held.setdefault(instrument_id, []).append((starts_at, ends_at))
-    for instrument_id, starts_at, ends_at in session.exec(
-        select(InstrumentClosure.instrument_id, InstrumentClosure.starts_at, InstrumentClosure.ends_at).where(
-            col(InstrumentClosure.starts_at) < end, col(InstrumentClosure.ends_at) > start
-        )
-    ).all():
-        held.setdefault(instrument_id, []).append((starts_at, ends_at))
-    result = []
-    for instrument in live:
-        assert instrument.id is not None
-        if rules.free_slots(
-            opening_hours=instrument.opening_hours,
-            first=first,
-            last=last,
-            closures=held.get(instrument.id, []),
-            busy=[],
-            now=now,
-            lead_hours=instrument.lead_hours,
-            min_minutes=instrument.min_slot_minutes,
-        ):
-            result.append(instrument.id)
-    return result

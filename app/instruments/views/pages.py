@@ -11,7 +11,7 @@ from sqlmodel import Session
 from app.db import get_session
 from app.instruments import rules
 from app.instruments.forms import BookingForm
-from app.instruments.services import availability, bookings, instruments, usage
+from app.instruments.services import availability, bookings, closures, free_time, instruments, usage
 from app.platform import permissions
 from app.platform.errors import ServiceError
 from app.web import limits
@@ -31,8 +31,19 @@ def error_text(exc: ServiceError) -> str:
     return " ".join([exc.message, *extra])
 
 
+def _by_day(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """A span cut at each local midnight: a machine open round the clock has one free span Monday to Saturday,
+    and each day's row must show its own part of it."""
+    pieces = []
+    while start < end:
+        midnight = datetime.combine(start.date() + timedelta(days=1), datetime.min.time(), start.tzinfo)
+        pieces.append((start, min(end, midnight)))
+        start = midnight
+    return pieces
+
+
 def _days(calendar: dict, first: date, last: date) -> list[dict]:
-    """The calendar grouped by local day, for the page's table."""
+    """The calendar grouped by local day, for the page's table; spans over midnight show on every day they hold."""
     days: dict[date, dict] = {}
     day = first
     while day <= last:
@@ -42,8 +53,9 @@ def _days(calendar: dict, first: date, last: date) -> list[dict]:
         for slot in calendar[key]:
             start = datetime.fromisoformat(slot["starts_at"])
             end = datetime.fromisoformat(slot["ends_at"])
-            if start.date() in days:
-                days[start.date()][key].append((start, end, slot.get("kind")))
+            for piece_start, piece_end in _by_day(start, end):
+                if piece_start.date() in days:
+                    days[piece_start.date()][key].append((piece_start, piece_end, slot.get("kind")))
     return list(days.values())
 
 
@@ -66,6 +78,23 @@ def detail_context(session: Session, user: User | None, listing: Instrument) -> 
         else []
     )
     form = BookingForm(data={"day": calendar["free"][0]["starts_at"][:10] if calendar["free"] else ""})
+    may_book = permissions.is_member(user) and not permissions.owns(user, listing)
+    standing_text = ""
+    if may_book and user is not None and user.org_id is not None:
+        # Told before filling the form, in the words the refusal would use.
+        standing = bookings.standing(session, user.org_id)
+        if standing.level == "banned":
+            assert standing.until is not None
+            standing_text = bookings.rule_message(
+                "no_show_blacklist",
+                {"count": standing.count, "until": standing.until.astimezone(rules.LOCAL).date().isoformat()},
+            )
+        elif standing.level == "approval":
+            standing_text = _(
+                "Your organization did not turn up for %(count)s booked slots lately: its bookings wait for the "
+                "owner's approval, even where they are usually confirmed at once.",
+                count=standing.count,
+            )
     return {
         "calendar_days": _days(calendar, first, last),
         "calendar_from": first,
@@ -74,7 +103,8 @@ def detail_context(session: Session, user: User | None, listing: Instrument) -> 
         "later": last + timedelta(days=1),
         "booking_form": form,
         "closures": closures,
-        "may_book": permissions.is_member(user) and not permissions.owns(user, listing),
+        "may_book": may_book,
+        "booking_standing": standing_text,
     }
 
 
@@ -85,7 +115,7 @@ def list_filters(session: Session) -> dict:
     if request.args.get("free") == "next_week":
         first, last = instruments.next_week()
         filters["free"] = "next_week"
-        filters["ids"] = instruments.free_ids(session, first, last)
+        filters["ids"] = free_time.free_ids_query(session, first, last)
     return filters
 
 
@@ -252,7 +282,7 @@ def add_closure(instrument_id: int):
         "reason": (request.form.get("reason") or "").strip(),
     }
     try:
-        instruments.add_closure(
+        _row, cancelled = closures.add_closure(
             session=get_session(), user=current_user_or_none(), instrument_id=instrument_id, data=data
         )
     except ServiceError as exc:
@@ -261,6 +291,11 @@ def add_closure(instrument_id: int):
         flash(error_text(exc), "error")
     else:
         flash(_("Closed for that period."), "success")
+        if cancelled:
+            flash(
+                _("%(n)s bookings inside it were cancelled; each booker has been told.", n=len(cancelled)),
+                "info",
+            )
     return redirect(url_for("listings.detail", segment="instruments", listing_id=instrument_id) + "#calendar")
 
 

@@ -267,7 +267,7 @@ def browse(
     sort: str | None = None,
     category: str | None = None,
     price_max: int | None = None,
-    ids: list[int] | None = None,
+    ids: Any = None,
 ) -> Page:
     """Live listings (or the user's own, in any status), filtered, sorted (newest first by default) and
     paginated. `category` and `price_max` apply to the kinds that have them (services, instruments); `ids`

@@ -8,7 +8,9 @@ endpoint (`GET /needs/[id]`), so the report has one row per endpoint, not per UR
 The mix, by weight: anonymous visitors browse the home page, the three lists (filters, sorts, pages), search
 with Chinese words of the taxonomy, and detail pages with their recommendations panel; signed-in members of
 universities and institutes do the same with their session; API clients read lists, search, listings and
-recommendations with a bearer token; firms post and edit needs, express interest and move their contracts on.
+recommendations with a bearer token; firms post and edit needs, express interest and move their contracts on;
+bookers (enterprises) look for instruments free next week, read an instrument's availability, book a slot of it
+and cancel some of their requests.
 """
 
 from __future__ import annotations
@@ -297,3 +299,77 @@ class Firm(ApiClient):
     @task(1)
     def my_interests(self):
         self.get("/interests", "GET /api/v1/interests", box="out")
+
+
+class Booker(FastHttpUser):
+    """An enterprise booking shared instruments: the list filtered to those free next week, an instrument's
+    availability, a two-hour slot of it (a slot another booker took first is a 409: the app's right answer, not
+    a failure), and now and then a cancellation of a request it made. It logs in as ApiClient does but has only
+    these tasks, so that a short run still books."""
+
+    weight = 2
+    wait_time = between(*THINK_SECONDS)
+    pool = "enterprises"
+    headers: dict[str, str]
+    account: dict
+
+    def on_start(self):
+        ApiClient.on_start(self)  # type: ignore[arg-type]
+        self.requested: list[int] = []
+
+    def get(self, path: str, name: str, **params):
+        return ApiClient.get(self, path, name, **params)  # type: ignore[arg-type]
+
+    def _instrument(self) -> int | None:
+        return random.choice(PLAN["instruments"]) if PLAN.get("instruments") else None
+
+    @task(2)
+    def free_next_week(self):
+        self.client.get("/instruments", params={"free": "next_week"}, name="GET /instruments?free=next_week")
+
+    @task(3)
+    def availability(self):
+        instrument_id = self._instrument()
+        if instrument_id is not None:
+            self.get(
+                f"/instruments/{instrument_id}/availability", "GET /api/v1/instruments/[id]/availability"
+            )
+
+    @task(2)
+    def book(self):
+        instrument_id = self._instrument()
+        if instrument_id is None:
+            return
+        # A working day six weeks to four months ahead (grown bookings reach five weeks), morning or afternoon.
+        day = datetime.date.today() + datetime.timedelta(days=random.randint(42, 120))
+        day -= datetime.timedelta(days=max(0, day.weekday() - 4))
+        start = datetime.datetime.combine(day, datetime.time(random.choice((9, 13))))
+        offset = "+08:00"
+        with self.client.post(
+            f"/api/v1/instruments/{instrument_id}/bookings",
+            headers=self.headers,
+            name="POST /api/v1/instruments/[id]/bookings",
+            json={
+                "starts_at": start.isoformat() + offset,
+                "ends_at": (start + datetime.timedelta(hours=2)).isoformat() + offset,
+                "work": "按标准进行检测试验，样品 2 件。",
+                "samples": 2,
+            },
+            catch_response=True,
+        ) as response:
+            if response.status_code == 201:
+                self.requested.append(response.json()["id"])
+            elif response.status_code == 409:
+                response.success()
+
+    @task(1)
+    def cancel(self):
+        if not self.requested:
+            return
+        booking_id = self.requested.pop(random.randrange(len(self.requested)))
+        self.client.post(
+            f"/api/v1/bookings/{booking_id}/transition",
+            headers=self.headers,
+            name="POST /api/v1/bookings/[id]/transition",
+            json={"to": "cancelled", "note": "计划调整"},
+        )

@@ -13,7 +13,17 @@ from sqlmodel import Session, col, select
 
 from app.ops.demo import DEMO_EMAIL_DOMAIN, DEMO_PASSWORD
 from app.platform.taxonomy import Industry
-from models import Achievement, Contract, ListingStatus, Need, Organization, OrgKind, Service, User
+from models import (
+    Achievement,
+    Contract,
+    Instrument,
+    ListingStatus,
+    Need,
+    Organization,
+    OrgKind,
+    Service,
+    User,
+)
 from models.common import utcnow
 
 TABLES = {"need": Need, "achievement": Achievement, "service": Service}
@@ -103,6 +113,8 @@ def build_plan(
         "listings": {
             kind: _live_ids(session, table, rng, listings_per_kind) for kind, table in TABLES.items()
         },
+        # Instruments apart: the browsing mix reads the three kinds; bookers read and book these.
+        "instruments": _live_ids(session, Instrument, rng, listings_per_kind),
         "industries": sorted(industries),
         "regions": regions,
         "queries": queries,
