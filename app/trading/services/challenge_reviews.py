@@ -15,7 +15,7 @@ from app.platform import audit, permissions
 from app.platform.errors import Conflict, Forbidden, NotFound
 from app.platform.notifications import notify
 from app.platform.validation import parse
-from app.trading.services.challenges import get_challenge, is_poster
+from app.trading.services.challenge_access import get_challenge, is_poster
 from models import (
     AssignmentSubject,
     Challenge,

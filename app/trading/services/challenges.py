@@ -19,7 +19,8 @@ from app.platform.errors import Conflict, Forbidden, Invalid, NotFound
 from app.platform.notifications import notify
 from app.platform.validation import parse
 from app.trading import rules
-from app.trading.services import deal_links
+from app.trading.services import challenge_reviews, deal_links
+from app.trading.services.challenge_access import get_challenge, is_poster
 from indexing.sync import record_change
 from models import (
     Challenge,
@@ -35,11 +36,6 @@ from models import (
     User,
 )
 from models.common import utcnow
-
-
-def is_poster(user: User | None, challenge: Challenge) -> bool:
-    """The need's organization runs its challenge; the bureau may too."""
-    return permissions.is_bureau(user) or permissions.acts_for(user, challenge.poster_org_id)
 
 
 def create_challenge(*, session: Session, user: User | None, data: dict) -> Challenge:
@@ -93,13 +89,6 @@ def list_challenges(*, session: Session, open_only: bool = False) -> list[Challe
     return list(session.exec(stmt.order_by(col(Challenge.created_at).desc(), col(Challenge.id).desc())).all())
 
 
-def get_challenge(*, session: Session, challenge_id: int) -> Challenge:
-    challenge = session.get(Challenge, challenge_id)
-    if challenge is None:
-        raise NotFound(_("No such challenge."))
-    return challenge
-
-
 def accepts_proposals(challenge: Challenge, today: date | None = None) -> bool:
     return challenge.status == ChallengeStatus.open and (today or utcnow().date()) <= challenge.deadline
 
@@ -131,8 +120,6 @@ def submit_proposal(
     audit.record(
         session, subject="challenge", subject_id=challenge.id, action="proposal_submitted", actor=user
     )
-    from app.trading.services import challenge_reviews  # imports this module
-
     challenge_reviews.assign_new_proposal(session, challenge, proposal)
     notify(
         session=session,
