@@ -79,10 +79,12 @@ def open_notice(*, session: Session, user: User | None, achievement_id: int, dat
         raise Forbidden(_("Only universities and institutes publish a price notice before selling."))
     if modes.mode_name(session, achievement.id) != "negotiated":
         raise Conflict(_("A price notice is for sales by agreement (协议定价)."))
-    if state_of(session, latest(session, achievement.id)) in ("running", "pending"):
+    # One read for both the check and the round: read twice, a notice opened in between would pass the check
+    # as "none" and then number this one after it, and both would stand.
+    previous = latest(session, achievement.id)
+    if state_of(session, previous) in ("running", "pending"):
         raise Conflict(_("A price notice for this achievement is already running."))
     now = utcnow()
-    previous = latest(session, achievement.id)
     notice = PriceNotice(
         achievement_id=achievement.id,
         round=previous.round + 1 if previous is not None else 1,
