@@ -332,3 +332,27 @@ def test_twelve_payments_at_once_stop_exactly_at_the_grant(fund_world, app, sess
         select(FundDisbursement).where(FundDisbursement.application_id == application_id)
     ).all()
     assert sum(r.amount for r in rows) == 1_000_000 == session.get(FundApplication, application_id).disbursed
+
+
+def test_a_grant_and_a_decline_at_once_leave_one_decision(fund_world, app, session):
+    w = fund_world
+    application_id = _apply(w).json["id"]
+    bodies = (
+        {"grant": True, "amount": 1_000_000, "reason": "方案可行。"},
+        {"grant": False, "reason": "预算依据不足。"},
+    )
+    clients = [app.test_client() for _ in bodies]
+    responses = concurrently(
+        *(
+            lambda c=c, b=b: c.post(
+                f"/api/v1/fund-applications/{application_id}/decision", json=b, headers=w["tokens"]["bureau"]
+            )
+            for c, b in zip(clients, bodies, strict=True)
+        )
+    )
+    assert sorted(r.status_code for r in responses) == [200, 409]
+    winner = next(r for r in responses if r.status_code == 200).json["status"]
+    session.expire_all()
+    row = session.get(FundApplication, application_id)
+    assert row.status == winner and winner in {"granted", "declined"}
+    assert (row.granted_amount == 1_000_000) == (winner == "granted")
