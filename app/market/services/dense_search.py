@@ -1,11 +1,14 @@
-"""Search across languages: the search backend's lexical hits fused with the nearest multilingual vectors.
+"""Search across languages: the search backend's lexical hits, then the nearest multilingual vectors'.
 
 `battery` shares no word with 电池, so a lexical index finds nothing; multilingual-e5 puts both near each
 other. For a typed query sorted by relevance, the query is encoded online (the only text the app ever encodes
 in a request, with a short timeout), its nearest listings are read from this host's matcher (the vectors the
-index worker stored), and the two rankings are fused by reciprocal rank, the vector ranking at a lower weight:
-a listing both find rises, and one only the vectors find comes after the strong lexical hits, so a query that
-has plenty of lexical hits keeps them on top, and one that has none (another language) gets the vectors'.
+index worker stored), and the listings only the vectors found are added after the lexical hits. The vectors
+never reorder the lexical hits: measured on the cross-lingual set (`python -m app.ops.eval_crosslingual
+--encoders lsa,e5`), letting them reorder by reciprocal rank took nDCG@10 from 0.816 to 0.638, because e5
+puts a Chinese query nearer the Chinese listings than the English ones the query's words also found (zh→en
+0.785 → 0.400). A query with plenty of lexical hits keeps exactly the backend's order; one with few or none
+(another language, words the taxonomy does not know) gets the vectors' hits after them.
 
 A hit only the vectors found carries ``"found_by": "e5"``; the result's ``meta`` says whether the channel was
 used ({"e5": "used" | "skipped" | "not configured"}), so pages can say a hit was found across languages and
@@ -17,10 +20,12 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import TypeVar
 
 import numpy as np
+from flask import Flask, current_app
 
 from app.market.services.indexes import vector_index
 from indexing import SearchBackend, SearchQuery, SearchResult
@@ -37,15 +42,15 @@ WINDOW = 60
 NEIGHBOURS = 20
 # At most this many hits only the vectors found are added after the lexical ones.
 MAX_ADDED = 20
-# Reciprocal-rank fusion: 1 / (RRF_K + rank), the vector ranking at DENSE_WEIGHT.
-RRF_K = 60
-DENSE_WEIGHT = 0.5
 # A neighbour is a hit only this close to the query (cosine) and within MARGIN of the nearest one:
 # measured with the real service: `battery` against 电池 listings 0.805, against unrelated ones 0.775-0.78;
 # `laser` against a 激光 listing 0.83, against others at most 0.78.
 MIN_SIMILARITY = 0.79
 MARGIN = 0.015
 SNIPPET_CHARS = 120
+# Threads that encode typed queries and read their neighbours while the backend searches (one per request
+# in flight at most; the service answers one query at a time anyway).
+_NEIGHBOURS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="e5-query")
 
 
 def applies(query: SearchQuery) -> bool:
@@ -67,9 +72,10 @@ def _fits(item: MatchItem, query: SearchQuery) -> bool:
     return trl_min is None or (item.trl is not None and item.trl >= trl_min)
 
 
-def neighbours(query: SearchQuery) -> tuple[list[tuple[MatchItem, float]], str]:
-    """The listings nearest the query's vector that pass its filters, nearest first, and the channel's state."""
-    matcher = vector_index().matcher()
+def neighbours(query: SearchQuery, app: Flask | None = None) -> tuple[list[tuple[MatchItem, float]], str]:
+    """The listings nearest the query's vector that pass its filters, nearest first, and the channel's state
+    (`app` when called outside the request's thread)."""
+    matcher = vector_index(app).matcher()
     encoder = matcher.encoders.get("e5") if matcher is not None else None
     if not isinstance(encoder, E5Encoder) or matcher is None:
         return [], "not configured"
@@ -102,17 +108,14 @@ def close(found: list[tuple[T, float]]) -> list[tuple[T, float]]:
 
 def fused_order(lexical: list[str], near: list[str], overflow: bool) -> tuple[list[str], list[str]]:
     """The fused order of the lexical window's keys and the near neighbours' keys (nearest first), and the
-    keys only the vectors found that it added (see `fuse`): the lexical keys reordered by reciprocal rank
-    with the vectors' at DENSE_WEIGHT, then, unless the backend has more hits than the window (`overflow`),
-    up to MAX_ADDED vector-only keys, nearest first."""
-    scores = {key: 1.0 / (RRF_K + rank) for rank, key in enumerate(lexical)}
-    added: list[str] = []
-    for rank, key in enumerate(near):
-        if key in scores:
-            scores[key] += DENSE_WEIGHT / (RRF_K + rank)
-        elif not overflow and len(added) < MAX_ADDED and key not in added:
-            added.append(key)
-    return sorted(lexical, key=lambda key: -scores[key]) + added, added
+    keys only the vectors found that it added (see `fuse`): the lexical keys in the backend's order, then,
+    unless the backend has more hits than the window (`overflow`), up to MAX_ADDED vector-only keys, nearest
+    first."""
+    if overflow:
+        return list(lexical), []
+    seen = set(lexical)
+    added = [key for key in dict.fromkeys(near) if key not in seen][:MAX_ADDED]
+    return list(lexical) + added, added
 
 
 def _hit(item: MatchItem, similarity: float) -> dict:
@@ -132,29 +135,45 @@ def _hit(item: MatchItem, similarity: float) -> dict:
 
 
 def search(query: SearchQuery, backend: SearchBackend) -> SearchResult:
-    """One page of `query`: the backend's lexical hits fused with the nearest vectors (see `fuse`)."""
-    return fuse(query, backend.search(window(query)), backend.search)
+    """One page of `query`: the backend's lexical hits, then the nearest vectors' (see `fuse`).
+
+    The query is encoded, and its neighbours read, on another thread while the backend searches: the request
+    waits for the slower of the two, not for both one after the other.
+    """
+    pending = _NEIGHBOURS.submit(_neighbours_safely, query, current_app._get_current_object())  # type: ignore[attr-defined]
+    return fuse(query, backend.search(window(query)), backend.search, pending.result)
+
+
+def _neighbours_safely(query: SearchQuery, app: Flask) -> tuple[list[tuple[MatchItem, float]], str]:
+    try:
+        return neighbours(query, app)
+    except Exception:  # noqa: BLE001 - the vectors are an addition: a fault there must not cost the search
+        log.exception("e5 neighbours failed for a search; lexical hits only")
+        return [], "skipped"
 
 
 def fuse(
-    query: SearchQuery, lexical: SearchResult, page_search: Callable[[SearchQuery], SearchResult]
+    query: SearchQuery,
+    lexical: SearchResult,
+    page_search: Callable[[SearchQuery], SearchResult],
+    nearest: Callable[[], tuple[list[tuple[MatchItem, float]], str]] | None = None,
 ) -> SearchResult:
-    """One page of `query` from the backend's first WINDOW hits (`lexical`, page 1) and the nearest vectors.
+    """One page of `query` from the backend's first WINDOW hits (`lexical`, page 1) and the nearest vectors
+    (`nearest()`, by default read here).
 
     The fused order is one list every page of the query reads, so no lexical hit is ever lost between pages:
-    - the lexical window, reordered by the vectors (a hit both channels find rises), then the hits only the
-      vectors found (they are weaker evidence than any lexical hit: another language, no word in common);
+    - the lexical window in the backend's order, then the hits only the vectors found (they are weaker
+      evidence than any lexical hit: another language, no word in common);
     - when the backend has more hits than the window holds (a query with plenty of lexical hits), no
       vector-only hit is added and every position from the window's end on is the backend's own, read from
       the backend's page (`page_search(query)`) for a page that reaches past the window. Adding vector-only
       hits there would push lexical hits past the window's end, where the next page's backend query, which
       starts at the page's own offset, would never show them.
     """
-    try:
-        near, state = neighbours(query)
-    except Exception:  # noqa: BLE001 - the vectors are an addition: a fault there must not cost the search
-        log.exception("e5 neighbours failed for a search; lexical hits only")
-        near, state = [], "skipped"
+    if nearest is None:
+        near, state = _neighbours_safely(query, current_app._get_current_object())  # type: ignore[attr-defined]
+    else:
+        near, state = nearest()
     overflow = lexical.total > len(lexical.hits)
     hits = {hit["id"]: hit for hit in lexical.hits}
     nearest = {doc_id(item.kind, item.id): (item, similarity) for item, similarity in near}
