@@ -254,6 +254,7 @@ def set_user_dictionary(
             _apply_user_words(_tokenizer, vocabulary.words)
         _vocabulary = vocabulary
     _cached_words.cache_clear()
+    _cached_normalize.cache_clear()
     query_words.cache_clear()
 
 
@@ -261,7 +262,16 @@ def normalize(text: str | None, limit: int | None = MAX_TEXT_CHARS) -> str:
     """Return text in NFKC (full-width to half-width), lower case, units and synonyms unified, spaces collapsed."""
     if not text:
         return ""
+    if limit == MAX_TEXT_CHARS:
+        return _cached_normalize(text)
     return _vocabulary.rewrite(_fold(text, limit))
+
+
+# A recommendation page normalises its query's text dozens of times (each panel, channel and reason) and the
+# same candidates' texts for each reason: once per text is enough.
+@functools.lru_cache(maxsize=4096)
+def _cached_normalize(text: str) -> str:
+    return _vocabulary.rewrite(_fold(text, MAX_TEXT_CHARS))
 
 
 def _is_useful(token: str) -> bool:

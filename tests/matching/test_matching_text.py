@@ -200,3 +200,13 @@ def test_the_spelling_trie_rewrites_exactly_as_the_longest_first_alternation():
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
         # These pieces fold to themselves but for spaces, which collapse.
         assert normalize(text) == _flat_rewrite(canonical, " ".join(text.split())), text
+
+
+def test_a_new_vocabulary_is_read_at_once_by_texts_normalised_before():
+    """normalize remembers the texts it has read; a vocabulary change must not leave the old reading behind."""
+    set_user_dictionary([], {"增材制造": ["3D打印"]})
+    assert normalize("3D打印的支架") == "增材制造的支架"
+    set_user_dictionary([], {})
+    assert normalize("3D打印的支架") == "3d打印的支架"
+    set_user_dictionary([], {"增材制造": ["3D打印"]})
+    assert normalize("3D打印的支架") == "增材制造的支架"

@@ -58,16 +58,8 @@ def inject_deal_helpers() -> dict:
         "center_name": _center_name,
         "audit_status": _audit_status,
         "open_interest": _open_interest,
-        "target_org": _target_org,
         "contract_roles": deal_rules.roles,
     }
-
-
-def _target_org(target_type: str, target_id: int) -> int | None:
-    """The organization that owns a recommended listing or center, so our own are not offered to us."""
-    table = interests.TARGET_TABLES.get(target_type)
-    row = get_session().get(table, target_id) if table is not None else None
-    return row.org_id if row is not None else None
 
 
 def _open_interest(target_type: str, target_id: int):

@@ -7,7 +7,7 @@ with the message and what the user typed."""
 
 from collections.abc import Callable
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -47,6 +47,13 @@ def _trading_facts():
     """`trading_facts(achievement_id)` for the achievement page: its mode, asking price, auction and notice."""
 
     def trading_facts(achievement_id: int) -> dict:
+        # The page reads them twice (the facts list and the trading section): once per request.
+        known = g.setdefault("trading_facts", {})
+        if achievement_id not in known:
+            known[achievement_id] = _facts(achievement_id)
+        return known[achievement_id]
+
+    def _facts(achievement_id: int) -> dict:
         session = get_session()
         row = modes.mode_of(session, achievement_id)
         notice = price_notices.latest(session, achievement_id)
