@@ -91,10 +91,52 @@ class _Base:
     # lets in on their field alone.
     by_field: dict[int, np.ndarray]
     incubators_by_field: dict[int, np.ndarray]
+    # Per encoder in CENTROID_ENCODERS, each industry's mean vector (see KindIndex.field_centroids).
+    centroids: dict[str, np.ndarray]
 
 
 # How many rows per industry can enter a pruned first stage on their field alone.
 FIELD_ROWS = 1024
+# The encoders whose vectors give each industry a centroid, and how many vectors are read at a time to
+# sum them (a million stored vectors are never copied out at once).
+CENTROID_ENCODERS = ("e5",)
+CENTROID_CHUNK = 20_000
+
+
+def _field_centroids(
+    stores: dict[str, VectorStore],
+    sorted_ids: np.ndarray,
+    sorted_rows: np.ndarray,
+    codes: np.ndarray,
+    fields: int,
+) -> dict[str, np.ndarray]:
+    """Per encoder in CENTROID_ENCODERS with stored vectors, each industry's mean vector, unit length (NaN rows
+    for an industry with none). Vectors not yet encoded (zero rows) and listings of no industry count nowhere."""
+    centroids: dict[str, np.ndarray] = {}
+    for name in CENTROID_ENCODERS:
+        store = stores.get(name)
+        if store is None or not len(store) or not fields:
+            continue
+        sums = np.zeros((fields, store.dim), dtype=np.float64)
+        counts = np.zeros(fields, dtype=np.int64)
+        ids = store.ids()
+        for start in range(0, len(ids), CENTROID_CHUNK):
+            chunk = ids[start : start + CENTROID_CHUNK]
+            found = np.searchsorted(sorted_ids, chunk)
+            known = found < len(sorted_ids)
+            known[known] = sorted_ids[found[known]] == chunk[known]
+            chunk_codes = codes[sorted_rows[found[known]]].astype(np.int64)
+            vectors = store.vectors(chunk[known])
+            keep = (chunk_codes < fields) & (np.linalg.norm(vectors, axis=1) > 0)
+            np.add.at(sums, chunk_codes[keep], vectors[keep])
+            counts += np.bincount(chunk_codes[keep], minlength=fields)
+        if not counts.any():
+            continue
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = sums / np.linalg.norm(sums, axis=1, keepdims=True)
+        means[counts == 0] = np.nan
+        centroids[name] = means.astype(np.float32)
+    return centroids
 
 
 def _rows_by_field(codes: np.ndarray, eligible: np.ndarray) -> dict[int, np.ndarray]:
@@ -176,6 +218,7 @@ class KindIndex:
                 else None,
                 _rows_by_field(codes, np.ones(len(codes), dtype=bool)),
                 _rows_by_field(codes, incubators),
+                _field_centroids(stores, row_ids[order], order, codes, len(names)),
             )
         self.row_ids = self._base.row_ids
         self.industry_names, self.codes = self._base.industry_names, self._base.codes
@@ -558,6 +601,11 @@ class KindIndex:
             top = np.argsort(-scores)[:k]
             hits.extend(int(i) for i in self.delta.ids[top].tolist())
         return hits
+
+    def field_centroids(self, name: str) -> np.ndarray | None:
+        """Each industry's centroid of one encoder's vectors (rows in `industry_names` order, unit length, NaN
+        for an industry none of whose listings has a vector), as of the base; None without such vectors."""
+        return self._base.centroids.get(name)
 
     def vectors(self, name: str, ids: np.ndarray) -> np.ndarray:
         """Return the stored vectors of one encoder for these ids (all must be indexed)."""

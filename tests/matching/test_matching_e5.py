@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from matching import Matcher, MatcherConfig, MatchItem, e5
+from matching import matcher as matcher_module
 from matching.fusion import fuse_dense_reading
 from tests.utils.fake_e5 import FakeE5, embed
 
@@ -147,6 +148,39 @@ def test_listings_without_vectors_are_indexed_as_zero_rows_and_filled_by_a_later
     assert refreshed.kinds["achievement"].vectors("e5", np.array([1]))[0] @ np.asarray(
         embed(LISTINGS[0].full_text)
     ) == (pytest.approx(1.0, abs=1e-5))
+
+
+def test_each_field_has_the_centroid_of_its_listings_vectors():
+    battery_cell = MatchItem(5, "achievement", "电池单体检测", "电池单体内阻检测", industry="new_energy")
+    e5.configure(DictSource([item.full_text for item in [*LISTINGS[1:], battery_cell]]), None)
+    config = MatcherConfig.from_mapping({"MATCH_ENCODERS": "lsa,e5", "E5_URL": "http://127.0.0.1:1"})
+    kind = Matcher(config).rebuild([*LISTINGS, battery_cell]).kinds["achievement"]
+    centroids = kind.field_centroids("e5")
+    row = dict(zip(kind.industry_names, centroids, strict=True))
+    # Two battery listings: their mean direction, unit length.
+    mean = np.asarray(embed(LISTINGS[2].full_text)) + np.asarray(embed(battery_cell.full_text))
+    assert np.allclose(row["new_energy"], mean / np.linalg.norm(mean), atol=1e-5)
+    assert np.allclose(row["automotive"], embed(LISTINGS[1].full_text), atol=1e-5)
+    # The textile listing has no vector yet: its field has no centroid (and is never near a query).
+    assert np.isnan(row["textiles"]).all()
+    assert build("lsa").kinds["achievement"].field_centroids("e5") is None
+
+
+def test_a_need_that_states_no_field_is_read_into_the_field_its_meaning_is_nearest(monkeypatch):
+    need = MatchItem(
+        99, "need", "Accumulator pack for a delivery van", "We look for an accumulator supplier."
+    )
+
+    def scores() -> dict[int, float]:
+        found = build("lsa,e5", stored=[*LISTINGS, need]).recommend(need, "license", k=4)
+        return {result.target_id: result.score for result in found}
+
+    by_meaning = scores()
+    monkeypatch.setattr(matcher_module, "CENTROID_SHARE", 0.0)
+    by_classifier = scores()
+    # The battery listing's field is the need's by meaning: its match rises; the other fields' do not move.
+    assert by_meaning[3] > by_classifier[3] + 0.1
+    assert [by_meaning[i] for i in (1, 2, 4)] == pytest.approx([by_classifier[i] for i in (1, 2, 4)])
 
 
 def test_fusing_the_dense_reading_keeps_the_lexical_scale_and_order_when_it_says_nothing():

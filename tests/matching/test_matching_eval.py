@@ -77,3 +77,41 @@ def test_a_query_with_a_title_becomes_a_need_with_title_and_description():
     assert (need.title, need.text, need.kind) == ("激光焊接", "车身焊接变形大", "need")
     untitled = need_of({"_id": "q", "text": "锂电池电解质"}, 8)
     assert (untitled.title, untitled.text) == ("", "锂电池电解质")
+
+
+def test_share_cv_reports_both_folds_of_the_centroid_knob(beir, capsys, monkeypatch, tmp_path):
+    """The cross-validation command on a tiny set with the e5 channel (a stand-in service): each half's pick,
+    its figure on the other half, and the settings put back afterwards."""
+    from matching import eval as evaluation
+    from matching import matcher, share_cv
+    from tests.utils.fake_e5 import FakeE5
+
+    server = FakeE5()
+    monkeypatch.setattr(evaluation, "E5_CACHE", tmp_path / "cache" / "vectors.sqlite3")
+    monkeypatch.setenv("E5_URL", server.url)
+    try:
+        before = (matcher.CENTROID_SHARE, matcher.FIELD_TEMPERATURE)
+        assert (
+            share_cv.main([str(beir), "--knob", "centroid", "--shares", "0.5,1", "--temperatures", "0.01"])
+            == 0
+        )
+    finally:
+        server.stop()
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (matcher.CENTROID_SHARE, matcher.FIELD_TEMPERATURE) == before
+    assert set(report["by_setting"]) == {
+        "0.5,0.01",
+        "1.0,0.01",
+        f"0.0,{before[1]}",
+        f"{before[0]},{before[1]}",
+    }
+    assert [fold["tuned_on_half"] for fold in report["folds"]] == [0, 1]
+    assert all(0.0 <= fold["ndcg@10_held_out"] <= 1.0 for fold in report["folds"])
+
+
+def test_share_cv_refuses_without_a_service(beir, capsys, monkeypatch):
+    from matching import share_cv
+
+    monkeypatch.delenv("E5_URL", raising=False)
+    assert share_cv.main([str(beir)]) == 2
+    assert "E5_URL" in capsys.readouterr().err

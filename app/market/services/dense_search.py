@@ -176,9 +176,9 @@ def fuse(
         near, state = nearest()
     overflow = lexical.total > len(lexical.hits)
     hits = {hit["id"]: hit for hit in lexical.hits}
-    nearest = {doc_id(item.kind, item.id): (item, similarity) for item, similarity in near}
-    keys, added_keys = fused_order([hit["id"] for hit in lexical.hits], list(nearest), overflow)
-    added = [_hit(*nearest[key]) for key in added_keys]
+    by_key = {doc_id(item.kind, item.id): (item, similarity) for item, similarity in near}
+    keys, added_keys = fused_order([hit["id"] for hit in lexical.hits], list(by_key), overflow)
+    added = [_hit(*by_key[key]) for key in added_keys]
     hits.update((hit["id"], hit) for hit in added)
     ordered = [hits[key] for key in keys]
     start, end = query.offset, query.offset + query.per_page
