@@ -127,8 +127,13 @@ def _field_centroids(
             known[known] = sorted_ids[found[known]] == chunk[known]
             chunk_codes = codes[sorted_rows[found[known]]].astype(np.int64)
             vectors = store.vectors(chunk[known])
-            keep = (chunk_codes < fields) & (np.linalg.norm(vectors, axis=1) > 0)
-            np.add.at(sums, chunk_codes[keep], vectors[keep])
+            keep = np.flatnonzero((chunk_codes < fields) & (np.linalg.norm(vectors, axis=1) > 0))
+            # A (fields × rows) 0/1 matrix times the rows' vectors: every field's sum in one product.
+            members = sp.csr_matrix(
+                (np.ones(len(keep), dtype=np.float32), (chunk_codes[keep], keep)),
+                shape=(fields, len(vectors)),
+            )
+            sums += members @ vectors
             counts += np.bincount(chunk_codes[keep], minlength=fields)
         if not counts.any():
             continue
