@@ -9,7 +9,9 @@ the same run: `lexical_p95_ms`, `p95_ratio_to_lexical`), and reports how many En
 listing. Last, with the host's writer and e5 encoder running as in production (`index_worker.start_background_worker`), it posts `--probes`
 achievements that fit a need and times commit → in the need's recommendations with the listing's e5 vector
 (freshness), beside commit → first in the recommendations (with or without the vector, the baseline).
-Requests to the service are sequential, each with a client timeout, and the number of queries
+With ``--grow N`` the market is first grown by N listings (`demo grow`) that get stand-in vectors (see
+`stand_in_vectors`), so the searches run over N + the demo's listings in FTS5 and in FAISS. Requests to the
+service are sequential, each with a client timeout, and the number of queries
 is bounded (`--rounds` × 20): the service is single-threaded and may be shared. Nothing of an existing
 instance is touched.
 """
@@ -20,6 +22,7 @@ import os
 import secrets
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -31,9 +34,13 @@ from app.db import make_engine
 from app.market.services import embeddings, indexes
 from app.market.services.index_documents import all_documents
 from app.migrate import upgrade
-from app.ops import demo
+from app.ops import demo, grow
+from app.platform import taxonomy
 from matching.e5 import E5Unavailable
+from matching.e5 import passage_key as e5_passage_key
 
+# The host's background threads (index_worker, embeddings) that the freshness probes start.
+BACKGROUND_THREADS = ("outbox-worker", "vector-upkeep", "e5-encoder")
 QUERIES = [
     "battery",
     "laser",
@@ -58,7 +65,20 @@ QUERIES = [
 ]
 
 
-def measure(folder: Path, url: str, rounds: int, probes: int) -> dict:
+def stand_in_vectors(source: embeddings.DatabaseSource, docs: list[dict]) -> None:
+    """Store a random unit vector for each grown listing, as if the worker had encoded it: the service encodes
+    about 9 listings a second here, so a 100k market would take hours; the searches' cost (FAISS over every
+    stored vector, the online query encoding) does not depend on what the vectors say."""
+    rng = np.random.default_rng(0)
+    for start in range(0, len(docs), 5000):
+        chunk = docs[start : start + 5000]
+        vectors = rng.standard_normal((len(chunk), 384)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        keys = [e5_passage_key(embeddings.listing_text(doc)) for doc in chunk]
+        source.store(dict(zip(keys, vectors, strict=True)))
+
+
+def measure(folder: Path, url: str, rounds: int, probes: int, grow_to: int = 0) -> dict:
     database = f"sqlite:///{folder / 'mic.sqlite3'}"
     engine = make_engine(database)
     upgrade(engine)
@@ -76,12 +96,23 @@ def measure(folder: Path, url: str, rounds: int, probes: int) -> dict:
     )
     with app.app_context(), Session(app.extensions["db_engine"]) as session:
         demo.load_demo(session=session, ttl_days=180)
+        demo_keys = {doc["id"] for doc in all_documents(session)}
+        if grow_to:
+            grow.grow(
+                session=session,
+                listings=grow_to,
+                seed=1,
+                ttl_days=app.config["LISTING_TTL_DAYS"],
+                industries=taxonomy.industries(),
+            )
+            grown = [doc for doc in all_documents(session) if doc["id"] not in demo_keys]
+            stand_in_vectors(embeddings.DatabaseSource(app.extensions["db_engine"]), grown)
     count = indexes.rebuild(app)
     made = embeddings.make_worker(app)
     assert made is not None  # E5_URL is set
     _worker, sink = made
     with app.app_context(), Session(app.extensions["db_engine"]) as session:
-        docs = all_documents(session)
+        docs = [doc for doc in all_documents(session) if doc["id"] in demo_keys]
     # As the worker's background step does: BATCH listings at a time (a busy service is retried).
     for start in range(0, len(docs), embeddings.BATCH):
         for attempt in range(5):
@@ -122,6 +153,7 @@ def measure(folder: Path, url: str, rounds: int, probes: int) -> dict:
     fresh = freshness(app, probes)
     return {
         "listings": count,
+        "grown_with_stand_in_vectors": grow_to,
         "encoded": sink.encoded,
         "encoding_listings_per_s": round(sink.encoded / max(sink.seconds, 1e-9), 1),
         "search_p50_ms": round(float(np.percentile(times, 50)), 1) if times else None,
@@ -216,6 +248,11 @@ def freshness(app, probes: int, wait: float = 30.0) -> dict:
                 listed_seconds.append(first if first is not None else took)
     finally:
         stop.set()
+        # Let the host's threads finish what they hold (at 100k the writer may be folding its delta in native
+        # code): a daemon thread still inside FAISS when the interpreter exits crashes it on the way out.
+        for thread in threading.enumerate():
+            if thread.name in BACKGROUND_THREADS:
+                thread.join(timeout=120)
     return {
         "freshness_p50_s": round(float(np.percentile(seconds, 50)), 2) if seconds else None,
         "freshness_p95_s": round(float(np.percentile(seconds, 95)), 2) if seconds else None,
@@ -240,13 +277,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default=os.environ.get("E5_URL"), help="the embeddings service (E5_URL)")
     parser.add_argument("--rounds", type=int, default=3, help="times each of the 20 queries is searched")
     parser.add_argument("--probes", type=int, default=10, help="listings posted to time freshness")
+    parser.add_argument(
+        "--grow",
+        type=int,
+        default=0,
+        help="grow the market by this many listings (stand-in vectors: only the demo's are encoded)",
+    )
     args = parser.parse_args(argv)
     if not args.url:
         print("error: E5_URL (or --url) names no embeddings service", file=sys.stderr)
         return 2
     # The writer thread may still be saving a generation as it stops: its files need not block the cleanup.
     with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as folder:
-        print(json.dumps(measure(Path(folder), args.url, args.rounds, args.probes)))
+        print(json.dumps(measure(Path(folder), args.url, args.rounds, args.probes, args.grow)))
     return 0
 
 
