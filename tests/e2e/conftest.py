@@ -20,16 +20,22 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session", autouse=True)
-def axe_watch():
-    """axe-core on every page the browser tests visit (tests/e2e/axe.py); `make test` fetches it first."""
+def axe_watch(tmp_path_factory):
+    """axe-core on every page the browser tests visit (tests/e2e/axe.py); `make test` fetches it first.
+
+    Under `pytest -n` the workers share what the second tab has checked through a file in the run's temporary
+    folder (each worker's is a folder of it), so a page layout two workers both walk is looked at once.
+    """
     if not axe.AXE_SCRIPT.exists():
         if os.environ.get("REQUIRE_SERVICES") == "1":
             pytest.fail(f"{axe.AXE_SCRIPT} is missing (make {axe.AXE_SCRIPT.relative_to(axe.ROOT)})")
         warnings.warn(f"{axe.AXE_SCRIPT} is missing: pages are not checked for accessibility", stacklevel=1)
         yield None
         return
+    run = tmp_path_factory.getbasetemp()
+    claims = (run.parent if os.environ.get("PYTEST_XDIST_WORKER") else run) / "axe-second-tab.txt"
     with pytest.MonkeyPatch.context() as monkeypatch:
-        watch = axe.install(monkeypatch)
+        watch = axe.install(monkeypatch, claims)
         yield watch
         assert not watch.failures, "accessibility violations (axe-core):\n" + "\n".join(watch.take_failures())
 
