@@ -77,7 +77,9 @@ def probe(api: Api, *, need_id: int, wait: float = 30.0, reader: Api | None = No
             "title": f"{need['title']}{marker}"[:200],
             "description": need["description"],
             "industry": need["industry"],
-            "cooperation_modes": ["license", "transfer"],
+            # The need's own modes: a probe offering another mode than the need asks for ranks, rightly, below
+            # the grown market's listings of the same topic that offer it, and was never recommended.
+            "cooperation_modes": need.get("cooperation_modes") or ["license", "transfer"],
             "trl": 7,
             "status": "published",
         },
