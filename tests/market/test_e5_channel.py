@@ -2,16 +2,19 @@
 request), an English search that finds Chinese listings, the service going down and coming back, /healthz."""
 
 import logging
+import threading
 
 import pytest
 from sqlmodel import select
 
 from app.market.services import dense_search, embeddings, indexes
-from app.market.services.index_documents import all_documents
+from app.market.services.index_documents import all_documents, load_documents
+from matching import e5
 from models import TextEmbedding
 from tests.conftest import BACKENDS
 from tests.utils.factories import create_achievement, create_need, create_user
 from tests.utils.fake_e5 import FakeE5
+from tests.utils.waiting import wait_for
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS, indirect=True)
 
@@ -189,3 +192,39 @@ def test_healthz_reports_the_service_without_failing_the_host(app, client, fake,
     down = client.get("/healthz")
     assert down.status_code == 200
     assert down.json["status"] == "degraded" and down.json["checks"]["embeddings"] == "down"
+
+
+def test_listings_never_encoded_are_found_a_page_at_a_time_and_encoded_in_the_background(
+    app, session, fake, market
+):
+    """A bulk load leaves listings without a vector: the worker finds them page by page (draining the outbox
+    between two steps, so a fresh listing never waits for a scan of the whole market) and encodes them."""
+    encode_pending(app)
+    never = [market["laser"], market["textile"]]
+    for listing in never:
+        key = e5.passage_key(embeddings.listing_text(_document(app, "achievement", listing.id)))
+        session.delete(session.get(TextEmbedding, key))
+    session.commit()
+    made = embeddings.make_worker(app)
+    assert made is not None
+    _worker, sink = made
+    with app.app_context():
+        steps = list(embeddings.missing_steps(app, sink, page=1))
+    assert sorted(doc["entity_id"] for step in steps for doc in step) == sorted(item.id for item in never)
+    assert all(0 < len(step) <= embeddings.BATCH for step in steps)
+    stop = threading.Event()
+    thread = threading.Thread(target=embeddings.run_embedding_worker, args=(app, stop, 0.05), daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: len(session.exec(select(TextEmbedding)).all()) == 3, timeout=20)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+
+
+def _document(app, kind: str, entity_id: int) -> dict:
+    with app.app_context():
+        from app.db import get_session
+
+        return load_documents(get_session(), [(kind, entity_id)])[(kind, entity_id)]

@@ -13,19 +13,26 @@ e5 vector, and recommendations and searches say so. When it returns, the retry e
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 from flask import Flask
 from sqlmodel import Session, col, select
 
-from app.market.services.index_documents import all_documents, listing_from_document, load_documents
+from app.market.services.index_documents import (
+    documents_for,
+    is_indexed,
+    listing_from_document,
+    load_documents,
+)
 from indexing.sync import OutboxWorker, Sink
 from matching import e5
 from models.embedding import TextEmbedding
+from models.kinds import LISTING_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +47,8 @@ WORKER_REQUEST = 8
 # given up on is still worked through by the service, so giving up early only queues more work).
 WORKER_TIMEOUT = 120.0
 POLL_SECONDS = 0.25
+# Rows read per query when looking for listings without a vector (see `missing_steps`).
+SCAN_PAGE = 1000
 
 
 def client(app: Flask) -> e5.E5Client | None:
@@ -181,13 +190,40 @@ def make_worker(app: Flask, publish: bool = True) -> tuple[OutboxWorker, Embeddi
     return worker, sink
 
 
+def missing_steps(app: Flask, sink: EmbeddingSink, page: int | None = None) -> Iterator[list[dict]]:
+    """The public listings without a stored vector, in steps of at most BATCH, read a page of rows at a time
+    (by kind, by id): the worker drains the outbox between two steps, so a listing posted meanwhile waits for one
+    page's scan and one step's encoding, not for a scan of the whole market (several seconds at 100k)."""
+    page = page or SCAN_PAGE
+    engine = app.extensions["db_engine"]
+    announced = False
+    for kind in LISTING_KINDS.values():
+        table: Any = kind.table
+        after = 0
+        while True:
+            with Session(engine) as session:
+                rows = session.exec(
+                    select(table).where(col(table.id) > after).order_by(col(table.id)).limit(page)
+                ).all()
+                if not rows:
+                    break
+                after = rows[-1].id
+                docs = documents_for(session, [row for row in rows if is_indexed(row)])
+            missing = sink.missing(docs) if docs else []
+            if missing and not announced:
+                log.info("e5: listings without a vector; encoding them in the background")
+                announced = True
+            for start in range(0, len(missing), BATCH):
+                yield missing[start : start + BATCH]
+
+
 def run_embedding_worker(app: Flask, stop: threading.Event, poll_interval: float = POLL_SECONDS) -> None:
     """Encode listings until stopped: outbox changes first, then, when it is quiet, listings never encoded."""
     made = make_worker(app)
     if made is None:
         return
     worker, sink = made
-    backlog: list[dict] | None = None
+    backlog: Iterator[list[dict]] | None = None
     wait = 0.0
     while not stop.wait(wait):
         wait = 0.0
@@ -201,24 +237,21 @@ def run_embedding_worker(app: Flask, stop: threading.Event, poll_interval: float
             if worker.retry_in(sink.name) > 0:
                 continue
             if backlog is None:
-                with Session(app.extensions["db_engine"]) as session:
-                    backlog = sink.missing(all_documents(session))
-                if backlog:
-                    log.info(
-                        "e5: %d listings have no vector yet; encoding them in the background", len(backlog)
-                    )
-            if backlog:
-                step, backlog = backlog[:BATCH], backlog[BATCH:]
+                backlog = missing_steps(app, sink)
+            step = next(backlog, None)
+            if step is not None:
                 try:
                     sink.encode(step)
                 except e5.E5Unavailable as error:
-                    backlog = step + backlog
+                    backlog = itertools.chain([step], backlog)
                     log.warning("e5 channel skipped: %s; retrying in %.0f s", error, worker.backoff_max)
                     wait = worker.backoff_max
                 continue
             wait = poll_interval
         except Exception:  # noqa: BLE001 - the database may be away; this thread must not die
             log.exception("the e5 encoding worker failed; retrying")
+            # A scan that failed (the database away) starts again; what was stored meanwhile is skipped.
+            backlog = None
             wait = 5.0
 
 
