@@ -357,12 +357,7 @@ class Matcher:
         votes = (
             np.bincount(codes[top][known], weights=weight[known], minlength=len(names)) / weight[known].sum()
         )
-        share = NEIGHBOUR_SHARE if probs else 1.0
-        blended = {name: (1 - share) * p for name, p in probs.items()}
-        for name, vote in zip(names, votes.tolist(), strict=True):
-            if vote > 0:
-                blended[name] = blended.get(name, 0.0) + share * vote
-        return blended
+        return _mix_fields(probs, votes, names, NEIGHBOUR_SHARE if probs else 1.0)
 
     @staticmethod
     def _blend_centroid_fields(
@@ -379,12 +374,7 @@ class Matcher:
             return probs
         weights = np.zeros(len(cosines), dtype=np.float64)
         weights[known] = np.exp((cosines[known] - cosines[known].max()) / FIELD_TEMPERATURE)
-        votes = weights / weights.sum()
-        blended = {name: (1 - CENTROID_SHARE) * p for name, p in probs.items()}
-        for name, vote in zip(index.industry_names, votes.tolist(), strict=True):
-            if vote > 0:
-                blended[name] = blended.get(name, 0.0) + CENTROID_SHARE * vote
-        return blended
+        return _mix_fields(probs, weights / weights.sum(), index.industry_names, CENTROID_SHARE)
 
     def _evidence(
         self,
@@ -756,3 +746,15 @@ class Matcher:
                 credit,
             )
         return rows
+
+
+def _mix_fields(
+    probs: dict[str, float], votes: np.ndarray, names: list[str], share: float
+) -> dict[str, float]:
+    """Field probabilities with another reading's votes (one per name in `names`, summing to 1) mixed in at
+    `share`."""
+    mixed = {name: (1 - share) * p for name, p in probs.items()}
+    for name, vote in zip(names, votes.tolist(), strict=True):
+        if vote > 0:
+            mixed[name] = mixed.get(name, 0.0) + share * vote
+    return mixed

@@ -36,6 +36,7 @@ from app.market.services.index_documents import all_documents
 from app.migrate import upgrade
 from app.ops import demo, grow
 from app.platform import taxonomy
+from matching.e5 import DIM as e5_dim
 from matching.e5 import E5Unavailable
 from matching.e5 import passage_key as e5_passage_key
 
@@ -72,7 +73,7 @@ def stand_in_vectors(source: embeddings.DatabaseSource, docs: list[dict]) -> Non
     rng = np.random.default_rng(0)
     for start in range(0, len(docs), 5000):
         chunk = docs[start : start + 5000]
-        vectors = rng.standard_normal((len(chunk), 384)).astype(np.float32)
+        vectors = rng.standard_normal((len(chunk), e5_dim)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         keys = [e5_passage_key(embeddings.listing_text(doc)) for doc in chunk]
         source.store(dict(zip(keys, vectors, strict=True)))
@@ -96,7 +97,9 @@ def measure(folder: Path, url: str, rounds: int, probes: int, grow_to: int = 0) 
     )
     with app.app_context(), Session(app.extensions["db_engine"]) as session:
         demo.load_demo(session=session, ttl_days=180)
-        demo_keys = {doc["id"] for doc in all_documents(session)}
+        # Only the demo's listings are encoded by the service (read before growing: the same documents after).
+        docs = all_documents(session)
+        demo_keys = {doc["id"] for doc in docs}
         if grow_to:
             grow.grow(
                 session=session,
@@ -111,8 +114,6 @@ def measure(folder: Path, url: str, rounds: int, probes: int, grow_to: int = 0) 
     made = embeddings.make_worker(app)
     assert made is not None  # E5_URL is set
     _worker, sink = made
-    with app.app_context(), Session(app.extensions["db_engine"]) as session:
-        docs = [doc for doc in all_documents(session) if doc["id"] in demo_keys]
     # As the worker's background step does: BATCH listings at a time (a busy service is retried).
     for start in range(0, len(docs), embeddings.BATCH):
         for attempt in range(5):

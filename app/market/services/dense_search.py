@@ -72,9 +72,9 @@ def _fits(item: MatchItem, query: SearchQuery) -> bool:
     return trl_min is None or (item.trl is not None and item.trl >= trl_min)
 
 
-def neighbours(query: SearchQuery, app: Flask | None = None) -> tuple[list[tuple[MatchItem, float]], str]:
+def neighbours(query: SearchQuery, app: Flask) -> tuple[list[tuple[MatchItem, float]], str]:
     """The listings nearest the query's vector that pass its filters, nearest first, and the channel's state
-    (`app` when called outside the request's thread)."""
+    (read on a worker thread, so the app is passed in)."""
     matcher = vector_index(app).matcher()
     encoder = matcher.encoders.get("e5") if matcher is not None else None
     if not isinstance(encoder, E5Encoder) or matcher is None:
@@ -156,10 +156,10 @@ def fuse(
     query: SearchQuery,
     lexical: SearchResult,
     page_search: Callable[[SearchQuery], SearchResult],
-    nearest: Callable[[], tuple[list[tuple[MatchItem, float]], str]] | None = None,
+    nearest: Callable[[], tuple[list[tuple[MatchItem, float]], str]],
 ) -> SearchResult:
     """One page of `query` from the backend's first WINDOW hits (`lexical`, page 1) and the nearest vectors
-    (`nearest()`, by default read here).
+    (`nearest()`: the neighbours and the channel's state).
 
     The fused order is one list every page of the query reads, so no lexical hit is ever lost between pages:
     - the lexical window in the backend's order, then the hits only the vectors found (they are weaker
@@ -170,10 +170,7 @@ def fuse(
       hits there would push lexical hits past the window's end, where the next page's backend query, which
       starts at the page's own offset, would never show them.
     """
-    if nearest is None:
-        near, state = _neighbours_safely(query, current_app._get_current_object())  # type: ignore[attr-defined]
-    else:
-        near, state = nearest()
+    near, state = nearest()
     overflow = lexical.total > len(lexical.hits)
     hits = {hit["id"]: hit for hit in lexical.hits}
     by_key = {doc_id(item.kind, item.id): (item, similarity) for item, similarity in near}
